@@ -1,0 +1,144 @@
+# pubtrail build.  See README.md.  Plain make, out-of-tree objects, pkg-config.
+#
+#   make            build proto/libpubtrail-proto.a, daemon/pubtraild, client/pubtrail
+#   make check      install missing packages, build, run every test
+#   make run        install missing packages, build, start pubtraild on its defaults
+#   make asan       every test under AddressSanitizer + UBSan (build-asan/)
+#   make valgrind   every unit test under valgrind (memcheck)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+# Debian 12 packages the build and the tests need.  `make deps` installs exactly
+# the missing ones (needs root); it does nothing when all are present.
+DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
+	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
+	python3 python3-msgpack python3-cryptography golang-go \
+	golang-golang-x-mod-dev valgrind curl
+
+PKGS := libcrypto libevent libevent_pthreads msgpack jansson inih lmdb check
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPT_VERSION=\"$(VERSION)\" -Iproto -MMD -MP
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN)
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(CRASHPOINTS),1)
+CPPFLAGS += -DPT_CRASHPOINTS
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += $(PKG_CFLAGS)
+LIBS_PROTO  = $(shell pkg-config --libs libcrypto msgpack 2>/dev/null || echo -lcrypto -lmsgpackc)
+LIBS_LMDB   = $(shell pkg-config --libs lmdb 2>/dev/null || echo -llmdb)
+LIBS_EVENT  = $(shell pkg-config --libs libevent libevent_pthreads 2>/dev/null || echo -levent -levent_pthreads)
+LIBS_JSON   = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LIBS_INI    = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
+LIBS_CLIENT = $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_PROTO) -lpthread -lm
+
+PROTO_SRC  := $(sort $(wildcard proto/*.c))
+DAEMON_SRC := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
+CLIENT_SRC := $(filter-out client/main.c,$(sort $(wildcard client/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+
+PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+
+LIB_PROTO  := $(BUILD)/libpubtrail-proto.a
+LIB_DAEMON := $(BUILD)/libpubtraild.a
+LIB_CLIENT := $(BUILD)/libpubtrail-client.a
+PUBTRAILD  := $(BUILD)/pubtraild
+PUBTRAIL   := $(BUILD)/pubtrail
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.SECONDARY:
+.PHONY: all deps check unit integration asan valgrind run install clean bench fuzz soak
+all: $(PUBTRAILD) $(PUBTRAIL) daemon/pubtraild client/pubtrail
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_PROTO): $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIB_DAEMON): $(DAEMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIB_CLIENT): $(CLIENT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(PUBTRAILD): $(BUILD)/daemon/main.o $(LIB_DAEMON) $(LIB_PROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
+$(PUBTRAIL): $(BUILD)/client/main.o $(LIB_CLIENT) $(LIB_PROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
+
+# The programs also appear where the layout says they live.
+daemon/pubtraild: $(PUBTRAILD)
+	ln -sf ../$(PUBTRAILD) $@
+client/pubtrail: $(PUBTRAIL)
+	ln -sf ../$(PUBTRAIL) $@
+
+# Unit tests: one Check binary per tests/unit/test_<module>.c; each may use
+# proto, daemon and client code.
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_DAEMON) $(LIBS_CLIENT)
+
+# Test tools (load generators, shims' helpers): plain programs.
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON) $(LIBS_CLIENT)
+
+deps:
+	@sh tests/deps.sh $(DEB_PKGS)
+
+unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/run-unit.sh $(UNIT_BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
+
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" all
+	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
+	@VALGRIND=1 BUILD=$(abspath build-vg) sh tests/run-unit.sh $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(PUBTRAILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(PUBTRAIL) $(DESTDIR)$(PREFIX)/bin/pubtrail
+	install -m 0755 $(PUBTRAILD) $(DESTDIR)$(PREFIX)/sbin/pubtraild
+	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
+	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+
+clean:
+	rm -rf build build-asan build-vg daemon/pubtraild client/pubtrail
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,48 @@
+/*
+ * ckpt.h: C2SP tlog-checkpoint bodies (the text of a signed note):
+ *
+ *   <origin>\n
+ *   <decimal tree size>\n
+ *   <base64 root hash>\n
+ *   [<extension line>\n ...]
+ *
+ * Origin: non-empty, <= PT_MAX_ORIGIN bytes, printable, no leading/trailing
+ * space.  Size: decimal without leading zeros (except "0").  Root: canonical
+ * base64 of exactly 32 bytes.  Extension lines: non-empty, <= PT_CKPT_MAX_EXT.
+ */
+#ifndef PT_CKPT_H
+#define PT_CKPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "mt.h"
+
+struct ckpt {
+	char origin[PT_MAX_ORIGIN + 1];
+	uint64_t size;
+	struct mt_hash root;
+	size_t next;				/* number of extension lines */
+	char ext[PT_CKPT_MAX_EXT][PT_NOTE_MAX_LINE + 1];
+};
+
+/* Parse a checkpoint body strictly.  PT_EMALFORMED, PT_ETOOBIG. */
+int ckpt_parse(const char *text, size_t len, struct ckpt *out);
+/* Format the body (NUL-terminated). *outlen (may be NULL) gets the length
+ * without the NUL.  PT_ETOOBIG when cap is too small. */
+int ckpt_format(const struct ckpt *c, char *out, size_t cap, size_t *outlen);
+
+/*
+ * Parse and verify a signed checkpoint note against the log's key: the note
+ * must carry a valid signature by log_key, its origin must equal the key's
+ * name... (C2SP: the origin line and key name SHOULD match; we require it),
+ * and its body must parse.  Cosignatures by witnesses in wkeys (may be
+ * NULL/0) are checked and reported in *witnessed as a bitmask.
+ */
+struct note_vkey;
+int ckpt_open(const char *note, size_t len, const struct note_vkey *log_key,
+    const struct note_vkey *wkeys, size_t nwkeys, struct ckpt *out,
+    uint64_t *witnessed);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * crypto.c: the OpenSSL wrapper.  Nothing else in pubtrail includes an
+ * OpenSSL header; nothing here returns an OpenSSL error code.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "crypto.h"
+#include "pt.h"
+
+int
+cr_sha256_init(struct cr_sha256 *s)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	s->ctx = NULL;
+	if (c == NULL)
+		return PT_ENOMEM;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		return PT_ECRYPTO;
+	}
+	s->ctx = c;
+	return 0;
+}
+
+int
+cr_sha256_update(struct cr_sha256 *s, const void *data, size_t len)
+{
+	if (s->ctx == NULL)
+		return PT_EPOISONED;
+	if (len == 0)
+		return 0;
+	if (EVP_DigestUpdate(s->ctx, data, len) != 1) {
+		cr_sha256_cleanup(s);
+		return PT_ECRYPTO;
+	}
+	return 0;
+}
+
+int
+cr_sha256_final(struct cr_sha256 *s, uint8_t out[CR_SHA256_SIZE])
+{
+	unsigned int n = 0;
+	int rc = 0;
+
+	if (s->ctx == NULL)
+		return PT_EPOISONED;
+	if (EVP_DigestFinal_ex(s->ctx, out, &n) != 1 || n != CR_SHA256_SIZE)
+		rc = PT_ECRYPTO;
+	cr_sha256_cleanup(s);
+	return rc;
+}
+
+void
+cr_sha256_cleanup(struct cr_sha256 *s)
+{
+	EVP_MD_CTX_free(s->ctx);
+	s->ctx = NULL;
+}
+
+int
+cr_sha256(const void *a, size_t alen, const void *b, size_t blen,
+    const void *c, size_t clen, uint8_t out[CR_SHA256_SIZE])
+{
+	/* One context per thread avoids an allocation per hash on hot paths. */
+	static _Thread_local EVP_MD_CTX *ctx;
+	unsigned int n = 0;
+
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+		return PT_ENOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    (alen && EVP_DigestUpdate(ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(ctx, b, blen) != 1) ||
+	    (clen && EVP_DigestUpdate(ctx, c, clen) != 1) ||
+	    EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != CR_SHA256_SIZE)
+		return PT_ECRYPTO;
+	return 0;
+}
+
+int
+cr_random(void *buf, size_t len)
+{
+	if (len > (size_t)INT32_MAX)
+		return PT_EINVAL;
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : PT_ECRYPTO;
+}
+
+int
+cr_ed25519_public(const uint8_t seed[CR_ED25519_SEED],
+    uint8_t pub[CR_ED25519_PUB])
+{
+	EVP_PKEY *k;
+	size_t n = CR_ED25519_PUB;
+	int rc = 0;
+
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    CR_ED25519_SEED);
+	if (k == NULL)
+		return PT_ECRYPTO;
+	if (EVP_PKEY_get_raw_public_key(k, pub, &n) != 1 ||
+	    n != CR_ED25519_PUB)
+		rc = PT_ECRYPTO;
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+cr_ed25519_keygen(uint8_t seed[CR_ED25519_SEED], uint8_t pub[CR_ED25519_PUB])
+{
+	int rc;
+
+	if ((rc = cr_random(seed, CR_ED25519_SEED)) != 0)
+		return rc;
+	if ((rc = cr_ed25519_public(seed, pub)) != 0)
+		cr_wipe(seed, CR_ED25519_SEED);
+	return rc;
+}
+
+int
+cr_ed25519_sign(const uint8_t seed[CR_ED25519_SEED], const void *msg,
+    size_t len, uint8_t sig[CR_ED25519_SIG])
+{
+	EVP_PKEY *k;
+	EVP_MD_CTX *c = NULL;
+	size_t n = CR_ED25519_SIG;
+	int rc = PT_ECRYPTO;
+
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    CR_ED25519_SEED);
+	if (k == NULL)
+		return PT_ECRYPTO;
+	if ((c = EVP_MD_CTX_new()) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	if (EVP_DigestSignInit(c, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestSign(c, sig, &n, msg, len) == 1 && n == CR_ED25519_SIG)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+cr_ed25519_verify(const uint8_t pub[CR_ED25519_PUB], const void *msg,
+    size_t len, const uint8_t sig[CR_ED25519_SIG])
+{
+	EVP_PKEY *k;
+	EVP_MD_CTX *c;
+	int rc = PT_ESIG;
+
+	k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
+	    CR_ED25519_PUB);
+	if (k == NULL)
+		return PT_ESIG;	/* not a valid point encoding */
+	if ((c = EVP_MD_CTX_new()) == NULL) {
+		EVP_PKEY_free(k);
+		return PT_ENOMEM;
+	}
+	if (EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestVerify(c, sig, CR_ED25519_SIG, msg, len) == 1)
+		rc = 0;
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+size_t
+cr_b64_enclen(size_t len)
+{
+	return 4 * ((len + 2) / 3);
+}
+
+int
+cr_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+	size_t need = cr_b64_enclen(len);
+
+	if (need + 1 > cap || len > (size_t)INT32_MAX / 2)
+		return PT_ETOOBIG;
+	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	out[need] = '\0';
+	return (int)need;
+}
+
+static int
+b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+cr_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	size_t pad = 0, n, i;
+	unsigned char tmp[3];
+
+	if (len % 4 != 0)
+		return PT_EMALFORMED;
+	if (len > 0 && in[len - 1] == '=')
+		pad++;
+	if (len > 1 && in[len - 2] == '=')
+		pad++;
+	n = len / 4 * 3 - pad;
+	if (n > cap)
+		return PT_ETOOBIG;
+	for (i = 0; i < len; i += 4) {
+		int v[4];
+		int last = (i + 4 == len);
+
+		for (int j = 0; j < 4; j++) {
+			unsigned char c = (unsigned char)in[i + j];
+
+			if (c == '=' && last && j >= 4 - (int)pad)
+				v[j] = 0;
+			else if ((v[j] = b64_val(c)) < 0)
+				return PT_EMALFORMED;
+		}
+		tmp[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+		tmp[1] = (unsigned char)((v[1] & 0xf) << 4 | v[2] >> 2);
+		tmp[2] = (unsigned char)((v[2] & 0x3) << 6 | v[3]);
+		if (last && pad == 1 && (v[2] & 0x3) != 0)
+			return PT_EMALFORMED;	/* non-zero unused bits */
+		if (last && pad == 2 && (v[1] & 0xf) != 0)
+			return PT_EMALFORMED;
+		memcpy(out + i / 4 * 3, tmp, last ? 3 - pad : 3);
+	}
+	*outlen = n;
+	return 0;
+}
+
+void
+cr_hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cr_hex_decode(const char *in, size_t len, uint8_t *out, size_t outlen)
+{
+	if (len != 2 * outlen)
+		return PT_EMALFORMED;
+	for (size_t i = 0; i < outlen; i++) {
+		int hi = hex_val(in[2 * i]), lo = hex_val(in[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return PT_EMALFORMED;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+cr_memcmp(const void *a, const void *b, size_t len)
+{
+	return CRYPTO_memcmp(a, b, len);
+}
+
+void
+cr_wipe(void *p, size_t len)
+{
+	OPENSSL_cleanse(p, len);
+}

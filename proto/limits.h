@@ -1,0 +1,46 @@
+/*
+ * limits.h: every size and count limit in pubtrail, by name, in one place.
+ * Each is checked before anything is allocated.  The daemon's configurable
+ * limits take these as defaults and as hard ceilings.
+ */
+#ifndef PT_LIMITS_H
+#define PT_LIMITS_H
+
+/* Records, submissions, entries (proto/wire, proto/record). */
+#define PT_MAX_RECORD		16384	/* canonical record bytes */
+#define PT_MAX_SUBMISSION	20480	/* POST /add body */
+#define PT_MAX_ENTRY		24576	/* leaf bytes; < 65536 for entry bundles */
+#define PT_MAX_STRING		4096	/* any msgpack string */
+#define PT_MAX_BIN		4096	/* any msgpack bin */
+#define PT_MAX_MAP_KEYS		32	/* pairs in one map */
+#define PT_MAX_ARRAY		64	/* elements in one array */
+#define PT_MAX_DEPTH		6	/* container nesting */
+#define PT_MAX_ID		128	/* a record's id, bytes */
+#define PT_MAX_KEY_NAME		128	/* signed-note key name, bytes */
+#define PT_MAX_VKEY		256	/* verifier key string, bytes */
+#define PT_MAX_ORIGIN		256	/* checkpoint origin line, bytes */
+
+/* Signed notes and checkpoints (proto/note, proto/ckpt). */
+#define PT_NOTE_MAX		16384	/* a whole signed note, bytes */
+#define PT_NOTE_MAX_LINE	1024	/* one line of a note */
+#define PT_NOTE_MAX_SIGS	64	/* signature lines; >= 16 must be accepted */
+#define PT_CKPT_MAX_EXT		16	/* checkpoint extension lines */
+
+/* Merkle proofs (proto/mt). */
+#define PT_MAX_PROOF		64	/* hashes in any proof; 2*log2(2^63)+ fits */
+#define PT_MAX_TREE_SIZE	(1ULL << 62)
+
+/* HTTP (daemon/http, client). Defaults; config may lower or raise to a cap. */
+#define PT_HTTP_MAX_HEADERS	8192	/* all request headers, bytes */
+#define PT_HTTP_MAX_BODY	PT_MAX_SUBMISSION
+#define PT_HTTP_DEADLINE_MS	10000	/* whole request, first byte to reply */
+#define PT_HTTP_IDLE_S		30	/* keep-alive idle */
+#define PT_HTTP_MAX_CONNS	4096	/* simultaneous connections */
+#define PT_HTTP_MAX_RESPONSE	(64u << 20) /* client: largest answer read */
+
+/* Sequencer (daemon/seq). */
+#define PT_BATCH_MAX		4096	/* entries per batch (default 1024) */
+#define PT_BATCH_WINDOW_MS	10	/* default batch window */
+#define PT_QUEUE_MAX		65536	/* submissions waiting */
+
+#endif

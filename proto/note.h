@@ -1,0 +1,119 @@
+/*
+ * note.h: C2SP signed-note (Ed25519, algorithm 0x01) and C2SP
+ * tlog-cosignature v1 (algorithm 0x04: 8-byte big-endian timestamp followed by
+ * an Ed25519 signature over the cosigned message).
+ *
+ *   verifier key string:  <name>+<hash hex8>+<base64(alg || pub32)>
+ *   private key string:   PRIVATE+KEY+<name>+<hash hex8>+<base64(alg || seed32)>
+ *   key hash:             first 4 bytes (big-endian) of
+ *                         SHA-256(name || "\n" || alg || pub32)
+ *   note:                 <text ending in "\n">"\n"<signature lines>
+ *   signature line:       "\u2014 " <name> " " base64(keyhash4 || sig) "\n"
+ *
+ * All parsing is strict and bounded by limits.h.  No I/O.
+ */
+#ifndef PT_NOTE_H
+#define PT_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+
+#define NOTE_ALG_ED25519	0x01
+#define NOTE_ALG_COSIG_V1	0x04
+#define NOTE_SIG_MAX		72	/* cosignature: 8 + 64 */
+
+/* A public (verifier) key. */
+struct note_vkey {
+	char name[PT_MAX_KEY_NAME + 1];
+	uint8_t alg;		/* NOTE_ALG_* */
+	uint32_t hash;
+	uint8_t pub[32];
+};
+
+/* A private (signer) key; wipe with note_skey_wipe() when done. */
+struct note_skey {
+	struct note_vkey vk;
+	uint8_t seed[32];
+};
+
+/* Key hash as defined above. 0 or PT_ECRYPTO. */
+int note_key_hash(const char *name, uint8_t alg, const uint8_t pub[32],
+    uint32_t *out);
+/* Valid key name: 1..PT_MAX_KEY_NAME bytes of UTF-8, no Unicode spaces,
+ * no '+'. 0 or PT_EMALFORMED/PT_ETOOBIG. */
+int note_name_check(const char *name, size_t len);
+
+/* New random key of algorithm alg (NOTE_ALG_ED25519 or NOTE_ALG_COSIG_V1). */
+int note_keygen(const char *name, uint8_t alg, struct note_skey *out);
+void note_skey_wipe(struct note_skey *k);
+
+/* Parse / format key strings.  Format writes a NUL-terminated string and
+ * fails with PT_ETOOBIG when cap is too small.  Parse rejects a hash that
+ * does not match, an unknown algorithm, non-canonical base64, a wrong
+ * length.  PT_EMALFORMED, PT_ETOOBIG. */
+int note_vkey_parse(const char *s, size_t len, struct note_vkey *out);
+int note_vkey_format(const struct note_vkey *k, char *out, size_t cap);
+int note_skey_parse(const char *s, size_t len, struct note_skey *out);
+int note_skey_format(const struct note_skey *k, char *out, size_t cap);
+
+/* One signature line of a parsed note. */
+struct note_sig {
+	char name[PT_MAX_KEY_NAME + 1];
+	uint32_t hash;
+	uint8_t sig[NOTE_SIG_MAX];
+	size_t sig_len;		/* bytes after the 4-byte key hash */
+};
+
+/* A parsed note.  text points into the caller's buffer (not copied): valid
+ * as long as that buffer is. */
+struct note {
+	const char *text;
+	size_t text_len;	/* includes the final "\n" of the text */
+	size_t nsigs;
+	struct note_sig sigs[PT_NOTE_MAX_SIGS];
+};
+
+/* Split a signed note into text and signature lines, strictly:
+ * size <= PT_NOTE_MAX, text non-empty and ending in "\n", valid UTF-8 with
+ * no control characters but "\n", a blank line, 1..PT_NOTE_MAX_SIGS well-
+ * formed signature lines, final "\n".  Duplicate (name, hash) lines are
+ * PT_EMALFORMED.  Does not verify anything. */
+int note_parse(const char *buf, size_t len, struct note *out);
+
+/*
+ * Verify n against known keys: signatures by unknown keys are ignored; a
+ * signature line whose (name, hash) matches a known key but does not verify
+ * rejects the whole note (PT_ESIG).  On success *verified (may be NULL) gets
+ * a bitmask of which keys[i] (i < 64) produced a valid signature.  Returns
+ * PT_EUNKNOWNSIGNER when none of keys signed.  Cosignature keys
+ * (NOTE_ALG_COSIG_V1) are verified as tlog-cosignature v1 over the note's
+ * text, which must then be a checkpoint.
+ */
+int note_verify(const struct note *n, const struct note_vkey *keys,
+    size_t nkeys, uint64_t *verified);
+
+/* Ed25519 signature line for text by k (alg 0x01): appends
+ * "\u2014 name base64\n" to out (NUL-terminated). */
+int note_sign_line(const struct note_skey *k, const char *text, size_t len,
+    char *out, size_t cap);
+
+/* Build a whole note: text, blank line, one signature line per key (any mix
+ * of algorithms; cosignature keys use timestamp).  Writes NUL-terminated. */
+int note_sign(const char *text, size_t len, const struct note_skey *keys,
+    size_t nkeys, uint64_t timestamp, char *out, size_t cap, size_t *outlen);
+
+/*
+ * tlog-cosignature v1.  checkpoint is the note text (a checkpoint body).
+ * The signed message is "cosignature/v1\ntime <timestamp>\n" followed by the
+ * checkpoint as the spec defines.  sig gets 8-byte big-endian timestamp ||
+ * 64-byte signature.
+ */
+int note_cosign_v1(const struct note_skey *k, const char *checkpoint,
+    size_t len, uint64_t timestamp, uint8_t sig[72]);
+/* 0 valid, PT_ESIG not; *timestamp (may be NULL) gets the signed time. */
+int note_cosig_verify_v1(const struct note_vkey *k, const char *checkpoint,
+    size_t len, const uint8_t *sig, size_t sig_len, uint64_t *timestamp);
+
+#endif

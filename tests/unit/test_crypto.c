@@ -1,0 +1,106 @@
+/* test_crypto.c: known answers for the OpenSSL wrapper. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "pt.h"
+
+START_TEST(sha256_known_answers)
+{
+	uint8_t h[32];
+	char hex[65];
+
+	ck_assert_int_eq(cr_sha256(NULL, 0, NULL, 0, NULL, 0, h), 0);
+	cr_hex_encode(h, 32, hex);
+	ck_assert_str_eq(hex,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_int_eq(cr_sha256("a", 1, "b", 1, "c", 1, h), 0);
+	cr_hex_encode(h, 32, hex);
+	ck_assert_str_eq(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+END_TEST
+
+/* RFC 8032 section 7.1, TEST 1. */
+START_TEST(ed25519_rfc8032)
+{
+	uint8_t seed[32], pub[32], wantpub[32], sig[64], wantsig[64];
+
+	ck_assert_int_eq(cr_hex_decode(
+	    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+	    64, seed, 32), 0);
+	ck_assert_int_eq(cr_hex_decode(
+	    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+	    64, wantpub, 32), 0);
+	ck_assert_int_eq(cr_hex_decode(
+	    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+	    128, wantsig, 64), 0);
+	ck_assert_int_eq(cr_ed25519_public(seed, pub), 0);
+	ck_assert_mem_eq(pub, wantpub, 32);
+	ck_assert_int_eq(cr_ed25519_sign(seed, "", 0, sig), 0);
+	ck_assert_mem_eq(sig, wantsig, 64);
+	ck_assert_int_eq(cr_ed25519_verify(pub, "", 0, sig), 0);
+	sig[5] ^= 1;
+	ck_assert_int_eq(cr_ed25519_verify(pub, "", 0, sig), PT_ESIG);
+}
+END_TEST
+
+START_TEST(base64_strict)
+{
+	uint8_t out[16];
+	size_t n;
+	char enc[32];
+
+	ck_assert_int_eq(cr_b64_encode((const uint8_t *)"foobar", 6, enc,
+	    sizeof(enc)), 8);
+	ck_assert_str_eq(enc, "Zm9vYmFy");
+	ck_assert_int_eq(cr_b64_decode("Zm9vYg==", 8, out, sizeof(out), &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_mem_eq(out, "foob", 4);
+	ck_assert_int_eq(cr_b64_decode("Zm9vYh==", 8, out, sizeof(out), &n),
+	    PT_EMALFORMED);	/* non-zero unused bits */
+	ck_assert_int_eq(cr_b64_decode("Zm9vYg=", 7, out, sizeof(out), &n),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(cr_b64_decode("Zm9v\nYg==", 9, out, sizeof(out), &n),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(cr_b64_decode("Zm=vYg==", 8, out, sizeof(out), &n),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(cr_b64_decode("", 0, out, sizeof(out), &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(cr_b64_decode("Zm9vYmFyZm9vYmFyZm9v", 20, out, 4, &n),
+	    PT_ETOOBIG);
+}
+END_TEST
+
+START_TEST(hex_strict)
+{
+	uint8_t b[2];
+
+	ck_assert_int_eq(cr_hex_decode("aB0f", 4, b, 2), 0);
+	ck_assert_uint_eq(b[0], 0xab);
+	ck_assert_int_eq(cr_hex_decode("aB0", 3, b, 2), PT_EMALFORMED);
+	ck_assert_int_eq(cr_hex_decode("zz00", 4, b, 2), PT_EMALFORMED);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("crypto");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, sha256_known_answers);
+	tcase_add_test(tc, ed25519_rfc8032);
+	tcase_add_test(tc, base64_strict);
+	tcase_add_test(tc, hex_strict);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
