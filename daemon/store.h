@@ -1,0 +1,119 @@
+/*
+ * store.h: the log's LMDB storage.  Only this module includes lmdb.h; MDB_*
+ * codes never leave it.  (Design essay at the top of store.c.)
+ *
+ * One environment in DIR (data.mdb, lock.mdb) plus DIR/pubtraild.lock (an
+ * exclusive flock held for the life of the process: one writer) and
+ * DIR/checkpoint (a copy of the latest signed checkpoint, written after each
+ * commit with write-temp + fsync + rename + fsync(dir)).
+ *
+ * Named databases: entries (index -> entry bytes), hashes (complete subtree
+ * (level, n) -> hash), leaves (leaf hash -> index), ids (submitter id ||
+ * record id -> index), checkpoints (size -> signed note), meta.
+ *
+ * A write batch is one LMDB write transaction: entries, hashes, indexes and
+ * the new checkpoint commit together or not at all.  A failed operation
+ * poisons the batch (later calls return PT_EPOISONED) until aborted.
+ * Durability flags are LMDB's defaults (fsync on commit); never NOSYNC.
+ */
+#ifndef PT_STORE_H
+#define PT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mt.h"
+
+struct store;
+struct store_batch;
+struct store_txn;
+
+struct store_opts {
+	uint64_t map_size;		/* bytes; 0 = default (64 GiB) */
+	int readonly;			/* for tools: no lock, no writes */
+};
+
+/*
+ * Open (creating when absent) the store in dir.  Takes the exclusive lock
+ * (PT_EBUSY with a clear message in *why when another process holds it),
+ * clears stale reader slots (mdb_reader_check).  *out is freed by
+ * store_close().  PT_EIO, PT_ENOMEM, PT_EBUSY, PT_ECORRUPT.
+ */
+int store_open(const char *dir, const struct store_opts *o,
+    struct store **out, char *why, size_t whylen);
+void store_close(struct store *s);
+
+/* Tree size recorded by the last commit (0 for a new store). */
+uint64_t store_size(const struct store *s);
+
+/* --- writing: one batch at a time, from one thread --- */
+int store_batch_begin(struct store *s, struct store_batch **out);
+/*
+ * Append one entry at index store_size()+k (k-th in this batch): stores the
+ * entry, its leaf hash -> index, submitter id || record id -> index, and the
+ * complete-subtree hashes it completes (mt_append).  *index gets its index.
+ */
+int store_batch_append(struct store_batch *b, const uint8_t *entry,
+    size_t len, const struct mt_hash *leaf, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index);
+/* Size the tree will have if this batch commits. */
+uint64_t store_batch_size(const struct store_batch *b);
+/* Reader over this batch's transaction (sees its own writes). */
+void store_batch_reader(struct store_batch *b, struct mt_reader *r);
+/* Lookups inside the batch (see its own writes): 0 or PT_ENOTFOUND. */
+int store_batch_find_id(struct store_batch *b, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index);
+/* Root of the batch's tree, recomputed by reading back what was written
+ * (never from memory): O(log n) reads. */
+int store_batch_root(struct store_batch *b, struct mt_hash *root);
+/* The signed checkpoint for the batch's size (and metadata, e.g. time). */
+int store_batch_set_checkpoint(struct store_batch *b, const char *note,
+    size_t len, uint64_t time_ms);
+/* Commit (fsync).  PT_EFULL when the map or disk is full (nothing written);
+ * PT_EIO on any other failure (the caller must stop the process). The batch
+ * is freed in every case. */
+int store_batch_commit(struct store_batch *b);
+void store_batch_abort(struct store_batch *b);
+
+/* --- reading: short read transactions; copy data out before _end --- */
+int store_read_begin(struct store *s, struct store_txn **out);
+void store_read_end(struct store_txn *t);
+/* Size of the latest committed checkpoint visible to t. */
+uint64_t store_txn_size(const struct store_txn *t);
+void store_txn_reader(struct store_txn *t, struct mt_reader *r);
+/* Entry bytes: *data points into the map, valid until store_read_end. */
+int store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
+    size_t *len);
+/* Hashes of subtrees (level, n .. n+count-1), for hash tiles: one range
+ * read.  PT_ENOTFOUND when any is missing. */
+int store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
+    unsigned count, struct mt_hash *out);
+int store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
+    uint64_t *index);
+int store_find_id(struct store_txn *t, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index);
+/* Latest signed checkpoint (points into the map, valid until _end). */
+int store_latest_checkpoint(struct store_txn *t, const char **note,
+    size_t *len, uint64_t *size, uint64_t *time_ms);
+/* Checkpoint signed at exactly size. */
+int store_checkpoint_at(struct store_txn *t, uint64_t size, const char **note,
+    size_t *len);
+
+/* Map use, for /metrics. */
+int store_map_info(struct store *s, uint64_t *used, uint64_t *size);
+/* Grow the map (no transaction may be active). */
+int store_grow(struct store *s, uint64_t new_size);
+
+/*
+ * Full check: recompute every leaf hash from the entry bytes and every
+ * stored subtree hash from its children, compare with what is stored, and
+ * check the latest checkpoint's root.  *bad gets the first bad index.
+ * progress (may be NULL) is called every 65536 entries.  O(n).
+ */
+int store_check_full(struct store *s, uint64_t *bad, char *why, size_t whylen,
+    void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
+
+/* The checkpoint copy kept outside LMDB (DIR/checkpoint). */
+int store_read_checkpoint_copy(const char *dir, char **note, size_t *len);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * record.h: record schema v1 (docs/PROTOCOL.md section 6) and its validator.
+ *
+ * A record is a canonical msgpack map (wire.h).  record_check() decodes it
+ * strictly and validates it against the schema of its `type`:
+ * payment, permit_decision or correction.  The same code runs in the daemon
+ * (before a submission is queued) and in the client (before signing, and
+ * when auditing), so both sides agree on what is valid.
+ */
+#ifndef PT_RECORD_H
+#define PT_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "limits.h"
+#include "mt.h"
+#include "pt.h"
+
+enum record_type {
+	RECORD_PAYMENT = 1,
+	RECORD_PERMIT_DECISION = 2,
+	RECORD_CORRECTION = 3,
+};
+#define RECORD_NTYPES 3
+
+/* What the log needs to know about a valid record.  Pointers point into the
+ * record bytes given to record_check() and live as long as they do. */
+struct record_info {
+	enum record_type type;
+	const char *id;			/* the publisher's own unique id */
+	size_t id_len;
+	/* correction only: */
+	uint64_t target_index;
+	struct mt_hash target_hash;
+	int action_void;		/* 1 = void, 0 = amend */
+};
+
+/*
+ * Decode buf strictly as a canonical record and validate it.  Returns 0 and
+ * fills *info, or PT_ETOOBIG, PT_EMALFORMED, PT_ETRUNCATED, PT_ETRAILING,
+ * PT_ENONCANON, PT_EDUPKEY, PT_EUNKNOWNKEY, PT_ETYPE, PT_EUTF8, PT_EDEPTH,
+ * PT_ESCHEMA with the field and reason in *why (may be NULL).  Never
+ * allocates more than a small constant beyond len.  O(len).
+ */
+int record_check(const uint8_t *buf, size_t len, struct record_info *info,
+    struct pt_why *why);
+
+/* "payment", "permit_decision", "correction"; NULL for an unknown type. */
+const char *record_type_name(enum record_type t);
+/* Inverse of record_type_name. 0 or PT_ENOTFOUND. */
+int record_type_parse(const char *s, size_t len, enum record_type *out);
+
+/*
+ * Natural-person commitment (schema section 6.x): SHA-256 of
+ * "pubtrail commitment v1\n" || salt (32 bytes) || value.  The salt is
+ * random per field.  0 or PT_ECRYPTO.
+ */
+int record_commit(const uint8_t salt[32], const char *value, size_t len,
+    uint8_t out[32]);
+
+#endif
