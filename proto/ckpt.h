@@ -27,10 +27,24 @@ struct ckpt {
 	char ext[PT_CKPT_MAX_EXT][PT_NOTE_MAX_LINE + 1];
 };
 
-/* Parse a checkpoint body strictly.  PT_EMALFORMED, PT_ETOOBIG. */
+/*
+ * Parse a checkpoint body strictly: note_text_check() rules, then the three
+ * lines and the extension lines as above; size <= 2^63 - 1.  PT_EMALFORMED,
+ * PT_EUTF8, PT_ETOOBIG (origin, a line, too many extension lines),
+ * PT_ERANGE (size > 2^63 - 1).  O(len), no allocation.
+ */
 int ckpt_parse(const char *text, size_t len, struct ckpt *out);
+/* Same checks as ckpt_parse without filling a struct. */
+int ckpt_check(const char *text, size_t len);
+/*
+ * Strict decimal: 1..20 digits, no sign, no leading zero (except "0"),
+ * value <= max.  0, PT_EMALFORMED, PT_ERANGE (> max).  Shared by the
+ * checkpoint and tlog-proof parsers.
+ */
+int ckpt_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 /* Format the body (NUL-terminated). *outlen (may be NULL) gets the length
- * without the NUL.  PT_ETOOBIG when cap is too small. */
+ * without the NUL.  PT_ETOOBIG when cap is too small; PT_EINVAL when c is
+ * not a valid checkpoint (the output is re-parsed). */
 int ckpt_format(const struct ckpt *c, char *out, size_t cap, size_t *outlen);
 
 /*
@@ -39,6 +53,14 @@ int ckpt_format(const struct ckpt *c, char *out, size_t cap, size_t *outlen);
  * name... (C2SP: the origin line and key name SHOULD match; we require it),
  * and its body must parse.  Cosignatures by witnesses in wkeys (may be
  * NULL/0) are checked and reported in *witnessed as a bitmask.
+ */
+/*
+ * Errors: those of note_parse and ckpt_parse; PT_EUNKNOWNSIGNER when
+ * log_key did not sign; PT_ESIG when a signature by log_key or by one of
+ * wkeys fails; PT_EORIGIN when the origin is not log_key's name; PT_EINVAL
+ * for a log_key that is not Ed25519, more than 63 wkeys, or keys sharing a
+ * (name, hash).  *witnessed bit i: wkeys[i] cosigned.  out and witnessed may
+ * be NULL.  Work: one parse, one Ed25519 verification per known signature.
  */
 struct note_vkey;
 int ckpt_open(const char *note, size_t len, const struct note_vkey *log_key,

@@ -58,13 +58,22 @@ int note_vkey_format(const struct note_vkey *k, char *out, size_t cap);
 int note_skey_parse(const char *s, size_t len, struct note_skey *out);
 int note_skey_format(const struct note_skey *k, char *out, size_t cap);
 
-/* One signature line of a parsed note. */
+/* One signature line of a parsed note.  sig holds the first
+ * min(sig_len, NOTE_SIG_MAX) bytes: a longer signature (another algorithm,
+ * e.g. ML-DSA) is kept as an unknown one and can never verify under a key of
+ * ours. */
 struct note_sig {
 	char name[PT_MAX_KEY_NAME + 1];
 	uint32_t hash;
 	uint8_t sig[NOTE_SIG_MAX];
 	size_t sig_len;		/* bytes after the 4-byte key hash */
 };
+
+/* Valid note text: 1..PT_NOTE_MAX bytes ending in "\n", valid UTF-8, no
+ * ASCII control character but "\n", every line <= PT_NOTE_MAX_LINE bytes.
+ * 0, PT_EMALFORMED (shape, control character), PT_EUTF8, PT_ETOOBIG.
+ * O(len). */
+int note_text_check(const char *text, size_t len);
 
 /* A parsed note.  text points into the caller's buffer (not copied): valid
  * as long as that buffer is. */

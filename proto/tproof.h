@@ -9,7 +9,12 @@
  *   <blank line>
  *   <signed checkpoint note>
  *
- * (The exact grammar follows the C2SP spec; see docs/PROTOCOL.md.)
+ * Exactly as C2SP tlog-proof v1: the first line is the literal string, the
+ * optional "extra" line carries non-empty canonical base64, the index is a
+ * decimal without leading zeros (<= 2^63 - 2), each hash line is canonical
+ * base64 of 32 bytes (at most PT_MAX_PROOF of them), every header line is at
+ * most PT_NOTE_MAX_LINE bytes, and the note is a signed note (note_parse).
+ * See docs/PROTOCOL.md section 3.
  */
 #ifndef PT_TPROOF_H
 #define PT_TPROOF_H
@@ -26,12 +31,34 @@ struct tproof {
 	struct mt_hash proof[PT_MAX_PROOF];
 	const char *note;	/* points into the parsed buffer */
 	size_t note_len;
+	/* Opaque, unauthenticated extra data (0 bytes: no "extra" line). */
+	size_t extra_len;
+	uint8_t extra[PT_NOTE_MAX_LINE];
 };
 
-/* Format (NUL-terminated). PT_ETOOBIG when cap is too small. */
+/* Format (NUL-terminated); *outlen (may be NULL) gets the length.
+ * PT_ETOOBIG when cap is too small or n > PT_MAX_PROOF; PT_EINVAL when
+ * extra_len is too large for one line or index > 2^63 - 2; the note's
+ * note_parse error when it is not a signed note. */
 int tproof_format(const struct tproof *p, char *out, size_t cap,
     size_t *outlen);
-/* Strict parse; does not verify the proof or the note. */
+/* Strict parse; does not verify the proof or the note's signatures (use
+ * ckpt_open and mt_verify_inclusion).  out->note points into buf.
+ * PT_EMALFORMED, PT_ETOOBIG, PT_ERANGE, or note_parse's errors.  O(len),
+ * no allocation (about 14 KB of stack for the note check). */
 int tproof_parse(const char *buf, size_t len, struct tproof *out);
+
+/*
+ * Verify a parsed proof for the entry whose leaf hash is leaf: the note must
+ * be a checkpoint signed by log_key (ckpt_open, with the same witness keys
+ * and *witnessed report), index < its size (PT_ERANGE otherwise) and the
+ * inclusion proof must lead to its root (PT_EPROOF otherwise).  out (may be
+ * NULL) gets the checkpoint.  O(n) hashes plus the note's signatures.
+ */
+struct note_vkey;
+struct ckpt;
+int tproof_verify(const struct tproof *p, const struct mt_hash *leaf,
+    const struct note_vkey *log_key, const struct note_vkey *wkeys,
+    size_t nwkeys, struct ckpt *out, uint64_t *witnessed);
 
 #endif
