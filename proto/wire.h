@@ -25,7 +25,18 @@
 #include "pt.h"
 #include "record.h"
 
-/* A growable byte buffer owned by the caller; wire_buf_free() releases it. */
+/*
+ * Limits of the messages that carry whole entries and proof texts, derived
+ * from the named limits in limits.h (a receipt embeds an entry as bin and a
+ * C2SP tlog-proof text, each larger than the generic PT_MAX_BIN/PT_MAX_STRING).
+ */
+#define WIRE_MAX_TPROOF	(PT_NOTE_MAX + 128 + PT_MAX_PROOF * 45)
+#define WIRE_MAX_RECEIPT (PT_MAX_ENTRY + WIRE_MAX_TPROOF + 64)
+#define WIRE_MAX_PROOF_MSG (64 + PT_MAX_PROOF * 35)
+
+/* A growable byte buffer owned by the caller; wire_buf_free() releases it
+ * (and may be called on an initialised, never-used buffer).  Encoders append
+ * to it; when an encoder fails the contents are unspecified: free it. */
 struct wire_buf {
 	uint8_t *data;
 	size_t len;
@@ -33,6 +44,57 @@ struct wire_buf {
 };
 void wire_buf_init(struct wire_buf *b);
 void wire_buf_free(struct wire_buf *b);
+/* Append len bytes.  0 or PT_ENOMEM (b unchanged). Amortised O(len). */
+int wire_buf_append(struct wire_buf *b, const void *data, size_t len);
+
+/*
+ * Low-level canonical encoders (msgpack-c's packer, which always emits the
+ * shortest header for a length or integer).  The caller writes map keys in
+ * ascending byte order itself; wire_check_canonical() checks the result.
+ * Each appends to b; 0 or PT_ENOMEM.  O(len).
+ */
+int wire_enc_map(struct wire_buf *b, size_t npairs);
+int wire_enc_array(struct wire_buf *b, size_t n);
+int wire_enc_str(struct wire_buf *b, const char *s, size_t len);
+int wire_enc_cstr(struct wire_buf *b, const char *s);	/* NUL-terminated */
+int wire_enc_bin(struct wire_buf *b, const void *p, size_t len);
+int wire_enc_uint(struct wire_buf *b, uint64_t v);
+int wire_enc_int(struct wire_buf *b, int64_t v);
+/* Append an already-encoded canonical value verbatim (e.g. a record). */
+int wire_enc_raw(struct wire_buf *b, const uint8_t *p, size_t len);
+
+/*
+ * Read cursor over bytes ALREADY accepted by wire_check_canonical() (or the
+ * decoders below): each call reads one header at c->p and advances.  They
+ * never read past c->end (PT_ETRUNCATED) and never allocate; a value of
+ * another kind is PT_ETYPE and leaves c unchanged.  Returned pointers point
+ * into the cursor's buffer.  O(1) each, except wire_cur_skip, O(value).
+ */
+struct wire_cur {
+	const uint8_t *p;
+	const uint8_t *end;
+};
+enum wire_kind {
+	WIRE_K_NONE = 0,	/* end of input or a kind canonical form lacks */
+	WIRE_K_UINT,		/* non-negative integer */
+	WIRE_K_NINT,		/* negative integer */
+	WIRE_K_STR,
+	WIRE_K_BIN,
+	WIRE_K_ARRAY,
+	WIRE_K_MAP,
+};
+void wire_cur_init(struct wire_cur *c, const uint8_t *buf, size_t len);
+enum wire_kind wire_cur_kind(const struct wire_cur *c);
+int wire_cur_map(struct wire_cur *c, size_t *npairs);
+int wire_cur_array(struct wire_cur *c, size_t *n);
+int wire_cur_str(struct wire_cur *c, const char **s, size_t *len);
+int wire_cur_bin(struct wire_cur *c, const uint8_t **p, size_t *len);
+int wire_cur_uint(struct wire_cur *c, uint64_t *v);
+/* Any integer that fits int64_t; a uint above INT64_MAX is PT_ERANGE. */
+int wire_cur_int(struct wire_cur *c, int64_t *v);
+/* Skip one whole value (with everything nested in it); *start and *len
+ * (either pointer may be NULL) get its encoded span. */
+int wire_cur_skip(struct wire_cur *c, const uint8_t **start, size_t *len);
 
 /*
  * Check that buf[0..len) is exactly one canonical msgpack value within the
@@ -72,8 +134,22 @@ int wire_submission_encode(const struct wire_submission *s,
  */
 int wire_sign_message(const char *origin, const uint8_t *record,
     size_t record_len, struct wire_buf *out);
-/* Sign record for origin with k (fills s->sig, s->submitter*). The string
- * pointer is set to a static per-call buffer inside s: see wire.c. */
+/*
+ * Check record with record_check() (only valid records are signed), then sign
+ * it for origin with k (alg NOTE_ALG_ED25519) and fill all of *s:
+ *   s->record/record_len = record/record_len (NOT copied: the caller's
+ *     buffer must outlive s);
+ *   s->info from record_check (points into record);
+ *   s->submitter = k's public key;
+ *   s->submitter_str = vkey_buf, into which k's verifier key string is
+ *     written NUL-terminated (s->submitter_len excludes the NUL).  vkey_buf
+ *     is caller-owned, vkey_cap bytes (PT_MAX_VKEY + 1 always suffices), and
+ *     must outlive s;
+ *   s->sig = Ed25519(k, wire_sign_message(origin, record)).
+ * Errors: record_check's, PT_EINVAL (bad origin, key not Ed25519),
+ * PT_ETOOBIG (vkey_cap too small), PT_ENOMEM, PT_ECRYPTO.  On error *s is
+ * zeroed.  O(record_len).
+ */
 int wire_submission_sign(const struct note_skey *k, const char *origin,
     const uint8_t *record, size_t record_len, struct wire_submission *s,
     char *vkey_buf, size_t vkey_cap);
