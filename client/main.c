@@ -1,14 +1,8 @@
-/* main.c: pubtrail entry point (placeholder until the daemon lands). */
-#include <stdio.h>
-#include <string.h>
+/* main.c: pubtrail entry point; everything is in cli.c and the modules. */
+#include "cli.h"
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("pubtrail %s\n", PT_VERSION);
-		return 0;
-	}
-	fprintf(stderr, "pubtrail: not yet implemented\n");
-	return 1;
+	return cli_main(argc, argv);
 }

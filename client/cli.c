@@ -1,0 +1,244 @@
+/*
+ * cli.c: pubtrail's subcommand dispatch, exit codes and error output.
+ *
+ * Each subcommand is a function taking (argc, argv) with argv[0] the
+ * subcommand's name, parsing its own options with getopt_long, and
+ * returning an exit code from enum cli_exit.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "disclose.h"
+#include "export.h"
+#include "get.h"
+#include "keys.h"
+#include "limits.h"
+#include "monitor.h"
+#include "submit.h"
+#include "util.h"
+#include "verify.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "keygen", keys_cmd_keygen, "create an Ed25519 signing key" },
+	{ "submit", sub_cmd, "sign and submit records, keep verified receipts" },
+	{ "verify", vrf_cmd, "verify a receipt offline" },
+	{ "get", get_cmd, "fetch and verify a checkpoint, entry or proof" },
+	{ "audit", aud_cmd, "verify a whole log, incrementally" },
+	{ "monitor", mon_cmd, "follow a log and print matching new entries" },
+	{ "export", export_cmd, "export verified entries as CSV, JSONL, OCDS or BLDS" },
+	{ "disclose", dis_cmd_disclose, "reveal one committed field of a record" },
+	{ "check-disclosure", dis_cmd_check, "check a disclosure against the log" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pubtrail <command> [options] [args]\n"
+	    "       pubtrail <command> --help\n"
+	    "       pubtrail --version\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-17s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\nexit codes: 0 ok, 1 verification failed, 2 usage, "
+	    "3 network or server error, 4 not found\n");
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EUSAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("pubtrail %s\n", PT_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2) {
+			for (size_t i = 0; i < NCOMMANDS; i++) {
+				if (strcmp(argv[2], commands[i].name) == 0) {
+					char *hv[] = { argv[2], "--help", NULL };
+
+					return commands[i].fn(2, hv);
+				}
+			}
+		}
+		usage(stdout);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			optind = 0;	/* glibc: full re-initialisation */
+			opterr = 1;
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "pubtrail: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return CLI_EUSAGE;
+}
+
+int
+cli_exit_for(int err)
+{
+	switch (err) {
+	case 0:
+		return CLI_OK;
+	case PT_EINVAL:
+		return CLI_EUSAGE;
+	case PT_ENOTFOUND:
+		return CLI_ENOTFOUND;
+	case PT_ENET:
+	case PT_EIO:
+	case PT_ENOMEM:
+	case PT_ERATE:
+	case PT_EBUSY:
+	case PT_EFULL:
+	case PT_ECRYPTO:
+	case PT_EFORBIDDEN:
+	case PT_ETIME:
+		return CLI_ENET;
+	default:
+		/* Signatures, proofs, schema, decoding, conflicts, forks,
+		 * rollbacks: the data failed verification. */
+		return CLI_EVERIFY;
+	}
+}
+
+int
+cli_fail(int err, const struct pt_why *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pubtrail: %s", cli_red(stderr));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (why != NULL && why->text[0] != '\0')
+		fprintf(stderr, ": %s", why->text);
+	else
+		fprintf(stderr, ": %s", pt_strerror(err));
+	fprintf(stderr, "%s\n", cli_reset(stderr));
+	return cli_exit_for(err);
+}
+
+int
+cli_usage_error(const char *usage_text, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pubtrail: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage_text);
+	return CLI_EUSAGE;
+}
+
+int
+cli_color(FILE *f)
+{
+	const char *term = getenv("TERM");
+
+	if (getenv("NO_COLOR") != NULL)
+		return 0;
+	if (term == NULL || strcmp(term, "dumb") == 0)
+		return 0;
+	return isatty(fileno(f));
+}
+
+const char *
+cli_green(FILE *f)
+{
+	return cli_color(f) ? "\033[32m" : "";
+}
+
+const char *
+cli_red(FILE *f)
+{
+	return cli_color(f) ? "\033[31m" : "";
+}
+
+const char *
+cli_reset(FILE *f)
+{
+	return cli_color(f) ? "\033[0m" : "";
+}
+
+void
+cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->timeout_ms = PT_HTTP_DEADLINE_MS * 3;
+	c->concurrency = 8;
+}
+
+int
+cli_common_opt(struct cli_common *c, int code, const char *arg,
+    const char *usage_text)
+{
+	uint64_t v;
+
+	switch (code) {
+	case CLI_OPT_LOG:
+		c->log_url = arg;
+		return 1;
+	case CLI_OPT_LOGKEY:
+		c->log_key = arg;
+		return 1;
+	case CLI_OPT_JSON:
+		c->json = 1;
+		return 1;
+	case CLI_OPT_QUIET:
+		c->quiet = 1;
+		return 1;
+	case CLI_OPT_TIMEOUT:
+		if (ut_parse_u64(arg, 1, 3600000, &v) != 0) {
+			cli_usage_error(usage_text, "--timeout: want "
+			    "milliseconds, 1..3600000");
+			return -CLI_EUSAGE;
+		}
+		c->timeout_ms = (unsigned)v;
+		return 1;
+	case CLI_OPT_CONC:
+		if (ut_parse_u64(arg, 1, 256, &v) != 0) {
+			cli_usage_error(usage_text, "--concurrency: want 1..256");
+			return -CLI_EUSAGE;
+		}
+		c->concurrency = (unsigned)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	if (need_log && c->log_url == NULL)
+		return cli_usage_error(usage_text, "--log URL is required");
+	if (c->log_key == NULL)
+		return cli_usage_error(usage_text, "--log-key VKEY is required "
+		    "(the log's verifier key string, or a file holding it)");
+	if ((rc = keys_load_vkey(c->log_key, &c->key, &why)) != 0) {
+		if (rc == PT_ENOTFOUND || rc == PT_EIO)
+			return cli_fail(rc, &why, "--log-key");
+		return cli_fail(PT_EINVAL, &why, "--log-key");
+	}
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * cli.h: pubtrail's command-line framework: subcommand dispatch, exit
+ * codes, error reporting and the options every network command shares.
+ */
+#ifndef PT_CLIENT_CLI_H
+#define PT_CLIENT_CLI_H
+
+#include <stdio.h>
+
+#include "note.h"
+#include "pt.h"
+
+/* Exit codes (documented in pubtrail(1)). */
+enum cli_exit {
+	CLI_OK = 0,		/* success, everything verified */
+	CLI_EVERIFY = 1,	/* verification failed: evidence of a bad log or entry */
+	CLI_EUSAGE = 2,		/* bad command line */
+	CLI_ENET = 3,		/* network, server or local I/O error */
+	CLI_ENOTFOUND = 4,	/* no such entry, file or record */
+};
+
+/* Run pubtrail with argv as given to main().  Returns the exit code. */
+int cli_main(int argc, char **argv);
+
+/* Exit code for a PT_E* code (0 maps to CLI_OK). */
+int cli_exit_for(int err);
+
+/*
+ * Print "pubtrail: <context>: <reason>" to stderr, where reason is why's
+ * text when set, else pt_strerror(err).  Returns cli_exit_for(err).
+ */
+int cli_fail(int err, const struct pt_why *why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Print a usage error and the usage text to stderr; returns CLI_EUSAGE. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* 1 when colour may be written to f: a terminal, NO_COLOR unset and
+ * TERM not "dumb". */
+int cli_color(FILE *f);
+
+/* "\033[32m" etc. when cli_color(f), else "". */
+const char *cli_green(FILE *f);
+const char *cli_red(FILE *f);
+const char *cli_reset(FILE *f);
+
+/*
+ * Options shared by the commands that talk to a log.  cli_common_parse()
+ * is not getopt: each command's getopt loop calls cli_common_opt() for the
+ * option codes below and gets 1 when it consumed the option.
+ */
+struct cli_common {
+	const char *log_url;		/* --log URL */
+	const char *log_key;		/* --log-key VKEY|FILE */
+	int json;			/* --json */
+	unsigned timeout_ms;		/* --timeout MS (whole request) */
+	unsigned concurrency;		/* --concurrency N */
+	int quiet;			/* --quiet */
+	struct note_vkey key;		/* parsed log_key (cli_common_check) */
+};
+
+#define CLI_OPT_LOG		0x100
+#define CLI_OPT_LOGKEY		0x101
+#define CLI_OPT_JSON		0x102
+#define CLI_OPT_TIMEOUT		0x103
+#define CLI_OPT_CONC		0x104
+#define CLI_OPT_QUIET		0x105
+
+/* getopt_long table entries for the common options; use as
+ * { CLI_LONGOPTS_COMMON, { ... command's own ... }, { 0 } }. */
+#define CLI_LONGOPTS_COMMON						\
+	{ "log", 1, NULL, CLI_OPT_LOG },				\
+	{ "log-key", 1, NULL, CLI_OPT_LOGKEY },				\
+	{ "json", 0, NULL, CLI_OPT_JSON },				\
+	{ "timeout", 1, NULL, CLI_OPT_TIMEOUT },			\
+	{ "concurrency", 1, NULL, CLI_OPT_CONC },			\
+	{ "quiet", 0, NULL, CLI_OPT_QUIET }
+
+/* Defaults into c. */
+void cli_common_init(struct cli_common *c);
+/* Handle one getopt code: 1 consumed, 0 not ours, CLI_EUSAGE negated
+ * (-2) for a bad value (message printed). */
+int cli_common_opt(struct cli_common *c, int code, const char *arg,
+    const char *usage);
+/* Check that --log (when need_log) and --log-key are given and load the
+ * key.  Returns 0 or an exit code (message printed). */
+int cli_common_check(struct cli_common *c, int need_log, const char *usage);
+
+#endif

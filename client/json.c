@@ -1,0 +1,442 @@
+/*
+ * json.c: JSON <-> canonical msgpack records (jansson + wire_enc/wire_cur).
+ *
+ * Encoding walks the JSON value once, writing map keys in canonical order
+ * (by their bytes, shorter first on a common prefix); the result is then
+ * checked by record_check(), the same validator the daemon runs, so the
+ * client never signs a record the log would refuse.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "json.h"
+#include "limits.h"
+#include "record.h"
+#include "util.h"
+#include "wire.h"
+
+/* Fields whose values are bytes (bin in msgpack, hex in JSON). */
+static const char *const bin_keys[] = {
+	"commitment", "target_hash", "leaf_hash", "salt", NULL,
+};
+
+static int
+is_bin_key(const char *k)
+{
+	for (size_t i = 0; bin_keys[i] != NULL; i++)
+		if (strcmp(k, bin_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+jrec_discs_clear(struct jrec_discs *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->d[i].value != NULL) {
+			cr_wipe(d->d[i].value, d->d[i].value_len);
+			free(d->d[i].value);
+		}
+		cr_wipe(d->d[i].salt, sizeof(d->d[i].salt));
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+static int
+keycmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+
+	if (c != 0)
+		return c;
+	return lx < ly ? -1 : lx > ly;
+}
+
+struct enc {
+	struct wire_buf *out;
+	struct jrec_discs *discs;
+	struct pt_why *why;
+	char path[256];
+};
+
+static int enc_value(struct enc *e, const json_t *v, const char *key,
+    int depth);
+
+/* {"kind": "individual", "name": "..."} -> {"commitment": bin, "kind": ...} */
+static int
+enc_individual(struct enc *e, const json_t *o)
+{
+	const json_t *name = json_object_get(o, "name");
+	struct jrec_disc *d;
+	const char *s;
+	size_t len;
+	int rc;
+
+	if (json_object_size(o) != 2 || !json_is_string(name))
+		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual is "
+		    "{\"kind\": \"individual\", \"name\": \"...\"} (the name "
+		    "is committed to, never logged)", e->path);
+	s = json_string_value(name);
+	len = json_string_length(name);
+	if (len == 0 || len > PT_MAX_STRING)
+		return pt_why_set(e->why, PT_ESCHEMA, "%s.name: want 1..%d "
+		    "bytes", e->path, PT_MAX_STRING);
+	if (e->discs == NULL || e->discs->n >= JREC_MAX_DISC)
+		return pt_why_set(e->why, PT_ETOOBIG, "%s: too many committed "
+		    "fields in one record", e->path);
+	d = &e->discs->d[e->discs->n];
+	memset(d, 0, sizeof(*d));
+	if (strlen(e->path) >= sizeof(d->field))
+		return pt_why_set(e->why, PT_ETOOBIG, "%s: path too long",
+		    e->path);
+	if ((rc = cr_random(d->salt, sizeof(d->salt))) != 0 ||
+	    (rc = record_commit(d->salt, s, len, d->commitment)) != 0)
+		return rc;
+	if ((d->value = ut_strndup(s, len)) == NULL)
+		return PT_ENOMEM;
+	d->value_len = len;
+	strcpy(d->field, e->path);
+	e->discs->n++;
+	if ((rc = wire_enc_map(e->out, 2)) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "commitment")) != 0 ||
+	    (rc = wire_enc_bin(e->out, d->commitment, 32)) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "kind")) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "individual")) != 0)
+		return rc;
+	return 0;
+}
+
+static int
+enc_object(struct enc *e, const json_t *o, int depth)
+{
+	const char **keys;
+	const char *k;
+	json_t *v;
+	size_t n = json_object_size(o), i = 0, plen = strlen(e->path);
+	const json_t *kind = json_object_get(o, "kind");
+	int rc = 0;
+
+	if (json_is_string(kind) &&
+	    strcmp(json_string_value(kind), "individual") == 0 &&
+	    json_object_get(o, "name") != NULL)
+		return enc_individual(e, o);
+	if (n > PT_MAX_MAP_KEYS)
+		return pt_why_set(e->why, PT_ETOOBIG, "%s: more than %d keys",
+		    plen ? e->path : "record", PT_MAX_MAP_KEYS);
+	if ((keys = calloc(n + 1, sizeof(*keys))) == NULL)
+		return PT_ENOMEM;
+	json_object_foreach((json_t *)o, k, v)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), keycmp);
+	if ((rc = wire_enc_map(e->out, n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		size_t klen = strlen(keys[i]);
+
+		if (plen + 1 + klen >= sizeof(e->path)) {
+			rc = pt_why_set(e->why, PT_ETOOBIG, "field path too "
+			    "long");
+			goto out;
+		}
+		if (plen > 0)
+			e->path[plen] = '.';
+		memcpy(e->path + plen + (plen > 0), keys[i], klen + 1);
+		if ((rc = wire_enc_cstr(e->out, keys[i])) != 0 ||
+		    (rc = enc_value(e, json_object_get(o, keys[i]), keys[i],
+		    depth + 1)) != 0)
+			goto out;
+		e->path[plen] = '\0';
+	}
+out:
+	free(keys);
+	return rc;
+}
+
+static int
+enc_value(struct enc *e, const json_t *v, const char *key, int depth)
+{
+	const char *where = e->path[0] ? e->path : "record";
+
+	if (depth > PT_MAX_DEPTH)
+		return pt_why_set(e->why, PT_EDEPTH, "%s: nested too deeply",
+		    where);
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return enc_object(e, v, depth);
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+		int rc;
+
+		if (n > PT_MAX_ARRAY)
+			return pt_why_set(e->why, PT_ETOOBIG, "%s: more than "
+			    "%d elements", where, PT_MAX_ARRAY);
+		if ((rc = wire_enc_array(e->out, n)) != 0)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if ((rc = enc_value(e, json_array_get(v, i), key,
+			    depth + 1)) != 0)
+				return rc;
+		return 0;
+	}
+	case JSON_STRING: {
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+
+		if (key != NULL && is_bin_key(key)) {
+			uint8_t buf[PT_MAX_BIN];
+
+			if (len % 2 != 0 || len / 2 > sizeof(buf) ||
+			    cr_hex_decode(s, len, buf, len / 2) != 0)
+				return pt_why_set(e->why, PT_ETYPE, "%s: want "
+				    "hex bytes", where);
+			return wire_enc_bin(e->out, buf, len / 2);
+		}
+		if (len > PT_MAX_STRING)
+			return pt_why_set(e->why, PT_ETOOBIG, "%s: longer than "
+			    "%d bytes", where, PT_MAX_STRING);
+		return wire_enc_str(e->out, s, len);
+	}
+	case JSON_INTEGER:
+		return wire_enc_int(e->out, (int64_t)json_integer_value(v));
+	case JSON_REAL:
+		return pt_why_set(e->why, PT_ETYPE, "%s: no fractions: amounts "
+		    "are integers in minor units (e.g. cents)", where);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return pt_why_set(e->why, PT_ETYPE, "%s: booleans are not "
+		    "allowed in records", where);
+	case JSON_NULL:
+	default:
+		return pt_why_set(e->why, PT_ETYPE, "%s: null is not allowed "
+		    "(leave the field out)", where);
+	}
+}
+
+int
+jrec_from_json(const json_t *obj, struct wire_buf *out,
+    struct jrec_discs *discs, struct pt_why *why)
+{
+	struct enc e;
+	struct record_info info;
+	struct pt_why w = { "" };
+	size_t start = out->len, before = discs != NULL ? discs->n : 0;
+	int rc;
+
+	if (!json_is_object(obj))
+		return pt_why_set(why, PT_ETYPE, "a record is a JSON object");
+	memset(&e, 0, sizeof(e));
+	e.out = out;
+	e.discs = discs;
+	e.why = why;
+	if ((rc = enc_object(&e, obj, 1)) != 0)
+		goto fail;
+	if (out->len - start > PT_MAX_RECORD) {
+		rc = pt_why_set(why, PT_ETOOBIG, "record is %zu bytes, over "
+		    "the limit of %d", out->len - start, PT_MAX_RECORD);
+		goto fail;
+	}
+	if ((rc = record_check(out->data + start, out->len - start, &info,
+	    &w)) != 0) {
+		pt_why_set(why, rc, "%s", w.text[0] ? w.text : pt_strerror(rc));
+		goto fail;
+	}
+	return 0;
+fail:
+	out->len = start;
+	if (discs != NULL) {
+		while (discs->n > before) {
+			struct jrec_disc *d = &discs->d[--discs->n];
+
+			if (d->value != NULL) {
+				cr_wipe(d->value, d->value_len);
+				free(d->value);
+			}
+			memset(d, 0, sizeof(*d));
+		}
+	}
+	return rc;
+}
+
+static int
+dec_value(struct wire_cur *c, json_t **out, int depth)
+{
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (depth > PT_MAX_DEPTH + 4)
+		return PT_EDEPTH;
+	switch (wire_cur_kind(c)) {
+	case WIRE_K_UINT: {
+		uint64_t v;
+
+		if ((rc = wire_cur_uint(c, &v)) != 0)
+			return rc;
+		if (v > INT64_MAX) {
+			char buf[24];
+
+			snprintf(buf, sizeof(buf), "%llu",
+			    (unsigned long long)v);
+			*out = json_string(buf);
+		} else
+			*out = json_integer((json_int_t)v);
+		break;
+	}
+	case WIRE_K_NINT: {
+		int64_t v;
+
+		if ((rc = wire_cur_int(c, &v)) != 0)
+			return rc;
+		*out = json_integer((json_int_t)v);
+		break;
+	}
+	case WIRE_K_STR: {
+		const char *s;
+
+		if ((rc = wire_cur_str(c, &s, &n)) != 0)
+			return rc;
+		*out = json_stringn(s, n);
+		if (*out == NULL)
+			return PT_EUTF8;
+		break;
+	}
+	case WIRE_K_BIN: {
+		const uint8_t *p;
+		char *hex;
+
+		if ((rc = wire_cur_bin(c, &p, &n)) != 0)
+			return rc;
+		if ((hex = malloc(2 * n + 1)) == NULL)
+			return PT_ENOMEM;
+		cr_hex_encode(p, n, hex);
+		*out = json_string(hex);
+		free(hex);
+		break;
+	}
+	case WIRE_K_ARRAY:
+		if ((rc = wire_cur_array(c, &n)) != 0)
+			return rc;
+		if ((*out = json_array()) == NULL)
+			return PT_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			json_t *v;
+
+			if ((rc = dec_value(c, &v, depth + 1)) != 0) {
+				json_decref(*out);
+				*out = NULL;
+				return rc;
+			}
+			json_array_append_new(*out, v);
+		}
+		return 0;
+	case WIRE_K_MAP:
+		if ((rc = wire_cur_map(c, &n)) != 0)
+			return rc;
+		if ((*out = json_object()) == NULL)
+			return PT_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			const char *k;
+			size_t klen;
+			char *key;
+			json_t *v;
+
+			if ((rc = wire_cur_str(c, &k, &klen)) != 0 ||
+			    (rc = dec_value(c, &v, depth + 1)) != 0) {
+				json_decref(*out);
+				*out = NULL;
+				return rc;
+			}
+			if ((key = ut_strndup(k, klen)) == NULL) {
+				json_decref(v);
+				json_decref(*out);
+				*out = NULL;
+				return PT_ENOMEM;
+			}
+			json_object_set_new(*out, key, v);
+			free(key);
+		}
+		return 0;
+	default:
+		return PT_EMALFORMED;
+	}
+	return *out == NULL ? PT_ENOMEM : 0;
+}
+
+int
+jrec_to_json(const uint8_t *buf, size_t len, json_t **out, struct pt_why *why)
+{
+	struct wire_cur c;
+	int rc;
+
+	wire_cur_init(&c, buf, len);
+	if ((rc = dec_value(&c, out, 0)) != 0)
+		return pt_why_set(why, rc, "cannot show value as JSON: %s",
+		    pt_strerror(rc));
+	if (c.p != c.end) {
+		json_decref(*out);
+		*out = NULL;
+		return pt_why_set(why, PT_ETRAILING, "trailing bytes");
+	}
+	return 0;
+}
+
+int
+jrec_entry_to_json(const struct wire_entry *e, const uint8_t *bytes,
+    size_t len, uint64_t index, json_t **out, struct pt_why *why)
+{
+	struct mt_hash leaf;
+	char hex[65];
+	json_t *o, *rec;
+	int rc;
+
+	*out = NULL;
+	if ((rc = jrec_to_json(e->sub.record, e->sub.record_len, &rec,
+	    why)) != 0)
+		return rc;
+	if ((rc = mt_leaf_hash(bytes, len, &leaf)) != 0) {
+		json_decref(rec);
+		return rc;
+	}
+	cr_hex_encode(leaf.b, 32, hex);
+	if ((o = json_object()) == NULL) {
+		json_decref(rec);
+		return PT_ENOMEM;
+	}
+	if (index != UINT64_MAX)
+		json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "leaf_hash", json_string(hex));
+	json_object_set_new(o, "time", json_integer((json_int_t)e->time_ms));
+	json_object_set_new(o, "submitter", json_stringn(e->sub.submitter_str,
+	    e->sub.submitter_len));
+	json_object_set_new(o, "record", rec);
+	*out = o;
+	return 0;
+}
+
+json_t *
+jrec_path(json_t *obj, const char *path)
+{
+	char seg[128];
+	const char *p = path, *dot;
+
+	while (obj != NULL && *p != '\0') {
+		size_t n;
+
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(seg) || !json_is_object(obj))
+			return NULL;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		obj = json_object_get(obj, seg);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return obj;
+}

@@ -1,0 +1,80 @@
+/*
+ * json.h: JSON <-> canonical msgpack records, with jansson.
+ *
+ * Input (what offices write): a JSON object per record, using the field
+ * names of record schema v1 (docs/PROTOCOL.md section 6).  Integers are
+ * JSON integers; byte fields (hashes, commitments) are lower-case or
+ * upper-case hex strings; no floats, booleans or nulls.  A natural person
+ * (payee, applicant) is written
+ *     {"kind": "individual", "name": "Jane Doe"}
+ * and becomes, in the record, a salted commitment to the name (a fresh
+ * 32-byte salt per field, record_commit()); the salt and name are handed
+ * back to the caller in struct jrec_disc so that only the office keeps
+ * them (disclose.h).
+ *
+ * Output (what is shown): the same shapes, byte fields as lower-case hex.
+ */
+#ifndef PT_CLIENT_JSON_H
+#define PT_CLIENT_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "pt.h"
+#include "wire.h"
+
+#define JREC_MAX_DISC	8	/* committed fields in one record */
+#define JREC_FIELD_MAX	64	/* path of a committed field ("payee") */
+
+/* One committed field: what the office must keep to disclose it. */
+struct jrec_disc {
+	char field[JREC_FIELD_MAX];	/* dotted path, e.g. "payee" */
+	char *value;			/* the name (heap, NUL-terminated) */
+	size_t value_len;
+	uint8_t salt[32];
+	uint8_t commitment[32];
+};
+
+struct jrec_discs {
+	size_t n;
+	struct jrec_disc d[JREC_MAX_DISC];
+};
+/* Free the values and wipe the salts; d may be reused after. */
+void jrec_discs_clear(struct jrec_discs *d);
+
+/*
+ * Encode the JSON object obj as a canonical record into out (appended) and
+ * check it with record_check().  Individuals are replaced by commitments
+ * and their secrets added to *discs (may be NULL only when the input holds
+ * no individual).  Errors: PT_ETYPE (float, boolean, null, bad hex),
+ * PT_ETOOBIG, PT_EDEPTH, PT_ENOMEM, PT_ECRYPTO, and every record_check()
+ * error, with the field in *why.  O(size of obj).
+ */
+int jrec_from_json(const json_t *obj, struct wire_buf *out,
+    struct jrec_discs *discs, struct pt_why *why);
+
+/*
+ * Decode a canonical msgpack value (already checked, e.g. a record inside
+ * a decoded entry) into a new JSON value (*out, caller json_decref()s).
+ * bin -> lower-case hex string.  PT_EMALFORMED on anything else.
+ */
+int jrec_to_json(const uint8_t *buf, size_t len, json_t **out,
+    struct pt_why *why);
+
+/*
+ * A whole entry for display:
+ *   {"index", "leaf_hash" (hex), "time" (ms), "submitter" (vkey string),
+ *    "record": {...}}
+ * index is omitted when it is UINT64_MAX.  *out: caller json_decref()s.
+ */
+struct wire_entry;
+int jrec_entry_to_json(const struct wire_entry *e, const uint8_t *bytes,
+    size_t len, uint64_t index, json_t **out, struct pt_why *why);
+
+/* Look up a dotted path ("payer.name") in a JSON object; NULL if absent.
+ * Borrowed reference. */
+json_t *jrec_path(json_t *obj, const char *path);
+
+#endif

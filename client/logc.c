@@ -1,0 +1,346 @@
+/* logc.c: verified reads from a log over HTTP. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "crypto.h"
+#include "limits.h"
+#include "logc.h"
+#include "util.h"
+#include "verify.h"
+
+#define MSGPACK "application/msgpack"
+
+int
+logc_open(const char *url, const struct note_vkey *key,
+    const struct http_opts *o, struct logc **out, struct pt_why *why)
+{
+	struct logc *lc;
+	int rc;
+
+	*out = NULL;
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		return PT_ENOMEM;
+	if ((rc = http_client_new(url, o, &lc->http, why)) != 0) {
+		free(lc);
+		return rc;
+	}
+	lc->key = *key;
+	*out = lc;
+	return 0;
+}
+
+void
+logc_free(struct logc *lc)
+{
+	if (lc == NULL)
+		return;
+	http_client_free(lc->http);
+	free(lc);
+}
+
+int
+logc_status(const struct http_resp *r, const char *what, struct pt_why *why)
+{
+	char reason[120];
+	size_t n = 0;
+	int rc;
+
+	if (r->err != 0)
+		return pt_why_set(why, PT_ENET, "%s: %s", what, r->why);
+	if (r->status == 200)
+		return 0;
+	/* The server's one-line plain-text reason, printable ASCII only. */
+	if (r->body != NULL && strncmp(r->ctype, "text/plain", 10) == 0) {
+		for (; n < r->len && n < sizeof(reason) - 1; n++) {
+			if (r->body[n] == '\n')
+				break;
+			reason[n] = r->body[n] >= 0x20 && r->body[n] < 0x7f ?
+			    (char)r->body[n] : '?';
+		}
+	}
+	reason[n] = '\0';
+	switch (r->status) {
+	case 404:
+		rc = PT_ENOTFOUND;
+		break;
+	case 409:
+		rc = PT_ECONFLICT;
+		break;
+	case 403:
+		rc = PT_EFORBIDDEN;
+		break;
+	case 429:
+		rc = PT_ERATE;
+		break;
+	default:
+		rc = PT_ENET;
+		break;
+	}
+	return pt_why_set(why, rc, "%s: server answered %d%s%s", what,
+	    r->status, n ? ": " : "", reason);
+}
+
+int
+logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
+    size_t *note_len, struct pt_why *why)
+{
+	struct http_resp r;
+	int rc;
+
+	if (note != NULL)
+		*note = NULL;
+	http_get(lc->http, "/checkpoint", "text/plain", &r);
+	if ((rc = logc_status(&r, "GET /checkpoint", why)) != 0)
+		goto out;
+	if (r.len > PT_NOTE_MAX) {
+		rc = pt_why_set(why, PT_ENET, "GET /checkpoint: answer of %zu "
+		    "bytes is not a checkpoint", r.len);
+		goto out;
+	}
+	if ((rc = vrf_checkpoint((const char *)r.body, r.len, &lc->key, ck,
+	    why)) != 0)
+		goto out;
+	if (note != NULL) {
+		*note = (char *)r.body;
+		r.body = NULL;
+	}
+	if (note_len != NULL)
+		*note_len = r.len;
+out:
+	http_resp_free(&r);
+	return rc;
+}
+
+int
+logc_consistent(struct logc *lc, const struct ckpt *older,
+    const struct ckpt *newer, struct pt_why *why)
+{
+	struct mt_hash proof[PT_MAX_PROOF];
+	struct http_resp r;
+	struct pt_why w = { "" };
+	char path[96];
+	uint64_t old, nsz;
+	size_t n;
+	int rc;
+
+	if (newer->size < older->size)
+		return pt_why_set(why, PT_EROLLBACK, "the log's checkpoint "
+		    "(size %llu) is smaller than one verified earlier (size "
+		    "%llu): the log rolled back", (unsigned long long)
+		    newer->size, (unsigned long long)older->size);
+	if (newer->size == older->size) {
+		if (cr_memcmp(newer->root.b, older->root.b, 32) != 0)
+			return pt_why_set(why, PT_EPROOF, "two signed "
+			    "checkpoints of size %llu with different roots: "
+			    "the log forked", (unsigned long long)newer->size);
+		return 0;
+	}
+	if (older->size == 0)
+		return 0;	/* every tree extends the empty tree */
+	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
+	    (unsigned long long)older->size, (unsigned long long)newer->size);
+	http_get(lc->http, path, MSGPACK, &r);
+	if ((rc = logc_status(&r, "GET /proof/consistency", why)) != 0)
+		goto out;
+	if ((rc = wire_consistency_decode(r.body, r.len, &old, &nsz, proof,
+	    PT_MAX_PROOF, &n, &w)) != 0) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/consistency: bad "
+		    "answer: %s", w.text[0] ? w.text : pt_strerror(rc));
+		goto out;
+	}
+	if (old != older->size || nsz != newer->size) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/consistency: answer "
+		    "is for sizes %llu..%llu, not the ones asked for",
+		    (unsigned long long)old, (unsigned long long)nsz);
+		goto out;
+	}
+	if (mt_verify_consistency(older->size, newer->size, &older->root,
+	    &newer->root, proof, n) != 0)
+		rc = pt_why_set(why, PT_EPROOF, "the signed checkpoint of size "
+		    "%llu is not consistent with the one of size %llu verified "
+		    "earlier: the log rewrote its history",
+		    (unsigned long long)newer->size,
+		    (unsigned long long)older->size);
+out:
+	http_resp_free(&r);
+	return rc;
+}
+
+int
+logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    const struct mt_hash *leaf, struct pt_why *why)
+{
+	struct mt_hash proof[PT_MAX_PROOF];
+	struct http_resp r;
+	struct pt_why w = { "" };
+	char path[96];
+	uint64_t idx, sz;
+	size_t n;
+	int rc;
+
+	if (index >= ck->size)
+		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
+		    "the tree size %llu", (unsigned long long)index,
+		    (unsigned long long)ck->size);
+	snprintf(path, sizeof(path), "/proof/inclusion?index=%llu&size=%llu",
+	    (unsigned long long)index, (unsigned long long)ck->size);
+	http_get(lc->http, path, MSGPACK, &r);
+	if ((rc = logc_status(&r, "GET /proof/inclusion", why)) != 0)
+		goto out;
+	if ((rc = wire_inclusion_decode(r.body, r.len, &idx, &sz, proof,
+	    PT_MAX_PROOF, &n, &w)) != 0) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/inclusion: bad "
+		    "answer: %s", w.text[0] ? w.text : pt_strerror(rc));
+		goto out;
+	}
+	if (idx != index || sz != ck->size) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/inclusion: answer "
+		    "is for another index or size");
+		goto out;
+	}
+	if (mt_verify_inclusion(leaf, index, ck->size, proof, n,
+	    &ck->root) != 0)
+		rc = pt_why_set(why, PT_EPROOF, "inclusion proof of index %llu "
+		    "does not lead to the signed root of size %llu",
+		    (unsigned long long)index, (unsigned long long)ck->size);
+out:
+	http_resp_free(&r);
+	return rc;
+}
+
+static int
+entry_check(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    const uint8_t *buf, size_t len, struct wire_entry *e, struct pt_why *why)
+{
+	struct mt_hash leaf;
+	int rc;
+
+	if ((rc = mt_leaf_hash(buf, len, &leaf)) != 0)
+		return rc;
+	if ((rc = logc_inclusion(lc, index, ck, &leaf, why)) != 0)
+		return rc;
+	return vrf_entry(buf, len, ck->origin, e, why);
+}
+
+int
+logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    uint8_t **buf, size_t *len, struct wire_entry *e, struct pt_why *why)
+{
+	struct http_resp r;
+	char path[64];
+	int rc;
+
+	*buf = NULL;
+	if (index >= ck->size)
+		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
+		    "the tree size %llu", (unsigned long long)index,
+		    (unsigned long long)ck->size);
+	snprintf(path, sizeof(path), "/entry/%llu", (unsigned long long)index);
+	http_get(lc->http, path, MSGPACK, &r);
+	if ((rc = logc_status(&r, "GET /entry", why)) != 0)
+		goto out;
+	if (r.len > PT_MAX_ENTRY) {
+		rc = pt_why_set(why, PT_ENET, "GET /entry: answer too large");
+		goto out;
+	}
+	if ((rc = entry_check(lc, index, ck, r.body, r.len, e, why)) != 0)
+		goto out;
+	*buf = r.body;
+	*len = r.len;
+	r.body = NULL;
+out:
+	http_resp_free(&r);
+	return rc;
+}
+
+/* {"entry": bin | map, "index": uint} */
+static int
+lookup_decode(const uint8_t *buf, size_t len, const uint8_t **entry,
+    size_t *elen, uint64_t *index)
+{
+	struct wire_cur c;
+	size_t n;
+	int have = 0;
+
+	if (wire_check_canonical(buf, len, NULL) != 0)
+		return PT_EMALFORMED;
+	wire_cur_init(&c, buf, len);
+	if (wire_cur_map(&c, &n) != 0)
+		return PT_EMALFORMED;
+	for (size_t i = 0; i < n; i++) {
+		const char *k;
+		size_t kl;
+
+		if (wire_cur_str(&c, &k, &kl) != 0)
+			return PT_EMALFORMED;
+		if (kl == 5 && memcmp(k, "entry", 5) == 0) {
+			if (wire_cur_kind(&c) == WIRE_K_BIN) {
+				if (wire_cur_bin(&c, entry, elen) != 0)
+					return PT_EMALFORMED;
+			} else if (wire_cur_skip(&c, entry, elen) != 0)
+				return PT_EMALFORMED;
+			have |= 1;
+		} else if (kl == 5 && memcmp(k, "index", 5) == 0) {
+			if (wire_cur_uint(&c, index) != 0)
+				return PT_EMALFORMED;
+			have |= 2;
+		} else if (wire_cur_skip(&c, NULL, NULL) != 0)
+			return PT_EMALFORMED;
+	}
+	return have == 3 ? 0 : PT_EMALFORMED;
+}
+
+int
+logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
+    const struct ckpt *ck, uint64_t *index, uint8_t **buf, size_t *len,
+    struct wire_entry *e, struct pt_why *why)
+{
+	struct http_resp r;
+	char hex[65], *enc, *path;
+	const uint8_t *ent;
+	size_t elen, plen;
+	int rc;
+
+	*buf = NULL;
+	cr_hex_encode(submitter_id, 32, hex);
+	if ((enc = evhttp_encode_uri(id)) == NULL)
+		return PT_ENOMEM;
+	plen = strlen(enc) + 128;
+	if ((path = malloc(plen)) == NULL) {
+		free(enc);
+		return PT_ENOMEM;
+	}
+	snprintf(path, plen, "/lookup?submitter=%s&id=%s", hex, enc);
+	free(enc);
+	http_get(lc->http, path, MSGPACK, &r);
+	free(path);
+	if ((rc = logc_status(&r, "GET /lookup", why)) != 0)
+		goto out;
+	if (lookup_decode(r.body, r.len, &ent, &elen, index) != 0 ||
+	    elen > PT_MAX_ENTRY) {
+		rc = pt_why_set(why, PT_ENET, "GET /lookup: malformed answer");
+		goto out;
+	}
+	if (*index >= ck->size) {
+		rc = pt_why_set(why, PT_ENOTFOUND, "entry %llu is newer than "
+		    "the checkpoint (size %llu); retry", (unsigned long long)
+		    *index, (unsigned long long)ck->size);
+		goto out;
+	}
+	if ((*buf = malloc(elen ? elen : 1)) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	memcpy(*buf, ent, elen);
+	*len = elen;
+	if ((rc = entry_check(lc, *index, ck, *buf, elen, e, why)) != 0) {
+		free(*buf);
+		*buf = NULL;
+	}
+out:
+	http_resp_free(&r);
+	return rc;
+}

@@ -1,0 +1,81 @@
+/*
+ * logc.h: verified access to one log over HTTP.  Nothing a log server
+ * says is returned before it is checked: checkpoints against the log key,
+ * proofs against signed checkpoints, entries against their leaf hashes.
+ */
+#ifndef PT_CLIENT_LOGC_H
+#define PT_CLIENT_LOGC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ckpt.h"
+#include "http.h"
+#include "mt.h"
+#include "note.h"
+#include "pt.h"
+#include "wire.h"
+
+struct logc {
+	struct http_client *http;
+	struct note_vkey key;		/* the log's verifier key */
+};
+
+/* Connect (lazily) to url with key.  PT_EINVAL, PT_ENOMEM.  Free with
+ * logc_free(). */
+int logc_open(const char *url, const struct note_vkey *key,
+    const struct http_opts *o, struct logc **out, struct pt_why *why);
+void logc_free(struct logc *lc);
+
+/*
+ * Map a non-2xx answer (or a transport failure) to an error: 404 ->
+ * PT_ENOTFOUND, 409 -> PT_ECONFLICT, 403 -> PT_EFORBIDDEN, 429 ->
+ * PT_ERATE, anything else -> PT_ENET; *why gets what + the server's
+ * one-line reason.  0 for 200.
+ */
+int logc_status(const struct http_resp *r, const char *what,
+    struct pt_why *why);
+
+/*
+ * GET /checkpoint and open it with the log key.  *note (may be NULL) gets
+ * a heap copy of the signed note (caller frees).  Errors of
+ * vrf_checkpoint (exit 1 class) or PT_ENET.
+ */
+int logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
+    size_t *note_len, struct pt_why *why);
+
+/*
+ * Prove that the verified checkpoint newer extends the verified
+ * checkpoint older: same root when the sizes are equal; PT_EROLLBACK when
+ * newer is smaller; otherwise GET /proof/consistency and
+ * mt_verify_consistency against the two signed roots.  PT_EPROOF with the
+ * reason when the log's histories diverge.  O(log n).
+ */
+int logc_consistent(struct logc *lc, const struct ckpt *older,
+    const struct ckpt *newer, struct pt_why *why);
+
+/*
+ * Prove that leaf (the hash of the entry at index) is in the verified
+ * checkpoint ck: GET /proof/inclusion?index=&size= and mt_verify_inclusion
+ * against ck's root.  PT_EPROOF, PT_ERANGE, PT_ENET.
+ */
+int logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    const struct mt_hash *leaf, struct pt_why *why);
+
+/*
+ * GET /entry/<index> (the exact leaf bytes), prove its inclusion in ck and
+ * verify its content (schema, submitter signature for ck's origin).
+ * *buf (caller frees) and *e (points into *buf) are set on success.
+ */
+int logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    uint8_t **buf, size_t *len, struct wire_entry *e, struct pt_why *why);
+
+/*
+ * GET /lookup?submitter=<hex id>&id=<id>, then as logc_entry for the index
+ * the server names.  *index gets it.
+ */
+int logc_lookup(struct logc *lc, const uint8_t submitter_id[32],
+    const char *id, const struct ckpt *ck, uint64_t *index, uint8_t **buf,
+    size_t *len, struct wire_entry *e, struct pt_why *why);
+
+#endif

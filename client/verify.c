@@ -1,0 +1,235 @@
+/*
+ * verify.c: receipts, checkpoints and entries, checked offline.
+ *
+ * Order of checks for a receipt: the checkpoint signature first (nothing
+ * else is trusted before the log key vouches for the origin, size and
+ * root), then the entry and its submitter signature for that origin, then
+ * the inclusion proof against the signed root (never a bare root).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "json.h"
+#include "limits.h"
+#include "record.h"
+#include "tproof.h"
+#include "util.h"
+#include "verify.h"
+
+int
+vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
+    struct ckpt *out, struct pt_why *why)
+{
+	int rc;
+
+	rc = ckpt_open(note, len, log_key, NULL, 0, out, NULL);
+	switch (rc) {
+	case 0:
+		return 0;
+	case PT_ESIG:
+		return pt_why_set(why, rc, "checkpoint signature by %s does "
+		    "not verify", log_key->name);
+	case PT_EUNKNOWNSIGNER:
+		return pt_why_set(why, rc, "checkpoint is not signed by the "
+		    "log key %s", log_key->name);
+	case PT_EORIGIN:
+		return pt_why_set(why, rc, "checkpoint origin is not %s",
+		    log_key->name);
+	default:
+		return pt_why_set(why, rc, "checkpoint: %s", pt_strerror(rc));
+	}
+}
+
+int
+vrf_entry(const uint8_t *entry, size_t len, const char *origin,
+    struct wire_entry *out, struct pt_why *why)
+{
+	struct wire_entry e;
+	struct pt_why w = { "" };
+	int rc;
+
+	if (out == NULL)
+		out = &e;
+	if ((rc = wire_entry_decode(entry, len, out, &w)) != 0)
+		return pt_why_set(why, rc, "entry: %s", w.text[0] ? w.text :
+		    pt_strerror(rc));
+	if ((rc = wire_submission_verify(&out->sub, origin)) != 0)
+		return pt_why_set(why, rc, "submitter signature by %s does "
+		    "not verify for %s", out->sub.submitter.name, origin);
+	return 0;
+}
+
+int
+vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
+    struct vrf_result *out, struct pt_why *why)
+{
+	struct wire_receipt r;
+	struct tproof *tp;
+	struct pt_why w = { "" };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = wire_receipt_decode(buf, len, &r, &w)) != 0)
+		return pt_why_set(why, rc, "receipt: %s", w.text[0] ? w.text :
+		    pt_strerror(rc));
+	if ((tp = malloc(sizeof(*tp))) == NULL)
+		return PT_ENOMEM;
+	if ((rc = tproof_parse(r.proof, r.proof_len, tp)) != 0) {
+		pt_why_set(why, rc, "receipt: tlog-proof: %s", pt_strerror(rc));
+		goto out;
+	}
+	if ((rc = vrf_checkpoint(tp->note, tp->note_len, log_key, &out->ck,
+	    why)) != 0)
+		goto out;
+	out->note = tp->note;
+	out->note_len = tp->note_len;
+	if (tp->index != r.index) {
+		rc = pt_why_set(why, PT_EPROOF, "receipt index %llu differs "
+		    "from its proof's index %llu", (unsigned long long)r.index,
+		    (unsigned long long)tp->index);
+		goto out;
+	}
+	if ((rc = vrf_entry(r.entry, r.entry_len, out->ck.origin, &out->entry,
+	    why)) != 0)
+		goto out;
+	if ((rc = mt_leaf_hash(r.entry, r.entry_len, &out->leaf)) != 0)
+		goto out;
+	rc = mt_verify_inclusion(&out->leaf, r.index, out->ck.size, tp->proof,
+	    tp->n, &out->ck.root);
+	if (rc == PT_ERANGE) {
+		pt_why_set(why, rc, "index %llu is not below the checkpoint's "
+		    "size %llu", (unsigned long long)r.index,
+		    (unsigned long long)out->ck.size);
+		goto out;
+	}
+	if (rc != 0) {
+		pt_why_set(why, PT_EPROOF, "inclusion proof of index %llu does "
+		    "not lead to the signed root of size %llu",
+		    (unsigned long long)r.index,
+		    (unsigned long long)out->ck.size);
+		rc = PT_EPROOF;
+		goto out;
+	}
+	out->index = r.index;
+	out->entry_bytes = r.entry;
+	out->entry_len = r.entry_len;
+out:
+	free(tp);
+	return rc;
+}
+
+static const char verify_usage[] =
+    "usage: pubtrail verify --log-key VKEY [--json] RECEIPT...\n"
+    "\n"
+    "Verify receipts offline (\"-\" reads one from standard input): the\n"
+    "checkpoint's signature by the log key VKEY (a verifier key string, or\n"
+    "a file holding one), the entry's record and submitter signature for\n"
+    "the checkpoint's origin, and the inclusion proof against the signed\n"
+    "root.  Exit 0 when every receipt is valid, 1 when one is not (with the\n"
+    "reason), 2 usage, 4 a receipt file does not exist.\n";
+
+int
+vrf_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS_COMMON,
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common co;
+	int c, rc, worst = CLI_OK;
+
+	cli_common_init(&co);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(verify_usage, stdout);
+			return CLI_OK;
+		}
+		if ((rc = cli_common_opt(&co, c, optarg, verify_usage)) < 0)
+			return -rc;
+		if (rc == 0) {
+			fputs(verify_usage, stderr);
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error(verify_usage, "no receipt given");
+	if ((rc = cli_common_check(&co, 0, verify_usage)) != 0)
+		return rc;
+	for (int i = optind; i < argc; i++) {
+		struct vrf_result *res;
+		struct pt_why why = { "" };
+		uint8_t *buf;
+		size_t len;
+		int ex;
+
+		if ((res = malloc(sizeof(*res))) == NULL)
+			return cli_fail(PT_ENOMEM, NULL, "verify");
+		rc = ut_read_file(argv[i], WIRE_MAX_RECEIPT, &buf, &len,
+		    &why);
+		if (rc != 0) {
+			ex = cli_fail(rc, &why, "%s", argv[i]);
+			free(res);
+			if (ex > worst)
+				worst = ex;
+			continue;
+		}
+		rc = vrf_receipt(buf, len, &co.key, res, &why);
+		ex = rc == 0 ? CLI_OK : CLI_EVERIFY;
+		if (rc == PT_ENOMEM)
+			ex = CLI_ENET;
+		if (co.json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "file", json_string(argv[i]));
+			json_object_set_new(o, "valid", json_boolean(rc == 0));
+			if (rc == 0) {
+				json_t *ej = NULL;
+
+				json_object_set_new(o, "origin",
+				    json_string(res->ck.origin));
+				json_object_set_new(o, "tree_size",
+				    json_integer((json_int_t)res->ck.size));
+				if (jrec_entry_to_json(&res->entry,
+				    res->entry_bytes, res->entry_len,
+				    res->index, &ej, NULL) == 0)
+					json_object_set_new(o, "entry", ej);
+				json_object_set_new(o, "index",
+				    json_integer((json_int_t)res->index));
+			} else {
+				json_object_set_new(o, "error",
+				    json_string(pt_errname(rc)));
+				json_object_set_new(o, "reason",
+				    json_string(why.text[0] ? why.text :
+				    pt_strerror(rc)));
+			}
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(o);
+		} else if (rc == 0) {
+			printf("%s%s: valid%s: %s %.*s at index %llu of %s "
+			    "(tree size %llu), signed by %s\n",
+			    cli_green(stdout), argv[i], cli_reset(stdout),
+			    record_type_name(res->entry.sub.info.type),
+			    (int)res->entry.sub.info.id_len,
+			    res->entry.sub.info.id,
+			    (unsigned long long)res->index, res->ck.origin,
+			    (unsigned long long)res->ck.size,
+			    res->entry.sub.submitter.name);
+		} else {
+			fflush(stdout);
+			fprintf(stderr, "%s%s: INVALID%s: %s\n",
+			    cli_red(stderr), argv[i], cli_reset(stderr),
+			    why.text[0] ? why.text : pt_strerror(rc));
+		}
+		free(buf);
+		free(res);
+		if (ex > worst)
+			worst = ex;
+	}
+	return worst;
+}
