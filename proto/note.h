@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ptlimits.h"
 
 #define NOTE_ALG_ED25519	0x01
 #define NOTE_ALG_COSIG_V1	0x04

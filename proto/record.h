@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ptlimits.h"
 #include "mt.h"
 #include "pt.h"
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ptlimits.h"
 #include "mt.h"
 
 struct tproof {

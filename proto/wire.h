@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ptlimits.h"
 #include "mt.h"
 #include "note.h"
 #include "pt.h"

@@ -1,10 +1,10 @@
 /*
- * limits.h: every size and count limit in pubtrail, by name, in one place.
+ * ptlimits.h: every size and count limit in pubtrail, by name, in one place.
  * Each is checked before anything is allocated.  The daemon's configurable
  * limits take these as defaults and as hard ceilings.
  */
-#ifndef PT_LIMITS_H
-#define PT_LIMITS_H
+#ifndef PT_PTLIMITS_H
+#define PT_PTLIMITS_H
 
 /* Records, submissions, entries (proto/wire, proto/record). */
 #define PT_MAX_RECORD		16384	/* canonical record bytes */
