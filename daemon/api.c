@@ -1,0 +1,892 @@
+/*
+ * api.c: route table and handlers.  Reads use one short LMDB read
+ * transaction each and copy what they need before ending it.  Every range
+ * check against the latest checkpoint happens before storage is touched.
+ */
+#include <sys/queue.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "api.h"
+#include "cfg.h"
+#include "crypto.h"
+#include "env.h"
+#include "httpd.h"
+#include "log.h"
+#include "metrics.h"
+#include "mt.h"
+#include "rcpt.h"
+#include "seq.h"
+#include "store.h"
+#include "subm.h"
+#include "tile.h"
+#include "wire.h"
+
+#define CT_MSGPACK	"application/msgpack"
+#define CT_JSON		"application/json"
+#define CT_TEXT		"text/plain; charset=utf-8"
+#define CT_OCTETS	"application/octet-stream"
+#define CACHE_NONE	"no-store"
+#define CACHE_SHORT	"public, max-age=1, must-revalidate"
+#define CACHE_IMMUTABLE	"public, max-age=31536000, immutable"
+#define CACHE_PARTIAL	"public, max-age=60"
+
+/* One request's answer. */
+struct rq {
+	struct evhttp_request *req;
+	enum metrics_route route;
+	int status;
+	const char *ctype;
+	const char *cache;
+	struct evbuffer *body;
+	int json;		/* client asked for JSON */
+	int deferred;		/* answered later (POST /add) */
+	double t0;
+	char path[512];
+	const char *query;	/* after '?', or NULL */
+};
+
+int
+api_status(int err)
+{
+	switch (err) {
+	case 0:
+		return 200;
+	case PT_ETOOBIG:
+		return 413;
+	case PT_EMALFORMED: case PT_ENONCANON: case PT_EDUPKEY:
+	case PT_EUNKNOWNKEY: case PT_ETYPE: case PT_EUTF8: case PT_ETRAILING:
+	case PT_ETRUNCATED: case PT_ESCHEMA: case PT_ERANGE: case PT_EDEPTH:
+	case PT_EINVAL: case PT_EORIGIN:
+		return 400;
+	case PT_ESIG: case PT_EUNKNOWNSIGNER: case PT_EFORBIDDEN:
+		return 403;
+	case PT_ENOTFOUND:
+		return 404;
+	case PT_ECONFLICT:
+		return 409;
+	case PT_ERATE:
+		return 429;
+	case PT_EFULL: case PT_EBUSY: case PT_ENOMEM:
+		return 503;
+	default:
+		return 500;
+	}
+}
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* Set an error answer: status and a one-line text reason. */
+static void
+fail(struct rq *rq, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	rq->status = status;
+	rq->ctype = CT_TEXT;
+	rq->cache = CACHE_NONE;
+	evbuffer_drain(rq->body, evbuffer_get_length(rq->body));
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(rq->body, fmt, ap);
+	va_end(ap);
+	evbuffer_add(rq->body, "\n", 1);
+}
+
+static void
+fail_err(struct rq *rq, int err, const char *what)
+{
+	fail(rq, api_status(err), "%s: %s", what, pt_strerror(err));
+}
+
+/* The one place a reply is sent. */
+static void
+send_rq(struct rq *rq)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
+
+	evhttp_add_header(h, "Content-Type", rq->ctype);
+	evhttp_add_header(h, "Cache-Control", rq->cache);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (rq->status == 429)
+		evhttp_add_header(h, "Retry-After", "1");
+	if (rq->status == 503)
+		evhttp_add_header(h, "Retry-After", "5");
+	httpd_request_end(env.httpd, rq->req);
+	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
+	    rq->body);
+	metrics_http(rq->route, rq->status, env_mono() - rq->t0);
+	evbuffer_free(rq->body);
+	free(rq);
+}
+
+static int
+wants_json(struct evhttp_request *req)
+{
+	const char *a = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Accept");
+
+	return a != NULL && strstr(a, CT_JSON) != NULL;
+}
+
+/* --- query strings: known keys only, each at most once --- */
+
+#define QMAX 4
+struct qarg {
+	const char *name;
+	const char *value;
+};
+
+static int
+parse_query(struct rq *rq, struct evkeyvalq *kv, struct qarg *args,
+    size_t nargs)
+{
+	struct evkeyval *p;
+
+	TAILQ_INIT(kv);
+	if (rq->query != NULL && evhttp_parse_query_str(rq->query, kv) != 0) {
+		fail(rq, 400, "malformed query string");
+		return -1;
+	}
+	TAILQ_FOREACH(p, kv, next) {
+		size_t i;
+
+		for (i = 0; i < nargs; i++)
+			if (strcmp(p->key, args[i].name) == 0)
+				break;
+		if (i == nargs) {
+			fail(rq, 400, "unknown query parameter \"%.40s\"",
+			    p->key);
+			return -1;
+		}
+		if (args[i].value != NULL) {
+			fail(rq, 400, "repeated query parameter \"%s\"",
+			    p->key);
+			return -1;
+		}
+		args[i].value = p->value;
+	}
+	return 0;
+}
+
+static int
+query_u64(struct rq *rq, const char *name, const char *v, uint64_t max,
+    uint64_t *out)
+{
+	if (v == NULL) {
+		fail(rq, 400, "missing query parameter \"%s\"", name);
+		return -1;
+	}
+	if (parse_u64(v, 0, max, out) != 0) {
+		fail(rq, 400, "%s: want a decimal integer <= %llu", name,
+		    (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+proof_answer(struct rq *rq, int incl, uint64_t a, uint64_t b,
+    const struct mt_hash *proof, size_t n)
+{
+	struct wire_buf wb;
+	int rc;
+
+	rq->cache = CACHE_NONE;
+	if (rq->json) {
+		json_t *o = json_object(), *arr = json_array();
+		char b64[64], *s;
+
+		for (size_t i = 0; i < n; i++) {
+			cr_b64_encode(proof[i].b, MT_HASH_SIZE, b64,
+			    sizeof(b64));
+			json_array_append_new(arr, json_string(b64));
+		}
+		json_object_set_new(o, incl ? "index" : "old",
+		    json_integer((json_int_t)a));
+		json_object_set_new(o, incl ? "size" : "new",
+		    json_integer((json_int_t)b));
+		json_object_set_new(o, "proof", arr);
+		s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+		if (s == NULL) {
+			fail(rq, 503, "out of memory");
+			return;
+		}
+		evbuffer_add_printf(rq->body, "%s\n", s);
+		free(s);
+		rq->ctype = CT_JSON;
+		rq->status = 200;
+		return;
+	}
+	wire_buf_init(&wb);
+	rc = incl ? wire_inclusion_encode(a, b, proof, n, &wb) :
+	    wire_consistency_encode(a, b, proof, n, &wb);
+	if (rc != 0)
+		fail_err(rq, rc, "encoding proof");
+	else {
+		evbuffer_add(rq->body, wb.data, wb.len);
+		rq->ctype = CT_MSGPACK;
+		rq->status = 200;
+	}
+	wire_buf_free(&wb);
+}
+
+/* --- handlers --- */
+
+static void
+h_healthz(struct rq *rq)
+{
+	evbuffer_add_printf(rq->body, "ok\n");
+	rq->cache = CACHE_NONE;
+}
+
+static void
+h_metrics(struct rq *rq)
+{
+	uint64_t size, used = 0, mapsize = 0;
+
+	env_checkpoint(NULL, 0, NULL, &size);
+	store_map_info(env.store, &used, &mapsize);
+	metrics_render(rq->body, size, used, mapsize,
+	    seq_queue_len(env.seq));
+	rq->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	rq->cache = CACHE_NONE;
+}
+
+static void
+h_checkpoint(struct rq *rq)
+{
+	char *note = malloc(PT_NOTE_MAX + 1);
+	size_t len;
+
+	if (note == NULL) {
+		fail(rq, 503, "out of memory");
+		return;
+	}
+	env_checkpoint(note, PT_NOTE_MAX + 1, &len, NULL);
+	evbuffer_add(rq->body, note, len);
+	free(note);
+	rq->cache = CACHE_SHORT;
+}
+
+static void
+h_tile(struct rq *rq)
+{
+	struct tile t;
+	struct store_txn *txn;
+	uint64_t size;
+	unsigned width;
+	int rc;
+
+	if (tile_path_parse(rq->path + 1, strlen(rq->path + 1), &t) != 0) {
+		fail(rq, 400, "malformed tile path");
+		return;
+	}
+	rq->route = t.entries ? MR_ENTRIES : MR_TILE;
+	env_checkpoint(NULL, 0, NULL, &size);
+	if (tile_width_at(&t, size, &width) != 0 || t.width > width) {
+		fail(rq, 404, "tile not in the tree of size %llu",
+		    (unsigned long long)size);
+		return;
+	}
+	if (t.width < TILE_WIDTH && width == TILE_WIDTH) {
+		/* tlog-tiles: partial tiles need not be served once the
+		 * full tile exists; we still serve them (same bytes). */
+	}
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		return;
+	}
+	if (t.entries) {
+		uint64_t first = t.n * TILE_WIDTH;
+
+		for (unsigned i = 0; i < t.width; i++) {
+			const uint8_t *e;
+			size_t elen;
+			uint8_t hdr[2];
+
+			if ((rc = store_get_entry(txn, first + i, &e,
+			    &elen)) != 0)
+				break;
+			if (elen > 0xffff) {
+				rc = PT_ECORRUPT;
+				break;
+			}
+			hdr[0] = (uint8_t)(elen >> 8);
+			hdr[1] = (uint8_t)elen;
+			evbuffer_add(rq->body, hdr, 2);
+			evbuffer_add(rq->body, e, elen);
+		}
+	} else {
+		struct mt_hash *h = malloc(TILE_WIDTH * sizeof(*h));
+
+		if (h == NULL)
+			rc = PT_ENOMEM;
+		else if ((rc = store_get_hashes(txn, t.level * TILE_HEIGHT,
+		    t.n * TILE_WIDTH, t.width, h)) == 0)
+			evbuffer_add(rq->body, h, t.width * sizeof(*h));
+		free(h);
+	}
+	store_read_end(txn);
+	if (rc != 0) {
+		log_warnx("tile %s: %s", rq->path, pt_strerror(rc));
+		fail_err(rq, rc == PT_ENOTFOUND ? PT_EIO : rc, "reading tile");
+		return;
+	}
+	rq->ctype = CT_OCTETS;
+	rq->cache = t.width == TILE_WIDTH ? CACHE_IMMUTABLE : CACHE_PARTIAL;
+}
+
+static void
+h_inclusion(struct rq *rq)
+{
+	struct evkeyvalq kv;
+	struct qarg a[] = { { "index", NULL }, { "hash", NULL },
+	    { "size", NULL } };
+	struct mt_hash proof[PT_MAX_PROOF], leaf;
+	struct store_txn *txn;
+	struct mt_reader r;
+	uint64_t size, latest, index = 0;
+	size_t n;
+	int rc;
+
+	if (parse_query(rq, &kv, a, 3) != 0)
+		goto out;
+	env_checkpoint(NULL, 0, NULL, &latest);
+	if (query_u64(rq, "size", a[2].value, PT_MAX_TREE_SIZE, &size) != 0)
+		goto out;
+	if (size == 0 || size > latest) {
+		fail(rq, 400, "size must be in 1..%llu (the latest "
+		    "checkpoint)", (unsigned long long)latest);
+		goto out;
+	}
+	if ((a[0].value == NULL) == (a[1].value == NULL)) {
+		fail(rq, 400, "give exactly one of index and hash");
+		goto out;
+	}
+	if (a[0].value != NULL) {
+		if (query_u64(rq, "index", a[0].value, PT_MAX_TREE_SIZE,
+		    &index) != 0)
+			goto out;
+		if (index >= size) {
+			fail(rq, 400, "index must be below size");
+			goto out;
+		}
+	} else if (strlen(a[1].value) != 64 ||
+	    cr_hex_decode(a[1].value, 64, leaf.b, 32) != 0) {
+		fail(rq, 400, "hash: want 64 hex digits (a leaf hash)");
+		goto out;
+	}
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		goto out;
+	}
+	rc = 0;
+	if (a[1].value != NULL) {
+		rc = store_find_leaf(txn, &leaf, &index);
+		if (rc == 0 && index >= size)
+			rc = PT_ERANGE;
+	}
+	if (rc == 0) {
+		store_txn_reader(txn, &r);
+		rc = mt_inclusion_proof(&r, index, size, proof, PT_MAX_PROOF,
+		    &n);
+	}
+	store_read_end(txn);
+	if (rc == PT_ENOTFOUND)
+		fail(rq, 404, "no entry with that leaf hash");
+	else if (rc == PT_ERANGE)
+		fail(rq, 400, "entry %llu is not in the tree of size %llu",
+		    (unsigned long long)index, (unsigned long long)size);
+	else if (rc != 0)
+		fail_err(rq, rc, "inclusion proof");
+	else
+		proof_answer(rq, 1, index, size, proof, n);
+out:
+	evhttp_clear_headers(&kv);
+}
+
+static void
+h_consistency(struct rq *rq)
+{
+	struct evkeyvalq kv;
+	struct qarg a[] = { { "old", NULL }, { "new", NULL } };
+	struct mt_hash proof[PT_MAX_PROOF];
+	struct store_txn *txn;
+	struct mt_reader r;
+	uint64_t old, nw, latest;
+	size_t n;
+	int rc;
+
+	if (parse_query(rq, &kv, a, 2) != 0)
+		goto out;
+	env_checkpoint(NULL, 0, NULL, &latest);
+	if (query_u64(rq, "old", a[0].value, PT_MAX_TREE_SIZE, &old) != 0 ||
+	    query_u64(rq, "new", a[1].value, PT_MAX_TREE_SIZE, &nw) != 0)
+		goto out;
+	if (nw > latest) {
+		fail(rq, 400, "new must be at most %llu (the latest "
+		    "checkpoint)", (unsigned long long)latest);
+		goto out;
+	}
+	if (old == 0 || old > nw) {
+		fail(rq, 400, "old must be in 1..new");
+		goto out;
+	}
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		goto out;
+	}
+	store_txn_reader(txn, &r);
+	rc = mt_consistency_proof(&r, old, nw, proof, PT_MAX_PROOF, &n);
+	store_read_end(txn);
+	if (rc != 0)
+		fail_err(rq, rc, "consistency proof");
+	else
+		proof_answer(rq, 0, old, nw, proof, n);
+out:
+	evhttp_clear_headers(&kv);
+}
+
+/* msgpack -> JSON for entries (trusted, canonical bytes). bin -> base64. */
+static json_t *
+mp_to_json(const msgpack_object *o)
+{
+	json_t *j;
+	char *b64;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return json_integer((json_int_t)o->via.u64);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return json_integer((json_int_t)o->via.i64);
+	case MSGPACK_OBJECT_BOOLEAN:
+		return json_boolean(o->via.boolean);
+	case MSGPACK_OBJECT_STR:
+		return json_stringn(o->via.str.ptr, o->via.str.size);
+	case MSGPACK_OBJECT_BIN:
+		b64 = malloc(cr_b64_enclen(o->via.bin.size) + 1);
+		if (b64 == NULL)
+			return NULL;
+		cr_b64_encode((const uint8_t *)o->via.bin.ptr,
+		    o->via.bin.size, b64, cr_b64_enclen(o->via.bin.size) + 1);
+		j = json_string(b64);
+		free(b64);
+		return j;
+	case MSGPACK_OBJECT_ARRAY:
+		j = json_array();
+		for (uint32_t i = 0; i < o->via.array.size; i++)
+			json_array_append_new(j,
+			    mp_to_json(&o->via.array.ptr[i]));
+		return j;
+	case MSGPACK_OBJECT_MAP:
+		j = json_object();
+		for (uint32_t i = 0; i < o->via.map.size; i++) {
+			const msgpack_object *k = &o->via.map.ptr[i].key;
+			char key[256];
+
+			if (k->type != MSGPACK_OBJECT_STR ||
+			    k->via.str.size >= sizeof(key))
+				continue;
+			memcpy(key, k->via.str.ptr, k->via.str.size);
+			key[k->via.str.size] = '\0';
+			json_object_set_new(j, key,
+			    mp_to_json(&o->via.map.ptr[i].val));
+		}
+		return j;
+	default:
+		return json_null();
+	}
+}
+
+/* Answer with one entry: raw leaf bytes, or JSON. */
+static void
+entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
+{
+	msgpack_unpacked u;
+	struct mt_hash leaf;
+	json_t *o;
+	char hex[65], *s;
+
+	rq->cache = CACHE_IMMUTABLE;
+	if (!rq->json) {
+		evbuffer_add(rq->body, e, len);
+		rq->ctype = CT_MSGPACK;
+		return;
+	}
+	mt_leaf_hash(e, len, &leaf);
+	cr_hex_encode(leaf.b, 32, hex);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)e, len, NULL) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		msgpack_unpacked_destroy(&u);
+		fail(rq, 500, "stored entry %llu does not decode",
+		    (unsigned long long)index);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "leaf_hash", json_string(hex));
+	json_object_set_new(o, "entry", mp_to_json(&u.data));
+	msgpack_unpacked_destroy(&u);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (s == NULL) {
+		fail(rq, 503, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(rq->body, "%s\n", s);
+	free(s);
+	rq->ctype = CT_JSON;
+}
+
+static void
+h_entry(struct rq *rq)
+{
+	struct store_txn *txn;
+	const uint8_t *e;
+	uint64_t index, latest;
+	size_t len;
+	int rc;
+
+	if (parse_u64(rq->path + strlen("/entry/"), 0, PT_MAX_TREE_SIZE,
+	    &index) != 0) {
+		fail(rq, 400, "want /entry/<decimal index>");
+		return;
+	}
+	env_checkpoint(NULL, 0, NULL, &latest);
+	if (index >= latest) {
+		fail(rq, 404, "no entry %llu: the latest checkpoint has %llu",
+		    (unsigned long long)index, (unsigned long long)latest);
+		return;
+	}
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		return;
+	}
+	if ((rc = store_get_entry(txn, index, &e, &len)) == 0)
+		entry_answer(rq, index, e, len);
+	else
+		fail_err(rq, rc, "reading entry");
+	store_read_end(txn);
+}
+
+static void
+h_lookup(struct rq *rq)
+{
+	struct evkeyvalq kv;
+	struct qarg a[] = { { "submitter", NULL }, { "id", NULL } };
+	struct store_txn *txn;
+	uint8_t sid[32];
+	const uint8_t *e;
+	uint64_t index, latest;
+	size_t len;
+	int rc;
+
+	if (parse_query(rq, &kv, a, 2) != 0)
+		goto out;
+	if (a[0].value == NULL || strlen(a[0].value) != 64 ||
+	    cr_hex_decode(a[0].value, 64, sid, 32) != 0) {
+		fail(rq, 400, "submitter: want 64 hex digits (submitter id)");
+		goto out;
+	}
+	if (a[1].value == NULL || a[1].value[0] == '\0' ||
+	    strlen(a[1].value) > PT_MAX_ID) {
+		fail(rq, 400, "id: want 1..%d bytes", PT_MAX_ID);
+		goto out;
+	}
+	env_checkpoint(NULL, 0, NULL, &latest);
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		goto out;
+	}
+	rc = store_find_id(txn, sid, a[1].value, strlen(a[1].value), &index);
+	if (rc == 0 && index >= latest)
+		rc = PT_ENOTFOUND;
+	if (rc == 0)
+		rc = store_get_entry(txn, index, &e, &len);
+	if (rc == 0) {
+		if (rq->json) {
+			entry_answer(rq, index, e, len);
+		} else {
+			msgpack_sbuffer sb;
+			msgpack_packer pk;
+
+			msgpack_sbuffer_init(&sb);
+			msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+			msgpack_pack_map(&pk, 2);
+			msgpack_pack_str_with_body(&pk, "entry", 5);
+			msgpack_pack_bin_with_body(&pk, e, len);
+			msgpack_pack_str_with_body(&pk, "index", 5);
+			msgpack_pack_uint64(&pk, index);
+			evbuffer_add(rq->body, sb.data, sb.size);
+			msgpack_sbuffer_destroy(&sb);
+			rq->ctype = CT_MSGPACK;
+		}
+		rq->cache = CACHE_NONE;
+	} else if (rc == PT_ENOTFOUND) {
+		fail(rq, 404, "no entry with that submitter and id");
+	} else {
+		fail_err(rq, rc, "lookup");
+	}
+	store_read_end(txn);
+out:
+	evhttp_clear_headers(&kv);
+}
+
+static void
+h_add(struct rq *rq)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t len = evbuffer_get_length(in);
+	struct seq_job *j;
+	struct subm_entry *se;
+	struct pt_why why = { "" };
+	struct store_txn *txn;
+	uint64_t idx;
+	int rc;
+
+	if (len == 0) {
+		fail(rq, 400, "empty body: want a msgpack submission");
+		return;
+	}
+	if (len > env.cfg.max_body) {
+		fail(rq, 413, "body over %llu bytes",
+		    (unsigned long long)env.cfg.max_body);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->body = malloc(len)) == NULL) {
+		free(j);
+		fail(rq, 503, "out of memory");
+		return;
+	}
+	wire_buf_init(&j->reply);
+	j->body_len = len;
+	evbuffer_remove(in, j->body, len);
+	if ((rc = wire_submission_decode(j->body, len, &j->sub, &why)) != 0) {
+		metrics_rejection(rc);
+		fail(rq, api_status(rc), "malformed submission: %s",
+		    why.text[0] ? why.text : pt_strerror(rc));
+		goto drop;
+	}
+	se = subm_find(env.subm, j->sub.submitter_str, j->sub.submitter_len);
+	if (se == NULL) {
+		metrics_rejection(PT_EUNKNOWNSIGNER);
+		fail(rq, 403, "unknown submitter: this log does not accept "
+		    "records signed by that key");
+		goto drop;
+	}
+	if (!(se->types & (1u << j->sub.info.type))) {
+		metrics_rejection(PT_EFORBIDDEN);
+		fail(rq, 403, "submitter may not append records of type %s",
+		    record_type_name(j->sub.info.type));
+		goto drop;
+	}
+	if (subm_take(se, env_now_ms(), env.cfg.rate_limit,
+	    env.cfg.rate_burst) != 0) {
+		metrics_rejection(PT_ERATE);
+		fail(rq, 429, "rate limit: at most %llu appends/s per "
+		    "submitter", (unsigned long long)env.cfg.rate_limit);
+		goto drop;
+	}
+	memcpy(j->subm_id, se->id, 32);
+	/* An identical resubmission is answered from the index, without
+	 * verifying the same bytes twice. */
+	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+		fail_err(rq, rc, "storage");
+		goto drop;
+	}
+	rc = store_find_id(txn, j->subm_id, j->sub.info.id,
+	    j->sub.info.id_len, &idx);
+	if (rc == 0) {
+		const uint8_t *e;
+		size_t elen;
+		struct wire_entry we;
+		char *ck = malloc(PT_NOTE_MAX + 1);
+		size_t cklen;
+		uint64_t cksize;
+
+		rc = store_get_entry(txn, idx, &e, &elen);
+		if (rc == 0)
+			rc = wire_entry_decode(e, elen, &we, NULL);
+		if (rc == 0 && (we.sub.record_len != j->sub.record_len ||
+		    memcmp(we.sub.record, j->sub.record, we.sub.record_len)
+		    != 0)) {
+			metrics_rejection(PT_ECONFLICT);
+			fail(rq, 409, "id already used by this submitter for "
+			    "different content (index %llu)",
+			    (unsigned long long)idx);
+		} else if (rc != 0 || ck == NULL) {
+			fail_err(rq, rc ? rc : PT_ENOMEM, "existing entry");
+		} else {
+			env_checkpoint(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+			if (idx < cksize)
+				rc = rcpt_build(txn, idx, ck, cklen, cksize,
+				    &j->reply);
+			else
+				rc = PT_EBUSY;
+			if (rc != 0)
+				fail_err(rq, rc, "receipt");
+			else {
+				evbuffer_add(rq->body, j->reply.data,
+				    j->reply.len);
+				rq->ctype = CT_MSGPACK;
+				rq->cache = CACHE_NONE;
+			}
+		}
+		free(ck);
+		store_read_end(txn);
+		goto drop;
+	}
+	store_read_end(txn);
+	if (rc != PT_ENOTFOUND) {
+		fail_err(rq, rc, "lookup");
+		goto drop;
+	}
+	j->req = rq;
+	if ((rc = seq_submit(env.seq, j)) != 0) {
+		metrics_rejection(PT_EBUSY);
+		fail(rq, 503, "log is busy or stopping; try again");
+		goto drop;
+	}
+	rq->deferred = 1;
+	return;
+drop:
+	seq_job_free(j);
+}
+
+void
+api_add_done(struct seq_job *j)
+{
+	struct rq *rq = j->req;
+
+	if (j->rc != 0) {
+		fail(rq, api_status(j->rc), "%s", j->why[0] ? j->why :
+		    pt_strerror(j->rc));
+	} else {
+		rq->status = 200;
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+		evbuffer_add(rq->body, j->reply.data, j->reply.len);
+	}
+	seq_job_free(j);
+	send_rq(rq);
+}
+
+/* --- routing --- */
+
+enum match { M_EXACT, M_PREFIX };
+
+static const struct route {
+	const char *path;
+	enum match match;
+	unsigned methods;
+	enum metrics_route id;
+	void (*fn)(struct rq *);
+} routes[] = {
+	{ "/checkpoint", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_CHECKPOINT, h_checkpoint },
+	{ "/tile/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_TILE,
+	  h_tile },
+	{ "/add", M_EXACT, EVHTTP_REQ_POST, MR_ADD, h_add },
+	{ "/proof/inclusion", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_INCLUSION, h_inclusion },
+	{ "/proof/consistency", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_CONSISTENCY, h_consistency },
+	{ "/entry/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_ENTRY,
+	  h_entry },
+	{ "/lookup", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_LOOKUP,
+	  h_lookup },
+	{ "/metrics", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_METRICS,
+	  h_metrics },
+	{ "/healthz", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_HEALTHZ,
+	  h_healthz },
+};
+
+void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct rq *rq;
+	const char *uri = evhttp_request_get_uri(req);
+	const char *q;
+	size_t plen;
+
+	(void)arg;
+	if ((rq = calloc(1, sizeof(*rq))) == NULL ||
+	    (rq->body = evbuffer_new()) == NULL) {
+		free(rq);
+		evhttp_send_error(req, 503, "out of memory");
+		return;
+	}
+	httpd_request_begin(env.httpd, req);
+	rq->req = req;
+	rq->t0 = env_mono();
+	rq->status = 200;
+	rq->ctype = CT_TEXT;
+	rq->cache = CACHE_NONE;
+	rq->route = MR_OTHER;
+	rq->json = wants_json(req);
+	q = strchr(uri, '?');
+	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if (plen >= sizeof(rq->path) || uri[0] != '/') {
+		fail(rq, plen >= sizeof(rq->path) ? 404 : 400, "bad path");
+		send_rq(rq);
+		return;
+	}
+	memcpy(rq->path, uri, plen);
+	rq->path[plen] = '\0';
+	rq->query = q != NULL ? q + 1 : NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		int hit = r->match == M_EXACT ? strcmp(rq->path, r->path) == 0 :
+		    strncmp(rq->path, r->path, strlen(r->path)) == 0;
+
+		if (!hit)
+			continue;
+		rq->route = r->id;
+		if (!(evhttp_request_get_command(req) & r->methods)) {
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    req), "Allow", r->methods & EVHTTP_REQ_POST ?
+			    "POST" : "GET, HEAD");
+			fail(rq, 405, "method not allowed");
+		} else if (r->id != MR_ADD && rq->query != NULL &&
+		    r->id != MR_INCLUSION && r->id != MR_CONSISTENCY &&
+		    r->id != MR_LOOKUP) {
+			fail(rq, 400, "this route takes no query string");
+		} else {
+			r->fn(rq);
+		}
+		if (!rq->deferred)
+			send_rq(rq);
+		return;
+	}
+	fail(rq, 404, "no such route");
+	send_rq(rq);
+}

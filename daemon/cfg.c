@@ -1,0 +1,249 @@
+/*
+ * cfg.c: the configuration table.  Every key has a type, bounds and a
+ * default; the same table drives --config files, command-line options,
+ * `pubtraild -n` and the config man page.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "cfg.h"
+#include "ptlimits.h"
+#include "pt.h"
+
+enum cfg_kind { CFG_STR, CFG_U64 };
+
+static const struct cfg_key {
+	const char *name;
+	enum cfg_kind kind;
+	size_t off;
+	uint64_t min, max, def;
+	const char *defstr;
+	const char *help;
+} cfg_keys[] = {
+	{ "data", CFG_STR, offsetof(struct cfg, data), 0, 0, 0,
+	  "./pubtrail-data", "data directory (LMDB, log key, submitters)" },
+	{ "listen", CFG_STR, offsetof(struct cfg, listen), 0, 0, 0,
+	  "127.0.0.1:8640", "HOST:PORT to listen on" },
+	{ "origin", CFG_STR, offsetof(struct cfg, origin), 0, 0, 0,
+	  "", "log origin (checkpoint first line), used when a log is "
+	  "created; default <hostname>/pubtrail" },
+	{ "submitters", CFG_STR, offsetof(struct cfg, submitters), 0, 0, 0,
+	  "", "allowed submitters file; default DATA/submitters" },
+	{ "batch_max", CFG_U64, offsetof(struct cfg, batch_max), 1,
+	  PT_BATCH_MAX, 1024, NULL, "entries per batch (one commit, one "
+	  "fsync, one checkpoint)" },
+	{ "batch_window_ms", CFG_U64, offsetof(struct cfg, batch_window_ms),
+	  0, 1000, PT_BATCH_WINDOW_MS, NULL, "longest wait for a batch to "
+	  "fill, milliseconds" },
+	{ "verify_threads", CFG_U64, offsetof(struct cfg, verify_threads), 0,
+	  64, 0, NULL, "signature verification threads (0 = one per CPU)" },
+	{ "queue_max", CFG_U64, offsetof(struct cfg, queue_max), 1,
+	  PT_QUEUE_MAX, 16384, NULL, "submissions waiting to be sequenced; "
+	  "beyond it POST /add answers 503" },
+	{ "max_headers", CFG_U64, offsetof(struct cfg, max_headers), 1024,
+	  65536, PT_HTTP_MAX_HEADERS, NULL, "request header bytes" },
+	{ "max_body", CFG_U64, offsetof(struct cfg, max_body), 1024,
+	  PT_MAX_SUBMISSION, PT_HTTP_MAX_BODY, NULL, "request body bytes" },
+	{ "request_deadline_ms", CFG_U64,
+	  offsetof(struct cfg, request_deadline_ms), 100, 600000,
+	  PT_HTTP_DEADLINE_MS, NULL, "a connection must deliver a whole "
+	  "request within this time of opening (or of its last answer)" },
+	{ "idle_timeout_s", CFG_U64, offsetof(struct cfg, idle_timeout_s), 1,
+	  3600, PT_HTTP_IDLE_S, NULL, "inactivity timeout, seconds" },
+	{ "max_connections", CFG_U64, offsetof(struct cfg, max_connections),
+	  16, 65536, PT_HTTP_MAX_CONNS, NULL, "simultaneous connections; "
+	  "beyond it new connections are closed at once" },
+	{ "rate_limit", CFG_U64, offsetof(struct cfg, rate_limit), 0,
+	  1000000, 1000, NULL, "appends per second per submitter (0 = no "
+	  "limit); beyond it 429" },
+	{ "rate_burst", CFG_U64, offsetof(struct cfg, rate_burst), 1,
+	  10000000, 5000, NULL, "burst allowance per submitter" },
+	{ "map_size_mb", CFG_U64, offsetof(struct cfg, map_size_mb), 1,
+	  1ULL << 24, 65536, NULL, "LMDB map size, MiB (the largest the "
+	  "log can grow)" },
+	{ "verbose", CFG_U64, offsetof(struct cfg, verbose), 0, 1, 0, NULL,
+	  "log debug messages" },
+};
+
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 20)
+		return PT_EINVAL;
+	if (s[0] == '0' && s[1] != '\0')
+		return PT_EINVAL;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return PT_EINVAL;
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return PT_EINVAL;
+		v = v * 10 + d;
+	}
+	if (v < min || v > max)
+		return PT_EINVAL;
+	*out = v;
+	return 0;
+}
+
+void
+cfg_defaults(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		char *p = (char *)c + k->off;
+
+		if (k->kind == CFG_STR)
+			snprintf(p, CFG_PATH_MAX, "%s", k->defstr);
+		else
+			memcpy(p, &k->def, sizeof(uint64_t));
+	}
+}
+
+int
+cfg_set(struct cfg *c, const char *key, const char *value, char *why,
+    size_t whylen)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		char *p = (char *)c + k->off;
+		uint64_t v;
+
+		if (strcmp(k->name, key) != 0)
+			continue;
+		if (k->kind == CFG_STR) {
+			if (strlen(value) >= CFG_PATH_MAX) {
+				snprintf(why, whylen, "%s: value too long",
+				    key);
+				return PT_EINVAL;
+			}
+			snprintf(p, CFG_PATH_MAX, "%s", value);
+			return 0;
+		}
+		if (parse_u64(value, k->min, k->max, &v) != 0) {
+			snprintf(why, whylen, "%s: want a decimal integer in "
+			    "[%llu, %llu], got \"%.40s\"", key,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max, value);
+			return PT_EINVAL;
+		}
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	}
+	snprintf(why, whylen, "unknown key \"%.60s\"", key);
+	return PT_ENOTFOUND;
+}
+
+struct load_ctx {
+	struct cfg *c;
+	char *why;
+	size_t whylen;
+	const char *path;
+	int failed;
+};
+
+static int
+cfg_ini_line(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct load_ctx *lc = user;
+	char why[256];
+
+	if (lc->failed)
+		return 0;
+	if (section[0] != '\0' && strcmp(section, "pubtraild") != 0) {
+		snprintf(lc->why, lc->whylen, "%s: unknown section [%.60s]",
+		    lc->path, section);
+		lc->failed = 1;
+		return 0;
+	}
+	if (cfg_set(lc->c, name, value, why, sizeof(why)) != 0) {
+		snprintf(lc->why, lc->whylen, "%s: %s", lc->path, why);
+		lc->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int
+cfg_load(struct cfg *c, const char *path, char *why, size_t whylen)
+{
+	struct load_ctx lc = { c, why, whylen, path, 0 };
+	int rc;
+
+	rc = ini_parse(path, cfg_ini_line, &lc);
+	if (lc.failed)
+		return PT_EINVAL;
+	if (rc < 0) {
+		snprintf(why, whylen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return PT_EIO;
+	}
+	if (rc > 0) {
+		snprintf(why, whylen, "%s:%d: syntax error", path, rc);
+		return PT_EINVAL;
+	}
+	return 0;
+}
+
+void
+cfg_describe(FILE *out)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->kind == CFG_STR)
+			fprintf(out, "  %-20s %s (default \"%s\")\n", k->name,
+			    k->help, k->defstr);
+		else
+			fprintf(out, "  %-20s %s (default %llu, %llu..%llu)\n",
+			    k->name, k->help, (unsigned long long)k->def,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+	}
+}
+
+int
+cfg_listen_split(const struct cfg *c, char *host, size_t hostcap,
+    uint16_t *port)
+{
+	const char *colon = strrchr(c->listen, ':');
+	uint64_t p;
+	size_t hl;
+
+	if (colon == NULL || colon == c->listen)
+		return PT_EINVAL;
+	hl = (size_t)(colon - c->listen);
+	if (c->listen[0] == '[') {	/* [v6]:port */
+		if (hl < 3 || c->listen[hl - 1] != ']')
+			return PT_EINVAL;
+		if (hl - 2 >= hostcap)
+			return PT_EINVAL;
+		memcpy(host, c->listen + 1, hl - 2);
+		host[hl - 2] = '\0';
+	} else {
+		if (hl >= hostcap)
+			return PT_EINVAL;
+		memcpy(host, c->listen, hl);
+		host[hl] = '\0';
+	}
+	if (parse_u64(colon + 1, 0, 65535, &p) != 0)
+		return PT_EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * cfg.h: pubtraild configuration.  One table (cfg.c) names every key, its
+ * type, bounds and default; the INI file (--config FILE, inih) and the
+ * command-line options both go through it, so every option has a config
+ * key and every limit is checked the same way.
+ */
+#ifndef PTD_CFG_H
+#define PTD_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_PATH_MAX 1024
+
+struct cfg {
+	char data[CFG_PATH_MAX];	/* data directory */
+	char listen[CFG_PATH_MAX];	/* HOST:PORT */
+	char origin[CFG_PATH_MAX];	/* used when a log is created */
+	char submitters[CFG_PATH_MAX];	/* "" = DATA/submitters */
+	uint64_t batch_max;
+	uint64_t batch_window_ms;
+	uint64_t verify_threads;	/* 0 = number of CPUs */
+	uint64_t queue_max;
+	uint64_t max_headers;
+	uint64_t max_body;
+	uint64_t request_deadline_ms;
+	uint64_t idle_timeout_s;
+	uint64_t max_connections;
+	uint64_t rate_limit;		/* per submitter, entries/s; 0 = off */
+	uint64_t rate_burst;
+	uint64_t map_size_mb;
+	uint64_t verbose;
+};
+
+#define CFG_DEFAULT_PORT 8640
+
+/* Fill c with every key's default. */
+void cfg_defaults(struct cfg *c);
+
+/* Set one key from text, checking type and bounds.  0, PT_ENOTFOUND
+ * (unknown key), PT_EINVAL (bad value; why says which). */
+int cfg_set(struct cfg *c, const char *key, const char *value, char *why,
+    size_t whylen);
+
+/* Read an INI file: keys at top level or in a [pubtraild] section.
+ * 0 or an error with "file:line: reason" in why. */
+int cfg_load(struct cfg *c, const char *path, char *why, size_t whylen);
+
+/* Print every key, its value, bounds and meaning (for --help and docs). */
+void cfg_describe(FILE *out);
+
+/* Split c->listen into host and port.  0 or PT_EINVAL. */
+int cfg_listen_split(const struct cfg *c, char *host, size_t hostcap,
+    uint16_t *port);
+
+/* Bounded decimal parse: no sign, no leading zeros (except "0"), within
+ * [min, max].  0 or PT_EINVAL. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

@@ -1,0 +1,55 @@
+/* env.c: the global environment and its published checkpoint. */
+#include <string.h>
+#include <time.h>
+
+#include "env.h"
+
+struct env env;
+
+void
+env_checkpoint(char *note, size_t cap, size_t *len, uint64_t *size)
+{
+	pthread_mutex_lock(&env.ck_mu);
+	if (note != NULL && cap > env.ck_len) {
+		memcpy(note, env.ck_note, env.ck_len);
+		note[env.ck_len] = '\0';
+		if (len != NULL)
+			*len = env.ck_len;
+	} else if (len != NULL) {
+		*len = 0;
+	}
+	if (size != NULL)
+		*size = env.ck_size;
+	pthread_mutex_unlock(&env.ck_mu);
+}
+
+void
+env_publish_checkpoint(const char *note, size_t len, uint64_t size)
+{
+	pthread_mutex_lock(&env.ck_mu);
+	if (len <= PT_NOTE_MAX) {
+		memcpy(env.ck_note, note, len);
+		env.ck_note[len] = '\0';
+		env.ck_len = len;
+		env.ck_size = size;
+	}
+	pthread_mutex_unlock(&env.ck_mu);
+}
+
+uint64_t
+env_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+double
+env_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

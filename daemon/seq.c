@@ -1,0 +1,516 @@
+/*
+ * seq.c: verification pool and sequencer thread (see seq.h).
+ *
+ * Threads and queues:
+ *   loop thread --seq_submit--> vq --verify workers--> sq --sequencer-->
+ *   store commit --> done list --event_active--> loop thread replies.
+ * Each queue is a singly linked FIFO under the seq mutex.  The store's
+ * write side is used only by the sequencer thread.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "ckpt.h"
+#include "crypto.h"
+#include "env.h"
+#include "log.h"
+#include "metrics.h"
+#include "mt.h"
+#include "note.h"
+#include "rcpt.h"
+#include "seq.h"
+#include "store.h"
+
+#ifdef PT_CRASHPOINTS
+/* Test builds: die at a named point when PT_CRASHPOINT names it. */
+#define CRASHPOINT(name) do {						\
+	const char *cp_ = getenv("PT_CRASHPOINT");			\
+	if (cp_ != NULL && strcmp(cp_, name) == 0) {			\
+		log_warnx("crash point %s", name);			\
+		raise(SIGKILL);						\
+	}								\
+} while (0)
+#else
+#define CRASHPOINT(name) do { } while (0)
+#endif
+
+struct jq {
+	struct seq_job *head, *tail;
+	uint64_t n;
+};
+
+struct seq {
+	struct seq_opts o;
+	seq_done_fn done;
+	pthread_mutex_t mu;
+	pthread_cond_t vq_cv, sq_cv;
+	struct jq vq, sq, dq;
+	uint64_t inflight;		/* submitted, not yet done */
+	int stop_verify, stop_seq;
+	unsigned nworkers;
+	pthread_t *workers;
+	pthread_t seqthr;
+	struct event *done_ev;
+	/* sequencer-thread state */
+	struct mt_frontier frontier;	/* in-memory right edge */
+	uint64_t last_time_ms;
+};
+
+static void
+jq_push(struct jq *q, struct seq_job *j)
+{
+	j->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+}
+
+static struct seq_job *
+jq_pop(struct jq *q)
+{
+	struct seq_job *j = q->head;
+
+	if (j != NULL) {
+		q->head = j->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+		q->n--;
+		j->next = NULL;
+	}
+	return j;
+}
+
+void
+seq_job_free(struct seq_job *j)
+{
+	if (j == NULL)
+		return;
+	wire_buf_free(&j->reply);
+	free(j->body);
+	free(j);
+}
+
+/* Hand a finished job to the loop thread. */
+static void
+complete(struct seq *s, struct seq_job *j)
+{
+	if (j->rc != 0)
+		metrics_rejection(j->rc);
+	pthread_mutex_lock(&s->mu);
+	jq_push(&s->dq, j);
+	pthread_mutex_unlock(&s->mu);
+	event_active(s->done_ev, EV_READ, 0);
+}
+
+static void
+done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct seq *s = arg;
+	struct jq q;
+	struct seq_job *j;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&s->mu);
+	q = s->dq;
+	memset(&s->dq, 0, sizeof(s->dq));
+	s->inflight -= q.n;
+	pthread_mutex_unlock(&s->mu);
+	while ((j = jq_pop(&q)) != NULL)
+		s->done(j);
+}
+
+static void *
+verify_main(void *arg)
+{
+	struct seq *s = arg;
+	struct seq_job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (s->vq.head == NULL && !s->stop_verify)
+			pthread_cond_wait(&s->vq_cv, &s->mu);
+		j = jq_pop(&s->vq);
+		pthread_mutex_unlock(&s->mu);
+		if (j == NULL)
+			return NULL;
+		j->rc = wire_submission_verify(&j->sub, env.origin);
+		if (j->rc != 0) {
+			snprintf(j->why, sizeof(j->why), "submitter signature "
+			    "does not verify for this log's origin");
+			complete(s, j);
+			continue;
+		}
+		pthread_mutex_lock(&s->mu);
+		jq_push(&s->sq, j);
+		pthread_cond_signal(&s->sq_cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+/* Initialise the in-memory frontier from the stored tree. */
+static int
+frontier_load(struct seq *s)
+{
+	struct store_txn *t;
+	struct mt_reader r;
+	uint64_t size, off = 0;
+	int rc;
+
+	mt_frontier_init(&s->frontier);
+	if ((rc = store_read_begin(env.store, &t)) != 0)
+		return rc;
+	size = store_size(env.store);
+	store_txn_reader(t, &r);
+	for (int bit = 63; bit >= 0; bit--) {
+		if (!(size & (1ULL << bit)))
+			continue;
+		rc = r.read(r.ctx, (unsigned)bit, off >> bit,
+		    &s->frontier.h[s->frontier.count]);
+		if (rc != 0)
+			break;
+		s->frontier.count++;
+		off += 1ULL << bit;
+	}
+	store_read_end(t);
+	s->frontier.size = size;
+	return rc;
+}
+
+static int
+sign_checkpoint(uint64_t size, const struct mt_hash *root, char *note,
+    size_t cap, size_t *len)
+{
+	struct ckpt *c;
+	char body[PT_NOTE_MAX];
+	size_t blen;
+	int rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return PT_ENOMEM;
+	snprintf(c->origin, sizeof(c->origin), "%s", env.origin);
+	c->size = size;
+	c->root = *root;
+	rc = ckpt_format(c, body, sizeof(body), &blen);
+	free(c);
+	if (rc != 0)
+		return rc;
+	return note_sign(body, blen, &env.logkey, 1, 0, note, cap, len);
+}
+
+/* Commit one batch.  Returns 0, or PT_EFULL (every new job answered 503,
+ * nothing written).  Exits the process on any other storage failure. */
+static void
+run_batch(struct seq *s, struct jq *batch)
+{
+	struct store_batch *b = NULL;
+	struct mt_frontier saved = s->frontier;
+	struct mt_hash root, memroot;
+	struct seq_job *j;
+	struct wire_buf eb;
+	char *note = NULL;
+	size_t note_len = 0;
+	uint64_t added = 0, now, size;
+	uint64_t bytype[RECORD_NTYPES + 1] = { 0 };
+	double t0 = env_mono();
+	int rc;
+
+	wire_buf_init(&eb);
+	if ((rc = store_batch_begin(env.store, &b)) != 0)
+		fatalx("store: cannot begin write: %s", pt_strerror(rc));
+	now = env_now_ms();
+	if (now < s->last_time_ms)
+		now = s->last_time_ms;	/* never backwards */
+	for (j = batch->head; j != NULL; j = j->next) {
+		struct mt_hash leaf;
+
+		rc = store_batch_find_id(b, j->subm_id, j->sub.info.id,
+		    j->sub.info.id_len, &j->dup_index);
+		if (rc == 0) {
+			j->dup = 1;
+			continue;
+		}
+		if (rc != PT_ENOTFOUND)
+			goto fail;
+		eb.len = 0;
+		if ((rc = wire_entry_encode(&j->sub, now, &eb)) != 0) {
+			/* cannot happen for a decoded submission */
+			j->rc = rc;
+			snprintf(j->why, sizeof(j->why), "entry too large");
+			continue;
+		}
+		if ((rc = mt_leaf_hash(eb.data, eb.len, &leaf)) != 0)
+			goto fail;
+		rc = store_batch_append(b, eb.data, eb.len, &leaf, j->subm_id,
+		    j->sub.info.id, j->sub.info.id_len, &j->index);
+		if (rc != 0)
+			goto fail;
+		if ((rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
+			goto fail;
+		bytype[j->sub.info.type]++;
+		added++;
+	}
+	if (added == 0) {
+		store_batch_abort(b);
+		b = NULL;
+		goto answer;
+	}
+	size = store_batch_size(b);
+	LEDGER_INVARIANT(size == s->frontier.size);
+	CRASHPOINT("before_sign");
+	/* Sign only what was written: the root read back from the
+	 * transaction must equal the root kept in memory. */
+	if ((rc = store_batch_root(b, &root)) != 0)
+		goto fail;
+	if ((rc = mt_frontier_root(&s->frontier, &memroot)) != 0)
+		goto fail;
+#ifdef PT_CRASHPOINTS
+	if (getenv("PT_FLIP_MEMROOT") != NULL)
+		memroot.b[0] ^= 1;
+#endif
+	if (cr_memcmp(root.b, memroot.b, MT_HASH_SIZE) != 0)
+		fatalx("integrity: root recomputed from storage at size %llu "
+		    "differs from the in-memory root; refusing to sign",
+		    (unsigned long long)size);
+	if ((note = malloc(PT_NOTE_MAX + 1)) == NULL) {
+		rc = PT_ENOMEM;
+		goto fail;
+	}
+	if ((rc = sign_checkpoint(size, &root, note, PT_NOTE_MAX + 1,
+	    &note_len)) != 0)
+		goto fail;
+	CRASHPOINT("after_sign");
+	if ((rc = store_batch_set_checkpoint(b, note, note_len, now)) != 0)
+		goto fail;
+	CRASHPOINT("before_commit");
+	rc = store_batch_commit(b);
+	b = NULL;
+	if (rc == PT_EFULL) {
+		log_warnx("storage full: batch of %llu refused",
+		    (unsigned long long)added);
+		s->frontier = saved;
+		for (j = batch->head; j != NULL; j = j->next)
+			if (j->rc == 0) {
+				j->rc = PT_EFULL;
+				snprintf(j->why, sizeof(j->why), "log storage "
+				    "is full; try again later");
+			}
+		goto deliver;
+	}
+	if (rc != 0)
+		fatalx("store: commit failed: %s; stopping (recovery is from "
+		    "disk)", pt_strerror(rc));
+	CRASHPOINT("after_commit");
+	s->last_time_ms = now;
+	env_publish_checkpoint(note, note_len, size);
+	for (int t = 1; t <= RECORD_NTYPES; t++)
+		metrics_appended(t, bytype[t]);
+	metrics_batch(added, env_mono() - t0);
+answer:
+	{
+		struct store_txn *t;
+		char *ck = malloc(PT_NOTE_MAX + 1);
+		size_t cklen;
+		uint64_t cksize;
+
+		if (ck == NULL)
+			fatalx("out of memory answering a committed batch");
+		env_checkpoint(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+		if ((rc = store_read_begin(env.store, &t)) != 0)
+			fatalx("store: cannot read: %s", pt_strerror(rc));
+		for (j = batch->head; j != NULL; j = j->next) {
+			if (j->rc != 0)
+				continue;
+			if (j->dup) {
+				const uint8_t *e;
+				size_t elen;
+				struct wire_entry we;
+
+				rc = store_get_entry(t, j->dup_index, &e,
+				    &elen);
+				if (rc == 0)
+					rc = wire_entry_decode(e, elen, &we,
+					    NULL);
+				if (rc != 0)
+					fatalx("store: entry %llu unreadable:"
+					    " %s", (unsigned long long)
+					    j->dup_index, pt_strerror(rc));
+				if (we.sub.record_len != j->sub.record_len ||
+				    memcmp(we.sub.record, j->sub.record,
+				    we.sub.record_len) != 0) {
+					j->rc = PT_ECONFLICT;
+					snprintf(j->why, sizeof(j->why), "id "
+					    "already used by this submitter "
+					    "for different content (index "
+					    "%llu)", (unsigned long long)
+					    j->dup_index);
+					continue;
+				}
+				j->index = j->dup_index;
+				j->existing = 1;
+			}
+			rc = rcpt_build(t, j->index, ck, cklen, cksize,
+			    &j->reply);
+			if (rc != 0) {
+				j->rc = rc;
+				snprintf(j->why, sizeof(j->why), "cannot "
+				    "build receipt: %s", pt_strerror(rc));
+			}
+		}
+		store_read_end(t);
+		free(ck);
+	}
+deliver:
+	CRASHPOINT("before_answer");
+	free(note);
+	wire_buf_free(&eb);
+	while ((j = jq_pop(batch)) != NULL)
+		complete(s, j);
+	CRASHPOINT("after_answer");
+	return;
+fail:
+	if (rc == PT_EFULL) {
+		store_batch_abort(b);
+		b = NULL;
+		rc = PT_EFULL;
+		/* Map full during the puts: same as at commit. */
+		s->frontier = saved;
+		for (j = batch->head; j != NULL; j = j->next)
+			if (j->rc == 0) {
+				j->rc = PT_EFULL;
+				snprintf(j->why, sizeof(j->why), "log storage "
+				    "is full; try again later");
+			}
+		goto deliver;
+	}
+	fatalx("sequencer: %s; stopping (recovery is from disk)",
+	    pt_strerror(rc));
+}
+
+static void *
+seq_main(void *arg)
+{
+	struct seq *s = arg;
+
+	for (;;) {
+		struct jq batch = { NULL, NULL, 0 };
+		struct timespec dl;
+		uint64_t ns;
+
+		pthread_mutex_lock(&s->mu);
+		while (s->sq.head == NULL && !s->stop_seq)
+			pthread_cond_wait(&s->sq_cv, &s->mu);
+		if (s->sq.head == NULL && s->stop_seq) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		/* The first arrival opens the window. */
+		clock_gettime(CLOCK_REALTIME, &dl);
+		ns = (uint64_t)dl.tv_nsec + s->o.window_ms * 1000000ULL;
+		dl.tv_sec += (time_t)(ns / 1000000000ULL);
+		dl.tv_nsec = (long)(ns % 1000000000ULL);
+		while (s->sq.n < s->o.batch_max && !s->stop_seq &&
+		    (s->vq.n > 0 || s->o.window_ms > 0)) {
+			if (pthread_cond_timedwait(&s->sq_cv, &s->mu, &dl) != 0)
+				break;
+		}
+		while (batch.n < s->o.batch_max && s->sq.head != NULL)
+			jq_push(&batch, jq_pop(&s->sq));
+		pthread_mutex_unlock(&s->mu);
+		run_batch(s, &batch);
+	}
+}
+
+int
+seq_start(struct event_base *base, const struct seq_opts *o, seq_done_fn done,
+    struct seq **out)
+{
+	struct seq *s;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PT_ENOMEM;
+	s->o = *o;
+	s->done = done;
+	s->last_time_ms = o->last_time_ms;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->vq_cv, NULL);
+	pthread_cond_init(&s->sq_cv, NULL);
+	if ((rc = frontier_load(s)) != 0) {
+		free(s);
+		return rc;
+	}
+	s->done_ev = event_new(base, -1, 0, done_cb, s);
+	s->nworkers = o->verify_threads;
+	s->workers = calloc(s->nworkers, sizeof(pthread_t));
+	if (s->done_ev == NULL || s->workers == NULL)
+		fatalx("out of memory starting the sequencer");
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (pthread_create(&s->workers[i], NULL, verify_main, s) != 0)
+			fatalx("cannot start verify thread");
+	if (pthread_create(&s->seqthr, NULL, seq_main, s) != 0)
+		fatalx("cannot start sequencer thread");
+	*out = s;
+	return 0;
+}
+
+int
+seq_submit(struct seq *s, struct seq_job *j)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->stop_verify || s->inflight >= s->o.queue_max) {
+		pthread_mutex_unlock(&s->mu);
+		return PT_EBUSY;
+	}
+	s->inflight++;
+	jq_push(&s->vq, j);
+	pthread_cond_signal(&s->vq_cv);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+uint64_t
+seq_queue_len(struct seq *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->inflight;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void
+seq_stop(struct seq *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop_verify = 1;
+	pthread_cond_broadcast(&s->vq_cv);
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i], NULL);
+	pthread_mutex_lock(&s->mu);
+	s->stop_seq = 1;
+	pthread_cond_broadcast(&s->sq_cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->seqthr, NULL);
+	done_cb(-1, 0, s);
+	event_free(s->done_ev);
+	free(s->workers);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->vq_cv);
+	pthread_cond_destroy(&s->sq_cv);
+	free(s);
+}

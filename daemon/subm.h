@@ -1,0 +1,48 @@
+/*
+ * subm.h: the allowed submitters (DATA/submitters or the configured file).
+ *
+ *   # comment
+ *   <verifier key string> [record type ...]
+ *
+ * One office per line; with no types listed every record type is allowed.
+ * Loaded at start-up and on SIGHUP.  Per-submitter token buckets (rate
+ * limits) live here too and survive a reload for keys that stay listed.
+ * Used from the event-loop thread only.
+ */
+#ifndef PTD_SUBM_H
+#define PTD_SUBM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "note.h"
+
+struct subm_entry {
+	char vkey[PT_MAX_VKEY + 1];
+	struct note_vkey key;
+	uint8_t id[32];			/* wire_submitter_id(vkey) */
+	unsigned types;			/* bit (1 << record_type) */
+	double tokens;			/* rate-limit bucket */
+	uint64_t last_ms;
+};
+
+struct subm_list {
+	size_t n;
+	struct subm_entry *e;
+};
+
+/* Parse path.  A missing file is an empty list (nobody may submit).
+ * Errors name the file and line in why.  *out freed with subm_free. */
+int subm_load(const char *path, struct subm_list **out, char *why,
+    size_t whylen);
+void subm_free(struct subm_list *l);
+/* Carry rate-limit state from old to new for keys in both. */
+void subm_carry(struct subm_list *new_list, const struct subm_list *old);
+/* Entry for a verifier key string, or NULL. */
+struct subm_entry *subm_find(struct subm_list *l, const char *vkey,
+    size_t len);
+/* Take one token: 0, or PT_ERATE when over rate (rate 0 = unlimited). */
+int subm_take(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
+    uint64_t burst);
+
+#endif
