@@ -536,6 +536,7 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 {
 	const struct field *tab;
 	struct record_info *saved = x->info;
+	struct wire_cur start = *c;
 	enum record_type t;
 	const char *s, *id;
 	size_t len, n, idlen;
@@ -609,7 +610,7 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 	}
 	if (!nested && x->info != NULL) {
 		/* id is required and was checked: find it again. */
-		if (find_str(c, "id", &id, &idlen) != 1)
+		if (find_str(&start, "id", &id, &idlen) != 1)
 			return pt_why_set(x->why, PT_ESCHEMA, "id: missing");
 		x->info->type = t;
 		x->info->id = id;
