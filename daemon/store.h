@@ -113,6 +113,41 @@ int store_grow(struct store *s, uint64_t new_size);
 int store_check_full(struct store *s, uint64_t *bad, char *why, size_t whylen,
     void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
 
+/*
+ * The same check with a report.  The store does not parse notes, so it
+ * cannot compare with the checkpoint's root itself: res->root is the root of
+ * the first res->size entries recomputed from the entry bytes alone (also
+ * checked against mt_root over the stored hashes); res->size is the tree
+ * size, which is also the latest checkpoint's size.  The caller MUST compare
+ * res->root with the root in that checkpoint (ckpt_parse) and treat a
+ * difference as corruption.  0: all agrees.  PT_ECORRUPT: the first problem
+ * found, in order of index, is in res (kind, (level, n), first leaf index)
+ * and in why.  PT_EIO/PT_ENOMEM/PT_ECRYPTO: the check could not run.
+ * Short read txns of 65536 entries each; progress runs between them.  O(n).
+ */
+enum store_bad {
+	STORE_BAD_NONE = 0,
+	STORE_BAD_ENTRY,	/* entry bytes at index (missing or damaged) */
+	STORE_BAD_HASH,		/* stored hash at (level, n) */
+	STORE_BAD_INDEX,	/* leaves or ids index */
+	STORE_BAD_META,		/* size / checkpoint records */
+};
+struct store_check {
+	uint64_t size;		/* tree size checked */
+	struct mt_hash root;	/* root recomputed from the entries */
+	int bad_kind;		/* enum store_bad */
+	unsigned level;		/* STORE_BAD_HASH: the hash (level, n); */
+	uint64_t n;		/* STORE_BAD_ENTRY: level 0, n = index */
+	uint64_t index;		/* first bad leaf index; UINT64_MAX if none */
+};
+int store_check_full_report(struct store *s, struct store_check *res,
+    char *why, size_t whylen,
+    void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
+
+/* Clear reader slots left by dead processes (mdb_reader_check); *dead
+ * (may be NULL) gets their number.  Call periodically.  0 or PT_EIO. */
+int store_reader_check(struct store *s, int *dead);
+
 /* The checkpoint copy kept outside LMDB (DIR/checkpoint). */
 int store_read_checkpoint_copy(const char *dir, char **note, size_t *len);
 

@@ -1,0 +1,1767 @@
+/*
+ * store.c: the log's LMDB storage.
+ *
+ * Design
+ *
+ * One LMDB environment in DIR holds the whole log; a write transaction holds
+ * one whole batch, so entries, hashes, indexes and the batch's signed
+ * checkpoint become durable together (one fsync of the data pages, one
+ * O_DSYNC meta-page write) or not at all.  LMDB is opened with its default,
+ * durable flags plus MDB_NOTLS (read transactions are objects, not
+ * thread-local state: the HTTP thread and the sequencer both read).  Never
+ * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP, MDB_MAPASYNC or MDB_NOLOCK.
+ *
+ * LMDB lets two writer processes take turns, and a second pubtraild taking
+ * turns with the first would sign a second view of the log.  So DIR has its
+ * own lock, DIR/pubtraild.lock: flock(LOCK_EX|LOCK_NB) at open, held until
+ * store_close (the kernel drops it when the process dies, so a crash never
+ * leaves a stale lock).  The holder writes its PID into the file so that the
+ * refusal can name it.  flock locks belong to the open file description, so
+ * a second store_open in the same process is refused too, before LMDB ever
+ * sees the directory twice.
+ *
+ * Keys are big-endian so that LMDB's memcmp order is numeric order.
+ *
+ *   database   key                               value
+ *   entries    index (8)                         entry bytes
+ *   hash/LL    n >> 4 (8)                        16 hashes (512): slots
+ *                                                (L, 16g) .. (L, 16g+15)
+ *   leaves     leaf hash[0..8) || index (16)     empty
+ *   ids        SHA-256(D || submitter || id)(32) index (8)
+ *   checkpoints size (8)                         time_ms (8) || note bytes
+ *   meta       "version" / "size" / "time"       uint64 (8)
+ *
+ * with D = "pubtrail store id v1\0" (22 bytes).
+ *
+ * Why this shape.  LMDB splits a full page in the middle unless the insert
+ * uses MDB_APPEND, in which case the left page stays full.  Indexes only
+ * grow, so everything keyed by position is written with MDB_APPEND and its
+ * pages end 100% full: entries, and the hashes.  Hashes of one tree level
+ * are written in increasing n, but the levels interleave (leaf 3 writes
+ * (0,3), (1,1), (2,0)), so one database per level (hash/00 .. hash/63, all
+ * created at first open) keeps each level appending at its own end.  Within
+ * a level, 16 consecutive hashes share one 512-byte value: the group is
+ * created zero-filled with MDB_APPEND when its first hash is written and its
+ * later slots are filled by rewriting a value of the same size, which LMDB
+ * does in place, so no page ever splits in the middle.  A slot is defined
+ * by the tree size, not by its bytes: hash (L, n) exists iff
+ * (n + 1) << L <= size, and readers refuse anything beyond; the writer
+ * checks that a slot it fills is still zero.  A hash tile (level 8T,
+ * n .. n+255) is 16 consecutive keys of one database: one cursor range.
+ * Measured (tests/unit/test_store.c prints it): about 37 bytes per stored
+ * hash, 2 hashes per entry, against about 50 with one key per hash.
+ *
+ * The two hash-keyed indexes are random inserts, so their pages settle at
+ * about 69% full (B-tree steady state); keep their records small.
+ * leaves: only an 8-byte prefix of the leaf hash is the key, followed by the
+ * index, so different leaves sharing a prefix are simply different keys.  A
+ * lookup walks the keys with that prefix and confirms each candidate by
+ * comparing the full 32-byte hash stored at (0, index): a prefix match alone
+ * never answers.  ids: deduplication must never give a false positive (it
+ * would answer a new submission with somebody else's index), and the store
+ * does not parse entries, so the key is the full SHA-256 of a fixed domain
+ * string, the fixed-length (32-byte) submitter id and the record id: an
+ * injective encoding, so a false positive is a SHA-256 collision, which
+ * would break the Merkle tree itself.  The caller re-reads the entry anyway
+ * to tell "same content" from "conflict".
+ *
+ * Appends recompute the leaf hash from the bytes as stored in the map and
+ * compare it with the caller's (a leaf hash flipped in memory must never
+ * enter the tree), then call mt_append() with a reader that reads hashes
+ * inside the write transaction (it sees the batch's own writes) and store
+ * what it returns.  store_batch_root() recomputes the root by reading back
+ * through the same reader; nothing is taken from memory.
+ *
+ * Ledger invariants, checked cheaply at every open (O(64) reads) and fully
+ * by store_check_full: meta size == number of entries == number of leaves
+ * and ids keys; level L holds ceil((size >> L) / 16) groups; the latest
+ * checkpoint is at exactly the meta size; a commit that appended entries
+ * carries a checkpoint; checkpoint times never go backwards.
+ *
+ * Errors.  A failed operation poisons the batch (PT_EPOISONED from every
+ * later call) until store_batch_abort; LMDB does the same to its txn.
+ * MDB_MAP_FULL, ENOSPC and EDQUOT are PT_EFULL: the transaction is aborted
+ * and nothing was written (LMDB writes the meta page last, so pages written
+ * by a failed commit are unreferenced).  If LMDB marked the environment
+ * fatal (a failed meta-page write; every later txn gets MDB_PANIC) the
+ * answer is PT_EIO whatever the errno was, and the caller must exit.  Every
+ * other commit failure is PT_EIO too.  After PT_EFULL the store keeps
+ * working for reads and, after store_grow or freeing disk space, for writes.
+ *
+ * DIR/checkpoint is a copy of the latest signed checkpoint outside LMDB
+ * (for rollback detection after a restore from an old backup): written
+ * after each commit that set a checkpoint, via checkpoint.tmp, fsync,
+ * rename, fsync(DIR).
+ *
+ * Threads: one batch at a time, from one thread.  Read transactions may be
+ * begun from any thread; each is used by one thread at a time.  Keep them
+ * short: an open read transaction pins the pages it sees.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "ptlimits.h"
+#include "pt.h"
+#include "store.h"
+
+#define STORE_FORMAT		1	/* meta "version" */
+#define STORE_LEVELS		64
+#define GROUP_SHIFT		4
+#define GROUP_SLOTS		(1u << GROUP_SHIFT)
+#define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
+#define LEAF_PREFIX		8
+#define LEAF_KEY		(LEAF_PREFIX + 8)
+#define CKPT_HDR		8	/* time_ms before the note */
+#define STORE_MAX_DBS		80	/* 64 levels + 5 + slack */
+#define STORE_MAX_READERS	512	/* concurrent read txns, all processes */
+#define STORE_DEFAULT_MAP	(64ULL << 30)
+#define STORE_CHECK_CHUNK	65536	/* entries per read txn in check_full */
+
+static const char id_domain[] = "pubtrail store id v1";	/* + its NUL */
+static const char lock_name[] = "pubtraild.lock";
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 entries;
+	MDB_dbi		 leaves;
+	MDB_dbi		 ids;
+	MDB_dbi		 ckpts;
+	MDB_dbi		 meta;
+	MDB_dbi		 level[STORE_LEVELS];
+	char		*dir;
+	int		 lockfd;
+	int		 readonly;
+	_Atomic uint64_t size;		/* committed tree size */
+	atomic_int	 nread;		/* open read txns */
+	struct store_batch *batch;	/* the one open batch, or NULL */
+};
+
+struct store_batch {
+	struct store	*s;
+	MDB_txn		*txn;
+	uint64_t	 base;		/* size at begin */
+	uint64_t	 size;		/* size after the appends so far */
+	int		 err;		/* first failure; nonzero = poisoned */
+	int		 has_ckpt;
+	char		*note;		/* copy for DIR/checkpoint */
+	size_t		 note_len;
+};
+
+struct store_txn {
+	struct store	*s;
+	MDB_txn		*txn;
+	uint64_t	 size;
+};
+
+/* ---- small helpers ---- */
+
+static void
+put_be64(uint8_t b[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		b[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be64(const uint8_t b[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+static void
+setwhy(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+setwhy(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* LMDB and errno codes to PT_E*.  Nothing MDB_* leaves this file. */
+static int
+map_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return PT_ENOTFOUND;
+	case MDB_MAP_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return PT_EFULL;
+	case MDB_TXN_FULL:
+	case MDB_CURSOR_FULL:
+	case MDB_PAGE_FULL:
+	case MDB_BAD_VALSIZE:
+		return PT_ETOOBIG;
+	case MDB_READERS_FULL:
+	case MDB_DBS_FULL:
+	case EAGAIN:
+		return PT_EBUSY;
+	case ENOMEM:
+		return PT_ENOMEM;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+		return PT_ECORRUPT;
+	case ENOENT:
+		return PT_ENOTFOUND;
+	case MDB_PANIC:
+	default:
+		return PT_EIO;
+	}
+}
+
+/* Record the first failure of a batch; returns err. */
+static int
+poison(struct store_batch *b, int err)
+{
+	if (b->err == 0)
+		b->err = err;
+	return err;
+}
+
+static int
+meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
+{
+	MDB_val k = { strlen(name), (void *)(uintptr_t)name }, d;
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &d)) != 0)
+		return rc == MDB_NOTFOUND ? PT_ENOTFOUND : map_err(rc);
+	if (d.mv_size != 8)
+		return PT_ECORRUPT;
+	*v = get_be64(d.mv_data);
+	return 0;
+}
+
+static int
+meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
+{
+	uint8_t b[8];
+	MDB_val k = { strlen(name), (void *)(uintptr_t)name }, d = { 8, b };
+
+	put_be64(b, v);
+	return map_err(mdb_put(txn, dbi, &k, &d, 0));
+}
+
+static void
+id_digest(const uint8_t submitter_id[32], const char *id, size_t id_len,
+    uint8_t out[32], int *rc)
+{
+	*rc = cr_sha256(id_domain, sizeof(id_domain), submitter_id, 32, id,
+	    id_len, out);
+}
+
+/*
+ * Hash (level, n) as stored, for a tree of size bound.  PT_ENOTFOUND when
+ * the subtree is not complete inside bound; PT_ECORRUPT when it should be
+ * stored and is not.  One B-tree lookup.
+ */
+static int
+hash_read(const struct store *s, MDB_txn *txn, uint64_t bound,
+    unsigned level, uint64_t n, struct mt_hash *out)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	if (level >= STORE_LEVELS || n >= (bound >> level))
+		return PT_ENOTFOUND;
+	put_be64(kb, n >> GROUP_SHIFT);
+	rc = mdb_get(txn, s->level[level], &k, &d);
+	if (rc == MDB_NOTFOUND || (rc == 0 && d.mv_size != GROUP_BYTES))
+		return PT_ECORRUPT;
+	if (rc != 0)
+		return map_err(rc);
+	memcpy(out->b, (const uint8_t *)d.mv_data +
+	    (n & (GROUP_SLOTS - 1)) * MT_HASH_SIZE, MT_HASH_SIZE);
+	return 0;
+}
+
+static int
+batch_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
+{
+	struct store_batch *b = ctx;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	return hash_read(b->s, b->txn, b->size, level, n, out);
+}
+
+static int
+txn_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
+{
+	struct store_txn *t = ctx;
+
+	return hash_read(t->s, t->txn, t->size, level, n, out);
+}
+
+/* Store hash (level, n), written in increasing n per level. */
+static int
+hash_write(struct store_batch *b, unsigned level, uint64_t n,
+    const struct mt_hash *h)
+{
+	static const uint8_t zero[MT_HASH_SIZE];
+	uint8_t kb[8], buf[GROUP_BYTES];
+	MDB_val k = { 8, kb }, d = { GROUP_BYTES, buf }, old;
+	unsigned slot = (unsigned)(n & (GROUP_SLOTS - 1));
+	int rc;
+
+	if (level >= STORE_LEVELS)
+		return PT_EINVAL;
+	put_be64(kb, n >> GROUP_SHIFT);
+	if (slot == 0) {
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, h->b, MT_HASH_SIZE);
+		rc = mdb_put(b->txn, b->s->level[level], &k, &d, MDB_APPEND);
+		return rc == MDB_KEYEXIST ? PT_ECORRUPT : map_err(rc);
+	}
+	rc = mdb_get(b->txn, b->s->level[level], &k, &old);
+	if (rc == MDB_NOTFOUND || (rc == 0 && old.mv_size != GROUP_BYTES))
+		return PT_ECORRUPT;
+	if (rc != 0)
+		return map_err(rc);
+	memcpy(buf, old.mv_data, GROUP_BYTES);
+	if (memcmp(buf + slot * MT_HASH_SIZE, zero, MT_HASH_SIZE) != 0)
+		return PT_ECORRUPT;	/* slot already written */
+	memcpy(buf + slot * MT_HASH_SIZE, h->b, MT_HASH_SIZE);
+	/* Same size: LMDB overwrites in place, the page never splits. */
+	return map_err(mdb_put(b->txn, b->s->level[level], &k, &d, 0));
+}
+
+static int
+find_id(const struct store *s, MDB_txn *txn, uint64_t bound,
+    const uint8_t submitter_id[32], const char *id, size_t id_len,
+    uint64_t *index)
+{
+	uint8_t kb[32];
+	MDB_val k = { 32, kb }, d;
+	uint64_t idx;
+	int rc;
+
+	if (submitter_id == NULL || id == NULL || id_len == 0 ||
+	    id_len > PT_MAX_ID || index == NULL)
+		return PT_EINVAL;
+	id_digest(submitter_id, id, id_len, kb, &rc);
+	if (rc != 0)
+		return rc;
+	if ((rc = mdb_get(txn, s->ids, &k, &d)) != 0)
+		return map_err(rc);
+	if (d.mv_size != 8)
+		return PT_ECORRUPT;
+	if ((idx = get_be64(d.mv_data)) >= bound)
+		return PT_ECORRUPT;
+	*index = idx;
+	return 0;
+}
+
+/* ---- the lock file ---- */
+
+static int
+lock_dir(struct store *s, char *why, size_t whylen)
+{
+	char path[4096], buf[32];
+	ssize_t n;
+	long pid = 0;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", s->dir, lock_name) >=
+	    sizeof(path)) {
+		setwhy(why, whylen, "%s: path too long", s->dir);
+		return PT_EINVAL;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		int e = errno;
+
+		if (e == EWOULDBLOCK) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			if (n > 0) {
+				buf[n] = '\0';
+				pid = strtol(buf, NULL, 10);
+			}
+			if (pid > 0)
+				setwhy(why, whylen, "%s: the log store is in "
+				    "use by another pubtraild (pid %ld holds "
+				    "%s); refusing to open it twice", s->dir,
+				    pid, path);
+			else
+				setwhy(why, whylen, "%s: the log store is in "
+				    "use by another process (it holds %s); "
+				    "refusing to open it twice", s->dir, path);
+			close(fd);
+			return PT_EBUSY;
+		}
+		setwhy(why, whylen, "%s: flock: %s", path, strerror(e));
+		close(fd);
+		return PT_EIO;
+	}
+	/* Ours now: record the holder for the next one's message. */
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return PT_EIO;
+	}
+	s->lockfd = fd;
+	return 0;
+}
+
+/* ---- open and close ---- */
+
+/* Open (and on a new writable store, create and initialise) the databases;
+ * check the cheap invariants; load the size.  O(64) lookups. */
+static int
+open_dbs(struct store *s, char *why, size_t whylen)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	unsigned flags = s->readonly ? 0 : MDB_CREATE;
+	uint64_t version = 0, size = 0;
+	char name[16];
+	int rc, err;
+
+	rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
+	if (rc != 0) {
+		setwhy(why, whylen, "%s: cannot begin: %s", s->dir,
+		    mdb_strerror(rc));
+		return map_err(rc);
+	}
+	rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "entries", flags, &s->entries);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "leaves", flags, &s->leaves);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "ids", flags, &s->ids);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "checkpoints", flags, &s->ckpts);
+	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l++) {
+		snprintf(name, sizeof(name), "hash/%02u", l);
+		rc = mdb_dbi_open(txn, name, flags, &s->level[l]);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND) {
+			setwhy(why, whylen, "%s: not a pubtrail store (no "
+			    "databases)", s->dir);
+			return PT_ENOTFOUND;
+		}
+		setwhy(why, whylen, "%s: cannot open databases: %s", s->dir,
+		    mdb_strerror(rc));
+		return map_err(rc);
+	}
+
+	err = meta_get(txn, s->meta, "version", &version);
+	if (err == PT_ENOTFOUND) {
+		if ((rc = mdb_stat(txn, s->entries, &st)) == 0 &&
+		    st.ms_entries != 0) {
+			setwhy(why, whylen, "%s: entries without a format "
+			    "version", s->dir);
+			err = PT_ECORRUPT;
+		} else if (s->readonly) {
+			setwhy(why, whylen, "%s: store never initialised",
+			    s->dir);
+			err = PT_ENOTFOUND;
+		} else if ((err = meta_put(txn, s->meta, "version",
+		    STORE_FORMAT)) == 0 &&
+		    (err = meta_put(txn, s->meta, "size", 0)) == 0 &&
+		    (err = meta_put(txn, s->meta, "time", 0)) == 0) {
+			version = STORE_FORMAT;
+		} else
+			setwhy(why, whylen, "%s: cannot initialise: %s",
+			    s->dir, pt_strerror(err));
+	} else if (err != 0)
+		setwhy(why, whylen, "%s: bad format version record", s->dir);
+	else if (version != STORE_FORMAT) {
+		setwhy(why, whylen, "%s: store format %llu, this program "
+		    "reads %d", s->dir, (unsigned long long)version,
+		    STORE_FORMAT);
+		err = PT_ECORRUPT;
+	}
+	if (err == 0 && (err = meta_get(txn, s->meta, "size", &size)) != 0)
+		setwhy(why, whylen, "%s: no tree size record", s->dir);
+	if (err == 0 && size > PT_MAX_TREE_SIZE) {
+		setwhy(why, whylen, "%s: tree size %llu out of range", s->dir,
+		    (unsigned long long)size);
+		err = PT_ECORRUPT;
+	}
+
+	/* Cheap invariants: counts must agree with the size. */
+	if (err == 0) {
+		MDB_dbi cnt[3] = { s->entries, s->leaves, s->ids };
+		const char *cname[3] = { "entries", "leaves", "ids" };
+
+		for (int i = 0; err == 0 && i < 3; i++) {
+			if ((rc = mdb_stat(txn, cnt[i], &st)) != 0)
+				err = map_err(rc);
+			else if (st.ms_entries != size) {
+				setwhy(why, whylen, "%s: %s holds %zu records "
+				    "for tree size %llu", s->dir, cname[i],
+				    st.ms_entries, (unsigned long long)size);
+				err = PT_ECORRUPT;
+			}
+		}
+		for (unsigned l = 0; err == 0 && l < STORE_LEVELS; l++) {
+			uint64_t want = ((size >> l) + GROUP_SLOTS - 1) >>
+			    GROUP_SHIFT;
+
+			if ((rc = mdb_stat(txn, s->level[l], &st)) != 0)
+				err = map_err(rc);
+			else if (st.ms_entries != want) {
+				setwhy(why, whylen, "%s: hash level %u holds "
+				    "%zu groups, want %llu for tree size %llu",
+				    s->dir, l, st.ms_entries,
+				    (unsigned long long)want,
+				    (unsigned long long)size);
+				err = PT_ECORRUPT;
+			}
+		}
+	}
+	if (err == 0) {
+		MDB_cursor *c;
+		MDB_val k, d;
+
+		if ((rc = mdb_cursor_open(txn, s->ckpts, &c)) != 0)
+			err = map_err(rc);
+		else {
+			rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+			if (rc == MDB_NOTFOUND) {
+				if (size != 0) {
+					setwhy(why, whylen, "%s: tree size %llu "
+					    "without a signed checkpoint",
+					    s->dir, (unsigned long long)size);
+					err = PT_ECORRUPT;
+				}
+			} else if (rc != 0)
+				err = map_err(rc);
+			else if (k.mv_size != 8 || get_be64(k.mv_data) != size) {
+				setwhy(why, whylen, "%s: latest checkpoint is "
+				    "not at the tree size %llu", s->dir,
+				    (unsigned long long)size);
+				err = PT_ECORRUPT;
+			}
+			mdb_cursor_close(c);
+		}
+	}
+	if (err != 0) {
+		mdb_txn_abort(txn);
+		if (why != NULL && whylen > 0 && why[0] == '\0')
+			setwhy(why, whylen, "%s: %s", s->dir,
+			    pt_strerror(err));
+		return err;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		setwhy(why, whylen, "%s: cannot commit: %s", s->dir,
+		    mdb_strerror(rc));
+		return map_err(rc);
+	}
+	atomic_store(&s->size, size);
+	return 0;
+}
+
+/*
+ * Open (creating DIR and the store when absent, unless o->readonly) the
+ * store in dir.  A writer takes DIR/pubtraild.lock (PT_EBUSY naming the
+ * directory and the holder's PID in why when another process, or another
+ * store_open in this process, holds it); readonly opens take no lock and
+ * never write.  Clears stale reader slots (mdb_reader_check).  Checks the
+ * cheap ledger invariants (PT_ECORRUPT, reason in why).  Errors: PT_EINVAL,
+ * PT_ENOMEM, PT_EBUSY, PT_EIO, PT_ECORRUPT, PT_ENOTFOUND (readonly on a
+ * missing store).  why (may be NULL) gets a reason on failure.  *out is
+ * owned by the caller until store_close().  O(64) lookups.
+ */
+int
+store_open(const char *dir, const struct store_opts *o, struct store **out,
+    char *why, size_t whylen)
+{
+	struct store *s;
+	uint64_t map = STORE_DEFAULT_MAP;
+	int rc, err, dead = 0;
+
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if (dir == NULL || out == NULL || dir[0] == '\0') {
+		setwhy(why, whylen, "no store directory");
+		return PT_EINVAL;
+	}
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PT_ENOMEM;
+	s->lockfd = -1;
+	s->readonly = o != NULL && o->readonly;
+	if (o != NULL && o->map_size != 0)
+		map = o->map_size;
+	if ((s->dir = strdup(dir)) == NULL) {
+		free(s);
+		return PT_ENOMEM;
+	}
+	if (!s->readonly && mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		setwhy(why, whylen, "%s: %s", dir, strerror(errno));
+		err = PT_EIO;
+		goto fail;
+	}
+	if (!s->readonly && (err = lock_dir(s, why, whylen)) != 0)
+		goto fail;
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		setwhy(why, whylen, "%s: %s", dir, mdb_strerror(rc));
+		err = map_err(rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, STORE_MAX_READERS)) != 0 ||
+	    ((!s->readonly || (o != NULL && o->map_size != 0)) &&
+	    (rc = mdb_env_set_mapsize(s->env, (size_t)map)) != 0)) {
+		setwhy(why, whylen, "%s: %s", dir, mdb_strerror(rc));
+		err = map_err(rc);
+		goto fail;
+	}
+	/* Default (durable) flags; MDB_NOTLS: read txns are objects. */
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS |
+	    (s->readonly ? MDB_RDONLY : 0), 0600);
+	if (rc != 0) {
+		setwhy(why, whylen, "%s: cannot open the LMDB environment: %s",
+		    dir, mdb_strerror(rc));
+		err = map_err(rc);
+		goto fail;
+	}
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0) {
+		setwhy(why, whylen, "%s: reader check: %s", dir,
+		    mdb_strerror(rc));
+		err = map_err(rc);
+		goto fail;
+	}
+	if ((err = open_dbs(s, why, whylen)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	free(s->dir);
+	free(s);
+	return err;
+}
+
+/*
+ * Close the store: aborts a batch left open, closes the environment, then
+ * releases the lock.  No read transaction may be open.  NULL is ignored.
+ */
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	assert(atomic_load(&s->nread) == 0);
+	if (s->batch != NULL)
+		store_batch_abort(s->batch);
+	mdb_env_close(s->env);
+	if (s->lockfd != -1)
+		close(s->lockfd);	/* releases the flock */
+	free(s->dir);
+	free(s);
+}
+
+/* Tree size of the last commit (0 for a new store).  Any thread.  O(1). */
+uint64_t
+store_size(const struct store *s)
+{
+	return atomic_load(&((struct store *)(uintptr_t)s)->size);
+}
+
+/*
+ * Clear reader slots left by dead processes (mdb_reader_check); *dead (may
+ * be NULL) gets how many.  Call at start-up (store_open does) and
+ * periodically.  0 or PT_EIO.  O(max readers).
+ */
+int
+store_reader_check(struct store *s, int *dead)
+{
+	int n = 0, rc;
+
+	rc = mdb_reader_check(s->env, &n);
+	if (dead != NULL)
+		*dead = n;
+	return map_err(rc);
+}
+
+/* ---- writing ---- */
+
+/*
+ * Begin the one write batch (one LMDB write txn).  PT_EINVAL on a readonly
+ * store, PT_EBUSY when a batch is already open, PT_EIO/PT_ENOMEM from LMDB,
+ * PT_ECORRUPT when the stored size disagrees with the last commit.  *out is
+ * owned by the store until store_batch_commit or store_batch_abort.  O(1).
+ */
+int
+store_batch_begin(struct store *s, struct store_batch **out)
+{
+	struct store_batch *b;
+	uint64_t size;
+	int rc;
+
+	*out = NULL;
+	if (s->readonly)
+		return PT_EINVAL;
+	if (s->batch != NULL)
+		return PT_EBUSY;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return PT_ENOMEM;
+	b->s = s;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &b->txn)) != 0) {
+		free(b);
+		return map_err(rc);
+	}
+	if ((rc = meta_get(b->txn, s->meta, "size", &size)) != 0 ||
+	    size != atomic_load(&s->size)) {
+		mdb_txn_abort(b->txn);
+		free(b);
+		return rc != 0 ? rc : PT_ECORRUPT;
+	}
+	b->base = b->size = size;
+	s->batch = b;
+	*out = b;
+	return 0;
+}
+
+/*
+ * Append one entry at index store_batch_size(b) (see store.h).  The entry
+ * bytes are hashed again as stored and must give *leaf (PT_ECORRUPT
+ * otherwise).  Errors, all of which poison the batch: PT_EPOISONED, PT_EINVAL
+ * (len > PT_MAX_ENTRY, id_len 0 or > PT_MAX_ID, after set_checkpoint),
+ * PT_ERANGE (tree full), PT_ECONFLICT (submitter and id already in the log
+ * or the batch: use store_batch_find_id first), PT_EFULL (map or disk full),
+ * PT_ECORRUPT, PT_EIO.  Copies its inputs.  O(log n) B-tree operations.
+ */
+int
+store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
+    const struct mt_hash *leaf, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index)
+{
+	struct store *s = b->s;
+	struct mt_reader r = { batch_read, b };
+	struct mt_stored st[64];
+	struct mt_hash got;
+	uint8_t ikey[8], lkey[LEAF_KEY], idkey[32];
+	MDB_val k, d;
+	uint64_t i = b->size;
+	size_t cnt;
+	int rc;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	if ((entry == NULL && len != 0) || len > PT_MAX_ENTRY ||
+	    leaf == NULL || submitter_id == NULL || id == NULL ||
+	    id_len == 0 || id_len > PT_MAX_ID || b->has_ckpt)
+		return poison(b, PT_EINVAL);
+	if (i >= PT_MAX_TREE_SIZE)
+		return poison(b, PT_ERANGE);
+
+	/* ids first: a duplicate must not write anything else. */
+	id_digest(submitter_id, id, id_len, idkey, &rc);
+	if (rc != 0)
+		return poison(b, rc);
+	put_be64(ikey, i);
+	k.mv_size = 32;
+	k.mv_data = idkey;
+	d.mv_size = 8;
+	d.mv_data = ikey;
+	rc = mdb_put(b->txn, s->ids, &k, &d, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return poison(b, PT_ECONFLICT);
+	if (rc != 0)
+		return poison(b, map_err(rc));
+
+	/* The entry, then its leaf hash recomputed from the stored bytes. */
+	k.mv_size = 8;
+	k.mv_data = ikey;
+	d.mv_size = len;
+	d.mv_data = (void *)(uintptr_t)(entry != NULL ? entry :
+	    (const uint8_t *)"");
+	rc = mdb_put(b->txn, s->entries, &k, &d, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		return poison(b, PT_ECORRUPT);
+	if (rc != 0)
+		return poison(b, map_err(rc));
+	if ((rc = mdb_get(b->txn, s->entries, &k, &d)) != 0)
+		return poison(b, rc == MDB_NOTFOUND ? PT_ECORRUPT :
+		    map_err(rc));
+	if (d.mv_size != len)
+		return poison(b, PT_ECORRUPT);
+	if ((rc = mt_leaf_hash(d.mv_data, d.mv_size, &got)) != 0)
+		return poison(b, rc);
+	if (cr_memcmp(got.b, leaf->b, MT_HASH_SIZE) != 0)
+		return poison(b, PT_ECORRUPT);
+
+	/* Leaf index: prefix || index, no value. */
+	memcpy(lkey, leaf->b, LEAF_PREFIX);
+	memcpy(lkey + LEAF_PREFIX, ikey, 8);
+	k.mv_size = LEAF_KEY;
+	k.mv_data = lkey;
+	d.mv_size = 0;
+	d.mv_data = NULL;
+	rc = mdb_put(b->txn, s->leaves, &k, &d, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return poison(b, PT_ECORRUPT);
+	if (rc != 0)
+		return poison(b, map_err(rc));
+
+	/* The complete subtrees this leaf completes, (0, i) first. */
+	if ((rc = mt_append(&r, i, leaf, st, &cnt)) != 0)
+		return poison(b, rc);
+	for (size_t j = 0; j < cnt; j++)
+		if ((rc = hash_write(b, st[j].level, st[j].n,
+		    &st[j].hash)) != 0)
+			return poison(b, rc);
+	b->size = i + 1;
+	if (index != NULL)
+		*index = i;
+	return 0;
+}
+
+/* Size the tree will have if b commits.  O(1). */
+uint64_t
+store_batch_size(const struct store_batch *b)
+{
+	return b->size;
+}
+
+/*
+ * A reader of stored hashes inside b's transaction (it sees the batch's own
+ * writes, for the batch's current size).  Valid until b is committed or
+ * aborted; returns PT_EPOISONED once b is poisoned.
+ */
+void
+store_batch_reader(struct store_batch *b, struct mt_reader *r)
+{
+	r->read = batch_read;
+	r->ctx = b;
+}
+
+/*
+ * Index of (submitter_id, id) in the committed log or earlier in this batch.
+ * 0, PT_ENOTFOUND (does not poison), PT_EPOISONED; any other failure
+ * (PT_EINVAL, PT_EIO, PT_ECORRUPT) poisons.  One lookup.
+ */
+int
+store_batch_find_id(struct store_batch *b, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index)
+{
+	int rc;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	rc = find_id(b->s, b->txn, b->size, submitter_id, id, id_len, index);
+	if (rc != 0 && rc != PT_ENOTFOUND)
+		poison(b, rc);
+	return rc;
+}
+
+/*
+ * Root of the batch's tree, read back from the transaction through
+ * mt_root (never from memory).  Errors poison.  O(log n) lookups.
+ */
+int
+store_batch_root(struct store_batch *b, struct mt_hash *root)
+{
+	struct mt_reader r = { batch_read, b };
+	int rc;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	if ((rc = mt_root(&r, b->size, root)) != 0)
+		return poison(b, rc);
+	return 0;
+}
+
+/*
+ * Record the signed checkpoint note (1..PT_NOTE_MAX bytes, copied) for the
+ * batch's current size, with its time.  Setting it again in the same batch
+ * replaces it; so does a batch that only re-signs the same size (e.g. with
+ * added cosignatures).  No append may follow (PT_EINVAL).  Errors poison:
+ * PT_EINVAL, PT_ETIME (time_ms before the latest checkpoint's), PT_ENOMEM,
+ * PT_EFULL, PT_EIO.  O(log n).
+ */
+int
+store_batch_set_checkpoint(struct store_batch *b, const char *note,
+    size_t len, uint64_t time_ms)
+{
+	struct store *s = b->s;
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	uint64_t last = 0;
+	char *copy;
+	int rc;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	if (note == NULL || len == 0 || len > PT_NOTE_MAX)
+		return poison(b, PT_EINVAL);
+	if ((rc = meta_get(b->txn, s->meta, "time", &last)) != 0)
+		return poison(b, rc);
+	if (time_ms < last)
+		return poison(b, PT_ETIME);
+	if ((copy = malloc(len)) == NULL)
+		return poison(b, PT_ENOMEM);
+	memcpy(copy, note, len);
+	put_be64(kb, b->size);
+	d.mv_size = CKPT_HDR + len;
+	if ((rc = mdb_put(b->txn, s->ckpts, &k, &d, MDB_RESERVE)) != 0) {
+		free(copy);
+		return poison(b, map_err(rc));
+	}
+	put_be64(d.mv_data, time_ms);
+	memcpy((uint8_t *)d.mv_data + CKPT_HDR, note, len);
+	if ((rc = meta_put(b->txn, s->meta, "time", time_ms)) != 0) {
+		free(copy);
+		return poison(b, rc);
+	}
+	free(b->note);
+	b->note = copy;
+	b->note_len = len;
+	b->has_ckpt = 1;
+	return 0;
+}
+
+/* Write DIR/checkpoint durably: temp file, fsync, rename, fsync(DIR). */
+static int
+write_copy(const char *dir, const char *note, size_t len)
+{
+	char tmp[4096], fin[4096];
+	size_t off = 0;
+	int fd, dfd, ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/checkpoint.tmp", dir) >=
+	    sizeof(tmp) ||
+	    (size_t)snprintf(fin, sizeof(fin), "%s/checkpoint", dir) >=
+	    sizeof(fin))
+		return PT_EIO;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return PT_EIO;
+	while (off < len) {
+		ssize_t n = write(fd, note + off, len - off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			unlink(tmp);
+			return PT_EIO;
+		}
+		off += (size_t)n;
+	}
+	ok = fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, fin) == -1) {
+		unlink(tmp);
+		return PT_EIO;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return PT_EIO;
+	ok = fsync(dfd) == 0;
+	close(dfd);
+	return ok ? 0 : PT_EIO;
+}
+
+/* Map a failed commit: PT_EIO when LMDB marked the environment fatal. */
+static int
+commit_err(struct store *s, int rc)
+{
+	MDB_txn *probe;
+	int prc;
+
+	prc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &probe);
+	if (prc == 0)
+		mdb_txn_abort(probe);
+	if (prc == MDB_PANIC)
+		return PT_EIO;
+	if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
+		return PT_EFULL;
+	return PT_EIO;
+}
+
+static void
+batch_free(struct store_batch *b)
+{
+	b->s->batch = NULL;
+	free(b->note);
+	free(b);
+}
+
+/*
+ * Commit the batch (LMDB fsyncs), then write DIR/checkpoint when the batch
+ * set a checkpoint.  b is freed in every case.  Errors: PT_EPOISONED (a
+ * failed op earlier; nothing written), PT_EINVAL (entries appended without
+ * a checkpoint; nothing written), PT_EFULL (map or disk full; nothing
+ * written, the store stays usable), PT_EIO (the caller must stop the
+ * process: a commit failure, or, with the batch already durable in LMDB,
+ * the DIR/checkpoint copy could not be written).  O(pages written).
+ */
+int
+store_batch_commit(struct store_batch *b)
+{
+	struct store *s = b->s;
+	int rc, err = 0;
+
+	if (b->err != 0) {
+		store_batch_abort(b);
+		return PT_EPOISONED;
+	}
+	if (b->size != b->base && !b->has_ckpt) {
+		store_batch_abort(b);
+		return PT_EINVAL;
+	}
+	if (b->size != b->base &&
+	    (err = meta_put(b->txn, s->meta, "size", b->size)) != 0) {
+		store_batch_abort(b);
+		return err;
+	}
+	rc = mdb_txn_commit(b->txn);	/* frees the txn, even on failure */
+	b->txn = NULL;
+	if (rc != 0)
+		err = commit_err(s, rc);
+	else {
+		atomic_store(&s->size, b->size);
+		if (b->has_ckpt)
+			err = write_copy(s->dir, b->note, b->note_len);
+	}
+	batch_free(b);
+	return err;
+}
+
+/* Abort the batch: nothing it did is kept.  b is freed; NULL is ignored. */
+void
+store_batch_abort(struct store_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->txn != NULL)
+		mdb_txn_abort(b->txn);
+	batch_free(b);
+}
+
+/* ---- reading ---- */
+
+/*
+ * Begin a read transaction (a snapshot of the last commit).  Any thread;
+ * keep it short.  *out is owned by the caller until store_read_end.  PT_EBUSY
+ * (reader table full), PT_ENOMEM, PT_EIO, PT_ECORRUPT.  O(1).
+ */
+int
+store_read_begin(struct store *s, struct store_txn **out)
+{
+	struct store_txn *t;
+	int rc;
+
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return PT_ENOMEM;
+	t->s = s;
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED && s->readonly &&
+	    atomic_load(&s->nread) == 0) {
+		/* The writer (another process) grew the map: adopt it. */
+		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
+			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+	}
+	if (rc != 0) {
+		free(t);
+		return map_err(rc);
+	}
+	if ((rc = meta_get(t->txn, s->meta, "size", &t->size)) != 0) {
+		mdb_txn_abort(t->txn);
+		free(t);
+		return rc == PT_ENOTFOUND ? PT_ECORRUPT : rc;
+	}
+	atomic_fetch_add(&s->nread, 1);
+	*out = t;
+	return 0;
+}
+
+/* End a read transaction; every pointer it returned becomes invalid.  t is
+ * freed; NULL is ignored. */
+void
+store_read_end(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	atomic_fetch_sub(&t->s->nread, 1);
+	free(t);
+}
+
+/* Tree size visible to t (== the size of its latest checkpoint). O(1). */
+uint64_t
+store_txn_size(const struct store_txn *t)
+{
+	return t->size;
+}
+
+/* A reader of stored hashes for t's size; valid until store_read_end. */
+void
+store_txn_reader(struct store_txn *t, struct mt_reader *r)
+{
+	r->read = txn_read;
+	r->ctx = t;
+}
+
+/*
+ * Entry at index: *data points into the map, valid until store_read_end(t);
+ * do not write through it.  PT_ENOTFOUND when index >= store_txn_size(t),
+ * PT_ECORRUPT when an entry inside the tree is missing.  One lookup.
+ */
+int
+store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
+    size_t *len)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	if (index >= t->size)
+		return PT_ENOTFOUND;
+	put_be64(kb, index);
+	if ((rc = mdb_get(t->txn, t->s->entries, &k, &d)) != 0)
+		return rc == MDB_NOTFOUND ? PT_ECORRUPT : map_err(rc);
+	*data = d.mv_data;
+	*len = d.mv_size;
+	return 0;
+}
+
+/*
+ * Copy the stored hashes (level, n .. n+count-1) to out[0..count-1] (caller
+ * owned).  PT_EINVAL for level > 63 or count 0; PT_ENOTFOUND when any of
+ * them is not complete in t's tree; PT_ECORRUPT when one should be stored
+ * and is not.  One cursor range: O(log n + count / 16).
+ */
+int
+store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
+    unsigned count, struct mt_hash *out)
+{
+	MDB_cursor *c;
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	uint64_t avail, g;
+	unsigned done = 0;
+	int rc, err = 0;
+
+	if (level >= STORE_LEVELS || count == 0 || out == NULL)
+		return PT_EINVAL;
+	avail = t->size >> level;
+	if (n >= avail || count > avail - n)
+		return PT_ENOTFOUND;
+	if ((rc = mdb_cursor_open(t->txn, t->s->level[level], &c)) != 0)
+		return map_err(rc);
+	g = n >> GROUP_SHIFT;
+	put_be64(kb, g);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_KEY);
+	while (done < count) {
+		unsigned slot = (unsigned)((n + done) & (GROUP_SLOTS - 1));
+
+		if (rc != 0) {
+			err = rc == MDB_NOTFOUND ? PT_ECORRUPT : map_err(rc);
+			break;
+		}
+		if (k.mv_size != 8 || get_be64(k.mv_data) != g ||
+		    d.mv_size != GROUP_BYTES) {
+			err = PT_ECORRUPT;
+			break;
+		}
+		for (; slot < GROUP_SLOTS && done < count; slot++, done++)
+			memcpy(out[done].b, (const uint8_t *)d.mv_data +
+			    slot * MT_HASH_SIZE, MT_HASH_SIZE);
+		g++;
+		if (done < count)
+			rc = mdb_cursor_get(c, &k, &d, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return err;
+}
+
+/*
+ * Lowest index whose leaf hash is *leaf.  Candidates come from the 8-byte
+ * prefix index; each is confirmed against the full stored hash (0, index).
+ * 0, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.  O(log n + candidates).
+ */
+int
+store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
+    uint64_t *index)
+{
+	MDB_cursor *c;
+	uint8_t kb[LEAF_KEY];
+	MDB_val k = { LEAF_KEY, kb }, d;
+	struct mt_hash h;
+	int rc, err = PT_ENOTFOUND;
+
+	memcpy(kb, leaf->b, LEAF_PREFIX);
+	memset(kb + LEAF_PREFIX, 0, 8);
+	if ((rc = mdb_cursor_open(t->txn, t->s->leaves, &c)) != 0)
+		return map_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		uint64_t idx;
+
+		if (k.mv_size != LEAF_KEY) {
+			err = PT_ECORRUPT;
+			break;
+		}
+		if (memcmp(k.mv_data, leaf->b, LEAF_PREFIX) != 0)
+			break;
+		idx = get_be64((const uint8_t *)k.mv_data + LEAF_PREFIX);
+		if (idx >= t->size) {
+			err = PT_ECORRUPT;
+			break;
+		}
+		if ((err = hash_read(t->s, t->txn, t->size, 0, idx, &h)) != 0)
+			break;
+		if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
+			*index = idx;
+			break;
+		}
+		err = PT_ENOTFOUND;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		err = map_err(rc);
+	mdb_cursor_close(c);
+	return err;
+}
+
+/*
+ * Index of (submitter_id, id): 0, PT_ENOTFOUND, PT_EINVAL (id_len 0 or over
+ * PT_MAX_ID), PT_EIO, PT_ECORRUPT.  Same key means same submitter and id
+ * (the key is a SHA-256 of both); the caller compares content.  One lookup.
+ */
+int
+store_find_id(struct store_txn *t, const uint8_t submitter_id[32],
+    const char *id, size_t id_len, uint64_t *index)
+{
+	return find_id(t->s, t->txn, t->size, submitter_id, id, id_len, index);
+}
+
+static int
+ckpt_value(const MDB_val *d, const char **note, size_t *len,
+    uint64_t *time_ms)
+{
+	if (d->mv_size <= CKPT_HDR)
+		return PT_ECORRUPT;
+	if (time_ms != NULL)
+		*time_ms = get_be64(d->mv_data);
+	*note = (const char *)d->mv_data + CKPT_HDR;
+	*len = d->mv_size - CKPT_HDR;
+	return 0;
+}
+
+/*
+ * Latest signed checkpoint visible to t: *note points into the map (not
+ * NUL-terminated), valid until store_read_end(t).  size and time_ms may be
+ * NULL.  0, PT_ENOTFOUND (none yet), PT_EIO, PT_ECORRUPT.  O(log n).
+ */
+int
+store_latest_checkpoint(struct store_txn *t, const char **note, size_t *len,
+    uint64_t *size, uint64_t *time_ms)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(t->txn, t->s->ckpts, &c)) != 0)
+		return map_err(rc);
+	rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+	mdb_cursor_close(c);	/* k and d stay valid for the txn */
+	if (rc != 0)
+		return map_err(rc);
+	if (k.mv_size != 8)
+		return PT_ECORRUPT;
+	if (size != NULL)
+		*size = get_be64(k.mv_data);
+	return ckpt_value(&d, note, len, time_ms);
+}
+
+/*
+ * Checkpoint signed at exactly size: as store_latest_checkpoint (pointer
+ * into the map, valid until store_read_end).  PT_ENOTFOUND.  O(log n).
+ */
+int
+store_checkpoint_at(struct store_txn *t, uint64_t size, const char **note,
+    size_t *len)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	put_be64(kb, size);
+	if ((rc = mdb_get(t->txn, t->s->ckpts, &k, &d)) != 0)
+		return map_err(rc);
+	return ckpt_value(&d, note, len, NULL);
+}
+
+/* ---- maintenance ---- */
+
+/*
+ * Map use: *used = bytes up to the last page in use (freed pages inside it
+ * are reused), *size = the map size.  Any thread.  0 or PT_EIO.  O(1).
+ */
+int
+store_map_info(struct store *s, uint64_t *used, uint64_t *size)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_env_info(s->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(s->env, &st)) != 0)
+		return map_err(rc);
+	if (used != NULL)
+		*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (size != NULL)
+		*size = info.me_mapsize;
+	return 0;
+}
+
+/*
+ * Grow the map to new_size bytes (rounded up to the page size).  No batch
+ * and no read transaction of this process may be open (PT_EBUSY; the check
+ * is best effort: the caller must make sure none begins meanwhile).
+ * PT_EINVAL on a readonly store or when new_size is not larger.  O(1).
+ */
+int
+store_grow(struct store *s, uint64_t new_size)
+{
+	MDB_envinfo info;
+	long pg = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	if (s->readonly)
+		return PT_EINVAL;
+	if (s->batch != NULL || atomic_load(&s->nread) != 0)
+		return PT_EBUSY;
+	if ((rc = mdb_env_info(s->env, &info)) != 0)
+		return map_err(rc);
+	if (pg > 0 && new_size % (uint64_t)pg != 0)
+		new_size += (uint64_t)pg - new_size % (uint64_t)pg;
+	if (new_size <= info.me_mapsize || new_size > SIZE_MAX)
+		return PT_EINVAL;
+	return map_err(mdb_env_set_mapsize(s->env, (size_t)new_size));
+}
+
+/* ---- full check ---- */
+
+struct chk {
+	struct store	*s;
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	struct store_check *res;
+	char		*why;
+	size_t		 whylen;
+};
+
+static void
+chk_end(struct chk *c)
+{
+	if (c->cur != NULL)
+		mdb_cursor_close(c->cur);
+	if (c->txn != NULL)
+		mdb_txn_abort(c->txn);
+	c->cur = NULL;
+	c->txn = NULL;
+}
+
+static int
+chk_begin(struct chk *c)
+{
+	int rc;
+
+	if ((rc = mdb_txn_begin(c->s->env, NULL, MDB_RDONLY, &c->txn)) != 0) {
+		c->txn = NULL;
+		return map_err(rc);
+	}
+	if ((rc = mdb_cursor_open(c->txn, c->s->entries, &c->cur)) != 0) {
+		c->cur = NULL;
+		chk_end(c);
+		return map_err(rc);
+	}
+	return 0;
+}
+
+static int
+chk_bad(struct chk *c, int kind, unsigned level, uint64_t n, const char *fmt,
+    ...) __attribute__((format(printf, 5, 6)));
+
+static int
+chk_bad(struct chk *c, int kind, unsigned level, uint64_t n, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	c->res->bad_kind = kind;
+	c->res->level = level;
+	c->res->n = n;
+	c->res->index = level < 64 ? n << level : n;
+	if (c->why != NULL && c->whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(c->why, c->whylen, fmt, ap);
+		va_end(ap);
+	}
+	return PT_ECORRUPT;
+}
+
+static int
+chk_has_leafkey(struct chk *c, const struct mt_hash *h, uint64_t i, int *has)
+{
+	uint8_t kb[LEAF_KEY];
+	MDB_val k = { LEAF_KEY, kb }, d;
+	int rc;
+
+	memcpy(kb, h->b, LEAF_PREFIX);
+	put_be64(kb + LEAF_PREFIX, i);
+	rc = mdb_get(c->txn, c->s->leaves, &k, &d);
+	*has = rc == 0;
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc);
+}
+
+/* Structure: counts and the zero tail of each level's last group. */
+static int
+chk_structure(struct chk *c, uint64_t size)
+{
+	static const uint8_t zero[MT_HASH_SIZE];
+	struct store *s = c->s;
+	MDB_dbi cnt[3] = { s->entries, s->leaves, s->ids };
+	const char *cname[3] = { "entries", "leaves", "ids" };
+	MDB_stat st;
+	int rc;
+
+	for (int i = 0; i < 3; i++) {
+		if ((rc = mdb_stat(c->txn, cnt[i], &st)) != 0)
+			return map_err(rc);
+		if (st.ms_entries != size)
+			return chk_bad(c, i == 0 ? STORE_BAD_ENTRY :
+			    STORE_BAD_INDEX, 64, size, "%s holds %zu records "
+			    "for tree size %llu", cname[i], st.ms_entries,
+			    (unsigned long long)size);
+	}
+	for (unsigned l = 0; l < STORE_LEVELS; l++) {
+		uint64_t have = size >> l;
+		uint64_t want = (have + GROUP_SLOTS - 1) >> GROUP_SHIFT;
+		uint8_t kb[8];
+		MDB_val k = { 8, kb }, d;
+
+		if ((rc = mdb_stat(c->txn, s->level[l], &st)) != 0)
+			return map_err(rc);
+		if (st.ms_entries != want)
+			return chk_bad(c, STORE_BAD_HASH, l, have, "hash level "
+			    "%u holds %zu groups, want %llu", l, st.ms_entries,
+			    (unsigned long long)want);
+		if ((have & (GROUP_SLOTS - 1)) == 0)
+			continue;
+		put_be64(kb, have >> GROUP_SHIFT);
+		rc = mdb_get(c->txn, s->level[l], &k, &d);
+		if (rc != 0 || d.mv_size != GROUP_BYTES)
+			return chk_bad(c, STORE_BAD_HASH, l, have & ~(uint64_t)
+			    (GROUP_SLOTS - 1), "hash level %u: last group "
+			    "missing or malformed", l);
+		for (unsigned j = (unsigned)(have & (GROUP_SLOTS - 1));
+		    j < GROUP_SLOTS; j++)
+			if (memcmp((const uint8_t *)d.mv_data + j *
+			    MT_HASH_SIZE, zero, MT_HASH_SIZE) != 0)
+				return chk_bad(c, STORE_BAD_HASH, l,
+				    (have & ~(uint64_t)(GROUP_SLOTS - 1)) + j,
+				    "hash (%u,%llu) stored beyond the tree", l,
+				    (unsigned long long)((have &
+				    ~(uint64_t)(GROUP_SLOTS - 1)) + j));
+	}
+	return 0;
+}
+
+/*
+ * Full check with a report (see store.h).  Returns 0 when everything agrees,
+ * PT_ECORRUPT with res filled and a reason in why for the first problem,
+ * or PT_EIO/PT_ENOMEM/PT_ECRYPTO when the check itself could not run.
+ * Reads in chunks of 65536 entries, one short read txn each (entries below
+ * the checked size never change, so appends may continue meanwhile);
+ * progress runs between chunks with no txn open.  O(n) reads and hashes.
+ */
+int
+store_check_full_report(struct store *s, struct store_check *res, char *why,
+    size_t whylen,
+    void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx)
+{
+	struct chk c = { s, NULL, NULL, res, why, whylen };
+	struct mt_hash pending[STORE_LEVELS], a, b, comp, stroot;
+	struct mt_frontier f;
+	struct mt_reader r;
+	struct store_txn tx;
+	MDB_cursor *cc;
+	MDB_val k, d;
+	uint64_t size = 0, ck = 0, i;
+	int rc, err;
+
+	memset(res, 0, sizeof(*res));
+	res->bad_kind = STORE_BAD_NONE;
+	res->index = UINT64_MAX;
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	mt_frontier_init(&f);
+	if ((err = chk_begin(&c)) != 0)
+		return err;
+	if ((err = meta_get(c.txn, s->meta, "size", &size)) != 0) {
+		chk_end(&c);
+		return err == PT_ENOTFOUND ? chk_bad(&c, STORE_BAD_META, 64, 0,
+		    "no tree size record") : err;
+	}
+	res->size = size;
+	if ((rc = mdb_cursor_open(c.txn, s->ckpts, &cc)) != 0) {
+		chk_end(&c);
+		return map_err(rc);
+	}
+	rc = mdb_cursor_get(cc, &k, &d, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8)
+		ck = get_be64(k.mv_data);
+	mdb_cursor_close(cc);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		chk_end(&c);
+		return map_err(rc);
+	}
+	if ((rc == MDB_NOTFOUND && size != 0) || (rc == 0 && ck != size)) {
+		chk_end(&c);
+		return chk_bad(&c, STORE_BAD_META, 64, size, "latest "
+		    "checkpoint is at size %llu, the tree at %llu",
+		    (unsigned long long)ck, (unsigned long long)size);
+	}
+	if ((err = chk_structure(&c, size)) != 0) {
+		chk_end(&c);
+		return err;
+	}
+
+	for (i = 0; i < size; i++) {
+		uint64_t idx;
+		unsigned lvl;
+		int has;
+
+		if (i != 0 && i % STORE_CHECK_CHUNK == 0) {
+			chk_end(&c);
+			if (progress != NULL)
+				progress(i, size, ctx);
+			if ((err = chk_begin(&c)) != 0)
+				return err;
+		}
+		if (i % STORE_CHECK_CHUNK == 0) {
+			uint8_t kb[8];
+
+			put_be64(kb, i);
+			k.mv_size = 8;
+			k.mv_data = kb;
+			rc = mdb_cursor_get(c.cur, &k, &d, MDB_SET_KEY);
+		} else
+			rc = mdb_cursor_get(c.cur, &k, &d, MDB_NEXT);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			chk_end(&c);
+			return map_err(rc);
+		}
+		if (rc == MDB_NOTFOUND || k.mv_size != 8 ||
+		    get_be64(k.mv_data) != i) {
+			chk_end(&c);
+			return chk_bad(&c, STORE_BAD_ENTRY, 0, i, "entry %llu "
+			    "missing", (unsigned long long)i);
+		}
+		if ((err = mt_leaf_hash(d.mv_data, d.mv_size, &a)) != 0) {
+			chk_end(&c);
+			return err;
+		}
+		err = hash_read(s, c.txn, size, 0, i, &b);
+		if (err == PT_ECORRUPT) {
+			chk_end(&c);
+			return chk_bad(&c, STORE_BAD_HASH, 0, i, "leaf hash "
+			    "(0,%llu) missing", (unsigned long long)i);
+		}
+		if (err != 0) {
+			chk_end(&c);
+			return err;
+		}
+		if (cr_memcmp(a.b, b.b, MT_HASH_SIZE) != 0) {
+			int has_a, has_b;
+
+			/* Which one changed?  The leaves index recorded the
+			 * prefix of the hash the entry had when appended. */
+			if ((err = chk_has_leafkey(&c, &a, i, &has_a)) != 0 ||
+			    (err = chk_has_leafkey(&c, &b, i, &has_b)) != 0) {
+				chk_end(&c);
+				return err;
+			}
+			chk_end(&c);
+			if (has_a)
+				return chk_bad(&c, STORE_BAD_HASH, 0, i,
+				    "stored leaf hash (0,%llu) differs from "
+				    "the hash of entry %llu, which agrees with "
+				    "the leaf index: the stored hash is damaged",
+				    (unsigned long long)i,
+				    (unsigned long long)i);
+			return chk_bad(&c, STORE_BAD_ENTRY, 0, i, "entry %llu: "
+			    "its bytes do not hash to the stored leaf hash "
+			    "(0,%llu)%s", (unsigned long long)i,
+			    (unsigned long long)i, has_b ? ", which agrees "
+			    "with the leaf index: the entry bytes are damaged"
+			    : "");
+		}
+		if ((err = chk_has_leafkey(&c, &a, i, &has)) != 0) {
+			chk_end(&c);
+			return err;
+		}
+		if (!has) {
+			chk_end(&c);
+			return chk_bad(&c, STORE_BAD_INDEX, 0, i, "leaf index "
+			    "lacks entry %llu", (unsigned long long)i);
+		}
+		if ((err = mt_frontier_push(&f, &a)) != 0) {
+			chk_end(&c);
+			return err;
+		}
+		/* Each stored subtree this leaf completes, from its stored
+		 * children (checked already, lower levels first). */
+		for (idx = i, lvl = 0; idx & 1; idx >>= 1, lvl++) {
+			if ((err = mt_node_hash(&pending[lvl], &b,
+			    &comp)) != 0) {
+				chk_end(&c);
+				return err;
+			}
+			err = hash_read(s, c.txn, size, lvl + 1, idx >> 1, &b);
+			if (err != 0 && err != PT_ECORRUPT) {
+				chk_end(&c);
+				return err;
+			}
+			if (err == PT_ECORRUPT || cr_memcmp(comp.b, b.b,
+			    MT_HASH_SIZE) != 0) {
+				chk_end(&c);
+				return chk_bad(&c, STORE_BAD_HASH, lvl + 1,
+				    idx >> 1, "stored hash (%u,%llu) %s",
+				    lvl + 1, (unsigned long long)(idx >> 1),
+				    err == PT_ECORRUPT ? "missing" : "differs "
+				    "from the hash of its stored children");
+			}
+		}
+		pending[lvl] = b;
+	}
+	/* The root two ways: from the entries, and from the stored hashes. */
+	if ((err = mt_frontier_root(&f, &res->root)) != 0) {
+		chk_end(&c);
+		return err;
+	}
+	tx.s = s;
+	tx.txn = c.txn;
+	tx.size = size;
+	store_txn_reader(&tx, &r);
+	err = mt_root(&r, size, &stroot);
+	chk_end(&c);
+	if (err != 0)
+		return err;
+	if (cr_memcmp(stroot.b, res->root.b, MT_HASH_SIZE) != 0)
+		return chk_bad(&c, STORE_BAD_HASH, 64, size, "root from the "
+		    "stored hashes differs from the root of the entries");
+	if (progress != NULL)
+		progress(size, size, ctx);
+	return 0;
+}
+
+/*
+ * Full check (see store.h); *bad gets the first bad leaf index (the first
+ * leaf under a bad hash), UINT64_MAX when all is well.
+ */
+int
+store_check_full(struct store *s, uint64_t *bad, char *why, size_t whylen,
+    void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx)
+{
+	struct store_check res;
+	int rc;
+
+	rc = store_check_full_report(s, &res, why, whylen, progress, ctx);
+	if (bad != NULL)
+		*bad = res.index;
+	return rc;
+}
+
+/* ---- the copy outside LMDB ---- */
+
+/*
+ * Read DIR/checkpoint into a new NUL-terminated heap buffer (*note, freed
+ * by the caller with free()).  PT_ENOTFOUND when absent, PT_ETOOBIG over
+ * PT_NOTE_MAX bytes, PT_EMALFORMED when empty, PT_ENOMEM, PT_EIO.
+ * O(PT_NOTE_MAX).
+ */
+int
+store_read_checkpoint_copy(const char *dir, char **note, size_t *len)
+{
+	char path[4096], *buf;
+	size_t got = 0;
+	int fd;
+
+	*note = NULL;
+	*len = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/checkpoint", dir) >=
+	    sizeof(path))
+		return PT_EINVAL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
+	if ((buf = malloc(PT_NOTE_MAX + 2)) == NULL) {
+		close(fd);
+		return PT_ENOMEM;
+	}
+	/* Read one byte more than allowed to detect an oversized file. */
+	while (got < PT_NOTE_MAX + 1) {
+		ssize_t n = read(fd, buf + got, PT_NOTE_MAX + 1 - got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			close(fd);
+			free(buf);
+			return PT_EIO;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got > PT_NOTE_MAX || got == 0) {
+		free(buf);
+		return got == 0 ? PT_EMALFORMED : PT_ETOOBIG;
+	}
+	buf[got] = '\0';
+	*note = buf;
+	*len = got;
+	return 0;
+}
