@@ -47,7 +47,7 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "mt.h"
 #include "pt.h"
 

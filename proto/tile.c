@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "limits.h"
+#include "ptlimits.h"
 #include "pt.h"
 #include "tile.h"
 

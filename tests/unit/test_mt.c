@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "mt.h"
 #include "pt.h"
 
