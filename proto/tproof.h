@@ -13,7 +13,8 @@
  * optional "extra" line carries non-empty canonical base64, the index is a
  * decimal without leading zeros (<= 2^63 - 2), each hash line is canonical
  * base64 of 32 bytes (at most PT_MAX_PROOF of them), every header line is at
- * most PT_NOTE_MAX_LINE bytes, and the note is a signed note (note_parse).
+ * most PT_NOTE_MAX_LINE bytes, and the rest is a signed note (note_parse)
+ * whose text is a checkpoint (ckpt_check).
  * See docs/PROTOCOL.md section 3.
  */
 #ifndef PT_TPROOF_H
@@ -38,13 +39,13 @@ struct tproof {
 
 /* Format (NUL-terminated); *outlen (may be NULL) gets the length.
  * PT_ETOOBIG when cap is too small or n > PT_MAX_PROOF; PT_EINVAL when
- * extra_len is too large for one line or index > 2^63 - 2; the note's
- * note_parse error when it is not a signed note. */
+ * extra_len is too large for one line or index > 2^63 - 2; the
+ * note_parse or ckpt_check error when note is not a signed checkpoint. */
 int tproof_format(const struct tproof *p, char *out, size_t cap,
     size_t *outlen);
 /* Strict parse; does not verify the proof or the note's signatures (use
- * ckpt_open and mt_verify_inclusion).  out->note points into buf.
- * PT_EMALFORMED, PT_ETOOBIG, PT_ERANGE, or note_parse's errors.  O(len),
+ * tproof_verify).  out->note points into buf.  PT_EMALFORMED, PT_ETOOBIG,
+ * PT_ERANGE, or note_parse's and ckpt_check's errors.  O(len),
  * no allocation (about 14 KB of stack for the note check). */
 int tproof_parse(const char *buf, size_t len, struct tproof *out);
 

@@ -414,6 +414,7 @@ START_TEST(key_hash_mismatch_and_unknown)
 		ck_assert_int_eq(cr_b64_decode(p, strlen(p) - 1, raw,
 		    sizeof(raw), &rl), 0);
 		ck_assert_uint_eq(rl, 68);
+		raw[68] = 0;
 		for (size_t l = 67; l <= 69; l += 2) {
 			ck_assert_int_gt(cr_b64_encode(raw, l, b64,
 			    sizeof(b64)), 0);
