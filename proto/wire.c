@@ -14,21 +14,11 @@
  * Encoding uses msgpack-c's packer, which already emits the shortest header
  * for every length and integer; map keys are written in sorted order by hand.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * msgpack-c's pack template tests CHAR_MIN, but -Iproto makes <limits.h>
- * resolve to proto/limits.h; take the value from the compiler instead.
- */
-#ifndef CHAR_MIN
-#ifdef __CHAR_UNSIGNED__
-#define CHAR_MIN 0
-#else
-#define CHAR_MIN (-__SCHAR_MAX__ - 1)
-#endif
-#endif
 #include <msgpack.h>
 
 #include "crypto.h"

@@ -27,7 +27,7 @@
 
 /*
  * Limits of the messages that carry whole entries and proof texts, derived
- * from the named limits in limits.h (a receipt embeds an entry as bin and a
+ * from the named limits in ptlimits.h (a receipt embeds an entry as bin and a
  * C2SP tlog-proof text, each larger than the generic PT_MAX_BIN/PT_MAX_STRING).
  */
 #define WIRE_MAX_TPROOF	(PT_NOTE_MAX + 128 + PT_MAX_PROOF * 45)
