@@ -5,8 +5,8 @@
  * (shorter first on a common prefix), no duplicate keys; integers in the
  * shortest encoding (non-negative values always as positive fixint/uint*);
  * strings valid UTF-8 in the shortest str header; bin in the shortest bin
- * header; no floats, no ext, no nil, no booleans unless a schema says so;
- * exactly one top-level value, no trailing bytes.
+ * header; no floats, no ext, no nil, no booleans; at most PT_MAX_DEPTH
+ * nested containers; exactly one top-level value, no trailing bytes.
  *
  * The decoder walks every header and checks each declared length against
  * the bytes that remain before anything is allocated (msgpack-c's unpacker
@@ -99,7 +99,15 @@ int wire_cur_skip(struct wire_cur *c, const uint8_t **start, size_t *len);
 /*
  * Check that buf[0..len) is exactly one canonical msgpack value within the
  * generic limits (PT_MAX_STRING, PT_MAX_BIN, PT_MAX_MAP_KEYS, PT_MAX_ARRAY,
- * PT_MAX_DEPTH).  No schema.  O(len), no allocation.
+ * PT_MAX_DEPTH).  No schema.  O(len), no allocation; the walk uses a fixed
+ * stack of PT_MAX_DEPTH frames.  Errors (first found, in byte order):
+ * PT_ETRUNCATED (input ends inside a header or value, or is empty),
+ * PT_ENONCANON (a header or integer not in its shortest form, a non-negative
+ * integer in a signed format, map keys out of order), PT_EDUPKEY,
+ * PT_ETOOBIG (a declared length or count over its limit: checked before the
+ * bytes that remain), PT_EDEPTH, PT_ETYPE (nil, bool, float, ext, a non-string
+ * map key), PT_EMALFORMED (byte 0xc1), PT_EUTF8, PT_ETRAILING.  why (may be
+ * NULL) gets the offset and reason.
  */
 int wire_check_canonical(const uint8_t *buf, size_t len, struct pt_why *why);
 
@@ -120,10 +128,22 @@ struct wire_submission {
 	uint8_t sig[64];
 };
 
-/* Strict decode + record_check().  Does NOT verify the signature. */
+/*
+ * Strict decode: len <= PT_MAX_SUBMISSION, wire_check_canonical(), exactly
+ * the three keys, record_check() on the record, sig exactly 64 bytes,
+ * submitter parsed with note_vkey_parse() and of algorithm 0x01.  Does NOT
+ * verify the signature (wire_submission_verify) nor that the submitter is
+ * authorised.  Errors: those of wire_check_canonical and record_check,
+ * PT_EUNKNOWNKEY, PT_ESCHEMA (missing key, wrong sig length, non-Ed25519
+ * key), PT_ETYPE, and note_vkey_parse's (PT_EMALFORMED, PT_ETOOBIG).  All
+ * pointers in *out point into buf (valid while buf is); *out is zeroed on
+ * error.  O(len), no allocation.
+ */
 int wire_submission_decode(const uint8_t *buf, size_t len,
     struct wire_submission *out, struct pt_why *why);
-/* Canonical encoding of a submission into out (appended). */
+/* Append the canonical encoding of s to out: the record bytes are copied
+ * verbatim and must be canonical (else PT_EINVAL, as for a missing
+ * submitter string).  0, PT_EINVAL or PT_ENOMEM.  O(record_len). */
 int wire_submission_encode(const struct wire_submission *s,
     struct wire_buf *out);
 
@@ -131,6 +151,9 @@ int wire_submission_encode(const struct wire_submission *s,
  * The message an office signs: "pubtrail/submission/v1\n" || origin || "\n"
  * || record bytes.  Binding the origin stops replay to another log; the
  * domain string stops any other pubtrail signature standing in for it.
+ * Appends to out.  origin: NUL-terminated, 1..PT_MAX_ORIGIN bytes of UTF-8
+ * without control characters.  0, PT_EINVAL (bad origin, empty or
+ * over-long record), PT_ENOMEM.  O(record_len).
  */
 int wire_sign_message(const char *origin, const uint8_t *record,
     size_t record_len, struct wire_buf *out);
@@ -153,18 +176,26 @@ int wire_sign_message(const char *origin, const uint8_t *record,
 int wire_submission_sign(const struct note_skey *k, const char *origin,
     const uint8_t *record, size_t record_len, struct wire_submission *s,
     char *vkey_buf, size_t vkey_cap);
-/* 0 when s->sig verifies for origin; PT_ESIG otherwise. */
+/* 0 when s->sig is s->submitter's Ed25519 signature of
+ * wire_sign_message(origin, s->record); PT_ESIG otherwise (also for a bad
+ * origin or a non-Ed25519 key), PT_ENOMEM.  Allocates one message buffer,
+ * freed before returning.  O(record_len). */
 int wire_submission_verify(const struct wire_submission *s,
     const char *origin);
 
-/* 32-byte submitter id: SHA-256 of the verifier key string.  Used as the
- * key of (submitter, id) lookups; shown as lower-case hex. */
+/* 32-byte submitter id: SHA-256 of the verifier key string (exactly the
+ * len bytes sent, 1..PT_MAX_VKEY).  Used as the key of (submitter, id)
+ * lookups; shown as lower-case hex.  0, PT_EINVAL, PT_ECRYPTO. */
 int wire_submitter_id(const char *vkey, size_t len, uint8_t out[32]);
 
 /*
  * Entry (the leaf; what /tile/entries serves and the leaf hash covers):
  *   { "record": <map>, "sig": bin(64), "submitter": str, "time": uint }
  * time: the log's integration time, milliseconds since the Unix epoch.
+ * Encode appends to out: 0, PT_EINVAL (as wire_submission_encode),
+ * PT_ETOOBIG (over PT_MAX_ENTRY), PT_ENOMEM.  Decode: as
+ * wire_submission_decode, with len <= PT_MAX_ENTRY and "time" required;
+ * out->sub points into buf.  O(len), decode allocates nothing.
  */
 struct wire_entry {
 	struct wire_submission sub;
@@ -179,7 +210,12 @@ int wire_entry_decode(const uint8_t *buf, size_t len, struct wire_entry *out,
  * Receipt (answer to POST /add):
  *   { "entry": bin, "index": uint, "proof": str }
  * proof is a C2SP tlog-proof (index, inclusion proof hashes, signed
- * checkpoint note with any cosignatures) for that entry.
+ * checkpoint note with any cosignatures) for that entry.  entry is
+ * 1..PT_MAX_ENTRY bytes, proof 1..WIRE_MAX_TPROOF bytes of UTF-8, index <
+ * PT_MAX_TREE_SIZE.  Neither the entry nor the proof text is parsed here
+ * (wire_entry_decode, tproof_parse).  Encode: 0, PT_EINVAL, PT_ENOMEM.
+ * Decode: canonical-form errors, PT_EUNKNOWNKEY, PT_ESCHEMA, PT_ETYPE,
+ * PT_ERANGE (index); pointers into buf; O(len), no allocation.
  */
 struct wire_receipt {
 	const uint8_t *entry;
@@ -196,6 +232,12 @@ int wire_receipt_decode(const uint8_t *buf, size_t len,
  * Proof answers (GET /proof/...):
  *   inclusion:   { "index": uint, "proof": [bin(32)...], "size": uint }
  *   consistency: { "new": uint, "old": uint, "proof": [bin(32)...] }
+ * At most PT_MAX_PROOF hashes; index < size <= PT_MAX_TREE_SIZE; old <= new
+ * <= PT_MAX_TREE_SIZE.  Encode: 0, PT_EINVAL (arguments outside those
+ * bounds), PT_ENOMEM.  Decode copies up to max hashes to proof and their
+ * number to *n: canonical-form errors, PT_EUNKNOWNKEY, PT_ESCHEMA (missing
+ * key, hash not 32 bytes), PT_ETYPE, PT_ERANGE, PT_ETOOBIG (more than max).
+ * The proof is not verified here (mt_verify_*).  O(len), no allocation.
  */
 int wire_inclusion_encode(uint64_t index, uint64_t size,
     const struct mt_hash *proof, size_t n, struct wire_buf *out);
