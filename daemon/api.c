@@ -692,7 +692,9 @@ h_add(struct rq *rq)
 	evbuffer_remove(in, j->body, len);
 	if ((rc = wire_submission_decode(j->body, len, &j->sub, &why)) != 0) {
 		metrics_rejection(rc);
-		fail(rq, api_status(rc), "malformed submission: %s",
+		/* A declared size over a limit is malformed input here: the
+		 * body itself was within max_body. */
+		fail(rq, 400, "malformed submission: %s",
 		    why.text[0] ? why.text : pt_strerror(rc));
 		goto drop;
 	}

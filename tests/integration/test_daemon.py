@@ -1,0 +1,460 @@
+"""Integration tests for pubtraild (issue 3): the real daemon on 127.0.0.1,
+checked with an independent implementation (ptlib)."""
+import base64
+import concurrent.futures
+import json
+import os
+import random
+import signal
+import stat
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptlib  # noqa: E402
+from ptlib import Daemon, Key, packb, unpackb, payment, submission  # noqa: E402
+
+ORIGIN = "test.example/log"
+
+
+def office(name="finance-office"):
+    return Key(name)
+
+
+def fetch_all_entries(d, size):
+    """Entries via tlog-tiles entry bundles."""
+    out = []
+    for n in range((size + 255) // 256):
+        w = min(256, size - n * 256)
+        path = "/tile/entries/" + tile_index(n) + ("" if w == 256 else ".p/%d" % w)
+        r = d.get(path)
+        assert r.status == 200, (path, r.status, r.body)
+        b, off = r.body, 0
+        while off < len(b):
+            (l,) = struct.unpack(">H", b[off:off + 2])
+            out.append(b[off + 2:off + 2 + l])
+            off += 2 + l
+        assert off == len(b)
+    assert len(out) == size, (len(out), size)
+    return out
+
+
+def tile_index(n):
+    s = "%d" % n
+    groups = []
+    while True:
+        groups.insert(0, "%03d" % (n % 1000))
+        n //= 1000
+        if n == 0:
+            break
+    return "/".join("x" + g for g in groups[:-1]) + ("/" if len(groups) > 1 else "") + groups[-1]
+
+
+def test_first_start_creates_log():
+    d = Daemon()
+    d.start()
+    try:
+        assert os.path.isdir(d.data)
+        st = os.stat(os.path.join(d.data, "log.key"))
+        assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
+        vk = d.vkey()
+        assert vk.startswith(ORIGIN + "+")
+        with open(os.path.join(d.data, "log.key")) as f:
+            assert f.read().startswith("PRIVATE+KEY+" + ORIGIN + "+")
+        o, size, root, _, raw = d.checkpoint()
+        assert (o, size) == (ORIGIN, 0)
+        assert root == ptlib.mth([])
+        assert "created a new log" in d.logtext()
+        r = d.get("/checkpoint")
+        assert "no-store" not in (r.header("Cache-Control") or "")
+        assert r.header("Cache-Control")
+    finally:
+        assert d.stop() == 0
+    # A second start reuses the key and refuses a different --origin.
+    d2 = Daemon(data=d.data)
+    d2.start()
+    assert d2.vkey() == vk
+    d2.stop()
+    d3 = Daemon(data=d.data, origin="other.example/log")
+    d3.start(wait=False)
+    assert d3.proc.wait(timeout=20) != 0
+    assert "differs" in d3.logtext()
+
+
+def test_concurrent_appends_verify_independently():
+    keys = [office("office-%d" % i) for i in range(4)]
+    d = Daemon(submitters=[(k, []) for k in keys])
+    d.start()
+    name, pub = d.logkey()
+    acked = {}
+    lock = threading.Lock()
+
+    def work(ki):
+        k = keys[ki]
+        for i in range(40):
+            rec = payment("p-%d-%d" % (ki, i), amount=ki * 1000 + i)
+            r = d.post("/add", submission(rec, k, ORIGIN),
+                       headers={"Content-Type": "application/msgpack"})
+            assert r.status == 200, (r.status, r.body)
+            rc, e, size, root = ptlib.verify_receipt(r.body, name, pub, ORIGIN, k.vkey)
+            assert e["record"] == rec
+            with lock:
+                acked[rc["index"]] = rc["entry"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        list(ex.map(work, range(4)))
+    assert len(acked) == 160
+    o, size, root, _, _ = d.checkpoint()
+    assert size == 160
+    entries = fetch_all_entries(d, size)
+    for i, e in acked.items():
+        assert entries[i] == e
+    leaves = [ptlib.leaf_hash(e) for e in entries]
+    assert ptlib.mth(leaves) == root
+    # Hash tile level 0 (partial) holds the leaf hashes.
+    r = d.get("/tile/0/000.p/160")
+    assert r.status == 200 and r.body == b"".join(leaves)
+    assert "immutable" not in r.header("Cache-Control")
+    # Inclusion proofs, by index and by hash, msgpack and JSON.
+    for i in random.sample(range(size), 20):
+        sz = random.randint(i + 1, size)
+        r = d.get("/proof/inclusion?index=%d&size=%d" % (i, sz))
+        assert r.status == 200
+        p = unpackb(r.body)
+        assert p["index"] == i and p["size"] == sz
+        assert ptlib.verify_inclusion(leaves[i], i, sz, p["proof"], ptlib.mth(leaves[:sz]))
+        assert r.header("Cache-Control") == "no-store"
+    r = d.get("/proof/inclusion?hash=%s&size=%d" % (leaves[7].hex(), size),
+              headers={"Accept": "application/json"})
+    assert r.status == 200, r.body
+    j = json.loads(r.body)
+    assert j["index"] == 7
+    assert ptlib.verify_inclusion(leaves[7], 7, size,
+                                  [base64.b64decode(x) for x in j["proof"]], root)
+    # Consistency proofs.
+    for _ in range(20):
+        a = random.randint(1, size)
+        b = random.randint(a, size)
+        r = d.get("/proof/consistency?old=%d&new=%d" % (a, b))
+        assert r.status == 200
+        p = unpackb(r.body)
+        assert ptlib.verify_consistency(a, b, ptlib.mth(leaves[:a]), ptlib.mth(leaves[:b]), p["proof"])
+    # Entry and lookup.
+    r = d.get("/entry/5")
+    assert r.status == 200 and r.body == entries[5]
+    r = d.get("/entry/5", headers={"Accept": "application/json"})
+    j = json.loads(r.body)
+    assert j["index"] == 5 and j["leaf_hash"] == leaves[5].hex()
+    e5 = unpackb(entries[5])
+    sub = [k for k in keys if k.vkey == e5["submitter"]][0]
+    r = d.get("/lookup?submitter=%s&id=%s" % (sub.submitter_id.hex(), e5["record"]["id"]))
+    assert r.status == 200, r.body
+    assert unpackb(r.body) == {"entry": entries[5], "index": 5}
+    r = d.get("/lookup?submitter=%s&id=nope" % sub.submitter_id.hex())
+    assert r.status == 404
+    # Metrics.
+    m = d.get("/metrics").body.decode()
+    assert "pubtrail_tree_size 160" in m
+    assert 'pubtrail_entries_total{type="payment"} 160' in m
+    assert "pubtrail_commit_seconds_count" in m
+    assert "pubtrail_lmdb_map_used_bytes" in m
+    assert d.stop() == 0
+
+
+def test_error_cases_leave_tree_unchanged():
+    k = office()
+    stranger = office("stranger")
+    permits_only = office("permit-office")
+    d = Daemon(submitters=[(k, []), (permits_only, ["permit_decision"])],
+               extra=[])
+    d.start()
+    name, pub = d.logkey()
+    r = d.post("/add", submission(payment("a1"), k, ORIGIN))
+    assert r.status == 200
+    base = d.checkpoint()[1]
+
+    def expect(status, body, why=None):
+        r = d.post("/add", body)
+        assert r.status == status, (status, r.status, r.body)
+        if why:
+            assert why in r.body.decode(), r.body
+        assert r.header("Content-Type").startswith("text/plain")
+
+    expect(403, submission(payment("b1"), stranger, ORIGIN), "unknown submitter")
+    bad = bytearray(k.sign(ptlib.sign_message(ORIGIN, packb(payment("b2")))))
+    bad[0] ^= 1
+    expect(403, submission(payment("b2"), k, ORIGIN, sig=bytes(bad)))
+    expect(403, submission(payment("b3"), k, "other.example/log"))  # cross-log replay
+    # A valid signature by one office claiming to be another.
+    expect(403, submission(payment("b4"), stranger, ORIGIN, submitter=k.vkey))
+    expect(403, submission(payment("b5"), permits_only, ORIGIN), "type")
+    expect(400, b"\x00garbage")
+    expect(400, b"")
+    expect(400, b"\xdf\xff\xff\xff\xff")           # map of 2^32-1 pairs
+    expect(400, b"\xdb\xff\xff\xff\xff")           # 4 GiB string
+    expect(400, submission(payment("b6"), k, ORIGIN) + b"\x00")  # trailing
+    expect(400, submission(payment("b7"), k, ORIGIN)[:-3])       # truncated
+    rec = payment("b8")
+    rec["amount_minor"] = 1.5
+    expect(400, submission(rec, k, ORIGIN))
+    rec = payment("b9")
+    rec["surprise"] = "x"
+    expect(400, submission(rec, k, ORIGIN))
+    r = d.post("/add", b"x" * (1 << 20))
+    assert r.status == 413, r.status
+    # Same id, same content: the existing receipt; different content: 409.
+    r = d.post("/add", submission(payment("a1"), k, ORIGIN))
+    assert r.status == 200
+    rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
+    assert rc["index"] == 0
+    r = d.post("/add", submission(payment("a1", amount=999), k, ORIGIN))
+    assert r.status == 409, r.status
+    # Reads: bounds answered with 400 before touching storage.
+    size = d.checkpoint()[1]
+    for path, st in [("/proof/inclusion?index=0&size=%d" % (size + 1), 400),
+                     ("/proof/inclusion?index=%d&size=%d" % (size, size), 400),
+                     ("/proof/inclusion?index=0", 400),
+                     ("/proof/inclusion?index=0&size=1&index=0", 400),
+                     ("/proof/inclusion?index=-1&size=1", 400),
+                     ("/proof/inclusion?index=01&size=1", 400),
+                     ("/proof/inclusion?index=0&size=99999999999999999999999", 400),
+                     ("/proof/inclusion?hash=zz&size=1", 400),
+                     ("/proof/consistency?old=2&new=1", 400),
+                     ("/proof/consistency?old=0&new=1", 400),
+                     ("/proof/consistency?old=1&new=%d" % (size + 1), 400),
+                     ("/proof/inclusion?index=0&size=1&bogus=1", 400),
+                     ("/entry/%d" % size, 404),
+                     ("/entry/abc", 400),
+                     ("/tile/0/x001", 400),
+                     ("/tile/0/1000", 400),
+                     ("/tile/0/001", 404),
+                     ("/tile/0/0001", 400),
+                     ("/tile/0/x000/001", 400),
+                     ("/tile//000", 400),
+                     ("/tile/64/000", 400),
+                     ("/tile/0/000.p/0", 400),
+                     ("/tile/0/000.p/256", 400),
+                     ("/tile/0/001.p/1", 404),
+                     ("/tile/0/000", 404),
+                     ("/tile/entries/000.p/%d" % (size + 1), 404),
+                     ("/nope", 404),
+                     ("/checkpoint?x=1", 400)]:
+        r = d.get(path)
+        assert r.status == st, (path, r.status, r.body)
+    assert ptlib.request(d.port, "DELETE", "/checkpoint").status in (405, 501)
+    assert ptlib.request(d.port, "POST", "/checkpoint", body=b"x").status == 405
+    assert ptlib.request(d.port, "GET", "/add").status == 405
+    assert d.checkpoint()[1] == base
+    m = d.get("/metrics").body.decode()
+    assert 'pubtrail_rejections_total{reason="unknown_signer"}' in m
+    assert 'pubtrail_rejections_total{reason="bad_signature"}' in m
+    assert d.stop() == 0
+
+
+def test_rate_limit_per_submitter():
+    a, b = office("office-a"), office("office-b")
+    d = Daemon(submitters=[(a, []), (b, [])])
+    cfg = os.path.join(ptlib.tmpdir(), "pubtraild.conf")
+    with open(cfg, "w") as f:
+        f.write("[pubtraild]\nrate_limit = 1\nrate_burst = 5\n")
+    d.extra = ["--config", cfg]
+    d.start()
+    codes = [d.post("/add", submission(payment("r%d" % i), a, ORIGIN)).status
+             for i in range(10)]
+    assert codes[:5] == [200] * 5, codes
+    assert 429 in codes[5:], codes
+    # The other office and reads are unaffected.
+    assert d.post("/add", submission(payment("x1"), b, ORIGIN)).status == 200
+    assert d.get("/checkpoint").status == 200
+    assert d.stop() == 0
+
+
+def test_sigterm_commits_and_exits_zero():
+    k = office()
+    d = Daemon(submitters=[(k, [])], extra=[])
+    d.start()
+    results = []
+
+    def post(i):
+        try:
+            results.append(d.post("/add", submission(payment("t%d" % i), k, ORIGIN)).status)
+        except OSError:
+            results.append(None)
+
+    ts = [threading.Thread(target=post, args=(i,)) for i in range(30)]
+    for t in ts:
+        t.start()
+    time.sleep(0.05)
+    rc = d.stop(signal.SIGTERM)
+    for t in ts:
+        t.join()
+    assert rc == 0, d.logtext()
+    acked = results.count(200)
+    d.start()
+    assert d.checkpoint()[1] >= acked
+    assert d.stop() == 0
+
+
+def test_second_daemon_refused():
+    d = Daemon()
+    d.start()
+    d2 = Daemon(data=d.data)
+    d2.start(wait=False)
+    assert d2.proc.wait(timeout=20) != 0
+    assert "lock" in d2.logtext().lower() or "another" in d2.logtext().lower(), d2.logtext()
+    assert d.get("/checkpoint").status == 200
+    assert d.stop() == 0
+
+
+def test_rollback_refused():
+    k = office()
+    d = Daemon(submitters=[(k, [])])
+    d.start()
+    d.post("/add", submission(payment("old1"), k, ORIGIN))
+    d.stop()
+    backup = os.path.join(ptlib.tmpdir(), "backup")
+    subprocess.check_call(["cp", "-a", d.data, backup])
+    d.start()
+    for i in range(3):
+        assert d.post("/add", submission(payment("new%d" % i), k, ORIGIN)).status == 200
+    d.stop()
+    # Restore the old database under the newer checkpoint copy.
+    for f in ("data.mdb", "lock.mdb"):
+        subprocess.check_call(["cp", os.path.join(backup, f), os.path.join(d.data, f)])
+    d.start(wait=False)
+    assert d.proc.wait(timeout=20) != 0
+    assert "rollback" in d.logtext(), d.logtext()
+
+
+def test_crash_kill9_under_load():
+    """kill -9 at random moments under load; every acked entry survives."""
+    rounds = int(os.environ.get("PT_CRASH_ROUNDS", "20"))
+    keys = [office("office-%d" % i) for i in range(3)]
+    d = Daemon(submitters=[(k, []) for k in keys])
+    d.start()
+    name, pub = d.logkey()
+    acked = {}
+    checkpoints = []
+    seq = [0]
+    lock = threading.Lock()
+    for rnd in range(rounds):
+        stop = threading.Event()
+
+        def load(ki):
+            k = keys[ki]
+            while not stop.is_set():
+                with lock:
+                    seq[0] += 1
+                    rid = "c%d" % seq[0]
+                try:
+                    r = d.post("/add", submission(payment(rid), k, ORIGIN), timeout=10)
+                except OSError:
+                    continue
+                if r.status == 200:
+                    rc, e, size, root = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
+                    with lock:
+                        acked[rc["index"]] = rc["entry"]
+                        checkpoints.append((size, root))
+
+        ts = [threading.Thread(target=load, args=(i,)) for i in range(3)]
+        for t in ts:
+            t.start()
+        time.sleep(random.uniform(0.05, 0.4))
+        d.kill()
+        stop.set()
+        for t in ts:
+            t.join()
+        d.start()
+    o, size, root, _, _ = d.checkpoint()
+    entries = fetch_all_entries(d, size)
+    for i, e in acked.items():
+        assert i < size and entries[i] == e, i
+    leaves = [ptlib.leaf_hash(e) for e in entries]
+    assert ptlib.mth(leaves) == root
+    # No submission appears twice.
+    ids = [(unpackb(e)["submitter"], unpackb(e)["record"]["id"]) for e in entries]
+    assert len(ids) == len(set(ids))
+    # Every checkpoint ever served is consistent with the latest.
+    for s, r in checkpoints:
+        assert ptlib.mth(leaves[:s]) == r
+    print("  crash: %d rounds, %d acked, final size %d" % (rounds, len(acked), size))
+    assert d.stop() == 0
+
+
+def test_map_full_then_resume():
+    k = office()
+    d = Daemon(submitters=[(k, [])])
+    cfg = os.path.join(ptlib.tmpdir(), "small.conf")
+    with open(cfg, "w") as f:
+        f.write("map_size_mb = 1\nrate_limit = 0\n")
+    d.extra = ["--config", cfg]
+    d.start()
+    name, pub = d.logkey()
+    statuses = []
+    big = "x" * 3000
+    for i in range(400):
+        r = d.post("/add", submission(payment("f%d" % i, description=big), k, ORIGIN))
+        statuses.append(r.status)
+        if r.status == 503:
+            break
+    assert 503 in statuses, statuses[-5:]
+    size = d.checkpoint()[1]
+    assert size == statuses.count(200)
+    # Reads keep working.
+    assert len(fetch_all_entries(d, size)) == size
+    assert d.get("/proof/inclusion?index=0&size=%d" % size).status == 200
+    d.stop()
+    with open(cfg, "w") as f:
+        f.write("map_size_mb = 64\nrate_limit = 0\n")
+    d.start()
+    r = d.post("/add", submission(payment("after", description=big), k, ORIGIN))
+    assert r.status == 200, r.body
+    assert d.checkpoint()[1] == size + 1
+    assert d.stop() == 0
+
+
+def test_check_full_detects_bit_flip():
+    k = office()
+    d = Daemon(submitters=[(k, [])])
+    d.start()
+    marker = "MARKER-%d" % random.randint(0, 1 << 30)
+    for i in range(20):
+        desc = marker if i == 11 else "ordinary"
+        assert d.post("/add", submission(payment("e%d" % i, description=desc), k, ORIGIN)).status == 200
+    d.stop()
+    out = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    path = os.path.join(d.data, "data.mdb")
+    with open(path, "r+b") as f:
+        b = f.read()
+        # LMDB is copy-on-write: stale copies of the page may exist too;
+        # flip every copy so the live one is certainly hit.
+        off = b.find(marker.encode())
+        assert off > 0
+        while off >= 0:
+            f.seek(off)
+            f.write(bytes([b[off] ^ 1]))
+            off = b.find(marker.encode(), off + 1)
+    out = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "index 11" in out.stdout, out.stdout
+
+
+if __name__ == "__main__":
+    sys.exit(ptlib.run_tests([
+        test_first_start_creates_log,
+        test_concurrent_appends_verify_independently,
+        test_error_cases_leave_tree_unchanged,
+        test_rate_limit_per_submitter,
+        test_sigterm_commits_and_exits_zero,
+        test_second_daemon_refused,
+        test_rollback_refused,
+        test_crash_kill9_under_load,
+        test_map_full_then_resume,
+        test_check_full_detects_bit_flip,
+    ]))
