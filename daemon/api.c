@@ -847,7 +847,6 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
-	httpd_request_begin(env.httpd, req);
 	rq->req = req;
 	rq->t0 = env_mono();
 	rq->status = 200;
@@ -855,6 +854,13 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	rq->cache = CACHE_NONE;
 	rq->route = MR_OTHER;
 	rq->json = wants_json(req);
+	if (httpd_request_begin(env.httpd, req) != 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		fail(rq, 503, "too many connections");
+		send_rq(rq);
+		return;
+	}
 	q = strchr(uri, '?');
 	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
 	if (plen >= sizeof(rq->path) || uri[0] != '/') {

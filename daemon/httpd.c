@@ -144,13 +144,17 @@ conn_of(struct httpd *h, struct evhttp_request *req)
 	return NULL;
 }
 
-void
+int
 httpd_request_begin(struct httpd *h, struct evhttp_request *req)
 {
 	struct conn *c = conn_of(h, req);
 
-	if (c != NULL)
-		c->busy = 1;
+	if (c == NULL)
+		return 0;
+	if (c->refuse)
+		return PT_EBUSY;
+	c->busy = 1;
+	return 0;
 }
 
 void

@@ -33,7 +33,9 @@ int httpd_start(struct event_base *base, const struct cfg *c,
 void httpd_configure(struct httpd *h, const struct cfg *c);
 /* A request is being worked on (no deadline) / was answered (deadline
  * restarts for the next request on the connection). */
-void httpd_request_begin(struct httpd *h, struct evhttp_request *req);
+/* Returns 0, or PT_EBUSY when req's connection is over the cap (answer
+ * 503 and close). */
+int httpd_request_begin(struct httpd *h, struct evhttp_request *req);
 void httpd_request_end(struct httpd *h, struct evhttp_request *req);
 /* Port actually bound (for listen port 0). */
 int httpd_port(const struct httpd *h);
