@@ -38,21 +38,25 @@ struct record_info {
 
 /*
  * Decode buf strictly as a canonical record and validate it.  Returns 0 and
- * fills *info, or PT_ETOOBIG, PT_EMALFORMED, PT_ETRUNCATED, PT_ETRAILING,
- * PT_ENONCANON, PT_EDUPKEY, PT_EUNKNOWNKEY, PT_ETYPE, PT_EUTF8, PT_EDEPTH,
- * PT_ESCHEMA with the field and reason in *why (may be NULL).  Never
- * allocates more than a small constant beyond len.  O(len).
+ * fills *info (may be NULL; zeroed on error), or PT_ETOOBIG, PT_EMALFORMED,
+ * PT_ETRUNCATED, PT_ETRAILING, PT_ENONCANON, PT_EDUPKEY, PT_EUNKNOWNKEY,
+ * PT_ETYPE, PT_EUTF8, PT_EDEPTH, PT_ESCHEMA with the dotted path of the
+ * field and the reason in *why (may be NULL), e.g. "payee.kind: missing
+ * required field".  A correction's replacement is validated as a record of
+ * its own (payment or permit_decision only); info describes the outer
+ * record.  Allocates nothing.  O(len).
  */
 int record_check(const uint8_t *buf, size_t len, struct record_info *info,
     struct pt_why *why);
 
-/* "payment", "permit_decision", "correction"; NULL for an unknown type. */
+/* "payment", "permit_decision", "correction" (static strings); NULL for an
+ * unknown type. */
 const char *record_type_name(enum record_type t);
 /* Inverse of record_type_name. 0 or PT_ENOTFOUND. */
 int record_type_parse(const char *s, size_t len, enum record_type *out);
 
 /*
- * Natural-person commitment (schema section 6.x): SHA-256 of
+ * Natural-person commitment (docs/PROTOCOL.md section 6.2): SHA-256 of
  * "pubtrail commitment v1\n" || salt (32 bytes) || value.  The salt is
  * random per field.  0 or PT_ECRYPTO.
  */
