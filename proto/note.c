@@ -429,6 +429,9 @@ note_parse(const char *buf, size_t len, struct note *out)
 
 	if (buf == NULL || out == NULL)
 		return PT_EINVAL;
+	out->text = NULL;
+	out->text_len = 0;
+	out->nsigs = 0;
 	if (len > PT_NOTE_MAX)
 		return PT_ETOOBIG;
 	/* The whole note obeys the text rules: UTF-8, no control characters
@@ -457,19 +460,28 @@ note_parse(const char *buf, size_t len, struct note *out)
 		size_t llen = (size_t)(nl - (buf + pos));
 		struct note_sig *s;
 
-		if (out->nsigs == PT_NOTE_MAX_SIGS)
-			return PT_ETOOBIG;
+		if (out->nsigs == PT_NOTE_MAX_SIGS) {
+			rc = PT_ETOOBIG;
+			goto fail;
+		}
 		s = &out->sigs[out->nsigs];
 		if ((rc = sig_line_parse(buf + pos, llen, s)) != 0)
-			return rc;
+			goto fail;
 		for (i = 0; i < out->nsigs; i++)
 			if (out->sigs[i].hash == s->hash &&
-			    strcmp(out->sigs[i].name, s->name) == 0)
-				return PT_EMALFORMED;	/* duplicate */
+			    strcmp(out->sigs[i].name, s->name) == 0) {
+				rc = PT_EMALFORMED;	/* duplicate */
+				goto fail;
+			}
 		out->nsigs++;
 		pos += llen + 1;
 	}
 	return 0;
+fail:
+	out->text = NULL;
+	out->text_len = 0;
+	out->nsigs = 0;
+	return rc;
 }
 
 /* Build "cosignature/v1\ntime <ts>\n" || checkpoint in a new buffer. */

@@ -42,7 +42,8 @@ struct note_skey {
 int note_key_hash(const char *name, uint8_t alg, const uint8_t pub[32],
     uint32_t *out);
 /* Valid key name: 1..PT_MAX_KEY_NAME bytes of UTF-8, no Unicode spaces,
- * no '+'. 0 or PT_EMALFORMED/PT_ETOOBIG. */
+ * no '+', no C0/C1 control character or U+007F.  0 or PT_EMALFORMED/
+ * PT_ETOOBIG.  O(len). */
 int note_name_check(const char *name, size_t len);
 
 /* New random key of algorithm alg (NOTE_ALG_ED25519 or NOTE_ALG_COSIG_V1). */
@@ -88,7 +89,10 @@ struct note {
  * size <= PT_NOTE_MAX, text non-empty and ending in "\n", valid UTF-8 with
  * no control characters but "\n", a blank line, 1..PT_NOTE_MAX_SIGS well-
  * formed signature lines, final "\n".  Duplicate (name, hash) lines are
- * PT_EMALFORMED.  Does not verify anything. */
+ * PT_EMALFORMED.  Does not verify anything.  Errors: PT_ETOOBIG (size, a
+ * line, > PT_NOTE_MAX_SIGS lines, a key name), PT_EUTF8, PT_EMALFORMED
+ * (everything else); out is then empty (nsigs 0, text NULL).  O(len + 64^2),
+ * no allocation; struct note is about 14 KB. */
 int note_parse(const char *buf, size_t len, struct note *out);
 
 /*
@@ -98,18 +102,27 @@ int note_parse(const char *buf, size_t len, struct note *out);
  * a bitmask of which keys[i] (i < 64) produced a valid signature.  Returns
  * PT_EUNKNOWNSIGNER when none of keys signed.  Cosignature keys
  * (NOTE_ALG_COSIG_V1) are verified as tlog-cosignature v1 over the note's
- * text, which must then be a checkpoint.
+ * text, which must then be a checkpoint.  PT_EINVAL: keys sharing a
+ * (name, hash), or an unknown alg.  Work: one Ed25519 verification per
+ * signature line of a known key; O(nsigs * nkeys) name comparisons.
  */
 int note_verify(const struct note *n, const struct note_vkey *keys,
     size_t nkeys, uint64_t *verified);
 
 /* Ed25519 signature line for text by k (alg 0x01): appends
- * "\u2014 name base64\n" to out (NUL-terminated). */
+ * "\u2014 name base64\n" to the NUL-terminated string already in out (of
+ * capacity cap), keeping it NUL-terminated.  PT_EINVAL (k not an Ed25519
+ * key, out not a string), note_text_check errors, PT_ETOOBIG (no room:
+ * out unchanged), PT_ECRYPTO. */
 int note_sign_line(const struct note_skey *k, const char *text, size_t len,
     char *out, size_t cap);
 
 /* Build a whole note: text, blank line, one signature line per key (any mix
- * of algorithms; cosignature keys use timestamp).  Writes NUL-terminated. */
+ * of algorithms; cosignature keys use timestamp, and need a checkpoint
+ * text).  Writes NUL-terminated; *outlen (may be NULL) gets the length.
+ * PT_EINVAL (no keys, an invalid key, two keys with one (name, hash)),
+ * note_text_check errors, PT_ETOOBIG (cap, > PT_NOTE_MAX_SIGS keys, a note
+ * over PT_NOTE_MAX), cosignature errors.  On error out is "". */
 int note_sign(const char *text, size_t len, const struct note_skey *keys,
     size_t nkeys, uint64_t timestamp, char *out, size_t cap, size_t *outlen);
 
@@ -117,11 +130,15 @@ int note_sign(const char *text, size_t len, const struct note_skey *keys,
  * tlog-cosignature v1.  checkpoint is the note text (a checkpoint body).
  * The signed message is "cosignature/v1\ntime <timestamp>\n" followed by the
  * checkpoint as the spec defines.  sig gets 8-byte big-endian timestamp ||
- * 64-byte signature.
+ * 64-byte signature.  PT_EINVAL (k not a cosignature key, timestamp >
+ * 2^63 - 1), ckpt_check errors, PT_ENOMEM, PT_ECRYPTO.
  */
 int note_cosign_v1(const struct note_skey *k, const char *checkpoint,
     size_t len, uint64_t timestamp, uint8_t sig[72]);
-/* 0 valid, PT_ESIG not; *timestamp (may be NULL) gets the signed time. */
+/* 0 valid, PT_ESIG not (wrong length, timestamp > 2^63 - 1, bad
+ * signature); ckpt_check errors when checkpoint is not a checkpoint;
+ * PT_ENOMEM; PT_EINVAL when k is not a cosignature key.  *timestamp (may be
+ * NULL) gets the signed time.  Allocates and frees len + ~40 bytes. */
 int note_cosig_verify_v1(const struct note_vkey *k, const char *checkpoint,
     size_t len, const uint8_t *sig, size_t sig_len, uint64_t *timestamp);
 

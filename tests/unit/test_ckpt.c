@@ -353,6 +353,53 @@ START_TEST(round_trip_generated)
 }
 END_TEST
 
+/* Every truncation and every single-bit flip of a cosigned checkpoint:
+ * never a crash, and never accepted except as an unwitnessed checkpoint
+ * when the witness line became unknown. */
+START_TEST(mutations)
+{
+	static const char good[] = CK_BODY "\n" LOG_LINE W1_LINE;
+	static char buf[sizeof(good)];
+	struct note_vkey lk = vkey(LOG_VKEY), wk = vkey(W1_VKEY);
+	size_t len = strlen(good), wstart = strlen(CK_BODY "\n" LOG_LINE);
+	uint64_t w;
+
+	for (size_t i = 0; i < len; i++) {
+		memcpy(buf, good, len);
+		if (i == strlen(CK_BODY "\n" LOG_LINE)) {
+			/* Dropping the whole witness line leaves a valid,
+			 * unwitnessed checkpoint. */
+			ck_assert_int_eq(ckpt_open(buf, i, &lk, &wk, 1, &c,
+			    &w), 0);
+			ck_assert_uint_eq(w, 0);
+		} else
+			ck_assert_int_ne(ckpt_open(buf, i, &lk, &wk, 1, &c,
+			    &w), 0);
+		for (int b = 0; b < 8; b++) {
+			int rc;
+
+			buf[i] = (char)(good[i] ^ (1 << b));
+			rc = ckpt_open(buf, len, &lk, &wk, 1, &c, &w);
+			/* A flip in the witness line's name or key ID makes it
+			 * an unknown signature: ignored, so the checkpoint
+			 * stands, unwitnessed.  Nothing else is accepted. */
+			if (rc == 0) {
+				ck_assert_msg(i >= wstart && w == 0,
+				    "flip %zu/%d accepted", i, b);
+				buf[i] = good[i];
+				continue;
+			}
+			ck_assert_msg(rc == PT_EMALFORMED || rc == PT_ESIG ||
+			    rc == PT_EUTF8 || rc == PT_EUNKNOWNSIGNER ||
+			    rc == PT_EORIGIN || rc == PT_ERANGE ||
+			    rc == PT_ETOOBIG, "flip %zu/%d: %d", i, b, rc);
+			buf[i] = good[i];
+		}
+	}
+	ck_assert_int_eq(ckpt_open(good, len, &lk, &wk, 1, &c, &w), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -368,6 +415,7 @@ main(void)
 	tcase_add_test(tc, parse_u64);
 	tcase_add_test(tc, open_signed);
 	tcase_add_test(tc, round_trip_generated);
+	tcase_add_test(tc, mutations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
