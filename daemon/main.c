@@ -251,6 +251,58 @@ init_empty_log(void)
 }
 
 /*
+ * Bounded start-up integrity check (the full one is --check-full): the
+ * newest entries (up to one tile) hash to their stored leaf hashes, and
+ * each stored hash on the tree's right edge equals the hash of its stored
+ * children.  O(256 + log n) reads.
+ */
+static void
+quick_check(struct store_txn *t, uint64_t size)
+{
+	struct mt_reader r;
+	uint64_t first = size > 256 ? size - 256 : 0, off = 0;
+	int rc;
+
+	store_txn_reader(t, &r);
+	for (uint64_t i = first; i < size; i++) {
+		const uint8_t *e;
+		size_t elen;
+		struct mt_hash want, got;
+
+		if ((rc = store_get_entry(t, i, &e, &elen)) != 0 ||
+		    (rc = mt_leaf_hash(e, elen, &want)) != 0 ||
+		    (rc = r.read(r.ctx, 0, i, &got)) != 0)
+			fatalx("integrity: entry %llu unreadable: %s; run "
+			    "--check-full", (unsigned long long)i,
+			    pt_strerror(rc));
+		if (cr_memcmp(want.b, got.b, MT_HASH_SIZE) != 0)
+			fatalx("integrity: entry %llu does not match its stored "
+			    "leaf hash (a flipped bit?); refusing to sign over "
+			    "it; run --check-full", (unsigned long long)i);
+	}
+	for (int bit = 63; bit >= 1; bit--) {
+		struct mt_hash node, l, rr, want;
+		uint64_t n;
+
+		if (!(size & (1ULL << bit)))
+			continue;
+		n = off >> bit;
+		if ((rc = r.read(r.ctx, (unsigned)bit, n, &node)) != 0 ||
+		    (rc = r.read(r.ctx, (unsigned)bit - 1, 2 * n, &l)) != 0 ||
+		    (rc = r.read(r.ctx, (unsigned)bit - 1, 2 * n + 1, &rr)) != 0
+		    || (rc = mt_node_hash(&l, &rr, &want)) != 0)
+			fatalx("integrity: stored hash (%d, %llu) unreadable: %s",
+			    bit, (unsigned long long)n, pt_strerror(rc));
+		if (cr_memcmp(want.b, node.b, MT_HASH_SIZE) != 0)
+			fatalx("integrity: stored hash at level %d index %llu "
+			    "differs from the hash of its children; refusing "
+			    "to sign over it; run --check-full", bit,
+			    (unsigned long long)n);
+		off += 1ULL << bit;
+	}
+}
+
+/*
  * Identity checks: refuse to run on a store that does not match its own
  * signed checkpoint, that is behind the checkpoint copy kept outside LMDB
  * (an old backup), or when the clock has gone back.  Returns the last
@@ -291,6 +343,7 @@ check_identity(void)
 		fatalx("integrity: the stored tree's root at size %llu differs"
 		    " from the signed checkpoint's; run --check-full",
 		    (unsigned long long)size);
+	quick_check(t, size);
 	env_publish_checkpoint(note, len, size);
 	store_read_end(t);
 

@@ -443,6 +443,34 @@ def test_check_full_detects_bit_flip():
                          capture_output=True, text=True)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "index 11" in out.stdout, out.stdout
+    # Start-up names it too and refuses to run (and so to sign over it).
+    d.start(wait=False)
+    assert d.proc.wait(timeout=20) != 0
+    assert "entry 11" in d.logtext(), d.logtext()
+
+
+def test_check_full_detects_hash_flip():
+    k = office()
+    d = Daemon(submitters=[(k, [])])
+    d.start()
+    for i in range(20):
+        assert d.post("/add", submission(payment("h%d" % i), k, ORIGIN)).status == 200
+    entries = fetch_all_entries(d, 20)
+    d.stop()
+    target = ptlib.node_hash(ptlib.leaf_hash(entries[12]), ptlib.leaf_hash(entries[13]))
+    path = os.path.join(d.data, "data.mdb")
+    with open(path, "r+b") as f:
+        b = f.read()
+        off = b.find(target)
+        assert off > 0
+        while off >= 0:
+            f.seek(off + 5)
+            f.write(bytes([b[off + 5] ^ 0x10]))
+            off = b.find(target, off + 1)
+    out = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "FAILED" in out.stdout, out.stdout
 
 
 if __name__ == "__main__":
@@ -457,4 +485,5 @@ if __name__ == "__main__":
         test_crash_kill9_under_load,
         test_map_full_then_resume,
         test_check_full_detects_bit_flip,
+        test_check_full_detects_hash_flip,
     ]))
