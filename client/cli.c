@@ -17,7 +17,7 @@
 #include "export.h"
 #include "get.h"
 #include "keys.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "monitor.h"
 #include "submit.h"
 #include "util.h"

@@ -18,7 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "http.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "util.h"
 
 struct http_req {
@@ -492,6 +492,14 @@ int
 http_run(struct http_client *c)
 {
 	while (c->queued > 0 || c->inflight > 0)
+		event_base_loop(c->base, EVLOOP_ONCE);
+	return 0;
+}
+
+int
+http_run_until(struct http_client *c, size_t max)
+{
+	while (c->queued + c->inflight > max)
 		event_base_loop(c->base, EVLOOP_ONCE);
 	return 0;
 }

@@ -68,6 +68,10 @@ int http_start(struct http_client *c, const char *method, const char *path,
 /* Run the event loop until every queued request has completed.  0. */
 int http_run(struct http_client *c);
 
+/* Run the event loop until at most max requests are queued or in flight
+ * (back-pressure for producers of many requests).  0. */
+int http_run_until(struct http_client *c, size_t max);
+
 /* Number of requests queued or in flight. */
 size_t http_pending(const struct http_client *c);
 

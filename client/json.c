@@ -11,14 +11,14 @@
 
 #include "crypto.h"
 #include "json.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "record.h"
 #include "util.h"
 #include "wire.h"
 
 /* Fields whose values are bytes (bin in msgpack, hex in JSON). */
 static const char *const bin_keys[] = {
-	"commitment", "target_hash", "leaf_hash", "salt", NULL,
+	"commitment", "target_leaf_hash", NULL,
 };
 
 static int
@@ -33,8 +33,14 @@ is_bin_key(const char *k)
 void
 jrec_discs_clear(struct jrec_discs *d)
 {
+	int (*known)(void *, const char *, const char *, const char *,
+	    size_t, uint8_t *);
+	void *known_arg;
+
 	if (d == NULL)
 		return;
+	known = d->known;
+	known_arg = d->known_arg;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->d[i].value != NULL) {
 			cr_wipe(d->d[i].value, d->d[i].value_len);
@@ -43,6 +49,8 @@ jrec_discs_clear(struct jrec_discs *d)
 		cr_wipe(d->d[i].salt, sizeof(d->d[i].salt));
 	}
 	memset(d, 0, sizeof(*d));
+	d->known = known;
+	d->known_arg = known_arg;
 }
 
 static int
@@ -94,7 +102,13 @@ enc_individual(struct enc *e, const json_t *o)
 	if (strlen(e->path) >= sizeof(d->field))
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: path too long",
 		    e->path);
-	if ((rc = cr_random(d->salt, sizeof(d->salt))) != 0 ||
+	if (e->discs->known == NULL || e->discs->id == NULL ||
+	    e->discs->known(e->discs->known_arg, e->discs->id, e->path, s, len,
+	    d->salt) != 1)
+		rc = cr_random(d->salt, sizeof(d->salt));
+	else
+		rc = 0;
+	if (rc != 0 ||
 	    (rc = record_commit(d->salt, s, len, d->commitment)) != 0)
 		return rc;
 	if ((d->value = ut_strndup(s, len)) == NULL)
@@ -230,6 +244,8 @@ jrec_from_json(const json_t *obj, struct wire_buf *out,
 	if (!json_is_object(obj))
 		return pt_why_set(why, PT_ETYPE, "a record is a JSON object");
 	memset(&e, 0, sizeof(e));
+	if (discs != NULL)
+		discs->id = json_string_value(json_object_get(obj, "id"));
 	e.out = out;
 	e.discs = discs;
 	e.why = why;

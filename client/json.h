@@ -40,8 +40,19 @@ struct jrec_disc {
 struct jrec_discs {
 	size_t n;
 	struct jrec_disc d[JREC_MAX_DISC];
+	/*
+	 * Optional: salts used before.  When known() returns 1 for (record
+	 * id, field, value) the salt it wrote is reused, so that submitting
+	 * the same input again yields the same record (an idempotent retry,
+	 * not a conflict).  Kept by jrec_discs_clear().
+	 */
+	int (*known)(void *arg, const char *id, const char *field,
+	    const char *value, size_t len, uint8_t salt[32]);
+	void *known_arg;
+	const char *id;		/* set by jrec_from_json while it runs */
 };
-/* Free the values and wipe the salts; d may be reused after. */
+/* Free the values and wipe the salts; d may be reused after (known and
+ * known_arg are kept). */
 void jrec_discs_clear(struct jrec_discs *d);
 
 /*

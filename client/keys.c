@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "crypto.h"
 #include "keys.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "util.h"
 
 int

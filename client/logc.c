@@ -6,7 +6,7 @@
 #include <event2/http.h>
 
 #include "crypto.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "logc.h"
 #include "util.h"
 #include "verify.h"

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 #include "json.h"
-#include "limits.h"
+#include "ptlimits.h"
 #include "record.h"
 #include "tproof.h"
 #include "util.h"

@@ -1,0 +1,872 @@
+/*
+ * audit.c: the audit engine and `pubtrail audit`.
+ *
+ * A run works in batches of AUD_BATCH entry bundles (256 entries each).
+ * For each batch, on the main thread: check each bundle's framing and
+ * width, hash every entry into the frontier, compare the leaf hashes with
+ * the level-0 hash tile; meanwhile the next batch is being fetched (the
+ * event loop runs on the main thread) and worker threads decode every
+ * entry and verify its submitter signature.  The first bad entry stops the
+ * run with its index.  At the end the frontier's root must equal the
+ * signed root; only then is the state updated (and, in deferred mode, the
+ * callback called).
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "crypto.h"
+#include "ptlimits.h"
+#include "record.h"
+#include "tile.h"
+#include "util.h"
+#include "verify.h"
+
+#define AUD_BATCH	16		/* bundles per batch */
+#define FRONTIER_MAGIC	"pubtrail-frontier v1\n"
+
+struct bundle {
+	struct tile t;
+	uint64_t first;			/* index of its first entry */
+	unsigned width;
+	struct http_resp er, hr;	/* entries, level-0 hashes */
+};
+
+struct job {
+	const uint8_t *p;
+	size_t len;
+	uint64_t index;
+	int rc;
+	struct wire_entry e;
+	char why[PT_WHY_MAX];
+};
+
+struct worker {
+	pthread_t tid;
+	struct job *jobs;
+	size_t n, start, stride;
+	const char *origin;
+};
+
+struct kept {
+	uint64_t index;
+	uint8_t *p;
+	size_t len;
+};
+
+struct run {
+	struct logc *lc;
+	const struct aud_opts *o;
+	struct aud_summary *sum;
+	struct ckpt ck;			/* the new checkpoint */
+	uint64_t start;
+	struct mt_frontier fr;
+	struct kept *kept;
+	size_t nkept, capkept;
+	unsigned threads;
+	double t0;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------- state */
+
+void
+aud_state_free(struct aud_state *st)
+{
+	if (st == NULL)
+		return;
+	free(st->note);
+	memset(st, 0, sizeof(*st));
+}
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int
+aud_state_load(const char *dir, const struct note_vkey *key,
+    struct aud_state *st, struct pt_why *why)
+{
+	char path[UT_PATH_MAX];
+	uint8_t *note = NULL, *fb = NULL;
+	size_t nlen, flen, ml = strlen(FRONTIER_MAGIC);
+	struct mt_hash root;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(path, sizeof(path), "%s/checkpoint", dir);
+	rc = ut_read_file(path, PT_NOTE_MAX, &note, &nlen, why);
+	if (rc == PT_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if ((rc = ckpt_open((const char *)note, nlen, key, NULL, 0, &st->ck,
+	    NULL)) != 0) {
+		free(note);
+		return pt_why_set(why, rc == PT_EORIGIN || rc ==
+		    PT_EUNKNOWNSIGNER ? PT_EORIGIN : PT_ECORRUPT, "%s: not a "
+		    "checkpoint of this log (%s): use another --state "
+		    "directory", path, pt_strerror(rc));
+	}
+	snprintf(path, sizeof(path), "%s/frontier", dir);
+	if ((rc = ut_read_file(path, 4096, &fb, &flen, why)) != 0) {
+		free(note);
+		return rc == PT_ENOTFOUND ? pt_why_set(why, PT_ECORRUPT,
+		    "%s: missing", path) : rc;
+	}
+	if (flen < ml + 9 || memcmp(fb, FRONTIER_MAGIC, ml) != 0 ||
+	    fb[ml + 8] > 64 || flen != ml + 9 + 32 * (size_t)fb[ml + 8])
+		goto corrupt;
+	st->fr.size = get_u64(fb + ml);
+	st->fr.count = fb[ml + 8];
+	memcpy(st->fr.h, fb + ml + 9, 32 * (size_t)st->fr.count);
+	if (st->fr.size != st->ck.size ||
+	    (unsigned)__builtin_popcountll(st->fr.size) != st->fr.count ||
+	    mt_frontier_root(&st->fr, &root) != 0 ||
+	    cr_memcmp(root.b, st->ck.root.b, 32) != 0)
+		goto corrupt;
+	free(fb);
+	st->note = (char *)note;
+	st->note_len = nlen;
+	st->have = 1;
+	return 0;
+corrupt:
+	free(fb);
+	free(note);
+	memset(st, 0, sizeof(*st));
+	return pt_why_set(why, PT_ECORRUPT, "%s: does not match the saved "
+	    "checkpoint; remove the state directory to audit from scratch",
+	    path);
+}
+
+int
+aud_state_save(const char *dir, const struct aud_state *st,
+    struct pt_why *why)
+{
+	char path[UT_PATH_MAX];
+	uint8_t buf[64 + 9 + 64 * 32];
+	size_t ml = strlen(FRONTIER_MAGIC), n;
+	int rc;
+
+	if (!st->have)
+		return 0;
+	if ((rc = ut_mkdirs(dir, 0755, why)) != 0)
+		return rc;
+	memcpy(buf, FRONTIER_MAGIC, ml);
+	put_u64(buf + ml, st->fr.size);
+	buf[ml + 8] = (uint8_t)st->fr.count;
+	memcpy(buf + ml + 9, st->fr.h, 32 * (size_t)st->fr.count);
+	n = ml + 9 + 32 * (size_t)st->fr.count;
+	/* Frontier first: a crash between the two writes leaves a frontier
+	 * that does not match the checkpoint, which load refuses loudly
+	 * rather than trusting. */
+	snprintf(path, sizeof(path), "%s/frontier", dir);
+	if ((rc = ut_write_file(path, buf, n, 0644, 0, why)) != 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/checkpoint", dir);
+	return ut_write_file(path, st->note, st->note_len, 0644, 0, why);
+}
+
+/* ------------------------------------------------------------ fetching */
+
+static void
+got_resp(void *arg, struct http_resp *r)
+{
+	struct http_resp *dst = arg;
+
+	*dst = *r;
+	r->body = NULL;
+}
+
+static int
+fetch_batch(struct run *x, struct bundle *b, size_t nb)
+{
+	char path[TILE_PATH_MAX + 2];
+	int rc;
+
+	for (size_t i = 0; i < nb; i++) {
+		struct tile h = b[i].t;
+
+		path[0] = '/';
+		if ((rc = tile_path_format(&b[i].t, path + 1,
+		    sizeof(path) - 1)) != 0)
+			return rc;
+		if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0,
+		    NULL, got_resp, &b[i].er)) != 0)
+			return rc;
+		if (x->o->no_tiles)
+			continue;
+		h.entries = false;
+		h.level = 0;
+		if ((rc = tile_path_format(&h, path + 1, sizeof(path) - 1)) !=
+		    0)
+			return rc;
+		if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0,
+		    NULL, got_resp, &b[i].hr)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Bundles [tn, tn + nb) of the new tree. */
+static int
+plan_batch(struct run *x, uint64_t tn, struct bundle *b, size_t nb)
+{
+	for (size_t i = 0; i < nb; i++) {
+		memset(&b[i], 0, sizeof(b[i]));
+		b[i].t.entries = true;
+		b[i].t.n = tn + i;
+		b[i].t.width = TILE_WIDTH;
+		if (tile_width_at(&b[i].t, x->ck.size, &b[i].width) != 0)
+			return PT_ERANGE;
+		b[i].t.width = b[i].width;
+		b[i].first = (tn + i) * TILE_WIDTH;
+	}
+	return 0;
+}
+
+static void
+free_batch(struct bundle *b, size_t nb)
+{
+	for (size_t i = 0; i < nb; i++) {
+		http_resp_free(&b[i].er);
+		http_resp_free(&b[i].hr);
+	}
+}
+
+/* ------------------------------------------------------------ checking */
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+	struct pt_why why;
+
+	for (size_t i = w->start; i < w->n; i += w->stride) {
+		struct job *j = &w->jobs[i];
+
+		why.text[0] = '\0';
+		j->rc = vrf_entry(j->p, j->len, w->origin, &j->e, &why);
+		if (j->rc != 0)
+			memcpy(j->why, why.text, sizeof(j->why));
+	}
+	return NULL;
+}
+
+static void
+progress(struct run *x, uint64_t done, int final)
+{
+	uint64_t total = x->ck.size - x->start;
+	double el = now_s() - x->t0;
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+	char bar[41];
+
+	if (!x->o->progress)
+		return;
+	for (unsigned i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(stderr, "\r[%s] %3u%% %llu/%llu entries, %.0f/s ", bar, pct,
+	    (unsigned long long)done, (unsigned long long)total,
+	    el > 0 ? (double)done / el : 0.0);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int
+keep(struct run *x, uint64_t index, const uint8_t *p, size_t len)
+{
+	if (x->nkept == x->capkept) {
+		size_t ncap = x->capkept ? x->capkept * 2 : 256;
+		struct kept *n = realloc(x->kept, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return PT_ENOMEM;
+		x->kept = n;
+		x->capkept = ncap;
+	}
+	if ((x->kept[x->nkept].p = malloc(len ? len : 1)) == NULL)
+		return PT_ENOMEM;
+	memcpy(x->kept[x->nkept].p, p, len);
+	x->kept[x->nkept].len = len;
+	x->kept[x->nkept].index = index;
+	x->nkept++;
+	return 0;
+}
+
+/*
+ * Check one fetched batch and hash it into the frontier (main thread);
+ * verify signatures on worker threads while the next batch (already
+ * started by the caller) is fetched.
+ */
+static int
+check_batch(struct run *x, struct bundle *b, size_t nb, int more,
+    struct pt_why *why)
+{
+	struct job *jobs;
+	struct worker *ws;
+	size_t njobs = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < nb; i++)
+		cap += b[i].width;
+	if ((jobs = calloc(cap ? cap : 1, sizeof(*jobs))) == NULL)
+		return PT_ENOMEM;
+	if ((ws = calloc(x->threads, sizeof(*ws))) == NULL) {
+		free(jobs);
+		return PT_ENOMEM;
+	}
+	for (size_t i = 0; i < nb && rc == 0; i++) {
+		struct bundle *bu = &b[i];
+		char what[64];
+		size_t off = 0;
+		unsigned k = 0;
+
+		snprintf(what, sizeof(what), "GET entry bundle %llu",
+		    (unsigned long long)bu->t.n);
+		if ((rc = logc_status(&bu->er, what, why)) != 0)
+			break;
+		x->sum->bundles++;
+		x->sum->bytes += bu->er.len;
+		if (!x->o->no_tiles) {
+			snprintf(what, sizeof(what), "GET hash tile 0/%llu",
+			    (unsigned long long)bu->t.n);
+			if ((rc = logc_status(&bu->hr, what, why)) != 0)
+				break;
+			x->sum->tiles++;
+			x->sum->bytes += bu->hr.len;
+			if (bu->hr.len != 32 * (size_t)bu->width) {
+				rc = pt_why_set(why, PT_ENET, "hash tile 0/%llu "
+				    "has %zu bytes, want %u", (unsigned long long)
+				    bu->t.n, bu->hr.len, 32 * bu->width);
+				break;
+			}
+		}
+		for (;;) {
+			const uint8_t *e;
+			size_t elen;
+			struct mt_hash leaf;
+			uint64_t index = bu->first + k;
+			int r = tile_bundle_next(bu->er.body, bu->er.len, &off,
+			    &e, &elen);
+
+			if (r == 1)
+				break;
+			if (r != 0 || k >= bu->width) {
+				rc = pt_why_set(why, PT_EPROOF, "entry bundle "
+				    "%llu is malformed or holds more than %u "
+				    "entries", (unsigned long long)bu->t.n,
+				    bu->width);
+				break;
+			}
+			k++;
+			if (index < x->start)
+				continue;	/* verified by an earlier run */
+			if ((rc = mt_leaf_hash(e, elen, &leaf)) != 0 ||
+			    (rc = mt_frontier_push(&x->fr, &leaf)) != 0)
+				break;
+			if (!x->o->no_tiles && cr_memcmp(leaf.b, bu->hr.body +
+			    32 * (size_t)(k - 1), 32) != 0) {
+				rc = pt_why_set(why, PT_EPROOF, "hash tile 0/%llu "
+				    "disagrees with entry %llu", (unsigned long
+				    long)bu->t.n, (unsigned long long)index);
+				break;
+			}
+			jobs[njobs].p = e;
+			jobs[njobs].len = elen;
+			jobs[njobs].index = index;
+			njobs++;
+		}
+		if (rc == 0 && k != bu->width)
+			rc = pt_why_set(why, PT_EPROOF, "entry bundle %llu has "
+			    "%u entries, want %u", (unsigned long long)bu->t.n,
+			    k, bu->width);
+	}
+	/* Verify on the workers while the event loop fetches the next
+	 * batch. */
+	for (unsigned t = 0; t < x->threads; t++) {
+		ws[t].jobs = jobs;
+		ws[t].n = rc == 0 ? njobs : 0;
+		ws[t].start = t;
+		ws[t].stride = x->threads;
+		ws[t].origin = x->ck.origin;
+		if (pthread_create(&ws[t].tid, NULL, work, &ws[t]) != 0) {
+			ws[t].tid = 0;
+			work(&ws[t]);
+		}
+	}
+	if (more)
+		http_run(x->lc->http);
+	for (unsigned t = 0; t < x->threads; t++)
+		if (ws[t].tid != 0)
+			pthread_join(ws[t].tid, NULL);
+	for (size_t i = 0; i < njobs && rc == 0; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->rc != 0) {
+			rc = pt_why_set(why, j->rc, "entry %llu: %s",
+			    (unsigned long long)j->index, j->why[0] ? j->why :
+			    pt_strerror(j->rc));
+			break;
+		}
+		if (j->e.sub.info.type >= 1 && j->e.sub.info.type <= 3)
+			x->sum->by_type[j->e.sub.info.type]++;
+		x->sum->entries++;
+		if (x->o->fn == NULL)
+			continue;
+		if (x->o->defer)
+			rc = keep(x, j->index, j->p, j->len);
+		else
+			rc = x->o->fn(x->o->arg, j->index, j->p, j->len, &j->e);
+	}
+	free(ws);
+	free(jobs);
+	return rc;
+}
+
+int
+aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
+    struct aud_summary *sum, struct pt_why *why)
+{
+	struct run x;
+	struct bundle *cur = NULL, *next = NULL, *tmp;
+	char *note = NULL;
+	size_t note_len, ncur = 0, nnext = 0;
+	uint64_t tn, tend;
+	struct mt_hash root;
+	long ncpu;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	memset(sum, 0, sizeof(*sum));
+	x.lc = lc;
+	x.o = o;
+	x.sum = sum;
+	x.t0 = now_s();
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	x.threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
+	if (x.threads > 64)
+		x.threads = 64;
+	if ((rc = logc_checkpoint(lc, &x.ck, &note, &note_len, why)) != 0)
+		return rc;
+	snprintf(sum->origin, sizeof(sum->origin), "%s", x.ck.origin);
+	sum->new_size = x.ck.size;
+	sum->root = x.ck.root;
+	if (st->have) {
+		sum->old_size = st->ck.size;
+		if ((rc = logc_consistent(lc, &st->ck, &x.ck, why)) != 0)
+			goto out;
+		x.fr = st->fr;
+	} else
+		mt_frontier_init(&x.fr);
+	x.start = x.fr.size;
+	if (x.start == x.ck.size)
+		goto done;
+	cur = calloc(AUD_BATCH, sizeof(*cur));
+	next = calloc(AUD_BATCH, sizeof(*next));
+	if (cur == NULL || next == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	tn = x.start / TILE_WIDTH;
+	tend = (x.ck.size + TILE_WIDTH - 1) / TILE_WIDTH;
+	ncur = tend - tn < AUD_BATCH ? (size_t)(tend - tn) : AUD_BATCH;
+	if ((rc = plan_batch(&x, tn, cur, ncur)) != 0 ||
+	    (rc = fetch_batch(&x, cur, ncur)) != 0)
+		goto out;
+	http_run(lc->http);
+	tn += ncur;
+	progress(&x, 0, 0);
+	while (ncur > 0) {
+		nnext = tend - tn < AUD_BATCH ? (size_t)(tend - tn) : AUD_BATCH;
+		if (nnext > 0 && ((rc = plan_batch(&x, tn, next, nnext)) != 0 ||
+		    (rc = fetch_batch(&x, next, nnext)) != 0))
+			goto out;
+		tn += nnext;
+		rc = check_batch(&x, cur, ncur, nnext > 0, why);
+		free_batch(cur, ncur);
+		if (rc != 0) {
+			if (nnext > 0)
+				http_run(lc->http);
+			goto out;
+		}
+		progress(&x, x.fr.size - x.start, 0);
+		tmp = cur;
+		cur = next;
+		next = tmp;
+		ncur = nnext;
+		nnext = 0;
+	}
+	progress(&x, x.fr.size - x.start, 1);
+	if (x.fr.size != x.ck.size) {
+		rc = pt_why_set(why, PT_EPROOF, "the log served %llu entries, "
+		    "its checkpoint says %llu", (unsigned long long)x.fr.size,
+		    (unsigned long long)x.ck.size);
+		goto out;
+	}
+done:
+	if ((rc = mt_frontier_root(&x.fr, &root)) != 0)
+		goto out;
+	if (cr_memcmp(root.b, x.ck.root.b, 32) != 0) {
+		rc = pt_why_set(why, PT_EPROOF, "the tree recomputed from the "
+		    "log's %llu entries does not have the root its signed "
+		    "checkpoint names", (unsigned long long)x.ck.size);
+		goto out;
+	}
+	/* Verified: deferred callbacks, then the new state. */
+	for (size_t i = 0; i < x.nkept && rc == 0; i++) {
+		struct wire_entry e;
+
+		if ((rc = wire_entry_decode(x.kept[i].p, x.kept[i].len, &e,
+		    NULL)) == 0)
+			rc = o->fn(o->arg, x.kept[i].index, x.kept[i].p,
+			    x.kept[i].len, &e);
+	}
+	if (rc != 0)
+		goto out;
+	free(st->note);
+	st->note = note;
+	st->note_len = note_len;
+	note = NULL;
+	st->ck = x.ck;
+	st->fr = x.fr;
+	st->have = 1;
+out:
+	if (rc != 0 && x.o->progress)
+		fputc('\n', stderr);
+	if (cur != NULL)
+		free_batch(cur, ncur);
+	free(cur);
+	free(next);
+	for (size_t i = 0; i < x.nkept; i++)
+		free(x.kept[i].p);
+	free(x.kept);
+	free(note);
+	sum->seconds = now_s() - x.t0;
+	return rc;
+}
+
+/* ----------------------------------------------------------- bootstrap */
+
+struct tilecache {
+	struct logc *lc;
+	uint64_t size;
+	unsigned level;
+	uint64_t n;
+	unsigned width;
+	uint8_t *data;
+	int err;
+	struct pt_why *why;
+};
+
+static int
+tile_hash(struct tilecache *tc, unsigned level, uint64_t idx,
+    struct mt_hash *out)
+{
+	struct tile t;
+	struct http_resp r;
+	char path[TILE_PATH_MAX + 2];
+	unsigned w;
+	int rc;
+
+	t.entries = false;
+	t.level = level;
+	t.n = idx / TILE_WIDTH;
+	t.width = TILE_WIDTH;
+	if (tc->data == NULL || tc->level != level || tc->n != t.n) {
+		if (tile_width_at(&t, tc->size, &w) != 0)
+			return PT_ERANGE;
+		t.width = w;
+		path[0] = '/';
+		if ((rc = tile_path_format(&t, path + 1, sizeof(path) - 1)) !=
+		    0)
+			return rc;
+		http_get(tc->lc->http, path, NULL, &r);
+		if ((rc = logc_status(&r, "GET hash tile", tc->why)) != 0) {
+			http_resp_free(&r);
+			return rc;
+		}
+		if (r.len != 32 * (size_t)w) {
+			http_resp_free(&r);
+			return pt_why_set(tc->why, PT_ENET, "hash tile of the "
+			    "wrong size");
+		}
+		free(tc->data);
+		tc->data = r.body;
+		tc->level = level;
+		tc->n = t.n;
+		tc->width = w;
+	}
+	if (idx % TILE_WIDTH >= tc->width)
+		return PT_ERANGE;
+	memcpy(out->b, tc->data + 32 * (idx % TILE_WIDTH), 32);
+	return 0;
+}
+
+/* mt_reader over hash tiles: subtree (level, n) from the stored hashes of
+ * tree level 8*(level/8). */
+static int
+tile_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
+{
+	struct tilecache *tc = ctx;
+	unsigned L = level / TILE_HEIGHT, sub = level % TILE_HEIGHT;
+	struct mt_hash h[TILE_WIDTH];
+	size_t cnt = (size_t)1 << sub;
+	int rc;
+
+	for (size_t i = 0; i < cnt; i++)
+		if ((rc = tile_hash(tc, L, (n << sub) + i, &h[i])) != 0)
+			return rc;
+	while (cnt > 1) {
+		for (size_t i = 0; i < cnt / 2; i++)
+			if ((rc = mt_node_hash(&h[2 * i], &h[2 * i + 1],
+			    &h[i])) != 0)
+				return rc;
+		cnt /= 2;
+	}
+	*out = h[0];
+	return 0;
+}
+
+int
+aud_bootstrap(struct logc *lc, struct aud_state *st, struct pt_why *why)
+{
+	struct tilecache tc;
+	struct mt_reader rd = { tile_read, &tc };
+	struct mt_frontier fr;
+	struct mt_hash root;
+	struct ckpt ck;
+	char *note = NULL;
+	size_t note_len;
+	uint64_t lo = 0;
+	int rc;
+
+	if ((rc = logc_checkpoint(lc, &ck, &note, &note_len, why)) != 0)
+		return rc;
+	memset(&tc, 0, sizeof(tc));
+	tc.lc = lc;
+	tc.size = ck.size;
+	tc.why = why;
+	mt_frontier_init(&fr);
+	for (int b = 63; b >= 0; b--) {
+		uint64_t bit = (uint64_t)1 << b;
+
+		if ((ck.size & bit) == 0)
+			continue;
+		if ((rc = mt_range_hash(&rd, lo, lo + bit, &fr.h[fr.count])) !=
+		    0)
+			goto out;
+		fr.count++;
+		lo += bit;
+	}
+	fr.size = ck.size;
+	if ((rc = mt_frontier_root(&fr, &root)) != 0)
+		goto out;
+	if (cr_memcmp(root.b, ck.root.b, 32) != 0) {
+		rc = pt_why_set(why, PT_EPROOF, "the log's hash tiles do not "
+		    "give the root of its signed checkpoint");
+		goto out;
+	}
+	aud_state_free(st);
+	st->have = 1;
+	st->ck = ck;
+	st->fr = fr;
+	st->note = note;
+	st->note_len = note_len;
+	note = NULL;
+out:
+	free(tc.data);
+	free(note);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- CLI */
+
+static const char audit_usage[] =
+    "usage: pubtrail audit --log URL --log-key VKEY [--state DIR]\n"
+    "                      [--threads N] [--no-tiles] [--concurrency N]\n"
+    "                      [--timeout MS] [--json] [--quiet]\n"
+    "\n"
+    "Verify the whole log: its checkpoint's signature by VKEY, every entry\n"
+    "bundle (schema and submitter signature of every entry, on all cores),\n"
+    "every level-0 hash tile, and the tree root recomputed from the entries.\n"
+    "With --state, the last verified checkpoint and the tree's frontier are\n"
+    "kept in DIR: the next audit fetches only new entries and proves that\n"
+    "the new checkpoint is consistent with the old one (a log that rewrote\n"
+    "its history fails).  A progress bar on a terminal; a summary at the\n"
+    "end (--json: one JSON object).  Exit 0 verified, 1 the log failed a\n"
+    "check (the reason is printed), 3 network or server error.\n";
+
+static void
+print_summary(const struct aud_summary *s, int json, int rc,
+    const struct pt_why *why)
+{
+	char hex[65];
+
+	cr_hex_encode(s->root.b, 32, hex);
+	if (json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "ok", json_boolean(rc == 0));
+		json_object_set_new(o, "origin", json_string(s->origin));
+		json_object_set_new(o, "tree_size",
+		    json_integer((json_int_t)s->new_size));
+		json_object_set_new(o, "previous_size",
+		    json_integer((json_int_t)s->old_size));
+		json_object_set_new(o, "root", json_string(hex));
+		json_object_set_new(o, "entries_checked",
+		    json_integer((json_int_t)s->entries));
+		json_object_set_new(o, "bundles_fetched",
+		    json_integer((json_int_t)s->bundles));
+		json_object_set_new(o, "tiles_fetched",
+		    json_integer((json_int_t)s->tiles));
+		json_object_set_new(o, "bytes_fetched",
+		    json_integer((json_int_t)s->bytes));
+		json_object_set_new(o, "payments",
+		    json_integer((json_int_t)s->by_type[RECORD_PAYMENT]));
+		json_object_set_new(o, "permit_decisions", json_integer(
+		    (json_int_t)s->by_type[RECORD_PERMIT_DECISION]));
+		json_object_set_new(o, "corrections",
+		    json_integer((json_int_t)s->by_type[RECORD_CORRECTION]));
+		json_object_set_new(o, "seconds", json_real(s->seconds));
+		if (rc != 0) {
+			json_object_set_new(o, "error",
+			    json_string(pt_errname(rc)));
+			json_object_set_new(o, "reason", json_string(
+			    why->text[0] ? why->text : pt_strerror(rc)));
+		}
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(o);
+		return;
+	}
+	if (rc != 0)
+		return;
+	printf("%saudit ok%s: %s\n", cli_green(stdout), cli_reset(stdout),
+	    s->origin);
+	printf("  tree size      %llu (previously verified: %llu)\n",
+	    (unsigned long long)s->new_size, (unsigned long long)s->old_size);
+	printf("  root           %s\n", hex);
+	printf("  entries        %llu checked (%llu payments, %llu permit "
+	    "decisions, %llu corrections)\n", (unsigned long long)s->entries,
+	    (unsigned long long)s->by_type[RECORD_PAYMENT],
+	    (unsigned long long)s->by_type[RECORD_PERMIT_DECISION],
+	    (unsigned long long)s->by_type[RECORD_CORRECTION]);
+	printf("  fetched        %llu bundles, %llu tiles, %llu bytes in "
+	    "%.2f s\n", (unsigned long long)s->bundles,
+	    (unsigned long long)s->tiles, (unsigned long long)s->bytes,
+	    s->seconds);
+}
+
+int
+aud_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS_COMMON,
+		{ "state", 1, NULL, 's' },
+		{ "threads", 1, NULL, 't' },
+		{ "no-tiles", 0, NULL, 'T' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common co;
+	struct aud_opts o;
+	struct aud_state st;
+	struct aud_summary sum;
+	struct logc *lc = NULL;
+	struct pt_why why = { "" };
+	const char *state = NULL;
+	uint64_t v;
+	int c, rc, ex;
+
+	cli_common_init(&co);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(audit_usage, stdout);
+			return CLI_OK;
+		case 's':
+			state = optarg;
+			break;
+		case 'T':
+			o.no_tiles = 1;
+			break;
+		case 't':
+			if (ut_parse_u64(optarg, 1, 64, &v) != 0)
+				return cli_usage_error(audit_usage, "--threads: "
+				    "1..64");
+			o.threads = (unsigned)v;
+			break;
+		default:
+			if ((rc = cli_common_opt(&co, c, optarg, audit_usage)) !=
+			    1) {
+				if (rc == 0)
+					fputs(audit_usage, stderr);
+				return CLI_EUSAGE;
+			}
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(audit_usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = cli_common_check(&co, 1, audit_usage)) != 0)
+		return rc;
+	o.progress = !co.json && !co.quiet && isatty(2);
+	if (state != NULL && (rc = aud_state_load(state, &co.key, &st,
+	    &why)) != 0)
+		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
+		    "--state");
+	{
+		struct http_opts ho = { co.timeout_ms, co.concurrency, 0 };
+
+		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
+		    0) {
+			aud_state_free(&st);
+			return cli_fail(rc, &why, "--log");
+		}
+	}
+	rc = aud_run(lc, &st, &o, &sum, &why);
+	if (rc == 0 && state != NULL)
+		rc = aud_state_save(state, &st, &why);
+	print_summary(&sum, co.json, rc, &why);
+	if (rc != 0)
+		ex = cli_fail(rc, &why, "audit of %s FAILED", co.log_url);
+	else
+		ex = CLI_OK;
+	aud_state_free(&st);
+	logc_free(lc);
+	return ex;
+}

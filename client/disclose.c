@@ -1,0 +1,504 @@
+/* disclose.c: the disclosures file, `pubtrail disclose` and
+ * `pubtrail check-disclosure`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "crypto.h"
+#include "disclose.h"
+#include "keys.h"
+#include "logc.h"
+#include "record.h"
+#include "util.h"
+#include "verify.h"
+
+#define DIS_FILE_MAX	(256u << 20)
+
+struct dis_store {
+	char *path;
+	char *submitter;
+	json_t *lines;		/* array of objects */
+};
+
+static int
+hexfield(const json_t *o, const char *key, uint8_t out[32])
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) || json_string_length(v) != 64 ||
+	    cr_hex_decode(json_string_value(v), 64, out, 32) != 0)
+		return PT_EMALFORMED;
+	return 0;
+}
+
+static int
+valid_line(const json_t *o)
+{
+	uint8_t b[32];
+
+	return json_is_object(o) &&
+	    json_is_string(json_object_get(o, "submitter")) &&
+	    json_is_string(json_object_get(o, "id")) &&
+	    json_is_string(json_object_get(o, "field")) &&
+	    json_is_string(json_object_get(o, "value")) &&
+	    hexfield(o, "salt", b) == 0 && hexfield(o, "commitment", b) == 0;
+}
+
+int
+dis_store_open(const char *path, const char *submitter,
+    struct dis_store **out, struct pt_why *why)
+{
+	struct dis_store *s;
+	uint8_t *buf = NULL;
+	size_t len = 0, line = 1;
+	char *p, *nl;
+	int rc;
+
+	*out = NULL;
+	rc = ut_read_file(path, DIS_FILE_MAX, &buf, &len, why);
+	if (rc == PT_ENOTFOUND) {
+		buf = NULL;
+		len = 0;
+	} else if (rc != 0)
+		return rc;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL ||
+	    (s->submitter = strdup(submitter)) == NULL ||
+	    (s->lines = json_array()) == NULL) {
+		free(buf);
+		dis_store_free(s);
+		return PT_ENOMEM;
+	}
+	for (p = (char *)buf; p != NULL && *p != '\0'; p = nl, line++) {
+		json_t *o;
+		json_error_t je;
+
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl++ = '\0';
+		if (*p == '\0')
+			continue;
+		o = json_loads(p, JSON_REJECT_DUPLICATES, &je);
+		if (o == NULL || !valid_line(o)) {
+			json_decref(o);
+			cr_wipe(buf, len);
+			free(buf);
+			dis_store_free(s);
+			return pt_why_set(why, PT_EMALFORMED, "%s:%zu: not a "
+			    "disclosure line", path, line);
+		}
+		json_array_append_new(s->lines, o);
+	}
+	if (buf != NULL) {
+		cr_wipe(buf, len);
+		free(buf);
+	}
+	*out = s;
+	return 0;
+}
+
+void
+dis_store_free(struct dis_store *s)
+{
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->submitter);
+	json_decref(s->lines);
+	free(s);
+}
+
+static json_t *
+find_line(struct dis_store *s, const char *id, const char *field,
+    const char *value, size_t len)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(s->lines, i, o) {
+		const json_t *v = json_object_get(o, "value");
+
+		if (strcmp(json_string_value(json_object_get(o, "submitter")),
+		    s->submitter) == 0 &&
+		    strcmp(json_string_value(json_object_get(o, "id")), id) ==
+		    0 && strcmp(json_string_value(json_object_get(o, "field")),
+		    field) == 0 && (value == NULL ||
+		    (json_string_length(v) == len &&
+		    memcmp(json_string_value(v), value, len) == 0)))
+			return o;
+	}
+	return NULL;
+}
+
+int
+dis_store_known(void *store, const char *id, const char *field,
+    const char *value, size_t len, uint8_t salt[32])
+{
+	json_t *o = find_line(store, id, field, value, len);
+
+	if (o == NULL || hexfield(o, "salt", salt) != 0)
+		return 0;
+	return 1;
+}
+
+int
+dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
+    struct pt_why *why)
+{
+	char hex[65];
+	json_t *batch = json_array();
+	size_t i;
+	json_t *o;
+	int fd = -1, rc = 0;
+
+	if (batch == NULL)
+		return PT_ENOMEM;
+	for (i = 0; i < d->n; i++) {
+		const struct jrec_disc *x = &d->d[i];
+
+		if (find_line(s, id, x->field, x->value, x->value_len) != NULL)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "version", json_integer(1));
+		json_object_set_new(o, "submitter", json_string(s->submitter));
+		json_object_set_new(o, "id", json_string(id));
+		json_object_set_new(o, "field", json_string(x->field));
+		json_object_set_new(o, "value", json_stringn(x->value,
+		    x->value_len));
+		cr_hex_encode(x->salt, 32, hex);
+		json_object_set_new(o, "salt", json_string(hex));
+		cr_hex_encode(x->commitment, 32, hex);
+		json_object_set_new(o, "commitment", json_string(hex));
+		json_array_append_new(batch, o);
+	}
+	if (json_array_size(batch) == 0)
+		goto out;
+	if ((fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) < 0) {
+		rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+		goto out;
+	}
+	json_array_foreach(batch, i, o) {
+		char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		size_t n, off = 0;
+
+		if (line == NULL) {
+			rc = PT_ENOMEM;
+			goto out;
+		}
+		n = strlen(line);
+		line[n++] = '\n';	/* replaces the NUL; written by length */
+		while (off < n) {
+			ssize_t w = write(fd, line + off, n - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+				    strerror(errno));
+				break;
+			}
+			off += (size_t)w;
+		}
+		cr_wipe(line, n);
+		free(line);
+		if (rc != 0)
+			goto out;
+		json_array_append(s->lines, o);
+	}
+	if (fsync(fd) != 0)
+		rc = pt_why_set(why, PT_EIO, "%s: fsync: %s", s->path,
+		    strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	json_decref(batch);
+	return rc;
+}
+
+int
+dis_check_record(const json_t *disc, json_t *record, const char *submitter,
+    size_t submitter_len, struct pt_why *why)
+{
+	uint8_t salt[32], want[32], got[32], logged[32];
+	const json_t *v = json_object_get(disc, "value");
+	const json_t *sub = json_object_get(disc, "submitter");
+	const char *field;
+	json_t *party;
+	int rc;
+
+	if (!valid_line(disc))
+		return pt_why_set(why, PT_EMALFORMED, "not a disclosure");
+	field = json_string_value(json_object_get(disc, "field"));
+	hexfield(disc, "salt", salt);
+	hexfield(disc, "commitment", want);
+	if (json_string_length(sub) != submitter_len ||
+	    memcmp(json_string_value(sub), submitter, submitter_len) != 0)
+		return pt_why_set(why, PT_EPROOF, "the logged record was "
+		    "signed by another submitter than the disclosure names");
+	if (strcmp(json_string_value(json_object_get(disc, "id")),
+	    json_string_value(json_object_get(record, "id")) ?
+	    json_string_value(json_object_get(record, "id")) : "") != 0)
+		return pt_why_set(why, PT_EPROOF, "the logged record has "
+		    "another id");
+	if ((rc = record_commit(salt, json_string_value(v),
+	    json_string_length(v), got)) != 0)
+		return rc;
+	if (cr_memcmp(got, want, 32) != 0)
+		return pt_why_set(why, PT_EPROOF, "salt and value do not "
+		    "give the disclosure's commitment");
+	party = jrec_path(record, field);
+	if (party == NULL || hexfield(party, "commitment", logged) != 0)
+		return pt_why_set(why, PT_ENOTFOUND, "the logged record has "
+		    "no committed field %s", field);
+	if (cr_memcmp(logged, got, 32) != 0)
+		return pt_why_set(why, PT_EPROOF, "the logged commitment at "
+		    "%s is not the commitment to this value", field);
+	return 0;
+}
+
+static const char disclose_usage[] =
+    "usage: pubtrail disclose --disclosures FILE --key FILE --id ID\n"
+    "                         [--field FIELD]\n"
+    "\n"
+    "Print the disclosure of one committed field (default: the only one)\n"
+    "of the record ID, from the office's disclosures FILE: the value and\n"
+    "its salt, which let one person check the logged commitment with\n"
+    "`pubtrail check-disclosure`.  --key is the office's key file (its\n"
+    "verifier key selects the lines).  Exit 4 when there is no such field.\n";
+
+int
+dis_cmd_disclose(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "disclosures", 1, NULL, 'd' },
+		{ "key", 1, NULL, 'k' },
+		{ "id", 1, NULL, 'i' },
+		{ "field", 1, NULL, 'f' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL, *keyfile = NULL, *id = NULL, *field = NULL;
+	char vkey[PT_MAX_VKEY + 1];
+	struct note_skey k;
+	struct dis_store *s;
+	struct pt_why why = { "" };
+	json_t *o, *hit = NULL;
+	size_t i, nhit = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			file = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'f':
+			field = optarg;
+			break;
+		case 'h':
+			fputs(disclose_usage, stdout);
+			return CLI_OK;
+		default:
+			fputs(disclose_usage, stderr);
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind != argc || file == NULL || keyfile == NULL || id == NULL)
+		return cli_usage_error(disclose_usage, "--disclosures, --key "
+		    "and --id are required");
+	if ((rc = keys_load_skey(keyfile, &k, &why)) != 0)
+		return cli_fail(rc, &why, "--key");
+	rc = note_vkey_format(&k.vk, vkey, sizeof(vkey));
+	note_skey_wipe(&k);
+	if (rc != 0)
+		return cli_fail(rc, NULL, "--key");
+	if ((rc = dis_store_open(file, vkey, &s, &why)) != 0)
+		return cli_fail(rc, &why, "--disclosures");
+	json_array_foreach(s->lines, i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "submitter")),
+		    vkey) != 0 || strcmp(json_string_value(json_object_get(o,
+		    "id")), id) != 0)
+			continue;
+		if (field != NULL && strcmp(json_string_value(
+		    json_object_get(o, "field")), field) != 0)
+			continue;
+		hit = o;
+		nhit++;
+	}
+	if (nhit == 0) {
+		dis_store_free(s);
+		return cli_fail(PT_ENOTFOUND, NULL, "no committed field%s%s "
+		    "of record %s in %s", field ? " " : "", field ? field : "",
+		    id, file);
+	}
+	if (nhit > 1) {
+		dis_store_free(s);
+		return cli_usage_error(disclose_usage, "record %s has several "
+		    "committed fields: name one with --field", id);
+	}
+	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	dis_store_free(s);
+	return CLI_OK;
+}
+
+static const char check_usage[] =
+    "usage: pubtrail check-disclosure --log-key VKEY (--log URL | --receipt FILE)\n"
+    "                                 [--index I] [--json] DISCLOSURE\n"
+    "\n"
+    "Check a disclosure (a JSON file from `pubtrail disclose`, \"-\" for\n"
+    "standard input) against the logged record: with --log, the record is\n"
+    "looked up by submitter and id (or fetched at --index), proven to be in\n"
+    "the log's signed checkpoint; with --receipt, the receipt is verified\n"
+    "offline.  Then the commitment recomputed from salt and value must be\n"
+    "the one logged at the disclosed field.  Exit 0 valid, 1 not, 3\n"
+    "network, 4 no such record.\n";
+
+int
+dis_cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS_COMMON,
+		{ "receipt", 1, NULL, 'r' },
+		{ "index", 1, NULL, 'i' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common co;
+	const char *receipt = NULL, *index_arg = NULL;
+	struct pt_why why = { "" };
+	uint8_t *dbuf = NULL, *rbuf = NULL, *ebuf = NULL;
+	size_t dlen, rlen, elen;
+	json_t *disc = NULL, *rec = NULL;
+	json_error_t je;
+	struct vrf_result *res = NULL;
+	struct wire_entry e;
+	struct logc *lc = NULL;
+	uint64_t index = 0;
+	int c, rc, ex;
+
+	cli_common_init(&co);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(check_usage, stdout);
+			return CLI_OK;
+		} else if (c == 'r')
+			receipt = optarg;
+		else if (c == 'i')
+			index_arg = optarg;
+		else if ((rc = cli_common_opt(&co, c, optarg, check_usage)) <
+		    0)
+			return -rc;
+		else if (rc == 0) {
+			fputs(check_usage, stderr);
+			return CLI_EUSAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(check_usage, "one DISCLOSURE file");
+	if ((receipt == NULL) == (co.log_url == NULL))
+		return cli_usage_error(check_usage, "give --log or --receipt");
+	if (index_arg != NULL && ut_parse_u64(index_arg, 0, PT_MAX_TREE_SIZE,
+	    &index) != 0)
+		return cli_usage_error(check_usage, "--index: bad number");
+	if ((rc = cli_common_check(&co, 0, check_usage)) != 0)
+		return rc;
+	if ((rc = ut_read_file(argv[optind], 65536, &dbuf, &dlen, &why)) != 0)
+		return cli_fail(rc, &why, "disclosure");
+	disc = json_loadb((const char *)dbuf, dlen, JSON_REJECT_DUPLICATES,
+	    &je);
+	if (disc == NULL || !valid_line(disc)) {
+		ex = cli_fail(PT_EINVAL, NULL, "%s: not a disclosure",
+		    argv[optind]);
+		goto out;
+	}
+	if (receipt != NULL) {
+		if ((res = malloc(sizeof(*res))) == NULL) {
+			ex = cli_fail(PT_ENOMEM, NULL, "check-disclosure");
+			goto out;
+		}
+		if ((rc = ut_read_file(receipt, WIRE_MAX_RECEIPT, &rbuf, &rlen,
+		    &why)) != 0) {
+			ex = cli_fail(rc, &why, "--receipt");
+			goto out;
+		}
+		if ((rc = vrf_receipt(rbuf, rlen, &co.key, res, &why)) != 0) {
+			ex = cli_fail(rc, &why, "%s", receipt);
+			goto out;
+		}
+		e = res->entry;
+		index = res->index;
+	} else {
+		struct http_opts ho = { co.timeout_ms, 1, 0 };
+		struct ckpt ck;
+		const json_t *sv = json_object_get(disc, "submitter");
+		const char *id = json_string_value(json_object_get(disc, "id"));
+		uint8_t sid[32];
+
+		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0) {
+			ex = cli_fail(rc, &why, "--log");
+			goto out;
+		}
+		if ((rc = logc_checkpoint(lc, &ck, NULL, NULL, &why)) != 0) {
+			ex = cli_fail(rc, &why, "checkpoint");
+			goto out;
+		}
+		if (index_arg != NULL)
+			rc = logc_entry(lc, index, &ck, &ebuf, &elen, &e, &why);
+		else if ((rc = wire_submitter_id(json_string_value(sv),
+		    json_string_length(sv), sid)) == 0)
+			rc = logc_lookup(lc, sid, id, &ck, &index, &ebuf, &elen,
+			    &e, &why);
+		if (rc != 0) {
+			ex = cli_fail(rc, &why, "record %s", id);
+			goto out;
+		}
+	}
+	if ((rc = jrec_to_json(e.sub.record, e.sub.record_len, &rec,
+	    &why)) != 0) {
+		ex = cli_fail(rc, &why, "record");
+		goto out;
+	}
+	rc = dis_check_record(disc, rec, e.sub.submitter_str,
+	    e.sub.submitter_len, &why);
+	ex = cli_exit_for(rc);
+	if (co.json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "valid", json_boolean(rc == 0));
+		json_object_set_new(o, "index", json_integer((json_int_t)index));
+		json_object_set(o, "field", json_object_get(disc, "field"));
+		json_object_set(o, "id", json_object_get(disc, "id"));
+		if (rc != 0)
+			json_object_set_new(o, "reason", json_string(why.text));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else if (rc == 0)
+		printf("%svalid%s: %s of record %s (index %llu) is the "
+		    "commitment to the disclosed value\n", cli_green(stdout),
+		    cli_reset(stdout), json_string_value(json_object_get(disc,
+		    "field")), json_string_value(json_object_get(disc, "id")),
+		    (unsigned long long)index);
+	else
+		cli_fail(rc, &why, "disclosure does not match");
+out:
+	json_decref(disc);
+	json_decref(rec);
+	free(dbuf);
+	free(rbuf);
+	free(ebuf);
+	free(res);
+	logc_free(lc);
+	return ex;
+}

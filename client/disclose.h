@@ -1,0 +1,65 @@
+/*
+ * disclose.h: the office's local disclosures file and selective
+ * disclosure of committed fields.
+ *
+ * The disclosures file (JSON Lines, mode 0600, kept by the office only)
+ * has one line per committed field:
+ *   {"commitment":"<hex>","field":"payee","id":"PAY-1","salt":"<hex>",
+ *    "submitter":"<verifier key>","value":"Jane Doe","version":1}
+ * A disclosure (what the office hands to one person) is the same object
+ * as a single JSON document; check-disclosure recomputes
+ * record_commit(salt, value) and finds that commitment at `field` of the
+ * record `id` by `submitter`, in an entry proven to be in the log.
+ * Deleting a line makes the logged commitment unlinkable for good.
+ */
+#ifndef PT_CLIENT_DISCLOSE_H
+#define PT_CLIENT_DISCLOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "json.h"
+#include "pt.h"
+
+struct dis_store;
+
+/*
+ * Open the disclosures file at path for submitter (verifier key string),
+ * reading the lines already there (a missing file is empty; it is created
+ * with mode 0600 on the first dis_store_add).  PT_EIO, PT_EMALFORMED
+ * (a line that is not a disclosure), PT_ENOMEM.  O(file size).
+ */
+int dis_store_open(const char *path, const char *submitter,
+    struct dis_store **out, struct pt_why *why);
+void dis_store_free(struct dis_store *s);
+
+/* jrec_discs.known callback: 1 and the salt when (id, field, value) was
+ * committed before by this submitter, else 0. */
+int dis_store_known(void *store, const char *id, const char *field,
+    const char *value, size_t len, uint8_t salt[32]);
+
+/*
+ * Append the committed fields of record id to the file and fsync it,
+ * before the record is submitted, so that no commitment is ever logged
+ * whose secret was lost.  Lines already present are not repeated.
+ * PT_EIO with the reason in *why.
+ */
+int dis_store_add(struct dis_store *s, const char *id,
+    const struct jrec_discs *d, struct pt_why *why);
+
+/*
+ * Check disclosure object disc against a decoded record (JSON, as
+ * jrec_to_json makes) that submitter signed: the commitment recomputed
+ * from salt and value equals the one at disc.field.  0, PT_EPROOF
+ * (mismatch), PT_EMALFORMED (not a disclosure), PT_ENOTFOUND (no
+ * committed field there).
+ */
+int dis_check_record(const json_t *disc, json_t *record,
+    const char *submitter, size_t submitter_len, struct pt_why *why);
+
+int dis_cmd_disclose(int argc, char **argv);
+int dis_cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * export.h: `pubtrail export`: every entry of a log, verified by a full
+ * audit, in the formats watchdogs load: CSV, JSON Lines, an OCDS 1.1
+ * release package (payments) and BLDS core CSV (permits).
+ */
+#ifndef PT_CLIENT_EXPORT_H
+#define PT_CLIENT_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* minor units -> "1234.56" with the currency's ISO 4217 exponent. */
+void export_amount(int64_t minor, const char *currency, char *out,
+    size_t cap);
+
+int export_cmd(int argc, char **argv);
+
+#endif

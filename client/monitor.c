@@ -1,0 +1,299 @@
+/* monitor.c: follow a log and print matching verified entries. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "cli.h"
+#include "export.h"
+#include "json.h"
+#include "monitor.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+contains(json_t *rec, const char *party, const char *needle)
+{
+	char p[64];
+	json_t *v;
+
+	snprintf(p, sizeof(p), "%s.id", party);
+	v = jrec_path(rec, p);
+	if (json_is_string(v) && strstr(json_string_value(v), needle) != NULL)
+		return 1;
+	snprintf(p, sizeof(p), "%s.name", party);
+	v = jrec_path(rec, p);
+	return json_is_string(v) && strstr(json_string_value(v), needle) !=
+	    NULL;
+}
+
+int
+mon_match(const struct mon_filter *f, json_t *rec)
+{
+	json_t *a;
+
+	if (f->type != NULL && (!json_is_string(json_object_get(rec, "type")) ||
+	    strcmp(json_string_value(json_object_get(rec, "type")), f->type) !=
+	    0))
+		return 0;
+	if (f->payer != NULL && !contains(rec, "payer", f->payer))
+		return 0;
+	if (f->payee != NULL && !contains(rec, "payee", f->payee))
+		return 0;
+	if (f->permit_num != NULL && (!json_is_string(json_object_get(rec,
+	    "permit_num")) || strcmp(json_string_value(json_object_get(rec,
+	    "permit_num")), f->permit_num) != 0))
+		return 0;
+	if (f->have_min || f->have_max) {
+		a = json_object_get(rec, "amount_minor");
+		if (!json_is_integer(a))
+			return 0;
+		if (f->have_min && json_integer_value(a) < f->min_amount)
+			return 0;
+		if (f->have_max && json_integer_value(a) > f->max_amount)
+			return 0;
+	}
+	return 1;
+}
+
+struct mon {
+	struct mon_filter f;
+	int json;
+	unsigned long long shown;
+};
+
+static const char *
+s(json_t *rec, const char *path)
+{
+	json_t *v = jrec_path(rec, path);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int
+on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
+    const struct wire_entry *e)
+{
+	struct mon *m = arg;
+	json_t *ej, *rec;
+	int rc;
+
+	if ((rc = jrec_entry_to_json(e, entry, len, index, &ej, NULL)) != 0)
+		return rc;
+	rec = json_object_get(ej, "record");
+	if (!mon_match(&m->f, rec)) {
+		json_decref(ej);
+		return 0;
+	}
+	m->shown++;
+	if (m->json) {
+		json_dumpf(ej, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+	} else {
+		const char *type = s(rec, "type");
+
+		if (strcmp(type, "payment") == 0) {
+			char amt[48];
+
+			export_amount((int64_t)json_integer_value(
+			    json_object_get(rec, "amount_minor")), s(rec,
+			    "currency"), amt, sizeof(amt));
+			printf("%llu payment %s %s %s %s %s -> %s\n",
+			    (unsigned long long)index, s(rec, "id"),
+			    s(rec, "date"), amt, s(rec, "currency"),
+			    s(rec, "payer.name"), strcmp(s(rec, "payee.kind"),
+			    "individual") == 0 ? "(individual)" :
+			    s(rec, "payee.name"));
+		} else if (strcmp(type, "permit_decision") == 0)
+			printf("%llu permit_decision %s %s %s %s, %s\n",
+			    (unsigned long long)index, s(rec, "permit_num"),
+			    s(rec, "decision"), s(rec, "decision_date"),
+			    s(rec, "address.line1"), s(rec, "address.city"));
+		else
+			printf("%llu %s %s %s of index %lld: %s\n",
+			    (unsigned long long)index, type, s(rec, "id"),
+			    s(rec, "action"), (long long)json_integer_value(
+			    json_object_get(rec, "target_index")),
+			    s(rec, "reason"));
+	}
+	fflush(stdout);
+	json_decref(ej);
+	return 0;
+}
+
+static const char monitor_usage[] =
+    "usage: pubtrail monitor --log URL --log-key VKEY [--state DIR]\n"
+    "                        [--interval SECONDS] [--once] [--from-start]\n"
+    "                        [--type TYPE] [--payer TEXT] [--payee TEXT]\n"
+    "                        [--permit-num NUM] [--min-amount MINOR]\n"
+    "                        [--max-amount MINOR] [--json]\n"
+    "\n"
+    "Follow the log: every poll verifies the new checkpoint (consistent\n"
+    "with the last one), every new entry and the recomputed root, then\n"
+    "prints the new entries that match all filters (text, or JSON Lines\n"
+    "with --json), until interrupted (--once: one poll).  Without --state\n"
+    "it starts at the log's current size (verified from its hash tiles),\n"
+    "or at 0 with --from-start.  Amounts are in minor units.  Exit 0 when\n"
+    "stopped, 1 when the log failed a check, 3 network.\n";
+
+int
+mon_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS_COMMON,
+		{ "state", 1, NULL, 's' },
+		{ "interval", 1, NULL, 'i' },
+		{ "once", 0, NULL, '1' },
+		{ "from-start", 0, NULL, '0' },
+		{ "type", 1, NULL, 't' },
+		{ "payer", 1, NULL, 'P' },
+		{ "payee", 1, NULL, 'E' },
+		{ "permit-num", 1, NULL, 'n' },
+		{ "min-amount", 1, NULL, 'm' },
+		{ "max-amount", 1, NULL, 'M' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common co;
+	struct mon m;
+	struct aud_opts o;
+	struct aud_state st;
+	struct aud_summary sum;
+	struct logc *lc = NULL;
+	struct pt_why why = { "" };
+	const char *state = NULL;
+	uint64_t interval = 10, v;
+	int64_t iv;
+	int c, rc, once = 0, from_start = 0, ex = CLI_OK;
+	struct sigaction sa;
+
+	cli_common_init(&co);
+	memset(&m, 0, sizeof(m));
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(monitor_usage, stdout);
+			return CLI_OK;
+		case 's':
+			state = optarg;
+			break;
+		case 'i':
+			if (ut_parse_u64(optarg, 1, 86400, &v) != 0)
+				return cli_usage_error(monitor_usage,
+				    "--interval: 1..86400 seconds");
+			interval = v;
+			break;
+		case '1':
+			once = 1;
+			break;
+		case '0':
+			from_start = 1;
+			break;
+		case 't':
+			m.f.type = optarg;
+			break;
+		case 'P':
+			m.f.payer = optarg;
+			break;
+		case 'E':
+			m.f.payee = optarg;
+			break;
+		case 'n':
+			m.f.permit_num = optarg;
+			break;
+		case 'm':
+		case 'M':
+			if (ut_parse_i64(optarg, INT64_MIN, INT64_MAX, &iv) != 0)
+				return cli_usage_error(monitor_usage, "--%s: an "
+				    "integer in minor units", c == 'm' ?
+				    "min-amount" : "max-amount");
+			if (c == 'm') {
+				m.f.have_min = 1;
+				m.f.min_amount = iv;
+			} else {
+				m.f.have_max = 1;
+				m.f.max_amount = iv;
+			}
+			break;
+		default:
+			if ((rc = cli_common_opt(&co, c, optarg,
+			    monitor_usage)) != 1) {
+				if (rc == 0)
+					fputs(monitor_usage, stderr);
+				return CLI_EUSAGE;
+			}
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(monitor_usage, "unexpected argument "
+		    "'%s'", argv[optind]);
+	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
+		return rc;
+	m.json = co.json;
+	o.fn = on_entry;
+	o.arg = &m;
+	o.defer = 1;
+	if (state != NULL && (rc = aud_state_load(state, &co.key, &st,
+	    &why)) != 0)
+		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
+		    "--state");
+	{
+		struct http_opts ho = { co.timeout_ms, co.concurrency, 0 };
+
+		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
+		    0) {
+			aud_state_free(&st);
+			return cli_fail(rc, &why, "--log");
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!st.have && !from_start &&
+	    (rc = aud_bootstrap(lc, &st, &why)) != 0) {
+		ex = cli_fail(rc, &why, "start");
+		goto out;
+	}
+	while (!stop) {
+		rc = aud_run(lc, &st, &o, &sum, &why);
+		if (rc != 0 && cli_exit_for(rc) == CLI_EVERIFY) {
+			ex = cli_fail(rc, &why, "the log FAILED verification");
+			goto out;
+		}
+		if (rc != 0) {
+			/* Network trouble: say so and keep following. */
+			cli_fail(rc, &why, "poll");
+			if (once) {
+				ex = cli_exit_for(rc);
+				goto out;
+			}
+		} else if (state != NULL &&
+		    (rc = aud_state_save(state, &st, &why)) != 0) {
+			ex = cli_fail(rc, &why, "--state");
+			goto out;
+		}
+		if (once)
+			break;
+		for (uint64_t t = 0; t < interval && !stop; t++)
+			sleep(1);
+	}
+out:
+	aud_state_free(&st);
+	logc_free(lc);
+	return ex;
+}
