@@ -104,7 +104,9 @@ print_ready(struct sub_ctx *x)
 			json_t *o = json_object();
 
 			json_object_set_new(o, "id", json_string(it->id));
-			if (it->rc == 0) {
+			if (it->rc == 0 && x->dry_run)
+				json_object_set_new(o, "valid", json_true());
+			else if (it->rc == 0) {
 				json_object_set_new(o, "index",
 				    json_integer((json_int_t)it->index));
 				if (it->receipt[0] != '\0')
@@ -119,7 +121,9 @@ print_ready(struct sub_ctx *x)
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
 			json_decref(o);
-		} else if (it->rc == 0)
+		} else if (it->rc == 0 && x->dry_run)
+			printf("valid %s\n", it->id);
+		else if (it->rc == 0)
 			printf("%llu\n", (unsigned long long)it->index);
 		if (it->rc != 0) {
 			fflush(stdout);
