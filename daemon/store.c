@@ -80,13 +80,17 @@
  *
  * Errors.  A failed operation poisons the batch (PT_EPOISONED from every
  * later call) until store_batch_abort; LMDB does the same to its txn.
- * MDB_MAP_FULL, ENOSPC and EDQUOT are PT_EFULL: the transaction is aborted
- * and nothing was written (LMDB writes the meta page last, so pages written
- * by a failed commit are unreferenced).  If LMDB marked the environment
- * fatal (a failed meta-page write; every later txn gets MDB_PANIC) the
- * answer is PT_EIO whatever the errno was, and the caller must exit.  Every
- * other commit failure is PT_EIO too.  After PT_EFULL the store keeps
- * working for reads and, after store_grow or freeing disk space, for writes.
+ * MDB_MAP_FULL, ENOSPC, EDQUOT and EFBIG are PT_EFULL: the transaction is
+ * aborted and nothing was written (LMDB writes the meta page last, so pages
+ * written by a failed commit are unreferenced).  LMDB 0.9.24 reports a disk
+ * that fills during a commit as EIO ("short write, filesystem full?"; seen
+ * on tmpfs, see test_store.c), so a commit's EIO while DIR's filesystem has
+ * less than STORE_LOW_SPACE free is PT_EFULL too.  If LMDB marked the
+ * environment fatal (a failed meta-page write; every later txn gets
+ * MDB_PANIC) the answer is PT_EIO whatever the errno was, and the caller
+ * must exit.  Every other commit failure is PT_EIO too.  After PT_EFULL the
+ * store keeps working for reads and, after store_grow or once disk space is
+ * freed, for writes.
  *
  * DIR/checkpoint is a copy of the latest signed checkpoint outside LMDB
  * (for rollback detection after a restore from an old backup): written
@@ -99,6 +103,7 @@
  */
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <assert.h>
@@ -129,6 +134,7 @@
 #define STORE_MAX_READERS	512	/* concurrent read txns, all processes */
 #define STORE_DEFAULT_MAP	(64ULL << 30)
 #define STORE_CHECK_CHUNK	65536	/* entries per read txn in check_full */
+#define STORE_LOW_SPACE		(64ULL << 20) /* EIO below this free: full */
 
 static const char id_domain[] = "pubtrail store id v1";	/* + its NUL */
 static const char lock_name[] = "pubtraild.lock";
@@ -215,6 +221,7 @@ map_err(int rc)
 	case MDB_MAP_FULL:
 	case ENOSPC:
 	case EDQUOT:
+	case EFBIG:
 		return PT_EFULL;
 	case MDB_TXN_FULL:
 	case MDB_CURSOR_FULL:
@@ -999,10 +1006,19 @@ write_copy(const char *dir, const char *note, size_t len)
 	return ok ? 0 : PT_EIO;
 }
 
-/* Map a failed commit: PT_EIO when LMDB marked the environment fatal. */
+/*
+ * Map a failed commit.  PT_EIO when LMDB marked the environment fatal (a
+ * failed meta-page write: MDB_PANIC from then on).  PT_EFULL for a full map
+ * or disk.  LMDB 0.9 reports a short write of data pages ("filesystem
+ * full?") as EIO, so an EIO while DIR's filesystem has less than
+ * STORE_LOW_SPACE bytes free is PT_EFULL too.  Either way the meta page was
+ * not written, so the failed transaction's pages are unreferenced and the
+ * last commit stands.
+ */
 static int
 commit_err(struct store *s, int rc)
 {
+	struct statvfs vfs;
 	MDB_txn *probe;
 	int prc;
 
@@ -1011,7 +1027,10 @@ commit_err(struct store *s, int rc)
 		mdb_txn_abort(probe);
 	if (prc == MDB_PANIC)
 		return PT_EIO;
-	if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
+	if (map_err(rc) == PT_EFULL)
+		return PT_EFULL;
+	if (rc == EIO && statvfs(s->dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_LOW_SPACE)
 		return PT_EFULL;
 	return PT_EIO;
 }
@@ -1715,6 +1734,41 @@ store_check_full(struct store *s, uint64_t *bad, char *why, size_t whylen,
 }
 
 /* ---- the copy outside LMDB ---- */
+
+/*
+ * Rewrite DIR/checkpoint from the latest checkpoint in the store (for
+ * start-up, after checking that the copy is not ahead of the store: a commit
+ * whose copy could not be written leaves the copy one checkpoint behind).
+ * PT_EINVAL on a readonly store, PT_ENOTFOUND when there is no checkpoint,
+ * PT_EIO.  O(note length).
+ */
+int
+store_sync_checkpoint_copy(struct store *s)
+{
+	struct store_txn *t;
+	const char *note;
+	char *copy;
+	size_t len;
+	int rc;
+
+	if (s->readonly)
+		return PT_EINVAL;
+	if ((rc = store_read_begin(s, &t)) != 0)
+		return rc;
+	if ((rc = store_latest_checkpoint(t, &note, &len, NULL, NULL)) != 0) {
+		store_read_end(t);
+		return rc;
+	}
+	if ((copy = malloc(len)) == NULL) {
+		store_read_end(t);
+		return PT_ENOMEM;
+	}
+	memcpy(copy, note, len);
+	store_read_end(t);
+	rc = write_copy(s->dir, copy, len);
+	free(copy);
+	return rc;
+}
 
 /*
  * Read DIR/checkpoint into a new NUL-terminated heap buffer (*note, freed
