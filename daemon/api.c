@@ -660,6 +660,57 @@ out:
 	evhttp_clear_headers(&kv);
 }
 
+/*
+ * A correction must point at an entry that exists (index below the latest
+ * checkpoint), name that entry's leaf hash exactly, and come from the
+ * office that submitted the entry (PROTOCOL.md section 6.5).  0, or -1
+ * with the answer set.
+ */
+static int
+check_correction(struct rq *rq, struct store_txn *txn,
+    const struct wire_submission *sub)
+{
+	struct mt_reader r;
+	struct mt_hash h;
+	struct wire_entry we;
+	const uint8_t *e;
+	size_t elen;
+	uint64_t latest;
+	int rc;
+
+	env_checkpoint(NULL, 0, NULL, &latest);
+	if (sub->info.target_index >= latest) {
+		metrics_rejection(PT_ESCHEMA);
+		fail(rq, 400, "correction: target_index %llu is not in the log "
+		    "(size %llu)", (unsigned long long)sub->info.target_index,
+		    (unsigned long long)latest);
+		return -1;
+	}
+	store_txn_reader(txn, &r);
+	if ((rc = r.read(r.ctx, 0, sub->info.target_index, &h)) != 0 ||
+	    (rc = store_get_entry(txn, sub->info.target_index, &e, &elen))
+	    != 0 || (rc = wire_entry_decode(e, elen, &we, NULL)) != 0) {
+		fail_err(rq, rc, "correction target");
+		return -1;
+	}
+	if (cr_memcmp(h.b, sub->info.target_hash.b, MT_HASH_SIZE) != 0) {
+		metrics_rejection(PT_ESCHEMA);
+		fail(rq, 400, "correction: target_leaf_hash is not the leaf "
+		    "hash of entry %llu",
+		    (unsigned long long)sub->info.target_index);
+		return -1;
+	}
+	if (we.sub.submitter_len != sub->submitter_len ||
+	    memcmp(we.sub.submitter_str, sub->submitter_str,
+	    sub->submitter_len) != 0) {
+		metrics_rejection(PT_EFORBIDDEN);
+		fail(rq, 403, "correction: entry %llu was submitted by another "
+		    "office", (unsigned long long)sub->info.target_index);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 h_add(struct rq *rq)
 {
@@ -723,6 +774,11 @@ h_add(struct rq *rq)
 	 * verifying the same bytes twice. */
 	if ((rc = store_read_begin(env.store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
+		goto drop;
+	}
+	if (j->sub.info.type == RECORD_CORRECTION &&
+	    check_correction(rq, txn, &j->sub) != 0) {
+		store_read_end(txn);
 		goto drop;
 	}
 	rc = store_find_id(txn, j->subm_id, j->sub.info.id,

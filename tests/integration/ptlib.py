@@ -353,7 +353,9 @@ class Daemon:
         if self.submitters:
             self.write_submitters(self.submitters)
         self.port = port or free_port()
-        self.logpath = os.path.join(os.path.dirname(self.data), "daemon-%d.log" % self.port)
+        if not hasattr(self, "logdir"):
+            self.logdir = tmpdir("pt-log-")
+        self.logpath = os.path.join(self.logdir, "daemon-%d.log" % self.port)
         self.log = open(self.logpath, "ab")
         args = [self.binary, "--data", self.data, "--listen",
                 "127.0.0.1:%d" % self.port, "--origin", self.origin] + self.extra
