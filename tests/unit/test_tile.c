@@ -304,10 +304,10 @@ START_TEST(bundles)
 	int rc;
 
 	buf = malloc(cap);
-	src = malloc(65536);
+	src = malloc(65536 + 16);
 	ck_assert_ptr_nonnull(buf);
 	ck_assert_ptr_nonnull(src);
-	for (j = 0; j < 65536; j++)
+	for (j = 0; j < 65536 + 16; j++)
 		src[j] = (uint8_t)(j * 31 + 7);
 	bounds[0] = 0;
 	for (i = 0; i < nl; i++) {
