@@ -65,6 +65,15 @@
  * would break the Merkle tree itself.  The caller re-reads the entry anyway
  * to tell "same content" from "conflict".
  *
+ * Cost, measured by test_store (100,000 entries of 300..599 bytes, batches
+ * of 1000): 237 bytes per entry beyond the entry bytes: entries 49 (node
+ * header, key, the unfilled end of each page), hashes 74 (2 x 37), leaves
+ * 39, ids 75 (the hash-keyed indexes pay the ~69% fill of random inserts).
+ * The free pages of the last two commits add a constant (about two batches
+ * of COWed pages).  The floor with these indexes is about 190; getting to
+ * 160 would mean truncating the ids key (a false-positive risk we do not
+ * take) or dropping the leaf-hash index.
+ *
  * Appends recompute the leaf hash from the bytes as stored in the map and
  * compare it with the caller's (a leaf hash flipped in memory must never
  * enter the tree), then call mt_append() with a reader that reads hashes

@@ -653,7 +653,7 @@ disk_full_child(void)
 	snprintf(store, sizeof(store), "%s/store", mnt);
 	snprintf(filler, sizeof(filler), "%s/filler", mnt);
 	if (mkdir(mnt, 0700) == -1 || unshare(CLONE_NEWNS) == -1 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
 	    mount("tmpfs", mnt, "tmpfs", 0, "size=8m") == -1)
 		return 77;
 	if ((fd = open(filler, O_WRONLY | O_CREAT, 0600)) == -1)
