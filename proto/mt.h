@@ -47,10 +47,15 @@ int mt_node_hash(const struct mt_hash *left, const struct mt_hash *right,
 /* Hash of the empty tree. */
 void mt_empty_root(struct mt_hash *out);
 
-/* Hash of leaves [lo, hi), 0 <= lo < hi, from O(log(hi-lo)) reads. */
+/* Hash MTH(D[lo:hi]) of leaves [lo, hi), 0 <= lo < hi, from O(log(hi-lo))
+ * reads.  The range must be one an RFC 9162 tree contains: lo a multiple of
+ * the largest power of two below hi - lo (any [0, hi) qualifies); otherwise
+ * PT_EINVAL.  PT_ERANGE when hi > PT_MAX_TREE_SIZE. */
 int mt_range_hash(const struct mt_reader *r, uint64_t lo, uint64_t hi,
     struct mt_hash *out);
-/* Root of the tree of the first size leaves (size 0: the empty root). */
+/* Root of the tree of the first size leaves (size 0: the empty root).
+ * PT_ERANGE when size > PT_MAX_TREE_SIZE (every mt_ function refuses such
+ * sizes, verifiers included). */
 int mt_root(const struct mt_reader *r, uint64_t size, struct mt_hash *out);
 
 /*
