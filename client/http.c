@@ -59,6 +59,14 @@ struct http_client {
 	struct http_req *qhead, *qtail;
 	size_t queued;
 	unsigned inflight;
+	size_t timers;
+};
+
+struct http_timer {
+	struct http_client *c;
+	struct event *ev;
+	void (*fn)(void *);
+	void *arg;
 };
 
 static void pump(struct http_client *c);
@@ -285,6 +293,14 @@ req_done(struct evhttp_request *ev, void *arg)
 	    "Content-Type");
 	if (ct != NULL)
 		snprintf(r->resp.ctype, sizeof(r->resp.ctype), "%s", ct);
+	ct = evhttp_find_header(evhttp_request_get_input_headers(ev),
+	    "Retry-After");
+	if (ct != NULL) {
+		uint64_t ra;
+
+		if (ut_parse_u64(ct, 0, 3600, &ra) == 0)
+			r->resp.retry_after = (unsigned)ra;
+	}
 	in = evhttp_request_get_input_buffer(ev);
 	len = evbuffer_get_length(in);
 	if (len > c->o.max_response) {
@@ -485,13 +501,48 @@ nomem:
 size_t
 http_pending(const struct http_client *c)
 {
-	return c->queued + c->inflight;
+	return c->queued + c->inflight + c->timers;
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_timer *t = arg;
+
+	(void)fd;
+	(void)what;
+	t->c->timers--;
+	event_free(t->ev);
+	t->fn(t->arg);
+	free(t);
+}
+
+int
+http_later(struct http_client *c, unsigned ms, void (*fn)(void *), void *arg)
+{
+	struct http_timer *t;
+	struct timeval tv;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return PT_ENOMEM;
+	t->c = c;
+	t->fn = fn;
+	t->arg = arg;
+	if ((t->ev = evtimer_new(c->base, timer_cb, t)) == NULL) {
+		free(t);
+		return PT_ENOMEM;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(t->ev, &tv);
+	c->timers++;
+	return 0;
 }
 
 int
 http_run(struct http_client *c)
 {
-	while (c->queued > 0 || c->inflight > 0)
+	while (http_pending(c) > 0)
 		event_base_loop(c->base, EVLOOP_ONCE);
 	return 0;
 }
@@ -499,7 +550,7 @@ http_run(struct http_client *c)
 int
 http_run_until(struct http_client *c, size_t max)
 {
-	while (c->queued + c->inflight > max)
+	while (http_pending(c) > max)
 		event_base_loop(c->base, EVLOOP_ONCE);
 	return 0;
 }

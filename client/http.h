@@ -34,6 +34,7 @@ struct http_resp {
 	uint8_t *body;
 	size_t len;
 	char ctype[96];			/* Content-Type, "" when absent */
+	unsigned retry_after;		/* Retry-After seconds, 0 when absent */
 	char why[PT_WHY_MAX];		/* reason when err */
 };
 void http_resp_free(struct http_resp *r);
@@ -72,7 +73,15 @@ int http_run(struct http_client *c);
  * (back-pressure for producers of many requests).  0. */
 int http_run_until(struct http_client *c, size_t max);
 
-/* Number of requests queued or in flight. */
+/*
+ * Call fn(arg) from the event loop after ms milliseconds (for retries
+ * with back-off).  Counts as pending, so http_run() waits for it.
+ * 0 or PT_ENOMEM.
+ */
+int http_later(struct http_client *c, unsigned ms, void (*fn)(void *),
+    void *arg);
+
+/* Number of requests queued or in flight, and timers pending. */
 size_t http_pending(const struct http_client *c);
 
 /* Synchronous GET: start + run.  0 with *r filled (r->err may still be

@@ -101,8 +101,15 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 		goto out;
 	}
 	if ((rc = vrf_checkpoint((const char *)r.body, r.len, &lc->key, ck,
-	    why)) != 0)
+	    why)) != 0) {
+		/* Not a signed note at all: a server error, not evidence. */
+		if (rc != PT_ESIG && rc != PT_EUNKNOWNSIGNER &&
+		    rc != PT_EORIGIN)
+			rc = pt_why_set(why, PT_ENET, "GET /checkpoint: the "
+			    "answer is not a signed checkpoint (%s)",
+			    pt_strerror(rc));
 		goto out;
+	}
 	if (note != NULL) {
 		*note = (char *)r.body;
 		r.body = NULL;

@@ -23,12 +23,17 @@
 #include "util.h"
 #include "verify.h"
 
+#define SUB_MAX_ATTEMPTS 30	/* sends of one submission (429/503) */
+
 struct sub_item {
 	struct sub_ctx *ctx;
 	char *id;
 	char *where;
 	uint8_t *record;
 	size_t record_len;
+	uint8_t *body;			/* the encoded submission, for retries */
+	size_t body_len;
+	unsigned attempts;
 	int done;
 	int rc;
 	uint64_t index;
@@ -134,6 +139,7 @@ print_ready(struct sub_ctx *x)
 		free(it->id);
 		free(it->where);
 		free(it->record);
+		free(it->body);
 		free(it);
 		x->items[x->next_print] = NULL;
 		x->next_print++;
@@ -154,6 +160,23 @@ item_fail(struct sub_item *it, int rc, const struct pt_why *why)
 	worse(x, rc == PT_ECONFLICT ? CLI_ENET : cli_exit_for(rc));
 }
 
+static void submit_done(void *arg, struct http_resp *r);
+
+static void
+send_item(void *arg)
+{
+	struct sub_item *it = arg;
+	int rc;
+
+	it->attempts++;
+	if ((rc = http_start(it->ctx->lc->http, "POST", "/add",
+	    "application/msgpack", it->body, it->body_len,
+	    "application/msgpack", submit_done, it)) != 0) {
+		item_fail(it, rc, NULL);
+		print_ready(it->ctx);
+	}
+}
+
 static void
 submit_done(void *arg, struct http_resp *r)
 {
@@ -163,6 +186,20 @@ submit_done(void *arg, struct http_resp *r)
 	struct pt_why why = { "" };
 	int rc;
 
+	/* Over the log's rate limit or overloaded: wait as told (or back
+	 * off exponentially, with jitter) and send the same bytes again;
+	 * the log answers a repeat with the same receipt. */
+	if (r->err == 0 && (r->status == 429 || r->status == 503) &&
+	    it->attempts < SUB_MAX_ATTEMPTS) {
+		unsigned ms = r->retry_after ? r->retry_after * 1000 :
+		    100u << (it->attempts < 6 ? it->attempts : 6);
+		uint8_t j;
+
+		if (cr_random(&j, 1) == 0)
+			ms += (unsigned)j * 4;
+		if (http_later(x->lc->http, ms, send_item, it) == 0)
+			return;
+	}
 	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
 		item_fail(it, rc, &why);
 		goto out;
@@ -293,12 +330,10 @@ one_record(void *arg, json_t *obj, const char *where)
 	it->record = rec.data;
 	it->record_len = rec.len;
 	rec.data = NULL;
-	if ((rc = http_start(x->lc->http, "POST", "/add",
-	    "application/msgpack", body.data, body.len, "application/msgpack",
-	    submit_done, it)) != 0) {
-		item_fail(it, rc, NULL);
-		goto out;
-	}
+	it->body = body.data;
+	it->body_len = body.len;
+	body.data = NULL;
+	send_item(it);
 	http_run_until(x->lc->http, 4 * (size_t)x->co.concurrency);
 out:
 	jrec_discs_clear(&x->discs);
@@ -488,6 +523,7 @@ out:
 			free(x->items[i]->id);
 			free(x->items[i]->where);
 			free(x->items[i]->record);
+			free(x->items[i]->body);
 			free(x->items[i]);
 		}
 	}
