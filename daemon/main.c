@@ -347,11 +347,13 @@ check_identity(void)
 	env_publish_checkpoint(note, len, size);
 	store_read_end(t);
 
-	if (store_read_checkpoint_copy(env.cfg.data, &copy, &clen) == 0) {
+	rc = store_read_checkpoint_copy(env.cfg.data, &copy, &clen);
+	if (rc == 0) {
 		if ((rc = ckpt_open(copy, clen, &env.logvkey, NULL, 0, cc,
 		    NULL)) != 0)
 			fatalx("%s/checkpoint does not verify with the log key:"
 			    " %s", env.cfg.data, pt_strerror(rc));
+		free(copy);
 		if (cc->size > c->size)
 			fatalx("rollback: the database holds %llu entries but "
 			    "this log has signed a checkpoint of %llu (%s/"
@@ -364,7 +366,23 @@ check_identity(void)
 			fatalx("fork: %s/checkpoint and the database sign "
 			    "different roots at size %llu", env.cfg.data,
 			    (unsigned long long)c->size);
-		free(copy);
+	} else if (rc == PT_ENOTFOUND) {
+		if (size > 0)
+			log_warnx("%s/checkpoint is missing: rollback "
+			    "detection restarts from this database",
+			    env.cfg.data);
+	} else {
+		fatalx("%s/checkpoint is unreadable (%s): it guards against "
+		    "restoring an old backup; inspect it, and remove it only "
+		    "if this database is known to be the newest",
+		    env.cfg.data, pt_strerror(rc));
+	}
+	/* A commit whose copy was not written (crash in between) leaves the
+	 * copy behind the database: bring it up to date. */
+	if (rc != 0 || cc->size < c->size) {
+		if ((rc = store_sync_checkpoint_copy(env.store)) != 0)
+			fatalx("cannot write %s/checkpoint: %s", env.cfg.data,
+			    pt_strerror(rc));
 	}
 	now = env_now_ms();
 	if (time_ms > now + CLOCK_SKEW_MS)
@@ -390,20 +408,69 @@ progress(uint64_t done, uint64_t total, void *ctx)
 static int
 check_full(void)
 {
-	uint64_t bad = 0;
+	struct store_check res;
+	struct store_txn *t;
+	struct ckpt *c;
+	const char *note;
+	size_t len;
 	char why[512] = "";
 	int rc;
 
-	rc = store_check_full(env.store, &bad, why, sizeof(why), progress,
-	    NULL);
-	if (rc == 0) {
-		printf("check-full: ok, %llu entries\n",
-		    (unsigned long long)store_size(env.store));
-		return 0;
+	rc = store_check_full_report(env.store, &res, why, sizeof(why),
+	    progress, NULL);
+	if (rc == PT_ECORRUPT) {
+		printf("check-full: FAILED at index %llu: %s\n",
+		    (unsigned long long)res.index, why);
+		return 1;
 	}
-	printf("check-full: FAILED at index %llu: %s\n",
-	    (unsigned long long)bad, why[0] ? why : pt_strerror(rc));
-	return 1;
+	if (rc != 0) {
+		printf("check-full: could not run: %s\n", why[0] ? why :
+		    pt_strerror(rc));
+		return 1;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatalx("out of memory");
+	if ((rc = store_read_begin(env.store, &t)) != 0)
+		fatalx("store: %s", pt_strerror(rc));
+	rc = store_latest_checkpoint(t, &note, &len, NULL, NULL);
+	if (rc == 0)
+		rc = ckpt_open(note, len, &env.logvkey, NULL, 0, c, NULL);
+	store_read_end(t);
+	if (rc != 0) {
+		printf("check-full: FAILED: the latest checkpoint does not "
+		    "verify with the log key: %s\n", pt_strerror(rc));
+		free(c);
+		return 1;
+	}
+	if (c->size != res.size ||
+	    cr_memcmp(c->root.b, res.root.b, MT_HASH_SIZE) != 0) {
+		printf("check-full: FAILED: the root recomputed from the %llu "
+		    "entries differs from the signed checkpoint's\n",
+		    (unsigned long long)res.size);
+		free(c);
+		return 1;
+	}
+	free(c);
+	printf("check-full: ok, %llu entries, every hash recomputed from the "
+	    "entries and the signed root matches\n",
+	    (unsigned long long)res.size);
+	return 0;
+}
+
+static struct event *reader_ev;
+
+/* Clear LMDB reader slots left by killed processes. */
+static void
+on_reader_check(evutil_socket_t fd, short what, void *arg)
+{
+	int dead = 0;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (store_reader_check(env.store, &dead) == 0 && dead > 0)
+		log_warnx("cleared %d stale LMDB reader slot%s", dead,
+		    dead == 1 ? "" : "s");
 }
 
 static struct event *sig_term, *sig_int, *sig_hup;
@@ -584,6 +651,13 @@ main(int argc, char **argv)
 	sig_term = evsignal_new(env.base, SIGTERM, on_term, NULL);
 	sig_int = evsignal_new(env.base, SIGINT, on_term, NULL);
 	sig_hup = evsignal_new(env.base, SIGHUP, on_hup, NULL);
+	reader_ev = event_new(env.base, -1, EV_PERSIST, on_reader_check, NULL);
+	{
+		struct timeval minute = { 60, 0 };
+
+		if (reader_ev == NULL || event_add(reader_ev, &minute) != 0)
+			fatalx("cannot start the reader check");
+	}
 	if (sig_term == NULL || sig_int == NULL || sig_hup == NULL ||
 	    evsignal_add(sig_term, NULL) != 0 ||
 	    evsignal_add(sig_int, NULL) != 0 ||
@@ -600,6 +674,7 @@ main(int argc, char **argv)
 	event_free(sig_term);
 	event_free(sig_int);
 	event_free(sig_hup);
+	event_free(reader_ev);
 	event_base_free(env.base);
 	store_close(env.store);
 	subm_free(env.subm);

@@ -103,8 +103,9 @@
  *
  * DIR/checkpoint is a copy of the latest signed checkpoint outside LMDB
  * (for rollback detection after a restore from an old backup): written
- * after each commit that set a checkpoint, via checkpoint.tmp, fsync,
- * rename, fsync(DIR).
+ * after each commit that set a checkpoint into one of two preallocated
+ * fixed-size slots, in turn, then fdatasync (see write_copy): updating it
+ * never needs new disk blocks, and a torn write spoils only one slot.
  *
  * Threads: one batch at a time, from one thread.  Read transactions may be
  * begun from any thread; each is used by one thread at a time.  Keep them
@@ -974,45 +975,153 @@ store_batch_set_checkpoint(struct store_batch *b, const char *note,
 	return 0;
 }
 
-/* Write DIR/checkpoint durably: temp file, fsync, rename, fsync(DIR). */
+/*
+ * DIR/checkpoint: two fixed-size slots, written in turn, so that updating
+ * the copy never needs new disk blocks (a full disk cannot stop it) and a
+ * write torn by a crash spoils at most the slot being written:
+ *
+ *   slot k at offset k * COPY_SLOT, k = seq % 2:
+ *     "PTCKPv1\n"  seq (u64 BE)  len (u32 BE)  0 (u32)  SHA-256(note)
+ *     note (len bytes)  zero padding to COPY_SLOT
+ *
+ * The file is created at full size (posix_fallocate) once.  A reader takes
+ * the valid slot (magic, bounds, hash) with the larger seq.
+ */
+#define COPY_MAGIC	"PTCKPv1\n"
+#define COPY_HDR	56
+#define COPY_SLOT	20480	/* >= COPY_HDR + PT_NOTE_MAX, page multiple */
+
 static int
-write_copy(const char *dir, const char *note, size_t len)
+fsync_dir(const char *dir)
 {
-	char tmp[4096], fin[4096];
-	size_t off = 0;
-	int fd, dfd, ok;
+	int dfd, ok;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/checkpoint.tmp", dir) >=
-	    sizeof(tmp) ||
-	    (size_t)snprintf(fin, sizeof(fin), "%s/checkpoint", dir) >=
-	    sizeof(fin))
-		return PT_EIO;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
-		return PT_EIO;
-	while (off < len) {
-		ssize_t n = write(fd, note + off, len - off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(tmp);
-			return PT_EIO;
-		}
-		off += (size_t)n;
-	}
-	ok = fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, fin) == -1) {
-		unlink(tmp);
-		return PT_EIO;
-	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return PT_EIO;
 	ok = fsync(dfd) == 0;
 	close(dfd);
 	return ok ? 0 : PT_EIO;
+}
+
+struct copy_slot {
+	uint64_t seq;
+	uint32_t len;
+	int valid;
+};
+
+static void
+copy_parse_slot(const uint8_t *buf, size_t got, struct copy_slot *cs)
+{
+	uint8_t h[32];
+
+	memset(cs, 0, sizeof(*cs));
+	if (got < COPY_HDR || memcmp(buf, COPY_MAGIC, 8) != 0)
+		return;
+	cs->seq = get_be64(buf + 8);
+	cs->len = (uint32_t)buf[16] << 24 | (uint32_t)buf[17] << 16 |
+	    (uint32_t)buf[18] << 8 | buf[19];
+	if (cs->len == 0 || cs->len > PT_NOTE_MAX || COPY_HDR + cs->len > got)
+		return;
+	if (cr_sha256(buf + COPY_HDR, cs->len, NULL, 0, NULL, 0, h) != 0 ||
+	    memcmp(h, buf + 24, 32) != 0)
+		return;
+	cs->valid = 1;
+}
+
+/* Read both slots of an open copy file; *best is -1 when none is valid.
+ * bufs gets 2 * COPY_SLOT bytes. */
+static int
+copy_read_slots(int fd, uint8_t *bufs, struct copy_slot cs[2], int *best)
+{
+	*best = -1;
+	for (int k = 0; k < 2; k++) {
+		size_t got = 0;
+
+		while (got < COPY_SLOT) {
+			ssize_t n = pread(fd, bufs + k * COPY_SLOT + got,
+			    COPY_SLOT - got, (off_t)k * COPY_SLOT + (off_t)got);
+
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				return PT_EIO;
+			if (n == 0)
+				break;
+			got += (size_t)n;
+		}
+		copy_parse_slot(bufs + k * COPY_SLOT, got, &cs[k]);
+		if (cs[k].valid && (*best < 0 || cs[k].seq > cs[*best].seq))
+			*best = k;
+	}
+	return 0;
+}
+
+/* Write the note to the next slot of DIR/checkpoint and fdatasync it. */
+static int
+write_copy(const char *dir, const char *note, size_t len)
+{
+	char path[4096];
+	struct copy_slot cs[2];
+	uint8_t *bufs, *slot;
+	uint64_t seq;
+	size_t off = 0;
+	int fd, best, created = 0, rc;
+
+	if (len == 0 || len > PT_NOTE_MAX)
+		return PT_EINVAL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/checkpoint", dir) >=
+	    sizeof(path))
+		return PT_EIO;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		created = 1;
+	}
+	if (fd == -1)
+		return PT_EIO;
+	if ((bufs = calloc(2, COPY_SLOT)) == NULL) {
+		close(fd);
+		return PT_ENOMEM;
+	}
+	if (created) {
+		if (posix_fallocate(fd, 0, 2 * COPY_SLOT) != 0 ||
+		    fsync(fd) != 0 || fsync_dir(dir) != 0) {
+			rc = PT_EIO;
+			goto out;
+		}
+	}
+	if ((rc = copy_read_slots(fd, bufs, cs, &best)) != 0)
+		goto out;
+	seq = best < 0 ? 1 : cs[best].seq + 1;
+	slot = bufs + (seq % 2) * COPY_SLOT;
+	memset(slot, 0, COPY_SLOT);
+	memcpy(slot, COPY_MAGIC, 8);
+	put_be64(slot + 8, seq);
+	slot[16] = (uint8_t)(len >> 24);
+	slot[17] = (uint8_t)(len >> 16);
+	slot[18] = (uint8_t)(len >> 8);
+	slot[19] = (uint8_t)len;
+	if ((rc = cr_sha256(note, len, NULL, 0, NULL, 0, slot + 24)) != 0)
+		goto out;
+	memcpy(slot + COPY_HDR, note, len);
+	while (off < COPY_SLOT) {
+		ssize_t n = pwrite(fd, slot + off, COPY_SLOT - off,
+		    (off_t)((seq % 2) * COPY_SLOT + off));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = PT_EIO;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	rc = fdatasync(fd) == 0 ? 0 : PT_EIO;
+out:
+	free(bufs);
+	if (close(fd) != 0 && rc == 0)
+		rc = PT_EIO;
+	return rc;
 }
 
 /*
@@ -1780,17 +1889,18 @@ store_sync_checkpoint_copy(struct store *s)
 }
 
 /*
- * Read DIR/checkpoint into a new NUL-terminated heap buffer (*note, freed
- * by the caller with free()).  PT_ENOTFOUND when absent, PT_ETOOBIG over
- * PT_NOTE_MAX bytes, PT_EMALFORMED when empty, PT_ENOMEM, PT_EIO.
- * O(PT_NOTE_MAX).
+ * Read the newest valid slot of DIR/checkpoint into a new NUL-terminated
+ * heap buffer (*note, freed by the caller with free()).  PT_ENOTFOUND when
+ * the file is absent, PT_EMALFORMED when no slot is valid, PT_ENOMEM,
+ * PT_EIO.  O(COPY_SLOT).
  */
 int
 store_read_checkpoint_copy(const char *dir, char **note, size_t *len)
 {
-	char path[4096], *buf;
-	size_t got = 0;
-	int fd;
+	char path[4096];
+	struct copy_slot cs[2];
+	uint8_t *bufs;
+	int fd, best, rc;
 
 	*note = NULL;
 	*len = 0;
@@ -1799,32 +1909,21 @@ store_read_checkpoint_copy(const char *dir, char **note, size_t *len)
 		return PT_EINVAL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
-	if ((buf = malloc(PT_NOTE_MAX + 2)) == NULL) {
+	if ((bufs = calloc(2, COPY_SLOT)) == NULL) {
 		close(fd);
 		return PT_ENOMEM;
 	}
-	/* Read one byte more than allowed to detect an oversized file. */
-	while (got < PT_NOTE_MAX + 1) {
-		ssize_t n = read(fd, buf + got, PT_NOTE_MAX + 1 - got);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			close(fd);
-			free(buf);
-			return PT_EIO;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	rc = copy_read_slots(fd, bufs, cs, &best);
 	close(fd);
-	if (got > PT_NOTE_MAX || got == 0) {
-		free(buf);
-		return got == 0 ? PT_EMALFORMED : PT_ETOOBIG;
+	if (rc == 0 && best < 0)
+		rc = PT_EMALFORMED;
+	if (rc == 0 && (*note = malloc(cs[best].len + 1)) == NULL)
+		rc = PT_ENOMEM;
+	if (rc == 0) {
+		memcpy(*note, bufs + best * COPY_SLOT + COPY_HDR, cs[best].len);
+		(*note)[cs[best].len] = '\0';
+		*len = cs[best].len;
 	}
-	buf[got] = '\0';
-	*note = buf;
-	*len = got;
-	return 0;
+	free(bufs);
+	return rc;
 }

@@ -148,10 +148,11 @@ int store_check_full_report(struct store *s, struct store_check *res,
  * (may be NULL) gets their number.  Call periodically.  0 or PT_EIO. */
 int store_reader_check(struct store *s, int *dead);
 
-/* The checkpoint copy kept outside LMDB (DIR/checkpoint): a new
+/* The checkpoint copy kept outside LMDB (DIR/checkpoint, two preallocated
+ * slots written in turn; see store.c): the newest valid slot as a new
  * NUL-terminated heap copy in *note (caller frees with free()), at most
- * PT_NOTE_MAX bytes.  PT_ENOTFOUND, PT_ETOOBIG, PT_EMALFORMED (empty),
- * PT_ENOMEM, PT_EIO. */
+ * PT_NOTE_MAX bytes.  PT_ENOTFOUND (no file), PT_EMALFORMED (no valid
+ * slot), PT_ENOMEM, PT_EIO. */
 int store_read_checkpoint_copy(const char *dir, char **note, size_t *len);
 /* Rewrite DIR/checkpoint (temp, fsync, rename, fsync dir) from the latest
  * checkpoint in the store, e.g. at start-up when the store is ahead of the

@@ -494,14 +494,46 @@ START_TEST(checkpoint_copy)
 	free(copy);
 	store_close(s);
 
-	/* Oversized and empty copies are refused. */
+	/* Two slots written in turn: a torn newest slot falls back to the
+	 * older one; no valid slot, or an empty file, is refused. */
+	s = open_ok(0);
+	ck_assert_int_eq(append_batch(s, NULL, 13, 2, 50, 0, 3), 0);
+	store_close(s);
+	ck_assert_int_eq(store_read_checkpoint_copy(tdir, &copy, &len), 0);
+	ck_assert_int_eq(strncmp(copy, "example.org/log\n15\n", 19), 0);
+	free(copy);
 	snprintf(path, sizeof(path), "%s/checkpoint", tdir);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, PT_NOTE_MAX + 1), 0);
-	close(fd);
+	for (int slot = 0; slot < 2; slot++) {
+		uint8_t b[2048];
+		int newest = -1;
+
+		fd = open(path, O_RDWR);
+		ck_assert_int_ge(fd, 0);
+		/* Flip a byte in the note of the slot holding size 15 (first
+		 * pass) and then of the other. */
+		for (int k = 0; k < 2; k++) {
+			ck_assert_int_eq(pread(fd, b, sizeof(b), k * 20480),
+			    (ssize_t)sizeof(b));
+			if (memmem(b, sizeof(b), "log\n15\n", 7) != NULL)
+				newest = k;
+		}
+		if (slot == 1)
+			newest = newest < 0 ? 1 : 1 - newest;
+		ck_assert_int_ge(newest, 0);
+		ck_assert_int_eq(pread(fd, b, 1, newest * 20480 + 60), 1);
+		b[0] ^= 0x20;
+		ck_assert_int_eq(pwrite(fd, b, 1, newest * 20480 + 60), 1);
+		close(fd);
+		if (slot == 0) {
+			ck_assert_int_eq(store_read_checkpoint_copy(tdir,
+			    &copy, &len), 0);
+			ck_assert_int_eq(strncmp(copy, "example.org/log\n13\n",
+			    19), 0);
+			free(copy);
+		}
+	}
 	ck_assert_int_eq(store_read_checkpoint_copy(tdir, &copy, &len),
-	    PT_ETOOBIG);
+	    PT_EMALFORMED);
 	ck_assert_ptr_null(copy);
 	fd = open(path, O_WRONLY | O_TRUNC);
 	close(fd);
