@@ -52,6 +52,7 @@ DAEMON_SRC := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
 CLIENT_SRC := $(filter-out client/main.c,$(sort $(wildcard client/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
 
 PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
@@ -64,6 +65,7 @@ PUBTRAILD  := $(BUILD)/pubtraild
 PUBTRAIL   := $(BUILD)/pubtrail
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
 .PHONY: all deps check unit integration asan valgrind run install clean bench fuzz soak
@@ -105,6 +107,11 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PRO
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON) $(LIBS_CLIENT)
 
+# Benchmark programs (bench/*.c): plain programs like the test tools.
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON) $(LIBS_CLIENT)
+
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
 
@@ -123,6 +130,20 @@ valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" all
 	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
 	@VALGRIND=1 BUILD=$(abspath build-vg) sh tests/run-unit.sh $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
+
+# Benchmarks: figures and ratios, never assertions (bench/README.md).
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(TOOL_BIN)
+	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
+
+# libFuzzer targets (clang); each also replays its corpus in `make check`.
+fuzz: deps
+	@sh tests/fuzz/run.sh
+
+# Longer runs of the fault and crash tests.
+soak: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@BUILD=$(abspath $(BUILD)) sh tests/soak.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all
