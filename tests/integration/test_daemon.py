@@ -283,6 +283,48 @@ def test_corrections_checked_against_the_log():
     assert d.stop() == 0
 
 
+def test_sighup_reloads_submitters_and_config_check():
+    k = office()
+    d = Daemon()
+    d.start()
+    assert d.post("/add", submission(payment("s1"), k, ORIGIN)).status == 403
+    d.write_submitters([(k, ["permit_decision"])])
+    d.proc.send_signal(signal.SIGHUP)
+    end = time.time() + 10
+    while "allowed submitter" not in d.logtext().split("SIGHUP")[-1] and time.time() < end:
+        time.sleep(0.05)
+    r = d.post("/add", submission(payment("s1"), k, ORIGIN))
+    assert r.status == 403 and b"type" in r.body, r.body
+    d.write_submitters([(k, [])])
+    d.proc.send_signal(signal.SIGHUP)
+    end = time.time() + 10
+    while d.post("/add", submission(payment("s1"), k, ORIGIN)).status != 200:
+        assert time.time() < end
+        time.sleep(0.05)
+    # A broken submitters file is refused on reload; the old list stays.
+    with open(os.path.join(d.data, "submitters"), "w") as f:
+        f.write("not-a-key\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert "not reloaded" in d.logtext()
+    assert d.post("/add", submission(payment("s2"), k, ORIGIN)).status == 200
+    assert d.stop() == 0
+    # -n checks a config file and exits.
+    good = os.path.join(ptlib.tmpdir(), "good.conf")
+    with open(good, "w") as f:
+        f.write("[pubtraild]\nbatch_max = 64\nlisten = 127.0.0.1:9\n")
+    out = subprocess.run([ptlib.PUBTRAILD, "-n", "--config", good], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    for bad in ("batch_max = 0\n", "batch_max = 01\n", "nosuchkey = 1\n", "[other]\nx = 1\n",
+                "max_body = 99999999\n", "garbage line\n"):
+        with open(good, "w") as f:
+            f.write(bad)
+        out = subprocess.run([ptlib.PUBTRAILD, "-n", "--config", good], capture_output=True, text=True)
+        assert out.returncode != 0 and "good.conf" in out.stderr, (bad, out.stderr)
+    out = subprocess.run([ptlib.PUBTRAILD, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "request_deadline_ms" in out.stdout
+
+
 def test_rate_limit_per_submitter():
     a, b = office("office-a"), office("office-b")
     d = Daemon(submitters=[(a, []), (b, [])])
@@ -544,6 +586,7 @@ if __name__ == "__main__":
         test_concurrent_appends_verify_independently,
         test_error_cases_leave_tree_unchanged,
         test_corrections_checked_against_the_log,
+        test_sighup_reloads_submitters_and_config_check,
         test_rate_limit_per_submitter,
         test_sigterm_commits_and_exits_zero,
         test_second_daemon_refused,
