@@ -43,4 +43,19 @@
 #define PT_BATCH_WINDOW_MS	10	/* default batch window */
 #define PT_QUEUE_MAX		65536	/* submissions waiting */
 
+/* Witnessing and trust policies (proto/policy, proto/witreq, client/witness,
+ * client/gossip, daemon/witc). */
+#define PT_POLICY_MAX		65536	/* a tlog-policy file, bytes */
+#define PT_POLICY_MAX_LOGS	32	/* log lines */
+#define PT_POLICY_MAX_WITNESSES	32	/* witness lines (< 64: bitmasks) */
+#define PT_POLICY_MAX_GROUPS	32	/* group lines */
+#define PT_POLICY_MAX_NAME	128	/* a witness or group name, bytes */
+#define PT_POLICY_MAX_URL	512	/* a log or witness URL, bytes */
+#define PT_WITREQ_MAX_PROOF	63	/* consistency proof lines (tlog-witness) */
+#define PT_WITREQ_MAX_BODY	(PT_NOTE_MAX + 4096) /* add-checkpoint body */
+#define PT_WITRESP_MAX_BODY	8192	/* add-checkpoint answer the log reads */
+#define PT_COSIG_SKEW_S		300	/* cosignature time may be this far ahead */
+#define PT_EVIDENCE_MAX		(4 * PT_NOTE_MAX) /* an evidence file, bytes */
+#define PT_GOSSIP_MAX_LOGS	64	/* logs one gossip peer exchanges */
+
 #endif
