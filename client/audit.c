@@ -12,7 +12,6 @@
  * callback called).
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +22,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "crypto.h"
+#include "pool.h"
 #include "ptlimits.h"
 #include "record.h"
 #include "tile.h"
@@ -48,10 +48,9 @@ struct job {
 	char why[PT_WHY_MAX];
 };
 
-struct worker {
-	pthread_t tid;
+struct work_batch {
 	struct job *jobs;
-	size_t n, start, stride;
+	size_t n;
 	const char *origin;
 };
 
@@ -266,13 +265,14 @@ free_batch(struct bundle *b, size_t nb)
 
 /* ------------------------------------------------------------ checking */
 
-static void *
-work(void *arg)
+/* Worker t of n: every n-th job from t.  Jobs share nothing. */
+static void
+work(void *arg, unsigned t, unsigned n)
 {
-	struct worker *w = arg;
+	struct work_batch *w = arg;
 	struct pt_why why;
 
-	for (size_t i = w->start; i < w->n; i += w->stride) {
+	for (size_t i = t; i < w->n; i += n) {
 		struct job *j = &w->jobs[i];
 
 		why.text[0] = '\0';
@@ -280,7 +280,6 @@ work(void *arg)
 		if (j->rc != 0)
 			memcpy(j->why, why.text, sizeof(j->why));
 	}
-	return NULL;
 }
 
 static void
@@ -335,7 +334,7 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
     struct pt_why *why)
 {
 	struct job *jobs;
-	struct worker *ws;
+	struct work_batch wb;
 	size_t njobs = 0, cap = 0;
 	int rc = 0;
 
@@ -343,10 +342,6 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
 		cap += b[i].width;
 	if ((jobs = calloc(cap ? cap : 1, sizeof(*jobs))) == NULL)
 		return PT_ENOMEM;
-	if ((ws = calloc(x->threads, sizeof(*ws))) == NULL) {
-		free(jobs);
-		return PT_ENOMEM;
-	}
 	for (size_t i = 0; i < nb && rc == 0; i++) {
 		struct bundle *bu = &b[i];
 		char what[64];
@@ -415,22 +410,13 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
 	}
 	/* Verify on the workers while the event loop fetches the next
 	 * batch. */
-	for (unsigned t = 0; t < x->threads; t++) {
-		ws[t].jobs = jobs;
-		ws[t].n = rc == 0 ? njobs : 0;
-		ws[t].start = t;
-		ws[t].stride = x->threads;
-		ws[t].origin = x->ck.origin;
-		if (pthread_create(&ws[t].tid, NULL, work, &ws[t]) != 0) {
-			ws[t].tid = 0;
-			work(&ws[t]);
-		}
-	}
+	wb.jobs = jobs;
+	wb.n = rc == 0 ? njobs : 0;
+	wb.origin = x->ck.origin;
+	pool_start(x->threads, work, &wb);
 	if (more)
 		http_run(x->lc->http);
-	for (unsigned t = 0; t < x->threads; t++)
-		if (ws[t].tid != 0)
-			pthread_join(ws[t].tid, NULL);
+	pool_wait();
 	for (size_t i = 0; i < njobs && rc == 0; i++) {
 		struct job *j = &jobs[i];
 
@@ -450,7 +436,6 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
 		else
 			rc = x->o->fn(x->o->arg, j->index, j->p, j->len, &j->e);
 	}
-	free(ws);
 	free(jobs);
 	return rc;
 }
@@ -476,8 +461,8 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	x.t0 = now_s();
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	x.threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
-	if (x.threads > 64)
-		x.threads = 64;
+	if (x.threads > POOL_MAX_THREADS)
+		x.threads = POOL_MAX_THREADS;
 	if ((rc = logc_checkpoint(lc, &x.ck, &note, &note_len, why)) != 0)
 		return rc;
 	snprintf(sum->origin, sizeof(sum->origin), "%s", x.ck.origin);
