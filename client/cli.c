@@ -6,6 +6,7 @@
  * returning an exit code from enum cli_exit.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,9 @@ usage(FILE *f)
 int
 cli_main(int argc, char **argv)
 {
+	/* A server closing a keep-alive connection must be an error on that
+	 * request, not the end of the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EUSAGE;
