@@ -4,8 +4,10 @@ entries audited in full; an audit after more appends fetches only the new
 part; a log whose data directory was replaced by a different history under
 the same key fails with exit 1 and says why (forked, rewritten, rolled
 back); monitor prints only matching new entries."""
+import http.server
 import json
 import os
+import threading
 import shutil
 import subprocess
 import sys
@@ -175,7 +177,69 @@ def test_monitor_filters():
         env.close()
 
 
+class Tamper(http.server.BaseHTTPRequestHandler):
+    """Forwards to the daemon; flips one byte of answers whose path
+    starts with server.prefix (at server.offset from the end)."""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        r = ptlib.request(self.server.port, "GET", self.path,
+                          headers={"Accept": self.headers.get("Accept", "*/*")})
+        body = bytearray(r.body)
+        if self.path.startswith(self.server.prefix) and body:
+            if self.server.offset < 0:
+                # the checkpoint: change the last digit of the size line
+                # (still well-formed, no longer what the log signed)
+                i = body.index(b"\n", body.index(b"\n") + 1) - 1
+                body[i] ^= 0x01
+            else:
+                body[len(body) - self.server.offset] ^= 0x01
+        self.send_response(r.status)
+        self.send_header("Content-Length", str(len(body)))
+        ct = r.header("Content-Type")
+        if ct:
+            self.send_header("Content-Type", ct)
+        self.end_headers()
+        self.wfile.write(bytes(body))
+
+    def log_message(self, *a):
+        pass
+
+
+def test_tampered_answers_fail():
+    env = Env()
+    try:
+        submit_many(env, "a.jsonl", records("A", 600))
+        cases = (("/tile/entries/", 5, b"entry"),     # inside an entry
+                 ("/tile/0/", 1, b"disagrees"),       # a leaf hash
+                 ("/proof/consistency", 1, b"rewrote"),
+                 ("/checkpoint", -1, b"signature"))
+        for prefix, offset, want in cases:
+            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tamper)
+            srv.port, srv.prefix, srv.offset = env.d.port, prefix, offset
+            t = threading.Thread(target=srv.serve_forever, daemon=True)
+            t.start()
+            try:
+                url = "http://127.0.0.1:%d" % srv.server_address[1]
+                L = ["--log", url, "--log-key", env.logvkey]
+                state = env.path("st-" + prefix.strip("/").replace("/", "-"))
+                if prefix == "/proof/consistency":
+                    # an honest audit first, so there is something to
+                    # be consistent with
+                    run("audit", *env.L, "--state", state, check=0)
+                    submit_many(env, "b.jsonl", records("B", 10))
+                p = run("audit", *L, "--state", state, check=1)
+                assert want in p.stderr, (prefix, p.stderr)
+                assert b"FAILED" in p.stderr
+            finally:
+                srv.shutdown()
+                srv.server_close()
+    finally:
+        env.close()
+
+
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([test_audit_10000_then_incremental,
                               test_replaced_history_fails,
-                              test_monitor_filters]))
+                              test_monitor_filters,
+                              test_tampered_answers_fail]))
