@@ -1,0 +1,340 @@
+#!/bin/sh
+# bench/run.sh: run every benchmark and set each figure beside the limit of
+# this machine measured in the same run (bench/README.md).  Figures only:
+# nothing here asserts anything about time.
+#
+#   BUILD=<abs build dir> sh bench/run.sh          (what `make bench` does)
+#
+# Environment:
+#   BENCH_SCALE       scales entry counts (default 1: a 1M-entry log, under
+#                     10 minutes on 2 cores; 10: the 10M-entry comparison,
+#                     set beside bench/results-scale1.json of a scale-1 run)
+#   BENCH_ONLY        comma list of phases: base,seq,read,append,audit
+#                     (default all)
+#   BENCH_BATCH_MAX, BENCH_WINDOW_MS, BENCH_VERIFY_THREADS
+#                     daemon settings for the append phase (default: the
+#                     daemon's defaults)
+#   BENCH_DURATION    seconds per HTTP load (default 10)
+#   BENCH_KEEP        keep the temporary directory (default: removed)
+#
+# Output: one line per figure
+#   name value unit | baseline name value unit | ratio | target
+# and bench/results.json: a list of {name, value, unit, baseline,
+# baseline_value, ratio, target}.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+B=$BUILD/bench
+PUBTRAILD=$BUILD/pubtraild
+PUBTRAIL=$BUILD/pubtrail
+SCALE=${BENCH_SCALE:-1}
+ONLY=${BENCH_ONLY:-base,seq,read,append,audit}
+DUR=${BENCH_DURATION:-10}
+NCPU=$(nproc 2>/dev/null || echo 1)
+ORIGIN=bench.example/log
+OUT=$TOP/bench/results.json
+N=$(awk -v s="$SCALE" 'BEGIN { n = int(1000000 * s); n -= n % 1024;
+    if (n < 1024) n = 1024; print n }')
+
+TMP=$(mktemp -d /tmp/ptbench.XXXXXX) || exit 1
+FIGS=$TMP/figs
+: > "$FIGS"
+PIDS=""
+
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "bench: kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+say() { echo "bench: $*" >&2; }
+# Run a bench program; keep its FIG lines.
+figs() { "$@" | tee -a "$FIGS" | sed 's/^FIG /  /' >&2; }
+fig() { awk -v n="$1" '$1 == "FIG" && $2 == n { v = $3 } END { print v }' "$FIGS"; }
+addfig() { echo "FIG $1 $2 $3" >> "$FIGS"; }
+port() { awk -v s="$$" 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'; }
+stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	PIDS=$(echo "$PIDS" | sed "s/\\<$1\\>//")
+}
+
+for p in baseline loadgen seqbench; do
+	[ -x "$B/$p" ] || { echo "bench: $B/$p missing (make bench)"; exit 1; }
+done
+DEFWIN=$("$PUBTRAILD" --help | awk '$1 == "batch_window_ms" {
+    sub(/.*\(default /, ""); sub(/,.*/, ""); print }')
+DEFMAX=$("$PUBTRAILD" --help | awk '$1 == "batch_max" {
+    sub(/.*\(default /, ""); sub(/,.*/, ""); print }')
+WIN=${BENCH_WINDOW_MS:-$DEFWIN}
+BMAX=${BENCH_BATCH_MAX:-$DEFMAX}
+VT=${BENCH_VERIFY_THREADS:-0}
+[ "$VT" = 0 ] && VTN=$NCPU || VTN=$VT
+say "scale $SCALE ($N entries), $NCPU CPUs, phases $ONLY, tmp $TMP"
+
+# ---- baselines ----
+if want base; then
+	say "baselines"
+	figs "$B/baseline" ed25519 "$VTN" 3
+	[ "$VTN" != "$NCPU" ] && figs "$B/baseline" ed25519 "$NCPU" 3
+	figs "$B/baseline" sha256 1 3
+	figs "$B/baseline" lmdb "$TMP/lmdb" "$N"
+	rm -rf "$TMP/lmdb"
+fi
+
+# ---- the sequencer in process; builds the log the reads use ----
+LOG=$TMP/log
+if want seq || want read || want audit || want append; then
+	say "sequencer: $N entries (signing is not timed)"
+	figs "$B/seqbench" --dir "$LOG" --n "$N" --origin "$ORIGIN" \
+	    --receipts
+	du -sk "$LOG" | awk '{ print "  log directory: " $1 " KiB" }' >&2
+fi
+
+# ---- a daemon on that log ----
+DPORT=""
+DPID=""
+RSSLOG=$TMP/rss
+start_daemon() {
+	cat > "$TMP/pubtraild.conf" <<EOF
+[pubtraild]
+rate_limit = 0
+batch_max = $BMAX
+batch_window_ms = $WIN
+verify_threads = $VT
+queue_max = 65536
+max_connections = 4096
+EOF
+	for try in 1 2 3 4 5; do
+		DPORT=$(port)
+		"$PUBTRAILD" --config "$TMP/pubtraild.conf" --data "$LOG" \
+		    --listen "127.0.0.1:$DPORT" --origin "$ORIGIN" \
+		    >> "$TMP/pubtraild.log" 2>&1 &
+		DPID=$!
+		PIDS="$PIDS $DPID"
+		for i in $(seq 1 100); do
+			if curl -sf "http://127.0.0.1:$DPORT/healthz" \
+			    >/dev/null 2>&1; then
+				break 2
+			fi
+			kill -0 "$DPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop "$DPID"
+		DPID=""
+	done
+	[ -n "$DPID" ] || { cat "$TMP/pubtraild.log"; exit 1; }
+	# Resident memory outside the LMDB map (anonymous pages), sampled.
+	( while kill -0 "$DPID" 2>/dev/null; do
+		awk '$1 == "RssAnon:" { print $2 }' "/proc/$DPID/status" \
+		    2>/dev/null
+		sleep 0.2
+	done ) >> "$RSSLOG" &
+	PIDS="$PIDS $!"
+}
+if want read || want append || want audit; then
+	start_daemon
+	say "pubtraild pid $DPID on 127.0.0.1:$DPORT"
+fi
+LG="$B/loadgen --port"
+
+if want read; then
+	say "inclusion proofs over HTTP (random indexes, size $N)"
+	figs $LG "$DPORT" --conns 32 --duration "$DUR" proof --size "$N"
+	say "full level-0 hash tiles over HTTP"
+	figs $LG "$DPORT" --conns 32 --duration "$DUR" tiles --size "$N"
+
+	say "baseline: a trivial evhttp handler"
+	HP=$(port)
+	"$B/baseline" httpd "$HP" & HPID=$!
+	PIDS="$PIDS $HPID"
+	sleep 0.3
+	figs $LG "$HP" --conns 32 --duration "$DUR" --name evhttp_trivial \
+	    get --path /
+	stop "$HPID"
+
+	say "baseline: nginx serving an 8 KiB file"
+	NG=$TMP/nginx
+	mkdir -p "$NG/html" "$NG/logs" "$NG/tmp"
+	head -c 8192 /dev/urandom > "$NG/html/file8k"
+	NP=$(port)
+	cat > "$NG/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $NG/nginx.pid;
+error_log $NG/logs/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	keepalive_timeout 120;
+	client_body_temp_path $NG/tmp/body;
+	proxy_temp_path $NG/tmp/proxy;
+	fastcgi_temp_path $NG/tmp/fastcgi;
+	server {
+		listen 127.0.0.1:$NP;
+		root $NG/html;
+		default_type application/octet-stream;
+	}
+}
+EOF
+	if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+		NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+		"$NGINX" -p "$NG/" -c "$NG/nginx.conf" -e "$NG/logs/error.log" &
+		NPID=$!
+		PIDS="$PIDS $NPID"
+		sleep 0.5
+		figs $LG "$NP" --conns 32 --duration "$DUR" --name nginx_8k \
+		    get --path /file8k
+		stop "$NPID"
+	else
+		say "nginx not installed: no tile baseline"
+	fi
+fi
+
+if want append; then
+	say "signed appends over HTTP: as fast as answered"
+	NA=$(awk -v s="$SCALE" -v d="$DUR" 'BEGIN { n = int(4000 * d);
+	    print n < 2000 ? 2000 : n }')
+	figs $LG "$DPORT" --conns 128 --name add add \
+	    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
+	    --tag "max$$" --n "$NA"
+	MAX=$(fig add_rate)
+	HALF=$(awk -v m="$MAX" 'BEGIN { printf "%d", m / 2 }')
+	NH=$(awk -v h="$HALF" -v d="$DUR" 'BEGIN { print int(h * d) + 1 }')
+	say "signed appends at half that rate ($HALF/s): latency"
+	figs $LG "$DPORT" --conns 256 --rate "$HALF" --name add_half add \
+	    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
+	    --tag "half$$" --n "$NH"
+fi
+
+if want audit; then
+	VKEY=$(cat "$LOG/log.vkey")
+	say "client audit, every submitter signature checked"
+	A0=$(date +%s.%N)
+	if "$PUBTRAIL" audit --log "http://127.0.0.1:$DPORT" \
+	    --log-key "$VKEY" --json > "$TMP/audit.json" 2>"$TMP/audit.err"
+	then
+		A1=$(date +%s.%N)
+		E=$(sed -n 's/.*"entries_checked":\([0-9]*\).*/\1/p' \
+		    "$TMP/audit.json")
+		addfig audit_sigs "$(awk -v e="$E" -v a="$A0" -v b="$A1" \
+		    'BEGIN { print e / (b - a) }')" entries/s
+		sed 's/^/  /' "$TMP/audit.json" >&2
+	else
+		say "pubtrail audit failed:"; cat "$TMP/audit.err" >&2
+	fi
+	if "$PUBTRAIL" audit --help 2>&1 | grep -q -- --no-signatures; then
+		say "client audit, hashes only"
+		A0=$(date +%s.%N)
+		"$PUBTRAIL" audit --log "http://127.0.0.1:$DPORT" \
+		    --log-key "$VKEY" --no-signatures --json \
+		    > "$TMP/audit2.json" 2>&1
+		A1=$(date +%s.%N)
+		E=$(sed -n 's/.*"entries_checked":\([0-9]*\).*/\1/p' \
+		    "$TMP/audit2.json")
+		[ -n "$E" ] && addfig audit_hashes "$(awk -v e="$E" \
+		    -v a="$A0" -v b="$A1" 'BEGIN { print e / (b - a) }')" \
+		    entries/s
+	else
+		say "pubtrail audit has no hashes-only mode: figure not measured"
+	fi
+fi
+
+if [ -n "$DPID" ]; then
+	stop "$DPID"
+	RSS=$(sort -n "$RSSLOG" 2>/dev/null | tail -1)
+	[ -n "$RSS" ] && addfig rss_anon_max "$(awk -v k="$RSS" \
+	    'BEGIN { print k / 1024 }')" MiB
+fi
+addfig batch_window "$WIN" ms
+
+# ---- the table and results.json ----
+# figure | baseline | kind | target | label of the target
+#   kind ge: ratio = value / baseline, target is a minimum ratio
+#   kind le: ratio = value / baseline, target is a maximum ratio
+#   kind plus: target: value <= baseline + t
+#   kind abs: no baseline; target: value <= t
+#   kind info: no target
+SPEC=$TMP/spec
+cat > "$SPEC" <<EOF
+add_rate ed25519_verify_${VTN}t ge 0.8
+add_half_p50 batch_window info 0
+add_half_p99 batch_window plus 15
+seq_append lmdb_puts ge 0.25
+seq_receipts - info 0
+seq_commit - info 0
+seq_phase_append - info 0
+proof_rate evhttp_trivial_rate ge 0.5
+proof_p50 - info 0
+proof_p99 - info 0
+tiles_rate nginx_8k_rate ge 0.6
+tiles_p99 - info 0
+audit_hashes sha256_leaf_1t ge 0.5
+audit_sigs ed25519_verify_${NCPU}t ge 0.8
+storage_overhead leaf_hash_bytes le 5
+rss_anon_max - abs 64
+ed25519_verify_${VTN}t - info 0
+sha256_leaf_1t - info 0
+lmdb_puts - info 0
+evhttp_trivial_rate - info 0
+nginx_8k_rate - info 0
+EOF
+[ "$VTN" != "$NCPU" ] && echo "ed25519_verify_${NCPU}t - info 0" >> "$SPEC"
+addfig leaf_hash_bytes 32 bytes/entry
+# The 10M comparison: the same figures of a scale-1 run.
+REF=$TOP/bench/results-scale1.json
+if [ "$SCALE" != 1 ] && [ -f "$REF" ]; then
+	for f in seq_append proof_p50 proof_p99 add_rate; do
+		v=$(sed -n "s/.*\"name\": \"$f\", \"value\": \\([0-9.e+-]*\\).*/\\1/p" "$REF" | head -1)
+		[ -n "$v" ] || continue
+		u=$(awk -v n="$f" '$2 == n { print $4 }' "$FIGS" | tail -1)
+		addfig "${f}_1M" "$v" "$u"
+		echo "${f} ${f}_1M within 0.2" >> "$SPEC"
+	done
+fi
+
+awk -v out="$OUT" -v scale="$SCALE" '
+FNR == NR { if ($1 == "FIG") { val[$2] = $3; unit[$2] = $4 } next }
+{
+	f = $1; b = $2; kind = $3; t = $4
+	if (!(f in val)) next
+	v = val[f]; bv = (b in val) ? val[b] : ""; r = ""
+	if (bv != "" && bv + 0 != 0) r = sprintf("%.3f", v / bv)
+	if (kind == "ge") tg = ">= " t
+	else if (kind == "le") tg = "<= " t
+	else if (kind == "plus") tg = "<= baseline + " t " ms"
+	else if (kind == "abs") tg = "<= " t " " unit[f]
+	else if (kind == "within") tg = "within 20% of the 1M figure"
+	else tg = "-"
+	printf "%-18s %12.6g %-16s | %-22s %12s %-16s | ratio %-7s | %s\n",
+	    f, v, unit[f], (bv == "" ? "-" : b), bv, (bv == "" ? "" : unit[b]),
+	    (r == "" ? "-" : r), tg
+	n++
+	js[n] = sprintf("  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\", " \
+	    "\"baseline\": %s, \"baseline_value\": %s, \"ratio\": %s, " \
+	    "\"target\": \"%s\"}", f, v, unit[f],
+	    (bv == "" ? "null" : "\"" b "\""), (bv == "" ? "null" : bv),
+	    (r == "" ? "null" : r), tg)
+}
+END {
+	printf "[\n" > out
+	for (i = 1; i <= n; i++)
+		printf "%s%s\n", js[i], (i < n ? "," : "") > out
+	printf "]\n" > out
+}' "$FIGS" "$SPEC"
+if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,seq,read,append,audit" ]; then
+	cp "$OUT" "$TOP/bench/results-scale1.json"
+fi
+echo "bench: figures in $OUT (scale $SCALE)"
