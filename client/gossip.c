@@ -1,0 +1,729 @@
+/* gossip.c: `pubtrail gossip serve|sync` (see gossip.h). */
+#include <dirent.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "ckpt.h"
+#include "cli.h"
+#include "crypto.h"
+#include "evidence.h"
+#include "gossip.h"
+#include "http.h"
+#include "keys.h"
+#include "util.h"
+#include "wire.h"
+
+#define G_BODY_MAX	(PT_GOSSIP_MAX_LOGS * (PT_NOTE_MAX + 32))
+#define G_PATH		"/gossip/v1/checkpoints"
+
+struct gview {
+	char dir[UT_PATH_MAX];
+	struct note_vkey key;
+	char url[PT_POLICY_MAX_URL + 1];
+	int have;
+	struct ckpt ck;
+	char *note;
+	size_t note_len;
+};
+
+struct gossip {
+	const char *dir;
+	struct gview *v[PT_GOSSIP_MAX_LOGS];
+	size_t nv;
+	int forks;		/* evidence written this run */
+	unsigned timeout_ms;
+	struct event_base *base;
+};
+
+static const char g_usage[] =
+    "usage: pubtrail gossip sync  --peer URL --state DIR [--log URL --log-key VKEY]\n"
+    "                             [--checkpoint FILE] [--timeout MS]\n"
+    "       pubtrail gossip serve --listen HOST:PORT --state DIR\n"
+    "                             [--log URL --log-key VKEY] [--checkpoint FILE]\n"
+    "\n"
+    "Exchange the latest verified checkpoint of each followed log with a\n"
+    "peer; two checkpoints the log signed that cannot both be true are\n"
+    "written to DIR/evidence/ and sync exits 1.\n";
+
+static void
+view_free(struct gview *v)
+{
+	if (v != NULL)
+		free(v->note);
+	free(v);
+}
+
+static void
+origin_id(const char *origin, char out[17])
+{
+	uint8_t h[32];
+
+	cr_sha256(origin, strlen(origin), NULL, 0, NULL, 0, h);
+	cr_hex_encode(h, 8, out);
+}
+
+static struct gview *
+find_view(struct gossip *g, const char *origin)
+{
+	size_t i;
+
+	for (i = 0; i < g->nv; i++)
+		if (strcmp(g->v[i]->key.name, origin) == 0)
+			return g->v[i];
+	return NULL;
+}
+
+/* Load one view directory; a missing checkpoint is fine. */
+static int
+load_view(struct gossip *g, const char *dir, struct pt_why *why)
+{
+	char p[UT_PATH_MAX + 16];
+	struct gview *v;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (g->nv == PT_GOSSIP_MAX_LOGS)
+		return pt_why_set(why, PT_ETOOBIG, "more than %d logs",
+		    PT_GOSSIP_MAX_LOGS);
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return PT_ENOMEM;
+	snprintf(v->dir, sizeof(v->dir), "%s", dir);
+	snprintf(p, sizeof(p), "%s/vkey", dir);
+	if ((rc = keys_load_vkey(p, &v->key, why)) != 0)
+		goto fail;
+	snprintf(p, sizeof(p), "%s/url", dir);
+	if ((rc = ut_read_file(p, PT_POLICY_MAX_URL, &buf, &len, NULL)) == 0) {
+		len = ut_rtrim((const char *)buf, len);
+		memcpy(v->url, buf, len);
+		v->url[len] = '\0';
+		free(buf);
+	}
+	snprintf(p, sizeof(p), "%s/checkpoint", dir);
+	rc = ut_read_file(p, PT_NOTE_MAX, &buf, &len, why);
+	if (rc == 0) {
+		if ((rc = ckpt_open((const char *)buf, len, &v->key, NULL, 0,
+		    &v->ck, NULL)) != 0) {
+			free(buf);
+			rc = pt_why_set(why, PT_ECORRUPT, "%s: does not open "
+			    "with the log key: %s", p, pt_strerror(rc));
+			goto fail;
+		}
+		v->note = (char *)buf;
+		v->note_len = len;
+		v->have = 1;
+	} else if (rc != PT_ENOTFOUND)
+		goto fail;
+	g->v[g->nv++] = v;
+	return 0;
+fail:
+	view_free(v);
+	return rc;
+}
+
+static int
+load_state(struct gossip *g, struct pt_why *why)
+{
+	char p[UT_PATH_MAX], sub[UT_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(p, sizeof(p), "%s/logs", g->dir);
+	if ((rc = ut_mkdirs(p, 0755, why)) != 0)
+		return rc;
+	if ((d = opendir(p)) == NULL)
+		return pt_why_set(why, PT_EIO, "%s: cannot read", p);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", p, de->d_name);
+		if ((rc = load_view(g, sub, why)) != 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+save_view(struct gview *v, const char *note, size_t len,
+    const struct ckpt *ck, struct pt_why *why)
+{
+	char p[UT_PATH_MAX + 16];
+	char *copy;
+	int rc;
+
+	snprintf(p, sizeof(p), "%s/checkpoint", v->dir);
+	if ((rc = ut_write_file(p, note, len, 0644, 0, why)) != 0)
+		return rc;
+	if ((copy = malloc(len + 1)) == NULL)
+		return PT_ENOMEM;
+	memcpy(copy, note, len);
+	copy[len] = '\0';
+	free(v->note);
+	v->note = copy;
+	v->note_len = len;
+	v->ck = *ck;
+	v->have = 1;
+	return 0;
+}
+
+static void
+fork_found(struct gossip *g, struct evd *e, const char *from)
+{
+	struct pt_why why = { "" };
+	char path[UT_PATH_MAX + 128];
+
+	g->forks++;
+	if (evd_save(g->dir, e, path, sizeof(path), &why) != 0)
+		snprintf(path, sizeof(path), "(not saved: %s)", why.text);
+	fprintf(stderr, "\n%s*** SPLIT VIEW: THE LOG SHOWED DIFFERENT "
+	    "HISTORIES ***%s\n  %s\n  seen via: %s\n  evidence: %s\n  check "
+	    "it: pubtrail evidence verify --log-key <log vkey> %s\n\n",
+	    cli_red(stderr), cli_reset(stderr), e->check, from, path, path);
+}
+
+/*
+ * Check note (from `from`) against view v.  0 when consistent (v may move
+ * forward), PT_ECONFLICT after writing evidence, other errors when no
+ * decision could be made (network).
+ */
+static int
+check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
+    const char *from, struct pt_why *why)
+{
+	struct http_opts ho = { g->timeout_ms, 1, 0 };
+	struct http_client *hc = NULL;
+	struct http_resp r;
+	struct ckpt *c;
+	struct evd *e = NULL;
+	const struct ckpt *small, *big;
+	const char *snote, *bnote;
+	size_t slen, blen, n;
+	uint64_t old, nsz;
+	char path[96];
+	int rc, theirs_bigger;
+
+	memset(&r, 0, sizeof(r));
+	if ((c = malloc(sizeof(*c))) == NULL ||
+	    (e = calloc(1, sizeof(*e))) == NULL) {
+		free(c);
+		return PT_ENOMEM;
+	}
+	if ((rc = ckpt_open(note, len, &v->key, NULL, 0, c, NULL)) != 0) {
+		fprintf(stderr, "pubtrail gossip: ignoring a checkpoint for %s "
+		    "from %s that does not open with the log key (%s)\n",
+		    v->key.name, from, pt_strerror(rc));
+		rc = 0;
+		goto out;
+	}
+	if (!v->have) {
+		rc = save_view(v, note, len, c, why);
+		goto out;
+	}
+	if (c->size == v->ck.size) {
+		if (cr_memcmp(c->root.b, v->ck.root.b, 32) == 0) {
+			rc = 0;
+			goto out;
+		}
+		e->kind = EVD_SAME_SIZE;
+		snprintf(e->check, sizeof(e->check), "%s: two signed "
+		    "checkpoints of size %" PRIu64 " with different roots",
+		    v->key.name, c->size);
+		e->note[0] = v->note;
+		e->note_len[0] = v->note_len;
+		e->note[1] = note;
+		e->note_len[1] = len;
+		fork_found(g, e, from);
+		rc = PT_ECONFLICT;
+		goto out;
+	}
+	theirs_bigger = c->size > v->ck.size;
+	small = theirs_bigger ? &v->ck : c;
+	big = theirs_bigger ? c : &v->ck;
+	snote = theirs_bigger ? v->note : note;
+	slen = theirs_bigger ? v->note_len : len;
+	bnote = theirs_bigger ? note : v->note;
+	blen = theirs_bigger ? len : v->note_len;
+	if (small->size == 0)
+		goto consistent;
+	if (v->url[0] == '\0') {
+		fprintf(stderr, "pubtrail gossip: %s: no log URL to ask for a "
+		    "consistency proof from %" PRIu64 " to %" PRIu64 "; "
+		    "skipped\n", v->key.name, small->size, big->size);
+		rc = 0;
+		goto out;
+	}
+	if ((rc = http_client_new(v->url, &ho, &hc, why)) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "/proof/consistency?old=%" PRIu64
+	    "&new=%" PRIu64, small->size, big->size);
+	http_get(hc, path, "application/msgpack", &r);
+	e->kind = EVD_INCONSISTENT;
+	e->old = small->size;
+	e->note[0] = snote;
+	e->note_len[0] = slen;
+	e->note[1] = bnote;
+	e->note_len[1] = blen;
+	if (r.err != 0 || r.status >= 500 || r.status == 429) {
+		rc = pt_why_set(why, PT_ENET, "%s: GET %s: %s", v->url, path,
+		    r.err ? r.why : "server error");
+		goto out;
+	}
+	if (r.status != 200) {
+		snprintf(e->check, sizeof(e->check), "%s: the log signed a "
+		    "checkpoint of size %" PRIu64 " but cannot prove it "
+		    "consistent with the one of size %" PRIu64 " (HTTP %d)",
+		    v->key.name, big->size, small->size, r.status);
+		fork_found(g, e, from);
+		rc = PT_ECONFLICT;
+		goto out;
+	}
+	if (wire_consistency_decode(r.body, r.len, &old, &nsz, e->proof,
+	    PT_MAX_PROOF, &n, NULL) != 0 || old != small->size ||
+	    nsz != big->size) {
+		rc = pt_why_set(why, PT_ENET, "%s: bad consistency answer",
+		    v->url);
+		goto out;
+	}
+	e->nproof = n;
+	if (mt_verify_consistency(small->size, big->size, &small->root,
+	    &big->root, e->proof, n) != 0) {
+		snprintf(e->check, sizeof(e->check), "%s: the log's "
+		    "consistency proof from size %" PRIu64 " to %" PRIu64
+		    " does not verify between the two signed checkpoints",
+		    v->key.name, small->size, big->size);
+		fork_found(g, e, from);
+		rc = PT_ECONFLICT;
+		goto out;
+	}
+consistent:
+	rc = theirs_bigger ? save_view(v, note, len, c, why) : 0;
+out:
+	http_resp_free(&r);
+	http_client_free(hc);
+	free(e);
+	free(c);
+	return rc;
+}
+
+/* Parse "note <len>\n<bytes>" records; calls fn for each. */
+static int
+each_note(const char *buf, size_t len, int (*fn)(void *, const char *,
+    size_t), void *arg, struct pt_why *why)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	uint64_t n;
+	size_t count = 0;
+	int rc;
+
+	while (p < end) {
+		if (++count > PT_GOSSIP_MAX_LOGS)
+			return pt_why_set(why, PT_ETOOBIG, "too many notes");
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+		    nl - p < 6 || memcmp(p, "note ", 5) != 0 ||
+		    ckpt_parse_u64(p + 5, (size_t)(nl - p - 5), PT_NOTE_MAX,
+		    &n) != 0 || n == 0 || n > (uint64_t)(end - nl - 1))
+			return pt_why_set(why, PT_EMALFORMED,
+			    "bad gossip framing");
+		if ((rc = fn(arg, nl + 1, (size_t)n)) != 0 &&
+		    rc != PT_ECONFLICT)
+			return rc;
+		p = nl + 1 + n;
+	}
+	return 0;
+}
+
+struct recv_ctx {
+	struct gossip *g;
+	const char *from;
+	struct pt_why *why;
+	int hard;		/* a non-fork error */
+};
+
+static int
+recv_one(void *arg, const char *note, size_t len)
+{
+	struct recv_ctx *x = arg;
+	const char *nl = memchr(note, '\n', len);
+	char origin[PT_MAX_ORIGIN + 1];
+	struct gview *v;
+	int rc;
+
+	if (nl == NULL || (size_t)(nl - note) > PT_MAX_ORIGIN)
+		return 0;
+	memcpy(origin, note, (size_t)(nl - note));
+	origin[nl - note] = '\0';
+	if ((v = find_view(x->g, origin)) == NULL)
+		return 0;		/* a log we do not follow */
+	rc = check_note(x->g, v, note, len, x->from, x->why);
+	if (rc != 0 && rc != PT_ECONFLICT) {
+		fprintf(stderr, "pubtrail gossip: %s: %s\n", origin,
+		    x->why->text[0] ? x->why->text : pt_strerror(rc));
+		x->hard = rc;
+	}
+	return 0;
+}
+
+static struct evbuffer *
+our_notes(struct gossip *g)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t i;
+
+	if (b == NULL)
+		return NULL;
+	for (i = 0; i < g->nv; i++)
+		if (g->v[i]->have) {
+			evbuffer_add_printf(b, "note %zu\n", g->v[i]->note_len);
+			evbuffer_add(b, g->v[i]->note, g->v[i]->note_len);
+		}
+	return b;
+}
+
+/* --log/--log-key/--checkpoint: add or refresh a followed log. */
+static int
+follow(struct gossip *g, const char *url, const char *keyarg,
+    const char *ckfile, struct pt_why *why)
+{
+	struct http_opts ho = { g->timeout_ms, 1, 0 };
+	char id[17], d[UT_PATH_MAX], p[UT_PATH_MAX + 16], vk[KEYS_STR_MAX];
+	struct note_vkey key;
+	struct gview *v;
+	struct http_client *hc = NULL;
+	struct http_resp r;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = keys_load_vkey(keyarg, &key, why)) != 0)
+		return rc;
+	if ((v = find_view(g, key.name)) == NULL) {
+		origin_id(key.name, id);
+		snprintf(d, sizeof(d), "%s/logs/%s", g->dir, id);
+		if ((rc = ut_mkdirs(d, 0755, why)) != 0)
+			return rc;
+		note_vkey_format(&key, vk, sizeof(vk) - 1);
+		strcat(vk, "\n");
+		snprintf(p, sizeof(p), "%s/vkey", d);
+		if ((rc = ut_write_file(p, vk, strlen(vk), 0644, 0, why)) != 0)
+			return rc;
+		if ((rc = load_view(g, d, why)) != 0)
+			return rc;
+		v = g->v[g->nv - 1];
+	} else if (memcmp(v->key.pub, key.pub, 32) != 0)
+		return pt_why_set(why, PT_ECONFLICT, "state follows %s with "
+		    "another key", key.name);
+	if (url != NULL) {
+		snprintf(v->url, sizeof(v->url), "%s", url);
+		snprintf(p, sizeof(p), "%s/url", v->dir);
+		if ((rc = ut_write_file(p, url, strlen(url), 0644, 0,
+		    why)) != 0)
+			return rc;
+	}
+	if (ckfile != NULL) {
+		if ((rc = ut_read_file(ckfile, PT_NOTE_MAX, &buf, &len,
+		    why)) != 0)
+			return rc;
+		rc = check_note(g, v, (const char *)buf, len, ckfile, why);
+		free(buf);
+		if (rc != 0 && rc != PT_ECONFLICT)
+			return rc;
+	}
+	if (url != NULL) {
+		memset(&r, 0, sizeof(r));
+		if ((rc = http_client_new(url, &ho, &hc, why)) != 0)
+			return rc;
+		http_get(hc, "/checkpoint", "text/plain", &r);
+		if (r.err != 0 || r.status != 200) {
+			rc = pt_why_set(why, PT_ENET, "%s/checkpoint: %s", url,
+			    r.err ? r.why : "bad status");
+		} else {
+			rc = check_note(g, v, (const char *)r.body, r.len,
+			    url, why);
+			if (rc == PT_ECONFLICT)
+				rc = 0;
+		}
+		http_resp_free(&r);
+		http_client_free(hc);
+	}
+	return rc;
+}
+
+static int
+do_sync(struct gossip *g, const char *peer)
+{
+	struct http_opts ho = { g->timeout_ms, 1, 0 };
+	struct pt_why why = { "" };
+	struct http_client *hc = NULL;
+	struct http_resp r;
+	struct evbuffer *b;
+	struct recv_ctx x = { g, peer, &why, 0 };
+	int rc, ex = CLI_OK;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = http_client_new(peer, &ho, &hc, &why)) != 0)
+		return cli_fail(rc, &why, "--peer");
+	http_get(hc, G_PATH, "text/plain", &r);
+	if (r.err != 0 || r.status != 200) {
+		ex = cli_fail(PT_ENET, NULL, "%s%s: %s", peer, G_PATH,
+		    r.err ? r.why : "bad status");
+		goto out;
+	}
+	if ((rc = each_note((const char *)r.body, r.len, recv_one, &x,
+	    &why)) != 0) {
+		ex = cli_fail(PT_ENET, &why, "peer answer");
+		goto out;
+	}
+	http_resp_free(&r);
+	if ((b = our_notes(g)) == NULL) {
+		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
+		goto out;
+	}
+	http_post(hc, G_PATH, evbuffer_pullup(b, -1), evbuffer_get_length(b),
+	    "text/plain", "text/plain", &r);
+	evbuffer_free(b);
+	if (r.err != 0)
+		fprintf(stderr, "pubtrail gossip: %s: %s\n", peer, r.why);
+	else if (r.status == 409) {
+		fprintf(stderr, "pubtrail gossip: the peer found a split view: "
+		    "%.*s", (int)(r.len > 500 ? 500 : r.len), (char *)r.body);
+		g->forks++;
+	} else if (r.status != 200)
+		fprintf(stderr, "pubtrail gossip: %s answered %d\n", peer,
+		    r.status);
+	if (x.hard != 0)
+		ex = cli_exit_for(x.hard);
+out:
+	http_resp_free(&r);
+	http_client_free(hc);
+	if (g->forks > 0)
+		return CLI_EVERIFY;
+	if (ex == CLI_OK)
+		printf("gossip: %zu log(s) consistent with %s\n", g->nv, peer);
+	return ex;
+}
+
+static void
+serve_cb(struct evhttp_request *req, void *arg)
+{
+	struct gossip *g = arg;
+	struct pt_why why = { "" };
+	struct recv_ctx x = { g, "a gossip peer", &why, 0 };
+	struct evbuffer *in, *b;
+	int before = g->forks, rc;
+
+	if (strcmp(evhttp_request_get_uri(req), G_PATH) != 0) {
+		evhttp_send_error(req, 404, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		evbuffer_free(b);
+		if ((b = our_notes(g)) == NULL) {
+			evhttp_send_error(req, 503, NULL);
+			return;
+		}
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		evbuffer_add_printf(b, "GET or POST\n");
+		evhttp_send_reply(req, 405, "Method Not Allowed", b);
+		evbuffer_free(b);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	rc = each_note((const char *)evbuffer_pullup(in, -1),
+	    evbuffer_get_length(in), recv_one, &x, &why);
+	if (rc != 0) {
+		evbuffer_add_printf(b, "%s\n", why.text);
+		evhttp_send_reply(req, 400, "Bad Request", b);
+	} else if (g->forks > before) {
+		evbuffer_add_printf(b, "split view: evidence written to %s/"
+		    "evidence/\n", g->dir);
+		evhttp_send_reply(req, 409, "Conflict", b);
+	} else {
+		evbuffer_add_printf(b, "ok\n");
+		evhttp_send_reply(req, 200, "OK", b);
+	}
+	evbuffer_free(b);
+}
+
+static void
+on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	event_base_loopexit(arg, NULL);
+}
+
+static int
+do_serve(struct gossip *g, const char *listen)
+{
+	struct event *s1 = NULL, *s2 = NULL;
+	struct evhttp *h = NULL;
+	const char *colon;
+	char host[256];
+	uint64_t port;
+	int ex = CLI_OK;
+
+	if ((colon = strrchr(listen, ':')) == NULL ||
+	    (size_t)(colon - listen) >= sizeof(host) ||
+	    ut_parse_u64(colon + 1, 1, 65535, &port) != 0)
+		return cli_usage_error(g_usage, "--listen: want HOST:PORT");
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if ((g->base = event_base_new()) == NULL ||
+	    (h = evhttp_new(g->base)) == NULL) {
+		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
+		goto out;
+	}
+	evhttp_set_max_body_size(h, G_BODY_MAX);
+	evhttp_set_max_headers_size(h, PT_HTTP_MAX_HEADERS);
+	evhttp_set_timeout(h, PT_HTTP_IDLE_S);
+	evhttp_set_gencb(h, serve_cb, g);
+	if (evhttp_bind_socket(h, host, (uint16_t)port) != 0) {
+		ex = cli_fail(PT_EIO, NULL, "listen on %s", listen);
+		goto out;
+	}
+	s1 = evsignal_new(g->base, SIGTERM, on_signal, g->base);
+	s2 = evsignal_new(g->base, SIGINT, on_signal, g->base);
+	if (s1 == NULL || s2 == NULL) {
+		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
+		goto out;
+	}
+	event_add(s1, NULL);
+	event_add(s2, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "pubtrail gossip: serving %zu log(s) on %s\n", g->nv,
+	    listen);
+	event_base_dispatch(g->base);
+	fprintf(stderr, "pubtrail gossip: stopped; %d split view(s) "
+	    "recorded\n", g->forks);
+out:
+	if (s1 != NULL)
+		event_free(s1);
+	if (s2 != NULL)
+		event_free(s2);
+	if (h != NULL)
+		evhttp_free(h);
+	if (g->base != NULL)
+		event_base_free(g->base);
+	return ex;
+}
+
+int
+gossip_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "peer", 1, NULL, 'p' },
+		{ "listen", 1, NULL, 'l' },
+		{ "state", 1, NULL, 's' },
+		{ "log", 1, NULL, 'u' },
+		{ "log-key", 1, NULL, 'k' },
+		{ "checkpoint", 1, NULL, 'c' },
+		{ "timeout", 1, NULL, 't' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pt_why why = { "" };
+	const char *peer = NULL, *listen = NULL, *url = NULL, *key = NULL;
+	const char *ck = NULL;
+	struct gossip *g;
+	uint64_t t;
+	int c, rc, ex = CLI_OK, serve;
+	size_t i;
+
+	if (argc < 2 || (strcmp(argv[1], "sync") != 0 &&
+	    strcmp(argv[1], "serve") != 0)) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0)) {
+			fputs(g_usage, stdout);
+			return CLI_OK;
+		}
+		return cli_usage_error(g_usage, "want: gossip sync|serve");
+	}
+	serve = strcmp(argv[1], "serve") == 0;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "gossip");
+	g->timeout_ms = PT_HTTP_DEADLINE_MS;
+	argc--;
+	argv++;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': peer = optarg; break;
+		case 'l': listen = optarg; break;
+		case 's': g->dir = optarg; break;
+		case 'u': url = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': ck = optarg; break;
+		case 't':
+			if (ut_parse_u64(optarg, 1, 600000, &t) != 0) {
+				ex = cli_usage_error(g_usage, "--timeout");
+				goto out;
+			}
+			g->timeout_ms = (unsigned)t;
+			break;
+		case 'h':
+			fputs(g_usage, stdout);
+			goto out;
+		default:
+			ex = cli_usage_error(g_usage, "bad option");
+			goto out;
+		}
+	}
+	if (g->dir == NULL || optind != argc || (serve ? listen == NULL :
+	    peer == NULL) || ((url != NULL || ck != NULL) && key == NULL)) {
+		ex = cli_usage_error(g_usage, serve ? "want --listen and "
+		    "--state" : "want --peer and --state (and --log-key with "
+		    "--log or --checkpoint)");
+		goto out;
+	}
+	if ((rc = load_state(g, &why)) != 0) {
+		ex = cli_fail(rc, &why, "--state %s", g->dir);
+		goto out;
+	}
+	if (key != NULL && (rc = follow(g, url, key, ck, &why)) != 0) {
+		ex = cli_fail(rc, &why, "--log");
+		goto out;
+	}
+	if (!serve && url == NULL)
+		/* Refresh every followed log from its own URL first. */
+		for (i = 0; i < g->nv; i++) {
+			if (g->v[i]->url[0] == '\0')
+				continue;
+			char kp[UT_PATH_MAX + 16], u[PT_POLICY_MAX_URL + 1];
+
+			snprintf(kp, sizeof(kp), "%s/vkey", g->v[i]->dir);
+			snprintf(u, sizeof(u), "%s", g->v[i]->url);
+			if ((rc = follow(g, u, kp, NULL, &why)) != 0) {
+				ex = cli_fail(rc, &why, "%s", g->v[i]->url);
+				goto out;
+			}
+		}
+	ex = serve ? do_serve(g, listen) : do_sync(g, peer);
+out:
+	if (g->forks > 0 && !serve)
+		ex = CLI_EVERIFY;
+	for (i = 0; i < g->nv; i++)
+		view_free(g->v[i]);
+	free(g);
+	return ex;
+}

@@ -1,0 +1,28 @@
+/*
+ * witness.h: `pubtrail witness serve`, a C2SP tlog-witness.
+ *
+ *   pubtrail witness serve --key FILE --listen HOST:PORT --state DIR
+ *       --log VKEY[,VKEY...] [--name NAME]
+ *
+ * POST /add-checkpoint (witreq.h).  For each log origin it keeps, in an
+ * LMDB environment in DIR/db, the latest checkpoint it cosigned; checking
+ * a request against it and storing the new one happen in one LMDB write
+ * transaction, committed (fsynced) before the answer is sent, so neither
+ * concurrent requests nor a kill -9 can make it cosign a smaller or
+ * different tree than one it cosigned before.  Requests signed by the log
+ * that conflict with the stored checkpoint are kept in DIR/evidence/.
+ *
+ * Statuses: 200 cosignature line; 400 malformed body or old > size;
+ * 403 no valid signature by a configured key of the origin; 404 unknown
+ * origin; 405 not POST; 409 (text/x.tlog.size) old is not the stored size,
+ * or same size and another root; 413 body too large; 422 the consistency
+ * proof does not verify; 500 storage failure (the witness then exits).
+ */
+#ifndef PT_CLIENT_WITNESS_H
+#define PT_CLIENT_WITNESS_H
+
+/* argv[0] is "witness", argv[1] "serve".  Runs until SIGTERM/SIGINT;
+ * returns an exit code (0 after a signal, 3 on a storage error). */
+int witness_main(int argc, char **argv);
+
+#endif
