@@ -15,8 +15,10 @@
 #include "audit.h"
 #include "cli.h"
 #include "disclose.h"
+#include "evidence.h"
 #include "export.h"
 #include "get.h"
+#include "gossip.h"
 #include "keys.h"
 #include "ptlimits.h"
 #include "monitor.h"
@@ -38,6 +40,8 @@ static const struct {
 	{ "export", export_cmd, "export verified entries as CSV, JSONL, OCDS or BLDS" },
 	{ "disclose", dis_cmd_disclose, "reveal one committed field of a record" },
 	{ "check-disclosure", dis_cmd_check, "check a disclosure against the log" },
+	{ "gossip", gossip_main, "exchange verified checkpoints (gossip sync|serve)" },
+	{ "evidence", evidence_main, "re-check a split-view evidence file" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
