@@ -16,11 +16,12 @@ static struct {
 	pthread_cond_t work, done;
 	unsigned nthreads;
 	unsigned long gen;
+	unsigned long born[POOL_MAX_THREADS];	/* gen when thread t started */
 	unsigned active, remaining;
 	pool_fn fn;
 	void *arg;
 } P = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, NULL, NULL };
+    PTHREAD_COND_INITIALIZER, 0, 0, { 0 }, 0, 0, NULL, NULL };
 
 static void *
 worker(void *argp)
@@ -65,6 +66,7 @@ pool_start(unsigned n, pool_fn fn, void *arg)
 		pthread_attr_t at;
 		int rc;
 
+		P.born[P.nthreads] = P.gen;
 		pthread_attr_init(&at);
 		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 		rc = pthread_create(&tid, &at, worker,
