@@ -174,7 +174,7 @@ vrf_cmd(int argc, char **argv)
 		if (rc != 0) {
 			ex = cli_fail(rc, &why, "%s", argv[i]);
 			free(res);
-			if (ex > worst)
+			if (worst != CLI_EVERIFY && ex > worst)
 				worst = ex;
 			continue;
 		}
@@ -228,7 +228,8 @@ vrf_cmd(int argc, char **argv)
 		}
 		free(buf);
 		free(res);
-		if (ex > worst)
+		/* A receipt that failed verification outranks other errors. */
+		if (ex == CLI_EVERIFY || (worst != CLI_EVERIFY && ex > worst))
 			worst = ex;
 	}
 	return worst;
