@@ -1,0 +1,200 @@
+"""Witness (`pubtrail witness serve`, C2SP tlog-witness): every status code,
+cosignatures checked independently, evidence of conflicting requests,
+concurrent requests, and kill -9 right after an answer."""
+import os
+import random
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptlib  # noqa: E402
+from ptlib import Key, mth, request, run_tests  # noqa: E402
+from witlib import (Witness, ckpt_text, cons_proof, leaves, run_tool,  # noqa: E402
+                    signed_note, verify_cosig_line, witreq_body, EM)
+
+LOG = "log.test/witnessed"
+
+
+def test_status_codes():
+    k = Key(LOG)
+    w = Witness([k.vkey]).start()
+    L = leaves(20)
+    try:
+        # 404: origin the witness does not know.
+        other = Key("other.test/log")
+        r = w.add(0, [], signed_note(other, 5, mth(L[:5])))
+        assert r.status == 404, r.status
+        # 403: same origin, another key; and no signature line by the log.
+        imp = Key(LOG)
+        r = w.add(0, [], signed_note(imp, 5, mth(L[:5])))
+        assert r.status == 403, r.status
+        # 400: malformed bodies, old > size.
+        for body in (b"", b"old 1\n", b"old 01\n\n" + signed_note(k, 5, mth(L[:5])).encode(),
+                     b"old 0\nAAAA\n\n" + signed_note(k, 5, mth(L[:5])).encode(),
+                     b"garbage"):
+            r = request(w.port, "POST", "/add-checkpoint", body=body)
+            assert r.status == 400, (body, r.status)
+        r = w.add(6, [], signed_note(k, 5, mth(L[:5])))
+        assert r.status == 400, r.status
+        # 405, 404 path.
+        assert request(w.port, "GET", "/add-checkpoint").status == 405
+        assert request(w.port, "GET", "/nothing").status == 404
+        # 413: a body over the limit.
+        r = request(w.port, "POST", "/add-checkpoint", body=b"old 0\n\n" + b"a" * 30000)
+        assert r.status == 413, r.status
+        # 200: first checkpoint, old 0.
+        note5 = signed_note(k, 5, mth(L[:5]))
+        r = w.add(0, [], note5)
+        assert r.status == 200, (r.status, r.body)
+        line = r.body.decode()
+        assert line.count("\n") == 1
+        verify_cosig_line(line, w.wname, w.wpub, ckpt_text(LOG, 5, mth(L[:5])))
+        with open(os.path.join(w.state, "witness.vkey")) as f:
+            assert f.read().strip() == w.vkey
+        # 409 with the stored size when old is wrong.
+        r = w.add(0, [], signed_note(k, 8, mth(L[:8])))
+        assert r.status == 409 and r.body == b"5\n", (r.status, r.body)
+        assert r.header("Content-Type") == "text/x.tlog.size"
+        r = w.add(3, cons_proof(3, L[:8]), signed_note(k, 8, mth(L[:8])))
+        assert r.status == 409 and r.body == b"5\n"
+        # 422: a proof that does not verify (damaged, too short, empty).
+        good = cons_proof(5, L[:8])
+        bad = list(good)
+        bad[0] = bytes(32)
+        for p in (bad, good[:-1], []):
+            r = w.add(5, p, signed_note(k, 8, mth(L[:8])))
+            assert r.status == 422, r.status
+        # Damaged proofs are kept as (unprovable) evidence.
+        ev = w.evidence()
+        assert len(ev) == 3, ev
+        rc, out, err = run_tool("evidence", "verify", "--log-key", k.vkey, ev[0])
+        assert rc == 1 and "not proof" in err, (rc, out, err)
+        # 200 with a good proof; the same checkpoint again is fine too.
+        note8 = signed_note(k, 8, mth(L[:8]))
+        r = w.add(5, good, note8)
+        assert r.status == 200, r.status
+        verify_cosig_line(r.body.decode(), w.wname, w.wpub, ckpt_text(LOG, 8, mth(L[:8])))
+        r = w.add(8, [], note8)
+        assert r.status == 200, r.status
+        # 422: old == size needs an empty proof.
+        r = w.add(8, [L[0]], note8)
+        assert r.status == 422, r.status
+        # 409 and provable evidence: same size, another root, signed by the log.
+        forked = L[:7] + [ptlib.leaf_hash(b"forked")]
+        r = w.add(8, [], signed_note(k, 8, mth(forked)))
+        assert r.status == 409, r.status
+        ev = [e for e in w.evidence() if e not in ev]
+        assert len(ev) == 1, ev
+        rc, out, err = run_tool("evidence", "verify", "--log-key", k.vkey, ev[0])
+        assert rc == 0 and "PROVEN" in out, (rc, out, err)
+        # ... but not under another log's key, nor when tampered with.
+        rc, _, _ = run_tool("evidence", "verify", "--log-key", other.vkey, ev[0])
+        assert rc == 1
+        data = open(ev[0], "rb").read()
+        t = data.replace(base64_root(mth(forked)), base64_root(mth(L[:8])))
+        assert t != data
+        tp = ev[0] + ".tampered"
+        open(tp, "wb").write(t)
+        rc, _, err = run_tool("evidence", "verify", "--log-key", k.vkey, tp)
+        assert rc == 1, err
+        # A cosignature for a smaller tree is never given.
+        r = w.add(8, [], signed_note(k, 7, mth(L[:7])))
+        assert r.status == 400
+        # Extra signatures (unknown keys) are ignored; a second log key works.
+        note12 = signed_note(k, 12, mth(L[:12]), extra_keys=[Key("x.test")])
+        r = w.add(8, cons_proof(8, L[:12]), note12)
+        assert r.status == 200, r.status
+    finally:
+        w.stop()
+
+
+def base64_root(root):
+    import base64
+    return base64.b64encode(root)
+
+
+def test_concurrent_never_backwards():
+    k = Key(LOG)
+    w = Witness([k.vkey]).start()
+    N = 60
+    L = leaves(N)
+    notes = {n: signed_note(k, n, mth(L[:n])) for n in range(1, N + 1)}
+    ok = []
+    errors = []
+    lock = threading.Lock()
+
+    def worker(seed):
+        rnd = random.Random(seed)
+        for _ in range(15):
+            target = rnd.randint(1, N)
+            old = 0
+            for _ in range(5):
+                proof = cons_proof(old, L[:target]) if 0 < old < target else []
+                try:
+                    r = w.add(old, proof, notes[target])
+                except OSError as e:
+                    errors.append(repr(e))
+                    return
+                if r.status == 200:
+                    with lock:
+                        ok.append(target)
+                    break
+                if r.status == 409:
+                    old = int(r.body)
+                    if old > target:
+                        break
+                    continue
+                if r.status == 400 and old > target:
+                    break
+                errors.append((r.status, r.body, old, target))
+                return
+
+    try:
+        ts = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        assert not errors, errors[:3]
+        assert ok
+        # The stored size is the largest size ever cosigned.
+        r = w.add(0, [], notes[1])
+        assert r.status == 409 and int(r.body) == max(ok), (r.body, max(ok))
+    finally:
+        w.stop()
+
+
+def test_kill9_after_answer():
+    k = Key(LOG)
+    L = leaves(40)
+    w = Witness([k.vkey]).start()
+    state, keyfile = w.state, w.keyfile
+    size = 0
+    try:
+        for step in (3, 7, 8, 15, 16, 31, 40):
+            proof = cons_proof(size, L[:step]) if size else []
+            r = w.add(size, proof, signed_note(k, step, mth(L[:step])))
+            assert r.status == 200, (r.status, r.body)
+            w.kill()                          # right after the answer
+            w = Witness([k.vkey], state=state, keyfile=keyfile).start()
+            # It remembers the size it cosigned...
+            r = w.add(0, [], signed_note(k, step, mth(L[:step])))
+            assert r.status == 409 and int(r.body) == step, (r.status, r.body)
+            # ... never cosigns a smaller tree ...
+            if step > 1:
+                r = w.add(step, [], signed_note(k, step - 1, mth(L[:step - 1])))
+                assert r.status == 400
+                r = w.add(step - 1, [], signed_note(k, step - 1, mth(L[:step - 1])))
+                assert r.status == 409
+            # ... nor another tree of the same size.
+            r = w.add(step, [], signed_note(k, step, mth(leaves(step, b"fork"))))
+            assert r.status == 409, r.status
+            size = step
+        assert len(w.evidence()) == 7
+    finally:
+        w.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_status_codes, test_concurrent_never_backwards,
+                        test_kill9_after_answer]))

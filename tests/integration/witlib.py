@@ -1,0 +1,173 @@
+"""witlib: helpers for the witness and gossip integration tests.
+
+Independent of the C code under test: checkpoints are signed, consistency
+proofs computed and cosignatures verified here with Python's hashlib and
+the cryptography package, following RFC 9162, C2SP signed-note,
+tlog-checkpoint, tlog-cosignature and tlog-witness.
+"""
+import base64
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+import ptlib
+from ptlib import BUILD, key_hash, leaf_hash, mth, request, tmpdir, free_port
+
+TOOL = os.path.join(BUILD, "tools", "witness_tool")
+EM = "\u2014 "
+
+
+def run_tool(*args, timeout=60):
+    """witness_tool gossip|evidence ... -> (rc, stdout, stderr)."""
+    p = subprocess.run([TOOL] + list(args), capture_output=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), \
+        p.stderr.decode(errors="replace")
+
+
+# ---------------------------------------------------------- tree and notes
+
+def subproof(m, leaves, b):
+    """RFC 9162 2.1.4.1 SUBPROOF over leaf hashes."""
+    n = len(leaves)
+    if m == n:
+        return [] if b else [mth(leaves)]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m <= k:
+        return subproof(m, leaves[:k], b) + [mth(leaves[k:])]
+    return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
+
+
+def cons_proof(m, leaves):
+    return subproof(m, leaves, True)
+
+
+def leaves(n, tag=b"x"):
+    return [leaf_hash(tag + b"%d" % i) for i in range(n)]
+
+
+def ckpt_text(origin, size, root):
+    return "%s\n%d\n%s\n" % (origin, size, base64.b64encode(root).decode())
+
+
+def sig_line(key, text):
+    sig = key.sign(text.encode())
+    return "%s%s %s\n" % (EM, key.name,
+                          base64.b64encode(key.hash + sig).decode())
+
+
+def signed_note(key, size, root, extra_keys=()):
+    text = ckpt_text(key.name, size, root)
+    note = text + "\n" + sig_line(key, text)
+    for k in extra_keys:
+        note += sig_line(k, text)
+    return note
+
+
+def witreq_body(old, proof, note):
+    return ("old %d\n" % old + "".join(base64.b64encode(h).decode() + "\n"
+                                       for h in proof) + "\n" + note).encode()
+
+
+def parse_cosig_vkey(s):
+    name, h, b = s.strip().split("+", 2)
+    raw = base64.b64decode(b, validate=True)
+    assert raw[0] == 4 and len(raw) == 33, "not a cosignature key"
+    assert key_hash(name, 4, raw[1:]).hex() == h
+    return name, raw[1:]
+
+
+def verify_cosig_line(line, wname, wpub, text):
+    """Independent tlog-cosignature v1 check; returns the timestamp."""
+    assert line.startswith(EM) and line.endswith("\n"), repr(line)
+    n, b = line[2:-1].split(" ")
+    assert n == wname
+    raw = base64.b64decode(b, validate=True)
+    assert len(raw) == 4 + 72
+    assert raw[:4] == key_hash(wname, 4, wpub)
+    ts = int.from_bytes(raw[4:12], "big")
+    msg = ("cosignature/v1\ntime %d\n" % ts + text).encode()
+    Ed25519PublicKey.from_public_bytes(wpub).verify(raw[12:], msg)
+    return ts
+
+
+# ---------------------------------------------------------------- witness
+
+class Witness:
+    """`witness serve` through tests/tools/witness_tool on a free port."""
+
+    def __init__(self, logvkeys, state=None, keyfile=None, name="w.test"):
+        self.state = state or os.path.join(tmpdir("pt-wit-"), "state")
+        self.keyfile = keyfile or os.path.join(os.path.dirname(self.state),
+                                               "witness.key")
+        self.logvkeys = list(logvkeys)
+        self.name = name
+        self.proc = None
+        self.port = free_port()
+
+    def start(self):
+        self.errpath = self.state + ".log"
+        os.makedirs(os.path.dirname(self.errpath), exist_ok=True)
+        self.err = open(self.errpath, "ab")
+        self.proc = subprocess.Popen(
+            [TOOL, "witness", "serve", "--key", self.keyfile, "--listen",
+             "127.0.0.1:%d" % self.port, "--state", self.state, "--log",
+             ",".join(self.logvkeys), "--name", self.name],
+            stdout=subprocess.PIPE, stderr=self.err)
+        ptlib._live.append(self)
+        first = self.proc.stdout.readline().decode()
+        assert first, "witness exited:\n" + self.logtext()
+        self.vkey = first.strip()
+        end = time.time() + 20
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.wname, self.wpub = parse_cosig_vkey(self.vkey)
+        return self
+
+    def logtext(self):
+        try:
+            with open(self.errpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def add(self, old, proof, note, timeout=30):
+        return request(self.port, "POST", "/add-checkpoint",
+                       body=witreq_body(old, proof, note), timeout=timeout)
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc.stdout.close()
+        self.err.close()
+        if self in ptlib._live:
+            ptlib._live.remove(self)
+        self.proc = None
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def evidence(self):
+        d = os.path.join(self.state, "evidence")
+        if not os.path.isdir(d):
+            return []
+        return sorted(os.path.join(d, f) for f in os.listdir(d)
+                      if f.endswith(".evidence"))
