@@ -27,10 +27,12 @@ static void *
 worker(void *argp)
 {
 	unsigned t = (unsigned)(unsigned long)argp;
-	unsigned long seen = 0;	/* created inside pool_start, just before
-				 * the bump to the job it must run */
+	unsigned long seen;
 
 	pthread_mutex_lock(&P.mu);
+	/* Created inside pool_start just before the bump to the job it must
+	 * run: start from the generation it was born in. */
+	seen = P.born[t];
 	for (;;) {
 		pool_fn fn;
 		void *arg;
