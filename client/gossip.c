@@ -178,18 +178,21 @@ save_view(struct gview *v, const char *note, size_t len,
 }
 
 static void
-fork_found(struct gossip *g, struct evd *e, const char *from)
+fork_found(struct gossip *g, const struct gview *v, struct evd *e,
+    const char *from)
 {
 	struct pt_why why = { "" };
-	char path[UT_PATH_MAX + 128];
+	char path[UT_PATH_MAX + 128], vk[KEYS_STR_MAX];
 
 	g->forks++;
+	if (note_vkey_format(&v->key, vk, sizeof(vk)) != 0)
+		snprintf(vk, sizeof(vk), "<log vkey>");
 	if (evd_save(g->dir, e, path, sizeof(path), &why) != 0)
 		snprintf(path, sizeof(path), "(not saved: %s)", why.text);
 	fprintf(stderr, "\n%s*** SPLIT VIEW: THE LOG SHOWED DIFFERENT "
 	    "HISTORIES ***%s\n  %s\n  seen via: %s\n  evidence: %s\n  check "
-	    "it: pubtrail evidence verify --log-key <log vkey> %s\n\n",
-	    cli_red(stderr), cli_reset(stderr), e->check, from, path, path);
+	    "it: pubtrail evidence verify --log-key %s %s\n\n",
+	    cli_red(stderr), cli_reset(stderr), e->check, from, path, vk, path);
 }
 
 /*
@@ -243,7 +246,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		e->note_len[0] = v->note_len;
 		e->note[1] = note;
 		e->note_len[1] = len;
-		fork_found(g, e, from);
+		fork_found(g, v, e, from);
 		rc = PT_ECONFLICT;
 		goto out;
 	}
@@ -284,7 +287,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		    "checkpoint of size %" PRIu64 " but cannot prove it "
 		    "consistent with the one of size %" PRIu64 " (HTTP %d)",
 		    v->key.name, big->size, small->size, r.status);
-		fork_found(g, e, from);
+		fork_found(g, v, e, from);
 		rc = PT_ECONFLICT;
 		goto out;
 	}
@@ -302,7 +305,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		    "consistency proof from size %" PRIu64 " to %" PRIu64
 		    " does not verify between the two signed checkpoints",
 		    v->key.name, small->size, big->size);
-		fork_found(g, e, from);
+		fork_found(g, v, e, from);
 		rc = PT_ECONFLICT;
 		goto out;
 	}
