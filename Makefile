@@ -45,7 +45,7 @@ LIBS_JSON   = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LIBS_INI    = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
-LIBS_CLIENT = $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_PROTO) -lpthread -lm
+LIBS_CLIENT = $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 DAEMON_SRC := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
@@ -97,7 +97,11 @@ client/pubtrail: $(PUBTRAIL)
 	ln -sf ../$(PUBTRAIL) $@
 
 # Unit tests: one Check binary per tests/unit/test_<module>.c; each may use
-# proto, daemon and client code.
+# proto, daemon and client code (and includes their headers by name).
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Idaemon -Iclient $(CFLAGS) -c $< -o $@
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_DAEMON) $(LIBS_CLIENT)

@@ -2,6 +2,7 @@
  * crypto.c: the OpenSSL wrapper.  Nothing else in pubtrail includes an
  * OpenSSL header; nothing here returns an OpenSSL error code.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -62,16 +63,44 @@ cr_sha256_cleanup(struct cr_sha256 *s)
 	s->ctx = NULL;
 }
 
+/*
+ * One EVP context per thread avoids an allocation per hash on hot paths.
+ * A pthread key's destructor frees it when the thread exits (a plain
+ * _Thread_local pointer would leak it for every thread that ends).
+ */
+static pthread_key_t sha_key;
+static pthread_once_t sha_once = PTHREAD_ONCE_INIT;
+static int sha_key_ok;
+
+static void
+sha_ctx_free(void *p)
+{
+	EVP_MD_CTX_free(p);
+}
+
+static void
+sha_key_init(void)
+{
+	sha_key_ok = pthread_key_create(&sha_key, sha_ctx_free) == 0;
+}
+
 int
 cr_sha256(const void *a, size_t alen, const void *b, size_t blen,
     const void *c, size_t clen, uint8_t out[CR_SHA256_SIZE])
 {
-	/* One context per thread avoids an allocation per hash on hot paths. */
 	static _Thread_local EVP_MD_CTX *ctx;
 	unsigned int n = 0;
 
-	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
-		return PT_ENOMEM;
+	if (ctx == NULL) {
+		pthread_once(&sha_once, sha_key_init);
+		if (!sha_key_ok || (ctx = EVP_MD_CTX_new()) == NULL)
+			return PT_ENOMEM;
+		if (pthread_setspecific(sha_key, ctx) != 0) {
+			EVP_MD_CTX_free(ctx);
+			ctx = NULL;
+			return PT_ENOMEM;
+		}
+	}
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
 	    (alen && EVP_DigestUpdate(ctx, a, alen) != 1) ||
 	    (blen && EVP_DigestUpdate(ctx, b, blen) != 1) ||
