@@ -1,0 +1,641 @@
+/*
+ * witc.c: the log's witness client (see witc.h).
+ *
+ * One round = one add-checkpoint request to every witness that has not yet
+ * cosigned the newest checkpoint, all in parallel on the loop thread.  A
+ * witness is asked with old = the size it last cosigned as far as we know
+ * (0 at start: the first answer is then a 409 naming its size, and we
+ * retry at once with a proof from there, at most WITC_RETRIES times a
+ * round).  Consistency proofs are computed from the store in one short
+ * read transaction.  Every cosignature line is verified (witreq_resp_check)
+ * before it is kept; the published note is the log-signed note plus the
+ * lines of the witnesses that cosigned exactly that size.  Rounds start at
+ * most once per interval; a checkpoint arriving during a round is asked for
+ * in the next one.  Each request has a whole-request deadline of its own
+ * (libevent's timeouts only measure inactivity).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "log.h"
+#include "mt.h"
+#include "note.h"
+#include "policy.h"
+#include "pt.h"
+#include "store.h"
+#include "witc.h"
+#include "witreq.h"
+
+#define WITC_RETRIES	2
+
+struct witc;
+
+struct witc_w {
+	struct witc *wc;
+	const struct pol_witness *pw;
+	char host[256];
+	uint16_t port;
+	char path[PT_POLICY_MAX_URL + 32];
+	char hosthdr[300];
+	struct evhttp_connection *conn;
+	struct evhttp_request *req;	/* in flight, or NULL */
+	struct event *deadline;
+	uint64_t old;			/* size it last cosigned, as we know */
+	uint64_t req_size;		/* size asked for */
+	unsigned retries;
+	char line[PT_NOTE_MAX_LINE + 8];
+	uint64_t line_size;		/* line is a cosignature of this size */
+	int up;
+	uint64_t ok, conflicts, errors, timeouts;
+};
+
+struct witc {
+	struct event_base *base;
+	struct store *store;
+	struct witc_opts o;
+	witc_publish_fn publish;
+	void *arg;
+	struct pol *pol;
+	struct witc_w w[PT_POLICY_MAX_WITNESSES];
+	size_t nw;
+	char *note;			/* newest log-signed checkpoint */
+	size_t note_len, text_len;
+	uint64_t size;
+	char *rnote;			/* the one this round asks for */
+	size_t rnote_len, rtext_len;
+	uint64_t rsize;
+	uint64_t last_round_ms;
+	struct event *timer;
+	int timer_set;
+	size_t inflight;
+	uint64_t rounds;
+	uint64_t quorum_size;		/* newest size published with quorum */
+	int have_quorum;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void send_req(struct witc_w *w);
+static void maybe_round(struct witc *wc);
+static void on_deadline(evutil_socket_t fd, short ev, void *arg);
+static void on_timer(evutil_socket_t fd, short ev, void *arg);
+
+static int
+parse_url(struct witc_w *w, const char *url, char *why, size_t whylen)
+{
+	const char *h, *e, *colon, *slash;
+	size_t n, plen;
+	unsigned long port = 80;
+	char *end;
+
+	if (strncmp(url, "http://", 7) != 0) {
+		snprintf(why, whylen, "witness %s: URL must be http://",
+		    w->pw->name);
+		return PT_EINVAL;
+	}
+	h = url + 7;
+	slash = strchr(h, '/');
+	e = slash != NULL ? slash : h + strlen(h);
+	colon = memchr(h, ':', (size_t)(e - h));
+	n = (size_t)((colon != NULL ? colon : e) - h);
+	if (n == 0 || n >= sizeof(w->host)) {
+		snprintf(why, whylen, "witness %s: bad host in URL",
+		    w->pw->name);
+		return PT_EINVAL;
+	}
+	memcpy(w->host, h, n);
+	w->host[n] = '\0';
+	if (colon != NULL) {
+		port = strtoul(colon + 1, &end, 10);
+		if (end != e || port == 0 || port > 65535 || colon[1] == '0') {
+			snprintf(why, whylen, "witness %s: bad port in URL",
+			    w->pw->name);
+			return PT_EINVAL;
+		}
+	}
+	w->port = (uint16_t)port;
+	snprintf(w->hosthdr, sizeof(w->hosthdr), "%.*s", (int)(e - h), h);
+	plen = slash != NULL ? strlen(slash) : 0;
+	while (plen > 0 && slash[plen - 1] == '/')
+		plen--;
+	snprintf(w->path, sizeof(w->path), "%.*s/add-checkpoint", (int)plen,
+	    slash != NULL ? slash : "");
+	return 0;
+}
+
+static int
+read_policy(const char *path, struct pol *p, char *why, size_t whylen)
+{
+	struct pt_why pw = { "" };
+	FILE *f;
+	char *buf;
+	size_t n;
+	int rc;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(why, whylen, "%s: cannot open", path);
+		return PT_EIO;
+	}
+	if ((buf = malloc(PT_POLICY_MAX + 1)) == NULL) {
+		fclose(f);
+		return PT_ENOMEM;
+	}
+	n = fread(buf, 1, PT_POLICY_MAX + 1, f);
+	rc = ferror(f) ? PT_EIO : 0;
+	fclose(f);
+	if (rc == 0)
+		rc = pol_parse(buf, n, p, &pw);
+	free(buf);
+	if (rc != 0)
+		snprintf(why, whylen, "%s: %s", path, pw.text[0] ? pw.text :
+		    pt_strerror(rc));
+	return rc;
+}
+
+int
+witc_start(struct event_base *base, struct store *store,
+    const struct witc_opts *o, witc_publish_fn publish, void *arg,
+    struct witc **out, char *why, size_t whylen)
+{
+	struct witc *wc;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((wc = calloc(1, sizeof(*wc))) == NULL ||
+	    (wc->pol = calloc(1, sizeof(*wc->pol))) == NULL) {
+		free(wc);
+		snprintf(why, whylen, "out of memory");
+		return PT_ENOMEM;
+	}
+	wc->base = base;
+	wc->store = store;
+	wc->o = *o;
+	if (wc->o.timeout_ms == 0)
+		wc->o.timeout_ms = 5000;
+	wc->publish = publish;
+	wc->arg = arg;
+	if ((rc = read_policy(o->policy_path, wc->pol, why, whylen)) != 0)
+		goto fail;
+	for (i = 0; i < wc->pol->nwit; i++) {
+		struct witc_w *w = &wc->w[i];
+
+		w->wc = wc;
+		w->pw = &wc->pol->wit[i];
+		if (w->pw->url[0] == '\0') {
+			snprintf(why, whylen, "%s: witness %s has no URL",
+			    o->policy_path, w->pw->name);
+			rc = PT_EINVAL;
+			goto fail;
+		}
+		if ((rc = parse_url(w, w->pw->url, why, whylen)) != 0)
+			goto fail;
+		w->conn = evhttp_connection_base_new(base, NULL, w->host,
+		    w->port);
+		w->deadline = evtimer_new(base, on_deadline, w);
+		if (w->conn == NULL || w->deadline == NULL) {
+			snprintf(why, whylen, "out of memory");
+			rc = PT_ENOMEM;
+			goto fail;
+		}
+		evhttp_connection_set_timeout(w->conn,
+		    (int)((wc->o.timeout_ms + 999) / 1000));
+		wc->nw++;
+	}
+	if ((wc->timer = evtimer_new(base, on_timer, wc)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		rc = PT_ENOMEM;
+		goto fail;
+	}
+	*out = wc;
+	return 0;
+fail:
+	witc_free(wc);
+	return rc;
+}
+
+/* Log-signed note plus every line for the newest size; publish it. */
+static void
+publish_now(struct witc *wc)
+{
+	char *buf;
+	size_t n, i, l;
+	uint64_t mask = 0;
+	int q;
+
+	if (wc->note == NULL || wc->publish == NULL)
+		return;
+	if ((buf = malloc(PT_NOTE_MAX + 1)) == NULL)
+		return;
+	memcpy(buf, wc->note, wc->note_len);
+	n = wc->note_len;
+	for (i = 0; i < wc->nw; i++) {
+		if (wc->w[i].line_size != wc->size || wc->w[i].line[0] == '\0')
+			continue;
+		l = strlen(wc->w[i].line);
+		if (n + l > PT_NOTE_MAX)
+			break;
+		memcpy(buf + n, wc->w[i].line, l);
+		n += l;
+		mask |= 1ULL << i;
+	}
+	buf[n] = '\0';
+	q = pol_quorum_met(wc->pol, mask);
+	if (q && (!wc->have_quorum || wc->size > wc->quorum_size)) {
+		wc->have_quorum = 1;
+		wc->quorum_size = wc->size;
+	}
+	wc->publish(buf, n, wc->size, q, wc->arg);
+	free(buf);
+}
+
+static void
+round_done(struct witc *wc)
+{
+	publish_now(wc);
+	maybe_round(wc);
+}
+
+static void
+finish(struct witc_w *w, int ok)
+{
+	struct witc *wc = w->wc;
+
+	w->req = NULL;
+	evtimer_del(w->deadline);
+	w->up = ok;
+	if (wc->inflight > 0 && --wc->inflight == 0)
+		round_done(wc);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct witc_w *w = arg;
+
+	(void)fd;
+	(void)ev;
+	if (w->req != NULL) {
+		evhttp_cancel_request(w->req);	/* no callback follows */
+		log_warnx("witness %s: no answer within %" PRIu64 " ms",
+		    w->pw->name, w->wc->o.timeout_ms);
+		w->timeouts++;
+		finish(w, 0);
+	}
+}
+
+static void
+on_answer(struct evhttp_request *req, void *arg)
+{
+	struct witc_w *w = arg;
+	struct witc *wc = w->wc;
+	struct evbuffer *in;
+	const char *ctype;
+	uint64_t s, ts;
+	size_t len;
+	char *body;
+	int code, rc;
+
+	if (w->req == NULL)
+		return;			/* cancelled */
+	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+	if (code == 0) {
+		log_warnx("witness %s: connection failed", w->pw->name);
+		w->errors++;
+		finish(w, 0);
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	if (len > PT_WITRESP_MAX_BODY) {
+		log_warnx("witness %s: answer too large", w->pw->name);
+		w->errors++;
+		finish(w, 0);
+		return;
+	}
+	body = (char *)evbuffer_pullup(in, -1);
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (code == 200) {
+		rc = witreq_resp_check(body != NULL ? body : "", len,
+		    wc->rnote, wc->rtext_len, &w->pw->key, w->line,
+		    sizeof(w->line), &ts);
+		if (rc == 0) {
+			w->line_size = w->req_size;
+			w->old = w->req_size;
+			w->ok++;
+			finish(w, 1);
+			publish_now(wc);
+			return;
+		}
+		log_warnx("witness %s: bad cosignature answer: %s",
+		    w->pw->name, pt_strerror(rc));
+		w->line[0] = '\0';
+		w->errors++;
+		finish(w, 0);
+		return;
+	}
+	if (code == 409 && ctype != NULL &&
+	    strncmp(ctype, WITREQ_SIZE_CTYPE, strlen(WITREQ_SIZE_CTYPE)) == 0 &&
+	    witreq_size_parse(body != NULL ? body : "", len, &s) == 0) {
+		if (s > w->req_size) {
+			log_warnx("witness %s: has cosigned size %" PRIu64
+			    " of this log, larger than ours (%" PRIu64 "): "
+			    "the log was rolled back or forked", w->pw->name,
+			    s, w->req_size);
+			w->conflicts++;
+			finish(w, 0);
+			return;
+		}
+		if (s == w->old || w->retries >= WITC_RETRIES) {
+			w->conflicts++;
+			finish(w, 0);
+			return;
+		}
+		w->old = s;
+		w->retries++;
+		w->req = NULL;
+		evtimer_del(w->deadline);
+		wc->inflight--;
+		send_req(w);
+		if (w->req == NULL) {
+			w->up = 0;
+			if (wc->inflight == 0)
+				round_done(wc);
+		}
+		return;
+	}
+	log_warnx("witness %s: answered %d%s", w->pw->name, code,
+	    code == 409 ? ": it cosigned another tree of this size" :
+	    code == 422 ? ": it rejected our consistency proof" : "");
+	if (code == 409)
+		w->conflicts++;
+	else
+		w->errors++;
+	if (code == 422)
+		w->old = 0;	/* rediscover its size next round */
+	finish(w, 0);
+}
+
+static void
+send_req(struct witc_w *w)
+{
+	struct witc *wc = w->wc;
+	struct mt_hash proof[PT_WITREQ_MAX_PROOF];
+	struct evhttp_request *req;
+	struct store_txn *t;
+	struct mt_reader r;
+	struct timeval tv;
+	size_t np = 0, blen;
+	char *body;
+	int rc;
+
+	if (w->old > wc->rsize) {
+		log_warnx("witness %s: has cosigned size %" PRIu64 ", larger "
+		    "than ours (%" PRIu64 ")", w->pw->name, w->old, wc->rsize);
+		w->conflicts++;
+		return;
+	}
+	if (w->old > 0 && w->old < wc->rsize) {
+		if (wc->store == NULL)
+			return;
+		if ((rc = store_read_begin(wc->store, &t)) != 0)
+			return;
+		store_txn_reader(t, &r);
+		rc = mt_consistency_proof(&r, w->old, wc->rsize, proof,
+		    PT_WITREQ_MAX_PROOF, &np);
+		store_read_end(t);
+		if (rc != 0) {
+			log_warnx("witness %s: consistency proof %" PRIu64
+			    "..%" PRIu64 ": %s", w->pw->name, w->old,
+			    wc->rsize, pt_strerror(rc));
+			w->errors++;
+			return;
+		}
+	}
+	if ((body = malloc(PT_WITREQ_MAX_BODY + 1)) == NULL)
+		return;
+	rc = witreq_format(w->old, proof, np, wc->rnote, wc->rnote_len, body,
+	    PT_WITREQ_MAX_BODY + 1, &blen);
+	if (rc != 0 || (req = evhttp_request_new(on_answer, w)) == NULL) {
+		free(body);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
+	    w->hosthdr);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evbuffer_add(evhttp_request_get_output_buffer(req), body, blen);
+	free(body);
+	w->req_size = wc->rsize;
+	w->req = req;
+	wc->inflight++;
+	if (evhttp_make_request(w->conn, req, EVHTTP_REQ_POST, w->path) != 0) {
+		/* libevent freed req */
+		w->req = NULL;
+		wc->inflight--;
+		w->errors++;
+		return;
+	}
+	tv.tv_sec = (time_t)(wc->o.timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(wc->o.timeout_ms % 1000) * 1000;
+	evtimer_add(w->deadline, &tv);
+}
+
+static void
+start_round(struct witc *wc)
+{
+	size_t i;
+	char *copy;
+
+	if ((copy = malloc(wc->note_len + 1)) == NULL)
+		return;
+	memcpy(copy, wc->note, wc->note_len + 1);
+	free(wc->rnote);
+	wc->rnote = copy;
+	wc->rnote_len = wc->note_len;
+	wc->rtext_len = wc->text_len;
+	wc->rsize = wc->size;
+	wc->rounds++;
+	wc->last_round_ms = now_ms();
+	for (i = 0; i < wc->nw; i++) {
+		if (wc->w[i].req != NULL || wc->w[i].line_size == wc->size)
+			continue;
+		wc->w[i].retries = 0;
+		send_req(&wc->w[i]);
+	}
+	if (wc->inflight == 0)
+		round_done(wc);
+}
+
+static void
+on_timer(evutil_socket_t fd, short ev, void *arg)
+{
+	struct witc *wc = arg;
+
+	(void)fd;
+	(void)ev;
+	wc->timer_set = 0;
+	maybe_round(wc);
+}
+
+/* Start a round when one is due and something is left to ask. */
+static void
+maybe_round(struct witc *wc)
+{
+	struct timeval tv;
+	uint64_t now, due;
+	size_t i, need = 0;
+
+	if (wc->note == NULL || wc->inflight > 0 || wc->timer_set)
+		return;
+	for (i = 0; i < wc->nw; i++)
+		if (wc->w[i].line_size != wc->size)
+			need++;
+	if (need == 0)
+		return;
+	now = now_ms();
+	due = wc->last_round_ms + (wc->o.interval_ms ? wc->o.interval_ms :
+	    1000);
+	if (wc->rounds == 0 || now >= due) {
+		start_round(wc);
+		return;
+	}
+	tv.tv_sec = (time_t)((due - now) / 1000);
+	tv.tv_usec = (suseconds_t)((due - now) % 1000) * 1000;
+	evtimer_add(wc->timer, &tv);
+	wc->timer_set = 1;
+}
+
+void
+witc_checkpoint(struct witc *w, const char *note, size_t len, uint64_t size)
+{
+	char *copy;
+	size_t i;
+
+	if (w == NULL || len == 0 || len > PT_NOTE_MAX || (w->note != NULL &&
+	    size < w->size))
+		return;
+	if ((copy = malloc(len + 1)) == NULL)
+		return;
+	memcpy(copy, note, len);
+	copy[len] = '\0';
+	for (i = 0; i + 1 < len; i++)
+		if (copy[i] == '\n' && copy[i + 1] == '\n')
+			break;
+	if (i + 1 >= len) {
+		free(copy);
+		return;
+	}
+	free(w->note);
+	w->note = copy;
+	w->note_len = len;
+	w->text_len = i + 1;
+	w->size = size;
+	if (w->nw == 0) {
+		publish_now(w);
+		return;
+	}
+	maybe_round(w);
+}
+
+static void
+label(struct evbuffer *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			evbuffer_add_printf(out, "\\%c", *s);
+		else if (*s == '\n')
+			evbuffer_add_printf(out, "\\n");
+		else
+			evbuffer_add(out, s, 1);
+	}
+}
+
+void
+witc_metrics(struct witc *wc, struct evbuffer *out)
+{
+	static const char *res[] = { "ok", "conflict", "error", "timeout" };
+	size_t i, j;
+	uint64_t v;
+
+	if (wc == NULL)
+		return;
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_up gauge\n");
+	for (i = 0; i < wc->nw; i++) {
+		evbuffer_add_printf(out, "pubtrail_witness_up{witness=\"");
+		label(out, wc->w[i].pw->name);
+		evbuffer_add_printf(out, "\"} %d\n", wc->w[i].up);
+	}
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_cosigned_size "
+	    "gauge\n");
+	for (i = 0; i < wc->nw; i++) {
+		evbuffer_add_printf(out,
+		    "pubtrail_witness_cosigned_size{witness=\"");
+		label(out, wc->w[i].pw->name);
+		evbuffer_add_printf(out, "\"} %" PRIu64 "\n",
+		    wc->w[i].line_size);
+	}
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_requests_total "
+	    "counter\n");
+	for (i = 0; i < wc->nw; i++)
+		for (j = 0; j < 4; j++) {
+			v = j == 0 ? wc->w[i].ok : j == 1 ?
+			    wc->w[i].conflicts : j == 2 ? wc->w[i].errors :
+			    wc->w[i].timeouts;
+			evbuffer_add_printf(out,
+			    "pubtrail_witness_requests_total{witness=\"");
+			label(out, wc->w[i].pw->name);
+			evbuffer_add_printf(out, "\",result=\"%s\"} %" PRIu64
+			    "\n", res[j], v);
+		}
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_rounds_total "
+	    "counter\npubtrail_witness_rounds_total %" PRIu64 "\n",
+	    wc->rounds);
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_quorum gauge\n"
+	    "pubtrail_witness_quorum %d\n", wc->have_quorum &&
+	    wc->quorum_size == wc->size);
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_quorum_size gauge\n"
+	    "pubtrail_witness_quorum_size %" PRIu64 "\n", wc->have_quorum ?
+	    wc->quorum_size : 0);
+	evbuffer_add_printf(out, "# TYPE pubtrail_witness_pending_size "
+	    "gauge\npubtrail_witness_pending_size %" PRIu64 "\n", wc->size);
+}
+
+void
+witc_free(struct witc *wc)
+{
+	size_t i;
+
+	if (wc == NULL)
+		return;
+	for (i = 0; i < PT_POLICY_MAX_WITNESSES; i++) {
+		if (wc->w[i].req != NULL)
+			evhttp_cancel_request(wc->w[i].req);
+		if (wc->w[i].conn != NULL)
+			evhttp_connection_free(wc->w[i].conn);
+		if (wc->w[i].deadline != NULL)
+			event_free(wc->w[i].deadline);
+	}
+	if (wc->timer != NULL)
+		event_free(wc->timer);
+	free(wc->note);
+	free(wc->rnote);
+	free(wc->pol);
+	free(wc);
+}
