@@ -52,13 +52,15 @@ class GossipServer:
         return "http://127.0.0.1:%d" % self.port
 
     def kill(self):
+        rc = None
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=20)
+            rc = self.proc.wait(timeout=20)
             self.err.close()
             self.proc = None
         if self in ptlib._live:
             ptlib._live.remove(self)
+        return rc
 
 
 def evidence_files(state):
@@ -153,7 +155,7 @@ def test_split_view():
         submit(dA, k, ["A-3", "A-4"])
         rc, out, err = run_tool("gossip", "sync", "--peer", srv.url, "--state", gC)
         assert rc == 0, (rc, out, err)
-        srv.kill()
+        assert srv.kill() == 0
     finally:
         dA.stop()
         dB.stop()
@@ -191,7 +193,7 @@ def test_checkpoint_import_and_garbage():
                           body=b"note %d\n" % len(n) + n)
         assert r.status == 200, (r.status, r.body)
         assert not evidence_files(g1)
-        srv.kill()
+        assert srv.kill() == 0
         # Usage errors exit 2.
         rc, _, _ = run_tool("gossip", "sync", "--state", g2)
         assert rc == 2

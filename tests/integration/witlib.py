@@ -109,6 +109,7 @@ class Witness:
         self.logvkeys = list(logvkeys)
         self.name = name
         self.proc = None
+        self.err = None
         self.port = free_port()
 
     def start(self):
@@ -135,6 +136,8 @@ class Witness:
         return self
 
     def logtext(self):
+        if self.err is not None:
+            self.err.flush()
         try:
             with open(self.errpath, "rb") as f:
                 return f.read().decode(errors="replace")
@@ -157,6 +160,7 @@ class Witness:
             rc = self.proc.wait()
         self.proc.stdout.close()
         self.err.close()
+        self.err = None
         if self in ptlib._live:
             ptlib._live.remove(self)
         self.proc = None

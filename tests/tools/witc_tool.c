@@ -78,6 +78,7 @@ main(int argc, char **argv)
 	if (store_read_begin(store, &t) != 0 ||
 	    store_latest_checkpoint(t, &note, &len, &size, &tms) != 0) {
 		fprintf(stderr, "no checkpoint\n");
+		store_close(store);
 		return 3;
 	}
 	copy = malloc(len);
@@ -87,6 +88,9 @@ main(int argc, char **argv)
 	if (witc_start(s.base, store, &wo, publish, &s, &w, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "witc_start: %s\n", why);
+		free(copy);
+		event_base_free(s.base);
+		store_close(store);
 		return 2;
 	}
 	witc_checkpoint(w, copy, len, size);
