@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
 from ptlib import BUILD, Daemon, Key, payment, run_tests, submission, tmpdir  # noqa: E402
-from witlib import Witness, verify_cosig_line, EM  # noqa: E402
+from witlib import Witness, check_cosigned, EM  # noqa: E402
 
 ORIGIN = "witc.test/log"
 TOOL = os.path.join(BUILD, "tools", "witc_tool")
@@ -21,15 +21,6 @@ def witc(data, policy, wait_ms=8000):
     p = subprocess.run([TOOL, data, policy, str(wait_ms), "200", "2000"],
                        capture_output=True, timeout=60)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-
-def check_cosigned(note, ws, logname, logpub):
-    _, _, _, text = ptlib.open_checkpoint(note, logname, logpub)
-    lines = [l + "\n" for l in note.split("\n\n", 1)[1].splitlines()]
-    for w in ws:
-        mine = [l for l in lines if l.startswith(EM + w.wname + " ")]
-        assert len(mine) == 1, (w.wname, lines)
-        verify_cosig_line(mine[0], w.wname, w.wpub, text)
 
 
 def test_two_of_two():

@@ -83,6 +83,17 @@ def parse_cosig_vkey(s):
     return name, raw[1:]
 
 
+def check_cosigned(note, ws, logname, logpub):
+    """note is a checkpoint signed by the log and cosigned (exactly one
+    valid line each) by every Witness in ws."""
+    _, _, _, text = ptlib.open_checkpoint(note, logname, logpub)
+    lines = [l + "\n" for l in note.split("\n\n", 1)[1].splitlines()]
+    for w in ws:
+        mine = [l for l in lines if l.startswith(EM + w.wname + " ")]
+        assert len(mine) == 1, (w.wname, lines)
+        verify_cosig_line(mine[0], w.wname, w.wpub, text)
+
+
 def verify_cosig_line(line, wname, wpub, text):
     """Independent tlog-cosignature v1 check; returns the timestamp."""
     assert line.startswith(EM) and line.endswith("\n"), repr(line)
@@ -102,7 +113,8 @@ def verify_cosig_line(line, wname, wpub, text):
 class Witness:
     """`witness serve` through tests/tools/witness_tool on a free port."""
 
-    def __init__(self, logvkeys, state=None, keyfile=None, name="w.test"):
+    def __init__(self, logvkeys, state=None, keyfile=None, name="w.test",
+                 port=None):
         self.state = state or os.path.join(tmpdir("pt-wit-"), "state")
         self.keyfile = keyfile or os.path.join(os.path.dirname(self.state),
                                                "witness.key")
@@ -110,7 +122,7 @@ class Witness:
         self.name = name
         self.proc = None
         self.err = None
-        self.port = free_port()
+        self.port = port or free_port()
 
     def start(self):
         self.errpath = self.state + ".log"
