@@ -48,6 +48,7 @@ struct wit {
 	size_t nlogs;
 	int fatal;
 	uint64_t served, cosigned, refused;
+	unsigned evidence;		/* files written this run */
 };
 
 static const char wit_usage[] =
@@ -122,6 +123,15 @@ save_evidence(struct wit *w, int kind, const char *check, uint64_t old,
 	struct evd *e;
 	size_t i;
 
+	/* Anyone can replay a log-signed checkpoint with a bad proof: bound
+	 * what that costs the witness's disk. */
+	if (w->evidence >= PT_WITNESS_MAX_EVIDENCE) {
+		fprintf(stderr, "pubtrail witness: LOG MISBEHAVIOUR: %s; "
+		    "not saved (%d evidence files this run)\n", check,
+		    PT_WITNESS_MAX_EVIDENCE);
+		return;
+	}
+	w->evidence++;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return;
 	e->kind = kind;

@@ -57,5 +57,6 @@
 #define PT_COSIG_SKEW_S		300	/* cosignature time may be this far ahead */
 #define PT_EVIDENCE_MAX		(4 * PT_NOTE_MAX) /* an evidence file, bytes */
 #define PT_GOSSIP_MAX_LOGS	64	/* logs one gossip peer exchanges */
+#define PT_WITNESS_MAX_EVIDENCE	1000	/* evidence files one witness run writes */
 
 #endif
