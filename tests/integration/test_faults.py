@@ -89,6 +89,16 @@ def rss_kb(pid):
     raise AssertionError("no VmRSS")
 
 
+def preload(d, lib, **env):
+    """Run d's next start with lib preloaded and env set."""
+    d.env["LD_PRELOAD"] = lib
+    # An ASan build wants its runtime first; the shims only interpose libc.
+    opts = d.env.get("ASAN_OPTIONS", "")
+    if "verify_asan_link_order" not in opts:
+        d.env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
+    d.env.update(env)
+
+
 def shlib(name):
     """Build tests/fault/<name>.c into $BUILD/fault/<name>.so."""
     src = os.path.join(ptlib.TOP, "tests", "fault", name + ".c")
@@ -380,7 +390,7 @@ def test_storage_call_failures_stop_the_daemon():
             assert led.submit(d, k, "base") == 200
             d.stop()
             log = os.path.join(ptlib.tmpdir(), "shim.log")
-            d.env.update(LD_PRELOAD=shim, PT_SHIM_DIR=d.data, PT_SHIM_LOG=log)
+            preload(d, shim, PT_SHIM_DIR=d.data, PT_SHIM_LOG=log)
             # Count the start-up calls first (deterministic after a clean
             # stop), then learn a batch's calls.
             d.start()
@@ -436,8 +446,8 @@ def test_first_start_fsync_failure_refused():
     d = Daemon()
     log = os.path.join(ptlib.tmpdir(), "shim.log")
     os.makedirs(d.data)
-    d.env.update(LD_PRELOAD=shim, PT_SHIM_DIR=d.data, PT_SHIM_LOG=log,
-                 PT_SHIM_OPS="fsync", PT_SHIM_FAIL_N="1")
+    preload(d, shim, PT_SHIM_DIR=d.data, PT_SHIM_LOG=log, PT_SHIM_OPS="fsync",
+            PT_SHIM_FAIL_N="1")
     d.start(wait=False)
     rc = wait_exit(d)
     with open(log) as f:
@@ -463,7 +473,7 @@ def test_clock_set_back_refused():
         assert led.submit(d, k, "t%d" % i) == 200
     before = d.checkpoint()
     d.stop()
-    d.env.update(LD_PRELOAD=shim, PT_CLOCK_BACK_MS=str(3600 * 1000))
+    preload(d, shim, PT_CLOCK_BACK_MS=str(3600 * 1000))
     d.start(wait=False)
     rc = wait_exit(d)
     assert rc not in (0, None), rc
@@ -474,7 +484,7 @@ def test_clock_set_back_refused():
     d.stop()
     # 1.5 s back: within the start-up tolerance; the sequencer must still
     # never integrate an entry earlier than the last one.
-    d.env.update(LD_PRELOAD=shim, PT_CLOCK_BACK_MS="1500")
+    preload(d, shim, PT_CLOCK_BACK_MS="1500")
     d.start()
     assert led.submit(d, k, "t3") == 200
     t3 = unpackb(fetch_entries(d, 4)[3])["time"]
