@@ -24,11 +24,14 @@ evd_format(const struct evd *e, char **out, size_t *outlen)
 	int k;
 
 	*out = NULL;
-	if ((e->kind != EVD_SAME_SIZE && e->kind != EVD_INCONSISTENT) ||
-	    e->nproof > PT_MAX_PROOF || e->note_len[0] == 0 ||
+	if ((e->kind != EVD_SAME_SIZE && e->kind != EVD_INCONSISTENT &&
+	    e->kind != EVD_INCLUSION) || e->nproof > PT_MAX_PROOF ||
+	    e->npath[0] > PT_MAX_PROOF || e->npath[1] > PT_MAX_PROOF ||
+	    e->note_len[0] == 0 ||
 	    e->note_len[1] == 0)
 		return PT_EINVAL;
-	cap = 1024 + 52 * e->nproof + e->note_len[0] + e->note_len[1];
+	cap = 1024 + 52 * (e->nproof + e->npath[0] + e->npath[1] + 2) +
+	    e->note_len[0] + e->note_len[1];
 	if (cap > PT_EVIDENCE_MAX)
 		return PT_ETOOBIG;
 	if ((b = malloc(cap)) == NULL)
@@ -37,7 +40,8 @@ evd_format(const struct evd *e, char **out, size_t *outlen)
 	if ((nl = memchr(e->check, '\n', cl)) != NULL)
 		cl = (size_t)(nl - e->check);
 	k = snprintf(b, cap, MAGIC "kind %s\ncheck %.*s\n",
-	    e->kind == EVD_SAME_SIZE ? "same-size" : "inconsistent", (int)cl,
+	    e->kind == EVD_SAME_SIZE ? "same-size" : e->kind ==
+	    EVD_INCLUSION ? "inclusion" : "inconsistent", (int)cl,
 	    e->check);
 	n = (size_t)k;
 	if (e->kind == EVD_INCONSISTENT) {
@@ -49,6 +53,27 @@ evd_format(const struct evd *e, char **out, size_t *outlen)
 			cr_b64_encode(e->proof[i].b, 32, b + n, cap - n);
 			n += 44;
 			b[n++] = '\n';
+		}
+	}
+	if (e->kind == EVD_INCLUSION) {
+		size_t j, s;
+
+		n += (size_t)snprintf(b + n, cap - n, "index %" PRIu64 "\n",
+		    e->index);
+		for (j = 0; j < 2; j++) {
+			memcpy(b + n, "leaf ", 5);
+			n += 5;
+			cr_b64_encode(e->leaf[j].b, 32, b + n, cap - n);
+			n += 44;
+			b[n++] = '\n';
+			for (s = 0; s < e->npath[j]; s++) {
+				memcpy(b + n, "path ", 5);
+				n += 5;
+				cr_b64_encode(e->path[j][s].b, 32, b + n,
+				    cap - n);
+				n += 44;
+				b[n++] = '\n';
+			}
 		}
 	}
 	for (i = 0; i < 2; i++) {
@@ -112,6 +137,8 @@ evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why)
 		e->kind = EVD_SAME_SIZE;
 	else if (rn == 12 && memcmp(r, "inconsistent", 12) == 0)
 		e->kind = EVD_INCONSISTENT;
+	else if (rn == 9 && memcmp(r, "inclusion", 9) == 0)
+		e->kind = EVD_INCLUSION;
 	else
 		return pt_why_set(why, PT_EMALFORMED, "unknown kind");
 	if (line(&p, end, &s, &n) != 0 || !prefixed(s, n, "check ", &r, &rn) ||
@@ -134,6 +161,31 @@ evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why)
 				return pt_why_set(why, PT_EMALFORMED,
 				    "bad proof line");
 			e->nproof++;
+		}
+	}
+	if (e->kind == EVD_INCLUSION) {
+		if (line(&p, end, &s, &n) != 0 ||
+		    !prefixed(s, n, "index ", &r, &rn) ||
+		    ckpt_parse_u64(r, rn, (1ULL << 63) - 1, &e->index) != 0)
+			return pt_why_set(why, PT_EMALFORMED, "no index line");
+		for (i = 0; i < 2; i++) {
+			if (line(&p, end, &s, &n) != 0 || n != 49 ||
+			    memcmp(s, "leaf ", 5) != 0 || cr_b64_decode(s + 5,
+			    44, e->leaf[i].b, 32, &got) != 0 || got != 32)
+				return pt_why_set(why, PT_EMALFORMED,
+				    "bad leaf line");
+			while (end - p > 5 && memcmp(p, "path ", 5) == 0) {
+				if (e->npath[i] == PT_MAX_PROOF)
+					return pt_why_set(why, PT_ETOOBIG,
+					    "too many path lines");
+				line(&p, end, &s, &n);
+				if (n != 49 || cr_b64_decode(s + 5, 44,
+				    e->path[i][e->npath[i]].b, 32, &got) != 0 ||
+				    got != 32)
+					return pt_why_set(why, PT_EMALFORMED,
+					    "bad path line");
+				e->npath[i]++;
+			}
 		}
 	}
 	for (i = 0; i < 2; i++) {
@@ -172,6 +224,27 @@ evd_check(const struct evd *e, const struct note_vkey *logkey,
 		}
 	if (strcmp(c[0].origin, c[1].origin) != 0) {
 		rc = pt_why_set(why, PT_EORIGIN, "the notes name two origins");
+		goto out;
+	}
+	if (e->kind == EVD_INCLUSION) {
+		if (cr_memcmp(e->leaf[0].b, e->leaf[1].b, 32) == 0) {
+			rc = pt_why_set(why, PT_EINVAL, "the two leaves are "
+			    "the same");
+			goto out;
+		}
+		for (i = 0; i < 2; i++)
+			if (mt_verify_inclusion(&e->leaf[i], e->index,
+			    c[i].size, e->path[i], e->npath[i],
+			    &c[i].root) != 0) {
+				rc = pt_why_set(why, PT_EPROOF, "the inclusion "
+				    "proof of leaf %" PRIu64 " in note %d "
+				    "does not verify", e->index, i + 1);
+				goto out;
+			}
+		rc = 0;
+		pt_why_set(why, 0, "the log signed trees of sizes %" PRIu64
+		    " and %" PRIu64 " holding different entries at index %"
+		    PRIu64, c[0].size, c[1].size, e->index);
 		goto out;
 	}
 	if (c[0].size == c[1].size) {

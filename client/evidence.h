@@ -9,12 +9,21 @@
  *   "check " <one line: what failed, for people> "\n"
  *   "old " <size of note A> "\n"             (kind inconsistent)
  *   "proof " <base64 32-byte hash> "\n"      (kind inconsistent, 0..64)
+ *   "index " <leaf index> "\n"               (kind inclusion)
+ *   "leaf " <base64 leaf hash in A> "\n"     (kind inclusion)
+ *   "path " <base64 hash> "\n"               (0..64: its inclusion proof in A)
+ *   "leaf " <base64 leaf hash in B> "\n"
+ *   "path " <base64 hash> "\n"               (0..64: in B)
  *   "note " <decimal length> "\n" <note A: that many bytes>
  *   "note " <decimal length> "\n" <note B: that many bytes>
  *
  * same-size: both notes are checkpoints signed by the log key, of the same
  * size, with different roots.  This alone proves a split view: anyone with
  * the log's key can check it offline, and `evidence verify` exits 0.
+ *
+ * inclusion: the two checkpoints hold different leaves at one index, each
+ * proven by an RFC 9162 inclusion proof against its signed root: proves a
+ * split view whatever the two sizes, and `evidence verify` exits 0.
  *
  * inconsistent: note A is smaller than note B and the log answered a
  * consistency proof (the proof lines) that does not verify between them.
@@ -34,6 +43,7 @@
 
 #define EVD_SAME_SIZE		1
 #define EVD_INCONSISTENT	2
+#define EVD_INCLUSION		3
 
 struct evd {
 	int kind;
@@ -41,6 +51,10 @@ struct evd {
 	uint64_t old;
 	size_t nproof;
 	struct mt_hash proof[PT_MAX_PROOF];
+	uint64_t index;			/* kind inclusion */
+	struct mt_hash leaf[2];
+	size_t npath[2];
+	struct mt_hash path[2][PT_MAX_PROOF];
 	const char *note[2];		/* into the parsed buffer */
 	size_t note_len[2];
 };
@@ -61,7 +75,8 @@ int evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why);
 /*
  * Does e prove that logkey signed two incompatible checkpoints?  0 yes
  * (both notes open with logkey, same origin, and: same size with different
- * roots); otherwise the reason in *why and PT_ESIG / PT_EUNKNOWNSIGNER /
+ * roots, or, kind inclusion, different leaves at one index below both
+ * sizes with inclusion proofs that verify against both roots); otherwise the reason in *why and PT_ESIG / PT_EUNKNOWNSIGNER /
  * PT_EORIGIN (a note not signed by logkey), PT_ECONFLICT (kind
  * inconsistent: recorded, not provable offline), PT_EINVAL (the notes are
  * compatible: not evidence at all).  Work: two checkpoint openings.

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "ckpt.h"
 #include "cli.h"
@@ -24,6 +26,7 @@
 
 #define G_BODY_MAX	(PT_GOSSIP_MAX_LOGS * (PT_NOTE_MAX + 32))
 #define G_PATH		"/gossip/v1/checkpoints"
+#define G_LEAF		"/gossip/v1/leaf"
 
 struct gview {
 	char dir[UT_PATH_MAX];
@@ -42,6 +45,7 @@ struct gossip {
 	int forks;		/* evidence written this run */
 	unsigned timeout_ms;
 	struct event_base *base;
+	struct http_client *peer;	/* sync: the peer, for leaf relays */
 };
 
 static const char g_usage[] =
@@ -196,6 +200,156 @@ fork_found(struct gossip *g, const struct gview *v, struct evd *e,
 }
 
 /*
+ * Leaf hash of the entry at index in the tree of size, and its inclusion
+ * proof, from the log at url (GET /entry/<index>, GET /proof/inclusion).
+ * Not verified here: callers verify against a signed root.
+ */
+static int
+fetch_leaf(const char *url, unsigned timeout_ms, uint64_t index,
+    uint64_t size, struct mt_hash *leaf, struct mt_hash *path, size_t *np,
+    struct pt_why *why)
+{
+	struct http_opts ho = { timeout_ms, 1, 0 };
+	struct http_client *hc = NULL;
+	struct http_resp r;
+	char p[128];
+	uint64_t i, n;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = http_client_new(url, &ho, &hc, why)) != 0)
+		return rc;
+	snprintf(p, sizeof(p), "/entry/%" PRIu64, index);
+	http_get(hc, p, "application/msgpack", &r);
+	if (r.err != 0 || r.status != 200) {
+		rc = pt_why_set(why, PT_ENET, "%s%s: %s", url, p, r.err ?
+		    r.why : "bad status");
+		goto out;
+	}
+	if ((rc = mt_leaf_hash(r.body, r.len, leaf)) != 0)
+		goto out;
+	http_resp_free(&r);
+	snprintf(p, sizeof(p), "/proof/inclusion?index=%" PRIu64 "&size=%"
+	    PRIu64, index, size);
+	http_get(hc, p, "application/msgpack", &r);
+	if (r.err != 0 || r.status != 200 || wire_inclusion_decode(r.body,
+	    r.len, &i, &n, path, PT_MAX_PROOF, np, NULL) != 0 || i != index ||
+	    n != size) {
+		rc = pt_why_set(why, PT_ENET, "%s%s: no usable answer", url, p);
+		goto out;
+	}
+	rc = 0;
+out:
+	http_resp_free(&r);
+	http_client_free(hc);
+	return rc;
+}
+
+/* The peer's leaf at index in its checkpoint of size (relayed from its
+ * log): "leaf <b64>\n" then "path <b64>\n" lines. */
+static int
+peer_leaf(struct gossip *g, const struct gview *v, uint64_t index,
+    uint64_t size, struct mt_hash *leaf, struct mt_hash *path, size_t *np)
+{
+	struct http_resp r;
+	char p[160], id[17];
+	const char *b, *end;
+	size_t got;
+	int rc = PT_ENET;
+
+	origin_id(v->key.name, id);
+	snprintf(p, sizeof(p), "/gossip/v1/leaf?log=%s&index=%" PRIu64
+	    "&size=%" PRIu64, id, index, size);
+	memset(&r, 0, sizeof(r));
+	http_get(g->peer, p, "text/plain", &r);
+	if (r.err != 0 || r.status != 200 || r.len < 50)
+		goto out;
+	b = (const char *)r.body;
+	end = b + r.len;
+	if (memcmp(b, "leaf ", 5) != 0 || b[49] != '\n' ||
+	    cr_b64_decode(b + 5, 44, leaf->b, 32, &got) != 0 || got != 32)
+		goto out;
+	*np = 0;
+	for (b += 50; b < end; b += 50) {
+		if (end - b < 50 || *np == PT_MAX_PROOF ||
+		    memcmp(b, "path ", 5) != 0 || b[49] != '\n' ||
+		    cr_b64_decode(b + 5, 44, path[*np].b, 32, &got) != 0 ||
+		    got != 32)
+			goto out;
+		(*np)++;
+	}
+	rc = 0;
+out:
+	http_resp_free(&r);
+	return rc;
+}
+
+/*
+ * A fork between our checkpoint (v) and theirs (c, note) from the peer:
+ * look for an index below both sizes where the two trees hold different
+ * leaves, each proven against its signed root; when found, turn e into
+ * offline-provable inclusion evidence.  At most ~2 log2(size) probes.
+ */
+static void
+upgrade_evidence(struct gossip *g, const struct gview *v,
+    const struct ckpt *c, const char *note, size_t len, struct evd *e)
+{
+	struct mt_hash la, lb, *pa, *pb;
+	size_t na, nb;
+	uint64_t m, cand[130], i;
+	size_t nc = 0, k;
+	struct pt_why why = { "" };
+
+	if (g->peer == NULL || v->url[0] == '\0')
+		return;
+	m = v->ck.size < c->size ? v->ck.size : c->size;
+	if (m == 0)
+		return;
+	cand[nc++] = m - 1;
+	if (m >= 2)
+		cand[nc++] = m - 2;
+	for (i = m / 2; nc < 128; i /= 2) {
+		cand[nc++] = i;
+		if (i == 0)
+			break;
+	}
+	pa = malloc(2 * PT_MAX_PROOF * sizeof(*pa));
+	if (pa == NULL)
+		return;
+	pb = pa + PT_MAX_PROOF;
+	for (k = 0; k < nc; k++) {
+		i = cand[k];
+		if (fetch_leaf(v->url, g->timeout_ms, i, v->ck.size, &la, pa,
+		    &na, &why) != 0 || mt_verify_inclusion(&la, i, v->ck.size,
+		    pa, na, &v->ck.root) != 0)
+			continue;
+		if (peer_leaf(g, v, i, c->size, &lb, pb, &nb) != 0 ||
+		    mt_verify_inclusion(&lb, i, c->size, pb, nb,
+		    &c->root) != 0)
+			continue;
+		if (cr_memcmp(la.b, lb.b, 32) == 0)
+			continue;
+		e->kind = EVD_INCLUSION;
+		e->index = i;
+		e->leaf[0] = la;
+		e->leaf[1] = lb;
+		e->npath[0] = na;
+		e->npath[1] = nb;
+		memcpy(e->path[0], pa, na * sizeof(*pa));
+		memcpy(e->path[1], pb, nb * sizeof(*pb));
+		e->note[0] = v->note;
+		e->note_len[0] = v->note_len;
+		e->note[1] = note;
+		e->note_len[1] = len;
+		snprintf(e->check + strlen(e->check), sizeof(e->check) -
+		    strlen(e->check), "; entry %" PRIu64 " differs between "
+		    "them", i);
+		break;
+	}
+	free(pa);
+}
+
+/*
  * Check note (from `from`) against view v.  0 when consistent (v may move
  * forward), PT_ECONFLICT after writing evidence, other errors when no
  * decision could be made (network).
@@ -287,6 +441,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		    "checkpoint of size %" PRIu64 " but cannot prove it "
 		    "consistent with the one of size %" PRIu64 " (HTTP %d)",
 		    v->key.name, big->size, small->size, r.status);
+		upgrade_evidence(g, v, c, note, len, e);
 		fork_found(g, v, e, from);
 		rc = PT_ECONFLICT;
 		goto out;
@@ -305,6 +460,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		    "consistency proof from size %" PRIu64 " to %" PRIu64
 		    " does not verify between the two signed checkpoints",
 		    v->key.name, small->size, big->size);
+		upgrade_evidence(g, v, c, note, len, e);
 		fork_found(g, v, e, from);
 		rc = PT_ECONFLICT;
 		goto out;
@@ -482,8 +638,10 @@ do_sync(struct gossip *g, const char *peer)
 		    r.err ? r.why : "bad status");
 		goto out;
 	}
-	if ((rc = each_note((const char *)r.body, r.len, recv_one, &x,
-	    &why)) != 0) {
+	g->peer = hc;
+	rc = each_note((const char *)r.body, r.len, recv_one, &x, &why);
+	g->peer = NULL;
+	if (rc != 0) {
 		ex = cli_fail(PT_ENET, &why, "peer answer");
 		goto out;
 	}
@@ -516,6 +674,69 @@ out:
 	return ex;
 }
 
+/* GET /gossip/v1/leaf?log=<id>&index=I&size=N: relay our log's leaf. */
+static void
+serve_leaf(struct gossip *g, struct evhttp_request *req)
+{
+	struct evkeyvalq q;
+	struct mt_hash leaf, *path;
+	struct pt_why why = { "" };
+	struct evbuffer *b;
+	const char *uri = evhttp_request_get_uri(req), *id, *si, *ss;
+	struct gview *v = NULL;
+	char vid[17], b64[48];
+	uint64_t index, size;
+	size_t i, np;
+	int code = 400;
+
+	TAILQ_INIT(&q);
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	if ((path = malloc(PT_MAX_PROOF * sizeof(*path))) == NULL ||
+	    strlen(uri) > 256 || evhttp_parse_query_str(strchr(uri, '?') + 1,
+	    &q) != 0 || (id = evhttp_find_header(&q, "log")) == NULL ||
+	    (si = evhttp_find_header(&q, "index")) == NULL ||
+	    (ss = evhttp_find_header(&q, "size")) == NULL ||
+	    ut_parse_u64(si, 0, PT_MAX_TREE_SIZE, &index) != 0 ||
+	    ut_parse_u64(ss, 1, PT_MAX_TREE_SIZE, &size) != 0 ||
+	    index >= size) {
+		evbuffer_add_printf(b, "want log, index < size\n");
+		goto out;
+	}
+	for (i = 0; i < g->nv && v == NULL; i++) {
+		origin_id(g->v[i]->key.name, vid);
+		if (strcmp(vid, id) == 0 && g->v[i]->url[0] != '\0')
+			v = g->v[i];
+	}
+	if (v == NULL) {
+		code = 404;
+		evbuffer_add_printf(b, "no such log\n");
+		goto out;
+	}
+	if (fetch_leaf(v->url, g->timeout_ms, index, size, &leaf, path, &np,
+	    &why) != 0) {
+		code = 502;
+		evbuffer_add_printf(b, "%s\n", why.text);
+		goto out;
+	}
+	cr_b64_encode(leaf.b, 32, b64, sizeof(b64));
+	evbuffer_add_printf(b, "leaf %s\n", b64);
+	for (i = 0; i < np; i++) {
+		cr_b64_encode(path[i].b, 32, b64, sizeof(b64));
+		evbuffer_add_printf(b, "path %s\n", b64);
+	}
+	code = 200;
+out:
+	evhttp_clear_headers(&q);
+	free(path);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evhttp_send_reply(req, code, NULL, b);
+	evbuffer_free(b);
+}
+
 static void
 serve_cb(struct evhttp_request *req, void *arg)
 {
@@ -525,6 +746,11 @@ serve_cb(struct evhttp_request *req, void *arg)
 	struct evbuffer *in, *b;
 	int before = g->forks, rc;
 
+	if (strncmp(evhttp_request_get_uri(req), G_LEAF "?",
+	    strlen(G_LEAF) + 1) == 0) {
+		serve_leaf(g, req);
+		return;
+	}
 	if (strcmp(evhttp_request_get_uri(req), G_PATH) != 0) {
 		evhttp_send_error(req, 404, NULL);
 		return;

@@ -140,16 +140,40 @@ def test_split_view():
             open(p, "wb").write(t)
             rc, _, err = run_tool("evidence", "verify", "--log-key", vkey, p)
             assert rc == 1, (i, err)
-        # Sync again, now B is ahead by one entry: sizes differ, the log's
-        # proof fails between the two signed checkpoints: still a fork
-        # (recorded, exit 1), but that file alone does not prove it.
+        # Sync again, now B is ahead by one entry: sizes differ and the
+        # log's proof fails between the two signed checkpoints.  The client
+        # then finds an index where the two trees hold different entries
+        # (its own log, and the peer relaying its log) and writes evidence
+        # that proves the split view offline whatever the sizes.
         submit(dB, k, ["B-3"])
         rc, out, err = run_tool("gossip", "sync", "--peer", srv.url, "--state", gB)
         assert rc == 1, (rc, out, err)
         new = [f for f in evidence_files(gB) if f not in evB]
         assert len(new) == 1, (new, err)
-        assert b"kind inconsistent" in open(new[0], "rb").read()
-        rc, _, err = run_tool("evidence", "verify", "--log-key", vkey, new[0])
+        data = open(new[0], "rb").read()
+        assert b"kind inclusion" in data, data[:300]
+        rc, out, err = run_tool("evidence", "verify", "--log-key", vkey, new[0])
+        assert rc == 0 and "different entries at index" in out, (out, err)
+        # Tampered: a path hash, the index, a leaf.
+        lines = data.split(b"\n")
+        for i, ln in enumerate(lines[:12]):
+            if ln.startswith((b"path ", b"leaf ", b"index ")):
+                t = list(lines)
+                if ln.startswith(b"index "):
+                    t[i] = b"index %d" % (int(ln[6:]) ^ 1)
+                else:
+                    c = ln[10:11]
+                    t[i] = ln[:10] + (b"A" if c != b"A" else b"B") + ln[11:]
+                p = os.path.join(base, "tampered-incl-%d.evidence" % i)
+                open(p, "wb").write(b"\n".join(t))
+                rc, _, err = run_tool("evidence", "verify", "--log-key", vkey, p)
+                assert rc == 1, (i, ln, err)
+        # The server side, without a relay back, recorded what it saw: not
+        # proof on its own, and evidence verify says so.
+        newA = [f for f in evidence_files(gA) if f not in evA]
+        assert len(newA) == 1, newA
+        assert b"kind inconsistent" in open(newA[0], "rb").read()
+        rc, _, err = run_tool("evidence", "verify", "--log-key", vkey, newA[0])
         assert rc == 1 and "does not prove" in err, err
         # Client C still agrees with A after A grows (consistent update).
         submit(dA, k, ["A-3", "A-4"])
