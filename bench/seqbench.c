@@ -3,7 +3,7 @@
  * checks, and the builder of the big logs the HTTP benchmarks read.
  *
  *   seqbench --dir DIR --n N --origin ORIGIN [--batch B] [--chunk C]
- *            [--receipts] [--sign-threads T]
+ *            [--receipts] [--sign-threads T] [--unsigned]
  *
  * Creates a new pubtraild data directory DIR (log key log.key/log.vkey
  * named ORIGIN, a submitter key bench-submitter.key and the submitters
@@ -21,6 +21,8 @@
  * entry carries a valid submitter signature, so `pubtrail audit` of DIR
  * served by pubtraild checks real signatures.  The sequencing is timed
  * alone.  pubtraild --data DIR --origin ORIGIN then serves the log.
+ * --unsigned (for profiling the sequencer alone) puts a zero signature in
+ * every entry instead: such a log does not pass an audit.
  *
  * Figures: seq_append (entries/s, durable), seq_receipts (receipts/s),
  * seq_commit_ms (mean fsynced commit per batch), storage_overhead (bytes
@@ -51,6 +53,7 @@ struct item {
 
 struct signer {
 	pthread_t t;
+	int fake;
 	const struct note_skey *k;
 	const char *origin;
 	struct item *it;
@@ -70,8 +73,18 @@ sign_main(void *arg)
 		it->rec.len = 0;
 		if ((s->rc = bench_payment(&it->rec, "seq", s->first + i)) != 0)
 			break;
-		s->rc = wire_submission_sign(s->k, s->origin, it->rec.data,
-		    it->rec.len, &it->sub, vkey, sizeof(vkey));
+		if (s->fake) {
+			/* Profiling only: a zero signature. */
+			memset(&it->sub, 0, sizeof(it->sub));
+			s->rc = record_check(it->rec.data, it->rec.len,
+			    &it->sub.info, NULL);
+			it->sub.record = it->rec.data;
+			it->sub.record_len = it->rec.len;
+			it->sub.submitter = s->k->vk;
+		} else
+			s->rc = wire_submission_sign(s->k, s->origin,
+			    it->rec.data, it->rec.len, &it->sub, vkey,
+			    sizeof(vkey));
 		/* vkey_buf is per thread: point at the shared copy below. */
 		it->sub.submitter_str = NULL;
 	}
@@ -80,7 +93,7 @@ sign_main(void *arg)
 
 static void
 sign_chunk(const struct note_skey *k, const char *origin, const char *vkey,
-    struct item *it, uint64_t first, uint64_t n, unsigned threads)
+    struct item *it, uint64_t first, uint64_t n, unsigned threads, int fake)
 {
 	struct signer *s = calloc(threads, sizeof(*s));
 
@@ -88,6 +101,7 @@ sign_chunk(const struct note_skey *k, const char *origin, const char *vkey,
 		bench_die("out of memory");
 	for (unsigned t = 0; t < threads; t++) {
 		s[t].k = k;
+		s[t].fake = fake;
 		s[t].origin = origin;
 		s[t].it = it;
 		s[t].first = first;
@@ -244,12 +258,13 @@ main(int argc, char **argv)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "receipts", no_argument, NULL, 'r' },
 		{ "sign-threads", required_argument, NULL, 't' },
+		{ "unsigned", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *origin = NULL;
 	uint64_t n = 0, batch = 1024, chunk = 65536, last_ms = 0;
 	unsigned threads = 2;
-	int receipts = 0, ch, rc;
+	int receipts = 0, unsigned_subs = 0, ch, rc;
 	struct note_skey logkey, subkey;
 	struct store_opts so = { 0, 0 };
 	struct store *st;
@@ -269,6 +284,7 @@ main(int argc, char **argv)
 		case 'b': batch = strtoull(optarg, NULL, 10); break;
 		case 'c': chunk = strtoull(optarg, NULL, 10); break;
 		case 'r': receipts = 1; break;
+		case 'u': unsigned_subs = 1; break;
 		case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: seqbench --dir DIR --n N "
@@ -320,7 +336,8 @@ main(int argc, char **argv)
 	for (uint64_t done = 0; done < n; ) {
 		uint64_t m = n - done < chunk ? n - done : chunk;
 
-		sign_chunk(&subkey, origin, vkey, it, done, m, threads);
+		sign_chunk(&subkey, origin, vkey, it, done, m, threads,
+		    unsigned_subs);
 		for (uint64_t k = 0; k < m; k += batch)
 			run_batch(st, &fr, &logkey, origin, subm_id, it + k,
 			    m - k < batch ? m - k : batch, receipts, &tm,

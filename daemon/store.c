@@ -74,12 +74,19 @@
  * 160 would mean truncating the ids key (a false-positive risk we do not
  * take) or dropping the leaf-hash index.
  *
- * Appends recompute the leaf hash from the bytes as stored in the map and
- * compare it with the caller's (a leaf hash flipped in memory must never
- * enter the tree), then call mt_append() with a reader that reads hashes
- * inside the write transaction (it sees the batch's own writes) and store
- * what it returns.  store_batch_root() recomputes the root by reading back
- * through the same reader; nothing is taken from memory.
+ * Appends copy the entry into its place in the map (MDB_RESERVE, so the
+ * bytes are written once), recompute the leaf hash from the bytes as stored
+ * and compare it with the caller's (a leaf hash flipped in memory must
+ * never enter the tree).  The complete subtrees the leaf completes are
+ * hashed from the batch's right edge: at batch begin the last stored hash
+ * of every level (the left sibling of the next one) and the partial last
+ * group of every level are read once (O(levels) lookups); a group is put
+ * once when it completes and the partial ones once at the end of the batch,
+ * instead of a get and a 512-byte put per hash.  Before anything reads
+ * hashes in the batch (store_batch_reader, store_batch_root) and before the
+ * commit, the partial groups are written to the transaction;
+ * store_batch_root() then recomputes the root by reading back what was
+ * written; nothing is taken from memory.
  *
  * Ledger invariants, checked cheaply at every open (O(64) reads) and fully
  * by store_check_full: meta size == number of entries == number of leaves
@@ -165,6 +172,14 @@ struct store {
 	struct store_batch *batch;	/* the one open batch, or NULL */
 };
 
+/* The rightmost group of one level while a batch fills it. */
+struct open_group {
+	uint64_t	 g;		/* key: n >> GROUP_SHIFT */
+	int		 stored;	/* the key exists in the txn */
+	int		 dirty;		/* buf differs from what is stored */
+	uint8_t		 buf[GROUP_BYTES];
+};
+
 struct store_batch {
 	struct store	*s;
 	MDB_txn		*txn;
@@ -172,8 +187,13 @@ struct store_batch {
 	uint64_t	 size;		/* size after the appends so far */
 	int		 err;		/* first failure; nonzero = poisoned */
 	int		 has_ckpt;
+	int		 dirty;		/* some open group is dirty */
 	char		*note;		/* copy for DIR/checkpoint */
 	size_t		 note_len;
+	/* Right edge: last[L] is the hash (L, (size >> L) - 1) when
+	 * size >> L > 0; og[L] the group that holds (L, size >> L). */
+	struct mt_hash	 last[STORE_LEVELS];
+	struct open_group og[STORE_LEVELS];
 };
 
 struct store_txn {
@@ -325,13 +345,18 @@ hash_read(const struct store *s, MDB_txn *txn, uint64_t bound,
 	return 0;
 }
 
+static int flush_groups(struct store_batch *b);
+
 static int
 batch_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 {
 	struct store_batch *b = ctx;
+	int rc;
 
 	if (b->err != 0)
 		return PT_EPOISONED;
+	if (b->dirty && (rc = flush_groups(b)) != 0)
+		return rc;
 	return hash_read(b->s, b->txn, b->size, level, n, out);
 }
 
@@ -343,37 +368,111 @@ txn_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 	return hash_read(t->s, t->txn, t->size, level, n, out);
 }
 
-/* Store hash (level, n), written in increasing n per level. */
+/*
+ * Hashes are written a group at a time: the batch keeps the rightmost group
+ * of each level in memory (og[]) and puts it once when it is complete and
+ * once more at the end of the batch (flush_groups) if still partial, instead
+ * of rewriting a 512-byte value for every hash.  A new group is put with
+ * MDB_APPEND; a group stored by an earlier batch is rewritten with a value
+ * of the same size, which LMDB does in place.
+ */
 static int
-hash_write(struct store_batch *b, unsigned level, uint64_t n,
+group_put(struct store_batch *b, unsigned level)
+{
+	struct open_group *o = &b->og[level];
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d = { GROUP_BYTES, o->buf };
+	int rc;
+
+	put_be64(kb, o->g);
+	rc = mdb_put(b->txn, b->s->level[level], &k, &d,
+	    o->stored ? 0 : MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		return PT_ECORRUPT;
+	if (rc != 0)
+		return map_err(rc);
+	o->stored = 1;
+	o->dirty = 0;
+	return 0;
+}
+
+static int
+flush_groups(struct store_batch *b)
+{
+	int rc;
+
+	for (unsigned l = 0; l < STORE_LEVELS; l++)
+		if (b->og[l].dirty && (rc = group_put(b, l)) != 0)
+			return poison(b, rc);
+	b->dirty = 0;
+	return 0;
+}
+
+/* Load the right edge at batch begin: last[] and the partial groups.
+ * O(levels) lookups. */
+static int
+edge_load(struct store_batch *b)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	for (unsigned l = 0; l < STORE_LEVELS; l++) {
+		struct open_group *o = &b->og[l];
+		uint64_t cnt = b->size >> l;
+
+		o->g = cnt >> GROUP_SHIFT;
+		o->stored = o->dirty = 0;
+		memset(o->buf, 0, GROUP_BYTES);
+		if (cnt == 0)
+			continue;
+		if ((rc = hash_read(b->s, b->txn, b->size, l, cnt - 1,
+		    &b->last[l])) != 0)
+			return rc;
+		if ((cnt & (GROUP_SLOTS - 1)) == 0)
+			continue;
+		put_be64(kb, o->g);
+		rc = mdb_get(b->txn, b->s->level[l], &k, &d);
+		if (rc == MDB_NOTFOUND || (rc == 0 && d.mv_size != GROUP_BYTES))
+			return PT_ECORRUPT;
+		if (rc != 0)
+			return map_err(rc);
+		memcpy(o->buf, d.mv_data, GROUP_BYTES);
+		o->stored = 1;
+	}
+	return 0;
+}
+
+/* Set hash (level, n), the next one of its level.  The slot must still
+ * be zero.  A completed group is put at once. */
+static int
+hash_set(struct store_batch *b, unsigned level, uint64_t n,
     const struct mt_hash *h)
 {
 	static const uint8_t zero[MT_HASH_SIZE];
-	uint8_t kb[8], buf[GROUP_BYTES];
-	MDB_val k = { 8, kb }, d = { GROUP_BYTES, buf }, old;
+	struct open_group *o;
 	unsigned slot = (unsigned)(n & (GROUP_SLOTS - 1));
 	int rc;
 
 	if (level >= STORE_LEVELS)
 		return PT_EINVAL;
-	put_be64(kb, n >> GROUP_SHIFT);
-	if (slot == 0) {
-		memset(buf, 0, sizeof(buf));
-		memcpy(buf, h->b, MT_HASH_SIZE);
-		rc = mdb_put(b->txn, b->s->level[level], &k, &d, MDB_APPEND);
-		return rc == MDB_KEYEXIST ? PT_ECORRUPT : map_err(rc);
+	o = &b->og[level];
+	if ((n >> GROUP_SHIFT) != o->g) {
+		/* The previous group was completed and put. */
+		if (o->dirty || (n >> GROUP_SHIFT) != o->g + 1 || slot != 0)
+			return PT_ECORRUPT;
+		o->g++;
+		o->stored = 0;
+		memset(o->buf, 0, GROUP_BYTES);
 	}
-	rc = mdb_get(b->txn, b->s->level[level], &k, &old);
-	if (rc == MDB_NOTFOUND || (rc == 0 && old.mv_size != GROUP_BYTES))
-		return PT_ECORRUPT;
-	if (rc != 0)
-		return map_err(rc);
-	memcpy(buf, old.mv_data, GROUP_BYTES);
-	if (memcmp(buf + slot * MT_HASH_SIZE, zero, MT_HASH_SIZE) != 0)
+	if (memcmp(o->buf + slot * MT_HASH_SIZE, zero, MT_HASH_SIZE) != 0)
 		return PT_ECORRUPT;	/* slot already written */
-	memcpy(buf + slot * MT_HASH_SIZE, h->b, MT_HASH_SIZE);
-	/* Same size: LMDB overwrites in place, the page never splits. */
-	return map_err(mdb_put(b->txn, b->s->level[level], &k, &d, 0));
+	memcpy(o->buf + slot * MT_HASH_SIZE, h->b, MT_HASH_SIZE);
+	o->dirty = 1;
+	b->dirty = 1;
+	if (slot == GROUP_SLOTS - 1 && (rc = group_put(b, level)) != 0)
+		return rc;
+	return 0;
 }
 
 static int
@@ -771,6 +870,11 @@ store_batch_begin(struct store *s, struct store_batch **out)
 		return rc != 0 ? rc : PT_ECORRUPT;
 	}
 	b->base = b->size = size;
+	if ((rc = edge_load(b)) != 0) {
+		mdb_txn_abort(b->txn);
+		free(b);
+		return rc;
+	}
 	s->batch = b;
 	*out = b;
 	return 0;
@@ -791,13 +895,10 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
     const char *id, size_t id_len, uint64_t *index)
 {
 	struct store *s = b->s;
-	struct mt_reader r = { batch_read, b };
-	struct mt_stored st[64];
-	struct mt_hash got;
+	struct mt_hash got, h;
 	uint8_t ikey[8], lkey[LEAF_KEY], idkey[32];
 	MDB_val k, d;
 	uint64_t i = b->size;
-	size_t cnt;
 	int rc;
 
 	if (b->err != 0)
@@ -824,23 +925,22 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 	if (rc != 0)
 		return poison(b, map_err(rc));
 
-	/* The entry, then its leaf hash recomputed from the stored bytes. */
+	/* The entry, copied into its place in the map (MDB_RESERVE), then
+	 * its leaf hash recomputed from the bytes as stored. */
 	k.mv_size = 8;
 	k.mv_data = ikey;
 	d.mv_size = len;
-	d.mv_data = (void *)(uintptr_t)(entry != NULL ? entry :
-	    (const uint8_t *)"");
-	rc = mdb_put(b->txn, s->entries, &k, &d, MDB_APPEND);
+	d.mv_data = NULL;
+	rc = mdb_put(b->txn, s->entries, &k, &d, MDB_APPEND | MDB_RESERVE);
 	if (rc == MDB_KEYEXIST)
 		return poison(b, PT_ECORRUPT);
 	if (rc != 0)
 		return poison(b, map_err(rc));
-	if ((rc = mdb_get(b->txn, s->entries, &k, &d)) != 0)
-		return poison(b, rc == MDB_NOTFOUND ? PT_ECORRUPT :
-		    map_err(rc));
 	if (d.mv_size != len)
 		return poison(b, PT_ECORRUPT);
-	if ((rc = mt_leaf_hash(d.mv_data, d.mv_size, &got)) != 0)
+	if (len > 0)
+		memcpy(d.mv_data, entry, len);
+	if ((rc = mt_leaf_hash(d.mv_data, len, &got)) != 0)
 		return poison(b, rc);
 	if (cr_memcmp(got.b, leaf->b, MT_HASH_SIZE) != 0)
 		return poison(b, PT_ECORRUPT);
@@ -858,13 +958,22 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 	if (rc != 0)
 		return poison(b, map_err(rc));
 
-	/* The complete subtrees this leaf completes, (0, i) first. */
-	if ((rc = mt_append(&r, i, leaf, st, &cnt)) != 0)
-		return poison(b, rc);
-	for (size_t j = 0; j < cnt; j++)
-		if ((rc = hash_write(b, st[j].level, st[j].n,
-		    &st[j].hash)) != 0)
+	/* The complete subtrees this leaf completes, (0, i) first, from the
+	 * right edge kept in the batch (each left sibling is last[level]). */
+	h = got;
+	for (unsigned l = 0; ; l++) {
+		uint64_t at = i >> l;
+		struct mt_hash left = b->last[l], up;
+
+		if ((rc = hash_set(b, l, at, &h)) != 0)
 			return poison(b, rc);
+		b->last[l] = h;
+		if (!(at & 1))
+			break;
+		if ((rc = mt_node_hash(&left, &h, &up)) != 0)
+			return poison(b, rc);
+		h = up;
+	}
 	b->size = i + 1;
 	if (index != NULL)
 		*index = i;
@@ -1183,6 +1292,10 @@ store_batch_commit(struct store_batch *b)
 	if (b->size != b->base && !b->has_ckpt) {
 		store_batch_abort(b);
 		return PT_EINVAL;
+	}
+	if (b->dirty && (err = flush_groups(b)) != 0) {
+		store_batch_abort(b);
+		return err;
 	}
 	if (b->size != b->base &&
 	    (err = meta_put(b->txn, s->meta, "size", b->size)) != 0) {
