@@ -21,6 +21,7 @@
 #include "gossip.h"
 #include "http.h"
 #include "keys.h"
+#include "srv.h"
 #include "util.h"
 #include "wire.h"
 
@@ -805,30 +806,20 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static int
 do_serve(struct gossip *g, const char *listen)
 {
+	struct srv_opts so = { G_BODY_MAX, 0, 0 };
+	struct pt_why why = { "" };
 	struct event *s1 = NULL, *s2 = NULL;
-	struct evhttp *h = NULL;
-	const char *colon;
-	char host[256];
-	uint64_t port;
-	int ex = CLI_OK;
+	struct srv *srv = NULL;
+	int ex = CLI_OK, rc;
 
-	if ((colon = strrchr(listen, ':')) == NULL ||
-	    (size_t)(colon - listen) >= sizeof(host) ||
-	    ut_parse_u64(colon + 1, 1, 65535, &port) != 0)
-		return cli_usage_error(g_usage, "--listen: want HOST:PORT");
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = '\0';
-	if ((g->base = event_base_new()) == NULL ||
-	    (h = evhttp_new(g->base)) == NULL) {
+	if ((g->base = event_base_new()) == NULL) {
 		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
 		goto out;
 	}
-	evhttp_set_max_body_size(h, G_BODY_MAX);
-	evhttp_set_max_headers_size(h, PT_HTTP_MAX_HEADERS);
-	evhttp_set_timeout(h, PT_HTTP_IDLE_S);
-	evhttp_set_gencb(h, serve_cb, g);
-	if (evhttp_bind_socket(h, host, (uint16_t)port) != 0) {
-		ex = cli_fail(PT_EIO, NULL, "listen on %s", listen);
+	if ((rc = srv_start(g->base, listen, &so, serve_cb, g, &srv,
+	    &why)) != 0) {
+		ex = rc == PT_EINVAL ? cli_usage_error(g_usage, "%s",
+		    why.text) : cli_fail(rc, &why, "gossip");
 		goto out;
 	}
 	s1 = evsignal_new(g->base, SIGTERM, on_signal, g->base);
@@ -850,8 +841,7 @@ out:
 		event_free(s1);
 	if (s2 != NULL)
 		event_free(s2);
-	if (h != NULL)
-		evhttp_free(h);
+	srv_free(srv);
 	if (g->base != NULL)
 		event_base_free(g->base);
 	return ex;

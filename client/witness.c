@@ -30,6 +30,7 @@
 #include "keys.h"
 #include "mt.h"
 #include "note.h"
+#include "srv.h"
 #include "util.h"
 #include "witness.h"
 #include "witreq.h"
@@ -39,7 +40,7 @@
 
 struct wit {
 	struct event_base *base;
-	struct evhttp *http;
+	struct srv *srv;
 	MDB_env *env;
 	MDB_dbi dbi;
 	const char *dir;
@@ -54,6 +55,7 @@ struct wit {
 static const char wit_usage[] =
     "usage: pubtrail witness serve --key FILE --listen HOST:PORT --state DIR\n"
     "           --log VKEY[,VKEY...] [--name NAME]\n"
+    "           [--request-deadline MS] [--max-connections N]\n"
     "\n"
     "A C2SP tlog-witness: POST /add-checkpoint cosigns checkpoints of the\n"
     "given logs that are consistent with the last one it cosigned.  The\n"
@@ -495,16 +497,18 @@ witness_main(int argc, char **argv)
 		{ "state", 1, NULL, 's' },
 		{ "log", 1, NULL, 'g' },
 		{ "name", 1, NULL, 'n' },
+		{ "request-deadline", 1, NULL, 'D' },
+		{ "max-connections", 1, NULL, 'C' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pt_why why = { "" };
 	const char *keyf = NULL, *listen = NULL, *name = "pubtrail-witness";
-	char host[256], vk[KEYS_STR_MAX + 2], path[UT_PATH_MAX + 32];
+	char vk[KEYS_STR_MAX + 2], path[UT_PATH_MAX + 32];
 	struct event *sigs[2] = { NULL, NULL };
 	struct wit *w;
-	const char *colon;
-	uint64_t port;
+	unsigned deadline_ms = 0, max_conns = 0;
+	uint64_t lim;
 	int c, rc, ex = CLI_OK;
 
 	if (argc < 2 || strcmp(argv[1], "serve") != 0) {
@@ -540,6 +544,20 @@ witness_main(int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
+		case 'D':
+		case 'C':
+			if (ut_parse_u64(optarg, 1, c == 'D' ? 600000 :
+			    PT_HTTP_MAX_CONNS, &lim) != 0) {
+				ex = cli_usage_error(wit_usage, "--%s: out of "
+				    "range", c == 'D' ? "request-deadline" :
+				    "max-connections");
+				goto out;
+			}
+			if (c == 'D')
+				deadline_ms = (unsigned)lim;
+			else
+				max_conns = (unsigned)lim;
+			break;
 		case 'h':
 			fputs(wit_usage, stdout);
 			goto out;
@@ -554,14 +572,6 @@ witness_main(int argc, char **argv)
 		    "--key, --listen, --state and --log are required");
 		goto out;
 	}
-	if ((colon = strrchr(listen, ':')) == NULL ||
-	    (size_t)(colon - listen) >= sizeof(host) ||
-	    ut_parse_u64(colon + 1, 1, 65535, &port) != 0) {
-		ex = cli_usage_error(wit_usage, "--listen: want HOST:PORT");
-		goto out;
-	}
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = '\0';
 	if ((rc = ut_mkdirs(w->dir, 0700, &why)) != 0 ||
 	    (rc = load_key(keyf, name, &w->key, &why)) != 0) {
 		ex = cli_fail(rc, &why, "witness");
@@ -578,20 +588,19 @@ witness_main(int argc, char **argv)
 		ex = cli_fail(rc, &why, "witness.vkey");
 		goto out;
 	}
-	if ((w->base = event_base_new()) == NULL ||
-	    (w->http = evhttp_new(w->base)) == NULL) {
+	if ((w->base = event_base_new()) == NULL) {
 		ex = cli_fail(PT_ENOMEM, NULL, "witness");
 		goto out;
 	}
-	evhttp_set_max_body_size(w->http, PT_WITREQ_MAX_BODY);
-	evhttp_set_max_headers_size(w->http, PT_HTTP_MAX_HEADERS);
-	evhttp_set_timeout(w->http, PT_HTTP_IDLE_S);
-	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
-	evhttp_set_gencb(w->http, handle, w);
-	if (evhttp_bind_socket(w->http, host, (uint16_t)port) != 0) {
-		ex = cli_fail(PT_EIO, NULL, "listen on %s", listen);
-		goto out;
+	{
+		struct srv_opts so = { PT_WITREQ_MAX_BODY, max_conns,
+		    deadline_ms };
+
+		if ((rc = srv_start(w->base, listen, &so, handle, w, &w->srv,
+		    &why)) != 0) {
+			ex = cli_fail(rc, &why, "witness");
+			goto out;
+		}
 	}
 	sigs[0] = evsignal_new(w->base, SIGTERM, on_signal, w);
 	sigs[1] = evsignal_new(w->base, SIGINT, on_signal, w);
@@ -616,8 +625,7 @@ out:
 		event_free(sigs[0]);
 	if (sigs[1] != NULL)
 		event_free(sigs[1]);
-	if (w->http != NULL)
-		evhttp_free(w->http);
+	srv_free(w->srv);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->env != NULL)

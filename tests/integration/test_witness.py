@@ -200,6 +200,58 @@ def test_kill9_after_answer():
         w.stop()
 
 
+def test_slow_and_many_connections():
+    """A client trickling its request is cut at the whole-request deadline;
+    connections over the cap are refused; normal requests still work."""
+    import socket
+    import time
+    k = Key(LOG)
+    w = Witness([k.vkey], extra=["--request-deadline", "500",
+                                 "--max-connections", "4"]).start()
+    L = leaves(3)
+    try:
+        s = socket.create_connection(("127.0.0.1", w.port))
+        s.sendall(b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.time()
+        cut = False
+        while time.time() - t0 < 5:
+            try:
+                s.sendall(b"X-a: b\r\n")
+            except OSError:
+                cut = True
+                break
+            s.settimeout(0.2)
+            try:
+                if s.recv(100) == b"":
+                    cut = True
+                    break
+            except socket.timeout:
+                pass
+        assert cut and time.time() - t0 < 3, time.time() - t0
+        s.close()
+        hold = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(8)]
+        time.sleep(0.3)
+        closed = 0
+        for h in hold:
+            h.settimeout(0.5)
+            try:
+                if h.recv(10) == b"":
+                    closed += 1
+            except (socket.timeout, OSError):
+                pass
+        for h in hold:
+            h.close()
+        assert closed >= 4, closed
+        time.sleep(0.3)
+        r = w.add(0, [], signed_note(k, 3, mth(L)))
+        assert r.status == 200, r.status
+        rc = w.stop()
+        assert rc == 0 and "Sanitizer" not in w.logtext(), (rc, w.logtext())
+    finally:
+        w.stop()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_status_codes, test_concurrent_never_backwards,
-                        test_kill9_after_answer]))
+                        test_kill9_after_answer,
+                        test_slow_and_many_connections]))

@@ -114,7 +114,7 @@ class Witness:
     """`witness serve` through tests/tools/witness_tool on a free port."""
 
     def __init__(self, logvkeys, state=None, keyfile=None, name="w.test",
-                 port=None):
+                 port=None, extra=()):
         self.state = state or os.path.join(tmpdir("pt-wit-"), "state")
         self.keyfile = keyfile or os.path.join(os.path.dirname(self.state),
                                                "witness.key")
@@ -122,6 +122,7 @@ class Witness:
         self.name = name
         self.proc = None
         self.err = None
+        self.extra = list(extra)
         self.port = port or free_port()
 
     def start(self):
@@ -131,7 +132,7 @@ class Witness:
         self.proc = subprocess.Popen(
             [TOOL, "witness", "serve", "--key", self.keyfile, "--listen",
              "127.0.0.1:%d" % self.port, "--state", self.state, "--log",
-             ",".join(self.logvkeys), "--name", self.name],
+             ",".join(self.logvkeys), "--name", self.name] + self.extra,
             stdout=subprocess.PIPE, stderr=self.err)
         ptlib._live.append(self)
         first = self.proc.stdout.readline().decode()
