@@ -19,6 +19,7 @@
 #include "export.h"
 #include "get.h"
 #include "gossip.h"
+#include "witness.h"
 #include "keys.h"
 #include "ptlimits.h"
 #include "monitor.h"
@@ -40,6 +41,7 @@ static const struct {
 	{ "export", export_cmd, "export verified entries as CSV, JSONL, OCDS or BLDS" },
 	{ "disclose", dis_cmd_disclose, "reveal one committed field of a record" },
 	{ "check-disclosure", dis_cmd_check, "check a disclosure against the log" },
+	{ "witness", witness_main, "run a C2SP tlog-witness (witness serve)" },
 	{ "gossip", gossip_main, "exchange verified checkpoints (gossip sync|serve)" },
 	{ "evidence", evidence_main, "re-check a split-view evidence file" },
 };

@@ -32,6 +32,7 @@
 #include "subm.h"
 #include "tile.h"
 #include "wire.h"
+#include "witc.h"
 
 #define CT_MSGPACK	"application/msgpack"
 #define CT_JSON		"application/json"
@@ -274,7 +275,9 @@ h_metrics(struct rq *rq)
 	env_checkpoint(NULL, 0, NULL, &size);
 	store_map_info(env.store, &used, &mapsize);
 	metrics_render(rq->body, size, used, mapsize,
-	    seq_queue_len(env.seq));
+	    (env.seq != NULL ? seq_queue_len(env.seq) : 0) + env.nparked);
+	if (env.witc != NULL)
+		witc_metrics(env.witc, rq->body);
 	rq->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	rq->cache = CACHE_NONE;
 }
@@ -289,10 +292,15 @@ h_checkpoint(struct rq *rq)
 		fail(rq, 503, "out of memory");
 		return;
 	}
-	env_checkpoint(note, PT_NOTE_MAX + 1, &len, NULL);
-	evbuffer_add(rq->body, note, len);
+	env_served(note, PT_NOTE_MAX + 1, &len, NULL);
+	if (len == 0)
+		fail(rq, 503, "no checkpoint cosigned by the witness quorum "
+		    "yet");
+	else {
+		evbuffer_add(rq->body, note, len);
+		rq->cache = CACHE_SHORT;
+	}
 	free(note);
-	rq->cache = CACHE_SHORT;
 }
 
 static void
@@ -804,13 +812,18 @@ h_add(struct rq *rq)
 		} else if (rc != 0 || ck == NULL) {
 			fail_err(rq, rc ? rc : PT_ENOMEM, "existing entry");
 		} else {
-			env_checkpoint(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+			env_served(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
 			if (idx < cksize)
 				rc = rcpt_build(txn, idx, ck, cklen, cksize,
 				    &j->reply);
 			else
 				rc = PT_EBUSY;
-			if (rc != 0)
+			if (rc == PT_EBUSY)
+				fail(rq, 503, "entry %llu is not yet in a "
+				    "checkpoint cosigned by the witness "
+				    "quorum; try again",
+				    (unsigned long long)idx);
+			else if (rc != 0)
 				fail_err(rq, rc, "receipt");
 			else {
 				evbuffer_add(rq->body, j->reply.data,
@@ -829,7 +842,7 @@ h_add(struct rq *rq)
 		goto drop;
 	}
 	j->req = rq;
-	if ((rc = seq_submit(env.seq, j)) != 0) {
+	if (env.seq == NULL || (rc = seq_submit(env.seq, j)) != 0) {
 		metrics_rejection(PT_EBUSY);
 		fail(rq, 503, "log is busy or stopping; try again");
 		goto drop;
@@ -840,8 +853,9 @@ drop:
 	seq_job_free(j);
 }
 
-void
-api_add_done(struct seq_job *j)
+/* Answer a finished job and free it. */
+static void
+add_answer(struct seq_job *j)
 {
 	struct rq *rq = j->req;
 
@@ -856,6 +870,84 @@ api_add_done(struct seq_job *j)
 	}
 	seq_job_free(j);
 	send_rq(rq);
+}
+
+/*
+ * Rebuild j's receipt against the served checkpoint when it covers the
+ * entry: 1 done (answer it), 0 not yet.
+ */
+static int
+receipt_from_served(struct seq_job *j)
+{
+	struct store_txn *txn;
+	char *ck = malloc(PT_NOTE_MAX + 1);
+	size_t cklen;
+	uint64_t cksize;
+	int rc;
+
+	if (ck == NULL) {
+		j->rc = PT_ENOMEM;
+		return 1;
+	}
+	env_served(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	if (cklen == 0 || j->index >= cksize) {
+		free(ck);
+		return 0;
+	}
+	j->reply.len = 0;
+	if ((rc = store_read_begin(env.store, &txn)) == 0) {
+		rc = rcpt_build(txn, j->index, ck, cklen, cksize, &j->reply);
+		store_read_end(txn);
+	}
+	if (rc != 0) {
+		j->rc = rc;
+		snprintf(j->why, sizeof(j->why), "cannot build receipt: %s",
+		    pt_strerror(rc));
+	}
+	free(ck);
+	return 1;
+}
+
+void
+api_add_done(struct seq_job *j)
+{
+	if (j->rc == 0 && env.wait_quorum && !receipt_from_served(j)) {
+		/* Durable, not yet cosigned by the quorum: park it. */
+		j->t0 = env_mono();
+		j->next = env.parked;
+		env.parked = j;
+		env.nparked++;
+		return;
+	}
+	add_answer(j);
+}
+
+void
+api_release_parked(uint64_t timeout_ms, int stopping)
+{
+	struct seq_job **pp = &env.parked, *j;
+	double now = env_mono();
+
+	while ((j = *pp) != NULL) {
+		int done = receipt_from_served(j);
+
+		if (!done && (stopping ||
+		    (now - j->t0) * 1000.0 >= (double)timeout_ms)) {
+			j->rc = PT_EBUSY;
+			snprintf(j->why, sizeof(j->why), "entry %llu is "
+			    "durable but not yet cosigned by the witness "
+			    "quorum; fetch its receipt later (GET /lookup)",
+			    (unsigned long long)j->index);
+			done = 1;
+		}
+		if (!done) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		env.nparked--;
+		add_answer(j);
+	}
 }
 
 /* --- routing --- */

@@ -70,6 +70,24 @@ static const struct cfg_key {
 	  "log can grow)" },
 	{ "verbose", CFG_U64, offsetof(struct cfg, verbose), 0, 1, 0, NULL,
 	  "log debug messages" },
+	{ "witness_policy", CFG_STR, offsetof(struct cfg, witness_policy), 0,
+	  0, 0, "", "C2SP tlog-policy file naming the witnesses asked to "
+	  "cosign each checkpoint (\"\" = none)" },
+	{ "witness_interval_ms", CFG_U64,
+	  offsetof(struct cfg, witness_interval_ms), 10, 3600000, 1000, NULL,
+	  "at most one cosigning round per interval" },
+	{ "witness_timeout_ms", CFG_U64,
+	  offsetof(struct cfg, witness_timeout_ms), 100, 600000, 5000, NULL,
+	  "time-out of one request to a witness" },
+	{ "witness_wait_quorum", CFG_U64,
+	  offsetof(struct cfg, witness_wait_quorum), 0, 1, 0, NULL,
+	  "1: serve and put in receipts only checkpoints whose cosignatures "
+	  "meet the policy's quorum; 0: serve at once, add cosignatures as "
+	  "they arrive" },
+	{ "witness_receipt_timeout_ms", CFG_U64,
+	  offsetof(struct cfg, witness_receipt_timeout_ms), 1000, 3600000,
+	  60000, NULL, "with witness_wait_quorum: how long an append waits "
+	  "for the quorum before answering 503 (the entry stays durable)" },
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -31,6 +31,11 @@ struct cfg {
 	uint64_t rate_burst;
 	uint64_t map_size_mb;
 	uint64_t verbose;
+	char witness_policy[CFG_PATH_MAX];	/* "" = no witnesses */
+	uint64_t witness_interval_ms;
+	uint64_t witness_timeout_ms;
+	uint64_t witness_wait_quorum;
+	uint64_t witness_receipt_timeout_ms;
 };
 
 #define CFG_DEFAULT_PORT 8640

@@ -34,6 +34,7 @@
 #include "seq.h"
 #include "store.h"
 #include "subm.h"
+#include "witc.h"
 
 #define CLOCK_SKEW_MS 2000	/* tolerated backwards step of the clock */
 
@@ -53,6 +54,8 @@ usage(FILE *out)
 "  --data DIR         data directory (config key: data)\n"
 "  --listen HOST:PORT address to listen on (config key: listen)\n"
 "  --origin ORIGIN    log origin when a new log is created (config: origin)\n"
+"  --witness-policy FILE  ask the witnesses of this C2SP tlog-policy file to\n"
+"                     cosign checkpoints (config key: witness_policy)\n"
 "  --config FILE      read an INI config file (see pubtraild.conf(5))\n"
 "  -n                 check the configuration and exit\n"
 "  --check-full       recompute every hash from the stored entries, name the\n"
@@ -473,7 +476,46 @@ on_reader_check(evutil_socket_t fd, short what, void *arg)
 		    dead == 1 ? "" : "s");
 }
 
-static struct event *sig_term, *sig_int, *sig_hup;
+static struct event *sig_term, *sig_int, *sig_hup, *park_ev;
+
+/* Loop thread: a new log-signed checkpoint was committed. */
+static void
+on_checkpoint(evutil_socket_t fd, short what, void *arg)
+{
+	char *note = malloc(PT_NOTE_MAX + 1);
+	size_t len;
+	uint64_t size;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (note == NULL)
+		return;
+	env_checkpoint(note, PT_NOTE_MAX + 1, &len, &size);
+	if (env.witc != NULL && len > 0)
+		witc_checkpoint(env.witc, note, len, size);
+	free(note);
+}
+
+/* Loop thread: cosignatures arrived. */
+static void
+on_cosigned(const char *note, size_t len, uint64_t size, int quorum,
+    void *arg)
+{
+	(void)arg;
+	env_publish_cosigned(note, len, size, quorum);
+	if (env.wait_quorum)
+		api_release_parked(env.cfg.witness_receipt_timeout_ms, 0);
+}
+
+static void
+on_park_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	api_release_parked(env.cfg.witness_receipt_timeout_ms, 0);
+}
 
 static void
 on_term(evutil_socket_t sig, short what, void *arg)
@@ -486,6 +528,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	 * answers are sent by seq_stop through api_add_done). */
 	seq_stop(env.seq);
 	env.seq = NULL;
+	api_release_parked(0, 1);
 	event_base_loopexit(env.base, NULL);
 }
 
@@ -525,6 +568,7 @@ main(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "origin", required_argument, NULL, 'o' },
+		{ "witness-policy", required_argument, NULL, 'W' },
 		{ "check-full", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -536,6 +580,7 @@ main(int argc, char **argv)
 	char why[512];
 	const char *config = NULL;
 	const char *set_data = NULL, *set_listen = NULL, *set_origin = NULL;
+	const char *set_policy = NULL;
 	int ch, checkonly = 0, full = 0, verbose = 0, rc;
 	uint64_t last_time;
 	long ncpu;
@@ -546,6 +591,7 @@ main(int argc, char **argv)
 		case 'd': set_data = optarg; break;
 		case 'l': set_listen = optarg; break;
 		case 'o': set_origin = optarg; break;
+		case 'W': set_policy = optarg; break;
 		case 'n': checkonly = 1; break;
 		case 'F': full = 1; break;
 		case 'v': verbose = 1; break;
@@ -571,7 +617,9 @@ main(int argc, char **argv)
 	if ((set_data && cfg_set(&env.cfg, "data", set_data, why,
 	    sizeof(why)) != 0) || (set_listen && cfg_set(&env.cfg, "listen",
 	    set_listen, why, sizeof(why)) != 0) || (set_origin &&
-	    cfg_set(&env.cfg, "origin", set_origin, why, sizeof(why)) != 0)) {
+	    cfg_set(&env.cfg, "origin", set_origin, why, sizeof(why)) != 0) ||
+	    (set_policy && cfg_set(&env.cfg, "witness_policy", set_policy, why,
+	    sizeof(why)) != 0)) {
 		fprintf(stderr, "pubtraild: %s\n", why);
 		return 2;
 	}
@@ -629,6 +677,8 @@ main(int argc, char **argv)
 		note_skey_wipe(&env.logkey);
 		return rc;
 	}
+	env.wait_quorum = env.cfg.witness_policy[0] != '\0' &&
+	    env.cfg.witness_wait_quorum;
 	last_time = check_identity();
 	load_submitters(1);
 
@@ -643,11 +693,35 @@ main(int argc, char **argv)
 	sq.window_ms = env.cfg.batch_window_ms;
 	sq.queue_max = env.cfg.queue_max;
 	sq.last_time_ms = last_time;
+	if ((env.ckpt_ev = event_new(env.base, -1, 0, on_checkpoint, NULL))
+	    == NULL)
+		fatalx("out of memory");
 	if ((rc = seq_start(env.base, &sq, api_add_done, &env.seq)) != 0)
 		fatalx("sequencer: %s", pt_strerror(rc));
 	if ((rc = httpd_start(env.base, &env.cfg, api_dispatch, NULL,
 	    &env.httpd, why, sizeof(why))) != 0)
 		fatalx("%s", why);
+	if (env.cfg.witness_policy[0] != '\0') {
+		struct witc_opts wo;
+		struct timeval sec = { 1, 0 };
+
+		wo.policy_path = env.cfg.witness_policy;
+		wo.interval_ms = env.cfg.witness_interval_ms;
+		wo.timeout_ms = env.cfg.witness_timeout_ms;
+		wo.wait_for_quorum = (int)env.cfg.witness_wait_quorum;
+		if ((rc = witc_start(env.base, env.store, &wo, on_cosigned,
+		    NULL, &env.witc, why, sizeof(why))) != 0)
+			fatalx("witness policy: %s", why);
+		park_ev = event_new(env.base, -1, EV_PERSIST, on_park_tick,
+		    NULL);
+		if (park_ev == NULL || event_add(park_ev, &sec) != 0)
+			fatalx("cannot start the receipt timer");
+		event_active(env.ckpt_ev, EV_READ, 0);
+		log_info("witnessing per %s (%s)", env.cfg.witness_policy,
+		    env.wait_quorum ? "checkpoints served once the quorum "
+		    "cosigned" : "checkpoints served at once, cosignatures "
+		    "added as they arrive");
+	}
 	sig_term = evsignal_new(env.base, SIGTERM, on_term, NULL);
 	sig_int = evsignal_new(env.base, SIGINT, on_term, NULL);
 	sig_hup = evsignal_new(env.base, SIGHUP, on_hup, NULL);
@@ -671,6 +745,11 @@ main(int argc, char **argv)
 	/* Answers sent by seq_stop are flushed by a last loop pass. */
 	event_base_loop(env.base, EVLOOP_NONBLOCK);
 	httpd_free(env.httpd);
+	witc_free(env.witc);
+	if (park_ev != NULL)
+		event_free(park_ev);
+	event_free(env.ckpt_ev);
+	env.ckpt_ev = NULL;
 	event_free(sig_term);
 	event_free(sig_int);
 	event_free(sig_hup);
