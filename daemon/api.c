@@ -770,7 +770,7 @@ h_add(struct rq *rq)
 		    record_type_name(j->sub.info.type));
 		goto drop;
 	}
-	if (subm_take(se, env_now_ms(), env.cfg.rate_limit,
+	if (subm_peek(se, env_now_ms(), env.cfg.rate_limit,
 	    env.cfg.rate_burst) != 0) {
 		metrics_rejection(PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
@@ -805,10 +805,14 @@ h_add(struct rq *rq)
 		if (rc == 0 && (we.sub.record_len != j->sub.record_len ||
 		    memcmp(we.sub.record, j->sub.record, we.sub.record_len)
 		    != 0)) {
-			metrics_rejection(PT_ECONFLICT);
-			fail(rq, 409, "id already used by this submitter for "
-			    "different content (index %llu)",
-			    (unsigned long long)idx);
+			/* Different content under a used id: 409, but only
+			 * once the signature is known to be the office's
+			 * (else 403): the sequencer verifies, finds the id
+			 * and answers. */
+			free(ck);
+			store_read_end(txn);
+			rc = PT_ENOTFOUND;
+			goto queue;
 		} else if (rc != 0 || ck == NULL) {
 			fail_err(rq, rc ? rc : PT_ENOMEM, "existing entry");
 		} else {
@@ -837,6 +841,7 @@ h_add(struct rq *rq)
 		goto drop;
 	}
 	store_read_end(txn);
+queue:
 	if (rc != PT_ENOTFOUND) {
 		fail_err(rq, rc, "lookup");
 		goto drop;
@@ -911,6 +916,15 @@ receipt_from_served(struct seq_job *j)
 void
 api_add_done(struct seq_job *j)
 {
+	struct subm_entry *se;
+
+	/* Charge the office's rate limit only for submissions its key
+	 * really signed (a forger must not spend its tokens). */
+	if (j->rc != PT_ESIG && env.subm != NULL &&
+	    (se = subm_find(env.subm, j->sub.submitter_str,
+	    j->sub.submitter_len)) != NULL)
+		subm_charge(se, env_now_ms(), env.cfg.rate_limit,
+		    env.cfg.rate_burst);
 	if (j->rc == 0 && env.wait_quorum && !receipt_from_served(j)) {
 		/* Durable, not yet cosigned by the quorum: park it. */
 		j->t0 = env_mono();

@@ -164,6 +164,43 @@ subm_carry(struct subm_list *new_list, const struct subm_list *old)
 			}
 }
 
+static void
+refill(struct subm_entry *e, uint64_t now_ms, uint64_t rate, uint64_t burst)
+{
+	if (e->last_ms == 0) {
+		e->tokens = (double)burst;
+	} else if (now_ms > e->last_ms) {
+		e->tokens += (double)(now_ms - e->last_ms) * (double)rate /
+		    1000.0;
+		if (e->tokens > (double)burst)
+			e->tokens = (double)burst;
+	}
+	if (now_ms > e->last_ms)
+		e->last_ms = now_ms;
+}
+
+int
+subm_peek(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
+    uint64_t burst)
+{
+	if (rate == 0)
+		return 0;
+	refill(e, now_ms, rate, burst);
+	return e->tokens < 1.0 ? PT_ERATE : 0;
+}
+
+void
+subm_charge(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
+    uint64_t burst)
+{
+	if (rate == 0)
+		return;
+	refill(e, now_ms, rate, burst);
+	e->tokens -= 1.0;
+	if (e->tokens < -(double)burst)
+		e->tokens = -(double)burst;
+}
+
 int
 subm_take(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
     uint64_t burst)

@@ -44,5 +44,14 @@ struct subm_entry *subm_find(struct subm_list *l, const char *vkey,
 /* Take one token: 0, or PT_ERATE when over rate (rate 0 = unlimited). */
 int subm_take(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
     uint64_t burst);
+/* Refill, then 0 when a token is available (none is taken), PT_ERATE when
+ * not.  With subm_charge after the signature verified, a forger claiming
+ * to be an office cannot spend that office's tokens. */
+int subm_peek(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
+    uint64_t burst);
+/* Refill, then spend one token (the balance may go below zero while
+ * verified submissions were in flight; later peeks wait for it). */
+void subm_charge(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
+    uint64_t burst);
 
 #endif

@@ -212,6 +212,10 @@ def test_error_cases_leave_tree_unchanged():
     assert rc["index"] == 0
     r = d.post("/add", submission(payment("a1", amount=999), k, ORIGIN))
     assert r.status == 409, r.status
+    # ... but a forged one under a used id is 403, not 409.
+    forged = bytearray(k.sign(ptlib.sign_message(ORIGIN, packb(payment("a1", amount=998)))))
+    forged[3] ^= 4
+    expect(403, submission(payment("a1", amount=998), k, ORIGIN, sig=bytes(forged)))
     # Reads: bounds answered with 400 before touching storage.
     size = d.checkpoint()[1]
     for path, st in [("/proof/inclusion?index=0&size=%d" % (size + 1), 400),
