@@ -17,7 +17,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 import ptlib
 from ptlib import BUILD, key_hash, leaf_hash, mth, request, tmpdir, free_port
 
-TOOL = os.path.join(BUILD, "tools", "witness_tool")
+def _pick_tool():
+    """The pubtrail binary once it has the witness commands, else
+    tests/tools/witness_tool (the same code, before cli.c wired it)."""
+    try:
+        if subprocess.run([ptlib.PUBTRAIL, "witness", "--help"],
+                          capture_output=True, timeout=10).returncode == 0:
+            return ptlib.PUBTRAIL
+    except OSError:
+        pass
+    return os.path.join(BUILD, "tools", "witness_tool")
+
+
+TOOL = _pick_tool()
 EM = "\u2014 "
 
 
