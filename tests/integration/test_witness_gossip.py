@@ -140,6 +140,24 @@ def test_split_view():
             open(p, "wb").write(t)
             rc, _, err = run_tool("evidence", "verify", "--log-key", vkey, p)
             assert rc == 1, (i, err)
+        # Clients that audited one branch each (pubtrail audit --state)
+        # import what they verified and gossip: the fork is found.
+        aA, aB = os.path.join(base, "auditA"), os.path.join(base, "auditB")
+        for d, st in ((dA, aA), (dB, aB)):
+            p = subprocess.run([ptlib.PUBTRAIL, "audit", "--log", url(d), "--log-key",
+                                vkey, "--state", st], capture_output=True)
+            assert p.returncode == 0, p.stderr
+        gA2, gB2 = os.path.join(base, "gA2"), os.path.join(base, "gB2")
+        srv2 = GossipServer(gA2, url(dA), vkey)
+        rc, out, err = run_tool("gossip", "sync", "--peer", srv2.url, "--state", gB2,
+                                "--checkpoint", os.path.join(aB, "checkpoint"),
+                                "--log-key", vkey)
+        assert rc == 1 and "SPLIT VIEW" in err, (rc, out, err)
+        ev2 = evidence_files(gB2)
+        assert len(ev2) == 1
+        rc, out, err = run_tool("evidence", "verify", "--log-key", vkey, ev2[0])
+        assert rc == 0, (out, err)
+        assert srv2.kill() == 0
         # Sync again, now B is ahead by one entry: sizes differ and the
         # log's proof fails between the two signed checkpoints.  The client
         # then finds an index where the two trees hold different entries
