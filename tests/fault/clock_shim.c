@@ -3,13 +3,17 @@
  * the clock test in tests/integration/test_faults.py (faketime is not
  * installed).  CLOCK_REALTIME (and its coarse variant), gettimeofday() and
  * time() report PT_CLOCK_BACK_MS milliseconds earlier than the real clock;
- * monotonic clocks are untouched.
+ * monotonic clocks are untouched.  When PT_CLOCK_BACK_FILE names a file, the
+ * number of milliseconds is read from it at every call instead, so a test
+ * can step the clock of a running process.
  *
  * Build: cc -shared -fPIC -o clock_shim.so clock_shim.c -ldl
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -17,7 +21,22 @@ static long long
 back_ms(void)
 {
 	const char *v = getenv("PT_CLOCK_BACK_MS");
+	const char *path = getenv("PT_CLOCK_BACK_FILE");
 
+	if (path != NULL) {
+		char buf[32];
+		ssize_t n;
+		int fd;
+
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			return 0;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return 0;
+		buf[n] = '\0';
+		return atoll(buf);
+	}
 	return v != NULL ? atoll(v) : 0;
 }
 

@@ -219,7 +219,7 @@ def restart_plain(d):
     d.binary = ptlib.PUBTRAILD
     for k in ("PT_CRASHPOINT", "PT_FLIP_MEMROOT", "LD_PRELOAD", "PT_SHIM_DIR",
               "PT_SHIM_FAIL_N", "PT_SHIM_MODE", "PT_SHIM_LOG", "PT_SHIM_OPS",
-              "PT_CLOCK_BACK_MS"):
+              "PT_CLOCK_BACK_MS", "PT_CLOCK_BACK_FILE"):
         d.env.pop(k, None)
     d.start()
 
@@ -490,6 +490,30 @@ def test_clock_set_back_refused():
     t3 = unpackb(fetch_entries(d, 4)[3])["time"]
     assert t3 >= last, (t3, last)
     led.verify(d)
+    d.stop()
+    # Stepped back while running (an NTP step, an operator's mistake):
+    # entries keep non-decreasing times and the log keeps working.
+    step = os.path.join(ptlib.tmpdir(), "clock")
+    with open(step, "w") as f:
+        f.write("0")
+    d.env.pop("PT_CLOCK_BACK_MS", None)
+    preload(d, shim, PT_CLOCK_BACK_FILE=step)
+    d.start()
+    assert led.submit(d, k, "t4") == 200
+    with open(step, "w") as f:
+        f.write(str(3600 * 1000))
+    for i in range(5, 8):
+        assert led.submit(d, k, "t%d" % i) == 200
+    times = [unpackb(e)["time"] for e in fetch_entries(d, 8)]
+    assert times == sorted(times), times
+    led.verify(d)
+    assert d.stop() == 0
+    # Restarting with the clock still an hour back is refused.
+    d.start(wait=False)
+    assert wait_exit(d) not in (0, None)
+    assert "clock" in d.logtext()[-2000:]
+    restart_plain(d)
+    led.verify(d)
     assert d.stop() == 0
 
 
@@ -727,6 +751,33 @@ def test_absurd_proofs_and_paths():
         r = d.get(p)
         assert 400 <= r.status < 500, (p[:80], r.status, r.body[:100])
         assert time.time() - t0 < 2, p[:80]
+    # Random request targets built from route fragments and hostile bytes,
+    # sent raw (no client-side URL checks): never a 5xx, never a crash.
+    frags = [b"/", b"tile", b"entries", b"proof", b"inclusion", b"consistency",
+             b"entry", b"lookup", b"checkpoint", b"x", b"000", b"999", b".p",
+             b"256", b"?", b"&", b"=", b"index", b"size", b"old", b"new",
+             b"hash", b"%", b"%00", b"%2f", b"..", b"-1", b"0", b"01",
+             b"18446744073709551616", b"\xff", b"\x00", b" ", b";", b"#"]
+    statuses = {}
+    for i in range(int(os.environ.get("PT_RANDOM_PATHS", "400"))):
+        target = b"/" + b"".join(rng.choice(frags) for _ in range(rng.randint(1, 12)))
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            raise AssertionError("no answer for %r" % target)
+        s.close()
+        st = int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.") else 0
+        statuses[st] = statuses.get(st, 0) + 1
+        assert 200 <= st < 500, (target, got[:200])
+    assert d.get("/healthz").status == 200
+    print("  random targets: %s" % sorted(statuses.items()))
     assert rss_kb(d.proc.pid) - rss0 < 16 * 1024 * RSS_SLACK
     assert d.checkpoint()[4] == before
     led.verify(d)
