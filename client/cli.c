@@ -14,6 +14,8 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "policy.h"
+#include "verify.h"
 #include "disclose.h"
 #include "evidence.h"
 #include "export.h"
@@ -214,6 +216,9 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 	case CLI_OPT_QUIET:
 		c->quiet = 1;
 		return 1;
+	case CLI_OPT_POLICY:
+		c->policy = arg;
+		return 1;
 	case CLI_OPT_TIMEOUT:
 		if (ut_parse_u64(arg, 1, 3600000, &v) != 0) {
 			cli_usage_error(usage_text, "--timeout: want "
@@ -249,6 +254,27 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 		if (rc == PT_ENOTFOUND || rc == PT_EIO)
 			return cli_fail(rc, &why, "--log-key");
 		return cli_fail(PT_EINVAL, &why, "--log-key");
+	}
+	if (c->policy != NULL) {
+		uint8_t *buf = NULL;
+		size_t len;
+		struct pol *p;
+
+		if ((rc = ut_read_file(c->policy, PT_POLICY_MAX, &buf, &len,
+		    &why)) != 0)
+			return cli_fail(rc == PT_ENOTFOUND ? rc : PT_EIO, &why,
+			    "--policy");
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			free(buf);
+			return cli_fail(PT_ENOMEM, NULL, "--policy");
+		}
+		rc = pol_parse((const char *)buf, len, p, &why);
+		free(buf);
+		if (rc != 0) {
+			free(p);
+			return cli_fail(PT_EINVAL, &why, "--policy");
+		}
+		vrf_set_policy(p);	/* kept for the life of the process */
 	}
 	return 0;
 }

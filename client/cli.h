@@ -57,6 +57,7 @@ struct cli_common {
 	unsigned timeout_ms;		/* --timeout MS (whole request) */
 	unsigned concurrency;		/* --concurrency N */
 	int quiet;			/* --quiet */
+	const char *policy;		/* --policy FILE (tlog-policy) */
 	struct note_vkey key;		/* parsed log_key (cli_common_check) */
 };
 
@@ -66,6 +67,7 @@ struct cli_common {
 #define CLI_OPT_TIMEOUT		0x103
 #define CLI_OPT_CONC		0x104
 #define CLI_OPT_QUIET		0x105
+#define CLI_OPT_POLICY		0x106
 
 /* getopt_long table entries for the common options; use as
  * { CLI_LONGOPTS_COMMON, { ... command's own ... }, { 0 } }. */
@@ -75,7 +77,8 @@ struct cli_common {
 	{ "json", 0, NULL, CLI_OPT_JSON },				\
 	{ "timeout", 1, NULL, CLI_OPT_TIMEOUT },			\
 	{ "concurrency", 1, NULL, CLI_OPT_CONC },			\
-	{ "quiet", 0, NULL, CLI_OPT_QUIET }
+	{ "quiet", 0, NULL, CLI_OPT_QUIET },				\
+	{ "policy", 1, NULL, CLI_OPT_POLICY }
 
 /* Defaults into c. */
 void cli_common_init(struct cli_common *c);
@@ -84,7 +87,9 @@ void cli_common_init(struct cli_common *c);
 int cli_common_opt(struct cli_common *c, int code, const char *arg,
     const char *usage);
 /* Check that --log (when need_log) and --log-key are given and load the
- * key.  Returns 0 or an exit code (message printed). */
+ * key; with --policy, load the policy: from then on every checkpoint is
+ * accepted only when the policy's witness quorum cosigned it
+ * (vrf_checkpoint).  Returns 0 or an exit code (message printed). */
 int cli_common_check(struct cli_common *c, int need_log, const char *usage);
 
 #endif

@@ -9,10 +9,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "policy.h"
 #include "json.h"
 #include "ptlimits.h"
 #include "record.h"
@@ -20,13 +22,36 @@
 #include "util.h"
 #include "verify.h"
 
+/* The --policy in force: set once by cli_common_check, then read-only. */
+static const struct pol *vrf_policy;
+
+void
+vrf_set_policy(const struct pol *p)
+{
+	vrf_policy = p;
+}
+
 int
 vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
     struct ckpt *out, struct pt_why *why)
 {
 	int rc;
 
-	rc = ckpt_open(note, len, log_key, NULL, 0, out, NULL);
+	if (vrf_policy != NULL) {
+		struct pt_why w = { "" };
+
+		rc = pol_check_checkpoint(vrf_policy, note, len, log_key,
+		    (uint64_t)time(NULL), VRF_COSIG_SKEW, out, NULL, &w);
+		if (rc == 0)
+			return 0;
+		if (rc == PT_EUNKNOWNSIGNER || rc == PT_ETIME)
+			return pt_why_set(why, rc, "checkpoint does not meet "
+			    "the witness policy: %s", w.text[0] ? w.text :
+			    pt_strerror(rc));
+		/* Otherwise report as for the log key alone. */
+	} else {
+		rc = ckpt_open(note, len, log_key, NULL, 0, out, NULL);
+	}
 	switch (rc) {
 	case 0:
 		return 0;

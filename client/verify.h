@@ -45,6 +45,14 @@ int vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
  * Open a signed checkpoint note with log_key (ckpt_open) and say why not.
  * PT_ESIG / PT_EUNKNOWNSIGNER / PT_EMALFORMED / PT_EORIGIN.
  */
+/*
+ * Accept checkpoints only under policy p from now on (NULL: the log key
+ * alone).  p must live as long as the process.  Cosignatures timed more
+ * than VRF_COSIG_SKEW seconds in the future do not count.
+ */
+struct pol;
+#define VRF_COSIG_SKEW 60
+void vrf_set_policy(const struct pol *p);
 int vrf_checkpoint(const char *note, size_t len,
     const struct note_vkey *log_key, struct ckpt *out, struct pt_why *why);
 

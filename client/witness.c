@@ -289,6 +289,15 @@ add_checkpoint(struct wit *w, struct evhttp_request *req)
 			    "proof must be empty");
 			goto out;
 		}
+	} else if (stored != NULL && ssize == 0) {
+		/* The empty tree is a prefix of every tree: from size 0
+		 * there is nothing to prove, and the proof must be empty
+		 * (tlog-witness). */
+		if (r->nproof != 0) {
+			reply_text(req, 422, "old size 0: the proof must be "
+			    "empty");
+			goto out;
+		}
 	} else if (stored != NULL) {
 		if (mt_verify_consistency(ssize, c->size, &sroot, &c->root,
 		    r->proof, r->nproof) != 0) {

@@ -287,11 +287,15 @@ static void
 on_deadline(evutil_socket_t fd, short ev, void *arg)
 {
 	struct witc_w *w = arg;
+	struct evhttp_request *req;
 
 	(void)fd;
 	(void)ev;
-	if (w->req != NULL) {
-		evhttp_cancel_request(w->req);	/* no callback follows */
+	if ((req = w->req) != NULL) {
+		/* Should libevent call on_answer from the cancel, it sees no
+		 * request in flight and ignores it. */
+		w->req = NULL;
+		evhttp_cancel_request(req);
 		log_warnx("witness %s: no answer within %" PRIu64 " ms",
 		    w->pw->name, w->wc->o.timeout_ms);
 		w->timeouts++;
@@ -474,7 +478,8 @@ start_round(struct witc *wc)
 	wc->rounds++;
 	wc->last_round_ms = now_ms();
 	for (i = 0; i < wc->nw; i++) {
-		if (wc->w[i].req != NULL || wc->w[i].line_size == wc->size)
+		if (wc->w[i].req != NULL || (wc->w[i].line_size == wc->size &&
+		    wc->w[i].line[0] != '\0'))
 			continue;
 		wc->w[i].retries = 0;
 		send_req(&wc->w[i]);
@@ -505,7 +510,8 @@ maybe_round(struct witc *wc)
 	if (wc->note == NULL || wc->inflight > 0 || wc->timer_set)
 		return;
 	for (i = 0; i < wc->nw; i++)
-		if (wc->w[i].line_size != wc->size)
+		if (wc->w[i].line_size != wc->size ||
+		    wc->w[i].line[0] == '\0')	/* size 0 too */
 			need++;
 	if (need == 0)
 		return;
@@ -625,8 +631,12 @@ witc_free(struct witc *wc)
 	if (wc == NULL)
 		return;
 	for (i = 0; i < PT_POLICY_MAX_WITNESSES; i++) {
-		if (wc->w[i].req != NULL)
-			evhttp_cancel_request(wc->w[i].req);
+		if (wc->w[i].req != NULL) {
+			struct evhttp_request *req = wc->w[i].req;
+
+			wc->w[i].req = NULL;
+			evhttp_cancel_request(req);
+		}
 		if (wc->w[i].conn != NULL)
 			evhttp_connection_free(wc->w[i].conn);
 		if (wc->w[i].deadline != NULL)
