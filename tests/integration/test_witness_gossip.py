@@ -144,8 +144,10 @@ def test_split_view():
         # import what they verified and gossip: the fork is found.
         aA, aB = os.path.join(base, "auditA"), os.path.join(base, "auditB")
         for d, st in ((dA, aA), (dB, aB)):
+            # Two different clients: each has its own memory of the log.
             p = subprocess.run([ptlib.PUBTRAIL, "audit", "--log", url(d), "--log-key",
-                                vkey, "--state", st], capture_output=True)
+                                vkey, "--state", st], capture_output=True,
+                               env=dict(os.environ, PUBTRAIL_STATE=st + ".mem"))
             assert p.returncode == 0, p.stderr
         gA2, gB2 = os.path.join(base, "gA2"), os.path.join(base, "gB2")
         srv2 = GossipServer(gA2, url(dA), vkey)

@@ -60,6 +60,24 @@ def test_two_of_two():
         assert EM + "w2.test " not in out
         assert 'pubtrail_witness_up{witness="w2"} 0' in err, err
         assert "pubtrail_witness_quorum 0" in err, err
+        # A witness that accepts connections and never answers: the
+        # whole-request deadline ends the round, counted as a time-out.
+        import socket
+        mute = socket.socket()
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)
+        with open(pol, "w") as f:
+            f.write("witness w1 %s http://127.0.0.1:%d\n"
+                    "witness mute %s http://127.0.0.1:%d\n"
+                    "group both all w1 mute\nquorum both\n" %
+                    (w1.vkey, w1.port, w2.vkey, mute.getsockname()[1]))
+        rc, out, err = witc(d.data, pol, wait_ms=4500)
+        mute.close()
+        assert rc == 1, (rc, out, err)
+        check_cosigned(out, [w1], name, pub)
+        assert 'pubtrail_witness_requests_total{witness="mute",result="timeout"} ' in err, err
+        assert 'result="timeout"} 0' in err      # w1 never timed out
+        assert "no answer within" in err
         w1.stop()
         # A bad policy names the line.
         with open(pol, "w") as f:
