@@ -200,6 +200,29 @@ def test_kill9_after_answer():
         w.stop()
 
 
+def test_size_zero():
+    """The empty tree: cosigned like any other; from it nothing needs (or
+    may be) proven, so the next request carries old 0 and no proof."""
+    k = Key(LOG)
+    w = Witness([k.vkey]).start()
+    L = leaves(4)
+    try:
+        r = w.add(0, [], signed_note(k, 0, mth([])))
+        assert r.status == 200, (r.status, r.body)
+        r = w.add(0, [], signed_note(k, 0, mth([])))
+        assert r.status == 200, (r.status, r.body)
+        r = w.add(0, [L[0]], signed_note(k, 4, mth(L)))
+        assert r.status == 400, r.status          # old 0 with a proof
+        r = w.add(0, [], signed_note(k, 4, mth(L)))
+        assert r.status == 200, (r.status, r.body)
+        assert not w.evidence()
+        r = w.add(0, [], signed_note(k, 0, mth([])))
+        assert r.status == 409 and r.body == b"4\n"
+        assert w.stop() == 0
+    finally:
+        w.stop()
+
+
 def test_slow_and_many_connections():
     """A client trickling its request is cut at the whole-request deadline;
     connections over the cap are refused; normal requests still work."""
@@ -253,5 +276,5 @@ def test_slow_and_many_connections():
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_status_codes, test_concurrent_never_backwards,
-                        test_kill9_after_answer,
+                        test_kill9_after_answer, test_size_zero,
                         test_slow_and_many_connections]))
