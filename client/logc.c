@@ -84,6 +84,14 @@ logc_status(const struct http_resp *r, const char *what, struct pt_why *why)
 }
 
 int
+logc_status_of(struct logc *lc, const struct http_resp *r, const char *what,
+    struct pt_why *why)
+{
+	lc->last_status = r->err != 0 ? 0 : r->status;
+	return logc_status(r, what, why);
+}
+
+int
 logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
     size_t *note_len, struct pt_why *why)
 {
@@ -110,6 +118,9 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 			    pt_strerror(rc));
 		goto out;
 	}
+	if ((rc = logc_remember(lc, ck, (const char *)r.body, r.len,
+	    why)) != 0)
+		goto out;
 	if (note != NULL) {
 		*note = (char *)r.body;
 		r.body = NULL;
@@ -119,6 +130,96 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 out:
 	http_resp_free(&r);
 	return rc;
+}
+
+/*
+ * The directory of the client's per-log memory: $PUBTRAIL_STATE, else
+ * $XDG_STATE_HOME/pubtrail, else $HOME/.local/state/pubtrail; "" (no
+ * memory) when none is set or PUBTRAIL_STATE is "-".
+ */
+static void
+state_dir(char *out, size_t cap)
+{
+	const char *s;
+
+	out[0] = '\0';
+	if ((s = getenv("PUBTRAIL_STATE")) != NULL) {
+		if (strcmp(s, "-") != 0)
+			snprintf(out, cap, "%s", s);
+	} else if ((s = getenv("XDG_STATE_HOME")) != NULL && s[0] == '/') {
+		snprintf(out, cap, "%s/pubtrail", s);
+	} else if ((s = getenv("HOME")) != NULL && s[0] == '/') {
+		snprintf(out, cap, "%s/.local/state/pubtrail", s);
+	}
+}
+
+int
+logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
+    size_t len, struct pt_why *why)
+{
+	char dir[1024], path[1200], vk[PT_MAX_VKEY + 1], hex[65];
+	uint8_t id[32], *old = NULL;
+	size_t olen;
+	struct ckpt *oc;
+	struct pt_why w = { "" };
+	int rc;
+
+	state_dir(dir, sizeof(dir));
+	if (dir[0] == '\0')
+		return 0;
+	if (note_vkey_format(&lc->key, vk, sizeof(vk)) != 0 ||
+	    cr_sha256(vk, strlen(vk), NULL, 0, NULL, 0, id) != 0)
+		return 0;
+	cr_hex_encode(id, 32, hex);
+	snprintf(path, sizeof(path), "%s/logs/%s.checkpoint", dir, hex);
+	rc = ut_read_file(path, PT_NOTE_MAX, &old, &olen, &w);
+	if (rc == PT_ENOTFOUND)
+		goto save;
+	if (rc != 0)
+		return pt_why_set(why, PT_EIO, "%s", w.text);
+	if ((oc = calloc(1, sizeof(*oc))) == NULL) {
+		free(old);
+		return PT_ENOMEM;
+	}
+	rc = ckpt_open((const char *)old, olen, &lc->key, NULL, 0, oc, NULL);
+	free(old);
+	if (rc != 0) {
+		free(oc);
+		return pt_why_set(why, PT_EIO, "%s: not a checkpoint of this "
+		    "log; remove it to start trusting the log afresh", path);
+	}
+	if (ck->size >= oc->size) {
+		/* Newer (or the same): consistent with what we saw. */
+		rc = logc_consistent(lc, oc, ck, why);
+	} else {
+		/* The log serves an older checkpoint than one we verified:
+		 * acceptable only if it proves it is a prefix of it (a stale
+		 * cache); a log that refuses the proof (4xx: it no longer has
+		 * the larger tree) rolled back. */
+		lc->last_status = 0;
+		rc = logc_consistent(lc, ck, oc, why);
+		if (rc == PT_ENET && lc->last_status >= 400 &&
+		    lc->last_status < 500)
+			rc = pt_why_set(why, PT_EROLLBACK, "the log's "
+			    "checkpoint (size %llu) is smaller than one "
+			    "verified earlier (size %llu) and the log cannot "
+			    "prove it is a prefix of it: the log rolled back",
+			    (unsigned long long)ck->size,
+			    (unsigned long long)oc->size);
+		free(oc);
+		return rc;
+	}
+	free(oc);
+	if (rc != 0)
+		return rc;
+save:
+	if ((rc = ut_mkdirs(dir, 0700, &w)) != 0 ||
+	    (snprintf(path, sizeof(path), "%s/logs", dir),
+	    rc = ut_mkdirs(path, 0700, &w)) != 0)
+		return 0;	/* no memory where there is no room for it */
+	snprintf(path, sizeof(path), "%s/logs/%s.checkpoint", dir, hex);
+	(void)ut_write_file(path, note, len, 0600, 0, &w);
+	return 0;
 }
 
 int
@@ -150,7 +251,7 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
 	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
 	    (unsigned long long)older->size, (unsigned long long)newer->size);
 	http_get(lc->http, path, MSGPACK, &r);
-	if ((rc = logc_status(&r, "GET /proof/consistency", why)) != 0)
+	if ((rc = logc_status_of(lc, &r, "GET /proof/consistency", why)) != 0)
 		goto out;
 	if ((rc = wire_consistency_decode(r.body, r.len, &old, &nsz, proof,
 	    PT_MAX_PROOF, &n, &w)) != 0) {

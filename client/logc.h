@@ -19,6 +19,7 @@
 struct logc {
 	struct http_client *http;
 	struct note_vkey key;		/* the log's verifier key */
+	int last_status;		/* HTTP status of the last answer */
 };
 
 /* Connect (lazily) to url with key.  PT_EINVAL, PT_ENOMEM.  Free with
@@ -35,6 +36,9 @@ void logc_free(struct logc *lc);
  */
 int logc_status(const struct http_resp *r, const char *what,
     struct pt_why *why);
+/* The same, also recording the status in lc->last_status. */
+int logc_status_of(struct logc *lc, const struct http_resp *r,
+    const char *what, struct pt_why *why);
 
 /*
  * GET /checkpoint and open it with the log key.  *note (may be NULL) gets
@@ -51,6 +55,18 @@ int logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
  * mt_verify_consistency against the two signed roots.  PT_EPROOF with the
  * reason when the log's histories diverge.  O(log n).
  */
+/*
+ * The client's memory of each log (issue 5): the latest checkpoint it
+ * verified, per log key, in $PUBTRAIL_STATE (else $XDG_STATE_HOME/pubtrail,
+ * else ~/.local/state/pubtrail; PUBTRAIL_STATE=- turns it off).  A new
+ * checkpoint ck is accepted only with a consistency proof from the
+ * remembered one (fetched from the log; the same size needs the same root;
+ * an older one must be a prefix of it), and then remembered.  Called by
+ * logc_checkpoint.  0, or PT_EPROOF / PT_EROLLBACK (exit 1: evidence), a
+ * network error, PT_EIO (unreadable memory).
+ */
+int logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
+    size_t len, struct pt_why *why);
 int logc_consistent(struct logc *lc, const struct ckpt *older,
     const struct ckpt *newer, struct pt_why *why);
 

@@ -34,6 +34,12 @@ PUBTRAIL = os.path.join(BUILD, "pubtrail")
 
 _live = []
 
+# The client remembers the latest checkpoint of every log it verified
+# ($PUBTRAIL_STATE): give each test run its own memory, not the user's.
+if "PUBTRAIL_STATE" not in os.environ:
+    os.environ["PUBTRAIL_STATE"] = tempfile.mkdtemp(prefix="pt-clientstate-")
+    atexit.register(shutil.rmtree, os.environ["PUBTRAIL_STATE"], True)
+
 
 def _cleanup():
     for d in list(_live):

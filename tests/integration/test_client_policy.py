@@ -88,5 +88,49 @@ def test_policy_quorum_for_receipts_and_checkpoints():
             w3.stop()
 
 
+def test_client_remembers_each_log():
+    """The client keeps the latest checkpoint it verified per log and
+    accepts a new one only with a consistency proof from it: a log that
+    shows it a different history (same key, forked data) is caught."""
+    k = ptlib.Key("office.test")
+    d = ptlib.Daemon(origin="memory.test/log", submitters=[(k, [])])
+    d.start()
+    d.stop()
+    fork = os.path.join(tmpdir(), "fork")
+    subprocess.check_call(["cp", "-a", d.data, fork])
+    env = dict(os.environ, PUBTRAIL_STATE=tmpdir())
+
+    def get_ck(port):
+        return subprocess.run([ptlib.PUBTRAIL, "get", "checkpoint", "--log",
+                               "http://127.0.0.1:%d" % port, "--log-key", d.vkey()],
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    d.start()
+    for i in range(3):
+        assert d.post("/add", ptlib.submission(ptlib.payment("a%d" % i), k,
+                                               "memory.test/log")).status == 200
+    assert get_ck(d.port).returncode == 0
+    for i in range(3, 5):
+        d.post("/add", ptlib.submission(ptlib.payment("a%d" % i), k, "memory.test/log"))
+    assert get_ck(d.port).returncode == 0        # grew consistently: fine
+    d.stop()
+    f = ptlib.Daemon(data=fork, origin="memory.test/log", submitters=[(k, [])])
+    f.start()
+    for i in range(7):
+        f.post("/add", ptlib.submission(ptlib.payment("b%d" % i), k, "memory.test/log"))
+    r = get_ck(f.port)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "rewrote its history" in r.stderr or "forked" in r.stderr, r.stderr
+    # A client without that memory accepts the forked log: that is what
+    # witnesses and gossip are for.
+    r = subprocess.run([ptlib.PUBTRAIL, "get", "checkpoint", "--log",
+                        "http://127.0.0.1:%d" % f.port, "--log-key", d.vkey()],
+                       capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, PUBTRAIL_STATE=tmpdir()))
+    assert r.returncode == 0, r.stderr
+    assert f.stop() == 0
+
+
 if __name__ == "__main__":
-    sys.exit(run_tests([test_policy_quorum_for_receipts_and_checkpoints]))
+    sys.exit(run_tests([test_policy_quorum_for_receipts_and_checkpoints,
+                        test_client_remembers_each_log]))
