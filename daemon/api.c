@@ -323,10 +323,8 @@ h_tile(struct rq *rq)
 		    (unsigned long long)size);
 		return;
 	}
-	if (t.width < TILE_WIDTH && width == TILE_WIDTH) {
-		/* tlog-tiles: partial tiles need not be served once the
-		 * full tile exists; we still serve them (same bytes). */
-	}
+	/* A partial tile stays servable after the full one exists (its
+	 * bytes never change); tlog-tiles allows either. */
 	if ((rc = store_read_begin(env.store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		return;

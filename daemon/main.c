@@ -574,7 +574,6 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cfg cli;
 	struct store_opts so = { 0, 0 };
 	struct seq_opts sq;
 	char why[512];
@@ -613,7 +612,6 @@ main(int argc, char **argv)
 		snprintf(env.config_path, sizeof(env.config_path), "%s",
 		    config);
 	}
-	cli = env.cfg;
 	if ((set_data && cfg_set(&env.cfg, "data", set_data, why,
 	    sizeof(why)) != 0) || (set_listen && cfg_set(&env.cfg, "listen",
 	    set_listen, why, sizeof(why)) != 0) || (set_origin &&
@@ -623,7 +621,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "pubtraild: %s\n", why);
 		return 2;
 	}
-	(void)cli;
 	{
 		char host[256];
 		uint16_t port;
