@@ -40,7 +40,7 @@
 
 /* Sequencer (daemon/seq). */
 #define PT_BATCH_MAX		4096	/* entries per batch (default 1024) */
-#define PT_BATCH_WINDOW_MS	10	/* default batch window */
+#define PT_BATCH_WINDOW_MS	2	/* default batch window (docs/PERFORMANCE.md) */
 #define PT_QUEUE_MAX		65536	/* submissions waiting */
 
 /* Witnessing and trust policies (proto/policy, proto/witreq, client/witness,
