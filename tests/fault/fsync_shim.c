@@ -18,6 +18,8 @@
  *                   then report failure anyway
  *   PT_SHIM_LOG     append "<count> <call> <path> <result>" per counted
  *                   call to this file
+ *   PT_SHIM_ARM     count only while this file exists (so a test can let
+ *                   start-up and some batches pass, then arm the shim)
  * The failure is errno EIO, return -1.
  *
  * Build: cc -shared -fPIC -o fsync_shim.so fsync_shim.c -ldl
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -65,12 +68,16 @@ shim_match(const char *op, const char *alias, int fd, char *path,
 {
 	const char *dir = shim_env("PT_SHIM_DIR");
 	const char *ops = shim_env("PT_SHIM_OPS");
+	const char *arm = shim_env("PT_SHIM_ARM");
+	struct stat st;
 	char link[64];
 	ssize_t n;
 	size_t dl;
 
 	path[0] = '\0';
 	if (dir == NULL || shim_busy)
+		return 0;
+	if (arm != NULL && stat(arm, &st) == -1)
 		return 0;
 	if (ops != NULL) {
 		char buf[256];

@@ -218,7 +218,7 @@ def restart_plain(d):
     d.stop()
     d.binary = ptlib.PUBTRAILD
     for k in ("PT_CRASHPOINT", "PT_FLIP_MEMROOT", "LD_PRELOAD", "PT_SHIM_DIR",
-              "PT_SHIM_FAIL_N", "PT_SHIM_MODE", "PT_SHIM_LOG", "PT_SHIM_OPS",
+              "PT_SHIM_FAIL_N", "PT_SHIM_MODE", "PT_SHIM_LOG", "PT_SHIM_OPS", "PT_SHIM_ARM",
               "PT_CLOCK_BACK_MS", "PT_CLOCK_BACK_FILE"):
         d.env.pop(k, None)
     d.start()
@@ -383,7 +383,10 @@ def test_storage_call_failures_stop_the_daemon():
     k = Key("office")
     results = []
     for mode in ("drop", "persist"):
-        for pos in range(1, 7):
+        # A batch makes about 6 storage calls (data pages, fdatasync, meta
+        # page, checkpoint copy write and fdatasync); a position past the
+        # armed batch's calls lands in the next batch.
+        for pos in range(1, 8):
             d = Daemon(submitters=[(k, [])])
             d.start()
             led = Ledger(d)
@@ -402,13 +405,17 @@ def test_storage_call_failures_stop_the_daemon():
             assert per_batch >= 4, per_batch
             d.stop()
             os.unlink(log)
-            if pos > per_batch:
-                continue
-            n = startup + batches_before * per_batch + pos
-            d.env.update(PT_SHIM_FAIL_N=str(n), PT_SHIM_MODE=mode)
+            # Let start-up and some good batches pass, then arm the shim:
+            # the pos-th storage call from then on fails.
+            arm = os.path.join(ptlib.tmpdir(), "armed")
+            d.env.update(PT_SHIM_FAIL_N=str(pos), PT_SHIM_MODE=mode, PT_SHIM_ARM=arm)
             d.start()
+            for i in range(batches_before):
+                assert led.submit(d, k, "s%d" % i) == 200
+            with open(arm, "w"):
+                pass
             statuses = []
-            for i in range(batches_before + 3):
+            for i in range(batches_before, batches_before + 3):
                 statuses.append(led.submit(d, k, "s%d" % i, timeout=10))
                 if statuses[-1] != 200:
                     break
@@ -417,14 +424,13 @@ def test_storage_call_failures_stop_the_daemon():
                 failed = [l for l in f.read().splitlines() if l.endswith("FAILED")]
             assert len(failed) == 1, failed
             call = failed[0].split()[1] + " " + os.path.basename(failed[0].split()[2])
-            assert statuses[:batches_before] == [200] * batches_before, (call, statuses)
             assert statuses[-1] != 200, (call, statuses)
             assert rc == 1, (call, mode, rc, d.logtext()[-1500:])
             # No further acks: the daemon is gone.
             assert led.submit(d, k, "after", timeout=3) is None
             restart_plain(d)
             size, entries = led.verify(d)
-            lost = "s%d" % batches_before
+            lost = "s%d" % (batches_before + len(statuses) - 1)
             present = any(unpackb(e)["record"]["id"] == lost for e in entries)
             if call.endswith("checkpoint"):
                 # LMDB had committed; only the copy failed: the batch is in
