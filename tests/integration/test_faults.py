@@ -224,6 +224,19 @@ def restart_plain(d):
     d.start()
 
 
+def guarded(errors, fn, *args):
+    """A thread running fn(*args) whose failure is recorded in errors (a
+    plain thread's exception would be printed and lost)."""
+    import traceback
+
+    def run():
+        try:
+            fn(*args)
+        except BaseException:  # noqa: B902
+            errors.append(traceback.format_exc())
+    return threading.Thread(target=run)
+
+
 def known_bug(fn):
     """Mark a test that shows a daemon defect not fixed yet."""
     fn.known_bug = True
@@ -313,6 +326,7 @@ def test_kill9_random_moments():
     d.start()
     led = Ledger(d)
     pending = [[] for _ in keys]   # ids whose fate the client does not know
+    errors = []
     seq = [0]
     startup_kills = 0
     for rnd in range(rounds):
@@ -341,15 +355,16 @@ def test_kill9_random_moments():
                 if st == 200:
                     pending[ki].remove(rid)
                 elif st is not None and st != 503:
-                    raise AssertionError("unexpected status %s" % st)
+                    errors.append((rid, st))
+                    return
 
         def reader():
             while not stop.is_set():
                 led.served(d)
                 time.sleep(0.005)
 
-        ts = [threading.Thread(target=load, args=(i,)) for i in range(len(keys))]
-        ts.append(threading.Thread(target=reader))
+        ts = [guarded(errors, load, i) for i in range(len(keys))]
+        ts.append(guarded(errors, reader))
         for t in ts:
             t.start()
         time.sleep(rng.uniform(0.0, 0.12))
@@ -357,6 +372,7 @@ def test_kill9_random_moments():
         stop.set()
         for t in ts:
             t.join()
+        assert not errors, errors
         d.start()
     # Drain what is still unknown: each either was stored once or is now.
     for ki, k in enumerate(keys):
@@ -830,7 +846,7 @@ def test_slow_connections_while_normal_clients_served():
             lat.append(time.time() - t0)
             i += 1
 
-    t = threading.Thread(target=normal)
+    t = guarded(errors, normal)
     t.start()
     cut = 0
     end = time.time() + 4
@@ -955,8 +971,8 @@ def test_one_office_flooding():
             a_status.append(r.status)
             if r.status == 200:
                 led.record(r.body, a)
-            elif r.status == 429:
-                assert r.header("Retry-After"), "429 without Retry-After"
+            elif r.status == 429 and not r.header("Retry-After"):
+                a_status.append("429 without Retry-After")
 
     def office_b():
         i = 0
@@ -972,8 +988,9 @@ def test_one_office_flooding():
             r = d.get("/checkpoint", timeout=5)
             reads.append((r.status, time.time() - t0))
 
-    ts = [threading.Thread(target=flood) for _ in range(6)]
-    ts += [threading.Thread(target=office_b), threading.Thread(target=reader)]
+    errors = []
+    ts = [guarded(errors, flood) for _ in range(6)]
+    ts += [guarded(errors, office_b), guarded(errors, reader)]
     t_start = time.time()
     for t in ts:
         t.start()
@@ -982,10 +999,13 @@ def test_one_office_flooding():
     for t in ts:
         t.join()
     elapsed = time.time() - t_start
+    assert not errors, errors[0]
     ok_a = a_status.count(200)
     assert a_status.count(429) > 10, a_status[:20]
     assert all(s in (200, 429) for s in a_status), set(map(str, a_status))
-    assert ok_a <= 10 + 5 * elapsed + 3, (ok_a, elapsed)
+    # (+6: one per flooding thread in flight; a stricter bound is
+    # test_concurrent_burst_cannot_bypass_rate_limit)
+    assert ok_a <= 10 + 5 * elapsed + 6 + 3, (ok_a, elapsed)
     assert b_status and all(s == 200 for s, _ in b_status), b_status
     assert max(t for _, t in b_status) < 2, b_status
     assert reads and all(s == 200 for s, _ in reads)
@@ -1015,6 +1035,45 @@ def test_forged_signatures_do_not_spend_another_offices_rate():
     assert d.stop() == 0
 
 
+@known_bug
+def test_concurrent_burst_cannot_bypass_rate_limit():
+    """KNOWN BUG (daemon/api.c h_add since a8c64d2): the bucket is only
+    peeked on arrival (subm_peek) and charged after the signature verifies
+    (subm_charge), so every submission in flight passes the peek: 100
+    concurrent submissions from one office with rate_burst = 5 are all
+    appended (with a 100 ms batch window: the charge comes when the batch
+    is answered).  Expected: at most burst + rate * elapsed (+2)
+    accepted.  A fix: count submissions in flight against the bucket
+    (tokens - in_flight >= 1 to admit; in_flight-- and charge on success,
+    in_flight-- only on a bad signature)."""
+    a = Key("office-a")
+    d = Daemon(submitters=[(a, [])],
+               extra=["--config", conf("rate_limit = 1\nrate_burst = 5\n"
+                                       "batch_window_ms = 100\n")])
+    d.start()
+    n = 100
+    bodies = [submission(payment("c%d" % i), a, ORIGIN) for i in range(n)]
+    res = []
+    errors = []
+    bar = threading.Barrier(n)
+
+    def go(i):
+        bar.wait()
+        res.append(d.post("/add", bodies[i], timeout=20).status)
+    ts = [guarded(errors, go, i) for i in range(n)]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.time() - t0
+    assert not errors, errors[0]
+    ok = res.count(200)
+    assert set(res) <= {200, 429}, set(res)
+    assert ok <= 5 + int(elapsed) + 2, ("accepted", ok, "in %.1fs" % elapsed)
+    assert d.stop() == 0
+
+
 TESTS = [
     test_crash_points,
     test_flipped_memroot_never_signed,
@@ -1029,6 +1088,7 @@ TESTS = [
     test_forged_replayed_crosslog_impersonating,
     test_one_office_flooding,
     test_forged_signatures_do_not_spend_another_offices_rate,
+    test_concurrent_burst_cannot_bypass_rate_limit,
 ]
 
 if __name__ == "__main__":
