@@ -769,7 +769,7 @@ h_add(struct rq *rq)
 		goto drop;
 	}
 	if (subm_peek(se, env_now_ms(), env.cfg.rate_limit,
-	    env.cfg.rate_burst) != 0) {
+	    env.cfg.rate_burst) != 0) {	/* fast refusal; taken below */
 		metrics_rejection(PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
 		    "submitter", (unsigned long long)env.cfg.rate_limit);
@@ -844,8 +844,21 @@ queue:
 		fail_err(rq, rc, "lookup");
 		goto drop;
 	}
+	/* Take the office's token now, so that concurrent submissions cannot
+	 * all pass the check above; it is given back if the signature turns
+	 * out not to be the office's (api_add_done), so a forger naming the
+	 * office cannot spend its rate.  Identical resubmissions (answered
+	 * above, no signature check) cost no token. */
+	if (subm_take(se, env_now_ms(), env.cfg.rate_limit,
+	    env.cfg.rate_burst) != 0) {
+		metrics_rejection(PT_ERATE);
+		fail(rq, 429, "rate limit: at most %llu appends/s per "
+		    "submitter", (unsigned long long)env.cfg.rate_limit);
+		goto drop;
+	}
 	j->req = rq;
 	if (env.seq == NULL || (rc = seq_submit(env.seq, j)) != 0) {
+		subm_refund(se, env.cfg.rate_limit, env.cfg.rate_burst);
 		metrics_rejection(PT_EBUSY);
 		fail(rq, 503, "log is busy or stopping; try again");
 		goto drop;
@@ -916,13 +929,12 @@ api_add_done(struct seq_job *j)
 {
 	struct subm_entry *se;
 
-	/* Charge the office's rate limit only for submissions its key
-	 * really signed (a forger must not spend its tokens). */
-	if (j->rc != PT_ESIG && env.subm != NULL &&
+	/* A submission its key did not sign gives the office's token back
+	 * (a forger must not spend another office's rate). */
+	if (j->rc == PT_ESIG && env.subm != NULL &&
 	    (se = subm_find(env.subm, j->sub.submitter_str,
 	    j->sub.submitter_len)) != NULL)
-		subm_charge(se, env_now_ms(), env.cfg.rate_limit,
-		    env.cfg.rate_burst);
+		subm_refund(se, env.cfg.rate_limit, env.cfg.rate_burst);
 	if (j->rc == 0 && env.wait_quorum && !receipt_from_served(j)) {
 		/* Durable, not yet cosigned by the quorum: park it. */
 		j->t0 = env_mono();

@@ -190,15 +190,13 @@ subm_peek(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
 }
 
 void
-subm_charge(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
-    uint64_t burst)
+subm_refund(struct subm_entry *e, uint64_t rate, uint64_t burst)
 {
 	if (rate == 0)
 		return;
-	refill(e, now_ms, rate, burst);
-	e->tokens -= 1.0;
-	if (e->tokens < -(double)burst)
-		e->tokens = -(double)burst;
+	e->tokens += 1.0;
+	if (e->tokens > (double)burst)
+		e->tokens = (double)burst;
 }
 
 int
@@ -207,15 +205,7 @@ subm_take(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
 {
 	if (rate == 0)
 		return 0;
-	if (e->last_ms == 0) {
-		e->tokens = (double)burst;
-	} else if (now_ms > e->last_ms) {
-		e->tokens += (double)(now_ms - e->last_ms) * (double)rate /
-		    1000.0;
-		if (e->tokens > (double)burst)
-			e->tokens = (double)burst;
-	}
-	e->last_ms = now_ms;
+	refill(e, now_ms, rate, burst);
 	if (e->tokens < 1.0)
 		return PT_ERATE;
 	e->tokens -= 1.0;

@@ -45,13 +45,11 @@ struct subm_entry *subm_find(struct subm_list *l, const char *vkey,
 int subm_take(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
     uint64_t burst);
 /* Refill, then 0 when a token is available (none is taken), PT_ERATE when
- * not.  With subm_charge after the signature verified, a forger claiming
- * to be an office cannot spend that office's tokens. */
+ * not: a fast refusal before any work. */
 int subm_peek(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
     uint64_t burst);
-/* Refill, then spend one token (the balance may go below zero while
- * verified submissions were in flight; later peeks wait for it). */
-void subm_charge(struct subm_entry *e, uint64_t now_ms, uint64_t rate,
-    uint64_t burst);
+/* Give back a token taken by subm_take (the submission was not the
+ * office's: its signature did not verify). */
+void subm_refund(struct subm_entry *e, uint64_t rate, uint64_t burst);
 
 #endif
