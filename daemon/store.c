@@ -26,12 +26,17 @@
  *   entries    index (8)                         entry bytes
  *   hash/LL    n >> 4 (8)                        16 hashes (512): slots
  *                                                (L, 16g) .. (L, 16g+15)
- *   leaves     leaf hash[0..8) || index (16)     empty
- *   ids        SHA-256(D || submitter || id)(32) index (8)
+ *   leaves     index >> 16 (6) || leaf hash[0..4) empty
+ *              || index & 0xffff (2)
+ *   ids        office (4) || id length (1) || id index (8)
+ *   offices    submitter id (32)                 office (4)
  *   checkpoints size (8)                         time_ms (8) || note bytes
- *   meta       "version" / "size" / "time"       uint64 (8)
+ *   meta       "version" / "size" / "time" /     uint64 (8)
+ *              "offices" (the next office number)
  *
- * with D = "pubtrail store id v1\0" (22 bytes).
+ * This is format 2 (meta "version").  A store of any other format is
+ * refused at open with a message naming both versions; there is no
+ * conversion (format 1, with hash-keyed indexes, was never deployed).
  *
  * Why this shape.  LMDB splits a full page in the middle unless the insert
  * uses MDB_APPEND, in which case the left page stays full.  Indexes only
@@ -51,28 +56,66 @@
  * Measured (tests/unit/test_store.c prints it): about 37 bytes per stored
  * hash, 2 hashes per entry, against about 50 with one key per hash.
  *
- * The two hash-keyed indexes are random inserts, so their pages settle at
- * about 69% full (B-tree steady state); keep their records small.
- * leaves: only an 8-byte prefix of the leaf hash is the key, followed by the
- * index, so different leaves sharing a prefix are simply different keys.  A
- * lookup walks the keys with that prefix and confirms each candidate by
- * comparing the full 32-byte hash stored at (0, index): a prefix match alone
- * never answers.  ids: deduplication must never give a false positive (it
- * would answer a new submission with somebody else's index), and the store
- * does not parse entries, so the key is the full SHA-256 of a fixed domain
- * string, the fixed-length (32-byte) submitter id and the record id: an
- * injective encoding, so a false positive is a SHA-256 collision, which
- * would break the Merkle tree itself.  The caller re-reads the entry anyway
- * to tell "same content" from "conflict".
+ * The indexes decide what a commit costs.  An fsynced commit writes every
+ * page the transaction dirtied (copy on write, plus the branch pages above
+ * them), so the cost of a batch is the number of distinct pages its inserts
+ * land on, not the number of inserts.  Format 1 keyed both indexes by
+ * hashes (leaves by a leaf-hash prefix, ids by SHA-256(domain || submitter
+ * || id)): uniformly random keys, so at 1M entries a batch of 1,024 dirtied
+ * ~1,000 pages of each (~8 MB per fsync for ~0.5 MB of entries) and the
+ * rate fell as the trees grew (docs/PERFORMANCE.md).  Format 2 gives both
+ * indexes keys whose new values land on few pages:
+ *
+ * ids (dedup: (submitter, record id) -> index).  Deduplication must never
+ * give a false positive (it would answer a new submission with somebody
+ * else's index), and the store does not parse entries.  Each submitter id
+ * (32 bytes) gets a small number, its office, at its first append: the
+ * offices database maps submitter id -> office (4 bytes, big-endian), and
+ * meta "offices" holds the next number (offices = records in offices, a
+ * cheap invariant checked at open).  The ids key is office || length of
+ * the record id (1 byte, ids are 1..PT_MAX_ID <= 255 bytes) || the id's
+ * bytes: an injective encoding of (submitter, id), so the key is exact and
+ * a false positive is impossible; there is no hash.  The length byte also
+ * sorts shorter ids first, so decimal ids without leading zeros ("pay-9",
+ * "pay-10") sort in numeric order.  Offices number their records mostly in
+ * order, so a batch's new keys land at the end of each office's range: a
+ * few pages per office per batch instead of one page per entry.  LMDB 0.9's
+ * mdb_page_split picks the split point by size when the new key goes at
+ * the end of the page (newindx >= nkeys) and keeps the left page full, so
+ * the range of the newest office (the end of the tree) fills its pages
+ * almost completely; an office whose range is followed by another office's
+ * keys splits in the middle and leaves ~50% full pages behind.  Measured:
+ * one office ~32 bytes per entry (for "pay-N" ids), two interleaved
+ * offices ~48 (test_store), against 75 for format 1.  The batch keeps the
+ * last office looked up, so a run of one office's submissions costs one
+ * offices lookup.  The caller re-reads the entry anyway to tell "same
+ * content" from "conflict".
+ *
+ * leaves (leaf hash -> lowest index, for proofs by hash).  The key is the
+ * epoch (index >> 16, 6 bytes), then a 4-byte prefix of the leaf hash, then
+ * the low 16 bits of the index.  Within an epoch of 65,536 entries the keys
+ * are random, but a batch only inserts into the current epoch's subtree
+ * (at most ~500 pages, ~1.5 MB when full, and far fewer early in the
+ * epoch) instead of the whole index; older epochs are never written again.
+ * So a batch dirties a bounded number of leaves pages whatever the size of
+ * the log, where format 1 dirtied ~1,000 at 1M entries and more beyond.
+ * The price is on lookups: store_find_leaf does one cursor range per epoch,
+ * oldest first (16 at 1M entries, 153 at 10M, one B-tree descent each when
+ * cached).  A prefix match never answers alone: each candidate is
+ * confirmed against the full 32-byte hash stored at (0, index), so 4 bytes
+ * of prefix only cost an extra hash read for one leaf in 2^32 per epoch.
+ * Alternatives considered: a per-batch sorted run merged in the background
+ * (an LSM: O(log n) probes, sequential writes) is better in both figures
+ * but needs merge passes inside write batches; not done yet.
  *
  * Cost, measured by test_store (100,000 entries of 300..599 bytes, batches
- * of 1000): 237 bytes per entry beyond the entry bytes: entries 49 (node
- * header, key, the unfilled end of each page), hashes 74 (2 x 37), leaves
- * 39, ids 75 (the hash-keyed indexes pay the ~69% fill of random inserts).
- * The free pages of the last two commits add a constant (about two batches
- * of COWed pages).  The floor with these indexes is about 190; getting to
- * 160 would mean truncating the ids key (a false-positive risk we do not
- * take) or dropping the leaf-hash index.
+ * of 1000, two offices interleaved): 204 bytes per entry beyond the entry
+ * bytes (format 1: 237): entries 49 (node header, key, the unfilled end of
+ * each page), hashes 74 (2 x 37), leaves 33 (22-byte nodes in pages ~68%
+ * full), ids 48.  seqbench (1M entries, one office) measures ~190 in
+ * data.mdb with the free pages.  The free pages of the last two commits add
+ * a constant (about two batches of COWed pages, now much smaller).  Below
+ * 160 needs denser hash groups (see docs/PERFORMANCE.md).
  *
  * Appends copy the entry into its place in the map (MDB_RESERVE, so the
  * bytes are written once), recompute the leaf hash from the bytes as stored
@@ -90,9 +133,15 @@
  *
  * Ledger invariants, checked cheaply at every open (O(64) reads) and fully
  * by store_check_full: meta size == number of entries == number of leaves
- * and ids keys; level L holds ceil((size >> L) / 16) groups; the latest
+ * and ids keys; meta offices == number of offices records <= size; level L
+ * holds ceil((size >> L) / 16) groups; the latest
  * checkpoint is at exactly the meta size; a commit that appended entries
  * carries a checkpoint; checkpoint times never go backwards.
+ * store_check_full also checks that every leaf has its leaves key, that
+ * every offices record has a distinct number below meta offices, and that
+ * ids maps well-formed keys of known offices onto 0 .. size-1, each index
+ * exactly once (the entries cannot be parsed here, so that is as far as
+ * the ids index can be checked).
  *
  * Errors.  A failed operation poisons the batch (PT_EPOISONED from every
  * later call) until store_batch_abort; LMDB does the same to its txn.
@@ -139,13 +188,20 @@
 #include "pt.h"
 #include "store.h"
 
-#define STORE_FORMAT		1	/* meta "version" */
+#define STORE_FORMAT		2	/* meta "version" */
 #define STORE_LEVELS		64
 #define GROUP_SHIFT		4
 #define GROUP_SLOTS		(1u << GROUP_SHIFT)
 #define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
-#define LEAF_PREFIX		8
-#define LEAF_KEY		(LEAF_PREFIX + 8)
+#define LEAF_EPOCH_SHIFT	16	/* leaves: 65536 entries per epoch */
+#define LEAF_EPOCH_BYTES	6	/* index >> 16, big-endian */
+#define LEAF_PREFIX		4	/* leaf hash bytes in the key */
+#define LEAF_LOW_BYTES		2	/* index & 0xffff */
+#define LEAF_KEY		(LEAF_EPOCH_BYTES + LEAF_PREFIX + \
+				 LEAF_LOW_BYTES)
+#define OFFICE_BYTES		4	/* office number, big-endian */
+#define OFFICE_MAX		UINT32_MAX
+#define IDS_KEY_MAX		(OFFICE_BYTES + 1 + PT_MAX_ID)
 #define CKPT_HDR		8	/* time_ms before the note */
 #define STORE_MAX_DBS		80	/* 64 levels + 5 + slack */
 #define STORE_MAX_READERS	512	/* concurrent read txns, all processes */
@@ -153,7 +209,9 @@
 #define STORE_CHECK_CHUNK	65536	/* entries per read txn in check_full */
 #define STORE_LOW_SPACE		(64ULL << 20) /* EIO below this free: full */
 
-static const char id_domain[] = "pubtrail store id v1";	/* + its NUL */
+_Static_assert(PT_MAX_ID <= 255, "ids keys carry the id length in a byte");
+_Static_assert(IDS_KEY_MAX <= 511, "LMDB's default maximum key size");
+_Static_assert(LEAF_EPOCH_SHIFT == 8 * LEAF_LOW_BYTES, "leaf key layout");
 static const char lock_name[] = "pubtraild.lock";
 
 struct store {
@@ -161,6 +219,7 @@ struct store {
 	MDB_dbi		 entries;
 	MDB_dbi		 leaves;
 	MDB_dbi		 ids;
+	MDB_dbi		 offices;
 	MDB_dbi		 ckpts;
 	MDB_dbi		 meta;
 	MDB_dbi		 level[STORE_LEVELS];
@@ -190,6 +249,10 @@ struct store_batch {
 	int		 dirty;		/* some open group is dirty */
 	char		*note;		/* copy for DIR/checkpoint */
 	size_t		 note_len;
+	/* The office of the last append (submitter id -> number). */
+	int		 have_office;
+	uint32_t	 office;
+	uint8_t		 office_sub[32];
 	/* Right edge: last[L] is the hash (L, (size >> L) - 1) when
 	 * size >> L > 0; og[L] the group that holds (L, size >> L). */
 	struct mt_hash	 last[STORE_LEVELS];
@@ -311,12 +374,63 @@ meta_put(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
 	return map_err(mdb_put(txn, dbi, &k, &d, 0));
 }
 
+/* leaves key of (leaf hash, index): epoch || prefix || low bits. */
 static void
-id_digest(const uint8_t submitter_id[32], const char *id, size_t id_len,
-    uint8_t out[32], int *rc)
+leaf_key(uint8_t kb[LEAF_KEY], const uint8_t *hash, uint64_t index)
 {
-	*rc = cr_sha256(id_domain, sizeof(id_domain), submitter_id, 32, id,
-	    id_len, out);
+	uint8_t t[8];
+
+	put_be64(t, index >> LEAF_EPOCH_SHIFT);
+	memcpy(kb, t + 8 - LEAF_EPOCH_BYTES, LEAF_EPOCH_BYTES);
+	memcpy(kb + LEAF_EPOCH_BYTES, hash, LEAF_PREFIX);
+	kb[LEAF_EPOCH_BYTES + LEAF_PREFIX] = (uint8_t)(index >> 8);
+	kb[LEAF_EPOCH_BYTES + LEAF_PREFIX + 1] = (uint8_t)index;
+}
+
+/* Index named by a leaves key. */
+static uint64_t
+leaf_key_index(const uint8_t *kb)
+{
+	uint64_t e = 0;
+
+	for (unsigned i = 0; i < LEAF_EPOCH_BYTES; i++)
+		e = (e << 8) | kb[i];
+	return (e << LEAF_EPOCH_SHIFT) |
+	    ((uint64_t)kb[LEAF_EPOCH_BYTES + LEAF_PREFIX] << 8) |
+	    kb[LEAF_EPOCH_BYTES + LEAF_PREFIX + 1];
+}
+
+/* ids key: office (4) || id length (1) || id bytes.  Returns its size. */
+static size_t
+ids_key(uint8_t kb[IDS_KEY_MAX], uint32_t office, const char *id,
+    size_t id_len)
+{
+	kb[0] = (uint8_t)(office >> 24);
+	kb[1] = (uint8_t)(office >> 16);
+	kb[2] = (uint8_t)(office >> 8);
+	kb[3] = (uint8_t)office;
+	kb[OFFICE_BYTES] = (uint8_t)id_len;
+	memcpy(kb + OFFICE_BYTES + 1, id, id_len);
+	return OFFICE_BYTES + 1 + id_len;
+}
+
+/* Office number of a submitter id: 0, PT_ENOTFOUND, PT_ECORRUPT, PT_EIO. */
+static int
+office_get(const struct store *s, MDB_txn *txn, const uint8_t sub[32],
+    uint32_t *office)
+{
+	MDB_val k = { 32, (void *)(uintptr_t)sub }, d;
+	const uint8_t *v;
+	int rc;
+
+	if ((rc = mdb_get(txn, s->offices, &k, &d)) != 0)
+		return map_err(rc);
+	if (d.mv_size != OFFICE_BYTES)
+		return PT_ECORRUPT;
+	v = d.mv_data;
+	*office = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+	    (uint32_t)v[2] << 8 | v[3];
+	return 0;
 }
 
 /*
@@ -480,17 +594,19 @@ find_id(const struct store *s, MDB_txn *txn, uint64_t bound,
     const uint8_t submitter_id[32], const char *id, size_t id_len,
     uint64_t *index)
 {
-	uint8_t kb[32];
-	MDB_val k = { 32, kb }, d;
+	uint8_t kb[IDS_KEY_MAX];
+	MDB_val k, d;
 	uint64_t idx;
+	uint32_t office;
 	int rc;
 
 	if (submitter_id == NULL || id == NULL || id_len == 0 ||
 	    id_len > PT_MAX_ID || index == NULL)
 		return PT_EINVAL;
-	id_digest(submitter_id, id, id_len, kb, &rc);
-	if (rc != 0)
+	if ((rc = office_get(s, txn, submitter_id, &office)) != 0)
 		return rc;
+	k.mv_size = ids_key(kb, office, id, id_len);
+	k.mv_data = kb;
 	if ((rc = mdb_get(txn, s->ids, &k, &d)) != 0)
 		return map_err(rc);
 	if (d.mv_size != 8)
@@ -577,12 +693,27 @@ open_dbs(struct store *s, char *why, size_t whylen)
 		return map_err(rc);
 	}
 	rc = mdb_dbi_open(txn, "meta", flags, &s->meta);
+	/* The format first: an older store lacks databases this one has. */
+	if (rc == 0) {
+		err = meta_get(txn, s->meta, "version", &version);
+		if (err == 0 && version != STORE_FORMAT) {
+			mdb_txn_abort(txn);
+			setwhy(why, whylen, "%s: store format %llu, this "
+			    "program reads only format %d (no conversion "
+			    "exists: keep the old program for this store, or "
+			    "start a new log in an empty directory)", s->dir,
+			    (unsigned long long)version, STORE_FORMAT);
+			return PT_ECORRUPT;
+		}
+	}
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "entries", flags, &s->entries);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "leaves", flags, &s->leaves);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "ids", flags, &s->ids);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "offices", flags, &s->offices);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "checkpoints", flags, &s->ckpts);
 	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l++) {
@@ -615,6 +746,7 @@ open_dbs(struct store *s, char *why, size_t whylen)
 		} else if ((err = meta_put(txn, s->meta, "version",
 		    STORE_FORMAT)) == 0 &&
 		    (err = meta_put(txn, s->meta, "size", 0)) == 0 &&
+		    (err = meta_put(txn, s->meta, "offices", 0)) == 0 &&
 		    (err = meta_put(txn, s->meta, "time", 0)) == 0) {
 			version = STORE_FORMAT;
 		} else
@@ -641,6 +773,8 @@ open_dbs(struct store *s, char *why, size_t whylen)
 		MDB_dbi cnt[3] = { s->entries, s->leaves, s->ids };
 		const char *cname[3] = { "entries", "leaves", "ids" };
 
+		uint64_t noff = 0;
+
 		for (int i = 0; err == 0 && i < 3; i++) {
 			if ((rc = mdb_stat(txn, cnt[i], &st)) != 0)
 				err = map_err(rc);
@@ -650,6 +784,20 @@ open_dbs(struct store *s, char *why, size_t whylen)
 				    st.ms_entries, (unsigned long long)size);
 				err = PT_ECORRUPT;
 			}
+		}
+		if (err == 0 && (err = meta_get(txn, s->meta, "offices",
+		    &noff)) != 0)
+			setwhy(why, whylen, "%s: no office count record",
+			    s->dir);
+		if (err == 0 && (rc = mdb_stat(txn, s->offices, &st)) != 0)
+			err = map_err(rc);
+		else if (err == 0 && (st.ms_entries != noff ||
+		    noff > (uint64_t)OFFICE_MAX + 1 || noff > size)) {
+			setwhy(why, whylen, "%s: offices holds %zu records, "
+			    "the office count is %llu (tree size %llu)",
+			    s->dir, st.ms_entries, (unsigned long long)noff,
+			    (unsigned long long)size);
+			err = PT_ECORRUPT;
 		}
 		for (unsigned l = 0; err == 0 && l < STORE_LEVELS; l++) {
 			uint64_t want = ((size >> l) + GROUP_SLOTS - 1) >>
@@ -880,12 +1028,42 @@ store_batch_begin(struct store *s, struct store_batch **out)
 	return 0;
 }
 
+/* Assign the next office number to sub (not yet in offices): the offices
+ * record and meta "offices".  PT_ERANGE when 2^32 numbers are used. */
+static int
+office_new(struct store_batch *b, const uint8_t sub[32])
+{
+	struct store *s = b->s;
+	uint8_t v[OFFICE_BYTES];
+	MDB_val k = { 32, (void *)(uintptr_t)sub }, d = { OFFICE_BYTES, v };
+	uint64_t next;
+	int rc;
+
+	if ((rc = meta_get(b->txn, s->meta, "offices", &next)) != 0)
+		return rc == PT_ENOTFOUND ? PT_ECORRUPT : rc;
+	if (next > OFFICE_MAX)
+		return PT_ERANGE;
+	v[0] = (uint8_t)(next >> 24);
+	v[1] = (uint8_t)(next >> 16);
+	v[2] = (uint8_t)(next >> 8);
+	v[3] = (uint8_t)next;
+	rc = mdb_put(b->txn, s->offices, &k, &d, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return PT_ECORRUPT;
+	if (rc != 0)
+		return map_err(rc);
+	if ((rc = meta_put(b->txn, s->meta, "offices", next + 1)) != 0)
+		return rc;
+	b->office = (uint32_t)next;
+	return 0;
+}
+
 /*
  * Append one entry at index store_batch_size(b) (see store.h).  The entry
  * bytes are hashed again as stored and must give *leaf (PT_ECORRUPT
  * otherwise).  Errors, all of which poison the batch: PT_EPOISONED, PT_EINVAL
  * (len > PT_MAX_ENTRY, id_len 0 or > PT_MAX_ID, after set_checkpoint),
- * PT_ERANGE (tree full), PT_ECONFLICT (submitter and id already in the log
+ * PT_ERANGE (tree full, or 2^32 offices), PT_ECONFLICT (submitter and id already in the log
  * or the batch: use store_batch_find_id first), PT_EFULL (map or disk full),
  * PT_ECORRUPT, PT_EIO.  Copies its inputs.  O(log n) B-tree operations.
  */
@@ -896,7 +1074,7 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 {
 	struct store *s = b->s;
 	struct mt_hash got, h;
-	uint8_t ikey[8], lkey[LEAF_KEY], idkey[32];
+	uint8_t ikey[8], lkey[LEAF_KEY], idkey[IDS_KEY_MAX];
 	MDB_val k, d;
 	uint64_t i = b->size;
 	int rc;
@@ -910,12 +1088,19 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 	if (i >= PT_MAX_TREE_SIZE)
 		return poison(b, PT_ERANGE);
 
-	/* ids first: a duplicate must not write anything else. */
-	id_digest(submitter_id, id, id_len, idkey, &rc);
-	if (rc != 0)
-		return poison(b, rc);
+	/* ids first: a duplicate must not write anything else.  The
+	 * submitter's office number, assigned at its first append. */
+	if (!b->have_office || memcmp(b->office_sub, submitter_id, 32) != 0) {
+		rc = office_get(s, b->txn, submitter_id, &b->office);
+		if (rc == PT_ENOTFOUND)
+			rc = office_new(b, submitter_id);
+		if (rc != 0)
+			return poison(b, rc);
+		memcpy(b->office_sub, submitter_id, 32);
+		b->have_office = 1;
+	}
 	put_be64(ikey, i);
-	k.mv_size = 32;
+	k.mv_size = ids_key(idkey, b->office, id, id_len);
 	k.mv_data = idkey;
 	d.mv_size = 8;
 	d.mv_data = ikey;
@@ -945,9 +1130,8 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 	if (cr_memcmp(got.b, leaf->b, MT_HASH_SIZE) != 0)
 		return poison(b, PT_ECORRUPT);
 
-	/* Leaf index: prefix || index, no value. */
-	memcpy(lkey, leaf->b, LEAF_PREFIX);
-	memcpy(lkey + LEAF_PREFIX, ikey, 8);
+	/* Leaf index: epoch || prefix || low bits of the index, no value. */
+	leaf_key(lkey, leaf->b, i);
 	k.mv_size = LEAF_KEY;
 	k.mv_data = lkey;
 	d.mv_size = 0;
@@ -1002,7 +1186,7 @@ store_batch_reader(struct store_batch *b, struct mt_reader *r)
 /*
  * Index of (submitter_id, id) in the committed log or earlier in this batch.
  * 0, PT_ENOTFOUND (does not poison), PT_EPOISONED; any other failure
- * (PT_EINVAL, PT_EIO, PT_ECORRUPT) poisons.  One lookup.
+ * (PT_EINVAL, PT_EIO, PT_ECORRUPT) poisons.  Two lookups (offices, ids).
  */
 int
 store_batch_find_id(struct store_batch *b, const uint8_t submitter_id[32],
@@ -1465,9 +1649,10 @@ store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
 }
 
 /*
- * Lowest index whose leaf hash is *leaf.  Candidates come from the 8-byte
- * prefix index; each is confirmed against the full stored hash (0, index).
- * 0, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.  O(log n + candidates).
+ * Lowest index whose leaf hash is *leaf.  One cursor range per epoch of
+ * 65536 entries, oldest first: candidates are the keys with the hash's
+ * 4-byte prefix, each confirmed against the full stored hash (0, index).
+ * 0, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.  O((n / 65536) log n + candidates).
  */
 int
 store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
@@ -1475,39 +1660,49 @@ store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
 {
 	MDB_cursor *c;
 	uint8_t kb[LEAF_KEY];
-	MDB_val k = { LEAF_KEY, kb }, d;
+	MDB_val k, d;
 	struct mt_hash h;
-	int rc, err = PT_ENOTFOUND;
+	uint64_t epochs = (t->size + (1ULL << LEAF_EPOCH_SHIFT) - 1) >>
+	    LEAF_EPOCH_SHIFT;
+	int rc = 0, err = PT_ENOTFOUND;
 
-	memcpy(kb, leaf->b, LEAF_PREFIX);
-	memset(kb + LEAF_PREFIX, 0, 8);
 	if ((rc = mdb_cursor_open(t->txn, t->s->leaves, &c)) != 0)
 		return map_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-		uint64_t idx;
+	for (uint64_t e = 0; e < epochs && err == PT_ENOTFOUND; e++) {
+		leaf_key(kb, leaf->b, e << LEAF_EPOCH_SHIFT);
+		k.mv_size = LEAF_KEY;
+		k.mv_data = kb;
+		for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+			uint64_t idx;
 
-		if (k.mv_size != LEAF_KEY) {
-			err = PT_ECORRUPT;
+			if (k.mv_size != LEAF_KEY) {
+				err = PT_ECORRUPT;
+				break;
+			}
+			/* Same epoch and prefix as kb. */
+			if (memcmp(k.mv_data, kb, LEAF_KEY -
+			    LEAF_LOW_BYTES) != 0)
+				break;
+			idx = leaf_key_index(k.mv_data);
+			if (idx >= t->size) {
+				err = PT_ECORRUPT;
+				break;
+			}
+			if ((err = hash_read(t->s, t->txn, t->size, 0, idx,
+			    &h)) != 0)
+				break;
+			if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
+				*index = idx;
+				break;
+			}
+			err = PT_ENOTFOUND;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			err = map_err(rc);
 			break;
 		}
-		if (memcmp(k.mv_data, leaf->b, LEAF_PREFIX) != 0)
-			break;
-		idx = get_be64((const uint8_t *)k.mv_data + LEAF_PREFIX);
-		if (idx >= t->size) {
-			err = PT_ECORRUPT;
-			break;
-		}
-		if ((err = hash_read(t->s, t->txn, t->size, 0, idx, &h)) != 0)
-			break;
-		if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
-			*index = idx;
-			break;
-		}
-		err = PT_ENOTFOUND;
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		err = map_err(rc);
 	mdb_cursor_close(c);
 	return err;
 }
@@ -1515,7 +1710,8 @@ store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
 /*
  * Index of (submitter_id, id): 0, PT_ENOTFOUND, PT_EINVAL (id_len 0 or over
  * PT_MAX_ID), PT_EIO, PT_ECORRUPT.  Same key means same submitter and id
- * (the key is a SHA-256 of both); the caller compares content.  One lookup.
+ * (the key is the submitter's office and the id's bytes, exact); the
+ * caller compares content.  Two lookups (offices, ids).
  */
 int
 store_find_id(struct store_txn *t, const uint8_t submitter_id[32],
@@ -1698,8 +1894,7 @@ chk_has_leafkey(struct chk *c, const struct mt_hash *h, uint64_t i, int *has)
 	MDB_val k = { LEAF_KEY, kb }, d;
 	int rc;
 
-	memcpy(kb, h->b, LEAF_PREFIX);
-	put_be64(kb + LEAF_PREFIX, i);
+	leaf_key(kb, h->b, i);
 	rc = mdb_get(c->txn, c->s->leaves, &k, &d);
 	*has = rc == 0;
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc);
@@ -1756,6 +1951,165 @@ chk_structure(struct chk *c, uint64_t size)
 				    ~(uint64_t)(GROUP_SLOTS - 1)) + j));
 	}
 	return 0;
+}
+
+/*
+ * The ids and offices indexes, which the entries cannot be checked against
+ * (the store does not parse entries): every offices record is a 32-byte
+ * submitter id with a distinct number below the office count; every ids key
+ * is office || length || id with a known office; and ids maps onto the
+ * indexes 0 .. size-1, each exactly once.  ids keys of commits made after
+ * size (appends may go on meanwhile) are skipped.  Chunks of
+ * STORE_CHECK_CHUNK keys, one short read txn each.  O(n) reads, size / 8
+ * bytes of memory.
+ */
+static int
+chk_ids(struct chk *c, uint64_t size)
+{
+	struct store *s = c->s;
+	uint8_t *seen = NULL, *oseen = NULL, last[IDS_KEY_MAX];
+	size_t last_len = 0;
+	uint64_t noff = 0, nseen = 0, tsize;
+	MDB_cursor *cur = NULL;
+	MDB_val k, d;
+	int rc, err = 0, first = 1;
+
+	if ((seen = calloc(size / 8 + 1, 1)) == NULL)
+		return PT_ENOMEM;
+	if ((err = chk_begin(c)) != 0)
+		goto out;
+	if ((err = meta_get(c->txn, s->meta, "offices", &noff)) != 0 ||
+	    noff > size) {
+		err = chk_bad(c, STORE_BAD_META, 64, size, "office count "
+		    "record missing or out of range");
+		goto out;
+	}
+	if ((oseen = calloc(noff / 8 + 1, 1)) == NULL) {
+		err = PT_ENOMEM;
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(c->txn, s->offices, &cur)) != 0) {
+		err = map_err(rc);
+		goto out;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		const uint8_t *v = d.mv_data;
+		uint32_t o;
+
+		if (k.mv_size != 32 || d.mv_size != OFFICE_BYTES) {
+			err = chk_bad(c, STORE_BAD_INDEX, 64, size,
+			    "malformed offices record");
+			goto out;
+		}
+		o = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+		    (uint32_t)v[2] << 8 | v[3];
+		if (o >= noff || (oseen[o / 8] & (1u << (o % 8)))) {
+			err = chk_bad(c, STORE_BAD_INDEX, 64, size, "office "
+			    "number %lu out of range or used twice",
+			    (unsigned long)o);
+			goto out;
+		}
+		oseen[o / 8] |= (uint8_t)(1u << (o % 8));
+	}
+	if (rc != MDB_NOTFOUND) {
+		err = map_err(rc);
+		goto out;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+
+	for (;;) {
+		uint64_t n = 0;
+
+		if (!first) {
+			chk_end(c);
+			if ((err = chk_begin(c)) != 0)
+				goto out;
+		}
+		if ((err = meta_get(c->txn, s->meta, "size", &tsize)) != 0)
+			goto out;
+		if ((rc = mdb_cursor_open(c->txn, s->ids, &cur)) != 0) {
+			err = map_err(rc);
+			goto out;
+		}
+		if (first)
+			rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
+		else {
+			k.mv_size = last_len;
+			k.mv_data = last;
+			rc = mdb_cursor_get(cur, &k, &d, MDB_SET_KEY);
+			if (rc == 0)
+				rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+		}
+		first = 0;
+		for (; rc == 0 && n < STORE_CHECK_CHUNK;
+		    rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT), n++) {
+			const uint8_t *kb = k.mv_data;
+			uint64_t idx;
+			uint32_t o;
+
+			if (k.mv_size < OFFICE_BYTES + 2 ||
+			    k.mv_size > IDS_KEY_MAX ||
+			    kb[OFFICE_BYTES] != k.mv_size - OFFICE_BYTES - 1 ||
+			    d.mv_size != 8) {
+				err = chk_bad(c, STORE_BAD_INDEX, 64, size,
+				    "malformed ids record");
+				goto out;
+			}
+			idx = get_be64(d.mv_data);
+			if (idx >= tsize) {
+				err = chk_bad(c, STORE_BAD_INDEX, 64, size,
+				    "ids names index %llu beyond the tree",
+				    (unsigned long long)idx);
+				goto out;
+			}
+			memcpy(last, kb, k.mv_size);
+			last_len = k.mv_size;
+			if (idx >= size)
+				continue;	/* appended after the check began */
+			o = (uint32_t)kb[0] << 24 | (uint32_t)kb[1] << 16 |
+			    (uint32_t)kb[2] << 8 | kb[3];
+			if (o >= noff) {
+				err = chk_bad(c, STORE_BAD_INDEX, 0, idx, "ids "
+				    "record of entry %llu names unknown office "
+				    "%lu", (unsigned long long)idx,
+				    (unsigned long)o);
+				goto out;
+			}
+			if (seen[idx / 8] & (1u << (idx % 8))) {
+				err = chk_bad(c, STORE_BAD_INDEX, 0, idx, "two "
+				    "ids records name entry %llu",
+				    (unsigned long long)idx);
+				goto out;
+			}
+			seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
+			nseen++;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			err = map_err(rc);
+			goto out;
+		}
+		mdb_cursor_close(cur);
+		cur = NULL;
+		if (rc == MDB_NOTFOUND)
+			break;
+	}
+	if (nseen != size) {
+		uint64_t i;
+
+		for (i = 0; i < size && (seen[i / 8] & (1u << (i % 8))); i++)
+			;
+		err = chk_bad(c, STORE_BAD_INDEX, 0, i, "ids index lacks "
+		    "entry %llu", (unsigned long long)i);
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	chk_end(c);
+	free(seen);
+	free(oseen);
+	return err;
 }
 
 /*
@@ -1942,6 +2296,8 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 	if (cr_memcmp(stroot.b, res->root.b, MT_HASH_SIZE) != 0)
 		return chk_bad(&c, STORE_BAD_HASH, 64, size, "root from the "
 		    "stored hashes differs from the root of the entries");
+	if ((err = chk_ids(&c, size)) != 0)
+		return err;
 	if (progress != NULL)
 		progress(size, size, ctx);
 	return 0;

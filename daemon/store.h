@@ -7,9 +7,12 @@
  * DIR/checkpoint (a copy of the latest signed checkpoint, written after each
  * commit with write-temp + fsync + rename + fsync(dir)).
  *
- * Named databases: entries (index -> entry bytes), hashes (complete subtree
- * (level, n) -> hash), leaves (leaf hash -> index), ids (submitter id ||
- * record id -> index), checkpoints (size -> signed note), meta.
+ * Named databases (format 2): entries (index -> entry bytes), hashes
+ * (complete subtree (level, n) -> hash), leaves (epoch || leaf hash prefix
+ * || index -> nothing), ids (office || id length || record id -> index),
+ * offices (submitter id -> office number), checkpoints (size -> signed
+ * note), meta.  A store of another format is refused at open (PT_ECORRUPT,
+ * naming both versions).
  *
  * A write batch is one LMDB write transaction: entries, hashes, indexes and
  * the new checkpoint commit together or not at all.  A failed operation
@@ -88,6 +91,7 @@ int store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
  * read.  PT_ENOTFOUND when any is missing. */
 int store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
     unsigned count, struct mt_hash *out);
+/* Lowest index of a leaf hash: one cursor range per 65536 entries. */
 int store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
     uint64_t *index);
 int store_find_id(struct store_txn *t, const uint8_t submitter_id[32],

@@ -321,6 +321,144 @@ START_TEST(rfc6962_roots)
 }
 END_TEST
 
+/* ---- format 2: offices, exact ids keys, leaf epochs ---- */
+
+/* Run f on the store's LMDB environment directly (writable). */
+static void
+lmdb_edit(const char *dbname, const void *key, size_t klen, const void *val,
+    size_t vlen, int del)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val d = { vlen, (void *)(uintptr_t)val };
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 80), 0);
+	ck_assert_int_eq(mdb_env_set_mapsize(env, 256ULL << 20), 0);
+	ck_assert_int_eq(mdb_env_open(env, tdir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, dbname, 0, &dbi), 0);
+	if (del)
+		ck_assert_int_eq(mdb_del(txn, dbi, &k, NULL), 0);
+	else
+		ck_assert_int_eq(mdb_put(txn, dbi, &k, &d, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+START_TEST(offices_and_format)
+{
+	static const uint8_t sub_c[32] = { 0xc1 };
+	static const uint8_t v1[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t v2[8] = { 0, 0, 0, 0, 0, 0, 0, 2 };
+	static const uint8_t v4[8] = { 0, 0, 0, 0, 0, 0, 0, 4 };
+	/* Office 0 (sub_a), id "pay-2": the key the store writes
+	 * (office || id length || id). */
+	static const uint8_t key02[] = { 0, 0, 0, 0, 5, 'p', 'a', 'y', '-',
+	    '2' };
+	struct memtree m = { 0 };
+	struct store *s;
+	struct store_batch *b;
+	struct store_txn *t;
+	struct store_check res;
+	struct store_opts o = { 256ULL << 20, 0 };
+	struct mt_hash h;
+	uint8_t e[64];
+	char why[512];
+	uint64_t idx;
+	size_t len;
+
+	dir_make();
+	s = open_ok(0);
+	/* sub_a gets office 0 (index 0), sub_b office 1. */
+	ck_assert_int_eq(append_batch(s, &m, 0, 20, 40, 10, 1), 0);
+	/* Same id under a third submitter; ids that are prefixes of each
+	 * other ("pay-1", "pay-10") under one office: all distinct. */
+	ck_assert_int_eq(store_batch_begin(s, &b), 0);
+	len = make_entry(1000, e, 40, 0);
+	ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+	ck_assert_int_eq(store_batch_find_id(b, sub_c, "pay-1", 5, &idx),
+	    PT_ENOTFOUND);
+	ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_c, "pay-1", 5,
+	    &idx), 0);
+	ck_assert_uint_eq(idx, 20);
+	ck_assert_int_eq(store_batch_find_id(b, sub_c, "pay-1", 5, &idx), 0);
+	ck_assert_uint_eq(idx, 20);
+	ck_assert_int_eq(store_batch_find_id(b, sub_c, "pay-10", 6, &idx),
+	    PT_ENOTFOUND);
+	/* The same entry bytes again (another id): find_leaf answers the
+	 * lowest index. */
+	ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_c, "pay-10", 6,
+	    &idx), 0);
+	ck_assert_uint_eq(idx, 21);
+	ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_c, "pay-1", 5,
+	    &idx), PT_ECONFLICT);
+	store_batch_abort(b);
+	ck_assert_int_eq(store_batch_begin(s, &b), 0);
+	ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_c, "pay-1", 5,
+	    &idx), 0);
+	ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_c, "pay-10", 6,
+	    &idx), 0);
+	ck_assert_int_eq(store_batch_set_checkpoint(b, "n\n22\n", 5, 2), 0);
+	ck_assert_int_eq(store_batch_commit(b), 0);
+	ck_assert_int_eq(store_read_begin(s, &t), 0);
+	ck_assert_int_eq(store_find_id(t, sub_a, "pay-1", 5, &idx),
+	    PT_ENOTFOUND);	/* pay-1 was sub_b's */
+	ck_assert_int_eq(store_find_id(t, sub_b, "pay-1", 5, &idx), 0);
+	ck_assert_uint_eq(idx, 1);
+	ck_assert_int_eq(store_find_id(t, sub_c, "pay-1", 5, &idx), 0);
+	ck_assert_uint_eq(idx, 20);
+	ck_assert_int_eq(store_find_id(t, sub_c, "pay-10", 6, &idx), 0);
+	ck_assert_uint_eq(idx, 21);
+	ck_assert_int_eq(store_find_id(t, sub_c, "pay-2", 5, &idx),
+	    PT_ENOTFOUND);
+	ck_assert_int_eq(store_find_leaf(t, &h, &idx), 0);
+	ck_assert_uint_eq(idx, 20);
+	store_read_end(t);
+	ck_assert_int_eq(store_check_full_report(s, &res, why, sizeof(why),
+	    NULL, NULL), 0);
+	store_close(s);
+
+	/* The ids key layout is exact: sub_a's "pay-2" names entry 2.
+	 * Make it name entry 4 (counts unchanged): only the full check
+	 * sees it, as two ids records for entry 4. */
+	lmdb_edit("ids", key02, sizeof(key02), v4, 8, 0);
+	s = open_ok(0);
+	ck_assert_int_eq(store_check_full_report(s, &res, why, sizeof(why),
+	    NULL, NULL), PT_ECORRUPT);
+	ck_assert_int_eq(res.bad_kind, STORE_BAD_INDEX);
+	ck_assert_uint_eq(res.index, 4);
+	ck_assert_msg(strstr(why, "two ids records name entry 4") != NULL,
+	    "%s", why);
+	store_close(s);
+	lmdb_edit("ids", key02, sizeof(key02), v2, 8, 0);
+	s = open_ok(0);
+	ck_assert_int_eq(store_check_full_report(s, &res, why, sizeof(why),
+	    NULL, NULL), 0);
+	store_close(s);
+	/* An extra ids record: the open-time counts disagree. */
+	lmdb_edit("ids", "\0\0\0\7\1x", 6, v1, 8, 0);
+	ck_assert_int_eq(store_open(tdir, &o, &s, why, sizeof(why)),
+	    PT_ECORRUPT);
+	ck_assert_msg(strstr(why, "ids holds 23 records") != NULL, "%s", why);
+	lmdb_edit("ids", "\0\0\0\7\1x", 6, NULL, 0, 1);
+	/* Another format version is refused, with the reason. */
+	lmdb_edit("meta", "version", 7, v1, 8, 0);
+	ck_assert_int_eq(store_open(tdir, &o, &s, why, sizeof(why)),
+	    PT_ECORRUPT);
+	ck_assert_msg(strstr(why, "store format 1, this program reads only "
+	    "format 2") != NULL, "%s", why);
+	o.readonly = 1;
+	ck_assert_int_eq(store_open(tdir, &o, &s, why, sizeof(why)),
+	    PT_ECORRUPT);
+	ck_assert_msg(strstr(why, "store format 1") != NULL, "%s", why);
+	dir_remove();
+	free(m.leaf);
+}
+END_TEST
+
 /* ---- appends, reopen, lookups, tiles ---- */
 
 START_TEST(append_reopen_lookups)
@@ -1044,10 +1182,11 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+#define NNAMES	6
 START_TEST(storage_per_entry)
 {
 	static const char *names[] = { "entries", "leaves", "ids",
-	    "checkpoints", "meta" };
+	    "checkpoints", "meta", "offices" };
 	const char *env_n = getenv("PT_STORE_MEASURE_N");
 	const char *pre = getenv("LD_PRELOAD");
 	uint64_t n = 100000, per = 1000, start = 0, entry_bytes = 0, calls = 0;
@@ -1086,6 +1225,29 @@ START_TEST(storage_per_entry)
 	ck_assert_uint_eq(calls, n / 65536 + 1);
 	ck_assert_int_eq(store_check_full(s, &bad, why, sizeof(why), NULL,
 	    NULL), 0);
+	/* Leaf lookups on both sides of the 65536-entry epochs. */
+	{
+		static const uint64_t at[] = { 0, 1, 65535, 65536, 65537,
+		    99999 };
+		struct store_txn *t;
+		struct mt_hash h;
+		uint64_t idx;
+		size_t len;
+
+		ck_assert_int_eq(store_read_begin(s, &t), 0);
+		for (unsigned j = 0; j < sizeof(at) / sizeof(at[0]); j++) {
+			if (at[j] >= n)
+				continue;
+			len = make_entry(at[j], e, 300, 300);
+			ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+			ck_assert_int_eq(store_find_leaf(t, &h, &idx), 0);
+			ck_assert_uint_eq(idx, at[j]);
+		}
+		len = make_entry(n, e, 300, 300);
+		ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+		ck_assert_int_eq(store_find_leaf(t, &h, &idx), PT_ENOTFOUND);
+		store_read_end(t);
+	}
 	store_close(s);
 
 	/* Per-database pages, through LMDB directly. */
@@ -1098,22 +1260,22 @@ START_TEST(storage_per_entry)
 	    (unsigned long long)n, (double)entry_bytes / (double)n,
 	    (unsigned long long)per, (double)n / (t1 - t0),
 	    (double)n / (t2 - t1));
-	for (int i = 0; i < 5 + 64; i++) {
+	for (int i = 0; i < NNAMES + 64; i++) {
 		char name[16];
 		uint64_t pages;
 
-		if (i < 5)
+		if (i < NNAMES)
 			snprintf(name, sizeof(name), "%s", names[i]);
 		else
-			snprintf(name, sizeof(name), "hash/%02d", i - 5);
+			snprintf(name, sizeof(name), "hash/%02d", i - NNAMES);
 		ck_assert_int_eq(mdb_dbi_open(txn, name, 0, &dbi), 0);
 		ck_assert_int_eq(mdb_stat(txn, dbi, &st), 0);
 		pages = st.ms_branch_pages + st.ms_leaf_pages +
 		    st.ms_overflow_pages;
 		total_pages += pages;
-		if (i >= 5)
+		if (i >= NNAMES)
 			hash_pages += pages;
-		if (i < 5)
+		if (i < NNAMES)
 			printf("store:   %-12s %8llu pages  %7.1f bytes/entry%s"
 			    "\n", name, (unsigned long long)pages,
 			    (double)(pages * st.ms_psize) / (double)n,
@@ -1146,6 +1308,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
 	tcase_add_test(tc, rfc6962_roots);
 	tcase_add_test(tc, append_reopen_lookups);
+	tcase_add_test(tc, offices_and_format);
 	tcase_add_test(tc, checkpoint_copy);
 	tcase_add_test(tc, exclusive_lock);
 	tcase_add_test(tc, map_full);
