@@ -18,7 +18,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cd "$top"
 
-if command -v clang >/dev/null 2>&1; then CC=clang; else CC=gcc; fi
+# PT_FUZZ_CC overrides the compiler (replay mode works with gcc too).
+if [ -n "${PT_FUZZ_CC:-}" ]; then CC=$PT_FUZZ_CC
+elif command -v clang >/dev/null 2>&1; then CC=clang; else CC=gcc; fi
 case $mode in
 fuzz)	[ "$CC" = clang ] || { echo "build.sh: libFuzzer needs clang" >&2; exit 1; }
 	SAN="-fsanitize=fuzzer,address,undefined" ;;
