@@ -9,7 +9,8 @@
  * O_DSYNC meta-page write) or not at all.  LMDB is opened with its default,
  * durable flags plus MDB_NOTLS (read transactions are objects, not
  * thread-local state: the HTTP thread and the sequencer both read).  Never
- * MDB_NOSYNC, MDB_NOMETASYNC, MDB_WRITEMAP, MDB_MAPASYNC or MDB_NOLOCK.
+ * any flag that trades durability or locking away (no-sync, no-meta-sync,
+ * write-map, map-async, no-lock).
  *
  * LMDB lets two writer processes take turns, and a second pubtraild taking
  * turns with the first would sign a second view of the log.  So DIR has its
