@@ -19,7 +19,7 @@ VERSION := 0.1.0
 DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
-	golang-golang-x-mod-dev valgrind curl nginx-light
+	golang-golang-x-mod-dev valgrind curl clang nginx-light
 
 PKGS := libcrypto libevent libevent_pthreads msgpack jansson inih lmdb check
 

@@ -1035,17 +1035,13 @@ def test_forged_signatures_do_not_spend_another_offices_rate():
     assert d.stop() == 0
 
 
-@known_bug
 def test_concurrent_burst_cannot_bypass_rate_limit():
-    """KNOWN BUG (daemon/api.c h_add since a8c64d2): the bucket is only
-    peeked on arrival (subm_peek) and charged after the signature verifies
-    (subm_charge), so every submission in flight passes the peek: 100
-    concurrent submissions from one office with rate_burst = 5 are all
-    appended (with a 100 ms batch window: the charge comes when the batch
-    is answered).  Expected: at most burst + rate * elapsed (+2)
-    accepted.  A fix: count submissions in flight against the bucket
-    (tokens - in_flight >= 1 to admit; in_flight-- and charge on success,
-    in_flight-- only on a bad signature)."""
+    """Fixed in d5f965b (was a known bug since a8c64d2, when the bucket was
+    only peeked on arrival and charged after the signature verified, so
+    every submission in flight passed): the token is now taken on arrival
+    and given back only for a bad signature.  100 concurrent submissions
+    from one office with rate_burst = 5 (100 ms batch window): at most
+    burst + rate * elapsed (+2) are accepted."""
     a = Key("office-a")
     d = Daemon(submitters=[(a, [])],
                extra=["--config", conf("rate_limit = 1\nrate_burst = 5\n"
