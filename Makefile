@@ -19,7 +19,9 @@ VERSION := 0.1.0
 DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
-	golang-golang-x-mod-dev valgrind curl clang nginx-light
+	golang-golang-x-mod-dev valgrind curl
+BENCH_PKGS := nginx-light
+FUZZ_PKGS := clang libclang-rt-14-dev
 
 PKGS := libcrypto libevent libevent_pthreads msgpack jansson inih lmdb check
 
@@ -137,11 +139,13 @@ valgrind: deps
 
 # Benchmarks: figures and ratios, never assertions (bench/README.md).
 bench: deps
+	@sh tests/deps.sh $(BENCH_PKGS)
 	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
 # libFuzzer targets (clang); each also replays its corpus in `make check`.
 fuzz: deps
+	@sh tests/deps.sh $(FUZZ_PKGS)
 	@sh tests/fuzz/run.sh
 
 # Longer runs of the fault and crash tests.
