@@ -28,6 +28,8 @@ BUILD=${BUILD:-$TOP/build}
 B=$BUILD/bench
 PUBTRAILD=$BUILD/pubtraild
 PUBTRAIL=$BUILD/pubtrail
+# Each run is a new log: keep the client's per-log memory out of ~/.local.
+export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
 ONLY=${BENCH_ONLY:-base,seq,read,append,audit}
 DUR=${BENCH_DURATION:-10}
