@@ -213,8 +213,11 @@ witc_start(struct event_base *base, struct store *store,
 			rc = PT_ENOMEM;
 			goto fail;
 		}
+		/* libevent's own (inactivity) timeout is only a backstop:
+		 * it must never beat the whole-request deadline below, or a
+		 * silent witness is counted as an error, not a time-out. */
 		evhttp_connection_set_timeout(w->conn,
-		    (int)((wc->o.timeout_ms + 999) / 1000));
+		    (int)((wc->o.timeout_ms + 999) / 1000) + 2);
 		wc->nw++;
 	}
 	if ((wc->timer = evtimer_new(base, on_timer, wc)) == NULL) {

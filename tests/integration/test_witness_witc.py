@@ -77,7 +77,7 @@ def test_two_of_two():
         check_cosigned(out, [w1], name, pub)
         assert 'pubtrail_witness_requests_total{witness="mute",result="timeout"} ' in err, err
         assert 'result="timeout"} 0' in err      # w1 never timed out
-        assert "no answer within" in err
+        assert "no answer within" in err, err
         w1.stop()
         # A bad policy names the line.
         with open(pol, "w") as f:
