@@ -237,11 +237,11 @@ if want audit; then
 	else
 		say "pubtrail audit failed:"; cat "$TMP/audit.err" >&2
 	fi
-	if "$PUBTRAIL" audit --help 2>&1 | grep -q -- --no-signatures; then
+	if "$PUBTRAIL" audit --help 2>&1 | grep -q -- --hashes-only; then
 		say "client audit, hashes only"
 		A0=$(date +%s.%N)
 		"$PUBTRAIL" audit --log "http://127.0.0.1:$DPORT" \
-		    --log-key "$VKEY" --no-signatures --json \
+		    --log-key "$VKEY" --hashes-only --json \
 		    > "$TMP/audit2.json" 2>&1
 		A1=$(date +%s.%N)
 		E=$(sed -n 's/.*"entries_checked":\([0-9]*\).*/\1/p' \

@@ -52,7 +52,7 @@ struct work_batch {
 	struct job *jobs;
 	size_t n;
 	const char *origin;
-	int no_signatures;
+	int hashes_only;
 };
 
 struct kept {
@@ -277,10 +277,11 @@ work(void *arg, unsigned t, unsigned n)
 		struct job *j = &w->jobs[i];
 
 		why.text[0] = '\0';
-		if (w->no_signatures)
-			j->rc = wire_entry_decode(j->p, j->len, &j->e, &why);
-		else
-			j->rc = vrf_entry(j->p, j->len, w->origin, &j->e, &why);
+		if (w->hashes_only) {
+			j->rc = 0;	/* leaf hashes and the tree only */
+			continue;
+		}
+		j->rc = vrf_entry(j->p, j->len, w->origin, &j->e, &why);
 		if (j->rc != 0)
 			memcpy(j->why, why.text, sizeof(j->why));
 	}
@@ -417,7 +418,7 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
 	wb.jobs = jobs;
 	wb.n = rc == 0 ? njobs : 0;
 	wb.origin = x->ck.origin;
-	wb.no_signatures = x->o->no_signatures;
+	wb.hashes_only = x->o->hashes_only;
 	pool_start(x->threads, work, &wb);
 	if (more)
 		http_run(x->lc->http);
@@ -431,7 +432,8 @@ check_batch(struct run *x, struct bundle *b, size_t nb, int more,
 			    pt_strerror(j->rc));
 			break;
 		}
-		if (j->e.sub.info.type >= 1 && j->e.sub.info.type <= 3)
+		if (!x->o->hashes_only && j->e.sub.info.type >= 1 &&
+		    j->e.sub.info.type <= 3)
 			x->sum->by_type[j->e.sub.info.type]++;
 		x->sum->entries++;
 		if (x->o->fn == NULL)
@@ -705,7 +707,7 @@ out:
 
 static const char audit_usage[] =
     "usage: pubtrail audit --log URL --log-key VKEY [--state DIR]\n"
-    "                      [--threads N] [--no-tiles] [--no-signatures]\n"
+    "                      [--threads N] [--no-tiles] [--hashes-only]\n"
     "                      [--concurrency N] [--policy FILE]\n"
     "                      [--timeout MS] [--json] [--quiet]\n"
     "\n"
@@ -718,8 +720,8 @@ static const char audit_usage[] =
     "its history fails).  A progress bar on a terminal; a summary at the\n"
     "end (--json: one JSON object).  Exit 0 verified, 1 the log failed a\n"
     "check (the reason is printed), 3 network or server error.\n"
-    "--no-signatures checks hashes, the tree and the schema only (a quick\n"
-    "pass; every submitter signature is checked without it).\n";
+    "--hashes-only recomputes the leaf hashes and the tree only (a quick\n"
+    "pass: no schema or submitter signature checks; not with --state).\n";
 
 static void
 print_summary(const struct aud_summary *s, int json, int rc,
@@ -790,7 +792,7 @@ aud_cmd(int argc, char **argv)
 		{ "state", 1, NULL, 's' },
 		{ "threads", 1, NULL, 't' },
 		{ "no-tiles", 0, NULL, 'T' },
-		{ "no-signatures", 0, NULL, 'S' },
+		{ "hashes-only", 0, NULL, 'S' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -819,7 +821,7 @@ aud_cmd(int argc, char **argv)
 			o.no_tiles = 1;
 			break;
 		case 'S':
-			o.no_signatures = 1;
+			o.hashes_only = 1;
 			break;
 		case 't':
 			if (ut_parse_u64(optarg, 1, 64, &v) != 0)
@@ -839,10 +841,10 @@ aud_cmd(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(audit_usage, "unexpected argument '%s'",
 		    argv[optind]);
-	if (o.no_signatures && state != NULL)
-		return cli_usage_error(audit_usage, "--no-signatures with "
-		    "--state would record entries as verified whose "
-		    "signatures were not checked");
+	if (o.hashes_only && state != NULL)
+		return cli_usage_error(audit_usage, "--hashes-only with "
+		    "--state would record entries as verified whose schema "
+		    "and signatures were not checked");
 	if ((rc = cli_common_check(&co, 1, audit_usage)) != 0)
 		return rc;
 	o.progress = !co.json && !co.quiet && isatty(2);

@@ -40,8 +40,8 @@ struct aud_opts {
 	unsigned threads;	/* signature-checking threads; 0 = cores */
 	int progress;		/* progress bar on stderr */
 	int no_tiles;		/* skip comparing level-0 hash tiles */
-	int no_signatures;	/* decode and schema-check entries, recompute
-				 * the tree, but skip submitter signatures */
+	int hashes_only;	/* recompute leaf hashes and the tree only:
+				 * no schema or signature checks */
 	int defer;		/* call fn only after the root verified
 				 * (keeps the new entries in memory) */
 	aud_entry_fn fn;	/* may be NULL */

@@ -1,5 +1,6 @@
 /* httpd.c: evhttp with a connection cap and a whole-request deadline. */
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +24,7 @@ struct conn {
 	int busy;			/* a request is with a handler */
 	int refuse;			/* over the cap: shut at once */
 	int cut;			/* already shut down */
+	int nodelay;			/* TCP_NODELAY set */
 };
 
 struct httpd {
@@ -153,6 +155,18 @@ httpd_request_begin(struct httpd *h, struct evhttp_request *req)
 		return 0;
 	if (c->refuse)
 		return PT_EBUSY;
+	if (!c->nodelay) {
+		/* Answers are written as headers then body: without this,
+		 * Nagle's algorithm and delayed ACKs stall keep-alive
+		 * clients for tens of milliseconds per answer. */
+		int one = 1;
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+		if (fd >= 0)
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		c->nodelay = 1;
+	}
 	c->busy = 1;
 	return 0;
 }
