@@ -308,6 +308,37 @@ def verify_receipt(receipt_bytes, logname, logpub, origin, submitter=None):
     return r, e, size, root
 
 
+# ------------------------------------------------------------ tiles
+
+def tile_index(n):
+    """C2SP tlog-tiles index path: 1234067 -> x001/x234/067."""
+    groups = []
+    while True:
+        groups.insert(0, "%03d" % (n % 1000))
+        n //= 1000
+        if n == 0:
+            break
+    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+
+
+def fetch_entries(d, size):
+    """All entries of a tree of size via tlog-tiles entry bundles."""
+    out = []
+    for n in range((size + 255) // 256):
+        w = min(256, size - n * 256)
+        path = "/tile/entries/" + tile_index(n) + ("" if w == 256 else ".p/%d" % w)
+        r = d.get(path)
+        assert r.status == 200, (path, r.status, r.body)
+        b, off = r.body, 0
+        while off < len(b):
+            (ln,) = struct.unpack(">H", b[off:off + 2])
+            out.append(b[off + 2:off + 2 + ln])
+            off += 2 + ln
+        assert off == len(b)
+    assert len(out) == size, (len(out), size)
+    return out
+
+
 # ----------------------------------------------------------------- HTTP
 
 class Resp:

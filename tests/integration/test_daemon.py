@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import stat
-import struct
 import subprocess
 import sys
 import threading
@@ -22,35 +21,6 @@ ORIGIN = "test.example/log"
 
 def office(name="finance-office"):
     return Key(name)
-
-
-def fetch_all_entries(d, size):
-    """Entries via tlog-tiles entry bundles."""
-    out = []
-    for n in range((size + 255) // 256):
-        w = min(256, size - n * 256)
-        path = "/tile/entries/" + tile_index(n) + ("" if w == 256 else ".p/%d" % w)
-        r = d.get(path)
-        assert r.status == 200, (path, r.status, r.body)
-        b, off = r.body, 0
-        while off < len(b):
-            (l,) = struct.unpack(">H", b[off:off + 2])
-            out.append(b[off + 2:off + 2 + l])
-            off += 2 + l
-        assert off == len(b)
-    assert len(out) == size, (len(out), size)
-    return out
-
-
-def tile_index(n):
-    s = "%d" % n
-    groups = []
-    while True:
-        groups.insert(0, "%03d" % (n % 1000))
-        n //= 1000
-        if n == 0:
-            break
-    return "/".join("x" + g for g in groups[:-1]) + ("/" if len(groups) > 1 else "") + groups[-1]
 
 
 def test_first_start_creates_log():
@@ -109,7 +79,7 @@ def test_concurrent_appends_verify_independently():
     assert len(acked) == 160
     o, size, root, _, _ = d.checkpoint()
     assert size == 160
-    entries = fetch_all_entries(d, size)
+    entries = ptlib.fetch_entries(d, size)
     for i, e in acked.items():
         assert entries[i] == e
     leaves = [ptlib.leaf_hash(e) for e in entries]
@@ -444,7 +414,7 @@ def test_crash_kill9_under_load():
             t.join()
         d.start()
     o, size, root, _, _ = d.checkpoint()
-    entries = fetch_all_entries(d, size)
+    entries = ptlib.fetch_entries(d, size)
     for i, e in acked.items():
         assert i < size and entries[i] == e, i
     leaves = [ptlib.leaf_hash(e) for e in entries]
@@ -479,7 +449,7 @@ def test_map_full_then_resume():
     size = d.checkpoint()[1]
     assert size == statuses.count(200)
     # Reads keep working.
-    assert len(fetch_all_entries(d, size)) == size
+    assert len(ptlib.fetch_entries(d, size)) == size
     assert d.get("/proof/inclusion?index=0&size=%d" % size).status == 200
     d.stop()
     with open(cfg, "w") as f:
@@ -514,13 +484,13 @@ def test_disk_full_on_tmpfs_then_resume():
         assert statuses[-1] == 503, (statuses[-1], r.body, d.logtext()[-2000:])
         size = d.checkpoint()[1]
         assert size == statuses.count(200)
-        assert len(fetch_all_entries(d, size)) == size
+        assert len(ptlib.fetch_entries(d, size)) == size
         assert d.get("/proof/consistency?old=1&new=%d" % size).status == 200
         # Make room: grow the file system.
         subprocess.check_call(["mount", "-o", "remount,size=16m", mnt])
         r = d.post("/add", submission(payment("room", description=big), k, ORIGIN))
         assert r.status == 200, (r.status, r.body, d.logtext()[-2000:])
-        entries = fetch_all_entries(d, size + 1)
+        entries = ptlib.fetch_entries(d, size + 1)
         assert ptlib.mth([ptlib.leaf_hash(e) for e in entries]) == d.checkpoint()[2]
         assert d.stop() == 0
     finally:
@@ -566,7 +536,7 @@ def test_check_full_detects_hash_flip():
     d.start()
     for i in range(20):
         assert d.post("/add", submission(payment("h%d" % i), k, ORIGIN)).status == 200
-    entries = fetch_all_entries(d, 20)
+    entries = ptlib.fetch_entries(d, 20)
     d.stop()
     target = ptlib.node_hash(ptlib.leaf_hash(entries[12]), ptlib.leaf_hash(entries[13]))
     path = os.path.join(d.data, "data.mdb")

@@ -49,33 +49,6 @@ def conf(text):
     return p
 
 
-def tile_index(n):
-    groups = []
-    while True:
-        groups.insert(0, "%03d" % (n % 1000))
-        n //= 1000
-        if n == 0:
-            break
-    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
-
-
-def fetch_entries(d, size):
-    """All entries via tlog-tiles entry bundles."""
-    out = []
-    for n in range((size + 255) // 256):
-        w = min(256, size - n * 256)
-        path = "/tile/entries/" + tile_index(n) + ("" if w == 256 else ".p/%d" % w)
-        r = d.get(path)
-        assert r.status == 200, (path, r.status, r.body)
-        b, off = r.body, 0
-        while off < len(b):
-            (ln,) = struct.unpack(">H", b[off:off + 2])
-            out.append(b[off + 2:off + 2 + ln])
-            off += 2 + ln
-    assert len(out) == size, (len(out), size)
-    return out
-
-
 # ASan's quarantine and shadow memory make RSS grow with traffic: allow more
 # (leaks are then found by LeakSanitizer at exit instead).
 RSS_SLACK = 8 if "asan" in os.path.basename(ptlib.BUILD.rstrip("/")) else 1
@@ -180,7 +153,7 @@ class Ledger:
     def verify(self, d):
         """The durability invariants; returns (size, entries)."""
         o, size, root, _, _ = d.checkpoint()
-        entries = fetch_entries(d, size)
+        entries = ptlib.fetch_entries(d, size)
         leaves = [ptlib.leaf_hash(e) for e in entries]
         assert ptlib.mth(leaves) == root, "served root is not the entries' root"
         for i, e in self.acked.items():
@@ -502,14 +475,14 @@ def test_clock_set_back_refused():
     assert "clock" in d.logtext(), d.logtext()[-1000:]
     restart_plain(d)
     assert d.checkpoint()[4] == before[4]
-    last = unpackb(fetch_entries(d, 3)[2])["time"]
+    last = unpackb(ptlib.fetch_entries(d, 3)[2])["time"]
     d.stop()
     # 1.5 s back: within the start-up tolerance; the sequencer must still
     # never integrate an entry earlier than the last one.
     preload(d, shim, PT_CLOCK_BACK_MS="1500")
     d.start()
     assert led.submit(d, k, "t3") == 200
-    t3 = unpackb(fetch_entries(d, 4)[3])["time"]
+    t3 = unpackb(ptlib.fetch_entries(d, 4)[3])["time"]
     assert t3 >= last, (t3, last)
     led.verify(d)
     d.stop()
@@ -526,7 +499,7 @@ def test_clock_set_back_refused():
         f.write(str(3600 * 1000))
     for i in range(5, 8):
         assert led.submit(d, k, "t%d" % i) == 200
-    times = [unpackb(e)["time"] for e in fetch_entries(d, 8)]
+    times = [unpackb(e)["time"] for e in ptlib.fetch_entries(d, 8)]
     assert times == sorted(times), times
     led.verify(d)
     assert d.stop() == 0
