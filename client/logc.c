@@ -216,9 +216,16 @@ save:
 	if ((rc = ut_mkdirs(dir, 0700, &w)) != 0 ||
 	    (snprintf(path, sizeof(path), "%s/logs", dir),
 	    rc = ut_mkdirs(path, 0700, &w)) != 0)
-		return 0;	/* no memory where there is no room for it */
+		goto unsaved;
 	snprintf(path, sizeof(path), "%s/logs/%s.checkpoint", dir, hex);
-	(void)ut_write_file(path, note, len, 0600, 0, &w);
+	if (ut_write_file(path, note, len, 0600, 0, &w) == 0)
+		return 0;
+unsaved:
+	/* The checkpoint itself verified; only the memory is lost: say so
+	 * rather than fail the command, since this client cannot then catch
+	 * a later rewrite of this log by itself. */
+	fprintf(stderr, "pubtrail: warning: cannot remember the checkpoint "
+	    "in %s: %s\n", dir, w.text[0] ? w.text : "write failed");
 	return 0;
 }
 
