@@ -26,26 +26,39 @@
  *   database   key                               value
  *   entries    index (8)                         entry bytes
  *   hash/LL    n >> 4 (8)                        16 hashes (512): slots
- *                                                (L, 16g) .. (L, 16g+15)
+ *   (LL = 00, 04, .. 60)                         (L, 16g) .. (L, 16g+15)
  *   leaves     index >> 16 (6) || leaf hash[0..4) empty
  *              || index & 0xffff (2)
+ *   leaves/new (index & 0xffff) >> 12 (1)        empty
+ *              || leaf hash[0..4) || index & 0xffff (2)
  *   ids        office (4) || id length (1) || id index (8)
  *   offices    submitter id (32)                 office (4)
  *   checkpoints size (8)                         time_ms (8) || note bytes
  *   meta       "version" / "size" / "time" /     uint64 (8)
  *              "offices" (the next office number)
  *
- * This is format 2 (meta "version").  A store of any other format is
+ * This is format 3 (meta "version").  A store of any other format is
  * refused at open with a message naming both versions; there is no
- * conversion (format 1, with hash-keyed indexes, was never deployed).
+ * conversion (formats 1 and 2 were never deployed).
  *
  * Why this shape.  LMDB splits a full page in the middle unless the insert
  * uses MDB_APPEND, in which case the left page stays full.  Indexes only
  * grow, so everything keyed by position is written with MDB_APPEND and its
- * pages end 100% full: entries, and the hashes.  Hashes of one tree level
- * are written in increasing n, but the levels interleave (leaf 3 writes
- * (0,3), (1,1), (2,0)), so one database per level (hash/00 .. hash/63, all
- * created at first open) keeps each level appending at its own end.  Within
+ * pages end 100% full: entries, and the hashes.
+ *
+ * Hashes.  Only the levels 0, 4, 8, ..., 60 are stored (format 2 stored all
+ * 64, two hashes per entry); a hash of any other level L is hashed up when
+ * read from the 2^(L % 4) <= 8 hashes it covers at level L - L % 4, which
+ * lie in one group: the same one lookup as a stored hash, plus at most 7
+ * node hashes (~1 us).  That stores 1 + 1/16 + 1/256 + ... ~ 1.07 hashes
+ * per entry instead of 2, and every hash tile (levels 8T) is still a range
+ * of stored hashes.  Proofs touch fewer pages too: the path's nodes at
+ * levels 0..3 all come from the leaf's own group, those at 4..7 from one
+ * group at level 4, and so on.  Hashes of one tree level
+ * are written in increasing n, but the levels interleave (leaf 15 writes
+ * (0,15), then (4,0)), so one database per stored level (hash/00, hash/04,
+ * .. hash/60, all created at first open) keeps each level appending at its
+ * own end.  Within
  * a level, 16 consecutive hashes share one 512-byte value: the group is
  * created zero-filled with MDB_APPEND when its first hash is written and its
  * later slots are filled by rewriting a value of the same size, which LMDB
@@ -55,7 +68,7 @@
  * checks that a slot it fills is still zero.  A hash tile (level 8T,
  * n .. n+255) is 16 consecutive keys of one database: one cursor range.
  * Measured (tests/unit/test_store.c prints it): about 37 bytes per stored
- * hash, 2 hashes per entry, against about 50 with one key per hash.
+ * hash, against about 50 with one key per hash; 39 bytes per entry in all.
  *
  * The indexes decide what a commit costs.  An fsynced commit writes every
  * page the transaction dirtied (copy on write, plus the branch pages above
@@ -92,31 +105,35 @@
  * offices lookup.  The caller re-reads the entry anyway to tell "same
  * content" from "conflict".
  *
- * leaves (leaf hash -> lowest index, for proofs by hash).  The key is the
- * epoch (index >> 16, 6 bytes), then a 4-byte prefix of the leaf hash, then
- * the low 16 bits of the index.  Within an epoch of 65,536 entries the keys
- * are random, but a batch only inserts into the current epoch's subtree
- * (at most ~500 pages, ~1.5 MB when full, and far fewer early in the
- * epoch) instead of the whole index; older epochs are never written again.
- * So a batch dirties a bounded number of leaves pages whatever the size of
- * the log, where format 1 dirtied ~1,000 at 1M entries and more beyond.
- * The price is on lookups: store_find_leaf does one cursor range per epoch,
- * oldest first (16 at 1M entries, 153 at 10M, one B-tree descent each when
- * cached).  A prefix match never answers alone: each candidate is
- * confirmed against the full 32-byte hash stored at (0, index), so 4 bytes
- * of prefix only cost an extra hash read for one leaf in 2^32 per epoch.
- * Alternatives considered: a per-batch sorted run merged in the background
- * (an LSM: O(log n) probes, sequential writes) is better in both figures
- * but needs merge passes inside write batches; not done yet.
+ * leaves (leaf hash -> lowest index, for proofs by hash).  Entries are
+ * indexed in epochs of 65,536, each keyed by a 4-byte prefix of the leaf
+ * hash and the low 16 bits of the index.  The current epoch lives in its
+ * own database, leaves/new, in 16 parts of 4,096 entries (the key starts
+ * with the part): the keys of a part are random, but a batch only inserts
+ * into the current part, at most ~35 pages.  (Format 2 inserted into the
+ * whole current epoch, up to ~500 pages per commit: at 1,024 entries per
+ * batch that was more than half of what a commit wrote.)  The append that
+ * completes an epoch moves it, in the same transaction, into leaves: the
+ * 65,536 keys are read, sorted by prefix || low bits and appended under
+ * the epoch number (6 bytes) with MDB_APPEND, so finished epochs sit in
+ * full pages (22 bytes per entry, against 33 in ~68%-full pages), and
+ * leaves/new is emptied with mdb_drop (leaves_merge: ~20 ms once per
+ * 65,536 entries).  Older epochs are never written again.  The price is
+ * on lookups: store_find_leaf does one cursor range per complete epoch,
+ * oldest first (15 at 1M entries, 152 at 10M, one B-tree descent each
+ * when cached), plus one per part of the current epoch (up to 16).  A
+ * prefix match never answers alone: each candidate is confirmed against
+ * the full 32-byte hash (0, index), so 4 bytes of prefix only cost an
+ * extra hash read for one leaf in 2^32 per epoch.
  *
  * Cost, measured by test_store (100,000 entries of 300..599 bytes, batches
- * of 1000, two offices interleaved): 204 bytes per entry beyond the entry
- * bytes (format 1: 237): entries 49 (node header, key, the unfilled end of
- * each page), hashes 74 (2 x 37), leaves 33 (22-byte nodes in pages ~68%
- * full), ids 48.  seqbench (1M entries, one office) measures ~190 in
- * data.mdb with the free pages.  The free pages of the last two commits add
- * a constant (about two batches of COWed pages, now much smaller).  Below
- * 160 needs denser hash groups (see docs/PERFORMANCE.md).
+ * of 1000, two offices interleaved): 161 bytes per entry beyond the entry
+ * bytes (format 2: 204, format 1: 237): entries 49 (node header, key, the
+ * unfilled end of each page), hashes 39, leaves 24 (15 of them in the one
+ * complete epoch, 10 in the 34,464 entries of leaves/new), ids 48 (two
+ * interleaved offices; ~32 with one).  seqbench (1M entries, one office)
+ * measures its figure in data.mdb with the free pages; the free pages of
+ * the last two commits add a constant (see docs/PERFORMANCE.md).
  *
  * Appends copy the entry into its place in the map (MDB_RESERVE, so the
  * bytes are written once), recompute the leaf hash from the bytes as stored
@@ -124,7 +141,8 @@
  * never enter the tree).  The complete subtrees the leaf completes are
  * hashed from the batch's right edge: at batch begin the last stored hash
  * of every level (the left sibling of the next one) and the partial last
- * group of every level are read once (O(levels) lookups); a group is put
+ * group of every stored level are read once (O(levels) lookups); a group
+ * is put
  * once when it completes and the partial ones once at the end of the batch,
  * instead of a get and a 512-byte put per hash.  Before anything reads
  * hashes in the batch (store_batch_reader, store_batch_root) and before the
@@ -133,9 +151,10 @@
  * written; nothing is taken from memory.
  *
  * Ledger invariants, checked cheaply at every open (O(64) reads) and fully
- * by store_check_full: meta size == number of entries == number of leaves
- * and ids keys; meta offices == number of offices records <= size; level L
- * holds ceil((size >> L) / 16) groups; the latest
+ * by store_check_full: meta size == number of entries == number of ids
+ * keys; leaves holds the keys of the complete epochs and leaves/new those
+ * of the current one; meta offices == number of offices records <= size;
+ * stored level L holds ceil((size >> L) / 16) groups; the latest
  * checkpoint is at exactly the meta size; a commit that appended entries
  * carries a checkpoint; checkpoint times never go backwards.
  * store_check_full also checks that every leaf has its leaves key, that
@@ -189,8 +208,10 @@
 #include "pt.h"
 #include "store.h"
 
-#define STORE_FORMAT		2	/* meta "version" */
+#define STORE_FORMAT		3	/* meta "version" */
 #define STORE_LEVELS		64
+#define LEVEL_STRIDE		4	/* hashes stored at levels 0, 4, 8 .. */
+#define STORED_LEVELS		(STORE_LEVELS / LEVEL_STRIDE)
 #define GROUP_SHIFT		4
 #define GROUP_SLOTS		(1u << GROUP_SHIFT)
 #define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
@@ -200,11 +221,14 @@
 #define LEAF_LOW_BYTES		2	/* index & 0xffff */
 #define LEAF_KEY		(LEAF_EPOCH_BYTES + LEAF_PREFIX + \
 				 LEAF_LOW_BYTES)
+#define LEAF_EPOCH		(1ULL << LEAF_EPOCH_SHIFT)
+#define LEAF_SUB_SHIFT		12	/* leaves/new: 4096 entries per part */
+#define LEAF_NEW_KEY		(1 + LEAF_PREFIX + LEAF_LOW_BYTES)
 #define OFFICE_BYTES		4	/* office number, big-endian */
 #define OFFICE_MAX		UINT32_MAX
 #define IDS_KEY_MAX		(OFFICE_BYTES + 1 + PT_MAX_ID)
 #define CKPT_HDR		8	/* time_ms before the note */
-#define STORE_MAX_DBS		80	/* 64 levels + 5 + slack */
+#define STORE_MAX_DBS		32	/* 16 stored levels + 7 + slack */
 #define STORE_MAX_READERS	512	/* concurrent read txns, all processes */
 #define STORE_DEFAULT_MAP	(64ULL << 30)
 #define STORE_CHECK_CHUNK	65536	/* entries per read txn in check_full */
@@ -213,17 +237,22 @@
 _Static_assert(PT_MAX_ID <= 255, "ids keys carry the id length in a byte");
 _Static_assert(IDS_KEY_MAX <= 511, "LMDB's default maximum key size");
 _Static_assert(LEAF_EPOCH_SHIFT == 8 * LEAF_LOW_BYTES, "leaf key layout");
+_Static_assert(LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT <= 8, "one byte of part");
+_Static_assert((1u << (LEVEL_STRIDE - 1)) <= (1u << GROUP_SHIFT),
+    "a computed hash reads one group");
+_Static_assert(STORE_LEVELS % LEVEL_STRIDE == 0, "stored levels");
 static const char lock_name[] = "pubtraild.lock";
 
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 entries;
 	MDB_dbi		 leaves;
+	MDB_dbi		 leaves_new;
 	MDB_dbi		 ids;
 	MDB_dbi		 offices;
 	MDB_dbi		 ckpts;
 	MDB_dbi		 meta;
-	MDB_dbi		 level[STORE_LEVELS];
+	MDB_dbi		 level[STORE_LEVELS];	/* stored levels only */
 	char		*dir;
 	int		 lockfd;
 	int		 readonly;
@@ -255,9 +284,10 @@ struct store_batch {
 	uint32_t	 office;
 	uint8_t		 office_sub[32];
 	/* Right edge: last[L] is the hash (L, (size >> L) - 1) when
-	 * size >> L > 0; og[L] the group that holds (L, size >> L). */
+	 * size >> L > 0 (every level, stored or not); og[L / LEVEL_STRIDE]
+	 * the group that holds (L, size >> L) for the stored levels. */
 	struct mt_hash	 last[STORE_LEVELS];
-	struct open_group og[STORE_LEVELS];
+	struct open_group og[STORED_LEVELS];
 };
 
 struct store_txn {
@@ -388,17 +418,14 @@ leaf_key(uint8_t kb[LEAF_KEY], const uint8_t *hash, uint64_t index)
 	kb[LEAF_EPOCH_BYTES + LEAF_PREFIX + 1] = (uint8_t)index;
 }
 
-/* Index named by a leaves key. */
-static uint64_t
-leaf_key_index(const uint8_t *kb)
+/* leaves/new key of (leaf hash, index): part || prefix || low bits. */
+static void
+leaf_new_key(uint8_t kb[LEAF_NEW_KEY], const uint8_t *hash, uint64_t index)
 {
-	uint64_t e = 0;
-
-	for (unsigned i = 0; i < LEAF_EPOCH_BYTES; i++)
-		e = (e << 8) | kb[i];
-	return (e << LEAF_EPOCH_SHIFT) |
-	    ((uint64_t)kb[LEAF_EPOCH_BYTES + LEAF_PREFIX] << 8) |
-	    kb[LEAF_EPOCH_BYTES + LEAF_PREFIX + 1];
+	kb[0] = (uint8_t)((index & (LEAF_EPOCH - 1)) >> LEAF_SUB_SHIFT);
+	memcpy(kb + 1, hash, LEAF_PREFIX);
+	kb[1 + LEAF_PREFIX] = (uint8_t)(index >> 8);
+	kb[1 + LEAF_PREFIX + 1] = (uint8_t)index;
 }
 
 /* ids key: office (4) || id length (1) || id bytes.  Returns its size. */
@@ -435,28 +462,43 @@ office_get(const struct store *s, MDB_txn *txn, const uint8_t sub[32],
 }
 
 /*
- * Hash (level, n) as stored, for a tree of size bound.  PT_ENOTFOUND when
- * the subtree is not complete inside bound; PT_ECORRUPT when it should be
- * stored and is not.  One B-tree lookup.
+ * Hash (level, n) as of tree size bound: PT_ENOTFOUND when it is not
+ * complete in that tree, PT_ECORRUPT when it should be stored and is not.
+ * A stored level (a multiple of LEVEL_STRIDE) is copied from its group; any
+ * other level L is hashed up from the 2^(L % LEVEL_STRIDE) hashes it covers
+ * at the stored level below, which lie in one group (at most 7 node
+ * hashes).  One B-tree lookup either way.
  */
 static int
 hash_read(const struct store *s, MDB_txn *txn, uint64_t bound,
     unsigned level, uint64_t n, struct mt_hash *out)
 {
+	struct mt_hash h[1u << (LEVEL_STRIDE - 1)];
+	unsigned up, w;
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d;
+	uint64_t n0;
 	int rc;
 
 	if (level >= STORE_LEVELS || n >= (bound >> level))
 		return PT_ENOTFOUND;
-	put_be64(kb, n >> GROUP_SHIFT);
-	rc = mdb_get(txn, s->level[level], &k, &d);
+	up = level % LEVEL_STRIDE;
+	n0 = n << up;
+	put_be64(kb, n0 >> GROUP_SHIFT);
+	rc = mdb_get(txn, s->level[level - up], &k, &d);
 	if (rc == MDB_NOTFOUND || (rc == 0 && d.mv_size != GROUP_BYTES))
 		return PT_ECORRUPT;
 	if (rc != 0)
 		return map_err(rc);
-	memcpy(out->b, (const uint8_t *)d.mv_data +
-	    (n & (GROUP_SLOTS - 1)) * MT_HASH_SIZE, MT_HASH_SIZE);
+	w = 1u << up;
+	memcpy(h, (const uint8_t *)d.mv_data +
+	    (n0 & (GROUP_SLOTS - 1)) * MT_HASH_SIZE, w * MT_HASH_SIZE);
+	for (; w > 1; w /= 2)
+		for (unsigned i = 0; i < w / 2; i++)
+			if ((rc = mt_node_hash(&h[2 * i], &h[2 * i + 1],
+			    &h[i])) != 0)
+				return rc;
+	*out = h[0];
 	return 0;
 }
 
@@ -494,7 +536,7 @@ txn_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 static int
 group_put(struct store_batch *b, unsigned level)
 {
-	struct open_group *o = &b->og[level];
+	struct open_group *o = &b->og[level / LEVEL_STRIDE];
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d = { GROUP_BYTES, o->buf };
 	int rc;
@@ -516,15 +558,16 @@ flush_groups(struct store_batch *b)
 {
 	int rc;
 
-	for (unsigned l = 0; l < STORE_LEVELS; l++)
-		if (b->og[l].dirty && (rc = group_put(b, l)) != 0)
+	for (unsigned l = 0; l < STORE_LEVELS; l += LEVEL_STRIDE)
+		if (b->og[l / LEVEL_STRIDE].dirty &&
+		    (rc = group_put(b, l)) != 0)
 			return poison(b, rc);
 	b->dirty = 0;
 	return 0;
 }
 
-/* Load the right edge at batch begin: last[] and the partial groups.
- * O(levels) lookups. */
+/* Load the right edge at batch begin: last[] (every level) and the
+ * partial groups (stored levels).  O(levels) lookups. */
 static int
 edge_load(struct store_batch *b)
 {
@@ -533,17 +576,17 @@ edge_load(struct store_batch *b)
 	int rc;
 
 	for (unsigned l = 0; l < STORE_LEVELS; l++) {
-		struct open_group *o = &b->og[l];
+		struct open_group *o = &b->og[l / LEVEL_STRIDE];
 		uint64_t cnt = b->size >> l;
 
+		if (cnt > 0 && (rc = hash_read(b->s, b->txn, b->size, l,
+		    cnt - 1, &b->last[l])) != 0)
+			return rc;
+		if (l % LEVEL_STRIDE != 0)
+			continue;
 		o->g = cnt >> GROUP_SHIFT;
 		o->stored = o->dirty = 0;
 		memset(o->buf, 0, GROUP_BYTES);
-		if (cnt == 0)
-			continue;
-		if ((rc = hash_read(b->s, b->txn, b->size, l, cnt - 1,
-		    &b->last[l])) != 0)
-			return rc;
 		if ((cnt & (GROUP_SLOTS - 1)) == 0)
 			continue;
 		put_be64(kb, o->g);
@@ -558,8 +601,9 @@ edge_load(struct store_batch *b)
 	return 0;
 }
 
-/* Set hash (level, n), the next one of its level.  The slot must still
- * be zero.  A completed group is put at once. */
+/* Set hash (level, n), the next one of its level: nothing to store on
+ * a level that is not stored.  The slot must still be zero.  A completed
+ * group is put at once. */
 static int
 hash_set(struct store_batch *b, unsigned level, uint64_t n,
     const struct mt_hash *h)
@@ -571,7 +615,9 @@ hash_set(struct store_batch *b, unsigned level, uint64_t n,
 
 	if (level >= STORE_LEVELS)
 		return PT_EINVAL;
-	o = &b->og[level];
+	if (level % LEVEL_STRIDE != 0)
+		return 0;
+	o = &b->og[level / LEVEL_STRIDE];
 	if ((n >> GROUP_SHIFT) != o->g) {
 		/* The previous group was completed and put. */
 		if (o->dirty || (n >> GROUP_SHIFT) != o->g + 1 || slot != 0)
@@ -675,6 +721,38 @@ lock_dir(struct store *s, char *why, size_t whylen)
 
 /* ---- open and close ---- */
 
+/*
+ * The record counts a tree of size holds: size entries and ids keys; the
+ * leaves keys of the complete epochs in leaves and those of the current
+ * one in leaves/new.  PT_ECORRUPT with the reason in why.  O(1).
+ */
+static int
+count_check(const struct store *s, MDB_txn *txn, uint64_t size, char *why,
+    size_t whylen, int *entries_bad)
+{
+	const MDB_dbi dbi[4] = { s->entries, s->ids, s->leaves, s->leaves_new };
+	const char *name[4] = { "entries", "ids", "leaves", "leaves/new" };
+	const uint64_t want[4] = { size, size, size & ~(LEAF_EPOCH - 1),
+	    size & (LEAF_EPOCH - 1) };
+	MDB_stat st;
+	int rc;
+
+	for (int i = 0; i < 4; i++) {
+		if ((rc = mdb_stat(txn, dbi[i], &st)) != 0)
+			return map_err(rc);
+		if (st.ms_entries != want[i]) {
+			if (entries_bad != NULL)
+				*entries_bad = i == 0;
+			setwhy(why, whylen, "%s: %s holds %zu records, want "
+			    "%llu for tree size %llu", s->dir, name[i],
+			    st.ms_entries, (unsigned long long)want[i],
+			    (unsigned long long)size);
+			return PT_ECORRUPT;
+		}
+	}
+	return 0;
+}
+
 /* Open (and on a new writable store, create and initialise) the databases;
  * check the cheap invariants; load the size.  O(64) lookups. */
 static int
@@ -712,12 +790,14 @@ open_dbs(struct store *s, char *why, size_t whylen)
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "leaves", flags, &s->leaves);
 	if (rc == 0)
+		rc = mdb_dbi_open(txn, "leaves/new", flags, &s->leaves_new);
+	if (rc == 0)
 		rc = mdb_dbi_open(txn, "ids", flags, &s->ids);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "offices", flags, &s->offices);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "checkpoints", flags, &s->ckpts);
-	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l++) {
+	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l += LEVEL_STRIDE) {
 		snprintf(name, sizeof(name), "hash/%02u", l);
 		rc = mdb_dbi_open(txn, name, flags, &s->level[l]);
 	}
@@ -771,21 +851,9 @@ open_dbs(struct store *s, char *why, size_t whylen)
 
 	/* Cheap invariants: counts must agree with the size. */
 	if (err == 0) {
-		MDB_dbi cnt[3] = { s->entries, s->leaves, s->ids };
-		const char *cname[3] = { "entries", "leaves", "ids" };
-
 		uint64_t noff = 0;
 
-		for (int i = 0; err == 0 && i < 3; i++) {
-			if ((rc = mdb_stat(txn, cnt[i], &st)) != 0)
-				err = map_err(rc);
-			else if (st.ms_entries != size) {
-				setwhy(why, whylen, "%s: %s holds %zu records "
-				    "for tree size %llu", s->dir, cname[i],
-				    st.ms_entries, (unsigned long long)size);
-				err = PT_ECORRUPT;
-			}
-		}
+		err = count_check(s, txn, size, why, whylen, NULL);
 		if (err == 0 && (err = meta_get(txn, s->meta, "offices",
 		    &noff)) != 0)
 			setwhy(why, whylen, "%s: no office count record",
@@ -800,7 +868,8 @@ open_dbs(struct store *s, char *why, size_t whylen)
 			    (unsigned long long)size);
 			err = PT_ECORRUPT;
 		}
-		for (unsigned l = 0; err == 0 && l < STORE_LEVELS; l++) {
+		for (unsigned l = 0; err == 0 && l < STORE_LEVELS;
+		    l += LEVEL_STRIDE) {
 			uint64_t want = ((size >> l) + GROUP_SLOTS - 1) >>
 			    GROUP_SHIFT;
 
@@ -1059,6 +1128,78 @@ office_new(struct store_batch *b, const uint8_t sub[32])
 	return 0;
 }
 
+static int
+leaf_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, LEAF_PREFIX + LEAF_LOW_BYTES);
+}
+
+/*
+ * Move the completed epoch e from leaves/new into leaves: read its 65,536
+ * keys, sort them by prefix || low bits, append them to leaves (MDB_APPEND:
+ * the epoch is the newest, so its keys go at the end and the pages end
+ * full) and empty leaves/new (mdb_drop frees its pages).  PT_ECORRUPT
+ * unless leaves/new holds exactly the epoch's keys.  O(65536 log 65536)
+ * once per 65,536 appends; 384 KiB of memory meanwhile.
+ */
+static int
+leaves_merge(struct store_batch *b, uint64_t e)
+{
+	enum { W = LEAF_PREFIX + LEAF_LOW_BYTES };
+	struct store *s = b->s;
+	uint8_t *keys, kb[LEAF_KEY], t[8];
+	MDB_cursor *c;
+	MDB_val k, d = { 0, NULL };
+	size_t n = 0;
+	int rc, err = 0;
+
+	if ((keys = malloc((size_t)LEAF_EPOCH * W)) == NULL)
+		return PT_ENOMEM;
+	if ((rc = mdb_cursor_open(b->txn, s->leaves_new, &c)) != 0) {
+		free(keys);
+		return map_err(rc);
+	}
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+
+		if (n == LEAF_EPOCH || k.mv_size != LEAF_NEW_KEY ||
+		    kp[0] != kp[1 + LEAF_PREFIX] >> (LEAF_SUB_SHIFT - 8)) {
+			err = PT_ECORRUPT;
+			break;
+		}
+		memcpy(keys + n++ * W, kp + 1, W);
+	}
+	mdb_cursor_close(c);
+	if (err == 0 && rc != MDB_NOTFOUND)
+		err = map_err(rc);
+	if (err == 0 && n != LEAF_EPOCH)
+		err = PT_ECORRUPT;
+	if (err != 0) {
+		free(keys);
+		return err;
+	}
+	qsort(keys, n, W, leaf_cmp);
+	put_be64(t, e);
+	memcpy(kb, t + 8 - LEAF_EPOCH_BYTES, LEAF_EPOCH_BYTES);
+	k.mv_size = LEAF_KEY;
+	k.mv_data = kb;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		memcpy(kb + LEAF_EPOCH_BYTES, keys + i * W, W);
+		d.mv_size = 0;
+		d.mv_data = NULL;
+		rc = mdb_put(b->txn, s->leaves, &k, &d, MDB_APPEND);
+		if (rc == MDB_KEYEXIST)
+			err = PT_ECORRUPT;
+		else if (rc != 0)
+			err = map_err(rc);
+	}
+	free(keys);
+	if (err == 0 && (rc = mdb_drop(b->txn, s->leaves_new, 0)) != 0)
+		err = map_err(rc);
+	return err;
+}
+
 /*
  * Append one entry at index store_batch_size(b) (see store.h).  The entry
  * bytes are hashed again as stored and must give *leaf (PT_ECORRUPT
@@ -1075,7 +1216,7 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 {
 	struct store *s = b->s;
 	struct mt_hash got, h;
-	uint8_t ikey[8], lkey[LEAF_KEY], idkey[IDS_KEY_MAX];
+	uint8_t ikey[8], lkey[LEAF_NEW_KEY], idkey[IDS_KEY_MAX];
 	MDB_val k, d;
 	uint64_t i = b->size;
 	int rc;
@@ -1131,17 +1272,22 @@ store_batch_append(struct store_batch *b, const uint8_t *entry, size_t len,
 	if (cr_memcmp(got.b, leaf->b, MT_HASH_SIZE) != 0)
 		return poison(b, PT_ECORRUPT);
 
-	/* Leaf index: epoch || prefix || low bits of the index, no value. */
-	leaf_key(lkey, leaf->b, i);
-	k.mv_size = LEAF_KEY;
+	/* Leaf index of the current epoch: part || prefix || low bits of
+	 * the index, no value; the leaf that completes the epoch moves the
+	 * epoch into leaves. */
+	leaf_new_key(lkey, leaf->b, i);
+	k.mv_size = LEAF_NEW_KEY;
 	k.mv_data = lkey;
 	d.mv_size = 0;
 	d.mv_data = NULL;
-	rc = mdb_put(b->txn, s->leaves, &k, &d, MDB_NOOVERWRITE);
+	rc = mdb_put(b->txn, s->leaves_new, &k, &d, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return poison(b, PT_ECORRUPT);
 	if (rc != 0)
 		return poison(b, map_err(rc));
+	if (((i + 1) & (LEAF_EPOCH - 1)) == 0 &&
+	    (rc = leaves_merge(b, i >> LEAF_EPOCH_SHIFT)) != 0)
+		return poison(b, rc);
 
 	/* The complete subtrees this leaf completes, (0, i) first, from the
 	 * right edge kept in the batch (each left sibling is last[level]). */
@@ -1600,10 +1746,12 @@ store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
 }
 
 /*
- * Copy the stored hashes (level, n .. n+count-1) to out[0..count-1] (caller
+ * Copy the hashes (level, n .. n+count-1) to out[0..count-1] (caller
  * owned).  PT_EINVAL for level > 63 or count 0; PT_ENOTFOUND when any of
  * them is not complete in t's tree; PT_ECORRUPT when one should be stored
- * and is not.  One cursor range: O(log n + count / 16).
+ * and is not.  On a stored level (a multiple of 4: every hash tile's) one
+ * cursor range, O(log n + count / 16); on any other level one lookup and
+ * up to 7 node hashes per hash.
  */
 int
 store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
@@ -1621,6 +1769,13 @@ store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
 	avail = t->size >> level;
 	if (n >= avail || count > avail - n)
 		return PT_ENOTFOUND;
+	if (level % LEVEL_STRIDE != 0) {
+		for (unsigned i = 0; i < count; i++)
+			if ((rc = hash_read(t->s, t->txn, t->size, level, n + i,
+			    &out[i])) != 0)
+				return rc;
+		return 0;
+	}
 	if ((rc = mdb_cursor_open(t->txn, t->s->level[level], &c)) != 0)
 		return map_err(rc);
 	g = n >> GROUP_SHIFT;
@@ -1650,10 +1805,51 @@ store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
 }
 
 /*
- * Lowest index whose leaf hash is *leaf.  One cursor range per epoch of
- * 65536 entries, oldest first: candidates are the keys with the hash's
- * 4-byte prefix, each confirmed against the full stored hash (0, index).
- * 0, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.  O((n / 65536) log n + candidates).
+ * Candidates for *leaf in one key range of dbi: the keys from kb (klen
+ * bytes) on that share its first klen - LEAF_LOW_BYTES bytes; the index of
+ * each is base | its low bits.  Each is confirmed against the full stored
+ * hash (0, index).  0 with *index set, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.
+ */
+static int
+leaf_range(struct store_txn *t, MDB_cursor *c, const uint8_t *kb,
+    size_t klen, uint64_t base, const struct mt_hash *leaf, uint64_t *index)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)kb }, d;
+	struct mt_hash h;
+	int rc, err = PT_ENOTFOUND;
+
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+		uint64_t idx;
+
+		if (k.mv_size != klen)
+			return PT_ECORRUPT;
+		if (memcmp(kp, kb, klen - LEAF_LOW_BYTES) != 0)
+			break;
+		idx = base | (uint64_t)kp[klen - 2] << 8 | kp[klen - 1];
+		if (idx >= t->size)
+			return PT_ECORRUPT;
+		if ((err = hash_read(t->s, t->txn, t->size, 0, idx, &h)) != 0)
+			return err;
+		if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
+			*index = idx;
+			return 0;
+		}
+		err = PT_ENOTFOUND;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return map_err(rc);
+	return err;
+}
+
+/*
+ * Lowest index whose leaf hash is *leaf.  One cursor range per complete
+ * epoch of 65536 entries in leaves, oldest first, then one per part of
+ * 4096 entries of the current epoch in leaves/new: candidates are the keys
+ * with the hash's 4-byte prefix, each confirmed against the full stored
+ * hash (0, index).  0, PT_ENOTFOUND, PT_EIO, PT_ECORRUPT.
+ * O((n / 65536 + 16) log n + candidates).
  */
 int
 store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
@@ -1661,48 +1857,27 @@ store_find_leaf(struct store_txn *t, const struct mt_hash *leaf,
 {
 	MDB_cursor *c;
 	uint8_t kb[LEAF_KEY];
-	MDB_val k, d;
-	struct mt_hash h;
-	uint64_t epochs = (t->size + (1ULL << LEAF_EPOCH_SHIFT) - 1) >>
-	    LEAF_EPOCH_SHIFT;
+	uint64_t epochs = t->size >> LEAF_EPOCH_SHIFT;
+	uint64_t cur = t->size & (LEAF_EPOCH - 1);
+	uint64_t base = epochs << LEAF_EPOCH_SHIFT;
 	int rc = 0, err = PT_ENOTFOUND;
 
 	if ((rc = mdb_cursor_open(t->txn, t->s->leaves, &c)) != 0)
 		return map_err(rc);
 	for (uint64_t e = 0; e < epochs && err == PT_ENOTFOUND; e++) {
 		leaf_key(kb, leaf->b, e << LEAF_EPOCH_SHIFT);
-		k.mv_size = LEAF_KEY;
-		k.mv_data = kb;
-		for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
-		    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-			uint64_t idx;
-
-			if (k.mv_size != LEAF_KEY) {
-				err = PT_ECORRUPT;
-				break;
-			}
-			/* Same epoch and prefix as kb. */
-			if (memcmp(k.mv_data, kb, LEAF_KEY -
-			    LEAF_LOW_BYTES) != 0)
-				break;
-			idx = leaf_key_index(k.mv_data);
-			if (idx >= t->size) {
-				err = PT_ECORRUPT;
-				break;
-			}
-			if ((err = hash_read(t->s, t->txn, t->size, 0, idx,
-			    &h)) != 0)
-				break;
-			if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
-				*index = idx;
-				break;
-			}
-			err = PT_ENOTFOUND;
-		}
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			err = map_err(rc);
-			break;
-		}
+		err = leaf_range(t, c, kb, LEAF_KEY, e << LEAF_EPOCH_SHIFT,
+		    leaf, index);
+	}
+	mdb_cursor_close(c);
+	if (err != PT_ENOTFOUND || cur == 0)
+		return err;
+	if ((rc = mdb_cursor_open(t->txn, t->s->leaves_new, &c)) != 0)
+		return map_err(rc);
+	for (uint64_t p = 0; p <= (cur - 1) >> LEAF_SUB_SHIFT &&
+	    err == PT_ENOTFOUND; p++) {
+		leaf_new_key(kb, leaf->b, base | p << LEAF_SUB_SHIFT);
+		err = leaf_range(t, c, kb, LEAF_NEW_KEY, base, leaf, index);
 	}
 	mdb_cursor_close(c);
 	return err;
@@ -1888,6 +2063,8 @@ chk_bad(struct chk *c, int kind, unsigned level, uint64_t n, const char *fmt,
 	return PT_ECORRUPT;
 }
 
+/* Whether the leaves index has (h, i): in leaves, or in leaves/new when
+ * i's epoch was not complete (yet) in c's snapshot. */
 static int
 chk_has_leafkey(struct chk *c, const struct mt_hash *h, uint64_t i, int *has)
 {
@@ -1897,6 +2074,11 @@ chk_has_leafkey(struct chk *c, const struct mt_hash *h, uint64_t i, int *has)
 
 	leaf_key(kb, h->b, i);
 	rc = mdb_get(c->txn, c->s->leaves, &k, &d);
+	if (rc == MDB_NOTFOUND) {
+		leaf_new_key(kb, h->b, i);
+		k.mv_size = LEAF_NEW_KEY;
+		rc = mdb_get(c->txn, c->s->leaves_new, &k, &d);
+	}
 	*has = rc == 0;
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc);
 }
@@ -1907,21 +2089,20 @@ chk_structure(struct chk *c, uint64_t size)
 {
 	static const uint8_t zero[MT_HASH_SIZE];
 	struct store *s = c->s;
-	MDB_dbi cnt[3] = { s->entries, s->leaves, s->ids };
-	const char *cname[3] = { "entries", "leaves", "ids" };
 	MDB_stat st;
-	int rc;
+	int rc, eb = 0;
 
-	for (int i = 0; i < 3; i++) {
-		if ((rc = mdb_stat(c->txn, cnt[i], &st)) != 0)
-			return map_err(rc);
-		if (st.ms_entries != size)
-			return chk_bad(c, i == 0 ? STORE_BAD_ENTRY :
-			    STORE_BAD_INDEX, 64, size, "%s holds %zu records "
-			    "for tree size %llu", cname[i], st.ms_entries,
-			    (unsigned long long)size);
+	if ((rc = count_check(s, c->txn, size, c->why, c->whylen,
+	    &eb)) != 0) {
+		if (rc != PT_ECORRUPT)
+			return rc;
+		/* count_check wrote the reason; keep it. */
+		c->res->bad_kind = eb ? STORE_BAD_ENTRY : STORE_BAD_INDEX;
+		c->res->level = 64;
+		c->res->n = c->res->index = size;
+		return PT_ECORRUPT;
 	}
-	for (unsigned l = 0; l < STORE_LEVELS; l++) {
+	for (unsigned l = 0; l < STORE_LEVELS; l += LEVEL_STRIDE) {
 		uint64_t have = size >> l;
 		uint64_t want = (have + GROUP_SLOTS - 1) >> GROUP_SHIFT;
 		uint8_t kb[8];

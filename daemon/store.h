@@ -5,11 +5,13 @@
  * One environment in DIR (data.mdb, lock.mdb) plus DIR/pubtraild.lock (an
  * exclusive flock held for the life of the process: one writer) and
  * DIR/checkpoint (a copy of the latest signed checkpoint, written after each
- * commit with write-temp + fsync + rename + fsync(dir)).
+ * commit into one of two preallocated slots, then fdatasync).
  *
- * Named databases (format 2): entries (index -> entry bytes), hashes
- * (complete subtree (level, n) -> hash), leaves (epoch || leaf hash prefix
- * || index -> nothing), ids (office || id length || record id -> index),
+ * Named databases (format 3): entries (index -> entry bytes), hash/LL
+ * (complete subtree hashes of the levels 0, 4, 8, ..., 16 to a value; the
+ * other levels are hashed up from them when read), leaves (complete epochs
+ * of 65536: epoch || leaf hash prefix || index -> nothing) and leaves/new
+ * (the current epoch), ids (office || id length || record id -> index),
  * offices (submitter id -> office number), checkpoints (size -> signed
  * note), meta.  A store of another format is refused at open (PT_ECORRUPT,
  * naming both versions).

@@ -538,7 +538,9 @@ def test_check_full_detects_hash_flip():
         assert d.post("/add", submission(payment("h%d" % i), k, ORIGIN)).status == 200
     entries = ptlib.fetch_entries(d, 20)
     d.stop()
-    target = ptlib.node_hash(ptlib.leaf_hash(entries[12]), ptlib.leaf_hash(entries[13]))
+    # The stored subtree hash (4, 0) over leaves 0 .. 15 (the store keeps
+    # levels 0, 4, 8, ...; level 1 is hashed up from level 0 when read).
+    target = ptlib.mth([ptlib.leaf_hash(e) for e in entries[0:16]])
     path = os.path.join(d.data, "data.mdb")
     with open(path, "r+b") as f:
         b = f.read()

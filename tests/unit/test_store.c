@@ -449,7 +449,7 @@ START_TEST(offices_and_format)
 	ck_assert_int_eq(store_open(tdir, &o, &s, why, sizeof(why)),
 	    PT_ECORRUPT);
 	ck_assert_msg(strstr(why, "store format 1, this program reads only "
-	    "format 2") != NULL, "%s", why);
+	    "format 3") != NULL, "%s", why);
 	o.readonly = 1;
 	ck_assert_int_eq(store_open(tdir, &o, &s, why, sizeof(why)),
 	    PT_ECORRUPT);
@@ -536,6 +536,29 @@ START_TEST(append_reopen_lookups)
 	for (uint64_t n = 0; n < 50; n++) {
 		ck_assert_int_eq(mem_read(&m, 3, 5 + n, &want), 0);
 		ck_assert_mem_eq(tile[n].b, want.b, 32);
+	}
+	/* Every complete subtree hash, stored levels (0, 4, 8) and the
+	 * levels hashed up from them, one at a time and as ranges. */
+	for (unsigned l = 0; l <= 9; l++) {
+		uint64_t cnt = start >> l;
+
+		for (uint64_t n = 0; n < cnt; n++) {
+			ck_assert_int_eq(store_get_hashes(t, l, n, 1, tile), 0);
+			ck_assert_int_eq(mem_read(&m, l, n, &want), 0);
+			ck_assert_msg(memcmp(tile[0].b, want.b, 32) == 0,
+			    "hash (%u,%llu)", l, (unsigned long long)n);
+		}
+		ck_assert_int_eq(store_get_hashes(t, l, cnt, 1, tile),
+		    PT_ENOTFOUND);
+		if (cnt > 2) {
+			ck_assert_int_eq(store_get_hashes(t, l, 1,
+			    (unsigned)(cnt - 1 > 256 ? 256 : cnt - 1), tile),
+			    0);
+			ck_assert_int_eq(mem_read(&m, l, cnt - 1 > 256 ? 256 :
+			    cnt - 1, &want), 0);
+			ck_assert_mem_eq(tile[(cnt - 1 > 256 ? 256 : cnt - 1) -
+			    1].b, want.b, 32);
+		}
 	}
 	ck_assert_int_eq(store_get_hashes(t, 9, 0, 1, tile), 0);
 	ck_assert_int_eq(store_get_hashes(t, 8, 0, 3, tile), PT_ENOTFOUND);
@@ -1071,15 +1094,18 @@ START_TEST(check_full_detects)
 	ck_assert_int_eq(check_report(&res, why, sizeof(why)), 0);
 	(void)len;
 
-	/* One bit of the stored hash (1, 40), which covers leaves 80, 81. */
+	/* Level 1 is not stored (hashed up from level 0 when read). */
 	ck_assert_int_eq(mem_read(&m, 1, 40, &h1), 0);
+	ck_assert_int_eq(flip_in_file(h1.b, 32, 20), 0);
+	/* One bit of the stored hash (4, 5), which covers leaves 80 .. 95. */
+	ck_assert_int_eq(mem_read(&m, 4, 5, &h1), 0);
 	ck_assert_int_ge(flip_in_file(h1.b, 32, 20), 1);
 	ck_assert_int_eq(check_report(&res, why, sizeof(why)), PT_ECORRUPT);
 	ck_assert_int_eq(res.bad_kind, STORE_BAD_HASH);
-	ck_assert_uint_eq(res.level, 1);
-	ck_assert_uint_eq(res.n, 40);
+	ck_assert_uint_eq(res.level, 4);
+	ck_assert_uint_eq(res.n, 5);
 	ck_assert_uint_eq(res.index, 80);
-	ck_assert_msg(strstr(why, "(1,40)") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "(4,5)") != NULL, "%s", why);
 	h1.b[20] ^= 1;
 	ck_assert_int_ge(flip_in_file(h1.b, 32, 20), 1);
 	ck_assert_int_eq(check_report(&res, why, sizeof(why)), 0);
@@ -1182,11 +1208,11 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#define NNAMES	6
+#define NNAMES	7
 START_TEST(storage_per_entry)
 {
-	static const char *names[] = { "entries", "leaves", "ids",
-	    "checkpoints", "meta", "offices" };
+	static const char *names[] = { "entries", "leaves", "leaves/new",
+	    "ids", "checkpoints", "meta", "offices" };
 	const char *env_n = getenv("PT_STORE_MEASURE_N");
 	const char *pre = getenv("LD_PRELOAD");
 	uint64_t n = 100000, per = 1000, start = 0, entry_bytes = 0, calls = 0;
@@ -1260,14 +1286,15 @@ START_TEST(storage_per_entry)
 	    (unsigned long long)n, (double)entry_bytes / (double)n,
 	    (unsigned long long)per, (double)n / (t1 - t0),
 	    (double)n / (t2 - t1));
-	for (int i = 0; i < NNAMES + 64; i++) {
+	for (int i = 0; i < NNAMES + 16; i++) {
 		char name[16];
 		uint64_t pages;
 
 		if (i < NNAMES)
 			snprintf(name, sizeof(name), "%s", names[i]);
 		else
-			snprintf(name, sizeof(name), "hash/%02d", i - NNAMES);
+			snprintf(name, sizeof(name), "hash/%02d",
+			    4 * (i - NNAMES));
 		ck_assert_int_eq(mdb_dbi_open(txn, name, 0, &dbi), 0);
 		ck_assert_int_eq(mdb_stat(txn, dbi, &st), 0);
 		pages = st.ms_branch_pages + st.ms_leaf_pages +
@@ -1282,7 +1309,8 @@ START_TEST(storage_per_entry)
 			    i == 0 ? " (including the entry bytes)" : "");
 	}
 	ck_assert_int_eq(mdb_stat(txn, 0, &st), 0);
-	printf("store:   %-12s %8llu pages  %7.1f bytes/entry (64 levels)\n",
+	printf("store:   %-12s %8llu pages  %7.1f bytes/entry (16 stored "
+	    "levels)\n",
 	    "hash/*", (unsigned long long)hash_pages,
 	    (double)(hash_pages * st.ms_psize) / (double)n);
 	printf("store: overhead beyond entry bytes: %.1f bytes/entry in the "
