@@ -1,15 +1,22 @@
 /*
  * audit.c: the audit engine and `pubtrail audit`.
  *
- * A run works in batches of AUD_BATCH entry bundles (256 entries each).
- * For each batch, on the main thread: check each bundle's framing and
- * width, hash every entry into the frontier, compare the leaf hashes with
- * the level-0 hash tile; meanwhile the next batch is being fetched (the
- * event loop runs on the main thread) and worker threads decode every
- * entry and verify its submitter signature.  The first bad entry stops the
- * run with its index.  At the end the frontier's root must equal the
- * signed root; only then is the state updated (and, in deferred mode, the
- * callback called).
+ * A run is a pipeline over the entry bundles (256 entries each) of the
+ * new tree, at most AUD_WINDOW bundles at a time.  The main thread runs
+ * the event loop: it keeps the window's requests (each bundle and its
+ * level-0 hash tile) in flight over the client's keep-alive connections,
+ * so the server always has the next answers to send.  As soon as both
+ * answers of a bundle have arrived, the bundle is one task for the worker
+ * threads (pool.c), which check its framing and width, hash every entry,
+ * compare the leaf hashes with the hash tile, decode every entry and
+ * verify its submitter signature (not with hashes_only), and hash a full
+ * bundle into its 256-leaf subtree.  Meanwhile the main thread keeps
+ * receiving.  Bundles are then taken in index order on the main thread:
+ * the first bad entry (lowest index) stops the run with its index; a good
+ * bundle's subtree (or, for a partial one, its leaves) goes into the
+ * frontier, and the entry callback sees its entries in index order.  At
+ * the end the frontier's root must equal the signed root; only then is
+ * the state updated (and, in deferred mode, the callback called).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -29,30 +36,43 @@
 #include "util.h"
 #include "verify.h"
 
-#define AUD_BATCH	16		/* bundles per batch */
+/* Bundles fetched, being checked or waiting to be taken in order, at
+ * most; bounds memory at AUD_WINDOW bundles of up to 256 entries. */
+#define AUD_WINDOW	32
+#define AUD_PROGRESS	16		/* bundles between progress lines */
 #define FRONTIER_MAGIC	"pubtrail-frontier v1\n"
-
-struct bundle {
-	struct tile t;
-	uint64_t first;			/* index of its first entry */
-	unsigned width;
-	struct http_resp er, hr;	/* entries, level-0 hashes */
-};
 
 struct job {
 	const uint8_t *p;
 	size_t len;
 	uint64_t index;
-	int rc;
 	struct wire_entry e;
-	char why[PT_WHY_MAX];
 };
 
-struct work_batch {
-	struct job *jobs;
-	size_t n;
-	const char *origin;
-	int hashes_only;
+enum bstate { B_IDLE, B_FETCH, B_WORK };
+
+struct run;
+
+/* One entry bundle in the window.  Owned by the main thread, except
+ * between pool_submit and pool_done, when only its worker writes the
+ * results (rc .. jobs). */
+struct bundle {
+	struct pool_task task;		/* first: the worker's handle */
+	struct run *x;
+	enum bstate state;
+	struct tile t;
+	uint64_t first;			/* index of its first entry */
+	unsigned width;
+	unsigned skip;			/* entries verified by an earlier run */
+	int need, got;			/* answers expected, arrived */
+	struct http_resp er, hr;	/* entries, level-0 hashes */
+	/* results of the worker */
+	int rc;
+	struct pt_why why;
+	int have_root;			/* root: the full bundle's subtree */
+	struct mt_hash root;
+	struct mt_hash leaf[TILE_WIDTH];
+	struct job *jobs;		/* width - skip of them, or NULL */
 };
 
 struct kept {
@@ -71,6 +91,8 @@ struct run {
 	struct kept *kept;
 	size_t nkept, capkept;
 	unsigned threads;
+	int stop;			/* failed: no new tasks */
+	int want_jobs;			/* entries go to checks or to fn */
 	double t0;
 };
 
@@ -197,94 +219,147 @@ aud_state_save(const char *dir, const struct aud_state *st,
 	return ut_write_file(path, st->note, st->note_len, 0644, 0, why);
 }
 
-/* ------------------------------------------------------------ fetching */
-
-static void
-got_resp(void *arg, struct http_resp *r)
-{
-	struct http_resp *dst = arg;
-
-	*dst = *r;
-	r->body = NULL;
-}
-
-static int
-fetch_batch(struct run *x, struct bundle *b, size_t nb)
-{
-	char path[TILE_PATH_MAX + 2];
-	int rc;
-
-	for (size_t i = 0; i < nb; i++) {
-		struct tile h = b[i].t;
-
-		path[0] = '/';
-		if ((rc = tile_path_format(&b[i].t, path + 1,
-		    sizeof(path) - 1)) != 0)
-			return rc;
-		if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0,
-		    NULL, got_resp, &b[i].er)) != 0)
-			return rc;
-		if (x->o->no_tiles)
-			continue;
-		h.entries = false;
-		h.level = 0;
-		if ((rc = tile_path_format(&h, path + 1, sizeof(path) - 1)) !=
-		    0)
-			return rc;
-		if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0,
-		    NULL, got_resp, &b[i].hr)) != 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* Bundles [tn, tn + nb) of the new tree. */
-static int
-plan_batch(struct run *x, uint64_t tn, struct bundle *b, size_t nb)
-{
-	for (size_t i = 0; i < nb; i++) {
-		memset(&b[i], 0, sizeof(b[i]));
-		b[i].t.entries = true;
-		b[i].t.n = tn + i;
-		b[i].t.width = TILE_WIDTH;
-		if (tile_width_at(&b[i].t, x->ck.size, &b[i].width) != 0)
-			return PT_ERANGE;
-		b[i].t.width = b[i].width;
-		b[i].first = (tn + i) * TILE_WIDTH;
-	}
-	return 0;
-}
-
-static void
-free_batch(struct bundle *b, size_t nb)
-{
-	for (size_t i = 0; i < nb; i++) {
-		http_resp_free(&b[i].er);
-		http_resp_free(&b[i].hr);
-	}
-}
-
 /* ------------------------------------------------------------ checking */
 
-/* Worker t of n: every n-th job from t.  Jobs share nothing. */
+/*
+ * Worker: check one bundle whose answers have arrived.  Everything the
+ * check of an entry needs is in the bundle; bundles share nothing but
+ * the read-only run.  The first problem, in entry order, is the result.
+ * O(bundle bytes) hashing, plus a signature check per entry without
+ * hashes_only.
+ */
 static void
-work(void *arg, unsigned t, unsigned n)
+check_bundle(struct pool_task *pt)
 {
-	struct work_batch *w = arg;
-	struct pt_why why;
+	struct bundle *bu = (struct bundle *)pt;
+	const struct run *x = bu->x;
+	struct pt_why *why = &bu->why;
+	struct mt_hash h[TILE_WIDTH / 2];
+	size_t off = 0, nj = 0;
+	unsigned k = 0;
+	char what[64];
+	int rc;
 
-	for (size_t i = t; i < w->n; i += n) {
-		struct job *j = &w->jobs[i];
-
-		why.text[0] = '\0';
-		if (w->hashes_only) {
-			j->rc = 0;	/* leaf hashes and the tree only */
-			continue;
+	bu->why.text[0] = '\0';
+	snprintf(what, sizeof(what), "GET entry bundle %llu",
+	    (unsigned long long)bu->t.n);
+	if ((rc = logc_status(&bu->er, what, why)) != 0)
+		goto out;
+	if (!x->o->no_tiles) {
+		snprintf(what, sizeof(what), "GET hash tile 0/%llu",
+		    (unsigned long long)bu->t.n);
+		if ((rc = logc_status(&bu->hr, what, why)) != 0)
+			goto out;
+		if (bu->hr.len != 32 * (size_t)bu->width) {
+			rc = pt_why_set(why, PT_ENET, "hash tile 0/%llu has %zu "
+			    "bytes, want %u", (unsigned long long)bu->t.n,
+			    bu->hr.len, 32 * bu->width);
+			goto out;
 		}
-		j->rc = vrf_entry(j->p, j->len, w->origin, &j->e, &why);
-		if (j->rc != 0)
-			memcpy(j->why, why.text, sizeof(j->why));
 	}
+	if (x->want_jobs && (bu->jobs = calloc(bu->width - bu->skip,
+	    sizeof(*bu->jobs))) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		const uint8_t *e;
+		size_t elen;
+		uint64_t index = bu->first + k;
+		int r = tile_bundle_next(bu->er.body, bu->er.len, &off, &e,
+		    &elen);
+
+		if (r == 1)
+			break;
+		if (r != 0 || k >= bu->width) {
+			rc = pt_why_set(why, PT_EPROOF, "entry bundle %llu is "
+			    "malformed or holds more than %u entries",
+			    (unsigned long long)bu->t.n, bu->width);
+			goto out;
+		}
+		k++;
+		if (k <= bu->skip)
+			continue;	/* verified by an earlier run */
+		if ((rc = mt_leaf_hash(e, elen, &bu->leaf[k - 1])) != 0)
+			goto out;
+		if (!x->o->no_tiles && cr_memcmp(bu->leaf[k - 1].b,
+		    bu->hr.body + 32 * (size_t)(k - 1), 32) != 0) {
+			rc = pt_why_set(why, PT_EPROOF, "hash tile 0/%llu "
+			    "disagrees with entry %llu", (unsigned long long)
+			    bu->t.n, (unsigned long long)index);
+			goto out;
+		}
+		if (bu->jobs == NULL)
+			continue;
+		bu->jobs[nj].p = e;
+		bu->jobs[nj].len = elen;
+		bu->jobs[nj].index = index;
+		if (!x->o->hashes_only && (rc = vrf_entry(e, elen,
+		    x->ck.origin, &bu->jobs[nj].e, why)) != 0) {
+			char r2[PT_WHY_MAX];
+
+			snprintf(r2, sizeof(r2), "%s", why->text[0] ?
+			    why->text : pt_strerror(rc));
+			rc = pt_why_set(why, rc, "entry %llu: %s",
+			    (unsigned long long)index, r2);
+			goto out;
+		}
+		nj++;
+	}
+	if (k != bu->width) {
+		rc = pt_why_set(why, PT_EPROOF, "entry bundle %llu has %u "
+		    "entries, want %u", (unsigned long long)bu->t.n, k,
+		    bu->width);
+		goto out;
+	}
+	/* A full bundle of new entries is one complete subtree of height
+	 * TILE_HEIGHT: its 255 node hashes here, not on the main thread. */
+	if (bu->skip == 0 && bu->width == TILE_WIDTH) {
+		for (size_t i = 0; i < TILE_WIDTH / 2; i++)
+			if ((rc = mt_node_hash(&bu->leaf[2 * i],
+			    &bu->leaf[2 * i + 1], &h[i])) != 0)
+				goto out;
+		for (size_t cnt = TILE_WIDTH / 2; cnt > 1; cnt /= 2)
+			for (size_t i = 0; i < cnt / 2; i++)
+				if ((rc = mt_node_hash(&h[2 * i], &h[2 * i + 1],
+				    &h[i])) != 0)
+					goto out;
+		bu->root = h[0];
+		bu->have_root = 1;
+	}
+	rc = 0;
+out:
+	bu->rc = rc;
+}
+
+/*
+ * Push the hash of a complete subtree of 2^level leaves into f, whose size
+ * must be a multiple of 2^level: the same carries as mt_frontier_push on
+ * a tree of size >> level leaves.  O(log size) node hashes.
+ */
+static int
+frontier_push_subtree(struct mt_frontier *f, unsigned level,
+    const struct mt_hash *h)
+{
+	struct mt_hash carry = *h;
+	uint64_t s = f->size >> level, add = (uint64_t)1 << level;
+	unsigned c = f->count;
+	int rc;
+
+	if ((f->size & (add - 1)) != 0 || f->size > PT_MAX_TREE_SIZE - add)
+		return PT_ERANGE;
+	while ((s & 1) != 0) {
+		if (c == 0)
+			return PT_EINVAL;
+		if ((rc = mt_node_hash(&f->h[c - 1], &carry, &carry)) != 0)
+			return rc;
+		c--;
+		s >>= 1;
+	}
+	f->h[c++] = carry;
+	f->count = c;
+	f->size += add;
+	return 0;
 }
 
 static void
@@ -330,120 +405,199 @@ keep(struct run *x, uint64_t index, const uint8_t *p, size_t len)
 }
 
 /*
- * Check one fetched batch and hash it into the frontier (main thread);
- * verify signatures on worker threads while the next batch (already
- * started by the caller) is fetched.
+ * Main thread: take the next bundle in index order, checked by its
+ * worker: count it, put its hashes into the frontier and its entries to
+ * the callback.  O(entries) without a callback's own work.
  */
 static int
-check_batch(struct run *x, struct bundle *b, size_t nb, int more,
-    struct pt_why *why)
+take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 {
-	struct job *jobs;
-	struct work_batch wb;
-	size_t njobs = 0, cap = 0;
-	int rc = 0;
+	int rc;
 
-	for (size_t i = 0; i < nb; i++)
-		cap += b[i].width;
-	if ((jobs = calloc(cap ? cap : 1, sizeof(*jobs))) == NULL)
-		return PT_ENOMEM;
-	for (size_t i = 0; i < nb && rc == 0; i++) {
-		struct bundle *bu = &b[i];
-		char what[64];
-		size_t off = 0;
-		unsigned k = 0;
-
-		snprintf(what, sizeof(what), "GET entry bundle %llu",
-		    (unsigned long long)bu->t.n);
-		if ((rc = logc_status(&bu->er, what, why)) != 0)
-			break;
+	if (bu->er.err == 0 && bu->er.status == 200) {
 		x->sum->bundles++;
 		x->sum->bytes += bu->er.len;
-		if (!x->o->no_tiles) {
-			snprintf(what, sizeof(what), "GET hash tile 0/%llu",
-			    (unsigned long long)bu->t.n);
-			if ((rc = logc_status(&bu->hr, what, why)) != 0)
-				break;
-			x->sum->tiles++;
-			x->sum->bytes += bu->hr.len;
-			if (bu->hr.len != 32 * (size_t)bu->width) {
-				rc = pt_why_set(why, PT_ENET, "hash tile 0/%llu "
-				    "has %zu bytes, want %u", (unsigned long long)
-				    bu->t.n, bu->hr.len, 32 * bu->width);
-				break;
-			}
-		}
-		for (;;) {
-			const uint8_t *e;
-			size_t elen;
-			struct mt_hash leaf;
-			uint64_t index = bu->first + k;
-			int r = tile_bundle_next(bu->er.body, bu->er.len, &off,
-			    &e, &elen);
-
-			if (r == 1)
-				break;
-			if (r != 0 || k >= bu->width) {
-				rc = pt_why_set(why, PT_EPROOF, "entry bundle "
-				    "%llu is malformed or holds more than %u "
-				    "entries", (unsigned long long)bu->t.n,
-				    bu->width);
-				break;
-			}
-			k++;
-			if (index < x->start)
-				continue;	/* verified by an earlier run */
-			if ((rc = mt_leaf_hash(e, elen, &leaf)) != 0 ||
-			    (rc = mt_frontier_push(&x->fr, &leaf)) != 0)
-				break;
-			if (!x->o->no_tiles && cr_memcmp(leaf.b, bu->hr.body +
-			    32 * (size_t)(k - 1), 32) != 0) {
-				rc = pt_why_set(why, PT_EPROOF, "hash tile 0/%llu "
-				    "disagrees with entry %llu", (unsigned long
-				    long)bu->t.n, (unsigned long long)index);
-				break;
-			}
-			jobs[njobs].p = e;
-			jobs[njobs].len = elen;
-			jobs[njobs].index = index;
-			njobs++;
-		}
-		if (rc == 0 && k != bu->width)
-			rc = pt_why_set(why, PT_EPROOF, "entry bundle %llu has "
-			    "%u entries, want %u", (unsigned long long)bu->t.n,
-			    k, bu->width);
 	}
-	/* Verify on the workers while the event loop fetches the next
-	 * batch. */
-	wb.jobs = jobs;
-	wb.n = rc == 0 ? njobs : 0;
-	wb.origin = x->ck.origin;
-	wb.hashes_only = x->o->hashes_only;
-	pool_start(x->threads, work, &wb);
-	if (more)
-		http_run(x->lc->http);
-	pool_wait();
-	for (size_t i = 0; i < njobs && rc == 0; i++) {
-		struct job *j = &jobs[i];
+	if (!x->o->no_tiles && bu->hr.err == 0 && bu->hr.status == 200) {
+		x->sum->tiles++;
+		x->sum->bytes += bu->hr.len;
+	}
+	if (bu->rc != 0) {
+		*why = bu->why;
+		return bu->rc;
+	}
+	if (bu->have_root && x->fr.size == bu->first)
+		rc = frontier_push_subtree(&x->fr, TILE_HEIGHT, &bu->root);
+	else {
+		rc = 0;
+		for (unsigned k = bu->skip; k < bu->width && rc == 0; k++)
+			rc = mt_frontier_push(&x->fr, &bu->leaf[k]);
+	}
+	if (rc != 0)
+		return rc;
+	x->sum->entries += bu->width - bu->skip;
+	for (size_t i = 0; bu->jobs != NULL && i < bu->width - bu->skip; i++) {
+		struct job *j = &bu->jobs[i];
 
-		if (j->rc != 0) {
-			rc = pt_why_set(why, j->rc, "entry %llu: %s",
-			    (unsigned long long)j->index, j->why[0] ? j->why :
-			    pt_strerror(j->rc));
-			break;
-		}
 		if (!x->o->hashes_only && j->e.sub.info.type >= 1 &&
 		    j->e.sub.info.type <= 3)
 			x->sum->by_type[j->e.sub.info.type]++;
-		x->sum->entries++;
 		if (x->o->fn == NULL)
 			continue;
 		if (x->o->defer)
 			rc = keep(x, j->index, j->p, j->len);
 		else
 			rc = x->o->fn(x->o->arg, j->index, j->p, j->len, &j->e);
+		if (rc != 0)
+			return rc;
 	}
-	free(jobs);
+	return 0;
+}
+
+/* ------------------------------------------------------------ fetching */
+
+static void
+bundle_reset(struct bundle *bu)
+{
+	if (bu->x != NULL) {
+		http_resp_recycle(bu->x->lc->http, &bu->er);
+		http_resp_recycle(bu->x->lc->http, &bu->hr);
+	}
+	free(bu->jobs);
+	bu->jobs = NULL;
+	bu->state = B_IDLE;
+}
+
+/* Both answers in: hand the bundle to a worker (unless the run failed). */
+static void
+arrived(struct bundle *bu)
+{
+	struct run *x = bu->x;
+
+	if (++bu->got < bu->need || x->stop)
+		return;
+	bu->state = B_WORK;
+	bu->task.fn = check_bundle;
+	(void)pool_submit(x->threads, &bu->task);
+}
+
+static void
+got_entries(void *arg, struct http_resp *r)
+{
+	struct bundle *bu = arg;
+
+	bu->er = *r;
+	r->body = NULL;
+	arrived(bu);
+}
+
+static void
+got_tile(void *arg, struct http_resp *r)
+{
+	struct bundle *bu = arg;
+
+	bu->hr = *r;
+	r->body = NULL;
+	arrived(bu);
+}
+
+/* Plan bundle n of the new tree into bu (idle) and queue its requests. */
+static int
+fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
+{
+	char path[TILE_PATH_MAX + 2];
+	struct tile h;
+	int rc;
+
+	memset(bu, 0, sizeof(*bu));
+	bu->x = x;
+	bu->t.entries = true;
+	bu->t.n = n;
+	bu->t.width = TILE_WIDTH;
+	if (tile_width_at(&bu->t, x->ck.size, &bu->width) != 0)
+		return PT_ERANGE;
+	bu->t.width = bu->width;
+	bu->first = n * TILE_WIDTH;
+	bu->skip = bu->first < x->start ? (unsigned)(x->start - bu->first) :
+	    0;
+	bu->need = x->o->no_tiles ? 1 : 2;
+	bu->state = B_FETCH;
+	path[0] = '/';
+	if ((rc = tile_path_format(&bu->t, path + 1, sizeof(path) - 1)) != 0)
+		return rc;
+	if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0, NULL,
+	    got_entries, bu)) != 0)
+		return rc;
+	if (x->o->no_tiles)
+		return 0;
+	h = bu->t;
+	h.entries = false;
+	h.level = 0;
+	if ((rc = tile_path_format(&h, path + 1, sizeof(path) - 1)) != 0 ||
+	    (rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0, NULL,
+	    got_tile, bu)) != 0) {
+		bu->need = 1;	/* the entries request alone is queued */
+		return rc;
+	}
+	return 0;
+}
+
+/*
+ * Fetch and check bundles [tn, tend) through a window of AUD_WINDOW
+ * (ring indexed by bundle number).  On failure, waits for every request
+ * and task already started before returning, so the ring can be freed.
+ */
+static int
+pipeline(struct run *x, struct bundle *ring, uint64_t tn, uint64_t tend,
+    struct pt_why *why)
+{
+	struct http_client *c = x->lc->http;
+	uint64_t next_req = tn, next_use = tn;
+	int rc = 0;
+
+	while (next_use < tend) {
+		struct bundle *bu;
+
+		while (next_req < tend && next_req - next_use < AUD_WINDOW) {
+			bu = &ring[next_req % AUD_WINDOW];
+			if ((rc = fetch_bundle(x, next_req, bu)) != 0)
+				goto fail;
+			next_req++;
+		}
+		bu = &ring[next_use % AUD_WINDOW];
+		if (bu->state == B_WORK && pool_done(&bu->task)) {
+			rc = take_bundle(x, bu, why);
+			bundle_reset(bu);
+			next_use++;
+			if (rc != 0)
+				goto fail;
+			if ((next_use - tn) % AUD_PROGRESS == 0)
+				progress(x, x->fr.size - x->start, 0);
+			continue;
+		}
+		/* Receive while the workers check: one answer at a time, so
+		 * that finished bundles are taken (and the window moves)
+		 * soon. */
+		if (http_pending(c) > 0)
+			http_run_until(c, http_pending(c) - 1);
+		else if (bu->state == B_WORK)
+			pool_wait(&bu->task);
+		else {
+			rc = pt_why_set(why, PT_EINVAL, "audit: bundle %llu "
+			    "neither fetched nor fetching", (unsigned long long)
+			    next_use);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	x->stop = 1;
+	http_run(c);
+	for (size_t i = 0; i < AUD_WINDOW; i++) {
+		if (ring[i].state == B_WORK)
+			pool_wait(&ring[i].task);
+		bundle_reset(&ring[i]);
+	}
 	return rc;
 }
 
@@ -452,10 +606,9 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
     struct aud_summary *sum, struct pt_why *why)
 {
 	struct run x;
-	struct bundle *cur = NULL, *next = NULL, *tmp;
+	struct bundle *ring = NULL;
 	char *note = NULL;
-	size_t note_len, ncur = 0, nnext = 0;
-	uint64_t tn, tend;
+	size_t note_len;
 	struct mt_hash root;
 	long ncpu;
 	int rc;
@@ -466,6 +619,7 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	x.o = o;
 	x.sum = sum;
 	x.t0 = now_s();
+	x.want_jobs = !o->hashes_only || o->fn != NULL;
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	x.threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
 	if (x.threads > POOL_MAX_THREADS)
@@ -485,41 +639,14 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	x.start = x.fr.size;
 	if (x.start == x.ck.size)
 		goto done;
-	cur = calloc(AUD_BATCH, sizeof(*cur));
-	next = calloc(AUD_BATCH, sizeof(*next));
-	if (cur == NULL || next == NULL) {
+	if ((ring = calloc(AUD_WINDOW, sizeof(*ring))) == NULL) {
 		rc = PT_ENOMEM;
 		goto out;
 	}
-	tn = x.start / TILE_WIDTH;
-	tend = (x.ck.size + TILE_WIDTH - 1) / TILE_WIDTH;
-	ncur = tend - tn < AUD_BATCH ? (size_t)(tend - tn) : AUD_BATCH;
-	if ((rc = plan_batch(&x, tn, cur, ncur)) != 0 ||
-	    (rc = fetch_batch(&x, cur, ncur)) != 0)
-		goto out;
-	http_run(lc->http);
-	tn += ncur;
 	progress(&x, 0, 0);
-	while (ncur > 0) {
-		nnext = tend - tn < AUD_BATCH ? (size_t)(tend - tn) : AUD_BATCH;
-		if (nnext > 0 && ((rc = plan_batch(&x, tn, next, nnext)) != 0 ||
-		    (rc = fetch_batch(&x, next, nnext)) != 0))
-			goto out;
-		tn += nnext;
-		rc = check_batch(&x, cur, ncur, nnext > 0, why);
-		free_batch(cur, ncur);
-		if (rc != 0) {
-			if (nnext > 0)
-				http_run(lc->http);
-			goto out;
-		}
-		progress(&x, x.fr.size - x.start, 0);
-		tmp = cur;
-		cur = next;
-		next = tmp;
-		ncur = nnext;
-		nnext = 0;
-	}
+	if ((rc = pipeline(&x, ring, x.start / TILE_WIDTH,
+	    (x.ck.size + TILE_WIDTH - 1) / TILE_WIDTH, why)) != 0)
+		goto out;
 	progress(&x, x.fr.size - x.start, 1);
 	if (x.fr.size != x.ck.size) {
 		rc = pt_why_set(why, PT_EPROOF, "the log served %llu entries, "
@@ -557,10 +684,7 @@ done:
 out:
 	if (rc != 0 && x.o->progress)
 		fputc('\n', stderr);
-	if (cur != NULL)
-		free_batch(cur, ncur);
-	free(cur);
-	free(next);
+	free(ring);
 	for (size_t i = 0; i < x.nkept; i++)
 		free(x.kept[i].p);
 	free(x.kept);

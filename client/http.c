@@ -60,6 +60,11 @@ struct http_client {
 	size_t queued;
 	unsigned inflight;
 	size_t timers;
+	struct spare {
+		uint8_t *p;
+		size_t cap;
+	} spare[HTTP_SPARES];		/* recycled bodies */
+	unsigned nspare;
 };
 
 struct http_timer {
@@ -79,6 +84,63 @@ http_resp_free(struct http_resp *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+	r->cap = 0;
+}
+
+void
+http_resp_recycle(struct http_client *c, struct http_resp *r)
+{
+	unsigned m = 0;
+
+	if (r->body == NULL || r->cap == 0) {
+		http_resp_free(r);
+		return;
+	}
+	if (c->nspare == HTTP_SPARES) {
+		/* Full: drop the smallest (this one if it is). */
+		for (unsigned i = 1; i < c->nspare; i++)
+			if (c->spare[i].cap < c->spare[m].cap)
+				m = i;
+		if (c->spare[m].cap >= r->cap) {
+			http_resp_free(r);
+			return;
+		}
+		free(c->spare[m].p);
+		c->spare[m] = c->spare[--c->nspare];
+	}
+	c->spare[c->nspare].p = r->body;
+	c->spare[c->nspare].cap = r->cap;
+	c->nspare++;
+	r->body = NULL;
+	r->len = 0;
+	r->cap = 0;
+}
+
+/*
+ * A buffer of at least need bytes for an answer: the smallest recycled one
+ * that is large enough, or a new one (rounded up, so that answers of
+ * nearly the same size can use each other's buffers).  O(HTTP_SPARES).
+ */
+static uint8_t *
+body_alloc(struct http_client *c, size_t need, size_t *cap)
+{
+	unsigned best = c->nspare;
+	uint8_t *p;
+
+	for (unsigned i = 0; i < c->nspare; i++)
+		if (c->spare[i].cap >= need && (best == c->nspare ||
+		    c->spare[i].cap < c->spare[best].cap))
+			best = i;
+	if (best < c->nspare) {
+		p = c->spare[best].p;
+		*cap = c->spare[best].cap;
+		c->spare[best] = c->spare[--c->nspare];
+		return p;
+	}
+	*cap = need > 4096 ? (need + 16383) & ~(size_t)16383 : need;
+	if ((p = malloc(*cap)) == NULL)
+		*cap = 0;
+	return p;
 }
 
 static void
@@ -186,6 +248,8 @@ http_client_free(struct http_client *c)
 			req_free(c->slots[i].cur);
 	}
 	free(c->slots);
+	for (unsigned i = 0; i < c->nspare; i++)
+		free(c->spare[i].p);
 	if (c->pump_ev != NULL)
 		event_free(c->pump_ev);
 	if (c->base != NULL)
@@ -311,7 +375,7 @@ req_done(struct evhttp_request *ev, void *arg)
 		finish(r);
 		return;
 	}
-	if ((r->resp.body = malloc(len + 1)) == NULL) {
+	if ((r->resp.body = body_alloc(c, len + 1, &r->resp.cap)) == NULL) {
 		r->resp.err = PT_ENET;
 		r->resp.status = 0;
 		snprintf(r->resp.why, sizeof(r->resp.why), "out of memory");

@@ -33,6 +33,7 @@ struct http_resp {
 	int status;			/* HTTP status; 0 when err */
 	uint8_t *body;
 	size_t len;
+	size_t cap;			/* bytes allocated at body */
 	char ctype[96];			/* Content-Type, "" when absent */
 	unsigned retry_after;		/* Retry-After seconds, 0 when absent */
 	char why[PT_WHY_MAX];		/* reason when err */
@@ -83,6 +84,16 @@ int http_later(struct http_client *c, unsigned ms, void (*fn)(void *),
 
 /* Number of requests queued or in flight, and timers pending. */
 size_t http_pending(const struct http_client *c);
+
+/*
+ * Give r's body (from an answer of c) back to c, for a later answer to be
+ * read into without a new allocation, and clear r like http_resp_free().
+ * For callers that fetch many similar answers (audits): it spares the
+ * allocator returning memory to the system and faulting it in again for
+ * every answer.  c keeps at most HTTP_SPARES buffers (freed with c).
+ */
+#define HTTP_SPARES	80
+void http_resp_recycle(struct http_client *c, struct http_resp *r);
 
 /* Synchronous GET: start + run.  0 with *r filled (r->err may still be
  * PT_ENET); caller http_resp_free()s. */
