@@ -26,7 +26,7 @@
  *   database   key                               value
  *   entries    index (8)                         entry bytes
  *   hash/LL    n >> 4 (8)                        16 hashes (512): slots
- *   (LL = 00, 04, .. 60)                         (L, 16g) .. (L, 16g+15)
+ *   (LL = 00, 04 .. 63)                          (L, 16g) .. (L, 16g+15)
  *   leaves     index >> 16 (6) || leaf hash[0..4) empty
  *              || index & 0xffff (2)
  *   leaves/new (index & 0xffff) >> 12 (1)        empty
@@ -46,19 +46,22 @@
  * grow, so everything keyed by position is written with MDB_APPEND and its
  * pages end 100% full: entries, and the hashes.
  *
- * Hashes.  Only the levels 0, 4, 8, ..., 60 are stored (format 2 stored all
- * 64, two hashes per entry); a hash of any other level L is hashed up when
- * read from the 2^(L % 4) <= 8 hashes it covers at level L - L % 4, which
- * lie in one group: the same one lookup as a stored hash, plus at most 7
- * node hashes (~1 us).  That stores 1 + 1/16 + 1/256 + ... ~ 1.07 hashes
- * per entry instead of 2, and every hash tile (levels 8T) is still a range
- * of stored hashes.  Proofs touch fewer pages too: the path's nodes at
- * levels 0..3 all come from the leaf's own group, those at 4..7 from one
- * group at level 4, and so on.  Hashes of one tree level
- * are written in increasing n, but the levels interleave (leaf 15 writes
- * (0,15), then (4,0)), so one database per stored level (hash/00, hash/04,
- * .. hash/60, all created at first open) keeps each level appending at its
- * own end.  Within
+ * Hashes.  Levels 1, 2 and 3 are not stored (format 2 stored all 64
+ * levels, two hashes per entry): they alone are 7/8 of an entry's internal
+ * nodes.  A hash of level L in 1..3 is hashed up when read from the 2^L
+ * leaf hashes it covers, which lie in one level-0 group: the same one
+ * lookup as a stored hash plus at most 7 node hashes (~1 us), and a read
+ * transaction remembers the last level-0 group it read, so the four proof
+ * nodes at levels 0..3 (all in the leaf's own group) cost one lookup and
+ * 11 node hashes.  That stores 1 + 1/16 + 1/32 + ... = 1.125 hashes per
+ * entry instead of 2.  (Storing only the levels 0, 4, 8, ... would store
+ * 1.07, but then every band of four levels costs a proof 11 node hashes:
+ * measured, twice the CPU per proof of format 2.)  Every hash tile (levels
+ * 8T) is still a range of stored hashes.  Hashes of one tree level are
+ * written in increasing n, but the levels interleave (leaf 31 writes
+ * (0,31), then (4,1), (5,0)), so one database per stored level (hash/00,
+ * hash/04 .. hash/63, all created at first open) keeps each level appending
+ * at its own end.  Within
  * a level, 16 consecutive hashes share one 512-byte value: the group is
  * created zero-filled with MDB_APPEND when its first hash is written and its
  * later slots are filled by rewriting a value of the same size, which LMDB
@@ -210,8 +213,9 @@
 
 #define STORE_FORMAT		3	/* meta "version" */
 #define STORE_LEVELS		64
-#define LEVEL_STRIDE		4	/* hashes stored at levels 0, 4, 8 .. */
-#define STORED_LEVELS		(STORE_LEVELS / LEVEL_STRIDE)
+#define LOW_LEVELS		4	/* levels 1..3 are not stored */
+#define STORED(l)		((l) == 0 || (l) >= LOW_LEVELS)
+#define NEXT_STORED(l)		((l) == 0 ? LOW_LEVELS : (l) + 1)
 #define GROUP_SHIFT		4
 #define GROUP_SLOTS		(1u << GROUP_SHIFT)
 #define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
@@ -228,7 +232,7 @@
 #define OFFICE_MAX		UINT32_MAX
 #define IDS_KEY_MAX		(OFFICE_BYTES + 1 + PT_MAX_ID)
 #define CKPT_HDR		8	/* time_ms before the note */
-#define STORE_MAX_DBS		32	/* 16 stored levels + 7 + slack */
+#define STORE_MAX_DBS		80	/* 61 stored levels + 7 + slack */
 #define STORE_MAX_READERS	512	/* concurrent read txns, all processes */
 #define STORE_DEFAULT_MAP	(64ULL << 30)
 #define STORE_CHECK_CHUNK	65536	/* entries per read txn in check_full */
@@ -238,9 +242,7 @@ _Static_assert(PT_MAX_ID <= 255, "ids keys carry the id length in a byte");
 _Static_assert(IDS_KEY_MAX <= 511, "LMDB's default maximum key size");
 _Static_assert(LEAF_EPOCH_SHIFT == 8 * LEAF_LOW_BYTES, "leaf key layout");
 _Static_assert(LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT <= 8, "one byte of part");
-_Static_assert((1u << (LEVEL_STRIDE - 1)) <= (1u << GROUP_SHIFT),
-    "a computed hash reads one group");
-_Static_assert(STORE_LEVELS % LEVEL_STRIDE == 0, "stored levels");
+_Static_assert(LOW_LEVELS - 1 <= GROUP_SHIFT, "a computed hash reads one group");
 static const char lock_name[] = "pubtraild.lock";
 
 struct store {
@@ -284,16 +286,28 @@ struct store_batch {
 	uint32_t	 office;
 	uint8_t		 office_sub[32];
 	/* Right edge: last[L] is the hash (L, (size >> L) - 1) when
-	 * size >> L > 0 (every level, stored or not); og[L / LEVEL_STRIDE]
-	 * the group that holds (L, size >> L) for the stored levels. */
+	 * size >> L > 0 (every level, stored or not); og[L] the group that
+	 * holds (L, size >> L) for the stored levels. */
 	struct mt_hash	 last[STORE_LEVELS];
-	struct open_group og[STORED_LEVELS];
+	struct open_group og[STORE_LEVELS];
+};
+
+/*
+ * The level-0 group a read transaction read last (its pages do not change
+ * while the transaction lives): the proof nodes at levels 0..3 all lie in
+ * the leaf's own group, so a proof looks it up once.
+ */
+struct gcache {
+	int		 ok;
+	uint64_t	 g;
+	const uint8_t	*data;
 };
 
 struct store_txn {
 	struct store	*s;
 	MDB_txn		*txn;
 	uint64_t	 size;
+	struct gcache	 gc;		/* see hash_read */
 };
 
 /* ---- small helpers ---- */
@@ -464,16 +478,17 @@ office_get(const struct store *s, MDB_txn *txn, const uint8_t sub[32],
 /*
  * Hash (level, n) as of tree size bound: PT_ENOTFOUND when it is not
  * complete in that tree, PT_ECORRUPT when it should be stored and is not.
- * A stored level (a multiple of LEVEL_STRIDE) is copied from its group; any
- * other level L is hashed up from the 2^(L % LEVEL_STRIDE) hashes it covers
- * at the stored level below, which lie in one group (at most 7 node
- * hashes).  One B-tree lookup either way.
+ * A stored level (0, or 4 and above) is copied from its group; a hash of
+ * level 1..3 is hashed up from the 2^level leaf hashes it covers, which lie
+ * in one level-0 group (at most 7 node hashes).  One B-tree lookup either
+ * way, none when gc (may be NULL; read transactions only) holds the group.
  */
 static int
-hash_read(const struct store *s, MDB_txn *txn, uint64_t bound,
-    unsigned level, uint64_t n, struct mt_hash *out)
+hash_read(const struct store *s, MDB_txn *txn, struct gcache *gc,
+    uint64_t bound, unsigned level, uint64_t n, struct mt_hash *out)
 {
-	struct mt_hash h[1u << (LEVEL_STRIDE - 1)];
+	struct mt_hash h[1u << (LOW_LEVELS - 1)];
+	const uint8_t *grp;
 	unsigned up, w;
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d;
@@ -482,17 +497,29 @@ hash_read(const struct store *s, MDB_txn *txn, uint64_t bound,
 
 	if (level >= STORE_LEVELS || n >= (bound >> level))
 		return PT_ENOTFOUND;
-	up = level % LEVEL_STRIDE;
+	up = STORED(level) ? 0 : level;
 	n0 = n << up;
-	put_be64(kb, n0 >> GROUP_SHIFT);
-	rc = mdb_get(txn, s->level[level - up], &k, &d);
-	if (rc == MDB_NOTFOUND || (rc == 0 && d.mv_size != GROUP_BYTES))
-		return PT_ECORRUPT;
-	if (rc != 0)
-		return map_err(rc);
+	if (gc != NULL && level < LOW_LEVELS && gc->ok &&
+	    gc->g == n0 >> GROUP_SHIFT)
+		grp = gc->data;
+	else {
+		put_be64(kb, n0 >> GROUP_SHIFT);
+		rc = mdb_get(txn, s->level[level - up], &k, &d);
+		if (rc == MDB_NOTFOUND || (rc == 0 &&
+		    d.mv_size != GROUP_BYTES))
+			return PT_ECORRUPT;
+		if (rc != 0)
+			return map_err(rc);
+		grp = d.mv_data;
+		if (gc != NULL && level < LOW_LEVELS) {
+			gc->ok = 1;
+			gc->g = n0 >> GROUP_SHIFT;
+			gc->data = grp;
+		}
+	}
 	w = 1u << up;
-	memcpy(h, (const uint8_t *)d.mv_data +
-	    (n0 & (GROUP_SLOTS - 1)) * MT_HASH_SIZE, w * MT_HASH_SIZE);
+	memcpy(h, grp + (n0 & (GROUP_SLOTS - 1)) * MT_HASH_SIZE,
+	    w * MT_HASH_SIZE);
 	for (; w > 1; w /= 2)
 		for (unsigned i = 0; i < w / 2; i++)
 			if ((rc = mt_node_hash(&h[2 * i], &h[2 * i + 1],
@@ -514,7 +541,7 @@ batch_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 		return PT_EPOISONED;
 	if (b->dirty && (rc = flush_groups(b)) != 0)
 		return rc;
-	return hash_read(b->s, b->txn, b->size, level, n, out);
+	return hash_read(b->s, b->txn, NULL, b->size, level, n, out);
 }
 
 static int
@@ -522,7 +549,7 @@ txn_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 {
 	struct store_txn *t = ctx;
 
-	return hash_read(t->s, t->txn, t->size, level, n, out);
+	return hash_read(t->s, t->txn, &t->gc, t->size, level, n, out);
 }
 
 /*
@@ -536,7 +563,7 @@ txn_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 static int
 group_put(struct store_batch *b, unsigned level)
 {
-	struct open_group *o = &b->og[level / LEVEL_STRIDE];
+	struct open_group *o = &b->og[level];
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d = { GROUP_BYTES, o->buf };
 	int rc;
@@ -558,8 +585,8 @@ flush_groups(struct store_batch *b)
 {
 	int rc;
 
-	for (unsigned l = 0; l < STORE_LEVELS; l += LEVEL_STRIDE)
-		if (b->og[l / LEVEL_STRIDE].dirty &&
+	for (unsigned l = 0; l < STORE_LEVELS; l = NEXT_STORED(l))
+		if (b->og[l].dirty &&
 		    (rc = group_put(b, l)) != 0)
 			return poison(b, rc);
 	b->dirty = 0;
@@ -576,13 +603,13 @@ edge_load(struct store_batch *b)
 	int rc;
 
 	for (unsigned l = 0; l < STORE_LEVELS; l++) {
-		struct open_group *o = &b->og[l / LEVEL_STRIDE];
+		struct open_group *o = &b->og[l];
 		uint64_t cnt = b->size >> l;
 
-		if (cnt > 0 && (rc = hash_read(b->s, b->txn, b->size, l,
+		if (cnt > 0 && (rc = hash_read(b->s, b->txn, NULL, b->size, l,
 		    cnt - 1, &b->last[l])) != 0)
 			return rc;
-		if (l % LEVEL_STRIDE != 0)
+		if (!STORED(l))
 			continue;
 		o->g = cnt >> GROUP_SHIFT;
 		o->stored = o->dirty = 0;
@@ -615,9 +642,9 @@ hash_set(struct store_batch *b, unsigned level, uint64_t n,
 
 	if (level >= STORE_LEVELS)
 		return PT_EINVAL;
-	if (level % LEVEL_STRIDE != 0)
+	if (!STORED(level))
 		return 0;
-	o = &b->og[level / LEVEL_STRIDE];
+	o = &b->og[level];
 	if ((n >> GROUP_SHIFT) != o->g) {
 		/* The previous group was completed and put. */
 		if (o->dirty || (n >> GROUP_SHIFT) != o->g + 1 || slot != 0)
@@ -797,7 +824,7 @@ open_dbs(struct store *s, char *why, size_t whylen)
 		rc = mdb_dbi_open(txn, "offices", flags, &s->offices);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "checkpoints", flags, &s->ckpts);
-	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l += LEVEL_STRIDE) {
+	for (unsigned l = 0; rc == 0 && l < STORE_LEVELS; l = NEXT_STORED(l)) {
 		snprintf(name, sizeof(name), "hash/%02u", l);
 		rc = mdb_dbi_open(txn, name, flags, &s->level[l]);
 	}
@@ -869,7 +896,7 @@ open_dbs(struct store *s, char *why, size_t whylen)
 			err = PT_ECORRUPT;
 		}
 		for (unsigned l = 0; err == 0 && l < STORE_LEVELS;
-		    l += LEVEL_STRIDE) {
+		    l = NEXT_STORED(l)) {
 			uint64_t want = ((size >> l) + GROUP_SLOTS - 1) >>
 			    GROUP_SHIFT;
 
@@ -1769,9 +1796,9 @@ store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,
 	avail = t->size >> level;
 	if (n >= avail || count > avail - n)
 		return PT_ENOTFOUND;
-	if (level % LEVEL_STRIDE != 0) {
+	if (!STORED(level)) {
 		for (unsigned i = 0; i < count; i++)
-			if ((rc = hash_read(t->s, t->txn, t->size, level, n + i,
+			if ((rc = hash_read(t->s, t->txn, &t->gc, t->size, level, n + i,
 			    &out[i])) != 0)
 				return rc;
 		return 0;
@@ -1830,7 +1857,8 @@ leaf_range(struct store_txn *t, MDB_cursor *c, const uint8_t *kb,
 		idx = base | (uint64_t)kp[klen - 2] << 8 | kp[klen - 1];
 		if (idx >= t->size)
 			return PT_ECORRUPT;
-		if ((err = hash_read(t->s, t->txn, t->size, 0, idx, &h)) != 0)
+		if ((err = hash_read(t->s, t->txn, &t->gc, t->size, 0, idx,
+		    &h)) != 0)
 			return err;
 		if (cr_memcmp(h.b, leaf->b, MT_HASH_SIZE) == 0) {
 			*index = idx;
@@ -2102,7 +2130,7 @@ chk_structure(struct chk *c, uint64_t size)
 		c->res->n = c->res->index = size;
 		return PT_ECORRUPT;
 	}
-	for (unsigned l = 0; l < STORE_LEVELS; l += LEVEL_STRIDE) {
+	for (unsigned l = 0; l < STORE_LEVELS; l = NEXT_STORED(l)) {
 		uint64_t have = size >> l;
 		uint64_t want = (have + GROUP_SLOTS - 1) >> GROUP_SHIFT;
 		uint8_t kb[8];
@@ -2389,7 +2417,7 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 			chk_end(&c);
 			return err;
 		}
-		err = hash_read(s, c.txn, size, 0, i, &b);
+		err = hash_read(s, c.txn, NULL, size, 0, i, &b);
 		if (err == PT_ECORRUPT) {
 			chk_end(&c);
 			return chk_bad(&c, STORE_BAD_HASH, 0, i, "leaf hash "
@@ -2445,7 +2473,8 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 				chk_end(&c);
 				return err;
 			}
-			err = hash_read(s, c.txn, size, lvl + 1, idx >> 1, &b);
+			err = hash_read(s, c.txn, NULL, size, lvl + 1,
+			    idx >> 1, &b);
 			if (err != 0 && err != PT_ECORRUPT) {
 				chk_end(&c);
 				return err;
@@ -2470,6 +2499,7 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 	tx.s = s;
 	tx.txn = c.txn;
 	tx.size = size;
+	tx.gc.ok = 0;
 	store_txn_reader(&tx, &r);
 	err = mt_root(&r, size, &stroot);
 	chk_end(&c);

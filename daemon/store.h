@@ -8,8 +8,8 @@
  * commit into one of two preallocated slots, then fdatasync).
  *
  * Named databases (format 3): entries (index -> entry bytes), hash/LL
- * (complete subtree hashes of the levels 0, 4, 8, ..., 16 to a value; the
- * other levels are hashed up from them when read), leaves (complete epochs
+ * (complete subtree hashes of level 0 and of the levels 4 .. 63, 16 to a
+ * value; levels 1..3 are hashed up from level 0 when read), leaves (complete epochs
  * of 65536: epoch || leaf hash prefix || index -> nothing) and leaves/new
  * (the current epoch), ids (office || id length || record id -> index),
  * offices (submitter id -> office number), checkpoints (size -> signed

@@ -539,7 +539,7 @@ def test_check_full_detects_hash_flip():
     entries = ptlib.fetch_entries(d, 20)
     d.stop()
     # The stored subtree hash (4, 0) over leaves 0 .. 15 (the store keeps
-    # levels 0, 4, 8, ...; level 1 is hashed up from level 0 when read).
+    # levels 0 and 4 and above; level 1 is hashed up from level 0 when read).
     target = ptlib.mth([ptlib.leaf_hash(e) for e in entries[0:16]])
     path = os.path.join(d.data, "data.mdb")
     with open(path, "r+b") as f:
