@@ -1,7 +1,12 @@
 /*
- * loadgen.c: HTTP load generator for the benchmarks (libevent's HTTP
- * client, keep-alive, many connections, one request in flight per
- * connection, one event loop thread).
+ * loadgen.c: HTTP load generator for the benchmarks: keep-alive HTTP/1.1
+ * over many connections, one request in flight per connection, one
+ * libevent loop thread.  It runs on the same cores as the server it
+ * measures, so it is kept light: plain sockets instead of evhttp's client,
+ * each request written with one write(2) (POST /add requests are built
+ * whole, headers and body, before the clock starts), and only what is
+ * needed of each answer parsed: the status line and Content-Length; the
+ * body is read to its end and dropped.
  *
  *   loadgen [options] add --key FILE --origin ORIGIN --tag TAG --n N
  *       POST /add with N distinct submissions, all signed (by KEY, for
@@ -19,21 +24,34 @@
  *          --seed S
  *
  * Prints FIG <name>_rate req/s, <name>_p50_ms, <name>_p99_ms, <name>_errors.
- * Any answer other than 200 is an error (the first is shown on stderr).
+ * Any answer other than 200 is an error (the first is shown on stderr), and
+ * so is a connection that breaks or stays silent for 60 s with a request
+ * in flight (the next request opens a new connection).
  */
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 
 #include "bench.h"
 #include "tile.h"
+
+#define LG_HDR_MAX	16384		/* response header bytes */
+#define LG_TIMEOUT_S	60		/* no answer for this long: error */
 
 enum mode { M_ADD, M_GET, M_PROOF, M_TILES };
 
@@ -41,9 +59,21 @@ struct lg;
 
 struct lconn {
 	struct lg *g;
-	struct evhttp_connection *ec;
+	int fd;				/* -1: not connected */
+	struct event *rev, *wev;
 	int busy;
 	double t_send;
+	/* request bytes not yet written */
+	const char *wp;
+	size_t wleft;
+	char req[TILE_PATH_MAX + 512];	/* GET requests are built here */
+	/* answer being read */
+	char hdr[LG_HDR_MAX];
+	size_t hlen;
+	int in_body, status;
+	uint64_t body_left;
+	char msg[256];			/* start of the body (first error) */
+	size_t msglen;
 };
 
 struct lg {
@@ -52,6 +82,8 @@ struct lg {
 	enum mode mode;
 	const char *host;
 	unsigned port;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
 	unsigned nconns;
 	struct lconn *conns;
 	double duration, rate, tokens, t_tick;
@@ -61,7 +93,7 @@ struct lg {
 	/* what to send */
 	const char *path;
 	uint64_t size;
-	struct wire_buf *subs;		/* add: pre-signed bodies */
+	struct wire_buf *subs;		/* add: whole pre-built requests */
 	uint64_t nsubs, next_sub;
 	/* results */
 	double *lat;
@@ -71,6 +103,8 @@ struct lg {
 };
 
 static void send_one(struct lconn *c);
+static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_write(evutil_socket_t fd, short what, void *arg);
 
 static void
 record(struct lg *g, double l)
@@ -95,29 +129,58 @@ more_work(struct lg *g)
 }
 
 static void
-on_done(struct evhttp_request *req, void *arg)
+conn_open(struct lconn *c)
 {
-	struct lconn *c = arg;
+	struct lg *g = c->g;
+	struct timeval tv = { LG_TIMEOUT_S, 0 };
+	int one = 1, fd;
+
+	fd = socket(g->addr.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&g->addr, g->addrlen)
+	    != 0)
+		bench_die("connect to %s:%u: %s", g->host, g->port,
+		    strerror(errno));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		bench_die("socket options: %s", strerror(errno));
+	c->fd = fd;
+	c->rev = event_new(g->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->wev = event_new(g->base, fd, EV_WRITE, on_write, c);
+	if (c->rev == NULL || c->wev == NULL || event_add(c->rev, &tv) != 0)
+		bench_die("libevent");
+}
+
+static void
+conn_close(struct lconn *c)
+{
+	if (c->fd < 0)
+		return;
+	event_free(c->rev);
+	event_free(c->wev);
+	close(c->fd);
+	c->fd = -1;
+	c->rev = c->wev = NULL;
+}
+
+/* The answer in flight on c is complete (status 0: none came). */
+static void
+finish(struct lconn *c, int status)
+{
 	struct lg *g = c->g;
 	double now = bench_now();
-	int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
 
 	c->busy = 0;
+	c->in_body = 0;
+	c->hlen = 0;
 	g->inflight--;
 	g->done++;
 	g->t_last = now;
 	record(g, now - c->t_send);
-	if (code != 200) {
+	if (status != 200) {
 		g->errors++;
 		if (!g->shown_error) {
-			char msg[256] = "";
-			struct evbuffer *b = req != NULL ?
-			    evhttp_request_get_input_buffer(req) : NULL;
-
-			if (b != NULL)
-				evbuffer_copyout(b, msg, sizeof(msg) - 1);
-			fprintf(stderr, "loadgen: first error: HTTP %d %s\n",
-			    code, msg);
+			fprintf(stderr, "loadgen: first error: HTTP %d %.*s\n",
+			    status, (int)c->msglen, c->msg);
 			g->shown_error = 1;
 		}
 	}
@@ -127,37 +190,169 @@ on_done(struct evhttp_request *req, void *arg)
 		event_base_loopexit(g->base, NULL);
 }
 
+/* The connection broke or timed out: the request in flight is an error;
+ * the next request opens a new connection. */
+static void
+conn_fail(struct lconn *c, const char *why)
+{
+	int busy = c->busy;
+
+	conn_close(c);
+	if (busy) {
+		snprintf(c->msg, sizeof(c->msg), "(%s)", why);
+		c->msglen = strlen(c->msg);
+		finish(c, 0);
+	}
+}
+
+/*
+ * Status line and Content-Length of a complete header block h (NUL
+ * terminated, ends with CRLF CRLF).  0, or -1 when it is not an HTTP/1.x
+ * answer with a Content-Length (the daemon and nginx always send one).
+ */
+static int
+parse_head(const char *h, int *status, uint64_t *clen)
+{
+	const char *p;
+	char *end;
+	int have = 0;
+
+	if (strncmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ')
+		return -1;
+	*status = (int)strtol(h + 9, &end, 10);
+	if (end != h + 12 || *status < 100 || *status > 599)
+		return -1;
+	for (p = strstr(h, "\r\n"); p != NULL && p[2] != '\r';
+	    p = strstr(p + 2, "\r\n")) {
+		if (strncasecmp(p + 2, "Content-Length:", 15) == 0) {
+			*clen = strtoull(p + 17, &end, 10);
+			have = 1;
+		} else if (strncasecmp(p + 2, "Transfer-Encoding:", 18) == 0)
+			return -1;
+	}
+	return have ? 0 : -1;
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	static char buf[65536];
+	struct lconn *c = arg;
+	const char *p;
+	ssize_t n;
+	size_t off = 0;
+
+	if (what & EV_TIMEOUT) {
+		if (c->busy)
+			conn_fail(c, "no answer within the time-out");
+		return;
+	}
+	if ((n = read(fd, buf, sizeof(buf))) <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_fail(c, n == 0 ? "connection closed" : strerror(errno));
+		return;
+	}
+	if (!c->busy)
+		bench_die("answer bytes with no request in flight");
+	if (!c->in_body) {
+		size_t take = (size_t)n, from = c->hlen > 3 ? c->hlen - 3 : 0;
+		uint64_t clen = 0;
+
+		if (take > sizeof(c->hdr) - 1 - c->hlen)
+			take = sizeof(c->hdr) - 1 - c->hlen;
+		memcpy(c->hdr + c->hlen, buf, take);
+		c->hlen += take;
+		c->hdr[c->hlen] = '\0';
+		if ((p = strstr(c->hdr + from, "\r\n\r\n")) == NULL) {
+			if (c->hlen == sizeof(c->hdr) - 1)
+				bench_die("answer headers over %d bytes",
+				    LG_HDR_MAX);
+			return;
+		}
+		if (parse_head(c->hdr, &c->status, &clen) != 0)
+			bench_die("not an HTTP/1.x answer with a Content-Length:"
+			    " %.80s", c->hdr);
+		/* The body's bytes already read. */
+		off = (size_t)(p + 4 - c->hdr) - (c->hlen - take);
+		c->in_body = 1;
+		c->body_left = clen;
+		c->msglen = 0;
+	}
+	if (c->msglen < sizeof(c->msg) && c->status != 200) {
+		size_t m = (size_t)n - off;
+
+		if (m > sizeof(c->msg) - c->msglen)
+			m = sizeof(c->msg) - c->msglen;
+		memcpy(c->msg + c->msglen, buf + off, m);
+		c->msglen += m;
+	}
+	if ((uint64_t)n - off > c->body_left)
+		bench_die("bytes after the answer's body (nothing was "
+		    "pipelined)");
+	c->body_left -= (uint64_t)n - off;
+	if (c->body_left == 0)
+		finish(c, c->status);
+}
+
+/* Write what is left of the request; wait for writability if the socket
+ * is full. */
+static void
+flush_req(struct lconn *c)
+{
+	ssize_t n;
+
+	while (c->wleft > 0) {
+		if ((n = write(c->fd, c->wp, c->wleft)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				if (event_add(c->wev, NULL) != 0)
+					bench_die("libevent");
+				return;
+			}
+			conn_fail(c, strerror(errno));
+			return;
+		}
+		c->wp += n;
+		c->wleft -= (size_t)n;
+	}
+}
+
+static void
+on_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_req(arg);
+}
+
 static void
 send_one(struct lconn *c)
 {
 	struct lg *g = c->g;
-	struct evhttp_request *req;
-	struct evkeyvalq *h;
-	char path[256], tp[TILE_PATH_MAX];
-	enum evhttp_cmd_type cmd = EVHTTP_REQ_GET;
+	char tp[TILE_PATH_MAX];
+	int n = 0;
 
-	if ((req = evhttp_request_new(on_done, c)) == NULL)
-		bench_die("evhttp_request_new");
-	h = evhttp_request_get_output_headers(req);
-	evhttp_add_header(h, "Host", g->host);
+	if (c->fd < 0)
+		conn_open(c);
 	switch (g->mode) {
 	case M_ADD: {
 		struct wire_buf *s = &g->subs[g->next_sub++];
 
-		cmd = EVHTTP_REQ_POST;
-		snprintf(path, sizeof(path), "/add");
-		evhttp_add_header(h, "Content-Type", "application/msgpack");
-		evbuffer_add(evhttp_request_get_output_buffer(req), s->data,
-		    s->len);
+		c->wp = (const char *)s->data;
+		c->wleft = s->len;
 		break;
 	}
 	case M_GET:
-		snprintf(path, sizeof(path), "%s", g->path);
+		n = snprintf(c->req, sizeof(c->req), "GET %s HTTP/1.1\r\n"
+		    "Host: %s\r\n\r\n", g->path, g->host);
 		break;
 	case M_PROOF:
-		snprintf(path, sizeof(path), "/proof/inclusion?index=%llu&"
-		    "size=%llu", (unsigned long long)(bench_rand(&g->seed) %
-		    g->size), (unsigned long long)g->size);
+		n = snprintf(c->req, sizeof(c->req), "GET /proof/inclusion?"
+		    "index=%llu&size=%llu HTTP/1.1\r\nHost: %s\r\n\r\n",
+		    (unsigned long long)(bench_rand(&g->seed) % g->size),
+		    (unsigned long long)g->size, g->host);
 		break;
 	case M_TILES: {
 		struct tile t = { false, 0, 0, TILE_WIDTH };
@@ -165,16 +360,24 @@ send_one(struct lconn *c)
 		t.n = bench_rand(&g->seed) % (g->size / TILE_WIDTH);
 		if (tile_path_format(&t, tp, sizeof(tp)) != 0)
 			bench_die("tile path");
-		snprintf(path, sizeof(path), "/%s", tp);
+		n = snprintf(c->req, sizeof(c->req), "GET /%s HTTP/1.1\r\n"
+		    "Host: %s\r\n\r\n", tp, g->host);
 		break;
 	}
 	}
+	if (g->mode != M_ADD) {
+		if (n < 0 || (size_t)n >= sizeof(c->req))
+			bench_die("request too long");
+		c->wp = c->req;
+		c->wleft = (size_t)n;
+	}
 	c->busy = 1;
+	c->hlen = 0;
+	c->in_body = 0;
 	c->t_send = bench_now();
 	g->inflight++;
 	g->sent++;
-	if (evhttp_make_request(c->ec, req, cmd, path) != 0)
-		bench_die("evhttp_make_request");
+	flush_req(c);
 }
 
 /* Paced mode: release rate*dt requests per tick to idle connections. */
@@ -204,6 +407,26 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 }
 
+/* g->host:g->port as a numeric address (no DNS). */
+static void
+resolve(struct lg *g)
+{
+	struct addrinfo hints, *ai;
+	char port[16];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", g->port);
+	if ((rc = getaddrinfo(g->host, port, &hints, &ai)) != 0)
+		bench_die("%s: %s (a numeric address is needed)", g->host,
+		    gai_strerror(rc));
+	memcpy(&g->addr, ai->ai_addr, ai->ai_addrlen);
+	g->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+}
+
 struct signer {
 	pthread_t t;
 	struct lg *g;
@@ -218,11 +441,29 @@ sign_main(void *arg)
 {
 	struct signer *s = arg;
 
+	struct wire_buf body;
+	char head[512];
+	int n;
+
+	wire_buf_init(&body);
 	for (uint64_t i = s->lo; i < s->hi && s->rc == 0; i++) {
-		wire_buf_init(&s->g->subs[i]);
-		s->rc = bench_signed_submission(s->k, s->origin, s->tag, i,
-		    &s->g->subs[i]);
+		struct wire_buf *r = &s->g->subs[i];
+
+		wire_buf_init(r);
+		body.len = 0;
+		if ((s->rc = bench_signed_submission(s->k, s->origin, s->tag,
+		    i, &body)) != 0)
+			break;
+		/* The whole request, written with one write(2). */
+		n = snprintf(head, sizeof(head), "POST /add HTTP/1.1\r\n"
+		    "Host: %s\r\nContent-Type: application/msgpack\r\n"
+		    "Content-Length: %zu\r\n\r\n", s->g->host, body.len);
+		if (n < 0 || (size_t)n >= sizeof(head))
+			bench_die("host name too long");
+		if ((s->rc = wire_buf_append(r, head, (size_t)n)) == 0)
+			s->rc = wire_buf_append(r, body.data, body.len);
 	}
+	wire_buf_free(&body);
 	return NULL;
 }
 
@@ -256,6 +497,16 @@ presign(struct lg *g, const char *keyfile, const char *origin,
 			bench_die("signing: %s", pt_strerror(s[i].rc));
 	}
 	note_skey_wipe(&k);
+}
+
+/* CPU seconds used by the calling thread (the event loop). */
+static double
+thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
@@ -300,7 +551,7 @@ main(int argc, char **argv)
 	uint64_t n = 0;
 	struct timeval tv = { 0, 1000 };
 	char fname[128];
-	double elapsed;
+	double elapsed, cpu0;
 	int ch;
 
 	memset(&g, 0, sizeof(g));
@@ -354,15 +605,13 @@ main(int argc, char **argv)
 	if ((g.base = event_base_new()) == NULL ||
 	    (g.conns = calloc(g.nconns, sizeof(*g.conns))) == NULL)
 		bench_die("libevent");
+	resolve(&g);
 	for (unsigned i = 0; i < g.nconns; i++) {
 		g.conns[i].g = &g;
-		g.conns[i].ec = evhttp_connection_base_new(g.base, NULL, g.host,
-		    (uint16_t)g.port);
-		if (g.conns[i].ec == NULL)
-			bench_die("evhttp_connection_base_new");
-		evhttp_connection_set_timeout(g.conns[i].ec, 60);
-		evhttp_connection_set_retries(g.conns[i].ec, 0);
+		g.conns[i].fd = -1;
+		conn_open(&g.conns[i]);
 	}
+	cpu0 = thread_cpu();
 	g.t0 = g.t_tick = bench_now();
 	g.t_end = g.t0 + g.duration;
 	if (g.rate > 0) {
@@ -386,12 +635,13 @@ main(int argc, char **argv)
 	snprintf(fname, sizeof(fname), "%s_errors", name);
 	bench_fig(fname, (double)g.errors, "requests");
 	fprintf(stderr, "loadgen %s: %llu answers in %.2f s, %llu errors, "
-	    "%u connections%s\n", name, (unsigned long long)g.done, elapsed,
-	    (unsigned long long)g.errors, g.nconns, g.rate > 0 ? ", paced" :
-	    "");
+	    "%u connections%s, %.1f us of loadgen CPU per answer\n", name,
+	    (unsigned long long)g.done, elapsed, (unsigned long long)g.errors,
+	    g.nconns, g.rate > 0 ? ", paced" : "", g.done > 0 ?
+	    1e6 * (thread_cpu() - cpu0) / (double)g.done : 0.0);
 
 	for (unsigned i = 0; i < g.nconns; i++)
-		evhttp_connection_free(g.conns[i].ec);
+		conn_close(&g.conns[i]);
 	if (g.tick != NULL)
 		event_free(g.tick);
 	event_base_free(g.base);
