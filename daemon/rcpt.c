@@ -9,46 +9,113 @@
 #include "tproof.h"
 #include "wire.h"
 
+/* Stored hashes kept per level: two (an even and an odd subtree), which
+ * is what the proofs of consecutive leaves share. */
+#define RC_LEVELS	64
+#define RC_WAYS		2
+
+struct rc_slot {
+	uint64_t n;
+	struct mt_hash h;
+	int ok;
+};
+
+struct rcpt_ctx {
+	struct store_txn *t;
+	struct mt_reader store;		/* the transaction's reader */
+	struct rc_slot slot[RC_LEVELS][RC_WAYS];
+	struct tproof tp;
+	char text[PT_NOTE_MAX + 128 + PT_MAX_PROOF * 46];
+};
+
+/* mt_read_fn: a stored hash, from the context when it was read before.
+ * Complete subtrees never change, so a kept hash stays right. */
+static int
+cached_read(void *arg, unsigned level, uint64_t n, struct mt_hash *out)
+{
+	struct rcpt_ctx *c = arg;
+	struct rc_slot *sl;
+	int rc;
+
+	if (level >= RC_LEVELS)
+		return c->store.read(c->store.ctx, level, n, out);
+	sl = &c->slot[level][n % RC_WAYS];
+	if (sl->ok && sl->n == n) {
+		*out = sl->h;
+		return 0;
+	}
+	if ((rc = c->store.read(c->store.ctx, level, n, out)) != 0)
+		return rc;
+	sl->n = n;
+	sl->h = *out;
+	sl->ok = 1;
+	return 0;
+}
+
+struct rcpt_ctx *
+rcpt_ctx_new(struct store_txn *t)
+{
+	struct rcpt_ctx *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->t = t;
+	store_txn_reader(t, &c->store);
+	return c;
+}
+
+void
+rcpt_ctx_free(struct rcpt_ctx *c)
+{
+	free(c);
+}
+
 int
-rcpt_build(struct store_txn *t, uint64_t index, const char *note,
+rcpt_ctx_build(struct rcpt_ctx *c, uint64_t index, const char *note,
     size_t note_len, uint64_t ck_size, struct wire_buf *out)
 {
-	struct mt_reader r;
-	struct tproof *tp;
+	struct mt_reader r = { cached_read, c };
+	struct tproof *tp = &c->tp;
 	struct wire_receipt wr;
 	const uint8_t *entry;
-	size_t elen, cap, plen;
-	char *text;
+	size_t elen, plen;
 	int rc;
 
 	if (index >= ck_size)
 		return PT_ERANGE;
-	if ((tp = calloc(1, sizeof(*tp))) == NULL)
-		return PT_ENOMEM;
-	store_txn_reader(t, &r);
+	if (note_len > PT_NOTE_MAX)
+		return PT_ETOOBIG;
+	memset(tp, 0, sizeof(*tp));
 	if ((rc = mt_inclusion_proof(&r, index, ck_size, tp->proof,
 	    PT_MAX_PROOF, &tp->n)) != 0)
-		goto out;
-	if ((rc = store_get_entry(t, index, &entry, &elen)) != 0)
-		goto out;
+		return rc;
+	if ((rc = store_get_entry(c->t, index, &entry, &elen)) != 0)
+		return rc;
 	tp->index = index;
 	tp->note = note;
 	tp->note_len = note_len;
-	cap = note_len + 128 + tp->n * 46;
-	if ((text = malloc(cap)) == NULL) {
-		rc = PT_ENOMEM;
-		goto out;
-	}
-	if ((rc = tproof_format(tp, text, cap, &plen)) == 0) {
-		wr.entry = entry;
-		wr.entry_len = elen;
-		wr.index = index;
-		wr.proof = text;
-		wr.proof_len = plen;
-		rc = wire_receipt_encode(&wr, out);
-	}
-	free(text);
-out:
-	free(tp);
+	if ((rc = tproof_format(tp, c->text, sizeof(c->text), &plen)) != 0)
+		return rc;
+	wr.entry = entry;
+	wr.entry_len = elen;
+	wr.index = index;
+	wr.proof = c->text;
+	wr.proof_len = plen;
+	return wire_receipt_encode(&wr, out);
+}
+
+int
+rcpt_build(struct store_txn *t, uint64_t index, const char *note,
+    size_t note_len, uint64_t ck_size, struct wire_buf *out)
+{
+	struct rcpt_ctx *c;
+	int rc;
+
+	if (index >= ck_size)
+		return PT_ERANGE;
+	if ((c = rcpt_ctx_new(t)) == NULL)
+		return PT_ENOMEM;
+	rc = rcpt_ctx_build(c, index, note, note_len, ck_size, out);
+	rcpt_ctx_free(c);
 	return rc;
 }

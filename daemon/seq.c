@@ -54,6 +54,7 @@ struct seq {
 	struct jq vq, sq, dq;
 	uint64_t inflight;		/* submitted, not yet done */
 	int stop_verify, stop_seq;
+	int seq_idle;			/* sequencer waits for a first job */
 	unsigned nworkers;
 	pthread_t *workers;
 	pthread_t seqthr;
@@ -112,6 +113,30 @@ complete(struct seq *s, struct seq_job *j)
 	event_active(s->done_ev, EV_READ, 0);
 }
 
+/* Hand a whole batch to the loop thread: one lock, one wakeup.  Empties
+ * batch. */
+static void
+complete_batch(struct seq *s, struct jq *batch)
+{
+	struct seq_job *j;
+
+	if (batch->head == NULL)
+		return;
+	for (j = batch->head; j != NULL; j = j->next)
+		if (j->rc != 0)
+			metrics_rejection(j->rc);
+	pthread_mutex_lock(&s->mu);
+	if (s->dq.tail != NULL)
+		s->dq.tail->next = batch->head;
+	else
+		s->dq.head = batch->head;
+	s->dq.tail = batch->tail;
+	s->dq.n += batch->n;
+	pthread_mutex_unlock(&s->mu);
+	memset(batch, 0, sizeof(*batch));
+	event_active(s->done_ev, EV_READ, 0);
+}
+
 static void
 done_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -153,7 +178,13 @@ verify_main(void *arg)
 		}
 		pthread_mutex_lock(&s->mu);
 		jq_push(&s->sq, j);
-		pthread_cond_signal(&s->sq_cv);
+		/* Wake the sequencer only when it has something to do: a
+		 * first job when it is idle, a full batch inside a window
+		 * (which otherwise ends on its own), or with no window any
+		 * job (it waits only while jobs are being verified). */
+		if (s->seq_idle || s->sq.n >= s->o.batch_max ||
+		    s->o.window_ms == 0)
+			pthread_cond_signal(&s->sq_cv);
 		pthread_mutex_unlock(&s->mu);
 	}
 }
@@ -319,6 +350,7 @@ run_batch(struct seq *s, struct jq *batch)
 answer:
 	{
 		struct store_txn *t;
+		struct rcpt_ctx *rc_ctx;
 		char *ck = malloc(PT_NOTE_MAX + 1);
 		size_t cklen;
 		uint64_t cksize;
@@ -328,6 +360,10 @@ answer:
 		env_checkpoint(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
 		if ((rc = store_read_begin(env.store, &t)) != 0)
 			fatalx("store: cannot read: %s", pt_strerror(rc));
+		/* One context for the batch: the receipts of its consecutive
+		 * entries share the stored hashes their proofs read. */
+		if ((rc_ctx = rcpt_ctx_new(t)) == NULL)
+			fatalx("out of memory answering a committed batch");
 		for (j = batch->head; j != NULL; j = j->next) {
 			if (j->rc != 0)
 				continue;
@@ -359,14 +395,15 @@ answer:
 				j->index = j->dup_index;
 				j->existing = 1;
 			}
-			rc = rcpt_build(t, j->index, ck, cklen, cksize,
-			    &j->reply);
+			rc = rcpt_ctx_build(rc_ctx, j->index, ck, cklen,
+			    cksize, &j->reply);
 			if (rc != 0) {
 				j->rc = rc;
 				snprintf(j->why, sizeof(j->why), "cannot "
 				    "build receipt: %s", pt_strerror(rc));
 			}
 		}
+		rcpt_ctx_free(rc_ctx);
 		store_read_end(t);
 		free(ck);
 	}
@@ -374,8 +411,7 @@ deliver:
 	CRASHPOINT("before_answer");
 	free(note);
 	wire_buf_free(&eb);
-	while ((j = jq_pop(batch)) != NULL)
-		complete(s, j);
+	complete_batch(s, batch);
 	CRASHPOINT("after_answer");
 	return;
 fail:
@@ -408,8 +444,10 @@ seq_main(void *arg)
 		uint64_t ns;
 
 		pthread_mutex_lock(&s->mu);
+		s->seq_idle = 1;
 		while (s->sq.head == NULL && !s->stop_seq)
 			pthread_cond_wait(&s->sq_cv, &s->mu);
+		s->seq_idle = 0;
 		if (s->sq.head == NULL && s->stop_seq) {
 			pthread_mutex_unlock(&s->mu);
 			return NULL;
