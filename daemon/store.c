@@ -216,6 +216,7 @@
 #define LOW_LEVELS		4	/* levels 1..3 are not stored */
 #define STORED(l)		((l) == 0 || (l) >= LOW_LEVELS)
 #define NEXT_STORED(l)		((l) == 0 ? LOW_LEVELS : (l) + 1)
+#define UPPER_LEVEL		12	/* levels >= 12 also kept in memory */
 #define GROUP_SHIFT		4
 #define GROUP_SLOTS		(1u << GROUP_SHIFT)
 #define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
@@ -243,7 +244,27 @@ _Static_assert(IDS_KEY_MAX <= 511, "LMDB's default maximum key size");
 _Static_assert(LEAF_EPOCH_SHIFT == 8 * LEAF_LOW_BYTES, "leaf key layout");
 _Static_assert(LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT <= 8, "one byte of part");
 _Static_assert(LOW_LEVELS - 1 <= GROUP_SHIFT, "a computed hash reads one group");
+_Static_assert(PT_BATCH_MAX <= (1u << UPPER_LEVEL),
+    "a batch completes at most one hash per upper level");
 static const char lock_name[] = "pubtraild.lock";
+
+/*
+ * The hashes of one level >= UPPER_LEVEL, in memory (see upper_read).  The
+ * sequencer appends, any thread reads: h[0 .. count) are set before count
+ * is published (release); a grown array replaces h only after the old
+ * slots are copied, and old arrays are kept until store_close, so a reader
+ * holding one never reads freed memory.
+ */
+struct upper {
+	_Atomic(struct mt_hash *) h;
+	_Atomic uint64_t count;
+	uint64_t	 cap;
+};
+
+struct retired {
+	struct retired	*next;
+	void		*p;
+};
 
 struct store {
 	MDB_env		*env;
@@ -261,6 +282,8 @@ struct store {
 	_Atomic uint64_t size;		/* committed tree size */
 	atomic_int	 nread;		/* open read txns */
 	struct store_batch *batch;	/* the one open batch, or NULL */
+	struct upper	 up[STORE_LEVELS];	/* levels >= UPPER_LEVEL */
+	struct retired	*retired;		/* old up[].h arrays */
 };
 
 /* The rightmost group of one level while a batch fills it. */
@@ -484,7 +507,7 @@ office_get(const struct store *s, MDB_txn *txn, const uint8_t sub[32],
  * way, none when gc (may be NULL; read transactions only) holds the group.
  */
 static int
-hash_read(const struct store *s, MDB_txn *txn, struct gcache *gc,
+hash_read_db(const struct store *s, MDB_txn *txn, struct gcache *gc,
     uint64_t bound, unsigned level, uint64_t n, struct mt_hash *out)
 {
 	struct mt_hash h[1u << (LOW_LEVELS - 1)];
@@ -529,6 +552,107 @@ hash_read(const struct store *s, MDB_txn *txn, struct gcache *gc,
 	return 0;
 }
 
+/*
+ * The upper levels in memory.  A proof at 10M entries has 24 nodes; the
+ * ones at level 12 and above (12 of them at 10M, 8 at 1M) each cost a
+ * B-tree descent on pages nobody else touches, which is what made proofs
+ * slower as the log grew.  Those levels hold size / 4096 hashes in all
+ * (80 KB at 10M entries, 8 MB at 1G), so the store keeps them in memory:
+ * loaded at open, appended after each commit from the batch's right edge.
+ * Only committed hashes enter, so the memory copy agrees with LMDB; the
+ * full check and everything inside a write batch (the right edge, the
+ * root read back before signing) read LMDB itself (hash_read_db).
+ */
+static int
+upper_read(const struct store *s, unsigned level, uint64_t n,
+    struct mt_hash *out)
+{
+	const struct upper *u = &s->up[level];
+
+	if (level < UPPER_LEVEL || level >= STORE_LEVELS ||
+	    n >= atomic_load_explicit(&u->count, memory_order_acquire))
+		return PT_ENOTFOUND;
+	*out = atomic_load_explicit(&u->h, memory_order_acquire)[n];
+	return 0;
+}
+
+/* Append hash (level, n), the next of its level.  Sequencer (or open)
+ * only.  PT_ENOMEM, PT_EINVAL when n is not the next one. */
+static int
+upper_push(struct store *s, unsigned level, uint64_t n,
+    const struct mt_hash *h)
+{
+	struct upper *u = &s->up[level];
+	uint64_t c = atomic_load_explicit(&u->count, memory_order_relaxed);
+	struct mt_hash *a = atomic_load_explicit(&u->h, memory_order_relaxed);
+
+	if (n != c)
+		return PT_EINVAL;
+	if (c == u->cap) {
+		uint64_t cap = u->cap == 0 ? 64 : 2 * u->cap;
+		struct mt_hash *na = malloc(cap * sizeof(*na));
+		struct retired *r = malloc(sizeof(*r));
+
+		if (na == NULL || r == NULL) {
+			free(na);
+			free(r);
+			return PT_ENOMEM;
+		}
+		if (c > 0)
+			memcpy(na, a, c * sizeof(*na));
+		if (a != NULL) {
+			r->p = a;
+			r->next = s->retired;
+			s->retired = r;
+		} else
+			free(r);
+		atomic_store_explicit(&u->h, na, memory_order_release);
+		u->cap = cap;
+		a = na;
+	}
+	a[c] = *h;
+	atomic_store_explicit(&u->count, c + 1, memory_order_release);
+	return 0;
+}
+
+/* Forget every upper level (the next reads go to LMDB until reloaded). */
+static void
+upper_clear(struct store *s)
+{
+	for (unsigned l = UPPER_LEVEL; l < STORE_LEVELS; l++)
+		atomic_store_explicit(&s->up[l].count, 0,
+		    memory_order_release);
+}
+
+/* Load the upper levels of a tree of size from txn.  O(size / 4096). */
+static int
+upper_load(struct store *s, MDB_txn *txn, uint64_t size)
+{
+	struct mt_hash h;
+	int rc;
+
+	upper_clear(s);
+	for (unsigned l = UPPER_LEVEL; l < STORE_LEVELS; l++)
+		for (uint64_t n = 0; n < (size >> l); n++)
+			if ((rc = hash_read_db(s, txn, NULL, size, l, n,
+			    &h)) != 0 || (rc = upper_push(s, l, n, &h)) != 0) {
+				upper_clear(s);
+				return rc;
+			}
+	return 0;
+}
+
+/* Hash (level, n): from memory for the upper levels, else hash_read_db. */
+static int
+hash_read(const struct store *s, MDB_txn *txn, struct gcache *gc,
+    uint64_t bound, unsigned level, uint64_t n, struct mt_hash *out)
+{
+	if (level >= UPPER_LEVEL && level < STORE_LEVELS &&
+	    n < (bound >> level) && upper_read(s, level, n, out) == 0)
+		return 0;
+	return hash_read_db(s, txn, gc, bound, level, n, out);
+}
+
 static int flush_groups(struct store_batch *b);
 
 static int
@@ -541,7 +665,9 @@ batch_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 		return PT_EPOISONED;
 	if (b->dirty && (rc = flush_groups(b)) != 0)
 		return rc;
-	return hash_read(b->s, b->txn, NULL, b->size, level, n, out);
+	/* From LMDB, never the memory copy: store_batch_root reads back
+	 * what the batch wrote. */
+	return hash_read_db(b->s, b->txn, NULL, b->size, level, n, out);
 }
 
 static int
@@ -606,8 +732,8 @@ edge_load(struct store_batch *b)
 		struct open_group *o = &b->og[l];
 		uint64_t cnt = b->size >> l;
 
-		if (cnt > 0 && (rc = hash_read(b->s, b->txn, NULL, b->size, l,
-		    cnt - 1, &b->last[l])) != 0)
+		if (cnt > 0 && (rc = hash_read_db(b->s, b->txn, NULL,
+		    b->size, l, cnt - 1, &b->last[l])) != 0)
 			return rc;
 		if (!STORED(l))
 			continue;
@@ -747,6 +873,20 @@ lock_dir(struct store *s, char *why, size_t whylen)
 }
 
 /* ---- open and close ---- */
+
+static void
+upper_free(struct store *s)
+{
+	for (unsigned l = 0; l < STORE_LEVELS; l++)
+		free(atomic_load(&s->up[l].h));
+	while (s->retired != NULL) {
+		struct retired *r = s->retired;
+
+		s->retired = r->next;
+		free(r->p);
+		free(r);
+	}
+}
 
 /*
  * The record counts a tree of size holds: size entries and ids keys; the
@@ -938,6 +1078,9 @@ open_dbs(struct store *s, char *why, size_t whylen)
 			mdb_cursor_close(c);
 		}
 	}
+	if (err == 0 && (err = upper_load(s, txn, size)) != 0)
+		setwhy(why, whylen, "%s: cannot read the hashes of levels %d "
+		    "and above: %s", s->dir, UPPER_LEVEL, pt_strerror(err));
 	if (err != 0) {
 		mdb_txn_abort(txn);
 		if (why != NULL && whylen > 0 && why[0] == '\0')
@@ -1054,6 +1197,7 @@ store_close(struct store *s)
 	mdb_env_close(s->env);
 	if (s->lockfd != -1)
 		close(s->lockfd);	/* releases the flock */
+	upper_free(s);
 	free(s->dir);
 	free(s);
 }
@@ -1620,6 +1764,32 @@ commit_err(struct store *s, int rc)
 	return PT_EIO;
 }
 
+/*
+ * After a commit: the hashes the batch completed at the upper levels, from
+ * its right edge (a batch completes at most one per upper level; see the
+ * _Static_assert).  If memory runs out the levels are dropped and reads go
+ * to LMDB (correct, only slower).
+ */
+static void
+upper_commit(struct store_batch *b)
+{
+	struct store *s = b->s;
+
+	for (unsigned l = UPPER_LEVEL; l < STORE_LEVELS; l++) {
+		uint64_t have = atomic_load_explicit(&s->up[l].count,
+		    memory_order_relaxed);
+		uint64_t want = b->size >> l;
+
+		if (want == have)
+			continue;
+		if (want != have + 1 ||
+		    upper_push(s, l, want - 1, &b->last[l]) != 0) {
+			upper_clear(s);
+			return;
+		}
+	}
+}
+
 static void
 batch_free(struct store_batch *b)
 {
@@ -1665,6 +1835,7 @@ store_batch_commit(struct store_batch *b)
 	if (rc != 0)
 		err = commit_err(s, rc);
 	else {
+		upper_commit(b);
 		atomic_store(&s->size, b->size);
 		if (b->has_ckpt)
 			err = write_copy(s->dir, b->note, b->note_len);
@@ -2417,7 +2588,7 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 			chk_end(&c);
 			return err;
 		}
-		err = hash_read(s, c.txn, NULL, size, 0, i, &b);
+		err = hash_read_db(s, c.txn, NULL, size, 0, i, &b);
 		if (err == PT_ECORRUPT) {
 			chk_end(&c);
 			return chk_bad(&c, STORE_BAD_HASH, 0, i, "leaf hash "
@@ -2473,7 +2644,7 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 				chk_end(&c);
 				return err;
 			}
-			err = hash_read(s, c.txn, NULL, size, lvl + 1,
+			err = hash_read_db(s, c.txn, NULL, size, lvl + 1,
 			    idx >> 1, &b);
 			if (err != 0 && err != PT_ECORRUPT) {
 				chk_end(&c);

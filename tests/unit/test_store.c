@@ -459,6 +459,79 @@ START_TEST(offices_and_format)
 }
 END_TEST
 
+/* ---- the upper levels (12 and above), kept in memory ---- */
+
+/* Hashes (level, 0 .. size >> level) of levels 12 and 13 through a read
+ * txn equal the memory tree's. */
+static void
+check_upper(struct store *s, struct memtree *m)
+{
+	struct store_txn *t;
+	struct mt_hash got, want;
+
+	ck_assert_int_eq(store_read_begin(s, &t), 0);
+	for (unsigned l = 12; l <= 13; l++) {
+		for (uint64_t n = 0; n < (m->n >> l); n++) {
+			ck_assert_int_eq(store_get_hashes(t, l, n, 1, &got), 0);
+			ck_assert_int_eq(mem_read(m, l, n, &want), 0);
+			ck_assert_mem_eq(got.b, want.b, 32);
+		}
+		ck_assert_int_eq(store_get_hashes(t, l, m->n >> l, 1, &got),
+		    PT_ENOTFOUND);
+	}
+	store_read_end(t);
+}
+
+START_TEST(upper_levels)
+{
+	/* Batches that end exactly on, just before and just after the
+	 * 4096-entry boundaries, up to 3 x 4096 + 5 entries; an aborted
+	 * batch across a boundary must leave nothing behind in memory. */
+	static const uint64_t batches[] = { 4095, 1, 4096, 1000, 3096, 5 };
+	struct memtree m = { 0 };
+	struct store *s;
+	struct store_batch *b;
+	uint64_t start = 0;
+
+	dir_make();
+	s = open_ok(0);
+	for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+		ck_assert_int_eq(append_batch(s, &m, start, batches[i], 20, 40,
+		    100 + i), 0);
+		start += batches[i];
+		check_upper(s, &m);
+		if (i == 2) {
+			/* Appends across the next boundary, then abort. */
+			uint8_t e[64];
+			char id[64];
+			size_t len, idlen;
+			struct mt_hash h;
+
+			ck_assert_int_eq(store_batch_begin(s, &b), 0);
+			for (uint64_t j = start; j < start + 4096; j++) {
+				len = make_entry(j + 1000000, e, 20, 40);
+				make_id(j + 1000000, id, sizeof(id), &idlen);
+				ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+				ck_assert_int_eq(store_batch_append(b, e, len,
+				    &h, sub_a, id, idlen, NULL), 0);
+			}
+			store_batch_abort(b);
+			check_upper(s, &m);
+		}
+	}
+	ck_assert_uint_eq(start, 3 * 4096 + 5);
+	check_roots(s, &m, 509);
+	store_close(s);
+	/* Loaded again from LMDB at open. */
+	s = open_ok(0);
+	check_upper(s, &m);
+	check_roots(s, &m, 509);
+	store_close(s);
+	dir_remove();
+	free(m.leaf);
+}
+END_TEST
+
 /* ---- appends, reopen, lookups, tiles ---- */
 
 START_TEST(append_reopen_lookups)
@@ -1336,6 +1409,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
 	tcase_add_test(tc, rfc6962_roots);
 	tcase_add_test(tc, append_reopen_lookups);
+	tcase_add_test(tc, upper_levels);
 	tcase_add_test(tc, offices_and_format);
 	tcase_add_test(tc, checkpoint_copy);
 	tcase_add_test(tc, exclusive_lock);
