@@ -80,6 +80,7 @@ sign_main(void *arg)
 			    &it->sub.info, NULL);
 			it->sub.record = it->rec.data;
 			it->sub.record_len = it->rec.len;
+			it->sub.record_checked = s->rc == 0;
 			it->sub.submitter = s->k->vk;
 		} else
 			s->rc = wire_submission_sign(s->k, s->origin,

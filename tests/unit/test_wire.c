@@ -97,8 +97,10 @@ decode_as(const char *dec, const uint8_t *buf, size_t len,
 	if (strcmp(dec, "submission") == 0) {
 		struct wire_submission s;
 		if ((r = wire_submission_decode(buf, len, &s, why)) == 0 &&
-		    reenc != NULL)
+		    reenc != NULL) {
+			ck_assert_int_ne(s.record_checked, 0);
 			ck_assert_int_eq(wire_submission_encode(&s, reenc), 0);
+		}
 		return r;
 	}
 	if (strcmp(dec, "entry") == 0) {
@@ -328,6 +330,27 @@ START_TEST(canonical_boundaries)
 	    PT_ETOOBIG);
 	wire_buf_free(&b);
 	free(big);
+}
+END_TEST
+
+/* The encoders walk a record nobody checked (record_checked 0) and refuse
+ * a non-canonical one; decoding and signing mark the record checked. */
+START_TEST(encode_checks_unchecked_record)
+{
+	/* {"a": 1} with 1 as a non-minimal uint8 (0xcc 0x01). */
+	static const uint8_t bad[] = { 0x81, 0xa1, 'a', 0xcc, 0x01 };
+	struct wire_submission s;
+	struct wire_buf b;
+
+	memset(&s, 0, sizeof(s));
+	s.record = bad;
+	s.record_len = sizeof(bad);
+	s.submitter_str = "x+0a0b0c0d+AQ";
+	s.submitter_len = strlen(s.submitter_str);
+	wire_buf_init(&b);
+	ck_assert_int_eq(wire_entry_encode(&s, 1, &b), PT_EINVAL);
+	ck_assert_int_eq(wire_submission_encode(&s, &b), PT_EINVAL);
+	wire_buf_free(&b);
 }
 END_TEST
 
@@ -686,6 +709,7 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corpus_ok);
+	tcase_add_test(tc, encode_checks_unchecked_record);
 	tcase_add_test(tc, corpus_bad);
 	tcase_add_test(tc, corpus_ok_mutations);
 	tcase_add_test(tc, canonical_boundaries);
