@@ -1944,11 +1944,55 @@ store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
 }
 
 /*
+ * Entries first .. first+count-1 (count <= STORE_RANGE_MAX): data[i] and
+ * len[i] as store_get_entry gives them (pointing into the map, valid until
+ * store_read_end(t)), from one cursor walk instead of count lookups (an
+ * entry bundle is 256 consecutive entries).  PT_EINVAL for count 0 or over
+ * the maximum, PT_ENOTFOUND when any is beyond store_txn_size(t),
+ * PT_ECORRUPT when one inside the tree is missing.  O(log n + count).
+ */
+int
+store_get_entries(struct store_txn *t, uint64_t first, unsigned count,
+    const uint8_t **data, size_t *len)
+{
+	MDB_cursor *c;
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc, err = 0;
+
+	if (count == 0 || count > STORE_RANGE_MAX || data == NULL ||
+	    len == NULL)
+		return PT_EINVAL;
+	if (first >= t->size || count > t->size - first)
+		return PT_ENOTFOUND;
+	if ((rc = mdb_cursor_open(t->txn, t->s->entries, &c)) != 0)
+		return map_err(rc);
+	put_be64(kb, first);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_KEY);
+	for (unsigned i = 0; i < count; i++) {
+		if (i > 0)
+			rc = mdb_cursor_get(c, &k, &d, MDB_NEXT);
+		if (rc != 0) {
+			err = rc == MDB_NOTFOUND ? PT_ECORRUPT : map_err(rc);
+			break;
+		}
+		if (k.mv_size != 8 || get_be64(k.mv_data) != first + i) {
+			err = PT_ECORRUPT;
+			break;
+		}
+		data[i] = d.mv_data;
+		len[i] = d.mv_size;
+	}
+	mdb_cursor_close(c);
+	return err;
+}
+
+/*
  * Copy the hashes (level, n .. n+count-1) to out[0..count-1] (caller
  * owned).  PT_EINVAL for level > 63 or count 0; PT_ENOTFOUND when any of
  * them is not complete in t's tree; PT_ECORRUPT when one should be stored
- * and is not.  On a stored level (a multiple of 4: every hash tile's) one
- * cursor range, O(log n + count / 16); on any other level one lookup and
+ * and is not.  On a stored level (0, and 4 and above: every hash tile's)
+ * one cursor range, O(log n + count / 16); on levels 1..3 one lookup and
  * up to 7 node hashes per hash.
  */
 int

@@ -89,6 +89,11 @@ void store_txn_reader(struct store_txn *t, struct mt_reader *r);
 /* Entry bytes: *data points into the map, valid until store_read_end. */
 int store_get_entry(struct store_txn *t, uint64_t index, const uint8_t **data,
     size_t *len);
+/* Entries first .. first+count-1 (count <= STORE_RANGE_MAX) from one
+ * cursor walk, pointing into the map like store_get_entry's. */
+#define STORE_RANGE_MAX	256
+int store_get_entries(struct store_txn *t, uint64_t first, unsigned count,
+    const uint8_t **data, size_t *len);
 /* Hashes of subtrees (level, n .. n+count-1), for hash tiles: one range
  * read.  PT_ENOTFOUND when any is missing. */
 int store_get_hashes(struct store_txn *t, unsigned level, uint64_t n,

@@ -584,6 +584,31 @@ START_TEST(append_reopen_lookups)
 		    idlen, &idx), PT_ENOTFOUND);
 	}
 	ck_assert_int_eq(store_get_entry(t, start, &data, &len), PT_ENOTFOUND);
+	/* Ranges: whole bundles, a partial one at the end, past the end. */
+	{
+		const uint8_t *rd[STORE_RANGE_MAX];
+		size_t rl[STORE_RANGE_MAX];
+		static const uint64_t from[] = { 0, 256, 300, 511 };
+		static const unsigned cnt[] = { 256, 256, 212, 1 };
+
+		for (unsigned j = 0; j < 4; j++) {
+			ck_assert_int_eq(store_get_entries(t, from[j], cnt[j],
+			    rd, rl), 0);
+			for (unsigned i = 0; i < cnt[j]; i++) {
+				size_t wl = make_entry(from[j] + i, e, 40, 200);
+
+				ck_assert_uint_eq(rl[i], wl);
+				ck_assert_mem_eq(rd[i], e, wl);
+			}
+		}
+		ck_assert_int_eq(store_get_entries(t, 300, 213, rd, rl),
+		    PT_ENOTFOUND);
+		ck_assert_int_eq(store_get_entries(t, 512, 1, rd, rl),
+		    PT_ENOTFOUND);
+		ck_assert_int_eq(store_get_entries(t, 0, 0, rd, rl), PT_EINVAL);
+		ck_assert_int_eq(store_get_entries(t, 0, STORE_RANGE_MAX + 1,
+		    rd, rl), PT_EINVAL);
+	}
 	memset(h.b, 0x55, 32);
 	ck_assert_int_eq(store_find_leaf(t, &h, &idx), PT_ENOTFOUND);
 	/* same 8-byte prefix as a real leaf, different hash: not found */
