@@ -176,6 +176,7 @@ verify_main(void *arg)
 			complete(s, j);
 			continue;
 		}
+		clock_gettime(CLOCK_REALTIME, &j->t_ready);
 		pthread_mutex_lock(&s->mu);
 		jq_push(&s->sq, j);
 		/* Wake the sequencer only when it has something to do: a
@@ -452,8 +453,11 @@ seq_main(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			return NULL;
 		}
-		/* The first arrival opens the window. */
-		clock_gettime(CLOCK_REALTIME, &dl);
+		/* The first arrival opens the window: the oldest verified
+		 * job's, which may have waited through the previous commit
+		 * already (then the window may be over at once). */
+		dl = s->sq.head != NULL ? s->sq.head->t_ready :
+		    (struct timespec){ 0, 0 };
 		ns = (uint64_t)dl.tv_nsec + s->o.window_ms * 1000000ULL;
 		dl.tv_sec += (time_t)(ns / 1000000000ULL);
 		dl.tv_nsec = (long)(ns % 1000000000ULL);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "pt.h"
 #include "wire.h"
@@ -36,6 +37,7 @@ struct seq_job {
 	/* sequencer-private */
 	int dup;
 	uint64_t dup_index;
+	struct timespec t_ready;	/* verified (CLOCK_REALTIME) */
 	/* caller's */
 	void *req;
 	double t0;
