@@ -330,24 +330,34 @@ h_tile(struct rq *rq)
 		return;
 	}
 	if (t.entries) {
-		uint64_t first = t.n * TILE_WIDTH;
+		/* One cursor walk, then the whole bundle copied into one
+		 * reserved extent (not 2 x 256 small adds). */
+		const uint8_t *e[TILE_WIDTH];
+		size_t elen[TILE_WIDTH], total = 0;
+		struct evbuffer_iovec v;
 
-		for (unsigned i = 0; i < t.width; i++) {
-			const uint8_t *e;
-			size_t elen;
-			uint8_t hdr[2];
-
-			if ((rc = store_get_entry(txn, first + i, &e,
-			    &elen)) != 0)
-				break;
-			if (elen > 0xffff) {
+		_Static_assert(TILE_WIDTH <= STORE_RANGE_MAX, "bundle range");
+		rc = store_get_entries(txn, t.n * TILE_WIDTH, t.width, e, elen);
+		for (unsigned i = 0; rc == 0 && i < t.width; i++) {
+			if (elen[i] > 0xffff)
 				rc = PT_ECORRUPT;
-				break;
+			total += 2 + elen[i];
+		}
+		if (rc == 0 && (evbuffer_reserve_space(rq->body,
+		    (ev_ssize_t)total, &v, 1) != 1 || v.iov_len < total))
+			rc = PT_ENOMEM;
+		if (rc == 0) {
+			uint8_t *p = v.iov_base;
+
+			for (unsigned i = 0; i < t.width; i++) {
+				*p++ = (uint8_t)(elen[i] >> 8);
+				*p++ = (uint8_t)elen[i];
+				memcpy(p, e[i], elen[i]);
+				p += elen[i];
 			}
-			hdr[0] = (uint8_t)(elen >> 8);
-			hdr[1] = (uint8_t)elen;
-			evbuffer_add(rq->body, hdr, 2);
-			evbuffer_add(rq->body, e, elen);
+			v.iov_len = total;
+			if (evbuffer_commit_space(rq->body, &v, 1) != 0)
+				rc = PT_ENOMEM;
 		}
 	} else {
 		struct mt_hash *h = malloc(TILE_WIDTH * sizeof(*h));

