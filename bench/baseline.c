@@ -6,9 +6,11 @@
  *                                      threads, a submission-sized message
  *   baseline sha256 THREADS SECONDS    RFC 9162 leaf hashes/s of a typical
  *                                      entry (mt_leaf_hash, 480 bytes)
- *   baseline lmdb DIR N                LMDB puts/s: N puts of 8-byte
- *                                      increasing keys and 32-byte values,
- *                                      10,000 per fsynced commit, default
+ *   baseline lmdb DIR N [V]            LMDB puts/s: N puts of 8-byte
+ *                                      increasing keys and V-byte values
+ *                                      (default 32; figure lmdb_puts, or
+ *                                      lmdb_puts_V for another V), 10,000
+ *                                      per fsynced commit, default
  *                                      (durable) flags
  *   baseline httpd PORT                a trivial evhttp handler (200, 3
  *                                      bytes) on 127.0.0.1:PORT, one event
@@ -107,16 +109,19 @@ run_threads(int kind, unsigned n, double seconds)
 }
 
 static void
-lmdb_puts(const char *dir, uint64_t n)
+lmdb_puts(const char *dir, uint64_t n, size_t vlen)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	uint8_t kb[8], vb[32];
-	MDB_val k = { 8, kb }, v = { 32, vb };
+	uint8_t kb[8], vb[4096];
+	MDB_val k = { 8, kb }, v = { vlen, vb };
+	char name[64];
 	double t0, dt;
 	int rc;
 
+	if (vlen == 0 || vlen > sizeof(vb))
+		bench_die("lmdb: value size 1..%zu", sizeof(vb));
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		bench_die("%s: %s", dir, strerror(errno));
 	if ((rc = mdb_env_create(&env)) != 0 ||
@@ -141,7 +146,11 @@ lmdb_puts(const char *dir, uint64_t n)
 	}
 	dt = bench_now() - t0;
 	mdb_env_close(env);
-	bench_fig("lmdb_puts", (double)n / dt, "puts/s");
+	if (vlen == 32)
+		snprintf(name, sizeof(name), "lmdb_puts");
+	else
+		snprintf(name, sizeof(name), "lmdb_puts_%zu", vlen);
+	bench_fig(name, (double)n / dt, "puts/s");
 }
 
 static void
@@ -191,7 +200,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: baseline ed25519|sha256 THREADS SECONDS\n"
-	    "       baseline lmdb DIR N\n       baseline httpd PORT\n");
+	    "       baseline lmdb DIR N [VALUE_BYTES]\n"
+	    "       baseline httpd PORT\n");
 	exit(2);
 }
 
@@ -206,8 +216,9 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "sha256") == 0 && argc == 4)
 		run_threads(1, (unsigned)strtoul(argv[2], NULL, 10),
 		    strtod(argv[3], NULL));
-	else if (strcmp(argv[1], "lmdb") == 0 && argc == 4)
-		lmdb_puts(argv[2], strtoull(argv[3], NULL, 10));
+	else if (strcmp(argv[1], "lmdb") == 0 && (argc == 4 || argc == 5))
+		lmdb_puts(argv[2], strtoull(argv[3], NULL, 10),
+		    argc == 5 ? strtoul(argv[4], NULL, 10) : 32);
 	else if (strcmp(argv[1], "httpd") == 0 && argc == 3)
 		httpd((unsigned)strtoul(argv[2], NULL, 10));
 	else

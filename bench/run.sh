@@ -15,6 +15,7 @@
 #                     daemon settings for the append phase (default: the
 #                     daemon's defaults)
 #   BENCH_DURATION    seconds per HTTP load (default 10)
+#   BENCH_ADD_CONNS   connections of the full-rate append load (default 128)
 #   BENCH_KEEP        keep the temporary directory (default: removed)
 #
 # Output: one line per figure
@@ -33,6 +34,7 @@ export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
 ONLY=${BENCH_ONLY:-base,seq,read,append,audit}
 DUR=${BENCH_DURATION:-10}
+ADDCONNS=${BENCH_ADD_CONNS:-128}
 NCPU=$(nproc 2>/dev/null || echo 1)
 ORIGIN=bench.example/log
 OUT=$TOP/bench/results.json
@@ -90,6 +92,10 @@ if want base; then
 	[ "$VTN" != "$NCPU" ] && figs "$B/baseline" ed25519 "$NCPU" 3
 	figs "$B/baseline" sha256 1 3
 	figs "$B/baseline" lmdb "$TMP/lmdb" "$N"
+	rm -rf "$TMP/lmdb"
+	# Informational: puts of entry-sized values (466 bytes, the bench
+	# entries' average), what storing the entries alone costs LMDB.
+	figs "$B/baseline" lmdb "$TMP/lmdb" "$N" 466
 	rm -rf "$TMP/lmdb"
 fi
 
@@ -209,7 +215,7 @@ if want append; then
 	say "signed appends over HTTP: as fast as answered"
 	NA=$(awk -v s="$SCALE" -v d="$DUR" 'BEGIN { n = int(4000 * d);
 	    print n < 2000 ? 2000 : n }')
-	figs $LG "$DPORT" --conns 128 --name add add \
+	figs $LG "$DPORT" --conns "$ADDCONNS" --name add add \
 	    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
 	    --tag "max$$" --n "$NA"
 	MAX=$(fig add_rate)
@@ -290,6 +296,7 @@ rss_anon_max - abs 64
 ed25519_verify_${VTN}t - info 0
 sha256_leaf_1t - info 0
 lmdb_puts - info 0
+lmdb_puts_466 - info 0
 evhttp_trivial_rate - info 0
 nginx_8k_rate - info 0
 EOF
