@@ -1306,6 +1306,60 @@ now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The batch that completes a leaves epoch moves it into leaves; aborted,
+ * nothing moved; committed after a reopen, every leaf is found. */
+START_TEST(leaves_epoch_move)
+{
+	static const uint64_t probe[] = { 0, 4095, 4096, 40000, 65529, 65530,
+	    65535, 65536, 65539 };
+	struct store *s;
+	struct store_batch *b;
+	struct store_txn *t;
+	struct mt_hash h;
+	uint8_t e[64];
+	char id[64], why[256];
+	size_t len, idlen;
+	uint64_t idx, start = 0;
+
+	dir_make();
+	s = open_ok(0);
+	for (; start < 65530; start += 6553)
+		ck_assert_int_eq(append_batch(s, NULL, start, 6553, 24, 16,
+		    start + 1), 0);
+	/* Across the epoch's end, then abort. */
+	ck_assert_int_eq(store_batch_begin(s, &b), 0);
+	for (uint64_t i = start; i < start + 10; i++) {
+		len = make_entry(i, e, 24, 16);
+		make_id(i, id, sizeof(id), &idlen);
+		ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+		ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_a, id,
+		    idlen, NULL), 0);
+	}
+	store_batch_abort(b);
+	store_close(s);
+	s = open_ok(0);		/* the open-time counts agree */
+	ck_assert_uint_eq(store_size(s), 65530);
+	ck_assert_int_eq(append_batch(s, NULL, start, 10, 24, 16, 70000), 0);
+	store_close(s);
+	s = open_ok(0);
+	ck_assert_int_eq(store_read_begin(s, &t), 0);
+	for (unsigned j = 0; j < sizeof(probe) / sizeof(probe[0]); j++) {
+		len = make_entry(probe[j], e, 24, 16);
+		ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+		ck_assert_int_eq(store_find_leaf(t, &h, &idx), 0);
+		ck_assert_uint_eq(idx, probe[j]);
+	}
+	len = make_entry(65540, e, 24, 16);
+	ck_assert_int_eq(mt_leaf_hash(e, len, &h), 0);
+	ck_assert_int_eq(store_find_leaf(t, &h, &idx), PT_ENOTFOUND);
+	store_read_end(t);
+	ck_assert_int_eq(store_check_full(s, &idx, why, sizeof(why), NULL,
+	    NULL), 0);
+	store_close(s);
+	dir_remove();
+}
+END_TEST
+
 #define NNAMES	7
 START_TEST(storage_per_entry)
 {
@@ -1435,6 +1489,7 @@ main(void)
 	tcase_add_test(tc, rfc6962_roots);
 	tcase_add_test(tc, append_reopen_lookups);
 	tcase_add_test(tc, upper_levels);
+	tcase_add_test(tc, leaves_epoch_move);
 	tcase_add_test(tc, offices_and_format);
 	tcase_add_test(tc, checkpoint_copy);
 	tcase_add_test(tc, exclusive_lock);
