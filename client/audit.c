@@ -332,36 +332,6 @@ out:
 	bu->rc = rc;
 }
 
-/*
- * Push the hash of a complete subtree of 2^level leaves into f, whose size
- * must be a multiple of 2^level: the same carries as mt_frontier_push on
- * a tree of size >> level leaves.  O(log size) node hashes.
- */
-static int
-frontier_push_subtree(struct mt_frontier *f, unsigned level,
-    const struct mt_hash *h)
-{
-	struct mt_hash carry = *h;
-	uint64_t s = f->size >> level, add = (uint64_t)1 << level;
-	unsigned c = f->count;
-	int rc;
-
-	if ((f->size & (add - 1)) != 0 || f->size > PT_MAX_TREE_SIZE - add)
-		return PT_ERANGE;
-	while ((s & 1) != 0) {
-		if (c == 0)
-			return PT_EINVAL;
-		if ((rc = mt_node_hash(&f->h[c - 1], &carry, &carry)) != 0)
-			return rc;
-		c--;
-		s >>= 1;
-	}
-	f->h[c++] = carry;
-	f->count = c;
-	f->size += add;
-	return 0;
-}
-
 static void
 progress(struct run *x, uint64_t done, int final)
 {
@@ -427,7 +397,7 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 		return bu->rc;
 	}
 	if (bu->have_root && x->fr.size == bu->first)
-		rc = frontier_push_subtree(&x->fr, TILE_HEIGHT, &bu->root);
+		rc = mt_frontier_push_subtree(&x->fr, TILE_HEIGHT, &bu->root);
 	else {
 		rc = 0;
 		for (unsigned k = bu->skip; k < bu->width && rc == 0; k++)

@@ -505,12 +505,29 @@ mt_frontier_init(struct mt_frontier *f)
 int
 mt_frontier_push(struct mt_frontier *f, const struct mt_hash *leaf)
 {
-	struct mt_hash carry = *leaf;
-	uint64_t s = f->size;
+	return mt_frontier_push_subtree(f, 0, leaf);
+}
+
+/*
+ * Push the hash of a complete subtree of 2^level leaves: the same carries as
+ * mt_frontier_push on a tree of size >> level leaves.  PT_ERANGE unless the
+ * size is a multiple of 2^level and stays within PT_MAX_TREE_SIZE; PT_EINVAL
+ * for level > 62.  O(log size) node hashes.
+ */
+int
+mt_frontier_push_subtree(struct mt_frontier *f, unsigned level,
+    const struct mt_hash *h)
+{
+	struct mt_hash carry = *h;
+	uint64_t s, add;
 	unsigned c = f->count;
 	int rc;
 
-	if (f->size >= PT_MAX_TREE_SIZE)
+	if (level > 62)
+		return PT_EINVAL;
+	s = f->size >> level;
+	add = (uint64_t)1 << level;
+	if ((f->size & (add - 1)) != 0 || f->size > PT_MAX_TREE_SIZE - add)
 		return PT_ERANGE;
 	while ((s & 1) != 0) {
 		assert(c > 0);
@@ -521,7 +538,7 @@ mt_frontier_push(struct mt_frontier *f, const struct mt_hash *leaf)
 	}
 	f->h[c++] = carry;
 	f->count = c;
-	f->size++;
+	f->size += add;
 	assert(f->count == popcount64(f->size));
 	return 0;
 }

@@ -119,6 +119,10 @@ struct mt_frontier {
 };
 void mt_frontier_init(struct mt_frontier *f);
 int mt_frontier_push(struct mt_frontier *f, const struct mt_hash *leaf);
+/* Push the hash of a complete subtree of 2^level leaves (the size must be a
+ * multiple of 2^level, else PT_ERANGE): as 2^level single pushes would. */
+int mt_frontier_push_subtree(struct mt_frontier *f, unsigned level,
+    const struct mt_hash *h);
 int mt_frontier_root(const struct mt_frontier *f, struct mt_hash *out);
 
 #endif

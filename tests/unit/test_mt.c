@@ -793,6 +793,46 @@ uniform_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
 	return 0;
 }
 
+/* Subtree pushes: a frontier fed 2^L-leaf subtree roots (naive_mth) and
+ * single leaves, mixed, has the roots of one fed leaves only; a subtree
+ * at a size not a multiple of 2^L is refused. */
+START_TEST(frontier_subtrees)
+{
+	struct mt_hash lh[1100], h, want;
+	struct mt_frontier f;
+	uint8_t d[16];
+	size_t len;
+	uint64_t at = 0;
+	static const unsigned plan[] = { 8, 0, 0, 1, 2, 3, 4, 0, 5, 6, 7, 8 };
+
+	for (unsigned i = 0; i < 1100; i++) {
+		leaf_data(i, d, &len);
+		CHECK_EQ(mt_leaf_hash(d, len, &lh[i]), 0);
+	}
+	mt_frontier_init(&f);
+	for (unsigned p = 0; p < sizeof(plan) / sizeof(plan[0]); p++) {
+		uint64_t w = (uint64_t)1 << plan[p];
+
+		/* Pad with single leaves up to a multiple of 2^L. */
+		while (at % w != 0) {
+			CHECK_EQ(mt_frontier_push_subtree(&f, plan[p],
+			    &lh[at]), PT_ERANGE);
+			CHECK_EQ(mt_frontier_push(&f, &lh[at]), 0);
+			at++;
+		}
+		ck_assert_uint_le(at + w, 1100);
+		h = naive_mth(lh, at, at + w);
+		CHECK_EQ(mt_frontier_push_subtree(&f, plan[p], &h), 0);
+		at += w;
+		CHECK_EQ(f.size, at);
+		CHECK_EQ(mt_frontier_root(&f, &h), 0);
+		want = naive_mth(lh, 0, at);
+		CHECK_MEM_EQ(h.b, want.b, 32);
+	}
+	CHECK_EQ(mt_frontier_push_subtree(&f, 63, &h), PT_EINVAL);
+}
+END_TEST
+
 START_TEST(huge_trees)
 {
 	static const uint64_t sizes[] = {
@@ -885,6 +925,7 @@ main(void)
 	tcase_add_test(tc, edges);
 	tcase_add_test(tc, reader_errors);
 	tcase_add_test(tc, huge_trees);
+	tcase_add_test(tc, frontier_subtrees);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
