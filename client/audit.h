@@ -3,11 +3,14 @@
  * `export`): fetch the log's verified checkpoint, every entry bundle (and
  * level-0 hash tile) it has beyond the last verified state, recompute the
  * tree with mt_frontier, check every entry's schema and submitter
- * signature (in parallel, one thread per core), and check that the new
+ * signature, and check that the new
  * checkpoint's root is the recomputed one and consistent with the last
  * one verified.  Incremental: a state (in memory, or in a directory) keeps
  * the last verified signed checkpoint and the frontier of its tree, so the
- * next run fetches only what is new.
+ * next run fetches only what is new.  A pipeline: the event loop keeps a
+ * window of bundle requests in flight, worker threads (one per core) check
+ * and hash each bundle as it arrives, and the loop folds the results into
+ * the frontier in index order.
  */
 #ifndef PT_CLIENT_AUDIT_H
 #define PT_CLIENT_AUDIT_H
@@ -37,7 +40,8 @@ typedef int (*aud_entry_fn)(void *arg, uint64_t index, const uint8_t *entry,
     size_t len, const struct wire_entry *e);
 
 struct aud_opts {
-	unsigned threads;	/* signature-checking threads; 0 = cores */
+	unsigned threads;	/* worker threads (bundle checks, hashing and
+				 * signatures); 0 = cores */
 	int progress;		/* progress bar on stderr */
 	int no_tiles;		/* skip comparing level-0 hash tiles */
 	int hashes_only;	/* recompute leaf hashes and the tree only:
