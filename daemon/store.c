@@ -130,9 +130,9 @@
  * extra hash read for one leaf in 2^32 per epoch.
  *
  * Cost, measured by test_store (100,000 entries of 300..599 bytes, batches
- * of 1000, two offices interleaved): 161 bytes per entry beyond the entry
- * bytes (format 2: 204, format 1: 237): entries 49 (node header, key, the
- * unfilled end of each page), hashes 39, leaves 24 (15 of them in the one
+ * of 1000, two offices interleaved): 163.5 bytes per entry beyond the
+ * entry bytes (format 2: 204, format 1: 237): entries 49 (node header, key,
+ * the unfilled end of each page), hashes 42, leaves 24 (15 of them in the one
  * complete epoch, 10 in the 34,464 entries of leaves/new), ids 48 (two
  * interleaved offices; ~32 with one).  seqbench (1M entries, one office)
  * measures its figure in data.mdb with the free pages; the free pages of
@@ -153,7 +153,8 @@
  * store_batch_root() then recomputes the root by reading back what was
  * written; nothing is taken from memory.
  *
- * Ledger invariants, checked cheaply at every open (O(64) reads) and fully
+ * Ledger invariants, checked cheaply at every open (O(64) reads; the open
+ * also loads the upper levels, size / 4096 hashes) and fully
  * by store_check_full: meta size == number of entries == number of ids
  * keys; leaves holds the keys of the complete epochs and leaves/new those
  * of the current one; meta offices == number of offices records <= size;
@@ -921,7 +922,8 @@ count_check(const struct store *s, MDB_txn *txn, uint64_t size, char *why,
 }
 
 /* Open (and on a new writable store, create and initialise) the databases;
- * check the cheap invariants; load the size.  O(64) lookups. */
+ * check the cheap invariants; load the size and the upper levels.
+ * O(64 + size / 4096) lookups. */
 static int
 open_dbs(struct store *s, char *why, size_t whylen)
 {
@@ -1106,7 +1108,7 @@ open_dbs(struct store *s, char *why, size_t whylen)
  * cheap ledger invariants (PT_ECORRUPT, reason in why).  Errors: PT_EINVAL,
  * PT_ENOMEM, PT_EBUSY, PT_EIO, PT_ECORRUPT, PT_ENOTFOUND (readonly on a
  * missing store).  why (may be NULL) gets a reason on failure.  *out is
- * owned by the caller until store_close().  O(64) lookups.
+ * owned by the caller until store_close().  O(64 + size / 4096) lookups.
  */
 int
 store_open(const char *dir, const struct store_opts *o, struct store **out,
