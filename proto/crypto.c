@@ -39,7 +39,6 @@ int
 cr_sha256_init(struct cr_sha256 *s)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
 	const EVP_MD *md = sha256_md();
 
 	s->ctx = NULL;

@@ -126,8 +126,8 @@ struct wire_submission {
 	const char *submitter_str;	/* the verifier key string as sent */
 	size_t submitter_len;
 	uint8_t sig[64];
-	/* Nonzero: record was checked canonical (wire_submission_decode and
-	 * record_check set or imply it), so the encoders need not walk it
+	/* Nonzero: record passed record_check (wire_submission_decode and
+	 * wire_submission_sign set it), so the encoders need not walk it
 	 * again.  Leave 0 for a record nobody checked. */
 	int record_checked;
 };
