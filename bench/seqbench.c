@@ -7,11 +7,12 @@
  *
  * Creates a new pubtraild data directory DIR (log key log.key/log.vkey
  * named ORIGIN, a submitter key bench-submitter.key and the submitters
- * file), then appends N payment records in batches of B (default 1024)
- * exactly as daemon/seq.c's run_batch does: per entry the (submitter, id)
- * lookup, wire_entry_encode, the leaf hash, store_batch_append and the
- * in-memory frontier; per batch the root read back from the transaction and
- * compared with the frontier's, the checkpoint signed with the log key,
+ * file), then appends N payment records in batches of B (default
+ * PT_BATCH_DEFAULT, pubtraild's default batch_max) exactly as daemon/seq.c's
+ * run_batch does: per entry the (submitter, id) lookup, wire_entry_encode,
+ * the leaf hash, store_batch_append and the in-memory frontier; per batch
+ * the root read back from the transaction and compared with the
+ * frontier's, the checkpoint signed with the log key,
  * store_batch_set_checkpoint and the fsynced commit.  With --receipts the
  * receipts the daemon would send (rcpt_build) are built after each commit
  * and timed separately.
@@ -263,7 +264,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *origin = NULL;
-	uint64_t n = 0, batch = 1024, chunk = 65536, last_ms = 0;
+	uint64_t n = 0, batch = PT_BATCH_DEFAULT, chunk = 65536, last_ms = 0;
 	unsigned threads = 2;
 	int receipts = 0, unsigned_subs = 0, ch, rc;
 	struct note_skey logkey, subkey;

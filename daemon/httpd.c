@@ -17,6 +17,7 @@
 #include "pt.h"
 
 #define SWEEP_MS 100
+#define HTTPD_MAX_WRITE (256 * 1024)	/* bytes per write(2), at most */
 
 struct conn {
 	struct bufferevent *bev;	/* we hold one reference */
@@ -72,6 +73,9 @@ bev_cb(struct event_base *base, void *arg)
 	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return NULL;	/* evhttp makes its own; it goes untracked */
+	/* Large answers (128 KiB entry bundles) in a few writes, not in
+	 * libevent's default 16 KiB ones. */
+	(void)bufferevent_set_max_single_write(bev, HTTPD_MAX_WRITE);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return bev;
 	if (h->nconns == h->capconns) {

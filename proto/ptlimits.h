@@ -39,7 +39,8 @@
 #define PT_HTTP_MAX_RESPONSE	(64u << 20) /* client: largest answer read */
 
 /* Sequencer (daemon/seq). */
-#define PT_BATCH_MAX		4096	/* entries per batch (default 1024) */
+#define PT_BATCH_MAX		4096	/* entries per batch, at most */
+#define PT_BATCH_DEFAULT	4096	/* default batch_max (docs/PERFORMANCE.md) */
 #define PT_BATCH_WINDOW_MS	2	/* default batch window (docs/PERFORMANCE.md) */
 #define PT_QUEUE_MAX		65536	/* submissions waiting */
 
