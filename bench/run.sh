@@ -13,7 +13,8 @@
 #                     (default all)
 #   BENCH_BATCH_MAX, BENCH_WINDOW_MS, BENCH_VERIFY_THREADS
 #                     daemon settings for the append phase (default: the
-#                     daemon's defaults)
+#                     daemon's defaults); BENCH_BATCH_MAX also sets
+#                     seqbench's batches
 #   BENCH_DURATION    seconds per HTTP load (default 10)
 #   BENCH_ADD_CONNS   connections of the full-rate append load (default 128)
 #   BENCH_KEEP        keep the temporary directory (default: removed)
