@@ -37,8 +37,8 @@ static const struct cfg_key {
 	{ "submitters", CFG_STR, offsetof(struct cfg, submitters), 0, 0, 0,
 	  "", "allowed submitters file; default DATA/submitters" },
 	{ "batch_max", CFG_U64, offsetof(struct cfg, batch_max), 1,
-	  PT_BATCH_MAX, PT_BATCH_DEFAULT, NULL, "entries per batch (one commit, one "
-	  "fsync, one checkpoint)" },
+	  PT_BATCH_MAX, PT_BATCH_DEFAULT, NULL, "entries per batch (one "
+	  "commit, one fsync, one checkpoint)" },
 	{ "batch_window_ms", CFG_U64, offsetof(struct cfg, batch_window_ms),
 	  0, 1000, PT_BATCH_WINDOW_MS, NULL, "longest wait for a batch to "
 	  "fill, milliseconds" },
