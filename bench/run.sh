@@ -67,6 +67,16 @@ figs() { "$@" | tee -a "$FIGS" | sed 's/^FIG /  /' >&2; }
 fig() { awk -v n="$1" '$1 == "FIG" && $2 == n { v = $3 } END { print v }' "$FIGS"; }
 addfig() { echo "FIG $1 $2 $3" >> "$FIGS"; }
 port() { awk -v s="$$" 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'; }
+# Wait until 127.0.0.1:$1 answers GET $2 (at most 10 s, while pid $3 lives).
+ready() {
+	for i in $(seq 1 100); do
+		curl -sf "http://127.0.0.1:$1$2" >/dev/null 2>&1 && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	say "server on port $1 did not answer"
+	return 1
+}
 stop() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
@@ -163,7 +173,7 @@ if want read; then
 	HP=$(port)
 	"$B/baseline" httpd "$HP" & HPID=$!
 	PIDS="$PIDS $HPID"
-	sleep 0.3
+	ready "$HP" / "$HPID"
 	figs $LG "$HP" --conns 32 --duration "$DUR" --name evhttp_trivial \
 	    get --path /
 	stop "$HPID"
@@ -200,7 +210,7 @@ EOF
 		"$NGINX" -p "$NG/" -c "$NG/nginx.conf" -e "$NG/logs/error.log" &
 		NPID=$!
 		PIDS="$PIDS $NPID"
-		sleep 0.5
+		ready "$NP" /file8k "$NPID"
 		figs $LG "$NP" --conns 32 --duration "$DUR" --name nginx_8k \
 		    get --path /file8k
 		stop "$NPID"
