@@ -212,10 +212,12 @@ http_client_new(const char *url, const struct http_opts *o,
 	{
 		struct event_config *ec = event_config_new();
 
-		if (ec != NULL && event_config_set_flag(ec,
-		    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
-			c->base = event_base_new_with_config(ec);
-		event_config_free(ec);
+		if (ec != NULL) {
+			if (event_config_set_flag(ec,
+			    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == 0)
+				c->base = event_base_new_with_config(ec);
+			event_config_free(ec);	/* does not accept NULL */
+		}
 	}
 	if (c->base != NULL)
 		c->pump_ev = event_new(c->base, -1, 0, pump_cb, c);
