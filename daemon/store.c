@@ -53,7 +53,11 @@
  * lookup as a stored hash plus at most 7 node hashes (~1 us), and a read
  * transaction remembers the last level-0 group it read, so the four proof
  * nodes at levels 0..3 (all in the leaf's own group) cost one lookup and
- * 11 node hashes.  That stores 1 + 1/16 + 1/32 + ... = 1.125 hashes per
+ * 11 node hashes.  Read transactions treat levels 4..7 the same way: the
+ * stored level-4 group of a leaf holds its proof nodes at levels 4..7, so
+ * they too cost one lookup and 11 node hashes, instead of a descent into
+ * each of four B-trees that miss the CPU caches in a big log (levels 5..7
+ * are still stored, for the write batch's right edge and the full check).  That stores 1 + 1/16 + 1/32 + ... = 1.125 hashes per
  * entry instead of 2.  (Storing only the levels 0, 4, 8, ... would store
  * 1.07, but then every band of four levels costs a proof 11 node hashes:
  * measured, twice the CPU per proof of format 2.)  Every hash tile (levels
@@ -218,6 +222,8 @@
 #define STORED(l)		((l) == 0 || (l) >= LOW_LEVELS)
 #define NEXT_STORED(l)		((l) == 0 ? LOW_LEVELS : (l) + 1)
 #define UPPER_LEVEL		12	/* levels >= 12 also kept in memory */
+#define BAND_LEVELS		4	/* levels per band: 0..3, 4..7 */
+#define CACHED_BANDS		2	/* bands read by group (hash_read_db) */
 #define GROUP_SHIFT		4
 #define GROUP_SLOTS		(1u << GROUP_SHIFT)
 #define GROUP_BYTES		(GROUP_SLOTS * MT_HASH_SIZE)
@@ -245,6 +251,9 @@ _Static_assert(IDS_KEY_MAX <= 511, "LMDB's default maximum key size");
 _Static_assert(LEAF_EPOCH_SHIFT == 8 * LEAF_LOW_BYTES, "leaf key layout");
 _Static_assert(LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT <= 8, "one byte of part");
 _Static_assert(LOW_LEVELS - 1 <= GROUP_SHIFT, "a computed hash reads one group");
+_Static_assert(BAND_LEVELS == LOW_LEVELS, "band 0 is levels 0..3");
+_Static_assert(CACHED_BANDS * BAND_LEVELS <= UPPER_LEVEL,
+    "the cached bands lie below the levels kept in memory");
 _Static_assert(PT_BATCH_MAX <= (1u << UPPER_LEVEL),
     "a batch completes at most one hash per upper level");
 static const char lock_name[] = "pubtraild.lock";
@@ -317,14 +326,15 @@ struct store_batch {
 };
 
 /*
- * The level-0 group a read transaction read last (its pages do not change
- * while the transaction lives): the proof nodes at levels 0..3 all lie in
- * the leaf's own group, so a proof looks it up once.
+ * The groups a read transaction read last, one per band (their pages do
+ * not change while the transaction lives): the proof nodes at levels 0..3
+ * all lie in the leaf's own level-0 group and those at levels 4..7 in one
+ * level-4 group, so a proof looks each band up once (see hash_read_db).
  */
 struct gcache {
-	int		 ok;
-	uint64_t	 g;
-	const uint8_t	*data;
+	int		 ok[CACHED_BANDS];
+	uint64_t	 g[CACHED_BANDS];
+	const uint8_t	*data[CACHED_BANDS];
 };
 
 struct store_txn {
@@ -506,14 +516,21 @@ office_get(const struct store *s, MDB_txn *txn, const uint8_t sub[32],
  * level 1..3 is hashed up from the 2^level leaf hashes it covers, which lie
  * in one level-0 group (at most 7 node hashes).  One B-tree lookup either
  * way, none when gc (may be NULL; read transactions only) holds the group.
+ *
+ * With gc, levels 5..7 are read the same way from level 4: the level-4
+ * group of a proof's leaf holds its nodes at levels 4..7, so a proof does
+ * one lookup for that band instead of four.  At 10M entries the trees of
+ * levels 5..7 are 10, 5 and 2.5 MB, and each descent into them misses the
+ * CPU caches; 11 node hashes cost less (docs/PERFORMANCE.md).  Without gc
+ * (the write batch, store_check_full) stored hashes are read as stored.
  */
 static int
 hash_read_db(const struct store *s, MDB_txn *txn, struct gcache *gc,
     uint64_t bound, unsigned level, uint64_t n, struct mt_hash *out)
 {
-	struct mt_hash h[1u << (LOW_LEVELS - 1)];
+	struct mt_hash h[1u << (BAND_LEVELS - 1)];
 	const uint8_t *grp;
-	unsigned up, w;
+	unsigned base, band, up, w;
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d;
 	uint64_t n0;
@@ -521,24 +538,29 @@ hash_read_db(const struct store *s, MDB_txn *txn, struct gcache *gc,
 
 	if (level >= STORE_LEVELS || n >= (bound >> level))
 		return PT_ENOTFOUND;
-	up = STORED(level) ? 0 : level;
+	band = level / BAND_LEVELS;
+	if (!STORED(level) || (gc != NULL && band < CACHED_BANDS))
+		base = band * BAND_LEVELS;
+	else
+		base = level;
+	up = level - base;
 	n0 = n << up;
-	if (gc != NULL && level < LOW_LEVELS && gc->ok &&
-	    gc->g == n0 >> GROUP_SHIFT)
-		grp = gc->data;
+	if (gc != NULL && band < CACHED_BANDS && gc->ok[band] &&
+	    gc->g[band] == n0 >> GROUP_SHIFT)
+		grp = gc->data[band];
 	else {
 		put_be64(kb, n0 >> GROUP_SHIFT);
-		rc = mdb_get(txn, s->level[level - up], &k, &d);
+		rc = mdb_get(txn, s->level[base], &k, &d);
 		if (rc == MDB_NOTFOUND || (rc == 0 &&
 		    d.mv_size != GROUP_BYTES))
 			return PT_ECORRUPT;
 		if (rc != 0)
 			return map_err(rc);
 		grp = d.mv_data;
-		if (gc != NULL && level < LOW_LEVELS) {
-			gc->ok = 1;
-			gc->g = n0 >> GROUP_SHIFT;
-			gc->data = grp;
+		if (gc != NULL && band < CACHED_BANDS) {
+			gc->ok[band] = 1;
+			gc->g[band] = n0 >> GROUP_SHIFT;
+			gc->data[band] = grp;
 		}
 	}
 	w = 1u << up;
@@ -2716,7 +2738,7 @@ store_check_full_report(struct store *s, struct store_check *res, char *why,
 	tx.s = s;
 	tx.txn = c.txn;
 	tx.size = size;
-	tx.gc.ok = 0;
+	memset(&tx.gc, 0, sizeof(tx.gc));
 	store_txn_reader(&tx, &r);
 	err = mt_root(&r, size, &stroot);
 	chk_end(&c);

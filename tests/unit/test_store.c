@@ -541,6 +541,7 @@ START_TEST(append_reopen_lookups)
 	struct store *s;
 	struct store_batch *b;
 	struct store_txn *t;
+	struct mt_reader rd0;
 	struct mt_hash h, tile[256], want;
 	uint8_t e[1024];
 	char id[64], why[256];
@@ -636,7 +637,10 @@ START_TEST(append_reopen_lookups)
 		ck_assert_mem_eq(tile[n].b, want.b, 32);
 	}
 	/* Every complete subtree hash, stored levels (0, 4 ..) and the
-	 * levels hashed up from them, one at a time and as ranges. */
+	 * levels hashed up from them, one at a time and as ranges; and
+	 * through the proof reader, which reads levels 1..3 and 5..7 from
+	 * the level-0 and level-4 groups (hash_read_db). */
+	store_txn_reader(t, &rd0);
 	for (unsigned l = 0; l <= 9; l++) {
 		uint64_t cnt = start >> l;
 
@@ -645,6 +649,9 @@ START_TEST(append_reopen_lookups)
 			ck_assert_int_eq(mem_read(&m, l, n, &want), 0);
 			ck_assert_msg(memcmp(tile[0].b, want.b, 32) == 0,
 			    "hash (%u,%llu)", l, (unsigned long long)n);
+			ck_assert_int_eq(rd0.read(rd0.ctx, l, n, &tile[1]), 0);
+			ck_assert_msg(memcmp(tile[1].b, want.b, 32) == 0,
+			    "reader: hash (%u,%llu)", l, (unsigned long long)n);
 		}
 		ck_assert_int_eq(store_get_hashes(t, l, cnt, 1, tile),
 		    PT_ENOTFOUND);
