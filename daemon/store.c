@@ -124,7 +124,7 @@
  * 65,536 keys are read, sorted by prefix || low bits and appended under
  * the epoch number (6 bytes) with MDB_APPEND, so finished epochs sit in
  * full pages (22 bytes per entry, against 33 in ~68%-full pages), and
- * leaves/new is emptied with mdb_drop (leaves_merge: ~20 ms once per
+ * leaves/new is emptied with mdb_drop (leaves_merge: ~8 ms once per
  * 65,536 entries).  Older epochs are never written again.  The price is
  * on lookups: store_find_leaf does one cursor range per complete epoch,
  * oldest first (15 at 1M entries, 152 at 10M, one B-tree descent each
@@ -1323,35 +1323,65 @@ office_new(struct store_batch *b, const uint8_t sub[32])
 	return 0;
 }
 
-static int
-leaf_cmp(const void *a, const void *b)
+/* The low 48 bits of v, big-endian, into b[0..6); and back. */
+static void
+put_be48(uint8_t b[6], uint64_t v)
 {
-	return memcmp(a, b, LEAF_PREFIX + LEAF_LOW_BYTES);
+	for (int i = 5; i >= 0; i--) {
+		b[i] = (uint8_t)v;
+		v >>= 8;
+	}
 }
+
+static uint64_t
+get_be48(const uint8_t b[6])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+#define LEAF_PARTS	(1u << (LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT))
 
 /*
  * Move the completed epoch e from leaves/new into leaves: read its 65,536
  * keys, sort them by prefix || low bits, append them to leaves (MDB_APPEND:
  * the epoch is the newest, so its keys go at the end and the pages end
  * full) and empty leaves/new (mdb_drop frees its pages).  PT_ECORRUPT
- * unless leaves/new holds exactly the epoch's keys.  O(65536 log 65536)
- * once per 65,536 appends; 384 KiB of memory meanwhile.
+ * unless leaves/new holds exactly the epoch's keys.  Once per 65,536
+ * appends; 1 MiB of memory meanwhile.
+ *
+ * The cursor returns the keys part by part, each part already in order
+ * (part || prefix || low bits sorts by prefix || low bits within a part),
+ * so the sort is a merge of at most 16 sorted runs, done pairwise on the
+ * keys as 48-bit numbers (big-endian bytes compare as the numbers do):
+ * four linear passes instead of a qsort (~1 ms against ~10 ms per epoch).
  */
 static int
 leaves_merge(struct store_batch *b, uint64_t e)
 {
 	enum { W = LEAF_PREFIX + LEAF_LOW_BYTES };
 	struct store *s = b->s;
-	uint8_t *keys, kb[LEAF_KEY], t[8];
+	uint64_t *keys, *tmp, *t;
+	size_t run[LEAF_PARTS + 1], nrun = 0, n = 0;
+	uint8_t kb[LEAF_KEY], eb[8], part = 0;
 	MDB_cursor *c;
 	MDB_val k, d = { 0, NULL };
-	size_t n = 0;
 	int rc, err = 0;
 
-	if ((keys = malloc((size_t)LEAF_EPOCH * W)) == NULL)
+	_Static_assert(W == 6, "leaf keys merge as 48-bit numbers");
+	keys = malloc((size_t)LEAF_EPOCH * sizeof(*keys));
+	tmp = malloc((size_t)LEAF_EPOCH * sizeof(*tmp));
+	if (keys == NULL || tmp == NULL) {
+		free(keys);
+		free(tmp);
 		return PT_ENOMEM;
+	}
 	if ((rc = mdb_cursor_open(b->txn, s->leaves_new, &c)) != 0) {
 		free(keys);
+		free(tmp);
 		return map_err(rc);
 	}
 	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
@@ -1363,7 +1393,16 @@ leaves_merge(struct store_batch *b, uint64_t e)
 			err = PT_ECORRUPT;
 			break;
 		}
-		memcpy(keys + n++ * W, kp + 1, W);
+		/* Each part is one run; the cursor visits them in order. */
+		if (n == 0 || kp[0] != part) {
+			if (nrun == LEAF_PARTS) {
+				err = PT_ECORRUPT;
+				break;
+			}
+			run[nrun++] = n;
+			part = kp[0];
+		}
+		keys[n++] = get_be48(kp + 1);
 	}
 	mdb_cursor_close(c);
 	if (err == 0 && rc != MDB_NOTFOUND)
@@ -1372,17 +1411,44 @@ leaves_merge(struct store_batch *b, uint64_t e)
 		err = PT_ECORRUPT;
 	if (err != 0) {
 		free(keys);
+		free(tmp);
 		return err;
 	}
-	qsort(keys, n, W, leaf_cmp);
-	put_be64(t, e);
-	memcpy(kb, t + 8 - LEAF_EPOCH_BYTES, LEAF_EPOCH_BYTES);
+	run[nrun] = n;
+	/* Merge runs 2i and 2i+1 into run i until one is left. */
+	while (nrun > 1) {
+		size_t m = 0;
+
+		for (size_t r = 0; r < nrun; r += 2) {
+			/* runs r and r + 1 (if any): [a, ae) and [ae, be) */
+			size_t a = run[r], ae = run[r + 1], o = a;
+			size_t bi = ae, be = r + 1 < nrun ? run[r + 2] : ae;
+
+			while (a < ae && bi < be)
+				tmp[o++] = keys[a] <= keys[bi] ? keys[a++] :
+				    keys[bi++];
+			while (a < ae)
+				tmp[o++] = keys[a++];
+			while (bi < be)
+				tmp[o++] = keys[bi++];
+			run[m++] = run[r];
+		}
+		run[m] = n;
+		nrun = m;
+		t = keys;
+		keys = tmp;
+		tmp = t;
+	}
+	put_be64(eb, e);
+	memcpy(kb, eb + 8 - LEAF_EPOCH_BYTES, LEAF_EPOCH_BYTES);
 	k.mv_size = LEAF_KEY;
 	k.mv_data = kb;
 	for (size_t i = 0; i < n && err == 0; i++) {
-		memcpy(kb + LEAF_EPOCH_BYTES, keys + i * W, W);
+		put_be48(kb + LEAF_EPOCH_BYTES, keys[i]);
 		d.mv_size = 0;
 		d.mv_data = NULL;
+		/* MDB_APPEND refuses a key that is not above the last one:
+		 * a duplicate (or a run out of order) is damage. */
 		rc = mdb_put(b->txn, s->leaves, &k, &d, MDB_APPEND);
 		if (rc == MDB_KEYEXIST)
 			err = PT_ECORRUPT;
@@ -1390,6 +1456,7 @@ leaves_merge(struct store_batch *b, uint64_t e)
 			err = map_err(rc);
 	}
 	free(keys);
+	free(tmp);
 	if (err == 0 && (rc = mdb_drop(b->txn, s->leaves_new, 0)) != 0)
 		err = map_err(rc);
 	return err;
