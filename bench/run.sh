@@ -164,6 +164,12 @@ fi
 LG="$B/loadgen --port"
 
 if want read; then
+	# A daemon just started has not yet mapped the pages of its log into
+	# its page tables: the first proofs of a 10M-entry log take ~70,000
+	# minor page faults in 5 s (docs/PERFORMANCE.md).  Measure the steady
+	# state, at every scale: 3 s of the same load first, not recorded.
+	say "warm-up: 3 s of inclusion proofs, not measured"
+	$LG "$DPORT" --conns 32 --duration 3 proof --size "$N" >/dev/null 2>&1
 	say "inclusion proofs over HTTP (random indexes, size $N)"
 	figs $LG "$DPORT" --conns 32 --duration "$DUR" proof --size "$N"
 	say "full level-0 hash tiles over HTTP"
