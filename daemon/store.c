@@ -1328,20 +1328,19 @@ office_new(struct store_batch *b, const uint8_t sub[32])
 static void
 put_be48(uint8_t b[6], uint64_t v)
 {
-	for (int i = 5; i >= 0; i--) {
-		b[i] = (uint8_t)v;
-		v >>= 8;
-	}
+	uint8_t t[8];
+
+	put_be64(t, v);
+	memcpy(b, t + 2, 6);
 }
 
 static uint64_t
 get_be48(const uint8_t b[6])
 {
-	uint64_t v = 0;
+	uint8_t t[8] = { 0 };
 
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | b[i];
-	return v;
+	memcpy(t + 2, b, 6);
+	return get_be64(t);
 }
 
 #define LEAF_PARTS	(1u << (LEAF_EPOCH_SHIFT - LEAF_SUB_SHIFT))
