@@ -66,7 +66,10 @@ say() { echo "bench: $*" >&2; }
 figs() { "$@" | tee -a "$FIGS" | sed 's/^FIG /  /' >&2; }
 fig() { awk -v n="$1" '$1 == "FIG" && $2 == n { v = $3 } END { print v }' "$FIGS"; }
 addfig() { echo "FIG $1 $2 $3" >> "$FIGS"; }
-port() { awk -v s="$$" 'BEGIN { srand(); print 20000 + int(rand() * 30000) }'; }
+# A random loopback port (each caller retries or fails on a taken one).
+# Not awk's srand(): it seeds from the clock in seconds, so every retry
+# within one second got the same port.
+port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000)); }
 # Wait until 127.0.0.1:$1 answers GET $2 (at most 10 s, while pid $3 lives).
 ready() {
 	for i in $(seq 1 100); do
