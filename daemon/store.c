@@ -535,19 +535,19 @@ hash_read_db(const struct store *s, MDB_txn *txn, struct gcache *gc,
 	uint8_t kb[8];
 	MDB_val k = { 8, kb }, d;
 	uint64_t n0;
-	int rc;
+	int rc, cached;
 
 	if (level >= STORE_LEVELS || n >= (bound >> level))
 		return PT_ENOTFOUND;
 	band = level / BAND_LEVELS;
-	if (!STORED(level) || (gc != NULL && band < CACHED_BANDS))
+	cached = gc != NULL && band < CACHED_BANDS;
+	if (!STORED(level) || cached)
 		base = band * BAND_LEVELS;
 	else
 		base = level;
 	up = level - base;
 	n0 = n << up;
-	if (gc != NULL && band < CACHED_BANDS && gc->ok[band] &&
-	    gc->g[band] == n0 >> GROUP_SHIFT)
+	if (cached && gc->ok[band] && gc->g[band] == n0 >> GROUP_SHIFT)
 		grp = gc->data[band];
 	else {
 		put_be64(kb, n0 >> GROUP_SHIFT);
@@ -558,7 +558,7 @@ hash_read_db(const struct store *s, MDB_txn *txn, struct gcache *gc,
 		if (rc != 0)
 			return map_err(rc);
 		grp = d.mv_data;
-		if (gc != NULL && band < CACHED_BANDS) {
+		if (cached) {
 			gc->ok[band] = 1;
 			gc->g[band] = n0 >> GROUP_SHIFT;
 			gc->data[band] = grp;
