@@ -29,6 +29,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "crypto.h"
+#include "num.h"
 #include "pool.h"
 #include "ptlimits.h"
 #include "record.h"
@@ -918,7 +919,7 @@ aud_cmd(int argc, char **argv)
 			o.hashes_only = 1;
 			break;
 		case 't':
-			if (ut_parse_u64(optarg, 1, 64, &v) != 0)
+			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
 				return cli_usage_error(audit_usage, "--threads: "
 				    "1..64");
 			o.threads = (unsigned)v;

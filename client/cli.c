@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "num.h"
 #include "policy.h"
 #include "verify.h"
 #include "disclose.h"
@@ -220,7 +221,7 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 		c->policy = arg;
 		return 1;
 	case CLI_OPT_TIMEOUT:
-		if (ut_parse_u64(arg, 1, 3600000, &v) != 0) {
+		if (num_parse_u64_str(arg, 1, 3600000, &v) != 0) {
 			cli_usage_error(usage_text, "--timeout: want "
 			    "milliseconds, 1..3600000");
 			return -CLI_EUSAGE;
@@ -228,7 +229,7 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 		c->timeout_ms = (unsigned)v;
 		return 1;
 	case CLI_OPT_CONC:
-		if (ut_parse_u64(arg, 1, 256, &v) != 0) {
+		if (num_parse_u64_str(arg, 1, 256, &v) != 0) {
 			cli_usage_error(usage_text, "--concurrency: want 1..256");
 			return -CLI_EUSAGE;
 		}

@@ -6,6 +6,7 @@
 #include <csv.h>
 
 #include "csvin.h"
+#include "num.h"
 #include "ptlimits.h"
 #include "util.h"
 
@@ -320,7 +321,7 @@ build_row(struct parse *p)
 		case V_INT: {
 			int64_t n;
 
-			if (ut_parse_i64(v, INT64_MIN, INT64_MAX, &n) != 0) {
+			if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {
 				json_decref(o);
 				return pt_why_set(p->why, PT_EMALFORMED,
 				    "line %zu: %s: want an integer", p->row,

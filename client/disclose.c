@@ -12,6 +12,7 @@
 #include "disclose.h"
 #include "keys.h"
 #include "logc.h"
+#include "num.h"
 #include "record.h"
 #include "util.h"
 #include "verify.h"
@@ -408,7 +409,7 @@ dis_cmd_check(int argc, char **argv)
 		return cli_usage_error(check_usage, "one DISCLOSURE file");
 	if ((receipt == NULL) == (co.log_url == NULL))
 		return cli_usage_error(check_usage, "give --log or --receipt");
-	if (index_arg != NULL && ut_parse_u64(index_arg, 0, PT_MAX_TREE_SIZE,
+	if (index_arg != NULL && num_parse_u64_str(index_arg, 0, PT_MAX_TREE_SIZE,
 	    &index) != 0)
 		return cli_usage_error(check_usage, "--index: bad number");
 	if ((rc = cli_common_check(&co, 0, check_usage)) != 0)

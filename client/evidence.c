@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "evidence.h"
 #include "keys.h"
+#include "num.h"
 #include "util.h"
 
 #define MAGIC	"pubtrail-evidence/v1\n"
@@ -149,7 +150,7 @@ evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why)
 	if (e->kind == EVD_INCONSISTENT) {
 		if (line(&p, end, &s, &n) != 0 ||
 		    !prefixed(s, n, "old ", &r, &rn) ||
-		    ckpt_parse_u64(r, rn, (1ULL << 63) - 1, &e->old) != 0)
+		    num_parse_u64(r, rn, 0, (1ULL << 63) - 1, &e->old) != 0)
 			return pt_why_set(why, PT_EMALFORMED, "no old line");
 		while (end - p > 6 && memcmp(p, "proof ", 6) == 0) {
 			if (e->nproof == PT_MAX_PROOF)
@@ -166,7 +167,7 @@ evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why)
 	if (e->kind == EVD_INCLUSION) {
 		if (line(&p, end, &s, &n) != 0 ||
 		    !prefixed(s, n, "index ", &r, &rn) ||
-		    ckpt_parse_u64(r, rn, (1ULL << 63) - 1, &e->index) != 0)
+		    num_parse_u64(r, rn, 0, (1ULL << 63) - 1, &e->index) != 0)
 			return pt_why_set(why, PT_EMALFORMED, "no index line");
 		for (i = 0; i < 2; i++) {
 			if (line(&p, end, &s, &n) != 0 || n != 49 ||
@@ -191,7 +192,7 @@ evd_parse(const char *buf, size_t len, struct evd *e, struct pt_why *why)
 	for (i = 0; i < 2; i++) {
 		if (line(&p, end, &s, &n) != 0 ||
 		    !prefixed(s, n, "note ", &r, &rn) ||
-		    ckpt_parse_u64(r, rn, PT_NOTE_MAX, &v) != 0 || v == 0 ||
+		    num_parse_u64(r, rn, 0, PT_NOTE_MAX, &v) != 0 || v == 0 ||
 		    v > (uint64_t)(end - p))
 			return pt_why_set(why, PT_EMALFORMED,
 			    "bad note %zu framing", i + 1);

@@ -23,6 +23,7 @@
 #include "export.h"
 #include "json.h"
 #include "logc.h"
+#include "num.h"
 #include "record.h"
 #include "util.h"
 
@@ -393,7 +394,7 @@ export_cmd(int argc, char **argv)
 			out = optarg;
 			break;
 		case 't':
-			if (ut_parse_u64(optarg, 1, 64, &v) != 0)
+			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
 				return cli_usage_error(export_usage,
 				    "--threads: 1..64");
 			o.threads = (unsigned)v;

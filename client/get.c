@@ -11,6 +11,7 @@
 #include "json.h"
 #include "keys.h"
 #include "logc.h"
+#include "num.h"
 #include "ptlimits.h"
 #include "record.h"
 #include "util.h"
@@ -133,7 +134,7 @@ get_cmd(int argc, char **argv)
 	what = argv[optind++];
 	if (strcmp(what, "entry") == 0 || (strcmp(what, "inclusion") == 0 &&
 	    hash == NULL)) {
-		if (optind + 1 != argc || ut_parse_u64(argv[optind], 0,
+		if (optind + 1 != argc || num_parse_u64_str(argv[optind], 0,
 		    PT_MAX_TREE_SIZE - 1, &index) != 0)
 			return cli_usage_error(get_usage, "%s: want one INDEX",
 			    what);

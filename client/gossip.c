@@ -21,6 +21,7 @@
 #include "gossip.h"
 #include "http.h"
 #include "keys.h"
+#include "num.h"
 #include "srv.h"
 #include "util.h"
 #include "wire.h"
@@ -491,7 +492,7 @@ each_note(const char *buf, size_t len, int (*fn)(void *, const char *,
 			return pt_why_set(why, PT_ETOOBIG, "too many notes");
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
 		    nl - p < 6 || memcmp(p, "note ", 5) != 0 ||
-		    ckpt_parse_u64(p + 5, (size_t)(nl - p - 5), PT_NOTE_MAX,
+		    num_parse_u64(p + 5, (size_t)(nl - p - 5), 0, PT_NOTE_MAX,
 		    &n) != 0 || n == 0 || n > (uint64_t)(end - nl - 1))
 			return pt_why_set(why, PT_EMALFORMED,
 			    "bad gossip framing");
@@ -700,8 +701,8 @@ serve_leaf(struct gossip *g, struct evhttp_request *req)
 	    &q) != 0 || (id = evhttp_find_header(&q, "log")) == NULL ||
 	    (si = evhttp_find_header(&q, "index")) == NULL ||
 	    (ss = evhttp_find_header(&q, "size")) == NULL ||
-	    ut_parse_u64(si, 0, PT_MAX_TREE_SIZE, &index) != 0 ||
-	    ut_parse_u64(ss, 1, PT_MAX_TREE_SIZE, &size) != 0 ||
+	    num_parse_u64_str(si, 0, PT_MAX_TREE_SIZE, &index) != 0 ||
+	    num_parse_u64_str(ss, 1, PT_MAX_TREE_SIZE, &size) != 0 ||
 	    index >= size) {
 		evbuffer_add_printf(b, "want log, index < size\n");
 		goto out;
@@ -894,7 +895,7 @@ gossip_main(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': ck = optarg; break;
 		case 't':
-			if (ut_parse_u64(optarg, 1, 600000, &t) != 0) {
+			if (num_parse_u64_str(optarg, 1, 600000, &t) != 0) {
 				ex = cli_usage_error(g_usage, "--timeout");
 				goto out;
 			}

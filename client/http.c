@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "http.h"
+#include "num.h"
 #include "ptlimits.h"
 #include "util.h"
 
@@ -375,7 +376,7 @@ req_done(struct evhttp_request *ev, void *arg)
 	if (ct != NULL) {
 		uint64_t ra;
 
-		if (ut_parse_u64(ct, 0, 3600, &ra) == 0)
+		if (num_parse_u64_str(ct, 0, 3600, &ra) == 0)
 			r->resp.retry_after = (unsigned)ra;
 	}
 	in = evhttp_request_get_input_buffer(ev);

@@ -11,6 +11,7 @@
 #include "export.h"
 #include "json.h"
 #include "monitor.h"
+#include "num.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop;
@@ -191,7 +192,7 @@ mon_cmd(int argc, char **argv)
 			state = optarg;
 			break;
 		case 'i':
-			if (ut_parse_u64(optarg, 1, 86400, &v) != 0)
+			if (num_parse_u64_str(optarg, 1, 86400, &v) != 0)
 				return cli_usage_error(monitor_usage,
 				    "--interval: 1..86400 seconds");
 			interval = v;
@@ -216,7 +217,7 @@ mon_cmd(int argc, char **argv)
 			break;
 		case 'm':
 		case 'M':
-			if (ut_parse_i64(optarg, INT64_MIN, INT64_MAX, &iv) != 0)
+			if (num_parse_i64_str(optarg, INT64_MIN, INT64_MAX, &iv) != 0)
 				return cli_usage_error(monitor_usage, "--%s: an "
 				    "integer in minor units", c == 'm' ?
 				    "min-amount" : "max-amount");

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "num.h"
 #include "ptlimits.h"
 #include "srv.h"
 #include "util.h"
@@ -172,7 +173,7 @@ srv_start(struct event_base *base, const char *listen,
 	*out = NULL;
 	if ((colon = strrchr(listen, ':')) == NULL ||
 	    (size_t)(colon - listen) >= sizeof(host) ||
-	    ut_parse_u64(colon + 1, 1, 65535, &port) != 0)
+	    num_parse_u64_str(colon + 1, 1, 65535, &port) != 0)
 		return pt_why_set(why, PT_EINVAL, "--listen: want HOST:PORT");
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';

@@ -198,61 +198,7 @@ ut_mkdirs(const char *path, unsigned mode, struct pt_why *why)
 	return 0;
 }
 
-int
-ut_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
 
-	if (s == NULL || s[0] == '\0')
-		return PT_EMALFORMED;
-	if (s[0] == '0' && s[1] != '\0')
-		return PT_EMALFORMED;
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return PT_EMALFORMED;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return PT_ERANGE;
-		v = v * 10 + d;
-	}
-	if (v < min || v > max)
-		return PT_ERANGE;
-	*out = v;
-	return 0;
-}
-
-int
-ut_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	uint64_t u;
-	int rc, neg = 0;
-
-	if (s != NULL && s[0] == '-') {
-		neg = 1;
-		s++;
-		if (s[0] == '0')
-			return PT_EMALFORMED;
-	}
-	if ((rc = ut_parse_u64(s, 0, neg ? (uint64_t)INT64_MAX + 1 :
-	    (uint64_t)INT64_MAX, &u)) != 0)
-		return rc;
-	if (neg) {
-		int64_t v = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN :
-		    -(int64_t)u;
-
-		if (v < min || v > max)
-			return PT_ERANGE;
-		*out = v;
-	} else {
-		if ((int64_t)u < min || (int64_t)u > max)
-			return PT_ERANGE;
-		*out = (int64_t)u;
-	}
-	return 0;
-}
 
 uint64_t
 ut_now_ms(void)

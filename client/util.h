@@ -38,15 +38,6 @@ int ut_write_file(const char *path, const void *data, size_t len,
 /* Make directory path (and parents) with mode when absent.  PT_EIO. */
 int ut_mkdirs(const char *path, unsigned mode, struct pt_why *why);
 
-/*
- * Strict decimal: digits only, no sign, no leading zeros (except "0"),
- * value in [min, max].  0 or PT_EMALFORMED / PT_ERANGE.
- */
-int ut_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-
-/* Same for a signed value ("-" allowed; "-0" refused). */
-int ut_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
-
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME). */
 uint64_t ut_now_ms(void);
 

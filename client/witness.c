@@ -30,6 +30,7 @@
 #include "keys.h"
 #include "mt.h"
 #include "note.h"
+#include "num.h"
 #include "srv.h"
 #include "util.h"
 #include "witness.h"
@@ -555,7 +556,7 @@ witness_main(int argc, char **argv)
 			break;
 		case 'D':
 		case 'C':
-			if (ut_parse_u64(optarg, 1, c == 'D' ? 600000 :
+			if (num_parse_u64_str(optarg, 1, c == 'D' ? 600000 :
 			    PT_HTTP_MAX_CONNS, &lim) != 0) {
 				ex = cli_usage_error(wit_usage, "--%s: out of "
 				    "range", c == 'D' ? "request-deadline" :

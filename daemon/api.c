@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mt.h"
+#include "num.h"
 #include "rcpt.h"
 #include "seq.h"
 #include "store.h"
@@ -203,7 +204,7 @@ query_u64(struct rq *rq, const char *name, const char *v, uint64_t max,
 		fail(rq, 400, "missing query parameter \"%s\"", name);
 		return -1;
 	}
-	if (parse_u64(v, 0, max, out) != 0) {
+	if (num_parse_u64_str(v, 0, max, out) != 0) {
 		fail(rq, 400, "%s: want a decimal integer <= %llu", name,
 		    (unsigned long long)max);
 		return -1;
@@ -591,7 +592,7 @@ h_entry(struct rq *rq)
 	size_t len;
 	int rc;
 
-	if (parse_u64(rq->path + strlen("/entry/"), 0, PT_MAX_TREE_SIZE,
+	if (num_parse_u64_str(rq->path + strlen("/entry/"), 0, PT_MAX_TREE_SIZE,
 	    &index) != 0) {
 		fail(rq, 400, "want /entry/<decimal index>");
 		return;

@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "cfg.h"
+#include "num.h"
 #include "ptlimits.h"
 #include "pt.h"
 
@@ -92,31 +93,6 @@ static const struct cfg_key {
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
-int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (s == NULL || s[0] == '\0' || strlen(s) > 20)
-		return PT_EINVAL;
-	if (s[0] == '0' && s[1] != '\0')
-		return PT_EINVAL;
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return PT_EINVAL;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return PT_EINVAL;
-		v = v * 10 + d;
-	}
-	if (v < min || v > max)
-		return PT_EINVAL;
-	*out = v;
-	return 0;
-}
 
 void
 cfg_defaults(struct cfg *c)
@@ -153,7 +129,7 @@ cfg_set(struct cfg *c, const char *key, const char *value, char *why,
 			snprintf(p, CFG_PATH_MAX, "%s", value);
 			return 0;
 		}
-		if (parse_u64(value, k->min, k->max, &v) != 0) {
+		if (num_parse_u64_str(value, k->min, k->max, &v) != 0) {
 			snprintf(why, whylen, "%s: want a decimal integer in "
 			    "[%llu, %llu], got \"%.40s\"", key,
 			    (unsigned long long)k->min,
@@ -260,7 +236,7 @@ cfg_listen_split(const struct cfg *c, char *host, size_t hostcap,
 		memcpy(host, c->listen, hl);
 		host[hl] = '\0';
 	}
-	if (parse_u64(colon + 1, 0, 65535, &p) != 0)
+	if (num_parse_u64_str(colon + 1, 0, 65535, &p) != 0)
 		return PT_EINVAL;
 	*port = (uint16_t)p;
 	return 0;

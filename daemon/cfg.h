@@ -59,8 +59,4 @@ void cfg_describe(FILE *out);
 int cfg_listen_split(const struct cfg *c, char *host, size_t hostcap,
     uint16_t *port);
 
-/* Bounded decimal parse: no sign, no leading zeros (except "0"), within
- * [min, max].  0 or PT_EINVAL. */
-int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-
 #endif

@@ -9,35 +9,12 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
+#include "num.h"
 #include "pt.h"
 
 #define SIZE_MAX_CKPT	UINT64_C(0x7fffffffffffffff)	/* 2^63 - 1 */
 #define ROOT_B64_LEN	44
 
-int
-ckpt_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s == NULL || out == NULL)
-		return PT_EINVAL;
-	if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-		return PT_EMALFORMED;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return PT_EMALFORMED;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return PT_ERANGE;
-		v = v * 10 + d;
-	}
-	if (v > max)
-		return PT_ERANGE;
-	*out = v;
-	return 0;
-}
 
 /* Next line of text[*pos..len) without its "\n"; text ends in "\n". */
 static void
@@ -80,7 +57,7 @@ parse(const char *text, size_t len, struct ckpt *out)
 	if (pos == len)
 		return PT_EMALFORMED;
 	next_line(text, len, &pos, &line, &llen);
-	if ((rc = ckpt_parse_u64(line, llen, SIZE_MAX_CKPT, &size)) != 0)
+	if ((rc = num_parse_u64(line, llen, 0, SIZE_MAX_CKPT, &size)) != 0)
 		return rc;
 	/* Root hash. */
 	if (pos == len)

@@ -36,12 +36,6 @@ struct ckpt {
 int ckpt_parse(const char *text, size_t len, struct ckpt *out);
 /* Same checks as ckpt_parse without filling a struct. */
 int ckpt_check(const char *text, size_t len);
-/*
- * Strict decimal: 1..20 digits, no sign, no leading zero (except "0"),
- * value <= max.  0, PT_EMALFORMED, PT_ERANGE (> max).  Shared by the
- * checkpoint and tlog-proof parsers.
- */
-int ckpt_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 /* Format the body (NUL-terminated). *outlen (may be NULL) gets the length
  * without the NUL.  PT_ETOOBIG when cap is too small; PT_EINVAL when c is
  * not a valid checkpoint (the output is re-parsed). */

@@ -10,6 +10,7 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
+#include "num.h"
 #include "policy.h"
 #include "pt.h"
 
@@ -213,7 +214,7 @@ parse_line(struct pol *p, const struct tok *t, size_t nt, unsigned line,
 		else if (tok_is(&t[2], "any"))
 			g->k = 1;
 		else {
-			if (ckpt_parse_u64(t[2].s, t[2].len, g->n, &kk) != 0 ||
+			if (num_parse_u64(t[2].s, t[2].len, 0, g->n, &kk) != 0 ||
 			    kk < 1)
 				return pt_why_set(why, PT_EMALFORMED,
 				    "line %u: threshold must be all, any or a "

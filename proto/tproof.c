@@ -9,6 +9,7 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
+#include "num.h"
 #include "pt.h"
 #include "tproof.h"
 
@@ -75,7 +76,7 @@ tproof_parse(const char *buf, size_t len, struct tproof *out)
 		rc = PT_EMALFORMED;
 		goto fail;
 	}
-	if ((rc = ckpt_parse_u64(line + 6, llen - 6, TP_INDEX_MAX,
+	if ((rc = num_parse_u64(line + 6, llen - 6, 0, TP_INDEX_MAX,
 	    &out->index)) != 0)
 		goto fail;
 	for (;;) {

@@ -9,6 +9,7 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
+#include "num.h"
 #include "witreq.h"
 
 int
@@ -27,7 +28,7 @@ witreq_parse(const char *buf, size_t len, struct witreq *out,
 	    memcmp(s, "old ", 4) != 0)
 		return pt_why_set(why, PT_EMALFORMED,
 		    "first line must be \"old <size>\"");
-	if ((rc = ckpt_parse_u64(s + 4, (size_t)(nl - s - 4),
+	if ((rc = num_parse_u64(s + 4, (size_t)(nl - s - 4), 0,
 	    (1ULL << 63) - 1, &out->old)) != 0)
 		return pt_why_set(why, PT_EMALFORMED, "bad old size");
 	for (s = nl + 1;; s = nl + 1) {
@@ -105,7 +106,7 @@ witreq_size_parse(const char *buf, size_t len, uint64_t *size)
 {
 	if (len < 2 || buf[len - 1] != '\n')
 		return PT_EMALFORMED;
-	if (ckpt_parse_u64(buf, len - 1, (1ULL << 63) - 1, size) != 0)
+	if (num_parse_u64(buf, len - 1, 0, (1ULL << 63) - 1, size) != 0)
 		return PT_EMALFORMED;
 	return 0;
 }

@@ -2,16 +2,16 @@
  * fuzz_path.c: the daemon's request-target parsing, as far as it is
  * reachable outside the HTTP server: tile paths (tile_path_parse, as the
  * /tile/ route calls it), query strings (libevent's evhttp_parse_query_str,
- * as daemon/api.c's parse_query calls it) and the strict decimal parsers
- * (parse_u64 from daemon/cfg.c, used for every numeric query parameter, and
- * ckpt_parse_u64).  The route table itself is static in daemon/api.c; it is
- * exercised through the real daemon by the integration tests.
- * fuzz-extra: daemon/cfg.c
+ * as daemon/api.c's parse_query calls it) and the one strict decimal
+ * parser (proto/num.c: num_parse_u64, used for every numeric query
+ * parameter, path segment and checkpoint size).  The route table itself is
+ * static in daemon/api.c; it is exercised through the real daemon by the
+ * integration tests.
  * Invariants:
  *   - an accepted tile path formats back to exactly the input (one tile,
  *     one path), and its fields are in range;
- *   - parse_u64 and ckpt_parse_u64 agree with a plain reference parser
- *     (1..20 digits, no sign, no leading zero, no overflow, bounds).
+ *   - num_parse_u64 agrees with a plain reference parser (1..20 digits,
+ *     no sign, no leading zero, no overflow, bounds), NUL bytes included.
  */
 #include <string.h>
 #include <sys/queue.h>
@@ -19,9 +19,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "cfg.h"
-#include "ckpt.h"
 #include "fuzz.h"
+#include "num.h"
 #include "pt.h"
 #include "tile.h"
 
@@ -49,25 +48,16 @@ ref_u64(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *out)
 static void
 check_u64(const char *s, size_t len, uint64_t max)
 {
-	char buf[64];
 	uint64_t a = 0, b = 0;
 	int ra, rb;
 
-	/* parse_u64 takes a C string: only inputs without a NUL. */
-	if (len < sizeof(buf) && memchr(s, '\0', len) == NULL) {
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		ra = parse_u64(buf, 0, max, &a);
-		rb = ref_u64(s, len, 0, max, &b);
-		FUZZ_ASSERT((ra == 0) == (rb == 0));
-		FUZZ_ASSERT(ra != 0 || a == b);
-		/* A lower bound too. */
-		ra = parse_u64(buf, 1, max, &a);
-		rb = ref_u64(s, len, 1, max, &b);
-		FUZZ_ASSERT((ra == 0) == (rb == 0));
-	}
-	ra = ckpt_parse_u64(s, len, max, &a);
+	ra = num_parse_u64(s, len, 0, max, &a);
 	rb = ref_u64(s, len, 0, max, &b);
+	FUZZ_ASSERT((ra == 0) == (rb == 0));
+	FUZZ_ASSERT(ra != 0 || a == b);
+	/* A lower bound too. */
+	ra = num_parse_u64(s, len, 1, max, &a);
+	rb = ref_u64(s, len, 1, max, &b);
 	FUZZ_ASSERT((ra == 0) == (rb == 0));
 	FUZZ_ASSERT(ra != 0 || a == b);
 }

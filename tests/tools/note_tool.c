@@ -23,6 +23,7 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
+#include "num.h"
 #include "pt.h"
 #include "tproof.h"
 
@@ -112,7 +113,7 @@ cmd_sign(int argc, char **argv)
 	int i = 0, rc;
 
 	if (argc >= 2 && strcmp(argv[0], "-t") == 0) {
-		if ((rc = ckpt_parse_u64(argv[1], strlen(argv[1]), UINT64_MAX,
+		if ((rc = num_parse_u64_str(argv[1], 0, UINT64_MAX,
 		    &ts)) != 0)
 			return usage();
 		i = 2;
@@ -182,7 +183,7 @@ cmd_ckpt_format(int argc, char **argv)
 	if (strlen(argv[0]) > PT_MAX_ORIGIN)
 		return fail(PT_ETOOBIG);
 	strcpy(c.origin, argv[0]);
-	if ((rc = ckpt_parse_u64(argv[1], strlen(argv[1]), UINT64_MAX,
+	if ((rc = num_parse_u64_str(argv[1], 0, UINT64_MAX,
 	    &c.size)) != 0)
 		return fail(rc);
 	if (cr_b64_decode(argv[2], strlen(argv[2]), root, sizeof(root),

@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "mt.h"
 #include "note.h"
+#include "num.h"
 #include "pt.h"
 
 #define ROOT "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
@@ -224,18 +225,18 @@ START_TEST(parse_u64)
 {
 	uint64_t v;
 
-	ck_assert_int_eq(ckpt_parse_u64("0", 1, 10, &v), 0);
+	ck_assert_int_eq(num_parse_u64("0", 1, 0, 10, &v), 0);
 	ck_assert_uint_eq(v, 0);
-	ck_assert_int_eq(ckpt_parse_u64("10", 2, 10, &v), 0);
-	ck_assert_int_eq(ckpt_parse_u64("11", 2, 10, &v), PT_ERANGE);
-	ck_assert_int_eq(ckpt_parse_u64("18446744073709551615", 20,
+	ck_assert_int_eq(num_parse_u64("10", 2, 0, 10, &v), 0);
+	ck_assert_int_eq(num_parse_u64("11", 2, 0, 10, &v), PT_ERANGE);
+	ck_assert_int_eq(num_parse_u64("18446744073709551615", 20, 0,
 	    UINT64_MAX, &v), 0);
 	ck_assert_uint_eq(v, UINT64_MAX);
-	ck_assert_int_eq(ckpt_parse_u64("18446744073709551616", 20,
+	ck_assert_int_eq(num_parse_u64("18446744073709551616", 20, 0,
 	    UINT64_MAX, &v), PT_ERANGE);
-	ck_assert_int_eq(ckpt_parse_u64("", 0, 10, &v), PT_EMALFORMED);
-	ck_assert_int_eq(ckpt_parse_u64("01", 2, 10, &v), PT_EMALFORMED);
-	ck_assert_int_eq(ckpt_parse_u64("+1", 2, 10, &v), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_u64("", 0, 0, 10, &v), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_u64("01", 2, 0, 10, &v), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_u64("+1", 2, 0, 10, &v), PT_EMALFORMED);
 }
 END_TEST
 

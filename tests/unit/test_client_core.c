@@ -19,6 +19,7 @@
 #include "../../client/monitor.h"
 #include "mt.h"
 #include "note.h"
+#include "num.h"
 #include "pt.h"
 #include "record.h"
 #include "../../client/submit.h"
@@ -320,19 +321,19 @@ START_TEST(numbers_and_names)
 	int64_t i;
 	char name[64];
 
-	ck_assert_int_eq(ut_parse_u64("0", 0, 10, &u), 0);
-	ck_assert_int_eq(ut_parse_u64("010", 0, 100, &u), PT_EMALFORMED);
-	ck_assert_int_eq(ut_parse_u64("18446744073709551615", 0, UINT64_MAX,
+	ck_assert_int_eq(num_parse_u64_str("0", 0, 10, &u), 0);
+	ck_assert_int_eq(num_parse_u64_str("010", 0, 100, &u), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_u64_str("18446744073709551615", 0, UINT64_MAX,
 	    &u), 0);
-	ck_assert_int_eq(ut_parse_u64("18446744073709551616", 0, UINT64_MAX,
+	ck_assert_int_eq(num_parse_u64_str("18446744073709551616", 0, UINT64_MAX,
 	    &u), PT_ERANGE);
-	ck_assert_int_eq(ut_parse_u64("11", 0, 10, &u), PT_ERANGE);
-	ck_assert_int_eq(ut_parse_u64("-1", 0, 10, &u), PT_EMALFORMED);
-	ck_assert_int_eq(ut_parse_u64("", 0, 10, &u), PT_EMALFORMED);
-	ck_assert_int_eq(ut_parse_i64("-9223372036854775808", INT64_MIN,
+	ck_assert_int_eq(num_parse_u64_str("11", 0, 10, &u), PT_ERANGE);
+	ck_assert_int_eq(num_parse_u64_str("-1", 0, 10, &u), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_u64_str("", 0, 10, &u), PT_EMALFORMED);
+	ck_assert_int_eq(num_parse_i64_str("-9223372036854775808", INT64_MIN,
 	    INT64_MAX, &i), 0);
 	ck_assert(i == INT64_MIN);
-	ck_assert_int_eq(ut_parse_i64("-0", INT64_MIN, INT64_MAX, &i),
+	ck_assert_int_eq(num_parse_i64_str("-0", INT64_MIN, INT64_MAX, &i),
 	    PT_EMALFORMED);
 	ck_assert_int_eq(sub_receipt_name("d", "PAY-1.a_b", name,
 	    sizeof(name)), 0);
