@@ -9,6 +9,10 @@
 #   make clean
 
 PREFIX  ?= /usr/local
+# Sub-makes of check, asan, valgrind, bench, soak and run build in parallel
+# (one job per CPU) unless make was already given -j.
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+PAR     := $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
@@ -125,22 +129,22 @@ unit: all $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run-unit.sh $(UNIT_BIN)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) $(PAR) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 all
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check
+	@$(MAKE) $(PAR) --no-print-directory BUILD=build-asan SAN=1 all
+	@$(MAKE) $(PAR) --no-print-directory BUILD=build-asan SAN=1 check
 
 valgrind: deps
-	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" all
-	@$(MAKE) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
+	@$(MAKE) $(PAR) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" all
+	@$(MAKE) $(PAR) --no-print-directory BUILD=build-vg CFLAGS="-O1 -g" $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
 	@VALGRIND=1 BUILD=$(abspath build-vg) sh tests/run-unit.sh $(patsubst $(BUILD)/%,build-vg/%,$(UNIT_BIN))
 
 # Benchmarks: figures and ratios, never assertions (bench/README.md).
 bench: deps
 	@sh tests/deps.sh $(BENCH_PKGS)
-	@$(MAKE) --no-print-directory all $(BENCH_BIN) $(TOOL_BIN)
+	@$(MAKE) $(PAR) --no-print-directory all $(BENCH_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
 # libFuzzer targets (clang); each also replays its corpus in `make check`.
@@ -150,11 +154,11 @@ fuzz: deps
 
 # Longer runs of the fault and crash tests.
 soak: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) $(PAR) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh tests/soak.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) $(PAR) --no-print-directory all
 	./$(PUBTRAILD)
 
 install: all
