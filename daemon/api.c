@@ -28,6 +28,7 @@
 #include "mt.h"
 #include "num.h"
 #include "rcpt.h"
+#include "record.h"
 #include "seq.h"
 #include "store.h"
 #include "subm.h"
@@ -156,60 +157,98 @@ wants_json(struct evhttp_request *req)
 	return a != NULL && strstr(a, CT_JSON) != NULL;
 }
 
-/* --- query strings: known keys only, each at most once --- */
+/*
+ * --- query strings: known keys only, each at most once ---
+ *
+ * Split as evhttp_parse_query_str does ('&' between parameters, the first
+ * '=' between a key and its value, keys compared undecoded, a trailing '&'
+ * allowed), but each value is decoded with evhttp_uridecode, which gives
+ * its decoded length: a value is seen whole by length, so an encoded NUL
+ * ("1%00junk") is a byte of it, refused by the value's own check, never
+ * an end that hides what follows.
+ */
 
-#define QMAX 4
 struct qarg {
 	const char *name;
-	const char *value;
+	char *value;		/* decoded (owned; qargs_free), or NULL */
+	size_t len;		/* decoded length */
 };
 
-static int
-parse_query(struct rq *rq, struct evkeyvalq *kv, struct qarg *args,
-    size_t nargs)
+static void
+qargs_free(struct qarg *args, size_t nargs)
 {
-	struct evkeyval *p;
+	for (size_t i = 0; i < nargs; i++) {
+		free(args[i].value);
+		args[i].value = NULL;
+	}
+}
 
-	TAILQ_INIT(kv);
-	if (rq->query != NULL && evhttp_parse_query_str(rq->query, kv) != 0) {
-		fail(rq, 400, "malformed query string");
+/* 0, or -1 with the answer set (400 or 503); args[].value set for the keys
+ * present, to be freed with qargs_free either way. */
+static int
+parse_query(struct rq *rq, struct qarg *args, size_t nargs)
+{
+	char *copy, *p, *seg, *key, *val;
+	int rc = 0;
+
+	if (rq->query == NULL)
+		return 0;
+	if ((copy = strdup(rq->query)) == NULL) {
+		fail(rq, 503, "out of memory");
 		return -1;
 	}
-	TAILQ_FOREACH(p, kv, next) {
+	p = copy;
+	while (rc == 0 && p != NULL && *p != '\0') {
 		size_t i;
 
+		seg = strsep(&p, "&");
+		val = seg;
+		key = strsep(&val, "=");
+		if (val == NULL || *key == '\0') {
+			fail(rq, 400, "malformed query string");
+			rc = -1;
+			break;
+		}
 		for (i = 0; i < nargs; i++)
-			if (strcmp(p->key, args[i].name) == 0)
+			if (strcmp(key, args[i].name) == 0)
 				break;
 		if (i == nargs) {
-			fail(rq, 400, "unknown query parameter \"%.40s\"",
-			    p->key);
-			return -1;
+			fail(rq, 400, "unknown query parameter \"%.40s\"", key);
+			rc = -1;
+		} else if (args[i].value != NULL) {
+			fail(rq, 400, "repeated query parameter \"%s\"", key);
+			rc = -1;
+		} else if ((args[i].value = evhttp_uridecode(val, 1,
+		    &args[i].len)) == NULL) {
+			fail(rq, 503, "out of memory");
+			rc = -1;
 		}
-		if (args[i].value != NULL) {
-			fail(rq, 400, "repeated query parameter \"%s\"",
-			    p->key);
-			return -1;
-		}
-		args[i].value = p->value;
 	}
-	return 0;
+	free(copy);
+	return rc;
 }
 
 static int
-query_u64(struct rq *rq, const char *name, const char *v, uint64_t max,
-    uint64_t *out)
+query_u64(struct rq *rq, const struct qarg *a, uint64_t max, uint64_t *out)
 {
-	if (v == NULL) {
-		fail(rq, 400, "missing query parameter \"%s\"", name);
+	if (a->value == NULL) {
+		fail(rq, 400, "missing query parameter \"%s\"", a->name);
 		return -1;
 	}
-	if (num_parse_u64_str(v, 0, max, out) != 0) {
-		fail(rq, 400, "%s: want a decimal integer <= %llu", name,
+	if (num_parse_u64(a->value, a->len, 0, max, out) != 0) {
+		fail(rq, 400, "%s: want a decimal integer <= %llu", a->name,
 		    (unsigned long long)max);
 		return -1;
 	}
 	return 0;
+}
+
+/* A 32-byte value given as 64 hex digits (by decoded length). */
+static int
+query_hex32(const struct qarg *a, uint8_t out[32])
+{
+	return a->value != NULL && a->len == 64 &&
+	    cr_hex_decode(a->value, 64, out, 32) == 0 ? 0 : -1;
 }
 
 static void
@@ -383,9 +422,8 @@ h_tile(struct rq *rq)
 static void
 h_inclusion(struct rq *rq)
 {
-	struct evkeyvalq kv;
-	struct qarg a[] = { { "index", NULL }, { "hash", NULL },
-	    { "size", NULL } };
+	struct qarg a[] = { { "index", NULL, 0 }, { "hash", NULL, 0 },
+	    { "size", NULL, 0 } };
 	struct mt_hash proof[PT_MAX_PROOF], leaf;
 	struct store_txn *txn;
 	struct mt_reader r;
@@ -393,10 +431,10 @@ h_inclusion(struct rq *rq)
 	size_t n;
 	int rc;
 
-	if (parse_query(rq, &kv, a, 3) != 0)
+	if (parse_query(rq, a, 3) != 0)
 		goto out;
 	env_checkpoint(NULL, 0, NULL, &latest);
-	if (query_u64(rq, "size", a[2].value, PT_MAX_TREE_SIZE, &size) != 0)
+	if (query_u64(rq, &a[2], PT_MAX_TREE_SIZE, &size) != 0)
 		goto out;
 	if (size == 0 || size > latest) {
 		fail(rq, 400, "size must be in 1..%llu (the latest "
@@ -408,15 +446,13 @@ h_inclusion(struct rq *rq)
 		goto out;
 	}
 	if (a[0].value != NULL) {
-		if (query_u64(rq, "index", a[0].value, PT_MAX_TREE_SIZE,
-		    &index) != 0)
+		if (query_u64(rq, &a[0], PT_MAX_TREE_SIZE, &index) != 0)
 			goto out;
 		if (index >= size) {
 			fail(rq, 400, "index must be below size");
 			goto out;
 		}
-	} else if (strlen(a[1].value) != 64 ||
-	    cr_hex_decode(a[1].value, 64, leaf.b, 32) != 0) {
+	} else if (query_hex32(&a[1], leaf.b) != 0) {
 		fail(rq, 400, "hash: want 64 hex digits (a leaf hash)");
 		goto out;
 	}
@@ -446,14 +482,13 @@ h_inclusion(struct rq *rq)
 	else
 		proof_answer(rq, 1, index, size, proof, n);
 out:
-	evhttp_clear_headers(&kv);
+	qargs_free(a, 3);
 }
 
 static void
 h_consistency(struct rq *rq)
 {
-	struct evkeyvalq kv;
-	struct qarg a[] = { { "old", NULL }, { "new", NULL } };
+	struct qarg a[] = { { "old", NULL, 0 }, { "new", NULL, 0 } };
 	struct mt_hash proof[PT_MAX_PROOF];
 	struct store_txn *txn;
 	struct mt_reader r;
@@ -461,11 +496,11 @@ h_consistency(struct rq *rq)
 	size_t n;
 	int rc;
 
-	if (parse_query(rq, &kv, a, 2) != 0)
+	if (parse_query(rq, a, 2) != 0)
 		goto out;
 	env_checkpoint(NULL, 0, NULL, &latest);
-	if (query_u64(rq, "old", a[0].value, PT_MAX_TREE_SIZE, &old) != 0 ||
-	    query_u64(rq, "new", a[1].value, PT_MAX_TREE_SIZE, &nw) != 0)
+	if (query_u64(rq, &a[0], PT_MAX_TREE_SIZE, &old) != 0 ||
+	    query_u64(rq, &a[1], PT_MAX_TREE_SIZE, &nw) != 0)
 		goto out;
 	if (nw > latest) {
 		fail(rq, 400, "new must be at most %llu (the latest "
@@ -488,7 +523,7 @@ h_consistency(struct rq *rq)
 	else
 		proof_answer(rq, 0, old, nw, proof, n);
 out:
-	evhttp_clear_headers(&kv);
+	qargs_free(a, 2);
 }
 
 /* msgpack -> JSON for entries (trusted, canonical bytes). bin -> base64. */
@@ -617,8 +652,7 @@ h_entry(struct rq *rq)
 static void
 h_lookup(struct rq *rq)
 {
-	struct evkeyvalq kv;
-	struct qarg a[] = { { "submitter", NULL }, { "id", NULL } };
+	struct qarg a[] = { { "submitter", NULL, 0 }, { "id", NULL, 0 } };
 	struct store_txn *txn;
 	uint8_t sid[32];
 	const uint8_t *e;
@@ -626,16 +660,15 @@ h_lookup(struct rq *rq)
 	size_t len;
 	int rc;
 
-	if (parse_query(rq, &kv, a, 2) != 0)
+	if (parse_query(rq, a, 2) != 0)
 		goto out;
-	if (a[0].value == NULL || strlen(a[0].value) != 64 ||
-	    cr_hex_decode(a[0].value, 64, sid, 32) != 0) {
+	if (query_hex32(&a[0], sid) != 0) {
 		fail(rq, 400, "submitter: want 64 hex digits (submitter id)");
 		goto out;
 	}
-	if (a[1].value == NULL || a[1].value[0] == '\0' ||
-	    strlen(a[1].value) > PT_MAX_ID) {
-		fail(rq, 400, "id: want 1..%d bytes", PT_MAX_ID);
+	if (a[1].value == NULL || record_id_check(a[1].value, a[1].len) != 0) {
+		fail(rq, 400, "id: want 1..%d bytes of printable ASCII without "
+		    "spaces (a record id)", PT_MAX_ID);
 		goto out;
 	}
 	env_checkpoint(NULL, 0, NULL, &latest);
@@ -643,7 +676,7 @@ h_lookup(struct rq *rq)
 		fail_err(rq, rc, "storage");
 		goto out;
 	}
-	rc = store_find_id(txn, sid, a[1].value, strlen(a[1].value), &index);
+	rc = store_find_id(txn, sid, a[1].value, a[1].len, &index);
 	if (rc == 0 && index >= latest)
 		rc = PT_ENOTFOUND;
 	if (rc == 0)
@@ -674,7 +707,7 @@ h_lookup(struct rq *rq)
 	}
 	store_read_end(txn);
 out:
-	evhttp_clear_headers(&kv);
+	qargs_free(a, 2);
 }
 
 /*

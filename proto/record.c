@@ -689,3 +689,9 @@ record_commit(const uint8_t salt[32], const char *value, size_t len,
 	return cr_sha256(COMMIT_DOMAIN, strlen(COMMIT_DOMAIN), salt, 32,
 	    value, len, out);
 }
+
+int
+record_id_check(const char *s, size_t len)
+{
+	return s != NULL && id_valid(s, len, PT_MAX_ID) == 0 ? 0 : PT_ESCHEMA;
+}

@@ -55,6 +55,12 @@ const char *record_type_name(enum record_type t);
 /* Inverse of record_type_name. 0 or PT_ENOTFOUND. */
 int record_type_parse(const char *s, size_t len, enum record_type *out);
 
+/* The rule every record `id` follows (and so every lookup by id): 1..
+ * PT_MAX_ID bytes of printable ASCII without spaces (0x21..0x7e), seen by
+ * length (a NUL is a byte like any other, and refused).  0 or PT_ESCHEMA.
+ * O(len). */
+int record_id_check(const char *s, size_t len);
+
 /*
  * Natural-person commitment (docs/PROTOCOL.md section 6.2): SHA-256 of
  * "pubtrail commitment v1\n" || salt (32 bytes) || value.  The salt is

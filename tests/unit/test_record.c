@@ -412,6 +412,28 @@ START_TEST(why_names_field)
 }
 END_TEST
 
+/* The id rule the schema and GET /lookup share, by length: a NUL, a space,
+ * a control byte or a non-ASCII byte anywhere is refused. */
+START_TEST(id_rule)
+{
+	char big[PT_MAX_ID + 1];
+
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(record_id_check("PAY-1", 5), 0);
+	ck_assert_int_eq(record_id_check("!~", 2), 0);
+	ck_assert_int_eq(record_id_check(big, PT_MAX_ID), 0);
+	ck_assert_int_eq(record_id_check(big, PT_MAX_ID + 1), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("", 0), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check(NULL, 0), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("P-1\0junk", 8), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("\0", 1), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("P 1", 3), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("P\n1", 3), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("P\x7f", 2), PT_ESCHEMA);
+	ck_assert_int_eq(record_id_check("\xc3\xa9", 2), PT_ESCHEMA);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -430,6 +452,7 @@ main(void)
 	tcase_add_test(tc, permits);
 	tcase_add_test(tc, correction_nesting);
 	tcase_add_test(tc, why_names_field);
+	tcase_add_test(tc, id_rule);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
