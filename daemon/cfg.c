@@ -24,13 +24,13 @@ static const struct cfg_key {
 	const char *name;
 	enum cfg_kind kind;
 	size_t off;
-	uint64_t min, max, def;
+	uint64_t min, max, def;		/* CFG_STR: min is a length */
 	const char *defstr;
 	const char *help;
 } cfg_keys[] = {
-	{ "data", CFG_STR, offsetof(struct cfg, data), 0, 0, 0,
+	{ "data", CFG_STR, offsetof(struct cfg, data), 1, 0, 0,
 	  "./pubtrail-data", "data directory (LMDB, log key, submitters)" },
-	{ "listen", CFG_STR, offsetof(struct cfg, listen), 0, 0, 0,
+	{ "listen", CFG_STR, offsetof(struct cfg, listen), 1, 0, 0,
 	  "127.0.0.1:8640", "HOST:PORT to listen on" },
 	{ "origin", CFG_STR, offsetof(struct cfg, origin), 0, 0, 0,
 	  "", "log origin (checkpoint first line), used when a log is "
@@ -110,88 +110,173 @@ cfg_defaults(struct cfg *c)
 }
 
 int
-cfg_set(struct cfg *c, const char *key, const char *value, char *why,
-    size_t whylen)
+cfg_set(struct cfg *c, const char *key, const char *value,
+    struct pt_why *why)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
 		char *p = (char *)c + k->off;
+		size_t len = strlen(value);
 		uint64_t v;
 
 		if (strcmp(k->name, key) != 0)
 			continue;
 		if (k->kind == CFG_STR) {
-			if (strlen(value) >= CFG_PATH_MAX) {
-				snprintf(why, whylen, "%s: value too long",
-				    key);
-				return PT_EINVAL;
-			}
-			snprintf(p, CFG_PATH_MAX, "%s", value);
+			if (len < k->min || len >= CFG_PATH_MAX)
+				return pt_why_set(why, PT_EINVAL, "%s: want "
+				    "%llu..%d bytes, got %zu", key,
+				    (unsigned long long)k->min,
+				    CFG_PATH_MAX - 1, len);
+			memcpy(p, value, len + 1);
 			return 0;
 		}
-		if (num_parse_u64_str(value, k->min, k->max, &v) != 0) {
-			snprintf(why, whylen, "%s: want a decimal integer in "
-			    "[%llu, %llu], got \"%.40s\"", key,
+		if (num_parse_u64(value, len, k->min, k->max, &v) != 0)
+			return pt_why_set(why, PT_EINVAL, "%s: want a decimal "
+			    "integer in [%llu, %llu], got \"%.40s\"", key,
 			    (unsigned long long)k->min,
 			    (unsigned long long)k->max, value);
-			return PT_EINVAL;
-		}
 		memcpy(p, &v, sizeof(v));
 		return 0;
 	}
-	snprintf(why, whylen, "unknown key \"%.60s\"", key);
-	return PT_ENOTFOUND;
+	return pt_why_set(why, PT_ENOTFOUND, "unknown key \"%.60s\"", key);
 }
 
 struct load_ctx {
 	struct cfg *c;
-	char *why;
-	size_t whylen;
+	struct pt_why *why;
 	const char *path;
-	int failed;
+	int rc;
 };
+
+/*
+ * Cut an inline comment off a value: a '#' or ';' at its start or after a
+ * space or tab begins one (inih itself knows only ';' inline); the blanks
+ * before it go too.  A '#' inside a word ("log#2") stays.  Writes into
+ * buf (cap bytes); 0, or PT_ETOOBIG.
+ */
+static int
+strip_comment(const char *value, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	for (const char *q = value; *q != '\0'; q++) {
+		if ((*q == '#' || *q == ';') &&
+		    (q == value || q[-1] == ' ' || q[-1] == '\t'))
+			break;
+		len++;
+	}
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+		len--;
+	if (len >= cap)
+		return PT_ETOOBIG;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/*
+ * The lines inih parses, read by us (an ini_reader): a line longer than
+ * inih's line buffer holds (num - 1: 199 bytes and the newline in
+ * Debian's build), or holding a NUL byte is an error (inih would split the one and
+ * cut the other short, silently), and leading blanks are dropped, so that
+ * an indented "key = value" is a key, not a continuation of the previous
+ * value (inih's multi-line values).
+ */
+struct cfg_src {
+	FILE *f;
+	unsigned line;
+	int rc;			/* PT_ETOOBIG, PT_EMALFORMED or PT_EIO */
+};
+
+static char *
+cfg_read_line(char *str, int num, void *stream)
+{
+	struct cfg_src *src = stream;
+	size_t n = 0, cap = (size_t)num;
+	int ch, lead = 1;
+
+	if (src->rc != 0 || cap < 2)
+		return NULL;
+	while ((ch = getc(src->f)) != EOF && ch != '\n') {
+		if (ch == '\0') {
+			src->rc = PT_EMALFORMED;
+			return NULL;
+		}
+		if (lead && (ch == ' ' || ch == '\t'))
+			continue;
+		lead = 0;
+		if (n + 1 >= cap) {
+			src->rc = PT_ETOOBIG;
+			return NULL;
+		}
+		str[n++] = (char)ch;
+	}
+	if (ferror(src->f)) {
+		src->rc = PT_EIO;
+		return NULL;
+	}
+	if (ch == EOF && n == 0 && lead)
+		return NULL;
+	src->line++;
+	str[n] = '\0';
+	return str;
+}
 
 static int
 cfg_ini_line(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct load_ctx *lc = user;
-	char why[256];
+	struct pt_why why = { "" };
+	char v[CFG_PATH_MAX];
 
-	if (lc->failed)
+	if (lc->rc != 0)
 		return 0;
 	if (section[0] != '\0' && strcmp(section, "pubtraild") != 0) {
-		snprintf(lc->why, lc->whylen, "%s: unknown section [%.60s]",
-		    lc->path, section);
-		lc->failed = 1;
+		lc->rc = pt_why_set(lc->why, PT_EINVAL, "%s: unknown section "
+		    "[%.60s]", lc->path, section);
 		return 0;
 	}
-	if (cfg_set(lc->c, name, value, why, sizeof(why)) != 0) {
-		snprintf(lc->why, lc->whylen, "%s: %s", lc->path, why);
-		lc->failed = 1;
+	if (strip_comment(value, v, sizeof(v)) != 0) {
+		lc->rc = pt_why_set(lc->why, PT_EINVAL, "%s: %.60s: value too "
+		    "long", lc->path, name);
+		return 0;
+	}
+	if (cfg_set(lc->c, name, v, &why) != 0) {
+		lc->rc = pt_why_set(lc->why, PT_EINVAL, "%s: %s", lc->path,
+		    why.text);
 		return 0;
 	}
 	return 1;
 }
 
 int
-cfg_load(struct cfg *c, const char *path, char *why, size_t whylen)
+cfg_load(struct cfg *c, const char *path, struct pt_why *why)
 {
-	struct load_ctx lc = { c, why, whylen, path, 0 };
+	struct load_ctx lc = { c, why, path, 0 };
+	struct cfg_src src = { NULL, 0, 0 };
 	int rc;
 
-	rc = ini_parse(path, cfg_ini_line, &lc);
-	if (lc.failed)
-		return PT_EINVAL;
-	if (rc < 0) {
-		snprintf(why, whylen, "%s: cannot open: %s", path,
+	if ((src.f = fopen(path, "r")) == NULL)
+		return pt_why_set(why, PT_EIO, "%s: cannot open: %s", path,
 		    strerror(errno));
-		return PT_EIO;
-	}
-	if (rc > 0) {
-		snprintf(why, whylen, "%s:%d: syntax error", path, rc);
-		return PT_EINVAL;
-	}
+	/* inih hands a reader at most its own line buffer (ini_max_line): a
+	 * longer line of ours is refused by the reader, not split. */
+	rc = ini_parse_stream(cfg_read_line, &src, cfg_ini_line, &lc);
+	fclose(src.f);
+	if (src.rc == PT_ETOOBIG)
+		return pt_why_set(why, PT_EINVAL, "%s:%u: line too long",
+		    path, src.line + 1);
+	if (src.rc == PT_EMALFORMED)
+		return pt_why_set(why, PT_EINVAL, "%s:%u: NUL byte", path,
+		    src.line + 1);
+	if (src.rc != 0)
+		return pt_why_set(why, PT_EIO, "%s: read error", path);
+	if (lc.rc != 0)
+		return lc.rc;
+	if (rc != 0)
+		return pt_why_set(why, PT_EINVAL, "%s:%d: syntax error", path,
+		    rc);
 	return 0;
 }
 

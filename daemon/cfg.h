@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pt.h"
+
 #define CFG_PATH_MAX 1024
 
 struct cfg {
@@ -43,14 +45,22 @@ struct cfg {
 /* Fill c with every key's default. */
 void cfg_defaults(struct cfg *c);
 
-/* Set one key from text, checking type and bounds.  0, PT_ENOTFOUND
- * (unknown key), PT_EINVAL (bad value; why says which). */
-int cfg_set(struct cfg *c, const char *key, const char *value, char *why,
-    size_t whylen);
+/* Set one key from text (taken literally: no comments), checking type and
+ * bounds: a number through num_parse_u64 within the key's [min, max], a
+ * string of at most CFG_PATH_MAX - 1 bytes (and at least 1 for data and
+ * listen).  0, PT_ENOTFOUND (unknown key), PT_EINVAL (bad value); why (may
+ * be NULL) says which.  c is unchanged on error.  O(len). */
+int cfg_set(struct cfg *c, const char *key, const char *value,
+    struct pt_why *why);
 
-/* Read an INI file: keys at top level or in a [pubtraild] section.
- * 0 or an error with "file:line: reason" in why. */
-int cfg_load(struct cfg *c, const char *path, char *why, size_t whylen);
+/* Read an INI file: keys at top level or in a [pubtraild] section; lines
+ * starting with '#' or ';' are comments, and so is the rest of a value
+ * from a '#' or ';' at its start or after a blank ("data = /x # why"
+ * sets data to "/x").  Stops at the first error: PT_EIO (cannot open),
+ * PT_EINVAL (unknown section or key, bad value, syntax), with "file:
+ * reason" or "file:line: syntax error" in why (may be NULL).  Keys set
+ * before the error stay set in c. */
+int cfg_load(struct cfg *c, const char *path, struct pt_why *why);
 
 /* Print every key, its value, bounds and meaning (for --help and docs). */
 void cfg_describe(FILE *out);

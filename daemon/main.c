@@ -206,17 +206,18 @@ load_or_create_key(const char *origin_opt, int origin_given)
 static void
 load_submitters(int fatal)
 {
-	char path[CFG_PATH_MAX + 16], why[512];
+	char path[CFG_PATH_MAX + 16];
+	struct pt_why why = { "" };
 	struct subm_list *l;
 
 	if (env.cfg.submitters[0] != '\0')
 		snprintf(path, sizeof(path), "%s", env.cfg.submitters);
 	else
 		snprintf(path, sizeof(path), "%s/submitters", env.cfg.data);
-	if (subm_load(path, &l, why, sizeof(why)) != 0) {
+	if (subm_load(path, &l, &why) != 0) {
 		if (fatal)
-			fatalx("%s", why);
-		log_warnx("not reloaded: %s", why);
+			fatalx("%s", why.text);
+		log_warnx("not reloaded: %s", why.text);
 		return;
 	}
 	subm_carry(l, env.subm);
@@ -536,7 +537,7 @@ static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct cfg c;
-	char why[512];
+	struct pt_why why = { "" };
 
 	(void)sig;
 	(void)what;
@@ -544,8 +545,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	log_info("SIGHUP: reloading");
 	cfg_defaults(&c);
 	if (env.config_path[0] != '\0' &&
-	    cfg_load(&c, env.config_path, why, sizeof(why)) != 0) {
-		log_warnx("config not reloaded: %s", why);
+	    cfg_load(&c, env.config_path, &why) != 0) {
+		log_warnx("config not reloaded: %s", why.text);
 	} else if (env.config_path[0] != '\0') {
 		/* Only limits change at run time; paths need a restart. */
 		env.cfg.rate_limit = c.rate_limit;
@@ -576,6 +577,7 @@ main(int argc, char **argv)
 	};
 	struct store_opts so = { 0, 0 };
 	struct seq_opts sq;
+	struct pt_why cwhy = { "" };
 	char why[512];
 	const char *config = NULL;
 	const char *set_data = NULL, *set_listen = NULL, *set_origin = NULL;
@@ -605,20 +607,19 @@ main(int argc, char **argv)
 	}
 	cfg_defaults(&env.cfg);
 	if (config != NULL) {
-		if (cfg_load(&env.cfg, config, why, sizeof(why)) != 0) {
-			fprintf(stderr, "pubtraild: %s\n", why);
+		if (cfg_load(&env.cfg, config, &cwhy) != 0) {
+			fprintf(stderr, "pubtraild: %s\n", cwhy.text);
 			return 1;
 		}
 		snprintf(env.config_path, sizeof(env.config_path), "%s",
 		    config);
 	}
-	if ((set_data && cfg_set(&env.cfg, "data", set_data, why,
-	    sizeof(why)) != 0) || (set_listen && cfg_set(&env.cfg, "listen",
-	    set_listen, why, sizeof(why)) != 0) || (set_origin &&
-	    cfg_set(&env.cfg, "origin", set_origin, why, sizeof(why)) != 0) ||
-	    (set_policy && cfg_set(&env.cfg, "witness_policy", set_policy, why,
-	    sizeof(why)) != 0)) {
-		fprintf(stderr, "pubtraild: %s\n", why);
+	if ((set_data && cfg_set(&env.cfg, "data", set_data, &cwhy) != 0) ||
+	    (set_listen && cfg_set(&env.cfg, "listen", set_listen, &cwhy)
+	    != 0) || (set_origin && cfg_set(&env.cfg, "origin", set_origin,
+	    &cwhy) != 0) || (set_policy && cfg_set(&env.cfg, "witness_policy",
+	    set_policy, &cwhy) != 0)) {
+		fprintf(stderr, "pubtraild: %s\n", cwhy.text);
 		return 2;
 	}
 	{

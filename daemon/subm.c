@@ -9,8 +9,6 @@
 #include "subm.h"
 #include "wire.h"
 
-#define SUBM_MAX_LINE	1024
-#define SUBM_MAX_ENTRIES 100000
 
 void
 subm_free(struct subm_list *l)
@@ -21,39 +19,32 @@ subm_free(struct subm_list *l)
 	free(l);
 }
 
+/* One line's key and types (line: no comment, no newline, not blank). */
 static int
-parse_line(char *line, struct subm_entry *e, char *why, size_t whylen)
+parse_line(char *line, struct subm_entry *e, struct pt_why *why)
 {
 	char *save = NULL, *tok;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	tok = strtok_r(line, " \t", &save);
-	if (strlen(tok) > PT_MAX_VKEY) {
-		snprintf(why, whylen, "verifier key too long");
-		return PT_EINVAL;
-	}
-	if ((rc = note_vkey_parse(tok, strlen(tok), &e->key)) != 0) {
-		snprintf(why, whylen, "bad verifier key: %s", pt_strerror(rc));
-		return PT_EINVAL;
-	}
-	if (e->key.alg != NOTE_ALG_ED25519) {
-		snprintf(why, whylen, "submitter keys must be Ed25519 (0x01)");
-		return PT_EINVAL;
-	}
+	if (strlen(tok) > PT_MAX_VKEY)
+		return pt_why_set(why, PT_EINVAL, "verifier key too long");
+	if ((rc = note_vkey_parse(tok, strlen(tok), &e->key)) != 0)
+		return pt_why_set(why, PT_EINVAL, "bad verifier key: %s",
+		    pt_strerror(rc));
+	if (e->key.alg != NOTE_ALG_ED25519)
+		return pt_why_set(why, PT_EINVAL, "submitter keys must be "
+		    "Ed25519 (0x01)");
 	snprintf(e->vkey, sizeof(e->vkey), "%s", tok);
-	if ((rc = wire_submitter_id(e->vkey, strlen(e->vkey), e->id)) != 0) {
-		snprintf(why, whylen, "%s", pt_strerror(rc));
-		return rc;
-	}
+	if ((rc = wire_submitter_id(e->vkey, strlen(e->vkey), e->id)) != 0)
+		return pt_why_set(why, rc, "%s", pt_strerror(rc));
 	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
 		enum record_type t;
 
-		if (record_type_parse(tok, strlen(tok), &t) != 0) {
-			snprintf(why, whylen, "unknown record type \"%.40s\"",
-			    tok);
-			return PT_EINVAL;
-		}
+		if (record_type_parse(tok, strlen(tok), &t) != 0)
+			return pt_why_set(why, PT_EINVAL, "unknown record type "
+			    "\"%.40s\"", tok);
 		e->types |= 1u << t;
 	}
 	if (e->types == 0)
@@ -61,83 +52,120 @@ parse_line(char *line, struct subm_entry *e, char *why, size_t whylen)
 	return 0;
 }
 
+/* Room for one more entry in l (cap grows by doubling). */
+static int
+grow(struct subm_list *l, size_t *cap)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	struct subm_entry *ne;
+
+	if (l->n < *cap)
+		return 0;
+	if ((ne = realloc(l->e, ncap * sizeof(*ne))) == NULL)
+		return PT_ENOMEM;
+	l->e = ne;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Read one line of f into line (SUBM_MAX_LINE bytes and a NUL): 1 read,
+ * 0 at the end, or an error: PT_ETOOBIG (longer), PT_EMALFORMED (a NUL
+ * byte: a line is seen whole, never cut at a NUL), PT_EIO.
+ */
+static int
+read_line(FILE *f, char *line, size_t *len)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			return PT_EMALFORMED;
+		if (n == SUBM_MAX_LINE)
+			return PT_ETOOBIG;
+		line[n++] = (char)ch;
+	}
+	if (ferror(f))
+		return PT_EIO;
+	line[n] = '\0';
+	*len = n;
+	return ch == EOF && n == 0 ? 0 : 1;
+}
+
 int
-subm_load(const char *path, struct subm_list **out, char *why, size_t whylen)
+subm_load(const char *path, struct subm_list **out, struct pt_why *why)
 {
 	struct subm_list *l;
-	char line[SUBM_MAX_LINE + 2];
+	struct pt_why lwhy;
+	char line[SUBM_MAX_LINE + 1];
 	FILE *f;
 	unsigned lineno = 0;
-	size_t cap = 0;
-	int rc = 0;
+	size_t cap = 0, len;
+	int rc;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return PT_ENOMEM;
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT) {
 			*out = l;
 			return 0;
 		}
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		rc = pt_why_set(why, PT_EIO, "%s: %s", path, strerror(errno));
 		free(l);
-		return PT_EIO;
+		return rc;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char lwhy[160], *p;
-		size_t len = strlen(line);
+	while ((rc = read_line(f, line, &len)) != 0) {
+		char *p;
 
 		lineno++;
-		if (len > SUBM_MAX_LINE) {
-			snprintf(why, whylen, "%s:%u: line too long", path,
+		if (rc == PT_ETOOBIG) {
+			rc = pt_why_set(why, PT_EINVAL, "%s:%u: line longer "
+			    "than %d bytes", path, lineno, SUBM_MAX_LINE);
+			break;
+		}
+		if (rc == PT_EMALFORMED) {
+			rc = pt_why_set(why, PT_EINVAL, "%s:%u: NUL byte", path,
 			    lineno);
-			rc = PT_EINVAL;
+			break;
+		}
+		if (rc == PT_EIO) {
+			pt_why_set(why, rc, "%s: read error", path);
 			break;
 		}
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
+		line[strcspn(line, "\r")] = '\0';
 		p = line + strspn(line, " \t");
 		if (*p == '\0')
 			continue;
 		if (l->n == SUBM_MAX_ENTRIES) {
-			snprintf(why, whylen, "%s: too many submitters", path);
-			rc = PT_ETOOBIG;
+			rc = pt_why_set(why, PT_ETOOBIG, "%s: more than %d "
+			    "submitters", path, SUBM_MAX_ENTRIES);
 			break;
 		}
-		if (l->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct subm_entry *ne = realloc(l->e,
-			    ncap * sizeof(*ne));
-
-			if (ne == NULL) {
-				rc = PT_ENOMEM;
-				break;
-			}
-			l->e = ne;
-			cap = ncap;
-		}
-		if ((rc = parse_line(p, &l->e[l->n], lwhy, sizeof(lwhy))) != 0) {
-			snprintf(why, whylen, "%s:%u: %s", path, lineno, lwhy);
+		if ((rc = grow(l, &cap)) != 0) {
+			pt_why_set(why, rc, "out of memory");
 			break;
 		}
-		for (size_t i = 0; i < l->n; i++)
-			if (strcmp(l->e[i].vkey, l->e[l->n].vkey) == 0) {
-				snprintf(why, whylen, "%s:%u: duplicate key",
-				    path, lineno);
-				rc = PT_EINVAL;
-			}
-		if (rc != 0)
+		if ((rc = parse_line(p, &l->e[l->n], &lwhy)) != 0) {
+			pt_why_set(why, rc, "%s:%u: %s", path, lineno,
+			    lwhy.text);
 			break;
+		}
+		if (subm_find(l, l->e[l->n].vkey, strlen(l->e[l->n].vkey))
+		    != NULL) {
+			rc = pt_why_set(why, PT_EINVAL, "%s:%u: duplicate key",
+			    path, lineno);
+			break;
+		}
 		l->n++;
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(why, whylen, "%s: read error", path);
-		rc = PT_EIO;
+		rc = 0;
 	}
 	fclose(f);
 	if (rc != 0) {
 		subm_free(l);
-		return rc;
+		return rc == PT_EMALFORMED ? PT_EINVAL : rc;
 	}
 	*out = l;
 	return 0;

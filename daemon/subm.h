@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "note.h"
+#include "pt.h"
 
 struct subm_entry {
 	char vkey[PT_MAX_VKEY + 1];
@@ -31,10 +32,19 @@ struct subm_list {
 	struct subm_entry *e;
 };
 
-/* Parse path.  A missing file is an empty list (nobody may submit).
- * Errors name the file and line in why.  *out freed with subm_free. */
-int subm_load(const char *path, struct subm_list **out, char *why,
-    size_t whylen);
+/*
+ * Parse path: a line is at most SUBM_MAX_LINE bytes, '#' starts a comment,
+ * blank lines are skipped; at most SUBM_MAX_ENTRIES keys.  A missing file
+ * is an empty list (nobody may submit).  0 with *out (freed with
+ * subm_free), or PT_EINVAL (bad key or type, duplicate key, over-long
+ * line, NUL byte), PT_ETOOBIG (too many keys), PT_EIO, PT_ENOMEM, with the
+ * file and line in why (may be NULL).  O(n^2) in the number of keys (the
+ * duplicate check); SIGHUP and start-up only.
+ */
+#define SUBM_MAX_LINE	1024
+#define SUBM_MAX_ENTRIES 100000
+int subm_load(const char *path, struct subm_list **out, struct pt_why *why);
+/* Free l; NULL is allowed. */
 void subm_free(struct subm_list *l);
 /* Carry rate-limit state from old to new for keys in both. */
 void subm_carry(struct subm_list *new_list, const struct subm_list *old);
