@@ -16,7 +16,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <msgpack.h>
 
 #include "api.h"
 #include "cfg.h"
@@ -27,6 +26,7 @@
 #include "metrics.h"
 #include "mt.h"
 #include "num.h"
+#include "pub.h"
 #include "rcpt.h"
 #include "record.h"
 #include "seq.h"
@@ -45,8 +45,16 @@
 #define CACHE_IMMUTABLE	"public, max-age=31536000, immutable"
 #define CACHE_PARTIAL	"public, max-age=60"
 
+struct api {
+	struct api_ctx *ctx;		/* main's */
+	struct seq_job *parked;		/* durable, waiting for the quorum */
+	uint64_t nparked;
+};
+
 /* One request's answer. */
 struct rq {
+	struct api *api;
+	struct api_ctx *ctx;		/* api->ctx */
 	struct evhttp_request *req;
 	enum metrics_route route;
 	int status;
@@ -140,7 +148,7 @@ send_rq(struct rq *rq)
 		evhttp_add_header(h, "Retry-After", "1");
 	if (rq->status == 503)
 		evhttp_add_header(h, "Retry-After", "5");
-	httpd_request_end(env.httpd, rq->req);
+	httpd_request_end(rq->ctx->httpd, rq->req);
 	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
 	    rq->body);
 	metrics_http(rq->route, rq->status, env_mono() - rq->t0);
@@ -312,12 +320,13 @@ h_metrics(struct rq *rq)
 {
 	uint64_t size, used = 0, mapsize = 0;
 
-	env_checkpoint(NULL, 0, NULL, &size);
-	store_map_info(env.store, &used, &mapsize);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &size);
+	store_map_info(rq->ctx->store, &used, &mapsize);
 	metrics_render(rq->body, size, used, mapsize,
-	    (env.seq != NULL ? seq_queue_len(env.seq) : 0) + env.nparked);
-	if (env.witc != NULL)
-		witc_metrics(env.witc, rq->body);
+	    (rq->ctx->seq != NULL ? seq_queue_len(rq->ctx->seq) : 0) +
+	    rq->api->nparked);
+	if (rq->ctx->witc != NULL)
+		witc_metrics(rq->ctx->witc, rq->body);
 	rq->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	rq->cache = CACHE_NONE;
 }
@@ -332,7 +341,7 @@ h_checkpoint(struct rq *rq)
 		fail(rq, 503, "out of memory");
 		return;
 	}
-	env_served(note, PT_NOTE_MAX + 1, &len, NULL);
+	pub_served(rq->ctx->pub, note, PT_NOTE_MAX + 1, &len, NULL);
 	if (len == 0)
 		fail(rq, 503, "no checkpoint cosigned by the witness quorum "
 		    "yet");
@@ -357,7 +366,7 @@ h_tile(struct rq *rq)
 		return;
 	}
 	rq->route = t.entries ? MR_ENTRIES : MR_TILE;
-	env_checkpoint(NULL, 0, NULL, &size);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &size);
 	if (tile_width_at(&t, size, &width) != 0 || t.width > width) {
 		fail(rq, 404, "tile not in the tree of size %llu",
 		    (unsigned long long)size);
@@ -365,7 +374,7 @@ h_tile(struct rq *rq)
 	}
 	/* A partial tile stays servable after the full one exists (its
 	 * bytes never change); tlog-tiles allows either. */
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		return;
 	}
@@ -433,7 +442,7 @@ h_inclusion(struct rq *rq)
 
 	if (parse_query(rq, a, 3) != 0)
 		goto out;
-	env_checkpoint(NULL, 0, NULL, &latest);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (query_u64(rq, &a[2], PT_MAX_TREE_SIZE, &size) != 0)
 		goto out;
 	if (size == 0 || size > latest) {
@@ -456,7 +465,7 @@ h_inclusion(struct rq *rq)
 		fail(rq, 400, "hash: want 64 hex digits (a leaf hash)");
 		goto out;
 	}
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		goto out;
 	}
@@ -498,7 +507,7 @@ h_consistency(struct rq *rq)
 
 	if (parse_query(rq, a, 2) != 0)
 		goto out;
-	env_checkpoint(NULL, 0, NULL, &latest);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (query_u64(rq, &a[0], PT_MAX_TREE_SIZE, &old) != 0 ||
 	    query_u64(rq, &a[1], PT_MAX_TREE_SIZE, &nw) != 0)
 		goto out;
@@ -511,7 +520,7 @@ h_consistency(struct rq *rq)
 		fail(rq, 400, "old must be in 1..new");
 		goto out;
 	}
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		goto out;
 	}
@@ -526,64 +535,89 @@ out:
 	qargs_free(a, 2);
 }
 
-/* msgpack -> JSON for entries (trusted, canonical bytes). bin -> base64. */
+/*
+ * One msgpack value at c (a stored entry: canonical bytes, read through
+ * wire's cursor) as JSON: bin as base64, an integer above INT64_MAX as a
+ * decimal string.  NULL when out of memory or the bytes are not what
+ * wire_check_canonical accepts.  O(len); depth bounded by PT_MAX_DEPTH.
+ */
 static json_t *
-mp_to_json(const msgpack_object *o)
+cur_to_json(struct wire_cur *c, int depth)
 {
-	json_t *j;
-	char *b64;
+	json_t *j = NULL;
+	const char *str;
+	const uint8_t *bin;
+	uint64_t u;
+	int64_t i;
+	size_t n;
 
-	switch (o->type) {
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		return json_integer((json_int_t)o->via.u64);
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		return json_integer((json_int_t)o->via.i64);
-	case MSGPACK_OBJECT_BOOLEAN:
-		return json_boolean(o->via.boolean);
-	case MSGPACK_OBJECT_STR:
-		return json_stringn(o->via.str.ptr, o->via.str.size);
-	case MSGPACK_OBJECT_BIN:
-		b64 = malloc(cr_b64_enclen(o->via.bin.size) + 1);
-		if (b64 == NULL)
+	if (depth > PT_MAX_DEPTH)
+		return NULL;
+	switch (wire_cur_kind(c)) {
+	case WIRE_K_UINT:
+		if (wire_cur_uint(c, &u) != 0)
 			return NULL;
-		cr_b64_encode((const uint8_t *)o->via.bin.ptr,
-		    o->via.bin.size, b64, cr_b64_enclen(o->via.bin.size) + 1);
+		if (u <= INT64_MAX)
+			return json_integer((json_int_t)u);
+		{
+			char dec[24];
+
+			snprintf(dec, sizeof(dec), "%llu", (unsigned long long)u);
+			return json_string(dec);
+		}
+	case WIRE_K_NINT:
+		return wire_cur_int(c, &i) != 0 ? NULL :
+		    json_integer((json_int_t)i);
+	case WIRE_K_STR:
+		return wire_cur_str(c, &str, &n) != 0 ? NULL :
+		    json_stringn(str, n);
+	case WIRE_K_BIN: {
+		char *b64;
+
+		if (wire_cur_bin(c, &bin, &n) != 0 ||
+		    (b64 = malloc(cr_b64_enclen(n) + 1)) == NULL)
+			return NULL;
+		cr_b64_encode(bin, n, b64, cr_b64_enclen(n) + 1);
 		j = json_string(b64);
 		free(b64);
 		return j;
-	case MSGPACK_OBJECT_ARRAY:
-		j = json_array();
-		for (uint32_t i = 0; i < o->via.array.size; i++)
-			json_array_append_new(j,
-			    mp_to_json(&o->via.array.ptr[i]));
+	}
+	case WIRE_K_ARRAY:
+		if (wire_cur_array(c, &n) != 0 || (j = json_array()) == NULL)
+			return NULL;
+		for (size_t k = 0; k < n; k++)
+			if (json_array_append_new(j, cur_to_json(c,
+			    depth + 1)) != 0)
+				goto fail;
 		return j;
-	case MSGPACK_OBJECT_MAP:
-		j = json_object();
-		for (uint32_t i = 0; i < o->via.map.size; i++) {
-			const msgpack_object *k = &o->via.map.ptr[i].key;
-			char key[256];
+	case WIRE_K_MAP:
+		if (wire_cur_map(c, &n) != 0 || (j = json_object()) == NULL)
+			return NULL;
+		for (size_t k = 0; k < n; k++) {
+			size_t klen;
 
-			if (k->type != MSGPACK_OBJECT_STR ||
-			    k->via.str.size >= sizeof(key))
-				continue;
-			memcpy(key, k->via.str.ptr, k->via.str.size);
-			key[k->via.str.size] = '\0';
-			json_object_set_new(j, key,
-			    mp_to_json(&o->via.map.ptr[i].val));
+			if (wire_cur_str(c, &str, &klen) != 0 ||
+			    json_object_setn_new(j, str, klen, cur_to_json(c,
+			    depth + 1)) != 0)
+				goto fail;
 		}
 		return j;
 	default:
-		return json_null();
+		return NULL;
 	}
+fail:
+	json_decref(j);
+	return NULL;
 }
 
-/* Answer with one entry: raw leaf bytes, or JSON. */
+/* Answer with one entry: its raw leaf bytes, or JSON {entry, index,
+ * leaf_hash}. */
 static void
 entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
 {
-	msgpack_unpacked u;
+	struct wire_cur c;
 	struct mt_hash leaf;
-	json_t *o;
+	json_t *o, *ej;
 	char hex[65], *s;
 
 	rq->cache = CACHE_IMMUTABLE;
@@ -594,10 +628,9 @@ entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
 	}
 	mt_leaf_hash(e, len, &leaf);
 	cr_hex_encode(leaf.b, 32, hex);
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)e, len, NULL) !=
-	    MSGPACK_UNPACK_SUCCESS) {
-		msgpack_unpacked_destroy(&u);
+	wire_cur_init(&c, e, len);
+	if ((ej = cur_to_json(&c, 0)) == NULL || c.p != c.end) {
+		json_decref(ej);
 		fail(rq, 500, "stored entry %llu does not decode",
 		    (unsigned long long)index);
 		return;
@@ -605,8 +638,7 @@ entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
 	o = json_object();
 	json_object_set_new(o, "index", json_integer((json_int_t)index));
 	json_object_set_new(o, "leaf_hash", json_string(hex));
-	json_object_set_new(o, "entry", mp_to_json(&u.data));
-	msgpack_unpacked_destroy(&u);
+	json_object_set_new(o, "entry", ej);
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL) {
@@ -632,13 +664,13 @@ h_entry(struct rq *rq)
 		fail(rq, 400, "want /entry/<decimal index>");
 		return;
 	}
-	env_checkpoint(NULL, 0, NULL, &latest);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (index >= latest) {
 		fail(rq, 404, "no entry %llu: the latest checkpoint has %llu",
 		    (unsigned long long)index, (unsigned long long)latest);
 		return;
 	}
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		return;
 	}
@@ -647,6 +679,30 @@ h_entry(struct rq *rq)
 	else
 		fail_err(rq, rc, "reading entry");
 	store_read_end(txn);
+}
+
+/* Answer a lookup: {entry (bytes), index} in msgpack, or as /entry in
+ * JSON. */
+static void
+lookup_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
+{
+	struct wire_buf wb;
+	int rc;
+
+	if (rq->json) {
+		entry_answer(rq, index, e, len);
+		rq->cache = CACHE_NONE;
+		return;
+	}
+	wire_buf_init(&wb);
+	if ((rc = wire_lookup_encode(e, len, index, &wb)) != 0)
+		fail_err(rq, rc, "encoding the answer");
+	else {
+		evbuffer_add(rq->body, wb.data, wb.len);
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+	}
+	wire_buf_free(&wb);
 }
 
 static void
@@ -671,8 +727,8 @@ h_lookup(struct rq *rq)
 		    "spaces (a record id)", PT_MAX_ID);
 		goto out;
 	}
-	env_checkpoint(NULL, 0, NULL, &latest);
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
 		goto out;
 	}
@@ -681,30 +737,12 @@ h_lookup(struct rq *rq)
 		rc = PT_ENOTFOUND;
 	if (rc == 0)
 		rc = store_get_entry(txn, index, &e, &len);
-	if (rc == 0) {
-		if (rq->json) {
-			entry_answer(rq, index, e, len);
-		} else {
-			msgpack_sbuffer sb;
-			msgpack_packer pk;
-
-			msgpack_sbuffer_init(&sb);
-			msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-			msgpack_pack_map(&pk, 2);
-			msgpack_pack_str_with_body(&pk, "entry", 5);
-			msgpack_pack_bin_with_body(&pk, e, len);
-			msgpack_pack_str_with_body(&pk, "index", 5);
-			msgpack_pack_uint64(&pk, index);
-			evbuffer_add(rq->body, sb.data, sb.size);
-			msgpack_sbuffer_destroy(&sb);
-			rq->ctype = CT_MSGPACK;
-		}
-		rq->cache = CACHE_NONE;
-	} else if (rc == PT_ENOTFOUND) {
+	if (rc == 0)
+		lookup_answer(rq, index, e, len);
+	else if (rc == PT_ENOTFOUND)
 		fail(rq, 404, "no entry with that submitter and id");
-	} else {
+	else
 		fail_err(rq, rc, "lookup");
-	}
 	store_read_end(txn);
 out:
 	qargs_free(a, 2);
@@ -728,7 +766,7 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	uint64_t latest;
 	int rc;
 
-	env_checkpoint(NULL, 0, NULL, &latest);
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (sub->info.target_index >= latest) {
 		metrics_rejection(PT_ESCHEMA);
 		fail(rq, 400, "correction: target_index %llu is not in the log "
@@ -761,155 +799,194 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	return 0;
 }
 
-static void
-h_add(struct rq *rq)
+/*
+ * POST /add, in steps: take the body (add_body), admit it (add_admit:
+ * decode, known submitter, allowed type, rate), answer a known id at once
+ * (add_known), else queue it for the sequencer (add_queue), which answers
+ * through api_add_done once the entry is durable.  Each step sets the
+ * answer and returns -1 when it refuses.
+ */
+
+/* A new job holding the body's bytes: 0, or -1 with the answer set. */
+static int
+add_body(struct rq *rq, struct seq_job **out)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
 	size_t len = evbuffer_get_length(in);
 	struct seq_job *j;
-	struct subm_entry *se;
-	struct pt_why why = { "" };
-	struct store_txn *txn;
-	uint64_t idx;
-	int rc;
 
 	if (len == 0) {
 		fail(rq, 400, "empty body: want a msgpack submission");
-		return;
+		return -1;
 	}
-	if (len > env.cfg.max_body) {
+	if (len > rq->ctx->cfg->max_body) {
 		fail(rq, 413, "body over %llu bytes",
-		    (unsigned long long)env.cfg.max_body);
-		return;
+		    (unsigned long long)rq->ctx->cfg->max_body);
+		return -1;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->body = malloc(len)) == NULL) {
 		free(j);
 		fail(rq, 503, "out of memory");
-		return;
+		return -1;
 	}
 	wire_buf_init(&j->reply);
 	j->body_len = len;
 	evbuffer_remove(in, j->body, len);
-	if ((rc = wire_submission_decode(j->body, len, &j->sub, &why)) != 0) {
+	*out = j;
+	return 0;
+}
+
+/* Decode the submission; its submitter must be listed, may append its
+ * type and is within its rate (peeked: the token is taken in add_queue).
+ * 0 with *se, or -1 with the answer set. */
+static int
+add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = wire_submission_decode(j->body, j->body_len, &j->sub,
+	    &why)) != 0) {
 		metrics_rejection(rc);
 		/* A declared size over a limit is malformed input here: the
 		 * body itself was within max_body. */
 		fail(rq, 400, "malformed submission: %s",
 		    why.text[0] ? why.text : pt_strerror(rc));
-		goto drop;
+		return -1;
 	}
-	se = subm_find(env.subm, j->sub.submitter_str, j->sub.submitter_len);
-	if (se == NULL) {
+	*se = rq->ctx->subm == NULL ? NULL : subm_find(rq->ctx->subm,
+	    j->sub.submitter_str, j->sub.submitter_len);
+	if (*se == NULL) {
 		metrics_rejection(PT_EUNKNOWNSIGNER);
 		fail(rq, 403, "unknown submitter: this log does not accept "
 		    "records signed by that key");
-		goto drop;
+		return -1;
 	}
-	if (!(se->types & (1u << j->sub.info.type))) {
+	if (!((*se)->types & (1u << j->sub.info.type))) {
 		metrics_rejection(PT_EFORBIDDEN);
 		fail(rq, 403, "submitter may not append records of type %s",
 		    record_type_name(j->sub.info.type));
-		goto drop;
+		return -1;
 	}
-	if (subm_peek(se, env_now_ms(), env.cfg.rate_limit,
-	    env.cfg.rate_burst) != 0) {	/* fast refusal; taken below */
+	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
+	    != 0) {
 		metrics_rejection(PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
-		    "submitter", (unsigned long long)env.cfg.rate_limit);
-		goto drop;
+		    "submitter", (unsigned long long)cfg->rate_limit);
+		return -1;
 	}
-	memcpy(j->subm_id, se->id, 32);
-	/* An identical resubmission is answered from the index, without
-	 * verifying the same bytes twice. */
-	if ((rc = store_read_begin(env.store, &txn)) != 0) {
+	memcpy(j->subm_id, (*se)->id, 32);
+	return 0;
+}
+
+/* Answer with the receipt of the existing entry idx under the served
+ * checkpoint (503 while that does not cover it yet). */
+static void
+add_existing_answer(struct rq *rq, struct store_txn *txn, struct seq_job *j,
+    uint64_t idx)
+{
+	char *ck = malloc(PT_NOTE_MAX + 1);
+	size_t cklen;
+	uint64_t cksize;
+	int rc;
+
+	if (ck == NULL) {
+		fail(rq, 503, "out of memory");
+		return;
+	}
+	pub_served(rq->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	rc = idx < cksize ? rcpt_build(txn, idx, ck, cklen, cksize,
+	    &j->reply) : PT_EBUSY;
+	if (rc == PT_EBUSY)
+		fail(rq, 503, "entry %llu is not yet in a checkpoint cosigned "
+		    "by the witness quorum; try again",
+		    (unsigned long long)idx);
+	else if (rc != 0)
+		fail_err(rq, rc, "receipt");
+	else {
+		evbuffer_add(rq->body, j->reply.data, j->reply.len);
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+	}
+	free(ck);
+}
+
+/*
+ * Before any signature check: a correction must fit its target, and an
+ * identical resubmission is answered from the index at once (without
+ * verifying the same bytes twice).  0: queue j (a new id; or a used id
+ * with other content: 409 once the sequencer knows the signature is the
+ * office's, else 403); -1: answered.
+ */
+static int
+add_known(struct rq *rq, struct seq_job *j)
+{
+	struct store_txn *txn;
+	uint64_t idx;
+	int rc;
+
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		fail_err(rq, rc, "storage");
-		goto drop;
+		return -1;
 	}
 	if (j->sub.info.type == RECORD_CORRECTION &&
 	    check_correction(rq, txn, &j->sub) != 0) {
 		store_read_end(txn);
-		goto drop;
+		return -1;
 	}
-	rc = store_find_id(txn, j->subm_id, j->sub.info.id,
-	    j->sub.info.id_len, &idx);
-	if (rc == 0) {
-		const uint8_t *e;
-		size_t elen;
-		struct wire_entry we;
-		char *ck = malloc(PT_NOTE_MAX + 1);
-		size_t cklen;
-		uint64_t cksize;
-
-		rc = store_get_entry(txn, idx, &e, &elen);
-		if (rc == 0)
-			rc = wire_entry_decode(e, elen, &we, NULL);
-		if (rc == 0 && (we.sub.record_len != j->sub.record_len ||
-		    memcmp(we.sub.record, j->sub.record, we.sub.record_len)
-		    != 0)) {
-			/* Different content under a used id: 409, but only
-			 * once the signature is known to be the office's
-			 * (else 403): the sequencer verifies, finds the id
-			 * and answers. */
-			free(ck);
-			store_read_end(txn);
-			rc = PT_ENOTFOUND;
-			goto queue;
-		} else if (rc != 0 || ck == NULL) {
-			fail_err(rq, rc ? rc : PT_ENOMEM, "existing entry");
-		} else {
-			env_served(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
-			if (idx < cksize)
-				rc = rcpt_build(txn, idx, ck, cklen, cksize,
-				    &j->reply);
-			else
-				rc = PT_EBUSY;
-			if (rc == PT_EBUSY)
-				fail(rq, 503, "entry %llu is not yet in a "
-				    "checkpoint cosigned by the witness "
-				    "quorum; try again",
-				    (unsigned long long)idx);
-			else if (rc != 0)
-				fail_err(rq, rc, "receipt");
-			else {
-				evbuffer_add(rq->body, j->reply.data,
-				    j->reply.len);
-				rq->ctype = CT_MSGPACK;
-				rq->cache = CACHE_NONE;
-			}
-		}
-		free(ck);
-		store_read_end(txn);
-		goto drop;
-	}
-	store_read_end(txn);
-queue:
-	if (rc != PT_ENOTFOUND) {
+	rc = seq_idempotent(txn, j->subm_id, &j->sub, &idx);
+	if (rc == 0)
+		add_existing_answer(rq, txn, j, idx);
+	else if (rc != PT_ENOTFOUND && rc != PT_ECONFLICT)
 		fail_err(rq, rc, "lookup");
-		goto drop;
-	}
-	/* Take the office's token now, so that concurrent submissions cannot
-	 * all pass the check above; it is given back if the signature turns
-	 * out not to be the office's (api_add_done), so a forger naming the
-	 * office cannot spend its rate.  Identical resubmissions (answered
-	 * above, no signature check) cost no token. */
-	if (subm_take(se, env_now_ms(), env.cfg.rate_limit,
-	    env.cfg.rate_burst) != 0) {
+	store_read_end(txn);
+	return rc == PT_ENOTFOUND || rc == PT_ECONFLICT ? 0 : -1;
+}
+
+/*
+ * Take the office's token now, so that concurrent submissions cannot all
+ * pass the peek in add_admit; it is given back if the signature turns out
+ * not to be the office's (api_add_done), so a forger naming the office
+ * cannot spend its rate.  Identical resubmissions (add_known) cost no
+ * token.  0: queued (ownership of j passed); -1: answered.
+ */
+static int
+add_queue(struct rq *rq, struct seq_job *j, struct subm_entry *se)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+
+	if (subm_take(se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
+	    != 0) {
 		metrics_rejection(PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
-		    "submitter", (unsigned long long)env.cfg.rate_limit);
-		goto drop;
+		    "submitter", (unsigned long long)cfg->rate_limit);
+		return -1;
 	}
 	j->req = rq;
-	if (env.seq == NULL || (rc = seq_submit(env.seq, j)) != 0) {
-		subm_refund(se, env.cfg.rate_limit, env.cfg.rate_burst);
+	if (rq->ctx->seq == NULL || seq_submit(rq->ctx->seq, j) != 0) {
+		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
 		metrics_rejection(PT_EBUSY);
 		fail(rq, 503, "log is busy or stopping; try again");
-		goto drop;
+		return -1;
 	}
-	rq->deferred = 1;
-	return;
-drop:
+	return 0;
+}
+
+static void
+h_add(struct rq *rq)
+{
+	struct seq_job *j = NULL;
+	struct subm_entry *se;
+
+	if (add_body(rq, &j) != 0)
+		return;
+	if (add_admit(rq, j, &se) == 0 && add_known(rq, j) == 0 &&
+	    add_queue(rq, j, se) == 0) {
+		rq->deferred = 1;
+		return;
+	}
 	seq_job_free(j);
 }
 
@@ -920,8 +997,8 @@ add_answer(struct seq_job *j)
 	struct rq *rq = j->req;
 
 	if (j->rc != 0) {
-		fail(rq, api_status(j->rc), "%s", j->why[0] ? j->why :
-		    pt_strerror(j->rc));
+		fail(rq, api_status(j->rc), "%s", j->why.text[0] ?
+		    j->why.text : pt_strerror(j->rc));
 	} else {
 		rq->status = 200;
 		rq->ctype = CT_MSGPACK;
@@ -937,7 +1014,7 @@ add_answer(struct seq_job *j)
  * entry: 1 done (answer it), 0 not yet.
  */
 static int
-receipt_from_served(struct seq_job *j)
+receipt_from_served(struct api *a, struct seq_job *j)
 {
 	struct store_txn *txn;
 	char *ck = malloc(PT_NOTE_MAX + 1);
@@ -949,60 +1026,60 @@ receipt_from_served(struct seq_job *j)
 		j->rc = PT_ENOMEM;
 		return 1;
 	}
-	env_served(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	pub_served(a->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
 	if (cklen == 0 || j->index >= cksize) {
 		free(ck);
 		return 0;
 	}
 	j->reply.len = 0;
-	if ((rc = store_read_begin(env.store, &txn)) == 0) {
+	if ((rc = store_read_begin(a->ctx->store, &txn)) == 0) {
 		rc = rcpt_build(txn, j->index, ck, cklen, cksize, &j->reply);
 		store_read_end(txn);
 	}
-	if (rc != 0) {
-		j->rc = rc;
-		snprintf(j->why, sizeof(j->why), "cannot build receipt: %s",
+	if (rc != 0)
+		j->rc = pt_why_set(&j->why, rc, "cannot build receipt: %s",
 		    pt_strerror(rc));
-	}
 	free(ck);
 	return 1;
 }
 
 void
-api_add_done(struct seq_job *j)
+api_add_done(struct seq_job *j, void *arg)
 {
+	struct api *a = arg;
+	const struct cfg *cfg = a->ctx->cfg;
 	struct subm_entry *se;
 
 	/* A submission its key did not sign gives the office's token back
 	 * (a forger must not spend another office's rate). */
-	if (j->rc == PT_ESIG && env.subm != NULL &&
-	    (se = subm_find(env.subm, j->sub.submitter_str,
+	if (j->rc == PT_ESIG && a->ctx->subm != NULL &&
+	    (se = subm_find(a->ctx->subm, j->sub.submitter_str,
 	    j->sub.submitter_len)) != NULL)
-		subm_refund(se, env.cfg.rate_limit, env.cfg.rate_burst);
-	if (j->rc == 0 && env.wait_quorum && !receipt_from_served(j)) {
+		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
+	if (j->rc == 0 && pub_wait_quorum(a->ctx->pub) &&
+	    !receipt_from_served(a, j)) {
 		/* Durable, not yet cosigned by the quorum: park it. */
 		j->t0 = env_mono();
-		j->next = env.parked;
-		env.parked = j;
-		env.nparked++;
+		j->next = a->parked;
+		a->parked = j;
+		a->nparked++;
 		return;
 	}
 	add_answer(j);
 }
 
 void
-api_release_parked(uint64_t timeout_ms, int stopping)
+api_release_parked(struct api *a, uint64_t timeout_ms, int stopping)
 {
-	struct seq_job **pp = &env.parked, *j;
+	struct seq_job **pp = &a->parked, *j;
 	double now = env_mono();
 
 	while ((j = *pp) != NULL) {
-		int done = receipt_from_served(j);
+		int done = receipt_from_served(a, j);
 
 		if (!done && (stopping ||
 		    (now - j->t0) * 1000.0 >= (double)timeout_ms)) {
-			j->rc = PT_EBUSY;
-			snprintf(j->why, sizeof(j->why), "entry %llu is "
+			j->rc = pt_why_set(&j->why, PT_EBUSY, "entry %llu is "
 			    "durable but not yet cosigned by the witness "
 			    "quorum; fetch its receipt later (GET /lookup)",
 			    (unsigned long long)j->index);
@@ -1013,9 +1090,36 @@ api_release_parked(uint64_t timeout_ms, int stopping)
 			continue;
 		}
 		*pp = j->next;
-		env.nparked--;
+		a->nparked--;
 		add_answer(j);
 	}
+}
+
+uint64_t
+api_parked(const struct api *a)
+{
+	return a->nparked;
+}
+
+int
+api_new(struct api_ctx *ctx, struct api **out)
+{
+	struct api *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return PT_ENOMEM;
+	a->ctx = ctx;
+	*out = a;
+	return 0;
+}
+
+void
+api_free(struct api *a)
+{
+	if (a == NULL)
+		return;
+	api_release_parked(a, 0, 1);
+	free(a);
 }
 
 /* --- routing --- */
@@ -1051,18 +1155,20 @@ static const struct route {
 void
 api_dispatch(struct evhttp_request *req, void *arg)
 {
+	struct api *a = arg;
 	struct rq *rq;
 	const char *uri = evhttp_request_get_uri(req);
 	const char *q;
 	size_t plen;
 
-	(void)arg;
 	if ((rq = calloc(1, sizeof(*rq))) == NULL ||
 	    (rq->body = evbuffer_new()) == NULL) {
 		free(rq);
 		evhttp_send_error(req, 503, "out of memory");
 		return;
 	}
+	rq->api = a;
+	rq->ctx = a->ctx;
 	rq->req = req;
 	rq->t0 = env_mono();
 	rq->status = 200;
@@ -1070,7 +1176,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	rq->cache = CACHE_NONE;
 	rq->route = MR_OTHER;
 	rq->json = wants_json(req);
-	if (httpd_request_begin(env.httpd, req) != 0) {
+	if (httpd_request_begin(rq->ctx->httpd, req) != 0) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
 		fail(rq, 503, "too many connections");

@@ -1,25 +1,64 @@
 /*
  * api.h: the HTTP routes (docs/API.md).  One table maps method + path to a
  * handler; each handler fills one reply, sent from one place; one function
- * maps PT_E* codes to HTTP statuses.
+ * maps PT_E* codes to HTTP statuses.  Everything here runs on the event
+ * loop's thread.
  */
 #ifndef PTD_API_H
 #define PTD_API_H
 
-struct evhttp_request;
-struct seq_job;
+#include <stdint.h>
 
-/* evhttp generic callback: route and answer req. */
-void api_dispatch(struct evhttp_request *req, void *arg);
-/* Sequencer completion (loop thread): answer the job's request. */
-void api_add_done(struct seq_job *j);
+struct cfg;
+struct evhttp_request;
+struct httpd;
+struct pub;
+struct seq;
+struct seq_job;
+struct store;
+struct subm_list;
+struct witc;
+
 /*
- * With witness_wait_quorum: answer the parked submissions whose entries
- * the served (quorum-cosigned) checkpoint now covers; those parked longer
- * than timeout_ms (or all, when stopping) get 503 saying their index.
- * Loop thread.
+ * What the routes use, built by main and kept by it: the api reads the
+ * fields at each request, so main may change them between requests (on
+ * the loop thread): a new submitters list or new limits on SIGHUP, seq
+ * set to NULL when stopping.
  */
-void api_release_parked(uint64_t timeout_ms, int stopping);
+struct api_ctx {
+	const struct cfg *cfg;		/* max_body, rate_limit, rate_burst */
+	struct store *store;
+	struct pub *pub;		/* bounds every read; receipts */
+	struct subm_list *subm;		/* who may append */
+	struct seq *seq;		/* NULL: POST /add answers 503 */
+	struct httpd *httpd;		/* connection cap and deadlines */
+	struct witc *witc;		/* NULL without a witness policy */
+};
+
+struct api;
+
+/* New routes over ctx (the caller's; it must outlive the api).  0 or
+ * PT_ENOMEM. */
+int api_new(struct api_ctx *ctx, struct api **out);
+/* Free a; NULL is allowed.  Answers any parked submission 503 first
+ * (api_release_parked(a, 0, 1)). */
+void api_free(struct api *a);
+
+/* evhttp generic callback (arg: the struct api): route and answer req. */
+void api_dispatch(struct evhttp_request *req, void *arg);
+/* Sequencer completion (seq_done_fn, arg: the struct api): answer the
+ * job's request, or park it (wait_quorum) until the served checkpoint
+ * covers its entry. */
+void api_add_done(struct seq_job *j, void *arg);
+/*
+ * With wait_quorum (pub_wait_quorum): answer the parked submissions whose
+ * entries the served (quorum-cosigned) checkpoint now covers; those parked
+ * longer than timeout_ms (or all, when stopping) get 503 saying their
+ * index.  O(parked).
+ */
+void api_release_parked(struct api *a, uint64_t timeout_ms, int stopping);
+/* Submissions parked (durable, waiting for the quorum). */
+uint64_t api_parked(const struct api *a);
 /* HTTP status for a PT_E* code. */
 int api_status(int err);
 

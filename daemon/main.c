@@ -31,12 +31,44 @@
 #include "mt.h"
 #include "note.h"
 #include "pt.h"
+#include "pub.h"
 #include "seq.h"
 #include "store.h"
 #include "subm.h"
 #include "witc.h"
 
 #define CLOCK_SKEW_MS 2000	/* tolerated backwards step of the clock */
+
+/*
+ * The daemon's wiring: built here, passed to each module as arguments (the
+ * routes get `routes`, the sequencer a seq_opts made from it, the witness
+ * client its options); the one instance lives in main()'s frame and the
+ * event callbacks get it as their argument.  No module reaches into it.
+ */
+struct daemon {
+	struct cfg cfg;			/* limits change on SIGHUP */
+	char config_path[CFG_PATH_MAX];	/* "" when none */
+	struct event_base *base;
+	struct store *store;
+	struct note_skey logkey;	/* secret: wiped at exit */
+	char logvkey_str[PT_MAX_VKEY + 1];
+	char origin[PT_MAX_ORIGIN + 1];
+	struct pub *pub;		/* the published checkpoint */
+	/* The routes' context holds the one copy of the submitters list,
+	 * the sequencer, the HTTP server and the witness client. */
+	struct api_ctx routes;
+	struct api *api;
+	struct event *ckpt_ev;		/* seq thread -> loop: new checkpoint */
+	struct event *park_ev, *reader_ev;
+	struct event *sig_term, *sig_int, *sig_hup;
+};
+
+/* The command line. */
+struct opts {
+	const char *config;
+	const char *set_data, *set_listen, *set_origin, *set_policy;
+	int checkonly, full, verbose;
+};
 
 static void
 usage(FILE *out)
@@ -131,105 +163,121 @@ default_origin(char *out, size_t cap)
 	snprintf(out, cap, "%s/pubtrail", host);
 }
 
-/* Load DIR/log.key, or create it (and log.vkey) for a new log. */
+/* A new log: a new key for origin (or <hostname>/pubtrail), written to
+ * DATA/log.key (0600) and DATA/log.vkey, durably. */
 static void
-load_or_create_key(const char *origin_opt, int origin_given)
+create_key(struct daemon *d, const char *origin_opt, const char *path)
 {
-	char path[CFG_PATH_MAX + 16], buf[1024];
+	char origin[PT_MAX_ORIGIN + 1], skey[512], buf[1024];
 	size_t len;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/log.key", env.cfg.data);
-	if (access(path, F_OK) != 0) {
-		char origin[PT_MAX_ORIGIN + 1];
-		char skey[512];
-
-		if (strlen(origin_opt) > PT_MAX_ORIGIN)
-			fatalx("origin longer than %d bytes", PT_MAX_ORIGIN);
-		if (origin_opt[0] != '\0')
-			memcpy(origin, origin_opt, strlen(origin_opt) + 1);
-		else
-			default_origin(origin, sizeof(origin));
-		if ((rc = note_keygen(origin, NOTE_ALG_ED25519,
-		    &env.logkey)) != 0)
-			fatalx("cannot create a log key for origin \"%s\": %s"
-			    " (an origin must be a valid key name: no spaces,"
-			    " no '+')", origin, pt_strerror(rc));
-		if (note_skey_format(&env.logkey, skey, sizeof(skey)) != 0 ||
-		    note_vkey_format(&env.logkey.vk, env.logvkey_str,
-		    sizeof(env.logvkey_str)) != 0)
-			fatalx("cannot format the new log key");
-		len = strlen(skey);
-		skey[len++] = '\n';
-		if (write_file_durable(env.cfg.data, "log.key", skey, len,
-		    0600) != 0)
-			fatalx("cannot write %s: %s", path, strerror(errno));
-		cr_wipe(skey, sizeof(skey));
-		snprintf(buf, sizeof(buf), "%s\n", env.logvkey_str);
-		if (write_file_durable(env.cfg.data, "log.vkey", buf,
-		    strlen(buf), 0644) != 0)
-			fatalx("cannot write %s/log.vkey", env.cfg.data);
-		log_info("created a new log \"%s\" in %s; verifier key: %s",
-		    origin, env.cfg.data, env.logvkey_str);
-	} else {
-		struct stat st;
-
-		if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-			log_warnx("%s is readable by others (mode %o); it "
-			    "should be 0600", path, st.st_mode & 0777);
-		if (read_small_file(path, buf, sizeof(buf), &len) != 0)
-			fatalx("cannot read %s", path);
-		while (len > 0 && (buf[len - 1] == '\n' ||
-		    buf[len - 1] == '\r'))
-			len--;
-		rc = note_skey_parse(buf, len, &env.logkey);
-		cr_wipe(buf, sizeof(buf));
-		if (rc != 0)
-			fatalx("%s: not a C2SP private key string: %s", path,
-			    pt_strerror(rc));
-		if (env.logkey.vk.alg != NOTE_ALG_ED25519)
-			fatalx("%s: the log key must be Ed25519", path);
-		if (note_vkey_format(&env.logkey.vk, env.logvkey_str,
-		    sizeof(env.logvkey_str)) != 0)
-			fatalx("cannot format the log's verifier key");
-		if (origin_given && strcmp(origin_opt, env.logkey.vk.name) != 0)
-			fatalx("--origin \"%s\" differs from this log's "
-			    "origin \"%s\" (set when the log was created)",
-			    origin_opt, env.logkey.vk.name);
-	}
-	env.logvkey = env.logkey.vk;
-	if (strlen(env.logkey.vk.name) > PT_MAX_ORIGIN)
-		fatalx("origin too long");
-	snprintf(env.origin, sizeof(env.origin), "%s", env.logkey.vk.name);
+	if (strlen(origin_opt) > PT_MAX_ORIGIN)
+		fatalx("origin longer than %d bytes", PT_MAX_ORIGIN);
+	if (origin_opt[0] != '\0')
+		memcpy(origin, origin_opt, strlen(origin_opt) + 1);
+	else
+		default_origin(origin, sizeof(origin));
+	if ((rc = note_keygen(origin, NOTE_ALG_ED25519, &d->logkey)) != 0)
+		fatalx("cannot create a log key for origin \"%s\": %s (an "
+		    "origin must be a valid key name: no spaces, no '+')",
+		    origin, pt_strerror(rc));
+	if (note_skey_format(&d->logkey, skey, sizeof(skey)) != 0 ||
+	    note_vkey_format(&d->logkey.vk, d->logvkey_str,
+	    sizeof(d->logvkey_str)) != 0)
+		fatalx("cannot format the new log key");
+	len = strlen(skey);
+	skey[len++] = '\n';
+	if (write_file_durable(d->cfg.data, "log.key", skey, len, 0600) != 0)
+		fatalx("cannot write %s: %s", path, strerror(errno));
+	cr_wipe(skey, sizeof(skey));
+	snprintf(buf, sizeof(buf), "%s\n", d->logvkey_str);
+	if (write_file_durable(d->cfg.data, "log.vkey", buf, strlen(buf),
+	    0644) != 0)
+		fatalx("cannot write %s/log.vkey", d->cfg.data);
+	log_info("created a new log \"%s\" in %s; verifier key: %s", origin,
+	    d->cfg.data, d->logvkey_str);
 }
 
+/* An existing log: its key from path; a given origin must be its own. */
 static void
-load_submitters(int fatal)
+load_key(struct daemon *d, const char *origin_opt, int origin_given,
+    const char *path)
+{
+	char buf[1024];
+	struct stat st;
+	size_t len;
+	int rc;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warnx("%s is readable by others (mode %o); it should be "
+		    "0600", path, st.st_mode & 0777);
+	if (read_small_file(path, buf, sizeof(buf), &len) != 0)
+		fatalx("cannot read %s", path);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	rc = note_skey_parse(buf, len, &d->logkey);
+	cr_wipe(buf, sizeof(buf));
+	if (rc != 0)
+		fatalx("%s: not a C2SP private key string: %s", path,
+		    pt_strerror(rc));
+	if (d->logkey.vk.alg != NOTE_ALG_ED25519)
+		fatalx("%s: the log key must be Ed25519", path);
+	if (note_vkey_format(&d->logkey.vk, d->logvkey_str,
+	    sizeof(d->logvkey_str)) != 0)
+		fatalx("cannot format the log's verifier key");
+	if (origin_given && strcmp(origin_opt, d->logkey.vk.name) != 0)
+		fatalx("--origin \"%s\" differs from this log's origin \"%s\" "
+		    "(set when the log was created)", origin_opt,
+		    d->logkey.vk.name);
+}
+
+/* Load DATA/log.key, or create it (and log.vkey) for a new log. */
+static void
+load_or_create_key(struct daemon *d, const char *origin_opt,
+    int origin_given)
+{
+	char path[CFG_PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/log.key", d->cfg.data);
+	if (access(path, F_OK) != 0)
+		create_key(d, origin_opt, path);
+	else
+		load_key(d, origin_opt, origin_given, path);
+	if (strlen(d->logkey.vk.name) > PT_MAX_ORIGIN)
+		fatalx("origin too long");
+	snprintf(d->origin, sizeof(d->origin), "%s", d->logkey.vk.name);
+}
+
+/* (Re)read the submitters file; its rate-limit buckets carry over.  At
+ * start-up a bad file is fatal; on SIGHUP the old list stays. */
+static void
+load_submitters(struct daemon *d, int fatal)
 {
 	char path[CFG_PATH_MAX + 16];
 	struct pt_why why = { "" };
 	struct subm_list *l;
 
-	if (env.cfg.submitters[0] != '\0')
-		snprintf(path, sizeof(path), "%s", env.cfg.submitters);
+	if (d->cfg.submitters[0] != '\0')
+		snprintf(path, sizeof(path), "%s", d->cfg.submitters);
 	else
-		snprintf(path, sizeof(path), "%s/submitters", env.cfg.data);
+		snprintf(path, sizeof(path), "%s/submitters", d->cfg.data);
 	if (subm_load(path, &l, &why) != 0) {
 		if (fatal)
 			fatalx("%s", why.text);
 		log_warnx("not reloaded: %s", why.text);
 		return;
 	}
-	subm_carry(l, env.subm);
-	subm_free(env.subm);
-	env.subm = l;
+	subm_carry(l, d->routes.subm);
+	subm_free(d->routes.subm);
+	d->routes.subm = l;
 	log_info("%zu allowed submitter%s (%s)", l->n, l->n == 1 ? "" : "s",
 	    path);
 }
 
 /* Sign and commit the checkpoint of the empty tree (new logs). */
 static void
-init_empty_log(void)
+init_empty_log(struct daemon *d)
 {
 	struct store_batch *b;
 	struct ckpt *c = calloc(1, sizeof(*c));
@@ -239,16 +287,16 @@ init_empty_log(void)
 
 	if (c == NULL)
 		fatalx("out of memory");
-	snprintf(c->origin, sizeof(c->origin), "%s", env.origin);
+	snprintf(c->origin, sizeof(c->origin), "%s", d->origin);
 	c->size = 0;
 	mt_empty_root(&c->root);
 	if ((rc = ckpt_format(c, body, sizeof(body), &blen)) != 0 ||
-	    (rc = note_sign(body, blen, &env.logkey, 1, 0, note,
+	    (rc = note_sign(body, blen, &d->logkey, 1, 0, note,
 	    sizeof(note), &nlen)) != 0)
 		fatalx("cannot sign the empty checkpoint: %s",
 		    pt_strerror(rc));
 	free(c);
-	if ((rc = store_batch_begin(env.store, &b)) != 0 ||
+	if ((rc = store_batch_begin(d->store, &b)) != 0 ||
 	    (rc = store_batch_set_checkpoint(b, note, nlen, 0)) != 0 ||
 	    (rc = store_batch_commit(b)) != 0)
 		fatalx("cannot initialise the store: %s", pt_strerror(rc));
@@ -307,38 +355,34 @@ quick_check(struct store_txn *t, uint64_t size)
 }
 
 /*
- * Identity checks: refuse to run on a store that does not match its own
- * signed checkpoint, that is behind the checkpoint copy kept outside LMDB
- * (an old backup), or when the clock has gone back.  Returns the last
- * integration time.
+ * The store matches its own latest signed checkpoint (it verifies with the
+ * log key, its size is the tree's, its root is the stored tree's, and the
+ * quick check passes); that checkpoint is published.  *c gets it, *time_ms
+ * the last integration time.
  */
-static uint64_t
-check_identity(void)
+static void
+check_store_checkpoint(struct daemon *d, struct ckpt *c, uint64_t *time_ms)
 {
 	struct store_txn *t;
 	struct mt_reader r;
-	struct ckpt *c = calloc(1, sizeof(*c)), *cc = calloc(1, sizeof(*cc));
 	struct mt_hash root;
 	const char *note;
-	size_t len, clen;
-	uint64_t size, time_ms, now;
-	char *copy = NULL;
+	size_t len;
+	uint64_t size;
 	int rc;
 
-	if (c == NULL || cc == NULL)
-		fatalx("out of memory");
-	if ((rc = store_read_begin(env.store, &t)) != 0)
+	if ((rc = store_read_begin(d->store, &t)) != 0)
 		fatalx("store: %s", pt_strerror(rc));
 	if ((rc = store_latest_checkpoint(t, &note, &len, &size,
-	    &time_ms)) != 0)
+	    time_ms)) != 0)
 		fatalx("store has no signed checkpoint: %s", pt_strerror(rc));
-	if ((rc = ckpt_open(note, len, &env.logvkey, NULL, 0, c, NULL)) != 0)
+	if ((rc = ckpt_open(note, len, &d->logkey.vk, NULL, 0, c, NULL)) != 0)
 		fatalx("the latest stored checkpoint does not verify with the "
-		    "log key %s: %s", env.logvkey_str, pt_strerror(rc));
-	if (c->size != size || size != store_size(env.store))
+		    "log key %s: %s", d->logvkey_str, pt_strerror(rc));
+	if (c->size != size || size != store_size(d->store))
 		fatalx("stored tree size %llu does not match the latest "
 		    "checkpoint's %llu", (unsigned long long)
-		    store_size(env.store), (unsigned long long)c->size);
+		    store_size(d->store), (unsigned long long)c->size);
 	store_txn_reader(t, &r);
 	if ((rc = mt_root(&r, size, &root)) != 0)
 		fatalx("cannot recompute the root at size %llu: %s",
@@ -348,15 +392,32 @@ check_identity(void)
 		    " from the signed checkpoint's; run --check-full",
 		    (unsigned long long)size);
 	quick_check(t, size);
-	env_publish_checkpoint(note, len, size);
+	pub_signed(d->pub, note, len, size);
 	store_read_end(t);
+}
 
-	rc = store_read_checkpoint_copy(env.cfg.data, &copy, &clen);
+/*
+ * The copy of the latest checkpoint kept outside LMDB (DATA/checkpoint) is
+ * not ahead of the store (an old backup restored) nor a different root at
+ * the same size (a fork); a copy behind the store (a crash between the
+ * commit and the copy) or missing is brought up to date.
+ */
+static void
+check_checkpoint_copy(struct daemon *d, const struct ckpt *c)
+{
+	struct ckpt *cc = calloc(1, sizeof(*cc));
+	char *copy = NULL;
+	size_t clen;
+	int rc;
+
+	if (cc == NULL)
+		fatalx("out of memory");
+	rc = store_read_checkpoint_copy(d->cfg.data, &copy, &clen);
 	if (rc == 0) {
-		if ((rc = ckpt_open(copy, clen, &env.logvkey, NULL, 0, cc,
+		if ((rc = ckpt_open(copy, clen, &d->logkey.vk, NULL, 0, cc,
 		    NULL)) != 0)
 			fatalx("%s/checkpoint does not verify with the log key:"
-			    " %s", env.cfg.data, pt_strerror(rc));
+			    " %s", d->cfg.data, pt_strerror(rc));
 		free(copy);
 		if (cc->size > c->size)
 			fatalx("rollback: the database holds %llu entries but "
@@ -364,40 +425,57 @@ check_identity(void)
 			    "checkpoint); an old backup was restored? refusing"
 			    " to run and re-sign a different history",
 			    (unsigned long long)c->size,
-			    (unsigned long long)cc->size, env.cfg.data);
+			    (unsigned long long)cc->size, d->cfg.data);
 		if (cc->size == c->size &&
 		    cr_memcmp(cc->root.b, c->root.b, MT_HASH_SIZE) != 0)
 			fatalx("fork: %s/checkpoint and the database sign "
-			    "different roots at size %llu", env.cfg.data,
+			    "different roots at size %llu", d->cfg.data,
 			    (unsigned long long)c->size);
 	} else if (rc == PT_ENOTFOUND) {
-		if (size > 0)
+		if (c->size > 0)
 			log_warnx("%s/checkpoint is missing: rollback "
 			    "detection restarts from this database",
-			    env.cfg.data);
+			    d->cfg.data);
 	} else {
 		fatalx("%s/checkpoint is unreadable (%s): it guards against "
 		    "restoring an old backup; inspect it, and remove it only "
 		    "if this database is known to be the newest",
-		    env.cfg.data, pt_strerror(rc));
+		    d->cfg.data, pt_strerror(rc));
 	}
-	/* A commit whose copy was not written (crash in between) leaves the
-	 * copy behind the database: bring it up to date. */
 	if (rc != 0 || cc->size < c->size) {
-		if ((rc = store_sync_checkpoint_copy(env.store)) != 0)
-			fatalx("cannot write %s/checkpoint: %s", env.cfg.data,
+		if ((rc = store_sync_checkpoint_copy(d->store)) != 0)
+			fatalx("cannot write %s/checkpoint: %s", d->cfg.data,
 			    pt_strerror(rc));
 	}
+	free(cc);
+}
+
+/*
+ * Identity checks: refuse to run on a store that does not match its own
+ * signed checkpoint, that is behind the checkpoint copy kept outside LMDB
+ * (an old backup), or when the clock has gone back.  Returns the last
+ * integration time.
+ */
+static uint64_t
+check_identity(struct daemon *d)
+{
+	struct ckpt *c = calloc(1, sizeof(*c));
+	uint64_t time_ms, now, size;
+
+	if (c == NULL)
+		fatalx("out of memory");
+	check_store_checkpoint(d, c, &time_ms);
+	check_checkpoint_copy(d, c);
+	size = c->size;
+	free(c);
 	now = env_now_ms();
 	if (time_ms > now + CLOCK_SKEW_MS)
 		fatalx("clock: the last entry was integrated at %llu ms but "
 		    "the clock says %llu ms; refusing to integrate entries "
 		    "with earlier times (fix the clock)",
 		    (unsigned long long)time_ms, (unsigned long long)now);
-	log_info("log \"%s\": %llu entries, checkpoint verified",
-	    env.origin, (unsigned long long)size);
-	free(c);
-	free(cc);
+	log_info("log \"%s\": %llu entries, checkpoint verified", d->origin,
+	    (unsigned long long)size);
 	return time_ms;
 }
 
@@ -409,8 +487,10 @@ progress(uint64_t done, uint64_t total, void *ctx)
 	    (unsigned long long)done, (unsigned long long)total);
 }
 
+/* --check-full: every hash recomputed from the entries, and the signed
+ * root must match.  The exit status: 0 good, 1 bad. */
 static int
-check_full(void)
+check_full(struct daemon *d)
 {
 	struct store_check res;
 	struct store_txn *t;
@@ -420,7 +500,7 @@ check_full(void)
 	char why[512] = "";
 	int rc;
 
-	rc = store_check_full_report(env.store, &res, why, sizeof(why),
+	rc = store_check_full_report(d->store, &res, why, sizeof(why),
 	    progress, NULL);
 	if (rc == PT_ECORRUPT) {
 		printf("check-full: FAILED at index %llu: %s\n",
@@ -434,11 +514,11 @@ check_full(void)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatalx("out of memory");
-	if ((rc = store_read_begin(env.store, &t)) != 0)
+	if ((rc = store_read_begin(d->store, &t)) != 0)
 		fatalx("store: %s", pt_strerror(rc));
 	rc = store_latest_checkpoint(t, &note, &len, NULL, NULL);
 	if (rc == 0)
-		rc = ckpt_open(note, len, &env.logvkey, NULL, 0, c, NULL);
+		rc = ckpt_open(note, len, &d->logkey.vk, NULL, 0, c, NULL);
 	store_read_end(t);
 	if (rc != 0) {
 		printf("check-full: FAILED: the latest checkpoint does not "
@@ -461,110 +541,125 @@ check_full(void)
 	return 0;
 }
 
-static struct event *reader_ev;
+/* --- event callbacks (loop thread; arg: the struct daemon) --- */
 
 /* Clear LMDB reader slots left by killed processes. */
 static void
 on_reader_check(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
 	int dead = 0;
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (store_reader_check(env.store, &dead) == 0 && dead > 0)
+	if (store_reader_check(d->store, &dead) == 0 && dead > 0)
 		log_warnx("cleared %d stale LMDB reader slot%s", dead,
 		    dead == 1 ? "" : "s");
 }
 
-static struct event *sig_term, *sig_int, *sig_hup, *park_ev;
+/* pub_notify_fn (sequencer thread): wake the loop for on_checkpoint. */
+static void
+notify_checkpoint(void *arg)
+{
+	struct daemon *d = arg;
 
-/* Loop thread: a new log-signed checkpoint was committed. */
+	event_active(d->ckpt_ev, EV_READ, 0);
+}
+
+/* A new log-signed checkpoint was committed: hand it to the witnesses. */
 static void
 on_checkpoint(evutil_socket_t fd, short what, void *arg)
 {
-	char *note = malloc(PT_NOTE_MAX + 1);
+	struct daemon *d = arg;
+	char *note;
 	size_t len;
 	uint64_t size;
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (note == NULL)
+	if (d->routes.witc == NULL || (note = malloc(PT_NOTE_MAX + 1)) == NULL)
 		return;
-	env_checkpoint(note, PT_NOTE_MAX + 1, &len, &size);
-	if (env.witc != NULL && len > 0)
-		witc_checkpoint(env.witc, note, len, size);
+	pub_latest(d->pub, note, PT_NOTE_MAX + 1, &len, &size);
+	if (len > 0)
+		witc_checkpoint(d->routes.witc, note, len, size);
 	free(note);
 }
 
-/* Loop thread: cosignatures arrived. */
+/* Cosignatures arrived (witc_publish_fn). */
 static void
 on_cosigned(const char *note, size_t len, uint64_t size, int quorum,
     void *arg)
 {
-	(void)arg;
-	env_publish_cosigned(note, len, size, quorum);
-	if (env.wait_quorum)
-		api_release_parked(env.cfg.witness_receipt_timeout_ms, 0);
+	struct daemon *d = arg;
+
+	pub_cosigned(d->pub, note, len, size, quorum);
+	if (pub_wait_quorum(d->pub))
+		api_release_parked(d->api, d->cfg.witness_receipt_timeout_ms,
+		    0);
 }
 
 static void
 on_park_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
-	api_release_parked(env.cfg.witness_receipt_timeout_ms, 0);
+	api_release_parked(d->api, d->cfg.witness_receipt_timeout_ms, 0);
 }
 
 static void
 on_term(evutil_socket_t sig, short what, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)what;
-	(void)arg;
 	log_info("signal %d: finishing the batch in flight and stopping",
 	    (int)sig);
-	/* Stop taking connections, then drain the sequencer (its pending
-	 * answers are sent by seq_stop through api_add_done). */
-	seq_stop(env.seq);
-	env.seq = NULL;
-	api_release_parked(0, 1);
-	event_base_loopexit(env.base, NULL);
+	/* Drain the sequencer (its pending answers are sent by seq_stop
+	 * through api_add_done), answer what waits for a quorum, stop. */
+	seq_stop(d->routes.seq);
+	d->routes.seq = NULL;
+	api_release_parked(d->api, 0, 1);
+	event_base_loopexit(d->base, NULL);
 }
 
+/* SIGHUP: the config's limits (paths need a restart) and the submitters
+ * file are read again. */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	struct daemon *d = arg;
 	struct cfg c;
 	struct pt_why why = { "" };
 
 	(void)sig;
 	(void)what;
-	(void)arg;
 	log_info("SIGHUP: reloading");
 	cfg_defaults(&c);
-	if (env.config_path[0] != '\0' &&
-	    cfg_load(&c, env.config_path, &why) != 0) {
+	if (d->config_path[0] != '\0' &&
+	    cfg_load(&c, d->config_path, &why) != 0) {
 		log_warnx("config not reloaded: %s", why.text);
-	} else if (env.config_path[0] != '\0') {
-		/* Only limits change at run time; paths need a restart. */
-		env.cfg.rate_limit = c.rate_limit;
-		env.cfg.rate_burst = c.rate_burst;
-		env.cfg.max_body = c.max_body;
-		env.cfg.max_headers = c.max_headers;
-		env.cfg.request_deadline_ms = c.request_deadline_ms;
-		env.cfg.idle_timeout_s = c.idle_timeout_s;
-		env.cfg.max_connections = c.max_connections;
-		httpd_configure(env.httpd, &env.cfg);
+	} else if (d->config_path[0] != '\0') {
+		d->cfg.rate_limit = c.rate_limit;
+		d->cfg.rate_burst = c.rate_burst;
+		d->cfg.max_body = c.max_body;
+		d->cfg.max_headers = c.max_headers;
+		d->cfg.request_deadline_ms = c.request_deadline_ms;
+		d->cfg.idle_timeout_s = c.idle_timeout_s;
+		d->cfg.max_connections = c.max_connections;
+		httpd_configure(d->routes.httpd, &d->cfg);
 	}
-	load_submitters(0);
+	load_submitters(d, 0);
 }
 
-int
-main(int argc, char **argv)
+/* --- start-up and shutdown, in the order main runs them --- */
+
+/* The command line into *o: -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {
+	static const struct option lopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -575,27 +670,19 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_opts so = { 0, 0 };
-	struct seq_opts sq;
-	struct pt_why cwhy = { "" };
-	char why[512];
-	const char *config = NULL;
-	const char *set_data = NULL, *set_listen = NULL, *set_origin = NULL;
-	const char *set_policy = NULL;
-	int ch, checkonly = 0, full = 0, verbose = 0, rc;
-	uint64_t last_time;
-	long ncpu;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt_long(argc, argv, "nvh", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config = optarg; break;
-		case 'd': set_data = optarg; break;
-		case 'l': set_listen = optarg; break;
-		case 'o': set_origin = optarg; break;
-		case 'W': set_policy = optarg; break;
-		case 'n': checkonly = 1; break;
-		case 'F': full = 1; break;
-		case 'v': verbose = 1; break;
+		case 'c': o->config = optarg; break;
+		case 'd': o->set_data = optarg; break;
+		case 'l': o->set_listen = optarg; break;
+		case 'o': o->set_origin = optarg; break;
+		case 'W': o->set_policy = optarg; break;
+		case 'n': o->checkonly = 1; break;
+		case 'F': o->full = 1; break;
+		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pubtraild %s\n", PT_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -605,172 +692,245 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cfg_defaults(&env.cfg);
-	if (config != NULL) {
-		if (cfg_load(&env.cfg, config, &cwhy) != 0) {
-			fprintf(stderr, "pubtraild: %s\n", cwhy.text);
+	return -1;
+}
+
+/* Defaults, the config file, then the command line's overrides; -n ends
+ * here.  -1 to go on, else the exit status. */
+static int
+load_config(struct daemon *d, const struct opts *o)
+{
+	struct pt_why why = { "" };
+	char host[256];
+	uint16_t port;
+
+	cfg_defaults(&d->cfg);
+	if (o->config != NULL) {
+		if (cfg_load(&d->cfg, o->config, &why) != 0) {
+			fprintf(stderr, "pubtraild: %s\n", why.text);
 			return 1;
 		}
-		snprintf(env.config_path, sizeof(env.config_path), "%s",
-		    config);
+		snprintf(d->config_path, sizeof(d->config_path), "%s",
+		    o->config);
 	}
-	if ((set_data && cfg_set(&env.cfg, "data", set_data, &cwhy) != 0) ||
-	    (set_listen && cfg_set(&env.cfg, "listen", set_listen, &cwhy)
-	    != 0) || (set_origin && cfg_set(&env.cfg, "origin", set_origin,
-	    &cwhy) != 0) || (set_policy && cfg_set(&env.cfg, "witness_policy",
-	    set_policy, &cwhy) != 0)) {
-		fprintf(stderr, "pubtraild: %s\n", cwhy.text);
+	if ((o->set_data && cfg_set(&d->cfg, "data", o->set_data, &why)
+	    != 0) || (o->set_listen && cfg_set(&d->cfg, "listen",
+	    o->set_listen, &why) != 0) || (o->set_origin && cfg_set(&d->cfg,
+	    "origin", o->set_origin, &why) != 0) || (o->set_policy &&
+	    cfg_set(&d->cfg, "witness_policy", o->set_policy, &why) != 0)) {
+		fprintf(stderr, "pubtraild: %s\n", why.text);
 		return 2;
 	}
-	{
-		char host[256];
-		uint16_t port;
-
-		if (cfg_listen_split(&env.cfg, host, sizeof(host), &port)
-		    != 0) {
-			fprintf(stderr, "pubtraild: listen: want HOST:PORT, "
-			    "got \"%s\"\n", env.cfg.listen);
-			return checkonly ? 1 : 2;
-		}
+	if (cfg_listen_split(&d->cfg, host, sizeof(host), &port) != 0) {
+		fprintf(stderr, "pubtraild: listen: want HOST:PORT, got "
+		    "\"%s\"\n", d->cfg.listen);
+		return o->checkonly ? 1 : 2;
 	}
-	if (checkonly) {
+	if (o->checkonly) {
 		printf("configuration OK\n");
 		return 0;
 	}
-	log_init(verbose || env.cfg.verbose);
-	pthread_mutex_init(&env.ck_mu, NULL);
-	metrics_init();
-	signal(SIGPIPE, SIG_IGN);
+	return -1;
+}
 
-	if (mkdir(env.cfg.data, 0700) == 0)
-		log_info("created data directory %s", env.cfg.data);
+/* The data directory (made on first start), the log key, the store (with
+ * the empty tree's checkpoint on a new log). */
+static void
+open_log(struct daemon *d, const struct opts *o)
+{
+	struct store_opts so = { 0, 0 };
+	struct store_txn *t;
+	const char *n;
+	size_t l;
+	uint64_t s, tm;
+	char why[512] = "";
+	int rc;
+
+	if (mkdir(d->cfg.data, 0700) == 0)
+		log_info("created data directory %s", d->cfg.data);
 	else if (errno != EEXIST)
-		fatalx("cannot create data directory %s: %s", env.cfg.data,
+		fatalx("cannot create data directory %s: %s", d->cfg.data,
 		    strerror(errno));
-	load_or_create_key(env.cfg.origin, set_origin != NULL ||
-	    env.cfg.origin[0] != '\0');
-
-	so.map_size = env.cfg.map_size_mb << 20;
-	if ((rc = store_open(env.cfg.data, &so, &env.store, why,
+	load_or_create_key(d, d->cfg.origin, o->set_origin != NULL ||
+	    d->cfg.origin[0] != '\0');
+	so.map_size = d->cfg.map_size_mb << 20;
+	if ((rc = store_open(d->cfg.data, &so, &d->store, why,
 	    sizeof(why))) != 0)
 		fatalx("%s", why[0] ? why : pt_strerror(rc));
-	{
-		struct store_txn *t;
-		const char *n;
-		size_t l;
-		uint64_t s, tm;
+	if ((rc = store_read_begin(d->store, &t)) != 0)
+		fatalx("store: %s", pt_strerror(rc));
+	rc = store_latest_checkpoint(t, &n, &l, &s, &tm);
+	store_read_end(t);
+	if (rc == PT_ENOTFOUND && store_size(d->store) == 0)
+		init_empty_log(d);
+	else if (rc != 0)
+		fatalx("store: %s", pt_strerror(rc));
+}
 
-		if ((rc = store_read_begin(env.store, &t)) != 0)
-			fatalx("store: %s", pt_strerror(rc));
-		rc = store_latest_checkpoint(t, &n, &l, &s, &tm);
-		store_read_end(t);
-		if (rc == PT_ENOTFOUND && store_size(env.store) == 0)
-			init_empty_log();
-		else if (rc != 0)
-			fatalx("store: %s", pt_strerror(rc));
-	}
-	if (full) {
-		rc = check_full();
-		store_close(env.store);
-		note_skey_wipe(&env.logkey);
-		return rc;
-	}
-	env.wait_quorum = env.cfg.witness_policy[0] != '\0' &&
-	    env.cfg.witness_wait_quorum;
-	last_time = check_identity();
-	load_submitters(1);
+/*
+ * The event base and the published checkpoint.  epoll with a change list:
+ * evhttp turns read and write interest on and off a few times per request;
+ * the change list folds those into one epoll_ctl per descriptor per loop
+ * pass (measured: 7.4 -> 6.3 system calls per POST /add).  libevent's
+ * caveat (a descriptor dup'ed or closed and reopened while still
+ * registered) does not arise: evhttp and this daemon never dup
+ * descriptors.
+ */
+static void
+make_loop(struct daemon *d)
+{
+	struct event_config *ec;
+	int wait_quorum = d->cfg.witness_policy[0] != '\0' &&
+	    d->cfg.witness_wait_quorum;
 
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent without thread support");
-	/*
-	 * epoll with a change list: evhttp turns read and write interest on
-	 * and off a few times per request; the change list folds those into
-	 * one epoll_ctl per descriptor per loop pass (measured: 7.4 -> 6.3
-	 * system calls per POST /add).  libevent's caveat (a descriptor
-	 * dup'ed or closed and reopened while still registered) does not
-	 * arise: evhttp and this daemon never dup descriptors.
-	 */
-	{
-		struct event_config *ec = event_config_new();
-
-		if (ec == NULL || event_config_set_flag(ec,
-		    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
-		    (env.base = event_base_new_with_config(ec)) == NULL)
-			fatalx("cannot create the event base");
-		event_config_free(ec);
-	}
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	sq.verify_threads = env.cfg.verify_threads ?
-	    (unsigned)env.cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
-	sq.batch_max = env.cfg.batch_max;
-	sq.window_ms = env.cfg.batch_window_ms;
-	sq.queue_max = env.cfg.queue_max;
-	sq.last_time_ms = last_time;
-	if ((env.ckpt_ev = event_new(env.base, -1, 0, on_checkpoint, NULL))
-	    == NULL)
+	if ((ec = event_config_new()) == NULL || event_config_set_flag(ec,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
+	    (d->base = event_base_new_with_config(ec)) == NULL)
+		fatalx("cannot create the event base");
+	event_config_free(ec);
+	if ((d->ckpt_ev = event_new(d->base, -1, 0, on_checkpoint, d)) == NULL
+	    || pub_new(wait_quorum, notify_checkpoint, d, &d->pub) != 0)
 		fatalx("out of memory");
-	if ((rc = seq_start(env.base, &sq, api_add_done, &env.seq)) != 0)
+}
+
+/* The sequencer, the routes and the HTTP server, with last_time the last
+ * integration time. */
+static void
+start_serving(struct daemon *d, uint64_t last_time)
+{
+	struct seq_opts sq;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char why[512] = "";
+	int rc;
+
+	memset(&sq, 0, sizeof(sq));
+	sq.store = d->store;
+	sq.origin = d->origin;
+	sq.logkey = &d->logkey;
+	sq.pub = d->pub;
+	sq.verify_threads = d->cfg.verify_threads ?
+	    (unsigned)d->cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+	sq.batch_max = d->cfg.batch_max;
+	sq.window_ms = d->cfg.batch_window_ms;
+	sq.queue_max = d->cfg.queue_max;
+	sq.last_time_ms = last_time;
+	d->routes.cfg = &d->cfg;
+	d->routes.store = d->store;
+	d->routes.pub = d->pub;
+	if (api_new(&d->routes, &d->api) != 0)
+		fatalx("out of memory");
+	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,
+	    &d->routes.seq)) != 0)
 		fatalx("sequencer: %s", pt_strerror(rc));
-	if ((rc = httpd_start(env.base, &env.cfg, api_dispatch, NULL,
-	    &env.httpd, why, sizeof(why))) != 0)
+	if ((rc = httpd_start(d->base, &d->cfg, api_dispatch, d->api,
+	    &d->routes.httpd, why, sizeof(why))) != 0)
 		fatalx("%s", why);
-	if (env.cfg.witness_policy[0] != '\0') {
-		struct witc_opts wo;
-		struct timeval sec = { 1, 0 };
+}
 
-		wo.policy_path = env.cfg.witness_policy;
-		wo.interval_ms = env.cfg.witness_interval_ms;
-		wo.timeout_ms = env.cfg.witness_timeout_ms;
-		wo.wait_for_quorum = (int)env.cfg.witness_wait_quorum;
-		if ((rc = witc_start(env.base, env.store, &wo, on_cosigned,
-		    NULL, &env.witc, why, sizeof(why))) != 0)
-			fatalx("witness policy: %s", why);
-		park_ev = event_new(env.base, -1, EV_PERSIST, on_park_tick,
-		    NULL);
-		if (park_ev == NULL || event_add(park_ev, &sec) != 0)
-			fatalx("cannot start the receipt timer");
-		event_active(env.ckpt_ev, EV_READ, 0);
-		log_info("witnessing per %s (%s)", env.cfg.witness_policy,
-		    env.wait_quorum ? "checkpoints served once the quorum "
-		    "cosigned" : "checkpoints served at once, cosignatures "
-		    "added as they arrive");
-	}
-	sig_term = evsignal_new(env.base, SIGTERM, on_term, NULL);
-	sig_int = evsignal_new(env.base, SIGINT, on_term, NULL);
-	sig_hup = evsignal_new(env.base, SIGHUP, on_hup, NULL);
-	reader_ev = event_new(env.base, -1, EV_PERSIST, on_reader_check, NULL);
-	{
-		struct timeval minute = { 60, 0 };
+/* The witness client, with the timer that answers parked submissions.
+ * The first checkpoint reaches it through on_checkpoint (made active by
+ * the start-up publication). */
+static void
+start_witnessing(struct daemon *d)
+{
+	struct witc_opts wo;
+	struct timeval sec = { 1, 0 };
+	char why[512] = "";
 
-		if (reader_ev == NULL || event_add(reader_ev, &minute) != 0)
-			fatalx("cannot start the reader check");
-	}
-	if (sig_term == NULL || sig_int == NULL || sig_hup == NULL ||
-	    evsignal_add(sig_term, NULL) != 0 ||
-	    evsignal_add(sig_int, NULL) != 0 ||
-	    evsignal_add(sig_hup, NULL) != 0)
+	if (d->cfg.witness_policy[0] == '\0')
+		return;
+	wo.policy_path = d->cfg.witness_policy;
+	wo.interval_ms = d->cfg.witness_interval_ms;
+	wo.timeout_ms = d->cfg.witness_timeout_ms;
+	wo.wait_for_quorum = (int)d->cfg.witness_wait_quorum;
+	if (witc_start(d->base, d->store, &wo, on_cosigned, d,
+	    &d->routes.witc, why, sizeof(why)) != 0)
+		fatalx("witness policy: %s", why);
+	d->park_ev = event_new(d->base, -1, EV_PERSIST, on_park_tick, d);
+	if (d->park_ev == NULL || event_add(d->park_ev, &sec) != 0)
+		fatalx("cannot start the receipt timer");
+	log_info("witnessing per %s (%s)", d->cfg.witness_policy,
+	    pub_wait_quorum(d->pub) ? "checkpoints served once the quorum "
+	    "cosigned" : "checkpoints served at once, cosignatures added as "
+	    "they arrive");
+}
+
+/* Signals through libevent, and the periodic reader-slot check. */
+static void
+start_housekeeping(struct daemon *d)
+{
+	struct timeval minute = { 60, 0 };
+
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->reader_ev = event_new(d->base, -1, EV_PERSIST, on_reader_check, d);
+	if (d->reader_ev == NULL || event_add(d->reader_ev, &minute) != 0)
+		fatalx("cannot start the reader check");
+	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
+	    evsignal_add(d->sig_term, NULL) != 0 ||
+	    evsignal_add(d->sig_int, NULL) != 0 ||
+	    evsignal_add(d->sig_hup, NULL) != 0)
 		fatalx("cannot install signal handlers");
-	log_info("listening on %s (port %d); verifier key %s", env.cfg.listen,
-	    httpd_port(env.httpd), env.logvkey_str);
+}
 
-	event_base_dispatch(env.base);
-
+/* After the loop: everything in the reverse order, the key wiped. */
+static void
+shut_down(struct daemon *d)
+{
 	/* Answers sent by seq_stop are flushed by a last loop pass. */
-	event_base_loop(env.base, EVLOOP_NONBLOCK);
-	httpd_free(env.httpd);
-	witc_free(env.witc);
-	if (park_ev != NULL)
-		event_free(park_ev);
-	event_free(env.ckpt_ev);
-	env.ckpt_ev = NULL;
-	event_free(sig_term);
-	event_free(sig_int);
-	event_free(sig_hup);
-	event_free(reader_ev);
-	event_base_free(env.base);
-	store_close(env.store);
-	subm_free(env.subm);
-	note_skey_wipe(&env.logkey);
+	event_base_loop(d->base, EVLOOP_NONBLOCK);
+	httpd_free(d->routes.httpd);
+	witc_free(d->routes.witc);
+	api_free(d->api);
+	if (d->park_ev != NULL)
+		event_free(d->park_ev);
+	event_free(d->ckpt_ev);
+	event_free(d->sig_term);
+	event_free(d->sig_int);
+	event_free(d->sig_hup);
+	event_free(d->reader_ev);
+	event_base_free(d->base);
+	pub_free(d->pub);
+	store_close(d->store);
+	subm_free(d->routes.subm);
+	note_skey_wipe(&d->logkey);
 	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d;
+	struct opts o;
+	uint64_t last_time;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((rc = parse_args(argc, argv, &o)) >= 0 ||
+	    (rc = load_config(&d, &o)) >= 0)
+		return rc;
+	log_init(o.verbose || d.cfg.verbose);
+	metrics_init();
+	signal(SIGPIPE, SIG_IGN);
+	open_log(&d, &o);
+	if (o.full) {
+		rc = check_full(&d);
+		store_close(d.store);
+		note_skey_wipe(&d.logkey);
+		return rc;
+	}
+	make_loop(&d);
+	last_time = check_identity(&d);
+	load_submitters(&d, 1);
+	start_serving(&d, last_time);
+	start_witnessing(&d);
+	start_housekeeping(&d);
+	log_info("listening on %s (port %d); verifier key %s", d.cfg.listen,
+	    httpd_port(d.routes.httpd), d.logvkey_str);
+	event_base_dispatch(d.base);
+	shut_down(&d);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "mt.h"
 #include "note.h"
+#include "pub.h"
 #include "rcpt.h"
 #include "seq.h"
 #include "store.h"
@@ -47,8 +48,10 @@ struct jq {
 };
 
 struct seq {
-	struct seq_opts o;
+	struct seq_opts o;		/* o.origin points to origin below */
+	char origin[PT_MAX_ORIGIN + 1];
 	seq_done_fn done;
+	void *done_arg;
 	pthread_mutex_t mu;
 	pthread_cond_t vq_cv, sq_cv;
 	struct jq vq, sq, dq;
@@ -152,7 +155,7 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	s->inflight -= q.n;
 	pthread_mutex_unlock(&s->mu);
 	while ((j = jq_pop(&q)) != NULL)
-		s->done(j);
+		s->done(j, s->done_arg);
 }
 
 static void *
@@ -169,10 +172,10 @@ verify_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (j == NULL)
 			return NULL;
-		j->rc = wire_submission_verify(&j->sub, env.origin);
+		j->rc = wire_submission_verify(&j->sub, s->origin);
 		if (j->rc != 0) {
-			snprintf(j->why, sizeof(j->why), "submitter signature "
-			    "does not verify for this log's origin");
+			pt_why_set(&j->why, j->rc, "submitter signature does "
+			    "not verify for this log's origin");
 			complete(s, j);
 			continue;
 		}
@@ -200,9 +203,9 @@ frontier_load(struct seq *s)
 	int rc;
 
 	mt_frontier_init(&s->frontier);
-	if ((rc = store_read_begin(env.store, &t)) != 0)
+	if ((rc = store_read_begin(s->o.store, &t)) != 0)
 		return rc;
-	size = store_size(env.store);
+	size = store_size(s->o.store);
 	store_txn_reader(t, &r);
 	for (int bit = 63; bit >= 0; bit--) {
 		if (!(size & (1ULL << bit)))
@@ -220,8 +223,8 @@ frontier_load(struct seq *s)
 }
 
 static int
-sign_checkpoint(uint64_t size, const struct mt_hash *root, char *note,
-    size_t cap, size_t *len)
+sign_checkpoint(struct seq *s, uint64_t size, const struct mt_hash *root,
+    char *note, size_t cap, size_t *len)
 {
 	struct ckpt *c;
 	char body[PT_NOTE_MAX];
@@ -230,208 +233,285 @@ sign_checkpoint(uint64_t size, const struct mt_hash *root, char *note,
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return PT_ENOMEM;
-	snprintf(c->origin, sizeof(c->origin), "%s", env.origin);
+	snprintf(c->origin, sizeof(c->origin), "%s", s->origin);
 	c->size = size;
 	c->root = *root;
 	rc = ckpt_format(c, body, sizeof(body), &blen);
 	free(c);
 	if (rc != 0)
 		return rc;
-	return note_sign(body, blen, &env.logkey, 1, 0, note, cap, len);
+	return note_sign(body, blen, s->o.logkey, 1, 0, note, cap, len);
 }
 
-/* Commit one batch.  Returns 0, or PT_EFULL (every new job answered 503,
- * nothing written).  Exits the process on any other storage failure. */
-static void
-run_batch(struct seq *s, struct jq *batch)
+/*
+ * One batch, in named steps: assemble (append the new entries in one write
+ * transaction), verify the root (read back from the transaction, against
+ * the in-memory one), sign, commit (fsync; then publish), answer (receipts
+ * and idempotent answers from one read transaction).  A full store at any
+ * step refuses the batch's new entries (503) with nothing written; any
+ * other storage failure stops the process (recovery is from disk).
+ */
+struct batch {
+	struct jq jobs;
+	struct store_batch *b;		/* NULL once committed or aborted */
+	struct mt_frontier saved;	/* the right edge before the batch */
+	struct wire_buf eb;		/* one entry's bytes, reused */
+	uint64_t now;			/* the batch's integration time */
+	uint64_t added;			/* new entries */
+	uint64_t bytype[RECORD_NTYPES + 1];
+	uint64_t size;			/* tree size after the batch */
+	struct mt_hash root;
+	char *note;			/* the signed checkpoint */
+	size_t note_len;
+	double t0;
+};
+
+/*
+ * Assemble: per job, the (submitter, id) lookup (a found id is answered
+ * later, not appended: seq_idempotent), the entry's bytes, its leaf hash,
+ * the append and the in-memory frontier.  One encode buffer for the whole
+ * batch: no allocation per entry.  0 or the store's errors.
+ */
+static int
+batch_assemble(struct seq *s, struct batch *bt)
 {
-	struct store_batch *b = NULL;
-	struct mt_frontier saved = s->frontier;
-	struct mt_hash root, memroot;
 	struct seq_job *j;
-	struct wire_buf eb;
-	char *note = NULL;
-	size_t note_len = 0;
-	uint64_t added = 0, now, size;
-	uint64_t bytype[RECORD_NTYPES + 1] = { 0 };
-	double t0 = env_mono();
 	int rc;
 
-	wire_buf_init(&eb);
-	if ((rc = store_batch_begin(env.store, &b)) != 0)
+	if ((rc = store_batch_begin(s->o.store, &bt->b)) != 0)
 		fatalx("store: cannot begin write: %s", pt_strerror(rc));
-	now = env_now_ms();
-	if (now < s->last_time_ms)
-		now = s->last_time_ms;	/* never backwards */
-	for (j = batch->head; j != NULL; j = j->next) {
+	bt->now = env_now_ms();
+	if (bt->now < s->last_time_ms)
+		bt->now = s->last_time_ms;	/* never backwards */
+	for (j = bt->jobs.head; j != NULL; j = j->next) {
 		struct mt_hash leaf;
+		uint64_t found;
 
-		rc = store_batch_find_id(b, j->subm_id, j->sub.info.id,
-		    j->sub.info.id_len, &j->dup_index);
+		rc = store_batch_find_id(bt->b, j->subm_id, j->sub.info.id,
+		    j->sub.info.id_len, &found);
 		if (rc == 0) {
 			j->dup = 1;
 			continue;
 		}
 		if (rc != PT_ENOTFOUND)
-			goto fail;
-		eb.len = 0;
-		if ((rc = wire_entry_encode(&j->sub, now, &eb)) != 0) {
+			return rc;
+		bt->eb.len = 0;
+		if ((rc = wire_entry_encode(&j->sub, bt->now, &bt->eb)) != 0) {
 			/* cannot happen for a decoded submission */
-			j->rc = rc;
-			snprintf(j->why, sizeof(j->why), "entry too large");
+			j->rc = pt_why_set(&j->why, rc, "entry too large");
 			continue;
 		}
-		if ((rc = mt_leaf_hash(eb.data, eb.len, &leaf)) != 0)
-			goto fail;
-		rc = store_batch_append(b, eb.data, eb.len, &leaf, j->subm_id,
-		    j->sub.info.id, j->sub.info.id_len, &j->index);
-		if (rc != 0)
-			goto fail;
-		if ((rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
-			goto fail;
-		bytype[j->sub.info.type]++;
-		added++;
+		if ((rc = mt_leaf_hash(bt->eb.data, bt->eb.len, &leaf)) != 0 ||
+		    (rc = store_batch_append(bt->b, bt->eb.data, bt->eb.len,
+		    &leaf, j->subm_id, j->sub.info.id, j->sub.info.id_len,
+		    &j->index)) != 0 ||
+		    (rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
+			return rc;
+		bt->bytype[j->sub.info.type]++;
+		bt->added++;
 	}
-	if (added == 0) {
-		store_batch_abort(b);
-		b = NULL;
-		goto answer;
-	}
-	size = store_batch_size(b);
-	LEDGER_INVARIANT(size == s->frontier.size);
+	return 0;
+}
+
+/*
+ * Verify the root: sign only what was written.  The root read back from
+ * the transaction must equal the root kept in memory, else the process
+ * stops without signing.  0 or the store's errors.  O(log n).
+ */
+static int
+batch_verify_root(struct seq *s, struct batch *bt)
+{
+	struct mt_hash memroot;
+	int rc;
+
+	bt->size = store_batch_size(bt->b);
+	LEDGER_INVARIANT(bt->size == s->frontier.size);
 	CRASHPOINT("before_sign");
-	/* Sign only what was written: the root read back from the
-	 * transaction must equal the root kept in memory. */
-	if ((rc = store_batch_root(b, &root)) != 0)
-		goto fail;
-	if ((rc = mt_frontier_root(&s->frontier, &memroot)) != 0)
-		goto fail;
+	if ((rc = store_batch_root(bt->b, &bt->root)) != 0 ||
+	    (rc = mt_frontier_root(&s->frontier, &memroot)) != 0)
+		return rc;
 #ifdef PT_CRASHPOINTS
 	if (getenv("PT_FLIP_MEMROOT") != NULL)
 		memroot.b[0] ^= 1;
 #endif
-	if (cr_memcmp(root.b, memroot.b, MT_HASH_SIZE) != 0)
+	if (cr_memcmp(bt->root.b, memroot.b, MT_HASH_SIZE) != 0)
 		fatalx("integrity: root recomputed from storage at size %llu "
 		    "differs from the in-memory root; refusing to sign",
-		    (unsigned long long)size);
-	if ((note = malloc(PT_NOTE_MAX + 1)) == NULL) {
-		rc = PT_ENOMEM;
-		goto fail;
-	}
-	if ((rc = sign_checkpoint(size, &root, note, PT_NOTE_MAX + 1,
-	    &note_len)) != 0)
-		goto fail;
+		    (unsigned long long)bt->size);
+	return 0;
+}
+
+/* Sign: the checkpoint of the verified root, put in the transaction.  0,
+ * PT_ENOMEM, or the signer's and the store's errors. */
+static int
+batch_sign(struct seq *s, struct batch *bt)
+{
+	int rc;
+
+	if ((bt->note = malloc(PT_NOTE_MAX + 1)) == NULL)
+		return PT_ENOMEM;
+	if ((rc = sign_checkpoint(s, bt->size, &bt->root, bt->note,
+	    PT_NOTE_MAX + 1, &bt->note_len)) != 0)
+		return rc;
 	CRASHPOINT("after_sign");
-	if ((rc = store_batch_set_checkpoint(b, note, note_len, now)) != 0)
-		goto fail;
+	return store_batch_set_checkpoint(bt->b, bt->note, bt->note_len,
+	    bt->now);
+}
+
+/* Commit (fsync), then publish the checkpoint and count the batch.  0 or
+ * PT_EFULL; any other failure stops the process. */
+static int
+batch_commit(struct seq *s, struct batch *bt)
+{
+	int rc;
+
 	CRASHPOINT("before_commit");
-	rc = store_batch_commit(b);
-	b = NULL;
-	if (rc == PT_EFULL) {
-		log_warnx("storage full: batch of %llu refused",
-		    (unsigned long long)added);
-		s->frontier = saved;
-		for (j = batch->head; j != NULL; j = j->next)
-			if (j->rc == 0) {
-				j->rc = PT_EFULL;
-				snprintf(j->why, sizeof(j->why), "log storage "
-				    "is full; try again later");
-			}
-		goto deliver;
-	}
+	rc = store_batch_commit(bt->b);
+	bt->b = NULL;
+	if (rc == PT_EFULL)
+		return rc;
 	if (rc != 0)
 		fatalx("store: commit failed: %s; stopping (recovery is from "
 		    "disk)", pt_strerror(rc));
 	CRASHPOINT("after_commit");
-	s->last_time_ms = now;
-	env_publish_checkpoint(note, note_len, size);
+	s->last_time_ms = bt->now;
+	pub_signed(s->o.pub, bt->note, bt->note_len, bt->size);
 	for (int t = 1; t <= RECORD_NTYPES; t++)
-		metrics_appended(t, bytype[t]);
-	metrics_batch(added, env_mono() - t0);
-answer:
-	{
-		struct store_txn *t;
-		struct rcpt_ctx *rc_ctx;
-		char *ck = malloc(PT_NOTE_MAX + 1);
-		size_t cklen;
-		uint64_t cksize;
+		metrics_appended(t, bt->bytype[t]);
+	metrics_batch(bt->added, env_mono() - bt->t0);
+	return 0;
+}
 
-		if (ck == NULL)
-			fatalx("out of memory answering a committed batch");
-		env_checkpoint(ck, PT_NOTE_MAX + 1, &cklen, &cksize);
-		if ((rc = store_read_begin(env.store, &t)) != 0)
-			fatalx("store: cannot read: %s", pt_strerror(rc));
-		/* One context for the batch: the receipts of its consecutive
-		 * entries share the stored hashes their proofs read. */
-		if ((rc_ctx = rcpt_ctx_new(t)) == NULL)
-			fatalx("out of memory answering a committed batch");
-		for (j = batch->head; j != NULL; j = j->next) {
-			if (j->rc != 0)
+/* Storage full (during the appends or at the commit): nothing was
+ * written; the right edge goes back and every job still standing is
+ * answered 503. */
+static void
+batch_refuse_full(struct seq *s, struct batch *bt)
+{
+	struct seq_job *j;
+
+	if (bt->b != NULL) {
+		store_batch_abort(bt->b);
+		bt->b = NULL;
+	}
+	log_warnx("storage full: batch of %llu refused",
+	    (unsigned long long)bt->added);
+	s->frontier = bt->saved;
+	for (j = bt->jobs.head; j != NULL; j = j->next)
+		if (j->rc == 0)
+			j->rc = pt_why_set(&j->why, PT_EFULL, "log storage is "
+			    "full; try again later");
+}
+
+/*
+ * Answer: every job still standing gets its receipt under the served
+ * checkpoint, from one read transaction and one receipt context (the
+ * receipts of a batch's consecutive entries share the stored hashes their
+ * proofs read).  A job whose id was found is answered by the idempotency
+ * rule: the existing entry's receipt, or 409.
+ */
+static void
+batch_answer(struct seq *s, struct batch *bt)
+{
+	struct store_txn *t;
+	struct rcpt_ctx *rctx;
+	struct seq_job *j;
+	char *ck = malloc(PT_NOTE_MAX + 1);
+	size_t cklen;
+	uint64_t cksize, idx;
+	int rc;
+
+	if (ck == NULL)
+		fatalx("out of memory answering a committed batch");
+	pub_latest(s->o.pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	if ((rc = store_read_begin(s->o.store, &t)) != 0)
+		fatalx("store: cannot read: %s", pt_strerror(rc));
+	if ((rctx = rcpt_ctx_new(t)) == NULL)
+		fatalx("out of memory answering a committed batch");
+	for (j = bt->jobs.head; j != NULL; j = j->next) {
+		if (j->rc != 0)
+			continue;
+		if (j->dup) {
+			rc = seq_idempotent(t, j->subm_id, &j->sub, &idx);
+			if (rc == PT_ECONFLICT) {
+				j->rc = pt_why_set(&j->why, rc, "id already "
+				    "used by this submitter for different "
+				    "content (index %llu)",
+				    (unsigned long long)idx);
 				continue;
-			if (j->dup) {
-				const uint8_t *e;
-				size_t elen;
-				struct wire_entry we;
-
-				rc = store_get_entry(t, j->dup_index, &e,
-				    &elen);
-				if (rc == 0)
-					rc = wire_entry_decode(e, elen, &we,
-					    NULL);
-				if (rc != 0)
-					fatalx("store: entry %llu unreadable:"
-					    " %s", (unsigned long long)
-					    j->dup_index, pt_strerror(rc));
-				if (we.sub.record_len != j->sub.record_len ||
-				    memcmp(we.sub.record, j->sub.record,
-				    we.sub.record_len) != 0) {
-					j->rc = PT_ECONFLICT;
-					snprintf(j->why, sizeof(j->why), "id "
-					    "already used by this submitter "
-					    "for different content (index "
-					    "%llu)", (unsigned long long)
-					    j->dup_index);
-					continue;
-				}
-				j->index = j->dup_index;
-				j->existing = 1;
 			}
-			rc = rcpt_ctx_build(rc_ctx, j->index, ck, cklen,
-			    cksize, &j->reply);
-			if (rc != 0) {
-				j->rc = rc;
-				snprintf(j->why, sizeof(j->why), "cannot "
-				    "build receipt: %s", pt_strerror(rc));
-			}
+			if (rc != 0)
+				fatalx("store: the entry of a known id is "
+				    "unreadable: %s", pt_strerror(rc));
+			j->index = idx;
+			j->existing = 1;
 		}
-		rcpt_ctx_free(rc_ctx);
-		store_read_end(t);
-		free(ck);
+		if ((rc = rcpt_ctx_build(rctx, j->index, ck, cklen, cksize,
+		    &j->reply)) != 0)
+			j->rc = pt_why_set(&j->why, rc, "cannot build receipt: "
+			    "%s", pt_strerror(rc));
 	}
-deliver:
+	rcpt_ctx_free(rctx);
+	store_read_end(t);
+	free(ck);
+}
+
+/* Commit one batch and hand every job to the loop thread.  Exits the
+ * process on any storage failure but "full". */
+static void
+run_batch(struct seq *s, struct jq *jobs)
+{
+	struct batch bt;
+	int rc;
+
+	memset(&bt, 0, sizeof(bt));
+	bt.jobs = *jobs;
+	bt.saved = s->frontier;
+	bt.t0 = env_mono();
+	wire_buf_init(&bt.eb);
+	rc = batch_assemble(s, &bt);
+	if (rc == 0 && bt.added == 0) {
+		/* Only known ids: nothing to write or sign. */
+		store_batch_abort(bt.b);
+		bt.b = NULL;
+	} else if (rc == 0 && (rc = batch_verify_root(s, &bt)) == 0 &&
+	    (rc = batch_sign(s, &bt)) == 0) {
+		rc = batch_commit(s, &bt);
+	}
+	if (rc == PT_EFULL)
+		batch_refuse_full(s, &bt);
+	else if (rc != 0)
+		fatalx("sequencer: %s; stopping (recovery is from disk)",
+		    pt_strerror(rc));
+	else
+		batch_answer(s, &bt);
 	CRASHPOINT("before_answer");
-	free(note);
-	wire_buf_free(&eb);
-	complete_batch(s, batch);
+	free(bt.note);
+	wire_buf_free(&bt.eb);
+	complete_batch(s, &bt.jobs);
 	CRASHPOINT("after_answer");
-	return;
-fail:
-	if (rc == PT_EFULL) {
-		store_batch_abort(b);
-		b = NULL;
-		rc = PT_EFULL;
-		/* Map full during the puts: same as at commit. */
-		s->frontier = saved;
-		for (j = batch->head; j != NULL; j = j->next)
-			if (j->rc == 0) {
-				j->rc = PT_EFULL;
-				snprintf(j->why, sizeof(j->why), "log storage "
-				    "is full; try again later");
-			}
-		goto deliver;
-	}
-	fatalx("sequencer: %s; stopping (recovery is from disk)",
-	    pt_strerror(rc));
+}
+
+int
+seq_idempotent(struct store_txn *t, const uint8_t subm_id[32],
+    const struct wire_submission *sub, uint64_t *index)
+{
+	const uint8_t *e;
+	size_t elen;
+	struct wire_entry we;
+	int rc;
+
+	if ((rc = store_find_id(t, subm_id, sub->info.id, sub->info.id_len,
+	    index)) != 0)
+		return rc;
+	if ((rc = store_get_entry(t, *index, &e, &elen)) != 0)
+		return rc == PT_ENOTFOUND ? PT_ECORRUPT : rc;
+	if (wire_entry_decode(e, elen, &we, NULL) != 0)
+		return PT_ECORRUPT;
+	if (we.sub.record_len != sub->record_len ||
+	    memcmp(we.sub.record, sub->record, sub->record_len) != 0)
+		return PT_ECONFLICT;
+	return 0;
 }
 
 static void *
@@ -475,20 +555,28 @@ seq_main(void *arg)
 
 int
 seq_start(struct event_base *base, const struct seq_opts *o, seq_done_fn done,
-    struct seq **out)
+    void *done_arg, struct seq **out)
 {
 	struct seq *s;
 	int rc;
 
+	if (strlen(o->origin) > PT_MAX_ORIGIN)
+		return PT_EINVAL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return PT_ENOMEM;
 	s->o = *o;
+	snprintf(s->origin, sizeof(s->origin), "%s", o->origin);
+	s->o.origin = s->origin;
 	s->done = done;
+	s->done_arg = done_arg;
 	s->last_time_ms = o->last_time_ms;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->vq_cv, NULL);
 	pthread_cond_init(&s->sq_cv, NULL);
 	if ((rc = frontier_load(s)) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->vq_cv);
+		pthread_cond_destroy(&s->sq_cv);
 		free(s);
 		return rc;
 	}

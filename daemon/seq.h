@@ -20,7 +20,11 @@
 #include "wire.h"
 
 struct event_base;
+struct note_skey;
+struct pub;
 struct seq;
+struct store;
+struct store_txn;
 
 struct seq_job {
 	struct seq_job *next;
@@ -30,22 +34,29 @@ struct seq_job {
 	uint8_t subm_id[32];
 	/* results, valid in the done callback */
 	int rc;				/* 0 or PT_E* */
-	char why[PT_WHY_MAX];
+	struct pt_why why;		/* the reason, when rc != 0 */
 	struct wire_buf reply;		/* receipt when rc == 0 */
 	uint64_t index;
 	int existing;			/* answered from an earlier entry */
 	/* sequencer-private */
-	int dup;
-	uint64_t dup_index;
+	int dup;			/* its id was found: not appended */
 	struct timespec t_ready;	/* verified (CLOCK_REALTIME) */
 	/* caller's */
 	void *req;
 	double t0;
 };
 
-typedef void (*seq_done_fn)(struct seq_job *j);
+/* Called on base's thread for every job submitted, exactly once; j is
+ * the callee's from then on (seq_job_free).  arg: seq_start's done_arg. */
+typedef void (*seq_done_fn)(struct seq_job *j, void *arg);
 
+/* The sequencer's context: main builds it; every pointer must outlive the
+ * sequencer (seq_stop). */
 struct seq_opts {
+	struct store *store;		/* the write side is the sequencer's */
+	const char *origin;		/* submissions are verified for it */
+	const struct note_skey *logkey;	/* signs every checkpoint */
+	struct pub *pub;		/* gets every committed checkpoint */
 	unsigned verify_threads;
 	uint64_t batch_max;
 	uint64_t window_ms;
@@ -53,18 +64,32 @@ struct seq_opts {
 	uint64_t last_time_ms;		/* integration time never goes back */
 };
 
-/* Start the threads.  done is called on base's thread for every job
- * submitted, exactly once.  0, PT_ENOMEM, PT_EIO (store). */
+/* Start the threads, with the in-memory right edge of the tree read from
+ * the store (O(log n) reads).  0, PT_ENOMEM, or the store's errors. */
 int seq_start(struct event_base *base, const struct seq_opts *o,
-    seq_done_fn done, struct seq **out);
+    seq_done_fn done, void *done_arg, struct seq **out);
 /* Queue j (ownership passes to the sequencer until done(j)).  PT_EBUSY
- * when the queue is full or the sequencer is stopping: j stays the
- * caller's. */
+ * when queue_max jobs are in flight or the sequencer is stopping: j stays
+ * the caller's. */
 int seq_submit(struct seq *s, struct seq_job *j);
+/* Jobs submitted and not yet handed to done. */
 uint64_t seq_queue_len(struct seq *s);
 /* Stop: finish every queued job (commit), join the threads, deliver the
- * remaining completions (calls done on this thread).  Then free. */
+ * remaining completions (calls done on this thread).  Then free.  NULL is
+ * allowed. */
 void seq_stop(struct seq *s);
+/* Free j and what it owns; NULL is allowed. */
 void seq_job_free(struct seq_job *j);
+
+/*
+ * The idempotency rule (DESIGN.md), in one place for the routes and the
+ * sequencer: is there an entry of this submitter (subm_id) under sub's
+ * record id, and is it the same record?  0: the same record is at *index
+ * (answer with its receipt); PT_ECONFLICT: a different record uses the id,
+ * at *index; PT_ENOTFOUND: the id is free; PT_ECORRUPT: the stored entry
+ * does not decode; or the store's read errors.  O(log n) reads in t.
+ */
+int seq_idempotent(struct store_txn *t, const uint8_t subm_id[32],
+    const struct wire_submission *sub, uint64_t *index);
 
 #endif

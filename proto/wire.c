@@ -1058,6 +1058,24 @@ wire_receipt_encode(const struct wire_receipt *r, struct wire_buf *out)
 }
 
 int
+wire_lookup_encode(const uint8_t *entry, size_t entry_len, uint64_t index,
+    struct wire_buf *out)
+{
+	int e;
+
+	if (entry == NULL || entry_len == 0 || entry_len > PT_MAX_ENTRY ||
+	    index >= PT_MAX_TREE_SIZE)
+		return PT_EINVAL;
+	if ((e = wire_enc_map(out, 2)) != 0 ||
+	    (e = wire_enc_cstr(out, "entry")) != 0 ||
+	    (e = wire_enc_bin(out, entry, entry_len)) != 0 ||
+	    (e = wire_enc_cstr(out, "index")) != 0 ||
+	    (e = wire_enc_uint(out, index)) != 0)
+		return e;
+	return 0;
+}
+
+int
 wire_receipt_decode(const uint8_t *buf, size_t len,
     struct wire_receipt *out, struct pt_why *why)
 {

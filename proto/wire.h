@@ -233,6 +233,15 @@ int wire_receipt_decode(const uint8_t *buf, size_t len,
     struct wire_receipt *out, struct pt_why *why);
 
 /*
+ * Lookup answer (GET /lookup):
+ *   { "entry": bin, "index": uint }
+ * entry is 1..PT_MAX_ENTRY bytes (not parsed here), index <
+ * PT_MAX_TREE_SIZE.  Appends to out: 0, PT_EINVAL, PT_ENOMEM.  O(len).
+ */
+int wire_lookup_encode(const uint8_t *entry, size_t entry_len,
+    uint64_t index, struct wire_buf *out);
+
+/*
  * Proof answers (GET /proof/...):
  *   inclusion:   { "index": uint, "proof": [bin(32)...], "size": uint }
  *   consistency: { "new": uint, "old": uint, "proof": [bin(32)...] }
