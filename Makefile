@@ -1,6 +1,6 @@
 # pubtrail build.  See README.md.  Plain make, out-of-tree objects, pkg-config.
 #
-#   make            build proto/libpubtrail-proto.a, daemon/pubtraild, client/pubtrail
+#   make            build the proto and net libraries, daemon/pubtraild, client/pubtrail
 #   make check      install missing packages, build, run every test
 #   make run        install missing packages, build, start pubtraild on its defaults
 #   make asan       every test under AddressSanitizer + UBSan (build-asan/)
@@ -23,15 +23,16 @@ VERSION := 0.1.0
 DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
-	golang-golang-x-mod-dev valgrind curl
-BENCH_PKGS := nginx-light
+	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
+	openssl
+BENCH_PKGS :=
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads msgpack jansson inih lmdb check
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPT_VERSION=\"$(VERSION)\" -Iproto -MMD -MP
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPT_VERSION=\"$(VERSION)\" -Iproto -Inet -MMD -MP
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN)
 ifeq ($(SAN),1)
@@ -49,11 +50,13 @@ LIBS_LMDB   = $(shell pkg-config --libs lmdb 2>/dev/null || echo -llmdb)
 LIBS_EVENT  = $(shell pkg-config --libs libevent libevent_pthreads 2>/dev/null || echo -levent -levent_pthreads)
 LIBS_JSON   = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LIBS_INI    = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+LIBS_CURL   = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
-LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
-LIBS_CLIENT = $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_PROTO) -lpthread -lm
+LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
+LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
+NET_SRC    := $(sort $(wildcard net/*.c))
 DAEMON_SRC := $(filter-out daemon/main.c,$(sort $(wildcard daemon/*.c)))
 CLIENT_SRC := $(filter-out client/main.c,$(sort $(wildcard client/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
@@ -61,10 +64,12 @@ TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 
 PROTO_OBJ  := $(PROTO_SRC:%.c=$(BUILD)/%.o)
+NET_OBJ    := $(NET_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 
 LIB_PROTO  := $(BUILD)/libpubtrail-proto.a
+LIB_NET    := $(BUILD)/libpubtrail-net.a
 LIB_DAEMON := $(BUILD)/libpubtraild.a
 LIB_CLIENT := $(BUILD)/libpubtrail-client.a
 PUBTRAILD  := $(BUILD)/pubtraild
@@ -84,6 +89,9 @@ $(BUILD)/%.o: %.c
 $(LIB_PROTO): $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+$(LIB_NET): $(NET_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 $(LIB_DAEMON): $(DAEMON_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -91,9 +99,9 @@ $(LIB_CLIENT): $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(PUBTRAILD): $(BUILD)/daemon/main.o $(LIB_DAEMON) $(LIB_PROTO)
+$(PUBTRAILD): $(BUILD)/daemon/main.o $(LIB_DAEMON) $(LIB_NET) $(LIB_PROTO)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
-$(PUBTRAIL): $(BUILD)/client/main.o $(LIB_CLIENT) $(LIB_PROTO)
+$(PUBTRAIL): $(BUILD)/client/main.o $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
 
 # The programs also appear where the layout says they live.
@@ -103,22 +111,22 @@ client/pubtrail: $(PUBTRAIL)
 	ln -sf ../$(PUBTRAIL) $@
 
 # Unit tests: one Check binary per tests/unit/test_<module>.c; each may use
-# proto, daemon and client code (and includes their headers by name).
+# proto, net, daemon and client code (and includes their headers by name).
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Idaemon -Iclient $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_DAEMON) $(LIBS_CLIENT)
 
 # Test tools (load generators, shims' helpers): plain programs.
-$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON) $(LIBS_CLIENT)
 
 # Benchmark programs (bench/*.c): plain programs like the test tools.
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_PROTO)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON) $(LIBS_CLIENT)
 

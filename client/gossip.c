@@ -22,7 +22,7 @@
 #include "http.h"
 #include "keys.h"
 #include "num.h"
-#include "srv.h"
+#include "hsrv.h"
 #include "util.h"
 #include "wire.h"
 
@@ -807,17 +807,18 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static int
 do_serve(struct gossip *g, const char *listen)
 {
-	struct srv_opts so = { G_BODY_MAX, 0, 0 };
+	struct hsrv_opts so = { .max_body = G_BODY_MAX,
+	    .methods = HSRV_METHODS_ANY };
 	struct pt_why why = { "" };
 	struct event *s1 = NULL, *s2 = NULL;
-	struct srv *srv = NULL;
+	struct hsrv *srv = NULL;
 	int ex = CLI_OK, rc;
 
 	if ((g->base = event_base_new()) == NULL) {
 		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
 		goto out;
 	}
-	if ((rc = srv_start(g->base, listen, &so, serve_cb, g, &srv,
+	if ((rc = hsrv_start(g->base, listen, &so, serve_cb, g, &srv,
 	    &why)) != 0) {
 		ex = rc == PT_EINVAL ? cli_usage_error(g_usage, "%s",
 		    why.text) : cli_fail(rc, &why, "gossip");
@@ -842,7 +843,7 @@ out:
 		event_free(s1);
 	if (s2 != NULL)
 		event_free(s2);
-	srv_free(srv);
+	hsrv_free(srv);
 	if (g->base != NULL)
 		event_base_free(g->base);
 	return ex;

@@ -31,7 +31,7 @@
 #include "mt.h"
 #include "note.h"
 #include "num.h"
-#include "srv.h"
+#include "hsrv.h"
 #include "util.h"
 #include "witness.h"
 #include "witreq.h"
@@ -41,7 +41,7 @@
 
 struct wit {
 	struct event_base *base;
-	struct srv *srv;
+	struct hsrv *srv;
 	MDB_env *env;
 	MDB_dbi dbi;
 	const char *dir;
@@ -603,10 +603,11 @@ witness_main(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct srv_opts so = { PT_WITREQ_MAX_BODY, max_conns,
-		    deadline_ms };
+		struct hsrv_opts so = { .max_body = PT_WITREQ_MAX_BODY,
+		    .max_conns = max_conns, .deadline_ms = deadline_ms,
+		    .methods = HSRV_METHODS_ANY };
 
-		if ((rc = srv_start(w->base, listen, &so, handle, w, &w->srv,
+		if ((rc = hsrv_start(w->base, listen, &so, handle, w, &w->srv,
 		    &why)) != 0) {
 			ex = cli_fail(rc, &why, "witness");
 			goto out;
@@ -635,7 +636,7 @@ out:
 		event_free(sigs[0]);
 	if (sigs[1] != NULL)
 		event_free(sigs[1]);
-	srv_free(w->srv);
+	hsrv_free(w->srv);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->env != NULL)

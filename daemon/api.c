@@ -21,7 +21,6 @@
 #include "cfg.h"
 #include "crypto.h"
 #include "env.h"
-#include "httpd.h"
 #include "log.h"
 #include "metrics.h"
 #include "mt.h"
@@ -148,7 +147,6 @@ send_rq(struct rq *rq)
 		evhttp_add_header(h, "Retry-After", "1");
 	if (rq->status == 503)
 		evhttp_add_header(h, "Retry-After", "5");
-	httpd_request_end(rq->ctx->httpd, rq->req);
 	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
 	    rq->body);
 	metrics_http(rq->route, rq->status, env_mono() - rq->t0);
@@ -1176,13 +1174,6 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	rq->cache = CACHE_NONE;
 	rq->route = MR_OTHER;
 	rq->json = wants_json(req);
-	if (httpd_request_begin(rq->ctx->httpd, req) != 0) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		fail(rq, 503, "too many connections");
-		send_rq(rq);
-		return;
-	}
 	q = strchr(uri, '?');
 	plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
 	if (plen >= sizeof(rq->path) || uri[0] != '/') {

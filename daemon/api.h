@@ -11,7 +11,6 @@
 
 struct cfg;
 struct evhttp_request;
-struct httpd;
 struct pub;
 struct seq;
 struct seq_job;
@@ -31,7 +30,6 @@ struct api_ctx {
 	struct pub *pub;		/* bounds every read; receipts */
 	struct subm_list *subm;		/* who may append */
 	struct seq *seq;		/* NULL: POST /add answers 503 */
-	struct httpd *httpd;		/* connection cap and deadlines */
 	struct witc *witc;		/* NULL without a witness policy */
 };
 

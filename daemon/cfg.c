@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "cfg.h"
+#include "hsrv.h"
 #include "num.h"
 #include "ptlimits.h"
 #include "pt.h"
@@ -301,28 +302,5 @@ int
 cfg_listen_split(const struct cfg *c, char *host, size_t hostcap,
     uint16_t *port)
 {
-	const char *colon = strrchr(c->listen, ':');
-	uint64_t p;
-	size_t hl;
-
-	if (colon == NULL || colon == c->listen)
-		return PT_EINVAL;
-	hl = (size_t)(colon - c->listen);
-	if (c->listen[0] == '[') {	/* [v6]:port */
-		if (hl < 3 || c->listen[hl - 1] != ']')
-			return PT_EINVAL;
-		if (hl - 2 >= hostcap)
-			return PT_EINVAL;
-		memcpy(host, c->listen + 1, hl - 2);
-		host[hl - 2] = '\0';
-	} else {
-		if (hl >= hostcap)
-			return PT_EINVAL;
-		memcpy(host, c->listen, hl);
-		host[hl] = '\0';
-	}
-	if (num_parse_u64_str(colon + 1, 0, 65535, &p) != 0)
-		return PT_EINVAL;
-	*port = (uint16_t)p;
-	return 0;
+	return hsrv_listen_split(c->listen, host, hostcap, port);
 }

@@ -25,7 +25,7 @@
 #include "ckpt.h"
 #include "crypto.h"
 #include "env.h"
-#include "httpd.h"
+#include "hsrv.h"
 #include "log.h"
 #include "metrics.h"
 #include "mt.h"
@@ -55,8 +55,9 @@ struct daemon {
 	char origin[PT_MAX_ORIGIN + 1];
 	struct pub *pub;		/* the published checkpoint */
 	/* The routes' context holds the one copy of the submitters list,
-	 * the sequencer, the HTTP server and the witness client. */
+	 * the sequencer and the witness client. */
 	struct api_ctx routes;
+	struct hsrv *http;		/* the HTTP server (net/hsrv) */
 	struct api *api;
 	struct event *ckpt_ev;		/* seq thread -> loop: new checkpoint */
 	struct event *park_ev, *reader_ev;
@@ -624,6 +625,49 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* The HTTP server's connection events, into the metrics. */
+static void
+on_http_event(void *arg, enum hsrv_event ev)
+{
+	(void)arg;
+	switch (ev) {
+	case HSRV_OPENED:
+		metrics_conn(1);
+		break;
+	case HSRV_CLOSED:
+		metrics_conn(-1);
+		break;
+	case HSRV_REFUSED:
+		metrics_conn_refused();
+		break;
+	case HSRV_CUT:
+		metrics_deadline_cut();
+		break;
+	}
+}
+
+/* The HTTP server's limits from the config. */
+static void
+http_opts(const struct cfg *c, struct hsrv_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_body = (size_t)c->max_body;
+	o->max_headers = (size_t)c->max_headers;
+	o->max_conns = (unsigned)c->max_connections;
+	o->deadline_ms = (unsigned)c->request_deadline_ms;
+	o->idle_s = (unsigned)c->idle_timeout_s;
+	o->event = on_http_event;
+}
+
+static void
+http_configure(struct daemon *d)
+{
+	struct hsrv_opts ho;
+
+	http_opts(&d->cfg, &ho);
+	hsrv_configure(d->http, &ho);
+}
+
 /* SIGHUP: the config's limits (paths need a restart) and the submitters
  * file are read again. */
 static void
@@ -648,7 +692,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		d->cfg.request_deadline_ms = c.request_deadline_ms;
 		d->cfg.idle_timeout_s = c.idle_timeout_s;
 		d->cfg.max_connections = c.max_connections;
-		httpd_configure(d->routes.httpd, &d->cfg);
+		http_configure(d);
 	}
 	load_submitters(d, 0);
 }
@@ -801,8 +845,9 @@ static void
 start_serving(struct daemon *d, uint64_t last_time)
 {
 	struct seq_opts sq;
+	struct hsrv_opts ho;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	char why[512] = "";
+	struct pt_why why = { "" };
 	int rc;
 
 	memset(&sq, 0, sizeof(sq));
@@ -824,9 +869,10 @@ start_serving(struct daemon *d, uint64_t last_time)
 	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,
 	    &d->routes.seq)) != 0)
 		fatalx("sequencer: %s", pt_strerror(rc));
-	if ((rc = httpd_start(d->base, &d->cfg, api_dispatch, d->api,
-	    &d->routes.httpd, why, sizeof(why))) != 0)
-		fatalx("%s", why);
+	http_opts(&d->cfg, &ho);
+	if ((rc = hsrv_start(d->base, d->cfg.listen, &ho, api_dispatch, d->api,
+	    &d->http, &why)) != 0)
+		fatalx("%s", why.text);
 }
 
 /* The witness client, with the timer that answers parked submissions.
@@ -882,7 +928,7 @@ shut_down(struct daemon *d)
 {
 	/* Answers sent by seq_stop are flushed by a last loop pass. */
 	event_base_loop(d->base, EVLOOP_NONBLOCK);
-	httpd_free(d->routes.httpd);
+	hsrv_free(d->http);
 	witc_free(d->routes.witc);
 	api_free(d->api);
 	if (d->park_ev != NULL)
@@ -929,7 +975,7 @@ main(int argc, char **argv)
 	start_witnessing(&d);
 	start_housekeeping(&d);
 	log_info("listening on %s (port %d); verifier key %s", d.cfg.listen,
-	    httpd_port(d.routes.httpd), d.logvkey_str);
+	    hsrv_port(d.http), d.logvkey_str);
 	event_base_dispatch(d.base);
 	shut_down(&d);
 	return 0;
