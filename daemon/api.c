@@ -134,7 +134,10 @@ fail_err(struct rq *rq, int err, const char *what)
 	fail(rq, api_status(err), "%s: %s", what, pt_strerror(err));
 }
 
-/* The one place a reply is sent. */
+/* The one place a reply is sent.  A HEAD answer has the headers of the
+ * GET answer, its Content-Length included, and no content (evhttp would
+ * send the content, which a keep-alive client then reads as the start of
+ * its next answer). */
 static void
 send_rq(struct rq *rq)
 {
@@ -147,6 +150,14 @@ send_rq(struct rq *rq)
 		evhttp_add_header(h, "Retry-After", "1");
 	if (rq->status == 503)
 		evhttp_add_header(h, "Retry-After", "5");
+	if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD) {
+		char cl[24];
+		size_t n = evbuffer_get_length(rq->body);
+
+		snprintf(cl, sizeof(cl), "%zu", n);
+		evhttp_add_header(h, "Content-Length", cl);
+		evbuffer_drain(rq->body, n);
+	}
 	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
 	    rq->body);
 	metrics_http(rq->route, rq->status, env_mono() - rq->t0);

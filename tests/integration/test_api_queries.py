@@ -1,4 +1,4 @@
-"""Query strings of the read routes (issue 16): every value is seen whole,
+"""Query strings of the read routes (issue 16), and HEAD answers: every value is seen whole,
 by its decoded length.  An encoded NUL is a byte of the value (refused by
 the value's own rule: 400), never an end that hides what follows it.  The
 same requests without the junk are answered 200, so each refusal is the
@@ -101,8 +101,47 @@ def test_values_are_decoded_keys_are_not():
         d.kill()
 
 
+def test_head_answers_have_no_content():
+    """HEAD: the GET answer's headers (Content-Length included), no
+    content, so that the next answer on a keep-alive connection is read
+    whole (the content used to be sent, and read as the next answer)."""
+    import socket
+    d, k = start_with_entries()
+    try:
+        get = d.get("/checkpoint")
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+        f = s.makefile("rb")
+        for method, path in [("HEAD", "/checkpoint"), ("HEAD", "/nope"),
+                             ("GET", "/healthz")]:
+            s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n\r\n" %
+                       (method, path)).encode())
+            status = f.readline()
+            headers = {}
+            while True:
+                line = f.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            n = int(headers["content-length"])
+            if method == "HEAD":
+                if path == "/checkpoint":
+                    assert status.startswith(b"HTTP/1.1 200"), status
+                    assert n == len(get.body), (n, len(get.body))
+                else:
+                    assert status.startswith(b"HTTP/1.1 404"), status
+            else:
+                assert status.startswith(b"HTTP/1.1 200"), status
+                assert f.read(n) == b"ok\n"
+        s.close()
+        assert d.stop() == 0
+    finally:
+        d.kill()
+
+
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([
         test_encoded_nul_refused,
         test_values_are_decoded_keys_are_not,
+        test_head_answers_have_no_content,
     ]))

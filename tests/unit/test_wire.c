@@ -678,6 +678,37 @@ START_TEST(roundtrip_proofs)
 }
 END_TEST
 
+/* GET /lookup's answer: a known encoding, canonical, bounds refused. */
+START_TEST(lookup_answer)
+{
+	static const uint8_t want[] = {
+		0x82, 0xa5, 'e', 'n', 't', 'r', 'y', 0xc4, 0x03, 'a', 'b', 'c',
+		0xa5, 'i', 'n', 'd', 'e', 'x', 0xcd, 0x01, 0x00,
+	};
+	struct wire_buf b;
+	uint8_t *big = calloc(1, PT_MAX_ENTRY + 1);
+
+	ck_assert_ptr_nonnull(big);
+	wire_buf_init(&b);
+	ck_assert_int_eq(wire_lookup_encode((const uint8_t *)"abc", 3, 256,
+	    &b), 0);
+	ck_assert_uint_eq(b.len, sizeof(want));
+	ck_assert_int_eq(memcmp(b.data, want, sizeof(want)), 0);
+	ck_assert_int_eq(wire_check_canonical(b.data, b.len, NULL), 0);
+	wire_buf_free(&b);
+	wire_buf_init(&b);
+	ck_assert_int_eq(wire_lookup_encode(big, PT_MAX_ENTRY, 0, &b), 0);
+	ck_assert_int_eq(wire_lookup_encode(big, PT_MAX_ENTRY + 1, 0, &b),
+	    PT_EINVAL);
+	ck_assert_int_eq(wire_lookup_encode(big, 0, 0, &b), PT_EINVAL);
+	ck_assert_int_eq(wire_lookup_encode(NULL, 1, 0, &b), PT_EINVAL);
+	ck_assert_int_eq(wire_lookup_encode(big, 1, PT_MAX_TREE_SIZE, &b),
+	    PT_EINVAL);
+	wire_buf_free(&b);
+	free(big);
+}
+END_TEST
+
 START_TEST(size_limits)
 {
 	uint8_t *big = calloc(1, PT_MAX_ENTRY + 2);
@@ -721,6 +752,7 @@ main(void)
 	tcase_add_test(tc, roundtrip_receipt);
 	tcase_add_test(tc, roundtrip_proofs);
 	tcase_add_test(tc, size_limits);
+	tcase_add_test(tc, lookup_answer);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
