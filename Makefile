@@ -24,7 +24,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
-	openssl
+	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools
 BENCH_PKGS :=
 FUZZ_PKGS := clang libclang-rt-14-dev
 
@@ -33,6 +33,7 @@ PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb c
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPT_VERSION=\"$(VERSION)\" -Iproto -Inet -MMD -MP
+CPPFLAGS += -DPT_WEB_ROOT=\"$(PREFIX)/share/pubtrail/web\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN)
 ifeq ($(SAN),1)
@@ -79,7 +80,7 @@ TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all deps check unit integration asan valgrind run install clean bench fuzz soak
+.PHONY: web all deps check unit integration asan valgrind run install clean bench fuzz soak
 all: $(PUBTRAILD) $(PUBTRAIL) daemon/pubtraild client/pubtrail
 
 $(BUILD)/%.o: %.c
@@ -132,12 +133,35 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LI
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)
+	@command -v npm >/dev/null 2>&1 || sh tests/deps.sh npm
+
+# The citizen page (web/, docs/WEB.md): its npm packages come from
+# web/package-lock.json (`npm ci`); the files a browser loads are assembled
+# in $(BUILD)/web: our HTML, CSS and modules, and the libraries' own ES
+# module builds with their licences.  No bundler, no transpiler.
+WEB_SRC := $(sort $(wildcard web/*.html web/*.css web/js/*.js web/img/*))
+WEB_OUT := $(BUILD)/web
+web: $(WEB_OUT)/.built
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+$(WEB_OUT)/.built: $(WEB_SRC) web/node_modules/.package-lock.json Makefile
+	rm -rf $(WEB_OUT)
+	mkdir -p $(WEB_OUT)/js $(WEB_OUT)/lib/msgpack/utils
+	cp web/*.html web/*.css $(WEB_OUT)/
+	cp web/js/*.js $(WEB_OUT)/js/
+	cp web/node_modules/@msgpack/msgpack/dist.esm/*.mjs $(WEB_OUT)/lib/msgpack/
+	cp web/node_modules/@msgpack/msgpack/dist.esm/utils/*.mjs $(WEB_OUT)/lib/msgpack/utils/
+	cp web/node_modules/@msgpack/msgpack/LICENSE $(WEB_OUT)/lib/msgpack/LICENSE.txt
+	cp web/node_modules/uplot/dist/uPlot.esm.js web/node_modules/uplot/dist/uPlot.min.css $(WEB_OUT)/lib/
+	cp web/node_modules/uplot/LICENSE $(WEB_OUT)/lib/uPlot-LICENSE.txt
+	@touch $@
 
 unit: all $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run-unit.sh $(UNIT_BIN)
 
 check: deps
-	@$(MAKE) $(PAR) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
+	@$(MAKE) $(PAR) --no-print-directory all web $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
 asan: deps
@@ -169,7 +193,7 @@ run: deps
 	@$(MAKE) $(PAR) --no-print-directory all
 	./$(PUBTRAILD)
 
-install: all
+install: all web
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8
@@ -178,6 +202,8 @@ install: all
 	for m in man/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
 	for m in man/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+	cd $(WEB_OUT) && find . -type f ! -name .built -exec install -D -m 0644 {} \
+		$(DESTDIR)$(PREFIX)/share/pubtrail/web/{} \;
 
 clean:
 	rm -rf build build-asan build-vg daemon/pubtraild client/pubtrail

@@ -32,6 +32,7 @@
 #include "store.h"
 #include "subm.h"
 #include "tile.h"
+#include "webroot.h"
 #include "wire.h"
 #include "witc.h"
 
@@ -146,6 +147,8 @@ send_rq(struct rq *rq)
 	evhttp_add_header(h, "Content-Type", rq->ctype);
 	evhttp_add_header(h, "Cache-Control", rq->cache);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (rq->route != MR_ADD)	/* read routes: any page may read */
+		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 	if (rq->status == 429)
 		evhttp_add_header(h, "Retry-After", "1");
 	if (rq->status == 503)
@@ -1131,6 +1134,26 @@ api_free(struct api *a)
 	free(a);
 }
 
+/* The citizen page (daemon/webroot.c): static files under web_root. */
+static void
+h_web(struct rq *rq)
+{
+	struct webroot_log wl = { rq->ctx->logvkey,
+	    rq->ctx->cfg->witness_policy, rq->ctx->subm };
+	struct webroot_answer a;
+
+	webroot_serve(rq->ctx->cfg->web_root, rq->path, &wl, rq->body, &a);
+	rq->status = a.status;
+	rq->ctype = a.ctype;
+	rq->cache = a.cache;
+	if (a.csp != NULL) {
+		struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
+
+		evhttp_add_header(h, "Content-Security-Policy", a.csp);
+		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	}
+}
+
 /* --- routing --- */
 
 enum match { M_EXACT, M_PREFIX };
@@ -1159,6 +1182,7 @@ static const struct route {
 	  h_metrics },
 	{ "/healthz", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_HEALTHZ,
 	  h_healthz },
+	{ "/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_WEB, h_web },
 };
 
 void
@@ -1210,7 +1234,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			fail(rq, 405, "method not allowed");
 		} else if (r->id != MR_ADD && rq->query != NULL &&
 		    r->id != MR_INCLUSION && r->id != MR_CONSISTENCY &&
-		    r->id != MR_LOOKUP) {
+		    r->id != MR_LOOKUP && r->id != MR_WEB) {
 			fail(rq, 400, "this route takes no query string");
 		} else {
 			r->fn(rq);

@@ -31,6 +31,7 @@ struct api_ctx {
 	struct subm_list *subm;		/* who may append */
 	struct seq *seq;		/* NULL: POST /add answers 503 */
 	struct witc *witc;		/* NULL without a witness policy */
+	const char *logvkey;		/* the log's verifier key string */
 };
 
 struct api;

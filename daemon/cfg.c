@@ -19,6 +19,11 @@
 #include "ptlimits.h"
 #include "pt.h"
 
+/* Where `make install` puts the citizen page (Makefile sets it). */
+#ifndef PT_WEB_ROOT
+#define PT_WEB_ROOT "/usr/local/share/pubtrail/web"
+#endif
+
 enum cfg_kind { CFG_STR, CFG_U64 };
 
 static const struct cfg_key {
@@ -90,6 +95,9 @@ static const struct cfg_key {
 	  offsetof(struct cfg, witness_receipt_timeout_ms), 1000, 3600000,
 	  60000, NULL, "with witness_wait_quorum: how long an append waits "
 	  "for the quorum before answering 503 (the entry stays durable)" },
+	{ "web_root", CFG_STR, offsetof(struct cfg, web_root), 0, 0, 0,
+	  PT_WEB_ROOT, "directory of the citizen page served at / "
+	  "(docs/WEB.md; \"\" = none)" },
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

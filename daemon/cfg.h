@@ -38,6 +38,7 @@ struct cfg {
 	uint64_t witness_timeout_ms;
 	uint64_t witness_wait_quorum;
 	uint64_t witness_receipt_timeout_ms;
+	char web_root[CFG_PATH_MAX];	/* citizen page; "" = none */
 };
 
 #define CFG_DEFAULT_PORT 8640

@@ -864,6 +864,7 @@ start_serving(struct daemon *d, uint64_t last_time)
 	d->routes.cfg = &d->cfg;
 	d->routes.store = d->store;
 	d->routes.pub = d->pub;
+	d->routes.logvkey = d->logvkey_str;
 	if (api_new(&d->routes, &d->api) != 0)
 		fatalx("out of memory");
 	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,

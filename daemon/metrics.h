@@ -13,7 +13,7 @@ struct evbuffer;
 enum metrics_route {
 	MR_CHECKPOINT, MR_TILE, MR_ENTRIES, MR_ADD, MR_INCLUSION,
 	MR_CONSISTENCY, MR_ENTRY, MR_LOOKUP, MR_METRICS, MR_HEALTHZ,
-	MR_OTHER, MR_NROUTES
+	MR_WEB, MR_OTHER, MR_NROUTES
 };
 
 void metrics_init(void);

@@ -36,6 +36,7 @@
 #define PT_HTTP_DEADLINE_MS	10000	/* whole request, first byte to reply */
 #define PT_HTTP_IDLE_S		30	/* keep-alive idle */
 #define PT_HTTP_MAX_CONNS	4096	/* simultaneous connections */
+#define PT_WEB_MAX_FILE		(8u << 20) /* one static file of the citizen page */
 #define PT_HTTP_MAX_RESPONSE	(64u << 20) /* client: largest answer read */
 
 /* Sequencer (daemon/seq). */
