@@ -163,7 +163,8 @@ send_rq(struct rq *rq)
 	}
 	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
 	    rq->body);
-	metrics_http(rq->route, rq->status, env_mono() - rq->t0);
+	metrics_http(rq->ctx->metrics, rq->route, rq->status,
+	    env_mono() - rq->t0);
 	evbuffer_free(rq->body);
 	free(rq);
 }
@@ -334,7 +335,7 @@ h_metrics(struct rq *rq)
 
 	pub_latest(rq->ctx->pub, NULL, 0, NULL, &size);
 	store_map_info(rq->ctx->store, &used, &mapsize);
-	metrics_render(rq->body, size, used, mapsize,
+	metrics_render(rq->ctx->metrics, rq->body, size, used, mapsize,
 	    (rq->ctx->seq != NULL ? seq_queue_len(rq->ctx->seq) : 0) +
 	    rq->api->nparked);
 	if (rq->ctx->witc != NULL)
@@ -574,7 +575,8 @@ cur_to_json(struct wire_cur *c, int depth)
 		{
 			char dec[24];
 
-			snprintf(dec, sizeof(dec), "%llu", (unsigned long long)u);
+			snprintf(dec, sizeof(dec), "%llu",
+			    (unsigned long long)u);
 			return json_string(dec);
 		}
 	case WIRE_K_NINT:
@@ -780,7 +782,7 @@ check_correction(struct rq *rq, struct store_txn *txn,
 
 	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (sub->info.target_index >= latest) {
-		metrics_rejection(PT_ESCHEMA);
+		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
 		fail(rq, 400, "correction: target_index %llu is not in the log "
 		    "(size %llu)", (unsigned long long)sub->info.target_index,
 		    (unsigned long long)latest);
@@ -794,7 +796,7 @@ check_correction(struct rq *rq, struct store_txn *txn,
 		return -1;
 	}
 	if (cr_memcmp(h.b, sub->info.target_hash.b, MT_HASH_SIZE) != 0) {
-		metrics_rejection(PT_ESCHEMA);
+		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
 		fail(rq, 400, "correction: target_leaf_hash is not the leaf "
 		    "hash of entry %llu",
 		    (unsigned long long)sub->info.target_index);
@@ -803,7 +805,7 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	if (we.sub.submitter_len != sub->submitter_len ||
 	    memcmp(we.sub.submitter_str, sub->submitter_str,
 	    sub->submitter_len) != 0) {
-		metrics_rejection(PT_EFORBIDDEN);
+		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
 		fail(rq, 403, "correction: entry %llu was submitted by another "
 		    "office", (unsigned long long)sub->info.target_index);
 		return -1;
@@ -861,7 +863,7 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 
 	if ((rc = wire_submission_decode(j->body, j->body_len, &j->sub,
 	    &why)) != 0) {
-		metrics_rejection(rc);
+		metrics_rejection(rq->ctx->metrics, rc);
 		/* A declared size over a limit is malformed input here: the
 		 * body itself was within max_body. */
 		fail(rq, 400, "malformed submission: %s",
@@ -871,20 +873,20 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 	*se = rq->ctx->subm == NULL ? NULL : subm_find(rq->ctx->subm,
 	    j->sub.submitter_str, j->sub.submitter_len);
 	if (*se == NULL) {
-		metrics_rejection(PT_EUNKNOWNSIGNER);
+		metrics_rejection(rq->ctx->metrics, PT_EUNKNOWNSIGNER);
 		fail(rq, 403, "unknown submitter: this log does not accept "
 		    "records signed by that key");
 		return -1;
 	}
 	if (!((*se)->types & (1u << j->sub.info.type))) {
-		metrics_rejection(PT_EFORBIDDEN);
+		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
 		fail(rq, 403, "submitter may not append records of type %s",
 		    record_type_name(j->sub.info.type));
 		return -1;
 	}
 	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
 	    != 0) {
-		metrics_rejection(PT_ERATE);
+		metrics_rejection(rq->ctx->metrics, PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
 		    "submitter", (unsigned long long)cfg->rate_limit);
 		return -1;
@@ -971,7 +973,7 @@ add_queue(struct rq *rq, struct seq_job *j, struct subm_entry *se)
 
 	if (subm_take(se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
 	    != 0) {
-		metrics_rejection(PT_ERATE);
+		metrics_rejection(rq->ctx->metrics, PT_ERATE);
 		fail(rq, 429, "rate limit: at most %llu appends/s per "
 		    "submitter", (unsigned long long)cfg->rate_limit);
 		return -1;
@@ -979,7 +981,7 @@ add_queue(struct rq *rq, struct seq_job *j, struct subm_entry *se)
 	j->req = rq;
 	if (rq->ctx->seq == NULL || seq_submit(rq->ctx->seq, j) != 0) {
 		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
-		metrics_rejection(PT_EBUSY);
+		metrics_rejection(rq->ctx->metrics, PT_EBUSY);
 		fail(rq, 503, "log is busy or stopping; try again");
 		return -1;
 	}

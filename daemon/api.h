@@ -11,6 +11,7 @@
 
 struct cfg;
 struct evhttp_request;
+struct metrics;
 struct pub;
 struct seq;
 struct seq_job;
@@ -32,6 +33,7 @@ struct api_ctx {
 	struct seq *seq;		/* NULL: POST /add answers 503 */
 	struct witc *witc;		/* NULL without a witness policy */
 	const char *logvkey;		/* the log's verifier key string */
+	struct metrics *metrics;	/* GET /metrics; every answer counted */
 };
 
 struct api;

@@ -186,10 +186,10 @@ strip_comment(const char *value, char *buf, size_t cap)
 /*
  * The lines inih parses, read by us (an ini_reader): a line longer than
  * inih's line buffer holds (num - 1: 199 bytes and the newline in
- * Debian's build), or holding a NUL byte is an error (inih would split the one and
- * cut the other short, silently), and leading blanks are dropped, so that
- * an indented "key = value" is a key, not a continuation of the previous
- * value (inih's multi-line values).
+ * Debian's build), or holding a NUL byte, is an error (inih would split
+ * the one and cut the other short, silently); leading blanks are dropped,
+ * so that an indented "key = value" is a key, not a continuation of the
+ * previous value (inih's multi-line values).
  */
 struct cfg_src {
 	FILE *f;

@@ -55,7 +55,7 @@ struct daemon {
 	char origin[PT_MAX_ORIGIN + 1];
 	struct pub *pub;		/* the published checkpoint */
 	/* The routes' context holds the one copy of the submitters list,
-	 * the sequencer and the witness client. */
+	 * the sequencer, the witness client and the metrics. */
 	struct api_ctx routes;
 	struct hsrv *http;		/* the HTTP server (net/hsrv) */
 	struct api *api;
@@ -625,30 +625,31 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
-/* The HTTP server's connection events, into the metrics. */
+/* The HTTP server's connection events, into the metrics (arg). */
 static void
 on_http_event(void *arg, enum hsrv_event ev)
 {
-	(void)arg;
+	struct metrics *m = arg;
+
 	switch (ev) {
 	case HSRV_OPENED:
-		metrics_conn(1);
+		metrics_conn(m, 1);
 		break;
 	case HSRV_CLOSED:
-		metrics_conn(-1);
+		metrics_conn(m, -1);
 		break;
 	case HSRV_REFUSED:
-		metrics_conn_refused();
+		metrics_conn_refused(m);
 		break;
 	case HSRV_CUT:
-		metrics_deadline_cut();
+		metrics_deadline_cut(m);
 		break;
 	}
 }
 
-/* The HTTP server's limits from the config. */
+/* The HTTP server's limits from the config; its events go to m. */
 static void
-http_opts(const struct cfg *c, struct hsrv_opts *o)
+http_opts(const struct cfg *c, struct metrics *m, struct hsrv_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->max_body = (size_t)c->max_body;
@@ -657,6 +658,7 @@ http_opts(const struct cfg *c, struct hsrv_opts *o)
 	o->deadline_ms = (unsigned)c->request_deadline_ms;
 	o->idle_s = (unsigned)c->idle_timeout_s;
 	o->event = on_http_event;
+	o->event_arg = m;
 }
 
 static void
@@ -664,7 +666,7 @@ http_configure(struct daemon *d)
 {
 	struct hsrv_opts ho;
 
-	http_opts(&d->cfg, &ho);
+	http_opts(&d->cfg, d->routes.metrics, &ho);
 	hsrv_configure(d->http, &ho);
 }
 
@@ -855,6 +857,7 @@ start_serving(struct daemon *d, uint64_t last_time)
 	sq.origin = d->origin;
 	sq.logkey = &d->logkey;
 	sq.pub = d->pub;
+	sq.metrics = d->routes.metrics;
 	sq.verify_threads = d->cfg.verify_threads ?
 	    (unsigned)d->cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 	sq.batch_max = d->cfg.batch_max;
@@ -870,7 +873,7 @@ start_serving(struct daemon *d, uint64_t last_time)
 	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,
 	    &d->routes.seq)) != 0)
 		fatalx("sequencer: %s", pt_strerror(rc));
-	http_opts(&d->cfg, &ho);
+	http_opts(&d->cfg, d->routes.metrics, &ho);
 	if ((rc = hsrv_start(d->base, d->cfg.listen, &ho, api_dispatch, d->api,
 	    &d->http, &why)) != 0)
 		fatalx("%s", why.text);
@@ -941,6 +944,7 @@ shut_down(struct daemon *d)
 	event_free(d->reader_ev);
 	event_base_free(d->base);
 	pub_free(d->pub);
+	metrics_free(d->routes.metrics);
 	store_close(d->store);
 	subm_free(d->routes.subm);
 	note_skey_wipe(&d->logkey);
@@ -960,12 +964,14 @@ main(int argc, char **argv)
 	    (rc = load_config(&d, &o)) >= 0)
 		return rc;
 	log_init(o.verbose || d.cfg.verbose);
-	metrics_init();
+	if (metrics_new(&d.routes.metrics) != 0)
+		fatalx("out of memory");
 	signal(SIGPIPE, SIG_IGN);
 	open_log(&d, &o);
 	if (o.full) {
 		rc = check_full(&d);
 		store_close(d.store);
+		metrics_free(d.routes.metrics);
 		note_skey_wipe(&d.logkey);
 		return rc;
 	}

@@ -1,6 +1,7 @@
 /* metrics.c: Prometheus counters and histograms, lock-free. */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -24,7 +25,7 @@ static const int statuses[] = { 200, 304, 400, 403, 404, 405, 409, 413,
 static const double lat_bounds[NLAT] = { 0.0005, 0.001, 0.0025, 0.005,
 	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5 };
 
-static struct {
+struct metrics {
 	atomic_ullong req[MR_NROUTES][NSTATUS + 1];
 	atomic_ullong lat[MR_NROUTES][NLAT + 1];
 	atomic_ullong lat_sum_us[MR_NROUTES];
@@ -36,12 +37,24 @@ static struct {
 	atomic_ullong commit_sum_us;
 	atomic_llong conns;
 	atomic_ullong conns_refused, deadline_cuts;
-} m;
+};
+
+int
+metrics_new(struct metrics **out)
+{
+	struct metrics *m;
+
+	/* Zeroed memory is a valid atomic zero on every target we build. */
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return PT_ENOMEM;
+	*out = m;
+	return 0;
+}
 
 void
-metrics_init(void)
+metrics_free(struct metrics *m)
 {
-	memset(&m, 0, sizeof(m));
+	free(m);
 }
 
 static unsigned
@@ -56,70 +69,71 @@ lat_bucket(double s)
 }
 
 void
-metrics_http(enum metrics_route r, int status, double seconds)
+metrics_http(struct metrics *m, enum metrics_route r, int status,
+    double seconds)
 {
 	unsigned i;
 
 	for (i = 0; i < NSTATUS; i++)
 		if (statuses[i] == status)
 			break;
-	atomic_fetch_add_explicit(&m.req[r][i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.lat[r][lat_bucket(seconds)], 1,
+	atomic_fetch_add_explicit(&m->req[r][i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lat[r][lat_bucket(seconds)], 1,
 	    memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.lat_sum_us[r],
+	atomic_fetch_add_explicit(&m->lat_sum_us[r],
 	    (unsigned long long)(seconds * 1e6), memory_order_relaxed);
 }
 
 void
-metrics_rejection(int err)
+metrics_rejection(struct metrics *m, int err)
 {
 	unsigned i = (unsigned)(-err);
 
 	if (err < 0 && i < NERR)
-		atomic_fetch_add_explicit(&m.rej[i], 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&m->rej[i], 1, memory_order_relaxed);
 }
 
 void
-metrics_appended(int type, uint64_t n)
+metrics_appended(struct metrics *m, int type, uint64_t n)
 {
 	if (type >= 1 && type <= RECORD_NTYPES)
-		atomic_fetch_add_explicit(&m.appended[type], n,
+		atomic_fetch_add_explicit(&m->appended[type], n,
 		    memory_order_relaxed);
 }
 
 void
-metrics_batch(uint64_t entries, double secs)
+metrics_batch(struct metrics *m, uint64_t entries, double secs)
 {
 	unsigned i = 0;
 
 	while (i < NBATCH && entries > (1ULL << i))
 		i++;
-	atomic_fetch_add_explicit(&m.batch[i], 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.batch_count, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.batch_entries, entries,
+	atomic_fetch_add_explicit(&m->batch[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->batch_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->batch_entries, entries,
 	    memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.commit[lat_bucket(secs)], 1,
+	atomic_fetch_add_explicit(&m->commit[lat_bucket(secs)], 1,
 	    memory_order_relaxed);
-	atomic_fetch_add_explicit(&m.commit_sum_us,
+	atomic_fetch_add_explicit(&m->commit_sum_us,
 	    (unsigned long long)(secs * 1e6), memory_order_relaxed);
 }
 
 void
-metrics_conn(int delta)
+metrics_conn(struct metrics *m, int delta)
 {
-	atomic_fetch_add_explicit(&m.conns, delta, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->conns, delta, memory_order_relaxed);
 }
 
 void
-metrics_conn_refused(void)
+metrics_conn_refused(struct metrics *m)
 {
-	atomic_fetch_add_explicit(&m.conns_refused, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->conns_refused, 1, memory_order_relaxed);
 }
 
 void
-metrics_deadline_cut(void)
+metrics_deadline_cut(struct metrics *m)
 {
-	atomic_fetch_add_explicit(&m.deadline_cuts, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->deadline_cuts, 1, memory_order_relaxed);
 }
 
 #define LD(x) ((unsigned long long)atomic_load_explicit(&(x), \
@@ -144,8 +158,8 @@ render_hist(struct evbuffer *o, const char *name, const char *labels,
 }
 
 void
-metrics_render(struct evbuffer *o, uint64_t tree_size, uint64_t map_used,
-    uint64_t map_size, uint64_t queue_len)
+metrics_render(struct metrics *m, struct evbuffer *o, uint64_t tree_size,
+    uint64_t map_used, uint64_t map_size, uint64_t queue_len)
 {
 	double bb[NBATCH];
 	char lab[64];
@@ -159,66 +173,66 @@ metrics_render(struct evbuffer *o, uint64_t tree_size, uint64_t map_used,
 	for (int t = 1; t <= RECORD_NTYPES; t++)
 		evbuffer_add_printf(o, "pubtrail_entries_total{type=\"%s\"} "
 		    "%llu\n", record_type_name((enum record_type)t),
-		    LD(m.appended[t]));
+		    LD(m->appended[t]));
 	evbuffer_add_printf(o, "# HELP pubtrail_rejections_total Refused "
 	    "submissions, by reason.\n"
 	    "# TYPE pubtrail_rejections_total counter\n");
 	for (int i = 1; i < NERR; i++)
-		if (LD(m.rej[i]) != 0)
+		if (LD(m->rej[i]) != 0)
 			evbuffer_add_printf(o, "pubtrail_rejections_total"
 			    "{reason=\"%s\"} %llu\n", pt_errname(-i),
-			    LD(m.rej[i]));
+			    LD(m->rej[i]));
 	evbuffer_add_printf(o, "# HELP pubtrail_batch_entries Entries per "
 	    "committed batch.\n# TYPE pubtrail_batch_entries histogram\n");
 	for (unsigned i = 0; i < NBATCH; i++)
 		bb[i] = (double)(1ULL << i);
-	render_hist(o, "pubtrail_batch_entries", "", m.batch, NBATCH, bb,
-	    (double)LD(m.batch_entries));
+	render_hist(o, "pubtrail_batch_entries", "", m->batch, NBATCH, bb,
+	    (double)LD(m->batch_entries));
 	evbuffer_add_printf(o, "# HELP pubtrail_commit_seconds Time to "
 	    "write, sign and fsync one batch.\n"
 	    "# TYPE pubtrail_commit_seconds histogram\n");
-	render_hist(o, "pubtrail_commit_seconds", "", m.commit, NLAT,
-	    lat_bounds, (double)LD(m.commit_sum_us) / 1e6);
+	render_hist(o, "pubtrail_commit_seconds", "", m->commit, NLAT,
+	    lat_bounds, (double)LD(m->commit_sum_us) / 1e6);
 	evbuffer_add_printf(o, "# HELP pubtrail_http_requests_total HTTP "
 	    "requests answered, by route and status.\n"
 	    "# TYPE pubtrail_http_requests_total counter\n");
 	for (unsigned r = 0; r < MR_NROUTES; r++)
 		for (unsigned s = 0; s <= NSTATUS; s++)
-			if (LD(m.req[r][s]) != 0) {
+			if (LD(m->req[r][s]) != 0) {
 				if (s < NSTATUS)
 					evbuffer_add_printf(o,
 					    "pubtrail_http_requests_total{"
 					    "route=\"%s\",code=\"%d\"} %llu\n",
 					    route_names[r], statuses[s],
-					    LD(m.req[r][s]));
+					    LD(m->req[r][s]));
 				else
 					evbuffer_add_printf(o,
 					    "pubtrail_http_requests_total{"
 					    "route=\"%s\",code=\"other\"} "
 					    "%llu\n", route_names[r],
-					    LD(m.req[r][s]));
+					    LD(m->req[r][s]));
 			}
 	evbuffer_add_printf(o, "# HELP pubtrail_http_request_seconds Time "
 	    "from dispatch to answer, by route.\n"
 	    "# TYPE pubtrail_http_request_seconds histogram\n");
 	for (unsigned r = 0; r < MR_NROUTES; r++) {
 		snprintf(lab, sizeof(lab), "route=\"%s\"", route_names[r]);
-		render_hist(o, "pubtrail_http_request_seconds", lab, m.lat[r],
-		    NLAT, lat_bounds, (double)LD(m.lat_sum_us[r]) / 1e6);
+		render_hist(o, "pubtrail_http_request_seconds", lab, m->lat[r],
+		    NLAT, lat_bounds, (double)LD(m->lat_sum_us[r]) / 1e6);
 	}
 	evbuffer_add_printf(o, "# HELP pubtrail_http_connections Open "
 	    "connections.\n# TYPE pubtrail_http_connections gauge\n"
 	    "pubtrail_http_connections %lld\n",
-	    (long long)atomic_load(&m.conns));
+	    (long long)atomic_load(&m->conns));
 	evbuffer_add_printf(o, "# HELP pubtrail_http_connections_refused_total"
 	    " Connections closed at once: over max_connections.\n"
 	    "# TYPE pubtrail_http_connections_refused_total counter\n"
 	    "pubtrail_http_connections_refused_total %llu\n",
-	    LD(m.conns_refused));
+	    LD(m->conns_refused));
 	evbuffer_add_printf(o, "# HELP pubtrail_http_deadline_cuts_total "
 	    "Connections closed for not completing a request in time.\n"
 	    "# TYPE pubtrail_http_deadline_cuts_total counter\n"
-	    "pubtrail_http_deadline_cuts_total %llu\n", LD(m.deadline_cuts));
+	    "pubtrail_http_deadline_cuts_total %llu\n", LD(m->deadline_cuts));
 	evbuffer_add_printf(o, "# HELP pubtrail_queue_length Submissions "
 	    "verified or verifying, not yet committed.\n"
 	    "# TYPE pubtrail_queue_length gauge\npubtrail_queue_length %llu\n",

@@ -16,16 +16,28 @@ enum metrics_route {
 	MR_WEB, MR_OTHER, MR_NROUTES
 };
 
-void metrics_init(void);
-void metrics_http(enum metrics_route r, int status, double seconds);
-void metrics_rejection(int pt_err);
-void metrics_appended(int record_type, uint64_t n);
-void metrics_batch(uint64_t entries, double commit_seconds);
-void metrics_conn(int delta);
-void metrics_conn_refused(void);
-void metrics_deadline_cut(void);
-/* Render everything; tree size and map use are passed in (sampled now). */
-void metrics_render(struct evbuffer *out, uint64_t tree_size,
-    uint64_t map_used, uint64_t map_size, uint64_t queue_len);
+/*
+ * The counters: one object, made by main and passed to the routes, the
+ * sequencer and the HTTP server's event callback.  metrics_new: 0 or
+ * PT_ENOMEM; metrics_free accepts NULL.  Every update is a relaxed atomic
+ * add (any thread, O(1)).
+ */
+struct metrics;
+int metrics_new(struct metrics **out);
+void metrics_free(struct metrics *m);
+void metrics_http(struct metrics *m, enum metrics_route r, int status,
+    double seconds);
+void metrics_rejection(struct metrics *m, int pt_err);
+void metrics_appended(struct metrics *m, int record_type, uint64_t n);
+void metrics_batch(struct metrics *m, uint64_t entries,
+    double commit_seconds);
+void metrics_conn(struct metrics *m, int delta);
+void metrics_conn_refused(struct metrics *m);
+void metrics_deadline_cut(struct metrics *m);
+/* Render everything (Prometheus text 0.0.4) to out; tree size, map use
+ * and queue length are passed in (sampled now).  O(routes x statuses). */
+void metrics_render(struct metrics *m, struct evbuffer *out,
+    uint64_t tree_size, uint64_t map_used, uint64_t map_size,
+    uint64_t queue_len);
 
 #endif

@@ -109,7 +109,7 @@ static void
 complete(struct seq *s, struct seq_job *j)
 {
 	if (j->rc != 0)
-		metrics_rejection(j->rc);
+		metrics_rejection(s->o.metrics, j->rc);
 	pthread_mutex_lock(&s->mu);
 	jq_push(&s->dq, j);
 	pthread_mutex_unlock(&s->mu);
@@ -127,7 +127,7 @@ complete_batch(struct seq *s, struct jq *batch)
 		return;
 	for (j = batch->head; j != NULL; j = j->next)
 		if (j->rc != 0)
-			metrics_rejection(j->rc);
+			metrics_rejection(s->o.metrics, j->rc);
 	pthread_mutex_lock(&s->mu);
 	if (s->dq.tail != NULL)
 		s->dq.tail->next = batch->head;
@@ -377,8 +377,8 @@ batch_commit(struct seq *s, struct batch *bt)
 	s->last_time_ms = bt->now;
 	pub_signed(s->o.pub, bt->note, bt->note_len, bt->size);
 	for (int t = 1; t <= RECORD_NTYPES; t++)
-		metrics_appended(t, bt->bytype[t]);
-	metrics_batch(bt->added, env_mono() - bt->t0);
+		metrics_appended(s->o.metrics, t, bt->bytype[t]);
+	metrics_batch(s->o.metrics, bt->added, env_mono() - bt->t0);
 	return 0;
 }
 

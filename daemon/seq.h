@@ -20,6 +20,7 @@
 #include "wire.h"
 
 struct event_base;
+struct metrics;
 struct note_skey;
 struct pub;
 struct seq;
@@ -57,6 +58,7 @@ struct seq_opts {
 	const char *origin;		/* submissions are verified for it */
 	const struct note_skey *logkey;	/* signs every checkpoint */
 	struct pub *pub;		/* gets every committed checkpoint */
+	struct metrics *metrics;	/* batches, appends, rejections */
 	unsigned verify_threads;
 	uint64_t batch_max;
 	uint64_t window_ms;

@@ -71,7 +71,6 @@ base_setup(void)
 		perror("setup");
 		exit(1);
 	}
-	metrics_init();
 }
 
 static void
@@ -182,12 +181,14 @@ fx_open(struct fx *f, int wait_quorum, const char *conf)
 	f->ctx.cfg = &f->cfg;
 	f->ctx.store = f->st;
 	f->ctx.pub = f->pub;
+	ck_assert_int_eq(metrics_new(&f->ctx.metrics), 0);
 	ck_assert_int_eq(api_new(&f->ctx, &f->api), 0);
 	memset(&sq, 0, sizeof(sq));
 	sq.store = f->st;
 	sq.origin = ORIGIN;
 	sq.logkey = &f->logkey;
 	sq.pub = f->pub;
+	sq.metrics = f->ctx.metrics;
 	sq.verify_threads = 2;
 	sq.batch_max = 64;
 	sq.window_ms = 1;
@@ -223,6 +224,7 @@ fx_close(struct fx *f)
 	event_base_free(f->base);
 	subm_free(f->ctx.subm);
 	pub_free(f->pub);
+	metrics_free(f->ctx.metrics);
 	store_close(f->st);
 	note_skey_wipe(&f->logkey);
 	note_skey_wipe(&f->office);
@@ -646,6 +648,10 @@ START_TEST(every_route)
 	get(&f, "/metrics", 0, 200, &r);
 	ck_assert_ptr_nonnull(strstr((char *)r.body.data,
 	    "pubtrail_tree_size 5"));
+	ck_assert_ptr_nonnull(strstr((char *)r.body.data,
+	    "pubtrail_http_requests_total{route=\"add\",code=\"200\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr((char *)r.body.data,
+	    "pubtrail_entries_total{type=\"payment\"} 5\n"));
 	resp_free(&r);
 	get(&f, "/healthz", 0, 200, &r);
 	ck_assert_str_eq((char *)r.body.data, "ok\n");

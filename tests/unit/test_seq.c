@@ -22,11 +22,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
 #include "ckpt.h"
 #include "env.h"
+#include "metrics.h"
 #include "mt.h"
 #include "note.h"
 #include "pt.h"
@@ -88,6 +90,7 @@ struct fx {
 	atomic_int commits;		/* pub notifications */
 	struct event_base *base;
 	struct seq_opts o;
+	struct metrics *metrics;
 	struct seq *seq;
 	struct seq_job *done[MAXJOBS];
 	size_t ndone;
@@ -134,6 +137,8 @@ fx_open(struct fx *f, uint64_t map_mb)
 	f->o.origin = ORIGIN;
 	f->o.logkey = &f->logkey;
 	f->o.pub = f->pub;
+	ck_assert_int_eq(metrics_new(&f->metrics), 0);
+	f->o.metrics = f->metrics;
 	f->o.verify_threads = 2;
 	f->o.batch_max = 64;
 	f->o.window_ms = 2;
@@ -154,6 +159,7 @@ fx_close(struct fx *f)
 		seq_job_free(f->done[i]);
 	event_base_free(f->base);
 	pub_free(f->pub);
+	metrics_free(f->metrics);
 	store_close(f->st);
 	note_skey_wipe(&f->logkey);
 	note_skey_wipe(&f->office);
@@ -296,6 +302,27 @@ done_of(struct fx *f, const char *id, int n)
 	return NULL;
 }
 
+/* The finished job of key k whose record id is id. */
+static struct seq_job *
+done_by(struct fx *f, const struct note_skey *k, const char *id, int n)
+{
+	char vkey[PT_MAX_VKEY + 1];
+
+	ck_assert_int_eq(note_vkey_format(&k->vk, vkey, sizeof(vkey)), 0);
+	for (size_t i = 0; i < f->ndone; i++) {
+		struct seq_job *j = f->done[i];
+
+		if (j->sub.info.id_len == strlen(id) &&
+		    memcmp(j->sub.info.id, id, j->sub.info.id_len) == 0 &&
+		    j->sub.submitter_len == strlen(vkey) &&
+		    memcmp(j->sub.submitter_str, vkey, strlen(vkey)) == 0 &&
+		    n-- == 0)
+			return j;
+	}
+	ck_abort_msg("no finished job for %s", id);
+	return NULL;
+}
+
 /* j's receipt: its entry is j's submission (at *time_ms), and the proof
  * verifies against a checkpoint the log key signed. */
 static void
@@ -374,6 +401,22 @@ signed_at(struct fx *f, uint64_t size)
 	return rc == 0;
 }
 
+/* The rendered metrics hold line (a whole line). */
+static void
+check_metric(struct fx *f, const char *line)
+{
+	struct evbuffer *o = evbuffer_new();
+	char *text, want[256];
+
+	ck_assert_ptr_nonnull(o);
+	metrics_render(f->metrics, o, 0, 0, 0, 0);
+	evbuffer_add(o, "", 1);
+	text = (char *)evbuffer_pullup(o, -1);
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	ck_assert_msg(strstr(text, want) != NULL, "no line \"%s\"", line);
+	evbuffer_free(o);
+}
+
 /* ---- tests ---- */
 
 START_TEST(appends_with_receipts)
@@ -429,6 +472,8 @@ START_TEST(full_batches_close_the_window)
 	for (size_t i = 0; i < f.ndone; i++)
 		ck_assert_msg(f.done[i]->rc == 0, "%s", f.done[i]->why.text);
 	ck_assert_int_eq(atomic_load(&f.commits), 3);
+	check_metric(&f, "pubtrail_batch_entries_count{} 3");
+	check_metric(&f, "pubtrail_batch_entries_sum{} 30.000000");
 	ck_assert(signed_at(&f, 10) && signed_at(&f, 20) && signed_at(&f, 30));
 	ck_assert(!signed_at(&f, 5) && !signed_at(&f, 15));
 	check_tree(&f, 30);
@@ -534,11 +579,11 @@ START_TEST(idempotent_inside_a_batch)
 	run_until_idle(&f);
 	ck_assert_uint_eq(f.ndone, 5);
 	ck_assert_int_eq(atomic_load(&f.commits), 1);
-	a0 = done_of(&f, "A", 0);
-	a1 = done_of(&f, "A", 1);
-	b0 = done_of(&f, "B", 0);
-	b1 = done_of(&f, "B", 1);
-	c = done_of(&f, "A", 2);
+	a0 = done_by(&f, &f.office, "A", 0);
+	a1 = done_by(&f, &f.office, "A", 1);
+	b0 = done_by(&f, &f.office, "B", 0);
+	b1 = done_by(&f, &f.office, "B", 1);
+	c = done_by(&f, &f.other, "A", 0);
 	ck_assert(a0->rc == 0 && a1->rc == 0 && b0->rc == 0 && c->rc == 0);
 	ck_assert_int_eq(a0->existing + a1->existing, 1);
 	ck_assert_uint_eq(a0->index, a1->index);
@@ -573,6 +618,9 @@ START_TEST(bad_signatures)
 	ck_assert_int_eq(done_of(&f, "H", 0)->rc, 0);
 	ck_assert_uint_eq(done_of(&f, "H", 0)->index, 0);
 	check_tree(&f, 1);
+	check_metric(&f,
+	    "pubtrail_rejections_total{reason=\"bad_signature\"} 2");
+	check_metric(&f, "pubtrail_entries_total{type=\"payment\"} 1");
 	fx_close(&f);
 }
 END_TEST
@@ -644,6 +692,7 @@ START_TEST(storage_full_then_resume)
 	char id[32];
 	uint64_t size = 0;
 	int full = 0;
+	char line[128];
 
 	fx_open(&f, 1);
 	f.o.batch_max = 8;
@@ -662,7 +711,7 @@ START_TEST(storage_full_then_resume)
 			struct seq_job *j = f.done[i];
 
 			if (j->rc == PT_EFULL) {
-				full = 1;
+				full++;
 				ck_assert_ptr_nonnull(strstr(j->why.text,
 				    "full"));
 			} else {
@@ -672,6 +721,9 @@ START_TEST(storage_full_then_resume)
 		}
 	}
 	ck_assert_msg(full, "the 1 MiB map never filled");
+	snprintf(line, sizeof(line), "pubtrail_rejections_total{reason=\""
+	    "storage_full\"} %d", full);
+	check_metric(&f, line);
 	ck_assert_uint_gt(size, 0);
 	check_tree(&f, size);
 	/* Room again (the sequencer is idle: no transaction is active). */
