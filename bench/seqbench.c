@@ -144,7 +144,7 @@ sign_checkpoint(const struct note_skey *logkey, const char *origin,
     size_t *len)
 {
 	struct ckpt *c = calloc(1, sizeof(*c));
-	char body[PT_NOTE_MAX];
+	char body[PT_NOTE_MAX_TEXT + 1];
 	size_t blen;
 	int rc;
 
@@ -168,7 +168,7 @@ run_batch(struct store *st, struct mt_frontier *fr, const struct note_skey
 	struct store_batch *b;
 	struct wire_buf eb;
 	struct mt_hash root, memroot, leaf;
-	char note[PT_NOTE_MAX + 1];
+	char note[PT_LOG_NOTE_MAX + 1];
 	size_t nlen;
 	uint64_t now = now_ms(), dup, size;
 	double t0 = bench_now(), t1, t2, t3, t4;

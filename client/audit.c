@@ -153,8 +153,7 @@ aud_state_load(const char *dir, const struct note_vkey *key,
 		return 0;
 	if (rc != 0)
 		return rc;
-	if ((rc = ckpt_open((const char *)note, nlen, key, NULL, 0, &st->ck,
-	    NULL)) != 0) {
+	if ((rc = ckpt_open((const char *)note, nlen, key, &st->ck)) != 0) {
 		free(note);
 		return pt_why_set(why, rc == PT_EORIGIN || rc ==
 		    PT_EUNKNOWNSIGNER ? PT_EORIGIN : PT_ECORRUPT, "%s: not a "

@@ -216,8 +216,8 @@ evd_check(const struct evd *e, const struct note_vkey *logkey,
 	if ((c = malloc(2 * sizeof(*c))) == NULL)
 		return pt_why_set(why, PT_ENOMEM, "out of memory");
 	for (i = 0; i < 2; i++)
-		if ((rc = ckpt_open(e->note[i], e->note_len[i], logkey, NULL,
-		    0, &c[i], NULL)) != 0) {
+		if ((rc = ckpt_open(e->note[i], e->note_len[i], logkey,
+		    &c[i])) != 0) {
 			pt_why_set(why, rc, "note %d is not a checkpoint "
 			    "signed by the log key: %s", i + 1,
 			    pt_strerror(rc));

@@ -26,7 +26,6 @@
 #include "util.h"
 #include "wire.h"
 
-#define G_BODY_MAX	(PT_GOSSIP_MAX_LOGS * (PT_NOTE_MAX + 32))
 #define G_PATH		"/gossip/v1/checkpoints"
 #define G_LEAF		"/gossip/v1/leaf"
 
@@ -117,8 +116,8 @@ load_view(struct gossip *g, const char *dir, struct pt_why *why)
 	snprintf(p, sizeof(p), "%s/checkpoint", dir);
 	rc = ut_read_file(p, PT_NOTE_MAX, &buf, &len, why);
 	if (rc == 0) {
-		if ((rc = ckpt_open((const char *)buf, len, &v->key, NULL, 0,
-		    &v->ck, NULL)) != 0) {
+		if ((rc = ckpt_open((const char *)buf, len, &v->key,
+		    &v->ck)) != 0) {
 			free(buf);
 			rc = pt_why_set(why, PT_ECORRUPT, "%s: does not open "
 			    "with the log key: %s", p, pt_strerror(rc));
@@ -378,7 +377,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		free(c);
 		return PT_ENOMEM;
 	}
-	if ((rc = ckpt_open(note, len, &v->key, NULL, 0, c, NULL)) != 0) {
+	if ((rc = ckpt_open(note, len, &v->key, c)) != 0) {
 		fprintf(stderr, "pubtrail gossip: ignoring a checkpoint for %s "
 		    "from %s that does not open with the log key (%s)\n",
 		    v->key.name, from, pt_strerror(rc));
@@ -807,7 +806,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static int
 do_serve(struct gossip *g, const char *listen)
 {
-	struct hsrv_opts so = { .max_body = G_BODY_MAX,
+	struct hsrv_opts so = { .max_body = PT_GOSSIP_MAX_BODY,
 	    .methods = HSRV_METHODS_ANY };
 	struct pt_why why = { "" };
 	struct event *s1 = NULL, *s2 = NULL;

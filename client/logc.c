@@ -181,7 +181,7 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 		free(old);
 		return PT_ENOMEM;
 	}
-	rc = ckpt_open((const char *)old, olen, &lc->key, NULL, 0, oc, NULL);
+	rc = ckpt_open((const char *)old, olen, &lc->key, oc);
 	free(old);
 	if (rc != 0) {
 		free(oc);

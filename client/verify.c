@@ -7,6 +7,7 @@
  * the inclusion proof against the signed root (never a bare root).
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "crypto.h"
 #include "policy.h"
 #include "json.h"
 #include "ptlimits.h"
@@ -31,9 +33,12 @@ vrf_set_policy(const struct pol *p)
 	vrf_policy = p;
 }
 
-int
-vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
-    struct ckpt *out, struct pt_why *why)
+/* vrf_checkpoint, also telling what each policy witness counted for
+ * (cs, may be NULL; zeroed without a policy). */
+static int
+check_checkpoint(const char *note, size_t len,
+    const struct note_vkey *log_key, struct ckpt *out, struct pol_cosigs *cs,
+    struct pt_why *why)
 {
 	int rc;
 
@@ -41,7 +46,7 @@ vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
 		struct pt_why w = { "" };
 
 		rc = pol_check_checkpoint(vrf_policy, note, len, log_key,
-		    (uint64_t)time(NULL), VRF_COSIG_SKEW, out, NULL, &w);
+		    (uint64_t)time(NULL), out, cs, &w);
 		if (rc == 0)
 			return 0;
 		if (rc == PT_EUNKNOWNSIGNER || rc == PT_ETIME)
@@ -50,7 +55,9 @@ vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
 			    pt_strerror(rc));
 		/* Otherwise report as for the log key alone. */
 	} else {
-		rc = ckpt_open(note, len, log_key, NULL, 0, out, NULL);
+		if (cs != NULL)
+			memset(cs, 0, sizeof(*cs));
+		rc = ckpt_open(note, len, log_key, out);
 	}
 	switch (rc) {
 	case 0:
@@ -67,6 +74,103 @@ vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
 	default:
 		return pt_why_set(why, rc, "checkpoint: %s", pt_strerror(rc));
 	}
+}
+
+int
+vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
+    struct ckpt *out, struct pt_why *why)
+{
+	return check_checkpoint(note, len, log_key, out, NULL, why);
+}
+
+/* What witness i counted for, in words; *status gets the JSON token. */
+static const char *
+witness_status(const struct pol_cosigs *cs, size_t i, const char **status)
+{
+	uint64_t b = UINT64_C(1) << i;
+
+	if (cs->unverifiable & b) {
+		*status = "unverifiable";
+		return cs->present & b ? "cosigned, but cannot be verified "
+		    "here" : "cannot be verified here";
+	}
+	if (cs->counted & b) {
+		*status = "counted";
+		return "cosigned";
+	}
+	if (cs->future & b) {
+		*status = "future";
+		return "cosignature dated in the future";
+	}
+	*status = "absent";
+	return "no cosignature";
+}
+
+/* A cosignature time as ISO 8601 UTC ("2026-07-06T10:00:00Z"). */
+static void
+utc(uint64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t > (uint64_t)INT64_MAX / 2 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, cap, "%" PRIu64, t);
+}
+
+void
+vrf_print_witnesses(FILE *f, const struct vrf_result *r)
+{
+	const struct pol *p = vrf_policy;
+	const char *st, *words;
+	char when[40];
+	size_t i;
+
+	if (!r->policy || p == NULL)
+		return;
+	for (i = 0; i < p->nwit; i++) {
+		words = witness_status(&r->cosigs, i, &st);
+		if (strcmp(st, "unverifiable") == 0)
+			fprintf(f, "  witness %s: %s, %s (%s), not counted\n",
+			    p->wit[i].name, note_alg_name(p->wit[i].key.alg),
+			    words, cr_library_version());
+		else if (strcmp(st, "counted") == 0) {
+			utc(r->cosigs.time[i], when, sizeof(when));
+			fprintf(f, "  witness %s: %s at %s, counted\n",
+			    p->wit[i].name, words, when);
+		} else if (strcmp(st, "future") == 0) {
+			utc(r->cosigs.time[i], when, sizeof(when));
+			fprintf(f, "  witness %s: %s (%s), not counted\n",
+			    p->wit[i].name, words, when);
+		} else
+			fprintf(f, "  witness %s: %s\n", p->wit[i].name, words);
+	}
+}
+
+json_t *
+vrf_witnesses_json(const struct vrf_result *r)
+{
+	const struct pol *p = vrf_policy;
+	const char *st;
+	json_t *a, *o;
+	size_t i;
+
+	if (!r->policy || p == NULL || (a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < p->nwit; i++) {
+		(void)witness_status(&r->cosigs, i, &st);
+		if ((o = json_object()) == NULL)
+			break;
+		json_object_set_new(o, "name", json_string(p->wit[i].name));
+		json_object_set_new(o, "type",
+		    json_string(note_alg_name(p->wit[i].key.alg)));
+		json_object_set_new(o, "status", json_string(st));
+		if (strcmp(st, "counted") == 0 || strcmp(st, "future") == 0)
+			json_object_set_new(o, "time", json_integer(
+			    (json_int_t)r->cosigs.time[i]));
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 int
@@ -107,8 +211,9 @@ vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
 		pt_why_set(why, rc, "receipt: tlog-proof: %s", pt_strerror(rc));
 		goto out;
 	}
-	if ((rc = vrf_checkpoint(tp->note, tp->note_len, log_key, &out->ck,
-	    why)) != 0)
+	out->policy = vrf_policy != NULL;
+	if ((rc = check_checkpoint(tp->note, tp->note_len, log_key, &out->ck,
+	    &out->cosigs, why)) != 0)
 		goto out;
 	out->note = tp->note;
 	out->note_len = tp->note_len;
@@ -148,14 +253,20 @@ out:
 }
 
 static const char verify_usage[] =
-    "usage: pubtrail verify --log-key VKEY [--json] RECEIPT...\n"
+    "usage: pubtrail verify --log-key VKEY [--policy FILE] [--json] "
+    "RECEIPT...\n"
     "\n"
     "Verify receipts offline (\"-\" reads one from standard input): the\n"
     "checkpoint's signature by the log key VKEY (a verifier key string, or\n"
     "a file holding one), the entry's record and submitter signature for\n"
     "the checkpoint's origin, and the inclusion proof against the signed\n"
-    "root.  Exit 0 when every receipt is valid, 1 when one is not (with the\n"
-    "reason), 2 usage, 4 a receipt file does not exist.\n";
+    "root.  With --policy FILE (C2SP tlog-policy) the witness cosignatures\n"
+    "that count must also meet its quorum, and each policy witness is listed\n"
+    "with what it counted for: a cosignature dated more than 300 s in the\n"
+    "future does not count, nor does an ML-DSA-44 witness (this build's\n"
+    "OpenSSL cannot verify it).  Exit 0 when every receipt is valid, 1 when\n"
+    "one is not (with the reason), 2 usage, 4 a receipt file does not\n"
+    "exist.\n";
 
 int
 vrf_cmd(int argc, char **argv)
@@ -208,7 +319,7 @@ vrf_cmd(int argc, char **argv)
 		if (rc == PT_ENOMEM)
 			ex = CLI_ENET;
 		if (co.json) {
-			json_t *o = json_object();
+			json_t *o = json_object(), *wj;
 
 			json_object_set_new(o, "file", json_string(argv[i]));
 			json_object_set_new(o, "valid", json_boolean(rc == 0));
@@ -232,6 +343,8 @@ vrf_cmd(int argc, char **argv)
 				    json_string(why.text[0] ? why.text :
 				    pt_strerror(rc)));
 			}
+			if ((wj = vrf_witnesses_json(res)) != NULL)
+				json_object_set_new(o, "witnesses", wj);
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
 			json_decref(o);
@@ -245,11 +358,13 @@ vrf_cmd(int argc, char **argv)
 			    (unsigned long long)res->index, res->ck.origin,
 			    (unsigned long long)res->ck.size,
 			    res->entry.sub.submitter.name);
+			vrf_print_witnesses(stdout, res);
 		} else {
 			fflush(stdout);
 			fprintf(stderr, "%s%s: INVALID%s: %s\n",
 			    cli_red(stderr), argv[i], cli_reset(stderr),
 			    why.text[0] ? why.text : pt_strerror(rc));
+			vrf_print_witnesses(stderr, res);
 		}
 		free(buf);
 		free(res);

@@ -8,9 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include <jansson.h>
+
 #include "ckpt.h"
 #include "mt.h"
 #include "note.h"
+#include "policy.h"
 #include "pt.h"
 #include "wire.h"
 
@@ -25,6 +30,8 @@ struct vrf_result {
 	struct mt_hash leaf;
 	const char *note;		/* the signed checkpoint note */
 	size_t note_len;
+	int policy;			/* 1: checked under the --policy */
+	struct pol_cosigs cosigs;	/* then: what each witness counted */
 };
 
 /*
@@ -42,19 +49,29 @@ int vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
     struct vrf_result *out, struct pt_why *why);
 
 /*
- * Open a signed checkpoint note with log_key (ckpt_open) and say why not.
- * PT_ESIG / PT_EUNKNOWNSIGNER / PT_EMALFORMED / PT_EORIGIN.
- */
-/*
  * Accept checkpoints only under policy p from now on (NULL: the log key
- * alone).  p must live as long as the process.  Cosignatures timed more
- * than VRF_COSIG_SKEW seconds in the future do not count.
+ * alone).  p must live as long as the process.  Which cosignatures count is
+ * pol_cosigs's rule (a cosignature dated more than PT_COSIG_SKEW_S seconds
+ * in the future does not; nor does one this build cannot verify).
  */
-struct pol;
-#define VRF_COSIG_SKEW 60
 void vrf_set_policy(const struct pol *p);
+/*
+ * Open a signed checkpoint note with log_key (ckpt_open), and under the
+ * policy when one is set (pol_check_checkpoint), and say why not.
+ * PT_ESIG / PT_EUNKNOWNSIGNER / PT_EMALFORMED / PT_EORIGIN / PT_ETIME.
+ */
 int vrf_checkpoint(const char *note, size_t len,
     const struct note_vkey *log_key, struct ckpt *out, struct pt_why *why);
+
+/*
+ * What each policy witness counted for r (nothing when r->policy is 0):
+ * one "  witness NAME: ..." line each to f (e.g. "witness w3: ML-DSA-44
+ * cosignature, cannot be verified here (OpenSSL 3.0.17), not counted"), or
+ * a JSON array of {"name", "status": counted|future|unverifiable|absent,
+ * "time"} objects (NULL without a policy; the caller owns it).
+ */
+void vrf_print_witnesses(FILE *f, const struct vrf_result *r);
+json_t *vrf_witnesses_json(const struct vrf_result *r);
 
 /*
  * Verify one entry's content: decode (schema) and submitter signature for

@@ -1,12 +1,12 @@
 /*
  * witness.c: `pubtrail witness serve` (see witness.h).
  *
- * State: one LMDB environment in DIR/db (default, fully synchronous
- * flags), one unnamed database: origin -> 8-byte big-endian size || 32-byte
- * root || the signed note as received.  Every add-checkpoint runs inside
- * one write transaction: read the stored state, check, put, commit (fsync),
- * and only then answer.  The event loop runs one request at a time and
- * LMDB serialises writers across processes as well.
+ * State: the witness store (witstore.h): per origin, the size and root
+ * last cosigned and the note served for it.  Every add-checkpoint reads
+ * the stored record, checks, cosigns, puts and commits (fsync) inside one
+ * write transaction, and only then answers.  The event loop runs one
+ * request at a time and the store serialises writers across processes as
+ * well.  Storage errors are logged here, never sent to peers.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,7 +21,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <lmdb.h>
 
 #include "ckpt.h"
 #include "cli.h"
@@ -35,15 +34,14 @@
 #include "util.h"
 #include "witness.h"
 #include "witreq.h"
+#include "witstore.h"
 
 #define WIT_MAX_LOGS	32
-#define WIT_MAP_SIZE	(64u << 20)
 
 struct wit {
 	struct event_base *base;
 	struct hsrv *srv;
-	MDB_env *env;
-	MDB_dbi dbi;
+	struct wst *store;
 	const char *dir;
 	struct note_skey key;
 	struct note_vkey logs[WIT_MAX_LOGS];
@@ -104,30 +102,68 @@ reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 	reply(req, code, "text/plain; charset=utf-8", buf, (size_t)n);
 }
 
-/* Text of a signed checkpoint note (through the "\n" before the blank
- * line). */
-static size_t
-note_text_len(const char *n, size_t len)
-{
-	size_t i;
+/* What a request for one add-checkpoint carries through its phases. */
+struct addck {
+	struct wit *w;
+	struct witreq req;
+	struct note note;		/* the request's note, parsed */
+	struct ckpt ck;
+	char origin[PT_MAX_ORIGIN + 1];
+	/* The request's checkpoint as kept: text, the log's verified lines. */
+	char *kept;
+	size_t kept_len;
+	struct wst_rec stored;		/* the record before this request */
+	int have_stored;
+	char line[WITREQ_LINE_MAX];	/* our cosignature line */
+	size_t line_len;
+	/* The answer (status != 200). */
+	const char *ctype;		/* NULL: text/plain */
+	char msg[PT_WHY_MAX + 64];
+};
 
-	for (i = 0; i + 1 < len; i++)
-		if (n[i] == '\n' && n[i + 1] == '\n')
-			return i + 1;
-	return 0;
+/* Set the answer's text; returns status. */
+static int
+refuse(struct addck *a, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+refuse(struct addck *a, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	return status;
 }
 
-static void
-save_evidence(struct wit *w, int kind, const char *check, uint64_t old,
-    const struct witreq *r, const char *stored, size_t stored_len)
+/* A storage failure: the library's words go to our log, a generic 500 (or
+ * 503 when only the map is full) to the peer; any failure but a full map
+ * stops the witness (never continue from doubtful state). */
+static int
+storage_failed(struct addck *a, int rc, const struct pt_why *why)
 {
+	fprintf(stderr, "pubtrail witness: %s\n", why->text[0] ? why->text :
+	    pt_strerror(rc));
+	if (rc == PT_EFULL)
+		return refuse(a, 503, "the witness's storage is full; try "
+		    "again later");
+	a->w->fatal = 1;
+	return refuse(a, 500, "internal error");
+}
+
+/* Keep a same-size or inconsistent request (signed by the log) as
+ * evidence of misbehaviour, at most PT_WITNESS_MAX_EVIDENCE a run (anyone
+ * can replay a log-signed checkpoint with a bad proof). */
+static void
+save_evidence(struct addck *a, int kind, const char *check)
+{
+	struct wit *w = a->w;
 	struct pt_why why = { "" };
 	char path[UT_PATH_MAX + 128];
 	struct evd *e;
 	size_t i;
 
-	/* Anyone can replay a log-signed checkpoint with a bad proof: bound
-	 * what that costs the witness's disk. */
 	if (w->evidence >= PT_WITNESS_MAX_EVIDENCE) {
 		fprintf(stderr, "pubtrail witness: LOG MISBEHAVIOUR: %s; "
 		    "not saved (%d evidence files this run)\n", check,
@@ -139,16 +175,16 @@ save_evidence(struct wit *w, int kind, const char *check, uint64_t old,
 		return;
 	e->kind = kind;
 	snprintf(e->check, sizeof(e->check), "%s", check);
-	e->old = old;
 	if (kind == EVD_INCONSISTENT) {
-		e->nproof = r->nproof;
-		for (i = 0; i < r->nproof; i++)
-			e->proof[i] = r->proof[i];
+		e->old = a->stored.size;
+		e->nproof = a->req.nproof;
+		for (i = 0; i < a->req.nproof; i++)
+			e->proof[i] = a->req.proof[i];
 	}
-	e->note[0] = stored;
-	e->note_len[0] = stored_len;
-	e->note[1] = r->note;
-	e->note_len[1] = r->note_len;
+	e->note[0] = a->stored.note;
+	e->note_len[0] = a->stored.note_len;
+	e->note[1] = a->kept;
+	e->note_len[1] = a->kept_len;
 	if (evd_save(w->dir, e, path, sizeof(path), &why) == 0)
 		fprintf(stderr, "pubtrail witness: LOG MISBEHAVIOUR: %s; "
 		    "evidence saved in %s\n", check, path);
@@ -158,214 +194,266 @@ save_evidence(struct wit *w, int kind, const char *check, uint64_t old,
 	free(e);
 }
 
-/* The whole add-checkpoint: one exit, one answer. */
-static void
-add_checkpoint(struct wit *w, struct evhttp_request *req)
+/* Phase 1: the body (size, then tlog-witness syntax).  413, 400, 503. */
+static int
+ac_parse(struct addck *a, struct evhttp_request *req)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct pt_why why = { "" };
-	struct witreq *r = NULL;
-	struct ckpt *c = NULL;
-	char origin[PT_MAX_ORIGIN + 1], sbuf[32], line[PT_NOTE_MAX_LINE + 8];
-	char check[400];
-	const char *body, *nl, *stored = NULL;
-	uint8_t sig[72], raw[76], *val = NULL;
-	MDB_txn *txn = NULL;
-	MDB_val k, v;
-	uint64_t ssize = 0, now;
-	struct mt_hash sroot;
-	size_t len, i, tl, slen = 0, n;
-	int rc, known = 0, signed_ok = 0;
+	const char *body;
+	size_t len = evbuffer_get_length(in);
 
-	len = evbuffer_get_length(in);
-	if (len > PT_WITREQ_MAX_BODY) {
-		reply_text(req, 413, "body over %d bytes", PT_WITREQ_MAX_BODY);
-		goto out;
-	}
+	if (len > PT_WITREQ_MAX_BODY)
+		return refuse(a, 413, "body over %d bytes",
+		    PT_WITREQ_MAX_BODY);
 	if ((body = (const char *)evbuffer_pullup(in, -1)) == NULL &&
-	    len > 0) {
-		reply_text(req, 503, "out of memory");
-		goto out;
-	}
-	if ((r = malloc(sizeof(*r))) == NULL ||
-	    (c = malloc(sizeof(*c))) == NULL) {
-		reply_text(req, 503, "out of memory");
-		goto out;
-	}
-	if ((rc = witreq_parse(body == NULL ? "" : body, len, r, &why)) != 0) {
-		reply_text(req, 400, "%s", why.text);
-		goto out;
-	}
-	/* Origin, then the log's signature by one of its keys. */
-	if ((nl = memchr(r->note, '\n', r->note_len)) == NULL ||
-	    (size_t)(nl - r->note) > PT_MAX_ORIGIN) {
-		reply_text(req, 400, "not a checkpoint");
-		goto out;
-	}
-	memcpy(origin, r->note, (size_t)(nl - r->note));
-	origin[nl - r->note] = '\0';
-	for (i = 0; i < w->nlogs; i++) {
-		if (strcmp(w->logs[i].name, origin) != 0)
-			continue;
-		known = 1;
-		rc = ckpt_open(r->note, r->note_len, &w->logs[i], NULL, 0, c,
-		    NULL);
-		if (rc == 0) {
-			signed_ok = 1;
-			break;
-		}
-		if (rc != PT_ESIG && rc != PT_EUNKNOWNSIGNER &&
-		    rc != PT_EORIGIN) {
-			reply_text(req, 400, "checkpoint: %s",
-			    pt_strerror(rc));
-			goto out;
-		}
-	}
-	if (!known) {
-		reply_text(req, 404, "unknown log origin");
-		goto out;
-	}
-	if (!signed_ok) {
-		reply_text(req, 403, "no valid signature by the log's key");
-		goto out;
-	}
-	if (r->old > c->size) {
-		reply_text(req, 400, "old size %" PRIu64 " is larger than the "
-		    "checkpoint size %" PRIu64, r->old, c->size);
-		goto out;
-	}
-	tl = note_text_len(r->note, r->note_len);
-	/* Check and store atomically. */
-	if ((rc = mdb_txn_begin(w->env, NULL, 0, &txn)) != 0) {
-		reply_text(req, 500, "storage: %s", mdb_strerror(rc));
-		w->fatal = 1;
-		goto out;
-	}
-	k.mv_data = origin;
-	k.mv_size = strlen(origin);
-	rc = mdb_get(txn, w->dbi, &k, &v);
-	if (rc == 0) {
-		if (v.mv_size < 41 || (val = malloc(v.mv_size)) == NULL) {
-			reply_text(req, 500, "storage: bad record");
-			w->fatal = 1;
-			goto out;
-		}
-		memcpy(val, v.mv_data, v.mv_size);
-		for (ssize = 0, i = 0; i < 8; i++)
-			ssize = ssize << 8 | val[i];
-		memcpy(sroot.b, val + 8, 32);
-		stored = (const char *)val + 40;
-		slen = v.mv_size - 40;
-	} else if (rc != MDB_NOTFOUND) {
-		reply_text(req, 500, "storage: %s", mdb_strerror(rc));
-		w->fatal = 1;
-		goto out;
-	}
-	if (r->old != ssize) {
-		if (stored != NULL && c->size == ssize &&
-		    cr_memcmp(c->root.b, sroot.b, 32) != 0) {
-			snprintf(check, sizeof(check), "%s: two signed "
-			    "checkpoints of size %" PRIu64 " with different "
-			    "roots", origin, ssize);
-			save_evidence(w, EVD_SAME_SIZE, check, 0, r, stored,
-			    slen);
-		}
-		witreq_size_format(ssize, sbuf, sizeof(sbuf), &n);
-		reply(req, 409, WITREQ_SIZE_CTYPE, sbuf, n);
-		goto out;
-	}
-	if (stored != NULL && c->size == ssize) {
-		if (cr_memcmp(c->root.b, sroot.b, 32) != 0) {
-			snprintf(check, sizeof(check), "%s: two signed "
-			    "checkpoints of size %" PRIu64 " with different "
-			    "roots", origin, ssize);
-			save_evidence(w, EVD_SAME_SIZE, check, 0, r, stored,
-			    slen);
-			reply_text(req, 409, "a checkpoint of this size with "
-			    "another root was cosigned before");
-			goto out;
-		}
-		if (r->nproof != 0) {
-			reply_text(req, 422, "old size equals the size: the "
-			    "proof must be empty");
-			goto out;
-		}
-	} else if (stored != NULL && ssize == 0) {
-		/* The empty tree is a prefix of every tree: from size 0
-		 * there is nothing to prove, and the proof must be empty
-		 * (tlog-witness). */
-		if (r->nproof != 0) {
-			reply_text(req, 422, "old size 0: the proof must be "
-			    "empty");
-			goto out;
-		}
-	} else if (stored != NULL) {
-		if (mt_verify_consistency(ssize, c->size, &sroot, &c->root,
-		    r->proof, r->nproof) != 0) {
-			snprintf(check, sizeof(check), "%s: consistency proof "
-			    "from %" PRIu64 " to %" PRIu64 " does not verify",
-			    origin, ssize, c->size);
-			save_evidence(w, EVD_INCONSISTENT, check, ssize, r,
-			    stored, slen);
-			reply_text(req, 422, "consistency proof does not "
-			    "verify");
-			goto out;
-		}
-	}
-	/* Store, then commit, then cosign and answer. */
-	if (stored == NULL || c->size > ssize) {
-		uint8_t *nv;
+	    len > 0)
+		return refuse(a, 503, "out of memory");
+	if (witreq_parse(body == NULL ? "" : body, len, &a->req, &why) != 0)
+		return refuse(a, 400, "%s", why.text);
+	if (note_parse(a->req.note, a->req.note_len, &a->note) != 0)
+		return refuse(a, 400, "not a signed note");
+	return 0;
+}
 
-		v.mv_size = 40 + r->note_len;
-		if ((nv = malloc(v.mv_size)) == NULL) {
-			reply_text(req, 503, "out of memory");
-			goto out;
+/*
+ * Phase 2: the log's signature by the keys we trust for the origin
+ * (unknown keys ignored, a trusted key's bad line refuses), then the
+ * checkpoint itself.  Keeps the text and the verified log lines (a->kept):
+ * what is stored, served and used as evidence.  404, 403, 400, 422, 503.
+ */
+static int
+ac_verify(struct addck *a)
+{
+	struct note_vkey keys[WIT_MAX_LOGS];
+	const struct note *n = &a->note;
+	const char *nl;
+	size_t nk = 0, i, j, pos;
+	struct mt_hash empty;
+	int rc;
+
+	if ((nl = memchr(n->text, '\n', n->text_len)) == NULL ||
+	    (size_t)(nl - n->text) > PT_MAX_ORIGIN)
+		return refuse(a, 400, "not a checkpoint");
+	memcpy(a->origin, n->text, (size_t)(nl - n->text));
+	a->origin[nl - n->text] = '\0';
+	for (i = 0; i < a->w->nlogs; i++)
+		if (strcmp(a->w->logs[i].name, a->origin) == 0)
+			keys[nk++] = a->w->logs[i];
+	if (nk == 0)
+		return refuse(a, 404, "unknown log origin");
+	/* No valid line by a trusted key, or a trusted key's line that does
+	 * not verify (or two by one key: a malformed note): 403. */
+	if ((rc = note_verify(n, keys, nk, NULL)) != 0)
+		return refuse(a, 403, "%s", rc == PT_EUNKNOWNSIGNER ? "no "
+		    "signature by the log's key" : "a signature by the log's "
+		    "key does not verify");
+	if ((rc = ckpt_parse(n->text, n->text_len, &a->ck)) != 0)
+		return refuse(a, 400, "checkpoint: %s", pt_strerror(rc));
+	if (a->req.old > a->ck.size)
+		return refuse(a, 400, "old size %" PRIu64 " is larger than the "
+		    "checkpoint size %" PRIu64, a->req.old, a->ck.size);
+	mt_empty_root(&empty);
+	if (a->ck.size == 0 && cr_memcmp(a->ck.root.b, empty.b, 32) != 0)
+		return refuse(a, 422, "a checkpoint of size 0 must have the "
+		    "empty tree's root");
+	/* The kept form: text, blank line, the trusted keys' lines. */
+	if ((a->kept = malloc(PT_NOTE_MAX + 1)) == NULL)
+		return refuse(a, 503, "out of memory");
+	memcpy(a->kept, n->text, n->text_len);
+	pos = n->text_len;
+	a->kept[pos++] = '\n';
+	for (i = 0; i < n->nsigs; i++)
+		for (j = 0; j < nk; j++)
+			if (n->sigs[i].hash == keys[j].hash &&
+			    strcmp(n->sigs[i].name, keys[j].name) == 0) {
+				memcpy(a->kept + pos, n->sigs[i].line,
+				    n->sigs[i].line_len);
+				pos += n->sigs[i].line_len;
+				break;
+			}
+	a->kept[pos] = '\0';
+	a->kept_len = pos;
+	return 0;
+}
+
+/*
+ * Phase 3, inside the write transaction: against the stored checkpoint.
+ * 409 (old is not the stored size), 422 (a proof with old 0, same size and
+ * another root, a consistency proof that does not verify), 500/503.
+ */
+static int
+ac_check(struct addck *a, struct wst_txn *t)
+{
+	struct pt_why why = { "" };
+	char check[400];
+	uint64_t ssize;
+	int rc;
+
+	rc = wst_get(t, a->origin, &a->stored, &why);
+	if (rc == 0)
+		a->have_stored = 1;
+	else if (rc != PT_ENOTFOUND)
+		return storage_failed(a, rc, &why);
+	ssize = a->have_stored ? a->stored.size : 0;
+	if (a->req.old != ssize) {
+		if (a->have_stored && a->ck.size == ssize &&
+		    cr_memcmp(a->ck.root.b, a->stored.root.b, 32) != 0) {
+			snprintf(check, sizeof(check), "%s: two signed "
+			    "checkpoints of size %" PRIu64 " with different "
+			    "roots", a->origin, ssize);
+			save_evidence(a, EVD_SAME_SIZE, check);
 		}
-		for (i = 0; i < 8; i++)
-			nv[i] = (uint8_t)(c->size >> (56 - 8 * i));
-		memcpy(nv + 8, c->root.b, 32);
-		memcpy(nv + 40, r->note, r->note_len);
-		v.mv_data = nv;
-		rc = mdb_put(txn, w->dbi, &k, &v, 0);
-		free(nv);
-		if (rc != 0) {
-			reply_text(req, rc == MDB_MAP_FULL ? 503 : 500,
-			    "storage: %s", mdb_strerror(rc));
-			if (rc != MDB_MAP_FULL)
-				w->fatal = 1;
-			goto out;
+		a->ctype = WITREQ_SIZE_CTYPE;
+		witreq_size_format(ssize, a->msg, sizeof(a->msg), NULL);
+		return 409;
+	}
+	if (a->req.old == 0 && a->req.nproof != 0)
+		return refuse(a, 422, "old size 0: the proof must be empty");
+	if (!a->have_stored)
+		return 0;
+	if (a->ck.size == ssize) {
+		if (cr_memcmp(a->ck.root.b, a->stored.root.b, 32) != 0) {
+			snprintf(check, sizeof(check), "%s: two signed "
+			    "checkpoints of size %" PRIu64 " with different "
+			    "roots", a->origin, ssize);
+			save_evidence(a, EVD_SAME_SIZE, check);
+			return refuse(a, 422, "a checkpoint of this size with "
+			    "another root was cosigned before");
 		}
+		if (a->req.nproof != 0)
+			return refuse(a, 422, "old size equals the size: the "
+			    "proof must be empty");
+		return 0;
 	}
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0) {
-		reply_text(req, 500, "storage: %s", mdb_strerror(rc));
-		w->fatal = 1;
-		goto out;
+	/* From size 0 nothing needs proving (the empty tree is a prefix of
+	 * every tree): old 0 with an empty proof was accepted above. */
+	if (ssize > 0 && mt_verify_consistency(ssize, a->ck.size,
+	    &a->stored.root, &a->ck.root, a->req.proof, a->req.nproof) != 0) {
+		snprintf(check, sizeof(check), "%s: consistency proof from %"
+		    PRIu64 " to %" PRIu64 " does not verify", a->origin, ssize,
+		    a->ck.size);
+		save_evidence(a, EVD_INCONSISTENT, check);
+		return refuse(a, 422, "consistency proof does not verify");
 	}
-	now = (uint64_t)time(NULL);
-	if ((rc = note_cosign_v1(&w->key, r->note, tl, now, sig)) != 0) {
-		reply_text(req, 500, "cosign: %s", pt_strerror(rc));
-		goto out;
+	return 0;
+}
+
+/* Phase 4: our cosignature line (tlog-cosignature v1, time now).  500. */
+static int
+ac_cosign(struct addck *a)
+{
+	struct wit *w = a->w;
+	uint8_t sig[72], raw[76];
+	int rc, n;
+
+	if ((rc = note_cosign_v1(&w->key, a->note.text, a->note.text_len,
+	    (uint64_t)time(NULL), sig)) != 0) {
+		fprintf(stderr, "pubtrail witness: cosign: %s\n",
+		    pt_strerror(rc));
+		return refuse(a, 500, "internal error");
 	}
 	raw[0] = (uint8_t)(w->key.vk.hash >> 24);
 	raw[1] = (uint8_t)(w->key.vk.hash >> 16);
 	raw[2] = (uint8_t)(w->key.vk.hash >> 8);
 	raw[3] = (uint8_t)w->key.vk.hash;
-	memcpy(raw + 4, sig, 72);
-	n = (size_t)snprintf(line, sizeof(line), "\xe2\x80\x94 %s ",
+	memcpy(raw + 4, sig, sizeof(sig));
+	n = snprintf(a->line, sizeof(a->line), "\xe2\x80\x94 %s ",
 	    w->key.vk.name);
-	cr_b64_encode(raw, sizeof(raw), line + n, sizeof(line) - n);
-	n = strlen(line);
-	line[n++] = '\n';
-	w->cosigned++;
-	reply(req, 200, "text/plain; charset=utf-8", line, n);
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	free(val);
-	free(c);
-	free(r);
+	if (n < 0 || (size_t)n >= sizeof(a->line) || cr_b64_encode(raw,
+	    sizeof(raw), a->line + n, sizeof(a->line) - (size_t)n - 1) < 0)
+		return refuse(a, 500, "internal error");
+	a->line_len = strlen(a->line);
+	a->line[a->line_len++] = '\n';
+	a->line[a->line_len] = '\0';
+	return 0;
+}
+
+/* Phase 5: store the new record (the kept note with our line; a request
+ * for the stored size keeps its record but gets the new line) and commit:
+ * on disk before anyone sees the answer.  500/503. */
+static int
+ac_persist(struct addck *a, struct wst_txn **t)
+{
+	struct pt_why why = { "" };
+	struct wst_rec r;
+	int rc;
+
+	if (a->kept_len + a->line_len > PT_NOTE_MAX)
+		return refuse(a, 400, "checkpoint too large to keep");
+	memcpy(a->kept + a->kept_len, a->line, a->line_len + 1);
+	r.size = a->ck.size;
+	r.root = a->ck.root;
+	r.note = a->kept;
+	r.note_len = a->kept_len + a->line_len;
+	rc = wst_put(*t, a->origin, &r, &why);
+	if (rc == 0)
+		rc = wst_commit(*t, &why);
+	else
+		wst_abort(*t);
+	*t = NULL;
+	if (rc != 0)
+		return storage_failed(a, rc, &why);
+	return 0;
+}
+
+/* Phase 6: the one answer: our line (200) or the refusal. */
+static void
+ac_answer(struct addck *a, struct evhttp_request *req, int status)
+{
+	size_t n;
+
+	if (status == 200) {
+		a->w->cosigned++;
+		reply(req, 200, "text/plain; charset=utf-8", a->line,
+		    a->line_len);
+		return;
+	}
+	a->w->refused++;
+	if (a->ctype != NULL) {
+		reply(req, status, a->ctype, a->msg, strlen(a->msg));
+		return;
+	}
+	n = strlen(a->msg);
+	if (n + 2 > sizeof(a->msg))
+		n = sizeof(a->msg) - 2;
+	a->msg[n++] = '\n';
+	reply(req, status, "text/plain; charset=utf-8", a->msg, n);
+}
+
+/*
+ * POST /add-checkpoint (C2SP tlog-witness): parse, verify, check against
+ * the stored checkpoint, cosign, persist, answer; the check and the
+ * persist in one write transaction.  One exit, one answer.
+ */
+static void
+add_checkpoint(struct wit *w, struct evhttp_request *req)
+{
+	struct pt_why why = { "" };
+	struct wst_txn *t = NULL;
+	struct addck *a;
+	int st, rc;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		reply_text(req, 503, "out of memory");
+		return;
+	}
+	a->w = w;
+	if ((st = ac_parse(a, req)) == 0 && (st = ac_verify(a)) == 0) {
+		if ((rc = wst_begin(w->store, &t, &why)) != 0)
+			st = storage_failed(a, rc, &why);
+	}
+	if (st == 0)
+		st = ac_check(a, t);
+	if (st == 0)
+		st = ac_cosign(a);
+	if (st == 0)
+		st = ac_persist(a, &t);
+	wst_abort(t);
+	ac_answer(a, req, st == 0 ? 200 : st);
+	wst_rec_cleanup(&a->stored);
+	free(a->kept);
+	free(a);
 	if (w->fatal) {
 		fprintf(stderr, "pubtrail witness: storage failed; "
 		    "stopping\n");
@@ -373,21 +461,111 @@ out:
 	}
 }
 
+/*
+ * GET /<origin hash>/checkpoint (tlog-witness monitoring): the latest
+ * checkpoint cosigned for the configured log whose origin's SHA-256 is
+ * that lower-case hex, with the log's signatures we verified and our
+ * cosignature; 404 when we never cosigned one.
+ */
+static void
+get_checkpoint(struct wit *w, struct evhttp_request *req, const char *hex)
+{
+	struct pt_why why = { "" };
+	struct wst_rec r;
+	struct note *n = NULL;
+	uint8_t h[32];
+	char want[65];
+	size_t i, j;
+	int rc, ours = 0;
+
+	for (i = 0; i < w->nlogs; i++) {
+		if (cr_sha256(w->logs[i].name, strlen(w->logs[i].name), NULL,
+		    0, NULL, 0, h) != 0)
+			continue;
+		cr_hex_encode(h, sizeof(h), want);
+		if (strcmp(want, hex) == 0)
+			break;
+	}
+	if (i == w->nlogs) {
+		reply_text(req, 404, "unknown log origin");
+		return;
+	}
+	rc = wst_read(w->store, w->logs[i].name, &r, &why);
+	if (rc == PT_ENOTFOUND) {
+		reply_text(req, 404, "no checkpoint of this log cosigned");
+		return;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "pubtrail witness: %s\n", why.text[0] ?
+		    why.text : pt_strerror(rc));
+		reply_text(req, 500, "internal error");
+		return;
+	}
+	/* Records older than this server hold the note as received,
+	 * without our line: those are not served. */
+	if ((n = malloc(sizeof(*n))) != NULL && note_parse(r.note, r.note_len,
+	    n) == 0)
+		for (j = 0; j < n->nsigs; j++)
+			if (n->sigs[j].hash == w->key.vk.hash &&
+			    strcmp(n->sigs[j].name, w->key.vk.name) == 0)
+				ours = 1;
+	free(n);
+	if (ours)
+		reply(req, 200, "text/plain; charset=utf-8", r.note,
+		    r.note_len);
+	else
+		reply_text(req, 404, "no checkpoint of this log cosigned "
+		    "since this witness was upgraded");
+	wst_rec_cleanup(&r);
+}
+
+/* "/<64 lower-case hex>/checkpoint": the hex, or NULL. */
+static const char *
+monitor_path(const char *path, char hex[65])
+{
+	size_t i;
+
+	if (strlen(path) != 1 + 64 + 11 || path[0] != '/' ||
+	    strcmp(path + 65, "/checkpoint") != 0)
+		return NULL;
+	for (i = 0; i < 64; i++) {
+		char c = path[1 + i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return NULL;
+		hex[i] = c;
+	}
+	hex[64] = '\0';
+	return hex;
+}
+
 static void
 handle(struct evhttp_request *req, void *arg)
 {
 	struct wit *w = arg;
 	const char *path = evhttp_request_get_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char hex[65];
 
 	w->served++;
 	if (path != NULL && strcmp(path, "/add-checkpoint") == 0) {
-		if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		if (cmd != EVHTTP_REQ_POST) {
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    req), "Allow", "POST");
 			reply_text(req, 405, "POST only");
 			return;
 		}
 		add_checkpoint(w, req);
+		return;
+	}
+	if (path != NULL && monitor_path(path, hex) != NULL) {
+		if (cmd != EVHTTP_REQ_GET) {
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    req), "Allow", "GET");
+			reply_text(req, 405, "GET only");
+			return;
+		}
+		get_checkpoint(w, req, hex);
 		return;
 	}
 	if (path != NULL && strcmp(path, "/healthz") == 0) {
@@ -468,33 +646,6 @@ parse_logs(struct wit *w, const char *arg, struct pt_why *why)
 		if (*s == ',')
 			s++;
 	}
-	return 0;
-}
-
-static int
-open_store(struct wit *w, struct pt_why *why)
-{
-	char path[UT_PATH_MAX];
-	MDB_txn *txn;
-	int rc, dead;
-
-	if (snprintf(path, sizeof(path), "%s/db", w->dir) >= (int)sizeof(path))
-		return pt_why_set(why, PT_EINVAL, "--state: path too long");
-	if ((rc = ut_mkdirs(path, 0700, why)) != 0)
-		return rc;
-	if ((rc = mdb_env_create(&w->env)) != 0 ||
-	    (rc = mdb_env_set_mapsize(w->env, WIT_MAP_SIZE)) != 0 ||
-	    (rc = mdb_env_open(w->env, path, 0, 0600)) != 0)
-		return pt_why_set(why, PT_EIO, "%s: %s", path,
-		    mdb_strerror(rc));
-	mdb_reader_check(w->env, &dead);
-	if ((rc = mdb_txn_begin(w->env, NULL, 0, &txn)) != 0)
-		return pt_why_set(why, PT_EIO, "%s: %s", path,
-		    mdb_strerror(rc));
-	if ((rc = mdb_dbi_open(txn, NULL, 0, &w->dbi)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0)
-		return pt_why_set(why, PT_EIO, "%s: %s", path,
-		    mdb_strerror(rc));
 	return 0;
 }
 
@@ -587,7 +738,7 @@ witness_main(int argc, char **argv)
 		ex = cli_fail(rc, &why, "witness");
 		goto out;
 	}
-	if ((rc = open_store(w, &why)) != 0) {
+	if ((rc = wst_open(w->dir, 0, &w->store, &why)) != 0) {
 		ex = cli_fail(rc, &why, "witness state");
 		goto out;
 	}
@@ -639,8 +790,7 @@ out:
 	hsrv_free(w->srv);
 	if (w->base != NULL)
 		event_base_free(w->base);
-	if (w->env != NULL)
-		mdb_env_close(w->env);
+	wst_close(w->store);
 	note_skey_wipe(&w->key);
 	free(w);
 	return ex;

@@ -282,7 +282,7 @@ init_empty_log(struct daemon *d)
 {
 	struct store_batch *b;
 	struct ckpt *c = calloc(1, sizeof(*c));
-	char body[PT_NOTE_MAX], note[PT_NOTE_MAX + 1];
+	char body[PT_NOTE_MAX_TEXT + 1], note[PT_LOG_NOTE_MAX + 1];
 	size_t blen, nlen;
 	int rc;
 
@@ -377,7 +377,7 @@ check_store_checkpoint(struct daemon *d, struct ckpt *c, uint64_t *time_ms)
 	if ((rc = store_latest_checkpoint(t, &note, &len, &size,
 	    time_ms)) != 0)
 		fatalx("store has no signed checkpoint: %s", pt_strerror(rc));
-	if ((rc = ckpt_open(note, len, &d->logkey.vk, NULL, 0, c, NULL)) != 0)
+	if ((rc = ckpt_open(note, len, &d->logkey.vk, c)) != 0)
 		fatalx("the latest stored checkpoint does not verify with the "
 		    "log key %s: %s", d->logvkey_str, pt_strerror(rc));
 	if (c->size != size || size != store_size(d->store))
@@ -415,8 +415,7 @@ check_checkpoint_copy(struct daemon *d, const struct ckpt *c)
 		fatalx("out of memory");
 	rc = store_read_checkpoint_copy(d->cfg.data, &copy, &clen);
 	if (rc == 0) {
-		if ((rc = ckpt_open(copy, clen, &d->logkey.vk, NULL, 0, cc,
-		    NULL)) != 0)
+		if ((rc = ckpt_open(copy, clen, &d->logkey.vk, cc)) != 0)
 			fatalx("%s/checkpoint does not verify with the log key:"
 			    " %s", d->cfg.data, pt_strerror(rc));
 		free(copy);
@@ -519,7 +518,7 @@ check_full(struct daemon *d)
 		fatalx("store: %s", pt_strerror(rc));
 	rc = store_latest_checkpoint(t, &note, &len, NULL, NULL);
 	if (rc == 0)
-		rc = ckpt_open(note, len, &d->logkey.vk, NULL, 0, c, NULL);
+		rc = ckpt_open(note, len, &d->logkey.vk, c);
 	store_read_end(t);
 	if (rc != 0) {
 		printf("check-full: FAILED: the latest checkpoint does not "

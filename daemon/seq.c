@@ -227,7 +227,7 @@ sign_checkpoint(struct seq *s, uint64_t size, const struct mt_hash *root,
     char *note, size_t cap, size_t *len)
 {
 	struct ckpt *c;
-	char body[PT_NOTE_MAX];
+	char body[PT_NOTE_MAX_TEXT + 1];
 	size_t blen;
 	int rc;
 
@@ -348,10 +348,10 @@ batch_sign(struct seq *s, struct batch *bt)
 {
 	int rc;
 
-	if ((bt->note = malloc(PT_NOTE_MAX + 1)) == NULL)
+	if ((bt->note = malloc(PT_LOG_NOTE_MAX + 1)) == NULL)
 		return PT_ENOMEM;
 	if ((rc = sign_checkpoint(s, bt->size, &bt->root, bt->note,
-	    PT_NOTE_MAX + 1, &bt->note_len)) != 0)
+	    PT_LOG_NOTE_MAX + 1, &bt->note_len)) != 0)
 		return rc;
 	CRASHPOINT("after_sign");
 	return store_batch_set_checkpoint(bt->b, bt->note, bt->note_len,

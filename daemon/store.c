@@ -1630,7 +1630,7 @@ store_batch_root(struct store_batch *b, struct mt_hash *root)
 }
 
 /*
- * Record the signed checkpoint note (1..PT_NOTE_MAX bytes, copied) for the
+ * Record the signed checkpoint note (1..PT_LOG_NOTE_MAX bytes, copied) for the
  * batch's current size, with its time.  Setting it again in the same batch
  * replaces it; so does a batch that only re-signs the same size (e.g. with
  * added cosignatures).  No append may follow (PT_EINVAL).  Errors poison:
@@ -1650,7 +1650,7 @@ store_batch_set_checkpoint(struct store_batch *b, const char *note,
 
 	if (b->err != 0)
 		return PT_EPOISONED;
-	if (note == NULL || len == 0 || len > PT_NOTE_MAX)
+	if (note == NULL || len == 0 || len > PT_LOG_NOTE_MAX)
 		return poison(b, PT_EINVAL);
 	if ((rc = meta_get(b->txn, s->meta, "time", &last)) != 0)
 		return poison(b, rc);
@@ -1692,7 +1692,9 @@ store_batch_set_checkpoint(struct store_batch *b, const char *note,
  */
 #define COPY_MAGIC	"PTCKPv1\n"
 #define COPY_HDR	56
-#define COPY_SLOT	20480	/* >= COPY_HDR + PT_NOTE_MAX, page multiple */
+#define COPY_SLOT	20480	/* >= COPY_HDR + PT_LOG_NOTE_MAX, page multiple */
+_Static_assert(COPY_HDR + PT_LOG_NOTE_MAX <= COPY_SLOT, "a copy slot holds "
+    "any checkpoint the log signs");
 
 static int
 fsync_dir(const char *dir)
@@ -1723,7 +1725,8 @@ copy_parse_slot(const uint8_t *buf, size_t got, struct copy_slot *cs)
 	cs->seq = get_be64(buf + 8);
 	cs->len = (uint32_t)buf[16] << 24 | (uint32_t)buf[17] << 16 |
 	    (uint32_t)buf[18] << 8 | buf[19];
-	if (cs->len == 0 || cs->len > PT_NOTE_MAX || COPY_HDR + cs->len > got)
+	if (cs->len == 0 || cs->len > PT_LOG_NOTE_MAX ||
+	    COPY_HDR + cs->len > got)
 		return;
 	if (cr_sha256(buf + COPY_HDR, cs->len, NULL, 0, NULL, 0, h) != 0 ||
 	    memcmp(h, buf + 24, 32) != 0)
@@ -1770,7 +1773,7 @@ write_copy(const char *dir, const char *note, size_t len)
 	size_t off = 0;
 	int fd, best, created = 0, rc;
 
-	if (len == 0 || len > PT_NOTE_MAX)
+	if (len == 0 || len > PT_LOG_NOTE_MAX)
 		return PT_EINVAL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/checkpoint", dir) >=
 	    sizeof(path))

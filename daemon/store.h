@@ -162,7 +162,7 @@ int store_reader_check(struct store *s, int *dead);
 /* The checkpoint copy kept outside LMDB (DIR/checkpoint, two preallocated
  * slots written in turn; see store.c): the newest valid slot as a new
  * NUL-terminated heap copy in *note (caller frees with free()), at most
- * PT_NOTE_MAX bytes.  PT_ENOTFOUND (no file), PT_EMALFORMED (no valid
+ * PT_LOG_NOTE_MAX bytes.  PT_ENOTFOUND (no file), PT_EMALFORMED (no valid
  * slot), PT_ENOMEM, PT_EIO. */
 int store_read_checkpoint_copy(const char *dir, char **note, size_t *len);
 /* Rewrite DIR/checkpoint (temp, fsync, rename, fsync dir) from the latest

@@ -25,6 +25,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "crypto.h"
 #include "log.h"
 #include "mt.h"
 #include "note.h"
@@ -54,6 +55,8 @@ struct witc_w {
 	char line[PT_NOTE_MAX_LINE + 8];
 	uint64_t line_size;		/* line is a cosignature of this size */
 	int up;
+	int unverifiable;		/* a key type we cannot verify: not asked */
+	int warned_future;		/* logged its clock being ahead */
 	uint64_t ok, conflicts, errors, timeouts;
 };
 
@@ -197,6 +200,17 @@ witc_start(struct event_base *base, struct store *store,
 
 		w->wc = wc;
 		w->pw = &wc->pol->wit[i];
+		wc->nw++;
+		if (!note_alg_verifiable(w->pw->key.alg)) {
+			/* Its cosignatures could not be checked before they
+			 * were published, and would never count. */
+			log_warnx("witness %s: %s, cannot be verified here "
+			    "(%s): not asked, not counted", w->pw->name,
+			    note_alg_name(w->pw->key.alg),
+			    cr_library_version());
+			w->unverifiable = 1;
+			continue;
+		}
 		if (w->pw->url[0] == '\0') {
 			snprintf(why, whylen, "%s: witness %s has no URL",
 			    o->policy_path, w->pw->name);
@@ -218,7 +232,6 @@ witc_start(struct event_base *base, struct store *store,
 		 * silent witness is counted as an error, not a time-out. */
 		evhttp_connection_set_timeout(w->conn,
 		    (int)((wc->o.timeout_ms + 999) / 1000) + 2);
-		wc->nw++;
 	}
 	if ((wc->timer = evtimer_new(base, on_timer, wc)) == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -232,38 +245,84 @@ fail:
 	return rc;
 }
 
-/* Log-signed note plus every line for the newest size; publish it. */
-static void
-publish_now(struct witc *wc)
+/* The log-signed note plus the line of each witness in mask that has one
+ * for the newest size, into buf (PT_NOTE_MAX + 1 bytes, NUL-terminated);
+ * its length. */
+static size_t
+assemble(const struct witc *wc, uint64_t mask, char *buf)
 {
-	char *buf;
 	size_t n, i, l;
-	uint64_t mask = 0;
-	int q;
 
-	if (wc->note == NULL || wc->publish == NULL)
-		return;
-	if ((buf = malloc(PT_NOTE_MAX + 1)) == NULL)
-		return;
 	memcpy(buf, wc->note, wc->note_len);
 	n = wc->note_len;
 	for (i = 0; i < wc->nw; i++) {
-		if (wc->w[i].line_size != wc->size || wc->w[i].line[0] == '\0')
+		if (!((mask >> i) & 1) || wc->w[i].line_size != wc->size ||
+		    wc->w[i].line[0] == '\0')
 			continue;
 		l = strlen(wc->w[i].line);
 		if (n + l > PT_NOTE_MAX)
 			break;
 		memcpy(buf + n, wc->w[i].line, l);
 		n += l;
-		mask |= 1ULL << i;
 	}
 	buf[n] = '\0';
-	q = pol_quorum_met(wc->pol, mask);
+	return n;
+}
+
+/*
+ * Publish the newest checkpoint with the cosignatures that count: which
+ * ones do is pol_cosigs's rule, the same every client applies, so the
+ * quorum reported here (and receipts handed out on it) is the one a client
+ * checking the policy finds.  A verified line that does not count (dated
+ * too far in the future) is dropped and its witness asked again next round.
+ */
+static void
+publish_now(struct witc *wc)
+{
+	struct pol_cosigs cs;
+	struct note *n;
+	char *buf;
+	size_t len, i;
+	int q, rc;
+
+	if (wc->note == NULL || wc->publish == NULL)
+		return;
+	if ((buf = malloc(PT_NOTE_MAX + 1)) == NULL)
+		return;
+	if ((n = malloc(sizeof(*n))) == NULL) {
+		free(buf);
+		return;
+	}
+	memset(&cs, 0, sizeof(cs));
+	len = assemble(wc, ~UINT64_C(0), buf);
+	if (len > wc->note_len && ((rc = note_parse(buf, len, n)) != 0 ||
+	    (rc = pol_cosigs(wc->pol, n, (uint64_t)time(NULL), &cs)) != 0))
+		log_warnx("witness cosignatures for size %" PRIu64 ": %s; "
+		    "none counted", wc->size, pt_strerror(rc));
+	for (i = 0; i < wc->nw; i++) {
+		struct witc_w *w = &wc->w[i];
+
+		if (!((cs.future >> i) & 1)) {
+			if ((cs.counted >> i) & 1)
+				w->warned_future = 0;
+			continue;
+		}
+		if (!w->warned_future)
+			log_warnx("witness %s: cosignature dated %" PRIu64
+			    " s after our clock (more than %d s): not "
+			    "counted; asking again", w->pw->name,
+			    cs.time[i] - (uint64_t)time(NULL), PT_COSIG_SKEW_S);
+		w->warned_future = 1;
+		w->line[0] = '\0';
+	}
+	len = assemble(wc, cs.counted, buf);
+	free(n);
+	q = pol_quorum_met(wc->pol, cs.counted);
 	if (q && (!wc->have_quorum || wc->size > wc->quorum_size)) {
 		wc->have_quorum = 1;
 		wc->quorum_size = wc->size;
 	}
-	wc->publish(buf, n, wc->size, q, wc->arg);
+	wc->publish(buf, len, wc->size, q, wc->arg);
 	free(buf);
 }
 
@@ -304,6 +363,50 @@ on_deadline(evutil_socket_t fd, short ev, void *arg)
 		w->timeouts++;
 		finish(w, 0);
 	}
+}
+
+/*
+ * A witness refused (C2SP tlog-witness, current text, and v1.0.0 which
+ * answered 409 with a text body for the same size and another root; a 409
+ * with a size is handled by the caller).  422: for a request from the same
+ * size (no proof) it cosigned another tree of this size, which is a
+ * conflict; otherwise it rejected our consistency proof, and its size is
+ * asked for again (old 0) next round.
+ */
+static void
+answer_refused(struct witc_w *w, int code)
+{
+	const char *what;
+	int same = w->old == w->req_size;
+
+	switch (code) {
+	case 400:
+		what = "it calls our request malformed";
+		break;
+	case 403:
+		what = "it does not trust our log key for this origin";
+		break;
+	case 404:
+		what = "it does not know our log";
+		break;
+	case 409:
+		what = "it cosigned another tree of this size";
+		break;
+	case 422:
+		what = same ? "it cosigned another tree of this size" :
+		    "it rejected our consistency proof";
+		break;
+	default:
+		what = "unexpected status";
+	}
+	log_warnx("witness %s: answered %d for size %" PRIu64 " (old %" PRIu64
+	    "): %s", w->pw->name, code, w->req_size, w->old, what);
+	if (code == 409 || (code == 422 && same))
+		w->conflicts++;
+	else
+		w->errors++;
+	if (code == 422)
+		w->old = 0;	/* rediscover its size next round */
 }
 
 static void
@@ -387,15 +490,7 @@ on_answer(struct evhttp_request *req, void *arg)
 		}
 		return;
 	}
-	log_warnx("witness %s: answered %d%s", w->pw->name, code,
-	    code == 409 ? ": it cosigned another tree of this size" :
-	    code == 422 ? ": it rejected our consistency proof" : "");
-	if (code == 409)
-		w->conflicts++;
-	else
-		w->errors++;
-	if (code == 422)
-		w->old = 0;	/* rediscover its size next round */
+	answer_refused(w, code);
 	finish(w, 0);
 }
 
@@ -481,7 +576,8 @@ start_round(struct witc *wc)
 	wc->rounds++;
 	wc->last_round_ms = now_ms();
 	for (i = 0; i < wc->nw; i++) {
-		if (wc->w[i].req != NULL || (wc->w[i].line_size == wc->size &&
+		if (wc->w[i].unverifiable || wc->w[i].req != NULL ||
+		    (wc->w[i].line_size == wc->size &&
 		    wc->w[i].line[0] != '\0'))
 			continue;
 		wc->w[i].retries = 0;
@@ -513,8 +609,8 @@ maybe_round(struct witc *wc)
 	if (wc->note == NULL || wc->inflight > 0 || wc->timer_set)
 		return;
 	for (i = 0; i < wc->nw; i++)
-		if (wc->w[i].line_size != wc->size ||
-		    wc->w[i].line[0] == '\0')	/* size 0 too */
+		if (!wc->w[i].unverifiable && (wc->w[i].line_size != wc->size ||
+		    wc->w[i].line[0] == '\0'))	/* size 0 too */
 			need++;
 	if (need == 0)
 		return;
@@ -556,7 +652,10 @@ witc_checkpoint(struct witc *w, const char *note, size_t len, uint64_t size)
 	w->note_len = len;
 	w->text_len = i + 1;
 	w->size = size;
-	if (w->nw == 0) {
+	for (i = 0; i < w->nw; i++)
+		if (!w->w[i].unverifiable)
+			break;
+	if (i == w->nw) {		/* no witness to ask */
 		publish_now(w);
 		return;
 	}

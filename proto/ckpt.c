@@ -163,40 +163,39 @@ fail:
 }
 
 int
-ckpt_open(const char *note, size_t len, const struct note_vkey *log_key,
-    const struct note_vkey *wkeys, size_t nwkeys, struct ckpt *out,
-    uint64_t *witnessed)
+ckpt_open_note(const struct note *n, const struct note_vkey *log_key,
+    struct ckpt *out)
 {
-	struct note n;
-	struct note_vkey keys[64];
-	uint64_t mask = 0;
 	size_t olen;
 	int rc;
 
-	if (note == NULL || log_key == NULL || (wkeys == NULL && nwkeys > 0) ||
+	if (n == NULL || n->text == NULL || log_key == NULL ||
 	    log_key->alg != NOTE_ALG_ED25519)
 		return PT_EINVAL;
-	if (nwkeys > 63)
+	if ((rc = ckpt_check(n->text, n->text_len)) != 0)
+		return rc;
+	if ((rc = note_verify(n, log_key, 1, NULL)) != 0)
+		return rc;
+	/* The origin line must be exactly the log key's name. */
+	olen = strnlen(log_key->name, sizeof(log_key->name));
+	if (n->text_len <= olen || memcmp(n->text, log_key->name, olen) != 0 ||
+	    n->text[olen] != '\n')
+		return PT_EORIGIN;
+	if (out != NULL && (rc = ckpt_parse(n->text, n->text_len, out)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+ckpt_open(const char *note, size_t len, const struct note_vkey *log_key,
+    struct ckpt *out)
+{
+	struct note n;
+	int rc;
+
+	if (note == NULL || log_key == NULL || log_key->alg != NOTE_ALG_ED25519)
 		return PT_EINVAL;
 	if ((rc = note_parse(note, len, &n)) != 0)
 		return rc;
-	if ((rc = ckpt_check(n.text, n.text_len)) != 0)
-		return rc;
-	keys[0] = *log_key;
-	for (size_t i = 0; i < nwkeys; i++)
-		keys[i + 1] = wkeys[i];
-	if ((rc = note_verify(&n, keys, nwkeys + 1, &mask)) != 0)
-		return rc;
-	if ((mask & 1) == 0)
-		return PT_EUNKNOWNSIGNER;	/* only witnesses signed */
-	/* The origin line must be exactly the log key's name. */
-	olen = strnlen(log_key->name, sizeof(log_key->name));
-	if (n.text_len <= olen || memcmp(n.text, log_key->name, olen) != 0 ||
-	    n.text[olen] != '\n')
-		return PT_EORIGIN;
-	if (out != NULL && (rc = ckpt_parse(n.text, n.text_len, out)) != 0)
-		return rc;
-	if (witnessed != NULL)
-		*witnessed = mask >> 1;
-	return 0;
+	return ckpt_open_note(&n, log_key, out);
 }

@@ -43,22 +43,25 @@ int ckpt_format(const struct ckpt *c, char *out, size_t cap, size_t *outlen);
 
 /*
  * Parse and verify a signed checkpoint note against the log's key: the note
- * must carry a valid signature by log_key, its origin must equal the key's
- * name... (C2SP: the origin line and key name SHOULD match; we require it),
- * and its body must parse.  Cosignatures by witnesses in wkeys (may be
- * NULL/0) are checked and reported in *witnessed as a bitmask.
- */
-/*
+ * must carry a valid signature by log_key (an Ed25519 key), its origin must
+ * equal the key's name (C2SP: the origin line and key name SHOULD match; we
+ * require it), and its body must parse.  Every other signature line is
+ * ignored here: which witness cosignatures count is decided by one
+ * function, pol_cosigs (policy.h).
+ *
  * Errors: those of note_parse and ckpt_parse; PT_EUNKNOWNSIGNER when
- * log_key did not sign; PT_ESIG when a signature by log_key or by one of
- * wkeys fails; PT_EORIGIN when the origin is not log_key's name; PT_EINVAL
- * for a log_key that is not Ed25519, more than 63 wkeys, or keys sharing a
- * (name, hash).  *witnessed bit i: wkeys[i] cosigned.  out and witnessed may
- * be NULL.  Work: one parse, one Ed25519 verification per known signature.
+ * log_key did not sign; PT_ESIG when its signature fails; PT_EMALFORMED
+ * for two lines by log_key; PT_EORIGIN when the origin is not log_key's
+ * name; PT_EINVAL for a log_key that is not Ed25519.  out may be NULL.
+ * Work: one parse, one Ed25519 verification.
  */
+struct note;
 struct note_vkey;
 int ckpt_open(const char *note, size_t len, const struct note_vkey *log_key,
-    const struct note_vkey *wkeys, size_t nwkeys, struct ckpt *out,
-    uint64_t *witnessed);
+    struct ckpt *out);
+/* The same for a note already parsed (note_parse): n and its buffer are
+ * only read. */
+int ckpt_open_note(const struct note *n, const struct note_vkey *log_key,
+    struct ckpt *out);
 
 #endif

@@ -349,3 +349,9 @@ cr_wipe(void *p, size_t len)
 {
 	OPENSSL_cleanse(p, len);
 }
+
+const char *
+cr_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}

@@ -59,6 +59,10 @@ void cr_hex_encode(const uint8_t *in, size_t len, char *out);
 /* Strict hex (either case) of exactly 2*outlen chars.  0 or PT_EMALFORMED. */
 int cr_hex_decode(const char *in, size_t len, uint8_t *out, size_t outlen);
 
+/* The crypto library and its version, e.g. "OpenSSL 3.0.17 1 Jul 2025"
+ * (static storage): for messages about what this build can verify. */
+const char *cr_library_version(void);
+
 /* Constant-time equality: 0 when equal, nonzero otherwise. */
 int cr_memcmp(const void *a, const void *b, size_t len);
 /* Wipe a secret. */

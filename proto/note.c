@@ -1,11 +1,13 @@
 /*
  * note.c: C2SP signed-note with Ed25519 (signature type 0x01) and C2SP
  * tlog-cosignature v1 (type 0x04), strictly and within the limits of
- * limits.h.  See note.h for the formats and docs/PROTOCOL.md section 2.
+ * ptlimits.h; ML-DSA-44 cosignature keys (type 0x06) are parsed, never
+ * verified (OpenSSL 3.0 has no ML-DSA).  See note.h for the formats and
+ * docs/PROTOCOL.md section 2.
  *
  * Parsing never allocates; verifying a cosignature allocates one buffer of
- * at most PT_NOTE_MAX + 64 bytes for the signed message (Ed25519 needs the
- * whole message).  Secrets are wiped with cr_wipe, signatures and hashes are
+ * at most PT_NOTE_MAX_TEXT + 64 bytes for the signed message (Ed25519
+ * needs the whole message).  Secrets are wiped with cr_wipe, signatures and hashes are
  * compared with cr_memcmp.
  */
 #include <inttypes.h>
@@ -81,18 +83,18 @@ is_unicode_space(uint32_t c)
 	return c >= 0x2000 && c <= 0x200a;
 }
 
-int
-note_text_check(const char *text, size_t len)
+/*
+ * Valid UTF-8, no control character but "\n", no line (without its "\n")
+ * over maxline bytes.  0, PT_EUTF8, PT_EMALFORMED, PT_ETOOBIG.  O(len).
+ */
+static int
+text_scan(const char *text, size_t len, size_t maxline)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0, line = 0;
 	uint32_t c;
 	int rc;
 
-	if (text == NULL || len == 0 || text[len - 1] != '\n')
-		return PT_EMALFORMED;
-	if (len > PT_NOTE_MAX)
-		return PT_ETOOBIG;
 	while (i < len) {
 		size_t start = i;
 
@@ -105,10 +107,20 @@ note_text_check(const char *text, size_t len)
 		if (c < 0x20)
 			return PT_EMALFORMED;
 		line += i - start;
-		if (line > PT_NOTE_MAX_LINE)
+		if (line > maxline)
 			return PT_ETOOBIG;
 	}
 	return 0;
+}
+
+int
+note_text_check(const char *text, size_t len)
+{
+	if (text == NULL || len == 0 || text[len - 1] != '\n')
+		return PT_EMALFORMED;
+	if (len > PT_NOTE_MAX_TEXT)
+		return PT_ETOOBIG;
+	return text_scan(text, len, PT_NOTE_MAX_LINE);
 }
 
 int
@@ -148,29 +160,73 @@ get_be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-int
-note_key_hash(const char *name, uint8_t alg, const uint8_t pub[32],
+/* SHA-256(name || "\n" || alg || pub)[:4] over publen bytes of key. */
+static int
+key_hash(const char *name, uint8_t alg, const uint8_t *pub, size_t publen,
     uint32_t *out)
 {
-	uint8_t buf[1 + 32], h[CR_SHA256_SIZE];
-	size_t nlen;
+	uint8_t a[2] = { '\n', 0 }, h[CR_SHA256_SIZE];
 	int rc;
 
 	if (name == NULL || pub == NULL || out == NULL)
 		return PT_EINVAL;
-	nlen = strlen(name);
-	buf[0] = alg;
-	memcpy(buf + 1, pub, 32);
-	if ((rc = cr_sha256(name, nlen, "\n", 1, buf, sizeof(buf), h)) != 0)
+	a[1] = alg;
+	if ((rc = cr_sha256(name, strlen(name), a, sizeof(a), pub, publen,
+	    h)) != 0)
 		return rc;
 	*out = get_be32(h);
 	return 0;
 }
 
+int
+note_key_hash(const char *name, uint8_t alg, const uint8_t pub[32],
+    uint32_t *out)
+{
+	return key_hash(name, alg, pub, 32, out);
+}
+
+/* Types a verifier key may have. */
 static int
 alg_known(uint8_t alg)
 {
+	return alg == NOTE_ALG_ED25519 || alg == NOTE_ALG_COSIG_V1 ||
+	    alg == NOTE_ALG_COSIG_MLDSA44;
+}
+
+/* Types we hold private keys of, sign and verify with. */
+static int
+alg_signable(uint8_t alg)
+{
 	return alg == NOTE_ALG_ED25519 || alg == NOTE_ALG_COSIG_V1;
+}
+
+int
+note_alg_verifiable(uint8_t alg)
+{
+	/* ML-DSA-44 (FIPS 204) arrived in OpenSSL 3.5; Debian 12 ships 3.0,
+	 * and crypto.c wraps only what every supported OpenSSL has. */
+	return alg_signable(alg);
+}
+
+const char *
+note_alg_name(uint8_t alg)
+{
+	switch (alg) {
+	case NOTE_ALG_ED25519:
+		return "Ed25519";
+	case NOTE_ALG_COSIG_V1:
+		return "Ed25519 cosignature";
+	case NOTE_ALG_COSIG_MLDSA44:
+		return "ML-DSA-44 cosignature";
+	}
+	return "unknown";
+}
+
+/* Length of the key material after the type byte in a key string. */
+static size_t
+key_len(uint8_t alg)
+{
+	return alg == NOTE_ALG_COSIG_MLDSA44 ? NOTE_MLDSA44_PUB : 32;
 }
 
 int
@@ -179,7 +235,7 @@ note_keygen(const char *name, uint8_t alg, struct note_skey *out)
 	size_t nlen;
 	int rc;
 
-	if (name == NULL || out == NULL || !alg_known(alg))
+	if (name == NULL || out == NULL || !alg_signable(alg))
 		return PT_EINVAL;
 	nlen = strnlen(name, PT_MAX_KEY_NAME + 1);
 	if ((rc = note_name_check(name, nlen)) != 0)
@@ -205,16 +261,17 @@ note_skey_wipe(struct note_skey *k)
 
 /*
  * Parse "<name>+<hash hex8>+<base64 key>" (s not NUL-terminated): fills
- * name, hash and the decoded key bytes (alg || 32 bytes).  Hex must be
- * lower-case, base64 canonical.
+ * name, hash and the decoded key bytes (alg || key material: 32 bytes, or
+ * NOTE_MLDSA44_PUB for type 0x06) into key (cap bytes), their count in
+ * *klen.  Hex must be lower-case, base64 canonical.
  */
 static int
 keystr_split(const char *s, size_t len, char name[PT_MAX_KEY_NAME + 1],
-    uint32_t *hash, uint8_t key[33])
+    uint32_t *hash, uint8_t *key, size_t cap, size_t *klen)
 {
 	const char *plus, *h, *b;
-	uint8_t hb[4], tmp[48];
-	size_t nlen, blen, klen;
+	uint8_t hb[4];
+	size_t nlen, blen;
 	int rc;
 
 	plus = memchr(s, '+', len);
@@ -234,15 +291,14 @@ keystr_split(const char *s, size_t len, char name[PT_MAX_KEY_NAME + 1],
 		return PT_EMALFORMED;
 	b = h + 9;
 	blen = (size_t)(s + len - b);
-	if (blen != 44)		/* base64 of 33 bytes */
+	if (blen < 4 || blen / 4 * 3 > cap)
 		return PT_EMALFORMED;
-	rc = cr_b64_decode(b, blen, tmp, sizeof(tmp), &klen);
-	if (rc != 0 || klen != 33) {
-		cr_wipe(tmp, sizeof(tmp));
+	rc = cr_b64_decode(b, blen, key, cap, klen);
+	if (rc != 0 || *klen < 1 || !alg_known(key[0]) ||
+	    *klen != 1 + key_len(key[0])) {
+		cr_wipe(key, cap);
 		return PT_EMALFORMED;
 	}
-	memcpy(key, tmp, 33);
-	cr_wipe(tmp, sizeof(tmp));
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
 	*hash = get_be32(hb);
@@ -253,25 +309,32 @@ int
 note_vkey_parse(const char *s, size_t len, struct note_vkey *out)
 {
 	struct note_vkey k;
-	uint8_t key[33];
+	uint8_t key[1 + NOTE_MLDSA44_PUB + 2];	/* + base64 slack */
+	size_t klen;
 	uint32_t want;
 	int rc;
 
 	if (s == NULL || out == NULL)
 		return PT_EINVAL;
-	if (len > PT_MAX_VKEY)
+	if (len > PT_MAX_VKEY_MLDSA)
 		return PT_ETOOBIG;
 	memset(&k, 0, sizeof(k));
-	if ((rc = keystr_split(s, len, k.name, &k.hash, key)) != 0)
+	if ((rc = keystr_split(s, len, k.name, &k.hash, key, sizeof(key),
+	    &klen)) != 0)
 		return rc;
-	if (!alg_known(key[0]))
-		return PT_EMALFORMED;
+	if (key[0] != NOTE_ALG_COSIG_MLDSA44 && len > PT_MAX_VKEY)
+		return PT_ETOOBIG;
 	k.alg = key[0];
-	memcpy(k.pub, key + 1, 32);
-	if ((rc = note_key_hash(k.name, k.alg, k.pub, &want)) != 0)
+	if ((rc = key_hash(k.name, k.alg, key + 1, klen - 1, &want)) != 0)
 		return rc;
 	if (want != k.hash)
 		return PT_EMALFORMED;
+	if (k.alg == NOTE_ALG_COSIG_MLDSA44) {
+		if ((rc = cr_sha256(key + 1, klen - 1, NULL, 0, NULL, 0,
+		    k.pub)) != 0)
+			return rc;
+	} else
+		memcpy(k.pub, key + 1, 32);
 	*out = k;
 	return 0;
 }
@@ -309,7 +372,7 @@ note_vkey_format(const struct note_vkey *k, char *out, size_t cap)
 	size_t pos = 0;
 	int rc;
 
-	if (k == NULL || out == NULL || cap == 0 || !alg_known(k->alg) ||
+	if (k == NULL || out == NULL || cap == 0 || !alg_signable(k->alg) ||
 	    note_name_check(k->name, strnlen(k->name, sizeof(k->name))) != 0)
 		return PT_EINVAL;
 	if ((rc = keystr_format(k->name, k->hash, k->alg, k->pub, out, cap,
@@ -324,7 +387,8 @@ int
 note_skey_parse(const char *s, size_t len, struct note_skey *out)
 {
 	struct note_skey k;
-	uint8_t key[33];
+	uint8_t key[1 + NOTE_MLDSA44_PUB + 2];	/* + base64 slack */
+	size_t klen = 0;
 	uint32_t want;
 	int rc;
 
@@ -336,12 +400,13 @@ note_skey_parse(const char *s, size_t len, struct note_skey *out)
 	    SKEY_PREFIX_LEN) != 0)
 		return PT_EMALFORMED;
 	memset(&k, 0, sizeof(k));
+	memset(key, 0, sizeof(key));
 	rc = keystr_split(s + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
-	    k.vk.name, &k.vk.hash, key);
+	    k.vk.name, &k.vk.hash, key, sizeof(key), &klen);
 	if (rc != 0)
 		goto out;
 	rc = PT_EMALFORMED;
-	if (!alg_known(key[0]))
+	if (!alg_signable(key[0]))
 		goto out;
 	k.vk.alg = key[0];
 	memcpy(k.seed, key + 1, 32);
@@ -366,7 +431,7 @@ note_skey_format(const struct note_skey *k, char *out, size_t cap)
 	size_t pos = SKEY_PREFIX_LEN;
 	int rc;
 
-	if (k == NULL || out == NULL || cap == 0 || !alg_known(k->vk.alg) ||
+	if (k == NULL || out == NULL || cap == 0 || !alg_signable(k->vk.alg) ||
 	    note_name_check(k->vk.name, strnlen(k->vk.name,
 	    sizeof(k->vk.name))) != 0)
 		return PT_EINVAL;
@@ -388,7 +453,7 @@ note_skey_format(const struct note_skey *k, char *out, size_t cap)
 static int
 sig_line_parse(const char *line, size_t len, struct note_sig *sig)
 {
-	uint8_t raw[PT_NOTE_MAX_LINE];
+	uint8_t raw[PT_NOTE_MAX_SIG_LINE / 4 * 3];
 	const char *sp, *b64;
 	size_t nlen, blen, rawlen;
 	int rc;
@@ -434,10 +499,12 @@ note_parse(const char *buf, size_t len, struct note *out)
 	out->nsigs = 0;
 	if (len > PT_NOTE_MAX)
 		return PT_ETOOBIG;
-	/* The whole note obeys the text rules: UTF-8, no control characters
-	 * but newline, bounded lines, final newline. */
-	if ((rc = note_text_check(buf, len)) != 0)
+	/* The whole note: UTF-8, no control characters but newline, no line
+	 * longer than a signature line may be. */
+	if ((rc = text_scan(buf, len, PT_NOTE_MAX_SIG_LINE - 1)) != 0)
 		return rc;
+	if (len == 0 || buf[len - 1] != '\n')
+		return PT_EMALFORMED;
 	/* The text ends at the last empty line. */
 	for (i = len; i-- > 0;) {
 		if (buf[i] == '\n' && (i == 0 || buf[i - 1] == '\n')) {
@@ -452,6 +519,9 @@ note_parse(const char *buf, size_t len, struct note *out)
 		return PT_EMALFORMED;	/* empty text */
 	if (split + 1 == len)
 		return PT_EMALFORMED;	/* no signature lines */
+	/* The text keeps its own, stricter limits. */
+	if ((rc = note_text_check(buf, split)) != 0)
+		return rc;
 	out->text = buf;
 	out->text_len = split;
 	out->nsigs = 0;
@@ -467,12 +537,8 @@ note_parse(const char *buf, size_t len, struct note *out)
 		s = &out->sigs[out->nsigs];
 		if ((rc = sig_line_parse(buf + pos, llen, s)) != 0)
 			goto fail;
-		for (i = 0; i < out->nsigs; i++)
-			if (out->sigs[i].hash == s->hash &&
-			    strcmp(out->sigs[i].name, s->name) == 0) {
-				rc = PT_EMALFORMED;	/* duplicate */
-				goto fail;
-			}
+		s->line = buf + pos;
+		s->line_len = llen + 1;
 		out->nsigs++;
 		pos += llen + 1;
 	}
@@ -583,8 +649,10 @@ note_verify(const struct note *n, const struct note_vkey *keys,
 			if (keys[j].hash == s->hash &&
 			    strcmp(keys[j].name, s->name) == 0)
 				break;
-		if (j == nkeys)
+		if (j == nkeys || !note_alg_verifiable(keys[j].alg))
 			continue;	/* unknown key: ignored */
+		if (j < 64 && (mask >> j) & 1)
+			return PT_EMALFORMED;	/* two lines by one key */
 		if (keys[j].alg == NOTE_ALG_ED25519) {
 			if (s->sig_len != CR_ED25519_SIG)
 				return PT_ESIG;
@@ -641,7 +709,7 @@ sig_line_append(char *out, size_t cap, size_t *pos, const char *name,
 static int
 skey_valid(const struct note_skey *k)
 {
-	return alg_known(k->vk.alg) && note_name_check(k->vk.name,
+	return alg_signable(k->vk.alg) && note_name_check(k->vk.name,
 	    strnlen(k->vk.name, sizeof(k->vk.name))) == 0;
 }
 

@@ -4,6 +4,7 @@
  * Groups may only name earlier definitions, so evaluating them in file
  * order sees every member's result before the group itself: one pass.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,17 +99,24 @@ copy_url(const struct tok *t, char *dst, struct pt_why *why, unsigned line)
 	return 0;
 }
 
+/* A log key (want_log) must be Ed25519 (0x01); a witness key an Ed25519
+ * (0x04) or ML-DSA-44 (0x06) cosignature key. */
 static int
-parse_key(const struct tok *t, uint8_t alg, struct note_vkey *k,
+parse_key(const struct tok *t, int want_log, struct note_vkey *k,
     struct pt_why *why, unsigned line)
 {
-	if (t->len > PT_MAX_VKEY || note_vkey_parse(t->s, t->len, k) != 0)
+	if (t->len > PT_MAX_VKEY_MLDSA || note_vkey_parse(t->s, t->len,
+	    k) != 0)
 		return pt_why_set(why, PT_EMALFORMED,
 		    "line %u: not a valid verifier key", line);
-	if (k->alg != alg)
+	if (want_log && k->alg != NOTE_ALG_ED25519)
 		return pt_why_set(why, PT_EMALFORMED,
-		    "line %u: a %s key must have type 0x%02x", line,
-		    alg == NOTE_ALG_ED25519 ? "log" : "witness", alg);
+		    "line %u: a log key must have type 0x01", line);
+	if (!want_log && k->alg != NOTE_ALG_COSIG_V1 &&
+	    k->alg != NOTE_ALG_COSIG_MLDSA44)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: a witness key must have type 0x04 or 0x06",
+		    line);
 	return 0;
 }
 
@@ -144,8 +152,7 @@ parse_line(struct pol *p, const struct tok *t, size_t nt, unsigned line,
 			return pt_why_set(why, PT_ETOOBIG,
 			    "line %u: more than %d logs", line,
 			    PT_POLICY_MAX_LOGS);
-		if ((rc = parse_key(&t[1], NOTE_ALG_ED25519, &k, why,
-		    line)) != 0)
+		if ((rc = parse_key(&t[1], 1, &k, why, line)) != 0)
 			return rc;
 		if (dup_pub(p, k.pub))
 			return pt_why_set(why, PT_EMALFORMED,
@@ -169,8 +176,7 @@ parse_line(struct pol *p, const struct tok *t, size_t nt, unsigned line,
 		if ((rc = copy_name(p, &t[1], p->wit[p->nwit].name, why,
 		    line)) != 0)
 			return rc;
-		if ((rc = parse_key(&t[2], NOTE_ALG_COSIG_V1, &k, why,
-		    line)) != 0)
+		if ((rc = parse_key(&t[2], 0, &k, why, line)) != 0)
 			return rc;
 		if (dup_pub(p, k.pub))
 			return pt_why_set(why, PT_EMALFORMED,
@@ -355,20 +361,84 @@ note_origin(const char *note, size_t len, char *out, size_t cap)
 }
 
 int
-pol_check_checkpoint(const struct pol *p, const char *note, size_t len,
-    const struct note_vkey *logkey, uint64_t now, uint64_t skew,
-    struct ckpt *out, uint64_t *witnessed, struct pt_why *why)
+pol_cosigs(const struct pol *p, const struct note *n, uint64_t now,
+    struct pol_cosigs *out)
 {
-	struct note_vkey wkeys[PT_POLICY_MAX_WITNESSES];
-	const struct note_vkey *lk = logkey;
-	char origin[PT_MAX_ORIGIN + 1];
-	struct note *n = NULL;
-	uint64_t mask = 0, late = 0, ts;
+	const struct note_sig *s;
+	uint64_t ts;
 	size_t i, j;
 	int rc, found;
 
-	if (witnessed != NULL)
-		*witnessed = 0;
+	memset(out, 0, sizeof(*out));
+	if (n == NULL || n->text == NULL)
+		return PT_EINVAL;
+	if ((rc = ckpt_check(n->text, n->text_len)) != 0)
+		return rc;
+	for (i = 0; i < p->nwit; i++) {
+		const struct note_vkey *k = &p->wit[i].key;
+
+		if (!note_alg_verifiable(k->alg))
+			out->unverifiable |= UINT64_C(1) << i;
+		for (found = 0, j = 0; j < n->nsigs; j++) {
+			s = &n->sigs[j];
+			if (s->hash != k->hash || strcmp(s->name, k->name) != 0)
+				continue;
+			if (found++)
+				return PT_EMALFORMED;	/* two lines by k */
+			out->present |= UINT64_C(1) << i;
+			if (!note_alg_verifiable(k->alg))
+				continue;
+			if (s->sig_len > NOTE_SIG_MAX)
+				return PT_ESIG;
+			if ((rc = note_cosig_verify_v1(k, n->text,
+			    n->text_len, s->sig, s->sig_len, &ts)) != 0)
+				return rc;
+			out->time[i] = ts;
+			/* now + skew cannot wrap: both are far below 2^64. */
+			if (ts > now + PT_COSIG_SKEW_S)
+				out->future |= UINT64_C(1) << i;
+			else
+				out->counted |= UINT64_C(1) << i;
+		}
+	}
+	return 0;
+}
+
+/* Append "; <name> cannot be verified here (...)" for unverifiable
+ * witnesses to why, as room allows. */
+static void
+why_unverifiable(const struct pol *p, const struct pol_cosigs *cs,
+    struct pt_why *why)
+{
+	size_t i, len;
+
+	if (why == NULL)
+		return;
+	for (i = 0; i < p->nwit; i++) {
+		if (!((cs->unverifiable >> i) & 1))
+			continue;
+		len = strlen(why->text);
+		snprintf(why->text + len, sizeof(why->text) - len,
+		    "; %s: %s cannot be verified here, not counted",
+		    p->wit[i].name, note_alg_name(p->wit[i].key.alg));
+	}
+}
+
+int
+pol_check_checkpoint(const struct pol *p, const char *note, size_t len,
+    const struct note_vkey *logkey, uint64_t now, struct ckpt *out,
+    struct pol_cosigs *csout, struct pt_why *why)
+{
+	const struct note_vkey *lk = logkey;
+	char origin[PT_MAX_ORIGIN + 1];
+	struct pol_cosigs cs;
+	struct note *n;
+	size_t i;
+	int rc, found;
+
+	memset(&cs, 0, sizeof(cs));
+	if (csout != NULL)
+		*csout = cs;
 	if (lk != NULL && p->nlogs > 0) {
 		for (found = 0, i = 0; i < p->nlogs; i++)
 			if (same_key(&p->logs[i].key, lk))
@@ -388,50 +458,29 @@ pol_check_checkpoint(const struct pol *p, const char *note, size_t len,
 			return pt_why_set(why, PT_EUNKNOWNSIGNER,
 			    "the policy lists no log for origin %s", origin);
 	}
-	for (i = 0; i < p->nwit; i++)
-		wkeys[i] = p->wit[i].key;
-	if ((rc = ckpt_open(note, len, lk, wkeys, p->nwit, out, &mask)) != 0)
-		return pt_why_set(why, rc, "checkpoint: %s",
-		    pt_strerror(rc));
-	/* Cosignature times: verified above, read them from the lines. */
-	if (mask != 0) {
-		if ((n = malloc(sizeof(*n))) == NULL)
-			return pt_why_set(why, PT_ENOMEM, "out of memory");
-		if ((rc = note_parse(note, len, n)) != 0) {
-			free(n);
-			return pt_why_set(why, rc, "checkpoint: %s",
-			    pt_strerror(rc));
-		}
-		for (i = 0; i < p->nwit; i++) {
-			if (!((mask >> i) & 1))
-				continue;
-			for (j = 0; j < n->nsigs; j++) {
-				if (n->sigs[j].hash != wkeys[i].hash ||
-				    strcmp(n->sigs[j].name, wkeys[i].name) !=
-				    0 || n->sigs[j].sig_len != 72)
-					continue;
-				ts = ((uint64_t)n->sigs[j].sig[0] << 56) |
-				    ((uint64_t)n->sigs[j].sig[1] << 48) |
-				    ((uint64_t)n->sigs[j].sig[2] << 40) |
-				    ((uint64_t)n->sigs[j].sig[3] << 32) |
-				    ((uint64_t)n->sigs[j].sig[4] << 24) |
-				    ((uint64_t)n->sigs[j].sig[5] << 16) |
-				    ((uint64_t)n->sigs[j].sig[6] << 8) |
-				    (uint64_t)n->sigs[j].sig[7];
-				if (ts > now + skew)
-					late |= 1ULL << i;
-			}
-		}
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
+	if ((rc = note_parse(note, len, n)) != 0 ||
+	    (rc = ckpt_open_note(n, lk, out)) != 0) {
 		free(n);
+		return pt_why_set(why, rc, "checkpoint: %s", pt_strerror(rc));
 	}
-	if (witnessed != NULL)
-		*witnessed = mask & ~late;
-	if (pol_quorum_met(p, mask & ~late))
+	rc = pol_cosigs(p, n, now, &cs);
+	free(n);
+	if (rc != 0)
+		return pt_why_set(why, rc, "checkpoint: a policy witness's "
+		    "cosignature: %s", pt_strerror(rc));
+	if (csout != NULL)
+		*csout = cs;
+	if (pol_quorum_met(p, cs.counted))
 		return 0;
-	if (pol_quorum_met(p, mask))
-		return pt_why_set(why, PT_ETIME, "witness quorum not met: "
+	if (pol_quorum_met(p, cs.counted | cs.future))
+		rc = pt_why_set(why, PT_ETIME, "witness quorum not met: "
 		    "cosignatures dated in the future");
-	return pt_why_set(why, PT_EUNKNOWNSIGNER,
-	    "witness quorum not met (%d of %zu policy witnesses cosigned)",
-	    __builtin_popcountll(mask), p->nwit);
+	else
+		rc = pt_why_set(why, PT_EUNKNOWNSIGNER, "witness quorum not "
+		    "met (%d of %zu policy witnesses counted)",
+		    __builtin_popcountll(cs.counted), p->nwit);
+	why_unverifiable(p, &cs, why);
+	return rc;
 }

@@ -17,13 +17,29 @@
 #define PT_MAX_DEPTH		6	/* container nesting */
 #define PT_MAX_ID		128	/* a record's id, bytes */
 #define PT_MAX_KEY_NAME		128	/* signed-note key name, bytes */
-#define PT_MAX_VKEY		256	/* verifier key string, bytes */
+#define PT_MAX_VKEY		256	/* verifier key string (Ed25519 key), bytes */
+#define PT_MAX_VKEY_MLDSA	2048	/* one of an ML-DSA-44 key (1312 bytes) */
 #define PT_MAX_ORIGIN		256	/* checkpoint origin line, bytes */
 
-/* Signed notes and checkpoints (proto/note, proto/ckpt). */
-#define PT_NOTE_MAX		16384	/* a whole signed note, bytes */
-#define PT_NOTE_MAX_LINE	1024	/* one line of a note */
-#define PT_NOTE_MAX_SIGS	64	/* signature lines; >= 16 must be accepted */
+/*
+ * Signed notes and checkpoints (proto/note, proto/ckpt).  C2SP signed-note:
+ * a verifier MUST accept at least 16 signatures, and post-quantum ones are
+ * up to nearly 5 kB (an ML-DSA-44 cosignature line is about 3.3 kB, one of
+ * ML-DSA-87 size with a 128-byte key name 6.3 kB).  So the text keeps its
+ * own strict bounds, and a whole note fits its text plus 16 signature lines
+ * of the largest size.
+ */
+#define PT_NOTE_MAX_TEXT	16384	/* a note's text (a checkpoint body) */
+#define PT_NOTE_MAX_LINE	1024	/* one line of a note's text */
+#define PT_NOTE_MAX_SIG_LINE	8192	/* one signature line, "\n" included */
+#define PT_NOTE_MIN_SIGS	16	/* signature lines of that size that fit */
+#define PT_NOTE_MAX_SIGS	64	/* signature lines (of any size) */
+#define PT_NOTE_MAX		(PT_NOTE_MAX_TEXT + 1 + \
+				 PT_NOTE_MIN_SIGS * PT_NOTE_MAX_SIG_LINE)
+					/* a whole signed note: 147,457 bytes */
+#define PT_LOG_NOTE_MAX		(PT_NOTE_MAX_TEXT + 1 + 256)
+					/* a checkpoint as the log signs it: its
+					 * text and its own Ed25519 line */
 #define PT_CKPT_MAX_EXT		16	/* checkpoint extension lines */
 
 /* Merkle proofs (proto/mt). */
@@ -55,10 +71,15 @@
 #define PT_POLICY_MAX_URL	512	/* a log or witness URL, bytes */
 #define PT_WITREQ_MAX_PROOF	63	/* consistency proof lines (tlog-witness) */
 #define PT_WITREQ_MAX_BODY	(PT_NOTE_MAX + 4096) /* add-checkpoint body */
-#define PT_WITRESP_MAX_BODY	8192	/* add-checkpoint answer the log reads */
-#define PT_COSIG_SKEW_S		300	/* cosignature time may be this far ahead */
+#define PT_WITRESP_MAX_BODY	(PT_NOTE_MIN_SIGS * PT_NOTE_MAX_SIG_LINE)
+					/* add-checkpoint answer the log reads:
+					 * 16 signature lines of the largest size */
+#define PT_COSIG_SKEW_S		300	/* a cosignature dated later than now plus
+					 * this many seconds does not count */
 #define PT_EVIDENCE_MAX		(4 * PT_NOTE_MAX) /* an evidence file, bytes */
 #define PT_GOSSIP_MAX_LOGS	64	/* logs one gossip peer exchanges */
+#define PT_GOSSIP_MAX_BODY	(1u << 20) /* one gossip POST: 64 notes of
+					 * 16 KiB, fewer larger ones */
 #define PT_WITNESS_MAX_EVIDENCE	1000	/* evidence files one witness run writes */
 
 #endif

@@ -173,18 +173,15 @@ fail:
 
 int
 tproof_verify(const struct tproof *p, const struct mt_hash *leaf,
-    const struct note_vkey *log_key, const struct note_vkey *wkeys,
-    size_t nwkeys, struct ckpt *out, uint64_t *witnessed)
+    const struct note_vkey *log_key, struct ckpt *out)
 {
 	struct ckpt c;
-	uint64_t w = 0;
 	int rc;
 
 	if (p == NULL || leaf == NULL || log_key == NULL || p->note == NULL ||
 	    p->n > PT_MAX_PROOF)
 		return PT_EINVAL;
-	if ((rc = ckpt_open(p->note, p->note_len, log_key, wkeys, nwkeys, &c,
-	    &w)) != 0)
+	if ((rc = ckpt_open(p->note, p->note_len, log_key, &c)) != 0)
 		return rc;
 	if (p->index >= c.size)
 		return PT_ERANGE;
@@ -193,7 +190,5 @@ tproof_verify(const struct tproof *p, const struct mt_hash *leaf,
 		return rc;
 	if (out != NULL)
 		*out = c;
-	if (witnessed != NULL)
-		*witnessed = w;
 	return 0;
 }

@@ -51,15 +51,15 @@ int tproof_parse(const char *buf, size_t len, struct tproof *out);
 
 /*
  * Verify a parsed proof for the entry whose leaf hash is leaf: the note must
- * be a checkpoint signed by log_key (ckpt_open, with the same witness keys
- * and *witnessed report), index < its size (PT_ERANGE otherwise) and the
- * inclusion proof must lead to its root (PT_EPROOF otherwise).  out (may be
- * NULL) gets the checkpoint.  O(n) hashes plus the note's signatures.
+ * be a checkpoint signed by log_key (ckpt_open), index < its size (PT_ERANGE
+ * otherwise) and the inclusion proof must lead to its root (PT_EPROOF
+ * otherwise).  out (may be NULL) gets the checkpoint.  Witness
+ * cosignatures are a policy's business (pol_check_checkpoint).  O(n)
+ * hashes plus one signature verification.
  */
 struct note_vkey;
 struct ckpt;
 int tproof_verify(const struct tproof *p, const struct mt_hash *leaf,
-    const struct note_vkey *log_key, const struct note_vkey *wkeys,
-    size_t nwkeys, struct ckpt *out, uint64_t *witnessed);
+    const struct note_vkey *log_key, struct ckpt *out);
 
 #endif

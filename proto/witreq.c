@@ -50,9 +50,6 @@ witreq_parse(const char *buf, size_t len, struct witreq *out,
 			    out->nproof + 1);
 		out->nproof++;
 	}
-	if (out->old == 0 && out->nproof != 0)
-		return pt_why_set(why, PT_EMALFORMED,
-		    "old size 0 needs an empty proof");
 	out->note = nl + 1;
 	out->note_len = (size_t)(end - out->note);
 	if (out->note_len == 0)
@@ -136,9 +133,11 @@ witreq_resp_check(const char *body, size_t len, const char *text,
 
 	if (cap > 0)
 		line[0] = '\0';
+	if (wkey == NULL || wkey->alg != NOTE_ALG_COSIG_V1)
+		return PT_EINVAL;
 	if (len == 0)
 		return PT_EMALFORMED;
-	if (text_len + 1 + len > PT_NOTE_MAX)
+	if (len > PT_WITRESP_MAX_BODY || text_len + 1 + len > PT_NOTE_MAX)
 		return PT_ETOOBIG;
 	/* Parse the lines as the signatures of a note over text. */
 	if ((buf = malloc(text_len + 1 + len)) == NULL)

@@ -2,9 +2,12 @@
  * fuzz_note.c: the signed-note, checkpoint and tlog-proof parsers, and the
  * signature checks behind them (note_parse, ckpt_parse, ckpt_check,
  * tproof_parse, ckpt_open, note_verify with a log key and a witness
- * cosignature key).  Invariants beyond "no crash, no sanitizer report":
+ * cosignature key, pol_cosigs with a policy of that witness).  Invariants
+ * beyond "no crash, no sanitizer report":
  *   - a parsed note rebuilds to exactly the input from its text and its
- *     signature lines (nothing skipped, nothing invented);
+ *     signature lines (nothing skipped, nothing invented), each line where
+ *     its line pointer says; short signatures re-encode to their line;
+ *   - pol_cosigs counts the witness only when its line verifies;
  *   - ckpt_parse and ckpt_check agree; a parsed checkpoint formats back to
  *     exactly its text;
  *   - a parsed tlog-proof formats back to exactly the input;
@@ -20,6 +23,7 @@
 #include "fuzz.h"
 #include "mt.h"
 #include "note.h"
+#include "policy.h"
 #include "pt.h"
 #include "ptlimits.h"
 #include "tproof.h"
@@ -33,6 +37,7 @@
 
 static struct note_vkey keys[2];
 static int nkeys = -1;
+static struct pol pol;		/* witness keys[1], quorum none */
 
 static void
 load_keys(void)
@@ -47,6 +52,10 @@ load_keys(void)
 	if (note_vkey_parse(FUZZ_WIT_VKEY, strlen(FUZZ_WIT_VKEY),
 	    &keys[1]) != 0)
 		return;
+	pol.quorum = POL_NONE;
+	pol.nwit = 1;
+	strcpy(pol.wit[0].name, "w");
+	pol.wit[0].key = keys[1];
 	nkeys = 2;
 }
 
@@ -61,13 +70,23 @@ check_note_rebuild(const char *buf, size_t len, const struct note *n)
 	FUZZ_ASSERT(n->text_len >= 1 && n->text_len < len);
 	FUZZ_ASSERT(n->text[n->text_len - 1] == '\n');
 	FUZZ_ASSERT(n->nsigs >= 1 && n->nsigs <= PT_NOTE_MAX_SIGS);
-	/* A signature longer than NOTE_SIG_MAX (an unknown kind, ignored by
-	 * note_verify) keeps only its length and first bytes: no rebuild. */
+	FUZZ_ASSERT(n->text_len <= PT_NOTE_MAX_TEXT);
+	/* The lines tile the rest of the input. */
+	off = n->text_len + 1;
 	for (size_t i = 0; i < n->nsigs; i++) {
 		FUZZ_ASSERT(n->sigs[i].sig_len >= 1);
+		FUZZ_ASSERT(n->sigs[i].line == buf + off);
+		FUZZ_ASSERT(n->sigs[i].line_len <= PT_NOTE_MAX_SIG_LINE);
+		FUZZ_ASSERT(buf[off + n->sigs[i].line_len - 1] == '\n');
+		off += n->sigs[i].line_len;
+	}
+	FUZZ_ASSERT(off == len);
+	/* A signature longer than NOTE_SIG_MAX (an unknown kind, ignored by
+	 * note_verify) keeps only its length and first bytes: no re-encoding
+	 * of the whole note. */
+	for (size_t i = 0; i < n->nsigs; i++)
 		if (n->sigs[i].sig_len > NOTE_SIG_MAX)
 			return;
-	}
 	memcpy(out, n->text, n->text_len);
 	off = n->text_len;
 	out[off++] = '\n';
@@ -133,8 +152,7 @@ check_tproof(const char *buf, size_t len)
 	FUZZ_ASSERT(olen == len && memcmp(out, buf, len) == 0);
 	/* The embedded note is a signed checkpoint: open it too. */
 	if (nkeys == 2)
-		(void)ckpt_open(p.note, p.note_len, &keys[0], &keys[1], 1,
-		    NULL, NULL);
+		(void)ckpt_open(p.note, p.note_len, &keys[0], NULL);
 }
 
 int
@@ -143,8 +161,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct note n;
 	static struct ckpt c;
 	const char *buf = (const char *)data;
-	uint64_t verified = 0, witnessed = 0;
-	int rc, orc;
+	struct pol_cosigs cs;
+	uint64_t verified = 0;
+	int rc, orc, crc;
 
 	load_keys();
 	FUZZ_ASSERT(nkeys == 2);
@@ -156,17 +175,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rc <= 0);
 		if (rc == 0)
 			FUZZ_ASSERT(verified != 0 && (verified & ~3ULL) == 0);
+		/* The witness counts only when its line verifies: then
+		 * note_verify found it too (or failed on the log's line). */
+		crc = pol_cosigs(&pol, &n, UINT64_MAX / 4, &cs);
+		FUZZ_ASSERT(crc <= 0);
+		if (crc == 0) {
+			FUZZ_ASSERT((cs.counted & ~1ULL) == 0 &&
+			    cs.future == 0 && cs.unverifiable == 0);
+			FUZZ_ASSERT((cs.counted & ~cs.present) == 0);
+			if (cs.counted && rc == 0)
+				FUZZ_ASSERT(verified & 2);
+		} else
+			FUZZ_ASSERT(cs.counted == 0);
 	} else {
 		FUZZ_ASSERT(n.nsigs == 0 && n.text == NULL);
 		/* The input may itself be a bare checkpoint body. */
 		check_ckpt(buf, size);
 	}
-	orc = ckpt_open(buf, size, &keys[0], &keys[1], 1, &c, &witnessed);
+	orc = ckpt_open(buf, size, &keys[0], &c);
 	if (orc == 0) {
 		FUZZ_ASSERT(note_parse(buf, size, &n) == 0);
 		FUZZ_ASSERT(ckpt_check(n.text, n.text_len) == 0);
 		FUZZ_ASSERT(strcmp(c.origin, keys[0].name) == 0);
-		FUZZ_ASSERT((witnessed & ~1ULL) == 0);
 	}
 	check_tproof(buf, size);
 	return 0;

@@ -3,9 +3,11 @@
  * add-checkpoint request parser, the 409 size body and the check of a 200
  * answer's cosignature lines.  Every input goes to all three.
  * Invariants beyond "no crash, no sanitizer report":
- *   - an accepted request formats back to exactly the input;
- *   - an accepted request never has old 0 with a proof, nor more than
- *     PT_WITREQ_MAX_PROOF hashes, and its note is the input's tail;
+ *   - an accepted request formats back to exactly the input, but for old
+ *     0 with a proof, which parses (the witness answers it 422) and which
+ *     witreq_format never writes;
+ *   - an accepted request never has more than PT_WITREQ_MAX_PROOF hashes,
+ *     and its note is the input's tail;
  *   - an accepted size body formats back to exactly the input;
  *   - witreq_resp_check accepts only an answer holding a line by the
  *     witness key, copies that line whole, and the copy is in the input.
@@ -43,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct witreq w;
 	static char out[PT_WITREQ_MAX_BODY + 64];
-	char line[PT_NOTE_MAX_LINE + 2];
+	char line[WITREQ_LINE_MAX];
 	const char *buf = (const char *)data;
 	size_t olen;
 	uint64_t v, ts;
@@ -56,11 +58,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (witreq_parse(buf, size, &w, NULL) == 0) {
 		FUZZ_ASSERT(size <= PT_WITREQ_MAX_BODY);
 		FUZZ_ASSERT(w.nproof <= PT_WITREQ_MAX_PROOF);
-		FUZZ_ASSERT(w.old != 0 || w.nproof == 0);
 		FUZZ_ASSERT(w.note_len > 0 && w.note + w.note_len == buf + size);
-		FUZZ_ASSERT(witreq_format(w.old, w.proof, w.nproof, w.note,
-		    w.note_len, out, sizeof(out), &olen) == 0);
-		FUZZ_ASSERT(olen == size && memcmp(out, buf, size) == 0);
+		if (w.old == 0 && w.nproof != 0) {
+			FUZZ_ASSERT(witreq_format(w.old, w.proof, w.nproof,
+			    w.note, w.note_len, out, sizeof(out), &olen) ==
+			    PT_EINVAL);
+		} else {
+			FUZZ_ASSERT(witreq_format(w.old, w.proof, w.nproof,
+			    w.note, w.note_len, out, sizeof(out), &olen) == 0);
+			FUZZ_ASSERT(olen == size && memcmp(out, buf, size) ==
+			    0);
+		}
 	}
 	if (witreq_size_parse(buf, size, &v) == 0) {
 		FUZZ_ASSERT(witreq_size_format(v, out, sizeof(out), &olen) ==

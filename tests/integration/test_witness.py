@@ -1,6 +1,10 @@
-"""Witness (`pubtrail witness serve`, C2SP tlog-witness): every status code,
-cosignatures checked independently, evidence of conflicting requests,
-concurrent requests, and kill -9 right after an answer."""
+"""Witness (`pubtrail witness serve`, C2SP tlog-witness, current text):
+every status code, cosignatures checked independently, the monitoring
+endpoint, signature lines of post-quantum size by unknown signers, evidence
+of conflicting requests, concurrent requests, and kill -9 right after an
+answer."""
+import base64
+import hashlib
 import os
 import random
 import sys
@@ -39,9 +43,11 @@ def test_status_codes():
         # 405, 404 path.
         assert request(w.port, "GET", "/add-checkpoint").status == 405
         assert request(w.port, "GET", "/nothing").status == 404
-        # 413: a body over the limit.
-        r = request(w.port, "POST", "/add-checkpoint", body=b"old 0\n\n" + b"a" * 30000)
+        # 413: a body over the limit (PT_WITREQ_MAX_BODY, 151,553 bytes).
+        r = request(w.port, "POST", "/add-checkpoint", body=b"old 0\n\n" + b"a" * 160000)
         assert r.status == 413, r.status
+        # Nothing cosigned yet: the monitoring endpoint has nothing.
+        assert w.monitor(LOG).status == 404
         # 200: first checkpoint, old 0.
         note5 = signed_note(k, 5, mth(L[:5]))
         r = w.add(0, [], note5)
@@ -79,10 +85,13 @@ def test_status_codes():
         # 422: old == size needs an empty proof.
         r = w.add(8, [L[0]], note8)
         assert r.status == 422, r.status
-        # 409 and provable evidence: same size, another root, signed by the log.
+        # 422 (tlog-witness since v1.0.0: not 409, which is kept for "old is
+        # not my size" and always carries a size) and provable evidence:
+        # same size, another root, signed by the log.
         forked = L[:7] + [ptlib.leaf_hash(b"forked")]
         r = w.add(8, [], signed_note(k, 8, mth(forked)))
-        assert r.status == 409, r.status
+        assert r.status == 422, r.status
+        assert r.header("Content-Type").startswith("text/plain")
         ev = [e for e in w.evidence() if e not in ev]
         assert len(ev) == 1, ev
         rc, out, err = run_tool("evidence", "verify", "--log-key", k.vkey, ev[0])
@@ -104,6 +113,17 @@ def test_status_codes():
         note12 = signed_note(k, 12, mth(L[:12]), extra_keys=[Key("x.test")])
         r = w.add(8, cons_proof(8, L[:12]), note12)
         assert r.status == 200, r.status
+        # The monitoring endpoint: the checkpoint with the log's signature
+        # and the cosignature just returned, nothing else.
+        m = w.monitor(LOG)
+        assert m.status == 200, m.status
+        text = ckpt_text(LOG, 12, mth(L[:12]))
+        assert m.body.decode() == text + "\n" + sig_line_of(note12, LOG) + \
+            r.body.decode(), m.body
+        ptlib.open_checkpoint(m.body, LOG, k.pub)
+        assert w.monitor("other.test/log").status == 404
+        assert request(w.port, "GET", "/" + "A" * 64 + "/checkpoint").status == 404
+        assert request(w.port, "POST", monitor_path(LOG)).status == 405
         # A clean stop (under ASan: no leak, no error report).
         rc = w.stop()
         assert rc == 0 and "Sanitizer" not in w.logtext(), (rc, w.logtext())
@@ -112,8 +132,29 @@ def test_status_codes():
 
 
 def base64_root(root):
-    import base64
     return base64.b64encode(root)
+
+
+def monitor_path(origin):
+    return "/%s/checkpoint" % hashlib.sha256(origin.encode()).hexdigest()
+
+
+def sig_line_of(note, name):
+    """The signature line by name in a signed note."""
+    for line in note.split("\n\n")[-1].splitlines():
+        if line.startswith(EM + name + " "):
+            return line + "\n"
+    raise AssertionError("no line by " + name)
+
+
+def pq_line(name, not_id=b""):
+    """An ML-DSA-44-sized cosignature line (3,268 bytes with a 19-byte
+    name): key ID (never not_id), timestamp and 2,420 bytes of signature,
+    random."""
+    raw = os.urandom(4 + 8 + 2420)
+    if raw[:4] == not_id:
+        raw = bytes([raw[0] ^ 1]) + raw[1:]
+    return "%s%s %s\n" % (EM, name, base64.b64encode(raw).decode())
 
 
 def test_concurrent_never_backwards():
@@ -193,7 +234,7 @@ def test_kill9_after_answer():
                 assert r.status == 409
             # ... nor another tree of the same size.
             r = w.add(step, [], signed_note(k, step, mth(leaves(step, b"fork"))))
-            assert r.status == 409, r.status
+            assert r.status == 422, r.status
             size = step
         assert len(w.evidence()) == 7
     finally:
@@ -202,23 +243,64 @@ def test_kill9_after_answer():
 
 def test_size_zero():
     """The empty tree: cosigned like any other; from it nothing needs (or
-    may be) proven, so the next request carries old 0 and no proof."""
+    may be) proven, so the next request carries old 0 and no proof.  A
+    size-0 checkpoint must have the empty tree's root (422)."""
     k = Key(LOG)
     w = Witness([k.vkey]).start()
     L = leaves(4)
     try:
+        # Size 0 with another root: 422, before anything is stored.
+        r = w.add(0, [], signed_note(k, 0, mth(L)))
+        assert r.status == 422, (r.status, r.body)
+        r = w.add(0, [L[0]], signed_note(k, 4, mth(L)))
+        assert r.status == 422, r.status          # old 0 with a proof
         r = w.add(0, [], signed_note(k, 0, mth([])))
         assert r.status == 200, (r.status, r.body)
         r = w.add(0, [], signed_note(k, 0, mth([])))
         assert r.status == 200, (r.status, r.body)
         r = w.add(0, [L[0]], signed_note(k, 4, mth(L)))
-        assert r.status == 400, r.status          # old 0 with a proof
+        assert r.status == 422, r.status          # old 0 with a proof
         r = w.add(0, [], signed_note(k, 4, mth(L)))
         assert r.status == 200, (r.status, r.body)
         assert not w.evidence()
         r = w.add(0, [], signed_note(k, 0, mth([])))
         assert r.status == 409 and r.body == b"4\n"
         assert w.stop() == 0
+    finally:
+        w.stop()
+
+
+def test_post_quantum_lines():
+    """C2SP signed-note: signatures from unknown keys are ignored whatever
+    their size, and at least 16 are accepted.  Sixteen ML-DSA-44-sized lines
+    by other signers (one of them under the log's own name with another key
+    ID), before and after the log's line: cosigned, 200.  The stored and
+    served checkpoint keeps only the log's line and the cosignature."""
+    k = Key(LOG)
+    w = Witness([k.vkey]).start()
+    L = leaves(6)
+    try:
+        text = ckpt_text(LOG, 6, mth(L))
+        lines = [pq_line(LOG, k.hash)] + [pq_line("pq%d.example/w" % i)
+                                          for i in range(15)]
+        assert all(len(x.encode()) >= 3260 for x in lines)
+        good = sig_line_of(signed_note(k, 6, mth(L)), LOG)
+        note = text + "\n" + "".join(lines[:8]) + good + "".join(lines[8:])
+        assert len(note.encode()) > 16 * 3260
+        r = w.add(0, [], note)
+        assert r.status == 200, (r.status, r.body)
+        verify_cosig_line(r.body.decode(), w.wname, w.wpub, text)
+        m = w.monitor(LOG)
+        assert m.status == 200
+        assert m.body.decode() == text + "\n" + good + r.body.decode()
+        # A line by the log's key (name and ID) that does not verify, or
+        # two by it: 403.
+        bad = good[:-6] + ("A" if good[-6] != "A" else "B") + good[-5:]
+        for sigs in ([bad], [good, bad], [bad, good], [good, good]):
+            r = w.add(6, [], text + "\n" + "".join(sigs))
+            assert r.status == 403, (sigs, r.status)
+        rc = w.stop()
+        assert rc == 0 and "Sanitizer" not in w.logtext(), (rc, w.logtext())
     finally:
         w.stop()
 
@@ -277,4 +359,5 @@ def test_slow_and_many_connections():
 if __name__ == "__main__":
     sys.exit(run_tests([test_status_codes, test_concurrent_never_backwards,
                         test_kill9_after_answer, test_size_zero,
+                        test_post_quantum_lines,
                         test_slow_and_many_connections]))

@@ -6,6 +6,7 @@ the cryptography package, following RFC 9162, C2SP signed-note,
 tlog-checkpoint, tlog-cosignature and tlog-witness.
 """
 import base64
+import hashlib
 import os
 import signal
 import socket
@@ -172,6 +173,11 @@ class Witness:
     def add(self, old, proof, note, timeout=30):
         return request(self.port, "POST", "/add-checkpoint",
                        body=witreq_body(old, proof, note), timeout=timeout)
+
+    def monitor(self, origin, timeout=30):
+        """GET /<SHA-256 of origin, hex>/checkpoint (tlog-witness)."""
+        return request(self.port, "GET", "/%s/checkpoint" % hashlib.sha256(
+            origin.encode()).hexdigest(), timeout=timeout)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is None:

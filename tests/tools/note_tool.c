@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ckpt.h"
 #include "crypto.h"
 #include "note.h"
 #include "num.h"
+#include "policy.h"
 #include "pt.h"
 #include "tproof.h"
 
@@ -229,24 +231,37 @@ cmd_ckpt_parse(int argc, char **argv)
 	return print_ckpt(&c);
 }
 
+/* ckpt-open LOGKEY [WITNESSKEY...]: ckpt_open with the log key, then
+ * which witnesses' cosignatures count (pol_cosigs, now) as a bitmask. */
 static int
 cmd_ckpt_open(int argc, char **argv)
 {
 	static struct ckpt c;
+	static struct note n;
+	static struct pol p;
 	struct note_vkey keys[64];
-	uint64_t w;
+	struct pol_cosigs cs;
 	size_t len;
 	int rc;
 
-	if (argc < 1 || argc > 64)
+	if (argc < 1 || argc > 1 + PT_POLICY_MAX_WITNESSES)
 		return usage();
 	if ((rc = parse_vkeys(argc, argv, keys)) != 0)
 		return fail(rc);
 	len = read_stdin();
-	if ((rc = ckpt_open(inbuf, len, &keys[0], keys + 1, (size_t)argc - 1,
-	    &c, &w)) != 0)
+	if ((rc = ckpt_open(inbuf, len, &keys[0], &c)) != 0)
 		return fail(rc);
-	fprintf(stderr, "witnessed %016" PRIx64 "\n", w);
+	memset(&p, 0, sizeof(p));
+	p.quorum = POL_NONE;
+	for (int i = 1; i < argc; i++) {
+		snprintf(p.wit[p.nwit].name, sizeof(p.wit[p.nwit].name),
+		    "w%d", i);
+		p.wit[p.nwit++].key = keys[i];
+	}
+	if ((rc = note_parse(inbuf, len, &n)) != 0 ||
+	    (rc = pol_cosigs(&p, &n, (uint64_t)time(NULL), &cs)) != 0)
+		return fail(rc);
+	fprintf(stderr, "witnessed %016" PRIx64 "\n", cs.counted);
 	return print_ckpt(&c);
 }
 

@@ -425,8 +425,7 @@ check_receipt(struct fx *f, const struct resp *r, uint64_t *index,
 	    NULL), 0);
 	ck_assert_int_eq(tproof_parse(wr.proof, wr.proof_len, tp), 0);
 	ck_assert_int_eq(mt_leaf_hash(wr.entry, wr.entry_len, leaf), 0);
-	ck_assert_int_eq(tproof_verify(tp, leaf, &f->logkey.vk, NULL, 0, NULL,
-	    NULL), 0);
+	ck_assert_int_eq(tproof_verify(tp, leaf, &f->logkey.vk, NULL), 0);
 	*index = wr.index;
 	free(tp);
 }
@@ -450,8 +449,7 @@ latest_root(struct fx *f, struct mt_hash *root, uint64_t *size)
 	struct ckpt c;
 
 	pub_latest(f->pub, note, sizeof(note), &len, NULL);
-	ck_assert_int_eq(ckpt_open(note, len, &f->logkey.vk, NULL, 0, &c,
-	    NULL), 0);
+	ck_assert_int_eq(ckpt_open(note, len, &f->logkey.vk, &c), 0);
 	*root = c.root;
 	*size = c.size;
 }

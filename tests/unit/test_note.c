@@ -156,8 +156,87 @@ START_TEST(key_strings_mangled)
 	/* A private key is not a verifier key and vice versa. */
 	ck_assert_int_ne(note_vkey_parse(sk, sl, &v), 0);
 	ck_assert_int_ne(note_skey_parse(vk, vl, &s), 0);
-	memset(b, 'a', sizeof(b));
-	ck_assert_int_eq(note_vkey_parse(b, PT_MAX_VKEY + 1, &v), PT_ETOOBIG);
+	{
+		static char big[PT_MAX_VKEY_MLDSA + 2];
+
+		memset(big, 'a', sizeof(big));
+		ck_assert_int_eq(note_vkey_parse(big, PT_MAX_VKEY_MLDSA + 1,
+		    &v), PT_ETOOBIG);
+	}
+}
+END_TEST
+
+/* ML-DSA-44 cosignature keys (type 0x06, C2SP tlog-cosignature): parsed,
+ * key ID checked, never verifiable here.  Known answer from Python's
+ * hashlib: name "mldsa.example/w9", public key bytes (7 i + 3) mod 256,
+ * key ID a0622188, SHA-256 of the key 1aa85d17...361d1e. */
+START_TEST(mldsa_keys)
+{
+	static const uint8_t fp[32] = {
+		0x1a, 0xa8, 0x5d, 0x17, 0x97, 0xe4, 0x4d, 0xfa, 0x04, 0x49,
+		0x7a, 0x5c, 0xd0, 0xd1, 0x8c, 0x68, 0xbc, 0x29, 0x86, 0x53,
+		0x90, 0x24, 0x11, 0x2e, 0xc9, 0xc9, 0x73, 0x1f, 0x08, 0x36,
+		0x1d, 0x1e };
+	static char s[PT_MAX_VKEY_MLDSA + 64], out[PT_MAX_VKEY_MLDSA];
+	uint8_t key[1 + NOTE_MLDSA44_PUB];
+	struct note_vkey v;
+	struct note_skey sk;
+	size_t kl;
+
+	key[0] = 0x06;
+	for (int i = 0; i < NOTE_MLDSA44_PUB; i++)
+		key[1 + i] = (uint8_t)(i * 7 + 3);
+	kl = (size_t)snprintf(s, sizeof(s), "mldsa.example/w9+a0622188+");
+	ck_assert_int_gt(cr_b64_encode(key, sizeof(key), s + kl,
+	    sizeof(s) - kl), 0);
+	ck_assert_int_eq(note_vkey_parse(s, strlen(s), &v), 0);
+	ck_assert_uint_eq(v.alg, NOTE_ALG_COSIG_MLDSA44);
+	ck_assert_uint_eq(v.hash, 0xa0622188);
+	ck_assert_str_eq(v.name, "mldsa.example/w9");
+	ck_assert_mem_eq(v.pub, fp, 32);
+	ck_assert_int_eq(note_alg_verifiable(v.alg), 0);
+	ck_assert_str_eq(note_alg_name(v.alg), "ML-DSA-44 cosignature");
+	/* Only the fingerprint is kept: it cannot be written back. */
+	ck_assert_int_eq(note_vkey_format(&v, out, sizeof(out)), PT_EINVAL);
+	/* Another key ID, a key one byte short. */
+	s[kl - 2] = s[kl - 2] == '8' ? '9' : '8';
+	ck_assert_int_eq(note_vkey_parse(s, strlen(s), &v), PT_EMALFORMED);
+	kl = (size_t)snprintf(s, sizeof(s), "mldsa.example/w9+a0622188+");
+	ck_assert_int_gt(cr_b64_encode(key, sizeof(key) - 1, s + kl,
+	    sizeof(s) - kl), 0);
+	ck_assert_int_eq(note_vkey_parse(s, strlen(s), &v), PT_EMALFORMED);
+	/* No private keys of that type, no key generation. */
+	ck_assert_int_eq(note_keygen("x", NOTE_ALG_COSIG_MLDSA44, &sk),
+	    PT_EINVAL);
+	/* An Ed25519-sized key under type 0x06 is the wrong length. */
+	ck_assert_int_eq(note_vkey_parse("PeterNeumann+c74f20a3+BhpzZAIUFDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+	    66, &v), PT_EMALFORMED);
+	/* A line whose (name, key ID) is an ML-DSA-44 key is ignored by
+	 * note_verify (it cannot check it), whatever it holds. */
+	{
+		static char msg[8192];
+		uint8_t raw[4 + 8 + NOTE_MLDSA44_SIG];
+		struct note_vkey ks[2];
+		uint64_t m;
+
+		kl = (size_t)snprintf(s, sizeof(s), "mldsa.example/w9+a0622188+");
+		cr_b64_encode(key, sizeof(key), s + kl, sizeof(s) - kl);
+		ks[0] = vkey(PETER_VKEY);
+		ck_assert_int_eq(note_vkey_parse(s, strlen(s), &ks[1]), 0);
+		memset(raw, 0x5a, sizeof(raw));
+		raw[0] = 0xa0, raw[1] = 0x62, raw[2] = 0x21, raw[3] = 0x88;
+		kl = (size_t)snprintf(msg, sizeof(msg), "%s\n%s\xe2\x80\x94 "
+		    "mldsa.example/w9 ", PETER_TEXT, PETER_SIG);
+		kl += (size_t)cr_b64_encode(raw, sizeof(raw), msg + kl,
+		    sizeof(msg) - kl);
+		msg[kl++] = '\n';
+		ck_assert_int_eq(open_note(msg, kl, ks, 2, &m), 0);
+		ck_assert_uint_eq(m, 1);
+		ck_assert_uint_eq(kl, strlen(PETER_TEXT) + 1 +
+		    strlen(PETER_SIG) + 4 + 16 + 1 + 3244 + 1);
+		ck_assert_int_eq(open_note(msg, kl, ks + 1, 1, &m),
+		    PT_EUNKNOWNSIGNER);
+	}
 }
 END_TEST
 
@@ -350,9 +429,10 @@ START_TEST(malformed_corpus)
 		{ "a\xed\xa0\x80\n\n" PETER_SIG, PT_EUTF8 },
 		{ "a\xe2\x80\n\n" PETER_SIG, PT_EUTF8 },
 		{ "a\xf4\x90\x80\x80\n\n" PETER_SIG, PT_EUTF8 },
-		/* Duplicate signature lines by one key. */
+		/* Duplicate signature lines by one known key (by an unknown
+		 * one they are ignored: see below). */
 		{ PETER_TEXT "\n" PETER_SIG PETER_SIG, PT_EMALFORMED },
-		{ PETER_TEXT "\n" ENOCH_SIG PETER_SIG ENOCH_SIG, PT_EMALFORMED },
+		{ PETER_TEXT "\n" ENOCH_SIG PETER_SIG PETER_SIG, PT_EMALFORMED },
 		/* Blank line after the signatures. */
 		{ PETER_TEXT "\n" PETER_SIG "\n", PT_EMALFORMED },
 	};
@@ -367,6 +447,12 @@ START_TEST(malformed_corpus)
 	}
 	ck_assert_int_eq(open_note("a\0b\n\n" PETER_SIG, 4 + 1 +
 	    strlen(PETER_SIG), &k, 1, &m), PT_EMALFORMED);
+	/* Accepted: two lines by a key we do not know (signed-note: MUST
+	 * ignore signatures from unknown keys). */
+	ck_assert_int_eq(open_note(PETER_TEXT "\n" ENOCH_SIG PETER_SIG ENOCH_SIG,
+	    strlen(PETER_TEXT "\n" ENOCH_SIG PETER_SIG ENOCH_SIG), &k, 1, &m),
+	    0);
+	ck_assert_uint_eq(n.nsigs, 3);
 	/* Accepted: a text with empty lines and a final empty line (the
 	 * split is at the last blank line), U+007F, non-ASCII text. */
 	{
@@ -529,13 +615,80 @@ START_TEST(size_limits)
 	memcpy(buf + pos, "\n" PETER_SIG, 1 + strlen(PETER_SIG));
 	ck_assert_int_eq(note_parse(buf, pos + 1 + strlen(PETER_SIG), &n),
 	    PT_ETOOBIG);
-	/* A text just under the limit signs, but the note would not fit. */
-	len = PT_NOTE_MAX - 10;
+	/* A text of PT_NOTE_MAX_TEXT bytes signs and opens; one byte more
+	 * does not. */
+	len = PT_NOTE_MAX_TEXT;
 	for (pos = 0; pos < len; pos++)
 		buf[pos] = (pos % 1000 == 999 || pos == len - 1) ? '\n' : 'c';
 	ck_assert_int_eq(note_sign(buf, len, &s, 1, 0, out, sizeof(out), &pos),
-	    PT_ETOOBIG);
+	    0);
+	ck_assert_int_eq(open_note(out, pos, &k, 1, &m), 0);
+	buf[len - 1] = 'c';
+	buf[len] = '\n';
+	ck_assert_int_eq(note_sign(buf, len + 1, &s, 1, 0, out, sizeof(out),
+	    &pos), PT_ETOOBIG);
 	note_skey_wipe(&s);
+}
+END_TEST
+
+/* One signature line of exactly PT_NOTE_MAX_SIG_LINE bytes (a 126-byte
+ * name and 6,045 bytes of signature) by an unknown key. */
+static size_t
+max_sig_line(char *out, int tag, int extra)
+{
+	uint8_t raw[6045];
+	size_t nl = 126 + (size_t)extra, pos;
+	int b;
+
+	memcpy(out, "\xe2\x80\x94 ", 4);
+	memset(out + 4, 'n', nl);
+	out[4] = (char)('A' + tag % 26);
+	out[5] = (char)('A' + tag / 26);
+	out[4 + nl] = ' ';
+	memset(raw, tag, sizeof(raw));
+	b = cr_b64_encode(raw, sizeof(raw), out + 5 + nl, 8200);
+	ck_assert_int_eq(b, 8060);
+	pos = 5 + nl + (size_t)b;
+	out[pos++] = '\n';
+	return pos;
+}
+
+START_TEST(signature_line_limits)
+{
+	static char buf[PT_NOTE_MAX + 16384];
+	struct note_vkey k = vkey(PETER_VKEY);
+	size_t pos, tl;
+	uint64_t m;
+	int i;
+
+	/* A maximal line after a known signature: accepted and ignored. */
+	pos = (size_t)sprintf(buf, "%s\n%s", PETER_TEXT, PETER_SIG);
+	tl = max_sig_line(buf + pos, 0, 0);
+	ck_assert_uint_eq(tl, PT_NOTE_MAX_SIG_LINE);
+	ck_assert_int_eq(open_note(buf, pos + tl, &k, 1, &m), 0);
+	ck_assert_uint_eq(n.sigs[1].sig_len, 6045 - 4);
+	ck_assert_uint_eq(n.sigs[1].line_len, PT_NOTE_MAX_SIG_LINE);
+	ck_assert_ptr_eq(n.sigs[1].line, buf + pos);
+	/* One byte longer (a longer name): too big. */
+	tl = max_sig_line(buf + pos, 0, 1);
+	ck_assert_int_eq(note_parse(buf, pos + tl, &n), PT_ETOOBIG);
+	/* The largest note: a PT_NOTE_MAX_TEXT text and 16 maximal lines
+	 * (one of them replaced by the known signature, padded). */
+	for (pos = 0; pos < PT_NOTE_MAX_TEXT; pos++)
+		buf[pos] = (pos % 1000 == 999 ||
+		    pos == PT_NOTE_MAX_TEXT - 1) ? '\n' : 'c';
+	buf[pos++] = '\n';
+	for (i = 0; i < 16; i++)
+		pos += max_sig_line(buf + pos, i, 0);
+	ck_assert_uint_eq(pos, PT_NOTE_MAX);
+	ck_assert_int_eq(note_parse(buf, pos, &n), 0);
+	ck_assert_uint_eq(n.nsigs, 16);
+	ck_assert_int_eq(note_verify(&n, &k, 1, &m), PT_EUNKNOWNSIGNER);
+	/* One byte more (a longer name in the last line): over PT_NOTE_MAX. */
+	pos -= PT_NOTE_MAX_SIG_LINE;
+	pos += max_sig_line(buf + pos, 15, 1);
+	ck_assert_uint_eq(pos, PT_NOTE_MAX + 1);
+	ck_assert_int_eq(note_parse(buf, pos, &n), PT_ETOOBIG);
 }
 END_TEST
 
@@ -626,6 +779,8 @@ main(void)
 	tcase_add_test(tc, key_hash_mismatch_and_unknown);
 	tcase_add_test(tc, signature_count_limits);
 	tcase_add_test(tc, size_limits);
+	tcase_add_test(tc, signature_line_limits);
+	tcase_add_test(tc, mldsa_keys);
 	tcase_add_test(tc, cosignature_known_answers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

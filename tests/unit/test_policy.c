@@ -1,6 +1,8 @@
 /*
  * test_policy: C2SP tlog-policy parsing (the spec's example, every rule),
- * quorum evaluation (exhaustive truth tables) and pol_check_checkpoint on
+ * quorum evaluation (exhaustive truth tables), which cosignatures count
+ * (pol_cosigs: time window, ML-DSA-44 witnesses this build cannot verify,
+ * post-quantum-sized lines by unknown signers) and pol_check_checkpoint on
  * the C2SP tlog-cosignature known-answer checkpoint.
  */
 #include <check.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "ckpt.h"
+#include "crypto.h"
 #include "note.h"
 #include "policy.h"
 #include "pt.h"
@@ -25,6 +28,47 @@
 
 static char wk[8][300];		/* fresh cosignature verifier keys */
 static char lk2[300];		/* another log key */
+static char mk[2][PT_MAX_VKEY_MLDSA + 1]; /* ML-DSA-44 witness keys */
+
+/* An ML-DSA-44 verifier key (type 0x06) for name with a made-up public key
+ * (its key ID computed here, independently of note.c). */
+static void
+mldsa_vkey(const char *name, uint8_t seed, char *out, size_t cap)
+{
+	uint8_t key[1 + NOTE_MLDSA44_PUB], a[2] = { '\n', 0x06 }, h[32];
+	int n;
+
+	key[0] = 0x06;
+	for (int i = 0; i < NOTE_MLDSA44_PUB; i++)
+		key[1 + i] = (uint8_t)(i * 7 + seed);
+	ck_assert_int_eq(cr_sha256(name, strlen(name), a, 2, key + 1,
+	    NOTE_MLDSA44_PUB, h), 0);
+	n = snprintf(out, cap, "%s+%02x%02x%02x%02x+", name, h[0], h[1], h[2],
+	    h[3]);
+	ck_assert_int_gt(cr_b64_encode(key, sizeof(key), out + n,
+	    cap - (size_t)n), 0);
+}
+
+/* A signature line of n signature bytes (random) for name and key ID. */
+static size_t
+rand_line(char *out, size_t cap, const char *name, uint32_t id, size_t n)
+{
+	uint8_t raw[PT_NOTE_MAX_SIG_LINE / 4 * 3];
+	int k, b;
+
+	ck_assert_uint_le(4 + n, sizeof(raw));
+	ck_assert_int_eq(cr_random(raw + 4, n), 0);
+	raw[0] = (uint8_t)(id >> 24);
+	raw[1] = (uint8_t)(id >> 16);
+	raw[2] = (uint8_t)(id >> 8);
+	raw[3] = (uint8_t)id;
+	k = snprintf(out, cap, "\xe2\x80\x94 %s ", name);
+	b = cr_b64_encode(raw, 4 + n, out + k, cap - (size_t)k - 1);
+	ck_assert_int_gt(b, 0);
+	out[k + b] = '\n';
+	out[k + b + 1] = '\0';
+	return (size_t)(k + b + 1);
+}
 
 static void
 setup(void)
@@ -44,6 +88,8 @@ setup(void)
 	    &k), 0);
 	ck_assert_int_eq(note_vkey_format(&k.vk, lk2, sizeof(lk2)), 0);
 	note_skey_wipe(&k);
+	mldsa_vkey("mldsa.example/w9", 3, mk[0], sizeof(mk[0]));
+	mldsa_vkey("mldsa.example/w10", 5, mk[1], sizeof(mk[1]));
 }
 
 static struct pol *
@@ -233,7 +279,7 @@ START_TEST(check_known_checkpoint)
 	struct note_vkey logk, other;
 	struct ckpt ck;
 	struct pol *p;
-	uint64_t mask;
+	struct pol_cosigs cs;
 
 	ck_assert_int_eq(note_vkey_parse(LOG_VKEY, strlen(LOG_VKEY), &logk), 0);
 	ck_assert_int_eq(note_vkey_parse(lk2, strlen(lk2), &other), 0);
@@ -242,24 +288,27 @@ START_TEST(check_known_checkpoint)
 	    "quorum w1\n", LOG_VKEY, wk[0], W1_VKEY);
 	p = parse(buf, 0);
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &logk,
-	    W1_TIME, 0, &ck, &mask, &why), 0);
-	ck_assert_uint_eq(mask, 2);
+	    W1_TIME, &ck, &cs, &why), 0);
+	ck_assert_uint_eq(cs.counted, 2);
+	ck_assert_uint_eq(cs.present, 2);
+	ck_assert_uint_eq(cs.time[1], W1_TIME);
 	ck_assert_uint_eq(ck.size, 20852163);
 	/* The log key from the policy. */
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), NULL,
-	    W1_TIME, 0, NULL, NULL, &why), 0);
-	/* From the future: only within the skew. */
+	    W1_TIME, NULL, NULL, &why), 0);
+	/* From the future: only within PT_COSIG_SKEW_S (300 s). */
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &logk,
-	    W1_TIME - 301, 300, NULL, &mask, &why), PT_ETIME);
-	ck_assert_uint_eq(mask, 0);
+	    W1_TIME - PT_COSIG_SKEW_S - 1, NULL, &cs, &why), PT_ETIME);
+	ck_assert_uint_eq(cs.counted, 0);
+	ck_assert_uint_eq(cs.future, 2);
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &logk,
-	    W1_TIME - 300, 300, NULL, NULL, &why), 0);
+	    W1_TIME - PT_COSIG_SKEW_S, NULL, NULL, &why), 0);
 	/* A log key the policy does not list. */
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &other,
-	    W1_TIME, 0, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
+	    W1_TIME, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
 	/* Without the cosignature line: quorum not met. */
 	ck_assert_int_eq(pol_check_checkpoint(p, CK_BODY "\n" LOG_LINE,
-	    strlen(CK_BODY "\n" LOG_LINE), &logk, W1_TIME, 0, NULL, NULL,
+	    strlen(CK_BODY "\n" LOG_LINE), &logk, W1_TIME, NULL, NULL,
 	    &why), PT_EUNKNOWNSIGNER);
 	ck_assert(strstr(why.text, "quorum") != NULL);
 	/* 2 of 2 with only one: not met; quorum none: met. */
@@ -267,13 +316,13 @@ START_TEST(check_known_checkpoint)
 	    "group g all a w1\nquorum g\n", wk[0], W1_VKEY);
 	p = parse(buf, 0);
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &logk,
-	    W1_TIME, 0, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
+	    W1_TIME, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
 	p = parse("quorum none\n", 0);
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), &logk,
-	    W1_TIME, 0, NULL, NULL, &why), 0);
+	    W1_TIME, NULL, NULL, &why), 0);
 	/* No logs in the policy and no key given. */
 	ck_assert_int_eq(pol_check_checkpoint(p, NOTE, strlen(NOTE), NULL,
-	    W1_TIME, 0, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
+	    W1_TIME, NULL, NULL, &why), PT_EUNKNOWNSIGNER);
 	/* A cosignature by a policy witness that does not verify rejects. */
 	{
 		char bad[4096];
@@ -286,8 +335,108 @@ START_TEST(check_known_checkpoint)
 		    W1_VKEY);
 		p = parse(buf, 0);
 		ck_assert_int_eq(pol_check_checkpoint(p, bad, strlen(bad),
-		    &logk, W1_TIME, 0, NULL, NULL, &why), PT_ESIG);
+		    &logk, W1_TIME, NULL, NULL, &why), PT_ESIG);
 	}
+	/* Two lines by one policy witness: malformed. */
+	snprintf(buf, sizeof(buf), "witness w1 %s\nquorum none\n", W1_VKEY);
+	p = parse(buf, 0);
+	ck_assert_int_eq(pol_check_checkpoint(p, NOTE W1_LINE,
+	    strlen(NOTE W1_LINE), &logk, W1_TIME, NULL, NULL, &why),
+	    PT_EMALFORMED);
+}
+END_TEST
+
+/* ML-DSA-44 witnesses: the policy loads; they never count here (OpenSSL
+ * 3.0 cannot verify them), line or not; a quorum the Ed25519 witnesses
+ * meet alone passes, one that needs them fails and says why. */
+START_TEST(mldsa_witness)
+{
+	static char note[PT_NOTE_MAX + 1], buf[8192];
+	struct pt_why why = { "" };
+	struct note_vkey logk, m;
+	struct pol_cosigs cs;
+	struct pol *p;
+	size_t pos;
+	int i;
+
+	ck_assert_int_eq(note_vkey_parse(LOG_VKEY, strlen(LOG_VKEY), &logk), 0);
+	ck_assert_int_eq(note_vkey_parse(mk[0], strlen(mk[0]), &m), 0);
+	ck_assert_uint_eq(m.alg, NOTE_ALG_COSIG_MLDSA44);
+	ck_assert_int_eq(note_alg_verifiable(m.alg), 0);
+	snprintf(buf, sizeof(buf), "log %s\nwitness w1 %s\nwitness pq %s "
+	    "https://pq.example/\nwitness pq2 %s\ngroup ed any w1\n"
+	    "group g 2 w1 pq pq2\nquorum ed\n", LOG_VKEY, W1_VKEY, mk[0],
+	    mk[1]);
+	p = parse(buf, 0);
+	ck_assert_uint_eq(p->nwit, 3);
+	ck_assert_uint_eq(p->wit[1].key.alg, NOTE_ALG_COSIG_MLDSA44);
+	ck_assert_str_eq(p->wit[1].url, "https://pq.example/");
+	/* The note: the spec's log and w1 lines, an ML-DSA-44-sized line
+	 * by pq (random bytes: nobody can check them here) and sixteen by
+	 * unknown signers. */
+	pos = strlen(strcpy(note, NOTE));
+	pos += rand_line(note + pos, sizeof(note) - pos, m.name, m.hash,
+	    8 + NOTE_MLDSA44_SIG);
+	for (i = 0; i < 16; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "other%d.example", i);
+		pos += rand_line(note + pos, sizeof(note) - pos, name,
+		    0x01020304u + (uint32_t)i, 8 + NOTE_MLDSA44_SIG);
+	}
+	ck_assert_int_eq(pol_check_checkpoint(p, note, pos, &logk, W1_TIME,
+	    NULL, &cs, &why), 0);
+	ck_assert_uint_eq(cs.counted, 1);
+	ck_assert_uint_eq(cs.present, 3);
+	ck_assert_uint_eq(cs.unverifiable, 6);
+	/* A quorum that needs an ML-DSA-44 witness is not met, and the
+	 * reason names it. */
+	p->quorum = POL_GROUP_BASE + 1;
+	ck_assert_int_eq(pol_check_checkpoint(p, note, pos, &logk, W1_TIME,
+	    NULL, &cs, &why), PT_EUNKNOWNSIGNER);
+	ck_assert_msg(strstr(why.text, "pq: ML-DSA-44 cosignature cannot be "
+	    "verified here") != NULL, "%s", why.text);
+	/* Two witnesses with the same key are duplicates; an ML-DSA-44 key
+	 * is no log key. */
+	snprintf(buf, sizeof(buf), "witness a %s\nwitness b %s\nquorum a\n",
+	    mk[0], mk[0]);
+	parse(buf, PT_EMALFORMED);
+	snprintf(buf, sizeof(buf), "log %s\nquorum none\n", mk[0]);
+	parse(buf, PT_EMALFORMED);
+}
+END_TEST
+
+/* Every single-bit flip of the cosigned known answer's witness line under
+ * a policy that knows the witness: rejected, or accepted with nothing
+ * counted only when the flip made the line an unknown signer's. */
+START_TEST(mutations)
+{
+	static const char good[] = NOTE;
+	char buf[sizeof(good)], pb[1024];
+	struct pt_why why = { "" };
+	struct note_vkey logk;
+	struct pol_cosigs cs;
+	struct pol *p;
+	size_t len = strlen(good), wstart = strlen(CK_BODY "\n" LOG_LINE);
+	int rc;
+
+	ck_assert_int_eq(note_vkey_parse(LOG_VKEY, strlen(LOG_VKEY), &logk), 0);
+	snprintf(pb, sizeof(pb), "witness w1 %s\nquorum none\n", W1_VKEY);
+	p = parse(pb, 0);
+	for (size_t i = wstart; i < len; i++)
+		for (int b = 0; b < 8; b++) {
+			memcpy(buf, good, len);
+			buf[i] = (char)(good[i] ^ (1 << b));
+			rc = pol_check_checkpoint(p, buf, len, &logk, W1_TIME,
+			    NULL, &cs, &why);
+			if (rc == 0)
+				ck_assert_msg(cs.present == 0 &&
+				    cs.counted == 0, "flip %zu/%d counted",
+				    i, b);
+		}
+	ck_assert_int_eq(pol_check_checkpoint(p, good, len, &logk, W1_TIME,
+	    NULL, &cs, &why), 0);
+	ck_assert_uint_eq(cs.counted, 1);
 }
 END_TEST
 
@@ -304,6 +453,8 @@ main(void)
 	tcase_add_test(tc, syntax_details);
 	tcase_add_test(tc, rejects);
 	tcase_add_test(tc, check_known_checkpoint);
+	tcase_add_test(tc, mldsa_witness);
+	tcase_add_test(tc, mutations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -347,8 +347,7 @@ check_receipt(struct fx *f, const struct seq_job *j, uint64_t *time_ms)
 	ck_assert_int_eq(tproof_parse(r.proof, r.proof_len, tp), 0);
 	ck_assert_uint_eq(tp->index, j->index);
 	ck_assert_int_eq(mt_leaf_hash(r.entry, r.entry_len, &leaf), 0);
-	ck_assert_int_eq(tproof_verify(tp, &leaf, &f->logkey.vk, NULL, 0, c,
-	    NULL), 0);
+	ck_assert_int_eq(tproof_verify(tp, &leaf, &f->logkey.vk, c), 0);
 	ck_assert_uint_gt(c->size, j->index);
 	if (time_ms != NULL)
 		*time_ms = e.time_ms;
@@ -374,8 +373,7 @@ check_tree(struct fx *f, uint64_t want)
 	ck_assert_uint_eq(store_size(f->st), want);
 	pub_latest(f->pub, note, PT_NOTE_MAX + 1, &len, &size);
 	ck_assert_uint_eq(size, want);
-	ck_assert_int_eq(ckpt_open(note, len, &f->logkey.vk, NULL, 0, c, NULL),
-	    0);
+	ck_assert_int_eq(ckpt_open(note, len, &f->logkey.vk, c), 0);
 	ck_assert_uint_eq(c->size, want);
 	ck_assert_int_eq(store_read_begin(f->st, &t), 0);
 	store_txn_reader(t, &r);

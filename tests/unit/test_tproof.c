@@ -165,7 +165,6 @@ START_TEST(verify_end_to_end)
 	struct mt_hash l[5], l01, l23, l0123, root;
 	struct note_skey k, other;
 	struct ckpt c;
-	uint64_t w = 9;
 	size_t blen, nlen, tlen;
 	char in[16];
 
@@ -197,32 +196,31 @@ START_TEST(verify_end_to_end)
 	ck_assert_int_eq(tproof_format(&p2, text, sizeof(text), &tlen), 0);
 	ck_assert_int_eq(tproof_parse(text, tlen, &p), 0);
 	memset(&c, 0, sizeof(c));
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL, 0, &c, &w), 0);
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, &c), 0);
 	ck_assert_uint_eq(c.size, 5);
-	ck_assert_uint_eq(w, 0);
 	/* Another leaf, another index, a proof too short or too long. */
-	ck_assert_int_eq(tproof_verify(&p, &l[1], &k.vk, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(tproof_verify(&p, &l[1], &k.vk, NULL),
 	    PT_EPROOF);
 	p.index = 3;
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL),
 	    PT_EPROOF);
 	p.index = 5;
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL),
 	    PT_ERANGE);
 	p.index = 2;
 	p.n = 2;
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL),
 	    PT_EPROOF);
 	p.n = 4;
 	p.proof[3] = l[0];
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL, 0, NULL, NULL),
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &k.vk, NULL),
 	    PT_EPROOF);
 	p.n = 3;
 	/* Not signed by the key we trust. */
 	ck_assert_int_eq(note_keygen("tproof.example/log", NOTE_ALG_ED25519,
 	    &other), 0);
-	ck_assert_int_eq(tproof_verify(&p, &l[2], &other.vk, NULL, 0, NULL,
-	    NULL), PT_EUNKNOWNSIGNER);
+	ck_assert_int_eq(tproof_verify(&p, &l[2], &other.vk, NULL),
+	    PT_EUNKNOWNSIGNER);
 	note_skey_wipe(&k);
 	note_skey_wipe(&other);
 }

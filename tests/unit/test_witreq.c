@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "note.h"
 #include "pt.h"
 #include "witreq.h"
@@ -91,7 +92,6 @@ START_TEST(rejects)
 		"Old 1\n\n" CK_BODY,
 		"old 9223372036854775808\n\n" CK_BODY,
 		"old 1\r\n\n" CK_BODY,
-		"old 0\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\n" CK_BODY,
 		"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw\n\n" CK_BODY,
 		"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkax=\n\n" CK_BODY,
 		"old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n" CK_BODY,
@@ -104,6 +104,11 @@ START_TEST(rejects)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (parse(bad[i]) != PT_EMALFORMED)
 			ck_abort_msg("accepted bad request %zu", i);
+	/* old 0 with a proof parses: the witness answers it 422 once the
+	 * log's signature is checked (tlog-witness), not 400. */
+	ck_assert_int_eq(parse("old 0\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw="
+	    "\n\n" CK_BODY), 0);
+	ck_assert_uint_eq(r.nproof, 1);
 	/* 63 proof lines are fine, 64 are not. */
 	n = (size_t)snprintf(big, sizeof(big), "old 5\n");
 	for (i = 0; i < 63; i++)
@@ -151,15 +156,37 @@ START_TEST(size_body)
 }
 END_TEST
 
+/* An ML-DSA-44-sized cosignature line (3,268 bytes with a 19-byte name):
+ * random bytes under key ID 0xfe000000 + i. */
+static size_t
+pq_line(char *out, const char *name, uint32_t i)
+{
+	uint8_t raw[4 + 8 + 2420];
+	int n, b;
+
+	ck_assert_int_eq(cr_random(raw, sizeof(raw)), 0);
+	raw[0] = 0xfe, raw[1] = 0, raw[2] = 0, raw[3] = (uint8_t)i;
+	n = sprintf(out, "\xe2\x80\x94 %s ", name);
+	b = cr_b64_encode(raw, sizeof(raw), out + n, 4000);
+	ck_assert_int_eq(b, 3244);
+	out[n + b] = '\n';
+	return (size_t)(n + b + 1);
+}
+
 START_TEST(answer_check)
 {
-	struct note_vkey w1, logk;
-	char line[1100];
+	struct note_vkey w1, logk, other;
+	struct note_skey ok;
+	char line[WITREQ_LINE_MAX];
 	uint64_t ts = 0;
 	char body[2048];
 
 	ck_assert_int_eq(note_vkey_parse(W1_VKEY, strlen(W1_VKEY), &w1), 0);
 	ck_assert_int_eq(note_vkey_parse(LOG_VKEY, strlen(LOG_VKEY), &logk), 0);
+	ck_assert_int_eq(note_keygen("other.example/w", NOTE_ALG_COSIG_V1,
+	    &ok), 0);
+	other = ok.vk;
+	note_skey_wipe(&ok);
 	ck_assert_int_eq(witreq_resp_check(W1_LINE, strlen(W1_LINE), CK_BODY,
 	    strlen(CK_BODY), &w1, line, sizeof(line), &ts), 0);
 	ck_assert_str_eq(line, W1_LINE);
@@ -170,10 +197,38 @@ START_TEST(answer_check)
 	ck_assert_int_eq(witreq_resp_check(body, strlen(body), CK_BODY,
 	    strlen(CK_BODY), &w1, line, sizeof(line), NULL), 0);
 	ck_assert_str_eq(line, W1_LINE);
-	/* Not by this witness. */
+	/* Not by this witness; not a cosignature key. */
 	ck_assert_int_eq(witreq_resp_check(W1_LINE, strlen(W1_LINE), CK_BODY,
-	    strlen(CK_BODY), &logk, line, sizeof(line), NULL),
+	    strlen(CK_BODY), &other, line, sizeof(line), NULL),
 	    PT_EUNKNOWNSIGNER);
+	ck_assert_int_eq(witreq_resp_check(W1_LINE, strlen(W1_LINE), CK_BODY,
+	    strlen(CK_BODY), &logk, line, sizeof(line), NULL), PT_EINVAL);
+	/* Sixteen ML-DSA-44-sized lines by other signers (one of them with
+	 * the witness's name and another key ID, as a witness with an
+	 * ML-DSA-44 key beside its Ed25519 one sends) around the line: the
+	 * answer is accepted and the line kept. */
+	{
+		static char big[PT_WITRESP_MAX_BODY + 1];
+		size_t pos = 0;
+
+		for (int i = 0; i < 16; i++) {
+			if (i == 5) {
+				strcpy(big + pos, W1_LINE);
+				pos += strlen(W1_LINE);
+			}
+			pos += pq_line(big + pos, i == 0 ?
+			    "witness.example.com/w1" : "pq.example/w",
+			    (uint32_t)i);
+		}
+		ck_assert_uint_gt(pos, 16 * 3268);
+		ck_assert_int_eq(witreq_resp_check(big, pos, CK_BODY,
+		    strlen(CK_BODY), &w1, line, sizeof(line), &ts), 0);
+		ck_assert_str_eq(line, W1_LINE);
+		/* An answer over PT_WITRESP_MAX_BODY is refused unread. */
+		ck_assert_int_eq(witreq_resp_check(big, PT_WITRESP_MAX_BODY + 1,
+		    CK_BODY, strlen(CK_BODY), &w1, line, sizeof(line), &ts),
+		    PT_ETOOBIG);
+	}
 	/* Another checkpoint: does not verify. */
 	ck_assert_int_eq(witreq_resp_check(W1_LINE, strlen(W1_LINE),
 	    "example.com/behind-the-sofa\n20852164\n"
