@@ -66,7 +66,7 @@ struct bundle {
 	unsigned width;
 	unsigned skip;			/* entries verified by an earlier run */
 	int need, got;			/* answers expected, arrived */
-	struct http_resp er, hr;	/* entries, level-0 hashes */
+	struct hcli_resp er, hr;	/* entries, level-0 hashes */
 	/* results of the worker */
 	int rc;
 	struct pt_why why;
@@ -430,8 +430,8 @@ static void
 bundle_reset(struct bundle *bu)
 {
 	if (bu->x != NULL) {
-		http_resp_recycle(bu->x->lc->http, &bu->er);
-		http_resp_recycle(bu->x->lc->http, &bu->hr);
+		hcli_resp_recycle(bu->x->lc->http, &bu->er);
+		hcli_resp_recycle(bu->x->lc->http, &bu->hr);
 	}
 	free(bu->jobs);
 	bu->jobs = NULL;
@@ -452,7 +452,7 @@ arrived(struct bundle *bu)
 }
 
 static void
-got_entries(void *arg, struct http_resp *r)
+got_entries(void *arg, struct hcli_resp *r)
 {
 	struct bundle *bu = arg;
 
@@ -462,7 +462,7 @@ got_entries(void *arg, struct http_resp *r)
 }
 
 static void
-got_tile(void *arg, struct http_resp *r)
+got_tile(void *arg, struct hcli_resp *r)
 {
 	struct bundle *bu = arg;
 
@@ -495,8 +495,8 @@ fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
 	path[0] = '/';
 	if ((rc = tile_path_format(&bu->t, path + 1, sizeof(path) - 1)) != 0)
 		return rc;
-	if ((rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0, NULL,
-	    got_entries, bu)) != 0)
+	if ((rc = hcli_start(x->lc->http, "GET", path, NULL, PT_ANSWER_BUNDLE,
+	    NULL, 0, NULL, got_entries, bu)) != 0)
 		return rc;
 	if (x->o->no_tiles)
 		return 0;
@@ -504,8 +504,8 @@ fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
 	h.entries = false;
 	h.level = 0;
 	if ((rc = tile_path_format(&h, path + 1, sizeof(path) - 1)) != 0 ||
-	    (rc = http_start(x->lc->http, "GET", path, NULL, NULL, 0, NULL,
-	    got_tile, bu)) != 0) {
+	    (rc = hcli_start(x->lc->http, "GET", path, NULL, PT_ANSWER_TILE,
+	    NULL, 0, NULL, got_tile, bu)) != 0) {
 		bu->need = 1;	/* the entries request alone is queued */
 		return rc;
 	}
@@ -521,7 +521,7 @@ static int
 pipeline(struct run *x, struct bundle *ring, uint64_t tn, uint64_t tend,
     struct pt_why *why)
 {
-	struct http_client *c = x->lc->http;
+	struct hcli *c = x->lc->http;
 	uint64_t next_req = tn, next_use = tn;
 	int rc = 0;
 
@@ -548,8 +548,8 @@ pipeline(struct run *x, struct bundle *ring, uint64_t tn, uint64_t tend,
 		/* Receive while the workers check: one answer at a time, so
 		 * that finished bundles are taken (and the window moves)
 		 * soon. */
-		if (http_pending(c) > 0)
-			http_run_until(c, http_pending(c) - 1);
+		if (hcli_pending(c) > 0)
+			hcli_run_until(c, hcli_pending(c) - 1);
 		else if (bu->state == B_WORK)
 			pool_wait(&bu->task);
 		else {
@@ -562,7 +562,7 @@ pipeline(struct run *x, struct bundle *ring, uint64_t tn, uint64_t tend,
 	return 0;
 fail:
 	x->stop = 1;
-	http_run(c);
+	hcli_run(c);
 	for (size_t i = 0; i < AUD_WINDOW; i++) {
 		if (ring[i].state == B_WORK)
 			pool_wait(&ring[i].task);
@@ -681,7 +681,7 @@ tile_hash(struct tilecache *tc, unsigned level, uint64_t idx,
     struct mt_hash *out)
 {
 	struct tile t;
-	struct http_resp r;
+	struct hcli_resp r;
 	char path[TILE_PATH_MAX + 2];
 	unsigned w;
 	int rc;
@@ -698,13 +698,13 @@ tile_hash(struct tilecache *tc, unsigned level, uint64_t idx,
 		if ((rc = tile_path_format(&t, path + 1, sizeof(path) - 1)) !=
 		    0)
 			return rc;
-		http_get(tc->lc->http, path, NULL, &r);
+		hcli_get(tc->lc->http, path, NULL, PT_ANSWER_TILE, &r);
 		if ((rc = logc_status(&r, "GET hash tile", tc->why)) != 0) {
-			http_resp_free(&r);
+			hcli_resp_free(&r);
 			return rc;
 		}
 		if (r.len != 32 * (size_t)w) {
-			http_resp_free(&r);
+			hcli_resp_free(&r);
 			return pt_why_set(tc->why, PT_ENET, "hash tile of the "
 			    "wrong size");
 		}
@@ -947,7 +947,10 @@ aud_cmd(int argc, char **argv)
 		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
 		    "--state");
 	{
-		struct http_opts ho = { co.timeout_ms, co.concurrency, 0 };
+		struct hcli_opts ho;
+
+		cli_hcli_opts(&co, co.concurrency, &ho);
+		ho.recv_buffer = AUD_RECV_BUFFER;
 
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
 		    0) {

@@ -5,6 +5,7 @@
  * subcommand's name, parsing its own options with getopt_long, and
  * returning an exit code from enum cli_exit.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -220,6 +221,9 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 	case CLI_OPT_POLICY:
 		c->policy = arg;
 		return 1;
+	case CLI_OPT_CACERT:
+		c->cacert = arg;
+		return 1;
 	case CLI_OPT_TIMEOUT:
 		if (num_parse_u64_str(arg, 1, 3600000, &v) != 0) {
 			cli_usage_error(usage_text, "--timeout: want "
@@ -256,6 +260,10 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 			return cli_fail(rc, &why, "--log-key");
 		return cli_fail(PT_EINVAL, &why, "--log-key");
 	}
+	if (c->cacert != NULL && access(c->cacert, R_OK) != 0) {
+		pt_why_set(&why, PT_EIO, "%s: %s", c->cacert, strerror(errno));
+		return cli_fail(PT_EIO, &why, "--cacert");
+	}
 	if (c->policy != NULL) {
 		uint8_t *buf = NULL;
 		size_t len;
@@ -278,4 +286,14 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 		vrf_set_policy(p);	/* kept for the life of the process */
 	}
 	return 0;
+}
+
+void
+cli_hcli_opts(const struct cli_common *c, unsigned concurrency,
+    struct hcli_opts *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->timeout_ms = c->timeout_ms;
+	out->concurrency = concurrency;
+	out->cacert = c->cacert;
 }

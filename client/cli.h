@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "hcli.h"
 #include "note.h"
 #include "pt.h"
 
@@ -58,6 +59,7 @@ struct cli_common {
 	unsigned concurrency;		/* --concurrency N */
 	int quiet;			/* --quiet */
 	const char *policy;		/* --policy FILE (tlog-policy) */
+	const char *cacert;		/* --cacert FILE: CAs for https:// */
 	struct note_vkey key;		/* parsed log_key (cli_common_check) */
 };
 
@@ -68,6 +70,7 @@ struct cli_common {
 #define CLI_OPT_CONC		0x104
 #define CLI_OPT_QUIET		0x105
 #define CLI_OPT_POLICY		0x106
+#define CLI_OPT_CACERT		0x107
 
 /* getopt_long table entries for the common options; use as
  * { CLI_LONGOPTS_COMMON, { ... command's own ... }, { 0 } }. */
@@ -78,7 +81,8 @@ struct cli_common {
 	{ "timeout", 1, NULL, CLI_OPT_TIMEOUT },			\
 	{ "concurrency", 1, NULL, CLI_OPT_CONC },			\
 	{ "quiet", 0, NULL, CLI_OPT_QUIET },				\
-	{ "policy", 1, NULL, CLI_OPT_POLICY }
+	{ "policy", 1, NULL, CLI_OPT_POLICY },				\
+	{ "cacert", 1, NULL, CLI_OPT_CACERT }
 
 /* Defaults into c. */
 void cli_common_init(struct cli_common *c);
@@ -91,5 +95,10 @@ int cli_common_opt(struct cli_common *c, int code, const char *arg,
  * accepted only when the policy's witness quorum cosigned it
  * (vrf_checkpoint).  Returns 0 or an exit code (message printed). */
 int cli_common_check(struct cli_common *c, int need_log, const char *usage);
+
+/* The HTTP client's options from c (--timeout, --cacert) with concurrency
+ * requests in flight at once. */
+void cli_hcli_opts(const struct cli_common *c, unsigned concurrency,
+    struct hcli_opts *out);
 
 #endif

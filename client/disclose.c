@@ -440,7 +440,9 @@ dis_cmd_check(int argc, char **argv)
 		e = res->entry;
 		index = res->index;
 	} else {
-		struct http_opts ho = { co.timeout_ms, 1, 0 };
+		struct hcli_opts ho;
+
+		cli_hcli_opts(&co, 1, &ho);
 		struct ckpt ck;
 		const json_t *sv = json_object_get(disc, "submitter");
 		const char *id = json_string_value(json_object_get(disc, "id"));

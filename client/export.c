@@ -433,7 +433,10 @@ export_cmd(int argc, char **argv)
 	} else
 		x.out = stdout;
 	{
-		struct http_opts ho = { co.timeout_ms, co.concurrency, 0 };
+		struct hcli_opts ho;
+
+		cli_hcli_opts(&co, co.concurrency, &ho);
+		ho.recv_buffer = AUD_RECV_BUFFER;
 
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
 		    0) {

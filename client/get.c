@@ -156,7 +156,9 @@ get_cmd(int argc, char **argv)
 	if ((rc = cli_common_check(&co, 1, get_usage)) != 0)
 		return rc;
 	{
-		struct http_opts ho = { co.timeout_ms, 1, 0 };
+		struct hcli_opts ho;
+
+		cli_hcli_opts(&co, 1, &ho);
 
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
 			return cli_fail(rc, &why, "--log");
@@ -210,7 +212,7 @@ get_cmd(int argc, char **argv)
 		/* By leaf hash: ask the server for the proof, bind it to the
 		 * signed checkpoint. */
 		struct mt_hash leaf, proof[PT_MAX_PROOF];
-		struct http_resp r;
+		struct hcli_resp r;
 		char path[160];
 		uint64_t sz;
 		size_t n;
@@ -223,7 +225,8 @@ get_cmd(int argc, char **argv)
 		}
 		snprintf(path, sizeof(path), "/proof/inclusion?hash=%s&size=%llu",
 		    hash, (unsigned long long)ck.size);
-		http_get(lc->http, path, "application/msgpack", &r);
+		hcli_get(lc->http, path, "application/msgpack",
+		    WIRE_MAX_PROOF_MSG, &r);
 		if ((rc = logc_status(&r, "GET /proof/inclusion", &why)) == 0 &&
 		    (rc = wire_inclusion_decode(r.body, r.len, &index, &sz,
 		    proof, PT_MAX_PROOF, &n, NULL)) != 0)
@@ -234,7 +237,7 @@ get_cmd(int argc, char **argv)
 		    proof, n, &ck.root) != 0)
 			rc = pt_why_set(&why, PT_EPROOF, "inclusion proof does "
 			    "not lead to the signed root");
-		http_resp_free(&r);
+		hcli_resp_free(&r);
 		if (rc != 0) {
 			ex = cli_fail(rc, &why, "inclusion of %s", hash);
 			goto out;

@@ -19,7 +19,7 @@
 #include "crypto.h"
 #include "evidence.h"
 #include "gossip.h"
-#include "http.h"
+#include "hcli.h"
 #include "keys.h"
 #include "num.h"
 #include "hsrv.h"
@@ -45,15 +45,17 @@ struct gossip {
 	size_t nv;
 	int forks;		/* evidence written this run */
 	unsigned timeout_ms;
+	const char *cacert;		/* --cacert: CAs for https:// */
 	struct event_base *base;
-	struct http_client *peer;	/* sync: the peer, for leaf relays */
+	struct hcli *peer;	/* sync: the peer, for leaf relays */
 };
 
 static const char g_usage[] =
     "usage: pubtrail gossip sync  --peer URL --state DIR [--log URL --log-key VKEY]\n"
-    "                             [--checkpoint FILE] [--timeout MS]\n"
+    "                             [--checkpoint FILE] [--timeout MS] [--cacert FILE]\n"
     "       pubtrail gossip serve --listen HOST:PORT --state DIR\n"
     "                             [--log URL --log-key VKEY] [--checkpoint FILE]\n"
+    "                             [--timeout MS] [--cacert FILE]\n"
     "\n"
     "Exchange the latest verified checkpoint of each followed log with a\n"
     "peer; two checkpoints the log signed that cannot both be true are\n"
@@ -200,39 +202,51 @@ fork_found(struct gossip *g, const struct gview *v, struct evd *e,
 	    cli_red(stderr), cli_reset(stderr), e->check, from, path, vk, path);
 }
 
+/* PT_ENET with why: the transfer's own reason, or the status answered to
+ * GET <base of hc><path>. */
+static int
+answer_fail(const struct hcli *hc, const char *path,
+    const struct hcli_resp *r, struct pt_why *why)
+{
+	if (r->err != 0)
+		return pt_why_set(why, PT_ENET, "%s", r->why);
+	return pt_why_set(why, PT_ENET, "GET %s%s: server answered %d",
+	    hcli_url(hc), path, r->status);
+}
+
 /*
  * Leaf hash of the entry at index in the tree of size, and its inclusion
  * proof, from the log at url (GET /entry/<index>, GET /proof/inclusion).
  * Not verified here: callers verify against a signed root.
  */
 static int
-fetch_leaf(const char *url, unsigned timeout_ms, uint64_t index,
+fetch_leaf(const struct gossip *g, const char *url, uint64_t index,
     uint64_t size, struct mt_hash *leaf, struct mt_hash *path, size_t *np,
     struct pt_why *why)
 {
-	struct http_opts ho = { timeout_ms, 1, 0 };
-	struct http_client *hc = NULL;
-	struct http_resp r;
+	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
+	    .cacert = g->cacert };
+	struct hcli *hc = NULL;
+	struct hcli_resp r;
 	char p[128];
 	uint64_t i, n;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = http_client_new(url, &ho, &hc, why)) != 0)
+	if ((rc = hcli_new(url, &ho, &hc, why)) != 0)
 		return rc;
 	snprintf(p, sizeof(p), "/entry/%" PRIu64, index);
-	http_get(hc, p, "application/msgpack", &r);
+	hcli_get(hc, p, "application/msgpack", PT_MAX_ENTRY, &r);
 	if (r.err != 0 || r.status != 200) {
-		rc = pt_why_set(why, PT_ENET, "%s%s: %s", url, p, r.err ?
-		    r.why : "bad status");
+		rc = answer_fail(hc, p, &r, why);
 		goto out;
 	}
 	if ((rc = mt_leaf_hash(r.body, r.len, leaf)) != 0)
 		goto out;
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	snprintf(p, sizeof(p), "/proof/inclusion?index=%" PRIu64 "&size=%"
 	    PRIu64, index, size);
-	http_get(hc, p, "application/msgpack", &r);
+	hcli_get(hc, p, "application/msgpack", WIRE_MAX_PROOF_MSG, &r);
 	if (r.err != 0 || r.status != 200 || wire_inclusion_decode(r.body,
 	    r.len, &i, &n, path, PT_MAX_PROOF, np, NULL) != 0 || i != index ||
 	    n != size) {
@@ -241,8 +255,8 @@ fetch_leaf(const char *url, unsigned timeout_ms, uint64_t index,
 	}
 	rc = 0;
 out:
-	http_resp_free(&r);
-	http_client_free(hc);
+	hcli_resp_free(&r);
+	hcli_free(hc);
 	return rc;
 }
 
@@ -252,7 +266,7 @@ static int
 peer_leaf(struct gossip *g, const struct gview *v, uint64_t index,
     uint64_t size, struct mt_hash *leaf, struct mt_hash *path, size_t *np)
 {
-	struct http_resp r;
+	struct hcli_resp r;
 	char p[160], id[17];
 	const char *b, *end;
 	size_t got;
@@ -262,7 +276,7 @@ peer_leaf(struct gossip *g, const struct gview *v, uint64_t index,
 	snprintf(p, sizeof(p), "/gossip/v1/leaf?log=%s&index=%" PRIu64
 	    "&size=%" PRIu64, id, index, size);
 	memset(&r, 0, sizeof(r));
-	http_get(g->peer, p, "text/plain", &r);
+	hcli_get(g->peer, p, "text/plain", PT_ANSWER_SMALL, &r);
 	if (r.err != 0 || r.status != 200 || r.len < 50)
 		goto out;
 	b = (const char *)r.body;
@@ -281,7 +295,7 @@ peer_leaf(struct gossip *g, const struct gview *v, uint64_t index,
 	}
 	rc = 0;
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }
 
@@ -320,7 +334,7 @@ upgrade_evidence(struct gossip *g, const struct gview *v,
 	pb = pa + PT_MAX_PROOF;
 	for (k = 0; k < nc; k++) {
 		i = cand[k];
-		if (fetch_leaf(v->url, g->timeout_ms, i, v->ck.size, &la, pa,
+		if (fetch_leaf(g, v->url, i, v->ck.size, &la, pa,
 		    &na, &why) != 0 || mt_verify_inclusion(&la, i, v->ck.size,
 		    pa, na, &v->ck.root) != 0)
 			continue;
@@ -359,9 +373,10 @@ static int
 check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
     const char *from, struct pt_why *why)
 {
-	struct http_opts ho = { g->timeout_ms, 1, 0 };
-	struct http_client *hc = NULL;
-	struct http_resp r;
+	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
+	    .cacert = g->cacert };
+	struct hcli *hc = NULL;
+	struct hcli_resp r;
 	struct ckpt *c;
 	struct evd *e = NULL;
 	const struct ckpt *small, *big;
@@ -421,11 +436,11 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		rc = 0;
 		goto out;
 	}
-	if ((rc = http_client_new(v->url, &ho, &hc, why)) != 0)
+	if ((rc = hcli_new(v->url, &ho, &hc, why)) != 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proof/consistency?old=%" PRIu64
 	    "&new=%" PRIu64, small->size, big->size);
-	http_get(hc, path, "application/msgpack", &r);
+	hcli_get(hc, path, "application/msgpack", WIRE_MAX_PROOF_MSG, &r);
 	e->kind = EVD_INCONSISTENT;
 	e->old = small->size;
 	e->note[0] = snote;
@@ -433,8 +448,7 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 	e->note[1] = bnote;
 	e->note_len[1] = blen;
 	if (r.err != 0 || r.status >= 500 || r.status == 429) {
-		rc = pt_why_set(why, PT_ENET, "%s: GET %s: %s", v->url, path,
-		    r.err ? r.why : "server error");
+		rc = answer_fail(hc, path, &r, why);
 		goto out;
 	}
 	if (r.status != 200) {
@@ -469,8 +483,8 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 consistent:
 	rc = theirs_bigger ? save_view(v, note, len, c, why) : 0;
 out:
-	http_resp_free(&r);
-	http_client_free(hc);
+	hcli_resp_free(&r);
+	hcli_free(hc);
 	free(e);
 	free(c);
 	return rc;
@@ -555,12 +569,13 @@ static int
 follow(struct gossip *g, const char *url, const char *keyarg,
     const char *ckfile, struct pt_why *why)
 {
-	struct http_opts ho = { g->timeout_ms, 1, 0 };
+	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
+	    .cacert = g->cacert };
 	char id[17], d[UT_PATH_MAX], p[UT_PATH_MAX + 16], vk[KEYS_STR_MAX];
 	struct note_vkey key;
 	struct gview *v;
-	struct http_client *hc = NULL;
-	struct http_resp r;
+	struct hcli *hc = NULL;
+	struct hcli_resp r;
 	uint8_t *buf;
 	size_t len;
 	int rc;
@@ -601,20 +616,19 @@ follow(struct gossip *g, const char *url, const char *keyarg,
 	}
 	if (url != NULL) {
 		memset(&r, 0, sizeof(r));
-		if ((rc = http_client_new(url, &ho, &hc, why)) != 0)
+		if ((rc = hcli_new(url, &ho, &hc, why)) != 0)
 			return rc;
-		http_get(hc, "/checkpoint", "text/plain", &r);
+		hcli_get(hc, "/checkpoint", "text/plain", PT_NOTE_MAX, &r);
 		if (r.err != 0 || r.status != 200) {
-			rc = pt_why_set(why, PT_ENET, "%s/checkpoint: %s", url,
-			    r.err ? r.why : "bad status");
+			rc = answer_fail(hc, "/checkpoint", &r, why);
 		} else {
 			rc = check_note(g, v, (const char *)r.body, r.len,
 			    url, why);
 			if (rc == PT_ECONFLICT)
 				rc = 0;
 		}
-		http_resp_free(&r);
-		http_client_free(hc);
+		hcli_resp_free(&r);
+		hcli_free(hc);
 	}
 	return rc;
 }
@@ -622,21 +636,22 @@ follow(struct gossip *g, const char *url, const char *keyarg,
 static int
 do_sync(struct gossip *g, const char *peer)
 {
-	struct http_opts ho = { g->timeout_ms, 1, 0 };
+	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
+	    .cacert = g->cacert };
 	struct pt_why why = { "" };
-	struct http_client *hc = NULL;
-	struct http_resp r;
+	struct hcli *hc = NULL;
+	struct hcli_resp r;
 	struct evbuffer *b;
 	struct recv_ctx x = { g, peer, &why, 0 };
 	int rc, ex = CLI_OK;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = http_client_new(peer, &ho, &hc, &why)) != 0)
+	if ((rc = hcli_new(peer, &ho, &hc, &why)) != 0)
 		return cli_fail(rc, &why, "--peer");
-	http_get(hc, G_PATH, "text/plain", &r);
+	hcli_get(hc, G_PATH, "text/plain", PT_GOSSIP_MAX_BODY, &r);
 	if (r.err != 0 || r.status != 200) {
-		ex = cli_fail(PT_ENET, NULL, "%s%s: %s", peer, G_PATH,
-		    r.err ? r.why : "bad status");
+		answer_fail(hc, G_PATH, &r, &why);
+		ex = cli_fail(PT_ENET, &why, "gossip sync");
 		goto out;
 	}
 	g->peer = hc;
@@ -646,16 +661,16 @@ do_sync(struct gossip *g, const char *peer)
 		ex = cli_fail(PT_ENET, &why, "peer answer");
 		goto out;
 	}
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	if ((b = our_notes(g)) == NULL) {
 		ex = cli_fail(PT_ENOMEM, NULL, "gossip");
 		goto out;
 	}
-	http_post(hc, G_PATH, evbuffer_pullup(b, -1), evbuffer_get_length(b),
-	    "text/plain", "text/plain", &r);
+	hcli_post(hc, G_PATH, evbuffer_pullup(b, -1), evbuffer_get_length(b),
+	    "text/plain", "text/plain", PT_ANSWER_SMALL, &r);
 	evbuffer_free(b);
 	if (r.err != 0)
-		fprintf(stderr, "pubtrail gossip: %s: %s\n", peer, r.why);
+		fprintf(stderr, "pubtrail gossip: %s\n", r.why);
 	else if (r.status == 409) {
 		fprintf(stderr, "pubtrail gossip: the peer found a split view: "
 		    "%.*s", (int)(r.len > 500 ? 500 : r.len), (char *)r.body);
@@ -666,8 +681,8 @@ do_sync(struct gossip *g, const char *peer)
 	if (x.hard != 0)
 		ex = cli_exit_for(x.hard);
 out:
-	http_resp_free(&r);
-	http_client_free(hc);
+	hcli_resp_free(&r);
+	hcli_free(hc);
 	if (g->forks > 0)
 		return CLI_EVERIFY;
 	if (ex == CLI_OK)
@@ -716,7 +731,7 @@ serve_leaf(struct gossip *g, struct evhttp_request *req)
 		evbuffer_add_printf(b, "no such log\n");
 		goto out;
 	}
-	if (fetch_leaf(v->url, g->timeout_ms, index, size, &leaf, path, &np,
+	if (fetch_leaf(g, v->url, index, size, &leaf, path, &np,
 	    &why) != 0) {
 		code = 502;
 		evbuffer_add_printf(b, "%s\n", why.text);
@@ -859,6 +874,7 @@ gossip_main(int argc, char **argv)
 		{ "log-key", 1, NULL, 'k' },
 		{ "checkpoint", 1, NULL, 'c' },
 		{ "timeout", 1, NULL, 't' },
+		{ "cacert", 1, NULL, 'A' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -894,6 +910,7 @@ gossip_main(int argc, char **argv)
 		case 'u': url = optarg; break;
 		case 'k': key = optarg; break;
 		case 'c': ck = optarg; break;
+		case 'A': g->cacert = optarg; break;
 		case 't':
 			if (num_parse_u64_str(optarg, 1, 600000, &t) != 0) {
 				ex = cli_usage_error(g_usage, "--timeout");

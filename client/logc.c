@@ -15,7 +15,7 @@
 
 int
 logc_open(const char *url, const struct note_vkey *key,
-    const struct http_opts *o, struct logc **out, struct pt_why *why)
+    const struct hcli_opts *o, struct logc **out, struct pt_why *why)
 {
 	struct logc *lc;
 	int rc;
@@ -23,7 +23,7 @@ logc_open(const char *url, const struct note_vkey *key,
 	*out = NULL;
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		return PT_ENOMEM;
-	if ((rc = http_client_new(url, o, &lc->http, why)) != 0) {
+	if ((rc = hcli_new(url, o, &lc->http, why)) != 0) {
 		free(lc);
 		return rc;
 	}
@@ -37,19 +37,19 @@ logc_free(struct logc *lc)
 {
 	if (lc == NULL)
 		return;
-	http_client_free(lc->http);
+	hcli_free(lc->http);
 	free(lc);
 }
 
 int
-logc_status(const struct http_resp *r, const char *what, struct pt_why *why)
+logc_status(const struct hcli_resp *r, const char *what, struct pt_why *why)
 {
 	char reason[120];
 	size_t n = 0;
 	int rc;
 
-	if (r->err != 0)
-		return pt_why_set(why, PT_ENET, "%s: %s", what, r->why);
+	if (r->err != 0)	/* "GET URL: reason" says it all */
+		return pt_why_set(why, PT_ENET, "%s", r->why);
 	if (r->status == 200)
 		return 0;
 	/* The server's one-line plain-text reason, printable ASCII only. */
@@ -84,7 +84,7 @@ logc_status(const struct http_resp *r, const char *what, struct pt_why *why)
 }
 
 int
-logc_status_of(struct logc *lc, const struct http_resp *r, const char *what,
+logc_status_of(struct logc *lc, const struct hcli_resp *r, const char *what,
     struct pt_why *why)
 {
 	lc->last_status = r->err != 0 ? 0 : r->status;
@@ -95,12 +95,12 @@ int
 logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
     size_t *note_len, struct pt_why *why)
 {
-	struct http_resp r;
+	struct hcli_resp r;
 	int rc;
 
 	if (note != NULL)
 		*note = NULL;
-	http_get(lc->http, "/checkpoint", "text/plain", &r);
+	hcli_get(lc->http, "/checkpoint", "text/plain", PT_NOTE_MAX, &r);
 	if ((rc = logc_status(&r, "GET /checkpoint", why)) != 0)
 		goto out;
 	if (r.len > PT_NOTE_MAX) {
@@ -128,7 +128,7 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 	if (note_len != NULL)
 		*note_len = r.len;
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }
 
@@ -234,7 +234,7 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
     const struct ckpt *newer, struct pt_why *why)
 {
 	struct mt_hash proof[PT_MAX_PROOF];
-	struct http_resp r;
+	struct hcli_resp r;
 	struct pt_why w = { "" };
 	char path[96];
 	uint64_t old, nsz;
@@ -257,7 +257,7 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
 		return 0;	/* every tree extends the empty tree */
 	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
 	    (unsigned long long)older->size, (unsigned long long)newer->size);
-	http_get(lc->http, path, MSGPACK, &r);
+	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
 	if ((rc = logc_status_of(lc, &r, "GET /proof/consistency", why)) != 0)
 		goto out;
 	if ((rc = wire_consistency_decode(r.body, r.len, &old, &nsz, proof,
@@ -280,7 +280,7 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
 		    (unsigned long long)newer->size,
 		    (unsigned long long)older->size);
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }
 
@@ -289,7 +289,7 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
     const struct mt_hash *leaf, struct pt_why *why)
 {
 	struct mt_hash proof[PT_MAX_PROOF];
-	struct http_resp r;
+	struct hcli_resp r;
 	struct pt_why w = { "" };
 	char path[96];
 	uint64_t idx, sz;
@@ -302,7 +302,7 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		    (unsigned long long)ck->size);
 	snprintf(path, sizeof(path), "/proof/inclusion?index=%llu&size=%llu",
 	    (unsigned long long)index, (unsigned long long)ck->size);
-	http_get(lc->http, path, MSGPACK, &r);
+	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
 	if ((rc = logc_status(&r, "GET /proof/inclusion", why)) != 0)
 		goto out;
 	if ((rc = wire_inclusion_decode(r.body, r.len, &idx, &sz, proof,
@@ -322,7 +322,7 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		    "does not lead to the signed root of size %llu",
 		    (unsigned long long)index, (unsigned long long)ck->size);
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }
 
@@ -344,7 +344,7 @@ int
 logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
     uint8_t **buf, size_t *len, struct wire_entry *e, struct pt_why *why)
 {
-	struct http_resp r;
+	struct hcli_resp r;
 	char path[64];
 	int rc;
 
@@ -354,7 +354,7 @@ logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		    "the tree size %llu", (unsigned long long)index,
 		    (unsigned long long)ck->size);
 	snprintf(path, sizeof(path), "/entry/%llu", (unsigned long long)index);
-	http_get(lc->http, path, MSGPACK, &r);
+	hcli_get(lc->http, path, MSGPACK, PT_MAX_ENTRY, &r);
 	if ((rc = logc_status(&r, "GET /entry", why)) != 0)
 		goto out;
 	if (r.len > PT_MAX_ENTRY) {
@@ -367,7 +367,7 @@ logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
 	*len = r.len;
 	r.body = NULL;
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }
 
@@ -413,7 +413,7 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
     const struct ckpt *ck, uint64_t *index, uint8_t **buf, size_t *len,
     struct wire_entry *e, struct pt_why *why)
 {
-	struct http_resp r;
+	struct hcli_resp r;
 	char hex[65], *enc, *path;
 	const uint8_t *ent;
 	size_t elen, plen;
@@ -430,7 +430,7 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 	}
 	snprintf(path, plen, "/lookup?submitter=%s&id=%s", hex, enc);
 	free(enc);
-	http_get(lc->http, path, MSGPACK, &r);
+	hcli_get(lc->http, path, MSGPACK, PT_ANSWER_LOOKUP, &r);
 	free(path);
 	if ((rc = logc_status(&r, "GET /lookup", why)) != 0)
 		goto out;
@@ -456,6 +456,6 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 		*buf = NULL;
 	}
 out:
-	http_resp_free(&r);
+	hcli_resp_free(&r);
 	return rc;
 }

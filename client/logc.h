@@ -10,14 +10,14 @@
 #include <stdint.h>
 
 #include "ckpt.h"
-#include "http.h"
+#include "hcli.h"
 #include "mt.h"
 #include "note.h"
 #include "pt.h"
 #include "wire.h"
 
 struct logc {
-	struct http_client *http;
+	struct hcli *http;
 	struct note_vkey key;		/* the log's verifier key */
 	int last_status;		/* HTTP status of the last answer */
 };
@@ -25,7 +25,7 @@ struct logc {
 /* Connect (lazily) to url with key.  PT_EINVAL, PT_ENOMEM.  Free with
  * logc_free(). */
 int logc_open(const char *url, const struct note_vkey *key,
-    const struct http_opts *o, struct logc **out, struct pt_why *why);
+    const struct hcli_opts *o, struct logc **out, struct pt_why *why);
 void logc_free(struct logc *lc);
 
 /*
@@ -34,10 +34,10 @@ void logc_free(struct logc *lc);
  * PT_ERATE, anything else -> PT_ENET; *why gets what + the server's
  * one-line reason.  0 for 200.
  */
-int logc_status(const struct http_resp *r, const char *what,
+int logc_status(const struct hcli_resp *r, const char *what,
     struct pt_why *why);
 /* The same, also recording the status in lc->last_status. */
-int logc_status_of(struct logc *lc, const struct http_resp *r,
+int logc_status_of(struct logc *lc, const struct hcli_resp *r,
     const char *what, struct pt_why *why);
 
 /*

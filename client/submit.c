@@ -160,7 +160,7 @@ item_fail(struct sub_item *it, int rc, const struct pt_why *why)
 	worse(x, rc == PT_ECONFLICT ? CLI_ENET : cli_exit_for(rc));
 }
 
-static void submit_done(void *arg, struct http_resp *r);
+static void submit_done(void *arg, struct hcli_resp *r);
 
 static void
 send_item(void *arg)
@@ -169,8 +169,8 @@ send_item(void *arg)
 	int rc;
 
 	it->attempts++;
-	if ((rc = http_start(it->ctx->lc->http, "POST", "/add",
-	    "application/msgpack", it->body, it->body_len,
+	if ((rc = hcli_start(it->ctx->lc->http, "POST", "/add",
+	    "application/msgpack", WIRE_MAX_RECEIPT, it->body, it->body_len,
 	    "application/msgpack", submit_done, it)) != 0) {
 		item_fail(it, rc, NULL);
 		print_ready(it->ctx);
@@ -178,7 +178,7 @@ send_item(void *arg)
 }
 
 static void
-submit_done(void *arg, struct http_resp *r)
+submit_done(void *arg, struct hcli_resp *r)
 {
 	struct sub_item *it = arg;
 	struct sub_ctx *x = it->ctx;
@@ -197,7 +197,7 @@ submit_done(void *arg, struct http_resp *r)
 
 		if (cr_random(&j, 1) == 0)
 			ms += (unsigned)j * 4;
-		if (http_later(x->lc->http, ms, send_item, it) == 0)
+		if (hcli_later(x->lc->http, ms, send_item, it) == 0)
 			return;
 	}
 	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
@@ -334,7 +334,7 @@ one_record(void *arg, json_t *obj, const char *where)
 	it->body_len = body.len;
 	body.data = NULL;
 	send_item(it);
-	http_run_until(x->lc->http, 4 * (size_t)x->co.concurrency);
+	hcli_run_until(x->lc->http, 4 * (size_t)x->co.concurrency);
 out:
 	jrec_discs_clear(&x->discs);
 	wire_buf_free(&rec);
@@ -479,7 +479,9 @@ sub_cmd(int argc, char **argv)
 		goto out;
 	}
 	if (!x->dry_run) {
-		struct http_opts ho = { x->co.timeout_ms, x->co.concurrency, 0 };
+		struct hcli_opts ho;
+
+		cli_hcli_opts(&x->co, x->co.concurrency, &ho);
 
 		if ((rc = logc_open(x->co.log_url, &x->co.key, &ho, &x->lc,
 		    &why)) != 0) {
@@ -501,7 +503,7 @@ sub_cmd(int argc, char **argv)
 		}
 	}
 	if (x->lc != NULL)
-		http_run(x->lc->http);
+		hcli_run(x->lc->http);
 	print_ready(x);
 	/* The log's newest checkpoint in our receipts must extend the one
 	 * we started from. */

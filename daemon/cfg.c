@@ -80,6 +80,9 @@ static const struct cfg_key {
 	{ "witness_policy", CFG_STR, offsetof(struct cfg, witness_policy), 0,
 	  0, 0, "", "C2SP tlog-policy file naming the witnesses asked to "
 	  "cosign each checkpoint (\"\" = none)" },
+	{ "witness_cacert", CFG_STR, offsetof(struct cfg, witness_cacert), 0,
+	  0, 0, "", "PEM file of the CAs trusted for https:// witnesses "
+	  "(\"\" = the system's CA store)" },
 	{ "witness_interval_ms", CFG_U64,
 	  offsetof(struct cfg, witness_interval_ms), 10, 3600000, 1000, NULL,
 	  "at most one cosigning round per interval" },

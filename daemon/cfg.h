@@ -34,6 +34,7 @@ struct cfg {
 	uint64_t map_size_mb;
 	uint64_t verbose;
 	char witness_policy[CFG_PATH_MAX];	/* "" = no witnesses */
+	char witness_cacert[CFG_PATH_MAX];	/* "" = system CA store */
 	uint64_t witness_interval_ms;
 	uint64_t witness_timeout_ms;
 	uint64_t witness_wait_quorum;

@@ -894,6 +894,7 @@ start_witnessing(struct daemon *d)
 	wo.interval_ms = d->cfg.witness_interval_ms;
 	wo.timeout_ms = d->cfg.witness_timeout_ms;
 	wo.wait_for_quorum = (int)d->cfg.witness_wait_quorum;
+	wo.cacert = d->cfg.witness_cacert;
 	if (witc_start(d->base, d->store, &wo, on_cosigned, d,
 	    &d->routes.witc, why, sizeof(why)) != 0)
 		fatalx("witness policy: %s", why);

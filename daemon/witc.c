@@ -11,8 +11,10 @@
  * before it is kept; the published note is the log-signed note plus the
  * lines of the witnesses that cosigned exactly that size.  Rounds start at
  * most once per interval; a checkpoint arriving during a round is asked for
- * in the next one.  Each request has a whole-request deadline of its own
- * (libevent's timeouts only measure inactivity).
+ * in the next one.  Requests go through net/hcli (libcurl on this loop):
+ * http:// or https:// witnesses, a whole-request deadline, and an answer
+ * cap of PT_WITRESP_MAX_BODY applied while reading, so a witness streaming
+ * an endless answer costs at most that.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,10 +24,9 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "crypto.h"
+#include "hcli.h"
 #include "log.h"
 #include "mt.h"
 #include "note.h"
@@ -42,13 +43,8 @@ struct witc;
 struct witc_w {
 	struct witc *wc;
 	const struct pol_witness *pw;
-	char host[256];
-	uint16_t port;
-	char path[PT_POLICY_MAX_URL + 32];
-	char hosthdr[300];
-	struct evhttp_connection *conn;
-	struct evhttp_request *req;	/* in flight, or NULL */
-	struct event *deadline;
+	struct hcli *http;		/* its URL, keep-alive connection */
+	int busy;			/* a request is in flight */
 	uint64_t old;			/* size it last cosigned, as we know */
 	uint64_t req_size;		/* size asked for */
 	unsigned retries;
@@ -95,51 +91,7 @@ now_ms(void)
 
 static void send_req(struct witc_w *w);
 static void maybe_round(struct witc *wc);
-static void on_deadline(evutil_socket_t fd, short ev, void *arg);
 static void on_timer(evutil_socket_t fd, short ev, void *arg);
-
-static int
-parse_url(struct witc_w *w, const char *url, char *why, size_t whylen)
-{
-	const char *h, *e, *colon, *slash;
-	size_t n, plen;
-	unsigned long port = 80;
-	char *end;
-
-	if (strncmp(url, "http://", 7) != 0) {
-		snprintf(why, whylen, "witness %s: URL must be http://",
-		    w->pw->name);
-		return PT_EINVAL;
-	}
-	h = url + 7;
-	slash = strchr(h, '/');
-	e = slash != NULL ? slash : h + strlen(h);
-	colon = memchr(h, ':', (size_t)(e - h));
-	n = (size_t)((colon != NULL ? colon : e) - h);
-	if (n == 0 || n >= sizeof(w->host)) {
-		snprintf(why, whylen, "witness %s: bad host in URL",
-		    w->pw->name);
-		return PT_EINVAL;
-	}
-	memcpy(w->host, h, n);
-	w->host[n] = '\0';
-	if (colon != NULL) {
-		port = strtoul(colon + 1, &end, 10);
-		if (end != e || port == 0 || port > 65535 || colon[1] == '0') {
-			snprintf(why, whylen, "witness %s: bad port in URL",
-			    w->pw->name);
-			return PT_EINVAL;
-		}
-	}
-	w->port = (uint16_t)port;
-	snprintf(w->hosthdr, sizeof(w->hosthdr), "%.*s", (int)(e - h), h);
-	plen = slash != NULL ? strlen(slash) : 0;
-	while (plen > 0 && slash[plen - 1] == '/')
-		plen--;
-	snprintf(w->path, sizeof(w->path), "%.*s/add-checkpoint", (int)plen,
-	    slash != NULL ? slash : "");
-	return 0;
-}
 
 static int
 read_policy(const char *path, struct pol *p, char *why, size_t whylen)
@@ -175,11 +127,14 @@ witc_start(struct event_base *base, struct store *store,
     const struct witc_opts *o, witc_publish_fn publish, void *arg,
     struct witc **out, char *why, size_t whylen)
 {
+	struct hcli_opts ho;
+	struct pt_why hw = { "" };
 	struct witc *wc;
 	size_t i;
 	int rc;
 
 	*out = NULL;
+	memset(&ho, 0, sizeof(ho));
 	if ((wc = calloc(1, sizeof(*wc))) == NULL ||
 	    (wc->pol = calloc(1, sizeof(*wc->pol))) == NULL) {
 		free(wc);
@@ -217,21 +172,18 @@ witc_start(struct event_base *base, struct store *store,
 			rc = PT_EINVAL;
 			goto fail;
 		}
-		if ((rc = parse_url(w, w->pw->url, why, whylen)) != 0)
-			goto fail;
-		w->conn = evhttp_connection_base_new(base, NULL, w->host,
-		    w->port);
-		w->deadline = evtimer_new(base, on_deadline, w);
-		if (w->conn == NULL || w->deadline == NULL) {
-			snprintf(why, whylen, "out of memory");
-			rc = PT_ENOMEM;
+		ho.base = base;
+		ho.timeout_ms = (unsigned)wc->o.timeout_ms;
+		ho.concurrency = 1;
+		ho.max_response = PT_WITRESP_MAX_BODY;
+		ho.recv_buffer = 16384;
+		ho.cacert = o->cacert != NULL && o->cacert[0] != '\0' ?
+		    o->cacert : NULL;
+		if ((rc = hcli_new(w->pw->url, &ho, &w->http, &hw)) != 0) {
+			snprintf(why, whylen, "witness %s: %s", w->pw->name,
+			    hw.text[0] ? hw.text : pt_strerror(rc));
 			goto fail;
 		}
-		/* libevent's own (inactivity) timeout is only a backstop:
-		 * it must never beat the whole-request deadline below, or a
-		 * silent witness is counted as an error, not a time-out. */
-		evhttp_connection_set_timeout(w->conn,
-		    (int)((wc->o.timeout_ms + 999) / 1000) + 2);
 	}
 	if ((wc->timer = evtimer_new(base, on_timer, wc)) == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -338,31 +290,10 @@ finish(struct witc_w *w, int ok)
 {
 	struct witc *wc = w->wc;
 
-	w->req = NULL;
-	evtimer_del(w->deadline);
+	w->busy = 0;
 	w->up = ok;
 	if (wc->inflight > 0 && --wc->inflight == 0)
 		round_done(wc);
-}
-
-static void
-on_deadline(evutil_socket_t fd, short ev, void *arg)
-{
-	struct witc_w *w = arg;
-	struct evhttp_request *req;
-
-	(void)fd;
-	(void)ev;
-	if ((req = w->req) != NULL) {
-		/* Should libevent call on_answer from the cancel, it sees no
-		 * request in flight and ignores it. */
-		w->req = NULL;
-		evhttp_cancel_request(req);
-		log_warnx("witness %s: no answer within %" PRIu64 " ms",
-		    w->pw->name, w->wc->o.timeout_ms);
-		w->timeouts++;
-		finish(w, 0);
-	}
 }
 
 /*
@@ -409,42 +340,32 @@ answer_refused(struct witc_w *w, int code)
 		w->old = 0;	/* rediscover its size next round */
 }
 
+/* A witness's answer (hcli_done_fn; arg: the witness). */
 static void
-on_answer(struct evhttp_request *req, void *arg)
+on_answer(void *arg, struct hcli_resp *r)
 {
 	struct witc_w *w = arg;
 	struct witc *wc = w->wc;
-	struct evbuffer *in;
-	const char *ctype;
+	const char *body = r->body != NULL ? (const char *)r->body : "";
 	uint64_t s, ts;
-	size_t len;
-	char *body;
-	int code, rc;
+	size_t len = r->len;
+	int code = r->status, rc;
 
-	if (w->req == NULL)
-		return;			/* cancelled */
-	code = req != NULL ? evhttp_request_get_response_code(req) : 0;
-	if (code == 0) {
-		log_warnx("witness %s: connection failed", w->pw->name);
-		w->errors++;
+	if (r->err != 0) {
+		if (r->fail == HCLI_TIMEOUT) {
+			log_warnx("witness %s: no answer within %" PRIu64
+			    " ms", w->pw->name, wc->o.timeout_ms);
+			w->timeouts++;
+		} else {
+			log_warnx("witness %s: %s", w->pw->name, r->why);
+			w->errors++;
+		}
 		finish(w, 0);
 		return;
 	}
-	in = evhttp_request_get_input_buffer(req);
-	len = evbuffer_get_length(in);
-	if (len > PT_WITRESP_MAX_BODY) {
-		log_warnx("witness %s: answer too large", w->pw->name);
-		w->errors++;
-		finish(w, 0);
-		return;
-	}
-	body = (char *)evbuffer_pullup(in, -1);
-	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
 	if (code == 200) {
-		rc = witreq_resp_check(body != NULL ? body : "", len,
-		    wc->rnote, wc->rtext_len, &w->pw->key, w->line,
-		    sizeof(w->line), &ts);
+		rc = witreq_resp_check(body, len, wc->rnote, wc->rtext_len,
+		    &w->pw->key, w->line, sizeof(w->line), &ts);
 		if (rc == 0) {
 			w->line_size = w->req_size;
 			w->old = w->req_size;
@@ -460,9 +381,9 @@ on_answer(struct evhttp_request *req, void *arg)
 		finish(w, 0);
 		return;
 	}
-	if (code == 409 && ctype != NULL &&
-	    strncmp(ctype, WITREQ_SIZE_CTYPE, strlen(WITREQ_SIZE_CTYPE)) == 0 &&
-	    witreq_size_parse(body != NULL ? body : "", len, &s) == 0) {
+	if (code == 409 && strncmp(r->ctype, WITREQ_SIZE_CTYPE,
+	    strlen(WITREQ_SIZE_CTYPE)) == 0 &&
+	    witreq_size_parse(body, len, &s) == 0) {
 		if (s > w->req_size) {
 			log_warnx("witness %s: has cosigned size %" PRIu64
 			    " of this log, larger than ours (%" PRIu64 "): "
@@ -479,11 +400,10 @@ on_answer(struct evhttp_request *req, void *arg)
 		}
 		w->old = s;
 		w->retries++;
-		w->req = NULL;
-		evtimer_del(w->deadline);
+		w->busy = 0;
 		wc->inflight--;
 		send_req(w);
-		if (w->req == NULL) {
+		if (!w->busy) {
 			w->up = 0;
 			if (wc->inflight == 0)
 				round_done(wc);
@@ -499,10 +419,8 @@ send_req(struct witc_w *w)
 {
 	struct witc *wc = w->wc;
 	struct mt_hash proof[PT_WITREQ_MAX_PROOF];
-	struct evhttp_request *req;
 	struct store_txn *t;
 	struct mt_reader r;
-	struct timeval tv;
 	size_t np = 0, blen;
 	char *body;
 	int rc;
@@ -534,29 +452,18 @@ send_req(struct witc_w *w)
 		return;
 	rc = witreq_format(w->old, proof, np, wc->rnote, wc->rnote_len, body,
 	    PT_WITREQ_MAX_BODY + 1, &blen);
-	if (rc != 0 || (req = evhttp_request_new(on_answer, w)) == NULL) {
-		free(body);
-		return;
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
-	    w->hosthdr);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; charset=utf-8");
-	evbuffer_add(evhttp_request_get_output_buffer(req), body, blen);
+	if (rc == 0)
+		rc = hcli_start(w->http, "POST", "/add-checkpoint", NULL,
+		    PT_WITRESP_MAX_BODY, body, blen, "text/plain; charset=utf-8",
+		    on_answer, w);
 	free(body);
-	w->req_size = wc->rsize;
-	w->req = req;
-	wc->inflight++;
-	if (evhttp_make_request(w->conn, req, EVHTTP_REQ_POST, w->path) != 0) {
-		/* libevent freed req */
-		w->req = NULL;
-		wc->inflight--;
+	if (rc != 0) {
 		w->errors++;
 		return;
 	}
-	tv.tv_sec = (time_t)(wc->o.timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(wc->o.timeout_ms % 1000) * 1000;
-	evtimer_add(w->deadline, &tv);
+	w->req_size = wc->rsize;
+	w->busy = 1;
+	wc->inflight++;
 }
 
 static void
@@ -576,7 +483,7 @@ start_round(struct witc *wc)
 	wc->rounds++;
 	wc->last_round_ms = now_ms();
 	for (i = 0; i < wc->nw; i++) {
-		if (wc->w[i].unverifiable || wc->w[i].req != NULL ||
+		if (wc->w[i].unverifiable || wc->w[i].busy ||
 		    (wc->w[i].line_size == wc->size &&
 		    wc->w[i].line[0] != '\0'))
 			continue;
@@ -732,18 +639,8 @@ witc_free(struct witc *wc)
 
 	if (wc == NULL)
 		return;
-	for (i = 0; i < PT_POLICY_MAX_WITNESSES; i++) {
-		if (wc->w[i].req != NULL) {
-			struct evhttp_request *req = wc->w[i].req;
-
-			wc->w[i].req = NULL;
-			evhttp_cancel_request(req);
-		}
-		if (wc->w[i].conn != NULL)
-			evhttp_connection_free(wc->w[i].conn);
-		if (wc->w[i].deadline != NULL)
-			event_free(wc->w[i].deadline);
-	}
+	for (i = 0; i < PT_POLICY_MAX_WITNESSES; i++)
+		hcli_free(wc->w[i].http);	/* in flight: no callback */
 	if (wc->timer != NULL)
 		event_free(wc->timer);
 	free(wc->note);

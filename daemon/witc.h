@@ -2,7 +2,9 @@
  * witc.h: the log's side of witnessing (C2SP tlog-witness).  Reads a trust
  * policy (C2SP tlog-policy: `witness NAME VKEY URL`, `group`, `quorum`),
  * and for the newest checkpoint, at most once per interval, asks every
- * witness in parallel (libevent HTTP client, with time-outs) to cosign it,
+ * witness in parallel (net/hcli: libcurl on the daemon's event loop, http://
+ * or https://, whole-request deadlines, answers capped while read) to
+ * cosign it,
  * sending the consistency proof from the size that witness last cosigned
  * and retrying from the size a 409 reports.  Cosignature lines it gets are
  * merged into the published checkpoint.
@@ -24,6 +26,8 @@ struct witc_opts {
 	uint64_t interval_ms;		/* at most one round per interval */
 	uint64_t timeout_ms;		/* per witness request */
 	int wait_for_quorum;		/* publish only cosigned checkpoints */
+	const char *cacert;		/* CAs for https:// witnesses; NULL or
+					 * "": the system's store */
 };
 
 /*

@@ -55,6 +55,14 @@
 #define PT_WEB_MAX_FILE		(8u << 20) /* one static file of the citizen page */
 #define PT_HTTP_MAX_RESPONSE	(64u << 20) /* client: largest answer read */
 
+/* Answers the clients read, each capped while it is read (net/hcli) by what
+ * it can be.  Checkpoints are at most PT_NOTE_MAX, entries PT_MAX_ENTRY,
+ * proofs WIRE_MAX_PROOF_MSG, receipts WIRE_MAX_RECEIPT (proto/wire.h). */
+#define PT_ANSWER_TILE		(256 * 32)	/* a full hash tile */
+#define PT_ANSWER_BUNDLE	(256 * (2 + PT_MAX_ENTRY)) /* an entry bundle */
+#define PT_ANSWER_LOOKUP	(PT_MAX_ENTRY + 64) /* /lookup: entry + index */
+#define PT_ANSWER_SMALL		4096	/* a gossip leaf relay, a short text */
+
 /* Sequencer (daemon/seq). */
 #define PT_BATCH_MAX		4096	/* entries per batch, at most */
 #define PT_BATCH_DEFAULT	4096	/* default batch_max (docs/PERFORMANCE.md) */

@@ -45,7 +45,7 @@ int
 main(int argc, char **argv)
 {
 	struct store_opts so = { 0, 1 };
-	struct witc_opts wo = { NULL, 1000, 3000, 0 };
+	struct witc_opts wo = { NULL, 1000, 3000, 0, NULL };
 	struct store *store;
 	struct store_txn *t;
 	struct witc *w;

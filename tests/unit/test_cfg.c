@@ -370,6 +370,7 @@ START_TEST(describe_names_every_key)
 		    nums[i].key);
 	ck_assert_ptr_nonnull(strstr(buf, "data"));
 	ck_assert_ptr_nonnull(strstr(buf, "witness_policy"));
+	ck_assert_ptr_nonnull(strstr(buf, "witness_cacert"));
 	free(buf);
 }
 END_TEST
