@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -925,6 +926,47 @@ START_TEST(receipts_wait_for_the_quorum)
 }
 END_TEST
 
+/* The citizen page's route: files under web_root (HEAD without content),
+ * the log's own /config.json, nothing outside the rules. */
+START_TEST(web_page)
+{
+	struct fx f;
+	struct resp r;
+	char web[256], path[300];
+	FILE *fp;
+
+	fx_open(&f, 0, NULL);
+	snprintf(web, sizeof(web), "%s/web", f.dir);
+	ck_assert_int_eq(mkdir(web, 0700), 0);
+	snprintf(path, sizeof(path), "%s/index.html", web);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs("<!doctype html><title>t</title>\n", fp);
+	fclose(fp);
+	get(&f, "/", 0, 404, &r);		/* no web_root yet */
+	resp_free(&r);
+	ck_assert_int_eq(cfg_set(&f.cfg, "web_root", web, NULL), 0);
+	get(&f, "/", 0, 200, &r);
+	ck_assert_str_eq((char *)r.body.data,
+	    "<!doctype html><title>t</title>\n");
+	resp_free(&r);
+	req(&f, EVHTTP_REQ_HEAD, "/index.html", NULL, 0, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body.len, 0);
+	resp_free(&r);
+	get(&f, "/config.json", 0, 200, &r);
+	ck_assert_ptr_nonnull(strstr((char *)r.body.data, "served_by_log"));
+	resp_free(&r);
+	get(&f, "/../index.html", 0, 404, &r);
+	resp_free(&r);
+	get(&f, "/nothing.html", 0, 404, &r);
+	resp_free(&r);
+	/* The API routes still come first. */
+	get(&f, "/healthz", 0, 200, &r);
+	resp_free(&r);
+	fx_close(&f);
+}
+END_TEST
+
 /* One function maps every PT_E* code to a status. */
 START_TEST(error_statuses)
 {
@@ -972,6 +1014,7 @@ main(void)
 	tcase_add_test(tc, add_refusals);
 	tcase_add_test(tc, rate_limited);
 	tcase_add_test(tc, receipts_wait_for_the_quorum);
+	tcase_add_test(tc, web_page);
 	tcase_add_test(tc, error_statuses);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
