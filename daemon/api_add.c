@@ -1,0 +1,382 @@
+/*
+ * api_add.c: POST /add, from the body to the answer: admission on the
+ * event loop (decode, submitter, type, rate, correction target, the
+ * idempotency rule), then the sequencer (seq.c), then the receipt, or,
+ * with witness_wait_quorum, the receipt held until the served checkpoint
+ * covers the entry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "api_int.h"
+#include "cfg.h"
+#include "crypto.h"
+#include "env.h"
+#include "metrics.h"
+#include "mt.h"
+#include "pub.h"
+#include "rcpt.h"
+#include "record.h"
+#include "seq.h"
+#include "store.h"
+#include "subm.h"
+#include "wire.h"
+
+/*
+ * A correction must point at an entry that exists (index below the latest
+ * checkpoint), name that entry's leaf hash exactly, and come from the
+ * office that submitted the entry (PROTOCOL.md section 6.5).  0, or -1
+ * with the answer set.
+ */
+static int
+check_correction(struct rq *rq, struct store_txn *txn,
+    const struct wire_submission *sub)
+{
+	struct mt_reader r;
+	struct mt_hash h;
+	struct wire_entry we;
+	const uint8_t *e;
+	size_t elen;
+	uint64_t latest;
+	int rc;
+
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
+	if (sub->info.target_index >= latest) {
+		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
+		api_fail(rq, 400, "correction: target_index %llu is not in the "
+		    "log (size %llu)",
+		    (unsigned long long)sub->info.target_index,
+		    (unsigned long long)latest);
+		return -1;
+	}
+	store_txn_reader(txn, &r);
+	if ((rc = r.read(r.ctx, 0, sub->info.target_index, &h)) != 0 ||
+	    (rc = store_get_entry(txn, sub->info.target_index, &e, &elen))
+	    != 0 || (rc = wire_entry_decode(e, elen, &we, NULL)) != 0) {
+		api_fail_err(rq, rc, "correction target");
+		return -1;
+	}
+	if (cr_memcmp(h.b, sub->info.target_hash.b, MT_HASH_SIZE) != 0) {
+		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
+		api_fail(rq, 400, "correction: target_leaf_hash is not the "
+		    "leaf hash of entry %llu",
+		    (unsigned long long)sub->info.target_index);
+		return -1;
+	}
+	if (we.sub.submitter_len != sub->submitter_len ||
+	    memcmp(we.sub.submitter_str, sub->submitter_str,
+	    sub->submitter_len) != 0) {
+		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
+		api_fail(rq, 403, "correction: entry %llu was submitted by "
+		    "another office",
+		    (unsigned long long)sub->info.target_index);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * POST /add, in steps: take the body (add_body), admit it (add_admit:
+ * decode, known submitter, allowed type, rate), answer a known id at once
+ * (add_known), else queue it for the sequencer (add_queue), which answers
+ * through api_add_done once the entry is durable.  Each step sets the
+ * answer and returns -1 when it refuses.
+ */
+
+/* A new job holding the body's bytes: 0, or -1 with the answer set. */
+static int
+add_body(struct rq *rq, struct seq_job **out)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t len = evbuffer_get_length(in);
+	struct seq_job *j;
+
+	if (len == 0) {
+		api_fail(rq, 400, "empty body: want a msgpack submission");
+		return -1;
+	}
+	if (len > rq->ctx->cfg->max_body) {
+		api_fail(rq, 413, "body over %llu bytes",
+		    (unsigned long long)rq->ctx->cfg->max_body);
+		return -1;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->body = malloc(len)) == NULL) {
+		free(j);
+		api_fail(rq, 503, "out of memory");
+		return -1;
+	}
+	wire_buf_init(&j->reply);
+	j->body_len = len;
+	evbuffer_remove(in, j->body, len);
+	*out = j;
+	return 0;
+}
+
+/* Decode the submission; its submitter must be listed, may append its
+ * type and is within its rate (peeked: the token is taken in add_queue).
+ * 0 with *se, or -1 with the answer set. */
+static int
+add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = wire_submission_decode(j->body, j->body_len, &j->sub,
+	    &why)) != 0) {
+		metrics_rejection(rq->ctx->metrics, rc);
+		/* A declared size over a limit is malformed input here: the
+		 * body itself was within max_body. */
+		api_fail(rq, 400, "malformed submission: %s",
+		    why.text[0] ? why.text : pt_strerror(rc));
+		return -1;
+	}
+	*se = rq->ctx->subm == NULL ? NULL : subm_find(rq->ctx->subm,
+	    j->sub.submitter_str, j->sub.submitter_len);
+	if (*se == NULL) {
+		metrics_rejection(rq->ctx->metrics, PT_EUNKNOWNSIGNER);
+		api_fail(rq, 403, "unknown submitter: this log does not accept "
+		    "records signed by that key");
+		return -1;
+	}
+	if (!((*se)->types & (1u << j->sub.info.type))) {
+		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
+		api_fail(rq, 403, "submitter may not append records of type %s",
+		    record_type_name(j->sub.info.type));
+		return -1;
+	}
+	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
+	    != 0) {
+		metrics_rejection(rq->ctx->metrics, PT_ERATE);
+		api_fail(rq, 429, "rate limit: at most %llu appends/s per "
+		    "submitter", (unsigned long long)cfg->rate_limit);
+		return -1;
+	}
+	memcpy(j->subm_id, (*se)->id, 32);
+	return 0;
+}
+
+/* Answer with the receipt of the existing entry idx under the served
+ * checkpoint (503 while that does not cover it yet). */
+static void
+add_existing_answer(struct rq *rq, struct store_txn *txn, struct seq_job *j,
+    uint64_t idx)
+{
+	char *ck = malloc(PT_NOTE_MAX + 1);
+	size_t cklen;
+	uint64_t cksize;
+	int rc;
+
+	if (ck == NULL) {
+		api_fail(rq, 503, "out of memory");
+		return;
+	}
+	pub_served(rq->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	rc = idx < cksize ? rcpt_build(txn, idx, ck, cklen, cksize,
+	    &j->reply) : PT_EBUSY;
+	if (rc == PT_EBUSY)
+		api_fail(rq, 503, "entry %llu is not yet in a checkpoint "
+		    "cosigned by the witness quorum; try again",
+		    (unsigned long long)idx);
+	else if (rc != 0)
+		api_fail_err(rq, rc, "receipt");
+	else {
+		evbuffer_add(rq->body, j->reply.data, j->reply.len);
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+	}
+	free(ck);
+}
+
+/*
+ * Before any signature check: a correction must fit its target, and an
+ * identical resubmission is answered from the index at once (without
+ * verifying the same bytes twice).  0: queue j (a new id; or a used id
+ * with other content: 409 once the sequencer knows the signature is the
+ * office's, else 403); -1: answered.
+ */
+static int
+add_known(struct rq *rq, struct seq_job *j)
+{
+	struct store_txn *txn;
+	uint64_t idx;
+	int rc;
+
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		api_fail_err(rq, rc, "storage");
+		return -1;
+	}
+	if (j->sub.info.type == RECORD_CORRECTION &&
+	    check_correction(rq, txn, &j->sub) != 0) {
+		store_read_end(txn);
+		return -1;
+	}
+	rc = seq_idempotent(txn, j->subm_id, &j->sub, &idx);
+	if (rc == 0)
+		add_existing_answer(rq, txn, j, idx);
+	else if (rc != PT_ENOTFOUND && rc != PT_ECONFLICT)
+		api_fail_err(rq, rc, "lookup");
+	store_read_end(txn);
+	return rc == PT_ENOTFOUND || rc == PT_ECONFLICT ? 0 : -1;
+}
+
+/*
+ * Take the office's token now, so that concurrent submissions cannot all
+ * pass the peek in add_admit; it is given back if the signature turns out
+ * not to be the office's (api_add_done), so a forger naming the office
+ * cannot spend its rate.  Identical resubmissions (add_known) cost no
+ * token.  0: queued (ownership of j passed); -1: answered.
+ */
+static int
+add_queue(struct rq *rq, struct seq_job *j, struct subm_entry *se)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+
+	if (subm_take(se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
+	    != 0) {
+		metrics_rejection(rq->ctx->metrics, PT_ERATE);
+		api_fail(rq, 429, "rate limit: at most %llu appends/s per "
+		    "submitter", (unsigned long long)cfg->rate_limit);
+		return -1;
+	}
+	j->req = rq;
+	if (rq->ctx->seq == NULL || seq_submit(rq->ctx->seq, j) != 0) {
+		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
+		metrics_rejection(rq->ctx->metrics, PT_EBUSY);
+		api_fail(rq, 503, "log is busy or stopping; try again");
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_h_add(struct rq *rq)
+{
+	struct seq_job *j = NULL;
+	struct subm_entry *se;
+
+	if (add_body(rq, &j) != 0)
+		return;
+	if (add_admit(rq, j, &se) == 0 && add_known(rq, j) == 0 &&
+	    add_queue(rq, j, se) == 0) {
+		rq->deferred = 1;
+		return;
+	}
+	seq_job_free(j);
+}
+
+/* Answer a finished job and free it. */
+static void
+add_answer(struct seq_job *j)
+{
+	struct rq *rq = j->req;
+
+	if (j->rc != 0) {
+		api_fail(rq, api_status(j->rc), "%s", j->why.text[0] ?
+		    j->why.text : pt_strerror(j->rc));
+	} else {
+		rq->status = 200;
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+		evbuffer_add(rq->body, j->reply.data, j->reply.len);
+	}
+	seq_job_free(j);
+	api_send(rq);
+}
+
+/*
+ * Rebuild j's receipt against the served checkpoint when it covers the
+ * entry: 1 done (answer it), 0 not yet.
+ */
+static int
+receipt_from_served(struct api *a, struct seq_job *j)
+{
+	struct store_txn *txn;
+	char *ck = malloc(PT_NOTE_MAX + 1);
+	size_t cklen;
+	uint64_t cksize;
+	int rc;
+
+	if (ck == NULL) {
+		j->rc = PT_ENOMEM;
+		return 1;
+	}
+	pub_served(a->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	if (cklen == 0 || j->index >= cksize) {
+		free(ck);
+		return 0;
+	}
+	j->reply.len = 0;
+	if ((rc = store_read_begin(a->ctx->store, &txn)) == 0) {
+		rc = rcpt_build(txn, j->index, ck, cklen, cksize, &j->reply);
+		store_read_end(txn);
+	}
+	if (rc != 0)
+		j->rc = pt_why_set(&j->why, rc, "cannot build receipt: %s",
+		    pt_strerror(rc));
+	free(ck);
+	return 1;
+}
+
+void
+api_add_done(struct seq_job *j, void *arg)
+{
+	struct api *a = arg;
+	const struct cfg *cfg = a->ctx->cfg;
+	struct subm_entry *se;
+
+	/* A submission its key did not sign gives the office's token back
+	 * (a forger must not spend another office's rate). */
+	if (j->rc == PT_ESIG && a->ctx->subm != NULL &&
+	    (se = subm_find(a->ctx->subm, j->sub.submitter_str,
+	    j->sub.submitter_len)) != NULL)
+		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
+	if (j->rc == 0 && pub_wait_quorum(a->ctx->pub) &&
+	    !receipt_from_served(a, j)) {
+		/* Durable, not yet cosigned by the quorum: park it. */
+		j->t0 = env_mono();
+		j->next = a->parked;
+		a->parked = j;
+		a->nparked++;
+		return;
+	}
+	add_answer(j);
+}
+
+void
+api_release_parked(struct api *a, uint64_t timeout_ms, int stopping)
+{
+	struct seq_job **pp = &a->parked, *j;
+	double now = env_mono();
+
+	while ((j = *pp) != NULL) {
+		int done = receipt_from_served(a, j);
+
+		if (!done && (stopping ||
+		    (now - j->t0) * 1000.0 >= (double)timeout_ms)) {
+			j->rc = pt_why_set(&j->why, PT_EBUSY, "entry %llu is "
+			    "durable but not yet cosigned by the witness "
+			    "quorum; fetch its receipt later (GET /lookup)",
+			    (unsigned long long)j->index);
+			done = 1;
+		}
+		if (!done) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		a->nparked--;
+		add_answer(j);
+	}
+}
+
+uint64_t
+api_parked(const struct api *a)
+{
+	return a->nparked;
+}
