@@ -886,18 +886,19 @@ start_witnessing(struct daemon *d)
 {
 	struct witc_opts wo;
 	struct timeval sec = { 1, 0 };
-	char why[512] = "";
+	struct pt_why why = { "" };
 
 	if (d->cfg.witness_policy[0] == '\0')
 		return;
+	memset(&wo, 0, sizeof(wo));
 	wo.policy_path = d->cfg.witness_policy;
 	wo.interval_ms = d->cfg.witness_interval_ms;
 	wo.timeout_ms = d->cfg.witness_timeout_ms;
 	wo.wait_for_quorum = (int)d->cfg.witness_wait_quorum;
 	wo.cacert = d->cfg.witness_cacert;
 	if (witc_start(d->base, d->store, &wo, on_cosigned, d,
-	    &d->routes.witc, why, sizeof(why)) != 0)
-		fatalx("witness policy: %s", why);
+	    &d->routes.witc, &why) != 0)
+		fatalx("witness policy: %s", why.text);
 	d->park_ev = event_new(d->base, -1, EV_PERSIST, on_park_tick, d);
 	if (d->park_ev == NULL || event_add(d->park_ev, &sec) != 0)
 		fatalx("cannot start the receipt timer");

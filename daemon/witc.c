@@ -94,7 +94,7 @@ static void maybe_round(struct witc *wc);
 static void on_timer(evutil_socket_t fd, short ev, void *arg);
 
 static int
-read_policy(const char *path, struct pol *p, char *why, size_t whylen)
+read_policy(const char *path, struct pol *p, struct pt_why *why)
 {
 	struct pt_why pw = { "" };
 	FILE *f;
@@ -102,13 +102,11 @@ read_policy(const char *path, struct pol *p, char *why, size_t whylen)
 	size_t n;
 	int rc;
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(why, whylen, "%s: cannot open", path);
-		return PT_EIO;
-	}
+	if ((f = fopen(path, "rb")) == NULL)
+		return pt_why_set(why, PT_EIO, "%s: cannot open", path);
 	if ((buf = malloc(PT_POLICY_MAX + 1)) == NULL) {
 		fclose(f);
-		return PT_ENOMEM;
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
 	}
 	n = fread(buf, 1, PT_POLICY_MAX + 1, f);
 	rc = ferror(f) ? PT_EIO : 0;
@@ -117,7 +115,7 @@ read_policy(const char *path, struct pol *p, char *why, size_t whylen)
 		rc = pol_parse(buf, n, p, &pw);
 	free(buf);
 	if (rc != 0)
-		snprintf(why, whylen, "%s: %s", path, pw.text[0] ? pw.text :
+		pt_why_set(why, rc, "%s: %s", path, pw.text[0] ? pw.text :
 		    pt_strerror(rc));
 	return rc;
 }
@@ -125,7 +123,7 @@ read_policy(const char *path, struct pol *p, char *why, size_t whylen)
 int
 witc_start(struct event_base *base, struct store *store,
     const struct witc_opts *o, witc_publish_fn publish, void *arg,
-    struct witc **out, char *why, size_t whylen)
+    struct witc **out, struct pt_why *why)
 {
 	struct hcli_opts ho;
 	struct pt_why hw = { "" };
@@ -138,8 +136,7 @@ witc_start(struct event_base *base, struct store *store,
 	if ((wc = calloc(1, sizeof(*wc))) == NULL ||
 	    (wc->pol = calloc(1, sizeof(*wc->pol))) == NULL) {
 		free(wc);
-		snprintf(why, whylen, "out of memory");
-		return PT_ENOMEM;
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
 	}
 	wc->base = base;
 	wc->store = store;
@@ -148,7 +145,7 @@ witc_start(struct event_base *base, struct store *store,
 		wc->o.timeout_ms = 5000;
 	wc->publish = publish;
 	wc->arg = arg;
-	if ((rc = read_policy(o->policy_path, wc->pol, why, whylen)) != 0)
+	if ((rc = read_policy(o->policy_path, wc->pol, why)) != 0)
 		goto fail;
 	for (i = 0; i < wc->pol->nwit; i++) {
 		struct witc_w *w = &wc->w[i];
@@ -167,9 +164,8 @@ witc_start(struct event_base *base, struct store *store,
 			continue;
 		}
 		if (w->pw->url[0] == '\0') {
-			snprintf(why, whylen, "%s: witness %s has no URL",
-			    o->policy_path, w->pw->name);
-			rc = PT_EINVAL;
+			rc = pt_why_set(why, PT_EINVAL, "%s: witness %s has "
+			    "no URL", o->policy_path, w->pw->name);
 			goto fail;
 		}
 		ho.base = base;
@@ -180,14 +176,13 @@ witc_start(struct event_base *base, struct store *store,
 		ho.cacert = o->cacert != NULL && o->cacert[0] != '\0' ?
 		    o->cacert : NULL;
 		if ((rc = hcli_new(w->pw->url, &ho, &w->http, &hw)) != 0) {
-			snprintf(why, whylen, "witness %s: %s", w->pw->name,
+			pt_why_set(why, rc, "witness %s: %s", w->pw->name,
 			    hw.text[0] ? hw.text : pt_strerror(rc));
 			goto fail;
 		}
 	}
 	if ((wc->timer = evtimer_new(base, on_timer, wc)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		rc = PT_ENOMEM;
+		rc = pt_why_set(why, PT_ENOMEM, "out of memory");
 		goto fail;
 	}
 	*out = wc;

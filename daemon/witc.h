@@ -39,11 +39,14 @@ struct witc_opts {
 typedef void (*witc_publish_fn)(const char *note, size_t len, uint64_t size,
     int quorum, void *arg);
 
-/* Parse the policy and start.  0, or an error with why set (bad policy
- * file: names the line). */
+/* Parse the policy and start.  0, or PT_EIO (cannot open the policy),
+ * PT_EINVAL (a witness without URL), PT_ENOMEM, or the policy parser's
+ * and the HTTP client's errors, with the reason in why (may be NULL; a bad
+ * policy file: names the line). */
+struct pt_why;
 int witc_start(struct event_base *base, struct store *store,
     const struct witc_opts *o, witc_publish_fn publish, void *arg,
-    struct witc **out, char *why, size_t whylen);
+    struct witc **out, struct pt_why *why);
 /* A new log-signed checkpoint was committed (loop thread).  The copy is
  * the caller's; witc keeps its own. */
 void witc_checkpoint(struct witc *w, const char *note, size_t len,

@@ -19,6 +19,7 @@
 #include "../../daemon/log.h"
 #include "../../daemon/store.h"
 #include "../../daemon/witc.h"
+#include "pt.h"
 #include "ptlimits.h"
 
 struct st {
@@ -54,6 +55,7 @@ main(int argc, char **argv)
 	static struct st s;
 	const char *note;
 	char why[256];
+	struct pt_why pw = { "" };
 	size_t len;
 	uint64_t size, tms, wait = 10000;
 	char *copy;
@@ -85,9 +87,8 @@ main(int argc, char **argv)
 	memcpy(copy, note, len);
 	store_read_end(t);
 	s.base = event_base_new();
-	if (witc_start(s.base, store, &wo, publish, &s, &w, why,
-	    sizeof(why)) != 0) {
-		fprintf(stderr, "witc_start: %s\n", why);
+	if (witc_start(s.base, store, &wo, publish, &s, &w, &pw) != 0) {
+		fprintf(stderr, "witc_start: %s\n", pw.text);
 		free(copy);
 		event_base_free(s.base);
 		store_close(store);
