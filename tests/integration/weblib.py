@@ -143,9 +143,9 @@ class Relay:
     stop = kill
 
 
-def web_daemon(origin, submitters, extra_conf=""):
-    """A pubtraild serving build/web at /."""
-    d = ptlib.Daemon(origin=origin, submitters=submitters)
+def web_daemon(origin, submitters, extra_conf="", d=None):
+    """A pubtraild serving build/web at / (d: reconfigure that one)."""
+    d = d or ptlib.Daemon(origin=origin, submitters=submitters)
     conf = os.path.join(tmpdir(), "pubtraild.conf")
     with open(conf, "w") as f:
         f.write("[pubtraild]\nweb_root = %s\n%s" % (WEBROOT, extra_conf))
