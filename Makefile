@@ -28,7 +28,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 BENCH_PKGS :=
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
@@ -54,7 +54,8 @@ LIBS_INI    = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 LIBS_CURL   = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
-LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_PROTO) -lpthread -lm
+LIBS_QR     = $(shell pkg-config --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng16)
+LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 NET_SRC    := $(sort $(wildcard net/*.c))

@@ -27,6 +27,7 @@
 #include "keys.h"
 #include "ptlimits.h"
 #include "monitor.h"
+#include "receipt.h"
 #include "submit.h"
 #include "util.h"
 #include "verify.h"
@@ -39,6 +40,7 @@ static const struct {
 	{ "keygen", keys_cmd_keygen, "create an Ed25519 signing key" },
 	{ "submit", sub_cmd, "sign and submit records, keep verified receipts" },
 	{ "verify", vrf_cmd, "verify a receipt offline" },
+	{ "receipt", receipt_cmd, "show a receipt for people, or make its QR code" },
 	{ "get", get_cmd, "fetch and verify a checkpoint, entry or proof" },
 	{ "audit", aud_cmd, "verify a whole log, incrementally" },
 	{ "monitor", mon_cmd, "follow a log and print matching new entries" },

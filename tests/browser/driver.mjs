@@ -10,6 +10,7 @@
 //   {"cmd": "receipt", "url": U, "file": PATH, "shot": NAME?}
 //   {"cmd": "explore", "url": U, "shot": NAME?, "year": Y?, "currency": C?}
 //   {"cmd": "get", "url": U}                  (fetch status + headers)
+//   {"cmd": "render", "url": U, "shot": NAME} (screenshot of any URL)
 //   {"cmd": "keys", "url": U}                 (keyboard walk of the page)
 //   {"cmd": "quit"}
 //
@@ -184,6 +185,15 @@ async function handle(c) {
       st.focus = seen;
       st.shot = await shot(page, c.shot);
       return st;
+    } finally {
+      await page.close();
+    }
+  }
+  if (c.cmd === 'render') {
+    const page = await newPage(c.width || 640);
+    try {
+      await page.goto(c.url, { waitUntil: 'load' });
+      return { shot: await shot(page, c.shot) };
     } finally {
       await page.close();
     }

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import urllib.parse
 
@@ -259,6 +260,87 @@ def check_static_serving(fx, br):
     assert st["status"] == 200
 
 
+def pubtrail(*args, timeout=60):
+    p = subprocess.run([ptlib.PUBTRAIL] + list(args), capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_receipt_show(fx, br):
+    f = fx.receipt_file("PAY-0")
+    rc, out, err = pubtrail("receipt", "show", "--log-key", fx.d.vkey(), f)
+    assert rc == 0, (rc, out, err)
+    h = hashlib.sha256(b"\x00" + fx.entry["PAY-0"]).hexdigest()
+    for want in ("valid", "#%d" % fx.index["PAY-0"], h, "finance.city.example+",
+                 "amount_minor", "EUR 1,000.00", "payee.name", "Acme Roads Ltd",
+                 "c2sp.org/tlog-proof@v1\nindex %d\n" % fx.index["PAY-0"]):
+        assert want in out, (want, out)
+    # The tlog-proof text is the receipt's, verbatim.
+    assert out.endswith(ptlib.unpackb(fx.receipts["PAY-0"])["proof"]), out
+    rc, out, err = pubtrail("receipt", "show", "--json", "--page", "https://w.example/p/",
+                            "--log-key", fx.d.vkey(), f)
+    j = json.loads(out)
+    assert rc == 0 and j["valid"] and j["entry"]["index"] == fx.index["PAY-0"], out
+    assert j["link"] == "https://w.example/p/#/verify?index=%d&hash=%s" % (fx.index["PAY-0"], h)
+    # Another key, a changed byte: not shown, exit 1.
+    rc, out, err = pubtrail("receipt", "show", "--log-key", Key(ORIGIN).vkey, f)
+    assert rc == 1 and "INVALID" in err and out == "", (rc, out, err)
+    body = bytearray(fx.receipts["PAY-0"])
+    body[body.find(b"Road")] ^= 0x20
+    rc, out, err = pubtrail("receipt", "show", "--log-key", fx.d.vkey(),
+                            fx.receipt_file("PAY-0-bad", bytes(body)))
+    assert rc == 1 and "INVALID" in err, (rc, out, err)
+    assert pubtrail("receipt", "show", "--log-key", fx.d.vkey(), "/nonexistent")[0] == 4
+    assert pubtrail("receipt", "qr", "--log-key", fx.d.vkey(), f)[0] == 2
+    assert pubtrail("receipt", "qr", "--log-key", fx.d.vkey(), "--page", "ftp://x/",
+                    "--out", os.path.join(fx.dir, "x.png"), f)[0] == 2
+
+
+def zbar(path):
+    p = subprocess.run(["zbarimg", "--raw", "-q", path], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    return p.stdout.strip()
+
+
+def check_receipt_qr(fx, br):
+    """The QR code of `pubtrail receipt qr`, decoded by zbarimg, opens the
+    right record in the page: PNG for the log's own page, SVG (rendered by
+    Chromium) for a copy of the page hosted elsewhere that names the log."""
+    rid = "PAY-2"
+    f = fx.receipt_file(rid)
+    base = "http://127.0.0.1:%d/" % fx.d.port
+    png = os.path.join(weblib.OUT, "receipt-qr.png")
+    rc, out, err = pubtrail("receipt", "qr", "--log-key", fx.d.vkey(), "--page", base,
+                            "--out", png, f)
+    assert rc == 0, (rc, out, err)
+    url = zbar(png)
+    h = hashlib.sha256(b"\x00" + fx.entry[rid]).hexdigest()
+    assert url == out.strip() == base + "#/verify?index=%d&hash=%s" % (fx.index[rid], h), url
+    st = br.send(cmd="verify", url=url, shot="verify-from-qr")
+    assert st["status"] == "current" and failed_steps(st) == [], st
+    assert dict(st["fields"])["Payment reference"] == rid
+    assert st["entryHash"] == h
+    # A watchdog's copy (another origin: the relay) naming the log: the
+    # page reads the log cross-origin (CORS).
+    relay = Relay(fx.d.port)
+    try:
+        svg = os.path.join(weblib.OUT, "receipt-qr.svg")
+        rc, out, err = pubtrail("receipt", "qr", "--log-key", fx.d.vkey(), "--page", relay.url,
+                                "--log", base, "--out", svg, f)
+        assert rc == 0, (rc, out, err)
+        shot = br.send(cmd="render", url="file://" + svg, shot="receipt-qr-svg")
+        url = zbar(shot["shot"])
+        assert url == relay.url + "#/verify?log=" + base + "&index=%d&hash=%s" % (
+            fx.index[rid], h), url
+        st = br.send(cmd="verify", url=url)
+        assert st["status"] == "current" and failed_steps(st) == [], st
+        assert dict(st["fields"])["Payment reference"] == rid
+        assert "127.0.0.1:%d" % fx.d.port in st["verdict"], st["verdict"]
+    finally:
+        relay.kill()
+
+
 def main():
     why = weblib.missing()
     if why:
@@ -273,7 +355,7 @@ def main():
         for fn in (check_static_serving, check_receipt_valid, check_receipt_changed_byte,
                    check_link_wrong_hash, check_voided, check_amended,
                    check_lookup_and_keyboard, check_phone_width, check_other_key,
-                   check_swapped_lookup):
+                   check_swapped_lookup, check_receipt_show, check_receipt_qr):
             checks.run(fn, fx, br)
     finally:
         br.kill()
