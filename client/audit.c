@@ -813,7 +813,8 @@ static const char audit_usage[] =
     "the new checkpoint is consistent with the old one (a log that rewrote\n"
     "its history fails).  A progress bar on a terminal; a summary at the\n"
     "end (--json: one JSON object).  Exit 0 verified, 1 the log failed a\n"
-    "check (the reason is printed), 3 network or server error.\n"
+    "check (the reason is printed), 3 network or server error, 6 the\n"
+    "state directory cannot be read or written.\n"
     "--hashes-only recomputes the leaf hashes and the tree only (a quick\n"
     "pass: no schema or submitter signature checks; not with --state).\n";
 

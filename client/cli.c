@@ -62,8 +62,10 @@ usage(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-17s %s\n", commands[i].name,
 		    commands[i].summary);
-	fprintf(f, "\nexit codes: 0 ok, 1 verification failed, 2 usage, "
-	    "3 network or server error, 4 not found\n");
+	fprintf(f, "\nexit codes: 0 ok, 1 verification failed (evidence "
+	    "against the log), 2 usage,\n  3 network or server error, 4 not "
+	    "found in the log, 5 refused by the log,\n  6 local file "
+	    "error\n");
 }
 
 int
@@ -116,14 +118,17 @@ cli_exit_for(int err)
 		return CLI_EUSAGE;
 	case PT_ENOTFOUND:
 		return CLI_ENOTFOUND;
-	case PT_ENET:
-	case PT_EIO:
-	case PT_ENOMEM:
+	case PT_EREFUSED:
 	case PT_ERATE:
-	case PT_EBUSY:
-	case PT_EFULL:
-	case PT_ECRYPTO:
 	case PT_EFORBIDDEN:
+		return CLI_EREFUSED;
+	case PT_EIO:
+	case PT_EFULL:
+		return CLI_EFILE;
+	case PT_ENET:
+	case PT_ENOMEM:
+	case PT_EBUSY:
+	case PT_ECRYPTO:
 	case PT_ETIME:
 		return CLI_ENET;
 	default:
@@ -257,11 +262,9 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 	if (c->log_key == NULL)
 		return cli_usage_error(usage_text, "--log-key VKEY is required "
 		    "(the log's verifier key string, or a file holding it)");
-	if ((rc = keys_load_vkey(c->log_key, &c->key, &why)) != 0) {
-		if (rc == PT_ENOTFOUND || rc == PT_EIO)
-			return cli_fail(rc, &why, "--log-key");
-		return cli_fail(PT_EINVAL, &why, "--log-key");
-	}
+	if ((rc = keys_load_vkey(c->log_key, &c->key, &why)) != 0)
+		return cli_fail(rc == PT_EIO ? rc : PT_EINVAL, &why,
+		    "--log-key");
 	if (c->cacert != NULL && access(c->cacert, R_OK) != 0) {
 		pt_why_set(&why, PT_EIO, "%s: %s", c->cacert, strerror(errno));
 		return cli_fail(PT_EIO, &why, "--cacert");
@@ -271,10 +274,9 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 		size_t len;
 		struct pol *p;
 
-		if ((rc = ut_read_file(c->policy, PT_POLICY_MAX, &buf, &len,
+		if ((rc = ut_read_input(c->policy, PT_POLICY_MAX, &buf, &len,
 		    &why)) != 0)
-			return cli_fail(rc == PT_ENOTFOUND ? rc : PT_EIO, &why,
-			    "--policy");
+			return cli_fail(rc, &why, "--policy");
 		if ((p = calloc(1, sizeof(*p))) == NULL) {
 			free(buf);
 			return cli_fail(PT_ENOMEM, NULL, "--policy");

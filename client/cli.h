@@ -11,13 +11,20 @@
 #include "note.h"
 #include "pt.h"
 
-/* Exit codes (documented in pubtrail(1)). */
+/* Exit codes (documented in pubtrail(1) and docs/CLIENT.md). */
 enum cli_exit {
 	CLI_OK = 0,		/* success, everything verified */
 	CLI_EVERIFY = 1,	/* verification failed: evidence of a bad log or entry */
-	CLI_EUSAGE = 2,		/* bad command line */
-	CLI_ENET = 3,		/* network, server or local I/O error */
-	CLI_ENOTFOUND = 4,	/* no such entry, file or record */
+	CLI_EUSAGE = 2,		/* bad command line (also a --log-key that is
+				 * not the log's) */
+	CLI_ENET = 3,		/* network or server error: unreachable, TLS,
+				 * timed out, 5xx, an answer that is not what
+				 * was asked */
+	CLI_ENOTFOUND = 4,	/* no such entry or record in the log */
+	CLI_EREFUSED = 5,	/* the log refused the request (HTTP 400,
+				 * 403, 409, 413, 422, 429 ...) */
+	CLI_EFILE = 6,		/* a local file cannot be read, written or
+				 * created (missing, permissions, disk full) */
 };
 
 /* Run pubtrail with argv as given to main().  Returns the exit code. */

@@ -414,7 +414,7 @@ dis_cmd_check(int argc, char **argv)
 		return cli_usage_error(check_usage, "--index: bad number");
 	if ((rc = cli_common_check(&co, 0, check_usage)) != 0)
 		return rc;
-	if ((rc = ut_read_file(argv[optind], 65536, &dbuf, &dlen, &why)) != 0)
+	if ((rc = ut_read_input(argv[optind], 65536, &dbuf, &dlen, &why)) != 0)
 		return cli_fail(rc, &why, "disclosure");
 	disc = json_loadb((const char *)dbuf, dlen, JSON_REJECT_DUPLICATES,
 	    &je);
@@ -428,7 +428,7 @@ dis_cmd_check(int argc, char **argv)
 			ex = cli_fail(PT_ENOMEM, NULL, "check-disclosure");
 			goto out;
 		}
-		if ((rc = ut_read_file(receipt, WIRE_MAX_RECEIPT, &rbuf, &rlen,
+		if ((rc = ut_read_input(receipt, WIRE_MAX_RECEIPT, &rbuf, &rlen,
 		    &why)) != 0) {
 			ex = cli_fail(rc, &why, "--receipt");
 			goto out;

@@ -383,8 +383,9 @@ evidence_main(int argc, char **argv)
 		return cli_usage_error(evd_usage,
 		    "want --log-key VKEY and one FILE");
 	if ((rc = keys_load_vkey(keyarg, &key, &why)) != 0)
-		return cli_fail(rc, &why, "--log-key");
-	if ((rc = ut_read_file(argv[optind], PT_EVIDENCE_MAX, &buf, &len,
+		return cli_fail(rc == PT_EIO ? rc : PT_EINVAL, &why,
+		    "--log-key");
+	if ((rc = ut_read_input(argv[optind], PT_EVIDENCE_MAX, &buf, &len,
 	    &why)) != 0)
 		return cli_fail(rc, &why, "%s", argv[optind]);
 	if ((e = malloc(sizeof(*e))) == NULL) {

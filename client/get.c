@@ -31,7 +31,8 @@ static const char get_usage[] =
     "by VKEY; an entry's inclusion proof against that signed checkpoint,\n"
     "its schema and its submitter's signature; a consistency proof from an\n"
     "older signed checkpoint (a file saved earlier) to the current one.\n"
-    "Exit 0 verified, 1 verification failed, 3 network, 4 not found.\n";
+    "Exit 0 verified, 1 verification failed, 2 usage (or a --log-key that\n"
+    "is not the log's), 3 network, 4 not found, 5 refused by the log.\n";
 
 static void
 print_json(json_t *o)
@@ -261,7 +262,7 @@ get_cmd(int argc, char **argv)
 		uint8_t *ob;
 		size_t olen;
 
-		if ((rc = ut_read_file(from, PT_NOTE_MAX, &ob, &olen,
+		if ((rc = ut_read_input(from, PT_NOTE_MAX, &ob, &olen,
 		    &why)) != 0) {
 			ex = cli_fail(rc, &why, "--from");
 			goto out;

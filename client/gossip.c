@@ -606,7 +606,7 @@ follow(struct gossip *g, const char *url, const char *keyarg,
 			return rc;
 	}
 	if (ckfile != NULL) {
-		if ((rc = ut_read_file(ckfile, PT_NOTE_MAX, &buf, &len,
+		if ((rc = ut_read_input(ckfile, PT_NOTE_MAX, &buf, &len,
 		    why)) != 0)
 			return rc;
 		rc = check_note(g, v, (const char *)buf, len, ckfile, why);

@@ -91,7 +91,7 @@ in_read(const char *path, const struct in_opts *o, in_record_fn fn,
 	char where[300];
 	int rc;
 
-	if ((rc = ut_read_file(path, IN_MAX_FILE, &buf, &len, why)) != 0)
+	if ((rc = ut_read_input(path, IN_MAX_FILE, &buf, &len, why)) != 0)
 		return rc;
 	fmt = o != NULL && o->format != NULL ? o->format :
 	    detect(path, buf, len);

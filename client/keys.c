@@ -26,7 +26,7 @@ keys_load_vkey(const char *arg, struct note_vkey *out, struct pt_why *why)
 		if (rc == PT_ENOTFOUND && strchr(arg, '+') != NULL)
 			return pt_why_set(why, PT_EMALFORMED,
 			    "not a valid verifier key string: %s", arg);
-		return rc;
+		return rc == PT_ENOTFOUND ? PT_EIO : rc;
 	}
 	for (n = 0; n < len && buf[n] != '\n'; n++)
 		;
@@ -51,7 +51,7 @@ keys_load_skey(const char *path, struct note_skey *out, struct pt_why *why)
 	struct stat st;
 	int rc;
 
-	if ((rc = ut_read_file(path, 4 * KEYS_STR_MAX, &buf, &len, why)) != 0)
+	if ((rc = ut_read_input(path, 4 * KEYS_STR_MAX, &buf, &len, why)) != 0)
 		return rc;
 	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
 		fprintf(stderr, "pubtrail: warning: %s is readable by others "

@@ -41,6 +41,11 @@ logc_free(struct logc *lc)
 	free(lc);
 }
 
+/*
+ * The answer's status as an error: 200 is 0; 404 is PT_ENOTFOUND; any
+ * other 4xx is the log refusing the request (PT_EREFUSED: exit 5); 5xx
+ * and anything else a server error (PT_ENET).
+ */
 int
 logc_status(const struct hcli_resp *r, const char *what, struct pt_why *why)
 {
@@ -62,23 +67,12 @@ logc_status(const struct hcli_resp *r, const char *what, struct pt_why *why)
 		}
 	}
 	reason[n] = '\0';
-	switch (r->status) {
-	case 404:
+	if (r->status == 404)
 		rc = PT_ENOTFOUND;
-		break;
-	case 409:
-		rc = PT_ECONFLICT;
-		break;
-	case 403:
-		rc = PT_EFORBIDDEN;
-		break;
-	case 429:
-		rc = PT_ERATE;
-		break;
-	default:
+	else if (r->status >= 400 && r->status < 500)
+		rc = PT_EREFUSED;
+	else
 		rc = PT_ENET;
-		break;
-	}
 	return pt_why_set(why, rc, "%s: server answered %d%s%s", what,
 	    r->status, n ? ": " : "", reason);
 }
@@ -110,6 +104,19 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 	}
 	if ((rc = vrf_checkpoint((const char *)r.body, r.len, &lc->key, ck,
 	    why)) != 0) {
+		char who[PT_WHY_MAX];
+
+		/* Signed, but not by this key at all: another log, or the
+		 * wrong key given; no claim against the log. */
+		if (rc == PT_EUNKNOWNSIGNER && vrf_signers((const char *)r.body,
+		    r.len, &lc->key, who, sizeof(who)) == 0) {
+			rc = pt_why_set(why, PT_EINVAL, "a wrong --log-key "
+			    "or --log, not a fault of the log: --log-key is "
+			    "%.60s (key hash %08x); %.60s serves %s",
+			    lc->key.name, (unsigned)lc->key.hash,
+			    hcli_url(lc->http), who);
+			goto out;
+		}
 		/* Not a signed note at all: a server error, not evidence. */
 		if (rc != PT_ESIG && rc != PT_EUNKNOWNSIGNER &&
 		    rc != PT_EORIGIN)
@@ -198,8 +205,7 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 		 * the larger tree) rolled back. */
 		lc->last_status = 0;
 		rc = logc_consistent(lc, ck, oc, why);
-		if (rc == PT_ENET && lc->last_status >= 400 &&
-		    lc->last_status < 500)
+		if (rc == PT_EREFUSED && lc->last_status != 429)
 			rc = pt_why_set(why, PT_EROLLBACK, "the log's "
 			    "checkpoint (size %llu) is smaller than one "
 			    "verified earlier (size %llu) and the log cannot "

@@ -30,9 +30,10 @@ void logc_free(struct logc *lc);
 
 /*
  * Map a non-2xx answer (or a transport failure) to an error: 404 ->
- * PT_ENOTFOUND, 409 -> PT_ECONFLICT, 403 -> PT_EFORBIDDEN, 429 ->
- * PT_ERATE, anything else -> PT_ENET; *why gets what + the server's
- * one-line reason.  0 for 200.
+ * PT_ENOTFOUND, any other 4xx (400, 403, 409, 413, 422, 429 ...) ->
+ * PT_EREFUSED (the log refused the request), 5xx and transport failures
+ * -> PT_ENET; *why gets what + the server's one-line reason (or the
+ * transfer's own "GET URL: reason").  0 for 200.
  */
 int logc_status(const struct hcli_resp *r, const char *what,
     struct pt_why *why);
@@ -43,7 +44,9 @@ int logc_status_of(struct logc *lc, const struct hcli_resp *r,
 /*
  * GET /checkpoint and open it with the log key.  *note (may be NULL) gets
  * a heap copy of the signed note (caller frees).  Errors of
- * vrf_checkpoint (exit 1 class) or PT_ENET.
+ * vrf_checkpoint (exit 1 class), PT_ENET, or PT_EINVAL when the
+ * checkpoint carries no signature line of the log key at all (another
+ * log, or a wrong --log-key: *why names the origin and key that signed).
  */
 int logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
     size_t *note_len, struct pt_why *why);

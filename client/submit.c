@@ -157,7 +157,7 @@ item_fail(struct sub_item *it, int rc, const struct pt_why *why)
 	    why->text[0] ? why->text : pt_strerror(rc));
 	it->done = 1;
 	x->failed++;
-	worse(x, rc == PT_ECONFLICT ? CLI_ENET : cli_exit_for(rc));
+	worse(x, cli_exit_for(rc));
 }
 
 static void submit_done(void *arg, struct hcli_resp *r);
@@ -363,7 +363,8 @@ static const char submit_usage[] =
     "the record type of rows without a type column, --currency the\n"
     "currency of decimal amounts.  --dry-run only validates.\n"
     "Exit 0 all accepted, 1 a receipt failed verification or a record is\n"
-    "invalid, 3 network or the log refused a record.\n";
+    "invalid, 3 network, 5 the log refused a record (e.g. 409: the same id\n"
+    "with other content), 6 a file cannot be read or a receipt written.\n";
 
 int
 sub_cmd(int argc, char **argv)

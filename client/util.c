@@ -62,6 +62,15 @@ ut_read_stream(FILE *f, size_t max, uint8_t **buf, size_t *len,
 }
 
 int
+ut_read_input(const char *path, size_t max, uint8_t **buf, size_t *len,
+    struct pt_why *why)
+{
+	int rc = ut_read_file(path, max, buf, len, why);
+
+	return rc == PT_ENOTFOUND ? PT_EIO : rc;
+}
+
+int
 ut_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
     struct pt_why *why)
 {

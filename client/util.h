@@ -23,6 +23,12 @@
 int ut_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
     struct pt_why *why);
 
+/* ut_read_file for a file the user named: a missing file is PT_EIO
+ * (a local file error, exit 6), not PT_ENOTFOUND (exit 4 is for what the
+ * log does not have). */
+int ut_read_input(const char *path, size_t max, uint8_t **buf, size_t *len,
+    struct pt_why *why);
+
 /* Read all of f (at most max bytes) like ut_read_file. */
 int ut_read_stream(FILE *f, size_t max, uint8_t **buf, size_t *len,
     struct pt_why *why);

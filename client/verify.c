@@ -65,9 +65,16 @@ check_checkpoint(const char *note, size_t len,
 	case PT_ESIG:
 		return pt_why_set(why, rc, "checkpoint signature by %s does "
 		    "not verify", log_key->name);
-	case PT_EUNKNOWNSIGNER:
+	case PT_EUNKNOWNSIGNER: {
+		char who[PT_WHY_MAX];
+
+		if (vrf_signers(note, len, log_key, who, sizeof(who)) == 0)
+			return pt_why_set(why, rc, "checkpoint is not signed "
+			    "by the log key %.60s (key hash %08x): %s",
+			    log_key->name, (unsigned)log_key->hash, who);
 		return pt_why_set(why, rc, "checkpoint is not signed by the "
 		    "log key %s", log_key->name);
+	}
 	case PT_EORIGIN:
 		return pt_why_set(why, rc, "checkpoint origin is not %s",
 		    log_key->name);
@@ -81,6 +88,40 @@ vrf_checkpoint(const char *note, size_t len, const struct note_vkey *log_key,
     struct ckpt *out, struct pt_why *why)
 {
 	return check_checkpoint(note, len, log_key, out, NULL, why);
+}
+
+int
+vrf_signers(const char *note, size_t len, const struct note_vkey *key,
+    char *out, size_t cap)
+{
+	struct note *n;
+	size_t o, i, ol;
+	int found = 0;
+
+	out[0] = '\0';
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return -1;
+	if (note_parse(note, len, n) != 0) {
+		free(n);
+		return -1;
+	}
+	for (ol = 0; ol < n->text_len && n->text[ol] != '\n'; ol++)
+		;
+	o = (size_t)snprintf(out, cap, "origin \"%.*s\"", (int)(ol > 64 ?
+	    64 : ol), n->text);
+	for (i = 0; i < n->nsigs; i++) {
+		if (n->sigs[i].hash == key->hash &&
+		    strcmp(n->sigs[i].name, key->name) == 0)
+			found = 1;
+		if (i < 3 && o < cap)
+			o += (size_t)snprintf(out + o, cap - o, "%s\"%.40s\" "
+			    "(key hash %08x)", i == 0 ? ", signed by " : " and ",
+			    n->sigs[i].name, (unsigned)n->sigs[i].hash);
+	}
+	if (n->nsigs > 3 && o < cap)
+		snprintf(out + o, cap - o, " and %zu more", n->nsigs - 3);
+	free(n);
+	return found;
 }
 
 /* What witness i counted for, in words; *status gets the JSON token. */
@@ -265,8 +306,8 @@ static const char verify_usage[] =
     "with what it counted for: a cosignature dated more than 300 s in the\n"
     "future does not count, nor does an ML-DSA-44 witness (this build's\n"
     "OpenSSL cannot verify it).  Exit 0 when every receipt is valid, 1 when\n"
-    "one is not (with the reason), 2 usage, 4 a receipt file does not\n"
-    "exist.\n";
+    "one is not (with the reason), 2 usage, 6 a receipt file cannot be\n"
+    "read.\n";
 
 int
 vrf_cmd(int argc, char **argv)
@@ -305,7 +346,7 @@ vrf_cmd(int argc, char **argv)
 
 		if ((res = malloc(sizeof(*res))) == NULL)
 			return cli_fail(PT_ENOMEM, NULL, "verify");
-		rc = ut_read_file(argv[i], WIRE_MAX_RECEIPT, &buf, &len,
+		rc = ut_read_input(argv[i], WIRE_MAX_RECEIPT, &buf, &len,
 		    &why);
 		if (rc != 0) {
 			ex = cli_fail(rc, &why, "%s", argv[i]);

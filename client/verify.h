@@ -64,6 +64,17 @@ int vrf_checkpoint(const char *note, size_t len,
     const struct note_vkey *log_key, struct ckpt *out, struct pt_why *why);
 
 /*
+ * Who signed the note, in words, into out (cap bytes, NUL-terminated):
+ * 'origin "O", signed by "N" (key hash 0123abcd)' and the other signers
+ * (at most 3 named).  Returns 1 when a signature line carries key's name
+ * and key hash, 0 when none does (another log, or a wrong key), -1 when
+ * the note does not parse (out is then "").  No signature is verified.
+ * O(len).
+ */
+int vrf_signers(const char *note, size_t len, const struct note_vkey *key,
+    char *out, size_t cap);
+
+/*
  * What each policy witness counted for r (nothing when r->policy is 0):
  * one "  witness NAME: ..." line each to f (e.g. "witness w3: ML-DSA-44
  * cosignature, cannot be verified here (OpenSSL 3.0.17), not counted"), or

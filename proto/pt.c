@@ -41,6 +41,7 @@ static const struct {
 	{ PT_ETIME, "bad_time", "time moved backwards or is too far ahead" },
 	{ PT_ENET, "network", "network or server error" },
 	{ PT_EFORBIDDEN, "forbidden", "not permitted" },
+	{ PT_EREFUSED, "refused", "refused by the server" },
 };
 
 const char *

@@ -44,6 +44,8 @@ enum pt_err {
 	PT_ETIME = -29,		/* clock or timestamp moved backwards / too far ahead */
 	PT_ENET = -30,		/* network or server error (client side) */
 	PT_EFORBIDDEN = -31,	/* not allowed (e.g. record type not permitted) */
+	PT_EREFUSED = -32,	/* the server refused the request (client side:
+				 * an HTTP 4xx other than 404) */
 };
 
 /* Text for a PT_E* code; never NULL; static storage. */

@@ -201,10 +201,23 @@ def test_roundtrip_every_type_and_format():
         # salt for the individual, so no conflict)
         again = env.submit(j, jl)
         assert again == {k: idx[k] for k in again}, (again, idx)
-        # same id, different content: the log refuses (exit 3, reason)
+        # same id, different content: the log refuses (exit 5, reason)
         j2 = env.write("p1b.json", json.dumps(payment("PAY-1", amount=1)))
-        p = run("submit", *env.L, "--key", env.key, j2, check=3)
+        p = run("submit", *env.L, "--key", env.key, j2, check=5)
         assert b"409" in p.stderr, p.stderr
+        # a wrong --log-key for this honest log: says which log it is,
+        # claims nothing against it (exit 2)
+        other = ptlib.Key("other.example/log")
+        p = run("get", "checkpoint", "--log", env.L[1], "--log-key",
+                other.vkey, check=2)
+        assert b"not a fault of the log" in p.stderr, p.stderr
+        assert ('origin "%s"' % origin).encode() in p.stderr, p.stderr
+        assert b"other.example/log" in p.stderr, p.stderr
+        # a local file that cannot be written or read: exit 6
+        p = run("submit", *env.L, "--key", env.key, "--receipts",
+                "/proc/no/such", j2, check=6)
+        run("submit", *env.L, "--key", env.key, env.path("nonexistent.json"),
+            check=6)
         # invalid record: refused locally, before signing (exit 1)
         bad_rec = env.write("bad.json", json.dumps(payment("PAY-X", amount=1.5)))
         p = run("submit", *env.L, "--key", env.key, bad_rec, check=1)
@@ -376,8 +389,9 @@ def test_exit_codes_and_garbage_server():
         p = run(cmd, "--help", check=0)
         assert p.stdout.startswith(b"usage: pubtrail"), cmd
         run(cmd, "--no-such-option", check=2)
+    # a receipt file that does not exist: a local file error
     run("verify", "--log-key", key.vkey, os.path.join(env_dir, "none"),
-        check=4)
+        check=6)
     run("verify", "--log-key", "garbage+", "x", check=2)
     run("audit", "--log-key", key.vkey, check=2)
     # nothing listening: network error
