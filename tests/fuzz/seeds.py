@@ -105,6 +105,17 @@ def tproof(index, hashes, note, extra=None):
     return s + "\n" + note
 
 
+def pq_lines(n=16, sigbytes=8 + 2420):
+    """n signature lines of ML-DSA-44 cosignature size (3,268 bytes with a
+    19-byte name) by unknown signers: deterministic filler bytes."""
+    out = []
+    for i in range(n):
+        raw = b"".join(hashlib.sha256(b"pq %d %d" % (i, j)).digest()
+                       for j in range(sigbytes // 32 + 1))[:sigbytes]
+        out.append(sigline("pq%d.example/w" % i, bytes([0xfe, 0, 0, i]), raw))
+    return out
+
+
 def note_seeds():
     ls = [leaf(b"entry %d" % i) for i in range(13)]
     root = mth(ls)
@@ -124,6 +135,8 @@ def note_seeds():
         "tproof-extra": tproof(12, path(12, ls), signed(t, cosign_ts=1),
                                extra=b"opaque"),
         "tproof-bad": tproof(13, path(5, ls), signed(t)),
+        "ckpt-pq16": signed(t, cosign_ts=1767225600, extra_lines=pq_lines()),
+        "tproof-pq16": tproof(5, path(5, ls), signed(t, extra_lines=pq_lines())),
     }
     return {k: v.encode() for k, v in out.items()}
 
@@ -163,6 +176,9 @@ def witreq_seeds():
         "resp-cosig": cos,
         "resp-two": other + cos,
         "resp-bad": cos.replace("A", "B", 1),
+        "resp-pq16": "".join(pq_lines()[:8]) + cos + "".join(pq_lines()[8:]),
+        "req-old0-proof": ("old 0\n" + base64.b64encode(ls[0]).decode() +
+                           "\n\n" + note),
     }
     return {k: v.encode() for k, v in out.items()}
 

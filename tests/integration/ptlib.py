@@ -469,6 +469,23 @@ class Daemon:
         self.kill()
 
 
+def shlib(name):
+    """Build tests/fault/<name>.c into $BUILD/fault/<name>.so (once; built
+    beside and renamed, so tests running at once never load a half-written
+    file)."""
+    src = os.path.join(TOP, "tests", "fault", name + ".c")
+    outdir = os.path.join(BUILD, "fault")
+    os.makedirs(outdir, exist_ok=True)
+    out = os.path.join(outdir, name + ".so")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+        tmp = "%s.%d.tmp" % (out, os.getpid())
+        subprocess.check_call(["cc", "-std=c11", "-O2", "-Wall", "-Wextra",
+                               "-Werror", "-shared", "-fPIC", "-o", tmp, src,
+                               "-ldl"])
+        os.rename(tmp, out)
+    return out
+
+
 def run_tests(tests):
     """Run test functions; print one line each and the closing summary."""
     import traceback

@@ -73,16 +73,7 @@ def preload(d, lib, **env):
 
 
 def shlib(name):
-    """Build tests/fault/<name>.c into $BUILD/fault/<name>.so."""
-    src = os.path.join(ptlib.TOP, "tests", "fault", name + ".c")
-    outdir = os.path.join(ptlib.BUILD, "fault")
-    os.makedirs(outdir, exist_ok=True)
-    out = os.path.join(outdir, name + ".so")
-    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
-        subprocess.check_call(["cc", "-std=c11", "-O2", "-Wall", "-Wextra",
-                               "-Werror", "-shared", "-fPIC", "-o", out, src,
-                               "-ldl"])
-    return out
+    return ptlib.shlib(name)
 
 
 _crash_bin = []

@@ -89,6 +89,55 @@ sv="localhost.localdev/sumdb+00000c67+AcTrnkbUA+TU4heY3hkjiSES/DSQniBqIeQ/YppAUt
 $C verify "$sv" < "$tmp/sumdb.note" > /dev/null 2>&1 && ok || fail "we reject sumdb note"
 $G verify "$sv" < "$tmp/sumdb.note" > /dev/null 2>&1 && ok || fail "Go rejects sumdb note"
 
+# --- post-quantum-sized lines by unknown signers ----------------------------
+# C2SP signed-note: verifiers MUST ignore signatures from unknown keys and
+# accept at least 16, "post-quantum signatures can be up to nearly 5kB".
+# Sixteen lines of ML-DSA-44 cosignature size (3,268 bytes with a 19-byte
+# name; random bytes: unknown signers are never verified), one of them under
+# the signer's own name with another key ID, then the same with lines of
+# ML-DSA-87 size (4,627-byte signatures).
+# pq16 SIGBYTES NAME: sixteen such lines, the first named NAME.
+pq16() {
+	/usr/bin/python3 -c 'import base64, os, sys
+n = int(sys.argv[1])
+for i in range(16):
+    name = sys.argv[2] if i == 0 else "pq%d.example/witness" % i
+    raw = bytes([0xfe, 0, 0, i]) + os.urandom(8 + n)
+    sys.stdout.write("\u2014 %s %s\n" % (name, base64.b64encode(raw).decode()))' "$1" "$2"
+}
+for sz in 2420 4627; do
+	$G sign "$gsk" < "$tmp/t2" > "$tmp/g.note"
+	{ cat "$tmp/g.note"; pq16 $sz go.example/log; } > "$tmp/pq.note"
+	[ "$(wc -c < "$tmp/pq.note")" -gt $((16 * 3260)) ] && ok || fail "pq note too small"
+	$C verify "$gvk" < "$tmp/pq.note" > "$tmp/out" 2>/dev/null &&
+	    same "$tmp/out" "$tmp/t2" "our text of Go's note with pq lines ($sz)" ||
+	    fail "we reject Go's note with 16 pq lines ($sz)"
+	$G verify "$gvk" < "$tmp/pq.note" > /dev/null 2> "$tmp/err" &&
+	    grep -q "verified 1 unverified 16" "$tmp/err" && ok ||
+	    fail "Go: note with 16 pq lines ($sz): $(cat "$tmp/err")"
+	# Only unknown signers: both refuse.
+	{ printf 'x\n\n'; pq16 $sz go.example/log; } > "$tmp/pq2.note"
+	if $C verify "$gvk" < "$tmp/pq2.note" > /dev/null 2>&1; then fail "we accept pq-only note"; else ok; fi
+	if $G verify "$gvk" < "$tmp/pq2.note" > /dev/null 2>&1; then fail "Go accepts pq-only note"; else ok; fi
+done
+# The same lines after a cosigned checkpoint: the witness still counts.
+$C keygen pq.example/log > "$tmp/pk"
+psk=$(sed -n 1p "$tmp/pk"); pvk=$(sed -n 2p "$tmp/pk")
+$C ckpt-format pq.example/log 7 "$(b64sha pq)" > "$tmp/body"
+$G sign -t 1700000000 "$psk" "$wsk" < "$tmp/body" > "$tmp/g.ck"
+{ cat "$tmp/g.ck"; pq16 2420 c.example/w1; } > "$tmp/pq.ck"
+$C ckpt-open "$pvk" "$wvk" < "$tmp/pq.ck" > /dev/null 2> "$tmp/err" &&
+    grep -q "witnessed 0000000000000001" "$tmp/err" && ok ||
+    fail "cosigned checkpoint with pq lines: $(cat "$tmp/err")"
+$G verify "$pvk" "$wvk" < "$tmp/pq.ck" > /dev/null 2> "$tmp/err" &&
+    grep -q "verified 2 unverified 16" "$tmp/err" && ok ||
+    fail "Go: cosigned checkpoint with pq lines: $(cat "$tmp/err")"
+# Two lines by an unknown key: ignored by both.
+$G sign "$gsk" < "$tmp/t2" > "$tmp/g.note"
+{ cat "$tmp/g.note"; tail -n 1 "$tmp/pq.note"; tail -n 1 "$tmp/pq.note"; } > "$tmp/dupu.note"
+$C verify "$gvk" < "$tmp/dupu.note" > /dev/null 2>&1 && ok || fail "we reject two lines by an unknown key"
+$G verify "$gvk" < "$tmp/dupu.note" > /dev/null 2>&1 && ok || fail "Go rejects two lines by an unknown key"
+
 # --- rejections both sides agree on ------------------------------------------
 $G sign "$gsk" < "$tmp/t2" > "$tmp/g.note"
 # unknown signer only
@@ -141,7 +190,7 @@ for ext in "" "ext-line"; do
 	    fail "we reject Go's cosigned checkpoint (ext='$ext'): $(cat "$tmp/err")"
 	grep -q "witnessed 0000000000000001" "$tmp/err" && ok || fail "witness not reported"
 	$G verify "$lvk" "$wvk" < "$tmp/c.ck" > /dev/null 2> "$tmp/err" &&
-	    grep -q "verified 2" "$tmp/err" && ok ||
+	    grep -q "verified 2 " "$tmp/err" && ok ||
 	    fail "Go rejects our cosigned checkpoint (ext='$ext')"
 	# Different timestamp: different cosignature, both still valid.
 	$C sign -t 1700000001 "$lsk" "$wsk" < "$tmp/body" > "$tmp/c2.ck"

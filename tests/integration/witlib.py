@@ -7,10 +7,13 @@ tlog-checkpoint, tlog-cosignature and tlog-witness.
 """
 import base64
 import hashlib
+import http.client
+import http.server
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -121,13 +124,94 @@ def verify_cosig_line(line, wname, wpub, text):
     return ts
 
 
+def pq_line(name, key_id=None):
+    """A signature line of ML-DSA-44 cosignature size: key ID (random when
+    None), 8-byte timestamp and 2,420 bytes of signature, random: 3,268
+    bytes with a 19-byte name.  Nobody can verify it; a verifier that does
+    not know the key must ignore it (C2SP signed-note)."""
+    raw = (key_id if key_id is not None else os.urandom(4)) + \
+        os.urandom(8 + 2420)
+    return "%s%s %s\n" % (EM, name, base64.b64encode(raw).decode())
+
+
+def mldsa_vkey(name):
+    """A verifier key of type 0x06 (ML-DSA-44 cosignature, C2SP
+    tlog-cosignature) with a made-up 1312-byte public key: (vkey, key ID)."""
+    pub = os.urandom(1312)
+    kid = key_hash(name, 6, pub)
+    return "%s+%s+%s" % (name, kid.hex(), base64.b64encode(b"\x06" + pub).decode()), kid
+
+
+class Proxy:
+    """An HTTP/1.1 proxy on a free loopback port in front of 127.0.0.1:target
+    (a log or a witness) that passes every request through and lets
+    rewrite(method, path, status, body) -> body change an answer."""
+
+    def __init__(self, target, rewrite):
+        self.target = target
+        proxy = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def relay(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else None
+                c = http.client.HTTPConnection("127.0.0.1", proxy.target,
+                                               timeout=30)
+                try:
+                    hdrs = {k: v for k, v in self.headers.items()
+                            if k.lower() in ("content-type", "accept",
+                                             "content-length")}
+                    c.request(self.command, self.path, body=body, headers=hdrs)
+                    r = c.getresponse()
+                    data = r.read()
+                    ctype = r.getheader("Content-Type")
+                    status = r.status
+                finally:
+                    c.close()
+                data = proxy.rewrite(self.command, self.path, status, data)
+                self.send_response(status)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_HEAD = relay
+
+        self.rewrite = rewrite
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv.daemon_threads = True
+        self.port = self.srv.server_address[1]
+        self.thread = threading.Thread(target=self.srv.serve_forever,
+                                       daemon=True)
+
+    def start(self):
+        self.thread.start()
+        ptlib._live.append(self)
+        return self
+
+    def kill(self):
+        if self in ptlib._live:
+            ptlib._live.remove(self)
+            self.srv.shutdown()
+            self.srv.server_close()
+
+    stop = kill
+
+
 # ---------------------------------------------------------------- witness
 
 class Witness:
     """`witness serve` through tests/tools/witness_tool on a free port."""
 
     def __init__(self, logvkeys, state=None, keyfile=None, name="w.test",
-                 port=None, extra=()):
+                 port=None, extra=(), env=None):
         self.state = state or os.path.join(tmpdir("pt-wit-"), "state")
         self.keyfile = keyfile or os.path.join(os.path.dirname(self.state),
                                                "witness.key")
@@ -137,6 +221,7 @@ class Witness:
         self.err = None
         self.extra = list(extra)
         self.port = port or free_port()
+        self.env = dict(os.environ, **(env or {}))
 
     def start(self):
         self.errpath = self.state + ".log"
@@ -146,7 +231,7 @@ class Witness:
             [TOOL, "witness", "serve", "--key", self.keyfile, "--listen",
              "127.0.0.1:%d" % self.port, "--state", self.state, "--log",
              ",".join(self.logvkeys), "--name", self.name] + self.extra,
-            stdout=subprocess.PIPE, stderr=self.err)
+            stdout=subprocess.PIPE, stderr=self.err, env=self.env)
         ptlib._live.append(self)
         first = self.proc.stdout.readline().decode()
         assert first, "witness exited:\n" + self.logtext()

@@ -208,7 +208,8 @@ func main() {
 			die("Open: %v", err)
 		}
 		os.Stdout.WriteString(n.Text)
-		fmt.Fprintf(os.Stderr, "verified %d\n", len(n.Sigs))
+		fmt.Fprintf(os.Stderr, "verified %d unverified %d\n", len(n.Sigs),
+			len(n.UnverifiedSigs))
 	case "tree-format":
 		n, err := strconv.ParseInt(args[0], 10, 64)
 		if err != nil {
