@@ -57,9 +57,11 @@ static const char wit_usage[] =
     "           [--request-deadline MS] [--max-connections N]\n"
     "\n"
     "A C2SP tlog-witness: POST /add-checkpoint cosigns checkpoints of the\n"
-    "given logs that are consistent with the last one it cosigned.  The\n"
-    "cosigning key is read from FILE (created with NAME when missing); its\n"
-    "verifier key is written to DIR/witness.vkey and printed.\n";
+    "given logs that are consistent with the last one it cosigned, and\n"
+    "GET /<hex SHA-256 of a log's origin>/checkpoint serves the last one it\n"
+    "cosigned.  The cosigning key is read from FILE (created with NAME when\n"
+    "missing); its verifier key is written to DIR/witness.vkey and\n"
+    "printed.\n";
 
 static void
 reply(struct evhttp_request *req, int code, const char *ctype,
