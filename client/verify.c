@@ -167,7 +167,7 @@ vrf_print_witnesses(FILE *f, const struct vrf_result *r)
 	char when[40];
 	size_t i;
 
-	if (!r->policy || p == NULL)
+	if (!r->policy || !r->cosigs.done || p == NULL)
 		return;
 	for (i = 0; i < p->nwit; i++) {
 		words = witness_status(&r->cosigs, i, &st);
@@ -196,7 +196,8 @@ vrf_witnesses_json(const struct vrf_result *r)
 	json_t *a, *o;
 	size_t i;
 
-	if (!r->policy || p == NULL || (a = json_array()) == NULL)
+	if (!r->policy || !r->cosigs.done || p == NULL ||
+	    (a = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < p->nwit; i++) {
 		(void)witness_status(&r->cosigs, i, &st);

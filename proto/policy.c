@@ -365,11 +365,13 @@ pol_cosigs(const struct pol *p, const struct note *n, uint64_t now,
     struct pol_cosigs *out)
 {
 	const struct note_sig *s;
+	struct pol_cosigs cs;
 	uint64_t ts;
 	size_t i, j;
 	int rc, found;
 
 	memset(out, 0, sizeof(*out));
+	memset(&cs, 0, sizeof(cs));
 	if (n == NULL || n->text == NULL)
 		return PT_EINVAL;
 	if ((rc = ckpt_check(n->text, n->text_len)) != 0)
@@ -378,14 +380,14 @@ pol_cosigs(const struct pol *p, const struct note *n, uint64_t now,
 		const struct note_vkey *k = &p->wit[i].key;
 
 		if (!note_alg_verifiable(k->alg))
-			out->unverifiable |= UINT64_C(1) << i;
+			cs.unverifiable |= UINT64_C(1) << i;
 		for (found = 0, j = 0; j < n->nsigs; j++) {
 			s = &n->sigs[j];
 			if (s->hash != k->hash || strcmp(s->name, k->name) != 0)
 				continue;
 			if (found++)
 				return PT_EMALFORMED;	/* two lines by k */
-			out->present |= UINT64_C(1) << i;
+			cs.present |= UINT64_C(1) << i;
 			if (!note_alg_verifiable(k->alg))
 				continue;
 			if (s->sig_len > NOTE_SIG_MAX)
@@ -393,14 +395,16 @@ pol_cosigs(const struct pol *p, const struct note *n, uint64_t now,
 			if ((rc = note_cosig_verify_v1(k, n->text,
 			    n->text_len, s->sig, s->sig_len, &ts)) != 0)
 				return rc;
-			out->time[i] = ts;
+			cs.time[i] = ts;
 			/* now + skew cannot wrap: both are far below 2^64. */
 			if (ts > now + PT_COSIG_SKEW_S)
-				out->future |= UINT64_C(1) << i;
+				cs.future |= UINT64_C(1) << i;
 			else
-				out->counted |= UINT64_C(1) << i;
+				cs.counted |= UINT64_C(1) << i;
 		}
 	}
+	cs.done = 1;
+	*out = cs;
 	return 0;
 }
 

@@ -93,6 +93,7 @@ int pol_find_witness(const struct pol *p, const struct note_vkey *k);
  * Bit i of each mask is wit[i].
  */
 struct pol_cosigs {
+	int done;		/* 1: the lines were looked at (else all 0) */
 	uint64_t present;	/* a line by wit[i]'s (name, key ID) is there */
 	uint64_t counted;	/* verified, dated no later than now + skew */
 	uint64_t future;	/* verified, dated later: does not count */
@@ -111,7 +112,8 @@ struct pol_cosigs {
  * PT_ESIG; two lines by one witness key: PT_EMALFORMED), and it counts when
  * its timestamp is at most now + PT_COSIG_SKEW_S, else it is future.
  * Lines by keys not in p are ignored, whatever their size.  0 and *out
- * filled, or PT_ESIG, PT_EMALFORMED, ckpt_check's errors, PT_ENOMEM.
+ * filled, or PT_ESIG, PT_EMALFORMED, ckpt_check's errors, PT_EINVAL, with
+ * *out all zero.  now is POSIX seconds (at most 2^62).
  * Work: one Ed25519 verification per line by a policy witness.
  */
 struct note;
