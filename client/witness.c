@@ -651,8 +651,16 @@ parse_logs(struct wit *w, const char *arg, struct pt_why *why)
 	return 0;
 }
 
-int
-witness_main(int argc, char **argv)
+/* What `witness serve` was asked to do, besides w's dir and logs. */
+struct wit_args {
+	const char *keyf, *listen, *name;
+	unsigned deadline_ms, max_conns;
+};
+
+/* Options of `witness serve` (argv[0] is "serve") into w and a.  -1 to go
+ * on, or an exit code (CLI_OK after --help). */
+static int
+wit_parse_args(int argc, char **argv, struct wit *w, struct wit_args *a)
 {
 	static const struct option lo[] = {
 		{ "key", 1, NULL, 'k' },
@@ -666,13 +674,108 @@ witness_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pt_why why = { "" };
-	const char *keyf = NULL, *listen = NULL, *name = "pubtrail-witness";
-	char vk[KEYS_STR_MAX + 2], path[UT_PATH_MAX + 32];
-	struct event *sigs[2] = { NULL, NULL };
-	struct wit *w;
-	unsigned deadline_ms = 0, max_conns = 0;
 	uint64_t lim;
-	int c, rc, ex = CLI_OK;
+	int c;
+
+	a->name = "pubtrail-witness";
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			a->keyf = optarg;
+			break;
+		case 'l':
+			a->listen = optarg;
+			break;
+		case 's':
+			w->dir = optarg;
+			break;
+		case 'g':
+			if (parse_logs(w, optarg, &why) != 0)
+				return cli_usage_error(wit_usage, "%s",
+				    why.text);
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'D':
+		case 'C':
+			if (num_parse_u64_str(optarg, 1, c == 'D' ? 600000 :
+			    PT_HTTP_MAX_CONNS, &lim) != 0)
+				return cli_usage_error(wit_usage, "--%s: out "
+				    "of range", c == 'D' ? "request-deadline" :
+				    "max-connections");
+			if (c == 'D')
+				a->deadline_ms = (unsigned)lim;
+			else
+				a->max_conns = (unsigned)lim;
+			break;
+		case 'h':
+			fputs(wit_usage, stdout);
+			return CLI_OK;
+		default:
+			return cli_usage_error(wit_usage, "bad option");
+		}
+	}
+	if (a->keyf == NULL || a->listen == NULL || w->dir == NULL ||
+	    w->nlogs == 0 || optind != argc)
+		return cli_usage_error(wit_usage,
+		    "--key, --listen, --state and --log are required");
+	return -1;
+}
+
+/* Open the key and the store, listen, and serve until a signal or a
+ * storage failure.  The exit code; w's resources are witness_main's to
+ * free. */
+static int
+wit_serve(struct wit *w, const struct wit_args *a, struct event *sigs[2])
+{
+	struct pt_why why = { "" };
+	char vk[KEYS_STR_MAX + 2], path[UT_PATH_MAX + 32];
+	struct hsrv_opts so = { .max_body = PT_WITREQ_MAX_BODY,
+	    .max_conns = a->max_conns, .deadline_ms = a->deadline_ms,
+	    .methods = HSRV_METHODS_ANY };
+	int rc;
+
+	if ((rc = ut_mkdirs(w->dir, 0700, &why)) != 0 ||
+	    (rc = load_key(a->keyf, a->name, &w->key, &why)) != 0)
+		return cli_fail(rc, &why, "witness");
+	if ((rc = wst_open(w->dir, 0, &w->store, &why)) != 0)
+		return cli_fail(rc, &why, "witness state");
+	note_vkey_format(&w->key.vk, vk, sizeof(vk) - 1);
+	snprintf(path, sizeof(path), "%s/witness.vkey", w->dir);
+	strcat(vk, "\n");
+	if ((rc = ut_write_file(path, vk, strlen(vk), 0644, 0, &why)) != 0)
+		return cli_fail(rc, &why, "witness.vkey");
+	if ((w->base = event_base_new()) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "witness");
+	if ((rc = hsrv_start(w->base, a->listen, &so, handle, w, &w->srv,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "witness");
+	sigs[0] = evsignal_new(w->base, SIGTERM, on_signal, w);
+	sigs[1] = evsignal_new(w->base, SIGINT, on_signal, w);
+	if (sigs[0] == NULL || sigs[1] == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "witness");
+	event_add(sigs[0], NULL);
+	event_add(sigs[1], NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fputs(vk, stdout);
+	fflush(stdout);
+	fprintf(stderr, "pubtrail witness: %s listening on %s, %zu log "
+	    "key(s)\n", w->key.vk.name, a->listen, w->nlogs);
+	event_base_dispatch(w->base);
+	fprintf(stderr, "pubtrail witness: stopped (%" PRIu64 " cosigned)\n",
+	    w->cosigned);
+	return w->fatal ? CLI_ENET : CLI_OK;
+}
+
+int
+witness_main(int argc, char **argv)
+{
+	struct event *sigs[2] = { NULL, NULL };
+	struct wit_args a;
+	struct wit *w;
+	int ex;
 
 	if (argc < 2 || strcmp(argv[1], "serve") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
@@ -684,107 +787,9 @@ witness_main(int argc, char **argv)
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return cli_fail(PT_ENOMEM, NULL, "witness");
-	argc--;
-	argv++;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			keyf = optarg;
-			break;
-		case 'l':
-			listen = optarg;
-			break;
-		case 's':
-			w->dir = optarg;
-			break;
-		case 'g':
-			if ((rc = parse_logs(w, optarg, &why)) != 0) {
-				ex = cli_usage_error(wit_usage, "%s", why.text);
-				goto out;
-			}
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		case 'D':
-		case 'C':
-			if (num_parse_u64_str(optarg, 1, c == 'D' ? 600000 :
-			    PT_HTTP_MAX_CONNS, &lim) != 0) {
-				ex = cli_usage_error(wit_usage, "--%s: out of "
-				    "range", c == 'D' ? "request-deadline" :
-				    "max-connections");
-				goto out;
-			}
-			if (c == 'D')
-				deadline_ms = (unsigned)lim;
-			else
-				max_conns = (unsigned)lim;
-			break;
-		case 'h':
-			fputs(wit_usage, stdout);
-			goto out;
-		default:
-			ex = cli_usage_error(wit_usage, "bad option");
-			goto out;
-		}
-	}
-	if (keyf == NULL || listen == NULL || w->dir == NULL ||
-	    w->nlogs == 0 || optind != argc) {
-		ex = cli_usage_error(wit_usage,
-		    "--key, --listen, --state and --log are required");
-		goto out;
-	}
-	if ((rc = ut_mkdirs(w->dir, 0700, &why)) != 0 ||
-	    (rc = load_key(keyf, name, &w->key, &why)) != 0) {
-		ex = cli_fail(rc, &why, "witness");
-		goto out;
-	}
-	if ((rc = wst_open(w->dir, 0, &w->store, &why)) != 0) {
-		ex = cli_fail(rc, &why, "witness state");
-		goto out;
-	}
-	note_vkey_format(&w->key.vk, vk, sizeof(vk) - 1);
-	snprintf(path, sizeof(path), "%s/witness.vkey", w->dir);
-	strcat(vk, "\n");
-	if ((rc = ut_write_file(path, vk, strlen(vk), 0644, 0, &why)) != 0) {
-		ex = cli_fail(rc, &why, "witness.vkey");
-		goto out;
-	}
-	if ((w->base = event_base_new()) == NULL) {
-		ex = cli_fail(PT_ENOMEM, NULL, "witness");
-		goto out;
-	}
-	{
-		struct hsrv_opts so = { .max_body = PT_WITREQ_MAX_BODY,
-		    .max_conns = max_conns, .deadline_ms = deadline_ms,
-		    .methods = HSRV_METHODS_ANY };
-
-		if ((rc = hsrv_start(w->base, listen, &so, handle, w, &w->srv,
-		    &why)) != 0) {
-			ex = cli_fail(rc, &why, "witness");
-			goto out;
-		}
-	}
-	sigs[0] = evsignal_new(w->base, SIGTERM, on_signal, w);
-	sigs[1] = evsignal_new(w->base, SIGINT, on_signal, w);
-	if (sigs[0] == NULL || sigs[1] == NULL) {
-		ex = cli_fail(PT_ENOMEM, NULL, "witness");
-		goto out;
-	}
-	event_add(sigs[0], NULL);
-	event_add(sigs[1], NULL);
-	signal(SIGPIPE, SIG_IGN);
-	fputs(vk, stdout);
-	fflush(stdout);
-	fprintf(stderr, "pubtrail witness: %s listening on %s, %zu log "
-	    "key(s)\n", w->key.vk.name, listen, w->nlogs);
-	event_base_dispatch(w->base);
-	if (w->fatal)
-		ex = CLI_ENET;
-	fprintf(stderr, "pubtrail witness: stopped (%" PRIu64 " cosigned)\n",
-	    w->cosigned);
-out:
+	memset(&a, 0, sizeof(a));
+	if ((ex = wit_parse_args(argc - 1, argv + 1, w, &a)) < 0)
+		ex = wit_serve(w, &a, sigs);
 	if (sigs[0] != NULL)
 		event_free(sigs[0]);
 	if (sigs[1] != NULL)
