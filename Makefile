@@ -5,10 +5,17 @@
 #   make run        install missing packages, build, start pubtraild on its defaults
 #   make asan       every test under AddressSanitizer + UBSan (build-asan/)
 #   make valgrind   every unit test under valgrind (memcheck)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, web page,
+#                   systemd unit, sysusers.d file, sample pubtraild.conf)
+#   make deb        a Debian package built from this tree ($(BUILD)/deb/)
 #   make clean
 
 PREFIX  ?= /usr/local
+# Where `make install` puts the config, the systemd unit and the sysusers.d
+# file (the Debian package: /etc, /lib/systemd/system, /usr/lib/sysusers.d).
+SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # Sub-makes of check, asan, valgrind, bench, soak and run build in parallel
 # (one job per CPU) unless make was already given -j.
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
@@ -24,11 +31,14 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
-	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools
+	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools \
+	libsystemd-dev systemd strace
 BENCH_PKGS :=
+# `make deb` and its test (tests/integration/test_package.py) also need these.
+DEB_BUILD_PKGS := debhelper dpkg-dev
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
@@ -52,8 +62,9 @@ LIBS_EVENT  = $(shell pkg-config --libs libevent libevent_pthreads 2>/dev/null |
 LIBS_JSON   = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LIBS_INI    = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 LIBS_CURL   = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+LIBS_SYSTEMD = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
-LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_PROTO) -lpthread -lm
+LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_SYSTEMD) $(LIBS_PROTO) -lpthread -lm
 LIBS_QR     = $(shell pkg-config --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng16)
 LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_PROTO) -lpthread -lm
 
@@ -81,7 +92,7 @@ TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: web all deps check unit integration asan valgrind run install clean bench fuzz soak
+.PHONY: web all deps check unit integration asan valgrind run install clean bench fuzz soak deb
 all: $(PUBTRAILD) $(PUBTRAIL) daemon/pubtraild client/pubtrail
 
 $(BUILD)/%.o: %.c
@@ -162,6 +173,7 @@ unit: all $(UNIT_BIN)
 	@BUILD=$(BUILD) sh tests/run-unit.sh $(UNIT_BIN)
 
 check: deps
+	@sh tests/deps.sh $(DEB_BUILD_PKGS)
 	@$(MAKE) $(PAR) --no-print-directory all web $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh tests/run.sh $(UNIT_BIN)
 
@@ -190,9 +202,12 @@ soak: deps
 	@$(MAKE) $(PAR) --no-print-directory all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh tests/soak.sh
 
+# make run [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS='more options']
 run: deps
 	@$(MAKE) $(PAR) --no-print-directory all
-	./$(PUBTRAILD)
+	./$(PUBTRAILD) $(if $(DATA),--data '$(DATA)') \
+		$(if $(LISTEN),--listen '$(LISTEN)') \
+		$(if $(ORIGIN),--origin '$(ORIGIN)') $(ARGS)
 
 install: all web
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
@@ -205,8 +220,51 @@ install: all web
 	for m in man/*.8; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
 	cd $(WEB_OUT) && find . -type f ! -name .built -exec install -D -m 0644 {} \
 		$(DESTDIR)$(PREFIX)/share/pubtrail/web/{} \;
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/pubtrail $(DESTDIR)$(PREFIX)/share/pubtrail
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/pubtraild.service.in > $(BUILD)/pubtraild.service
+	install -m 0644 $(BUILD)/pubtraild.service $(DESTDIR)$(UNITDIR)/pubtraild.service
+	install -m 0644 dist/pubtrail.sysusers $(DESTDIR)$(SYSUSERSDIR)/pubtrail.conf
+	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e 's|@WEBROOT@|$(PREFIX)/share/pubtrail/web|g' \
+		dist/pubtraild.conf.in > $(BUILD)/pubtraild.conf
+	install -m 0644 $(BUILD)/pubtraild.conf \
+		$(DESTDIR)$(PREFIX)/share/pubtrail/pubtraild.conf.example
+	@# An operator's config is never overwritten.
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/pubtrail/pubtraild.conf ]; then \
+		echo "install: kept $(DESTDIR)$(SYSCONFDIR)/pubtrail/pubtraild.conf" \
+		"(the new sample is $(PREFIX)/share/pubtrail/pubtraild.conf.example)"; \
+	else \
+		echo install -m 0644 $(BUILD)/pubtraild.conf \
+			$(DESTDIR)$(SYSCONFDIR)/pubtrail/pubtraild.conf; \
+		install -m 0644 $(BUILD)/pubtraild.conf \
+			$(DESTDIR)$(SYSCONFDIR)/pubtrail/pubtraild.conf; \
+	fi
+
+# A Debian package (debian/) built from a copy of this tree in
+# $(BUILD)/deb/pubtrail-$(VERSION): the .deb lands in $(BUILD)/deb/.  Install
+# it with `apt install ./$(BUILD)/deb/pubtrail_$(VERSION)_*.deb`.
+deb: deps
+	@sh tests/deps.sh $(DEB_BUILD_PKGS)
+	@$(MAKE) --no-print-directory web
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/pubtrail-$(VERSION)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+		tar --null --ignore-failed-read -cf - -T - 2>/dev/null; \
+	else \
+		tar -cf - --exclude='./build*' --exclude=./.git \
+			--exclude=./web/node_modules .; \
+	fi | tar -xf - -C $(BUILD)/deb/pubtrail-$(VERSION)
+	@# The web page's npm packages, when already fetched (`npm ci` otherwise).
+	@if [ -d web/node_modules ]; then cp -a web/node_modules \
+		$(BUILD)/deb/pubtrail-$(VERSION)/web/; fi
+	cd $(BUILD)/deb/pubtrail-$(VERSION) && \
+		DEB_BUILD_OPTIONS="parallel=$(JOBS) $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -b --no-sign
+	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf build build-asan build-vg daemon/pubtraild client/pubtrail
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -41,6 +41,9 @@ static const struct cfg_key {
 	{ "origin", CFG_STR, offsetof(struct cfg, origin), 0, 0, 0,
 	  "", "log origin (checkpoint first line), used when a log is "
 	  "created; default <hostname>/pubtrail" },
+	{ "require_origin", CFG_U64, offsetof(struct cfg, require_origin), 0,
+	  1, 0, NULL, "1: refuse to create a new log unless origin is set "
+	  "(the service unit passes --require-origin)" },
 	{ "submitters", CFG_STR, offsetof(struct cfg, submitters), 0, 0, 0,
 	  "", "allowed submitters file; default DATA/submitters" },
 	{ "batch_max", CFG_U64, offsetof(struct cfg, batch_max), 1,

@@ -19,6 +19,7 @@ struct cfg {
 	char data[CFG_PATH_MAX];	/* data directory */
 	char listen[CFG_PATH_MAX];	/* HOST:PORT */
 	char origin[CFG_PATH_MAX];	/* used when a log is created */
+	uint64_t require_origin;	/* 1: no new log without origin */
 	char submitters[CFG_PATH_MAX];	/* "" = DATA/submitters */
 	uint64_t batch_max;
 	uint64_t batch_window_ms;

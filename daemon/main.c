@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <systemd/sd-daemon.h>
 
 #include "api.h"
 #include "cfg.h"
@@ -61,6 +62,7 @@ struct daemon {
 	struct api *api;
 	struct event *ckpt_ev;		/* seq thread -> loop: new checkpoint */
 	struct event *park_ev, *reader_ev;
+	struct event *watchdog_ev;	/* systemd WatchdogSec= pings */
 	struct event *sig_term, *sig_int, *sig_hup;
 };
 
@@ -68,7 +70,7 @@ struct daemon {
 struct opts {
 	const char *config;
 	const char *set_data, *set_listen, *set_origin, *set_policy;
-	int checkonly, full, verbose;
+	int checkonly, full, verbose, require_origin;
 };
 
 static void
@@ -76,7 +78,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 "usage: pubtraild [-n] [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
-"                 [--origin ORIGIN] [--check-full] [-v] [--help] [--version]\n"
+"                 [--origin ORIGIN] [--require-origin] [--check-full] [-v]\n"
+"                 [--help] [--version]\n"
 "\n"
 "pubtraild runs a pubtrail transparency log: it appends signed public\n"
 "records to an RFC 9162 Merkle tree in LMDB and serves C2SP checkpoints,\n"
@@ -87,6 +90,8 @@ usage(FILE *out)
 "  --data DIR         data directory (config key: data)\n"
 "  --listen HOST:PORT address to listen on (config key: listen)\n"
 "  --origin ORIGIN    log origin when a new log is created (config: origin)\n"
+"  --require-origin   refuse to create a new log without --origin or an\n"
+"                     origin in the config (config: require_origin)\n"
 "  --witness-policy FILE  ask the witnesses of this C2SP tlog-policy file to\n"
 "                     cosign checkpoints (config key: witness_policy)\n"
 "  --config FILE      read an INI config file (see pubtraild.conf(5))\n"
@@ -177,8 +182,14 @@ create_key(struct daemon *d, const char *origin_opt, const char *path)
 		fatalx("origin longer than %d bytes", PT_MAX_ORIGIN);
 	if (origin_opt[0] != '\0')
 		memcpy(origin, origin_opt, strlen(origin_opt) + 1);
-	else
+	else {
 		default_origin(origin, sizeof(origin));
+		log_warnx("*** no origin given: this new log is named \"%s\" "
+		    "after the host, for good (it is the first line of every "
+		    "checkpoint).  To choose, stop now, remove %s and start "
+		    "with --origin NAME (make run ORIGIN=NAME) or `origin = "
+		    "NAME` in the config ***", origin, d->cfg.data);
+	}
 	if ((rc = note_keygen(origin, NOTE_ALG_ED25519, &d->logkey)) != 0)
 		fatalx("cannot create a log key for origin \"%s\": %s (an "
 		    "origin must be a valid key name: no spaces, no '+')",
@@ -616,6 +627,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	log_info("signal %d: finishing the batch in flight and stopping",
 	    (int)sig);
+	sd_notify(0, "STOPPING=1");
 	/* Drain the sequencer (its pending answers are sent by seq_stop
 	 * through api_add_done), answer what waits for a quorum, stop. */
 	seq_stop(d->routes.seq);
@@ -681,6 +693,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	log_info("SIGHUP: reloading");
+	sd_notify(0, "RELOADING=1");
 	cfg_defaults(&c);
 	if (d->config_path[0] != '\0' &&
 	    cfg_load(&c, d->config_path, &why) != 0) {
@@ -696,6 +709,18 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		http_configure(d);
 	}
 	load_submitters(d, 0);
+	sd_notify(0, "READY=1");
+}
+
+/* The service manager's watchdog (WatchdogSec=): pinged from the event
+ * loop, so a loop that stops turning gets the daemon restarted. */
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
 }
 
 /* --- start-up and shutdown, in the order main runs them --- */
@@ -711,6 +736,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "witness-policy", required_argument, NULL, 'W' },
 		{ "check-full", no_argument, NULL, 'F' },
+		{ "require-origin", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -727,6 +753,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'W': o->set_policy = optarg; break;
 		case 'n': o->checkonly = 1; break;
 		case 'F': o->full = 1; break;
+		case 'R': o->require_origin = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pubtraild %s\n", PT_VERSION); return 0;
@@ -766,6 +793,8 @@ load_config(struct daemon *d, const struct opts *o)
 		fprintf(stderr, "pubtraild: %s\n", why.text);
 		return 2;
 	}
+	if (o->require_origin)
+		d->cfg.require_origin = 1;
 	if (cfg_listen_split(&d->cfg, host, sizeof(host), &port) != 0) {
 		fprintf(stderr, "pubtraild: listen: want HOST:PORT, got "
 		    "\"%s\"\n", d->cfg.listen);
@@ -791,6 +820,18 @@ open_log(struct daemon *d, const struct opts *o)
 	char why[512] = "";
 	int rc;
 
+	if (d->cfg.require_origin && d->cfg.origin[0] == '\0') {
+		char key[CFG_PATH_MAX + 16];
+
+		snprintf(key, sizeof(key), "%s/log.key", d->cfg.data);
+		if (access(key, F_OK) != 0)
+			fatalx("%s holds no log, and no origin was chosen for "
+			    "a new one: set `origin = NAME` in %s (or pass "
+			    "--origin NAME), e.g. finance.example.gov/payments/"
+			    "2026; the origin names the log for good",
+			    d->cfg.data, d->config_path[0] != '\0' ?
+			    d->config_path : "the config file");
+	}
 	if (mkdir(d->cfg.data, 0700) == 0)
 		log_info("created data directory %s", d->cfg.data);
 	else if (errno != EEXIST)
@@ -927,6 +968,30 @@ start_housekeeping(struct daemon *d)
 		fatalx("cannot install signal handlers");
 }
 
+/*
+ * Tell the service manager (systemd's NOTIFY_SOCKET; nothing without it)
+ * that the log is verified and the socket bound, and start the watchdog
+ * pings at half the interval it asks for.
+ */
+static void
+notify_ready(struct daemon *d)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		struct timeval tv = { (time_t)(usec / 2000000),
+		    (suseconds_t)(usec / 2 % 1000000) };
+
+		d->watchdog_ev = event_new(d->base, -1, EV_PERSIST,
+		    on_watchdog, d);
+		if (d->watchdog_ev == NULL || event_add(d->watchdog_ev, &tv)
+		    != 0)
+			fatalx("cannot start the watchdog timer");
+	}
+	sd_notifyf(0, "READY=1\nSTATUS=serving \"%s\" on port %d",
+	    d->origin, hsrv_port(d->http));
+}
+
 /* After the loop: everything in the reverse order, the key wiped. */
 static void
 shut_down(struct daemon *d)
@@ -943,6 +1008,8 @@ shut_down(struct daemon *d)
 	event_free(d->sig_int);
 	event_free(d->sig_hup);
 	event_free(d->reader_ev);
+	if (d->watchdog_ev != NULL)
+		event_free(d->watchdog_ev);
 	event_base_free(d->base);
 	pub_free(d->pub);
 	metrics_free(d->routes.metrics);
@@ -984,6 +1051,7 @@ main(int argc, char **argv)
 	start_housekeeping(&d);
 	log_info("listening on %s (port %d); verifier key %s", d.cfg.listen,
 	    hsrv_port(d.http), d.logvkey_str);
+	notify_ready(&d);
 	event_base_dispatch(d.base);
 	shut_down(&d);
 	return 0;
