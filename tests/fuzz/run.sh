@@ -29,8 +29,8 @@ rm -rf "$seeds"
 max_len() {
 	case $1 in
 	submission) echo 24576 ;;
-	note) echo 20480 ;;
-	witreq) echo 20480 ;;
+	note) echo 151552 ;;	# PT_NOTE_MAX and a tlog-proof header
+	witreq) echo 155648 ;;	# PT_WITREQ_MAX_BODY and some
 	*) echo 4096 ;;
 	esac
 }
