@@ -90,6 +90,40 @@ find_view(struct gossip *g, const char *origin)
 }
 
 /* Load one view directory; a missing checkpoint is fine. */
+/*
+ * A checkpoint of the log with key as its log signed it: its text and the
+ * log's own lines, without what others added (witnesses, post-quantum
+ * signers), so that at most PT_LOG_NOTE_MAX bytes are kept and 64 logs
+ * always fit a gossip body.  *out is a new NUL-terminated heap copy.
+ * note_parse's errors, PT_EUNKNOWNSIGNER, PT_ETOOBIG, PT_ENOMEM.
+ */
+static int
+log_form(const struct note_vkey *key, const char *note, size_t len,
+    char **out, size_t *outlen, struct pt_why *why)
+{
+	struct note *n;
+	int rc;
+
+	*out = NULL;
+	if ((n = malloc(sizeof(*n))) == NULL || (*out = malloc(len + 1)) ==
+	    NULL) {
+		free(n);
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
+	}
+	if ((rc = note_parse(note, len, n)) == 0)
+		rc = note_keep_lines(n, key, 1, *out, len + 1, outlen);
+	free(n);
+	if (rc == 0 && *outlen > PT_LOG_NOTE_MAX)
+		rc = PT_ETOOBIG;
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		return pt_why_set(why, rc, "checkpoint of %s: %s", key->name,
+		    pt_strerror(rc));
+	}
+	return 0;
+}
+
 static int
 load_view(struct gossip *g, const char *dir, struct pt_why *why)
 {
@@ -125,8 +159,11 @@ load_view(struct gossip *g, const char *dir, struct pt_why *why)
 			    "with the log key: %s", p, pt_strerror(rc));
 			goto fail;
 		}
-		v->note = (char *)buf;
-		v->note_len = len;
+		rc = log_form(&v->key, (const char *)buf, len, &v->note,
+		    &v->note_len, why);
+		free(buf);
+		if (rc != 0)
+			goto fail;
 		v->have = 1;
 	} else if (rc != PT_ENOTFOUND)
 		goto fail;
@@ -169,13 +206,13 @@ save_view(struct gview *v, const char *note, size_t len,
 	char *copy;
 	int rc;
 
-	snprintf(p, sizeof(p), "%s/checkpoint", v->dir);
-	if ((rc = ut_write_file(p, note, len, 0644, 0, why)) != 0)
+	if ((rc = log_form(&v->key, note, len, &copy, &len, why)) != 0)
 		return rc;
-	if ((copy = malloc(len + 1)) == NULL)
-		return PT_ENOMEM;
-	memcpy(copy, note, len);
-	copy[len] = '\0';
+	snprintf(p, sizeof(p), "%s/checkpoint", v->dir);
+	if ((rc = ut_write_file(p, copy, len, 0644, 0, why)) != 0) {
+		free(copy);
+		return rc;
+	}
 	free(v->note);
 	v->note = copy;
 	v->note_len = len;

@@ -230,7 +230,7 @@ ac_verify(struct addck *a)
 	struct note_vkey keys[WIT_MAX_LOGS];
 	const struct note *n = &a->note;
 	const char *nl;
-	size_t nk = 0, i, j, pos;
+	size_t nk = 0, i;
 	struct mt_hash empty;
 	int rc;
 
@@ -259,23 +259,13 @@ ac_verify(struct addck *a)
 	if (a->ck.size == 0 && cr_memcmp(a->ck.root.b, empty.b, 32) != 0)
 		return refuse(a, 422, "a checkpoint of size 0 must have the "
 		    "empty tree's root");
-	/* The kept form: text, blank line, the trusted keys' lines. */
+	/* The kept form: text, blank line, the trusted keys' lines (room
+	 * for our line after them, ac_persist). */
 	if ((a->kept = malloc(PT_NOTE_MAX + 1)) == NULL)
 		return refuse(a, 503, "out of memory");
-	memcpy(a->kept, n->text, n->text_len);
-	pos = n->text_len;
-	a->kept[pos++] = '\n';
-	for (i = 0; i < n->nsigs; i++)
-		for (j = 0; j < nk; j++)
-			if (n->sigs[i].hash == keys[j].hash &&
-			    strcmp(n->sigs[i].name, keys[j].name) == 0) {
-				memcpy(a->kept + pos, n->sigs[i].line,
-				    n->sigs[i].line_len);
-				pos += n->sigs[i].line_len;
-				break;
-			}
-	a->kept[pos] = '\0';
-	a->kept_len = pos;
+	if (note_keep_lines(n, keys, nk, a->kept, PT_NOTE_MAX + 1,
+	    &a->kept_len) != 0)
+		return refuse(a, 500, "internal error");
 	return 0;
 }
 

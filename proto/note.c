@@ -677,6 +677,48 @@ note_verify(const struct note *n, const struct note_vkey *keys,
 	return 0;
 }
 
+int
+note_keep_lines(const struct note *n, const struct note_vkey *keys,
+    size_t nkeys, char *out, size_t cap, size_t *outlen)
+{
+	size_t pos, i, j, kept = 0;
+
+	if (n == NULL || n->text == NULL || (keys == NULL && nkeys > 0) ||
+	    out == NULL || cap == 0)
+		return PT_EINVAL;
+	out[0] = '\0';
+	if (n->text_len + 2 > cap)
+		return PT_ETOOBIG;
+	memcpy(out, n->text, n->text_len);
+	pos = n->text_len;
+	out[pos++] = '\n';
+	for (i = 0; i < n->nsigs; i++) {
+		const struct note_sig *s = &n->sigs[i];
+
+		for (j = 0; j < nkeys; j++)
+			if (keys[j].hash == s->hash &&
+			    strcmp(keys[j].name, s->name) == 0)
+				break;
+		if (j == nkeys)
+			continue;
+		if (cap - pos <= s->line_len) {
+			out[0] = '\0';
+			return PT_ETOOBIG;
+		}
+		memcpy(out + pos, s->line, s->line_len);
+		pos += s->line_len;
+		kept++;
+	}
+	if (kept == 0) {
+		out[0] = '\0';
+		return PT_EUNKNOWNSIGNER;
+	}
+	out[pos] = '\0';
+	if (outlen != NULL)
+		*outlen = pos;
+	return 0;
+}
+
 /* Append one signature line at out[*pos], keeping out NUL-terminated. */
 static int
 sig_line_append(char *out, size_t cap, size_t *pos, const char *name,

@@ -141,6 +141,17 @@ int note_parse(const char *buf, size_t len, struct note *out);
 int note_verify(const struct note *n, const struct note_vkey *keys,
     size_t nkeys, uint64_t *verified);
 
+/*
+ * n with only the signature lines whose (name, key ID) is one of keys' (in
+ * n's order): its text, the blank line, those lines.  For keeping what was
+ * verified without what other signers added.  out gets it NUL-terminated
+ * (cap > n's length always suffices); *outlen (may be NULL) its length.
+ * PT_EINVAL, PT_ETOOBIG (cap; out is then ""), PT_EUNKNOWNSIGNER (no line
+ * by keys: that would not be a signed note).  O(length + nsigs * nkeys).
+ */
+int note_keep_lines(const struct note *n, const struct note_vkey *keys,
+    size_t nkeys, char *out, size_t cap, size_t *outlen);
+
 /* Ed25519 signature line for text by k (alg 0x01): appends
  * "\u2014 name base64\n" to the NUL-terminated string already in out (of
  * capacity cap), keeping it NUL-terminated.  PT_EINVAL (k not an Ed25519

@@ -86,8 +86,10 @@
 					 * this many seconds does not count */
 #define PT_EVIDENCE_MAX		(4 * PT_NOTE_MAX) /* an evidence file, bytes */
 #define PT_GOSSIP_MAX_LOGS	64	/* logs one gossip peer exchanges */
-#define PT_GOSSIP_MAX_BODY	(1u << 20) /* one gossip POST: 64 notes of
-					 * 16 KiB, fewer larger ones */
+#define PT_GOSSIP_MAX_BODY	(PT_GOSSIP_MAX_LOGS * (PT_LOG_NOTE_MAX + 32))
+					/* a gossip body: 64 checkpoints as
+					 * their logs signed them (gossip keeps
+					 * no other lines), 1,067,072 bytes */
 #define PT_WITNESS_MAX_EVIDENCE	1000	/* evidence files one witness run writes */
 
 #endif

@@ -330,6 +330,52 @@ def test_future_dated_witness():
         wf.stop()
 
 
+def test_gossip_pq_lines():
+    """Gossip: checkpoints carrying 16 post-quantum-sized lines (imported,
+    posted by a peer) are accepted; gossip keeps them as the log signed
+    them (its text and its line), so 64 logs always fit a gossip body."""
+    import test_witness_gossip as twg
+    from witlib import run_tool
+    k = Key("office.test")
+    d = Daemon(origin=ORIGIN, submitters=[(k, [])]).start()
+    srv = None
+    try:
+        assert d.post("/add", submission(payment("G-1"), k, ORIGIN)).status == 200
+        vkey = d.vkey()
+        name = ptlib.parse_vkey(vkey)[0]
+        st = tmpdir("pt-gpq-")
+        padded = with_lines(d.get("/checkpoint").body.decode(), sixteen(
+            [(ORIGIN, None)])).encode()
+        assert len(padded) > 16 * 3250
+        f = os.path.join(st, "ck")
+        with open(f, "wb") as fh:
+            fh.write(padded)
+        srv = twg.GossipServer(os.path.join(st, "g1"), twg.url(d), vkey)
+        rc, out, err = run_tool("gossip", "sync", "--peer", srv.url, "--state",
+                                os.path.join(st, "g2"), "--checkpoint", f,
+                                "--log-key", vkey)
+        assert rc == 0, (rc, out, err)
+        r = ptlib.request(srv.port, "POST", "/gossip/v1/checkpoints",
+                          body=b"note %d\n" % len(padded) + padded)
+        assert r.status == 200, (r.status, r.body)
+        assert not twg.evidence_files(os.path.join(st, "g1"))
+        g = ptlib.request(srv.port, "GET", "/gossip/v1/checkpoints")
+        assert g.status == 200
+        assert g.body.count(EM.encode()) == 1, g.body
+        assert EM.encode() + name.encode() + b" " in g.body
+        for root, _, files in os.walk(st):
+            for fn in files:
+                if fn == "checkpoint":
+                    with open(os.path.join(root, fn), "rb") as fh:
+                        assert fh.read().count(EM.encode()) == 1
+        assert srv.kill() == 0
+        srv = None
+    finally:
+        if srv is not None:
+            srv.kill()
+        d.stop()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_pq_lines_and_mldsa_witness,
-                        test_future_dated_witness]))
+                        test_future_dated_witness, test_gossip_pq_lines]))

@@ -653,6 +653,39 @@ max_sig_line(char *out, int tag, int extra)
 	return pos;
 }
 
+/* note_keep_lines: the text and the lines of the given keys only. */
+START_TEST(keep_lines)
+{
+	static char msg[16384], out[16384];
+	static const char want[] = PETER_TEXT "\n" PETER_SIG;
+	struct note_vkey k = vkey(PETER_VKEY), e = vkey(ENOCH_VKEY), ks[2];
+	size_t len, olen;
+
+	len = (size_t)snprintf(msg, sizeof(msg), "%s\n%s%s", PETER_TEXT,
+	    ENOCH_SIG, PETER_SIG);
+	len += max_sig_line(msg + len, 3, 0);
+	ck_assert_int_eq(note_parse(msg, len, &n), 0);
+	ck_assert_int_eq(note_keep_lines(&n, &k, 1, out, sizeof(out), &olen),
+	    0);
+	ck_assert_str_eq(out, want);
+	ck_assert_uint_eq(olen, strlen(want));
+	/* Two keys: their lines in the note's order. */
+	ks[0] = k;
+	ks[1] = e;
+	ck_assert_int_eq(note_keep_lines(&n, ks, 2, out, sizeof(out), &olen),
+	    0);
+	ck_assert_str_eq(out, PETER_TEXT "\n" ENOCH_SIG PETER_SIG);
+	/* No line by the keys; too small an output. */
+	ck_assert_int_eq(note_keep_lines(&n, NULL, 0, out, sizeof(out), NULL),
+	    PT_EUNKNOWNSIGNER);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(note_keep_lines(&n, &k, 1, out, strlen(want), NULL),
+	    PT_ETOOBIG);
+	ck_assert_int_eq(note_keep_lines(&n, &k, 1, out, strlen(want) + 1,
+	    NULL), 0);
+}
+END_TEST
+
 START_TEST(signature_line_limits)
 {
 	static char buf[PT_NOTE_MAX + 16384];
@@ -781,6 +814,7 @@ main(void)
 	tcase_add_test(tc, size_limits);
 	tcase_add_test(tc, signature_line_limits);
 	tcase_add_test(tc, mldsa_keys);
+	tcase_add_test(tc, keep_lines);
 	tcase_add_test(tc, cosignature_known_answers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
