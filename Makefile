@@ -133,6 +133,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK) $(LIBS_DAEMON) $(LIBS_CLIENT)
 
+# The store's suites (tests/unit/test_store*.c) share the helpers in
+# tests/unit/store_fixture.c.
+$(filter $(BUILD)/tests/test_store%,$(UNIT_BIN)): $(BUILD)/tests/unit/store_fixture.o
+
 # Test tools (load generators, shims' helpers): plain programs.
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	@mkdir -p $(dir $@)

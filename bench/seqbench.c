@@ -275,7 +275,8 @@ main(int argc, char **argv)
 	struct item *it;
 	struct stat sb;
 	uint8_t subm_id[32];
-	char buf[600], vkey[PT_MAX_VKEY + 1], why[512], path[4096];
+	char buf[600], vkey[PT_MAX_VKEY + 1], path[4096];
+	struct pt_why swhy = { "" };
 	double total;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -326,8 +327,8 @@ main(int argc, char **argv)
 	    wire_submitter_id(vkey, strlen(vkey), subm_id) != 0)
 		bench_die("submitter id");
 
-	if ((rc = store_open(dir, &so, &st, why, sizeof(why))) != 0)
-		bench_die("store_open: %s", why);
+	if ((rc = store_open(dir, &so, &st, &swhy)) != 0)
+		bench_die("store_open: %s", swhy.text);
 	if ((it = calloc(chunk, sizeof(*it))) == NULL)
 		bench_die("out of memory");
 	for (uint64_t i = 0; i < chunk; i++)

@@ -508,19 +508,18 @@ check_full(struct daemon *d)
 	struct ckpt *c;
 	const char *note;
 	size_t len;
-	char why[512] = "";
+	struct pt_why why = { "" };
 	int rc;
 
-	rc = store_check_full_report(d->store, &res, why, sizeof(why),
-	    progress, NULL);
+	rc = store_check_full_report(d->store, &res, &why, progress, NULL);
 	if (rc == PT_ECORRUPT) {
 		printf("check-full: FAILED at index %llu: %s\n",
-		    (unsigned long long)res.index, why);
+		    (unsigned long long)res.index, why.text);
 		return 1;
 	}
 	if (rc != 0) {
-		printf("check-full: could not run: %s\n", why[0] ? why :
-		    pt_strerror(rc));
+		printf("check-full: could not run: %s\n", why.text[0] ?
+		    why.text : pt_strerror(rc));
 		return 1;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -817,7 +816,7 @@ open_log(struct daemon *d, const struct opts *o)
 	const char *n;
 	size_t l;
 	uint64_t s, tm;
-	char why[512] = "";
+	struct pt_why why = { "" };
 	int rc;
 
 	if (d->cfg.require_origin && d->cfg.origin[0] == '\0') {
@@ -840,9 +839,8 @@ open_log(struct daemon *d, const struct opts *o)
 	load_or_create_key(d, d->cfg.origin, o->set_origin != NULL ||
 	    d->cfg.origin[0] != '\0');
 	so.map_size = d->cfg.map_size_mb << 20;
-	if ((rc = store_open(d->cfg.data, &so, &d->store, why,
-	    sizeof(why))) != 0)
-		fatalx("%s", why[0] ? why : pt_strerror(rc));
+	if ((rc = store_open(d->cfg.data, &so, &d->store, &why)) != 0)
+		fatalx("%s", why.text[0] ? why.text : pt_strerror(rc));
 	if ((rc = store_read_begin(d->store, &t)) != 0)
 		fatalx("store: %s", pt_strerror(rc));
 	rc = store_latest_checkpoint(t, &n, &l, &s, &tm);

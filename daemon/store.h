@@ -1,17 +1,20 @@
 /*
- * store.h: the log's LMDB storage.  Only this module includes lmdb.h; MDB_*
- * codes never leave it.  (Design essay at the top of store.c.)
+ * store.h: the log's LMDB storage, the one interface the rest of pubtrail
+ * uses.  Only the store's files (daemon/store*.c) include lmdb.h; MDB_*
+ * codes never leave them.  (Design essay at the top of store.c; the files
+ * are listed in store_int.h; figures and history in docs/STORAGE.md.)
  *
  * One environment in DIR (data.mdb, lock.mdb) plus DIR/pubtraild.lock (an
  * exclusive flock held for the life of the process: one writer) and
  * DIR/checkpoint (a copy of the latest signed checkpoint, written after each
- * commit into one of two preallocated slots, then fdatasync).
+ * commit into one of two preallocated slots, then fdatasync); those two are
+ * datadir.c's.
  *
  * Named databases (format 3): entries (index -> entry bytes), hash/LL
  * (complete subtree hashes of level 0 and of the levels 4 .. 63, 16 to a
- * value; levels 1..3 are hashed up from level 0 when read), leaves (complete epochs
- * of 65536: epoch || leaf hash prefix || index -> nothing) and leaves/new
- * (the current epoch), ids (office || id length || record id -> index),
+ * value; levels 1..3 are hashed up from level 0 when read), leaves
+ * (complete epochs of 65536: epoch || leaf hash prefix || index ->
+ * nothing) and leaves/new (the current epoch), ids (office || id length || record id -> index),
  * offices (submitter id -> office number), checkpoints (size -> signed
  * note), meta.  A store of another format is refused at open (PT_ECORRUPT,
  * naming both versions).
@@ -29,6 +32,7 @@
 
 #include "mt.h"
 
+struct pt_why;
 struct store;
 struct store_batch;
 struct store_txn;
@@ -40,12 +44,13 @@ struct store_opts {
 
 /*
  * Open (creating when absent) the store in dir.  Takes the exclusive lock
- * (PT_EBUSY with a clear message in *why when another process holds it),
- * clears stale reader slots (mdb_reader_check).  *out is freed by
- * store_close().  PT_EIO, PT_ENOMEM, PT_EBUSY, PT_ECORRUPT.
+ * (PT_EBUSY with a clear message in why when another process holds it),
+ * clears stale reader slots (mdb_reader_check).  why (may be NULL) gets a
+ * reason on every failure but PT_ENOMEM.  *out is freed by store_close().
+ * PT_EINVAL, PT_EIO, PT_ENOMEM, PT_EBUSY, PT_ECORRUPT, PT_ENOTFOUND.
  */
 int store_open(const char *dir, const struct store_opts *o,
-    struct store **out, char *why, size_t whylen);
+    struct store **out, struct pt_why *why);
 void store_close(struct store *s);
 
 /* Tree size recorded by the last commit (0 for a new store). */
@@ -121,7 +126,7 @@ int store_grow(struct store *s, uint64_t new_size);
  * check the latest checkpoint's root.  *bad gets the first bad index.
  * progress (may be NULL) is called every 65536 entries.  O(n).
  */
-int store_check_full(struct store *s, uint64_t *bad, char *why, size_t whylen,
+int store_check_full(struct store *s, uint64_t *bad, struct pt_why *why,
     void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
 
 /*
@@ -152,7 +157,7 @@ struct store_check {
 	uint64_t index;		/* first bad leaf index; UINT64_MAX if none */
 };
 int store_check_full_report(struct store *s, struct store_check *res,
-    char *why, size_t whylen,
+    struct pt_why *why,
     void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
 
 /* Clear reader slots left by dead processes (mdb_reader_check); *dead
@@ -160,10 +165,10 @@ int store_check_full_report(struct store *s, struct store_check *res,
 int store_reader_check(struct store *s, int *dead);
 
 /* The checkpoint copy kept outside LMDB (DIR/checkpoint, two preallocated
- * slots written in turn; see store.c): the newest valid slot as a new
+ * slots written in turn; see datadir.h): the newest valid slot as a new
  * NUL-terminated heap copy in *note (caller frees with free()), at most
  * PT_LOG_NOTE_MAX bytes.  PT_ENOTFOUND (no file), PT_EMALFORMED (no valid
- * slot), PT_ENOMEM, PT_EIO. */
+ * slot), PT_EINVAL (path too long), PT_ENOMEM, PT_EIO. */
 int store_read_checkpoint_copy(const char *dir, char **note, size_t *len);
 /* Rewrite DIR/checkpoint (temp, fsync, rename, fsync dir) from the latest
  * checkpoint in the store, e.g. at start-up when the store is ahead of the

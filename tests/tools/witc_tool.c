@@ -54,7 +54,6 @@ main(int argc, char **argv)
 	struct timeval tv;
 	static struct st s;
 	const char *note;
-	char why[256];
 	struct pt_why pw = { "" };
 	size_t len;
 	uint64_t size, tms, wait = 10000;
@@ -73,8 +72,8 @@ main(int argc, char **argv)
 		wo.timeout_ms = strtoull(argv[5], NULL, 10);
 	wo.policy_path = argv[2];
 	log_init(0);
-	if (store_open(argv[1], &so, &store, why, sizeof(why)) != 0) {
-		fprintf(stderr, "store: %s\n", why);
+	if (store_open(argv[1], &so, &store, &pw) != 0) {
+		fprintf(stderr, "store: %s\n", pw.text);
 		return 3;
 	}
 	if (store_read_begin(store, &t) != 0 ||

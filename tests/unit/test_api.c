@@ -148,7 +148,6 @@ fx_open(struct fx *f, int wait_quorum, const char *conf)
 	struct store_opts so = { 64 << 20, 0 };
 	struct seq_opts sq;
 	struct pt_why pw;
-	char why[256] = "";
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "%s/XXXXXX", base);
@@ -173,8 +172,8 @@ fx_open(struct fx *f, int wait_quorum, const char *conf)
 	ck_assert_int_eq(note_keygen("stranger", NOTE_ALG_ED25519,
 	    &f->stranger), 0);
 	vkey_of(&f->office, f->office_vkey, sizeof(f->office_vkey));
-	ck_assert_msg(store_open(f->dir, &so, &f->st, why, sizeof(why)) == 0,
-	    "%s", why);
+	ck_assert_msg(store_open(f->dir, &so, &f->st, &pw) == 0, "%s",
+	    pw.text);
 	ck_assert_int_eq(pub_new(wait_quorum, NULL, NULL, &f->pub), 0);
 	ck_assert_ptr_nonnull(f->base = event_base_new());
 	init_empty(f);

@@ -119,13 +119,13 @@ static void
 fx_open(struct fx *f, uint64_t map_mb)
 {
 	struct store_opts so = { map_mb << 20, 0 };
-	char why[256] = "";
+	struct pt_why why = { "" };
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "%s/XXXXXX", base);
 	ck_assert_ptr_nonnull(mkdtemp(f->dir));
-	ck_assert_msg(store_open(f->dir, &so, &f->st, why, sizeof(why)) == 0,
-	    "%s", why);
+	ck_assert_msg(store_open(f->dir, &so, &f->st, &why) == 0, "%s",
+	    why.text);
 	ck_assert_int_eq(note_keygen(ORIGIN, NOTE_ALG_ED25519, &f->logkey), 0);
 	ck_assert_int_eq(note_keygen("office", NOTE_ALG_ED25519, &f->office),
 	    0);
