@@ -9,7 +9,7 @@
 #   BENCH_SCALE       scales entry counts (default 1: a 1M-entry log, under
 #                     10 minutes on 2 cores; 10: the 10M-entry comparison,
 #                     set beside bench/results-scale1.json of a scale-1 run)
-#   BENCH_ONLY        comma list of phases: base,seq,read,append,audit
+#   BENCH_ONLY        comma list of phases: base,store,seq,read,append,audit
 #                     (default all)
 #   BENCH_BATCH_MAX, BENCH_WINDOW_MS, BENCH_VERIFY_THREADS
 #                     daemon settings for the append phase (default: the
@@ -33,7 +33,7 @@ PUBTRAIL=$BUILD/pubtrail
 # Each run is a new log: keep the client's per-log memory out of ~/.local.
 export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
-ONLY=${BENCH_ONLY:-base,seq,read,append,audit}
+ONLY=${BENCH_ONLY:-base,store,seq,read,append,audit}
 DUR=${BENCH_DURATION:-10}
 ADDCONNS=${BENCH_ADD_CONNS:-128}
 NCPU=$(nproc 2>/dev/null || echo 1)
@@ -86,7 +86,7 @@ stop() {
 	PIDS=$(echo "$PIDS" | sed "s/\\<$1\\>//")
 }
 
-for p in baseline loadgen seqbench; do
+for p in baseline loadgen seqbench storebench; do
 	[ -x "$B/$p" ] || { echo "bench: $B/$p missing (make bench)"; exit 1; }
 done
 DEFWIN=$("$PUBTRAILD" --help | awk '$1 == "batch_window_ms" {
@@ -108,6 +108,15 @@ if want base; then
 	# Informational: puts of 32-byte values (one hash each).
 	figs "$B/baseline" lmdb "$TMP/lmdb" "$N"
 	rm -rf "$TMP/lmdb"
+fi
+
+# ---- the store alone: its layout's cost per database ----
+if want store; then
+	NS=$(awk -v s="$SCALE" 'BEGIN { n = int(100000 * s);
+	    if (n < 10000) n = 10000; print n }')
+	say "store: $NS entries of 300..599 bytes, two offices (no signing)"
+	figs "$B/storebench" --dir "$TMP/store" --n "$NS"
+	rm -rf "$TMP/store"
 fi
 
 # ---- the sequencer in process; builds the log the reads use ----
@@ -331,6 +340,18 @@ tiles_p99 - info 0
 audit_hashes sha256_leaf_1t ge 0.5
 audit_sigs ed25519_verify_${NCPU}t ge 0.8
 storage_overhead leaf_hash_bytes le 5
+store_append - info 0
+store_check_full - info 0
+store_overhead - info 0
+store_map_overhead - info 0
+store_db_entries - info 0
+store_db_hashes - info 0
+store_db_leaves - info 0
+store_db_leaves_new - info 0
+store_db_ids - info 0
+store_db_offices - info 0
+store_db_checkpoints - info 0
+store_db_meta - info 0
 rss_anon_max - abs 64
 ed25519_verify_${VTN}t - info 0
 sha256_leaf_1t - info 0
@@ -391,7 +412,7 @@ END {
 		printf "%s%s\n", js[i], (i < n ? "," : "") > out
 	printf "]\n" > out
 }' "$FIGS" "$SPEC"
-if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,seq,read,append,audit" ]; then
+if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,audit" ]; then
 	cp "$OUT" "$TOP/bench/results-scale1.json"
 fi
 echo "bench: figures in $OUT (scale $SCALE)"
