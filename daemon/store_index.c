@@ -125,7 +125,9 @@ store_idx_put_id(struct store_batch *b, uint64_t i,
 	rc = mdb_put(b->txn, s->ids, &k, &d, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return PT_ECONFLICT;
-	return store_map_err(rc);
+	if (rc != 0)
+		return store_map_err(rc);
+	return 0;
 }
 
 /*
