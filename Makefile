@@ -2,7 +2,8 @@
 #
 #   make            build the proto and net libraries, daemon/pubtraild, client/pubtrail
 #   make check      install missing packages, build, run every test
-#   make run        install missing packages, build, start pubtraild on its defaults
+#   make run        install missing packages, build, start pubtraild
+#                   [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS=...]
 #   make asan       every test under AddressSanitizer + UBSan (build-asan/)
 #   make valgrind   every unit test under valgrind (memcheck)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, web page,
@@ -209,7 +210,8 @@ soak: deps
 # make run [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS='more options']
 run: deps
 	@$(MAKE) $(PAR) --no-print-directory all
-	./$(PUBTRAILD) $(if $(DATA),--data '$(DATA)') \
+	@$(if $(DATA),mkdir -p -m 0700 '$(patsubst %/,%,$(dir $(DATA:%/=%)))')
+	$(if $(filter /%,$(PUBTRAILD)),,./)$(PUBTRAILD) $(if $(DATA),--data '$(DATA)') \
 		$(if $(LISTEN),--listen '$(LISTEN)') \
 		$(if $(ORIGIN),--origin '$(ORIGIN)') $(ARGS)
 

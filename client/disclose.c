@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -177,11 +178,47 @@ dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
 	}
 	if (json_array_size(batch) == 0)
 		goto out;
-	if ((fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600)) < 0) {
-		rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
-		    strerror(errno));
+	/* Names and salts of natural persons: never through a symbolic
+	 * link, never in a directory others can write, never readable by
+	 * others. */
+	{
+		char dir[UT_PATH_MAX];
+		const char *sl = strrchr(s->path, '/');
+		size_t dl = sl == NULL ? 1 : sl == s->path ? 1 :
+		    (size_t)(sl - s->path);
+
+		if (dl >= sizeof(dir)) {
+			rc = pt_why_set(why, PT_EINVAL, "%s: path too long",
+			    s->path);
+			goto out;
+		}
+		memcpy(dir, sl == NULL ? "." : s->path, dl);
+		dir[dl] = '\0';
+		if ((rc = ut_check_dir_private(dir, why)) != 0)
+			goto out;
+	}
+	if ((fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0) {
+		rc = pt_why_set(why, PT_EIO, "%s: %s%s", s->path,
+		    strerror(errno), errno == ELOOP ? " (a symbolic link: "
+		    "disclosures are not written through one)" : "");
 		goto out;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) != 0) {
+			rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+			    strerror(errno));
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+			rc = pt_why_set(why, PT_EIO, "%s: not a private regular "
+			    "file (mode %04o): it holds names and salts; run "
+			    "`chmod 600 %s`", s->path,
+			    (unsigned)(st.st_mode & 07777), s->path);
+			goto out;
+		}
 	}
 	json_array_foreach(batch, i, o) {
 		char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

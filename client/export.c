@@ -2,7 +2,8 @@
  * export.c: verified entries as CSV, JSON Lines, OCDS or BLDS.
  *
  * The export is a full audit (audit.h) with a callback per entry.  With
- * --out FILE the output goes to FILE.tmp and is renamed to FILE only when
+ * --out FILE the output goes to a new temporary file beside FILE
+ * (DIR/.FILE.XXXXXX) and is renamed to FILE only when
  * the whole log verified; on standard output, lines are written as they
  * are checked and the exit code (0 only when the root verified) says
  * whether they may be trusted.
@@ -427,9 +428,16 @@ export_cmd(int argc, char **argv)
 	if ((rc = cli_common_check(&co, 1, export_usage)) != 0)
 		return rc;
 	if (out != NULL) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", out);
-		if ((x.out = fopen(tmp, "w")) == NULL)
+		struct pt_why tw = { "" };
+		int fd = ut_tmpfile(out, 0644, tmp, sizeof(tmp), &tw);
+
+		if (fd < 0)
+			return cli_fail(fd, &tw, "--out");
+		if ((x.out = fdopen(fd, "w")) == NULL) {
+			close(fd);
+			unlink(tmp);
 			return cli_fail(PT_EIO, NULL, "%s", tmp);
+		}
 	} else
 		x.out = stdout;
 	{
@@ -490,9 +498,13 @@ export_cmd(int argc, char **argv)
 			goto out;
 		}
 		x.out = NULL;
-		if (rename(tmp, out) != 0) {
-			ex = cli_fail(PT_EIO, NULL, "%s", out);
-			goto out;
+		{
+			struct pt_why tw = { "" };
+
+			if ((rc = ut_tmp_commit(tmp, out, 0, &tw)) != 0) {
+				ex = cli_fail(rc, &tw, "--out");
+				goto out;
+			}
 		}
 	}
 	if (!co.quiet)

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "crypto.h"
@@ -48,14 +47,13 @@ keys_load_skey(const char *path, struct note_skey *out, struct pt_why *why)
 {
 	uint8_t *buf;
 	size_t len, n;
-	struct stat st;
 	int rc;
 
+	if (strcmp(path, "-") != 0 &&
+	    (rc = ut_check_secret_file(path, why)) != 0)
+		return rc == PT_ENOTFOUND ? PT_EIO : rc;
 	if ((rc = ut_read_input(path, 4 * KEYS_STR_MAX, &buf, &len, why)) != 0)
 		return rc;
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		fprintf(stderr, "pubtrail: warning: %s is readable by others "
-		    "(chmod 600 it)\n", path);
 	for (n = 0; n < len && buf[n] != '\n'; n++)
 		;
 	n = ut_rtrim((const char *)buf, n);

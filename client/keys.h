@@ -22,9 +22,10 @@ int keys_load_vkey(const char *arg, struct note_vkey *out,
 
 /*
  * The private key in file path (C2SP "PRIVATE+KEY+..." string, one line).
- * Warns on stderr when the file is readable by group or others.  The
- * caller wipes *out with note_skey_wipe().  0, PT_ENOTFOUND, PT_EIO,
- * PT_EMALFORMED.
+ * Refused (PT_EIO, naming the chmod that fixes it) when the file or its
+ * directory is writable by group or others; warns on stderr when the file
+ * is readable by them (ut_check_secret_file).  The caller wipes *out with
+ * note_skey_wipe().  0, PT_ENOTFOUND, PT_EIO, PT_EMALFORMED.
  */
 int keys_load_skey(const char *path, struct note_skey *out,
     struct pt_why *why);

@@ -34,12 +34,45 @@ int ut_read_stream(FILE *f, size_t max, uint8_t **buf, size_t *len,
     struct pt_why *why);
 
 /*
- * Write data to path atomically: a temporary file in the same directory
- * with the given mode, fsync, rename, fsync of the directory.  When excl is
- * set, PT_ECONFLICT if path exists.  PT_EIO with the reason in *why.
+ * Write data to path atomically and safely: a new temporary file in the
+ * same directory (mkstemp: O_CREAT | O_EXCL, so a planted file or symbolic
+ * link is never opened) with the given mode, fsync, then rename over path
+ * (which replaces a symbolic link there, never writes through it) or, when
+ * excl is set, link (which fails, PT_ECONFLICT, if anything is at path),
+ * and fsync of the directory.  A private file (mode without group or other
+ * bits: keys, state) is refused (PT_EIO) in a directory others can write,
+ * with the command that fixes it.  PT_EIO with the reason in *why.
  */
 int ut_write_file(const char *path, const void *data, size_t len,
     unsigned mode, int excl, struct pt_why *why);
+
+/*
+ * A new temporary file for path, in path's directory, named
+ * DIR/.BASE.XXXXXX (mkstemp), mode set to mode, close-on-exec; its name in
+ * tmp (tmpcap bytes).  Returns the open descriptor (>= 0), or PT_EINVAL /
+ * PT_EIO with the reason in *why.  Finish with ut_tmp_commit (or close and
+ * unlink it).
+ */
+int ut_tmpfile(const char *path, unsigned mode, char *tmp, size_t tmpcap,
+    struct pt_why *why);
+
+/* Move a written, fsynced and closed temporary file to path as
+ * ut_write_file does (rename, or link when excl), then fsync the
+ * directory; tmp is removed on failure.  0, PT_ECONFLICT, PT_EIO. */
+int ut_tmp_commit(const char *tmp, const char *path, int excl,
+    struct pt_why *why);
+
+/* dir must not be writable by group or others (PT_EIO naming the chmod
+ * that fixes it).  PT_EIO also when it is missing or not a directory. */
+int ut_check_dir_private(const char *dir, struct pt_why *why);
+
+/*
+ * Before reading a private key at path: refused (PT_EIO, with the command
+ * that fixes it) when the file or its directory is writable by group or
+ * others; a warning on stderr when the file is readable by them.
+ * PT_ENOTFOUND when it does not exist.
+ */
+int ut_check_secret_file(const char *path, struct pt_why *why);
 
 /* Make directory path (and parents) with mode when absent.  PT_EIO. */
 int ut_mkdirs(const char *path, unsigned mode, struct pt_why *why);

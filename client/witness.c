@@ -586,7 +586,8 @@ load_key(const char *path, const char *name, struct note_skey *k,
 	size_t len;
 	int rc;
 
-	rc = ut_read_file(path, 1024, &data, &len, why);
+	if ((rc = ut_check_secret_file(path, why)) == 0)
+		rc = ut_read_file(path, 1024, &data, &len, why);
 	if (rc == PT_ENOTFOUND) {
 		if ((rc = note_keygen(name, NOTE_ALG_COSIG_V1, k)) != 0)
 			return pt_why_set(why, rc, "key generation failed");
