@@ -42,6 +42,7 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	const uint8_t *e;
 	size_t elen;
 	uint64_t latest;
+	struct pt_why why = { "" };
 	int rc;
 
 	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
@@ -67,13 +68,13 @@ check_correction(struct rq *rq, struct store_txn *txn,
 		    (unsigned long long)sub->info.target_index);
 		return -1;
 	}
-	if (we.sub.submitter_len != sub->submitter_len ||
-	    memcmp(we.sub.submitter_str, sub->submitter_str,
-	    sub->submitter_len) != 0) {
+	/* The types were checked at admission (add_admit); here the
+	 * target's office. */
+	if (record_may_append(&sub->info, RECORD_TYPES_ALL, sub->submitter_str,
+	    sub->submitter_len, we.sub.submitter_str, we.sub.submitter_len,
+	    &why) != 0) {
 		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
-		api_fail(rq, 403, "correction: entry %llu was submitted by "
-		    "another office",
-		    (unsigned long long)sub->info.target_index);
+		api_fail(rq, 403, "%s", why.text);
 		return -1;
 	}
 	return 0;
@@ -144,10 +145,10 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 		    "records signed by that key");
 		return -1;
 	}
-	if (!((*se)->types & (1u << j->sub.info.type))) {
+	if (record_may_append(&j->sub.info, (*se)->types, j->sub.submitter_str,
+	    j->sub.submitter_len, NULL, 0, &why) != 0) {
 		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
-		api_fail(rq, 403, "submitter may not append records of type %s",
-		    record_type_name(j->sub.info.type));
+		api_fail(rq, 403, "%s", why.text);
 		return -1;
 	}
 	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)

@@ -138,6 +138,7 @@ struct ctx {
 	struct pt_why *why;
 	struct record_info *info;	/* NULL inside a nested record */
 	int action_void;		/* set by F_ACTION */
+	enum record_type nested_type;	/* set by a nested record */
 };
 
 static int check_record(struct ctx *x, struct wire_cur *c, const char *path,
@@ -579,8 +580,10 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 		n = NELEM(correction_fields);
 		break;
 	}
-	if (nested)
+	if (nested) {
 		x->info = NULL;
+		x->nested_type = t;
+	}
 	r = check_map(x, c, tab, n, path, &seen);
 	x->info = saved;
 	if (r != 0)
@@ -617,6 +620,8 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 		x->info->id_len = idlen;
 		x->info->action_void = t == RECORD_CORRECTION ?
 		    x->action_void : 0;
+		x->info->replacement_type = t == RECORD_CORRECTION &&
+		    !x->action_void ? x->nested_type : 0;
 	}
 	return 0;
 }
@@ -644,11 +649,36 @@ record_check(const uint8_t *buf, size_t len, struct record_info *info,
 	x.why = why;
 	x.info = &tmp;
 	x.action_void = 0;
+	x.nested_type = 0;
 	wire_cur_init(&c, buf, len);
 	if ((r = check_record(&x, &c, "", 0)) != 0)
 		return r;
 	if (info != NULL)
 		*info = tmp;
+	return 0;
+}
+
+int
+record_may_append(const struct record_info *info, unsigned types,
+    const char *submitter, size_t submitter_len, const char *target,
+    size_t target_len, struct pt_why *why)
+{
+	if (!(types & (1u << info->type)))
+		return pt_why_set(why, PT_EFORBIDDEN, "this office may not "
+		    "append records of type %s", record_type_name(info->type));
+	if (info->type != RECORD_CORRECTION)
+		return 0;
+	if (info->replacement_type != 0 &&
+	    !(types & (1u << info->replacement_type)))
+		return pt_why_set(why, PT_EFORBIDDEN, "this office may not "
+		    "append records of type %s (the replacement in a "
+		    "correction)", record_type_name(info->replacement_type));
+	if (target != NULL && (target_len != submitter_len ||
+	    memcmp(target, submitter, submitter_len) != 0))
+		return pt_why_set(why, PT_EFORBIDDEN, "correction: entry %llu "
+		    "was submitted by another office; only the office that "
+		    "logged an entry may correct it",
+		    (unsigned long long)info->target_index);
 	return 0;
 }
 

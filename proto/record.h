@@ -34,6 +34,7 @@ struct record_info {
 	uint64_t target_index;
 	struct mt_hash target_hash;
 	int action_void;		/* 1 = void, 0 = amend */
+	enum record_type replacement_type; /* amend: the replacement's; else 0 */
 };
 
 /*
@@ -48,6 +49,27 @@ struct record_info {
  */
 int record_check(const uint8_t *buf, size_t len, struct record_info *info,
     struct pt_why *why);
+
+/* Every record type, as a mask for record_may_append(). */
+#define RECORD_TYPES_ALL ((1u << RECORD_PAYMENT) | \
+	(1u << RECORD_PERMIT_DECISION) | (1u << RECORD_CORRECTION))
+
+/*
+ * The office rule, one function for the log and its clients: may an office
+ * (submitter, the verifier key string of submitter_len bytes) that is
+ * allowed the record types in mask types (bit 1 << type) append the record
+ * info describes?  The record's own type must be allowed, and so must a
+ * correction's replacement's type (an office that may not log payments may
+ * not log one inside a correction either).  When target (target_len
+ * bytes) is not NULL, it is the submitter of the entry a correction
+ * points at, which must be the same office: only the office that logged an
+ * entry may correct it.  0, or PT_EFORBIDDEN with the reason in *why
+ * ("may not append records of type payment (the replacement in a
+ * correction)").  No allocation; O(submitter_len).
+ */
+int record_may_append(const struct record_info *info, unsigned types,
+    const char *submitter, size_t submitter_len, const char *target,
+    size_t target_len, struct pt_why *why);
 
 /* "payment", "permit_decision", "correction" (static strings); NULL for an
  * unknown type. */
