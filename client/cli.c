@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "correct.h"
 #include "num.h"
 #include "policy.h"
 #include "verify.h"
@@ -39,6 +40,7 @@ static const struct {
 } commands[] = {
 	{ "keygen", keys_cmd_keygen, "create an Ed25519 signing key" },
 	{ "submit", sub_cmd, "sign and submit records, keep verified receipts" },
+	{ "correct", cor_cmd, "void or amend a record this office logged" },
 	{ "verify", vrf_cmd, "verify a receipt offline" },
 	{ "receipt", receipt_cmd, "show a receipt for people, or make its QR code" },
 	{ "get", get_cmd, "fetch and verify a checkpoint, entry or proof" },

@@ -1,176 +1,175 @@
-/* csvin.c: CSV rows to JSON record objects, with libcsv. */
+/*
+ * csvin.c: CSV rows to JSON record objects, with libcsv.
+ *
+ * libcsv is run with CSV_REPALL_NL so that every unquoted line end is
+ * reported: the physical line of each row is then the count of line feeds
+ * before it (unquoted ones, and those inside quoted cells of earlier
+ * rows), which keeps FILE:LINE exact across blank lines and multi-line
+ * cells.
+ */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <csv.h>
 
 #include "csvin.h"
 #include "num.h"
 #include "ptlimits.h"
+#include "record.h"
 #include "util.h"
 
 enum vkind {
 	V_STR,		/* as is */
-	V_INT,		/* integer */
+	V_INT,		/* integer (minor units, indexes, years) */
 	V_MONEY,	/* decimal in major units -> minor units */
 	V_DATE,		/* first 10 chars of an ISO date-time */
-	V_DECISION,	/* BLDS status -> schema decision */
-	V_IGNORE,	/* known BLDS column with no schema field */
+	V_DECISION,	/* free-text status -> schema decision */
+	V_MAPPED,	/* BLDS StatusCurrentMapped -> schema decision */
+	V_CHECK,	/* StatusCurrent beside StatusCurrentMapped: checked */
+	V_IGNORE,	/* known column with no schema field, or mapped to "-" */
+	V_UNNAMED,	/* empty header cell: its cells must be empty */
 };
 
-/* Normalised column name -> field path. */
-static const struct colmap {
-	const char *col;
+/* Accepted column names: shown as written here, matched normalised. */
+static const struct colname {
+	const char *name;
 	const char *path;
 	enum vkind kind;
-} colmap[] = {
-	/* BLDS core (permits) */
-	{ "permitnum", "permit_num", V_STR },
-	{ "description", "description", V_STR },
-	{ "applieddate", "applied_date", V_DATE },
-	{ "issueddate", "issued_date", V_DATE },
-	{ "expiresdate", "expires_date", V_DATE },
-	{ "statuscurrent", "decision", V_DECISION },
-	{ "statusdate", "decision_date", V_DATE },
-	{ "originaladdress1", "address.line1", V_STR },
-	{ "originalcity", "address.city", V_STR },
-	{ "originalstate", "address.state", V_STR },
-	{ "originalzip", "address.zip", V_STR },
-	{ "jurisdiction", "jurisdiction.name", V_STR },
-	{ "permittype", "permit_type", V_STR },
-	{ "estprojectcost", "est_project_cost_minor", V_MONEY },
-	{ "fee", "fee_minor", V_MONEY },
-	{ "link", "link", V_STR },
-	{ "completeddate", NULL, V_IGNORE },
-	{ "originaladdress2", NULL, V_IGNORE },
-	{ "permitclass", NULL, V_IGNORE },
-	{ "permitclassmapped", NULL, V_IGNORE },
-	{ "statuscurrentmapped", NULL, V_IGNORE },
-	{ "workclass", NULL, V_IGNORE },
-	{ "workclassmapped", NULL, V_IGNORE },
-	{ "permittypemapped", NULL, V_IGNORE },
-	{ "permittypedesc", NULL, V_IGNORE },
-	{ "proposeduse", NULL, V_IGNORE },
-	{ "housingunits", NULL, V_IGNORE },
-	{ "pin", NULL, V_IGNORE },
-	{ "contractorcompanyname", NULL, V_IGNORE },
-	{ "contractortrade", NULL, V_IGNORE },
-	{ "contractortrademapped", NULL, V_IGNORE },
-	{ "contractorlicnum", NULL, V_IGNORE },
-	{ "contractorstatelic", NULL, V_IGNORE },
-	{ "masterpermitnum", NULL, V_IGNORE },
-	{ "latitude", NULL, V_IGNORE },
-	{ "longitude", NULL, V_IGNORE },
-	{ "totalsqft", NULL, V_IGNORE },
-	{ "voiddate", NULL, V_IGNORE },
-	{ "statusdatemapped", NULL, V_IGNORE },
-	/* schema fields that carry numbers */
-	{ "amountminor", "amount_minor", V_INT },
-	{ "amount", "amount_minor", V_MONEY },
-	{ "estprojectcostminor", "est_project_cost_minor", V_INT },
-	{ "feeminor", "fee_minor", V_INT },
-	{ "targetindex", "target_index", V_INT },
-	{ "budget.fiscalyear", "budget.fiscal_year", V_INT },
-	/* schema fields with other spellings */
-	{ "date", "date", V_DATE },
-	{ "decisiondate", "decision_date", V_DATE },
-	{ "decision", "decision", V_DECISION },
-	{ "jurisdiction.name", "jurisdiction.name", V_STR },
+	int blds;
+} colnames[] = {
+	{ "id", "id", V_STR, 0 },
+	{ "type", "type", V_STR, 0 },
+	{ "date", "date", V_DATE, 0 },
+	{ "amount", "amount_minor", V_MONEY, 0 },
+	{ "amount_minor", "amount_minor", V_INT, 0 },
+	{ "currency", "currency", V_STR, 0 },
+	{ "description", "description", V_STR, 0 },
+	{ "ocid", "ocid", V_STR, 0 },
+	{ "contract_id", "contract_id", V_STR, 0 },
+	{ "source_uri", "source_uri", V_STR, 0 },
+	{ "payer.kind", "payer.kind", V_STR, 0 },
+	{ "payer.scheme", "payer.scheme", V_STR, 0 },
+	{ "payer.id", "payer.id", V_STR, 0 },
+	{ "payer.name", "payer.name", V_STR, 0 },
+	{ "payee.kind", "payee.kind", V_STR, 0 },
+	{ "payee.scheme", "payee.scheme", V_STR, 0 },
+	{ "payee.id", "payee.id", V_STR, 0 },
+	{ "payee.name", "payee.name", V_STR, 0 },
+	{ "budget.admin", "budget.admin", V_STR, 0 },
+	{ "budget.economic", "budget.economic", V_STR, 0 },
+	{ "budget.functional", "budget.functional", V_STR, 0 },
+	{ "budget.fiscal_year", "budget.fiscal_year", V_INT, 0 },
+	{ "permit_num", "permit_num", V_STR, 0 },
+	{ "permit_type", "permit_type", V_STR, 0 },
+	{ "decision", "decision", V_DECISION, 0 },
+	{ "decision_date", "decision_date", V_DATE, 0 },
+	{ "applied_date", "applied_date", V_DATE, 0 },
+	{ "issued_date", "issued_date", V_DATE, 0 },
+	{ "expires_date", "expires_date", V_DATE, 0 },
+	{ "fee", "fee_minor", V_MONEY, 0 },
+	{ "fee_minor", "fee_minor", V_INT, 0 },
+	{ "est_project_cost", "est_project_cost_minor", V_MONEY, 0 },
+	{ "est_project_cost_minor", "est_project_cost_minor", V_INT, 0 },
+	{ "link", "link", V_STR, 0 },
+	{ "address.line1", "address.line1", V_STR, 0 },
+	{ "address.city", "address.city", V_STR, 0 },
+	{ "address.state", "address.state", V_STR, 0 },
+	{ "address.zip", "address.zip", V_STR, 0 },
+	{ "applicant.kind", "applicant.kind", V_STR, 0 },
+	{ "applicant.scheme", "applicant.scheme", V_STR, 0 },
+	{ "applicant.id", "applicant.id", V_STR, 0 },
+	{ "applicant.name", "applicant.name", V_STR, 0 },
+	{ "jurisdiction.kind", "jurisdiction.kind", V_STR, 0 },
+	{ "jurisdiction.scheme", "jurisdiction.scheme", V_STR, 0 },
+	{ "jurisdiction.id", "jurisdiction.id", V_STR, 0 },
+	{ "jurisdiction.name", "jurisdiction.name", V_STR, 0 },
+	{ "action", "action", V_STR, 0 },
+	{ "reason", "reason", V_STR, 0 },
+	{ "target_index", "target_index", V_INT, 0 },
+	{ "target_leaf_hash", "target_leaf_hash", V_STR, 0 },
+	/* BLDS core permits (permitdata.org) */
+	{ "PermitNum", "permit_num", V_STR, 1 },
+	{ "AppliedDate", "applied_date", V_DATE, 1 },
+	{ "IssuedDate", "issued_date", V_DATE, 1 },
+	{ "ExpiresDate", "expires_date", V_DATE, 1 },
+	{ "StatusCurrent", "decision", V_DECISION, 1 },
+	{ "StatusCurrentMapped", "decision", V_MAPPED, 1 },
+	{ "StatusDate", "decision_date", V_DATE, 1 },
+	{ "OriginalAddress1", "address.line1", V_STR, 1 },
+	{ "OriginalCity", "address.city", V_STR, 1 },
+	{ "OriginalState", "address.state", V_STR, 1 },
+	{ "OriginalZip", "address.zip", V_STR, 1 },
+	{ "Jurisdiction", "jurisdiction.name", V_STR, 1 },
+	{ "PermitType", "permit_type", V_STR, 1 },
+	{ "EstProjectCost", "est_project_cost_minor", V_MONEY, 1 },
+	{ "Fee", "fee_minor", V_MONEY, 1 },
+	{ "Link", "link", V_STR, 1 },
+	/* BLDS columns the schema has no field for */
+	{ "CompletedDate", NULL, V_IGNORE, 1 },
+	{ "OriginalAddress2", NULL, V_IGNORE, 1 },
+	{ "PermitClass", NULL, V_IGNORE, 1 },
+	{ "PermitClassMapped", NULL, V_IGNORE, 1 },
+	{ "WorkClass", NULL, V_IGNORE, 1 },
+	{ "WorkClassMapped", NULL, V_IGNORE, 1 },
+	{ "PermitTypeMapped", NULL, V_IGNORE, 1 },
+	{ "PermitTypeDesc", NULL, V_IGNORE, 1 },
+	{ "ProposedUse", NULL, V_IGNORE, 1 },
+	{ "HousingUnits", NULL, V_IGNORE, 1 },
+	{ "PIN", NULL, V_IGNORE, 1 },
+	{ "ContractorCompanyName", NULL, V_IGNORE, 1 },
+	{ "ContractorTrade", NULL, V_IGNORE, 1 },
+	{ "ContractorTradeMapped", NULL, V_IGNORE, 1 },
+	{ "ContractorLicNum", NULL, V_IGNORE, 1 },
+	{ "ContractorStateLic", NULL, V_IGNORE, 1 },
+	{ "MasterPermitNum", NULL, V_IGNORE, 1 },
+	{ "Latitude", NULL, V_IGNORE, 1 },
+	{ "Longitude", NULL, V_IGNORE, 1 },
+	{ "TotalSqFt", NULL, V_IGNORE, 1 },
+	{ "VoidDate", NULL, V_IGNORE, 1 },
+	{ "StatusDateMapped", NULL, V_IGNORE, 1 },
 };
+#define NCOLNAMES (sizeof(colnames) / sizeof(colnames[0]))
 
-/* Plain schema field names accepted as columns (any case). */
-static const char *const plain_fields[] = {
-	"id", "type", "currency", "description", "ocid", "contract_id",
-	"source_uri", "permit_num", "permit_type", "link", "action", "reason",
-	"target_leaf_hash", "applied_date", "issued_date", "expires_date",
-	NULL,
-};
-static const char *const party_prefixes[] = {
-	"payer.", "payee.", "applicant.", "jurisdiction.", "address.",
-	"budget.", NULL,
-};
-
+/* BLDS StatusCurrentMapped values: decisions, and stages that are not. */
 static const struct {
-	const char *code;
-	unsigned exp;
-} exponents[] = {
-	{ "BHD", 3 }, { "BIF", 0 }, { "CLP", 0 }, { "DJF", 0 }, { "GNF", 0 },
-	{ "IQD", 3 }, { "ISK", 0 }, { "JOD", 3 }, { "JPY", 0 }, { "KMF", 0 },
-	{ "KRW", 0 }, { "KWD", 3 }, { "LYD", 3 }, { "OMR", 3 }, { "PYG", 0 },
-	{ "RWF", 0 }, { "TND", 3 }, { "UGX", 0 }, { "UYI", 0 }, { "VND", 0 },
-	{ "VUV", 0 }, { "XAF", 0 }, { "XOF", 0 }, { "XPF", 0 }, { "CLF", 4 },
-	{ "UYW", 4 },
+	const char *value;
+	const char *decision;	/* NULL: not a decision */
+} blds_mapped[] = {
+	{ "Application Accepted", NULL },
+	{ "In Review", NULL },
+	{ "Permit Issued", "issued" },
+	{ "Inspection Phase", NULL },
+	{ "Permit Finaled", "finaled" },
+	{ "Permit Cancelled", "cancelled" },
+	{ "Permit Canceled", "cancelled" },
 };
 
-unsigned
-csvin_currency_exponent(const char *code)
+void
+csvin_accepted(char *out, size_t cap)
 {
-	for (size_t i = 0; i < sizeof(exponents) / sizeof(exponents[0]); i++)
-		if (code != NULL && strcmp(code, exponents[i].code) == 0)
-			return exponents[i].exp;
-	return 2;
-}
+	size_t n = 0;
 
-int
-csvin_decimal_to_minor(const char *s, unsigned exp, int64_t *out)
-{
-	uint64_t v = 0;
-	unsigned frac = 0;
-	int neg = 0, dot = 0, digits = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < NCOLNAMES; i++) {
+		int w;
 
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	for (; *s != '\0'; s++) {
-		if (*s == ',' && !dot)
+		if (colnames[i].kind == V_IGNORE)
 			continue;
-		if (*s == '.' && !dot) {
-			dot = 1;
-			continue;
+		w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "",
+		    colnames[i].name);
+		if (w < 0 || (size_t)w >= cap - n) {
+			out[n] = '\0';
+			break;
 		}
-		if (*s < '0' || *s > '9')
-			return PT_EMALFORMED;
-		if (dot && ++frac > exp)
-			return PT_EMALFORMED;
-		if (v > (uint64_t)INT64_MAX / 10)
-			return PT_ERANGE;
-		v = v * 10 + (uint64_t)(*s - '0');
-		digits++;
+		n += (size_t)w;
 	}
-	if (digits == 0)
-		return PT_EMALFORMED;
-	for (; frac < exp; frac++) {
-		if (v > (uint64_t)INT64_MAX / 10)
-			return PT_ERANGE;
-		v *= 10;
-	}
-	if (v > (uint64_t)INT64_MAX)
-		return PT_ERANGE;
-	*out = neg ? -(int64_t)v : (int64_t)v;
-	return 0;
 }
 
-struct col {
-	char *name;		/* as written */
-	const char *path;	/* field path, NULL = ignore */
-	char pathbuf[128];
-	enum vkind kind;
-};
-
-struct parse {
-	const struct csvin_opts *o;
-	csvin_row_fn fn;
-	void *arg;
-	struct pt_why *why;
-	int rc;
-	size_t row;		/* current line number (1-based) */
-	struct col *cols;
-	size_t ncols;
-	char **cells;
-	size_t ncells, capcells;
-	int have_header;
-};
-
+/* Lower-case, without blanks, "_" and "-". */
 static void
 normalise(const char *in, char *out, size_t cap)
 {
@@ -186,60 +185,251 @@ normalise(const char *in, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-static int
-map_column(struct parse *p, struct col *c)
+static const struct colname *
+find_colname(const char *name)
 {
-	char norm[128];
-	size_t i;
+	char norm[128], cn[128];
 
-	normalise(c->name, norm, sizeof(norm));
-	for (i = 0; i < sizeof(colmap) / sizeof(colmap[0]); i++) {
-		if (strcmp(norm, colmap[i].col) == 0) {
-			c->path = colmap[i].path;
-			c->kind = colmap[i].kind;
-			return 0;
-		}
+	if (strlen(name) >= sizeof(norm))
+		return NULL;
+	normalise(name, norm, sizeof(norm));
+	for (size_t i = 0; i < NCOLNAMES; i++) {
+		normalise(colnames[i].name, cn, sizeof(cn));
+		if (strcmp(norm, cn) == 0)
+			return &colnames[i];
 	}
-	for (i = 0; plain_fields[i] != NULL; i++) {
-		char pn[64];
-
-		normalise(plain_fields[i], pn, sizeof(pn));
-		if (strcmp(norm, pn) == 0) {
-			c->path = plain_fields[i];
-			c->kind = strstr(plain_fields[i], "date") != NULL ?
-			    V_DATE : V_STR;
-			return 0;
-		}
-	}
-	/* dotted: prefix as in the schema, last part lower-cased */
-	for (i = 0; party_prefixes[i] != NULL; i++) {
-		size_t pl = strlen(party_prefixes[i]);
-		char pn[64];
-
-		normalise(party_prefixes[i], pn, sizeof(pn));
-		if (strncmp(norm, pn, strlen(pn)) == 0 &&
-		    norm[strlen(pn)] != '\0') {
-			const char *dot = strchr(c->name, '.');
-			size_t k = 0;
-
-			if (dot == NULL)
-				break;
-			memcpy(c->pathbuf, party_prefixes[i], pl);
-			for (dot++; *dot != '\0' && pl + k + 1 <
-			    sizeof(c->pathbuf); dot++)
-				c->pathbuf[pl + k++] = (char)tolower(
-				    (unsigned char)*dot);
-			c->pathbuf[pl + k] = '\0';
-			c->path = c->pathbuf;
-			c->kind = V_STR;
-			return 0;
-		}
-	}
-	return pt_why_set(p->why, PT_EUNKNOWNKEY, "line 1: unknown column "
-	    "\"%s\"", c->name);
+	return NULL;
 }
 
-/* Set obj[path] = v, creating intermediate objects. */
+/* Copy s[0..len) without surrounding blanks into a fresh string. */
+static char *
+trimdup(const char *s, size_t len)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\r'))
+		len--;
+	return ut_strndup(s, len);
+}
+
+/* ------------------------------------------------------------- the map */
+
+struct csvin_map {
+	size_t n;
+	struct {
+		char *name;
+		char *field;		/* "-" = ignore */
+	} e[CSVIN_MAP_ENTRIES];
+};
+
+void
+csvin_map_free(struct csvin_map *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->e[i].name);
+		free(m->e[i].field);
+	}
+	free(m);
+}
+
+/* Parse entries separated by sep ('\n' for a file, ',' inline). */
+static int
+map_parse(const char *src, const char *text, size_t len, char sep,
+    struct csvin_map **out, struct pt_why *why)
+{
+	struct csvin_map *m;
+	size_t pos = 0, line = 0;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return PT_ENOMEM;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	while (pos <= len) {
+		const char *s = text + pos, *end, *eq = NULL;
+		size_t n;
+		char *name, *field;
+
+		end = memchr(s, sep, len - pos);
+		n = end != NULL ? (size_t)(end - s) : len - pos;
+		pos += n + 1;
+		line++;
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '=')
+				eq = s + i;
+			if (s[i] == '\0') {
+				csvin_map_free(m);
+				return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: "
+				    "a NUL byte", src, line);
+			}
+		}
+		/* blank, or a comment */
+		{
+			size_t k = 0;
+
+			while (k < n && (s[k] == ' ' || s[k] == '\t' ||
+			    s[k] == '\r'))
+				k++;
+			if (k == n || s[k] == '#')
+				continue;
+		}
+		if (eq == NULL) {
+			csvin_map_free(m);
+			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
+			    "NAME = FIELD", src, line);
+		}
+		if (m->n == CSVIN_MAP_ENTRIES) {
+			csvin_map_free(m);
+			return pt_why_set(why, PT_ETOOBIG, "%.200s: more than %d "
+			    "mappings", src, CSVIN_MAP_ENTRIES);
+		}
+		name = trimdup(s, (size_t)(eq - s));
+		field = trimdup(eq + 1, n - (size_t)(eq - s) - 1);
+		if (name == NULL || field == NULL) {
+			free(name);
+			free(field);
+			csvin_map_free(m);
+			return PT_ENOMEM;
+		}
+		m->e[m->n].name = name;
+		m->e[m->n].field = field;
+		m->n++;
+		if (name[0] == '\0' || field[0] == '\0') {
+			csvin_map_free(m);
+			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
+			    "NAME = FIELD (use FIELD \"-\" to ignore a column)",
+			    src, line);
+		}
+		if (strcmp(field, "-") != 0 && find_colname(field) == NULL) {
+			pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: \"%.40s\" is "
+			    "not a field; accepted: see pubtrail(1) (amount, id, "
+			    "payee.name, ...)", src, line, field);
+			csvin_map_free(m);
+			return PT_EMALFORMED;
+		}
+		for (size_t i = 0; i + 1 < m->n; i++)
+			if (strcmp(m->e[i].name, name) == 0) {
+				pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: "
+				    "\"%.60s\" is mapped twice", src, line,
+				    name);
+				csvin_map_free(m);
+				return PT_EMALFORMED;
+			}
+	}
+	*out = m;
+	return 0;
+}
+
+int
+csvin_map_load(const char *arg, struct csvin_map **out, struct pt_why *why)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (strchr(arg, '=') != NULL)
+		return map_parse("--map", arg, strlen(arg), ',', out, why);
+	if ((rc = ut_read_file(arg, CSVIN_MAP_MAX, &buf, &len, why)) != 0)
+		return rc;
+	rc = map_parse(arg, (const char *)buf, len, '\n', out, why);
+	free(buf);
+	return rc;
+}
+
+static const char *
+map_find(const struct csvin_map *m, const char *name)
+{
+	if (m == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].name, name) == 0)
+			return m->e[i].field;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the parse */
+
+struct col {
+	char *name;		/* header cell, trimmed */
+	const char *path;	/* field path, NULL = none */
+	enum vkind kind;
+};
+
+struct csvin_row {
+	const struct col *cols;
+	size_t ncols;
+	char *const *cells;
+	size_t ncells;
+};
+
+struct parse {
+	const struct csvin_opts *o;
+	csvin_row_fn fn;
+	csvin_err_fn efn;
+	void *arg;
+	int rc;			/* fatal: stop */
+	int bad_header;		/* the header failed: rows are not read */
+	size_t lf;		/* line feeds before the current row */
+	size_t row_lf;		/* line feeds inside the current row's cells */
+	struct col *cols;
+	size_t ncols;
+	char **cells;
+	size_t ncells, capcells;
+	int have_header;
+};
+
+static void
+problem(struct parse *p, size_t line, size_t col, const char *field,
+    const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void
+problem(struct parse *p, size_t line, size_t col, const char *field,
+    const char *value, const char *fmt, ...)
+{
+	char text[2 * PT_WHY_MAX + 2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	p->efn(p->arg, line, col, field, value, text);
+}
+
+int
+csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
+    const char **name, const char **cell)
+{
+	size_t pl = strlen(path);
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < row->ncols && i < row->ncells; i++) {
+			const char *cp = row->cols[i].path;
+			size_t cl;
+
+			if (cp == NULL)
+				continue;
+			cl = strlen(cp);
+			if (pass == 0 ? strcmp(cp, path) != 0 :
+			    !((cl > pl && strncmp(cp, path, pl) == 0 &&
+			    cp[pl] == '.') || (pl > cl &&
+			    strncmp(path, cp, cl) == 0 && path[cl] == '.')))
+				continue;
+			*col = i + 1;
+			*name = row->cols[i].name;
+			*cell = row->cells[i];
+			return 0;
+		}
+	}
+	return PT_ENOTFOUND;
+}
+
+/* Set obj[path] = v (a new reference, taken), creating objects. */
 static int
 set_path(json_t *obj, const char *path, json_t *v)
 {
@@ -258,16 +448,19 @@ set_path(json_t *obj, const char *path, json_t *v)
 		seg[n] = '\0';
 		sub = json_object_get(obj, seg);
 		if (sub == NULL) {
-			sub = json_object();
-			json_object_set_new(obj, seg, sub);
+			if ((sub = json_object()) == NULL ||
+			    json_object_set_new(obj, seg, sub) != 0) {
+				json_decref(v);
+				return PT_ENOMEM;
+			}
 		}
 		obj = sub;
 		path = dot + 1;
 	}
-	json_object_set_new(obj, path, v);
-	return 0;
+	return json_object_set_new(obj, path, v) == 0 ? 0 : PT_ENOMEM;
 }
 
+/* Free-text status to the schema's spelling ("Canceled" -> cancelled). */
 static const char *
 decision_of(const char *s, char *buf, size_t cap)
 {
@@ -284,6 +477,87 @@ decision_of(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
+static int
+header(struct parse *p, size_t line)
+{
+	size_t mapped = SIZE_MAX, status = SIZE_MAX;
+	int bad = 0, listed = 0;
+
+	if (p->ncells > CSVIN_MAX_COLUMNS) {
+		problem(p, line, 0, "csv", NULL, "more than %d columns",
+		    CSVIN_MAX_COLUMNS);
+		return -1;
+	}
+	if ((p->cols = calloc(p->ncells, sizeof(*p->cols))) == NULL) {
+		p->rc = PT_ENOMEM;
+		return -1;
+	}
+	p->ncols = p->ncells;
+	for (size_t i = 0; i < p->ncols; i++) {
+		struct col *c = &p->cols[i];
+		const struct colname *cn;
+		const char *target;
+
+		c->name = p->cells[i];
+		p->cells[i] = NULL;
+		if (c->name[0] == '\0') {
+			c->kind = V_UNNAMED;
+			continue;
+		}
+		target = map_find(p->o->map, c->name);
+		if (target != NULL && strcmp(target, "-") == 0) {
+			c->kind = V_IGNORE;
+			continue;
+		}
+		cn = find_colname(target != NULL ? target : c->name);
+		if (cn == NULL) {
+			char acc[2048];
+
+			if (listed++ == 0)
+				csvin_accepted(acc, sizeof(acc));
+			else
+				snprintf(acc, sizeof(acc), "as above");
+			problem(p, line, i + 1, c->name, c->name, "unknown "
+			    "column; accepted: %s; or map it: --map '%.60s="
+			    "FIELD' (FIELD - ignores it)", acc, c->name);
+			bad = 1;
+			continue;
+		}
+		c->path = cn->path;
+		c->kind = cn->kind;
+		if (cn->kind == V_MAPPED)
+			mapped = i;
+		if (cn->kind == V_DECISION && cn->blds && target == NULL)
+			status = i;
+	}
+	/* BLDS: both statuses given: the mapped one decides, the raw one is
+	 * checked against it. */
+	if (mapped != SIZE_MAX && status != SIZE_MAX) {
+		p->cols[status].kind = V_CHECK;
+		p->cols[status].path = NULL;
+	}
+	for (size_t i = 0; i < p->ncols; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (p->cols[i].path == NULL || p->cols[k].path == NULL ||
+			    strcmp(p->cols[i].path, p->cols[k].path) != 0)
+				continue;
+			if (strcmp(p->cols[i].name, p->cols[k].name) == 0)
+				problem(p, line, i + 1, p->cols[i].name,
+				    p->cols[i].name, "column given twice "
+				    "(columns %zu and %zu)", k + 1, i + 1);
+			else
+				problem(p, line, i + 1, p->cols[i].name,
+				    p->cols[i].name, "columns %zu (%.60s) and "
+				    "%zu (%.60s) both set %s: keep one", k + 1,
+				    p->cols[k].name, i + 1, p->cols[i].name,
+				    p->cols[i].path);
+			bad = 1;
+			break;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 static const char *
 cell_of(struct parse *p, const char *path)
 {
@@ -295,86 +569,119 @@ cell_of(struct parse *p, const char *path)
 	return NULL;
 }
 
+/* Convert one cell into *jv.  0, or -1 after reporting the problem. */
 static int
-build_row(struct parse *p)
+convert(struct parse *p, size_t line, size_t i, const char *currency,
+    const char *mapped_decision, json_t **jv)
 {
-	json_t *o = json_object(), *party;
-	const char *currency, *type;
+	const struct col *c = &p->cols[i];
+	const char *v = p->cells[i];
+	struct pt_why why = { "" };
+	char dbuf[64];
+	int64_t n;
+
+	*jv = NULL;
+	switch (c->kind) {
+	case V_INT:
+		if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {
+			problem(p, line, i + 1, c->name, v, "want an integer%s",
+			    strstr(c->path, "_minor") != NULL ? " in minor "
+			    "units (cents); a decimal amount goes in an amount "
+			    "column" : "");
+			return -1;
+		}
+		*jv = json_integer((json_int_t)n);
+		break;
+	case V_MONEY:
+		if (amt_parse(v, strlen(v), currency, &p->o->amt, &n,
+		    &why) != 0) {
+			problem(p, line, i + 1, c->name, v, "%s", why.text);
+			return -1;
+		}
+		*jv = json_integer((json_int_t)n);
+		break;
+	case V_DATE:
+		if (strlen(v) > 10 && (v[10] == 'T' || v[10] == ' '))
+			*jv = json_stringn(v, 10);
+		else
+			*jv = json_string(v);
+		break;
+	case V_DECISION:
+		*jv = json_string(decision_of(v, dbuf, sizeof(dbuf)));
+		break;
+	case V_MAPPED:
+		for (size_t k = 0; k < sizeof(blds_mapped) /
+		    sizeof(blds_mapped[0]); k++) {
+			if (strcasecmp(v, blds_mapped[k].value) != 0)
+				continue;
+			if (blds_mapped[k].decision == NULL) {
+				problem(p, line, i + 1, c->name, v, "not a "
+				    "decision: the permit is still in process "
+				    "(only decisions are logged)");
+				return -1;
+			}
+			*jv = json_string(blds_mapped[k].decision);
+			return 0;
+		}
+		problem(p, line, i + 1, c->name, v, "not a BLDS "
+		    "StatusCurrentMapped value (Permit Issued, Permit "
+		    "Finaled, Permit Cancelled; Application Accepted, In "
+		    "Review and Inspection Phase are not decisions)");
+		return -1;
+	case V_CHECK: {
+		const char *d = decision_of(v, dbuf, sizeof(dbuf));
+
+		if (mapped_decision != NULL &&
+		    record_decision_known(d, strlen(d)) &&
+		    strcmp(d, mapped_decision) != 0) {
+			problem(p, line, i + 1, c->name, v, "says %s, but "
+			    "StatusCurrentMapped says %s", d, mapped_decision);
+			return -1;
+		}
+		return 0;
+	}
+	case V_IGNORE:
+		return 0;
+	case V_UNNAMED:
+		problem(p, line, i + 1, "csv", v, "a cell in a column without "
+		    "a name in the header");
+		return -1;
+	case V_STR:
+	default:
+		*jv = json_string(v);
+		break;
+	}
+	if (*jv == NULL) {
+		problem(p, line, i + 1, c->name, v, "not UTF-8 text (a Windows "
+		    "or Latin-1 export? save the file as \"CSV UTF-8\")");
+		return -1;
+	}
+	return 0;
+}
+
+/* The BLDS mapped decision of the row, if any (for V_CHECK). */
+static const char *
+row_mapped(struct parse *p)
+{
+	for (size_t i = 0; i < p->ncols && i < p->ncells; i++) {
+		if (p->cols[i].kind != V_MAPPED)
+			continue;
+		for (size_t k = 0; k < sizeof(blds_mapped) /
+		    sizeof(blds_mapped[0]); k++)
+			if (strcasecmp(p->cells[i], blds_mapped[k].value) == 0)
+				return blds_mapped[k].decision;
+	}
+	return NULL;
+}
+
+static void
+defaults(struct parse *p, json_t *o, const char *currency)
+{
 	static const char *const parties[] = { "payer", "payee", "applicant",
 	    "jurisdiction", NULL };
-	char dbuf[64];
-	int rc;
+	const char *type;
+	json_t *party;
 
-	if (o == NULL)
-		return PT_ENOMEM;
-	currency = cell_of(p, "currency");
-	if (currency == NULL)
-		currency = p->o->currency;
-	for (size_t i = 0; i < p->ncols; i++) {
-		const struct col *c = &p->cols[i];
-		const char *v = p->cells[i];
-		json_t *jv = NULL;
-
-		if (c->path == NULL || c->kind == V_IGNORE || v[0] == '\0')
-			continue;
-		switch (c->kind) {
-		case V_INT: {
-			int64_t n;
-
-			if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {
-				json_decref(o);
-				return pt_why_set(p->why, PT_EMALFORMED,
-				    "line %zu: %s: want an integer", p->row,
-				    c->name);
-			}
-			jv = json_integer((json_int_t)n);
-			break;
-		}
-		case V_MONEY: {
-			int64_t n;
-
-			if (currency == NULL &&
-			    strcmp(c->path, "amount_minor") == 0) {
-				json_decref(o);
-				return pt_why_set(p->why, PT_EMALFORMED,
-				    "line %zu: %s: an amount needs a currency "
-				    "column or --currency", p->row, c->name);
-			}
-			if (csvin_decimal_to_minor(v, csvin_currency_exponent(
-			    currency), &n) != 0) {
-				json_decref(o);
-				return pt_why_set(p->why, PT_EMALFORMED,
-				    "line %zu: %s: \"%s\" is not an amount in "
-				    "%s", p->row, c->name, v, currency ?
-				    currency : "major units");
-			}
-			jv = json_integer((json_int_t)n);
-			break;
-		}
-		case V_DATE:
-			if (strlen(v) > 10 && (v[10] == 'T' || v[10] == ' '))
-				jv = json_stringn(v, 10);
-			else
-				jv = json_string(v);
-			break;
-		case V_DECISION:
-			jv = json_string(decision_of(v, dbuf, sizeof(dbuf)));
-			break;
-		default:
-			jv = json_string(v);
-			break;
-		}
-		if (jv == NULL) {
-			json_decref(o);
-			return pt_why_set(p->why, PT_EMALFORMED, "line %zu: %s: "
-			    "not valid UTF-8", p->row, c->name);
-		}
-		if ((rc = set_path(o, c->path, jv)) != 0) {
-			json_decref(o);
-			return rc;
-		}
-	}
-	/* Defaults: type, currency for money, party kinds, a stable id. */
 	if (json_object_get(o, "type") == NULL) {
 		type = p->o->type;
 		if (type == NULL)
@@ -408,26 +715,91 @@ build_row(struct parse *p)
 		    json_object_get(o, "decision_date")));
 		json_object_set_new(o, "id", json_string(id));
 	}
-	return p->fn(p->arg, o, p->row);
+}
+
+static void
+data_row(struct parse *p, size_t line)
+{
+	struct csvin_row row = { p->cols, p->ncols, p->cells, p->ncells };
+	const char *currency, *mapped;
+	json_t *o;
+	int bad = 0, rc;
+
+	if (p->ncells > p->ncols) {
+		problem(p, line, p->ncols + 1, "csv", p->cells[p->ncols], "%zu "
+		    "cells, the header has %zu", p->ncells, p->ncols);
+		bad = 1;
+	} else if (p->ncells < p->ncols) {
+		/* Only trailing unnamed columns may be left out. */
+		for (size_t i = p->ncells; i < p->ncols; i++)
+			if (p->cols[i].kind != V_UNNAMED) {
+				problem(p, line, 0, "csv", NULL, "%zu cells, the "
+				    "header has %zu", p->ncells, p->ncols);
+				bad = 1;
+				break;
+			}
+	}
+	if (bad) {
+		rc = p->fn(p->arg, NULL, line, &row);
+		if (rc != 0)
+			p->rc = rc;
+		return;
+	}
+	if ((o = json_object()) == NULL) {
+		p->rc = PT_ENOMEM;
+		return;
+	}
+	currency = cell_of(p, "currency");
+	if (currency == NULL)
+		currency = p->o->currency;
+	mapped = row_mapped(p);
+	for (size_t i = 0; i < p->ncells; i++) {
+		json_t *jv;
+
+		if (p->cells[i][0] == '\0')
+			continue;
+		if (convert(p, line, i, currency, mapped, &jv) != 0) {
+			bad = 1;
+			continue;
+		}
+		if (jv == NULL)
+			continue;
+		if (bad) {
+			json_decref(jv);
+			continue;
+		}
+		if ((rc = set_path(o, p->cols[i].path, jv)) != 0) {
+			json_decref(o);
+			p->rc = rc;
+			return;
+		}
+	}
+	if (bad) {
+		json_decref(o);
+		o = NULL;
+	} else
+		defaults(p, o, currency);
+	if ((rc = p->fn(p->arg, o, line, &row)) != 0)
+		p->rc = rc;
 }
 
 static void
 field_cb(void *data, size_t len, void *arg)
 {
 	struct parse *p = arg;
+	const char *d = data != NULL ? data : "";
 	char *s;
 
 	if (p->rc != 0)
 		return;
+	for (size_t i = 0; i < len; i++)
+		p->row_lf += d[i] == '\n';
 	if (p->ncells == p->capcells) {
 		size_t ncap = p->capcells ? p->capcells * 2 : 16;
 		char **nc;
 
-		if (ncap > 4 * PT_MAX_MAP_KEYS * PT_MAX_MAP_KEYS) {
-			p->rc = pt_why_set(p->why, PT_ETOOBIG, "line %zu: too "
-			    "many columns", p->row);
-			return;
-		}
+		if (p->ncells > CSVIN_MAX_COLUMNS)
+			return;		/* the row reports it: too many cells */
 		if ((nc = realloc(p->cells, ncap * sizeof(*nc))) == NULL) {
 			p->rc = PT_ENOMEM;
 			return;
@@ -435,17 +807,12 @@ field_cb(void *data, size_t len, void *arg)
 		p->cells = nc;
 		p->capcells = ncap;
 	}
-	if (len > PT_MAX_STRING) {
-		p->rc = pt_why_set(p->why, PT_ETOOBIG, "line %zu: a cell is "
-		    "longer than %d bytes", p->row, PT_MAX_STRING);
-		return;
-	}
-	if ((s = ut_strndup(data != NULL ? data : "", data != NULL ? len :
-	    0)) == NULL) {
+	if (len > PT_MAX_STRING)
+		len = PT_MAX_STRING + 1;	/* the schema refuses it */
+	if ((s = ut_strndup(d, len)) == NULL) {
 		p->rc = PT_ENOMEM;
 		return;
 	}
-	/* Trim surrounding blanks of unquoted cells (libcsv keeps them). */
 	p->cells[p->ncells++] = s;
 }
 
@@ -457,83 +824,147 @@ free_cells(struct parse *p)
 	p->ncells = 0;
 }
 
+static int
+blank_row(struct parse *p)
+{
+	for (size_t i = 0; i < p->ncells; i++)
+		if (p->cells[i][0] != '\0')
+			return 0;
+	return 1;
+}
+
 static void
 row_cb(int c, void *arg)
 {
 	struct parse *p = arg;
+	size_t line;
 
-	(void)c;
-	if (p->rc != 0) {
-		free_cells(p);
+	if (p->ncells == 0) {
+		/* CSV_REPALL_NL: a line end outside any row */
+		p->lf += c == '\n';
 		return;
 	}
-	if (p->ncells == 1 && p->cells[0][0] == '\0') {
-		/* blank line */
+	line = p->lf + 1;
+	p->lf += p->row_lf + (c == '\n');
+	p->row_lf = 0;
+	if (p->rc != 0 || p->bad_header || blank_row(p)) {
 		free_cells(p);
-		p->row++;
 		return;
 	}
 	if (!p->have_header) {
-		p->cols = calloc(p->ncells, sizeof(*p->cols));
-		if (p->cols == NULL) {
-			p->rc = PT_ENOMEM;
-			free_cells(p);
-			return;
-		}
-		p->ncols = p->ncells;
+		/* header cells are names: trimmed (quoted blanks too) */
 		for (size_t i = 0; i < p->ncells; i++) {
-			p->cols[i].name = p->cells[i];
-			p->cells[i] = NULL;
-			if (p->rc == 0)
-				p->rc = map_column(p, &p->cols[i]);
+			char *t = trimdup(p->cells[i], strlen(p->cells[i]));
+
+			if (t == NULL) {
+				p->rc = PT_ENOMEM;
+				free_cells(p);
+				return;
+			}
+			free(p->cells[i]);
+			p->cells[i] = t;
 		}
-		p->ncells = 0;
 		p->have_header = 1;
-		p->row++;
+		if (header(p, line) != 0)
+			p->bad_header = 1;
+		free_cells(p);
 		return;
 	}
-	if (p->ncells != p->ncols)
-		p->rc = pt_why_set(p->why, PT_EMALFORMED, "line %zu: %zu cells, "
-		    "the header has %zu", p->row, p->ncells, p->ncols);
-	else
-		p->rc = build_row(p);
+	data_row(p, line);
 	free_cells(p);
-	p->row++;
+}
+
+/* ',' ';' or '\t' from the first non-blank row (outside quotes); 0
+ * when several appear, ',' when none does (one column). */
+static char
+detect_delimiter(const uint8_t *buf, size_t len, char *seen, size_t cap)
+{
+	size_t count[3] = { 0, 0, 0 }, k = 0;
+	static const char cand[3] = { ',', ';', '\t' };
+	int q = 0, kinds = 0, content = 0;
+	char found = ',';
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '"') {
+			q = !q;
+			content = 1;
+		} else if (!q && buf[i] == '\n') {
+			if (content)
+				break;
+		} else if (!q) {
+			for (size_t j = 0; j < 3; j++)
+				count[j] += buf[i] == (uint8_t)cand[j];
+			content |= buf[i] != ' ' && buf[i] != '\r';
+		}
+	}
+	seen[0] = '\0';
+	for (size_t j = 0; j < 3; j++) {
+		if (count[j] == 0)
+			continue;
+		kinds++;
+		found = cand[j];
+		if (k + 8 < cap)
+			k += (size_t)snprintf(seen + k, cap - k, "%s%s",
+			    k ? " and " : "", cand[j] == '\t' ? "tab" :
+			    cand[j] == ',' ? "','" : "';'");
+	}
+	return kinds > 1 ? 0 : found;
 }
 
 int
 csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
-    csvin_row_fn fn, void *arg, struct pt_why *why)
+    csvin_row_fn fn, csvin_err_fn efn, void *arg)
 {
 	struct csv_parser cp;
 	struct parse p;
+	char delim, seen[64];
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.o = o;
 	p.fn = fn;
+	p.efn = efn;
 	p.arg = arg;
-	p.why = why;
-	p.row = 1;
-	if (csv_init(&cp, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
-		return PT_ENOMEM;
+	if (len >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) ||
+	    (buf[0] == 0xfe && buf[1] == 0xff))) {
+		problem(&p, 1, 0, "csv", NULL, "the file is UTF-16 (a "
+		    "spreadsheet's \"Unicode text\"): save it as \"CSV UTF-8\"");
+		return 0;
+	}
 	/* Skip a UTF-8 byte order mark (spreadsheet exports). */
 	if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
 		buf += 3;
 		len -= 3;
 	}
+	if (memchr(buf, '\0', len) != NULL) {
+		problem(&p, 1, 0, "csv", NULL, "a NUL byte: not a text file "
+		    "(UTF-16? save it as \"CSV UTF-8\")");
+		return 0;
+	}
+	delim = o->delimiter;
+	if (delim == 0 && (delim = detect_delimiter(buf, len, seen,
+	    sizeof(seen))) == 0) {
+		problem(&p, 1, 0, "csv", NULL, "the header holds both %s: say "
+		    "which one separates the columns (--delimiter)", seen);
+		return 0;
+	}
+	if (csv_init(&cp, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI |
+	    CSV_REPALL_NL) != 0)
+		return PT_ENOMEM;
+	csv_set_delim(&cp, (unsigned char)delim);
 	if (csv_parse(&cp, buf, len, field_cb, row_cb, &p) != len &&
 	    p.rc == 0)
-		p.rc = pt_why_set(why, PT_EMALFORMED, "line %zu: %s", p.row,
+		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
+		    "inside an unquoted cell, or text after a closing quote)",
 		    csv_strerror(csv_error(&cp)));
-	if (p.rc == 0 && csv_fini(&cp, field_cb, row_cb, &p) != 0 &&
+	else if (p.rc == 0 && csv_fini(&cp, field_cb, row_cb, &p) != 0 &&
 	    p.rc == 0)
-		p.rc = pt_why_set(why, PT_EMALFORMED, "line %zu: %s", p.row,
-		    csv_strerror(csv_error(&cp)));
+		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
+		    "is never closed)", csv_strerror(csv_error(&cp)));
 	csv_free(&cp);
 	rc = p.rc;
 	if (rc == 0 && !p.have_header)
-		rc = pt_why_set(why, PT_EMALFORMED, "no header row");
+		problem(&p, 1, 0, "csv", NULL, "no header row");
 	free_cells(&p);
 	free(p.cells);
 	for (size_t i = 0; i < p.ncols; i++)

@@ -1,16 +1,36 @@
 /*
- * csvin.h: records from CSV (libcsv).  The first row names the columns;
- * each further row becomes one JSON record object (json.h's input shape)
- * handed to a callback.
+ * csvin.h: records from CSV files as offices export them (libcsv).  The
+ * first non-blank row names the columns; each further row becomes one
+ * JSON record object (json.h's input shape).
  *
- * Columns: schema field names ("amount_minor", "payer.name", dotted for
- * nested objects), or BLDS core permit columns (PermitNum, StatusCurrent,
- * StatusDate, OriginalAddress1, ..., as city open-data portals publish
- * them).  Column names match case-insensitively, ignoring spaces, "_" and
- * "-".  Decimal money columns ("amount", EstProjectCost, Fee) are turned
- * into minor units with the currency's ISO 4217 exponent.  Empty cells are
- * left out.  Other BLDS columns the schema has no field for are ignored;
- * any other unknown column is an error (nothing is silently dropped).
+ * Delimiters: ',' ';' or tab, detected from the header row (outside
+ * quotes) unless given; a header holding more than one of them is refused
+ * rather than guessed.  A UTF-8 byte order mark is skipped; UTF-16 is
+ * refused with what to do instead.
+ *
+ * Columns: schema field names ("amount", "amount_minor", "payer.name",
+ * dotted for nested objects) or BLDS permit columns (PermitNum,
+ * StatusCurrent, StatusCurrentMapped, StatusDate, OriginalAddress1, ...),
+ * matched ignoring case, spaces, "_" and "-"; or the office's own names
+ * mapped to those by a column map (csvin_map_load).  A column whose
+ * header is empty must be empty in every row.  An unknown column, a
+ * column given twice, or two columns that set the same field ("amount"
+ * and "amount_minor") refuse the file, listing the accepted names.
+ *
+ * Values: money columns in major units ("amount", "fee",
+ * "est_project_cost", BLDS EstProjectCost and Fee) are read by
+ * amt_parse() with the row's currency (amount.h: an ambiguous amount is
+ * refused, never guessed); *_minor columns are integers in minor units;
+ * dates keep their first ten characters when a time follows; BLDS
+ * StatusCurrentMapped values map to decisions ("Permit Issued" ->
+ * issued; "In Review" is not a decision and is refused), and when both
+ * StatusCurrent and StatusCurrentMapped are given the decision comes from
+ * StatusCurrentMapped and a StatusCurrent that names a different decision
+ * refuses the row.  Empty cells are left out.
+ *
+ * Every problem is reported (one call of the error callback each, with
+ * line, column, the column's name as written and the cell); a row with a
+ * problem is handed to the row callback as NULL so that it is counted.
  */
 #ifndef PT_CLIENT_CSVIN_H
 #define PT_CLIENT_CSVIN_H
@@ -20,35 +40,85 @@
 
 #include <jansson.h>
 
+#include "amount.h"
 #include "pt.h"
+
+#define CSVIN_MAP_MAX		65536	/* bytes of a column map file */
+#define CSVIN_MAP_ENTRIES	256	/* mappings in one map */
+#define CSVIN_MAX_COLUMNS	256	/* columns of a CSV file */
+
+/*
+ * A column map: the office's column names -> schema columns, in a small
+ * file the office keeps beside its export (docs/CLIENT.md, pubtrail(1)):
+ *
+ *   # pubtrail column map
+ *   Payment ID = id
+ *   Betrag = amount
+ *   Notiz = -
+ *
+ * One "NAME = FIELD" a line; NAME is the header cell exactly (surrounding
+ * blanks trimmed), split from FIELD at the last "="; FIELD is any column
+ * name csvin accepts, or "-" to ignore the column; "#" lines and blank
+ * lines are comments.  The same mappings may be given inline, separated by
+ * commas: "Payment ID=id,Betrag=amount".
+ */
+struct csvin_map;
+
+/*
+ * arg holding "=" is an inline map, anything else the path of a map file.
+ * PT_EMALFORMED (syntax, an unknown FIELD, a NAME mapped twice),
+ * PT_ETOOBIG, PT_ENOTFOUND, PT_EIO, PT_ENOMEM; the reason with the file
+ * and line in *why.  Free with csvin_map_free (NULL is fine).
+ */
+int csvin_map_load(const char *arg, struct csvin_map **out,
+    struct pt_why *why);
+void csvin_map_free(struct csvin_map *m);
 
 struct csvin_opts {
 	const char *type;	/* record type when there is no type column */
 	const char *currency;	/* when there is no currency column */
+	char delimiter;		/* 0: detect ',' ';' or tab */
+	struct amt_opts amt;	/* how to read money columns */
+	const struct csvin_map *map; /* may be NULL */
 };
 
-/* Called once per data row with a new object the callback must
- * json_decref(); row is the 1-based line of the row.  Return 0 to go on,
- * a negative code to stop (returned by csvin_parse). */
-typedef int (*csvin_row_fn)(void *arg, json_t *obj, size_t row);
+/* One problem: line and column (1-based; col 0 when the problem is the
+ * whole row), field (the column's name as written, or a word such as
+ * "csv"), value (the cell, NULL when none), problem (text). */
+typedef void (*csvin_err_fn)(void *arg, size_t line, size_t col,
+    const char *field, const char *value, const char *problem);
+
+/* The row being handed over; valid during the row callback only. */
+struct csvin_row;
 
 /*
- * Parse buf as CSV (RFC 4180; CRLF or LF).  PT_EMALFORMED (bad CSV, a
- * row with a different number of cells than the header, a bad number),
- * PT_EUNKNOWNKEY (unknown column), PT_ENOMEM, or the callback's error;
- * reason with the line number in *why.  O(len).
+ * Called once per data row: obj is a new object the callback must
+ * json_decref(), or NULL for a row whose problems were reported.  line is
+ * the row's first line in the file.  Return 0 to go on, non-zero to stop
+ * (csvin_parse returns it).
+ */
+typedef int (*csvin_row_fn)(void *arg, json_t *obj, size_t line,
+    const struct csvin_row *row);
+
+/*
+ * Which column set path (or a field below or above it, e.g. "payee" for
+ * payee.name): 0 with its 1-based number, its name as written and the
+ * cell; PT_ENOTFOUND.  Pointers live as long as row.
+ */
+int csvin_row_locate(const struct csvin_row *row, const char *path,
+    size_t *col, const char **name, const char **cell);
+
+/*
+ * Read buf as CSV (RFC 4180; CRLF or LF) and hand every row over.  0 when
+ * the buffer was read to its end (every problem reported through efn;
+ * a problem in the header stops the file after it is reported), or
+ * PT_ENOMEM, or the row callback's non-zero.  O(len).
  */
 int csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
-    csvin_row_fn fn, void *arg, struct pt_why *why);
+    csvin_row_fn fn, csvin_err_fn efn, void *arg);
 
-/* ISO 4217 minor-unit exponent of code (2 for codes not in the table). */
-unsigned csvin_currency_exponent(const char *code);
-
-/*
- * Decimal "1234.5" (optional sign, at most exp fraction digits, optional
- * thousands separators ",") -> minor units (123450 with exp 2).
- * 0, PT_EMALFORMED, PT_ERANGE.
- */
-int csvin_decimal_to_minor(const char *s, unsigned exp, int64_t *out);
+/* The accepted column names, comma-separated, into out (cap bytes,
+ * NUL-terminated; cut at a name when too small; 2048 bytes hold all). */
+void csvin_accepted(char *out, size_t cap);
 
 #endif

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "amount.h"
 #include "cli.h"
 #include "crypto.h"
 #include "csvin.h"
@@ -41,19 +42,10 @@ struct exp {
 void
 export_amount(int64_t minor, const char *currency, char *out, size_t cap)
 {
-	unsigned e = csvin_currency_exponent(currency);
-	uint64_t u = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-	uint64_t p = 1;
-
-	for (unsigned i = 0; i < e; i++)
-		p *= 10;
-	if (e == 0)
-		snprintf(out, cap, "%s%llu", minor < 0 ? "-" : "",
-		    (unsigned long long)u);
-	else
-		snprintf(out, cap, "%s%llu.%0*llu", minor < 0 ? "-" : "",
-		    (unsigned long long)(u / p), (int)e,
-		    (unsigned long long)(u % p));
+	/* No ISO 4217 minor unit known: no amount in major units (the
+	 * minor units are exported beside it). */
+	if (amt_format(minor, currency, out, cap) != 0 && cap > 0)
+		out[0] = '\0';
 }
 
 static const char *

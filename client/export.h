@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* minor units -> "1234.56" with the currency's ISO 4217 exponent. */
+/* minor units -> "1234.56" with the currency's ISO 4217 exponent; ""
+ * for a currency without one (amt_format); cap >= AMT_MAX_TEXT. */
 void export_amount(int64_t minor, const char *currency, char *out,
     size_t cap);
 

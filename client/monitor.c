@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "amount.h"
 #include "audit.h"
 #include "cli.h"
 #include "export.h"
@@ -56,6 +57,10 @@ mon_match(const struct mon_filter *f, json_t *rec)
 	    "permit_num")) || strcmp(json_string_value(json_object_get(rec,
 	    "permit_num")), f->permit_num) != 0))
 		return 0;
+	if (f->currency != NULL && (!json_is_string(json_object_get(rec,
+	    "currency")) || strcmp(json_string_value(json_object_get(rec,
+	    "currency")), f->currency) != 0))
+		return 0;
 	if (f->have_min || f->have_max) {
 		a = json_object_get(rec, "amount_minor");
 		if (!json_is_integer(a))
@@ -105,11 +110,13 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		const char *type = s(rec, "type");
 
 		if (strcmp(type, "payment") == 0) {
-			char amt[48];
+			char amt[AMT_MAX_TEXT];
 
-			export_amount((int64_t)json_integer_value(
+			/* no ISO 4217 minor unit: the minor units, said so */
+			if (amt_format((int64_t)json_integer_value(
 			    json_object_get(rec, "amount_minor")), s(rec,
-			    "currency"), amt, sizeof(amt));
+			    "currency"), amt, sizeof(amt)) != 0)
+				strcat(amt, " (minor units)");
 			printf("%llu payment %s %s %s %s %s -> %s\n",
 			    (unsigned long long)index, s(rec, "id"),
 			    s(rec, "date"), amt, s(rec, "currency"),
@@ -137,16 +144,21 @@ static const char monitor_usage[] =
     "usage: pubtrail monitor --log URL --log-key VKEY [--state DIR]\n"
     "                        [--interval SECONDS] [--once] [--from-start]\n"
     "                        [--type TYPE] [--payer TEXT] [--payee TEXT]\n"
-    "                        [--permit-num NUM] [--min-amount MINOR]\n"
-    "                        [--max-amount MINOR] [--json]\n"
+    "                        [--permit-num NUM] [--currency CODE\n"
+    "                        [--min-amount AMOUNT] [--max-amount AMOUNT]\n"
+    "                        [--decimal-comma | --decimal-point]\n"
+    "                        [--thousands-sep SEP]] [--json]\n"
     "\n"
     "Follow the log: every poll verifies the new checkpoint (consistent\n"
     "with the last one), every new entry and the recomputed root, then\n"
     "prints the new entries that match all filters (text, or JSON Lines\n"
     "with --json), until interrupted (--once: one poll).  Without --state\n"
     "it starts at the log's current size (verified from its hash tiles),\n"
-    "or at 0 with --from-start.  Amounts are in minor units.  Exit 0 when\n"
-    "stopped, 1 when the log failed a check, 3 network.\n";
+    "or at 0 with --from-start.  --currency shows only records in that\n"
+    "currency; --min-amount and --max-amount (which need it) are amounts\n"
+    "in its major units, read as `submit` reads them: 1234.56, or with\n"
+    "--decimal-comma 1234,56 (a comma is refused unless you say what it\n"
+    "is).  Exit 0 when stopped, 1 when the log failed a check, 3 network.\n";
 
 int
 mon_cmd(int argc, char **argv)
@@ -163,6 +175,8 @@ mon_cmd(int argc, char **argv)
 		{ "permit-num", 1, NULL, 'n' },
 		{ "min-amount", 1, NULL, 'm' },
 		{ "max-amount", 1, NULL, 'M' },
+		{ "currency", 1, NULL, 'c' },
+		AMT_LONGOPTS,
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,7 +187,8 @@ mon_cmd(int argc, char **argv)
 	struct aud_summary sum;
 	struct logc *lc = NULL;
 	struct pt_why why = { "" };
-	const char *state = NULL;
+	const char *state = NULL, *min_arg = NULL, *max_arg = NULL;
+	struct amt_opts amt = { 0, AMT_SEP_NONE };
 	uint64_t interval = 10, v;
 	int64_t iv;
 	int c, rc, once = 0, from_start = 0, ex = CLI_OK;
@@ -216,20 +231,20 @@ mon_cmd(int argc, char **argv)
 			m.f.permit_num = optarg;
 			break;
 		case 'm':
+			min_arg = optarg;
+			break;
 		case 'M':
-			if (num_parse_i64_str(optarg, INT64_MIN, INT64_MAX, &iv) != 0)
-				return cli_usage_error(monitor_usage, "--%s: an "
-				    "integer in minor units", c == 'm' ?
-				    "min-amount" : "max-amount");
-			if (c == 'm') {
-				m.f.have_min = 1;
-				m.f.min_amount = iv;
-			} else {
-				m.f.have_max = 1;
-				m.f.max_amount = iv;
-			}
+			max_arg = optarg;
+			break;
+		case 'c':
+			m.f.currency = optarg;
 			break;
 		default:
+			if ((rc = amt_cli_opt(&amt, c, optarg, &why)) == 1)
+				break;
+			if (rc < 0)
+				return cli_usage_error(monitor_usage, "%s",
+				    why.text);
 			if ((rc = cli_common_opt(&co, c, optarg,
 			    monitor_usage)) != 1) {
 				if (rc == 0)
@@ -241,6 +256,29 @@ mon_cmd(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(monitor_usage, "unexpected argument "
 		    "'%s'", argv[optind]);
+	if (amt_opts_check(&amt, &why) != 0)
+		return cli_usage_error(monitor_usage, "%s", why.text);
+	if ((min_arg != NULL || max_arg != NULL) && m.f.currency == NULL)
+		return cli_usage_error(monitor_usage, "--min-amount and "
+		    "--max-amount need --currency CODE (amounts are compared in "
+		    "one currency's units)");
+	for (int k = 0; k < 2; k++) {
+		const char *a = k == 0 ? min_arg : max_arg;
+
+		if (a == NULL)
+			continue;
+		if (amt_parse(a, strlen(a), m.f.currency, &amt, &iv, &why) != 0)
+			return cli_usage_error(monitor_usage, "--%s \"%.60s\": "
+			    "%s", k == 0 ? "min-amount" : "max-amount", a,
+			    why.text);
+		if (k == 0) {
+			m.f.have_min = 1;
+			m.f.min_amount = iv;
+		} else {
+			m.f.have_max = 1;
+			m.f.max_amount = iv;
+		}
+	}
 	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
 		return rc;
 	m.json = co.json;

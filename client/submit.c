@@ -1,63 +1,80 @@
 /*
  * submit.c: sign and submit records, keep verified receipts.
  *
- * Records are read and signed in input order and queued on the HTTP pool
- * (at most 4 x concurrency waiting, so memory stays bounded for any input
- * size).  Answers arrive in any order; results are printed in input order.
- * A receipt is saved only after vrf_receipt() accepted it AND it is the
- * receipt for exactly the record we signed, by our key.
+ * Two phases.  First every record of every input is read, encoded and
+ * checked (intake.c); with a problem anywhere nothing is sent unless
+ * --keep-going.  Then the valid records are signed in input order and
+ * queued on the HTTP pool (at most 4 x concurrency waiting, so memory
+ * stays bounded); answers arrive in any order and results are printed in
+ * input order.  A receipt is saved only after vrf_receipt() accepted it
+ * AND it is the receipt for exactly the record we signed, by our key.
+ * Before exit 0 the checkpoints of all saved receipts are proven
+ * consistent with each other, with the checkpoint seen at the start and
+ * with the client's memory of the log.
+ *
+ * HTTP is touched in three places only: send_job (POST /add), job_done
+ * (its answer) and the pump loop in sub_send; the rest works on items.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "cli.h"
 #include "crypto.h"
-#include "disclose.h"
+#include "evidence.h"
 #include "input.h"
 #include "json.h"
 #include "keys.h"
-#include "logc.h"
+#include "num.h"
 #include "ptlimits.h"
 #include "submit.h"
 #include "util.h"
 #include "verify.h"
 
-#define SUB_MAX_ATTEMPTS 30	/* sends of one submission (429/503) */
+#define SUB_MAX_ATTEMPTS 30	/* sends of one submission the log answered busy */
+#define SUB_DRAW_MS	200	/* progress bar redraws at most this often */
 
-struct sub_item {
-	struct sub_ctx *ctx;
-	char *id;
-	char *where;
-	uint8_t *record;
-	size_t record_len;
+enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT };
+
+struct result {
+	uint8_t state;
+	int rc;
+	uint64_t index;
+	char *why;			/* ST_REFUSED / ST_UNSENT: heap */
+};
+
+/* A distinct checkpoint seen in a receipt. */
+struct seen {
+	uint64_t size;
+	struct mt_hash root;
+	char *note;
+	size_t note_len;
+};
+
+struct run;
+
+struct job {
+	struct run *x;
+	size_t k;			/* item index */
 	uint8_t *body;			/* the encoded submission, for retries */
 	size_t body_len;
 	unsigned attempts;
-	int done;
-	int rc;
-	uint64_t index;
-	char receipt[UT_PATH_MAX];
-	char why[PT_WHY_MAX];
 };
 
-struct sub_ctx {
-	struct cli_common co;
-	const char *receipts;
-	const char *disclosures;
-	int dry_run;
-	struct logc *lc;
-	struct ckpt ck;			/* checkpoint seen at the start */
-	char *latest_note;		/* largest checkpoint in a receipt */
-	struct ckpt latest;
-	struct note_skey key;
-	char vkey[PT_MAX_VKEY + 1];
-	struct dis_store *dis;
-	struct jrec_discs discs;
-	struct sub_item **items;
-	size_t nitems, cap, next_print;
-	size_t ok, failed;
+struct run {
+	const struct sub_opts *o;
+	struct itk *t;
+	struct result *res;
+	size_t next_print;
+	size_t ok, refused, unsent;
+	int stalled;
+	uint64_t start_ms, last_progress_ms, last_draw_ms;
+	int bar;			/* progress bar on stderr */
 	int worst;
+	struct seen *seen;
+	size_t nseen, capseen;
+	int forked;
 };
 
 int
@@ -90,7 +107,7 @@ sub_receipt_name(const char *dir, const char *id, char *out, size_t cap)
 }
 
 static void
-worse(struct sub_ctx *x, int ex)
+worse(struct run *x, int ex)
 {
 	if (ex == CLI_OK)
 		return;
@@ -99,325 +116,745 @@ worse(struct sub_ctx *x, int ex)
 		x->worst = ex;
 }
 
+/* ------------------------------------------------------------ progress */
+
 static void
-print_ready(struct sub_ctx *x)
+bar_clear(struct run *x)
 {
-	while (x->next_print < x->nitems && x->items[x->next_print]->done) {
-		struct sub_item *it = x->items[x->next_print];
+	if (x->bar)
+		fputs("\r\033[K", stderr);
+}
 
-		if (x->co.json) {
+static void
+bar_draw(struct run *x, int force)
+{
+	uint64_t now = ut_now_ms(), el;
+	size_t n = x->t->nitems, done = x->ok + x->refused + x->unsent;
+	char line[160], fill[31];
+	double rate;
+	unsigned pct, w;
+
+	if (!x->bar || (!force && now - x->last_draw_ms < SUB_DRAW_MS))
+		return;
+	x->last_draw_ms = now;
+	el = now > x->start_ms ? now - x->start_ms : 1;
+	rate = (double)done * 1000.0 / (double)el;
+	pct = n ? (unsigned)(done * 100 / n) : 100;
+	w = n ? (unsigned)(done * 30 / n) : 30;
+	memset(fill, '#', w);
+	memset(fill + w, '.', 30 - w);
+	fill[30] = '\0';
+	if (rate > 0 && done < n) {
+		unsigned long eta = (unsigned long)((double)(n - done) / rate);
+
+		snprintf(line, sizeof(line), "[%s] %3u%% %zu/%zu %.0f/s ETA "
+		    "%lu:%02lu", fill, pct, done, n, rate, eta / 60, eta % 60);
+	} else
+		snprintf(line, sizeof(line), "[%s] %3u%% %zu/%zu %.0f/s", fill,
+		    pct, done, n, rate);
+	fprintf(stderr, "\r%s\033[K", line);
+	fflush(stderr);
+}
+
+/* ------------------------------------------------------------- results */
+
+static void
+print_ready(struct run *x)
+{
+	const struct itk *t = x->t;
+	int cleared = 0;
+
+	while (x->next_print < t->nitems &&
+	    x->res[x->next_print].state != ST_WAIT) {
+		const struct itk_item *it = &t->items[x->next_print];
+		struct result *r = &x->res[x->next_print];
+		char receipt[UT_PATH_MAX] = "";
+
+		if (!cleared) {
+			bar_clear(x);
+			cleared = 1;
+		}
+		if (r->state == ST_OK && x->o->receipts != NULL)
+			sub_receipt_name(x->o->receipts, it->id, receipt,
+			    sizeof(receipt));
+		if (x->o->co->json) {
 			json_t *o = json_object();
+			char where[300];
 
+			snprintf(where, sizeof(where), "%s:%zu", strcmp(it->file,
+			    "-") == 0 ? "stdin" : it->file, it->line);
 			json_object_set_new(o, "id", json_string(it->id));
-			if (it->rc == 0 && x->dry_run)
-				json_object_set_new(o, "valid", json_true());
-			else if (it->rc == 0) {
+			json_object_set_new(o, "where", json_string(where));
+			if (r->state == ST_OK) {
 				json_object_set_new(o, "index",
-				    json_integer((json_int_t)it->index));
-				if (it->receipt[0] != '\0')
+				    json_integer((json_int_t)r->index));
+				if (receipt[0] != '\0')
 					json_object_set_new(o, "receipt",
-					    json_string(it->receipt));
+					    json_string(receipt));
 			} else {
-				json_object_set_new(o, "error",
-				    json_string(pt_errname(it->rc)));
+				json_object_set_new(o, "error", json_string(
+				    r->state == ST_UNSENT ? "not_logged_yet" :
+				    pt_errname(r->rc)));
 				json_object_set_new(o, "reason",
-				    json_string(it->why));
+				    json_string(r->why != NULL ? r->why : ""));
 			}
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
 			json_decref(o);
-		} else if (it->rc == 0 && x->dry_run)
-			printf("valid %s\n", it->id);
-		else if (it->rc == 0)
-			printf("%llu\n", (unsigned long long)it->index);
-		if (it->rc != 0) {
-			fflush(stdout);
-			fprintf(stderr, "pubtrail: %s%s (id %s): %s%s\n",
-			    cli_red(stderr), it->where, it->id, it->why,
-			    cli_reset(stderr));
+		} else if (r->state == ST_OK) {
+			char id[PT_MAX_ID * 4 + 1];
+
+			printf("%s \xe2\x86\x92 %llu\n", itk_printable(it->id, id,
+			    sizeof(id)), (unsigned long long)r->index);
 		}
-		free(it->id);
-		free(it->where);
-		free(it->record);
-		free(it->body);
-		free(it);
-		x->items[x->next_print] = NULL;
+		if (r->state == ST_REFUSED) {
+			struct in_pos pos = { it->file, it->line, 0 };
+			struct itk quiet = { 0 };
+
+			fflush(stdout);
+			/* one line, in the intake format, counted apart */
+			itk_problem(&quiet, &pos, "log", it->id, 0, r->why !=
+			    NULL ? r->why : pt_strerror(r->rc));
+		}
+		free(r->why);
+		r->why = NULL;
 		x->next_print++;
 	}
-	fflush(stdout);
-}
-
-static void
-item_fail(struct sub_item *it, int rc, const struct pt_why *why)
-{
-	struct sub_ctx *x = it->ctx;
-
-	it->rc = rc;
-	snprintf(it->why, sizeof(it->why), "%s", why != NULL &&
-	    why->text[0] ? why->text : pt_strerror(rc));
-	it->done = 1;
-	x->failed++;
-	worse(x, cli_exit_for(rc));
-}
-
-static void submit_done(void *arg, struct hcli_resp *r);
-
-static void
-send_item(void *arg)
-{
-	struct sub_item *it = arg;
-	int rc;
-
-	it->attempts++;
-	if ((rc = hcli_start(it->ctx->lc->http, "POST", "/add",
-	    "application/msgpack", WIRE_MAX_RECEIPT, it->body, it->body_len,
-	    "application/msgpack", submit_done, it)) != 0) {
-		item_fail(it, rc, NULL);
-		print_ready(it->ctx);
+	if (cleared) {
+		fflush(stdout);
+		bar_draw(x, 1);
 	}
 }
 
+/* Record item k's outcome.  A refusal by the log (an HTTP answer) exits
+ * 3, a receipt that fails verification 1 (cli_exit_for). */
 static void
-submit_done(void *arg, struct hcli_resp *r)
+finish_ex(struct run *x, size_t k, int state, int rc, const char *why,
+    int ex)
 {
-	struct sub_item *it = arg;
-	struct sub_ctx *x = it->ctx;
-	struct vrf_result *res = NULL;
-	struct pt_why why = { "" };
-	int rc;
+	struct result *r = &x->res[k];
 
-	/* Over the log's rate limit or overloaded: wait as told (or back
-	 * off exponentially, with jitter) and send the same bytes again;
-	 * the log answers a repeat with the same receipt. */
-	if (r->err == 0 && (r->status == 429 || r->status == 503) &&
-	    it->attempts < SUB_MAX_ATTEMPTS) {
-		unsigned ms = r->retry_after ? r->retry_after * 1000 :
-		    100u << (it->attempts < 6 ? it->attempts : 6);
-		uint8_t j;
+	r->state = (uint8_t)state;
+	r->rc = rc;
+	if (state != ST_OK)
+		r->why = strdup(why != NULL && why[0] ? why : pt_strerror(rc));
+	switch (state) {
+	case ST_OK:
+		x->ok++;
+		x->last_progress_ms = ut_now_ms();
+		break;
+	case ST_REFUSED:
+		x->refused++;
+		x->last_progress_ms = ut_now_ms();
+		worse(x, ex);
+		break;
+	default:
+		x->unsent++;
+		worse(x, CLI_ENET);
+		break;
+	}
+	bar_draw(x, 0);
+}
 
-		if (cr_random(&j, 1) == 0)
-			ms += (unsigned)j * 4;
-		if (hcli_later(x->lc->http, ms, send_item, it) == 0)
+static void
+finish(struct run *x, size_t k, int state, int rc, const char *why)
+{
+	finish_ex(x, k, state, rc, why, cli_exit_for(rc));
+}
+
+/* A distinct checkpoint from a receipt: remembered; a second root for a
+ * size seen before is a split view, saved as evidence. */
+static void
+seen_checkpoint(struct run *x, const struct vrf_result *v)
+{
+	struct seen *s;
+
+	for (size_t i = x->nseen; i-- > 0;) {
+		struct evd *e;
+		char path[UT_PATH_MAX];
+		struct pt_why why = { "" };
+
+		s = &x->seen[i];
+		if (s->size != v->ck.size)
+			continue;
+		if (cr_memcmp(s->root.b, v->ck.root.b, 32) == 0)
 			return;
+		x->forked = 1;
+		worse(x, CLI_EVERIFY);
+		if ((e = calloc(1, sizeof(*e))) == NULL)
+			return;
+		e->kind = EVD_SAME_SIZE;
+		snprintf(e->check, sizeof(e->check), "two receipts from `pubtrail "
+		    "submit` carry checkpoints of size %llu with different "
+		    "roots", (unsigned long long)s->size);
+		e->note[0] = s->note;
+		e->note_len[0] = s->note_len;
+		e->note[1] = v->note;
+		e->note_len[1] = v->note_len;
+		bar_clear(x);
+		if (evd_save(x->o->receipts != NULL ? x->o->receipts : ".", e,
+		    path, sizeof(path), &why) == 0)
+			fprintf(stderr, "pubtrail: %sTHE LOG SHOWED TWO "
+			    "DIFFERENT TREES OF SIZE %llu%s\n  evidence: %s\n"
+			    "  check it: pubtrail evidence verify --log-key "
+			    "VKEY %s\n", cli_red(stderr), (unsigned long long)
+			    s->size, cli_reset(stderr), path, path);
+		else
+			fprintf(stderr, "pubtrail: THE LOG SHOWED TWO DIFFERENT "
+			    "TREES OF SIZE %llu; could not save evidence: %s\n",
+			    (unsigned long long)s->size, why.text);
+		free(e);
+		return;
 	}
-	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
-		item_fail(it, rc, &why);
-		goto out;
+	if (x->nseen == x->capseen) {
+		size_t ncap = x->capseen ? x->capseen * 2 : 64;
+		struct seen *n = realloc(x->seen, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return;
+		x->seen = n;
+		x->capseen = ncap;
 	}
+	s = &x->seen[x->nseen];
+	if ((s->note = ut_strndup(v->note, v->note_len)) == NULL)
+		return;
+	s->note_len = v->note_len;
+	s->size = v->ck.size;
+	s->root = v->ck.root;
+	x->nseen++;
+}
+
+/* The answer to one POST /add is a receipt: check it is ours, keep it. */
+static void
+accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
+{
+	const struct itk_item *it = &x->t->items[k];
+	struct vrf_result *res;
+	struct pt_why why = { "" };
+	char path[UT_PATH_MAX];
+	int rc;
+
 	if ((res = malloc(sizeof(*res))) == NULL) {
-		item_fail(it, PT_ENOMEM, NULL);
-		goto out;
+		finish(x, k, ST_UNSENT, PT_ENOMEM, NULL);
+		return;
 	}
-	if ((rc = vrf_receipt(r->body, r->len, &x->lc->key, res, &why)) != 0) {
+	if ((rc = vrf_receipt(body, len, &x->o->lc->key, res, &why)) != 0) {
 		char w[PT_WHY_MAX];
 
-		snprintf(w, sizeof(w), "receipt from the log does not verify: "
-		    "%s", why.text);
-		snprintf(why.text, sizeof(why.text), "%s", w);
-		item_fail(it, rc, &why);
+		snprintf(w, sizeof(w), "the log's receipt does not verify: %s",
+		    why.text);
+		finish(x, k, ST_REFUSED, rc, w);
 		goto out;
 	}
 	if (res->entry.sub.record_len != it->record_len ||
 	    memcmp(res->entry.sub.record, it->record, it->record_len) != 0 ||
-	    res->entry.sub.submitter_len != strlen(x->vkey) ||
-	    memcmp(res->entry.sub.submitter_str, x->vkey,
+	    res->entry.sub.submitter_len != strlen(x->o->vkey) ||
+	    memcmp(res->entry.sub.submitter_str, x->o->vkey,
 	    res->entry.sub.submitter_len) != 0) {
-		pt_why_set(&why, PT_EPROOF, "the log answered with a receipt "
-		    "for another record or submitter");
-		item_fail(it, PT_EPROOF, &why);
+		finish(x, k, ST_REFUSED, PT_EPROOF, "the log answered with a "
+		    "receipt for another record or submitter");
 		goto out;
 	}
-	if (res->ck.size > x->latest.size) {
-		char *n = ut_strndup(res->note, res->note_len);
-
-		if (n != NULL) {
-			free(x->latest_note);
-			x->latest_note = n;
-			x->latest = res->ck;
-		}
-	}
-	it->index = res->index;
-	if (x->receipts != NULL) {
-		if (sub_receipt_name(x->receipts, it->id, it->receipt,
-		    sizeof(it->receipt)) != 0) {
-			pt_why_set(&why, PT_EIO, "receipt file name too long");
-			item_fail(it, PT_EIO, &why);
+	seen_checkpoint(x, res);
+	x->res[k].index = res->index;
+	if (x->o->receipts != NULL) {
+		if (sub_receipt_name(x->o->receipts, it->id, path,
+		    sizeof(path)) != 0) {
+			finish(x, k, ST_REFUSED, PT_EIO, "receipt file name too "
+			    "long (the record is logged: run again with "
+			    "--receipts in a shorter directory)");
 			goto out;
 		}
-		if ((rc = ut_write_file(it->receipt, r->body, r->len, 0644, 0,
-		    &why)) != 0) {
-			it->receipt[0] = '\0';
-			item_fail(it, rc, &why);
+		if ((rc = ut_write_file(path, body, len, 0644, 0, &why)) != 0) {
+			finish(x, k, ST_REFUSED, rc, why.text);
 			goto out;
 		}
 	}
-	it->done = 1;
-	x->ok++;
+	finish(x, k, ST_OK, 0, NULL);
 out:
 	free(res);
+}
+
+/* ------------------------------------------------------- HTTP (POST /add) */
+
+static void job_done(void *arg, struct hcli_resp *r);
+
+static void
+job_free(struct job *j)
+{
+	free(j->body);
+	free(j);
+}
+
+static void
+send_job(void *arg)
+{
+	struct job *j = arg;
+	struct run *x = j->x;
+	int rc;
+
+	if (x->stalled) {
+		finish(x, j->k, ST_UNSENT, PT_ENET, "not sent: the run stopped");
+		print_ready(x);
+		job_free(j);
+		return;
+	}
+	j->attempts++;
+	if ((rc = hcli_start(x->o->lc->http, "POST", "/add",
+	    "application/msgpack", WIRE_MAX_RECEIPT, j->body, j->body_len,
+	    "application/msgpack", job_done, j)) != 0) {
+		finish(x, j->k, ST_UNSENT, rc, NULL);
+		print_ready(x);
+		job_free(j);
+	}
+}
+
+/* No record was answered for give_up_s: stop sending. */
+static int
+stalled(struct run *x)
+{
+	if (!x->stalled && ut_now_ms() - x->last_progress_ms >=
+	    (uint64_t)x->o->give_up_s * 1000)
+		x->stalled = 1;
+	return x->stalled;
+}
+
+static void
+job_done(void *arg, struct hcli_resp *r)
+{
+	struct job *j = arg;
+	struct run *x = j->x;
+	struct pt_why why = { "" };
+	int rc, busy = r->err == 0 && (r->status == 429 ||
+	    r->status == 503);
+
+	/* No answer, or busy (rate limit, overload, a gateway without its
+	 * log): wait as told, or back off exponentially with jitter, and
+	 * send the same bytes again (the log answers a repeat with the same
+	 * receipt) until the run gives up on the log. */
+	if (r->err != 0 || busy || (r->status == 502 || r->status == 504)) {
+		if (!stalled(x) && !(busy && j->attempts >= SUB_MAX_ATTEMPTS)) {
+			unsigned ms = r->retry_after ? r->retry_after * 1000 :
+			    100u << (j->attempts < 6 ? j->attempts : 6);
+			uint8_t jit;
+
+			if (cr_random(&jit, 1) == 0)
+				ms += (unsigned)jit * 4;
+			if (hcli_later(x->o->lc->http, ms, send_job, j) == 0)
+				return;
+		}
+		logc_status(r, "POST /add", &why);
+		finish(x, j->k, ST_UNSENT, PT_ENET, why.text);
+		goto out;
+	}
+	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
+		char w[PT_WHY_MAX + 128];
+
+		/* 409: the id is taken by other content */
+		snprintf(w, sizeof(w), "%s%s", why.text, r->status == 409 ?
+		    "; to change a logged record: pubtrail correct --amend ID "
+		    "--with FILE --reason TEXT (or --void ID)" : "");
+		finish(x, j->k, ST_REFUSED, rc, w);
+		goto out;
+	}
+	accept_receipt(x, j->k, r->body, r->len);
+out:
+	job_free(j);
 	print_ready(x);
 }
 
-static int
-add_item(struct sub_ctx *x, struct sub_item *it)
-{
-	if (x->nitems == x->cap) {
-		size_t ncap = x->cap ? x->cap * 2 : 256;
-		struct sub_item **n = realloc(x->items, ncap * sizeof(*n));
-
-		if (n == NULL)
-			return PT_ENOMEM;
-		x->items = n;
-		x->cap = ncap;
-	}
-	x->items[x->nitems++] = it;
-	return 0;
-}
+/* -------------------------------------------------------------- sending */
 
 static int
-one_record(void *arg, json_t *obj, const char *where)
+prepare(struct run *x, size_t k, struct job **out)
 {
-	struct sub_ctx *x = arg;
-	struct sub_item *it;
-	struct wire_buf rec, body;
+	const struct itk_item *it = &x->t->items[k];
+	struct wire_buf body;
 	struct wire_submission s;
 	struct pt_why why = { "" };
 	char vbuf[PT_MAX_VKEY + 1];
-	const char *id;
+	struct job *j;
 	int rc;
 
-	wire_buf_init(&rec);
-	wire_buf_init(&body);
-	if ((it = calloc(1, sizeof(*it))) == NULL) {
-		json_decref(obj);
-		return PT_ENOMEM;
-	}
-	it->ctx = x;
-	id = json_string_value(json_object_get(obj, "id"));
-	it->id = strdup(id != NULL ? id : "?");
-	it->where = strdup(where);
-	if (it->id == NULL || it->where == NULL || add_item(x, it) != 0) {
-		free(it->id);
-		free(it->where);
-		free(it);
-		json_decref(obj);
-		return PT_ENOMEM;
-	}
-	jrec_discs_clear(&x->discs);
-	rc = jrec_from_json(obj, &rec, &x->discs, &why);
-	json_decref(obj);
-	if (rc != 0) {
-		item_fail(it, rc, &why);
-		goto out;
-	}
-	if (x->discs.n > 0 && x->dis != NULL &&
-	    (rc = dis_store_add(x->dis, it->id, &x->discs, &why)) != 0) {
+	*out = NULL;
+	if (it->ndisc > 0 && x->o->dis != NULL) {
 		/* Never log a commitment whose secret was not kept. */
-		item_fail(it, rc, &why);
-		goto out;
+		struct jrec_discs d;
+
+		memset(&d, 0, sizeof(d));
+		d.n = it->ndisc;
+		memcpy(d.d, it->disc, it->ndisc * sizeof(d.d[0]));
+		if ((rc = dis_store_add(x->o->dis, it->id, &d, &why)) != 0) {
+			finish(x, k, ST_REFUSED, rc, why.text);
+			return 0;
+		}
 	}
-	if (x->dry_run) {
-		it->done = 1;
-		x->ok++;
-		goto out;
-	}
-	if ((rc = wire_submission_sign(&x->key, x->ck.origin, rec.data, rec.len,
-	    &s, vbuf, sizeof(vbuf))) != 0 ||
+	wire_buf_init(&body);
+	if ((rc = wire_submission_sign(x->o->key, x->o->ck->origin,
+	    it->record, it->record_len, &s, vbuf, sizeof(vbuf))) != 0 ||
 	    (rc = wire_submission_encode(&s, &body)) != 0) {
-		item_fail(it, rc, NULL);
-		goto out;
+		wire_buf_free(&body);
+		finish(x, k, ST_REFUSED, rc, NULL);
+		return 0;
 	}
-	it->record = rec.data;
-	it->record_len = rec.len;
-	rec.data = NULL;
-	it->body = body.data;
-	it->body_len = body.len;
-	body.data = NULL;
-	send_item(it);
-	hcli_run_until(x->lc->http, 4 * (size_t)x->co.concurrency);
-out:
-	jrec_discs_clear(&x->discs);
-	wire_buf_free(&rec);
-	wire_buf_free(&body);
-	print_ready(x);
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		wire_buf_free(&body);
+		return PT_ENOMEM;
+	}
+	j->x = x;
+	j->k = k;
+	j->body = body.data;
+	j->body_len = body.len;
+	*out = j;
 	return 0;
 }
 
+/* Every distinct checkpoint of a saved receipt must be a prefix of the
+ * largest; the largest is then checked against (and becomes) the
+ * client's memory of the log.  0 or the exit code. */
+static int
+check_checkpoints(struct run *x)
+{
+	struct ckpt *a, *b;
+	struct pt_why why = { "" };
+	size_t top = 0;
+	int rc, ex = CLI_OK;
+
+	if (x->nseen == 0)
+		return CLI_OK;
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (b = calloc(1, sizeof(*b))) == NULL) {
+		free(a);
+		return cli_fail(PT_ENOMEM, NULL, "receipts' checkpoints");
+	}
+	for (size_t i = 1; i < x->nseen; i++)
+		if (x->seen[i].size > x->seen[top].size)
+			top = i;
+	*b = *x->o->ck;			/* origin etc. */
+	b->size = x->seen[top].size;
+	b->root = x->seen[top].root;
+	for (size_t i = 0; i <= x->nseen && ex == CLI_OK; i++) {
+		if (i < x->nseen) {
+			if (i == top)
+				continue;
+			a->size = x->seen[i].size;
+			a->root = x->seen[i].root;
+		} else
+			*a = *x->o->ck;	/* the checkpoint at the start */
+		if (a->size > b->size)
+			continue;	/* start newer than all receipts */
+		if ((rc = logc_consistent(x->o->lc, a, b, &why)) != 0) {
+			ex = cli_fail(rc, &why, "the checkpoints of the receipts "
+			    "(sizes %llu and %llu) are not consistent",
+			    (unsigned long long)a->size,
+			    (unsigned long long)b->size);
+			if (ex == CLI_EVERIFY)
+				fprintf(stderr, "  the larger checkpoint:\n%.*s\n",
+				    (int)x->seen[top].note_len,
+				    x->seen[top].note);
+		}
+	}
+	if (ex == CLI_OK && (rc = logc_remember(x->o->lc, b,
+	    x->seen[top].note, x->seen[top].note_len, &why)) != 0)
+		ex = cli_fail(rc, &why, "the receipts' checkpoint (size %llu) "
+		    "against the one this client remembers for the log",
+		    (unsigned long long)b->size);
+	free(a);
+	free(b);
+	return ex;
+}
+
+int
+sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
+{
+	struct run x;
+	size_t k;
+	int rc = 0, ex;
+
+	memset(&x, 0, sizeof(x));
+	memset(c, 0, sizeof(*c));
+	x.o = o;
+	x.t = t;
+	if (t->nitems > 0 && (x.res = calloc(t->nitems, sizeof(*x.res))) ==
+	    NULL)
+		return cli_fail(PT_ENOMEM, NULL, "submit");
+	x.start_ms = x.last_progress_ms = ut_now_ms();
+	x.bar = !o->co->quiet && isatty(STDERR_FILENO) && t->nitems > 1;
+	bar_draw(&x, 1);
+	for (k = 0; k < t->nitems; k++) {
+		struct job *j;
+
+		if (stalled(&x))
+			break;
+		if ((rc = prepare(&x, k, &j)) != 0)
+			break;
+		if (j != NULL)
+			send_job(j);
+		hcli_run_until(o->lc->http, 4 * (size_t)o->co->concurrency);
+		print_ready(&x);
+	}
+	hcli_run(o->lc->http);
+	for (; k < t->nitems; k++)
+		if (x.res[k].state == ST_WAIT)
+			finish(&x, k, ST_UNSENT, PT_ENET, "not sent: the run "
+			    "stopped");
+	print_ready(&x);
+	bar_draw(&x, 1);
+	bar_clear(&x);
+	if (rc != 0)
+		worse(&x, cli_fail(rc, NULL, "submit"));
+	if (x.ok > 0 && (ex = check_checkpoints(&x)) != CLI_OK) {
+		worse(&x, ex);
+		c->inconsistent = 1;
+	}
+	if (x.forked)
+		c->inconsistent = 1;
+	c->logged = x.ok;
+	c->refused = x.refused;
+	c->unsent = x.unsent;
+	c->stalled = x.stalled;
+	for (size_t i = 0; i < x.nseen; i++)
+		free(x.seen[i].note);
+	free(x.seen);
+	for (k = 0; k < t->nitems; k++)
+		free(x.res[k].why);
+	free(x.res);
+	return x.worst;
+}
+
+/* ----------------------------------------------------------- dry run */
+
+/* --dry-run with --log: which ids are in the log already. */
+static int
+dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
+    size_t *logged, size_t *conflicts)
+{
+	struct ckpt *ck;
+	struct pt_why why = { "" };
+	uint8_t sid[32];
+	int rc, ex = CLI_OK;
+
+	if ((ck = calloc(1, sizeof(*ck))) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "--dry-run");
+	if ((rc = wire_submitter_id(vkey, strlen(vkey), sid)) != 0 ||
+	    (rc = logc_checkpoint(lc, ck, NULL, NULL, &why)) != 0) {
+		free(ck);
+		return cli_fail(rc, &why, "checkpoint");
+	}
+	for (size_t k = 0; k < t->nitems; k++) {
+		const struct itk_item *it = &t->items[k];
+		struct wire_entry e;
+		uint8_t *buf = NULL;
+		size_t len;
+		uint64_t index = 0;
+		char id[PT_MAX_ID * 4 + 1];
+		int same = 0, found;
+
+		rc = logc_lookup(lc, sid, it->id, ck, &index, &buf, &len, &e,
+		    &why);
+		if (rc != 0 && rc != PT_ENOTFOUND) {
+			free(ck);
+			return cli_fail(rc, &why, "looking up %s", it->id);
+		}
+		found = rc == 0;
+		if (found)
+			same = e.sub.record_len == it->record_len &&
+			    memcmp(e.sub.record, it->record, it->record_len) ==
+			    0;
+		free(buf);
+		if (found && !same) {
+			struct in_pos pos = { it->file, it->line, 0 };
+			char msg[200];
+
+			(*conflicts)++;
+			snprintf(msg, sizeof(msg), "already in the log at index "
+			    "%llu with other content: the log would refuse it; "
+			    "to change it, use pubtrail correct",
+			    (unsigned long long)index);
+			itk_problem(t, &pos, "id", it->id, 0, msg);
+			ex = CLI_EVERIFY;
+			continue;
+		}
+		if (found)
+			(*logged)++;
+		if (json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", json_string(it->id));
+			json_object_set_new(o, "valid", json_true());
+			if (found)
+				json_object_set_new(o, "logged_at",
+				    json_integer((json_int_t)index));
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(o);
+		} else if (found)
+			printf("%s \xe2\x86\x92 %llu (already logged)\n",
+			    itk_printable(it->id, id, sizeof(id)),
+			    (unsigned long long)index);
+		else
+			printf("%s \xe2\x86\x92 valid\n", itk_printable(it->id, id,
+			    sizeof(id)));
+	}
+	free(ck);
+	return ex;
+}
+
+static void
+dry_print(const struct itk *t, int json)
+{
+	char id[PT_MAX_ID * 4 + 1];
+
+	for (size_t k = 0; k < t->nitems; k++) {
+		if (json) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", json_string(
+			    t->items[k].id));
+			json_object_set_new(o, "valid", json_true());
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(o);
+		} else
+			printf("%s \xe2\x86\x92 valid\n", itk_printable(
+			    t->items[k].id, id, sizeof(id)));
+	}
+}
+
+/* ------------------------------------------------------------ the command */
+
 static const char submit_usage[] =
     "usage: pubtrail submit --log URL --log-key VKEY --key FILE\n"
-    "                       [--receipts DIR] [--disclosures FILE]\n"
-    "                       [--format json|jsonl|csv] [--type TYPE]\n"
-    "                       [--currency CODE] [--concurrency N]\n"
-    "                       [--timeout MS] [--dry-run] [--json] [INPUT...]\n"
+    "         [--receipts DIR | --no-receipts] [--disclosures FILE]\n"
+    "         [--format json|jsonl|csv] [--delimiter , | ; | tab]\n"
+    "         [--map FILE | --map 'NAME=FIELD,...'] [--type TYPE]\n"
+    "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
+    "         [--thousands-sep , | . | ' | space] [--keep-going]\n"
+    "         [--dry-run] [--give-up SECONDS] [--concurrency N]\n"
+    "         [--timeout MS] [--json] [--quiet] [INPUT...]\n"
     "\n"
-    "Submit records (JSON object, JSON Lines, JSON array or CSV; \"-\" or\n"
+    "Submit records (JSON object, JSON array, JSON Lines or CSV; \"-\" or\n"
     "no INPUT: standard input) to the log at URL, signed with the office's\n"
     "key FILE for the origin of the log's checkpoint, verified with VKEY.\n"
-    "Each record is checked with the log's own schema code before it is\n"
-    "signed.  A payee or applicant {\"kind\": \"individual\", \"name\": ...}\n"
-    "becomes a salted commitment; salt and name are appended to the\n"
-    "disclosures FILE (default: KEYFILE.disclosures.jsonl, mode 0600) before\n"
-    "the record is sent.  Each receipt is verified, then saved as\n"
-    "DIR/<id>.receipt; the index of each record is printed, in input order.\n"
-    "CSV: schema field names or BLDS columns (see pubtrail(1)); --type sets\n"
-    "the record type of rows without a type column, --currency the\n"
-    "currency of decimal amounts.  --dry-run only validates.\n"
-    "Exit 0 all accepted, 1 a receipt failed verification or a record is\n"
-    "invalid, 3 network, 5 the log refused a record (e.g. 409: the same id\n"
-    "with other content), 6 a file cannot be read or a receipt written.\n";
+    "\n"
+    "Every record of every INPUT is read and checked with the log's own\n"
+    "schema code first; any problem is printed as\n"
+    "  FILE:LINE[:COL]: FIELD: PROBLEM (VALUE)\n"
+    "and then NOTHING is sent, unless --keep-going (send the valid records,\n"
+    "list the others).  An id used twice in the input is a problem.\n"
+    "\n"
+    "CSV: ',' ';' or tab separated (detected, or --delimiter); columns are\n"
+    "schema field names or BLDS names, or the office's own names mapped\n"
+    "with --map (a file of NAME = FIELD lines, or inline NAME=FIELD,...).\n"
+    "Amounts in major units (amount, fee, EstProjectCost) are read with the\n"
+    "currency's ISO 4217 decimals; a comma is refused unless you say what\n"
+    "it is: --decimal-comma (1234,56), or --decimal-point with\n"
+    "--thousands-sep , (1,234.56).  Thousands separators are accepted only\n"
+    "when declared and between groups of three digits.  JSON input takes\n"
+    "amount_minor, an integer in minor units.  --currency gives rows\n"
+    "without a currency column theirs; --type their record type.\n"
+    "\n"
+    "A payee or applicant {\"kind\": \"individual\", \"name\": ...} (or a\n"
+    "CSV payee without a scheme) becomes a salted commitment; salt and name\n"
+    "are appended to the disclosures FILE (default KEYFILE.disclosures.jsonl,\n"
+    "mode 0600) before the record is sent.\n"
+    "\n"
+    "Each receipt is verified, then saved as DIR/<id>.receipt (default\n"
+    "DIR: ./receipts); \"ID -> INDEX\" is printed for each record in input\n"
+    "order, with a progress bar on a terminal.  Before exit 0, every saved\n"
+    "receipt's checkpoint is proven consistent with the others and with\n"
+    "the checkpoint this client remembers for the log.  If the log gives\n"
+    "no answer for --give-up SECONDS (default 60) the run stops and says\n"
+    "how many records are not yet logged: running the same command again\n"
+    "resumes safely (a record already logged is answered with its receipt,\n"
+    "never logged twice).\n"
+    "\n"
+    "--dry-run reads and checks only: no --log needed, nothing written;\n"
+    "with --log (and --key) it also says which ids are in the log already\n"
+    "(same content: already logged; other content: a conflict).\n"
+    "\n"
+    "Exit 0 all logged, 1 a record is invalid or a receipt or checkpoint\n"
+    "failed verification, 3 network or the log stopped answering, 5 the\n"
+    "log refused a record (e.g. 409: the same id with other content),\n"
+    "6 a file cannot be read or a receipt written.\n";
+
+#define OPT_NORECEIPTS	0x200
+#define OPT_KEEPGOING	0x201
+#define OPT_GIVEUP	0x202
+#define OPT_DELIM	0x203
+#define OPT_MAP		0x204
 
 int
 sub_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
+		AMT_LONGOPTS,
 		{ "key", 1, NULL, 'k' },
 		{ "receipts", 1, NULL, 'r' },
+		{ "no-receipts", 0, NULL, OPT_NORECEIPTS },
 		{ "disclosures", 1, NULL, 'd' },
 		{ "format", 1, NULL, 'f' },
 		{ "type", 1, NULL, 't' },
 		{ "currency", 1, NULL, 'c' },
+		{ "delimiter", 1, NULL, OPT_DELIM },
+		{ "map", 1, NULL, OPT_MAP },
+		{ "keep-going", 0, NULL, OPT_KEEPGOING },
+		{ "give-up", 1, NULL, OPT_GIVEUP },
 		{ "dry-run", 0, NULL, 'n' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sub_ctx *x;
+	struct cli_common co;
 	struct in_opts io;
-	const char *keyfile = NULL;
-	char dpath[UT_PATH_MAX];
+	struct itk t;
+	struct sub_opts so;
+	struct sub_counts cnt;
+	struct note_skey key;
+	struct jrec_discs discs;
+	struct dis_store *dis = NULL;
+	struct logc *lc = NULL;
+	struct csvin_map *map = NULL;
+	struct ckpt *ck = NULL;
+	const char *keyfile = NULL, *receipts = "receipts";
+	const char *disclosures = NULL, *map_arg = NULL;
+	char dpath[UT_PATH_MAX], vkey[PT_MAX_VKEY + 1];
 	struct pt_why why = { "" };
-	int c, rc, ex = CLI_OK;
 	char *stdin_only[] = { "-" };
 	char **inputs;
-	int ninputs;
+	size_t ninputs;
+	int c, rc, ex = CLI_OK, dry = 0, keep = 0, have_key = 0;
+	uint64_t v;
+	unsigned give_up = SUB_GIVE_UP_S;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		return cli_fail(PT_ENOMEM, NULL, "submit");
 	memset(&io, 0, sizeof(io));
-	cli_common_init(&x->co);
+	memset(&t, 0, sizeof(t));
+	memset(&discs, 0, sizeof(discs));
+	memset(&key, 0, sizeof(key));
+	cli_common_init(&co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(submit_usage, stdout);
-			free(x);
 			return CLI_OK;
 		case 'k':
 			keyfile = optarg;
 			break;
 		case 'r':
-			x->receipts = optarg;
+			receipts = optarg;
+			break;
+		case OPT_NORECEIPTS:
+			receipts = NULL;
 			break;
 		case 'd':
-			x->disclosures = optarg;
+			disclosures = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "json") != 0 &&
 			    strcmp(optarg, "jsonl") != 0 &&
-			    strcmp(optarg, "csv") != 0) {
-				free(x);
+			    strcmp(optarg, "csv") != 0)
 				return cli_usage_error(submit_usage, "--format: "
 				    "json, jsonl or csv");
-			}
 			io.format = optarg;
 			break;
 		case 't':
@@ -426,115 +863,223 @@ sub_cmd(int argc, char **argv)
 		case 'c':
 			io.csv.currency = optarg;
 			break;
+		case OPT_DELIM:
+			if (strcmp(optarg, ",") == 0 || strcmp(optarg, ";") == 0)
+				io.csv.delimiter = optarg[0];
+			else if (strcmp(optarg, "tab") == 0 ||
+			    strcmp(optarg, "\t") == 0)
+				io.csv.delimiter = '\t';
+			else
+				return cli_usage_error(submit_usage,
+				    "--delimiter: want , ; or tab");
+			break;
+		case OPT_MAP:
+			map_arg = optarg;
+			break;
+		case OPT_KEEPGOING:
+			keep = 1;
+			break;
+		case OPT_GIVEUP:
+			if (num_parse_u64_str(optarg, 1, 86400, &v) != 0)
+				return cli_usage_error(submit_usage, "--give-up: "
+				    "1..86400 seconds");
+			give_up = (unsigned)v;
+			break;
 		case 'n':
-			x->dry_run = 1;
+			dry = 1;
 			break;
 		default:
-			if ((rc = cli_common_opt(&x->co, c, optarg,
+			if ((rc = amt_cli_opt(&io.csv.amt, c, optarg, &why)) ==
+			    1)
+				break;
+			if (rc < 0)
+				return cli_usage_error(submit_usage, "%s",
+				    why.text);
+			if ((rc = cli_common_opt(&co, c, optarg,
 			    submit_usage)) != 1) {
-				free(x);
 				if (rc == 0)
 					fputs(submit_usage, stderr);
 				return CLI_EUSAGE;
 			}
 		}
 	}
-	if (keyfile == NULL) {
-		free(x);
-		return cli_usage_error(submit_usage, "--key FILE is required");
-	}
-	if ((rc = cli_common_check(&x->co, !x->dry_run, submit_usage)) != 0) {
-		free(x);
+	if (amt_opts_check(&io.csv.amt, &why) != 0)
+		return cli_usage_error(submit_usage, "%s", why.text);
+	if (keyfile == NULL && (!dry || co.log_url != NULL))
+		return cli_usage_error(submit_usage, "--key FILE is required%s",
+		    dry ? " with --log (to find the office's ids)" : "");
+	if ((!dry || co.log_url != NULL) &&
+	    (rc = cli_common_check(&co, 1, submit_usage)) != 0)
 		return rc;
-	}
 	inputs = optind < argc ? argv + optind : stdin_only;
-	ninputs = optind < argc ? argc - optind : 1;
-	if ((rc = keys_load_skey(keyfile, &x->key, &why)) != 0) {
-		free(x);
-		return cli_fail(rc, &why, "--key");
-	}
-	if ((rc = note_vkey_format(&x->key.vk, x->vkey, sizeof(x->vkey))) !=
-	    0) {
-		ex = cli_fail(rc, NULL, "--key");
-		goto out;
-	}
-	if (x->disclosures == NULL) {
-		if (snprintf(dpath, sizeof(dpath), "%s.disclosures.jsonl",
-		    keyfile) >= (int)sizeof(dpath)) {
-			ex = cli_usage_error(submit_usage, "--key: path too "
-			    "long");
+	ninputs = optind < argc ? (size_t)(argc - optind) : 1;
+	if (map_arg != NULL && (rc = csvin_map_load(map_arg, &map, &why)) !=
+	    0)
+		return cli_fail(rc == PT_ENOTFOUND || rc == PT_EIO ? rc :
+		    PT_EINVAL, &why, "--map");
+	io.csv.map = map;
+	if (keyfile != NULL) {
+		if ((rc = keys_load_skey(keyfile, &key, &why)) != 0) {
+			ex = cli_fail(rc, &why, "--key");
 			goto out;
 		}
-		x->disclosures = dpath;
+		have_key = 1;
+		if ((rc = note_vkey_format(&key.vk, vkey, sizeof(vkey))) != 0) {
+			ex = cli_fail(rc, NULL, "--key");
+			goto out;
+		}
+		if (disclosures == NULL) {
+			if (snprintf(dpath, sizeof(dpath), "%s.disclosures.jsonl",
+			    keyfile) >= (int)sizeof(dpath)) {
+				ex = cli_usage_error(submit_usage, "--key: path "
+				    "too long");
+				goto out;
+			}
+			disclosures = dpath;
+		}
+		/* Read only here: the file is written (dis_store_add) just
+		 * before a record is sent, never by a dry run. */
+		if ((rc = dis_store_open(disclosures, vkey, &dis, &why)) != 0) {
+			ex = cli_fail(rc, &why, "disclosures file");
+			goto out;
+		}
+		discs.known = dis_store_known;
+		discs.known_arg = dis;
 	}
-	if ((rc = dis_store_open(x->disclosures, x->vkey, &x->dis, &why)) !=
-	    0) {
-		ex = cli_fail(rc, &why, "disclosures file");
+	/* Phase 1: everything read and checked. */
+	t.json = co.json;
+	t.discs = &discs;
+	if ((rc = itk_read(&t, inputs, ninputs, &io)) != 0) {
+		ex = cli_fail(rc, NULL, "reading the input");
 		goto out;
 	}
-	x->discs.known = dis_store_known;
-	x->discs.known_arg = x->dis;
-	if (x->receipts != NULL && (rc = ut_mkdirs(x->receipts, 0755,
-	    &why)) != 0) {
-		ex = cli_fail(rc, &why, "--receipts");
+	if (t.problems > 0 && !keep && !dry) {
+		if (t.records == 0)
+			fprintf(stderr, "pubtrail: %s%zu problem%s above; no "
+			    "record could be read\n", dry ? "" : "nothing sent: ",
+			    t.problems, t.problems == 1 ? "" : "s");
+		else
+			fprintf(stderr, "pubtrail: %s%zu of %zu record%s "
+			    "invalid%s (%zu problem%s above)%s\n",
+			    "nothing sent: ", t.invalid,
+			    t.records, t.records == 1 ? "" : "s",
+			    t.files_unread ? ", and files unread" : "",
+			    t.problems, t.problems == 1 ? "" : "s",
+			    t.nitems > 0 ? "; --keep-going sends the valid ones" :
+			    "");
+		ex = t.files_unread > 0 ? CLI_EFILE : CLI_EVERIFY;
 		goto out;
 	}
-	if (!x->dry_run) {
+	if (dry) {
+		size_t logged = 0, conflicts = 0;
+
+		if (co.log_url != NULL) {
+			struct hcli_opts ho;
+
+			cli_hcli_opts(&co, co.concurrency, &ho);
+			if ((rc = logc_open(co.log_url, &co.key, &ho, &lc,
+			    &why)) != 0) {
+				ex = cli_fail(rc, &why, "--log");
+				goto out;
+			}
+			ex = dry_lookup(&t, lc, vkey, co.json, &logged,
+			    &conflicts);
+		} else
+			dry_print(&t, co.json);
+		if (ex == CLI_OK && t.problems > 0)
+			ex = CLI_EVERIFY;
+		if (!co.quiet || ex != CLI_OK)
+			fprintf(stderr, "pubtrail: dry run: %zu record%s valid"
+			    " (%zu already logged), %zu invalid (%zu problem%s "
+			    "above); nothing was sent or written\n",
+			    t.nitems - conflicts, t.nitems - conflicts == 1 ?
+			    "" : "s", logged, t.invalid + conflicts, t.problems,
+			    t.problems == 1 ? "" : "s");
+		goto out;
+	}
+	if (t.nitems == 0) {
+		if (!co.quiet)
+			fprintf(stderr, "pubtrail: no valid records to send\n");
+		ex = t.problems > 0 ? CLI_EVERIFY : CLI_OK;
+		goto out;
+	}
+	/* Phase 2: sign, send, keep receipts. */
+	if (receipts != NULL) {
+		struct stat st;
+
+		if ((rc = ut_mkdirs(receipts, 0755, &why)) != 0) {
+			ex = cli_fail(rc, &why, "--receipts");
+			goto out;
+		}
+		if (stat(receipts, &st) == 0 && (st.st_mode & S_IWOTH) &&
+		    !(st.st_mode & S_ISVTX)) {
+			ex = cli_fail(PT_EIO, NULL, "--receipts %s: a directory "
+			    "anyone may write to", receipts);
+			goto out;
+		}
+	}
+	{
 		struct hcli_opts ho;
 
-		cli_hcli_opts(&x->co, x->co.concurrency, &ho);
-
-		if ((rc = logc_open(x->co.log_url, &x->co.key, &ho, &x->lc,
-		    &why)) != 0) {
+		cli_hcli_opts(&co, co.concurrency, &ho);
+		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
+		    0) {
 			ex = cli_fail(rc, &why, "--log");
 			goto out;
 		}
-		if ((rc = logc_checkpoint(x->lc, &x->ck, NULL, NULL, &why)) !=
-		    0) {
-			ex = cli_fail(rc, &why, "checkpoint");
-			goto out;
-		}
-		x->latest = x->ck;
 	}
-	for (int i = 0; i < ninputs; i++) {
-		rc = in_read(inputs[i], &io, one_record, x, &why);
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "%s", inputs[i]);
-			break;
-		}
+	if ((ck = calloc(1, sizeof(*ck))) == NULL) {
+		ex = cli_fail(PT_ENOMEM, NULL, "submit");
+		goto out;
 	}
-	if (x->lc != NULL)
-		hcli_run(x->lc->http);
-	print_ready(x);
-	/* The log's newest checkpoint in our receipts must extend the one
-	 * we started from. */
-	if (x->lc != NULL && x->latest_note != NULL &&
-	    (rc = logc_consistent(x->lc, &x->ck, &x->latest, &why)) != 0) {
-		cli_fail(rc, &why, "consistency of the receipts' checkpoint");
-		worse(x, cli_exit_for(rc));
+	if ((rc = logc_checkpoint(lc, ck, NULL, NULL, &why)) != 0) {
+		ex = cli_fail(rc, &why, "checkpoint");
+		goto out;
 	}
-	if (ex == CLI_OK)
-		ex = x->worst;
-	if (!x->co.quiet && (x->failed > 0 || x->co.json == 0))
-		fprintf(stderr, "pubtrail: %zu record%s %s, %zu failed\n",
-		    x->ok, x->ok == 1 ? "" : "s", x->dry_run ? "valid" :
-		    "submitted", x->failed);
+	memset(&so, 0, sizeof(so));
+	so.co = &co;
+	so.lc = lc;
+	so.ck = ck;
+	so.key = &key;
+	so.vkey = vkey;
+	so.dis = dis;
+	so.receipts = receipts;
+	so.give_up_s = give_up;
+	ex = sub_send(&so, &t, &cnt);
+	if (t.problems > 0 && ex != CLI_EVERIFY)
+		ex = ex == CLI_OK ? CLI_EVERIFY : ex;
+	if (!co.quiet || ex != CLI_OK) {
+		fprintf(stderr, "pubtrail: %zu record%s logged", cnt.logged,
+		    cnt.logged == 1 ? "" : "s");
+		if (receipts != NULL && cnt.logged > 0)
+			fprintf(stderr, " (receipts in %s/)", receipts);
+		if (t.invalid > 0)
+			fprintf(stderr, ", %zu invalid (not sent)", t.invalid);
+		if (cnt.refused > 0)
+			fprintf(stderr, ", %zu refused", cnt.refused);
+		if (cnt.unsent > 0)
+			fprintf(stderr, ", %zu not yet logged", cnt.unsent);
+		fputc('\n', stderr);
+		if (cnt.stalled)
+			fprintf(stderr, "pubtrail: the log gave no answer for %u "
+			    "s: stopped with %zu of %zu records not yet logged."
+			    "\npubtrail: run the same command again to resume: "
+			    "records already logged are answered with their "
+			    "receipts, never logged twice.\n", give_up,
+			    cnt.unsent, t.nitems);
+		else if (cnt.unsent > 0)
+			fprintf(stderr, "pubtrail: run the same command again "
+			    "to log the %zu records not yet logged (never "
+			    "twice).\n", cnt.unsent);
+	}
 out:
-	note_skey_wipe(&x->key);
-	for (size_t i = x->next_print; i < x->nitems; i++) {
-		if (x->items[i] != NULL) {
-			free(x->items[i]->id);
-			free(x->items[i]->where);
-			free(x->items[i]->record);
-			free(x->items[i]->body);
-			free(x->items[i]);
-		}
-	}
-	free(x->items);
-	free(x->latest_note);
-	jrec_discs_clear(&x->discs);
-	dis_store_free(x->dis);
-	logc_free(x->lc);
-	free(x);
+	if (have_key)
+		note_skey_wipe(&key);
+	itk_free(&t);
+	jrec_discs_clear(&discs);
+	dis_store_free(dis);
+	csvin_map_free(map);
+	logc_free(lc);
+	free(ck);
 	return ex;
 }

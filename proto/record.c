@@ -659,6 +659,15 @@ record_check(const uint8_t *buf, size_t len, struct record_info *info,
 }
 
 int
+record_decision_known(const char *s, size_t len)
+{
+	for (size_t i = 0; i < NELEM(decisions); i++)
+		if (streq(s, len, decisions[i]))
+			return 1;
+	return 0;
+}
+
+int
 record_may_append(const struct record_info *info, unsigned types,
     const char *submitter, size_t submitter_len, const char *target,
     size_t target_len, struct pt_why *why)

@@ -71,6 +71,10 @@ int record_may_append(const struct record_info *info, unsigned types,
     const char *submitter, size_t submitter_len, const char *target,
     size_t target_len, struct pt_why *why);
 
+/* 1 when s (len bytes) is one of the schema's permit decisions
+ * ("issued", "denied", ...), else 0. */
+int record_decision_known(const char *s, size_t len);
+
 /* "payment", "permit_decision", "correction" (static strings); NULL for an
  * unknown type. */
 const char *record_type_name(enum record_type t);

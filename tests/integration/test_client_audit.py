@@ -33,8 +33,8 @@ def records(prefix, n, start=0):
 def submit_many(env, name, text):
     f = env.write(name, text)
     p = run("submit", *env.L, "--key", env.key, "--concurrency", "64",
-            "--quiet", f, check=0)
-    return [int(x) for x in p.stdout.split()]
+            "--quiet", "--no-receipts", f, check=0)
+    return [int(line.split()[-1]) for line in p.stdout.splitlines()]
 
 
 def audit(env, state, check=0, extra=()):
@@ -106,7 +106,14 @@ def restart_with_other_history(env, n, prefix):
     os.chmod(os.path.join(data, "log.key"), 0o600)
     env.d.start(port=env.d.port)
     if n:
-        submit_many(env, prefix + ".jsonl", records(prefix, n))
+        # fed by another client: this one remembers the old history, and
+        # submit refuses receipts inconsistent with it (checked below)
+        mem = os.environ["PUBTRAIL_STATE"]
+        os.environ["PUBTRAIL_STATE"] = env.path("feeder-memory-" + prefix)
+        try:
+            submit_many(env, prefix + ".jsonl", records(prefix, n))
+        finally:
+            os.environ["PUBTRAIL_STATE"] = mem
 
 
 def test_replaced_history_fails():
@@ -127,6 +134,13 @@ def test_replaced_history_fails():
             # the state still holds the last good checkpoint
             assert open(os.path.join(state, "checkpoint"), "rb").read() == \
                 saved
+            # submit, as this client, refuses to call receipts from the
+            # other history good: exit 1, the evidence on stderr
+            f = env.write("c.jsonl", records("C", 3))
+            p = run("submit", *env.L, "--key", env.key, "--no-receipts", f,
+                    check=1)
+            assert want in p.stderr or b"rewrote" in p.stderr or \
+                b"rolled back" in p.stderr, (other, p.stderr)
             # a fresh audit of the new history alone passes: only the
             # state (or a witness, or gossip) can tell the histories apart
             # (a fresh client: no memory of the log either)
@@ -152,10 +166,18 @@ def test_monitor_filters():
         rows = [json.loads(x) for x in p.stdout.splitlines()]
         assert len(rows) == 4 and all(r["record"]["type"] ==
                                       "permit_decision" for r in rows)
-        # only the new entries, filtered by amount range (minor units)
+        # only the new entries, filtered by amount range (EUR, in euros)
         submit_many(env, "b.jsonl", records("B", 10, start=100))
+        run("monitor", *env.L, "--once", "--state", state,
+            "--min-amount", "2.03", check=2)     # no currency: refused
+        run("monitor", *env.L, "--once", "--state", state,
+            "--currency", "EUR", "--min-amount", "2,03", check=2)
         p = run("monitor", *env.L, "--once", "--state", state, "--json",
-                "--min-amount", "203", "--max-amount", "205", check=0)
+                "--currency", "EUR", "--min-amount", "2.03",
+                "--max-amount", "2,05", "--decimal-comma", check=2)
+        p = run("monitor", *env.L, "--once", "--state", state, "--json",
+                "--currency", "EUR", "--min-amount", "2.03",
+                "--max-amount", "2.05", check=0)
         rows = [json.loads(x) for x in p.stdout.splitlines()]
         assert sorted(r["record"]["amount_minor"] for r in rows) == \
             [203, 205], rows

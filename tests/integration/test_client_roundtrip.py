@@ -19,10 +19,14 @@ import ptlib  # noqa: E402
 PT = ptlib.PUBTRAIL
 
 
+# submit keeps receipts in ./receipts by default: run where that is harmless
+CWD = ptlib.tmpdir("pt-cwd-")
+
+
 def run(*args, stdin=None, check=None):
     p = subprocess.run([PT] + [str(a) for a in args], input=stdin,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=300)
+                       timeout=300, cwd=CWD)
     if check is not None and p.returncode != check:
         raise AssertionError("pubtrail %s: rc=%d, want %d\nstdout: %s\n"
                              "stderr: %s" % (" ".join(map(str, args)),
@@ -141,7 +145,8 @@ def test_roundtrip_every_type_and_format():
                        "City Finance,GB-COH,777,\"Smith, Jones & Co\","
                        "\"Works, phase 2\"\r\n")
         bc = env.write("permits.csv", BLDS_CSV)
-        idx = env.submit(j, jl, pc, bc, extra=("--currency", "USD"))
+        idx = env.submit(j, jl, pc, bc, extra=(
+            "--currency", "USD", "--decimal-point", "--thousands-sep", ","))
         assert sorted(idx.values()) == list(range(7)), idx
         assert set(idx) == {"PAY-1", "PAY-2", "PER-1", "PAY-3", "PAY-4",
                             "BP-1/issued/2026-02-01",
@@ -205,6 +210,7 @@ def test_roundtrip_every_type_and_format():
         j2 = env.write("p1b.json", json.dumps(payment("PAY-1", amount=1)))
         p = run("submit", *env.L, "--key", env.key, j2, check=5)
         assert b"409" in p.stderr, p.stderr
+        assert b"pubtrail correct" in p.stderr, p.stderr
         # a wrong --log-key for this honest log: says which log it is,
         # claims nothing against it (exit 2)
         other = ptlib.Key("other.example/log")
@@ -229,7 +235,7 @@ def test_roundtrip_every_type_and_format():
         # stdin
         p = run("submit", *env.L, "--key", env.key, "-",
                 stdin=json.dumps(payment("PAY-STDIN")).encode(), check=0)
-        assert p.stdout.decode().split() == ["8"]
+        assert p.stdout.decode().split() == ["PAY-STDIN", "\u2192", "8"]
         # get: checkpoint, entry, inclusion, lookup, consistency
         ck = json.loads(run("get", "checkpoint", *env.L, "--json",
                             check=0).stdout)

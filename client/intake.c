@@ -1,0 +1,500 @@
+/*
+ * intake.c: read, encode and check every input record before anything is
+ * sent; report every problem, one a line.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amount.h"
+#include "crypto.h"
+#include "intake.h"
+#include "util.h"
+
+#define ITK_VALUE_MAX	120	/* bytes of a value shown in a problem */
+
+char *
+itk_printable(const char *s, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	if (cap == 0)
+		return out;
+	for (; *p != '\0'; p++) {
+		int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+		if (*p < 0x20 || *p == 0x7f || c1) {
+			if (n + 5 > cap - 1)
+				break;
+			n += (size_t)snprintf(out + n, cap - n, "\\x%02x",
+			    c1 ? p[1] : *p);
+			p += c1;
+			continue;
+		}
+		if (n + 1 > cap - 1)
+			break;
+		out[n++] = (char)*p;
+	}
+	/* never end inside a UTF-8 sequence */
+	if (*p != '\0')
+		while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+			n--, (void)0;
+	if (*p != '\0' && n > 0 && (unsigned char)out[n - 1] >= 0xc0)
+		n--;
+	out[n] = '\0';
+	return out;
+}
+
+void
+itk_problem(struct itk *t, const struct in_pos *pos, const char *field,
+    const char *value, int value_json, const char *problem)
+{
+	char where[300], f[128], pr[2400], v[ITK_VALUE_MAX * 5 + 8];
+	char *quoted = NULL;
+	const char *file;
+	size_t n;
+
+	t->problems++;
+	file = pos == NULL || pos->file == NULL ? "" :
+	    strcmp(pos->file, "-") == 0 ? "stdin" : pos->file;
+	itk_printable(file, where, 200);
+	n = strlen(where);
+	if (pos != NULL && pos->line > 0)
+		n += (size_t)snprintf(where + n, sizeof(where) - n, ":%zu",
+		    pos->line);
+	if (pos != NULL && pos->line > 0 && pos->col > 0)
+		snprintf(where + n, sizeof(where) - n, ":%zu", pos->col);
+	itk_printable(field != NULL ? field : "record", f, sizeof(f));
+	itk_printable(problem, pr, sizeof(pr));
+	v[0] = '\0';
+	if (value != NULL) {
+		if (!value_json) {
+			json_t *s = json_string(value);
+
+			/* raw bytes that are not UTF-8: shown escaped */
+			quoted = s != NULL ? json_dumps(s, JSON_ENCODE_ANY) :
+			    NULL;
+			json_decref(s);
+		}
+		if (quoted == NULL && !value_json) {
+			char raw[ITK_VALUE_MAX * 5];
+
+			for (size_t i = 0, k = 0; value[i] != '\0' &&
+			    k + 5 < sizeof(raw); i++) {
+				unsigned char c = (unsigned char)value[i];
+
+				k += (size_t)(c >= 0x20 && c < 0x7f ?
+				    snprintf(raw + k, sizeof(raw) - k, "%c", c) :
+				    snprintf(raw + k, sizeof(raw) - k, "\\x%02x",
+				    c));
+			}
+			snprintf(v, sizeof(v), "\"%s\"", raw);
+		} else {
+			char cut[ITK_VALUE_MAX + 4];
+			const char *src = quoted != NULL ? quoted : value;
+
+			if (strlen(src) > ITK_VALUE_MAX) {
+				memcpy(cut, src, ITK_VALUE_MAX);
+				cut[ITK_VALUE_MAX] = '\0';
+				itk_printable(cut, v, ITK_VALUE_MAX);
+				strcat(v, "...");
+			} else
+				itk_printable(src, v, sizeof(v));
+		}
+	}
+	fflush(stdout);
+	if (v[0] != '\0')
+		fprintf(stderr, "%s: %s: %s (%s)\n", where, f, pr, v);
+	else
+		fprintf(stderr, "%s: %s: %s\n", where, f, pr);
+	if (t->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "where", json_string(where));
+		json_object_set_new(o, "field", json_string(f));
+		json_object_set_new(o, "problem", json_string(pr));
+		if (value != NULL) {
+			json_t *jv = json_string(value);
+
+			json_object_set_new(o, "value", jv != NULL ? jv :
+			    json_string(v));
+		}
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	free(quoted);
+}
+
+void
+itk_item_clear(struct itk_item *it)
+{
+	free(it->id);
+	free(it->record);
+	for (size_t i = 0; i < it->ndisc; i++) {
+		if (it->disc[i].value != NULL) {
+			cr_wipe(it->disc[i].value, it->disc[i].value_len);
+			free(it->disc[i].value);
+		}
+		cr_wipe(it->disc[i].salt, sizeof(it->disc[i].salt));
+	}
+	free(it->disc);
+	memset(it, 0, sizeof(*it));
+}
+
+struct itk_id {
+	char *id;
+	const char *file;
+	size_t line;
+	size_t item;		/* index in items, or SIZE_MAX (invalid) */
+};
+
+void
+itk_free(struct itk *t)
+{
+	for (size_t i = 0; i < t->nids; i++)
+		free(t->ids[i].id);
+	free(t->ids);
+	t->ids = NULL;
+	t->nids = t->capids = 0;
+	for (size_t i = 0; i < t->nitems; i++)
+		itk_item_clear(&t->items[i]);
+	free(t->items);
+	t->items = NULL;
+	t->nitems = t->cap = 0;
+}
+
+struct rctx {
+	struct itk *t;
+	int bad;		/* problems in the current record */
+};
+
+/* A problem at the field path of a record: for CSV the column that set
+ * it (its name as written, its number, the cell); for JSON the value. */
+static void
+field_problem(struct rctx *c, const struct in_rec *r, const char *path,
+    const char *problem)
+{
+	struct in_pos pos = r->pos;
+	const char *name, *cell;
+	size_t col;
+
+	c->bad++;
+	if (r->row != NULL) {
+		if (csvin_row_locate(r->row, path, &col, &name, &cell) == 0) {
+			pos.col = col;
+			itk_problem(c->t, &pos, name, cell, 0, problem);
+		} else
+			itk_problem(c->t, &pos, path, NULL, 0, problem);
+		return;
+	}
+	{
+		json_t *v = r->obj != NULL ? jrec_path(r->obj, path) : NULL;
+		char *text = v != NULL && !json_is_object(v) ?
+		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+		itk_problem(c->t, &pos, path, text, 1, problem);
+		free(text);
+	}
+}
+
+/* "payee.kind: missing required field" -> path "payee.kind" and the
+ * rest; "record" when the text does not start with a path. */
+static void
+split_why(const char *text, char *path, size_t cap, const char **rest)
+{
+	size_t n = strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_.");
+
+	if (n > 0 && n < cap && text[n] == ':' && text[n + 1] == ' ') {
+		memcpy(path, text, n);
+		path[n] = '\0';
+		*rest = text + n + 2;
+		return;
+	}
+	snprintf(path, cap, "record");
+	*rest = text;
+}
+
+/* JSON amounts are integers in minor units; currencies ISO 4217. */
+static void
+check_json_shapes(struct rctx *c, const struct in_rec *r, json_t *o,
+    const char *prefix)
+{
+	static const struct {
+		const char *key, *minor;
+	} majors[] = {
+		{ "amount", "amount_minor" },
+		{ "fee", "fee_minor" },
+		{ "est_project_cost", "est_project_cost_minor" },
+	};
+	json_t *cur = json_object_get(o, "currency");
+	char path[64];
+	int exp;
+
+	if (r->row == NULL)
+		for (size_t i = 0; i < sizeof(majors) / sizeof(majors[0]);
+		    i++) {
+			char msg[160];
+
+			if (json_object_get(o, majors[i].key) == NULL)
+				continue;
+			snprintf(path, sizeof(path), "%s%s", prefix,
+			    majors[i].key);
+			snprintf(msg, sizeof(msg), "JSON input takes %s%s, an "
+			    "integer in minor units (12.50 EUR is 1250)",
+			    prefix, majors[i].minor);
+			field_problem(c, r, path, msg);
+		}
+	if (json_is_string(cur) && amt_exponent(json_string_value(cur),
+	    &exp) != 0) {
+		snprintf(path, sizeof(path), "%scurrency", prefix);
+		field_problem(c, r, path, "not an ISO 4217 currency code (EUR, "
+		    "USD, JPY, ...)");
+	}
+}
+
+/* Remember that id was used at pos (item: its index, or SIZE_MAX). */
+static int
+note_id(struct itk *t, const char *id, const struct in_pos *pos, size_t item)
+{
+	if (t->nids == t->capids) {
+		size_t ncap = t->capids ? t->capids * 2 : 256;
+		struct itk_id *n = realloc(t->ids, ncap * sizeof(*n));
+
+		if (n == NULL)
+			return PT_ENOMEM;
+		t->ids = n;
+		t->capids = ncap;
+	}
+	if ((t->ids[t->nids].id = strdup(id)) == NULL)
+		return PT_ENOMEM;
+	t->ids[t->nids].file = pos->file;
+	t->ids[t->nids].line = pos->line;
+	t->ids[t->nids].item = item;
+	t->nids++;
+	return 0;
+}
+
+static int
+on_record(void *arg, struct in_rec *r)
+{
+	struct rctx *c = arg;
+	struct itk *t = c->t;
+	struct itk_item *it;
+	struct wire_buf rec;
+	struct pt_why why = { "" };
+	json_t *repl;
+	const char *id;
+	int rc;
+
+	t->records++;
+	if (r->obj == NULL) {
+		const char *name, *cell;
+		size_t col;
+
+		t->invalid++;
+		/* a CSV row with problems may still name its id */
+		if (r->row != NULL && csvin_row_locate(r->row, "id", &col,
+		    &name, &cell) == 0 && cell[0] != '\0')
+			return note_id(t, cell, &r->pos, SIZE_MAX);
+		return 0;
+	}
+	c->bad = 0;
+	check_json_shapes(c, r, r->obj, "");
+	if (json_is_object(repl = json_object_get(r->obj, "replacement")))
+		check_json_shapes(c, r, repl, "replacement.");
+	wire_buf_init(&rec);
+	if (t->discs != NULL)
+		jrec_discs_clear(t->discs);
+	if ((rc = jrec_from_json(r->obj, &rec, t->discs, &why)) != 0) {
+		char path[96];
+		const char *rest;
+
+		if (rc == PT_ENOMEM) {
+			json_decref(r->obj);
+			return rc;
+		}
+		split_why(why.text[0] ? why.text : pt_strerror(rc), path,
+		    sizeof(path), &rest);
+		field_problem(c, r, path, rest);
+	}
+	id = json_string_value(json_object_get(r->obj, "id"));
+	if (c->bad > 0 || id == NULL) {
+		if (c->bad == 0) {
+			c->bad++;
+			field_problem(c, r, "id", "missing required field");
+		}
+		t->invalid++;
+		rc = id != NULL ? note_id(t, id, &r->pos, SIZE_MAX) : 0;
+		wire_buf_free(&rec);
+		json_decref(r->obj);
+		if (t->discs != NULL)
+			jrec_discs_clear(t->discs);
+		return rc;
+	}
+	if (t->nitems == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		struct itk_item *ni = realloc(t->items, ncap * sizeof(*ni));
+
+		if (ni == NULL) {
+			wire_buf_free(&rec);
+			json_decref(r->obj);
+			return PT_ENOMEM;
+		}
+		t->items = ni;
+		t->cap = ncap;
+	}
+	it = &t->items[t->nitems];
+	memset(it, 0, sizeof(*it));
+	it->file = r->pos.file;
+	it->line = r->pos.line;
+	it->id = strdup(id);
+	json_decref(r->obj);
+	it->record = rec.data;
+	it->record_len = rec.len;
+	rec.data = NULL;
+	if (t->discs != NULL && t->discs->n > 0) {
+		it->disc = calloc(t->discs->n, sizeof(*it->disc));
+		if (it->disc != NULL) {
+			memcpy(it->disc, t->discs->d, t->discs->n *
+			    sizeof(*it->disc));
+			it->ndisc = t->discs->n;
+			/* the values moved to the item */
+			for (size_t i = 0; i < t->discs->n; i++)
+				t->discs->d[i].value = NULL;
+		}
+		jrec_discs_clear(t->discs);
+		if (it->disc == NULL) {
+			itk_item_clear(it);
+			return PT_ENOMEM;
+		}
+	}
+	if (it->id == NULL || note_id(t, it->id, &r->pos, t->nitems) != 0) {
+		itk_item_clear(it);
+		return PT_ENOMEM;
+	}
+	t->nitems++;
+	return 0;
+}
+
+int
+itk_add(struct itk *t, json_t *obj, const struct in_pos *pos)
+{
+	struct rctx c = { t, 0 };
+	struct in_rec r = { obj, *pos, NULL };
+
+	return on_record(&c, &r);
+}
+
+static void
+on_problem(void *arg, const struct in_pos *pos, const char *field,
+    const char *value, int value_json, const char *problem)
+{
+	struct rctx *c = arg;
+
+	itk_problem(c->t, pos, field, value, value_json, problem);
+}
+
+struct idref {
+	const char *id;
+	size_t i;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct idref *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Every record whose id another record of the input also has is refused,
+ * all of them: which one was meant is not for us to guess. */
+static int
+repeated_ids(struct itk *t)
+{
+	struct idref *ix;
+	size_t *other, i, k, n = t->nids;
+	uint8_t *dup;
+
+	if (n < 2)
+		return 0;
+	ix = calloc(n, sizeof(*ix));
+	other = calloc(n, sizeof(*other));
+	dup = calloc(n, 1);
+	if (ix == NULL || other == NULL || dup == NULL) {
+		free(ix);
+		free(other);
+		free(dup);
+		return PT_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ix[i].id = t->ids[i].id;
+		ix[i].i = i;
+	}
+	qsort(ix, n, sizeof(*ix), by_id);
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && strcmp(ix[i].id, ix[k].id) == 0; k++)
+			;
+		if (k - i < 2)
+			continue;
+		for (size_t j = i; j < k; j++) {
+			dup[ix[j].i] = 1;
+			/* the other occurrence to name: the first, or for
+			 * the first the second */
+			other[ix[j].i] = j == i ? ix[i + 1].i : ix[i].i;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct itk_id *d = &t->ids[i], *o = &t->ids[other[i]];
+		struct in_pos pos = { d->file, d->line, 0 };
+		char msg[400], of[200];
+
+		if (!dup[i])
+			continue;
+		snprintf(msg, sizeof(msg), "the same id is used again in the "
+		    "input (also at %s:%zu)", itk_printable(strcmp(o->file,
+		    "-") == 0 ? "stdin" : o->file, of, sizeof(of)), o->line);
+		itk_problem(t, &pos, "id", d->id, 0, msg);
+		if (d->item != SIZE_MAX) {
+			itk_item_clear(&t->items[d->item]);
+			t->invalid++;
+		}
+	}
+	for (i = 0, k = 0; i < t->nitems; i++)
+		if (t->items[i].id != NULL)
+			t->items[k++] = t->items[i];
+	t->nitems = k;
+	free(ix);
+	free(other);
+	free(dup);
+	return 0;
+}
+
+int
+itk_read(struct itk *t, char *const *paths, size_t n,
+    const struct in_opts *o)
+{
+	struct rctx c = { t, 0 };
+	struct pt_why why = { "" };
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = in_read(paths[i], o, on_record, on_problem, &c, &why);
+		if (rc == PT_ENOMEM)
+			return rc;
+		if (rc != 0) {
+			struct in_pos pos = { paths[i], 0, 0 };
+
+			t->files_unread++;
+			itk_problem(t, &pos, "file", NULL, 0, why.text[0] ?
+			    why.text : pt_strerror(rc));
+		}
+	}
+	return repeated_ids(t);
+}
