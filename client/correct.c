@@ -313,8 +313,9 @@ cor_cmd(int argc, char **argv)
 		}
 	}
 	{
-		struct http_opts ho = { co.timeout_ms, co.concurrency, 0 };
+		struct hcli_opts ho;
 
+		cli_hcli_opts(&co, co.concurrency, &ho);
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
 		    0) {
 			ex = cli_fail(rc, &why, "--log");

@@ -220,8 +220,9 @@ trimdup(const char *s, size_t len)
 struct csvin_map {
 	size_t n;
 	struct {
-		char *name;
+		char *name;		/* header cell; NULL for a constant */
 		char *field;		/* "-" = ignore */
+		char *value;		/* a constant's value */
 	} e[CSVIN_MAP_ENTRIES];
 };
 
@@ -233,6 +234,7 @@ csvin_map_free(struct csvin_map *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->e[i].name);
 		free(m->e[i].field);
+		free(m->e[i].value);
 	}
 	free(m);
 }
@@ -252,7 +254,7 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 	while (pos <= len) {
 		const char *s = text + pos, *end, *eq = NULL;
 		size_t n;
-		char *name, *field;
+		char *name, *field, *value;
 
 		end = memchr(s, sep, len - pos);
 		n = end != NULL ? (size_t)(end - s) : len - pos;
@@ -280,31 +282,53 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 		if (eq == NULL) {
 			csvin_map_free(m);
 			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
-			    "NAME = FIELD", src, line);
+			    "NAME = FIELD, or FIELD := VALUE", src, line);
 		}
 		if (m->n == CSVIN_MAP_ENTRIES) {
 			csvin_map_free(m);
 			return pt_why_set(why, PT_ETOOBIG, "%.200s: more than %d "
 			    "mappings", src, CSVIN_MAP_ENTRIES);
 		}
-		name = trimdup(s, (size_t)(eq - s));
-		field = trimdup(eq + 1, n - (size_t)(eq - s) - 1);
-		if (name == NULL || field == NULL) {
-			free(name);
-			free(field);
-			csvin_map_free(m);
-			return PT_ENOMEM;
+		/* FIELD := VALUE: a constant; NAME = FIELD: a column */
+		{
+			const char *ce = NULL;
+
+			for (size_t i = 0; i + 1 < n; i++)
+				if (s[i] == ':' && s[i + 1] == '=') {
+					ce = s + i;
+					break;
+				}
+			if (ce != NULL) {
+				name = NULL;
+				field = trimdup(s, (size_t)(ce - s));
+				value = trimdup(ce + 2, n - (size_t)(ce - s) - 2);
+			} else {
+				name = trimdup(s, (size_t)(eq - s));
+				field = trimdup(eq + 1, n - (size_t)(eq - s) - 1);
+				value = NULL;
+			}
+			if ((ce == NULL && name == NULL) || field == NULL ||
+			    (ce != NULL && value == NULL)) {
+				free(name);
+				free(field);
+				free(value);
+				csvin_map_free(m);
+				return PT_ENOMEM;
+			}
 		}
 		m->e[m->n].name = name;
 		m->e[m->n].field = field;
+		m->e[m->n].value = value;
 		m->n++;
-		if (name[0] == '\0' || field[0] == '\0') {
+		if ((name != NULL && name[0] == '\0') || field[0] == '\0' ||
+		    (value != NULL && value[0] == '\0')) {
 			csvin_map_free(m);
 			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
-			    "NAME = FIELD (use FIELD \"-\" to ignore a column)",
-			    src, line);
+			    "NAME = FIELD (FIELD \"-\" ignores the column), or "
+			    "FIELD := VALUE", src, line);
 		}
-		if (strcmp(field, "-") != 0 && find_colname(field) == NULL) {
+		if ((value != NULL || strcmp(field, "-") != 0) &&
+		    find_colname(field) == NULL) {
 			pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: \"%.40s\" is "
 			    "not a field; accepted: see pubtrail(1) (amount, id, "
 			    "payee.name, ...)", src, line, field);
@@ -312,10 +336,13 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			return PT_EMALFORMED;
 		}
 		for (size_t i = 0; i + 1 < m->n; i++)
-			if (strcmp(m->e[i].name, name) == 0) {
+			if ((name != NULL && m->e[i].name != NULL &&
+			    strcmp(m->e[i].name, name) == 0) ||
+			    (name == NULL && m->e[i].name == NULL &&
+			    strcmp(m->e[i].field, field) == 0)) {
 				pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: "
-				    "\"%.60s\" is mapped twice", src, line,
-				    name);
+				    "\"%.60s\" is given twice", src, line,
+				    name != NULL ? name : field);
 				csvin_map_free(m);
 				return PT_EMALFORMED;
 			}
@@ -347,7 +374,7 @@ map_find(const struct csvin_map *m, const char *name)
 	if (m == NULL)
 		return NULL;
 	for (size_t i = 0; i < m->n; i++)
-		if (strcmp(m->e[i].name, name) == 0)
+		if (m->e[i].name != NULL && strcmp(m->e[i].name, name) == 0)
 			return m->e[i].field;
 	return NULL;
 }
@@ -355,14 +382,18 @@ map_find(const struct csvin_map *m, const char *name)
 /* ------------------------------------------------------------ the parse */
 
 struct col {
-	char *name;		/* header cell, trimmed */
+	char *name;		/* header cell, trimmed; a constant's field */
 	const char *path;	/* field path, NULL = none */
 	enum vkind kind;
+	const char *constant;	/* a map constant's value (borrowed) */
 };
 
+/* Columns 0..ncols-1 are the file's; after them come the map's
+ * constants, as if each were a column holding its value in every row. */
 struct csvin_row {
 	const struct col *cols;
-	size_t ncols;
+	size_t ncols;		/* the file's columns */
+	size_t nall;		/* and the constants */
 	char *const *cells;
 	size_t ncells;
 };
@@ -377,7 +408,8 @@ struct parse {
 	size_t lf;		/* line feeds before the current row */
 	size_t row_lf;		/* line feeds inside the current row's cells */
 	struct col *cols;
-	size_t ncols;
+	size_t ncols;		/* the header's columns */
+	size_t nall;		/* and the map's constants */
 	char **cells;
 	size_t ncells, capcells;
 	int have_header;
@@ -408,7 +440,7 @@ csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
 	size_t pl = strlen(path);
 
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < row->ncols && i < row->ncells; i++) {
+		for (size_t i = 0; i < row->nall && i < row->ncells; i++) {
 			const char *cp = row->cols[i].path;
 			size_t cl;
 
@@ -420,7 +452,7 @@ csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
 			    cp[pl] == '.') || (pl > cl &&
 			    strncmp(path, cp, cl) == 0 && path[cl] == '.')))
 				continue;
-			*col = i + 1;
+			*col = i < row->ncols ? i + 1 : 0;
 			*name = row->cols[i].name;
 			*cell = row->cells[i];
 			return 0;
@@ -488,11 +520,36 @@ header(struct parse *p, size_t line)
 		    CSVIN_MAX_COLUMNS);
 		return -1;
 	}
-	if ((p->cols = calloc(p->ncells, sizeof(*p->cols))) == NULL) {
-		p->rc = PT_ENOMEM;
-		return -1;
+	{
+		size_t nconst = 0;
+
+		for (size_t k = 0; p->o->map != NULL && k < p->o->map->n; k++)
+			nconst += p->o->map->e[k].name == NULL;
+		if ((p->cols = calloc(p->ncells + nconst, sizeof(*p->cols))) ==
+		    NULL) {
+			p->rc = PT_ENOMEM;
+			return -1;
+		}
+		p->ncols = p->ncells;
+		p->nall = p->ncells;
+		for (size_t k = 0; p->o->map != NULL && k < p->o->map->n; k++) {
+			const struct colname *cn;
+			struct col *c;
+
+			if (p->o->map->e[k].name != NULL)
+				continue;
+			cn = find_colname(p->o->map->e[k].field);
+			c = &p->cols[p->nall++];
+			c->name = strdup(p->o->map->e[k].field);
+			if (c->name == NULL) {
+				p->rc = PT_ENOMEM;
+				return -1;
+			}
+			c->path = cn->path;
+			c->kind = cn->kind;
+			c->constant = p->o->map->e[k].value;
+		}
 	}
-	p->ncols = p->ncells;
 	for (size_t i = 0; i < p->ncols; i++) {
 		struct col *c = &p->cols[i];
 		const struct colname *cn;
@@ -536,12 +593,17 @@ header(struct parse *p, size_t line)
 		p->cols[status].kind = V_CHECK;
 		p->cols[status].path = NULL;
 	}
-	for (size_t i = 0; i < p->ncols; i++) {
+	for (size_t i = 0; i < p->nall; i++) {
 		for (size_t k = 0; k < i; k++) {
 			if (p->cols[i].path == NULL || p->cols[k].path == NULL ||
 			    strcmp(p->cols[i].path, p->cols[k].path) != 0)
 				continue;
-			if (strcmp(p->cols[i].name, p->cols[k].name) == 0)
+			if (i >= p->ncols)
+				problem(p, line, k + 1, p->cols[k].name,
+				    p->cols[k].name, "this column and the map's "
+				    "constant %s both set %s: keep one",
+				    p->cols[i].name, p->cols[i].path);
+			else if (strcmp(p->cols[i].name, p->cols[k].name) == 0)
 				problem(p, line, i + 1, p->cols[i].name,
 				    p->cols[i].name, "column given twice "
 				    "(columns %zu and %zu)", k + 1, i + 1);
@@ -561,7 +623,7 @@ header(struct parse *p, size_t line)
 static const char *
 cell_of(struct parse *p, const char *path)
 {
-	for (size_t i = 0; i < p->ncols && i < p->ncells; i++)
+	for (size_t i = 0; i < p->nall && i < p->ncells; i++)
 		if (p->cols[i].path != NULL &&
 		    strcmp(p->cols[i].path, path) == 0 &&
 		    p->cells[i][0] != '\0')
@@ -579,12 +641,13 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	struct pt_why why = { "" };
 	char dbuf[64];
 	int64_t n;
+	size_t cn = i < p->ncols ? i + 1 : 0;	/* 0: a map constant */
 
 	*jv = NULL;
 	switch (c->kind) {
 	case V_INT:
 		if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {
-			problem(p, line, i + 1, c->name, v, "want an integer%s",
+			problem(p, line, cn, c->name, v, "want an integer%s",
 			    strstr(c->path, "_minor") != NULL ? " in minor "
 			    "units (cents); a decimal amount goes in an amount "
 			    "column" : "");
@@ -595,7 +658,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	case V_MONEY:
 		if (amt_parse(v, strlen(v), currency, &p->o->amt, &n,
 		    &why) != 0) {
-			problem(p, line, i + 1, c->name, v, "%s", why.text);
+			problem(p, line, cn, c->name, v, "%s", why.text);
 			return -1;
 		}
 		*jv = json_integer((json_int_t)n);
@@ -615,7 +678,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 			if (strcasecmp(v, blds_mapped[k].value) != 0)
 				continue;
 			if (blds_mapped[k].decision == NULL) {
-				problem(p, line, i + 1, c->name, v, "not a "
+				problem(p, line, cn, c->name, v, "not a "
 				    "decision: the permit is still in process "
 				    "(only decisions are logged)");
 				return -1;
@@ -623,7 +686,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 			*jv = json_string(blds_mapped[k].decision);
 			return 0;
 		}
-		problem(p, line, i + 1, c->name, v, "not a BLDS "
+		problem(p, line, cn, c->name, v, "not a BLDS "
 		    "StatusCurrentMapped value (Permit Issued, Permit "
 		    "Finaled, Permit Cancelled; Application Accepted, In "
 		    "Review and Inspection Phase are not decisions)");
@@ -634,7 +697,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		if (mapped_decision != NULL &&
 		    record_decision_known(d, strlen(d)) &&
 		    strcmp(d, mapped_decision) != 0) {
-			problem(p, line, i + 1, c->name, v, "says %s, but "
+			problem(p, line, cn, c->name, v, "says %s, but "
 			    "StatusCurrentMapped says %s", d, mapped_decision);
 			return -1;
 		}
@@ -643,7 +706,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	case V_IGNORE:
 		return 0;
 	case V_UNNAMED:
-		problem(p, line, i + 1, "csv", v, "a cell in a column without "
+		problem(p, line, cn, "csv", v, "a cell in a column without "
 		    "a name in the header");
 		return -1;
 	case V_STR:
@@ -652,7 +715,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		break;
 	}
 	if (*jv == NULL) {
-		problem(p, line, i + 1, c->name, v, "not UTF-8 text (a Windows "
+		problem(p, line, cn, c->name, v, "not UTF-8 text (a Windows "
 		    "or Latin-1 export? save the file as \"CSV UTF-8\")");
 		return -1;
 	}
@@ -663,7 +726,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 static const char *
 row_mapped(struct parse *p)
 {
-	for (size_t i = 0; i < p->ncols && i < p->ncells; i++) {
+	for (size_t i = 0; i < p->nall && i < p->ncells; i++) {
 		if (p->cols[i].kind != V_MAPPED)
 			continue;
 		for (size_t k = 0; k < sizeof(blds_mapped) /
@@ -720,7 +783,8 @@ defaults(struct parse *p, json_t *o, const char *currency)
 static void
 data_row(struct parse *p, size_t line)
 {
-	struct csvin_row row = { p->cols, p->ncols, p->cells, p->ncells };
+	struct csvin_row row = { p->cols, p->ncols, p->nall, p->cells,
+	    p->ncells };
 	const char *currency, *mapped;
 	json_t *o;
 	int bad = 0, rc;
@@ -745,6 +809,30 @@ data_row(struct parse *p, size_t line)
 			p->rc = rc;
 		return;
 	}
+	/* Left-out trailing unnamed cells, then the map's constants. */
+	while (p->ncells < p->nall) {
+		const char *v = p->ncells < p->ncols ? "" :
+		    p->cols[p->ncells].constant;
+
+		if (p->ncells == p->capcells) {
+			size_t ncap = p->capcells * 2 + 16;
+			char **nc = realloc(p->cells, ncap * sizeof(*nc));
+
+			if (nc == NULL) {
+				p->rc = PT_ENOMEM;
+				return;
+			}
+			p->cells = nc;
+			p->capcells = ncap;
+		}
+		if ((p->cells[p->ncells] = strdup(v)) == NULL) {
+			p->rc = PT_ENOMEM;
+			return;
+		}
+		p->ncells++;
+	}
+	row.cells = p->cells;
+	row.ncells = p->ncells;
 	if ((o = json_object()) == NULL) {
 		p->rc = PT_ENOMEM;
 		return;
@@ -967,7 +1055,7 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		problem(&p, 1, 0, "csv", NULL, "no header row");
 	free_cells(&p);
 	free(p.cells);
-	for (size_t i = 0; i < p.ncols; i++)
+	for (size_t i = 0; i < p.nall; i++)
 		free(p.cols[i].name);
 	free(p.cols);
 	return rc;

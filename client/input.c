@@ -71,7 +71,7 @@ json_value(struct rd *r, const char *b, size_t len, size_t line, size_t col)
 	json_error_t je;
 	json_t *v;
 
-	v = json_loadb(b, len, JSON_REJECT_DUPLICATES, &je);
+	v = json_loadb(b, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (v == NULL) {
 		rd_problem(r, line + (size_t)(je.line > 0 ? je.line - 1 : 0),
 		    je.line == 1 ? col + (size_t)je.column - 1 :

@@ -247,8 +247,10 @@ check_json_shapes(struct rctx *c, const struct in_rec *r, json_t *o,
 			    prefix, majors[i].minor);
 			field_problem(c, r, path, msg);
 		}
-	if (json_is_string(cur) && amt_exponent(json_string_value(cur),
-	    &exp) != 0) {
+	/* (what is not three capitals the schema refuses itself) */
+	if (json_is_string(cur) && json_string_length(cur) == 3 &&
+	    strspn(json_string_value(cur), "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3 &&
+	    amt_exponent(json_string_value(cur), &exp) != 0) {
 		snprintf(path, sizeof(path), "%scurrency", prefix);
 		field_problem(c, r, path, "not an ISO 4217 currency code (EUR, "
 		    "USD, JPY, ...)");

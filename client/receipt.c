@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "crypto.h"
-#include "csvin.h"
+#include "amount.h"
 #include "json.h"
 #include "num.h"
 #include "receipt.h"
@@ -301,8 +301,17 @@ put_safe_str(const char *s)
 static void
 put_amount(json_int_t minor, const char *currency)
 {
-	unsigned e = csvin_currency_exponent(currency);
 	char digits[48];
+	unsigned e;
+	int exp;
+
+	/* ISO 4217 minor unit (client/amount.c); none known: say so */
+	if (amt_exponent(currency, &exp) != 0 || exp == AMT_NA) {
+		printf("%s %lld (minor units)", currency != NULL ? currency :
+		    "(no currency)", (long long)minor);
+		return;
+	}
+	e = (unsigned)exp;
 	unsigned long long v = minor < 0 ? 0ULL - (unsigned long long)minor :
 	    (unsigned long long)minor;
 	int n = snprintf(digits, sizeof(digits), "%0*llu", (int)e + 1, v);

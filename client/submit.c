@@ -988,13 +988,18 @@ sub_cmd(int argc, char **argv)
 			dry_print(&t, co.json);
 		if (ex == CLI_OK && t.problems > 0)
 			ex = CLI_EVERIFY;
-		if (!co.quiet || ex != CLI_OK)
+		if ((!co.quiet || ex != CLI_OK) && t.records == 0)
+			fprintf(stderr, "pubtrail: dry run: %zu problem%s above; "
+			    "no record could be read; nothing was sent or "
+			    "written\n", t.problems, t.problems == 1 ? "" : "s");
+		else if (!co.quiet || ex != CLI_OK)
 			fprintf(stderr, "pubtrail: dry run: %zu record%s valid"
-			    " (%zu already logged), %zu invalid (%zu problem%s "
-			    "above); nothing was sent or written\n",
-			    t.nitems - conflicts, t.nitems - conflicts == 1 ?
-			    "" : "s", logged, t.invalid + conflicts, t.problems,
-			    t.problems == 1 ? "" : "s");
+			    "%s, %zu invalid (%zu problem%s above); nothing was "
+			    "sent or written\n", t.nitems - conflicts,
+			    t.nitems - conflicts == 1 ? "" : "s", co.log_url ==
+			    NULL ? "" : logged > 0 ? " (some already logged)" :
+			    " (none logged yet)", t.invalid + conflicts,
+			    t.problems, t.problems == 1 ? "" : "s");
 		goto out;
 	}
 	if (t.nitems == 0) {

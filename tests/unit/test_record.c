@@ -384,8 +384,57 @@ START_TEST(correction_nesting)
 	ck_assert_uint_eq(info.id_len, 5);
 	ck_assert_mem_eq(info.id, "COR-9", 5);
 	ck_assert_mem_eq(info.target_hash.b, leaf, 32);
+	ck_assert_int_eq(info.replacement_type, RECORD_PAYMENT);
 	wire_buf_free(&b);
 	wire_buf_free(&inner);
+}
+END_TEST
+
+/* The office rule: the record's type, a correction's replacement's type
+ * (the hole: an office allowed only permits logging a payment inside a
+ * correction), the target's office. */
+START_TEST(office_rule)
+{
+	struct record_info info;
+	struct pt_why why = { "" };
+	const char *a = "office-a+12345678+AAAA", *b = "office-b+12345678+BBBB";
+	unsigned ponly = (1u << RECORD_PERMIT_DECISION) |
+	    (1u << RECORD_CORRECTION);
+
+	memset(&info, 0, sizeof(info));
+	info.type = RECORD_PAYMENT;
+	ck_assert_int_eq(record_may_append(&info, RECORD_TYPES_ALL, a,
+	    strlen(a), NULL, 0, &why), 0);
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), NULL,
+	    0, &why), PT_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(why.text, "type payment"));
+	info.type = RECORD_CORRECTION;
+	info.replacement_type = RECORD_PAYMENT;
+	info.target_index = 7;
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), NULL,
+	    0, &why), PT_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(why.text, "payment (the replacement in a "
+	    "correction)"));
+	info.replacement_type = RECORD_PERMIT_DECISION;
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), NULL,
+	    0, &why), 0);
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), a,
+	    strlen(a), &why), 0);
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), b,
+	    strlen(b), &why), PT_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(why.text, "entry 7 was submitted by "
+	    "another office"));
+	/* a prefix of the key is another office */
+	ck_assert_int_eq(record_may_append(&info, ponly, a, strlen(a), a,
+	    strlen(a) - 1, &why), PT_EFORBIDDEN);
+	/* a void has no replacement; only the correction type counts */
+	info.replacement_type = 0;
+	ck_assert_int_eq(record_may_append(&info, 1u << RECORD_CORRECTION, a,
+	    strlen(a), NULL, 0, &why), 0);
+	ck_assert_int_eq(record_may_append(&info, 1u << RECORD_PAYMENT, a,
+	    strlen(a), NULL, 0, &why), PT_EFORBIDDEN);
+	ck_assert(record_decision_known("issued", 6));
+	ck_assert(!record_decision_known("issue", 5));
 }
 END_TEST
 
@@ -451,6 +500,7 @@ main(void)
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, permits);
 	tcase_add_test(tc, correction_nesting);
+	tcase_add_test(tc, office_rule);
 	tcase_add_test(tc, why_names_field);
 	tcase_add_test(tc, id_rule);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,786 @@
+#!/usr/bin/python3
+"""Office intake against the real daemon, as a finance clerk would use it.
+
+Spreadsheet exports made with real locale conventions (semicolons, decimal
+commas, thousands points, a byte order mark, CRLF and a trailing empty
+column from a German Excel; tab-separated from an English one; a BLDS
+permits CSV with StatusCurrentMapped; an office's own header mapped with a
+map file) are submitted, and the records that reach the log are compared
+byte for byte with records built here independently (ptlib.packb), so an
+amount that was misread cannot pass.  Every ambiguous or contradictory
+input is refused with the value quoted, and the log's size does not
+change.  All or nothing (and --keep-going) on a file with one bad row in
+the middle, with exact counts; --dry-run offline; receipts by default; a
+log that stops answering, then a re-run that resumes without logging
+anything twice; `pubtrail correct`; and the daemon's office rule for a
+correction's replacement."""
+import json
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptlib  # noqa: E402
+
+PT = ptlib.PUBTRAIL
+ARROW = "\u2192"
+
+
+def run(*args, cwd, check=None, stdin=None, env=None):
+    p = subprocess.run([PT] + [str(a) for a in args], input=stdin, cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300, env=env)
+    if check is not None and p.returncode != check:
+        raise AssertionError("pubtrail %s: rc=%d, want %d\nstdout: %s\n"
+                             "stderr: %s" % (" ".join(map(str, args)),
+                                             p.returncode, check,
+                                             p.stdout.decode(errors="replace")[:3000],
+                                             p.stderr.decode(errors="replace")[:3000]))
+    return p
+
+
+class Office:
+    """A daemon and one office key; the office works in its own folder."""
+
+    def __init__(self, types=("payment", "permit_decision", "correction")):
+        self.dir = ptlib.tmpdir("pt-office-")
+        self.key = os.path.join(self.dir, "office.key")
+        p = run("keygen", "--name", "kasse.stadt.example", "--out", self.key,
+                cwd=self.dir, check=0)
+        self.vkey = p.stdout.decode().strip()
+        self.d = ptlib.Daemon()
+        os.makedirs(self.d.data, exist_ok=True)
+        with open(os.path.join(self.d.data, "submitters"), "w") as f:
+            f.write("%s %s\n" % (self.vkey, " ".join(types)))
+        self.d.start()
+        self.url = "http://127.0.0.1:%d" % self.d.port
+        self.L = ["--log", self.url, "--log-key",
+                  os.path.join(self.d.data, "log.vkey")]
+
+    def write(self, name, data):
+        p = os.path.join(self.dir, name)
+        with open(p, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        return p
+
+    def submit(self, *args, check=None):
+        return run("submit", *self.L, "--key", self.key, *args,
+                   cwd=self.dir, check=check)
+
+    def size(self):
+        return self.d.checkpoint()[1]
+
+    def records(self):
+        """Every logged record's canonical bytes, in log order."""
+        size = self.size()
+        out = []
+        for e in ptlib.fetch_entries(self.d, size):
+            out.append(ptlib.unpackb(e)["record"])
+        return out
+
+    def entry_record_bytes(self, i):
+        """The record's bytes exactly as logged (inside the entry)."""
+        e = self.d.get("/entry/%d" % i).body
+        return e, ptlib.unpackb(e)
+
+    def close(self):
+        self.d.kill()
+
+
+def org(scheme, oid, name):
+    return {"kind": "organization", "scheme": scheme, "id": oid, "name": name}
+
+
+def pay(rid, date, minor, cur, payee, desc, payer=None):
+    return {"type": "payment", "id": rid, "date": date, "amount_minor": minor,
+            "currency": cur, "payer": payer or org("DE-HRB", "F1", "Stadtkasse"),
+            "payee": payee, "description": desc}
+
+
+def logged_bytes(o):
+    """{id: canonical record bytes} of everything in the log."""
+    out = {}
+    for i in range(o.size()):
+        e = ptlib.unpackb(o.d.get("/entry/%d" % i).body)
+        rec = e["record"]
+        out[rec["id"]] = ptlib.packb(rec)
+    return out
+
+
+def ids_out(p):
+    """{id: index} from `ID → INDEX` lines."""
+    out = {}
+    for line in p.stdout.decode().splitlines():
+        rid, arrow, idx = line.rsplit(" ", 2)
+        assert arrow == ARROW, line
+        out[rid] = int(idx)
+    return out
+
+
+# ---------------------------------------------------------------- exports
+
+GERMAN = (
+    "\ufeffBuchungs-Nr.;Buchungsdatum;Betrag;W\u00e4hrung;Kasse Schema;"
+    "Kasse Nr.;Kasse;Empf\u00e4nger Schema;Empf\u00e4nger Nr.;Empf\u00e4nger;"
+    "Verwendungszweck;\r\n"
+    "2026-0001;2026-03-02;1.234,56;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;HRB1;"
+    "M\u00fcller & Schmidt GmbH;Stra\u00dfenbau, Los 1;\r\n"
+    "2026-0002;2026-03-02;12,5;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;HRB2;"
+    "\"Acme; Br\u00fccken AG\";\"Gutachten\nTeil 2\";\r\n"
+    "2026-0003;2026-03-03;-0,01;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;HRB1;"
+    "M\u00fcller & Schmidt GmbH;Rundung;\r\n"
+    "2026-0004;2026-03-04;1.000.000,00;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;"
+    "HRB3;Bau GmbH;Schule;\r\n"
+    ";;;;;;;;;;;\r\n")
+
+GERMAN_MAP = (
+    "# Spaltenzuordnung der Stadtkasse (pubtrail column map)\n"
+    "Buchungs-Nr.   = id\n"
+    "Buchungsdatum  = date\n"
+    "Betrag         = amount\n"
+    "W\u00e4hrung        = currency\n"
+    "Kasse Schema   = payer.scheme\n"
+    "Kasse Nr.      = payer.id\n"
+    "Kasse          = payer.name\n"
+    "Empf\u00e4nger Schema = payee.scheme\n"
+    "Empf\u00e4nger Nr.  = payee.id\n"
+    "Empf\u00e4nger      = payee.name\n"
+    "Verwendungszweck = description\n")
+
+
+def german_expected():
+    kasse = org("DE-HRB", "F1", "Stadtkasse")
+    return [
+        pay("2026-0001", "2026-03-02", 123456, "EUR",
+            org("DE-HRB", "HRB1", "M\u00fcller & Schmidt GmbH"),
+            "Stra\u00dfenbau, Los 1", kasse),
+        pay("2026-0002", "2026-03-02", 1250, "EUR",
+            org("DE-HRB", "HRB2", "Acme; Br\u00fccken AG"),
+            "Gutachten\nTeil 2", kasse),
+        pay("2026-0003", "2026-03-03", -1, "EUR",
+            org("DE-HRB", "HRB1", "M\u00fcller & Schmidt GmbH"), "Rundung",
+            kasse),
+        pay("2026-0004", "2026-03-04", 100000000, "EUR",
+            org("DE-HRB", "HRB3", "Bau GmbH"), "Schule", kasse),
+    ]
+
+
+def test_spreadsheet_exports_reach_the_log_byte_for_byte():
+    o = Office()
+    try:
+        de = o.write("buchungen.csv", GERMAN)
+        mp = o.write("buchungen.map", GERMAN_MAP)
+        # the clerk's first try, nothing said about the comma: refused,
+        # every row, quoted, with the option that would read each; no
+        # header mapping yet: the accepted names are listed
+        p = o.submit(de, check=1)
+        err = p.stderr.decode()
+        assert "buchungen.csv:1:1: Buchungs-Nr.: unknown column; accepted: " \
+            "id, type, date, amount" in err, err
+        assert o.size() == 0
+        p = o.submit("--map", mp, de, check=1)
+        err = p.stderr.decode()
+        assert 'buchungen.csv:2:3: Betrag: a comma may be a decimal or a ' \
+            'thousands separator; --decimal-comma --thousands-sep . reads ' \
+            'it as 1234.56 EUR ("1.234,56")' in err, err
+        assert 'buchungen.csv:3:3: Betrag: a comma may be a decimal or a ' \
+            'thousands separator; --decimal-comma reads it as 12.50 EUR ' \
+            '("12,5")' in err, err
+        assert "nothing sent: 4 of 4 records invalid" in err, err
+        assert o.size() == 0
+        # --decimal-comma alone: the thousands points are refused
+        p = o.submit("--map", mp, "--decimal-comma", de, check=1)
+        assert '("1.234,56")' in p.stderr.decode()
+        assert o.size() == 0
+        # said right: logged, every byte as meant
+        p = o.submit("--map", mp, "--decimal-comma", "--thousands-sep", ".",
+                     de, check=0)
+        got = ids_out(p)
+        assert sorted(got) == ["2026-0001", "2026-0002", "2026-0003",
+                               "2026-0004"], got
+        logged = logged_bytes(o)
+        for r in german_expected():
+            assert logged[r["id"]] == ptlib.packb(r), r["id"]
+        # the same map given inline
+        o2 = o.write("b2.csv", GERMAN.replace("2026-000", "2026-100"))
+        pairs = [ln.split("=") for ln in GERMAN_MAP.splitlines()
+                 if ln and not ln.startswith("#")]
+        inline = ",".join("%s=%s" % (a.strip(), b.strip()) for a, b in pairs)
+        o.submit("--map", inline, "--decimal-comma", "--thousands-sep", ".",
+                 o2, check=0)
+        logged = logged_bytes(o)
+        for r in german_expected():
+            r["id"] = r["id"].replace("2026-000", "2026-100")
+            assert logged[r["id"]] == ptlib.packb(r), r["id"]
+        assert o.size() == 8
+
+        # tab-separated, English locale: thousands commas, decimal points
+        tsv = o.write("payments.txt", (
+            "id\tdate\tamount\tcurrency\tpayer.scheme\tpayer.id\tpayer.name\t"
+            "payee.scheme\tpayee.id\tpayee.name\tdescription\r\n"
+            "US-1\t2026-01-31\t1,234.50\tUSD\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
+            "Roads, Inc.\tPaving, phase 1\r\n"
+            "US-2\t2026-01-31\t500\tJPY\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
+            "Roads, Inc.\tYen\r\n"
+            "US-3\t2026-01-31\t0.125\tKWD\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
+            "Roads, Inc.\tFils\r\n"))
+        p = o.submit(tsv, check=1)
+        assert '("1,234.50")' in p.stderr.decode(), p.stderr
+        assert o.size() == 8
+        o.submit("--decimal-point", "--thousands-sep", ",", tsv, check=0)
+        logged = logged_bytes(o)
+        city, roads = org("US-EIN", "1", "City"), org("US-EIN", "2",
+                                                     "Roads, Inc.")
+        for r in (pay("US-1", "2026-01-31", 123450, "USD", roads,
+                      "Paving, phase 1", city),
+                  pay("US-2", "2026-01-31", 500, "JPY", roads, "Yen", city),
+                  pay("US-3", "2026-01-31", 125, "KWD", roads, "Fils", city)):
+            assert logged[r["id"]] == ptlib.packb(r), r["id"]
+        assert o.size() == 11
+
+        # BLDS permits CSV with StatusCurrentMapped
+        blds = o.write("permits.csv", (
+            "PermitNum,Description,AppliedDate,IssuedDate,StatusCurrent,"
+            "StatusCurrentMapped,StatusDate,OriginalAddress1,OriginalCity,"
+            "OriginalState,OriginalZip,Jurisdiction,jurisdiction.scheme,"
+            "jurisdiction.id,PermitType,EstProjectCost,Fee,PermitClass,"
+            "Latitude\r\n"
+            "BP-2026-1,New deck,2026-01-05,2026-02-01T00:00:00,Issued,"
+            "Permit Issued,2026-02-01,1 Main St,Springfield,IL,62701,"
+            "City of Springfield,US-EIN,123456789,Building,\"12,500.00\","
+            "150.5,Residential,39.78\r\n"
+            "BP-2026-2,Garage,2026-01-06,,Final,Permit Finaled,2026-02-03,"
+            "2 Oak Ave,Springfield,IL,62702,City of Springfield,US-EIN,"
+            "123456789,Building,9000,75,Residential,39.79\r\n"))
+        o.submit("--currency", "USD", "--decimal-point", "--thousands-sep",
+                 ",", blds, check=0)
+        logged = logged_bytes(o)
+        jur = org("US-EIN", "123456789", "City of Springfield")
+        want1 = {"type": "permit_decision", "id": "BP-2026-1/issued/2026-02-01",
+                 "permit_num": "BP-2026-1", "description": "New deck",
+                 "applied_date": "2026-01-05", "issued_date": "2026-02-01",
+                 "decision": "issued", "decision_date": "2026-02-01",
+                 "address": {"line1": "1 Main St", "city": "Springfield",
+                             "state": "IL", "zip": "62701"},
+                 "jurisdiction": jur, "permit_type": "Building",
+                 "est_project_cost_minor": 1250000, "fee_minor": 15050,
+                 "currency": "USD"}
+        want2 = {"type": "permit_decision",
+                 "id": "BP-2026-2/finaled/2026-02-03",
+                 "permit_num": "BP-2026-2", "description": "Garage",
+                 "applied_date": "2026-01-06", "decision": "finaled",
+                 "decision_date": "2026-02-03",
+                 "address": {"line1": "2 Oak Ave", "city": "Springfield",
+                             "state": "IL", "zip": "62702"},
+                 "jurisdiction": jur, "permit_type": "Building",
+                 "est_project_cost_minor": 900000, "fee_minor": 7500,
+                 "currency": "USD"}
+        for w in (want1, want2):
+            assert logged[w["id"]] == ptlib.packb(w), (w["id"],
+                                                       logged[w["id"]])
+        assert o.size() == 13
+    finally:
+        o.close()
+
+
+REFUSED = [
+    # (file name, content, extra options, substring of the problem line)
+    ("a.csv", "id,date,amount,currency\nX-1,2026-01-01,\"1234,56\",EUR\n",
+     (), 'amount: a comma may be a decimal or a thousands separator; '
+     '--decimal-comma reads it as 1234.56 EUR ("1234,56")'),
+    ("b.csv", "id,date,amount,currency\nX-1,2026-01-01,\"12,5\",EUR\n",
+     (), '("12,5")'),
+    ("c.csv", "id,date,amount,currency\nX-1,2026-01-01,\"1,2,3.4\",EUR\n",
+     (), '("1,2,3.4")'),
+    ("d.csv", "id,date,amount,currency\nX-1,2026-01-01,1.234,KWD\n",
+     (), 'a point before three digits in KWD may be a decimal or a '
+     'thousands separator; --decimal-point reads it as 1.234 KWD'),
+    ("e.csv", "id,date,amount,currency\nX-1,2026-01-01,1.234,EUR\n",
+     (), 'EUR has 2 decimal places (ISO 4217), this has 3'),
+    ("f.csv", "id,date,amount,currency\nX-1,2026-01-01,\"12,34\",USD\n",
+     ("--decimal-point", "--thousands-sep", ","),
+     'thousands separators must stand between groups of three digits'),
+    ("g.csv", "id,date,amount,amount_minor,currency\n"
+     "X-1,2026-01-01,1.00,100,EUR\n", (),
+     'columns 3 (amount) and 4 (amount_minor) both set amount_minor'),
+    ("h.csv", "id,date,amount,currency,Amount\nX-1,2026-01-01,1,EUR,2\n",
+     (), 'both set amount_minor'),
+    ("i.csv", "id;date,amount\nX-1;2026-01-01,1\n", (),
+     "the header holds both ',' and ';'"),
+    ("j.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUX\n", (),
+     'the currency "EUX" is not an ISO 4217 code'),
+    ("k.csv", "id,date,amount,currency\nX-1,2026-01-01,\u20ac 12.50,EUR\n",
+     (), 'currency symbols'),
+    ("l.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50-,EUR\n", (),
+     'trailing minus'),
+    ("m.json", '{"type": "payment", "id": "X-1", "amount": "12.50"}', (),
+     'amount: JSON input takes amount_minor, an integer in minor units'),
+    ("n.json", '{"type": "payment", "id": "X-1", "date": "2026-01-01", '
+     '"amount_minor": 12.5, "currency": "EUR"}', (),
+     'no fractions: amounts are integers in minor units'),
+    ("o.jsonl", json.dumps(pay("X-1", "2026-01-01", 1, "EUR",
+                               org("DE-HRB", "A", "A"), "x")) + "\n" +
+     json.dumps(pay("X-1", "2026-01-01", 1, "EUR",
+                    org("DE-HRB", "A", "A"), "x")) + "\n", (),
+     'the same id is used again in the input (also at'),
+    ("p.csv", "StatusCurrentMapped,PermitNum\nIn Review,BP-1\n", (),
+     'not a decision: the permit is still in process'),
+    ("q.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUR\n",
+     ("--decimal-comma",), 'a point is not a separator here'),
+]
+
+
+def test_ambiguous_and_contradictory_inputs_are_refused():
+    o = Office()
+    try:
+        for name, text, extra, want in REFUSED:
+            f = o.write(name, text)
+            p = o.submit(*extra, f, check=1)
+            err = p.stderr.decode()
+            assert want in err, (name, err)
+            # one line per problem, FILE:LINE[:COL]: FIELD: PROBLEM
+            first = err.splitlines()[0]
+            assert re.match(r"^%s:\d+(:\d+)?: [^:]+: " % re.escape(f),
+                            first), first
+            assert "nothing sent" in err, err
+            assert o.size() == 0, name
+        # contradictory options are usage errors
+        f = o.write("ok.csv", "id,amount\n")
+        for extra in (("--decimal-comma", "--decimal-point"),
+                      ("--decimal-comma", "--thousands-sep", ","),
+                      ("--thousands-sep", "."),
+                      ("--thousands-sep", "x"),
+                      ("--delimiter", "|")):
+            o.submit(*extra, f, check=2)
+        assert o.size() == 0
+    finally:
+        o.close()
+
+
+def rows_csv(n, bad_at=None):
+    lines = ["id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+             "payee.scheme;payee.id;payee.name;description"]
+    for i in range(1, n + 1):
+        amount = "1234,56" if i != bad_at else "1.234,5,6"
+        lines.append("R-%d;2026-04-01;%s;EUR;DE-HRB;F1;Kasse;DE-HRB;A%d;"
+                     "Firma %d;Rechnung %d" % (i, amount, i, i, i))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_all_or_nothing_and_keep_going_exact_counts():
+    o = Office()
+    try:
+        f = o.write("nine.csv", rows_csv(9, bad_at=5))
+        p = o.submit("--decimal-comma", f, check=1)
+        err = p.stderr.decode().splitlines()
+        # exactly one problem line, at the bad row (line 6, column 3)
+        assert err[0].startswith(f + ':6:3: amount: ') and \
+            err[0].endswith('("1.234,5,6")'), err
+        assert err[1] == ("pubtrail: nothing sent: 1 of 9 records invalid "
+                          "(1 problem above); --keep-going sends the valid "
+                          "ones"), err
+        assert len(err) == 2, err
+        assert p.stdout == b""
+        assert o.size() == 0
+        assert not os.path.exists(os.path.join(o.dir, "receipts"))
+        # --keep-going: the 8 valid rows, the bad one listed
+        p = o.submit("--decimal-comma", "--keep-going", f, check=1)
+        got = ids_out(p)
+        assert sorted(got) == sorted("R-%d" % i for i in range(1, 10)
+                                     if i != 5), got
+        assert sorted(got.values()) == list(range(8))
+        err = p.stderr.decode().splitlines()
+        assert err[0].startswith(f + ":6:3: amount: "), err
+        assert err[-1] == ("pubtrail: 8 records logged (receipts in "
+                           "receipts/), 1 invalid (not sent)"), err
+        assert o.size() == 8
+        assert len(os.listdir(os.path.join(o.dir, "receipts"))) == 8
+        # JSON Lines with a syntax error in the middle, and a JSON array
+        # with one bad element: every error found, nothing sent, counts
+        # exact; keep-going sends the others
+        recs = [pay("J-%d" % i, "2026-04-02", 100 + i, "EUR",
+                    org("DE-HRB", "B", "B"), "json %d" % i) for i in range(7)]
+        lines = [json.dumps(r) for r in recs]
+        lines[3] = lines[3][:-1]          # a broken line
+        jl = o.write("seven.jsonl", "\n".join(lines) + "\n")
+        arr = [dict(r, id="K-%d" % i) for i, r in enumerate(recs)]
+        arr[2]["date"] = "2026-02-30"
+        arr[5]["currency"] = "eur"
+        ja = o.write("seven.json", json.dumps(arr, indent=1))
+        p = o.submit(jl, ja, check=1)
+        err = p.stderr.decode().splitlines()
+        assert err[0].startswith(jl + ":4:") and ": json: " in err[0], err
+        assert any(e.startswith(ja + ":") and ": date: want a calendar "
+                   "date" in e and e.endswith('("2026-02-30")')
+                   for e in err), err
+        assert any(": currency: " in e and e.endswith('("eur")')
+                   for e in err), err
+        assert err[-1] == ("pubtrail: nothing sent: 3 of 14 records invalid "
+                           "(3 problems above); --keep-going sends the "
+                           "valid ones"), err
+        assert o.size() == 8
+        p = o.submit("--keep-going", jl, ja, check=1)
+        assert len(ids_out(p)) == 11
+        assert p.stderr.decode().splitlines()[-1] == (
+            "pubtrail: 11 records logged (receipts in receipts/), 3 invalid "
+            "(not sent)"), p.stderr
+        assert o.size() == 19
+    finally:
+        o.close()
+
+
+def test_dry_run_is_offline_and_writes_nothing():
+    o = Office()
+    try:
+        person = pay("D-1", "2026-05-01", 500, "EUR",
+                     {"kind": "individual", "name": "Erika Mustermann"},
+                     "Zuschuss")
+        f = o.write("d.json", json.dumps([person, pay(
+            "D-2", "2026-05-01", 700, "EUR", org("DE-HRB", "C", "C"), "x")]))
+        before = sorted(os.listdir(o.dir))
+        # no --log, no --log-key, no --key: reads and checks only
+        p = run("submit", "--dry-run", f, cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines() == [
+            "D-1 %s valid" % ARROW, "D-2 %s valid" % ARROW], p.stdout
+        assert "nothing was sent or written" in p.stderr.decode()
+        p = run("submit", "--dry-run", "--key", o.key, f, cwd=o.dir, check=0)
+        assert sorted(os.listdir(o.dir)) == before    # no disclosures file
+        assert o.size() == 0
+        # an id used twice is found by the dry run too
+        g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
+                    "payer.id,payer.name,payee.scheme,payee.id,payee.name,"
+                    "description\nT-1,2026-05-01,1,EUR,DE-HRB,F,F,DE-HRB,"
+                    "P,P,x\nT-1,2026-05-01,2,EUR,DE-HRB,F,F,DE-HRB,P,P,y\n")
+        p = run("submit", "--dry-run", g, cwd=o.dir, check=1)
+        assert "twice.csv:2: id: the same id is used again in the input " \
+            "(also at twice.csv:3)" in p.stderr.decode() or \
+            "the same id is used again" in p.stderr.decode(), p.stderr
+        # with --log: which ids are in the log already
+        o.submit(f, check=0)
+        assert o.size() == 2
+        changed = o.write("d2.json", json.dumps([person, pay(
+            "D-2", "2026-05-01", 701, "EUR", org("DE-HRB", "C", "C"), "x"),
+            pay("D-3", "2026-05-01", 9, "EUR", org("DE-HRB", "C", "C"),
+                "new")]))
+        p = o.submit("--dry-run", changed, check=1)
+        out = p.stdout.decode().splitlines()
+        assert out[0] == "D-1 %s 0 (already logged)" % ARROW or \
+            out[0] == "D-1 %s 1 (already logged)" % ARROW, out
+        assert out[-1] == "D-3 %s valid" % ARROW, out
+        err = p.stderr.decode()
+        assert "id: already in the log at index" in err and \
+            "with other content" in err and '("D-2")' in err, err
+        assert o.size() == 2
+    finally:
+        o.close()
+
+
+def test_receipts_by_default_progress_and_consistency():
+    o = Office()
+    try:
+        f = o.write("r.csv", rows_csv(40))
+        # stderr on a terminal: a progress bar with rate and ETA
+        mfd, sfd = pty.openpty()
+        p = subprocess.Popen([PT, "submit", *o.L, "--key", o.key,
+                              "--decimal-comma", f], cwd=o.dir,
+                             stdout=subprocess.PIPE, stderr=sfd)
+        os.close(sfd)
+        term = b""
+        while True:
+            try:
+                chunk = os.read(mfd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            term += chunk
+        assert p.wait(timeout=120) == 0
+        out = p.stdout.read().decode().splitlines()
+        os.close(mfd)
+        assert len(out) == 40 and out[0] == "R-1 %s 0" % ARROW, out
+        assert b"/s" in term and b"40/40" in term and b"100%" in term, term
+        rdir = os.path.join(o.dir, "receipts")
+        assert sorted(os.listdir(rdir)) == sorted(
+            "R-%d.receipt" % i for i in range(1, 41))
+        name, pub = o.d.logkey()
+        for i in range(1, 41):
+            blob = open(os.path.join(rdir, "R-%d.receipt" % i), "rb").read()
+            ptlib.verify_receipt(blob, name, pub, o.d.origin)
+        # --no-receipts keeps none; --receipts DIR puts them there
+        g = o.write("s.csv", rows_csv(3).replace("R-", "S-"))
+        o.submit("--decimal-comma", "--no-receipts", g, check=0)
+        assert len(os.listdir(rdir)) == 40
+        h = o.write("t.csv", rows_csv(2).replace("R-", "T-"))
+        o.submit("--decimal-comma", "--receipts", "elsewhere", h, check=0)
+        assert sorted(os.listdir(os.path.join(o.dir, "elsewhere"))) == [
+            "T-1.receipt", "T-2.receipt"]
+        # a receipts directory anyone may write to is refused
+        os.makedirs(os.path.join(o.dir, "open"))
+        os.chmod(os.path.join(o.dir, "open"), 0o777)
+        p = o.submit("--decimal-comma", "--receipts", "open",
+                     o.write("u.csv", rows_csv(1).replace("R-", "U-")))
+        assert p.returncode != 0 and b"anyone may write" in p.stderr
+    finally:
+        o.close()
+
+
+def test_log_stops_answering_then_resume():
+    o = Office()
+    try:
+        n = 300
+        lines = ["id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+                 "payee.name;description"]
+        for i in range(n):
+            # natural persons: their salts must be reused on the re-run
+            lines.append("Z-%03d;2026-06-01;%d,%02d;EUR;DE-HRB;F1;Kasse;"
+                         "Person %d;Beihilfe" % (i, i, i % 100, i))
+        f = o.write("big.csv", "\n".join(lines) + "\n")
+        args = [PT, "submit", *o.L, "--key", o.key, "--decimal-comma",
+                "--concurrency", "2", "--timeout", "1000", "--give-up", "3",
+                f]
+        p = subprocess.Popen(args, cwd=o.dir, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        seen = 0
+        while seen < 20:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()
+            seen += 1
+        o.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            # (read through p.stdout: it holds what readline buffered)
+            out = p.stdout.read()
+            err = p.stderr.read()
+            p.wait(timeout=120)
+        finally:
+            o.d.proc.send_signal(signal.SIGCONT)
+        assert p.returncode == 3, (p.returncode, err)
+        err = err.decode()
+        m = re.search(r"stopped with (\d+) of 300 records not yet logged", err)
+        assert m, err
+        assert "run the same command again to resume" in err, err
+        assert int(m.group(1)) > 0
+        logged_first = 20 + len(out.decode().splitlines())
+        assert logged_first + int(m.group(1)) == n, (logged_first, err)
+        # the re-run: everything logged, nothing twice
+        p = subprocess.run(args[:-1] + ["--give-up", "60", f], cwd=o.dir,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=300)
+        assert p.returncode == 0, p.stderr
+        got = ids_out(p)
+        assert sorted(got) == ["Z-%03d" % i for i in range(n)]
+        assert sorted(got.values()) == list(range(n)), "logged twice?"
+        assert o.size() == n
+        assert len(os.listdir(os.path.join(o.dir, "receipts"))) == n
+        recs = o.records()
+        assert len({r["id"] for r in recs}) == n
+        assert all(r["amount_minor"] == int(r["id"][2:]) * 100 +
+                   int(r["id"][2:]) % 100 for r in recs)
+    finally:
+        o.close()
+
+
+def test_correct_void_and_amend():
+    o = Office()
+    try:
+        f = o.write("p.json", json.dumps([
+            pay("P-1", "2026-07-01", 1000, "EUR", org("DE-HRB", "A", "A"),
+                "eins"),
+            pay("P-2", "2026-07-01", 2000, "EUR", org("DE-HRB", "A", "A"),
+                "zwei")]))
+        o.submit(f, check=0)
+        # a wrong amount sent again: 409, and the hint
+        g = o.write("p2.json", json.dumps(pay(
+            "P-2", "2026-07-01", 2100, "EUR", org("DE-HRB", "A", "A"),
+            "zwei")))
+        p = o.submit(g, check=3)
+        assert b"409" in p.stderr and b"pubtrail correct --amend" in \
+            p.stderr, p.stderr
+        # amend it, with the corrected record (its id may be left out)
+        fixed = pay("P-2", "2026-07-01", 2100, "EUR",
+                    org("DE-HRB", "A", "A"), "zwei")
+        del fixed["id"]
+        w = o.write("fixed.json", json.dumps(fixed))
+        base = ["correct", *o.L, "--key", o.key]
+        p = run(*base, "--amend", "P-2", "--with", w, "--reason",
+                "Betrag falsch erfasst", cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-2/amend %s 2" % ARROW, p.stdout
+        e1, _ = o.entry_record_bytes(1)
+        e2, d2 = o.entry_record_bytes(2)
+        c = d2["record"]
+        assert c["type"] == "correction" and c["action"] == "amend"
+        assert c["target_index"] == 1
+        assert c["target_leaf_hash"] == ptlib.leaf_hash(e1)
+        assert ptlib.packb(c["replacement"]) == ptlib.packb(
+            dict(fixed, id="P-2"))
+        assert c["reason"] == "Betrag falsch erfasst"
+        # the same command again: logged once
+        p = run(*base, "--amend", "P-2", "--with", w, "--reason",
+                "Betrag falsch erfasst", cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-2/amend %s 2" % ARROW
+        assert o.size() == 3
+        # a second, different amendment gets the next id
+        fixed["amount_minor"] = 2200
+        w2 = o.write("fixed2.json", json.dumps(fixed))
+        p = run(*base, "--amend", "P-2", "--with", w2, "--reason",
+                "nochmals", cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-2/amend-2 %s 3" % ARROW
+        # void
+        p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
+                cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-1/void %s 4" % ARROW
+        _, d4 = o.entry_record_bytes(4)
+        assert d4["record"]["action"] == "void" and \
+            d4["record"]["target_index"] == 0 and \
+            "replacement" not in d4["record"]
+        assert os.path.exists(os.path.join(o.dir, "receipts",
+                                           "P-1%2Fvoid.receipt"))
+        # refusals: unknown target (4), a replacement of another type or
+        # id (1), usage (2); nothing logged
+        run(*base, "--void", "NOPE", "--reason", "x", cwd=o.dir, check=4)
+        permit = o.write("permit.json", json.dumps({
+            "type": "permit_decision", "id": "P-1", "permit_num": "B-1",
+            "jurisdiction": org("US-EIN", "1", "City"),
+            "decision": "issued", "decision_date": "2026-02-01",
+            "permit_type": "Building", "description": "x",
+            "address": {"line1": "1 Main", "city": "C"}}))
+        p = run(*base, "--amend", "P-1", "--with", permit, "--reason", "x",
+                cwd=o.dir, check=1)
+        assert b"must have the type of the one it amends" in p.stderr
+        other = o.write("other.json", json.dumps(pay(
+            "P-9", "2026-07-01", 1, "EUR", org("DE-HRB", "A", "A"), "x")))
+        p = run(*base, "--amend", "P-1", "--with", other, "--reason", "x",
+                cwd=o.dir, check=1)
+        assert b"keeps the id of the record it amends" in p.stderr
+        run(*base, "--void", "P-1", cwd=o.dir, check=2)
+        run(*base, "--amend", "P-1", "--reason", "x", cwd=o.dir, check=2)
+        run(*base, "--void", "P-1", "--with", w, "--reason", "x", cwd=o.dir,
+            check=2)
+        assert o.size() == 5
+    finally:
+        o.close()
+
+
+def test_worked_example_from_the_docs():
+    """examples/stadtkasse-2026-03.csv with examples/stadtkasse.map, as
+    docs/CLIENT.md and pubtrail(1) show it."""
+    import hashlib
+    import shutil
+    o = Office()
+    try:
+        for f in ("stadtkasse-2026-03.csv", "stadtkasse.map"):
+            shutil.copy(os.path.join(ptlib.TOP, "examples", f), o.dir)
+        p = run("submit", "--dry-run", "--map", "stadtkasse.map",
+                "stadtkasse-2026-03.csv", cwd=o.dir, check=1)
+        assert p.stderr.decode().count("a comma may be a decimal") == 4
+        p = o.submit("--map", "stadtkasse.map", "--decimal-comma",
+                     "--thousands-sep", ".", "stadtkasse-2026-03.csv",
+                     check=0)
+        assert sorted(ids_out(p)) == ["2026-03-0001", "2026-03-0002",
+                                      "2026-03-0003", "2026-03-0004"]
+        kasse = org("DE-GV", "09162000-SK", "Stadt Musterstadt, Stadtkasse")
+        ms = org("DE-HRB", "HRB4711", "M\u00fcller & Schmidt Tiefbau GmbH")
+        # the natural person: her commitment from the disclosures file
+        disc = [json.loads(x) for x in open(o.key + ".disclosures.jsonl")]
+        assert len(disc) == 1 and disc[0]["value"] == "Erika Mustermann"
+        salt = bytes.fromhex(disc[0]["salt"])
+        commitment = hashlib.sha256(b"pubtrail commitment v1\n" + salt +
+                                    "Erika Mustermann".encode()).digest()
+
+        def bud(r):
+            r["budget"] = {"economic": r.pop("_b")}
+            return r
+        want = [
+            bud(dict(pay("2026-03-0001", "2026-03-02", 123456, "EUR", ms,
+                         "Stra\u00dfenbau Lindenweg, Los 1", kasse),
+                     _b="5410.9400")),
+            bud(dict(pay("2026-03-0002", "2026-03-02", 1250000, "EUR",
+                         org("DE-HRB", "HRB815", "Br\u00fcckenbau Nord AG"),
+                         "Gutachten Br\u00fccke Am Hafen;\nTeil 2", kasse),
+                     _b="5410.9400")),
+            bud(dict(pay("2026-03-0003", "2026-03-05", 35000, "EUR",
+                         {"commitment": commitment, "kind": "individual"},
+                         "Zuschuss Ehrenamt", kasse), _b="3310.7180")),
+            bud(dict(pay("2026-03-0004", "2026-03-06", -1250, "EUR", ms,
+                         "Gutschrift Skonto", kasse), _b="5410.9400")),
+        ]
+        logged = logged_bytes(o)
+        for w in want:
+            assert logged[w["id"]] == ptlib.packb(w), (w["id"],
+                                                       logged[w["id"]])
+        for i in range(4):
+            assert b"Mustermann" not in o.d.get("/entry/%d" % i).body
+    finally:
+        o.close()
+
+
+def test_daemon_office_rule_for_corrections():
+    """One rule, one function: an office allowed permits (and corrections)
+    cannot log a payment inside a correction; the target must be its own."""
+    ORIGIN = "test.example/log"
+    permits = ptlib.Key("permits.example")
+    finance = ptlib.Key("finance.example")
+    d = ptlib.Daemon(submitters=[
+        (permits, ["permit_decision", "correction"]), (finance, [])])
+    d.start()
+    try:
+        name, pub = d.logkey()
+        permit = {"type": "permit_decision", "id": "BP-1", "permit_num": "BP-1",
+                  "jurisdiction": org("US-EIN", "1", "City"),
+                  "decision": "issued", "decision_date": "2026-02-01",
+                  "permit_type": "Building", "description": "deck",
+                  "address": {"line1": "1 Main", "city": "C"}}
+        r = d.post("/add", ptlib.submission(permit, permits, ORIGIN))
+        assert r.status == 200, r.body
+        rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
+        lh = ptlib.leaf_hash(rc["entry"])
+        r = d.post("/add", ptlib.submission(ptlib.payment("PAY-1"), finance,
+                                            ORIGIN))
+        assert r.status == 200, r.body
+        rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
+        flh = ptlib.leaf_hash(rc["entry"])
+
+        def corr(cid, idx, h, replacement):
+            return {"type": "correction", "id": cid, "action": "amend",
+                    "reason": "r", "target_index": idx,
+                    "target_leaf_hash": h, "replacement": replacement}
+
+        # a payment inside a correction, by the permits office: 403
+        r = d.post("/add", ptlib.submission(
+            corr("C-1", 0, lh, ptlib.payment("BP-1")), permits, ORIGIN))
+        assert r.status == 403, (r.status, r.body)
+        assert b"may not append records of type payment (the replacement " \
+            b"in a correction)" in r.body, r.body
+        # a payment directly: 403 as before
+        r = d.post("/add", ptlib.submission(ptlib.payment("P-2"), permits,
+                                            ORIGIN))
+        assert r.status == 403 and b"type payment" in r.body, r.body
+        # another office's entry: 403
+        r = d.post("/add", ptlib.submission(
+            corr("C-2", 1, flh, dict(permit, id="X")), permits, ORIGIN))
+        assert r.status == 403 and b"another office" in r.body, r.body
+        # its own permit, amended with a permit: fine
+        r = d.post("/add", ptlib.submission(
+            corr("C-3", 0, lh, dict(permit, decision="revoked")), permits,
+            ORIGIN))
+        assert r.status == 200, r.body
+        assert d.checkpoint()[1] == 3
+    finally:
+        d.kill()
+
+
+if __name__ == "__main__":
+    ptlib.run_tests([
+        test_spreadsheet_exports_reach_the_log_byte_for_byte,
+        test_ambiguous_and_contradictory_inputs_are_refused,
+        test_all_or_nothing_and_keep_going_exact_counts,
+        test_dry_run_is_offline_and_writes_nothing,
+        test_receipts_by_default_progress_and_consistency,
+        test_log_stops_answering_then_resume,
+        test_correct_void_and_amend,
+        test_worked_example_from_the_docs,
+        test_daemon_office_rule_for_corrections,
+    ])

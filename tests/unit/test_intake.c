@@ -1,0 +1,748 @@
+/*
+ * test_intake.c: what an office's files become before anything is signed:
+ * amounts (every locale convention, every ambiguity refused with the
+ * options that would accept it), the ISO 4217 table's shape, CSV
+ * delimiters, byte order marks, column maps, BLDS statuses, duplicate and
+ * contradictory columns, exact line numbers, and JSON inputs whose bad
+ * records are reported one by one with their lines.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../../client/amount.h"
+#include "../../client/csvin.h"
+#include "../../client/export.h"
+#include "../../client/input.h"
+#include "../../client/json.h"
+#include "pt.h"
+
+/* ------------------------------------------------------------- amounts */
+
+struct amt_case {
+	const char *in;
+	const char *cur;
+	char decimal;
+	enum amt_sep thou;
+	int rc;			/* 0 or the error */
+	long long want;		/* minor units when rc == 0 */
+	const char *hint;	/* substring of the reason, or NULL */
+};
+
+static const struct amt_case amt_cases[] = {
+	/* nothing said: point decimals, no separators */
+	{ "1234.56", "EUR", 0, AMT_SEP_NONE, 0, 123456, NULL },
+	{ "1234.5", "EUR", 0, AMT_SEP_NONE, 0, 123450, NULL },
+	{ "1234", "EUR", 0, AMT_SEP_NONE, 0, 123400, NULL },
+	{ "-0.01", "EUR", 0, AMT_SEP_NONE, 0, -1, NULL },
+	{ "+7", "EUR", 0, AMT_SEP_NONE, 0, 700, NULL },
+	{ "  12.50 ", "EUR", 0, AMT_SEP_NONE, 0, 1250, NULL },
+	{ "500", "JPY", 0, AMT_SEP_NONE, 0, 500, NULL },
+	{ "1.5", "KWD", 0, AMT_SEP_NONE, 0, 1500, NULL },
+	{ "0.0001", "CLF", 0, AMT_SEP_NONE, 0, 1, NULL },
+	/* the examples: a comma is never guessed */
+	{ "1234,56", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-comma reads it as 1234.56 EUR" },
+	{ "12,5", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-comma reads it as 12.50 EUR" },
+	{ "1,2,3.4", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "a comma may be" },
+	{ "1,234", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-point --thousands-sep , reads it as 1234.00 EUR" },
+	{ "1,234", "KWD", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-comma reads it as 1.234 KWD, --decimal-point "
+	    "--thousands-sep , as 1234.000 KWD" },
+	{ "12,500.00", "USD", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-point --thousands-sep , reads it as 12500.00 USD" },
+	/* a point before three digits in a three-decimal currency */
+	{ "1.234", "KWD", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-point reads it as 1.234 KWD, --decimal-comma "
+	    "--thousands-sep . as 1234.000 KWD" },
+	{ "1.234", "KWD", '.', AMT_SEP_NONE, 0, 1234, NULL },
+	{ "1.234", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "EUR has 2 decimal places (ISO 4217), this has 3; "
+	    "--decimal-comma --thousands-sep . reads it as 1234.00 EUR" },
+	/* --decimal-comma */
+	{ "1234,56", "EUR", ',', AMT_SEP_NONE, 0, 123456, NULL },
+	{ "12,5", "EUR", ',', AMT_SEP_NONE, 0, 1250, NULL },
+	{ "-0,5", "EUR", ',', AMT_SEP_NONE, 0, -50, NULL },
+	{ "1.234,56", "EUR", ',', AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-comma --thousands-sep . reads it as 1234.56 EUR" },
+	{ "12.50", "EUR", ',', AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-point reads it as 12.50 EUR" },
+	{ "1234,567", "EUR", ',', AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "EUR has 2 decimal places" },
+	{ "12,5", "JPY", ',', AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "JPY has 0 decimal places" },
+	/* --decimal-comma --thousands-sep . (German) */
+	{ "1.234.567,89", "EUR", ',', AMT_SEP_POINT, 0, 123456789, NULL },
+	{ "1.234,5", "EUR", ',', AMT_SEP_POINT, 0, 123450, NULL },
+	{ "1234,5", "EUR", ',', AMT_SEP_POINT, 0, 123450, NULL },
+	{ "12.34,5", "EUR", ',', AMT_SEP_POINT, PT_EMALFORMED, 0,
+	    "groups of three" },
+	{ "1.2345,5", "EUR", ',', AMT_SEP_POINT, PT_EMALFORMED, 0,
+	    "groups of three" },
+	{ "1234.567,5", "EUR", ',', AMT_SEP_POINT, PT_EMALFORMED, 0,
+	    "groups of three" },
+	{ ".234,5", "EUR", ',', AMT_SEP_POINT, PT_EMALFORMED, 0, NULL },
+	{ "1.,5", "EUR", ',', AMT_SEP_POINT, PT_EMALFORMED, 0, NULL },
+	/* --decimal-point --thousands-sep , (English) */
+	{ "1,234,567.89", "USD", '.', AMT_SEP_COMMA, 0, 123456789, NULL },
+	{ "1,234", "USD", '.', AMT_SEP_COMMA, 0, 123400, NULL },
+	{ "0,123", "USD", '.', AMT_SEP_COMMA, PT_EMALFORMED, 0,
+	    "groups of three" },
+	{ "1,23,456.00", "INR", '.', AMT_SEP_COMMA, PT_EMALFORMED, 0,
+	    "groups of three" },
+	{ "12,34", "USD", '.', AMT_SEP_COMMA, PT_EMALFORMED, 0,
+	    "--decimal-comma reads it as 12.34 USD" },
+	/* the thousands separator alone implies a decimal point */
+	{ "1,234.5", "USD", 0, AMT_SEP_COMMA, 0, 123450, NULL },
+	/* spaces (French, also U+00A0 and U+202F) and apostrophes (Swiss) */
+	{ "1 234 567,89", "EUR", ',', AMT_SEP_SPACE, 0, 123456789, NULL },
+	{ "1\xc2\xa0" "234,5", "EUR", ',', AMT_SEP_SPACE, 0, 123450, NULL },
+	{ "1\xe2\x80\xaf" "234,5", "EUR", ',', AMT_SEP_SPACE, 0, 123450,
+	    NULL },
+	{ "1 234,5", "EUR", ',', AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "--decimal-comma --thousands-sep space reads it as 1234.50" },
+	{ "1'234.50", "CHF", '.', AMT_SEP_APOS, 0, 123450, NULL },
+	{ "1\xe2\x80\x99" "234.50", "CHF", '.', AMT_SEP_APOS, 0, 123450,
+	    NULL },
+	/* not amounts */
+	{ "", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, "no amount" },
+	{ "   ", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, "no amount" },
+	{ "12.", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, "after" },
+	{ ".5", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, "before" },
+	{ "1.2.3", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
+	{ "\xe2\x82\xac 12.50", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "currency symbols" },
+	{ "12.50 EUR", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "currency symbols" },
+	{ "1e3", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
+	{ "12.50-", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "trailing minus" },
+	{ "(12.50)", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "parentheses" },
+	{ "--1", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
+	{ "0x10", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
+	{ "92233720368547758.07", "EUR", 0, AMT_SEP_NONE, 0,
+	    INT64_MAX, NULL },
+	{ "92233720368547758.08", "EUR", 0, AMT_SEP_NONE, PT_ERANGE, 0,
+	    NULL },
+	{ "99999999999999999999", "JPY", 0, AMT_SEP_NONE, PT_ERANGE, 0,
+	    NULL },
+	/* currencies */
+	{ "1", "XAU", 0, AMT_SEP_NONE, PT_ENOTFOUND, 0, "no minor unit" },
+	{ "1", "EUX", 0, AMT_SEP_NONE, PT_ENOTFOUND, 0, "not an ISO 4217" },
+	{ "1", "eur", 0, AMT_SEP_NONE, PT_ENOTFOUND, 0, "not an ISO 4217" },
+	{ "1", NULL, 0, AMT_SEP_NONE, PT_ENOTFOUND, 0, "needs a currency" },
+};
+
+START_TEST(amounts_every_convention)
+{
+	for (size_t i = 0; i < sizeof(amt_cases) / sizeof(amt_cases[0]);
+	    i++) {
+		const struct amt_case *c = &amt_cases[i];
+		struct amt_opts o = { c->decimal, c->thou };
+		struct pt_why why = { "" };
+		int64_t v = 42;
+		int rc = amt_parse(c->in, strlen(c->in), c->cur, &o, &v, &why);
+
+		ck_assert_msg(rc == c->rc, "%zu \"%s\" %s: rc %d want %d (%s)",
+		    i, c->in, c->cur ? c->cur : "-", rc, c->rc, why.text);
+		if (rc == 0)
+			ck_assert_msg(v == c->want, "%zu \"%s\": %lld want %lld",
+			    i, c->in, (long long)v, c->want);
+		else
+			ck_assert_msg(v == 42, "%zu: out written on error", i);
+		if (c->hint != NULL)
+			ck_assert_msg(strstr(why.text, c->hint) != NULL,
+			    "%zu \"%s\": reason \"%s\" lacks \"%s\"", i, c->in,
+			    why.text, c->hint);
+	}
+}
+END_TEST
+
+START_TEST(amount_options)
+{
+	struct amt_opts o = { 0, AMT_SEP_NONE };
+	struct pt_why why = { "" };
+
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_DECIMAL_COMMA, NULL, &why), 1);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_DECIMAL_POINT, NULL, &why),
+	    PT_EINVAL);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_THOUSANDS, ",", &why), 1);
+	ck_assert_int_eq(amt_opts_check(&o, &why), PT_EINVAL);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_THOUSANDS, ".", &why), 1);
+	ck_assert_int_eq(amt_opts_check(&o, &why), 0);
+	o.decimal = '.';
+	ck_assert_int_eq(amt_opts_check(&o, &why), PT_EINVAL);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_THOUSANDS, "x", &why),
+	    PT_EINVAL);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_THOUSANDS, "space", &why), 1);
+	ck_assert_int_eq(o.thousands, AMT_SEP_SPACE);
+	ck_assert_int_eq(amt_cli_opt(&o, 'x', NULL, &why), 0);
+}
+END_TEST
+
+START_TEST(iso4217_table)
+{
+	const char *code, *prev = "";
+	int exp, n = 0;
+
+	/* sorted, unique, three capitals, exponents 0..4 or N.A. */
+	for (size_t i = 0; amt_table(i, &code, &exp) == 0; i++, n++) {
+		ck_assert_int_eq(strlen(code), 3);
+		for (int k = 0; k < 3; k++)
+			ck_assert(code[k] >= 'A' && code[k] <= 'Z');
+		ck_assert_msg(strcmp(prev, code) < 0, "%s after %s", code, prev);
+		ck_assert(exp == AMT_NA || (exp >= 0 && exp <= 4));
+		prev = code;
+	}
+	ck_assert_int_gt(n, 150);
+	ck_assert_int_eq(amt_exponent("EUR", &exp), 0);
+	ck_assert_int_eq(exp, 2);
+	ck_assert_int_eq(amt_exponent("JPY", &exp), 0);
+	ck_assert_int_eq(exp, 0);
+	ck_assert_int_eq(amt_exponent("BHD", &exp), 0);
+	ck_assert_int_eq(exp, 3);
+	ck_assert_int_eq(amt_exponent("CLF", &exp), 0);
+	ck_assert_int_eq(exp, 4);
+	ck_assert_int_eq(amt_exponent("XAU", &exp), 0);
+	ck_assert_int_eq(exp, AMT_NA);
+	ck_assert_int_eq(amt_exponent("XYZ", &exp), PT_ENOTFOUND);
+	ck_assert_int_eq(amt_exponent("EU", &exp), PT_ENOTFOUND);
+	ck_assert_int_eq(amt_exponent(NULL, &exp), PT_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(amount_format)
+{
+	char buf[AMT_MAX_TEXT];
+
+	ck_assert_int_eq(amt_format(123456, "EUR", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "1234.56");
+	ck_assert_int_eq(amt_format(-5, "EUR", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "-0.05");
+	ck_assert_int_eq(amt_format(500, "JPY", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "500");
+	ck_assert_int_eq(amt_format(1, "BHD", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "0.001");
+	ck_assert_int_eq(amt_format(INT64_MIN, "EUR", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "-92233720368547758.08");
+	ck_assert_int_eq(amt_format(7, "XAU", buf, sizeof(buf)), PT_ENOTFOUND);
+	ck_assert_str_eq(buf, "7");
+	ck_assert_int_eq(amt_format(7, "EUR", buf, 4), PT_ETOOBIG);
+	export_amount(7, "XYZ", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	export_amount(12345, "KWD", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "12.345");
+}
+END_TEST
+
+/* ----------------------------------------------------------------- CSV */
+
+struct got {
+	json_t *rows;		/* objects, or null for a refused row */
+	json_t *lines;		/* the line of each row */
+	char problems[8192];
+	int nproblems;
+};
+
+static int
+got_row(void *arg, json_t *obj, size_t line, const struct csvin_row *row)
+{
+	struct got *g = arg;
+
+	(void)row;
+	json_array_append_new(g->rows, obj != NULL ? obj : json_null());
+	json_array_append_new(g->lines, json_integer((json_int_t)line));
+	return 0;
+}
+
+static void
+got_err(void *arg, size_t line, size_t col, const char *field,
+    const char *value, const char *problem)
+{
+	struct got *g = arg;
+	size_t n = strlen(g->problems);
+
+	snprintf(g->problems + n, sizeof(g->problems) - n, "%zu:%zu: %s: %s "
+	    "(%s)\n", line, col, field, problem, value ? value : "-");
+	g->nproblems++;
+}
+
+static void
+got_init(struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->rows = json_array();
+	g->lines = json_array();
+}
+
+static void
+got_free(struct got *g)
+{
+	json_decref(g->rows);
+	json_decref(g->lines);
+}
+
+static int
+parse(const char *csv, const struct csvin_opts *o, struct got *g)
+{
+	got_init(g);
+	return csvin_parse((const uint8_t *)csv, strlen(csv), o, got_row,
+	    got_err, g);
+}
+
+static long long
+row_int(struct got *g, size_t i, const char *path)
+{
+	return json_integer_value(jrec_path(json_array_get(g->rows, i), path));
+}
+
+static const char *
+row_str(struct got *g, size_t i, const char *path)
+{
+	return json_string_value(jrec_path(json_array_get(g->rows, i), path));
+}
+
+START_TEST(csv_german_export)
+{
+	/* Excel "CSV UTF-8" in a German locale: BOM, semicolons, decimal
+	 * commas with thousands points, a trailing empty column, CRLF. */
+	const char csv[] =
+	    "\xef\xbb\xbfid;date;amount;currency;payer.scheme;payer.id;"
+	    "payer.name;payee.scheme;payee.id;payee.name;description;\r\n"
+	    "R-1;2026-03-01;1.234,56;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;A1;"
+	    "\"M\xc3\xbcller; Schmidt GmbH\";Rechnung 1;\r\n"
+	    "\r\n"
+	    "R-2;2026-03-02;12,5;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;A1;Acme;"
+	    "\"zwei\r\nZeilen\";\r\n"
+	    "R-3;2026-03-03;-0,01;EUR;DE-HRB;F1;Stadtkasse;DE-HRB;A1;Acme;"
+	    "Storno;\r\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.amt.decimal = ',';
+	o.amt.thousands = AMT_SEP_POINT;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_uint_eq(json_array_size(g.rows), 3);
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 123456);
+	ck_assert_int_eq(row_int(&g, 1, "amount_minor"), 1250);
+	ck_assert_int_eq(row_int(&g, 2, "amount_minor"), -1);
+	ck_assert_str_eq(row_str(&g, 0, "payee.name"),
+	    "M\xc3\xbcller; Schmidt GmbH");
+	ck_assert_str_eq(row_str(&g, 1, "description"), "zwei\r\nZeilen");
+	ck_assert_str_eq(row_str(&g, 0, "type"), "payment");
+	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "organization");
+	/* lines exact across a blank line and a two-line cell */
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 0)), 2);
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 1)), 4);
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 2)), 6);
+	got_free(&g);
+	/* the same file with nothing said about the comma: refused, every
+	 * row, with the option that reads each */
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 3);
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:3: amount: a comma may be "
+	    "a decimal or a thousands separator; --decimal-comma "
+	    "--thousands-sep . reads it as 1234.56 EUR (1.234,56)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:3: amount:"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "6:3: amount:"));
+	ck_assert(json_is_null(json_array_get(g.rows, 0)));
+	ck_assert(json_is_null(json_array_get(g.rows, 2)));
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(csv_tab_separated)
+{
+	const char tsv[] =
+	    "id\tdate\tamount\tcurrency\tpayer.scheme\tpayer.id\tpayer.name\t"
+	    "payee.name\tdescription\n"
+	    "T-1\t2026-01-31\t1,234.50\tUSD\tUS-EIN\t1\tCity\tJane Roe\t"
+	    "Grant, first part\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.amt.thousands = AMT_SEP_COMMA;
+	ck_assert_int_eq(parse(tsv, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 123450);
+	ck_assert_str_eq(row_str(&g, 0, "description"), "Grant, first part");
+	/* a payee without a scheme is a natural person */
+	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "individual");
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(csv_delimiter_refusals)
+{
+	struct csvin_opts o;
+	struct got g;
+	const char both[] = "id;date,amount\nA;1,2\n";
+	const uint8_t utf16[] = { 0xff, 0xfe, 'i', 0, 'd', 0, '\n', 0 };
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(parse(both, &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 1);
+	ck_assert_ptr_nonnull(strstr(g.problems, "both ',' and ';'"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "--delimiter"));
+	ck_assert_uint_eq(json_array_size(g.rows), 0);
+	got_free(&g);
+	/* said: read with it (the comma is then inside a cell) */
+	o.delimiter = ';';
+	ck_assert_int_eq(parse("id;description\nA;x, y\n", &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 0);
+	ck_assert_str_eq(row_str(&g, 0, "description"), "x, y");
+	got_free(&g);
+	memset(&o, 0, sizeof(o));
+	got_init(&g);
+	ck_assert_int_eq(csvin_parse(utf16, sizeof(utf16), &o, got_row,
+	    got_err, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "UTF-16"));
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(csv_columns_refused)
+{
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.currency = "EUR";
+	/* amount and amount_minor: two columns for one field */
+	ck_assert_int_eq(parse("id,amount,amount_minor\nA,1.00,100\n", &o,
+	    &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "1:3: amount_minor: columns "
+	    "2 (amount) and 3 (amount_minor) both set amount_minor"));
+	ck_assert_uint_eq(json_array_size(g.rows), 0);
+	got_free(&g);
+	/* a column given twice (any spelling) */
+	ck_assert_int_eq(parse("id,Amount,AMOUNT\nA,1,2\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "both set amount_minor"));
+	got_free(&g);
+	ck_assert_int_eq(parse("id,date,id\nA,2026-01-01,B\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "column given twice"));
+	got_free(&g);
+	/* an unknown column: the accepted names are listed */
+	ck_assert_int_eq(parse("Payment ID,amount\nA,1\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "1:1: Payment ID: unknown "
+	    "column; accepted: id, type, date, amount, amount_minor"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "StatusCurrentMapped"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "--map 'Payment ID=FIELD'"));
+	got_free(&g);
+	/* an unnamed column must stay empty */
+	ck_assert_int_eq(parse("id,amount,\nA,1,\nB,2,x\n", &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 1);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:3: csv: a cell in a column "
+	    "without a name"));
+	ck_assert_uint_eq(json_array_size(g.rows), 2);
+	ck_assert(json_is_object(json_array_get(g.rows, 0)));
+	ck_assert(json_is_null(json_array_get(g.rows, 1)));
+	got_free(&g);
+	/* ragged rows, a quote in the middle of a cell */
+	ck_assert_int_eq(parse("id,amount\nA\nB,1,2\n", &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 2);
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:0: csv: 1 cells, the "
+	    "header has 2"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:3: csv: 3 cells"));
+	got_free(&g);
+	ck_assert_int_eq(parse("id,amount\nA,1\nB,\"2\"x\n", &o, &g), 0);
+	ck_assert_int_eq(g.nproblems, 1);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:0: csv:"));
+	got_free(&g);
+	/* minor-unit columns take integers only */
+	ck_assert_int_eq(parse("id,amount_minor\nA,12.50\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "want an integer in minor "
+	    "units"));
+	got_free(&g);
+	/* not UTF-8 (a Windows-1252 export) */
+	ck_assert_int_eq(parse("id,description\nA,M\xfcller\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "not UTF-8"));
+	got_free(&g);
+	ck_assert_int_eq(parse("", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "no header row"));
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(csv_blds_status_mapped)
+{
+	const char csv[] =
+	    "PermitNum,Description,StatusCurrent,StatusCurrentMapped,"
+	    "StatusDate,OriginalAddress1,OriginalCity,Jurisdiction,"
+	    "jurisdiction.scheme,jurisdiction.id,PermitType,Fee,"
+	    "EstProjectCost,PermitClass\r\n"
+	    "BP-1,Deck,Issued,Permit Issued,2026-02-01T10:00:00,1 Main St,"
+	    "Springfield,City,US-EIN,12,Building,150.5,\"12,500\","
+	    "Residential\r\n"
+	    "BP-2,Shed,Final,Permit Finaled,2026-02-02,2 Oak,Springfield,City,"
+	    "US-EIN,12,Building,75,,Residential\r\n"
+	    "BP-3,Pool,Plan Check,In Review,2026-02-03,3 Elm,Springfield,City,"
+	    "US-EIN,12,Building,75,,Residential\r\n"
+	    "BP-4,Barn,Denied,Permit Issued,2026-02-04,4 Ash,Springfield,City,"
+	    "US-EIN,12,Building,75,,Residential\r\n"
+	    "BP-5,Barn,Closed,Permit Canceled,2026-02-05,5 Ash,Springfield,"
+	    "City,US-EIN,12,Building,75,,Residential\r\n"
+	    "BP-6,Barn,Closed,Done,2026-02-06,6 Ash,Springfield,City,US-EIN,"
+	    "12,Building,75,,Residential\r\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.currency = "USD";
+	o.amt.decimal = '.';
+	o.amt.thousands = AMT_SEP_COMMA;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 6);
+	ck_assert_str_eq(row_str(&g, 0, "decision"), "issued");
+	ck_assert_str_eq(row_str(&g, 0, "decision_date"), "2026-02-01");
+	ck_assert_str_eq(row_str(&g, 0, "id"), "BP-1/issued/2026-02-01");
+	ck_assert_str_eq(row_str(&g, 0, "type"), "permit_decision");
+	ck_assert_int_eq(row_int(&g, 0, "fee_minor"), 15050);
+	ck_assert_int_eq(row_int(&g, 0, "est_project_cost_minor"), 1250000);
+	ck_assert_str_eq(row_str(&g, 0, "currency"), "USD");
+	ck_assert_str_eq(row_str(&g, 1, "decision"), "finaled");
+	ck_assert_str_eq(row_str(&g, 4, "decision"), "cancelled");
+	/* in review: not a decision; Denied vs Permit Issued: refused;
+	 * an unknown mapped value: refused with the accepted ones */
+	ck_assert(json_is_null(json_array_get(g.rows, 2)));
+	ck_assert(json_is_null(json_array_get(g.rows, 3)));
+	ck_assert(json_is_null(json_array_get(g.rows, 5)));
+	ck_assert_int_eq(g.nproblems, 3);
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:4: StatusCurrentMapped: not "
+	    "a decision"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "5:3: StatusCurrent: says "
+	    "denied, but StatusCurrentMapped says issued (Denied)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "7:4: StatusCurrentMapped: not "
+	    "a BLDS StatusCurrentMapped value"));
+	got_free(&g);
+}
+END_TEST
+
+START_TEST(csv_column_map)
+{
+	const char csv[] =
+	    "Buchungs-Nr.;Datum;Betrag;W\xc3\xa4hrung;Empf\xc3\xa4nger;"
+	    "Verwendungszweck;Interne Notiz\n"
+	    "B-1;2026-03-01;99,95;EUR;Acme GmbH;Miete M\xc3\xa4rz;x\n";
+	const char mapfile[] =
+	    "\xef\xbb\xbf# Spaltenzuordnung der Stadtkasse\r\n"
+	    "Buchungs-Nr. = id\r\n"
+	    "Datum = date\r\n"
+	    "  Betrag   =   amount  \r\n"
+	    "W\xc3\xa4hrung = currency\r\n"
+	    "Empf\xc3\xa4nger = payee.name\r\n"
+	    "Verwendungszweck = description\r\n"
+	    "\r\n"
+	    "Interne Notiz = -\r\n";
+	char path[] = "/tmp/pt-map-XXXXXX";
+	struct csvin_map *m = NULL;
+	struct pt_why why = { "" };
+	struct csvin_opts o;
+	struct got g;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, mapfile, sizeof(mapfile) - 1),
+	    (ssize_t)(sizeof(mapfile) - 1));
+	close(fd);
+	ck_assert_int_eq(csvin_map_load(path, &m, &why), 0);
+	unlink(path);
+	memset(&o, 0, sizeof(o));
+	o.map = m;
+	o.amt.decimal = ',';
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_str_eq(row_str(&g, 0, "id"), "B-1");
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 9995);
+	ck_assert_str_eq(row_str(&g, 0, "payee.name"), "Acme GmbH");
+	ck_assert_ptr_null(jrec_path(json_array_get(g.rows, 0), "Interne"));
+	got_free(&g);
+	csvin_map_free(m);
+	/* inline, the same */
+	ck_assert_int_eq(csvin_map_load("Buchungs-Nr.=id,Datum=date,"
+	    "Betrag=amount,W\xc3\xa4hrung=currency,Empf\xc3\xa4nger=payee.name,"
+	    "Verwendungszweck=description,Interne Notiz=-", &m, &why), 0);
+	o.map = m;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 9995);
+	got_free(&g);
+	csvin_map_free(m);
+	/* a map that sets a field a column already sets: refused */
+	ck_assert_int_eq(csvin_map_load("Betrag=amount", &m, &why), 0);
+	o.map = m;
+	ck_assert_int_eq(parse("id,Betrag,amount\nA,1,2\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "both set amount_minor"));
+	got_free(&g);
+	csvin_map_free(m);
+	/* bad maps */
+	ck_assert_int_eq(csvin_map_load("Betrag=amout", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_ptr_nonnull(strstr(why.text, "\"amout\" is not a field"));
+	ck_assert_int_eq(csvin_map_load("Betrag=amount,Betrag=id", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_ptr_nonnull(strstr(why.text, "given twice"));
+	/* constants: the same value in every row */
+	ck_assert_int_eq(csvin_map_load("Betrag=amount,currency := EUR,"
+	    "payer.name:=Stadtkasse", &m, &why), 0);
+	o.map = m;
+	memset(&o.amt, 0, sizeof(o.amt));
+	ck_assert_int_eq(parse("id,Betrag\nA,1.5\nB,2\n", &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_int_eq(row_int(&g, 1, "amount_minor"), 200);
+	ck_assert_str_eq(row_str(&g, 1, "currency"), "EUR");
+	ck_assert_str_eq(row_str(&g, 0, "payer.name"), "Stadtkasse");
+	got_free(&g);
+	/* a constant and a column for one field: refused */
+	ck_assert_int_eq(parse("id,Betrag,currency\nA,1.5,USD\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "1:3: currency: this column "
+	    "and the map's constant currency both set currency"));
+	got_free(&g);
+	csvin_map_free(m);
+	ck_assert_int_eq(csvin_map_load("currency := EUR,currency := USD", &m,
+	    &why), PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("colour := red", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("currency :=", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("=id", &m, &why), PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("/nonexistent/map", &m, &why),
+	    PT_ENOTFOUND);
+	ck_assert_ptr_null(m);
+}
+END_TEST
+
+/* --------------------------------------------------------------- JSON */
+
+struct in_got {
+	int records, bad;
+	char problems[4096];
+	char lines[256];
+};
+
+static int
+in_rec(void *arg, struct in_rec *r)
+{
+	struct in_got *g = arg;
+	size_t n = strlen(g->lines);
+
+	g->records++;
+	g->bad += r->obj == NULL;
+	snprintf(g->lines + n, sizeof(g->lines) - n, "%zu%s ", r->pos.line,
+	    r->obj == NULL ? "!" : "");
+	json_decref(r->obj);
+	return 0;
+}
+
+static void
+in_problem(void *arg, const struct in_pos *pos, const char *field,
+    const char *value, int value_json, const char *problem)
+{
+	struct in_got *g = arg;
+	size_t n = strlen(g->problems);
+
+	(void)value;
+	(void)value_json;
+	snprintf(g->problems + n, sizeof(g->problems) - n, "%zu:%zu: %s: %s\n",
+	    pos->line, pos->col, field, problem);
+}
+
+static void
+read_text(const char *name, const char *text, struct in_got *g)
+{
+	char path[64];
+	struct pt_why why = { "" };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/pt-in-%d%s", (int)getpid(), name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	memset(g, 0, sizeof(*g));
+	ck_assert_int_eq(in_read(path, NULL, in_rec, in_problem, g, &why), 0);
+	unlink(path);
+}
+
+START_TEST(json_every_record_reported)
+{
+	struct in_got g;
+
+	/* an array with a bad element in the middle: the others are read,
+	 * each at its line */
+	read_text(".json", "[\n  {\"id\": \"A\"},\n  {\"id\": \"B\",},\n"
+	    "  3,\n  {\"id\":\n    \"C\"}\n]\n", &g);
+	ck_assert_int_eq(g.records, 4);
+	ck_assert_int_eq(g.bad, 2);
+	ck_assert_str_eq(g.lines, "2 3! 4! 5 ");
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:3: json: a record is a "
+	    "JSON object"));
+	/* JSON Lines: a syntax error costs its line only */
+	read_text(".jsonl", "{\"id\": \"A\"}\n\n{\"id\": \"B\"\n{\"id\": \"C\"}\n",
+	    &g);
+	ck_assert_int_eq(g.records, 3);
+	ck_assert_int_eq(g.bad, 1);
+	ck_assert_str_eq(g.lines, "1 3! 4 ");
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:"));
+	/* pretty-printed objects one after another */
+	read_text(".json", "{\n \"id\": \"A\"\n}\n{\n \"id\": \"B\"\n}\n", &g);
+	ck_assert_int_eq(g.records, 2);
+	ck_assert_str_eq(g.lines, "1 4 ");
+	/* broken brackets: reported, the rest not guessed at */
+	read_text(".json", "[{\"id\": \"A\"}, {\"id\": \"B\"", &g);
+	ck_assert_int_eq(g.records, 1);
+	ck_assert_ptr_nonnull(strstr(g.problems, "nothing after this point"));
+	/* duplicate keys, an empty file */
+	read_text(".json", "{\"id\": \"A\", \"id\": \"B\"}", &g);
+	ck_assert_int_eq(g.bad, 1);
+	read_text(".json", "  \n", &g);
+	ck_assert_ptr_nonnull(strstr(g.problems, "no records"));
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("intake");
+	TCase *tc = tcase_create("intake");
+
+	tcase_add_test(tc, amounts_every_convention);
+	tcase_add_test(tc, amount_options);
+	tcase_add_test(tc, iso4217_table);
+	tcase_add_test(tc, amount_format);
+	tcase_add_test(tc, csv_german_export);
+	tcase_add_test(tc, csv_tab_separated);
+	tcase_add_test(tc, csv_delimiter_refusals);
+	tcase_add_test(tc, csv_columns_refused);
+	tcase_add_test(tc, csv_blds_status_mapped);
+	tcase_add_test(tc, csv_column_map);
+	tcase_add_test(tc, json_every_record_reported);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *r = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? 0 : 1;
+}
