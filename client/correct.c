@@ -37,8 +37,9 @@ static const char correct_usage[] =
     "ID/amend (ID/amend-2, ... for a later amendment): running the same\n"
     "command again logs nothing twice.\n"
     "\n"
-    "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network\n"
-    "or refused by the log, 4 no record ID by this office in the log.\n";
+    "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
+    "4 no record ID by this office in the log, 5 the log refused the\n"
+    "correction (or --id is taken), 6 a file cannot be read or written.\n";
 
 /* The one record of the --with file. */
 struct one {
@@ -424,14 +425,14 @@ cor_cmd(int argc, char **argv)
 		if (rc)
 			break;		/* this very correction: idempotent */
 		if (cid_arg != NULL) {
-			ex = cli_fail(PT_ECONFLICT, NULL, "--id %s is taken by "
+			ex = cli_fail(PT_EREFUSED, NULL, "--id %s is taken by "
 			    "another record of this office", cid_arg);
 			goto out;
 		}
 		itk_item_clear(&t.items[0]);
 		t.nitems = 0;
 		if (n == COR_MAX_TRIES) {
-			ex = cli_fail(PT_ECONFLICT, NULL, "%u corrections of \"%s"
+			ex = cli_fail(PT_EREFUSED, NULL, "%u corrections of \"%s"
 			    "\" exist: give --id", n, target);
 			goto out;
 		}

@@ -226,11 +226,11 @@ print_ready(struct run *x)
 	}
 }
 
-/* Record item k's outcome.  A refusal by the log (an HTTP answer) exits
- * 3, a receipt that fails verification 1 (cli_exit_for). */
+/* Record item k's outcome: a refusal exits as cli_exit_for(rc) says (5
+ * the log refused it, 1 its receipt failed verification, 6 a receipt
+ * could not be written); a record not yet logged 3. */
 static void
-finish_ex(struct run *x, size_t k, int state, int rc, const char *why,
-    int ex)
+finish(struct run *x, size_t k, int state, int rc, const char *why)
 {
 	struct result *r = &x->res[k];
 
@@ -246,7 +246,7 @@ finish_ex(struct run *x, size_t k, int state, int rc, const char *why,
 	case ST_REFUSED:
 		x->refused++;
 		x->last_progress_ms = ut_now_ms();
-		worse(x, ex);
+		worse(x, cli_exit_for(rc));
 		break;
 	default:
 		x->unsent++;
@@ -254,12 +254,6 @@ finish_ex(struct run *x, size_t k, int state, int rc, const char *why,
 		break;
 	}
 	bar_draw(x, 0);
-}
-
-static void
-finish(struct run *x, size_t k, int state, int rc, const char *why)
-{
-	finish_ex(x, k, state, rc, why, cli_exit_for(rc));
 }
 
 /* A distinct checkpoint from a receipt: remembered; a second root for a
