@@ -3,7 +3,8 @@
 #   make            build the proto and net libraries, daemon/pubtraild, client/pubtrail
 #   make check      install missing packages, build, run every test
 #   make run        install missing packages, build, start pubtraild
-#                   [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS=...]
+#                   [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS=...] (serving
+#                   the citizen page of build/web at /)
 #   make asan       every test under AddressSanitizer + UBSan (build-asan/)
 #   make valgrind   every unit test under valgrind (memcheck)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, web page,
@@ -197,7 +198,7 @@ valgrind: deps
 # Benchmarks: figures and ratios, never assertions (bench/README.md).
 bench: deps
 	@sh tests/deps.sh $(BENCH_PKGS)
-	@$(MAKE) $(PAR) --no-print-directory all $(BENCH_BIN) $(TOOL_BIN)
+	@$(MAKE) $(PAR) --no-print-directory all web $(BENCH_BIN) $(TOOL_BIN)
 	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
 
 # libFuzzer targets (clang); each also replays its corpus in `make check`.
@@ -212,9 +213,11 @@ soak: deps
 
 # make run [ORIGIN=NAME] [DATA=DIR] [LISTEN=HOST:PORT] [ARGS='more options']
 run: deps
-	@$(MAKE) $(PAR) --no-print-directory all
+	@$(MAKE) $(PAR) --no-print-directory all web
+	@printf '[pubtraild]\nweb_root = %s\n' '$(abspath $(WEB_OUT))' > $(BUILD)/run.conf
 	@$(if $(DATA),mkdir -p -m 0700 '$(patsubst %/,%,$(dir $(DATA:%/=%)))')
-	$(if $(filter /%,$(PUBTRAILD)),,./)$(PUBTRAILD) $(if $(DATA),--data '$(DATA)') \
+	$(if $(filter /%,$(PUBTRAILD)),,./)$(PUBTRAILD) --config $(BUILD)/run.conf \
+		$(if $(DATA),--data '$(DATA)') \
 		$(if $(LISTEN),--listen '$(LISTEN)') \
 		$(if $(ORIGIN),--origin '$(ORIGIN)') $(ARGS)
 

@@ -9,8 +9,10 @@
 #   BENCH_SCALE       scales entry counts (default 1: a 1M-entry log, under
 #                     10 minutes on 2 cores; 10: the 10M-entry comparison,
 #                     set beside bench/results-scale1.json of a scale-1 run)
-#   BENCH_ONLY        comma list of phases: base,store,seq,read,append,audit
+#   BENCH_ONLY        comma list of phases: base,store,seq,read,append,audit,web
 #                     (default all)
+#   BENCH_WEB_N       entries of the citizen page's log (default 100,000 x
+#                     BENCH_SCALE, at least 1024)
 #   BENCH_BATCH_MAX, BENCH_WINDOW_MS, BENCH_VERIFY_THREADS
 #                     daemon settings for the append phase (default: the
 #                     daemon's defaults); BENCH_BATCH_MAX also sets
@@ -33,7 +35,7 @@ PUBTRAIL=$BUILD/pubtrail
 # Each run is a new log: keep the client's per-log memory out of ~/.local.
 export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
-ONLY=${BENCH_ONLY:-base,store,seq,read,append,audit}
+ONLY=${BENCH_ONLY:-base,store,seq,read,append,audit,web}
 DUR=${BENCH_DURATION:-10}
 ADDCONNS=${BENCH_ADD_CONNS:-128}
 NCPU=$(nproc 2>/dev/null || echo 1)
@@ -286,6 +288,72 @@ if want audit; then
 	fi
 fi
 
+# ---- the citizen page: a year of payments proven in headless Chromium ----
+# Its own log of NW entries (a 1M-entry log is ten years of a large city's
+# payments, more than a browser tab should hold), served by pubtraild with
+# web_root; tests/browser/driver.mjs opens #/explore?auto=1 and reads the
+# page's own timing (window.pubtrailBench): every bundle fetched, every
+# leaf hash and every tile hashed up to the signed root in WebCrypto, every
+# entry decoded; then again with every office signature checked.  Set
+# beside the one-thread SHA-256 leaf-hash rate in C of this run.
+if want web; then
+	NW=${BENCH_WEB_N:-$(awk -v s="$SCALE" 'BEGIN { n = int(100000 * s);
+	    if (n < 1024) n = 1024; print n }')}
+	WLOG=$TMP/weblog
+	if [ ! -f "$BUILD/web/index.html" ] || ! command -v node >/dev/null ||
+	    [ ! -x /usr/bin/chromium ]; then
+		say "web: build/web, node or chromium missing (make web): not measured"
+	else
+		[ -n "$(fig sha256_leaf_1t)" ] || figs "$B/baseline" sha256 1 3
+		[ -n "$(fig ed25519_verify_1t)" ] || figs "$B/baseline" ed25519 1 3
+		say "web: a log of $NW payments for the citizen page"
+		"$B/seqbench" --dir "$WLOG" --n "$NW" --origin "web.$ORIGIN" \
+		    --batch "$BMAX" > "$TMP/webseq.out" 2>&1 ||
+		    { cat "$TMP/webseq.out" >&2; exit 1; }
+		printf '[pubtraild]\nweb_root = %s\nrate_limit = 0\n' \
+		    "$BUILD/web" > "$TMP/web.conf"
+		WPORT=""
+		for try in 1 2 3 4 5; do
+			WPORT=$(port)
+			"$PUBTRAILD" --config "$TMP/web.conf" --data "$WLOG" \
+			    --listen "127.0.0.1:$WPORT" --origin "web.$ORIGIN" \
+			    >> "$TMP/webd.log" 2>&1 &
+			WPID=$!
+			PIDS="$PIDS $WPID"
+			ready "$WPORT" /healthz "$WPID" && break
+			stop "$WPID"
+			WPORT=""
+		done
+		[ -n "$WPORT" ] || { cat "$TMP/webd.log" >&2; exit 1; }
+		U="http://127.0.0.1:$WPORT/#/explore?auto=1"
+		say "web: headless Chromium proves all $NW entries (hashes), then with signatures"
+		printf '{"cmd":"explore","url":"%s&sigs=0"}\n{"cmd":"explore","url":"%s"}\n{"cmd":"quit"}\n' \
+		    "$U" "$U" | PT_WEB_OUT="$TMP" PT_WEB_WAIT_MS=1800000 \
+		    node "$TOP/tests/browser/driver.mjs" > "$TMP/web.json" \
+		    2> "$TMP/web.err"
+		node -e '
+		const lines = require("fs").readFileSync(process.argv[1], "utf8")
+		    .split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+		const [, h, s] = lines;
+		const out = (n, v, u) => console.log("FIG " + n + " " + v + " " + u);
+		for (const [r, name] of [[h, "web_verify"], [s, "web_verify_sigs"]]) {
+			if (!r || !r.ok || !r.result.bench || r.result.bad !== "0") {
+				console.error("web: " + name + " failed: " +
+				    JSON.stringify(r).slice(0, 2000));
+				continue;
+			}
+			const b = r.result.bench;
+			out(name, (b.entries / (b.ms / 1000)).toFixed(0), "entries/s");
+			if (name === "web_verify") {
+				out("web_sha256", (b.hashes / (b.ms / 1000)).toFixed(0), "hashes/s");
+				out("web_bytes", b.bytes, "bytes");
+			}
+		}' "$TMP/web.json" | tee -a "$FIGS" | sed 's/^FIG /  /' >&2
+		[ -s "$TMP/web.err" ] && sed 's/^/  driver: /' "$TMP/web.err" >&2
+		stop "$WPID"
+	fi
+fi
+
 if [ -n "$DPID" ]; then
 	stop "$DPID"
 	RSS=$(sort -n "$RSSLOG" 2>/dev/null | tail -1)
@@ -353,6 +421,10 @@ store_db_offices - info 0
 store_db_checkpoints - info 0
 store_db_meta - info 0
 rss_anon_max - abs 64
+web_verify sha256_leaf_1t info 0
+web_verify_sigs ed25519_verify_1t info 0
+web_sha256 sha256_leaf_1t info 0
+web_bytes - info 0
 ed25519_verify_${VTN}t - info 0
 sha256_leaf_1t - info 0
 lmdb_puts_$EV - info 0
@@ -412,7 +484,7 @@ END {
 		printf "%s%s\n", js[i], (i < n ? "," : "") > out
 	printf "]\n" > out
 }' "$FIGS" "$SPEC"
-if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,audit" ]; then
+if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,audit,web" ]; then
 	cp "$OUT" "$TOP/bench/results-scale1.json"
 fi
 echo "bench: figures in $OUT (scale $SCALE)"

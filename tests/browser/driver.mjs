@@ -61,10 +61,16 @@ async function newPage(width) {
   return page;
 }
 
-async function shot(page, name) {
+// A full-page screenshot, or only the top clip pixels.
+async function shot(page, name, clip) {
   if (!name) return null;
   const f = path.join(OUT, name + '.png');
-  await page.screenshot({ path: f, fullPage: true });
+  if (clip) {
+    const width = page.viewport().width;
+    await page.screenshot({ path: f, clip: { x: 0, y: 0, width, height: clip } });
+  } else {
+    await page.screenshot({ path: f, fullPage: true });
+  }
   return f;
 }
 
@@ -124,7 +130,7 @@ async function handle(c) {
       }
       await waitVerdict(page);
       const st = await page.evaluate(verifyState);
-      st.shot = await shot(page, c.shot);
+      st.shot = await shot(page, c.shot, c.clip);
       st.console = page.consoleLog;
       return st;
     } finally {
@@ -156,7 +162,7 @@ async function handle(c) {
         st.opened = await page.evaluate(() => [...document.querySelectorAll('#x-entries tbody tr')]
           .map((tr) => ({ index: tr.dataset.index, link: tr.querySelector('a').getAttribute('href') })));
       }
-      st.shot = await shot(page, c.shot);
+      st.shot = await shot(page, c.shot, c.clip);
       st.console = page.consoleLog;
       return st;
     } finally {
@@ -183,7 +189,7 @@ async function handle(c) {
       await waitVerdict(page);
       const st = await page.evaluate(verifyState);
       st.focus = seen;
-      st.shot = await shot(page, c.shot);
+      st.shot = await shot(page, c.shot, c.clip);
       return st;
     } finally {
       await page.close();
@@ -210,9 +216,12 @@ async function handle(c) {
   throw new Error('unknown command ' + c.cmd);
 }
 
+// The iterator is taken before anything is awaited: lines already piped
+// in (bench/run.sh) are buffered by it, not lost.
 const rl = readline.createInterface({ input: process.stdin });
+const lines = rl[Symbol.asyncIterator]();
 process.stdout.write(JSON.stringify({ ready: true, version: await browser.version() }) + '\n');
-for await (const line of rl) {
+for await (const line of lines) {
   if (!line.trim()) continue;
   const c = JSON.parse(line);
   if (c.cmd === 'quit') break;

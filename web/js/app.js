@@ -216,7 +216,7 @@ function problem(text) {
 
 function receiptFile(file) {
   if (!file) return;
-  if (file.size > 64 * 1024) {
+  if (file.size > 256 * 1024) {
     problem('That file is too big to be a receipt.');
     return;
   }

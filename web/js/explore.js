@@ -22,6 +22,8 @@ import { decodeEntry } from './wire.js';
 const $ = (id) => document.getElementById(id);
 const PARALLEL = 4;	// bundles in flight
 const CHART_BARS = 24;
+// Axis labels only ("1.2M"); tables carry the exact amounts.
+const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 
 let state = null;	// { key, ctx, items, ... } of the loaded log
 let bound = false;
@@ -179,7 +181,7 @@ function drawChart(box, name, labels, values, onPick) {
       { values: (u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ?
         String(labels[i]).slice(0, 12) : '')), rotate: labels.length > 6 ? -45 : 0,
         size: labels.length > 6 ? 70 : 40, gap: 4, incrs: [1] },
-      { size: 70 },
+      { size: 64, values: (u, splits) => splits.map((v) => COMPACT.format(v)) },
     ],
     series: [{}, { label: name, fill: '#0b4f8acc', stroke: '#0b4f8a', width: 1,
       paths: uPlot.paths.bars({ size: [0.7, 60] }), points: { show: false } }],

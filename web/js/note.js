@@ -8,11 +8,15 @@ import { ed25519Verify, sha256 } from './crypto.js';
 
 export const ALG_ED25519 = 0x01;
 export const ALG_COSIG_V1 = 0x04;
-export const NOTE_MAX = 16384;
+export const ALG_MLDSA44_COSIG = 0x06;	// parsed, never verified here
+const NOTE_MAX_TEXT = 16384;
 const NOTE_MAX_LINE = 1024;
+const NOTE_MAX_SIG_LINE = 8192;
 const NOTE_MAX_SIGS = 64;
+export const NOTE_MAX = NOTE_MAX_TEXT + 1 + 16 * NOTE_MAX_SIG_LINE;
 const MAX_KEY_NAME = 128;
 const MAX_VKEY = 256;
+const MAX_VKEY_MLDSA = 2048;
 const MAX_ORIGIN = 256;
 const CKPT_MAX_EXT = 16;
 export const COSIG_SKEW_S = 300;
@@ -30,24 +34,31 @@ export async function keyId(name, alg, pub) {
   return h.slice(0, 4);
 }
 
-// Parse "<name>+<8 hex>+<base64(alg || 32-byte key)>" and check the key ID.
-// Returns { name, id (4 bytes), alg, pub (32 bytes), text }.
+// Parse "<name>+<8 hex>+<base64(alg || key)>" and check the key ID: an
+// Ed25519 key (0x01) or cosignature key (0x04) of 32 bytes, or an
+// ML-DSA-44 cosignature key (0x06) of 1312 bytes (which the page, like the
+// C client, cannot verify).  wantAlg: one type or a list of types.
+// Returns { name, id (4 bytes), alg, pub, text }.
 export async function parseVkey(text, wantAlg) {
   if (typeof text !== 'string') throw new FormatError('no key');
   text = text.trim();
-  if (utf8(text).length > MAX_VKEY) throw new FormatError('key string too long');
+  if (utf8(text).length > MAX_VKEY_MLDSA) throw new FormatError('key string too long');
   const m = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text);
   if (!m) throw new FormatError('not a verifier key (name+hash+base64)');
   const [, name, idhex, data] = m;
   if (!validKeyName(name)) throw new FormatError('invalid key name');
   const raw = fromB64(data);
-  if (raw.length !== 33) throw new FormatError('key data is not 33 bytes');
   const alg = raw[0];
-  if (alg !== ALG_ED25519 && alg !== ALG_COSIG_V1)
+  if (alg !== ALG_ED25519 && alg !== ALG_COSIG_V1 && alg !== ALG_MLDSA44_COSIG)
     throw new FormatError('unknown key type ' + alg);
-  if (wantAlg !== undefined && alg !== wantAlg)
-    throw new FormatError(wantAlg === ALG_ED25519 ?
-      'not an Ed25519 (0x01) key' : 'not a cosignature (0x04) key');
+  if (raw.length !== (alg === ALG_MLDSA44_COSIG ? 1313 : 33))
+    throw new FormatError('key data has the wrong length for its type');
+  if (alg !== ALG_MLDSA44_COSIG && utf8(text).length > MAX_VKEY)
+    throw new FormatError('key string too long');
+  const want = wantAlg === undefined ? null : [].concat(wantAlg);
+  if (want && !want.includes(alg))
+    throw new FormatError(want.includes(ALG_ED25519) ?
+      'not an Ed25519 (0x01) key' : 'not a cosignature (0x04 or 0x06) key');
   const pub = raw.slice(1);
   const id = await keyId(name, alg, pub);
   if (hex(id) !== idhex) throw new FormatError('key hash does not match the key');
@@ -64,27 +75,25 @@ export function parseNote(bytes) {
   if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(s))
     throw new FormatError('control character in note');
   if (!s.endsWith('\n')) throw new FormatError('note does not end in a newline');
-  for (const line of s.split('\n'))
-    if (utf8(line).length > NOTE_MAX_LINE) throw new FormatError('note line too long');
   const cut = s.lastIndexOf('\n\n');
   if (cut < 0) throw new FormatError('note has no blank line');
   if (s.startsWith('\n')) throw new FormatError('note text is empty');
   const text = s.slice(0, cut + 1);
+  if (utf8(text).length > NOTE_MAX_TEXT) throw new FormatError('note text too big');
+  for (const line of text.split('\n'))
+    if (utf8(line).length > NOTE_MAX_LINE) throw new FormatError('note line too long');
   const lines = s.slice(cut + 2, -1).split('\n');
   if (lines.length === 1 && lines[0] === '') throw new FormatError('note has no signature');
   if (lines.length > NOTE_MAX_SIGS) throw new FormatError('too many signatures');
   const sigs = [];
-  const seen = new Set();
   for (const line of lines) {
+    if (utf8(line).length + 1 > NOTE_MAX_SIG_LINE) throw new FormatError('signature line too long');
     const m = /^\u2014 ([^ ]+) ([A-Za-z0-9+/=]+)$/u.exec(line);
     if (!m) throw new FormatError('malformed signature line');
     if (!validKeyName(m[1])) throw new FormatError('invalid key name in signature');
     const raw = fromB64(m[2]);
     if (raw.length < 5) throw new FormatError('signature too short');
     const id = raw.slice(0, 4);
-    const k = m[1] + '+' + hex(id);
-    if (seen.has(k)) throw new FormatError('two signatures by the same key');
-    seen.add(k);
     sigs.push({ name: m[1], id, sig: raw.slice(4), line });
   }
   return { text, textBytes: utf8(text), sigs };
@@ -114,8 +123,12 @@ export function parseCheckpoint(text) {
   return { origin, size, root, ext };
 }
 
+// The signature line of a trusted key; two of them make the note
+// malformed (lines by unknown keys are ignored, duplicates included).
 function findSig(note, key) {
-  return note.sigs.find((s) => s.name === key.name && equal(s.id, key.id));
+  const all = note.sigs.filter((s) => s.name === key.name && equal(s.id, key.id));
+  if (all.length > 1) throw new FormatError('two signature lines by the key ' + key.name);
+  return all[0];
 }
 
 // The message a tlog-cosignature v1 signs.

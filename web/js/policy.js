@@ -7,8 +7,8 @@
 //   quorum <name>|none
 
 import { FormatError, parseDecimal } from './bytes.js';
-import { ALG_COSIG_V1, ALG_ED25519, COSIG_SKEW_S, checkCosignature,
-  parseVkey } from './note.js';
+import { ALG_COSIG_V1, ALG_ED25519, ALG_MLDSA44_COSIG, COSIG_SKEW_S,
+  checkCosignature, parseVkey } from './note.js';
 
 const POLICY_MAX = 65536;
 const MAX = 32;
@@ -50,7 +50,7 @@ export async function parsePolicy(text) {
     } else if (kw === 'witness' && (args.length === 2 || args.length === 3)) {
       if (pol.witnesses.length >= MAX) throw new FormatError(where + 'too many witnesses');
       fresh(args[0]);
-      const w = { name: args[0], key: await newKey(args[1], ALG_COSIG_V1),
+      const w = { name: args[0], key: await newKey(args[1], [ALG_COSIG_V1, ALG_MLDSA44_COSIG]),
         url: args[2] || '' };
       names.set(args[0], { kind: 'witness', ref: w });
       pol.witnesses.push(w);
@@ -117,6 +117,11 @@ export async function checkPolicy(pol, note, nowS) {
   const witnesses = [];
   let bad = null;
   for (const w of pol.witnesses) {
+    if (w.key.alg === ALG_MLDSA44_COSIG) {
+      // As the C client (pol_cosigs): never counts, line or not.
+      witnesses.push({ name: w.name, key: w.key, state: 'ML-DSA-44, cannot be verified here, not counted' });
+      continue;
+    }
     const r = await checkCosignature(note, w.key);
     if (r === null) {
       witnesses.push({ name: w.name, key: w.key, state: 'missing' });

@@ -12,7 +12,7 @@ import { FormatError, fromUtf8 } from './bytes.js';
 
 export const LIMITS = { str: 4096, bin: 4096, map: 32, array: 64, depth: 6 };
 export const MAX_ENTRY = 24576;
-export const MAX_TPROOF = 16384 + 128 + 45 * 64;
+export const MAX_TPROOF = (16384 + 1 + 16 * 8192) + 128 + 45 * 64;	// WIRE_MAX_TPROOF
 export const RECEIPT_LIMITS = { str: MAX_TPROOF, bin: MAX_ENTRY, map: 32, array: 64, depth: 6 };
 export const MAX_RECEIPT = MAX_ENTRY + MAX_TPROOF + 64;
 
@@ -20,6 +20,31 @@ function cmpBytes(a, b) {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
+}
+
+// Strict UTF-8 (bytes.js) for b[s..e]; ASCII needs no decoder.
+function checkUtf8(b, s, e) {
+  for (let i = s; i < e; i++)
+    if (b[i] >= 0x80) {
+      try {
+        fromUtf8(b.subarray(s, e));
+      } catch (err) {
+        throw new FormatError('bad_utf8: string is not valid UTF-8');
+      }
+      return;
+    }
+}
+
+// One decoder per set of limits, reused (it keeps a cache of map keys).
+const decoders = new Map();
+function decoderFor(lim) {
+  let d = decoders.get(lim);
+  if (d === undefined) {
+    d = new Decoder({ useBigInt64: true, maxStrLength: lim.str, maxBinLength: lim.bin,
+      maxArrayLength: lim.array, maxMapLength: lim.map });
+    decoders.set(lim, d);
+  }
+  return d;
 }
 
 // Walk one canonical value at b[o..]; returns the offset after it.
@@ -79,7 +104,7 @@ function walk(b, o, lim, depth, spans) {
   if (kind === 'str' || kind === 'bin') {
     if (len > lim[kind]) throw new FormatError('too_big: ' + kind + ' of ' + len + ' bytes');
     if (len > remain) throw new FormatError('truncated');
-    if (kind === 'str') fromUtf8(b.subarray(o, o + len));
+    if (kind === 'str') checkUtf8(b, o, o + len);
     return o + len;
   }
   if (len > lim[kind]) throw new FormatError('too_big: ' + kind + ' of ' + len);
@@ -119,9 +144,7 @@ export function decodeCanonical(b, lim = LIMITS) {
   const spans = {};
   const end = walk(b, 0, lim, 0, spans);
   if (end !== b.length) throw new FormatError('trailing_bytes after the value');
-  const dec = new Decoder({ useBigInt64: true, maxStrLength: lim.str,
-    maxBinLength: lim.bin, maxArrayLength: lim.array, maxMapLength: lim.map });
-  const value = dec.decode(b);
+  const value = decoderFor(lim).decode(b);
   return { value, spans };
 }
 
