@@ -1,7 +1,6 @@
 /* util.c: bounded file I/O, atomic writes and number parsing. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sfile.h"
 #include "util.h"
 
 int
@@ -100,87 +100,23 @@ ut_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
 	return rc;
 }
 
-static int
-fsync_dir_of(const char *path)
-{
-	char *copy = strdup(path), *dir;
-	int fd, rc = 0;
-
-	if (copy == NULL)
-		return PT_ENOMEM;
-	dir = dirname(copy);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
-		free(copy);
-		return PT_EIO;
-	}
-	if (fsync(fd) != 0 && errno != EINVAL)
-		rc = PT_EIO;
-	close(fd);
-	free(copy);
-	return rc;
-}
-
-/* The directory part of path ("." when it has none) into buf. */
-static int
-dir_of(const char *path, char *buf, size_t cap)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL) {
-		snprintf(buf, cap, ".");
-		return 0;
-	}
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= cap)
-		return PT_EINVAL;
-	memcpy(buf, path, n);
-	buf[n] = '\0';
-	return 0;
-}
-
 int
 ut_check_dir_private(const char *dir, struct pt_why *why)
 {
-	struct stat st;
-
-	if (stat(dir, &st) != 0)
-		return pt_why_set(why, PT_EIO, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return pt_why_set(why, PT_EIO, "%s: not a directory", dir);
-	if ((st.st_mode & 022) != 0)
-		return pt_why_set(why, PT_EIO, "%s is writable by others (mode "
-		    "%04o): keys and state are not kept there; run `chmod "
-		    "go-w %s` or choose another directory", dir,
-		    (unsigned)(st.st_mode & 07777), dir);
-	return 0;
+	return sf_check_dir_private(dir, why);
 }
 
 int
 ut_check_secret_file(const char *path, struct pt_why *why)
 {
-	char dir[UT_PATH_MAX];
-	struct stat st;
-	int rc;
+	int readable, rc;
 
-	if (dir_of(path, dir, sizeof(dir)) != 0)
-		return pt_why_set(why, PT_EINVAL, "%s: path too long", path);
-	if ((rc = ut_check_dir_private(dir, why)) != 0)
+	if ((rc = sf_check_secret(path, &readable, why)) != 0)
 		return rc;
-	if (stat(path, &st) != 0)
-		return pt_why_set(why, errno == ENOENT ? PT_ENOTFOUND : PT_EIO,
-		    "%s: %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return pt_why_set(why, PT_EIO, "%s: not a regular file", path);
-	if ((st.st_mode & 022) != 0)
-		return pt_why_set(why, PT_EIO, "%s is writable by others (mode "
-		    "%04o): anyone could replace this key; run `chmod 600 %s`",
-		    path, (unsigned)(st.st_mode & 07777), path);
-	if ((st.st_mode & 044) != 0)
-		fprintf(stderr, "pubtrail: warning: %s is readable by others "
-		    "(mode %04o): anyone who can read it can sign as its "
-		    "owner; run `chmod 600 %s`\n", path,
-		    (unsigned)(st.st_mode & 07777), path);
+	if (readable)
+		fprintf(stderr, "pubtrail: warning: %s is readable by others: "
+		    "anyone who can read it can sign as its owner; run "
+		    "`chmod 600 %s`\n", path, path);
 	return 0;
 }
 
@@ -188,112 +124,21 @@ int
 ut_tmpfile(const char *path, unsigned mode, char *tmp, size_t tmpcap,
     struct pt_why *why)
 {
-	char dir[UT_PATH_MAX];
-	const char *base = strrchr(path, '/');
-	int fd, n;
-
-	base = base == NULL ? path : base + 1;
-	if (dir_of(path, dir, sizeof(dir)) != 0 || base[0] == '\0')
-		return pt_why_set(why, PT_EINVAL, "%s: bad file name", path);
-	n = snprintf(tmp, tmpcap, "%s/.%s.XXXXXX", dir, base);
-	if (n < 0 || (size_t)n >= tmpcap)
-		return pt_why_set(why, PT_EINVAL, "%s: path too long", path);
-	/* mkstemp: a new name, O_CREAT | O_EXCL (a planted file or symbolic
-	 * link at it makes it pick another, never open that one), mode
-	 * 0600; then the mode asked for. */
-	if ((fd = mkstemp(tmp)) < 0)
-		return pt_why_set(why, PT_EIO, "%s: cannot create a temporary "
-		    "file in %s: %s", path, dir, strerror(errno));
-	if (fchmod(fd, (mode_t)mode) != 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return pt_why_set(why, PT_EIO, "%s: %s", tmp, strerror(e));
-	}
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return fd;
+	return sf_tmpfile(path, mode, tmp, tmpcap, why);
 }
 
 int
 ut_tmp_commit(const char *tmp, const char *path, int excl,
     struct pt_why *why)
 {
-	if (excl) {
-		/* link() creates path or fails if anything (a file, a
-		 * symbolic link) is there: never follows, never replaces. */
-		if (link(tmp, path) != 0) {
-			int e = errno;
-
-			unlink(tmp);
-			return pt_why_set(why, e == EEXIST ? PT_ECONFLICT :
-			    PT_EIO, "%s: %s", path, e == EEXIST ?
-			    "already exists" : strerror(e));
-		}
-		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
-		/* rename() replaces a symbolic link at path, not its target. */
-		int e = errno;
-
-		unlink(tmp);
-		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
-	}
-	if (fsync_dir_of(path) != 0)
-		return pt_why_set(why, PT_EIO, "%s: fsync of directory failed",
-		    path);
-	return 0;
+	return sf_commit(tmp, path, excl, why);
 }
 
 int
 ut_write_file(const char *path, const void *data, size_t len, unsigned mode,
     int excl, struct pt_why *why)
 {
-	char tmp[UT_PATH_MAX + 16], dir[UT_PATH_MAX];
-	const uint8_t *p = data;
-	size_t off = 0;
-	int fd, rc;
-	struct stat st;
-
-	if (excl && lstat(path, &st) == 0)
-		return pt_why_set(why, PT_ECONFLICT, "%s: already exists",
-		    path);
-	if ((mode & 077) == 0) {
-		/* A private file (a key, state): not in a directory others
-		 * can write, where they could swap it. */
-		if (dir_of(path, dir, sizeof(dir)) != 0)
-			return pt_why_set(why, PT_EINVAL, "%s: path too long",
-			    path);
-		if ((rc = ut_check_dir_private(dir, why)) != 0)
-			return rc;
-	}
-	if ((fd = ut_tmpfile(path, mode, tmp, sizeof(tmp), why)) < 0)
-		return fd;
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	return ut_tmp_commit(tmp, path, excl, why);
-fail:
-	{
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
-	}
+	return sf_write(path, data, len, mode, excl, why);
 }
 
 int

@@ -17,8 +17,10 @@
 #include "api.h"
 #include "api_int.h"
 #include "env.h"
+#include "log.h"
 #include "metrics.h"
 #include "pt.h"
+#include "ptlimits.h"
 
 int
 api_status(int err)
@@ -86,6 +88,92 @@ api_fail_err(struct rq *rq, int err, const char *what)
 	api_fail(rq, api_status(err), "%s: %s", what, pt_strerror(err));
 }
 
+/* Copy at most cap - 1 bytes of the first line of src (len bytes) to dst,
+ * printable ASCII only (others become '?'): text from a request or about
+ * it goes into the log, never control bytes. */
+static void
+log_safe(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 1 < cap; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		dst[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+void
+api_log_held_refusals(struct api *a)
+{
+	double secs;
+	uint64_t n = rlog_take_held(&a->refusals, env_mono(), &secs);
+
+	if (n > 0)
+		log_info("%llu more refused requests not logged (over %d lines "
+		    "a second) in the last %.0f s; pubtrail_rejections_total "
+		    "and pubtrail_http_requests_total count them all",
+		    (unsigned long long)n, PT_LOG_REFUSALS_PER_S, secs);
+}
+
+/*
+ * One line per refused request: every refusal of POST /add and every
+ * other answer of 400 and above but a read's 404 (a tile or entry that
+ * does not exist yet is a normal answer).  Status, reason, the submitter's
+ * key name and hash when known, the peer.  Rate-limited (rlog): a flood
+ * logs a bounded number of lines and one count of the rest.
+ */
+static void
+log_refusal(struct rq *rq)
+{
+	struct evhttp_connection *c;
+	const char *xff;
+	char reason[160], peer[80] = "?", fwd[96] = "";
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	uint64_t held;
+	double secs;
+	size_t blen;
+
+	if (rq->status < 400 || (rq->status == 404 && rq->route != MR_ADD))
+		return;
+	if (!rlog_allow(&rq->api->refusals, env_mono(), &held, &secs))
+		return;
+	if (held > 0)
+		log_info("%llu more refused requests not logged (over %d lines "
+		    "a second) in the last %.0f s", (unsigned long long)held,
+		    PT_LOG_REFUSALS_PER_S, secs);
+	blen = evbuffer_get_length(rq->body);
+	if (blen > sizeof(reason))
+		blen = sizeof(reason);
+	log_safe(reason, sizeof(reason), (const char *)evbuffer_pullup(
+	    rq->body, (ev_ssize_t)blen), blen);
+	if ((c = evhttp_request_get_connection(rq->req)) != NULL) {
+		evhttp_connection_get_peer(c, &addr, &port);
+		if (addr != NULL) {
+			char a[48];
+
+			log_safe(a, sizeof(a), addr, strlen(addr));
+			snprintf(peer, sizeof(peer), "%s:%u", a, (unsigned)port);
+		}
+	}
+	xff = evhttp_find_header(evhttp_request_get_input_headers(rq->req),
+	    "X-Forwarded-For");
+	if (xff != NULL) {
+		char x[64];
+
+		log_safe(x, sizeof(x), xff, strlen(xff));
+		snprintf(fwd, sizeof(fwd), " (forwarded for %s)", x);
+	}
+	log_info("refused %s %.60s: %d %s; submitter %s; peer %s%s",
+	    evhttp_request_get_command(rq->req) == EVHTTP_REQ_POST ? "POST" :
+	    "GET", rq->path, rq->status, reason, rq->submitter[0] ?
+	    rq->submitter : "-", peer, fwd);
+}
+
 /* The one place a reply is sent.  A HEAD answer has the headers of the
  * GET answer, its Content-Length included, and no content (evhttp would
  * send the content, which a keep-alive client then reads as the start of
@@ -112,6 +200,7 @@ api_send(struct rq *rq)
 		evhttp_add_header(h, "Content-Length", cl);
 		evbuffer_drain(rq->body, n);
 	}
+	log_refusal(rq);
 	evhttp_send_reply(rq->req, rq->status, reason_phrase(rq->status),
 	    rq->body);
 	metrics_http(rq->ctx->metrics, rq->route, rq->status,
@@ -137,6 +226,8 @@ api_new(struct api_ctx *ctx, struct api **out)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return PT_ENOMEM;
 	a->ctx = ctx;
+	rlog_init(&a->refusals, PT_LOG_REFUSALS_PER_S, PT_LOG_REFUSALS_BURST,
+	    env_mono());
 	*out = a;
 	return 0;
 }
@@ -147,6 +238,7 @@ api_free(struct api *a)
 	if (a == NULL)
 		return;
 	api_release_parked(a, 0, 1);
+	api_log_held_refusals(a);
 	free(a);
 }
 

@@ -63,4 +63,8 @@ uint64_t api_parked(const struct api *a);
 /* HTTP status for a PT_E* code. */
 int api_status(int err);
 
+/* Log how many refusals the rate limit of their log lines held back
+ * since the last report, if any (a periodic timer and the end call it). */
+void api_log_held_refusals(struct api *a);
+
 #endif

@@ -137,6 +137,22 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 		    why.text[0] ? why.text : pt_strerror(rc));
 		return -1;
 	}
+	/* For the log: the key's name and hash (the first two fields). */
+	{
+		const char *k = j->sub.submitter_str;
+		size_t n = 0, plus = 0;
+
+		while (n < j->sub.submitter_len && n + 1 <
+		    sizeof(rq->submitter)) {
+			unsigned char c = (unsigned char)k[n];
+
+			if (c == '+' && ++plus == 2)
+				break;
+			rq->submitter[n++] = c > 0x20 && c < 0x7f ? (char)c :
+			    '?';
+		}
+		rq->submitter[n] = '\0';
+	}
 	*se = rq->ctx->subm == NULL ? NULL : subm_find(rq->ctx->subm,
 	    j->sub.submitter_str, j->sub.submitter_len);
 	if (*se == NULL) {

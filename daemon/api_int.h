@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "metrics.h"
+#include "rlog.h"
 
 struct evbuffer;
 struct evhttp_request;
@@ -28,6 +29,7 @@ struct api {
 	struct api_ctx *ctx;		/* main's */
 	struct seq_job *parked;		/* durable, waiting for the quorum */
 	uint64_t nparked;
+	struct rlog refusals;		/* log lines of refused requests */
 };
 
 /* One request's answer, owned by the dispatcher until api_send frees it
@@ -46,6 +48,7 @@ struct rq {
 	double t0;
 	char path[512];
 	const char *query;	/* after '?', or NULL */
+	char submitter[96];	/* POST /add: "name+hash" once decoded */
 };
 
 /* Set an error answer: status and a one-line text reason (replaces any

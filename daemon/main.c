@@ -18,16 +18,19 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/thread.h>
 #include <systemd/sd-daemon.h>
 
 #include "api.h"
+#include "backup.h"
 #include "cfg.h"
 #include "ckpt.h"
 #include "crypto.h"
 #include "env.h"
 #include "hsrv.h"
 #include "log.h"
+#include "logkey.h"
 #include "metrics.h"
 #include "mt.h"
 #include "note.h"
@@ -80,6 +83,8 @@ usage(FILE *out)
 "usage: pubtraild [-n] [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
 "                 [--origin ORIGIN] [--require-origin] [--check-full] [-v]\n"
 "                 [--help] [--version]\n"
+"       pubtraild backup --data DIR --out OUT [--with-private-key] [--json]\n"
+"       pubtraild recover --data DIR --from SOURCE [--from SOURCE ...] ...\n"
 "\n"
 "pubtraild runs a pubtrail transparency log: it appends signed public\n"
 "records to an RFC 9162 Merkle tree in LMDB and serves C2SP checkpoints,\n"
@@ -97,8 +102,9 @@ usage(FILE *out)
 "  --config FILE      read an INI config file (see pubtraild.conf(5))\n"
 "  -n                 check the configuration and exit\n"
 "  --check-full       recompute every hash from the stored entries, name the\n"
-"                     first bad index, and exit (0 good, 1 bad)\n"
-"  -v                 log debug messages\n"
+"                     first bad index, and exit: 0 good, 1 bad, 3 busy (a\n"
+"                     live log: check a hot backup of it), 4 could not run\n"
+"  -v                 log debug messages (and a line per committed batch)\n"
 "  --help, --version\n"
 "\n"
 "Config keys (INI, top level or [pubtraild]):\n", CFG_DEFAULT_PORT);
@@ -106,56 +112,6 @@ usage(FILE *out)
 	fprintf(out, "\nSignals: SIGHUP re-reads the submitters file and the "
 	    "config's limits;\nSIGTERM/SIGINT finish the batch in flight, "
 	    "commit, and exit 0.\n");
-}
-
-static int
-read_small_file(const char *path, char *buf, size_t cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	size_t got = 0;
-
-	if (fd < 0)
-		return PT_EIO;
-	while ((n = read(fd, buf + got, cap - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (n < 0 || got == cap)
-		return PT_EIO;
-	buf[got] = '\0';
-	*len = got;
-	return 0;
-}
-
-/* Write path atomically and durably (temp + fsync + rename + dir fsync). */
-static int
-write_file_durable(const char *dir, const char *name, const char *data,
-    size_t len, mode_t mode)
-{
-	char tmp[CFG_PATH_MAX + 64], dst[CFG_PATH_MAX + 64];
-	int fd, dfd;
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return PT_EIO;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
-		close(fd);
-		unlink(tmp);
-		return PT_EIO;
-	}
-	close(fd);
-	if (rename(tmp, dst) != 0)
-		return PT_EIO;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		int rc = fsync(dfd);
-
-		close(dfd);
-		if (rc != 0)
-			return PT_EIO;
-	}
-	return 0;
 }
 
 static void
@@ -169,14 +125,13 @@ default_origin(char *out, size_t cap)
 	snprintf(out, cap, "%s/pubtrail", host);
 }
 
-/* A new log: a new key for origin (or <hostname>/pubtrail), written to
- * DATA/log.key (0600) and DATA/log.vkey, durably. */
+/* A new log: a new key for origin (or <hostname>/pubtrail, said loudly),
+ * in DATA/log.key (0600, created safely: logkey.h) and DATA/log.vkey. */
 static void
-create_key(struct daemon *d, const char *origin_opt, const char *path)
+create_key(struct daemon *d, const char *origin_opt)
 {
-	char origin[PT_MAX_ORIGIN + 1], skey[512], buf[1024];
-	size_t len;
-	int rc;
+	char origin[PT_MAX_ORIGIN + 1];
+	struct pt_why why = { "" };
 
 	if (strlen(origin_opt) > PT_MAX_ORIGIN)
 		fatalx("origin longer than %d bytes", PT_MAX_ORIGIN);
@@ -190,72 +145,36 @@ create_key(struct daemon *d, const char *origin_opt, const char *path)
 		    "with --origin NAME (make run ORIGIN=NAME) or `origin = "
 		    "NAME` in the config ***", origin, d->cfg.data);
 	}
-	if ((rc = note_keygen(origin, NOTE_ALG_ED25519, &d->logkey)) != 0)
-		fatalx("cannot create a log key for origin \"%s\": %s (an "
-		    "origin must be a valid key name: no spaces, no '+')",
-		    origin, pt_strerror(rc));
-	if (note_skey_format(&d->logkey, skey, sizeof(skey)) != 0 ||
-	    note_vkey_format(&d->logkey.vk, d->logvkey_str,
+	if (logkey_create(d->cfg.data, origin, &d->logkey, &why) != 0)
+		fatalx("%s", why.text);
+	if (note_vkey_format(&d->logkey.vk, d->logvkey_str,
 	    sizeof(d->logvkey_str)) != 0)
 		fatalx("cannot format the new log key");
-	len = strlen(skey);
-	skey[len++] = '\n';
-	if (write_file_durable(d->cfg.data, "log.key", skey, len, 0600) != 0)
-		fatalx("cannot write %s: %s", path, strerror(errno));
-	cr_wipe(skey, sizeof(skey));
-	snprintf(buf, sizeof(buf), "%s\n", d->logvkey_str);
-	if (write_file_durable(d->cfg.data, "log.vkey", buf, strlen(buf),
-	    0644) != 0)
-		fatalx("cannot write %s/log.vkey", d->cfg.data);
 	log_info("created a new log \"%s\" in %s; verifier key: %s", origin,
 	    d->cfg.data, d->logvkey_str);
 }
 
-/* An existing log: its key from path; a given origin must be its own. */
-static void
-load_key(struct daemon *d, const char *origin_opt, int origin_given,
-    const char *path)
-{
-	char buf[1024];
-	struct stat st;
-	size_t len;
-	int rc;
-
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		log_warnx("%s is readable by others (mode %o); it should be "
-		    "0600", path, st.st_mode & 0777);
-	if (read_small_file(path, buf, sizeof(buf), &len) != 0)
-		fatalx("cannot read %s", path);
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	rc = note_skey_parse(buf, len, &d->logkey);
-	cr_wipe(buf, sizeof(buf));
-	if (rc != 0)
-		fatalx("%s: not a C2SP private key string: %s", path,
-		    pt_strerror(rc));
-	if (d->logkey.vk.alg != NOTE_ALG_ED25519)
-		fatalx("%s: the log key must be Ed25519", path);
-	if (note_vkey_format(&d->logkey.vk, d->logvkey_str,
-	    sizeof(d->logvkey_str)) != 0)
-		fatalx("cannot format the log's verifier key");
-	if (origin_given && strcmp(origin_opt, d->logkey.vk.name) != 0)
-		fatalx("--origin \"%s\" differs from this log's origin \"%s\" "
-		    "(set when the log was created)", origin_opt,
-		    d->logkey.vk.name);
-}
-
-/* Load DATA/log.key, or create it (and log.vkey) for a new log. */
+/* Load DATA/log.key (refused when others may read it), or create it (and
+ * log.vkey) for a new log; a given origin must be the log's own. */
 static void
 load_or_create_key(struct daemon *d, const char *origin_opt,
     int origin_given)
 {
-	char path[CFG_PATH_MAX + 16];
+	struct pt_why why = { "" };
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/log.key", d->cfg.data);
-	if (access(path, F_OK) != 0)
-		create_key(d, origin_opt, path);
-	else
-		load_key(d, origin_opt, origin_given, path);
+	rc = logkey_load(d->cfg.data, &d->logkey, &why);
+	if (rc == PT_ENOTFOUND)
+		create_key(d, origin_opt);
+	else if (rc != 0)
+		fatalx("%s", why.text);
+	else if (note_vkey_format(&d->logkey.vk, d->logvkey_str,
+	    sizeof(d->logvkey_str)) != 0)
+		fatalx("cannot format the log's verifier key");
+	else if (origin_given && strcmp(origin_opt, d->logkey.vk.name) != 0)
+		fatalx("--origin \"%s\" differs from this log's origin \"%s\" "
+		    "(set when the log was created)", origin_opt,
+		    d->logkey.vk.name);
 	if (strlen(d->logkey.vk.name) > PT_MAX_ORIGIN)
 		fatalx("origin too long");
 	snprintf(d->origin, sizeof(d->origin), "%s", d->logkey.vk.name);
@@ -274,6 +193,21 @@ load_submitters(struct daemon *d, int fatal)
 		snprintf(path, sizeof(path), "%s", d->cfg.submitters);
 	else
 		snprintf(path, sizeof(path), "%s/submitters", d->cfg.data);
+	{
+		struct stat st;
+
+		/* Whoever can write it decides who may append. */
+		if (stat(path, &st) == 0 && (st.st_mode & 022) != 0) {
+			if (fatal)
+				fatalx("%s is writable by others (mode %04o): "
+				    "run `chmod go-w %s`", path,
+				    (unsigned)(st.st_mode & 07777), path);
+			log_warnx("not reloaded: %s is writable by others "
+			    "(mode %04o): run `chmod go-w %s`", path,
+			    (unsigned)(st.st_mode & 07777), path);
+			return;
+		}
+	}
 	if (subm_load(path, &l, &why) != 0) {
 		if (fatal)
 			fatalx("%s", why.text);
@@ -498,8 +432,14 @@ progress(uint64_t done, uint64_t total, void *ctx)
 	    (unsigned long long)done, (unsigned long long)total);
 }
 
+/* The exit statuses of --check-full (pubtraild(8)). */
+#define CHECK_OK	0	/* every hash and the signed root agree */
+#define CHECK_BAD	1	/* damaged: the first bad index is named */
+#define CHECK_BUSY	3	/* a live log: a daemon holds the lock */
+#define CHECK_CANNOT	4	/* could not run (no log, unreadable, ...) */
+
 /* --check-full: every hash recomputed from the entries, and the signed
- * root must match.  The exit status: 0 good, 1 bad. */
+ * root must match.  A CHECK_* status. */
 static int
 check_full(struct daemon *d)
 {
@@ -515,12 +455,12 @@ check_full(struct daemon *d)
 	if (rc == PT_ECORRUPT) {
 		printf("check-full: FAILED at index %llu: %s\n",
 		    (unsigned long long)res.index, why.text);
-		return 1;
+		return CHECK_BAD;
 	}
 	if (rc != 0) {
 		printf("check-full: could not run: %s\n", why.text[0] ?
 		    why.text : pt_strerror(rc));
-		return 1;
+		return CHECK_CANNOT;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatalx("out of memory");
@@ -534,7 +474,7 @@ check_full(struct daemon *d)
 		printf("check-full: FAILED: the latest checkpoint does not "
 		    "verify with the log key: %s\n", pt_strerror(rc));
 		free(c);
-		return 1;
+		return CHECK_BAD;
 	}
 	if (c->size != res.size ||
 	    cr_memcmp(c->root.b, res.root.b, MT_HASH_SIZE) != 0) {
@@ -542,18 +482,64 @@ check_full(struct daemon *d)
 		    "entries differs from the signed checkpoint's\n",
 		    (unsigned long long)res.size);
 		free(c);
-		return 1;
+		return CHECK_BAD;
 	}
 	free(c);
 	printf("check-full: ok, %llu entries, every hash recomputed from the "
 	    "entries and the signed root matches\n",
 	    (unsigned long long)res.size);
-	return 0;
+	return CHECK_OK;
+}
+
+/*
+ * --check-full on DATA: nothing is created (no directory, no key, no empty
+ * log); the log key's verifier comes from log.key or, in a backup made
+ * without the private key, log.vkey.  A live log (its daemon holds the
+ * lock) is CHECK_BUSY: check a hot backup of it instead.
+ */
+static int
+check_full_main(struct daemon *d)
+{
+	struct store_opts so = { 0, 0 };
+	struct pt_why why = { "" };
+	char path[CFG_PATH_MAX + 16];
+	struct stat st;
+	int has_private, rc;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", d->cfg.data);
+	if (stat(path, &st) != 0) {
+		printf("check-full: could not run: %s holds no log (%s: %s)\n",
+		    d->cfg.data, path, strerror(errno));
+		return CHECK_CANNOT;
+	}
+	if (logkey_load_vkey(d->cfg.data, &d->logkey.vk, &has_private,
+	    &why) != 0) {
+		printf("check-full: could not run: %s\n", why.text);
+		return CHECK_CANNOT;
+	}
+	so.map_size = d->cfg.map_size_mb << 20;
+	rc = store_open(d->cfg.data, &so, &d->store, &why);
+	if (rc == PT_EBUSY) {
+		printf("check-full: busy: %s.  Check a live log on a hot "
+		    "backup: pubtraild backup --data %s --out DIR, then "
+		    "pubtraild --check-full --data DIR\n", why.text,
+		    d->cfg.data);
+		return CHECK_BUSY;
+	}
+	if (rc != 0) {
+		printf("check-full: could not run: %s\n", why.text[0] ?
+		    why.text : pt_strerror(rc));
+		return CHECK_CANNOT;
+	}
+	rc = check_full(d);
+	store_close(d->store);
+	return rc;
 }
 
 /* --- event callbacks (loop thread; arg: the struct daemon) --- */
 
-/* Clear LMDB reader slots left by killed processes. */
+/* Every 10 s: clear LMDB reader slots left by killed processes; report
+ * the refusals whose log lines the rate limit held back. */
 static void
 on_reader_check(evutil_socket_t fd, short what, void *arg)
 {
@@ -565,6 +551,7 @@ on_reader_check(evutil_socket_t fd, short what, void *arg)
 	if (store_reader_check(d->store, &dead) == 0 && dead > 0)
 		log_warnx("cleared %d stale LMDB reader slot%s", dead,
 		    dead == 1 ? "" : "s");
+	api_log_held_refusals(d->api);
 }
 
 /* pub_notify_fn (sequencer thread): wake the loop for on_checkpoint. */
@@ -682,6 +669,25 @@ http_configure(struct daemon *d)
 
 /* SIGHUP: the config's limits (paths need a restart) and the submitters
  * file are read again. */
+/* The limits in force, one line (at start-up and after each SIGHUP). */
+static void
+log_limits(const struct daemon *d, const char *when)
+{
+	const struct cfg *c = &d->cfg;
+
+	log_info("%s: limits rate_limit=%llu/s rate_burst=%llu max_body=%llu "
+	    "max_headers=%llu request_deadline_ms=%llu idle_timeout_s=%llu "
+	    "max_connections=%llu (%s%s)", when,
+	    (unsigned long long)c->rate_limit,
+	    (unsigned long long)c->rate_burst, (unsigned long long)c->max_body,
+	    (unsigned long long)c->max_headers,
+	    (unsigned long long)c->request_deadline_ms,
+	    (unsigned long long)c->idle_timeout_s,
+	    (unsigned long long)c->max_connections,
+	    d->config_path[0] != '\0' ? "config " : "no config file: defaults "
+	    "and the command line", d->config_path);
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -706,7 +712,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		d->cfg.idle_timeout_s = c.idle_timeout_s;
 		d->cfg.max_connections = c.max_connections;
 		http_configure(d);
-	}
+		log_limits(d, "SIGHUP");
+	} else
+		log_info("SIGHUP: no config file; the limits stay");
 	load_submitters(d, 0);
 	sd_notify(0, "READY=1");
 }
@@ -806,19 +814,33 @@ load_config(struct daemon *d, const struct opts *o)
 	return -1;
 }
 
-/* The data directory (made on first start), the log key, the store (with
- * the empty tree's checkpoint on a new log). */
+/* A restored backup (DATA/BACKUP, backup.h) is not served: the log has
+ * most likely published checkpoints past it. */
 static void
-open_log(struct daemon *d, const struct opts *o)
+refuse_restored_backup(struct daemon *d)
 {
-	struct store_opts so = { 0, 0 };
-	struct store_txn *t;
-	const char *n;
-	size_t l;
-	uint64_t s, tm;
+	struct backup_info bi;
 	struct pt_why why = { "" };
-	int rc;
+	int rc = backup_manifest_read(d->cfg.data, &bi, &why);
 
+	if (rc == PT_ENOTFOUND)
+		return;
+	if (rc != 0)
+		fatalx("%s", why.text);
+	fatalx("%s is a backup of \"%s\" holding %llu entries: the log has "
+	    "most likely published checkpoints past it, and signing from here "
+	    "would fork it.  Bring it to the last published checkpoint first: "
+	    "pubtraild recover --data %s --from SOURCE (a mirror's URL or "
+	    "directory, another copy of the data, the offices' receipt "
+	    "directories); see pubtraild(8)", d->cfg.data, bi.origin,
+	    (unsigned long long)bi.size, d->cfg.data);
+}
+
+/* With require_origin, a directory without a log and no origin chosen is
+ * refused before anything is created. */
+static void
+check_origin_choice(struct daemon *d)
+{
 	if (d->cfg.require_origin && d->cfg.origin[0] == '\0') {
 		char key[CFG_PATH_MAX + 16];
 
@@ -831,11 +853,30 @@ open_log(struct daemon *d, const struct opts *o)
 			    d->cfg.data, d->config_path[0] != '\0' ?
 			    d->config_path : "the config file");
 	}
+}
+
+/* The data directory (made on first start; refused when others may use
+ * it), the log key, the store (with the empty tree's checkpoint on a new
+ * log). */
+static void
+open_log(struct daemon *d, const struct opts *o)
+{
+	struct store_opts so = { 0, 0 };
+	struct store_txn *t;
+	const char *n;
+	size_t l;
+	uint64_t s, tm;
+	struct pt_why why = { "" };
+	int rc;
+
 	if (mkdir(d->cfg.data, 0700) == 0)
 		log_info("created data directory %s", d->cfg.data);
 	else if (errno != EEXIST)
 		fatalx("cannot create data directory %s: %s", d->cfg.data,
 		    strerror(errno));
+	if (logkey_check_dir(d->cfg.data, &why) != 0)
+		fatalx("%s", why.text);
+	refuse_restored_backup(d);
 	load_or_create_key(d, d->cfg.origin, o->set_origin != NULL ||
 	    d->cfg.origin[0] != '\0');
 	so.map_size = d->cfg.map_size_mb << 20;
@@ -885,9 +926,7 @@ static void
 start_serving(struct daemon *d, uint64_t last_time)
 {
 	struct seq_opts sq;
-	struct hsrv_opts ho;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct pt_why why = { "" };
 	int rc;
 
 	memset(&sq, 0, sizeof(sq));
@@ -911,10 +950,34 @@ start_serving(struct daemon *d, uint64_t last_time)
 	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,
 	    &d->routes.seq)) != 0)
 		fatalx("sequencer: %s", pt_strerror(rc));
+}
+
+/* Requests reach the routes once they exist (the socket is bound first,
+ * the loop runs only when everything is up). */
+static void
+route_request(struct evhttp_request *req, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->api == NULL)
+		evhttp_send_error(req, 503, "starting");
+	else
+		api_dispatch(req, d->api);
+}
+
+/* Bind the listening socket before anything is created on disk: a port
+ * already taken stops the daemon with nothing left behind. */
+static void
+bind_http(struct daemon *d)
+{
+	struct hsrv_opts ho;
+	struct pt_why why = { "" };
+
 	http_opts(&d->cfg, d->routes.metrics, &ho);
-	if ((rc = hsrv_start(d->base, d->cfg.listen, &ho, api_dispatch, d->api,
-	    &d->http, &why)) != 0)
-		fatalx("%s", why.text);
+	if (hsrv_start(d->base, d->cfg.listen, &ho, route_request, d,
+	    &d->http, &why) != 0)
+		fatalx("%s (nothing was created or changed on disk)",
+		    why.text);
 }
 
 /* The witness client, with the timer that answers parked submissions.
@@ -951,13 +1014,13 @@ start_witnessing(struct daemon *d)
 static void
 start_housekeeping(struct daemon *d)
 {
-	struct timeval minute = { 60, 0 };
+	struct timeval every = { 10, 0 };
 
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_term, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_term, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
 	d->reader_ev = event_new(d->base, -1, EV_PERSIST, on_reader_check, d);
-	if (d->reader_ev == NULL || event_add(d->reader_ev, &minute) != 0)
+	if (d->reader_ev == NULL || event_add(d->reader_ev, &every) != 0)
 		fatalx("cannot start the reader check");
 	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
 	    evsignal_add(d->sig_term, NULL) != 0 ||
@@ -1026,6 +1089,8 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&d, 0, sizeof(d));
+	if (argc > 1 && strcmp(argv[1], "backup") == 0)
+		return backup_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) >= 0 ||
 	    (rc = load_config(&d, &o)) >= 0)
 		return rc;
@@ -1033,16 +1098,17 @@ main(int argc, char **argv)
 	if (metrics_new(&d.routes.metrics) != 0)
 		fatalx("out of memory");
 	signal(SIGPIPE, SIG_IGN);
-	open_log(&d, &o);
 	if (o.full) {
-		rc = check_full(&d);
-		store_close(d.store);
+		rc = check_full_main(&d);
 		metrics_free(d.routes.metrics);
-		note_skey_wipe(&d.logkey);
 		return rc;
 	}
+	check_origin_choice(&d);
 	make_loop(&d);
+	bind_http(&d);
+	open_log(&d, &o);
 	last_time = check_identity(&d);
+	log_limits(&d, "start-up");
 	load_submitters(&d, 1);
 	start_serving(&d, last_time);
 	start_witnessing(&d);

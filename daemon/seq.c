@@ -379,6 +379,9 @@ batch_commit(struct seq *s, struct batch *bt)
 	for (int t = 1; t <= RECORD_NTYPES; t++)
 		metrics_appended(s->o.metrics, t, bt->bytype[t]);
 	metrics_batch(s->o.metrics, bt->added, env_mono() - bt->t0);
+	log_debug("batch: %llu new entries, tree size %llu, %.1f ms",
+	    (unsigned long long)bt->added, (unsigned long long)bt->size,
+	    (env_mono() - bt->t0) * 1e3);
 	return 0;
 }
 

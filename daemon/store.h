@@ -160,6 +160,16 @@ int store_check_full_report(struct store *s, struct store_check *res,
     struct pt_why *why,
     void (*progress)(uint64_t done, uint64_t total, void *ctx), void *ctx);
 
+/*
+ * Hot backup: a compacting copy (LMDB's, MDB_CP_COMPACT) of the store into
+ * outdir/data.mdb (outdir exists; the file is created new, 0600), from one
+ * read transaction of its own, so that it is consistent while a writer
+ * goes on; fsynced with outdir.  Works on a readonly store.  Which commit
+ * it holds is read back by opening the copy.  PT_EINVAL (path too long),
+ * PT_EFULL (disk full), PT_EIO; the reason in why.  O(store size).
+ */
+int store_copy(struct store *s, const char *outdir, struct pt_why *why);
+
 /* Clear reader slots left by dead processes (mdb_reader_check); *dead
  * (may be NULL) gets their number.  Call periodically.  0 or PT_EIO. */
 int store_reader_check(struct store *s, int *dead);

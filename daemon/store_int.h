@@ -10,6 +10,7 @@
  *                   upper levels in memory, hash tiles
  *   store_index.c   the leaves index (epochs) and the ids/offices index
  *   store_check.c   the full check (--check-full, tests)
+ *   store_copy.c    the hot backup's compacting copy (pubtraild backup)
  *   datadir.c       the lock file and the checkpoint copy (no LMDB)
  */
 #ifndef PT_STORE_INT_H

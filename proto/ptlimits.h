@@ -54,6 +54,10 @@
 #define PT_HTTP_MAX_CONNS	4096	/* simultaneous connections */
 #define PT_WEB_MAX_FILE		(8u << 20) /* one static file of the citizen page */
 #define PT_HTTP_MAX_RESPONSE	(64u << 20) /* client: largest answer read */
+/* The daemon's log of refused requests: one line each, at most this many
+ * per second after a burst; the rest are counted and reported as one line. */
+#define PT_LOG_REFUSALS_PER_S	10
+#define PT_LOG_REFUSALS_BURST	100
 
 /* Answers the clients read, each capped while it is read (net/hcli) by what
  * it can be.  Checkpoints are at most PT_NOTE_MAX, entries PT_MAX_ENTRY,

@@ -380,7 +380,7 @@ class Daemon:
         self.submitters = list(submitters)
 
     def write_submitters(self, keys_and_types):
-        os.makedirs(self.data, exist_ok=True)
+        os.makedirs(self.data, mode=0o700, exist_ok=True)
         with open(os.path.join(self.data, "submitters"), "w") as f:
             f.write("# test submitters\n")
             for k, types in keys_and_types:

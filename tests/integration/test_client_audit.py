@@ -99,7 +99,7 @@ def restart_with_other_history(env, n, prefix):
     keep = {f: open(os.path.join(data, f), "rb").read()
             for f in ("log.key", "log.vkey", "submitters")}
     shutil.rmtree(data)
-    os.makedirs(data)
+    os.makedirs(data, mode=0o700)
     for f, b in keep.items():
         with open(os.path.join(data, f), "wb") as fh:
             fh.write(b)

@@ -48,7 +48,7 @@ class Env:
         assert open(self.key + ".pub").read().strip() == self.vkey
         assert os.stat(self.key).st_mode & 0o777 == 0o600
         self.d = ptlib.Daemon()
-        os.makedirs(self.d.data, exist_ok=True)
+        os.makedirs(self.d.data, mode=0o700, exist_ok=True)
         with open(os.path.join(self.d.data, "submitters"), "w") as f:
             f.write("%s payment permit_decision correction\n" % self.vkey)
         self.d.start()

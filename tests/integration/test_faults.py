@@ -431,7 +431,7 @@ def test_first_start_fsync_failure_refused():
     shim = shlib("fsync_shim")
     d = Daemon()
     log = os.path.join(ptlib.tmpdir(), "shim.log")
-    os.makedirs(d.data)
+    os.makedirs(d.data, mode=0o700)
     preload(d, shim, PT_SHIM_DIR=d.data, PT_SHIM_LOG=log, PT_SHIM_OPS="fsync",
             PT_SHIM_FAIL_N="1")
     d.start(wait=False)

@@ -6,18 +6,29 @@
   WATCHDOG=1 pings at half WATCHDOG_USEC; RELOADING=1/READY=1 on SIGHUP;
   STOPPING=1 on SIGTERM;
 - a new log's origin: chosen, refused without one under --require-origin,
-  or loudly named after the host.
+  or loudly named after the host;
+- one log line per refused request (status, reason, submitter, peer),
+  rate-limited: a flood logs a bounded number of lines and one count of
+  the rest; -v / verbose = 1 adds a line per batch; SIGHUP logs the limits
+  it applied;
+- a port already taken: a clear error and nothing on disk;
+- --check-full: 0 good, 3 busy (a live log, with the way to check it on a
+  hot backup), 4 no log, and nothing created;
+- a data directory, log.key or submitters file others may use is refused
+  with the command that fixes it; log.key is never written through a
+  planted link; an inline '#' comment never reaches a value.
 """
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
-from ptlib import Daemon  # noqa: E402
+from ptlib import Daemon, Key, payment, submission  # noqa: E402
 
 
 class Notify:
@@ -144,9 +155,237 @@ def test_origin_required_or_loud():
         assert r.wait(timeout=30) == 0
 
 
+def refused_lines(text):
+    return [ln for ln in text.splitlines() if "pubtraild: refused " in ln]
+
+
+def test_refusals_logged():
+    office = Key("finance-office")
+    stranger = Key("stranger-office")
+    d = Daemon(submitters=[(office, ["payment"])])
+    d.start()
+    try:
+        o = d.origin
+        assert d.post("/add", b"\x93garbage").status == 400
+        assert d.post("/add", submission(payment("P-1"), stranger, o)).status == 403
+        assert d.post("/add", submission(payment("P-1"), office, o)).status == 200
+        r = d.post("/add", submission(payment("P-1", amount=1), office, o))
+        assert r.status == 409, r.status
+        assert d.get("/tile/0/999").status == 404      # a read's 404: not logged
+    finally:
+        assert d.stop() == 0
+    lines = refused_lines(d.logtext())
+    assert len(lines) == 3, lines
+    assert ": 400 malformed submission" in lines[0] and "submitter -" in lines[0]
+    assert ": 403 unknown submitter" in lines[1], lines[1]
+    assert ("submitter %s+%s" % (stranger.name, stranger.hash.hex())) in lines[1]
+    assert ": 409 " in lines[2] and ("submitter %s+%s" % (
+        office.name, office.hash.hex())) in lines[2], lines[2]
+    for ln in lines:
+        assert "POST /add" in ln and "peer 127.0.0.1:" in ln, ln
+        assert "\x1b" not in ln
+
+
+def test_refusal_flood_bounded():
+    d = Daemon()
+    d.start()
+    n = 1500
+    t0 = time.time()
+    try:
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+        for i in range(n):
+            c.request("POST", "/add", body=b"\xc1\x1b[2J", headers={
+                "X-Forwarded-For": "10.0.0.%d\x1b[31m" % (i % 250)})
+            r = c.getresponse()
+            r.read()
+            assert r.status == 400
+        c.close()
+        elapsed = time.time() - t0
+    finally:
+        assert d.stop() == 0
+    text = d.logtext()
+    lines = refused_lines(text)
+    # At most the burst plus the rate over the time the flood took.
+    bound = 100 + 10 * (elapsed + 1)
+    assert 100 <= len(lines) <= bound, (len(lines), bound)
+    assert "\x1b" not in text
+    held = [ln for ln in text.splitlines() if "more refused requests not logged" in ln]
+    assert held, text[-2000:]
+    import re
+    counted = sum(int(re.search(r"pubtraild: (\d+) more refused", ln).group(1))
+                  for ln in held)
+    assert counted + len(lines) == n, (counted, len(lines), n)
+
+
+def test_verbose_batches_and_hup_limits():
+    office = Key("finance-office")
+    t = ptlib.tmpdir("pt-verbose-")
+    conf = os.path.join(t, "c.conf")
+    with open(conf, "w") as f:
+        f.write("verbose = 1\nrate_limit = 7   # per second\n")
+    d = Daemon(submitters=[(office, ["payment"])], extra=["--config", conf])
+    d.start()
+    try:
+        for i in range(3):
+            assert d.post("/add", submission(payment("V-%d" % i), office,
+                                             d.origin)).status == 200
+        assert "start-up: limits rate_limit=7/s" in d.logtext(), d.logtext()
+        with open(conf, "w") as f:
+            f.write("verbose = 1\nrate_limit = 9\nmax_connections = 99\n")
+        d.proc.send_signal(signal.SIGHUP)
+        end = time.time() + 20
+        while "SIGHUP: limits rate_limit=9/s" not in d.logtext():
+            assert time.time() < end, d.logtext()
+            time.sleep(0.05)
+        assert "max_connections=99" in d.logtext()
+    finally:
+        assert d.stop() == 0
+    text = d.logtext()
+    batches = [ln for ln in text.splitlines() if "pubtraild: batch: 1 new entries" in ln]
+    assert len(batches) == 3 and all(ln.startswith("<7>") for ln in batches), text
+    # Without -v: no batch lines.
+    d2 = Daemon(submitters=[(office, ["payment"])])
+    d2.start()
+    assert d2.post("/add", submission(payment("W-1"), office, d2.origin)).status == 200
+    assert d2.stop() == 0
+    assert "batch:" not in d2.logtext()
+
+
+def test_taken_port_creates_nothing():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    data = os.path.join(ptlib.tmpdir("pt-port-"), "data")
+    d = Daemon(data=data)
+    d.start(wait=False, port=busy.getsockname()[1])
+    try:
+        assert d.proc.wait(timeout=30) == 1
+    finally:
+        busy.close()
+        d.stop()
+    assert "cannot listen on" in d.logtext() and \
+        "nothing was created" in d.logtext(), d.logtext()
+    assert not os.path.exists(data), os.listdir(os.path.dirname(data))
+
+
+def test_check_full_exit_codes():
+    office = Key("finance-office")
+    d = Daemon(submitters=[(office, ["payment"])])
+    d.start()
+    try:
+        for i in range(5):
+            assert d.post("/add", submission(payment("C-%d" % i), office,
+                                             d.origin)).status == 200
+        r = subprocess.run([ptlib.PUBTRAILD, "--check-full", "--data", d.data],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
+        assert "busy" in r.stdout and "pubtraild backup --data" in r.stdout, r.stdout
+    finally:
+        assert d.stop() == 0
+    r = subprocess.run([ptlib.PUBTRAILD, "--check-full", "--data", d.data],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "ok, 5 entries" in r.stdout, r.stdout + r.stderr
+    nolog = os.path.join(ptlib.tmpdir("pt-nolog-"), "none")
+    r = subprocess.run([ptlib.PUBTRAILD, "--check-full", "--data", nolog],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 4 and not os.path.exists(nolog), (r.returncode, r.stdout)
+
+
+def start_fails(d, want):
+    d.start(wait=False)
+    rc = d.proc.wait(timeout=30)
+    d.stop()
+    assert rc == 1 and want in d.logtext(), (rc, d.logtext())
+
+
+def test_data_dir_and_key_permissions():
+    base = ptlib.tmpdir("pt-perm-")
+    data = os.path.join(base, "data")
+    for mode in (0o777, 0o755, 0o750):
+        os.makedirs(data, exist_ok=True)
+        os.chmod(data, mode)
+        start_fails(Daemon(data=data), "run `chmod 700 %s`" % data)
+        assert os.listdir(data) == [], os.listdir(data)
+    os.chmod(data, 0o700)
+    d = Daemon(data=data)
+    d.start()
+    assert d.stop() == 0
+    key = os.path.join(data, "log.key")
+    os.chmod(key, 0o644)
+    start_fails(Daemon(data=data), "run `chmod 600 %s`" % key)
+    os.chmod(key, 0o600)
+    sub = os.path.join(data, "submitters")
+    with open(sub, "w") as f:
+        f.write("")
+    os.chmod(sub, 0o666)
+    start_fails(Daemon(data=data), "run `chmod go-w %s`" % sub)
+    os.chmod(sub, 0o644)
+    d = Daemon(data=data)
+    d.start()
+    assert d.stop() == 0
+
+
+def test_log_key_never_through_a_link():
+    base = ptlib.tmpdir("pt-link-")
+    victim = os.path.join(base, "victim")
+    # A link at the final name: refused, nothing written where it points.
+    data = os.path.join(base, "a")
+    os.mkdir(data, 0o700)
+    os.symlink(victim, os.path.join(data, "log.key"))
+    start_fails(Daemon(data=data), "symbolic link")
+    assert not os.path.exists(victim)
+    # Links at the temporary name the daemon used to use, and at log.vkey:
+    # the key goes to a new file of its own.
+    data = os.path.join(base, "b")
+    os.mkdir(data, 0o700)
+    os.symlink(victim, os.path.join(data, ".log.key.tmp"))
+    os.symlink(victim + "2", os.path.join(data, "log.vkey"))
+    d = Daemon(data=data)
+    d.start()
+    assert d.stop() == 0
+    assert not os.path.exists(victim) and not os.path.exists(victim + "2")
+    st = os.lstat(os.path.join(data, "log.key"))
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    assert stat.S_ISREG(os.lstat(os.path.join(data, "log.vkey")).st_mode)
+
+
+def test_inline_comment_not_in_value():
+    base = ptlib.tmpdir("pt-comment-")
+    conf = os.path.join(base, "c.conf")
+    with open(conf, "w") as f:
+        f.write("data = %s/data2 # the 2026 log\nlisten = 127.0.0.1:0 ; any\n"
+                % base)
+    r = subprocess.run([ptlib.PUBTRAILD, "-n", "--config", conf],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # Only the config names the directory and the port (0: any).
+    log = open(os.path.join(ptlib.tmpdir("pt-comment-log-"), "d.log"), "w+")
+    p = subprocess.Popen([ptlib.PUBTRAILD, "--config", conf, "--origin",
+                          "comment.example/log"], stdout=log, stderr=log)
+    try:
+        end = time.time() + 20
+        while "listening on" not in open(log.name).read():
+            assert p.poll() is None and time.time() < end, open(log.name).read()
+            time.sleep(0.05)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    assert sorted(os.listdir(base)) == ["c.conf", "data2"], os.listdir(base)
+    assert os.path.isfile(os.path.join(base, "data2", "log.key"))
+
+
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([
         test_notify_ready_watchdog_reload_stop,
         test_no_ready_when_start_fails,
         test_origin_required_or_loud,
+        test_refusals_logged,
+        test_refusal_flood_bounded,
+        test_verbose_batches_and_hup_limits,
+        test_taken_port_creates_nothing,
+        test_check_full_exit_codes,
+        test_data_dir_and_key_permissions,
+        test_log_key_never_through_a_link,
+        test_inline_comment_not_in_value,
     ]))
