@@ -37,13 +37,14 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	python3 python3-msgpack python3-cryptography golang-go \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
 	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools \
-	libsystemd-dev systemd strace iso-codes openjdk-17-jdk-headless
+	libsystemd-dev systemd strace iso-codes openjdk-17-jdk-headless \
+	libutf8proc-dev
 BENCH_PKGS :=
 # `make deb` and its test (tests/integration/test_package.py) also need these.
 DEB_BUILD_PKGS := debhelper dpkg-dev
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd libutf8proc
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
@@ -71,7 +72,8 @@ LIBS_SYSTEMD = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystem
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_SYSTEMD) $(LIBS_PROTO) -lpthread -lm
 LIBS_QR     = $(shell pkg-config --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng16)
-LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_PROTO) -lpthread -lm
+LIBS_UTF8   = $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
+LIBS_CLIENT = $(LIBS_CURL) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_UTF8) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 NET_SRC    := $(sort $(wildcard net/*.c))

@@ -41,6 +41,10 @@
  * most; bounds memory at AUD_WINDOW bundles of up to 256 entries. */
 #define AUD_WINDOW	32
 #define AUD_PROGRESS	16		/* bundles between progress lines */
+/* Deferred mode keeps at most this many bytes of entries before proving
+ * the prefix they complete (monitor: memory independent of how much the
+ * log grew between two polls). */
+#define AUD_DEFER_BYTES	(4u << 20)
 #define FRONTIER_MAGIC	"pubtrail-frontier v1\n"
 
 struct job {
@@ -90,7 +94,9 @@ struct run {
 	uint64_t start;
 	struct mt_frontier fr;
 	struct kept *kept;
-	size_t nkept, capkept;
+	size_t nkept, capkept, keptbytes;
+	uint64_t proven;		/* entries below this are in the signed
+					 * tree (deferred mode) */
 	unsigned threads;
 	int stop;			/* failed: no new tasks */
 	int want_jobs;			/* entries go to checks or to fn */
@@ -371,7 +377,62 @@ keep(struct run *x, uint64_t index, const uint8_t *p, size_t len)
 	x->kept[x->nkept].len = len;
 	x->kept[x->nkept].index = index;
 	x->nkept++;
+	x->keptbytes += len;
 	return 0;
+}
+
+/* Deferred entries to the callback, in index order, and forgotten. */
+static int
+flush_kept(struct run *x)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < x->nkept; i++) {
+		struct wire_entry e;
+
+		if (rc == 0 && (rc = wire_entry_decode(x->kept[i].p,
+		    x->kept[i].len, &e, NULL)) == 0)
+			rc = x->o->fn(x->o->arg, x->kept[i].index, x->kept[i].p,
+			    x->kept[i].len, &e);
+		free(x->kept[i].p);
+	}
+	x->nkept = 0;
+	x->keptbytes = 0;
+	return rc;
+}
+
+/*
+ * Deferred mode, mid-run: prove that the entries taken so far (the
+ * frontier, a prefix of size m of the new tree) are the first m entries of
+ * the signed tree, with the log's consistency proof from the frontier's
+ * root to the signed root; then hand the kept entries to the callback.
+ * So a monitor shows what is proven as it goes and keeps at most about
+ * AUD_DEFER_BYTES, however far the log grew.  One request.
+ */
+static int
+prove_prefix(struct run *x, struct pt_why *why)
+{
+	struct ckpt pre;
+	int rc;
+
+	if (x->fr.size == x->ck.size || x->fr.size == 0)
+		return 0;	/* the final root check covers it */
+	pre = x->ck;
+	pre.size = x->fr.size;
+	if ((rc = mt_frontier_root(&x->fr, &pre.root)) != 0)
+		return rc;
+	if ((rc = logc_consistent(x->lc, &pre, &x->ck, why)) != 0) {
+		if (rc == PT_EPROOF)
+			rc = pt_why_set(why, PT_EPROOF, "the first %llu "
+			    "entries the log served are not the first %llu "
+			    "of its signed tree of size %llu",
+			    (unsigned long long)pre.size,
+			    (unsigned long long)pre.size,
+			    (unsigned long long)x->ck.size);
+		return rc;
+	}
+	x->proven = pre.size;
+	return flush_kept(x);
 }
 
 /*
@@ -421,6 +482,8 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 		if (rc != 0)
 			return rc;
 	}
+	if (x->o->defer && x->keptbytes >= AUD_DEFER_BYTES)
+		return prove_prefix(x, why);
 	return 0;
 }
 
@@ -594,15 +657,17 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	x.threads = o->threads ? o->threads : ncpu > 0 ? (unsigned)ncpu : 1;
 	if (x.threads > POOL_MAX_THREADS)
 		x.threads = POOL_MAX_THREADS;
-	if ((rc = logc_checkpoint(lc, &x.ck, &note, &note_len, why)) != 0)
+	/* Ordered after the state's checkpoint: consistent with it, or
+	 * stale (PT_ESTALE, the state untouched), never taken for a
+	 * rollback when the log proves it is a prefix. */
+	if ((rc = logc_checkpoint_since(lc, st->have ? &st->ck : NULL, &x.ck,
+	    &note, &note_len, why)) != 0)
 		return rc;
 	snprintf(sum->origin, sizeof(sum->origin), "%s", x.ck.origin);
 	sum->new_size = x.ck.size;
 	sum->root = x.ck.root;
 	if (st->have) {
 		sum->old_size = st->ck.size;
-		if ((rc = logc_consistent(lc, &st->ck, &x.ck, why)) != 0)
-			goto out;
 		x.fr = st->fr;
 	} else
 		mt_frontier_init(&x.fr);
@@ -634,15 +699,7 @@ done:
 		goto out;
 	}
 	/* Verified: deferred callbacks, then the new state. */
-	for (size_t i = 0; i < x.nkept && rc == 0; i++) {
-		struct wire_entry e;
-
-		if ((rc = wire_entry_decode(x.kept[i].p, x.kept[i].len, &e,
-		    NULL)) == 0)
-			rc = o->fn(o->arg, x.kept[i].index, x.kept[i].p,
-			    x.kept[i].len, &e);
-	}
-	if (rc != 0)
+	if ((rc = flush_kept(&x)) != 0)
 		goto out;
 	free(st->note);
 	st->note = note;

@@ -30,6 +30,7 @@
 #include "monitor.h"
 #include "receipt.h"
 #include "submit.h"
+#include "tty.h"
 #include "util.h"
 #include "verify.h"
 
@@ -67,7 +68,9 @@ usage(FILE *f)
 	fprintf(f, "\nexit codes: 0 ok, 1 verification failed (evidence "
 	    "against the log), 2 usage,\n  3 network or server error, 4 not "
 	    "found in the log, 5 refused by the log,\n  6 local file "
-	    "error\n");
+	    "error, 7 stale (the log or a cache serves an older checkpoint "
+	    "than\n  one verified before: consistent with it, not a "
+	    "rollback)\n");
 }
 
 int
@@ -100,9 +103,19 @@ cli_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
+			int ex;
+
 			optind = 0;	/* glibc: full re-initialisation */
 			opterr = 1;
-			return commands[i].fn(argc - 1, argv + 1);
+			ex = commands[i].fn(argc - 1, argv + 1);
+			/* Output that could not be written: a closed pipe
+			 * ends quietly; anything else is an error. */
+			if (fflush(stdout) != 0 || ferror(stdout)) {
+				if (cli_out_check(stdout) != 0 && ex == CLI_OK)
+					ex = cli_fail(PT_EIO, NULL, "writing "
+					    "the output");
+			}
+			return ex;
 		}
 	}
 	fprintf(stderr, "pubtrail: unknown command '%s'\n", argv[1]);
@@ -127,6 +140,8 @@ cli_exit_for(int err)
 	case PT_EIO:
 	case PT_EFULL:
 		return CLI_EFILE;
+	case PT_ESTALE:
+		return CLI_ESTALE;
 	case PT_ENET:
 	case PT_ENOMEM:
 	case PT_EBUSY:
@@ -143,18 +158,47 @@ cli_exit_for(int err)
 int
 cli_fail(int err, const struct pt_why *why, const char *fmt, ...)
 {
+	char ctx[512];
 	va_list ap;
 
-	fprintf(stderr, "pubtrail: %s", cli_red(stderr));
+	/* The context and the reason may carry log or peer data (a key
+	 * name, a server's reason): escaped, one line. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "pubtrail: %s", cli_red(stderr));
+	tty_puts(stderr, ctx);
+	fputs(": ", stderr);
 	if (why != NULL && why->text[0] != '\0')
-		fprintf(stderr, ": %s", why->text);
+		tty_puts(stderr, why->text);
 	else
-		fprintf(stderr, ": %s", pt_strerror(err));
+		fputs(pt_strerror(err), stderr);
 	fprintf(stderr, "%s\n", cli_reset(stderr));
 	return cli_exit_for(err);
+}
+
+void
+cli_json_print(FILE *f, json_t *o, size_t flags)
+{
+	flags |= JSON_SORT_KEYS;
+	if (isatty(fileno(f)))
+		flags |= JSON_ENSURE_ASCII;
+	json_dumpf(o, f, flags);
+	fputc('\n', f);
+}
+
+int
+cli_out_check(FILE *f)
+{
+	int e = errno;
+
+	if (!ferror(f))
+		return 0;
+	if (e == EPIPE || (fflush(f) != 0 && errno == EPIPE)) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	return PT_EIO;
 }
 
 int

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "hcli.h"
 #include "note.h"
 #include "pt.h"
@@ -25,6 +27,11 @@ enum cli_exit {
 				 * 403, 409, 413, 422, 429 ...) */
 	CLI_EFILE = 6,		/* a local file cannot be read, written or
 				 * created (missing, permissions, disk full) */
+	CLI_ESTALE = 7,		/* the log (or a cache or relay in front of
+				 * it) serves a checkpoint older than one
+				 * verified before, proven a prefix of it, even
+				 * when asked past caches: stale, not a
+				 * rollback; try again later */
 };
 
 /* Run pubtrail with argv as given to main().  Returns the exit code. */
@@ -39,6 +46,21 @@ int cli_exit_for(int err);
  */
 int cli_fail(int err, const struct pt_why *why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Write the JSON value o to f and a newline, with flags (JSON_COMPACT,
+ * JSON_INDENT(n) ...) and always JSON_SORT_KEYS; with JSON_ENSURE_ASCII
+ * when f is a terminal, so that no byte of log data reaches it raw.
+ */
+void cli_json_print(FILE *f, json_t *o, size_t flags);
+
+/*
+ * After writing to f (standard output): 0 when all is well; a reader that
+ * closed the pipe (EPIPE) ends the process quietly the conventional way,
+ * by SIGPIPE (status 141 in a shell), as `yes | head` does; any other
+ * write error is PT_EIO.  Call it where a long output loop can stop.
+ */
+int cli_out_check(FILE *f);
 
 /* Print a usage error and the usage text to stderr; returns CLI_EUSAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...)

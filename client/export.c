@@ -6,7 +6,18 @@
  * (DIR/.FILE.XXXXXX) and is renamed to FILE only when
  * the whole log verified; on standard output, lines are written as they
  * are checked and the exit code (0 only when the root verified) says
- * whether they may be trusted.
+ * whether they may be trusted.  Every format streams: each entry is
+ * written as it is checked and forgotten (the OCDS package too: its
+ * releases first, its metadata after them), so memory does not grow with
+ * the log.
+ *
+ * Output is input to someone else.  A CSV or BLDS cell that a spreadsheet
+ * would read as a formula (first character =, +, -, @, TAB or CR: OWASP's
+ * CSV injection guidance) is written with a leading apostrophe, unless it
+ * is a plain decimal number ("-12.50"), which no spreadsheet runs; --raw
+ * writes every cell unchanged, for programs.  OCDS amounts are JSON
+ * numbers (the OCDS 1.1 schema's type for value.amount) written as exact
+ * decimals from the integer minor units, never through floating point.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -34,9 +45,9 @@ enum fmt { F_CSV, F_JSONL, F_OCDS, F_BLDS };
 struct exp {
 	enum fmt fmt;
 	FILE *out;
-	json_t *releases;	/* OCDS */
+	int raw;		/* --raw: cells unchanged */
 	uint64_t written;
-	const char *origin;
+	uint64_t releases;	/* OCDS releases written */
 };
 
 void
@@ -56,19 +67,62 @@ str(json_t *rec, const char *path)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* A plain decimal number: -?[0-9]+(.[0-9]+)? */
+static int
+is_number(const char *s)
+{
+	size_t i = 0, d = 0;
+
+	if (s[i] == '-')
+		i++;
+	for (; s[i] >= '0' && s[i] <= '9'; i++)
+		d++;
+	if (d == 0)
+		return 0;
+	if (s[i] == '.') {
+		for (d = 0, i++; s[i] >= '0' && s[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return s[i] == '\0';
+}
+
+int
+export_cell_is_formula(const char *s)
+{
+	return (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+	    s[0] == '\t' || s[0] == '\r') && !is_number(s);
+}
+
 static void
-csv_cell(FILE *f, const char *s, int first)
+csv_cell(FILE *f, const char *s, int first, int raw)
 {
 	if (!first)
 		fputc(',', f);
+	if (!raw && export_cell_is_formula(s)) {
+		/* OWASP: a leading apostrophe makes the cell text.  The
+		 * field is then quoted whole when it needs quotes. */
+		size_t n = strlen(s);
+		char *t = malloc(n + 2);
+
+		if (t != NULL) {
+			t[0] = '\'';
+			memcpy(t + 1, s, n + 1);
+			csv_fwrite(f, t, n + 1);
+			free(t);
+			return;
+		}
+		fputs("'", f);	/* out of memory: still never a formula */
+	}
 	csv_fwrite(f, s, strlen(s));
 }
 
 static void
-csv_row(FILE *f, const char *const *cells, size_t n)
+csv_row(FILE *f, const char *const *cells, size_t n, int raw)
 {
 	for (size_t i = 0; i < n; i++)
-		csv_cell(f, cells[i] != NULL ? cells[i] : "", i == 0);
+		csv_cell(f, cells[i] != NULL ? cells[i] : "", i == 0, raw);
 	fputs("\r\n", f);
 }
 
@@ -81,7 +135,7 @@ static const char *const csv_header[] = {
 	"decision_date", "jurisdiction", "address_line1", "address_city",
 	"address_state", "address_zip", "applicant_kind", "applicant_name",
 	"applicant_commitment", "fee", "est_project_cost", "action",
-	"target_index", "reason",
+	"target_index", "reason", "signer",
 };
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
@@ -90,6 +144,7 @@ static const char *const blds_header[] = {
 	"CompletedDate", "StatusCurrent", "OriginalAddress1", "OriginalCity",
 	"OriginalState", "OriginalZip", "Jurisdiction", "PermitType",
 	"StatusDate", "ExpiresDate", "EstProjectCost", "Fee", "Link",
+	"Currency",
 };
 #define NBLDS (sizeof(blds_header) / sizeof(blds_header[0]))
 
@@ -110,22 +165,27 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 {
 	char idx[24], tm[24], amt[48], amin[24], fee[48], cost[48], tgt[24];
 	const char *cells[NCSV];
-	json_t *v;
+	json_t *v, *d = rec;
 
+	/* A correction that amends carries the record as corrected: its
+	 * columns are the replacement's, its type, id, action, target and
+	 * reason its own. */
+	if (json_is_object(json_object_get(rec, "replacement")))
+		d = json_object_get(rec, "replacement");
 	snprintf(idx, sizeof(idx), "%lld", (long long)json_integer_value(
 	    json_object_get(ej, "index")));
 	snprintf(tm, sizeof(tm), "%lld", (long long)json_integer_value(
 	    json_object_get(ej, "time")));
-	money(rec, "amount_minor", amt, sizeof(amt));
+	money(d, "amount_minor", amt, sizeof(amt));
 	amin[0] = tgt[0] = '\0';
-	if (json_is_integer(v = json_object_get(rec, "amount_minor")))
+	if (json_is_integer(v = json_object_get(d, "amount_minor")))
 		snprintf(amin, sizeof(amin), "%lld",
 		    (long long)json_integer_value(v));
 	if (json_is_integer(v = json_object_get(rec, "target_index")))
 		snprintf(tgt, sizeof(tgt), "%lld",
 		    (long long)json_integer_value(v));
-	money(rec, "fee_minor", fee, sizeof(fee));
-	money(rec, "est_project_cost_minor", cost, sizeof(cost));
+	money(d, "fee_minor", fee, sizeof(fee));
+	money(d, "est_project_cost_minor", cost, sizeof(cost));
 	size_t i = 0;
 	cells[i++] = idx;
 	cells[i++] = str(ej, "leaf_hash");
@@ -133,39 +193,40 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	cells[i++] = str(ej, "submitter");
 	cells[i++] = str(rec, "type");
 	cells[i++] = str(rec, "id");
-	cells[i++] = str(rec, "date");
+	cells[i++] = str(d, "date");
 	cells[i++] = amt;
-	cells[i++] = str(rec, "currency");
+	cells[i++] = str(d, "currency");
 	cells[i++] = amin;
-	cells[i++] = str(rec, "payer.scheme");
-	cells[i++] = str(rec, "payer.id");
-	cells[i++] = str(rec, "payer.name");
-	cells[i++] = str(rec, "payee.kind");
-	cells[i++] = str(rec, "payee.scheme");
-	cells[i++] = str(rec, "payee.id");
-	cells[i++] = str(rec, "payee.name");
-	cells[i++] = str(rec, "payee.commitment");
-	cells[i++] = str(rec, "description");
-	cells[i++] = str(rec, "ocid");
-	cells[i++] = str(rec, "contract_id");
-	cells[i++] = str(rec, "permit_num");
-	cells[i++] = str(rec, "permit_type");
-	cells[i++] = str(rec, "decision");
-	cells[i++] = str(rec, "decision_date");
-	cells[i++] = str(rec, "jurisdiction.name");
-	cells[i++] = str(rec, "address.line1");
-	cells[i++] = str(rec, "address.city");
-	cells[i++] = str(rec, "address.state");
-	cells[i++] = str(rec, "address.zip");
-	cells[i++] = str(rec, "applicant.kind");
-	cells[i++] = str(rec, "applicant.name");
-	cells[i++] = str(rec, "applicant.commitment");
+	cells[i++] = str(d, "payer.scheme");
+	cells[i++] = str(d, "payer.id");
+	cells[i++] = str(d, "payer.name");
+	cells[i++] = str(d, "payee.kind");
+	cells[i++] = str(d, "payee.scheme");
+	cells[i++] = str(d, "payee.id");
+	cells[i++] = str(d, "payee.name");
+	cells[i++] = str(d, "payee.commitment");
+	cells[i++] = str(d, "description");
+	cells[i++] = str(d, "ocid");
+	cells[i++] = str(d, "contract_id");
+	cells[i++] = str(d, "permit_num");
+	cells[i++] = str(d, "permit_type");
+	cells[i++] = str(d, "decision");
+	cells[i++] = str(d, "decision_date");
+	cells[i++] = str(d, "jurisdiction.name");
+	cells[i++] = str(d, "address.line1");
+	cells[i++] = str(d, "address.city");
+	cells[i++] = str(d, "address.state");
+	cells[i++] = str(d, "address.zip");
+	cells[i++] = str(d, "applicant.kind");
+	cells[i++] = str(d, "applicant.name");
+	cells[i++] = str(d, "applicant.commitment");
 	cells[i++] = fee;
 	cells[i++] = cost;
 	cells[i++] = str(rec, "action");
 	cells[i++] = tgt;
 	cells[i++] = str(rec, "reason");
-	csv_row(x->out, cells, i);
+	cells[i++] = str(ej, "signer");
+	csv_row(x->out, cells, i, x->raw);
 }
 
 static void
@@ -210,7 +271,8 @@ write_blds(struct exp *x, json_t *rec)
 	cells[i++] = cost;
 	cells[i++] = fee;
 	cells[i++] = str(rec, "link");
-	csv_row(x->out, cells, i);
+	cells[i++] = str(rec, "currency");
+	csv_row(x->out, cells, i, x->raw);
 	x->written++;
 }
 
@@ -248,36 +310,115 @@ ocds_party(json_t *p, const char *role, json_t *parties)
 	return ref;
 }
 
+/*
+ * OCDS amounts: the schema's value.amount is a JSON number, and jansson
+ * writes numbers through double, which cannot hold 16 or more digits.
+ * So an amount goes into the release as a marker string that no record
+ * can hold (U+0001: every record text refuses control characters, and a
+ * data string that spells the escape out is written with its backslash
+ * escaped), and the dumped text has each marker replaced by the exact
+ * decimal literal made from the integer minor units (export_amount).
+ */
+#define OCDS_MARK	"\001pubtrail-amount-%u\001"
+#define OCDS_MAX_AMOUNTS 4
+
+struct ocds_amounts {
+	unsigned n;
+	char lit[OCDS_MAX_AMOUNTS][48];
+};
+
+/* A marker for amount minor (in currency) into v.amount; nothing when the
+ * currency has no known minor unit. */
 static void
+ocds_value(json_t *value, struct ocds_amounts *am, json_t *rec,
+    const char *field)
+{
+	char amount[48], mark[32];
+
+	money(rec, field, amount, sizeof(amount));
+	if (amount[0] == '\0' || am->n == OCDS_MAX_AMOUNTS)
+		return;
+	snprintf(am->lit[am->n], sizeof(am->lit[0]), "%s", amount);
+	snprintf(mark, sizeof(mark), OCDS_MARK, am->n);
+	am->n++;
+	json_object_set_new(value, "amount", json_string(mark));
+}
+
+/* Write rel (consumed) as one release of the package, amounts exact. */
+static int
+ocds_write(struct exp *x, json_t *rel, const struct ocds_amounts *am)
+{
+	char *text = json_dumps(rel, JSON_COMPACT | JSON_SORT_KEYS), *p;
+	size_t off = 0;
+
+	json_decref(rel);
+	if (text == NULL)
+		return PT_ENOMEM;
+	fputs(x->releases++ == 0 ? "\n    " : ",\n    ", x->out);
+	p = text;
+	for (unsigned i = 0; i < am->n; i++) {
+		char mark[64], *at;
+
+		snprintf(mark, sizeof(mark), "\"\\u0001pubtrail-amount-%u"
+		    "\\u0001\"", i);
+		if ((at = strstr(p + off, mark)) == NULL)
+			continue;
+		fwrite(p + off, 1, (size_t)(at - (p + off)), x->out);
+		fputs(am->lit[i], x->out);
+		off = (size_t)(at - p) + strlen(mark);
+	}
+	fputs(p + off, x->out);
+	free(text);
+	x->written++;
+	return 0;
+}
+
+/* An ISO 8601 date-time (UTC) from milliseconds since the epoch. */
+static void
+iso_ms(json_int_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tmv;
+
+	gmtime_r(&t, &tmv);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+}
+
+/* The release of a payment (rec) at ej's index: tag implementation. */
+static int
 add_ocds(struct exp *x, json_t *ej, json_t *rec)
 {
-	json_t *rel, *parties, *tx, *contract, *value;
-	char ocid[300], date[32], amount[48];
+	json_t *rel, *parties, *tx, *contract, *value, *award;
+	char ocid[300], date[32], when[32];
 	const char *id = str(rec, "id");
-	double a;
+	const char *cid = str(rec, "contract_id")[0] ? str(rec,
+	    "contract_id") : id;
+	struct ocds_amounts am = { 0 };
 
 	if (strcmp(str(rec, "type"), "payment") != 0)
-		return;
+		return 0;
 	if (str(rec, "ocid")[0] != '\0')
 		snprintf(ocid, sizeof(ocid), "%s", str(rec, "ocid"));
 	else
 		snprintf(ocid, sizeof(ocid), "ocds-pubtrail-%s", id);
 	snprintf(date, sizeof(date), "%sT00:00:00Z", str(rec, "date"));
-	money(rec, "amount_minor", amount, sizeof(amount));
-	a = strtod(amount, NULL);
+	/* The release is dated when the log took the entry in (OCDS: when
+	 * the information was first recorded); the payment by its day. */
+	iso_ms(json_integer_value(json_object_get(ej, "time")), when,
+	    sizeof(when));
 	rel = json_object();
 	parties = json_array();
 	tx = json_object();
 	json_object_set_new(rel, "ocid", json_string(ocid));
 	json_object_set_new(rel, "id", json_sprintf("%s-%lld", id, (long long)
 	    json_integer_value(json_object_get(ej, "index"))));
-	json_object_set_new(rel, "date", json_string(date));
+	json_object_set_new(rel, "date", json_string(when));
 	json_object_set_new(rel, "tag", json_pack("[s]", "implementation"));
 	json_object_set_new(rel, "initiationType", json_string("tender"));
 	json_object_set_new(tx, "id", json_string(id));
 	json_object_set_new(tx, "date", json_string(date));
 	value = json_object();
-	json_object_set_new(value, "amount", json_real(a));
+	ocds_value(value, &am, rec, "amount_minor");
 	json_object_set_new(value, "currency", json_string(str(rec,
 	    "currency")));
 	json_object_set_new(tx, "value", value);
@@ -288,19 +429,21 @@ add_ocds(struct exp *x, json_t *ej, json_t *rec)
 	if (str(rec, "source_uri")[0] != '\0')
 		json_object_set_new(tx, "uri", json_string(str(rec,
 		    "source_uri")));
+	/* OCDS requires a contract's awardID to name an award of the
+	 * process: the award is given, with only its id. */
+	award = json_object();
+	json_object_set_new(award, "id", json_string(cid));
 	contract = json_object();
-	json_object_set_new(contract, "id", json_string(str(rec,
-	    "contract_id")[0] ? str(rec, "contract_id") : id));
-	json_object_set_new(contract, "awardID", json_string(str(rec,
-	    "contract_id")[0] ? str(rec, "contract_id") : id));
+	json_object_set_new(contract, "id", json_string(cid));
+	json_object_set_new(contract, "awardID", json_string(cid));
 	json_object_set_new(contract, "description", json_string(str(rec,
 	    "description")));
 	json_object_set_new(contract, "implementation", json_pack("{s:[o]}",
 	    "transactions", tx));
 	json_object_set_new(rel, "parties", parties);
+	json_object_set_new(rel, "awards", json_pack("[o]", award));
 	json_object_set_new(rel, "contracts", json_pack("[o]", contract));
-	json_array_append_new(x->releases, rel);
-	x->written++;
+	return ocds_write(x, rel, &am);
 }
 
 static int
@@ -316,8 +459,7 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 	rec = json_object_get(ej, "record");
 	switch (x->fmt) {
 	case F_JSONL:
-		json_dumpf(ej, x->out, JSON_COMPACT | JSON_SORT_KEYS);
-		fputc('\n', x->out);
+		cli_json_print(x->out, ej, JSON_COMPACT);
 		x->written++;
 		break;
 	case F_CSV:
@@ -328,25 +470,90 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		write_blds(x, rec);
 		break;
 	case F_OCDS:
-		add_ocds(x, ej, rec);
+		rc = add_ocds(x, ej, rec);
 		break;
 	}
 	json_decref(ej);
-	return ferror(x->out) ? PT_EIO : 0;
+	if (rc == 0 && ferror(x->out))
+		rc = cli_out_check(x->out);
+	return rc;
 }
 
 static const char export_usage[] =
     "usage: pubtrail export --log URL --log-key VKEY\n"
     "                       --format csv|jsonl|ocds|blds [--out FILE]\n"
-    "                       [--threads N] [--concurrency N] [--quiet]\n"
+    "                       [--raw] [--package-uri URI] [--threads N]\n"
+    "                       [--concurrency N] [--quiet]\n"
     "\n"
     "Audit the whole log (as `pubtrail audit`) and write every verified\n"
     "entry: csv (one row per entry, amounts as decimals from minor units\n"
-    "and the currency's exponent), jsonl (one entry per line with index\n"
-    "and leaf hash), ocds (an OCDS 1.1 release package of the payments),\n"
-    "blds (BLDS core permit CSV of the permit decisions).  With --out the\n"
-    "file appears only when everything verified.  Exit 0 verified, 1 the\n"
-    "log failed a check, 3 network.\n";
+    "and the currency's exponent; a correction's row carries the record\n"
+    "as corrected), jsonl (one entry per line with index and leaf hash),\n"
+    "ocds (an OCDS 1.1 release package of the payments, amounts exact;\n"
+    "--package-uri is where you publish it), blds (BLDS core permit CSV of\n"
+    "the permit decisions, with their currency).  CSV and BLDS cells that\n"
+    "a spreadsheet would run as formulas (starting with = + - @ TAB CR,\n"
+    "other than plain numbers) get a leading apostrophe; --raw writes them\n"
+    "unchanged, for programs.  Everything streams: memory does not grow\n"
+    "with the log.  With --out the file appears only when everything\n"
+    "verified.  Exit 0 verified, 1 the log failed a check, 3 network,\n"
+    "7 stale; a reader that closes the pipe ends it quietly.\n";
+
+/* The package's uri when none is given: names exactly what was exported
+ * (the log's origin, tree size and root), not a place. */
+static void
+default_package_uri(const struct aud_summary *sum, char *out, size_t cap)
+{
+	char hex[65];
+	size_t o;
+
+	cr_hex_encode(sum->root.b, 32, hex);
+	o = (size_t)snprintf(out, cap, "urn:pubtrail:");
+	for (const char *p = sum->origin; *p != '\0' && o + 4 < cap; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == '_' || c == '/')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%%%02X", c);
+	}
+	snprintf(out + o, cap - o, ":%llu:%s",
+	    (unsigned long long)sum->new_size, hex);
+}
+
+/* The package's metadata, after its releases (JSON keys have no order). */
+static void
+ocds_close(struct exp *x, const struct aud_summary *sum, const char *uri)
+{
+	json_t *meta = json_object(), *pub = json_object();
+	char ts[32], def[700], *text;
+	time_t now = time(NULL);
+	struct tm tmv;
+
+	gmtime_r(&now, &tmv);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tmv);
+	if (uri == NULL) {
+		default_package_uri(sum, def, sizeof(def));
+		uri = def;
+	}
+	json_object_set_new(pub, "name", json_string(sum->origin));
+	json_object_set_new(meta, "publishedDate", json_string(ts));
+	json_object_set_new(meta, "publisher", pub);
+	json_object_set_new(meta, "uri", json_string(uri));
+	json_object_set_new(meta, "version", json_string("1.1"));
+	text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(meta);
+	/* "{\n  ...\n}": its members follow the releases. */
+	fputs(x->releases ? "\n  ],\n" : "],\n", x->out);
+	if (text != NULL && strlen(text) > 4)
+		fwrite(text + 2, 1, strlen(text) - 2, x->out);
+	else
+		fputs("  \"version\": \"1.1\"\n}", x->out);
+	fputc('\n', x->out);
+	free(text);
+}
 
 int
 export_cmd(int argc, char **argv)
@@ -356,6 +563,8 @@ export_cmd(int argc, char **argv)
 		{ "format", 1, NULL, 'f' },
 		{ "out", 1, NULL, 'o' },
 		{ "threads", 1, NULL, 't' },
+		{ "raw", 0, NULL, 'r' },
+		{ "package-uri", 1, NULL, 'u' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -366,7 +575,7 @@ export_cmd(int argc, char **argv)
 	struct aud_summary sum;
 	struct logc *lc = NULL;
 	struct pt_why why = { "" };
-	const char *fmt = NULL, *out = NULL;
+	const char *fmt = NULL, *out = NULL, *puri = NULL;
 	char tmp[UT_PATH_MAX];
 	uint64_t v;
 	int c, rc, ex = CLI_OK;
@@ -385,6 +594,12 @@ export_cmd(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'r':
+			x.raw = 1;
+			break;
+		case 'u':
+			puri = optarg;
 			break;
 		case 't':
 			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
@@ -417,6 +632,10 @@ export_cmd(int argc, char **argv)
 	else
 		return cli_usage_error(export_usage, "--format: csv, jsonl, "
 		    "ocds or blds");
+	if (puri != NULL && (x.fmt != F_OCDS || strchr(puri, ':') == NULL ||
+	    strlen(puri) > 600))
+		return cli_usage_error(export_usage, "--package-uri: a URI "
+		    "(with a scheme), for --format ocds");
 	if ((rc = cli_common_check(&co, 1, export_usage)) != 0)
 		return rc;
 	if (out != NULL) {
@@ -445,42 +664,29 @@ export_cmd(int argc, char **argv)
 		}
 	}
 	if (x.fmt == F_CSV)
-		csv_row(x.out, csv_header, NCSV);
+		csv_row(x.out, csv_header, NCSV, 1);
 	else if (x.fmt == F_BLDS)
-		csv_row(x.out, blds_header, NBLDS);
+		csv_row(x.out, blds_header, NBLDS, 1);
 	else if (x.fmt == F_OCDS)
-		x.releases = json_array();
+		fputs("{\n  \"releases\": [", x.out);
 	o.fn = on_entry;
 	o.arg = &x;
 	o.progress = !co.quiet && isatty(2) && out != NULL;
 	rc = aud_run(lc, &st, &o, &sum, &why);
+	if (rc == PT_ESTALE) {
+		ex = cli_fail(rc, &why, "export of %s", co.log_url);
+		goto out;
+	}
 	if (rc != 0) {
 		ex = cli_fail(rc, &why, "export of %s FAILED verification; "
 		    "the output must not be trusted", co.log_url);
 		goto out;
 	}
-	if (x.fmt == F_OCDS) {
-		json_t *pkg = json_object();
-		char ts[32];
-		time_t now = time(NULL);
-		struct tm tmv;
-
-		gmtime_r(&now, &tmv);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tmv);
-		json_object_set_new(pkg, "uri", json_sprintf("%s/checkpoint",
-		    co.log_url));
-		json_object_set_new(pkg, "version", json_string("1.1"));
-		json_object_set_new(pkg, "publishedDate", json_string(ts));
-		json_object_set_new(pkg, "publisher", json_pack("{s:s}",
-		    "name", sum.origin));
-		json_object_set_new(pkg, "releases", x.releases);
-		x.releases = NULL;
-		json_dumpf(pkg, x.out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-		fputc('\n', x.out);
-		json_decref(pkg);
-	}
+	if (x.fmt == F_OCDS)
+		ocds_close(&x, &sum, puri);
 	if (fflush(x.out) != 0 || ferror(x.out)) {
-		ex = cli_fail(PT_EIO, NULL, "writing the export");
+		if ((rc = cli_out_check(x.out)) != 0)
+			ex = cli_fail(rc, NULL, "writing the export");
 		goto out;
 	}
 	if (out != NULL) {
@@ -510,7 +716,6 @@ out:
 		fclose(x.out);
 		unlink(tmp);
 	}
-	json_decref(x.releases);
 	aud_state_free(&st);
 	logc_free(lc);
 	return ex;

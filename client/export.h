@@ -14,6 +14,11 @@
 void export_amount(int64_t minor, const char *currency, char *out,
     size_t cap);
 
+/* 1 when a spreadsheet would read cell text s as a formula (it starts with
+ * =, +, -, @, TAB or CR and is not a plain decimal number): export writes
+ * it with a leading apostrophe unless --raw. */
+int export_cell_is_formula(const char *s);
+
 int export_cmd(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@
 #include "num.h"
 #include "ptlimits.h"
 #include "record.h"
+#include "signer.h"
+#include "tty.h"
 #include "util.h"
 #include "verify.h"
 
@@ -37,20 +39,22 @@ static const char get_usage[] =
 static void
 print_json(json_t *o)
 {
-	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-	fputc('\n', stdout);
+	cli_json_print(stdout, o, JSON_INDENT(2));
 }
 
+/* A checkpoint in the client's JSON conventions (docs/CLIENT.md): root as
+ * lower-case hex, the size as tree_size. */
 static json_t *
 ckpt_json(const struct ckpt *ck, const char *note)
 {
-	char b64[64];
+	char hex[65];
 	json_t *o = json_object();
 
-	cr_b64_encode(ck->root.b, 32, b64, sizeof(b64));
+	cr_hex_encode(ck->root.b, 32, hex);
 	json_object_set_new(o, "origin", json_string(ck->origin));
-	json_object_set_new(o, "size", json_integer((json_int_t)ck->size));
-	json_object_set_new(o, "root", json_string(b64));
+	json_object_set_new(o, "tree_size",
+	    json_integer((json_int_t)ck->size));
+	json_object_set_new(o, "root", json_string(hex));
 	if (note != NULL)
 		json_object_set_new(o, "note", json_string(note));
 	return o;
@@ -67,11 +71,18 @@ show_entry(int json, uint64_t index, const struct ckpt *ck,
 	if ((rc = jrec_entry_to_json(e, buf, len, index, &o, &why)) != 0)
 		return cli_fail(rc, &why, "entry");
 	json_object_set_new(o, "tree_size", json_integer((json_int_t)ck->size));
-	if (!json)
-		printf("%sverified%s: entry %llu is in %s at tree size %llu, "
-		    "signed by %s\n", cli_green(stdout), cli_reset(stdout),
-		    (unsigned long long)index, ck->origin,
-		    (unsigned long long)ck->size, e->sub.submitter.name);
+	if (!json) {
+		printf("%sverified%s: entry %llu, %s ", cli_green(stdout),
+		    cli_reset(stdout), (unsigned long long)index,
+		    record_type_name(e->sub.info.type));
+		tty_put(stdout, e->sub.info.id, e->sub.info.id_len);
+		printf(", is in ");
+		tty_puts(stdout, ck->origin);
+		printf(" at tree size %llu, signed by ",
+		    (unsigned long long)ck->size);
+		signer_print(stdout, &e->sub.submitter);
+		putchar('\n');
+	}
 	print_json(o);
 	json_decref(o);
 	return CLI_OK;
@@ -175,7 +186,7 @@ get_cmd(int argc, char **argv)
 			print_json(o);
 			json_decref(o);
 		} else
-			fputs(note, stdout);
+			tty_put_text(stdout, note, note_len);
 	} else if (strcmp(what, "entry") == 0) {
 		if ((rc = logc_entry(lc, index, &ck, &buf, &len, &e,
 		    &why)) != 0)
@@ -205,10 +216,14 @@ get_cmd(int argc, char **argv)
 			print_json(o);
 			json_decref(o);
 		} else
-			printf("%sincluded%s: entry %llu (leaf hash %s) is in "
-			    "%s at tree size %llu\n", cli_green(stdout),
-			    cli_reset(stdout), (unsigned long long)index, hex,
-			    ck.origin, (unsigned long long)ck.size);
+		{
+			printf("%sincluded%s: entry %llu (leaf hash %s) is in ",
+			    cli_green(stdout), cli_reset(stdout),
+			    (unsigned long long)index, hex);
+			tty_puts(stdout, ck.origin);
+			printf(" at tree size %llu\n",
+			    (unsigned long long)ck.size);
+		}
 	} else if (strcmp(what, "inclusion") == 0) {
 		/* By leaf hash: ask the server for the proof, bind it to the
 		 * signed checkpoint. */
@@ -233,7 +248,9 @@ get_cmd(int argc, char **argv)
 		    proof, PT_MAX_PROOF, &n, NULL)) != 0)
 			rc = pt_why_set(&why, PT_ENET, "malformed proof");
 		if (rc == 0 && sz != ck.size)
-			rc = pt_why_set(&why, PT_ENET, "proof for another size");
+			rc = pt_why_set(&why, PT_EANSWER, "GET %s: the answer "
+			    "is a proof in size %llu, not the one asked for",
+			    path, (unsigned long long)sz);
 		if (rc == 0 && mt_verify_inclusion(&leaf, index, ck.size,
 		    proof, n, &ck.root) != 0)
 			rc = pt_why_set(&why, PT_EPROOF, "inclusion proof does "
@@ -253,10 +270,14 @@ get_cmd(int argc, char **argv)
 			print_json(o);
 			json_decref(o);
 		} else
-			printf("%sincluded%s: leaf %s is entry %llu of %s at "
-			    "tree size %llu\n", cli_green(stdout),
-			    cli_reset(stdout), hash, (unsigned long long)index,
-			    ck.origin, (unsigned long long)ck.size);
+		{
+			printf("%sincluded%s: leaf %s is entry %llu of ",
+			    cli_green(stdout), cli_reset(stdout), hash,
+			    (unsigned long long)index);
+			tty_puts(stdout, ck.origin);
+			printf(" at tree size %llu\n",
+			    (unsigned long long)ck.size);
+		}
 	} else if (strcmp(what, "consistency") == 0) {
 		struct ckpt old;
 		uint8_t *ob;
@@ -286,11 +307,14 @@ get_cmd(int argc, char **argv)
 			print_json(o);
 			json_decref(o);
 		} else
-			printf("%sconsistent%s: %s at size %llu extends the "
-			    "checkpoint of size %llu\n", cli_green(stdout),
-			    cli_reset(stdout), ck.origin,
-			    (unsigned long long)ck.size,
+		{
+			printf("%sconsistent%s: ", cli_green(stdout),
+			    cli_reset(stdout));
+			tty_puts(stdout, ck.origin);
+			printf(" at size %llu extends the checkpoint of size "
+			    "%llu\n", (unsigned long long)ck.size,
 			    (unsigned long long)old.size);
+		}
 	} else {
 		uint8_t sid[32];
 		struct note_vkey sk;

@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "num.h"
 #include "hsrv.h"
+#include "tty.h"
 #include "util.h"
 #include "wire.h"
 
@@ -430,9 +431,12 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		return PT_ENOMEM;
 	}
 	if ((rc = ckpt_open(note, len, &v->key, c)) != 0) {
-		fprintf(stderr, "pubtrail gossip: ignoring a checkpoint for %s "
-		    "from %s that does not open with the log key (%s)\n",
-		    v->key.name, from, pt_strerror(rc));
+		fputs("pubtrail gossip: ignoring a checkpoint for ", stderr);
+		tty_puts(stderr, v->key.name);
+		fputs(" from ", stderr);
+		tty_puts(stderr, from);
+		fprintf(stderr, " that does not open with the log key (%s)\n",
+		    pt_strerror(rc));
 		rc = 0;
 		goto out;
 	}
@@ -578,8 +582,12 @@ recv_one(void *arg, const char *note, size_t len)
 		return 0;		/* a log we do not follow */
 	rc = check_note(x->g, v, note, len, x->from, x->why);
 	if (rc != 0 && rc != PT_ECONFLICT) {
-		fprintf(stderr, "pubtrail gossip: %s: %s\n", origin,
-		    x->why->text[0] ? x->why->text : pt_strerror(rc));
+		fputs("pubtrail gossip: ", stderr);
+		tty_puts(stderr, origin);
+		fputs(": ", stderr);
+		tty_puts(stderr, x->why->text[0] ? x->why->text :
+		    pt_strerror(rc));
+		fputc('\n', stderr);
 		x->hard = rc;
 	}
 	return 0;
@@ -706,15 +714,26 @@ do_sync(struct gossip *g, const char *peer)
 	hcli_post(hc, G_PATH, evbuffer_pullup(b, -1), evbuffer_get_length(b),
 	    "text/plain", "text/plain", PT_ANSWER_SMALL, &r);
 	evbuffer_free(b);
-	if (r.err != 0)
-		fprintf(stderr, "pubtrail gossip: %s\n", r.why);
-	else if (r.status == 409) {
-		fprintf(stderr, "pubtrail gossip: the peer found a split view: "
-		    "%.*s", (int)(r.len > 500 ? 500 : r.len), (char *)r.body);
-		g->forks++;
-	} else if (r.status != 200)
-		fprintf(stderr, "pubtrail gossip: %s answered %d\n", peer,
-		    r.status);
+	if (r.err != 0) {
+		fputs("pubtrail gossip: ", stderr);
+		tty_puts(stderr, r.why);
+		fputc('\n', stderr);
+	} else if (r.status == 409) {
+		/* The peer's word, not evidence: nothing here proves it (our
+		 * own checks of its checkpoints passed above).  Said so, its
+		 * text escaped, and not an exit 1. */
+		fputs("pubtrail gossip: the peer says it found a split view "
+		    "(its claim, not checked here: ask its operator for the "
+		    "evidence file and check it with `pubtrail evidence "
+		    "verify`): ", stderr);
+		tty_put(stderr, (const char *)r.body, r.len > 500 ? 500 :
+		    r.len);
+		fputc('\n', stderr);
+	} else if (r.status != 200) {
+		fputs("pubtrail gossip: ", stderr);
+		tty_puts(stderr, peer);
+		fprintf(stderr, " answered %d\n", r.status);
+	}
 	if (x.hard != 0)
 		ex = cli_exit_for(x.hard);
 out:

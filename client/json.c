@@ -13,6 +13,7 @@
 #include "json.h"
 #include "ptlimits.h"
 #include "record.h"
+#include "signer.h"
 #include "util.h"
 #include "wire.h"
 
@@ -429,6 +430,12 @@ jrec_entry_to_json(const struct wire_entry *e, const uint8_t *bytes,
 	json_object_set_new(o, "time", json_integer((json_int_t)e->time_ms));
 	json_object_set_new(o, "submitter", json_stringn(e->sub.submitter_str,
 	    e->sub.submitter_len));
+	{
+		char label[SIGNER_LABEL_MAX];
+
+		signer_label(&e->sub.submitter, label, sizeof(label));
+		json_object_set_new(o, "signer", json_string(label));
+	}
 	json_object_set_new(o, "record", rec);
 	*out = o;
 	return 0;

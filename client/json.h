@@ -77,7 +77,7 @@ int jrec_to_json(const uint8_t *buf, size_t len, json_t **out,
 /*
  * A whole entry for display:
  *   {"index", "leaf_hash" (hex), "time" (ms), "submitter" (vkey string),
- *    "record": {...}}
+ *    "signer" (signer_label: "name+keyhash"), "record": {...}}
  * index is omitted when it is UINT64_MAX.  *out: caller json_decref()s.
  */
 struct wire_entry;

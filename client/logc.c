@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "ptlimits.h"
 #include "logc.h"
+#include "signer.h"
 #include "util.h"
 #include "verify.h"
 
@@ -85,16 +86,24 @@ logc_status_of(struct logc *lc, const struct hcli_resp *r, const char *what,
 	return logc_status(r, what, why);
 }
 
-int
-logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
+/*
+ * GET /checkpoint (fresh: asking caches to revalidate) and open it with
+ * the log key; *note gets the answer's body (caller frees).
+ */
+static int
+fetch_checkpoint(struct logc *lc, int fresh, struct ckpt *ck, char **note,
     size_t *note_len, struct pt_why *why)
 {
 	struct hcli_resp r;
 	int rc;
 
-	if (note != NULL)
-		*note = NULL;
-	hcli_get(lc->http, "/checkpoint", "text/plain", PT_NOTE_MAX, &r);
+	*note = NULL;
+	if (fresh)
+		hcli_get_fresh(lc->http, "/checkpoint", "text/plain",
+		    PT_NOTE_MAX, &r);
+	else
+		hcli_get(lc->http, "/checkpoint", "text/plain", PT_NOTE_MAX,
+		    &r);
 	if ((rc = logc_status(&r, "GET /checkpoint", why)) != 0)
 		goto out;
 	if (r.len > PT_NOTE_MAX) {
@@ -125,18 +134,107 @@ logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
 			    pt_strerror(rc));
 		goto out;
 	}
-	if ((rc = logc_remember(lc, ck, (const char *)r.body, r.len,
-	    why)) != 0)
-		goto out;
-	if (note != NULL) {
-		*note = (char *)r.body;
-		r.body = NULL;
-	}
-	if (note_len != NULL)
-		*note_len = r.len;
+	*note = (char *)r.body;
+	*note_len = r.len;
+	r.body = NULL;
 out:
 	hcli_resp_free(&r);
 	return rc;
+}
+
+/* GET /proof/consistency?old=n&new=n: 0 when the log has a tree of size n
+ * (its answer is the empty proof), its refusal otherwise. */
+static int
+consistent_at(struct logc *lc, uint64_t n, struct pt_why *why)
+{
+	struct hcli_resp r;
+	char path[96];
+	int rc;
+
+	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
+	    (unsigned long long)n, (unsigned long long)n);
+	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
+	rc = logc_status_of(lc, &r, "GET /proof/consistency", why);
+	hcli_resp_free(&r);
+	return rc;
+}
+
+int
+logc_order(struct logc *lc, const struct ckpt *known, const struct ckpt *got,
+    struct pt_why *why)
+{
+	int rc;
+
+	if (got->size >= known->size)
+		return logc_consistent(lc, known, got, why);
+	/* Older than one verified before: acceptable only as a prefix of
+	 * it, proven by the log (a stale cache or a replaying relay); a
+	 * log that cannot prove it (4xx: it no longer has the larger
+	 * tree) rolled back. */
+	lc->last_status = 0;
+	if (got->size == 0) {
+		/* The empty tree is a prefix of every tree: ask whether the
+		 * log still has the larger one (an empty proof of it to
+		 * itself; a log that rolled back refuses). */
+		rc = consistent_at(lc, known->size, why);
+	} else
+		rc = logc_consistent(lc, got, known, why);
+	if (rc == 0)
+		return pt_why_set(why, PT_ESTALE, "%.80s serves a checkpoint "
+		    "of size %llu, older than the one of size %llu verified "
+		    "before, even when asked past caches; the log proves it "
+		    "is a prefix of it, so this is a stale cache or relay, not "
+		    "a rollback: try again later", hcli_url(lc->http),
+		    (unsigned long long)got->size,
+		    (unsigned long long)known->size);
+	if (rc == PT_EREFUSED && lc->last_status != 429)
+		return pt_why_set(why, PT_EROLLBACK, "the log's checkpoint "
+		    "(size %llu) is smaller than one verified earlier (size "
+		    "%llu) and the log cannot prove it is a prefix of it: the "
+		    "log rolled back", (unsigned long long)got->size,
+		    (unsigned long long)known->size);
+	return rc;
+}
+
+int
+logc_checkpoint_since(struct logc *lc, const struct ckpt *known,
+    struct ckpt *ck, char **note, size_t *note_len, struct pt_why *why)
+{
+	char *body = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (note != NULL)
+		*note = NULL;
+	/* A checkpoint older than one verified before is asked for again
+	 * past caches once before it is called stale. */
+	for (int fresh = 0; fresh < 2; fresh++) {
+		free(body);
+		body = NULL;
+		if ((rc = fetch_checkpoint(lc, fresh, ck, &body, &len,
+		    why)) != 0)
+			break;
+		if ((rc = logc_remember(lc, ck, body, len, why)) == 0 &&
+		    known != NULL)
+			rc = logc_order(lc, known, ck, why);
+		if (rc != PT_ESTALE)
+			break;
+	}
+	if (rc == 0 && note != NULL) {
+		*note = body;
+		body = NULL;
+	}
+	if (rc == 0 && note_len != NULL)
+		*note_len = len;
+	free(body);
+	return rc;
+}
+
+int
+logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
+    size_t *note_len, struct pt_why *why)
+{
+	return logc_checkpoint_since(lc, NULL, ck, note, note_len, why);
 }
 
 /*
@@ -195,26 +293,7 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 		return pt_why_set(why, PT_EIO, "%s: not a checkpoint of this "
 		    "log; remove it to start trusting the log afresh", path);
 	}
-	if (ck->size >= oc->size) {
-		/* Newer (or the same): consistent with what we saw. */
-		rc = logc_consistent(lc, oc, ck, why);
-	} else {
-		/* The log serves an older checkpoint than one we verified:
-		 * acceptable only if it proves it is a prefix of it (a stale
-		 * cache); a log that refuses the proof (4xx: it no longer has
-		 * the larger tree) rolled back. */
-		lc->last_status = 0;
-		rc = logc_consistent(lc, ck, oc, why);
-		if (rc == PT_EREFUSED && lc->last_status != 429)
-			rc = pt_why_set(why, PT_EROLLBACK, "the log's "
-			    "checkpoint (size %llu) is smaller than one "
-			    "verified earlier (size %llu) and the log cannot "
-			    "prove it is a prefix of it: the log rolled back",
-			    (unsigned long long)ck->size,
-			    (unsigned long long)oc->size);
-		free(oc);
-		return rc;
-	}
+	rc = logc_order(lc, oc, ck, why);
 	free(oc);
 	if (rc != 0)
 		return rc;
@@ -273,9 +352,9 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
 		goto out;
 	}
 	if (old != older->size || nsz != newer->size) {
-		rc = pt_why_set(why, PT_ENET, "GET /proof/consistency: answer "
-		    "is for sizes %llu..%llu, not the ones asked for",
-		    (unsigned long long)old, (unsigned long long)nsz);
+		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
+		    "proof from size %llu to %llu, not the one asked for",
+		    path, (unsigned long long)old, (unsigned long long)nsz);
 		goto out;
 	}
 	if (mt_verify_consistency(older->size, newer->size, &older->root,
@@ -318,8 +397,9 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		goto out;
 	}
 	if (idx != index || sz != ck->size) {
-		rc = pt_why_set(why, PT_ENET, "GET /proof/inclusion: answer "
-		    "is for another index or size");
+		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
+		    "proof of index %llu in size %llu, not the one asked for",
+		    path, (unsigned long long)idx, (unsigned long long)sz);
 		goto out;
 	}
 	if (mt_verify_inclusion(leaf, index, ck->size, proof, n,
@@ -341,8 +421,22 @@ entry_check(struct logc *lc, uint64_t index, const struct ckpt *ck,
 
 	if ((rc = mt_leaf_hash(buf, len, &leaf)) != 0)
 		return rc;
-	if ((rc = logc_inclusion(lc, index, ck, &leaf, why)) != 0)
+	if ((rc = logc_inclusion(lc, index, ck, &leaf, why)) != 0) {
+		/* The proof of index N does not lead to the root with these
+		 * bytes as its leaf: they are not entry N (another entry, or
+		 * altered bytes). */
+		if (rc == PT_EPROOF)
+			rc = pt_why_set(why, PT_EANSWER, "the entry served as "
+			    "#%llu is not the entry at index %llu of the "
+			    "signed tree of size %llu (its leaf hash is not "
+			    "the one the proof of index %llu needs): another "
+			    "entry, or altered bytes",
+			    (unsigned long long)index,
+			    (unsigned long long)index,
+			    (unsigned long long)ck->size,
+			    (unsigned long long)index);
 		return rc;
+	}
 	return vrf_entry(buf, len, ck->origin, e, why);
 }
 
@@ -414,6 +508,42 @@ lookup_decode(const uint8_t *buf, size_t len, const uint8_t **entry,
 	return have == 3 ? 0 : PT_EMALFORMED;
 }
 
+/*
+ * The entry a lookup answered with must be the record asked for: signed
+ * by the submitter asked for (its id is the SHA-256 of the verifier key
+ * string) and carrying the record id asked for.  Another genuine entry
+ * with a valid proof is still the wrong answer.
+ */
+static int
+lookup_bound(const struct wire_entry *e, uint64_t index,
+    const uint8_t submitter_id[32], const char *id, struct pt_why *why)
+{
+	uint8_t sid[32];
+	char asked[SIGNER_LABEL_MAX], got[SIGNER_LABEL_MAX];
+
+	wire_submitter_id(e->sub.submitter_str, e->sub.submitter_len, sid);
+	if (cr_memcmp(sid, submitter_id, 32) != 0) {
+		char hex[17];
+
+		cr_hex_encode(submitter_id, 8, hex);
+		signer_label(&e->sub.submitter, got, sizeof(got));
+		return pt_why_set(why, PT_EANSWER, "the log answered the "
+		    "lookup of %.100s by submitter %s... with entry %llu, a "
+		    "record of another office (%s): not the record asked for",
+		    id, hex, (unsigned long long)index, got);
+	}
+	if (e->sub.info.id_len != strlen(id) ||
+	    memcmp(e->sub.info.id, id, e->sub.info.id_len) != 0) {
+		signer_label(&e->sub.submitter, asked, sizeof(asked));
+		return pt_why_set(why, PT_EANSWER, "the log answered the "
+		    "lookup of %.100s with entry %llu, %s's record %.*s: not "
+		    "the record asked for", id, (unsigned long long)index,
+		    asked, (int)(e->sub.info.id_len > 100 ? 100 :
+		    e->sub.info.id_len), e->sub.info.id);
+	}
+	return 0;
+}
+
 int
 logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
     const struct ckpt *ck, uint64_t *index, uint8_t **buf, size_t *len,
@@ -457,7 +587,9 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 	}
 	memcpy(*buf, ent, elen);
 	*len = elen;
-	if ((rc = entry_check(lc, *index, ck, *buf, elen, e, why)) != 0) {
+	if ((rc = entry_check(lc, *index, ck, *buf, elen, e, why)) == 0)
+		rc = lookup_bound(e, *index, submitter_id, id, why);
+	if (rc != 0) {
 		free(*buf);
 		*buf = NULL;
 	}

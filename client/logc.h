@@ -52,6 +52,29 @@ int logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
     size_t *note_len, struct pt_why *why);
 
 /*
+ * logc_checkpoint, also ordering the new checkpoint after known (may be
+ * NULL: an audit's or monitor's own state) as logc_order does.  Stale is
+ * not rollback: a checkpoint older than the remembered one (or than known)
+ * that the log proves is a prefix of it is fetched again once with
+ * "Cache-Control: no-cache" (hcli_get_fresh), and when it is still older,
+ * PT_ESTALE (exit 7) with the sizes and the URL in *why.  Only a smaller
+ * checkpoint the log cannot prove a prefix is PT_EROLLBACK, and a proof
+ * that fails PT_EPROOF (exit 1).
+ */
+int logc_checkpoint_since(struct logc *lc, const struct ckpt *known,
+    struct ckpt *ck, char **note, size_t *note_len, struct pt_why *why);
+
+/*
+ * Order got after known, both verified: got the same or newer must be
+ * consistent with known (logc_consistent); got older must be proven a
+ * prefix of known (a consistency proof from got to known): then
+ * PT_ESTALE, and PT_EROLLBACK when the log refuses that proof (it no
+ * longer has the larger tree).  O(log n), one request.
+ */
+int logc_order(struct logc *lc, const struct ckpt *known,
+    const struct ckpt *got, struct pt_why *why);
+
+/*
  * Prove that the verified checkpoint newer extends the verified
  * checkpoint older: same root when the sizes are equal; PT_EROLLBACK when
  * newer is smaller; otherwise GET /proof/consistency and
@@ -66,7 +89,8 @@ int logc_checkpoint(struct logc *lc, struct ckpt *ck, char **note,
  * remembered one (fetched from the log; the same size needs the same root;
  * an older one must be a prefix of it), and then remembered.  Called by
  * logc_checkpoint.  0, or PT_EPROOF / PT_EROLLBACK (exit 1: evidence), a
- * network error, PT_EIO (unreadable memory).
+ * network error, PT_EIO (unreadable memory), PT_ESTALE (an older
+ * checkpoint proven a prefix of the remembered one: not remembered).
  */
 int logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
     size_t len, struct pt_why *why);
@@ -91,7 +115,9 @@ int logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
 
 /*
  * GET /lookup?submitter=<hex id>&id=<id>, then as logc_entry for the index
- * the server names.  *index gets it.
+ * the server names, and the answer must be the record asked for: signed by
+ * that submitter, with that id (PT_EANSWER naming what came instead).
+ * *index gets it.
  */
 int logc_lookup(struct logc *lc, const uint8_t submitter_id[32],
     const char *id, const struct ckpt *ck, uint64_t *index, uint8_t **buf,

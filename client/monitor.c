@@ -12,7 +12,11 @@
 #include "export.h"
 #include "json.h"
 #include "monitor.h"
+#include "fold.h"
 #include "num.h"
+#include "record.h"
+#include "signer.h"
+#include "tty.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop;
@@ -24,20 +28,30 @@ on_signal(int sig)
 	stop = 1;
 }
 
+/* field of rec (a string) contains needle, both folded (fold.h). */
+static int
+field_has(json_t *rec, const char *path, const char *needle)
+{
+	json_t *v = jrec_path(rec, path);
+
+	return json_is_string(v) && fold_contains(json_string_value(v),
+	    json_string_length(v), needle);
+}
+
 static int
 contains(json_t *rec, const char *party, const char *needle)
 {
-	char p[64];
-	json_t *v;
+	char p[64], *fn;
+	int hit;
 
+	if (fold_text(needle, strlen(needle), &fn) != 0)
+		return 0;
 	snprintf(p, sizeof(p), "%s.id", party);
-	v = jrec_path(rec, p);
-	if (json_is_string(v) && strstr(json_string_value(v), needle) != NULL)
-		return 1;
+	hit = field_has(rec, p, fn);
 	snprintf(p, sizeof(p), "%s.name", party);
-	v = jrec_path(rec, p);
-	return json_is_string(v) && strstr(json_string_value(v), needle) !=
-	    NULL;
+	hit = hit || field_has(rec, p, fn);
+	free(fn);
+	return hit;
 }
 
 int
@@ -53,10 +67,25 @@ mon_match(const struct mon_filter *f, json_t *rec)
 		return 0;
 	if (f->payee != NULL && !contains(rec, "payee", f->payee))
 		return 0;
-	if (f->permit_num != NULL && (!json_is_string(json_object_get(rec,
-	    "permit_num")) || strcmp(json_string_value(json_object_get(rec,
-	    "permit_num")), f->permit_num) != 0))
-		return 0;
+	if (f->permit_num != NULL) {
+		json_t *v = json_object_get(rec, "permit_num");
+		char *fa, *fb;
+		int eq;
+
+		if (!json_is_string(v) || fold_text(f->permit_num,
+		    strlen(f->permit_num), &fa) != 0)
+			return 0;
+		if (fold_text(json_string_value(v), json_string_length(v),
+		    &fb) != 0) {
+			free(fa);
+			return 0;
+		}
+		eq = strcmp(fa, fb) == 0;
+		free(fa);
+		free(fb);
+		if (!eq)
+			return 0;
+	}
 	if (f->currency != NULL && (!json_is_string(json_object_get(rec,
 	    "currency")) || strcmp(json_string_value(json_object_get(rec,
 	    "currency")), f->currency) != 0))
@@ -77,6 +106,9 @@ struct mon {
 	struct mon_filter f;
 	int json;
 	unsigned long long shown;
+	uint64_t next;		/* entries below were handled (a poll that
+				 * failed after showing some is not shown
+				 * twice) */
 };
 
 static const char *
@@ -87,6 +119,57 @@ s(json_t *rec, const char *path)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* Text from the log, escaped for the terminal (tty.h). */
+static void
+put(const char *text)
+{
+	tty_puts(stdout, text);
+}
+
+static void
+show_text(uint64_t index, json_t *rec, const struct wire_entry *e)
+{
+	const char *type = s(rec, "type");
+
+	printf("%llu %s ", (unsigned long long)index, type);
+	if (strcmp(type, "payment") == 0) {
+		char amt[AMT_MAX_TEXT + 16];
+
+		/* no ISO 4217 minor unit: the minor units, said so */
+		if (amt_format((int64_t)json_integer_value(json_object_get(rec,
+		    "amount_minor")), s(rec, "currency"), amt, AMT_MAX_TEXT) !=
+		    0)
+			strcat(amt, " (minor units)");
+		put(s(rec, "id"));
+		printf(" %s %s ", s(rec, "date"), amt);
+		put(s(rec, "currency"));
+		putchar(' ');
+		put(s(rec, "payer.name"));
+		printf(" -> ");
+		if (strcmp(s(rec, "payee.kind"), "individual") == 0)
+			printf("(individual)");
+		else
+			put(s(rec, "payee.name"));
+	} else if (strcmp(type, "permit_decision") == 0) {
+		put(s(rec, "permit_num"));
+		putchar(' ');
+		put(s(rec, "decision"));
+		printf(" %s ", s(rec, "decision_date"));
+		put(s(rec, "address.line1"));
+		printf(", ");
+		put(s(rec, "address.city"));
+	} else {
+		put(s(rec, "id"));
+		printf(" %s entry %lld: ", strcmp(s(rec, "action"), "void") ==
+		    0 ? "voids" : "amends", (long long)json_integer_value(
+		    json_object_get(rec, "target_index")));
+		put(s(rec, "reason"));
+	}
+	printf(" [signed by ");
+	signer_print(stdout, &e->sub.submitter);
+	printf("]\n");
+}
+
 static int
 on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
     const struct wire_entry *e)
@@ -95,6 +178,9 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 	json_t *ej, *rec;
 	int rc;
 
+	if (index < m->next)
+		return 0;
+	m->next = index + 1;
 	if ((rc = jrec_entry_to_json(e, entry, len, index, &ej, NULL)) != 0)
 		return rc;
 	rec = json_object_get(ej, "record");
@@ -103,41 +189,13 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		return 0;
 	}
 	m->shown++;
-	if (m->json) {
-		json_dumpf(ej, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-		fputc('\n', stdout);
-	} else {
-		const char *type = s(rec, "type");
-
-		if (strcmp(type, "payment") == 0) {
-			char amt[AMT_MAX_TEXT];
-
-			/* no ISO 4217 minor unit: the minor units, said so */
-			if (amt_format((int64_t)json_integer_value(
-			    json_object_get(rec, "amount_minor")), s(rec,
-			    "currency"), amt, sizeof(amt)) != 0)
-				strcat(amt, " (minor units)");
-			printf("%llu payment %s %s %s %s %s -> %s\n",
-			    (unsigned long long)index, s(rec, "id"),
-			    s(rec, "date"), amt, s(rec, "currency"),
-			    s(rec, "payer.name"), strcmp(s(rec, "payee.kind"),
-			    "individual") == 0 ? "(individual)" :
-			    s(rec, "payee.name"));
-		} else if (strcmp(type, "permit_decision") == 0)
-			printf("%llu permit_decision %s %s %s %s, %s\n",
-			    (unsigned long long)index, s(rec, "permit_num"),
-			    s(rec, "decision"), s(rec, "decision_date"),
-			    s(rec, "address.line1"), s(rec, "address.city"));
-		else
-			printf("%llu %s %s %s of index %lld: %s\n",
-			    (unsigned long long)index, type, s(rec, "id"),
-			    s(rec, "action"), (long long)json_integer_value(
-			    json_object_get(rec, "target_index")),
-			    s(rec, "reason"));
-	}
+	if (m->json)
+		cli_json_print(stdout, ej, JSON_COMPACT);
+	else
+		show_text(index, rec, e);
 	fflush(stdout);
 	json_decref(ej);
-	return 0;
+	return cli_out_check(stdout);
 }
 
 static const char monitor_usage[] =
@@ -154,11 +212,16 @@ static const char monitor_usage[] =
     "prints the new entries that match all filters (text, or JSON Lines\n"
     "with --json), until interrupted (--once: one poll).  Without --state\n"
     "it starts at the log's current size (verified from its hash tiles),\n"
-    "or at 0 with --from-start.  --currency shows only records in that\n"
-    "currency; --min-amount and --max-amount (which need it) are amounts\n"
-    "in its major units, read as `submit` reads them: 1234.56, or with\n"
-    "--decimal-comma 1234,56 (a comma is refused unless you say what it\n"
-    "is).  Exit 0 when stopped, 1 when the log failed a check, 3 network.\n";
+    "or at 0 with --from-start.  --payer, --payee and --permit-num match\n"
+    "whatever the case, Unicode normal form or invisible characters\n"
+    "(NFC, case folding, default-ignorable code points removed).\n"
+    "--currency shows only records in that currency; --min-amount and\n"
+    "--max-amount (which need it) are amounts in its major units, read as\n"
+    "`submit` reads them: 1234.56, or with --decimal-comma 1234,56 (a comma\n"
+    "is refused unless you say what it is).  Entries are shown as soon as a\n"
+    "consistency proof places them in the signed tree, a few MiB at a time.\n"
+    "Exit 0 when stopped, 1 when the log failed a check, 3 network, 7 stale\n"
+    "(--once).\n";
 
 int
 mon_cmd(int argc, char **argv)
@@ -278,6 +341,13 @@ mon_cmd(int argc, char **argv)
 			m.f.have_max = 1;
 			m.f.max_amount = iv;
 		}
+	}
+	if (m.f.type != NULL) {
+		enum record_type rt;
+
+		if (record_type_parse(m.f.type, strlen(m.f.type), &rt) != 0)
+			return cli_usage_error(monitor_usage, "--type: one of "
+			    "payment, permit_decision, correction");
 	}
 	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
 		return rc;

@@ -20,7 +20,9 @@
 #include "json.h"
 #include "ptlimits.h"
 #include "record.h"
+#include "signer.h"
 #include "tproof.h"
+#include "tty.h"
 #include "util.h"
 #include "verify.h"
 
@@ -208,7 +210,7 @@ vrf_witnesses_json(const struct vrf_result *r)
 		    json_string(note_alg_name(p->wit[i].key.alg)));
 		json_object_set_new(o, "status", json_string(st));
 		if (strcmp(st, "counted") == 0 || strcmp(st, "future") == 0)
-			json_object_set_new(o, "time", json_integer(
+			json_object_set_new(o, "timestamp", json_integer(
 			    (json_int_t)r->cosigs.time[i]));
 		json_array_append_new(a, o);
 	}
@@ -229,9 +231,78 @@ vrf_entry(const uint8_t *entry, size_t len, const char *origin,
 		return pt_why_set(why, rc, "entry: %s", w.text[0] ? w.text :
 		    pt_strerror(rc));
 	if ((rc = wire_submission_verify(&out->sub, origin)) != 0)
+	{
+		char l[SIGNER_LABEL_MAX];
+
+		signer_label(&out->sub.submitter, l, sizeof(l));
 		return pt_why_set(why, rc, "submitter signature by %s does "
-		    "not verify for %s", out->sub.submitter.name, origin);
+		    "not verify for %s", l, origin);
+	}
 	return 0;
+}
+
+/* The first byte that is not JSON whitespace, or -1. */
+static int
+first_byte(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' &&
+		    buf[i] != '\r')
+			return buf[i];
+	return -1;
+}
+
+int
+vrf_input_kind(const uint8_t *buf, size_t len, char *what, size_t cap)
+{
+	struct wire_entry e;
+	struct wire_submission sub;
+	int c = first_byte(buf, len);
+
+	if (len == 0)
+		return snprintf(what, cap, "an empty file"), 0;
+	if (c == '{' || c == '[') {
+		json_error_t je;
+		json_t *j = json_loadb((const char *)buf, len, 0, &je);
+		json_t *t = json_is_object(j) ? json_object_get(j, "type") :
+		    NULL;
+		const char *tn = json_is_string(t) ? json_string_value(t) :
+		    NULL;
+		enum record_type rt;
+
+		if (tn != NULL && record_type_parse(tn, strlen(tn), &rt) == 0)
+			snprintf(what, cap, "a JSON %s record (what an office "
+			    "submits)", record_type_name(rt));
+		else if (json_is_object(j) && json_object_get(j, "record") !=
+		    NULL && json_object_get(j, "index") != NULL)
+			snprintf(what, cap, "a JSON entry (as `pubtrail get "
+			    "--json` prints it)");
+		else
+			snprintf(what, cap, "a JSON %s", j == NULL ? "text "
+			    "that does not parse" : json_is_array(j) ? "list" :
+			    "object");
+		json_decref(j);
+		return 0;
+	}
+	if (len >= 22 && memcmp(buf, "c2sp.org/tlog-proof@v1", 22) == 0)
+		return snprintf(what, cap, "a tlog-proof text"), 0;
+	if (c > 0 && c < 0x80) {
+		/* A signed note: text, a blank line, "— " signature lines. */
+		for (size_t i = 0; i + 6 <= len; i++)
+			if (memcmp(buf + i, "\n\n\xe2\x80\x94 ", 6) == 0)
+				return snprintf(what, cap, "a signed note (a "
+				    "checkpoint)"), 0;
+	}
+	if (wire_entry_decode(buf, len, &e, NULL) == 0)
+		return snprintf(what, cap, "an entry's bytes (a leaf of the "
+		    "log, as GET /entry serves it)"), 0;
+	if (wire_submission_decode(buf, len, &sub, NULL) == 0)
+		return snprintf(what, cap, "a signed submission (what is "
+		    "sent to POST /add)"), 0;
+	if (c >= 0x80 && c <= 0x8f)
+		return snprintf(what, cap, "msgpack that is not {entry, index, "
+		    "proof}"), 0;
+	return -1;
 }
 
 int
@@ -244,9 +315,17 @@ vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = wire_receipt_decode(buf, len, &r, &w)) != 0)
+	if ((rc = wire_receipt_decode(buf, len, &r, &w)) != 0) {
+		char what[120];
+
+		if (vrf_input_kind(buf, len, what, sizeof(what)) == 0)
+			return pt_why_set(why, rc, "%s, not a receipt (a "
+			    "receipt is the msgpack file `pubtrail submit` "
+			    "writes: the entry, its index and a tlog-proof)",
+			    what);
 		return pt_why_set(why, rc, "receipt: %s", w.text[0] ? w.text :
 		    pt_strerror(rc));
+	}
 	if ((tp = malloc(sizeof(*tp))) == NULL)
 		return PT_ENOMEM;
 	if ((rc = tproof_parse(r.proof, r.proof_len, tp)) != 0) {
@@ -350,7 +429,23 @@ vrf_cmd(int argc, char **argv)
 		rc = ut_read_input(argv[i], WIRE_MAX_RECEIPT, &buf, &len,
 		    &why);
 		if (rc != 0) {
-			ex = cli_fail(rc, &why, "%s", argv[i]);
+			if (co.json) {
+				/* Every file named gets its line, also one
+				 * that cannot be read. */
+				json_t *o = json_object();
+
+				json_object_set_new(o, "file",
+				    json_string(argv[i]));
+				json_object_set_new(o, "valid", json_false());
+				json_object_set_new(o, "error",
+				    json_string(pt_errname(rc)));
+				json_object_set_new(o, "reason", json_string(
+				    why.text[0] ? why.text : pt_strerror(rc)));
+				cli_json_print(stdout, o, JSON_COMPACT);
+				json_decref(o);
+				ex = cli_exit_for(rc);
+			} else
+				ex = cli_fail(rc, &why, "%s", argv[i]);
 			free(res);
 			if (worst != CLI_EVERIFY && ex > worst)
 				worst = ex;
@@ -387,25 +482,31 @@ vrf_cmd(int argc, char **argv)
 			}
 			if ((wj = vrf_witnesses_json(res)) != NULL)
 				json_object_set_new(o, "witnesses", wj);
-			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-			fputc('\n', stdout);
+			cli_json_print(stdout, o, JSON_COMPACT);
 			json_decref(o);
 		} else if (rc == 0) {
-			printf("%s%s: valid%s: %s %.*s at index %llu of %s "
-			    "(tree size %llu), signed by %s\n",
-			    cli_green(stdout), argv[i], cli_reset(stdout),
-			    record_type_name(res->entry.sub.info.type),
-			    (int)res->entry.sub.info.id_len,
-			    res->entry.sub.info.id,
-			    (unsigned long long)res->index, res->ck.origin,
-			    (unsigned long long)res->ck.size,
-			    res->entry.sub.submitter.name);
+			printf("%s", cli_green(stdout));
+			tty_puts(stdout, argv[i]);
+			printf(": valid%s: %s ", cli_reset(stdout),
+			    record_type_name(res->entry.sub.info.type));
+			tty_put(stdout, res->entry.sub.info.id,
+			    res->entry.sub.info.id_len);
+			printf(" at index %llu of ",
+			    (unsigned long long)res->index);
+			tty_puts(stdout, res->ck.origin);
+			printf(" (tree size %llu), signed by ",
+			    (unsigned long long)res->ck.size);
+			signer_print(stdout, &res->entry.sub.submitter);
+			putchar('\n');
 			vrf_print_witnesses(stdout, res);
 		} else {
 			fflush(stdout);
-			fprintf(stderr, "%s%s: INVALID%s: %s\n",
-			    cli_red(stderr), argv[i], cli_reset(stderr),
-			    why.text[0] ? why.text : pt_strerror(rc));
+			fprintf(stderr, "%s", cli_red(stderr));
+			tty_puts(stderr, argv[i]);
+			fprintf(stderr, ": INVALID%s: ", cli_reset(stderr));
+			tty_puts(stderr, why.text[0] ? why.text :
+			    pt_strerror(rc));
+			fputc('\n', stderr);
 			vrf_print_witnesses(stderr, res);
 		}
 		free(buf);

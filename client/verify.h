@@ -91,6 +91,14 @@ json_t *vrf_witnesses_json(const struct vrf_result *r);
 int vrf_entry(const uint8_t *entry, size_t len, const char *origin,
     struct wire_entry *out, struct pt_why *why);
 
+/*
+ * What a file that is not a receipt is, in words, into what ("a JSON
+ * payment record (what an office submits)", "a signed note (a
+ * checkpoint)", "an entry's bytes ..."): 0, or -1 when it is nothing this
+ * tool knows.  O(len).
+ */
+int vrf_input_kind(const uint8_t *buf, size_t len, char *what, size_t cap);
+
 /* `pubtrail verify --log-key VKEY [--json] RECEIPT...`. */
 int vrf_cmd(int argc, char **argv);
 

@@ -159,6 +159,20 @@ subm_load(const char *path, struct subm_list **out, struct pt_why *why)
 			    path, lineno);
 			break;
 		}
+		/* Readers see a signer as its name (and key hash): two keys
+		 * of one name would read as one office. */
+		for (size_t k = 0; k < l->n; k++)
+			if (strcmp(l->e[k].key.name, l->e[l->n].key.name) ==
+			    0) {
+				rc = pt_why_set(why, PT_EINVAL, "%s:%u: a "
+				    "second key named \"%.60s\": each office "
+				    "key needs a name of its own (readers "
+				    "tell offices apart by it)", path, lineno,
+				    l->e[l->n].key.name);
+				break;
+			}
+		if (rc != 0)
+			break;
 		l->n++;
 		rc = 0;
 	}

@@ -36,8 +36,8 @@ struct subm_list {
  * Parse path: a line is at most SUBM_MAX_LINE bytes, '#' starts a comment,
  * blank lines are skipped; at most SUBM_MAX_ENTRIES keys.  A missing file
  * is an empty list (nobody may submit).  0 with *out (freed with
- * subm_free), or PT_EINVAL (bad key or type, duplicate key, over-long
- * line, NUL byte), PT_ETOOBIG (too many keys), PT_EIO, PT_ENOMEM, with the
+ * subm_free), or PT_EINVAL (bad key or type, duplicate key, two keys of
+ * the same name, over-long line, NUL byte), PT_ETOOBIG (too many keys), PT_EIO, PT_ENOMEM, with the
  * file and line in why (may be NULL).  O(n^2) in the number of keys (the
  * duplicate check); SIGHUP and start-up only.
  */

@@ -857,10 +857,11 @@ pump_event(evutil_socket_t fd, short what, void *arg)
 	pump(arg);
 }
 
-int
-hcli_start(struct hcli *c, const char *method, const char *path,
+/* hcli_start; nocache adds "Cache-Control: no-cache" (hcli_get_fresh). */
+static int
+start(struct hcli *c, const char *method, const char *path,
     const char *accept, size_t max, const void *body, size_t len,
-    const char *ctype, hcli_done_fn done, void *arg)
+    const char *ctype, int nocache, hcli_done_fn done, void *arg)
 {
 	struct hreq *r;
 	size_t blen = strlen(c->url), plen = strlen(path);
@@ -888,6 +889,14 @@ hcli_start(struct hcli *c, const char *method, const char *path,
 	if (accept != NULL) {
 		snprintf(h, sizeof(h), "Accept: %.140s", accept);
 		ok = ok && (r->hdrs = curl_slist_append(r->hdrs, h)) != NULL;
+	}
+	if (nocache) {
+		struct curl_slist *l;
+
+		ok = ok && (l = curl_slist_append(r->hdrs,
+		    "Cache-Control: no-cache")) != NULL && (r->hdrs = l) != NULL;
+		ok = ok && (l = curl_slist_append(r->hdrs,
+		    "Pragma: no-cache")) != NULL && (r->hdrs = l) != NULL;
 	}
 	if (r->post) {
 		struct curl_slist *l;
@@ -922,6 +931,15 @@ hcli_start(struct hcli *c, const char *method, const char *path,
 nomem:
 	req_free(r);
 	return PT_ENOMEM;
+}
+
+int
+hcli_start(struct hcli *c, const char *method, const char *path,
+    const char *accept, size_t max, const void *body, size_t len,
+    const char *ctype, hcli_done_fn done, void *arg)
+{
+	return start(c, method, path, accept, max, body, len, ctype, 0, done,
+	    arg);
 }
 
 size_t
@@ -996,6 +1014,19 @@ hcli_get(struct hcli *c, const char *path, const char *accept, size_t max,
 
 	memset(r, 0, sizeof(*r));
 	if ((rc = hcli_start(c, "GET", path, accept, max, NULL, 0, NULL,
+	    sync_done, r)) != 0)
+		return rc;
+	return hcli_run(c);
+}
+
+int
+hcli_get_fresh(struct hcli *c, const char *path, const char *accept,
+    size_t max, struct hcli_resp *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = start(c, "GET", path, accept, max, NULL, 0, NULL, 1,
 	    sync_done, r)) != 0)
 		return rc;
 	return hcli_run(c);

@@ -155,6 +155,12 @@ void hcli_resp_recycle(struct hcli *c, struct hcli_resp *r);
 int hcli_get(struct hcli *c, const char *path, const char *accept,
     size_t max, struct hcli_resp *r);
 
+/* hcli_get asking every cache on the way to revalidate with the origin
+ * ("Cache-Control: no-cache", "Pragma: no-cache"): for a checkpoint older
+ * than one already seen, which a cache may be serving stale. */
+int hcli_get_fresh(struct hcli *c, const char *path, const char *accept,
+    size_t max, struct hcli_resp *r);
+
 /* Synchronous POST, as hcli_get. */
 int hcli_post(struct hcli *c, const char *path, const void *body,
     size_t len, const char *ctype, const char *accept, size_t max,

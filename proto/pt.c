@@ -42,6 +42,10 @@ static const struct {
 	{ PT_ENET, "network", "network or server error" },
 	{ PT_EFORBIDDEN, "forbidden", "not permitted" },
 	{ PT_EREFUSED, "refused", "refused by the server" },
+	{ PT_ESTALE, "stale", "older than a checkpoint verified before "
+	    "(stale, consistent with it)" },
+	{ PT_EANSWER, "wrong_answer", "the answer is not for the question "
+	    "asked" },
 };
 
 const char *

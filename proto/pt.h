@@ -46,6 +46,13 @@ enum pt_err {
 	PT_EFORBIDDEN = -31,	/* not allowed (e.g. record type not permitted) */
 	PT_EREFUSED = -32,	/* the server refused the request (client side:
 				 * an HTTP 4xx other than 404) */
+	PT_ESTALE = -33,	/* client side: a checkpoint older than one
+				 * verified before, proven a prefix of it (a
+				 * cache or relay serving old data), not a
+				 * rollback */
+	PT_EANSWER = -34,	/* client side: the answer is not for the
+				 * question asked (another entry, index, size
+				 * or root) */
 };
 
 /* Text for a PT_E* code; never NULL; static storage. */

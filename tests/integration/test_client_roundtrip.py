@@ -239,7 +239,7 @@ def test_roundtrip_every_type_and_format():
         # get: checkpoint, entry, inclusion, lookup, consistency
         ck = json.loads(run("get", "checkpoint", *env.L, "--json",
                             check=0).stdout)
-        assert ck["size"] == 9 and ck["origin"] == origin
+        assert ck["tree_size"] == 9 and ck["origin"] == origin
         e = json.loads(run("get", "entry", *env.L, "--json",
                            idx["PER-1"], check=0).stdout)
         assert e["record"]["id"] == "PER-1"
@@ -259,7 +259,7 @@ def test_roundtrip_every_type_and_format():
         env.submit(env.write("p9.json", json.dumps(payment("PAY-9"))))
         c = json.loads(run("get", "consistency", *env.L, "--json", "--from",
                            oldck, check=0).stdout)
-        assert c["consistent"] and c["old_size"] == 9 and c["size"] == 10
+        assert c["consistent"] and c["old_size"] == 9 and c["tree_size"] == 10
         # disclosures: only the individual's name, file mode 0600
         dfile = env.key + ".disclosures.jsonl"
         assert os.stat(dfile).st_mode & 0o777 == 0o600
