@@ -1020,7 +1020,9 @@ aud_cmd(int argc, char **argv)
 	if (rc == 0 && state != NULL)
 		rc = aud_state_save(state, &st, &why);
 	print_summary(&sum, co.json, rc, &why);
-	if (rc != 0)
+	if (rc == PT_ESTALE)
+		ex = cli_fail(rc, &why, "audit of %s", co.log_url);
+	else if (rc != 0)
 		ex = cli_fail(rc, &why, "audit of %s FAILED", co.log_url);
 	else
 		ex = CLI_OK;

