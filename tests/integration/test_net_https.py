@@ -423,7 +423,7 @@ def test_https_through_nginx():
         # get: checkpoint, entry, inclusion by hash, lookup, consistency
         ck = json.loads(pt("get", "checkpoint", *L, "--json",
                            check=0).stdout)
-        assert ck["size"] == 600
+        assert ck["tree_size"] == 600
         e = json.loads(pt("get", "entry", *L, "--json", "7",
                           check=0).stdout)
         assert e["record"]["id"].startswith("TLS-"), e
