@@ -241,7 +241,8 @@ def check_static_serving(fx, br):
         r = d.get(bad)
         assert r.status in (400, 404), (bad, r.status)
         assert r.header("Content-Type") == "text/plain; charset=utf-8", bad
-    # A file outside the root through a symlink is not followed.
+    # A query string is ignored (symbolic links, directories and sizes:
+    # tests/unit/test_webroot.c).
     r = d.get("/index.html?utm=1")
     assert r.status == 200
     assert d.post("/index.html", b"x").status == 405
