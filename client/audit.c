@@ -660,8 +660,13 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	/* Ordered after the state's checkpoint: consistent with it, or
 	 * stale (PT_ESTALE, the state untouched), never taken for a
 	 * rollback when the log proves it is a prefix. */
-	if ((rc = logc_checkpoint_since(lc, st->have ? &st->ck : NULL, &x.ck,
-	    &note, &note_len, why)) != 0)
+	if (o->target != NULL) {
+		x.ck = *o->target;
+		note_len = o->target_note_len;
+		if ((note = ut_strndup(o->target_note, note_len)) == NULL)
+			return PT_ENOMEM;
+	} else if ((rc = logc_checkpoint_since(lc, st->have ? &st->ck : NULL,
+	    &x.ck, &note, &note_len, why)) != 0)
 		return rc;
 	snprintf(sum->origin, sizeof(sum->origin), "%s", x.ck.origin);
 	sum->new_size = x.ck.size;
@@ -722,118 +727,20 @@ out:
 
 /* ----------------------------------------------------------- bootstrap */
 
-struct tilecache {
-	struct logc *lc;
-	uint64_t size;
-	unsigned level;
-	uint64_t n;
-	unsigned width;
-	uint8_t *data;
-	int err;
-	struct pt_why *why;
-};
-
-static int
-tile_hash(struct tilecache *tc, unsigned level, uint64_t idx,
-    struct mt_hash *out)
-{
-	struct tile t;
-	struct hcli_resp r;
-	char path[TILE_PATH_MAX + 2];
-	unsigned w;
-	int rc;
-
-	t.entries = false;
-	t.level = level;
-	t.n = idx / TILE_WIDTH;
-	t.width = TILE_WIDTH;
-	if (tc->data == NULL || tc->level != level || tc->n != t.n) {
-		if (tile_width_at(&t, tc->size, &w) != 0)
-			return PT_ERANGE;
-		t.width = w;
-		path[0] = '/';
-		if ((rc = tile_path_format(&t, path + 1, sizeof(path) - 1)) !=
-		    0)
-			return rc;
-		hcli_get(tc->lc->http, path, NULL, PT_ANSWER_TILE, &r);
-		if ((rc = logc_status(&r, "GET hash tile", tc->why)) != 0) {
-			hcli_resp_free(&r);
-			return rc;
-		}
-		if (r.len != 32 * (size_t)w) {
-			hcli_resp_free(&r);
-			return pt_why_set(tc->why, PT_ENET, "hash tile of the "
-			    "wrong size");
-		}
-		free(tc->data);
-		tc->data = r.body;
-		tc->level = level;
-		tc->n = t.n;
-		tc->width = w;
-	}
-	if (idx % TILE_WIDTH >= tc->width)
-		return PT_ERANGE;
-	memcpy(out->b, tc->data + 32 * (idx % TILE_WIDTH), 32);
-	return 0;
-}
-
-/* mt_reader over hash tiles: subtree (level, n) from the stored hashes of
- * tree level 8*(level/8). */
-static int
-tile_read(void *ctx, unsigned level, uint64_t n, struct mt_hash *out)
-{
-	struct tilecache *tc = ctx;
-	unsigned L = level / TILE_HEIGHT, sub = level % TILE_HEIGHT;
-	struct mt_hash h[TILE_WIDTH];
-	size_t cnt = (size_t)1 << sub;
-	int rc;
-
-	for (size_t i = 0; i < cnt; i++)
-		if ((rc = tile_hash(tc, L, (n << sub) + i, &h[i])) != 0)
-			return rc;
-	while (cnt > 1) {
-		for (size_t i = 0; i < cnt / 2; i++)
-			if ((rc = mt_node_hash(&h[2 * i], &h[2 * i + 1],
-			    &h[i])) != 0)
-				return rc;
-		cnt /= 2;
-	}
-	*out = h[0];
-	return 0;
-}
-
 int
 aud_bootstrap(struct logc *lc, struct aud_state *st, struct pt_why *why)
 {
-	struct tilecache tc;
-	struct mt_reader rd = { tile_read, &tc };
 	struct mt_frontier fr;
 	struct mt_hash root;
 	struct ckpt ck;
 	char *note = NULL;
 	size_t note_len;
-	uint64_t lo = 0;
 	int rc;
 
 	if ((rc = logc_checkpoint(lc, &ck, &note, &note_len, why)) != 0)
 		return rc;
-	memset(&tc, 0, sizeof(tc));
-	tc.lc = lc;
-	tc.size = ck.size;
-	tc.why = why;
-	mt_frontier_init(&fr);
-	for (int b = 63; b >= 0; b--) {
-		uint64_t bit = (uint64_t)1 << b;
-
-		if ((ck.size & bit) == 0)
-			continue;
-		if ((rc = mt_range_hash(&rd, lo, lo + bit, &fr.h[fr.count])) !=
-		    0)
-			goto out;
-		fr.count++;
-		lo += bit;
-	}
-	fr.size = ck.size;
+	if ((rc = logc_tiles_frontier(lc, ck.size, &fr, why)) != 0)
+		goto out;
 	if ((rc = mt_frontier_root(&fr, &root)) != 0)
 		goto out;
 	if (cr_memcmp(root.b, ck.root.b, 32) != 0) {
@@ -849,7 +756,6 @@ aud_bootstrap(struct logc *lc, struct aud_state *st, struct pt_why *why)
 	st->note_len = note_len;
 	note = NULL;
 out:
-	free(tc.data);
 	free(note);
 	return rc;
 }
@@ -1015,6 +921,7 @@ aud_cmd(int argc, char **argv)
 			aud_state_free(&st);
 			return cli_fail(rc, &why, "--log");
 		}
+		lc->tiles_only = co.tiles_only;
 	}
 	rc = aud_run(lc, &st, &o, &sum, &why);
 	if (rc == 0 && state != NULL)

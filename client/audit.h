@@ -54,6 +54,13 @@ struct aud_opts {
 				 * (keeps the new entries in memory) */
 	aud_entry_fn fn;	/* may be NULL */
 	void *arg;
+	/* The checkpoint to audit up to, with its signed note, verified by
+	 * the caller: signature, policy, and ordered after the state
+	 * (logc_order); NULL: the log's current one, fetched and ordered
+	 * by logc_checkpoint_since. */
+	const struct ckpt *target;
+	const char *target_note;
+	size_t target_note_len;
 };
 
 struct aud_summary {

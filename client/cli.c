@@ -277,6 +277,9 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 	case CLI_OPT_CACERT:
 		c->cacert = arg;
 		return 1;
+	case CLI_OPT_TILES:
+		c->tiles_only = 1;
+		return 1;
 	case CLI_OPT_TIMEOUT:
 		if (num_parse_u64_str(arg, 1, 3600000, &v) != 0) {
 			cli_usage_error(usage_text, "--timeout: want "

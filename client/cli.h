@@ -89,6 +89,8 @@ struct cli_common {
 	int quiet;			/* --quiet */
 	const char *policy;		/* --policy FILE (tlog-policy) */
 	const char *cacert;		/* --cacert FILE: CAs for https:// */
+	int tiles_only;			/* --tiles-only: read only tlog-tiles
+					 * resources (proofs from tiles) */
 	struct note_vkey key;		/* parsed log_key (cli_common_check) */
 };
 
@@ -100,6 +102,7 @@ struct cli_common {
 #define CLI_OPT_QUIET		0x105
 #define CLI_OPT_POLICY		0x106
 #define CLI_OPT_CACERT		0x107
+#define CLI_OPT_TILES		0x108
 
 /* getopt_long table entries for the common options; use as
  * { CLI_LONGOPTS_COMMON, { ... command's own ... }, { 0 } }. */
@@ -111,7 +114,8 @@ struct cli_common {
 	{ "concurrency", 1, NULL, CLI_OPT_CONC },			\
 	{ "quiet", 0, NULL, CLI_OPT_QUIET },				\
 	{ "policy", 1, NULL, CLI_OPT_POLICY },				\
-	{ "cacert", 1, NULL, CLI_OPT_CACERT }
+	{ "cacert", 1, NULL, CLI_OPT_CACERT },				\
+	{ "tiles-only", 0, NULL, CLI_OPT_TILES }
 
 /* Defaults into c. */
 void cli_common_init(struct cli_common *c);

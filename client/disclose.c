@@ -489,6 +489,7 @@ dis_cmd_check(int argc, char **argv)
 			ex = cli_fail(rc, &why, "--log");
 			goto out;
 		}
+		lc->tiles_only = co.tiles_only;
 		if ((rc = logc_checkpoint(lc, &ck, NULL, NULL, &why)) != 0) {
 			ex = cli_fail(rc, &why, "checkpoint");
 			goto out;

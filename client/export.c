@@ -662,6 +662,7 @@ export_cmd(int argc, char **argv)
 			ex = cli_fail(rc, &why, "--log");
 			goto out;
 		}
+		lc->tiles_only = co.tiles_only;
 	}
 	if (x.fmt == F_CSV)
 		csv_row(x.out, csv_header, NCSV, 1);

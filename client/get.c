@@ -2,9 +2,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "cli.h"
 #include "crypto.h"
 #include "get.h"
@@ -15,6 +17,7 @@
 #include "ptlimits.h"
 #include "record.h"
 #include "signer.h"
+#include "tilerd.h"
 #include "tty.h"
 #include "util.h"
 #include "verify.h"
@@ -23,16 +26,23 @@ static const char get_usage[] =
     "usage: pubtrail get checkpoint  --log URL --log-key VKEY [--json]\n"
     "       pubtrail get entry       --log URL --log-key VKEY [--json] INDEX\n"
     "       pubtrail get inclusion   --log URL --log-key VKEY [--json]\n"
-    "                                (INDEX | --hash LEAFHASH)\n"
+    "                                (INDEX | --hash LEAFHASH [--scan])\n"
     "       pubtrail get consistency --log URL --log-key VKEY [--json]\n"
     "                                --from CHECKPOINT_FILE\n"
     "       pubtrail get lookup      --log URL --log-key VKEY [--json]\n"
-    "                                --submitter VKEY|HEXID --id ID\n"
+    "                                --submitter VKEY|HEXID --id ID [--scan]\n"
     "\n"
     "Each answer is verified before it is shown: the checkpoint's signature\n"
     "by VKEY; an entry's inclusion proof against that signed checkpoint,\n"
     "its schema and its submitter's signature; a consistency proof from an\n"
     "older signed checkpoint (a file saved earlier) to the current one.\n"
+    "A server that serves only C2SP tlog-tiles paths and /checkpoint (a\n"
+    "mirror; --tiles-only to read a log that way) is enough: proofs are\n"
+    "computed from its hash tiles, entries read from its entry bundles.  A\n"
+    "lookup, or an inclusion by leaf hash, there needs a scan: --scan reads\n"
+    "every entry bundle (lookup) or every level-0 hash tile (32 bytes an\n"
+    "entry) of the log, with progress, and proves the answer, or proves\n"
+    "that no entry matches.\n"
     "Exit 0 verified, 1 verification failed, 2 usage (or a --log-key that\n"
     "is not the log's), 3 network, 4 not found, 5 refused by the log.\n";
 
@@ -88,6 +98,148 @@ show_entry(int json, uint64_t index, const struct ckpt *ck,
 	return CLI_OK;
 }
 
+/* A match in a lookup scan: stops the scan (aud_run returns it). */
+#define SCAN_FOUND	1
+
+struct lscan {
+	uint8_t sid[32];
+	const char *id;
+	size_t idlen;
+	uint64_t index;
+};
+
+static int
+lscan_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
+    const struct wire_entry *unused)
+{
+	struct lscan *sc = arg;
+	struct wire_entry e;
+	uint8_t sid[32];
+
+	(void)unused;
+	/* An entry that does not decode is not the record asked for (an
+	 * audit names it). */
+	if (wire_entry_decode(entry, len, &e, NULL) != 0 ||
+	    e.sub.info.id_len != sc->idlen ||
+	    memcmp(e.sub.info.id, sc->id, sc->idlen) != 0 ||
+	    wire_submitter_id(e.sub.submitter_str, e.sub.submitter_len,
+	    sid) != 0 || memcmp(sid, sc->sid, 32) != 0)
+		return 0;
+	sc->index = index;
+	return SCAN_FOUND;
+}
+
+/*
+ * Find the record (submitter, id) by reading every entry bundle of the
+ * tree of ck, in index order (the audit engine, leaf hashes only): the
+ * first match is then proven by logc_entry; no match is proven by the
+ * root recomputed from every entry (PT_ENOTFOUND: it is not in the log).
+ * O(size) bytes and hashes.
+ */
+static int
+scan_lookup(struct logc *lc, const struct cli_common *co,
+    const struct ckpt *ck, const char *note, size_t note_len,
+    const uint8_t sid[32], const char *id, uint64_t *index, uint8_t **buf,
+    size_t *len, struct wire_entry *e, struct pt_why *why)
+{
+	struct lscan sc;
+	struct aud_opts o;
+	struct aud_state st;
+	struct aud_summary sum;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	memcpy(sc.sid, sid, 32);
+	sc.id = id;
+	sc.idlen = strlen(id);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.hashes_only = 1;
+	o.no_tiles = 1;
+	o.fn = lscan_entry;
+	o.arg = &sc;
+	o.progress = !co->json && !co->quiet && isatty(2);
+	o.target = ck;
+	o.target_note = note;
+	o.target_note_len = note_len;
+	if (!co->quiet)
+		fprintf(stderr, "pubtrail: scanning %s: up to %llu entries in "
+		    "%llu entry bundles\n", hcli_url(lc->http),
+		    (unsigned long long)ck->size, (unsigned long long)
+		    ((ck->size + TILE_WIDTH - 1) / TILE_WIDTH));
+	rc = aud_run(lc, &st, &o, &sum, why);
+	aud_state_free(&st);
+	if (rc == SCAN_FOUND) {
+		*index = sc.index;
+		return logc_entry(lc, sc.index, ck, buf, len, e, why);
+	}
+	if (rc == 0)
+		return pt_why_set(why, PT_ENOTFOUND, "no entry of the %llu in "
+		    "the signed tree has that submitter and id (every entry "
+		    "read and the root recomputed)",
+		    (unsigned long long)ck->size);
+	return rc;
+}
+
+/*
+ * Find the leaf hash among the level-0 hash tiles of ck's tree (32 bytes
+ * an entry, one request per 256 entries), then prove it.  No match is
+ * proven by the root recomputed from every leaf hash read (PT_EPROOF when
+ * the tiles do not give the signed root).  O(size) hashes.
+ */
+static int
+scan_leaf(struct logc *lc, const struct cli_common *co, const struct ckpt *ck,
+    const struct mt_hash *leaf, uint64_t *index, struct pt_why *why)
+{
+	struct tilerd *t;
+	struct mt_reader rd;
+	struct mt_frontier fr;
+	struct mt_hash h, root;
+	int progress = !co->json && !co->quiet && isatty(2);
+	int rc = 0, found = 0;
+
+	if (ck->size == 0)
+		return pt_why_set(why, PT_ENOTFOUND, "the log is empty");
+	if (!co->quiet)
+		fprintf(stderr, "pubtrail: scanning %s: %llu leaf hashes in "
+		    "%llu hash tiles\n", hcli_url(lc->http),
+		    (unsigned long long)ck->size, (unsigned long long)
+		    ((ck->size + TILE_WIDTH - 1) / TILE_WIDTH));
+	if ((rc = logc_tiles_open(lc, ck->size, why, &t)) != 0)
+		return rc;
+	tilerd_reader(t, &rd);
+	mt_frontier_init(&fr);
+	for (uint64_t i = 0; i < ck->size && !found; i++) {
+		if ((rc = rd.read(rd.ctx, 0, i, &h)) != 0)
+			break;
+		if (cr_memcmp(h.b, leaf->b, 32) == 0) {
+			*index = i;
+			found = 1;
+		}
+		if ((rc = mt_frontier_push(&fr, &h)) != 0)
+			break;
+		if (progress && i % (64 * TILE_WIDTH) == 0)
+			fprintf(stderr, "\r%llu/%llu", (unsigned long long)i,
+			    (unsigned long long)ck->size);
+	}
+	if (progress)
+		fputc('\n', stderr);
+	tilerd_free(t);
+	if (rc != 0)
+		return rc;
+	if (found)
+		return logc_inclusion(lc, *index, ck, leaf, why);
+	if ((rc = mt_frontier_root(&fr, &root)) != 0)
+		return rc;
+	if (cr_memcmp(root.b, ck->root.b, 32) != 0)
+		return pt_why_set(why, PT_EPROOF, "the level-0 hash tiles do "
+		    "not give the root of the signed checkpoint of size %llu",
+		    (unsigned long long)ck->size);
+	return pt_why_set(why, PT_ENOTFOUND, "no entry of the %llu in the "
+	    "signed tree has that leaf hash (every leaf hash read and the "
+	    "root recomputed)", (unsigned long long)ck->size);
+}
+
 int
 get_cmd(int argc, char **argv)
 {
@@ -97,6 +249,7 @@ get_cmd(int argc, char **argv)
 		{ "from", 1, NULL, 'f' },
 		{ "submitter", 1, NULL, 's' },
 		{ "id", 1, NULL, 'i' },
+		{ "scan", 0, NULL, 'S' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -112,7 +265,7 @@ get_cmd(int argc, char **argv)
 	size_t len;
 	struct wire_entry e;
 	uint64_t index = 0;
-	int c, rc, ex = CLI_OK;
+	int c, rc, ex = CLI_OK, scan = 0;
 
 	cli_common_init(&co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -131,6 +284,9 @@ get_cmd(int argc, char **argv)
 			break;
 		case 'i':
 			id = optarg;
+			break;
+		case 'S':
+			scan = 1;
 			break;
 		default:
 			if ((rc = cli_common_opt(&co, c, optarg, get_usage)) !=
@@ -165,6 +321,10 @@ get_cmd(int argc, char **argv)
 	if (strcmp(what, "lookup") == 0 && (submitter == NULL || id == NULL))
 		return cli_usage_error(get_usage, "lookup: --submitter and --id "
 		    "are required");
+	if (scan && strcmp(what, "lookup") != 0 && (strcmp(what,
+	    "inclusion") != 0 || hash == NULL))
+		return cli_usage_error(get_usage, "--scan: only for lookup and "
+		    "inclusion --hash");
 	if ((rc = cli_common_check(&co, 1, get_usage)) != 0)
 		return rc;
 	{
@@ -174,6 +334,7 @@ get_cmd(int argc, char **argv)
 
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
 			return cli_fail(rc, &why, "--log");
+		lc->tiles_only = co.tiles_only;
 	}
 	if ((rc = logc_checkpoint(lc, &ck, &note, &note_len, &why)) != 0) {
 		ex = cli_fail(rc, &why, "checkpoint");
@@ -239,23 +400,41 @@ get_cmd(int argc, char **argv)
 			    "digits");
 			goto out;
 		}
-		snprintf(path, sizeof(path), "/proof/inclusion?hash=%s&size=%llu",
-		    hash, (unsigned long long)ck.size);
-		hcli_get(lc->http, path, "application/msgpack",
-		    WIRE_MAX_PROOF_MSG, &r);
-		if ((rc = logc_status(&r, "GET /proof/inclusion", &why)) == 0 &&
-		    (rc = wire_inclusion_decode(r.body, r.len, &index, &sz,
-		    proof, PT_MAX_PROOF, &n, NULL)) != 0)
-			rc = pt_why_set(&why, PT_ENET, "malformed proof");
-		if (rc == 0 && sz != ck.size)
-			rc = pt_why_set(&why, PT_EANSWER, "GET %s: the answer "
-			    "is a proof in size %llu, not the one asked for",
-			    path, (unsigned long long)sz);
-		if (rc == 0 && mt_verify_inclusion(&leaf, index, ck.size,
-		    proof, n, &ck.root) != 0)
-			rc = pt_why_set(&why, PT_EPROOF, "inclusion proof does "
-			    "not lead to the signed root");
-		hcli_resp_free(&r);
+		memset(&r, 0, sizeof(r));
+		rc = 0;
+		if (!lc->tiles_only) {
+			snprintf(path, sizeof(path), "/proof/inclusion?hash=%s&"
+			    "size=%llu", hash, (unsigned long long)ck.size);
+			hcli_get(lc->http, path, "application/msgpack",
+			    WIRE_MAX_PROOF_MSG, &r);
+			if ((rc = logc_status(&r, "GET /proof/inclusion",
+			    &why)) == 0 && (rc = wire_inclusion_decode(r.body,
+			    r.len, &index, &sz, proof, PT_MAX_PROOF, &n,
+			    NULL)) != 0)
+				rc = pt_why_set(&why, PT_ENET, "malformed proof");
+			if (rc == 0 && sz != ck.size)
+				rc = pt_why_set(&why, PT_EANSWER, "GET %s: the "
+				    "answer is a proof in size %llu, not the "
+				    "one asked for", path,
+				    (unsigned long long)sz);
+			if (rc == 0 && mt_verify_inclusion(&leaf, index,
+			    ck.size, proof, n, &ck.root) != 0)
+				rc = pt_why_set(&why, PT_EPROOF, "inclusion "
+				    "proof does not lead to the signed root");
+			hcli_resp_free(&r);
+			/* 404: the log has no such leaf, or no such route. */
+			if (rc == PT_ENOTFOUND && logc_route_absent(lc,
+			    "/proof/inclusion"))
+				lc->tiles_only = 1;
+		}
+		if (lc->tiles_only && scan)
+			rc = scan_leaf(lc, &co, &ck, &leaf, &index, &why);
+		else if (lc->tiles_only)
+			rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof "
+			    "routes (a static tlog-tiles mirror, or "
+			    "--tiles-only): finding a leaf hash means reading "
+			    "every level-0 hash tile; --scan does that",
+			    hcli_url(lc->http));
 		if (rc != 0) {
 			ex = cli_fail(rc, &why, "inclusion of %s", hash);
 			goto out;
@@ -332,8 +511,18 @@ get_cmd(int argc, char **argv)
 			    "verifier key (string or file) or 64 hex digits");
 			goto out;
 		}
-		if ((rc = logc_lookup(lc, sid, id, &ck, &index, &buf, &len, &e,
-		    &why)) != 0)
+		if (lc->tiles_only)
+			rc = pt_why_set(&why, PT_EREFUSED, "--tiles-only: a "
+			    "lookup by office and id takes a scan of every "
+			    "entry bundle; --scan does that");
+		else
+			rc = logc_lookup(lc, sid, id, &ck, &index, &buf, &len,
+			    &e, &why);
+		if (rc == PT_EREFUSED && scan && (lc->tiles_only ||
+		    lc->no_lookup))
+			rc = scan_lookup(lc, &co, &ck, note, note_len, sid, id,
+			    &index, &buf, &len, &e, &why);
+		if (rc != 0)
 			ex = cli_fail(rc, &why, "lookup of %s", id);
 		else
 			ex = show_entry(co.json, index, &ck, buf, len, &e);

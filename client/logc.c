@@ -9,6 +9,8 @@
 #include "ptlimits.h"
 #include "logc.h"
 #include "signer.h"
+#include "tile.h"
+#include "tilerd.h"
 #include "util.h"
 #include "verify.h"
 
@@ -143,19 +145,39 @@ out:
 }
 
 /* GET /proof/consistency?old=n&new=n: 0 when the log has a tree of size n
- * (its answer is the empty proof), its refusal otherwise. */
+ * (its answer is the empty proof), its refusal otherwise; from a
+ * tiles-only server, 0 when its tiles of that tree give known_root. */
 static int
-consistent_at(struct logc *lc, uint64_t n, struct pt_why *why)
+consistent_at(struct logc *lc, uint64_t n, const struct mt_hash *known_root,
+    struct pt_why *why)
 {
 	struct hcli_resp r;
 	char path[96];
 	int rc;
 
-	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
-	    (unsigned long long)n, (unsigned long long)n);
-	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
-	rc = logc_status_of(lc, &r, "GET /proof/consistency", why);
-	hcli_resp_free(&r);
+	rc = PT_ENOTFOUND;
+	if (!lc->tiles_only) {
+		snprintf(path, sizeof(path), "/proof/consistency?old=%llu&"
+		    "new=%llu", (unsigned long long)n, (unsigned long long)n);
+		hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
+		rc = logc_status_of(lc, &r, "GET /proof/consistency", why);
+		hcli_resp_free(&r);
+	}
+	if (rc == PT_ENOTFOUND) {
+		/* A tiles-only server has the tree of size n when its tiles
+		 * of that tree give the root signed for it. */
+		struct mt_frontier fr;
+		struct mt_hash root;
+
+		lc->tiles_only = 1;
+		if ((rc = logc_tiles_frontier(lc, n, &fr, why)) == 0 &&
+		    (rc = mt_frontier_root(&fr, &root)) == 0 &&
+		    cr_memcmp(root.b, known_root->b, 32) != 0)
+			rc = pt_why_set(why, PT_EPROOF, "%.60s serves hash "
+			    "tiles of the tree of size %llu that do not give "
+			    "the root signed for that size",
+			    hcli_url(lc->http), (unsigned long long)n);
+	}
 	return rc;
 }
 
@@ -176,7 +198,7 @@ logc_order(struct logc *lc, const struct ckpt *known, const struct ckpt *got,
 		/* The empty tree is a prefix of every tree: ask whether the
 		 * log still has the larger one (an empty proof of it to
 		 * itself; a log that rolled back refuses). */
-		rc = consistent_at(lc, known->size, why);
+		rc = consistent_at(lc, known->size, &known->root, why);
 	} else
 		rc = logc_consistent(lc, got, known, why);
 	if (rc == 0)
@@ -184,6 +206,15 @@ logc_order(struct logc *lc, const struct ckpt *known, const struct ckpt *got,
 		    "%.60s serves size %llu, older than size %llu seen "
 		    "before (also past caches), proven a prefix of it; try "
 		    "again later", hcli_url(lc->http),
+		    (unsigned long long)got->size,
+		    (unsigned long long)known->size);
+	if (rc == PT_ENOTFOUND && lc->tiles_only)
+		return pt_why_set(why, PT_ESTALE, "%.60s serves size %llu, "
+		    "older than size %llu seen before, and has not the hash "
+		    "tiles of the larger tree to prove it a prefix of it: a "
+		    "mirror or cache behind the log, or a log that rolled "
+		    "back (not claimed either way); read the log itself, or "
+		    "try again later", hcli_url(lc->http),
 		    (unsigned long long)got->size,
 		    (unsigned long long)known->size);
 	if (rc == PT_EREFUSED && lc->last_status != 429)
@@ -313,16 +344,47 @@ unsaved:
 	return 0;
 }
 
+/*
+ * GET /proof/consistency?old=&new= into proof.  PT_ENOTFOUND (404) when
+ * the server has no such route (pubtraild never answers 404 there).
+ */
+static int
+http_consistency(struct logc *lc, uint64_t osz, uint64_t nsz,
+    struct mt_hash *proof, size_t *n, struct pt_why *why)
+{
+	struct hcli_resp r;
+	struct pt_why w = { "" };
+	char path[96];
+	uint64_t old, new_size;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
+	    (unsigned long long)osz, (unsigned long long)nsz);
+	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
+	if ((rc = logc_status_of(lc, &r, "GET /proof/consistency", why)) != 0)
+		goto out;
+	if ((rc = wire_consistency_decode(r.body, r.len, &old, &new_size,
+	    proof, PT_MAX_PROOF, n, &w)) != 0) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/consistency: bad "
+		    "answer: %s", w.text[0] ? w.text : pt_strerror(rc));
+		goto out;
+	}
+	if (old != osz || new_size != nsz)
+		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
+		    "proof from size %llu to %llu, not the one asked for",
+		    path, (unsigned long long)old,
+		    (unsigned long long)new_size);
+out:
+	hcli_resp_free(&r);
+	return rc;
+}
+
 int
 logc_consistent(struct logc *lc, const struct ckpt *older,
     const struct ckpt *newer, struct pt_why *why)
 {
 	struct mt_hash proof[PT_MAX_PROOF];
-	struct hcli_resp r;
-	struct pt_why w = { "" };
-	char path[96];
-	uint64_t old, nsz;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	if (newer->size < older->size)
@@ -339,30 +401,55 @@ logc_consistent(struct logc *lc, const struct ckpt *older,
 	}
 	if (older->size == 0)
 		return 0;	/* every tree extends the empty tree */
-	snprintf(path, sizeof(path), "/proof/consistency?old=%llu&new=%llu",
-	    (unsigned long long)older->size, (unsigned long long)newer->size);
+	rc = lc->tiles_only ? PT_ENOTFOUND : http_consistency(lc, older->size,
+	    newer->size, proof, &n, why);
+	if (rc == PT_ENOTFOUND) {
+		/* A static tlog-tiles server: the proof from its tiles. */
+		lc->tiles_only = 1;
+		rc = logc_tiles_consistency(lc, older->size, newer->size,
+		    proof, PT_MAX_PROOF, &n, why);
+	}
+	if (rc != 0)
+		return rc;
+	if (mt_verify_consistency(older->size, newer->size, &older->root,
+	    &newer->root, proof, n) != 0)
+		return pt_why_set(why, PT_EPROOF, "the signed checkpoint of "
+		    "size %llu is not consistent with the one of size %llu "
+		    "verified earlier: the log rewrote its history",
+		    (unsigned long long)newer->size,
+		    (unsigned long long)older->size);
+	return 0;
+}
+
+/*
+ * GET /proof/inclusion?index=&size= into proof.  PT_ENOTFOUND (404) when
+ * the server has no such route (pubtraild never answers 404 there).
+ */
+static int
+http_inclusion(struct logc *lc, uint64_t index, uint64_t size,
+    struct mt_hash *proof, size_t *n, struct pt_why *why)
+{
+	struct hcli_resp r;
+	struct pt_why w = { "" };
+	char path[96];
+	uint64_t idx, sz;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proof/inclusion?index=%llu&size=%llu",
+	    (unsigned long long)index, (unsigned long long)size);
 	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
-	if ((rc = logc_status_of(lc, &r, "GET /proof/consistency", why)) != 0)
+	if ((rc = logc_status_of(lc, &r, "GET /proof/inclusion", why)) != 0)
 		goto out;
-	if ((rc = wire_consistency_decode(r.body, r.len, &old, &nsz, proof,
-	    PT_MAX_PROOF, &n, &w)) != 0) {
-		rc = pt_why_set(why, PT_ENET, "GET /proof/consistency: bad "
+	if ((rc = wire_inclusion_decode(r.body, r.len, &idx, &sz, proof,
+	    PT_MAX_PROOF, n, &w)) != 0) {
+		rc = pt_why_set(why, PT_ENET, "GET /proof/inclusion: bad "
 		    "answer: %s", w.text[0] ? w.text : pt_strerror(rc));
 		goto out;
 	}
-	if (old != older->size || nsz != newer->size) {
+	if (idx != index || sz != size)
 		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
-		    "proof from size %llu to %llu, not the one asked for",
-		    path, (unsigned long long)old, (unsigned long long)nsz);
-		goto out;
-	}
-	if (mt_verify_consistency(older->size, newer->size, &older->root,
-	    &newer->root, proof, n) != 0)
-		rc = pt_why_set(why, PT_EPROOF, "the signed checkpoint of size "
-		    "%llu is not consistent with the one of size %llu verified "
-		    "earlier: the log rewrote its history",
-		    (unsigned long long)newer->size,
-		    (unsigned long long)older->size);
+		    "proof of index %llu in size %llu, not the one asked for",
+		    path, (unsigned long long)idx, (unsigned long long)sz);
 out:
 	hcli_resp_free(&r);
 	return rc;
@@ -373,42 +460,28 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
     const struct mt_hash *leaf, struct pt_why *why)
 {
 	struct mt_hash proof[PT_MAX_PROOF];
-	struct hcli_resp r;
-	struct pt_why w = { "" };
-	char path[96];
-	uint64_t idx, sz;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	if (index >= ck->size)
 		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
 		    "the tree size %llu", (unsigned long long)index,
 		    (unsigned long long)ck->size);
-	snprintf(path, sizeof(path), "/proof/inclusion?index=%llu&size=%llu",
-	    (unsigned long long)index, (unsigned long long)ck->size);
-	hcli_get(lc->http, path, MSGPACK, WIRE_MAX_PROOF_MSG, &r);
-	if ((rc = logc_status(&r, "GET /proof/inclusion", why)) != 0)
-		goto out;
-	if ((rc = wire_inclusion_decode(r.body, r.len, &idx, &sz, proof,
-	    PT_MAX_PROOF, &n, &w)) != 0) {
-		rc = pt_why_set(why, PT_ENET, "GET /proof/inclusion: bad "
-		    "answer: %s", w.text[0] ? w.text : pt_strerror(rc));
-		goto out;
+	rc = lc->tiles_only ? PT_ENOTFOUND : http_inclusion(lc, index,
+	    ck->size, proof, &n, why);
+	if (rc == PT_ENOTFOUND) {
+		lc->tiles_only = 1;	/* as in logc_consistent */
+		rc = logc_tiles_inclusion(lc, index, ck->size, proof,
+		    PT_MAX_PROOF, &n, why);
 	}
-	if (idx != index || sz != ck->size) {
-		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
-		    "proof of index %llu in size %llu, not the one asked for",
-		    path, (unsigned long long)idx, (unsigned long long)sz);
-		goto out;
-	}
+	if (rc != 0)
+		return rc;
 	if (mt_verify_inclusion(leaf, index, ck->size, proof, n,
 	    &ck->root) != 0)
-		rc = pt_why_set(why, PT_EPROOF, "inclusion proof of index %llu "
-		    "does not lead to the signed root of size %llu",
+		return pt_why_set(why, PT_EPROOF, "inclusion proof of index "
+		    "%llu does not lead to the signed root of size %llu",
 		    (unsigned long long)index, (unsigned long long)ck->size);
-out:
-	hcli_resp_free(&r);
-	return rc;
+	return 0;
 }
 
 static int
@@ -452,9 +525,24 @@ logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
 		    "the tree size %llu", (unsigned long long)index,
 		    (unsigned long long)ck->size);
-	snprintf(path, sizeof(path), "/entry/%llu", (unsigned long long)index);
-	hcli_get(lc->http, path, MSGPACK, PT_MAX_ENTRY, &r);
-	if ((rc = logc_status(&r, "GET /entry", why)) != 0)
+	memset(&r, 0, sizeof(r));
+	rc = PT_ENOTFOUND;
+	if (!lc->tiles_only) {
+		snprintf(path, sizeof(path), "/entry/%llu",
+		    (unsigned long long)index);
+		hcli_get(lc->http, path, MSGPACK, PT_MAX_ENTRY, &r);
+		rc = logc_status_of(lc, &r, "GET /entry", why);
+	}
+	if (rc == PT_ENOTFOUND) {
+		/* pubtraild says 404 only for an index beyond its latest
+		 * checkpoint, and index < ck->size: no such route, a static
+		 * tlog-tiles server.  The entry from its bundle. */
+		lc->tiles_only = 1;
+		hcli_resp_free(&r);
+		rc = logc_bundle_entry(lc, index, ck->size, &r.body, &r.len,
+		    why);
+	}
+	if (rc != 0)
 		goto out;
 	if (r.len > PT_MAX_ENTRY) {
 		rc = pt_why_set(why, PT_ENET, "GET /entry: answer too large");
@@ -544,6 +632,18 @@ lookup_bound(const struct wire_entry *e, uint64_t index,
 }
 
 int
+logc_route_absent(struct logc *lc, const char *route)
+{
+	struct hcli_resp r;
+	int absent;
+
+	hcli_get(lc->http, route, MSGPACK, PT_ANSWER_SMALL, &r);
+	absent = r.err == 0 && r.status == 404;
+	hcli_resp_free(&r);
+	return absent;
+}
+
+int
 logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
     const struct ckpt *ck, uint64_t *index, uint8_t **buf, size_t *len,
     struct wire_entry *e, struct pt_why *why)
@@ -567,7 +667,14 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 	free(enc);
 	hcli_get(lc->http, path, MSGPACK, PT_ANSWER_LOOKUP, &r);
 	free(path);
-	if ((rc = logc_status(&r, "GET /lookup", why)) != 0)
+	if ((rc = logc_status(&r, "GET /lookup", why)) == PT_ENOTFOUND &&
+	    (lc->no_lookup = logc_route_absent(lc, "/lookup")))
+		rc = pt_why_set(why, PT_EREFUSED, "%.100s has no /lookup "
+		    "(a static tlog-tiles mirror): finding a record by office "
+		    "and id there means reading every entry bundle of the "
+		    "log; `pubtrail get lookup --scan` does that",
+		    hcli_url(lc->http));
+	if (rc != 0)
 		goto out;
 	if (lookup_decode(r.body, r.len, &ent, &elen, index) != 0 ||
 	    elen > PT_MAX_ENTRY) {
@@ -592,6 +699,175 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 		free(*buf);
 		*buf = NULL;
 	}
+out:
+	hcli_resp_free(&r);
+	return rc;
+}
+
+/* ------------------------------------------- tlog-tiles resources only */
+
+/* tilerd's fetch over HTTP: GET /tile/<L>/<N>[.p/<W>]. */
+static int
+http_tile(void *ctx, const struct tile *t, uint8_t *out, size_t *len,
+    struct pt_why *why)
+{
+	struct logc *lc = ctx;
+	char path[TILE_PATH_MAX + 2], what[TILE_PATH_MAX + 8];
+	struct hcli_resp r;
+	int rc;
+
+	path[0] = '/';
+	if ((rc = tile_path_format(t, path + 1, sizeof(path) - 1)) != 0)
+		return rc;
+	hcli_get(lc->http, path, NULL, PT_ANSWER_TILE, &r);
+	snprintf(what, sizeof(what), "GET %s", path);
+	if ((rc = logc_status_of(lc, &r, what, why)) == 0) {
+		if (r.len > PT_ANSWER_TILE)
+			rc = pt_why_set(why, PT_EMALFORMED, "%s: %zu bytes is "
+			    "not a hash tile", what, r.len);
+		else {
+			memcpy(out, r.body, r.len);
+			*len = r.len;
+		}
+	}
+	hcli_resp_free(&r);
+	return rc;
+}
+
+/* A tile the server lacks, said as what it means for the proof. */
+static int
+tiles_missing(struct logc *lc, int rc, uint64_t size, struct pt_why *why)
+{
+	char got[PT_WHY_MAX];
+
+	if (rc != PT_ENOTFOUND)
+		return rc;
+	snprintf(got, sizeof(got), "%s", why != NULL ? why->text : "");
+	return pt_why_set(why, PT_ENOTFOUND, "%.100s has not the hash tiles "
+	    "of the tree of size %llu (%.200s)", hcli_url(lc->http),
+	    (unsigned long long)size, got);
+}
+
+int
+logc_tiles_open(struct logc *lc, uint64_t size, struct pt_why *why,
+    struct tilerd **out)
+{
+	return tilerd_new(size, http_tile, lc, why, out);
+}
+
+int
+logc_tiles_inclusion(struct logc *lc, uint64_t index, uint64_t size,
+    struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why)
+{
+	struct tilerd *t;
+	struct mt_reader rd;
+	int rc;
+
+	if ((rc = tilerd_new(size, http_tile, lc, why, &t)) != 0)
+		return rc;
+	tilerd_reader(t, &rd);
+	rc = mt_inclusion_proof(&rd, index, size, proof, max, n);
+	tilerd_free(t);
+	return tiles_missing(lc, rc, size, why);
+}
+
+int
+logc_tiles_consistency(struct logc *lc, uint64_t old, uint64_t size,
+    struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why)
+{
+	struct tilerd *t;
+	struct mt_reader rd;
+	int rc;
+
+	if ((rc = tilerd_new(size, http_tile, lc, why, &t)) != 0)
+		return rc;
+	tilerd_reader(t, &rd);
+	rc = mt_consistency_proof(&rd, old, size, proof, max, n);
+	tilerd_free(t);
+	return tiles_missing(lc, rc, size, why);
+}
+
+int
+logc_tiles_frontier(struct logc *lc, uint64_t size, struct mt_frontier *fr,
+    struct pt_why *why)
+{
+	struct tilerd *t;
+	int rc;
+
+	if (size == 0) {
+		mt_frontier_init(fr);
+		return 0;
+	}
+	if ((rc = tilerd_new(size, http_tile, lc, why, &t)) != 0)
+		return rc;
+	rc = tilerd_frontier(t, fr);
+	tilerd_free(t);
+	return tiles_missing(lc, rc, size, why);
+}
+
+int
+logc_bundle_entry(struct logc *lc, uint64_t index, uint64_t size,
+    uint8_t **buf, size_t *len, struct pt_why *why)
+{
+	struct tile t = { true, 0, index / TILE_WIDTH, TILE_WIDTH };
+	char path[TILE_PATH_MAX + 2], what[TILE_PATH_MAX + 8];
+	struct hcli_resp r;
+	const uint8_t *e = NULL;
+	size_t off = 0, elen = 0;
+	unsigned w, k = 0;
+	int rc;
+
+	*buf = NULL;
+	if (index >= size || tile_width_at(&t, size, &w) != 0)
+		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
+		    "the tree size %llu", (unsigned long long)index,
+		    (unsigned long long)size);
+	t.width = w;
+	for (;;) {
+		path[0] = '/';
+		if ((rc = tile_path_format(&t, path + 1, sizeof(path) - 1)) !=
+		    0)
+			return rc;
+		hcli_get(lc->http, path, NULL, PT_ANSWER_BUNDLE, &r);
+		snprintf(what, sizeof(what), "GET %s", path);
+		rc = logc_status_of(lc, &r, what, why);
+		if (rc != PT_ENOTFOUND || t.width == TILE_WIDTH)
+			break;
+		/* The partial bundle may be gone once the full one exists. */
+		hcli_resp_free(&r);
+		t.width = TILE_WIDTH;
+	}
+	if (rc != 0)
+		goto out;
+	for (;;) {
+		const uint8_t *p;
+		size_t pl;
+		int nx = tile_bundle_next(r.body, r.len, &off, &p, &pl);
+
+		if (nx == 1)
+			break;
+		if (nx != 0 || k >= t.width) {
+			k = TILE_WIDTH + 1;
+			break;
+		}
+		if (k == index % TILE_WIDTH) {
+			e = p;
+			elen = pl;
+		}
+		k++;
+	}
+	if (k != t.width || e == NULL || elen > PT_MAX_ENTRY) {
+		rc = pt_why_set(why, PT_EMALFORMED, "%s: not an entry bundle "
+		    "of %u entries of at most %d bytes", what, t.width,
+		    PT_MAX_ENTRY);
+		goto out;
+	}
+	if ((*buf = malloc(elen ? elen : 1)) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	memcpy(*buf, e, elen);
+	*len = elen;
 out:
 	hcli_resp_free(&r);
 	return rc;

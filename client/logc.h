@@ -20,6 +20,12 @@ struct logc {
 	struct hcli *http;
 	struct note_vkey key;		/* the log's verifier key */
 	int last_status;		/* HTTP status of the last answer */
+	int tiles_only;			/* proofs from hash tiles, entries from
+					 * bundles: set by --tiles-only, or
+					 * once the server answered 404 to a
+					 * proof or entry route (a static
+					 * tlog-tiles mirror) */
+	int no_lookup;			/* the server has no /lookup route */
 };
 
 /* Connect (lazily) to url with key.  PT_EINVAL, PT_ENOMEM.  Free with
@@ -99,15 +105,17 @@ int logc_consistent(struct logc *lc, const struct ckpt *older,
 
 /*
  * Prove that leaf (the hash of the entry at index) is in the verified
- * checkpoint ck: GET /proof/inclusion?index=&size= and mt_verify_inclusion
+ * checkpoint ck: GET /proof/inclusion?index=&size= (from tiles when the
+ * server has no such route: logc_tiles_inclusion) and mt_verify_inclusion
  * against ck's root.  PT_EPROOF, PT_ERANGE, PT_ENET.
  */
 int logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
     const struct mt_hash *leaf, struct pt_why *why);
 
 /*
- * GET /entry/<index> (the exact leaf bytes), prove its inclusion in ck and
- * verify its content (schema, submitter signature for ck's origin).
+ * GET /entry/<index> (the exact leaf bytes; from its entry bundle when the
+ * server has no such route: logc_bundle_entry), prove its inclusion in ck
+ * and verify its content (schema, submitter signature for ck's origin).
  * *buf (caller frees) and *e (points into *buf) are set on success.
  */
 int logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
@@ -117,10 +125,52 @@ int logc_entry(struct logc *lc, uint64_t index, const struct ckpt *ck,
  * GET /lookup?submitter=<hex id>&id=<id>, then as logc_entry for the index
  * the server names, and the answer must be the record asked for: signed by
  * that submitter, with that id (PT_EANSWER naming what came instead).
- * *index gets it.
+ * *index gets it.  A server without the route (a static mirror: 404 for
+ * /lookup without a query too, where pubtraild says 400) sets
+ * lc->no_lookup and is PT_EREFUSED: finding a record by office and id
+ * there takes a scan of every entry bundle (`get lookup --scan`).
  */
+/* Whether the server lacks route (a path without a query): pubtraild
+ * answers its query routes without a query 400 (missing parameters), a
+ * server without the route 404.  One request. */
+int logc_route_absent(struct logc *lc, const char *route);
 int logc_lookup(struct logc *lc, const uint8_t submitter_id[32],
     const char *id, const struct ckpt *ck, uint64_t *index, uint8_t **buf,
     size_t *len, struct wire_entry *e, struct pt_why *why);
+
+/*
+ * Proofs and entries from C2SP tlog-tiles resources alone (proto/tilerd.h
+ * over GET /tile/...): what a server that serves only tiles, bundles and
+ * /checkpoint offers.  size is the size of a verified checkpoint (tiles
+ * are asked for with their width in that tree; a missing partial tile is
+ * replaced by its full tile).  The results are not yet verified: bind
+ * them to the signed roots (mt_verify_*) as logc_inclusion and
+ * logc_consistent do.  PT_ENOTFOUND when the server lacks a tile of that
+ * tree (reason in *why), PT_ENET, PT_EMALFORMED (a tile of the wrong
+ * length).  O(log size) requests of at most 8 KiB.
+ */
+int logc_tiles_inclusion(struct logc *lc, uint64_t index, uint64_t size,
+    struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why);
+int logc_tiles_consistency(struct logc *lc, uint64_t old, uint64_t size,
+    struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why);
+/* A reader of the tree of size over this server's hash tiles (why must
+ * outlive it; tilerd_free() it). */
+struct tilerd;
+int logc_tiles_open(struct logc *lc, uint64_t size, struct pt_why *why,
+    struct tilerd **out);
+/* The frontier of the tree of size from its tiles (compare its root with
+ * the signed one). */
+int logc_tiles_frontier(struct logc *lc, uint64_t size,
+    struct mt_frontier *fr, struct pt_why *why);
+
+/*
+ * Entry index of the tree of size from its entry bundle (partial, or the
+ * full bundle when the partial one is gone): *buf (caller frees) gets a
+ * copy of its bytes.  Not verified: prove its leaf hash (logc_entry does).
+ * PT_ENOTFOUND, PT_ENET, PT_EMALFORMED (a bundle that is not one of that
+ * width).  One request of at most PT_ANSWER_BUNDLE bytes.
+ */
+int logc_bundle_entry(struct logc *lc, uint64_t index, uint64_t size,
+    uint8_t **buf, size_t *len, struct pt_why *why);
 
 #endif

@@ -370,6 +370,7 @@ mon_cmd(int argc, char **argv)
 			aud_state_free(&st);
 			return cli_fail(rc, &why, "--log");
 		}
+		lc->tiles_only = co.tiles_only;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
