@@ -144,8 +144,8 @@ async function handle(c) {
       await page.waitForFunction(() => document.getElementById('x-summary').hidden === false,
         { polling: 200 });
       let st = await page.evaluate(exploreState);
-      if (st.bad === '0' && (c.year || c.currency)) {
-        await page.evaluate((y, cur) => {
+      if (st.bad === '0' && (c.year || c.currency || c.from || c.to)) {
+        await page.evaluate((y, cur, from, to) => {
           const set = (id, v) => {
             const e = document.getElementById(id);
             e.value = v;
@@ -153,7 +153,9 @@ async function handle(c) {
           };
           if (y) set('x-year', String(y));
           if (cur) set('x-currency', cur);
-        }, c.year || '', c.currency || '');
+          if (from) set('x-from', from);
+          if (to) set('x-to', to);
+        }, c.year || '', c.currency || '', c.from || '', c.to || '');
         st = await page.evaluate(exploreState);
       }
       if (c.open) {
@@ -165,6 +167,26 @@ async function handle(c) {
       st.shot = await shot(page, c.shot, c.clip);
       st.console = page.consoleLog;
       return st;
+    } finally {
+      await page.close();
+    }
+  }
+  if (c.cmd === 'permit') {
+    // The verify screen's search by permit number.
+    const page = await newPage(c.width);
+    try {
+      await page.goto(c.url, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.body.dataset.ready === '1', { polling: 100 });
+      await page.type('#q-permit', c.permit);
+      await page.click('#find-permit button');
+      await page.waitForFunction(() => /decision\(s\) on permit|Could not search/
+        .test(document.getElementById('permit-status').textContent), { polling: 100 });
+      return {
+        status: await page.$eval('#permit-status', (e) => e.textContent),
+        found: await page.$$eval('#permit-list a', (as) => as.map((a) => ({
+          text: a.textContent, link: a.getAttribute('href') }))),
+        shot: await shot(page, c.shot, c.clip),
+      };
     } finally {
       await page.close();
     }

@@ -167,6 +167,19 @@ def check_lookup_and_keyboard(fx, br):
     assert dict(st["fields"])["Permit number"] == "BP-1"
 
 
+def check_permit_search(fx, br):
+    st = br.send(cmd="permit", url="http://127.0.0.1:%d/" % fx.d.port, permit="BP-1",
+                 shot="verify-permit-search")
+    assert "1 decision(s) on permit BP-1" in st["status"], st
+    assert len(st["found"]) == 1 and "#%d" % fx.index["BP-1/issued"] in st["found"][0]["text"], st
+    link = st["found"][0]["link"]
+    assert link.startswith("http://127.0.0.1:%d/#/verify?index=" % fx.d.port), link
+    v = br.send(cmd="verify", url=link)
+    assert v["status"] == "current" and dict(v["fields"])["Decision"] == "issued", v
+    st = br.send(cmd="permit", url="http://127.0.0.1:%d/" % fx.d.port, permit="NOPE-1")
+    assert "0 decision(s)" in st["status"] and st["found"] == [], st
+
+
 def check_phone_width(fx, br):
     st = br.send(cmd="verify", url=fx.url(index=fx.index["PAY-4"]), width=390,
                  shot="verify-phone")
@@ -355,7 +368,7 @@ def main():
     try:
         for fn in (check_static_serving, check_receipt_valid, check_receipt_changed_byte,
                    check_link_wrong_hash, check_voided, check_amended,
-                   check_lookup_and_keyboard, check_phone_width, check_other_key,
+                   check_lookup_and_keyboard, check_permit_search, check_phone_width, check_other_key,
                    check_swapped_lookup, check_receipt_show, check_receipt_qr):
             checks.run(fn, fx, br)
     finally:

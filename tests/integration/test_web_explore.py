@@ -114,20 +114,24 @@ def effective_records(lines):
     return out
 
 
-def expected(lines, year, currency):
+def expected(lines, year, currency, date_from=None, date_to=None):
     groups = {k: collections.defaultdict(lambda: [0, 0]) for k in
               ("month", "budgetLine", "department", "payee")}
     permits = collections.defaultdict(collections.Counter)
     for r in effective_records(lines):
         if r["type"] == "payment":
             c = classify(r)
-            if c["fiscalYear"] != year or r["currency"] != currency:
+            if (year is not None and c["fiscalYear"] != year) or r["currency"] != currency:
+                continue
+            if (date_from and r["date"] < date_from) or (date_to and r["date"] > date_to):
                 continue
             for k in groups:
                 g = groups[k][c[k]]
                 g[0] += r["amount_minor"]
                 g[1] += 1
-        elif r["type"] == "permit_decision" and int(r["decision_date"][:4]) == year:
+        elif r["type"] == "permit_decision" and (year is None or int(r["decision_date"][:4]) == year) \
+                and not (date_from and r["decision_date"] < date_from) \
+                and not (date_to and r["decision_date"] > date_to):
             permits[r["decision_date"][:7]][r["decision"]] += 1
     return groups, permits
 
@@ -191,8 +195,8 @@ class Fixture:
         return lines
 
 
-def compare(st, year, currency, lines):
-    groups, permits = expected(lines, year, currency)
+def compare(st, year, currency, lines, date_from=None, date_to=None):
+    groups, permits = expected(lines, year, currency, date_from, date_to)
     assert st["bad"] == "0", st["summary"]
     assert st["entries"] == str(len(lines)), (st["entries"], len(lines))
     for k, want in groups.items():
@@ -232,6 +236,16 @@ def check_totals(fx, br):
     assert "9,876,543,210.12" in all_cells
 
 
+def check_date_range(fx, br):
+    lines = fx.export()
+    base = "http://127.0.0.1:%d/" % fx.d.port
+    st = br.send(cmd="explore", url=base + "#/explore?auto=1&sigs=0", currency="EUR",
+                 **{"from": "2026-05-10", "to": "2026-09-20"})
+    compare(st, None, "EUR", lines, "2026-05-10", "2026-09-20")
+    months = [r["key"] for r in st["tables"]["month"]]
+    assert months[0] == "2026-05" and months[-1] == "2026-09", months
+
+
 def check_permits(fx, br):
     lines = fx.export()
     base = "http://127.0.0.1:%d/" % fx.d.port
@@ -255,7 +269,7 @@ def main():
     fx = Fixture()
     br = Browser()
     try:
-        for fn in (check_totals, check_permits):
+        for fn in (check_totals, check_date_range, check_permits):
             checks.run(fn, fx, br)
     finally:
         br.kill()
