@@ -4,11 +4,15 @@
 
 import { hex } from './bytes.js';
 
-// ISO 4217 minor-unit exponents other than 2 (the table of client/csvin.c).
+// ISO 4217 minor-unit exponents other than 2, as client/amount.c's table
+// (generated from iso-codes); codes without a minor unit ("N.A.": metals,
+// XDR, XXX...) are whole units here.
 const EXPONENTS = {
-  BHD: 3, BIF: 0, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0,
-  KMF: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3, UGX: 0,
-  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0, CLF: 4, UYW: 4,
+  BHD: 3, BIF: 0, CLF: 4, CLP: 0, DJF: 0, GNF: 0, IQD: 3, ISK: 0, JOD: 3,
+  JPY: 0, KMF: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3, PYG: 0, RWF: 0, TND: 3,
+  UGX: 0, UYI: 0, UYW: 4, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  XAG: 0, XAU: 0, XBA: 0, XBB: 0, XBC: 0, XBD: 0, XDR: 0, XPD: 0, XPT: 0,
+  XSU: 0, XTS: 0, XUA: 0, XXX: 0,
 };
 
 export function exponent(currency) {
