@@ -100,6 +100,8 @@ async function runVerify(input, linkLog, linkKey) {
   $('entry-hash').textContent = '';
   $('share-link').textContent = '';
   verdict({ status: null, steps: [] });
+  // On a phone the finders fill the screen: bring the answer into view.
+  $('verdict').focus();
   try {
     const ctx = await trustContext(loaded, linkLog, linkKey);
     showTrust(ctx);
