@@ -36,6 +36,7 @@
 #include "note.h"
 #include "pt.h"
 #include "pub.h"
+#include "recover.h"
 #include "seq.h"
 #include "store.h"
 #include "subm.h"
@@ -154,8 +155,23 @@ create_key(struct daemon *d, const char *origin_opt)
 	    d->cfg.data, d->logvkey_str);
 }
 
+/* Does dir hold (part of) a log already: a store or a verifier key? */
+static int
+holds_log(const char *dir)
+{
+	char p[CFG_PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	if (stat(p, &st) == 0 && st.st_size > 0)
+		return 1;
+	snprintf(p, sizeof(p), "%s/%s", dir, LOGKEY_VNAME);
+	return lstat(p, &st) == 0;
+}
+
 /* Load DATA/log.key (refused when others may read it), or create it (and
- * log.vkey) for a new log; a given origin must be the log's own. */
+ * log.vkey) for a new log; a given origin must be the log's own.  A
+ * directory that holds a log without its key is refused. */
 static void
 load_or_create_key(struct daemon *d, const char *origin_opt,
     int origin_given)
@@ -164,6 +180,10 @@ load_or_create_key(struct daemon *d, const char *origin_opt,
 	int rc;
 
 	rc = logkey_load(d->cfg.data, &d->logkey, &why);
+	if (rc == PT_ENOTFOUND && holds_log(d->cfg.data))
+		fatalx("%s holds a log but no %s: put the log's private key "
+		    "back (from its offline copy, mode 0600); a new key would "
+		    "make a different log", d->cfg.data, LOGKEY_NAME);
 	if (rc == PT_ENOTFOUND)
 		create_key(d, origin_opt);
 	else if (rc != 0)
@@ -1091,6 +1111,8 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	if (argc > 1 && strcmp(argv[1], "backup") == 0)
 		return backup_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "recover") == 0)
+		return recover_main(argc - 1, argv + 1);
 	if ((rc = parse_args(argc, argv, &o)) >= 0 ||
 	    (rc = load_config(&d, &o)) >= 0)
 		return rc;
