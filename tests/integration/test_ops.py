@@ -335,16 +335,22 @@ def test_log_key_never_through_a_link():
     os.symlink(victim, os.path.join(data, "log.key"))
     start_fails(Daemon(data=data), "symbolic link")
     assert not os.path.exists(victim)
-    # Links at the temporary name the daemon used to use, and at log.vkey:
-    # the key goes to a new file of its own.
+    # A link at log.vkey: the directory looks like a log without its key,
+    # refused; nothing written through the link.
+    data = os.path.join(base, "c")
+    os.mkdir(data, 0o700)
+    os.symlink(victim + "2", os.path.join(data, "log.vkey"))
+    start_fails(Daemon(data=data), "holds a log but no log.key")
+    assert not os.path.exists(victim + "2")
+    # A link at the temporary name the daemon used to use: the key goes to
+    # a new file of its own.
     data = os.path.join(base, "b")
     os.mkdir(data, 0o700)
     os.symlink(victim, os.path.join(data, ".log.key.tmp"))
-    os.symlink(victim + "2", os.path.join(data, "log.vkey"))
     d = Daemon(data=data)
     d.start()
     assert d.stop() == 0
-    assert not os.path.exists(victim) and not os.path.exists(victim + "2")
+    assert not os.path.exists(victim)
     st = os.lstat(os.path.join(data, "log.key"))
     assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
     assert stat.S_ISREG(os.lstat(os.path.join(data, "log.vkey")).st_mode)
