@@ -186,6 +186,12 @@ api_send(struct rq *rq)
 	evhttp_add_header(h, "Content-Type", rq->ctype);
 	evhttp_add_header(h, "Cache-Control", rq->cache);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	/* msgpack or JSON by Accept: caches must keep them apart (an entry's
+	 * msgpack is immutable, its JSON lists corrections that grow). */
+	if (rq->route == MR_ENTRY || rq->route == MR_LOOKUP ||
+	    rq->route == MR_CORRECTIONS || rq->route == MR_INCLUSION ||
+	    rq->route == MR_CONSISTENCY)
+		evhttp_add_header(h, "Vary", "Accept");
 	if (rq->route != MR_ADD)	/* read routes: any page may read */
 		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
 	if (rq->status == 429)
@@ -266,6 +272,8 @@ static const struct route {
 	  api_h_entry },
 	{ "/lookup", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_LOOKUP,
 	  api_h_lookup },
+	{ "/corrections/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_CORRECTIONS, api_h_corrections },
 	{ "/metrics", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_METRICS,
 	  api_h_metrics },
 	{ "/healthz", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_HEALTHZ,
@@ -322,7 +330,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 			api_fail(rq, 405, "method not allowed");
 		} else if (r->id != MR_ADD && rq->query != NULL &&
 		    r->id != MR_INCLUSION && r->id != MR_CONSISTENCY &&
-		    r->id != MR_LOOKUP && r->id != MR_WEB) {
+		    r->id != MR_LOOKUP && r->id != MR_CORRECTIONS &&
+		    r->id != MR_WEB) {
 			api_fail(rq, 400, "this route takes no query string");
 		} else {
 			r->fn(rq);

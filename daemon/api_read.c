@@ -480,12 +480,67 @@ fail:
 	return NULL;
 }
 
-/* Answer with one entry: its raw leaf bytes, or JSON {entry, index,
- * leaf_hash}. */
-static void
-entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
+/* The corrections of one entry, as read from the index in one snapshot. */
+struct corrs {
+	uint64_t idx[PT_MAX_CORRECTIONS_LISTED];
+	size_t n;
+	int more;		/* more than listed: page with ?from= */
+};
+
+/* The corrections of target in txn's tree: 0, or -1 with the answer set
+ * (503 while the index is being built). */
+static int
+corrs_get(struct rq *rq, struct store_txn *txn, uint64_t target,
+    uint64_t from, struct corrs *c)
 {
-	struct wire_cur c;
+	int rc;
+
+	rc = store_get_corrections(txn, target, from, c->idx,
+	    PT_MAX_CORRECTIONS_LISTED, &c->n);
+	c->more = rc == 1;
+	if (rc == 0 || rc == 1)
+		return 0;
+	if (rc == PT_EBUSY)
+		api_fail(rq, 503, "the corrections index is being built");
+	else if (rc == PT_ENOTFOUND)
+		api_fail(rq, 404, "no entry %llu", (unsigned long long)target);
+	else
+		api_fail_err(rq, rc, "corrections");
+	return -1;
+}
+
+static json_t *
+corrs_json(const struct corrs *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(a, json_integer((json_int_t)c->idx[i]));
+	return a;
+}
+
+static int
+corrs_enc(struct wire_buf *wb, const struct corrs *c)
+{
+	int rc;
+
+	if ((rc = wire_enc_cstr(wb, "corrections")) != 0 ||
+	    (rc = wire_enc_array(wb, c->n)) != 0)
+		return rc;
+	for (size_t i = 0; i < c->n; i++)
+		if ((rc = wire_enc_uint(wb, c->idx[i])) != 0)
+			return rc;
+	return 0;
+}
+
+/* Answer with one entry: its raw leaf bytes (immutable), or JSON {entry,
+ * index, leaf_hash, corrections, corrections_more} (not cached: later
+ * corrections change it). */
+static void
+entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len,
+    const struct corrs *c)
+{
+	struct wire_cur cur;
 	struct mt_hash leaf;
 	json_t *o, *ej;
 	char hex[65], *s;
@@ -496,10 +551,11 @@ entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
 		rq->ctype = CT_MSGPACK;
 		return;
 	}
+	rq->cache = CACHE_NONE;
 	mt_leaf_hash(e, len, &leaf);
 	cr_hex_encode(leaf.b, 32, hex);
-	wire_cur_init(&c, e, len);
-	if ((ej = cur_to_json(&c, 0)) == NULL || c.p != c.end) {
+	wire_cur_init(&cur, e, len);
+	if ((ej = cur_to_json(&cur, 0)) == NULL || cur.p != cur.end) {
 		json_decref(ej);
 		api_fail(rq, 500, "stored entry %llu does not decode",
 		    (unsigned long long)index);
@@ -509,6 +565,8 @@ entry_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
 	json_object_set_new(o, "index", json_integer((json_int_t)index));
 	json_object_set_new(o, "leaf_hash", json_string(hex));
 	json_object_set_new(o, "entry", ej);
+	json_object_set_new(o, "corrections", corrs_json(c));
+	json_object_set_new(o, "corrections_more", json_boolean(c->more));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL) {
@@ -524,6 +582,7 @@ void
 api_h_entry(struct rq *rq)
 {
 	struct store_txn *txn;
+	struct corrs *c = NULL;
 	const uint8_t *e;
 	uint64_t index, latest;
 	size_t len;
@@ -541,32 +600,45 @@ api_h_entry(struct rq *rq)
 		    (unsigned long long)latest);
 		return;
 	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		api_fail(rq, 503, "out of memory");
+		return;
+	}
 	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		free(c);
 		api_fail_err(rq, rc, "storage");
 		return;
 	}
-	if ((rc = store_get_entry(txn, index, &e, &len)) == 0)
-		entry_answer(rq, index, e, len);
-	else
+	if ((rc = store_get_entry(txn, index, &e, &len)) != 0)
 		api_fail_err(rq, rc, "reading entry");
+	else if (!rq->json || corrs_get(rq, txn, index, 0, c) == 0)
+		entry_answer(rq, index, e, len, c);
 	store_read_end(txn);
+	free(c);
 }
 
-/* Answer a lookup: {entry (bytes), index} in msgpack, or as /entry in
- * JSON. */
+/* Answer a lookup: {corrections, corrections_more (0|1), entry (bytes),
+ * index} in msgpack, or as /entry in JSON.  Never cached. */
 static void
-lookup_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len)
+lookup_answer(struct rq *rq, uint64_t index, const uint8_t *e, size_t len,
+    const struct corrs *c)
 {
 	struct wire_buf wb;
 	int rc;
 
 	if (rq->json) {
-		entry_answer(rq, index, e, len);
+		entry_answer(rq, index, e, len, c);
 		rq->cache = CACHE_NONE;
 		return;
 	}
 	wire_buf_init(&wb);
-	if ((rc = wire_lookup_encode(e, len, index, &wb)) != 0)
+	if ((rc = wire_enc_map(&wb, 4)) != 0 || (rc = corrs_enc(&wb, c)) != 0 ||
+	    (rc = wire_enc_cstr(&wb, "corrections_more")) != 0 ||
+	    (rc = wire_enc_uint(&wb, (uint64_t)c->more)) != 0 ||
+	    (rc = wire_enc_cstr(&wb, "entry")) != 0 ||
+	    (rc = wire_enc_bin(&wb, e, len)) != 0 ||
+	    (rc = wire_enc_cstr(&wb, "index")) != 0 ||
+	    (rc = wire_enc_uint(&wb, index)) != 0)
 		api_fail_err(rq, rc, "encoding the answer");
 	else {
 		evbuffer_add(rq->body, wb.data, wb.len);
@@ -581,6 +653,7 @@ api_h_lookup(struct rq *rq)
 {
 	struct qarg a[] = { { "submitter", NULL, 0 }, { "id", NULL, 0 } };
 	struct store_txn *txn;
+	struct corrs *c = NULL;
 	uint8_t sid[32];
 	const uint8_t *e;
 	uint64_t index, latest;
@@ -599,6 +672,10 @@ api_h_lookup(struct rq *rq)
 		    "without spaces (a record id)", PT_MAX_ID);
 		goto out;
 	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		api_fail(rq, 503, "out of memory");
+		goto out;
+	}
 	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
 	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
 		api_fail_err(rq, rc, "storage");
@@ -609,15 +686,98 @@ api_h_lookup(struct rq *rq)
 		rc = PT_ENOTFOUND;
 	if (rc == 0)
 		rc = store_get_entry(txn, index, &e, &len);
-	if (rc == 0)
-		lookup_answer(rq, index, e, len);
-	else if (rc == PT_ENOTFOUND)
+	if (rc == 0) {
+		if (corrs_get(rq, txn, index, 0, c) == 0)
+			lookup_answer(rq, index, e, len, c);
+	} else if (rc == PT_ENOTFOUND)
 		api_fail(rq, 404, "no entry with that submitter and id");
 	else
 		api_fail_err(rq, rc, "lookup");
 	store_read_end(txn);
 out:
+	free(c);
 	qargs_free(a, 2);
+}
+
+/*
+ * GET /corrections/<I>[?from=J]: the entries that correct entry I, in log
+ * order (those >= J), at most PT_MAX_CORRECTIONS_LISTED:
+ * {corrections: [uint...], index: I, more: 0|1} (msgpack; JSON with more
+ * a boolean).  Never cached.
+ */
+void
+api_h_corrections(struct rq *rq)
+{
+	struct qarg a[] = { { "from", NULL, 0 } };
+	struct store_txn *txn;
+	struct corrs *c = NULL;
+	struct wire_buf wb;
+	uint64_t index, latest, from = 0;
+	int rc;
+
+	if (num_parse_u64_str(rq->path + strlen("/corrections/"), 0,
+	    PT_MAX_TREE_SIZE, &index) != 0) {
+		api_fail(rq, 400, "want /corrections/<decimal index>");
+		return;
+	}
+	if (parse_query(rq, a, 1) != 0)
+		goto out;
+	if (a[0].value != NULL && query_u64(rq, &a[0], PT_MAX_TREE_SIZE,
+	    &from) != 0)
+		goto out;
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
+	if (index >= latest) {
+		api_fail(rq, 404, "no entry %llu: the latest checkpoint has "
+		    "%llu", (unsigned long long)index,
+		    (unsigned long long)latest);
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		api_fail(rq, 503, "out of memory");
+		goto out;
+	}
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		api_fail_err(rq, rc, "storage");
+		goto out;
+	}
+	rc = corrs_get(rq, txn, index, from, c);
+	store_read_end(txn);
+	if (rc != 0)
+		goto out;
+	rq->cache = CACHE_NONE;
+	if (rq->json) {
+		json_t *o = json_object();
+		char *s;
+
+		json_object_set_new(o, "corrections", corrs_json(c));
+		json_object_set_new(o, "index", json_integer((json_int_t)index));
+		json_object_set_new(o, "more", json_boolean(c->more));
+		s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+		if (s == NULL) {
+			api_fail(rq, 503, "out of memory");
+			goto out;
+		}
+		evbuffer_add_printf(rq->body, "%s\n", s);
+		free(s);
+		rq->ctype = CT_JSON;
+		goto out;
+	}
+	wire_buf_init(&wb);
+	if ((rc = wire_enc_map(&wb, 3)) != 0 || (rc = corrs_enc(&wb, c)) != 0 ||
+	    (rc = wire_enc_cstr(&wb, "index")) != 0 ||
+	    (rc = wire_enc_uint(&wb, index)) != 0 ||
+	    (rc = wire_enc_cstr(&wb, "more")) != 0 ||
+	    (rc = wire_enc_uint(&wb, (uint64_t)c->more)) != 0)
+		api_fail_err(rq, rc, "encoding the answer");
+	else {
+		evbuffer_add(rq->body, wb.data, wb.len);
+		rq->ctype = CT_MSGPACK;
+	}
+	wire_buf_free(&wb);
+out:
+	free(c);
+	qargs_free(a, 1);
 }
 
 /* The citizen page (daemon/webroot.c): static files under web_root. */

@@ -12,7 +12,7 @@
 
 static const char *route_names[MR_NROUTES] = {
 	"checkpoint", "tile", "entries", "add", "inclusion", "consistency",
-	"entry", "lookup", "metrics", "healthz", "web", "other",
+	"entry", "lookup", "corrections", "metrics", "healthz", "web", "other",
 };
 
 static const int statuses[] = { 200, 304, 400, 403, 404, 405, 409, 413,

@@ -305,6 +305,9 @@ batch_assemble(struct seq *s, struct batch *bt)
 		    (rc = store_batch_append(bt->b, bt->eb.data, bt->eb.len,
 		    &leaf, j->subm_id, j->sub.info.id, j->sub.info.id_len,
 		    &j->index)) != 0 ||
+		    (j->sub.info.type == RECORD_CORRECTION &&
+		    (rc = store_batch_correction(bt->b,
+		    j->sub.info.target_index, j->index)) != 0) ||
 		    (rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
 			return rc;
 		bt->bytype[j->sub.info.type]++;

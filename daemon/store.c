@@ -403,6 +403,7 @@ dbs_load(struct store *s, MDB_txn *txn, uint64_t *size, struct pt_why *why)
 	if ((err = format_check(s, txn, flags, &fresh, why)) != 0 ||
 	    (err = dbs_open(s, txn, flags, why)) != 0 ||
 	    (fresh && (err = store_init(s, txn, why)) != 0) ||
+	    (err = store_corr_open(s, txn, fresh, why)) != 0 ||
 	    (err = size_load(s, txn, size, why)) != 0 ||
 	    (err = store_count_check(s, txn, *size, why, NULL)) != 0 ||
 	    (err = offices_count_check(s, txn, *size, why)) != 0 ||
@@ -817,7 +818,8 @@ store_batch_commit(struct store_batch *b)
 	}
 	if ((b->dirty && (err = store_grp_flush(b)) != 0) ||
 	    (b->size != b->base &&
-	    (err = store_meta_put(b->txn, s->meta, "size", b->size)) != 0)) {
+	    (err = store_meta_put(b->txn, s->meta, "size", b->size)) != 0) ||
+	    (err = store_corr_commit_mark(b)) != 0) {
 		store_batch_abort(b);
 		return err;
 	}
@@ -827,6 +829,7 @@ store_batch_commit(struct store_batch *b)
 		err = commit_err(s, rc);
 	else {
 		store_upper_commit(b);
+		store_corr_committed(b);
 		atomic_store(&s->size, b->size);
 		if (b->has_ckpt)
 			err = datadir_copy_write(s->dir, b->note, b->note_len);

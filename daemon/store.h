@@ -115,6 +115,39 @@ int store_latest_checkpoint(struct store_txn *t, const char **note,
 int store_checkpoint_at(struct store_txn *t, uint64_t size, const char **note,
     size_t *len);
 
+/*
+ * The corrections index (store_corr.c): which entries correct which.  The
+ * store does not parse entries; fn says whether the entry at index
+ * corrects an earlier one: 0 with *target, PT_ENOTFOUND when it is not a
+ * correction, another error to stop.
+ */
+typedef int (*store_classify_fn)(const uint8_t *entry, size_t len,
+    uint64_t index, uint64_t *target, void *ctx);
+/* In a batch, after appending the correction at index (of this batch) of
+ * entry target: its key, in the same transaction.  Poisons on failure. */
+int store_batch_correction(struct store_batch *b, uint64_t target,
+    uint64_t index);
+/*
+ * The corrections of entry target in t's tree, in log order, those with
+ * an index >= from, at most max of them into out (*n).  0; 1 when there
+ * are more than max; PT_ENOTFOUND (target not in the tree); PT_EBUSY (the
+ * index is not yet built up to t's size).  One cursor range.
+ */
+int store_get_corrections(struct store_txn *t, uint64_t target, uint64_t from,
+    uint64_t *out, size_t max, size_t *n);
+/*
+ * Fill the index in from the entries it does not cover yet (a store made
+ * before it existed: batches keep it complete afterwards), one
+ * write transaction per 16384 entries.  Start-up only, before any batch.
+ * *added (may be NULL) gets the keys put.  O(entries not covered).
+ */
+int store_corrections_build(struct store *s, store_classify_fn fn, void *ctx,
+    uint64_t *added, struct pt_why *why);
+/* Recompute the index from the entries and compare (--check-full):
+ * PT_ECORRUPT with the first bad index in *bad and the reason.  O(n). */
+int store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
+    uint64_t *bad, struct pt_why *why);
+
 /* Map use, for /metrics. */
 int store_map_info(struct store *s, uint64_t *used, uint64_t *size);
 /* Grow the map (no transaction may be active). */

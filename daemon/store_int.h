@@ -98,6 +98,10 @@ struct store {
 	MDB_dbi		 offices;
 	MDB_dbi		 ckpts;
 	MDB_dbi		 meta;
+	MDB_dbi		 corr;			/* corrections (store_corr.c) */
+	int		 corr_ok;		/* corr is open */
+	_Atomic uint64_t corr_built;		/* the index covers entries
+						 * below this */
 	MDB_dbi		 level[STORE_LEVELS];	/* stored levels only */
 	char		*dir;
 	int		 lockfd;		/* datadir_lock */
@@ -294,5 +298,17 @@ int store_idx_put_leaf(struct store_batch *b, uint64_t i,
 /* Whether the leaves index holds (h, i), in leaves or leaves/new. */
 int store_idx_has_leaf(const struct store *s, MDB_txn *txn,
     const struct mt_hash *h, uint64_t i, int *has);
+
+/* ---- store_corr.c ---- */
+
+/* Open the corrections database (created on a writable store; a
+ * read-only store made before it has none) and load meta "corrections"
+ * (fresh: put 0). */
+int store_corr_open(struct store *s, MDB_txn *txn, int fresh,
+    struct pt_why *why);
+/* Inside store_batch_commit: advance meta "corrections" with the batch
+ * when the index was complete at its base; after the commit, publish. */
+int store_corr_commit_mark(struct store_batch *b);
+void store_corr_committed(struct store_batch *b);
 
 #endif

@@ -64,7 +64,12 @@
  * proofs WIRE_MAX_PROOF_MSG, receipts WIRE_MAX_RECEIPT (proto/wire.h). */
 #define PT_ANSWER_TILE		(256 * 32)	/* a full hash tile */
 #define PT_ANSWER_BUNDLE	(256 * (2 + PT_MAX_ENTRY)) /* an entry bundle */
-#define PT_ANSWER_LOOKUP	(PT_MAX_ENTRY + 64) /* /lookup: entry + index */
+#define PT_MAX_CORRECTIONS_LISTED 256	/* corrections of one entry in one
+					 * answer; /corrections/N?from= pages */
+#define PT_ANSWER_CORRECTIONS	(64 + 9 * PT_MAX_CORRECTIONS_LISTED)
+					/* /corrections/N */
+#define PT_ANSWER_LOOKUP	(PT_MAX_ENTRY + PT_ANSWER_CORRECTIONS)
+					/* /lookup: entry, index, corrections */
 #define PT_ANSWER_SMALL		4096	/* a gossip leaf relay, a short text */
 
 /* Sequencer (daemon/seq). */

@@ -122,7 +122,8 @@ def test_concurrent_appends_verify_independently():
     sub = [k for k in keys if k.vkey == e5["submitter"]][0]
     r = d.get("/lookup?submitter=%s&id=%s" % (sub.submitter_id.hex(), e5["record"]["id"]))
     assert r.status == 200, r.body
-    assert unpackb(r.body) == {"entry": entries[5], "index": 5}
+    assert unpackb(r.body) == {"corrections": [], "corrections_more": 0,
+                               "entry": entries[5], "index": 5}
     r = d.get("/lookup?submitter=%s&id=nope" % sub.submitter_id.hex())
     assert r.status == 404
     # Metrics.
@@ -254,6 +255,29 @@ def test_corrections_checked_against_the_log():
     r = d.post("/add", submission(amend, k, ORIGIN))
     assert r.status == 200, r.body
     assert d.checkpoint()[1] == 3
+    # the corrections index lists exactly the accepted ones, in log order,
+    # in /corrections, /entry's JSON and /lookup; and survives a restart
+    # and --check-full
+    want = {"corrections": [1, 2], "index": 0, "more": 0}
+    assert unpackb(d.get("/corrections/0").body) == want
+    assert unpackb(d.get("/corrections/1").body)["corrections"] == []
+    assert unpackb(d.get("/corrections/0?from=2").body)["corrections"] == [2]
+    assert d.get("/corrections/3").status == 404
+    assert d.get("/corrections/0?x=1").status == 400
+    j = json.loads(d.get("/entry/0", headers={"Accept": "application/json"}).body)
+    assert j["corrections"] == [1, 2] and j["corrections_more"] is False
+    lk = unpackb(d.get("/lookup?submitter=%s&id=orig" % k.submitter_id.hex()).body)
+    assert lk["corrections"] == [1, 2] and lk["corrections_more"] == 0
+    r = d.get("/entry/0")
+    assert r.header("Vary") == "Accept" and "immutable" in r.header("Cache-Control")
+    r = d.get("/entry/0", headers={"Accept": "application/json"})
+    assert r.header("Cache-Control") == "no-store"
+    assert d.stop() == 0
+    p = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert p.returncode == 0 and b"corrections index matches" in p.stdout, p
+    d.start()
+    assert unpackb(d.get("/corrections/0").body) == want
     assert d.stop() == 0
 
 

@@ -603,7 +603,8 @@ START_TEST(every_route)
 	get(&f, "/entry/04", 0, 400, &r);
 	resp_free(&r);
 
-	/* /lookup: {entry, index} through wire's cursor; JSON. */
+	/* /lookup: {corrections, corrections_more, entry, index} through
+	 * wire's cursor; JSON. */
 	ck_assert_int_eq(wire_submitter_id(f.office_vkey,
 	    strlen(f.office_vkey), subm_id), 0);
 	cr_hex_encode(subm_id, 32, sid);
@@ -621,7 +622,15 @@ START_TEST(every_route)
 		    NULL), 0);
 		wire_cur_init(&c, r.body.data, r.body.len);
 		ck_assert_int_eq(wire_cur_map(&c, &np), 0);
-		ck_assert_uint_eq(np, 2);
+		ck_assert_uint_eq(np, 4);
+		ck_assert_int_eq(wire_cur_str(&c, &k, &kl), 0);
+		ck_assert(kl == 11 && memcmp(k, "corrections", 11) == 0);
+		ck_assert_int_eq(wire_cur_array(&c, &el), 0);
+		ck_assert_uint_eq(el, 0);	/* none */
+		ck_assert_int_eq(wire_cur_str(&c, &k, &kl), 0);
+		ck_assert(kl == 16 && memcmp(k, "corrections_more", 16) == 0);
+		ck_assert_int_eq(wire_cur_uint(&c, &i), 0);
+		ck_assert_uint_eq(i, 0);
 		ck_assert_int_eq(wire_cur_str(&c, &k, &kl), 0);
 		ck_assert(kl == 5 && memcmp(k, "entry", 5) == 0);
 		ck_assert_int_eq(wire_cur_bin(&c, &e, &el), 0);
