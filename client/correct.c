@@ -452,6 +452,7 @@ cor_cmd(int argc, char **argv)
 	so.dis = dis;
 	so.receipts = receipts;
 	so.give_up_s = give_up;
+	so.batch = 1;
 	ex = sub_send(&so, &t, &cnt);
 	if (!co.quiet && cnt.logged == 1)
 		fprintf(stderr, "pubtrail: %s %s (index %llu) with %s\n",

@@ -54,10 +54,13 @@ struct seen {
 
 struct run;
 
+/* One POST /add: a batch of items (an array body), or one item sent as a
+ * submission of its own when the batch size is 1. */
 struct job {
 	struct run *x;
-	size_t k;			/* item index */
-	uint8_t *body;			/* the encoded submission, for retries */
+	size_t n;			/* items */
+	size_t *k;			/* their indexes */
+	uint8_t *body;			/* what is sent, for retries */
 	size_t body_len;
 	unsigned attempts;
 };
@@ -66,6 +69,9 @@ struct run {
 	const struct sub_opts *o;
 	struct itk *t;
 	struct result *res;
+	uint8_t **sub;			/* signed submission of item k, until done */
+	size_t *sublen;
+	uint8_t (*sig)[64];		/* its signature */
 	size_t next_print;
 	size_t ok, refused, unsent;
 	int stalled;
@@ -75,6 +81,9 @@ struct run {
 	struct seen *seen;
 	size_t nseen, capseen;
 	int forked;
+	char *known_note;		/* the last checkpoint note verified */
+	size_t known_len;
+	struct ckpt *known_ck;
 };
 
 int
@@ -236,6 +245,8 @@ finish(struct run *x, size_t k, int state, int rc, const char *why)
 
 	r->state = (uint8_t)state;
 	r->rc = rc;
+	free(x->sub[k]);
+	x->sub[k] = NULL;
 	if (state != ST_OK)
 		r->why = strdup(why != NULL && why[0] ? why : pt_strerror(rc));
 	switch (state) {
@@ -332,7 +343,15 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		finish(x, k, ST_UNSENT, PT_ENOMEM, NULL);
 		return;
 	}
-	if ((rc = vrf_receipt(body, len, &x->o->lc->key, res, &why)) != 0) {
+	{
+		struct vrf_mine m = { x->known_note, x->known_len,
+		    x->known_ck, it->record, it->record_len, x->o->vkey,
+		    strlen(x->o->vkey), x->sig[k] };
+
+		rc = vrf_receipt_mine(body, len, &x->o->lc->key, &m, res,
+		    &why);
+	}
+	if (rc != 0) {
 		char w[PT_WHY_MAX];
 
 		snprintf(w, sizeof(w), "the log's receipt does not verify: %s",
@@ -350,6 +369,19 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		goto out;
 	}
 	seen_checkpoint(x, res);
+	/* the next receipts of this batch carry the same note: verified
+	 * once */
+	if (x->known_ck != NULL && (res->note_len != x->known_len ||
+	    memcmp(res->note, x->known_note, x->known_len) != 0)) {
+		char *n = ut_strndup(res->note, res->note_len);
+
+		if (n != NULL) {
+			free(x->known_note);
+			x->known_note = n;
+			x->known_len = res->note_len;
+			*x->known_ck = res->ck;
+		}
+	}
 	x->res[k].index = res->index;
 	if (x->o->receipts != NULL) {
 		if (sub_receipt_name(x->o->receipts, it->id, path,
@@ -376,8 +408,47 @@ static void job_done(void *arg, struct hcli_resp *r);
 static void
 job_free(struct job *j)
 {
+	free(j->k);
 	free(j->body);
 	free(j);
+}
+
+/* A job for the n items ks (copied): its body is the one submission, or
+ * an array of them.  NULL when out of memory. */
+static struct job *
+job_new(struct run *x, const size_t *ks, size_t n, int batch)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	struct wire_buf b;
+	int rc = 0;
+
+	if (j == NULL || (j->k = calloc(n, sizeof(*j->k))) == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->x = x;
+	j->n = n;
+	memcpy(j->k, ks, n * sizeof(*ks));
+	wire_buf_init(&b);
+	if (batch)
+		rc = wire_enc_array(&b, n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = wire_enc_raw(&b, x->sub[ks[i]], x->sublen[ks[i]]);
+	if (rc != 0) {
+		wire_buf_free(&b);
+		job_free(j);
+		return NULL;
+	}
+	j->body = b.data;
+	j->body_len = b.len;
+	return j;
+}
+
+static void
+job_fail_all(struct job *j, int state, int rc, const char *why)
+{
+	for (size_t i = 0; i < j->n; i++)
+		finish(j->x, j->k[i], state, rc, why);
 }
 
 static void
@@ -385,19 +456,21 @@ send_job(void *arg)
 {
 	struct job *j = arg;
 	struct run *x = j->x;
+	int batch = x->o->batch > 1;
 	int rc;
 
 	if (x->stalled) {
-		finish(x, j->k, ST_UNSENT, PT_ENET, "not sent: the run stopped");
+		job_fail_all(j, ST_UNSENT, PT_ENET, "not sent: the run stopped");
 		print_ready(x);
 		job_free(j);
 		return;
 	}
 	j->attempts++;
 	if ((rc = hcli_start(x->o->lc->http, "POST", "/add",
-	    "application/msgpack", WIRE_MAX_RECEIPT, j->body, j->body_len,
+	    "application/msgpack", batch ? j->n * (WIRE_MAX_RECEIPT + 64) +
+	    64 : WIRE_MAX_RECEIPT, j->body, j->body_len,
 	    "application/msgpack", job_done, j)) != 0) {
-		finish(x, j->k, ST_UNSENT, rc, NULL);
+		job_fail_all(j, ST_UNSENT, rc, NULL);
 		print_ready(x);
 		job_free(j);
 	}
@@ -411,6 +484,94 @@ stalled(struct run *x)
 	    (uint64_t)x->o->give_up_s * 1000)
 		x->stalled = 1;
 	return x->stalled;
+}
+
+/* Send j again after a back-off (Retry-After seconds when given), unless
+ * the run gave up; 0 when scheduled. */
+static int
+retry_later(struct job *j, unsigned retry_after, int busy)
+{
+	struct run *x = j->x;
+	unsigned ms = retry_after ? retry_after * 1000 :
+	    100u << (j->attempts < 6 ? j->attempts : 6);
+	uint8_t jit;
+
+	if (stalled(x) || (busy && j->attempts >= SUB_MAX_ATTEMPTS))
+		return -1;
+	if (cr_random(&jit, 1) == 0)
+		ms += (unsigned)jit * 4;
+	return hcli_later(x->o->lc->http, ms, send_job, j);
+}
+
+/* The log refused item k with status and text (len bytes). */
+static void
+item_refused(struct run *x, size_t k, unsigned status, const char *text,
+    size_t len)
+{
+	char w[PT_WHY_MAX + 128];
+	int rc = status == 404 ? PT_ENOTFOUND : status >= 500 ? PT_ENET :
+	    PT_EREFUSED;
+
+	snprintf(w, sizeof(w), "POST /add: the log answered %u: %.*s%s",
+	    status, (int)(len < 200 ? len : 200), text, status == 409 ?
+	    "; to change a logged record: pubtrail correct --amend ID "
+	    "--with FILE --reason TEXT (or --void ID)" : "");
+	finish(x, k, ST_REFUSED, rc, w);
+}
+
+/* A batch's answer: one result per item; busy items go again. */
+static void
+batch_answer(struct job *j, const uint8_t *body, size_t len)
+{
+	struct run *x = j->x;
+	struct wire_batch_result *res;
+	struct pt_why why = { "" };
+	size_t *again, nagain = 0;
+	unsigned retry_after = 0;
+
+	res = calloc(j->n, sizeof(*res));
+	again = calloc(j->n, sizeof(*again));
+	if (res == NULL || again == NULL) {
+		free(res);
+		free(again);
+		job_fail_all(j, ST_UNSENT, PT_ENOMEM, NULL);
+		return;
+	}
+	if (wire_batch_answer_decode(body, len, j->n, res, &why) != 0) {
+		char w[PT_WHY_MAX + 32];
+
+		snprintf(w, sizeof(w), "POST /add: bad answer: %s", why.text);
+		job_fail_all(j, ST_UNSENT, PT_ENET, w);
+		goto out;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		if (res[i].status == 200)
+			accept_receipt(x, j->k[i], res[i].receipt,
+			    res[i].receipt_len);
+		else if (res[i].status == 429 || res[i].status == 503)
+			again[nagain++] = j->k[i];
+		else
+			item_refused(x, j->k[i], res[i].status, res[i].error,
+			    res[i].error_len);
+	}
+	if (nagain > 0) {
+		struct job *r = job_new(x, again, nagain, 1);
+
+		if (r != NULL) {
+			r->attempts = j->attempts;
+			if (retry_later(r, retry_after, 1) == 0)
+				goto out;
+			for (size_t i = 0; i < nagain; i++)
+				finish(x, again[i], ST_UNSENT, PT_ENET, "the log "
+				    "stayed busy");
+			job_free(r);
+		} else
+			for (size_t i = 0; i < nagain; i++)
+				finish(x, again[i], ST_UNSENT, PT_ENOMEM, NULL);
+	}
+out:
+	free(res);
+	free(again);
 }
 
 static void
@@ -427,31 +588,26 @@ job_done(void *arg, struct hcli_resp *r)
 	 * send the same bytes again (the log answers a repeat with the same
 	 * receipt) until the run gives up on the log. */
 	if (r->err != 0 || busy || (r->status == 502 || r->status == 504)) {
-		if (!stalled(x) && !(busy && j->attempts >= SUB_MAX_ATTEMPTS)) {
-			unsigned ms = r->retry_after ? r->retry_after * 1000 :
-			    100u << (j->attempts < 6 ? j->attempts : 6);
-			uint8_t jit;
-
-			if (cr_random(&jit, 1) == 0)
-				ms += (unsigned)jit * 4;
-			if (hcli_later(x->o->lc->http, ms, send_job, j) == 0)
-				return;
-		}
+		if (retry_later(j, r->retry_after, busy) == 0)
+			return;
 		logc_status(r, "POST /add", &why);
-		finish(x, j->k, ST_UNSENT, PT_ENET, why.text);
+		job_fail_all(j, ST_UNSENT, PT_ENET, why.text);
 		goto out;
 	}
 	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
+		/* the whole request refused (a batch too large, ...) */
 		char w[PT_WHY_MAX + 128];
 
-		/* 409: the id is taken by other content */
 		snprintf(w, sizeof(w), "%s%s", why.text, r->status == 409 ?
 		    "; to change a logged record: pubtrail correct --amend ID "
 		    "--with FILE --reason TEXT (or --void ID)" : "");
-		finish(x, j->k, ST_REFUSED, rc, w);
+		job_fail_all(j, ST_REFUSED, rc, w);
 		goto out;
 	}
-	accept_receipt(x, j->k, r->body, r->len);
+	if (x->o->batch > 1)
+		batch_answer(j, r->body, r->len);
+	else
+		accept_receipt(x, j->k[0], r->body, r->len);
 out:
 	job_free(j);
 	print_ready(x);
@@ -459,18 +615,18 @@ out:
 
 /* -------------------------------------------------------------- sending */
 
+/* Sign item k: its submission bytes and signature into x.  0, or 1 when
+ * it failed (finished), or PT_ENOMEM. */
 static int
-prepare(struct run *x, size_t k, struct job **out)
+prepare(struct run *x, size_t k)
 {
 	const struct itk_item *it = &x->t->items[k];
 	struct wire_buf body;
 	struct wire_submission s;
 	struct pt_why why = { "" };
 	char vbuf[PT_MAX_VKEY + 1];
-	struct job *j;
 	int rc;
 
-	*out = NULL;
 	if (it->ndisc > 0 && x->o->dis != NULL) {
 		/* Never log a commitment whose secret was not kept. */
 		struct jrec_discs d;
@@ -480,7 +636,7 @@ prepare(struct run *x, size_t k, struct job **out)
 		memcpy(d.d, it->disc, it->ndisc * sizeof(d.d[0]));
 		if ((rc = dis_store_add(x->o->dis, it->id, &d, &why)) != 0) {
 			finish(x, k, ST_REFUSED, rc, why.text);
-			return 0;
+			return 1;
 		}
 	}
 	wire_buf_init(&body);
@@ -488,18 +644,14 @@ prepare(struct run *x, size_t k, struct job **out)
 	    it->record, it->record_len, &s, vbuf, sizeof(vbuf))) != 0 ||
 	    (rc = wire_submission_encode(&s, &body)) != 0) {
 		wire_buf_free(&body);
+		if (rc == PT_ENOMEM)
+			return rc;
 		finish(x, k, ST_REFUSED, rc, NULL);
-		return 0;
+		return 1;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		wire_buf_free(&body);
-		return PT_ENOMEM;
-	}
-	j->x = x;
-	j->k = k;
-	j->body = body.data;
-	j->body_len = body.len;
-	*out = j;
+	x->sub[k] = body.data;
+	x->sublen[k] = body.len;
+	memcpy(x->sig[k], s.sig, 64);
 	return 0;
 }
 
@@ -562,39 +714,64 @@ int
 sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 {
 	struct run x;
-	size_t k;
+	size_t k, nb = 0, bmax = o->batch > 1 ? o->batch : 1, *batch;
 	int rc = 0, ex;
 
 	memset(&x, 0, sizeof(x));
 	memset(c, 0, sizeof(*c));
 	x.o = o;
 	x.t = t;
-	if (t->nitems > 0 && (x.res = calloc(t->nitems, sizeof(*x.res))) ==
-	    NULL)
-		return cli_fail(PT_ENOMEM, NULL, "submit");
+	if (t->nitems == 0)
+		return CLI_OK;
+	x.res = calloc(t->nitems, sizeof(*x.res));
+	x.sub = calloc(t->nitems, sizeof(*x.sub));
+	x.sublen = calloc(t->nitems, sizeof(*x.sublen));
+	x.sig = calloc(t->nitems, sizeof(*x.sig));
+	x.known_ck = calloc(1, sizeof(*x.known_ck));
+	batch = calloc(bmax, sizeof(*batch));
+	if (x.res == NULL || x.sub == NULL || x.sublen == NULL ||
+	    x.sig == NULL || x.known_ck == NULL || batch == NULL) {
+		rc = PT_ENOMEM;
+		goto done;
+	}
 	x.start_ms = x.last_progress_ms = ut_now_ms();
 	x.bar = !o->co->quiet && isatty(STDERR_FILENO) && t->nitems > 1;
 	bar_draw(&x, 1);
-	for (k = 0; k < t->nitems; k++) {
-		struct job *j;
+	/* Sign in input order; send a job per bmax items; keep at most
+	 * 2 x concurrency jobs in flight (memory bounded for any input). */
+	for (k = 0; k <= t->nitems; k++) {
+		if (k < t->nitems) {
+			if (stalled(&x))
+				break;
+			if ((rc = prepare(&x, k)) < 0)
+				break;
+			if (rc == 0)
+				batch[nb++] = k;
+			rc = 0;
+		}
+		if (nb > 0 && (nb == bmax || k == t->nitems)) {
+			struct job *j = job_new(&x, batch, nb, o->batch > 1);
 
-		if (stalled(&x))
-			break;
-		if ((rc = prepare(&x, k, &j)) != 0)
-			break;
-		if (j != NULL)
+			if (j == NULL) {
+				rc = PT_ENOMEM;
+				break;
+			}
+			nb = 0;
 			send_job(j);
-		hcli_run_until(o->lc->http, 4 * (size_t)o->co->concurrency);
-		print_ready(&x);
+			hcli_run_until(o->lc->http,
+			    2 * (size_t)o->co->concurrency);
+			print_ready(&x);
+		}
 	}
 	hcli_run(o->lc->http);
-	for (; k < t->nitems; k++)
+	for (k = 0; k < t->nitems; k++)
 		if (x.res[k].state == ST_WAIT)
 			finish(&x, k, ST_UNSENT, PT_ENET, "not sent: the run "
 			    "stopped");
 	print_ready(&x);
 	bar_draw(&x, 1);
 	bar_clear(&x);
+done:
 	if (rc != 0)
 		worse(&x, cli_fail(rc, NULL, "submit"));
 	if (x.ok > 0 && (ex = check_checkpoints(&x)) != CLI_OK) {
@@ -610,9 +787,18 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	for (size_t i = 0; i < x.nseen; i++)
 		free(x.seen[i].note);
 	free(x.seen);
-	for (k = 0; k < t->nitems; k++)
+	for (k = 0; x.res != NULL && k < t->nitems; k++) {
 		free(x.res[k].why);
+		if (x.sub != NULL)
+			free(x.sub[k]);
+	}
 	free(x.res);
+	free(x.sub);
+	free(x.sublen);
+	free(x.sig);
+	free(x.known_note);
+	free(x.known_ck);
+	free(batch);
 	return x.worst;
 }
 
@@ -724,7 +910,8 @@ static const char submit_usage[] =
     "         [--map FILE | --map 'NAME=FIELD,...'] [--type TYPE]\n"
     "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
     "         [--thousands-sep , | . | ' | space] [--keep-going]\n"
-    "         [--dry-run] [--give-up SECONDS] [--concurrency N]\n"
+    "         [--dry-run] [--give-up SECONDS] [--batch N]\n"
+    "         [--concurrency N]\n"
     "         [--timeout MS] [--json] [--quiet] [INPUT...]\n"
     "\n"
     "Submit records (JSON object, JSON array, JSON Lines or CSV; \"-\" or\n"
@@ -753,7 +940,10 @@ static const char submit_usage[] =
     "are appended to the disclosures FILE (default KEYFILE.disclosures.jsonl,\n"
     "mode 0600) before the record is sent.\n"
     "\n"
-    "Each receipt is verified, then saved as DIR/<id>.receipt (default\n"
+    "Records go to the log --batch N at a time (default 100) in one\n"
+    "POST /add each (--batch 1: one record per request), --concurrency\n"
+    "requests at once.  Each receipt is verified, then saved as\n"
+    "DIR/<id>.receipt (default\n"
     "DIR: ./receipts); \"ID -> INDEX\" is printed for each record in input\n"
     "order, with a progress bar on a terminal.  Before exit 0, every saved\n"
     "receipt's checkpoint is proven consistent with the others and with\n"
@@ -777,6 +967,7 @@ static const char submit_usage[] =
 #define OPT_GIVEUP	0x202
 #define OPT_DELIM	0x203
 #define OPT_MAP		0x204
+#define OPT_BATCH	0x205
 
 int
 sub_cmd(int argc, char **argv)
@@ -795,6 +986,7 @@ sub_cmd(int argc, char **argv)
 		{ "map", 1, NULL, OPT_MAP },
 		{ "keep-going", 0, NULL, OPT_KEEPGOING },
 		{ "give-up", 1, NULL, OPT_GIVEUP },
+		{ "batch", 1, NULL, OPT_BATCH },
 		{ "dry-run", 0, NULL, 'n' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -819,7 +1011,7 @@ sub_cmd(int argc, char **argv)
 	size_t ninputs;
 	int c, rc, ex = CLI_OK, dry = 0, keep = 0, have_key = 0;
 	uint64_t v;
-	unsigned give_up = SUB_GIVE_UP_S;
+	unsigned give_up = SUB_GIVE_UP_S, batch = SUB_BATCH;
 
 	memset(&io, 0, sizeof(io));
 	memset(&t, 0, sizeof(t));
@@ -878,6 +1070,14 @@ sub_cmd(int argc, char **argv)
 				return cli_usage_error(submit_usage, "--give-up: "
 				    "1..86400 seconds");
 			give_up = (unsigned)v;
+			break;
+		case OPT_BATCH:
+			if (num_parse_u64_str(optarg, 1, PT_ADD_BATCH_MAX, &v) !=
+			    0)
+				return cli_usage_error(submit_usage, "--batch: "
+				    "1..%d submissions per request",
+				    PT_ADD_BATCH_MAX);
+			batch = (unsigned)v;
 			break;
 		case 'n':
 			dry = 1;
@@ -1044,6 +1244,7 @@ sub_cmd(int argc, char **argv)
 	so.dis = dis;
 	so.receipts = receipts;
 	so.give_up_s = give_up;
+	so.batch = batch;
 	ex = sub_send(&so, &t, &cnt);
 	if (t.problems > 0 && ex != CLI_EVERIFY)
 		ex = ex == CLI_OK ? CLI_EVERIFY : ex;

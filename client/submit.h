@@ -22,6 +22,7 @@
 #include "note.h"
 
 #define SUB_GIVE_UP_S	60	/* default --give-up: seconds without an answer */
+#define SUB_BATCH	100	/* default --batch: submissions per POST /add */
 
 /* Receipt file name for a record id: DIR/<id>.receipt with every byte
  * outside [A-Za-z0-9._-] (and a leading '.') written as %XX.  out gets at
@@ -38,6 +39,7 @@ struct sub_opts {
 	struct dis_store *dis;		/* where committed secrets go first */
 	const char *receipts;		/* directory, or NULL: keep none */
 	unsigned give_up_s;		/* stop after this long without an answer */
+	unsigned batch;			/* submissions per POST /add (1: no batches) */
 };
 
 struct sub_counts {

@@ -56,6 +56,30 @@ int vrf_receipt(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
  */
 void vrf_set_policy(const struct pol *p);
 /*
+ * vrf_receipt for the office that submitted the entry (pubtrail submit),
+ * doing less of the same work again: when the receipt's checkpoint note is
+ * byte for byte m->note, a note this process verified with log_key
+ * before (its body m->ck), it is not opened again (not under a --policy);
+ * when the entry's record, submitter and signature are byte for byte the
+ * ones the caller signed (m->record, m->submitter, m->sig: 64 bytes), the
+ * signature is compared, not verified again.  Every other check as
+ * vrf_receipt, which it is when a field of m is NULL.
+ */
+struct vrf_mine {
+	const char *note;
+	size_t note_len;
+	const struct ckpt *ck;
+	const uint8_t *record;
+	size_t record_len;
+	const char *submitter;
+	size_t submitter_len;
+	const uint8_t *sig;
+};
+int vrf_receipt_mine(const uint8_t *buf, size_t len,
+    const struct note_vkey *log_key, const struct vrf_mine *m,
+    struct vrf_result *out, struct pt_why *why);
+
+/*
  * Open a signed checkpoint note with log_key (ckpt_open), and under the
  * policy when one is set (pol_check_checkpoint), and say why not.
  * PT_ESIG / PT_EUNKNOWNSIGNER / PT_EMALFORMED / PT_EORIGIN / PT_ETIME.

@@ -4,7 +4,15 @@
  * idempotency rule), then the sequencer (seq.c), then the receipt, or,
  * with witness_wait_quorum, the receipt held until the served checkpoint
  * covers the entry.
+ *
+ * A body that is a msgpack array is a batch (docs/API.md): each item goes
+ * through the same steps as a submission of its own, its refusal or
+ * receipt kept in its slot, and the batch is answered once, when its last
+ * item is durable or refused, with one result per item.  The steps write
+ * their refusals through struct ans, to the request or to a slot.
  */
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,72 @@
 #include "subm.h"
 #include "wire.h"
 
+/* One POST /add batch, answered when its last item is. */
+struct add_batch {
+	struct rq *rq;
+	size_t n, pending;
+	struct add_slot {
+		unsigned status;	/* 0 while pending */
+		char *error;		/* status != 200 */
+		struct wire_buf receipt;
+	} *slot;
+};
+
+/* Where a step's answer goes: the request (b NULL), or slot i of b. */
+struct ans {
+	struct rq *rq;
+	struct add_batch *b;
+	size_t i;
+};
+
+static void batch_item_done(struct add_batch *b);
+
+static void
+ans_fail(const struct ans *a, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+ans_fail(const struct ans *a, int status, const char *fmt, ...)
+{
+	char text[PT_WHY_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (a->b == NULL) {
+		api_fail(a->rq, status, "%s", text);
+		return;
+	}
+	a->b->slot[a->i].status = (unsigned)status;
+	a->b->slot[a->i].error = strdup(text);
+	batch_item_done(a->b);
+}
+
+static void
+ans_fail_err(const struct ans *a, int err, const char *what)
+{
+	ans_fail(a, api_status(err), "%s: %s", what, pt_strerror(err));
+}
+
+/* A receipt (len bytes) as the answer. */
+static void
+ans_receipt(const struct ans *a, const uint8_t *p, size_t len)
+{
+	if (a->b == NULL) {
+		evbuffer_add(a->rq->body, p, len);
+		a->rq->ctype = CT_MSGPACK;
+		a->rq->cache = CACHE_NONE;
+		return;
+	}
+	a->b->slot[a->i].status = 200;
+	if (wire_enc_raw(&a->b->slot[a->i].receipt, p, len) != 0) {
+		a->b->slot[a->i].status = 503;
+		a->b->slot[a->i].error = strdup("out of memory");
+	}
+	batch_item_done(a->b);
+}
+
 /*
  * A correction must point at an entry that exists (index below the latest
  * checkpoint), name that entry's leaf hash exactly, and come from the
@@ -33,7 +107,7 @@
  * with the answer set.
  */
 static int
-check_correction(struct rq *rq, struct store_txn *txn,
+check_correction(const struct ans *a, struct store_txn *txn,
     const struct wire_submission *sub)
 {
 	struct mt_reader r;
@@ -45,10 +119,10 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	struct pt_why why = { "" };
 	int rc;
 
-	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
+	pub_latest(a->rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (sub->info.target_index >= latest) {
-		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
-		api_fail(rq, 400, "correction: target_index %llu is not in the "
+		metrics_rejection(a->rq->ctx->metrics, PT_ESCHEMA);
+		ans_fail(a, 400, "correction: target_index %llu is not in the "
 		    "log (size %llu)",
 		    (unsigned long long)sub->info.target_index,
 		    (unsigned long long)latest);
@@ -58,12 +132,12 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	if ((rc = r.read(r.ctx, 0, sub->info.target_index, &h)) != 0 ||
 	    (rc = store_get_entry(txn, sub->info.target_index, &e, &elen))
 	    != 0 || (rc = wire_entry_decode(e, elen, &we, NULL)) != 0) {
-		api_fail_err(rq, rc, "correction target");
+		ans_fail_err(a, rc, "correction target");
 		return -1;
 	}
 	if (cr_memcmp(h.b, sub->info.target_hash.b, MT_HASH_SIZE) != 0) {
-		metrics_rejection(rq->ctx->metrics, PT_ESCHEMA);
-		api_fail(rq, 400, "correction: target_leaf_hash is not the "
+		metrics_rejection(a->rq->ctx->metrics, PT_ESCHEMA);
+		ans_fail(a, 400, "correction: target_leaf_hash is not the "
 		    "leaf hash of entry %llu",
 		    (unsigned long long)sub->info.target_index);
 		return -1;
@@ -73,8 +147,8 @@ check_correction(struct rq *rq, struct store_txn *txn,
 	if (record_may_append(&sub->info, RECORD_TYPES_ALL, sub->submitter_str,
 	    sub->submitter_len, we.sub.submitter_str, we.sub.submitter_len,
 	    &why) != 0) {
-		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
-		api_fail(rq, 403, "%s", why.text);
+		metrics_rejection(a->rq->ctx->metrics, PT_EFORBIDDEN);
+		ans_fail(a, 403, "%s", why.text);
 		return -1;
 	}
 	return 0;
@@ -113,6 +187,7 @@ add_body(struct rq *rq, struct seq_job **out)
 	}
 	wire_buf_init(&j->reply);
 	j->body_len = len;
+	j->slot = SIZE_MAX;
 	evbuffer_remove(in, j->body, len);
 	*out = j;
 	return 0;
@@ -122,18 +197,18 @@ add_body(struct rq *rq, struct seq_job **out)
  * type and is within its rate (peeked: the token is taken in add_queue).
  * 0 with *se, or -1 with the answer set. */
 static int
-add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
+add_admit(const struct ans *a, struct seq_job *j, struct subm_entry **se)
 {
-	const struct cfg *cfg = rq->ctx->cfg;
+	const struct cfg *cfg = a->rq->ctx->cfg;
 	struct pt_why why = { "" };
 	int rc;
 
 	if ((rc = wire_submission_decode(j->body, j->body_len, &j->sub,
 	    &why)) != 0) {
-		metrics_rejection(rq->ctx->metrics, rc);
+		metrics_rejection(a->rq->ctx->metrics, rc);
 		/* A declared size over a limit is malformed input here: the
 		 * body itself was within max_body. */
-		api_fail(rq, 400, "malformed submission: %s",
+		ans_fail(a, 400, "malformed submission: %s",
 		    why.text[0] ? why.text : pt_strerror(rc));
 		return -1;
 	}
@@ -143,34 +218,34 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 		size_t n = 0, plus = 0;
 
 		while (n < j->sub.submitter_len && n + 1 <
-		    sizeof(rq->submitter)) {
+		    sizeof(a->rq->submitter)) {
 			unsigned char c = (unsigned char)k[n];
 
 			if (c == '+' && ++plus == 2)
 				break;
-			rq->submitter[n++] = c > 0x20 && c < 0x7f ? (char)c :
-			    '?';
+			a->rq->submitter[n++] = c > 0x20 && c < 0x7f ?
+			    (char)c : '?';
 		}
-		rq->submitter[n] = '\0';
+		a->rq->submitter[n] = '\0';
 	}
-	*se = rq->ctx->subm == NULL ? NULL : subm_find(rq->ctx->subm,
+	*se = a->rq->ctx->subm == NULL ? NULL : subm_find(a->rq->ctx->subm,
 	    j->sub.submitter_str, j->sub.submitter_len);
 	if (*se == NULL) {
-		metrics_rejection(rq->ctx->metrics, PT_EUNKNOWNSIGNER);
-		api_fail(rq, 403, "unknown submitter: this log does not accept "
+		metrics_rejection(a->rq->ctx->metrics, PT_EUNKNOWNSIGNER);
+		ans_fail(a, 403, "unknown submitter: this log does not accept "
 		    "records signed by that key");
 		return -1;
 	}
 	if (record_may_append(&j->sub.info, (*se)->types, j->sub.submitter_str,
 	    j->sub.submitter_len, NULL, 0, &why) != 0) {
-		metrics_rejection(rq->ctx->metrics, PT_EFORBIDDEN);
-		api_fail(rq, 403, "%s", why.text);
+		metrics_rejection(a->rq->ctx->metrics, PT_EFORBIDDEN);
+		ans_fail(a, 403, "%s", why.text);
 		return -1;
 	}
 	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
 	    != 0) {
-		metrics_rejection(rq->ctx->metrics, PT_ERATE);
-		api_fail(rq, 429, "rate limit: at most %llu appends/s per "
+		metrics_rejection(a->rq->ctx->metrics, PT_ERATE);
+		ans_fail(a, 429, "rate limit: at most %llu appends/s per "
 		    "submitter", (unsigned long long)cfg->rate_limit);
 		return -1;
 	}
@@ -181,8 +256,8 @@ add_admit(struct rq *rq, struct seq_job *j, struct subm_entry **se)
 /* Answer with the receipt of the existing entry idx under the served
  * checkpoint (503 while that does not cover it yet). */
 static void
-add_existing_answer(struct rq *rq, struct store_txn *txn, struct seq_job *j,
-    uint64_t idx)
+add_existing_answer(const struct ans *a, struct store_txn *txn,
+    struct seq_job *j, uint64_t idx)
 {
 	char *ck = malloc(PT_NOTE_MAX + 1);
 	size_t cklen;
@@ -190,23 +265,20 @@ add_existing_answer(struct rq *rq, struct store_txn *txn, struct seq_job *j,
 	int rc;
 
 	if (ck == NULL) {
-		api_fail(rq, 503, "out of memory");
+		ans_fail(a, 503, "out of memory");
 		return;
 	}
-	pub_served(rq->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
+	pub_served(a->rq->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
 	rc = idx < cksize ? rcpt_build(txn, idx, ck, cklen, cksize,
 	    &j->reply) : PT_EBUSY;
 	if (rc == PT_EBUSY)
-		api_fail(rq, 503, "entry %llu is not yet in a checkpoint "
+		ans_fail(a, 503, "entry %llu is not yet in a checkpoint "
 		    "cosigned by the witness quorum; try again",
 		    (unsigned long long)idx);
 	else if (rc != 0)
-		api_fail_err(rq, rc, "receipt");
-	else {
-		evbuffer_add(rq->body, j->reply.data, j->reply.len);
-		rq->ctype = CT_MSGPACK;
-		rq->cache = CACHE_NONE;
-	}
+		ans_fail_err(a, rc, "receipt");
+	else
+		ans_receipt(a, j->reply.data, j->reply.len);
 	free(ck);
 }
 
@@ -218,26 +290,26 @@ add_existing_answer(struct rq *rq, struct store_txn *txn, struct seq_job *j,
  * office's, else 403); -1: answered.
  */
 static int
-add_known(struct rq *rq, struct seq_job *j)
+add_known(const struct ans *a, struct seq_job *j)
 {
 	struct store_txn *txn;
 	uint64_t idx;
 	int rc;
 
-	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
-		api_fail_err(rq, rc, "storage");
+	if ((rc = store_read_begin(a->rq->ctx->store, &txn)) != 0) {
+		ans_fail_err(a, rc, "storage");
 		return -1;
 	}
 	if (j->sub.info.type == RECORD_CORRECTION &&
-	    check_correction(rq, txn, &j->sub) != 0) {
+	    check_correction(a, txn, &j->sub) != 0) {
 		store_read_end(txn);
 		return -1;
 	}
 	rc = seq_idempotent(txn, j->subm_id, &j->sub, &idx);
 	if (rc == 0)
-		add_existing_answer(rq, txn, j, idx);
+		add_existing_answer(a, txn, j, idx);
 	else if (rc != PT_ENOTFOUND && rc != PT_ECONFLICT)
-		api_fail_err(rq, rc, "lookup");
+		ans_fail_err(a, rc, "lookup");
 	store_read_end(txn);
 	return rc == PT_ENOTFOUND || rc == PT_ECONFLICT ? 0 : -1;
 }
@@ -250,48 +322,208 @@ add_known(struct rq *rq, struct seq_job *j)
  * token.  0: queued (ownership of j passed); -1: answered.
  */
 static int
-add_queue(struct rq *rq, struct seq_job *j, struct subm_entry *se)
+add_queue(const struct ans *a, struct seq_job *j, struct subm_entry *se)
 {
-	const struct cfg *cfg = rq->ctx->cfg;
+	const struct cfg *cfg = a->rq->ctx->cfg;
 
 	if (subm_take(se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
 	    != 0) {
-		metrics_rejection(rq->ctx->metrics, PT_ERATE);
-		api_fail(rq, 429, "rate limit: at most %llu appends/s per "
+		metrics_rejection(a->rq->ctx->metrics, PT_ERATE);
+		ans_fail(a, 429, "rate limit: at most %llu appends/s per "
 		    "submitter", (unsigned long long)cfg->rate_limit);
 		return -1;
 	}
-	j->req = rq;
-	if (rq->ctx->seq == NULL || seq_submit(rq->ctx->seq, j) != 0) {
+	j->req = a->b != NULL ? (void *)a->b : (void *)a->rq;
+	j->slot = a->b != NULL ? a->i : SIZE_MAX;
+	if (a->rq->ctx->seq == NULL || seq_submit(a->rq->ctx->seq, j) != 0) {
 		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
-		metrics_rejection(rq->ctx->metrics, PT_EBUSY);
-		api_fail(rq, 503, "log is busy or stopping; try again");
+		metrics_rejection(a->rq->ctx->metrics, PT_EBUSY);
+		ans_fail(a, 503, "log is busy or stopping; try again");
 		return -1;
 	}
 	return 0;
 }
 
+/* Set the batch's answer on its request: one result per item, in order.
+ * Frees b (not the request). */
+static void
+batch_fill(struct add_batch *b)
+{
+	struct rq *rq = b->rq;
+	struct wire_buf out;
+	int rc;
+
+	wire_buf_init(&out);
+	rc = wire_enc_array(&out, b->n);
+	for (size_t i = 0; rc == 0 && i < b->n; i++)
+		rc = wire_batch_result_encode(&out, b->slot[i].status,
+		    b->slot[i].receipt.data, b->slot[i].receipt.len,
+		    b->slot[i].error);
+	if (rc != 0)
+		api_fail(rq, 503, "out of memory");
+	else {
+		rq->status = 200;
+		rq->ctype = CT_MSGPACK;
+		rq->cache = CACHE_NONE;
+		evbuffer_add(rq->body, out.data, out.len);
+	}
+	wire_buf_free(&out);
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->slot[i].error);
+		wire_buf_free(&b->slot[i].receipt);
+	}
+	free(b->slot);
+	free(b);
+}
+
+/* One item of b has its answer; the last one (from the sequencer's
+ * completions, on the loop) sends the batch. */
+static void
+batch_item_done(struct add_batch *b)
+{
+	struct rq *rq = b->rq;
+
+	if (--b->pending == 0) {
+		batch_fill(b);
+		api_send(rq);
+	}
+}
+
+/*
+ * POST /add with an array body: split it (the count checked on the
+ * header, before any item), then each item through the steps of a single
+ * submission; answered by batch_send once every item has its answer.
+ */
+static void
+add_batch(struct rq *rq, const uint8_t *body, size_t len)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+	struct wire_span *items;
+	struct add_batch *b;
+	struct pt_why why = { "" };
+	size_t n;
+	int rc;
+
+	if (cfg->add_batch_max == 0) {
+		api_fail(rq, 400, "batches are not accepted here (add_batch_max "
+		    "= 0): one submission per request");
+		return;
+	}
+	if (len > cfg->add_batch_bytes) {
+		api_fail(rq, 413, "batch over %llu bytes",
+		    (unsigned long long)cfg->add_batch_bytes);
+		return;
+	}
+	if ((items = calloc((size_t)cfg->add_batch_max, sizeof(*items))) ==
+	    NULL) {
+		api_fail(rq, 503, "out of memory");
+		return;
+	}
+	if ((rc = wire_batch_split(body, len, (size_t)cfg->add_batch_max,
+	    items, &n, &why)) != 0) {
+		free(items);
+		metrics_rejection(rq->ctx->metrics, rc);
+		api_fail(rq, rc == PT_ETOOBIG ? 413 : 400, "malformed batch: %s",
+		    why.text);
+		return;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->slot = calloc(n, sizeof(*b->slot))) == NULL) {
+		free(b);
+		free(items);
+		api_fail(rq, 503, "out of memory");
+		return;
+	}
+	b->rq = rq;
+	b->n = n;
+	b->pending = n + 1;		/* + 1: held until every item is in */
+	for (size_t i = 0; i < n; i++)
+		wire_buf_init(&b->slot[i].receipt);
+	rq->deferred = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct ans a = { rq, b, i };
+		struct seq_job *j;
+		struct subm_entry *se;
+
+		if ((j = calloc(1, sizeof(*j))) == NULL ||
+		    (j->body = malloc(items[i].len)) == NULL) {
+			free(j);
+			ans_fail(&a, 503, "out of memory");
+			continue;
+		}
+		wire_buf_init(&j->reply);
+		memcpy(j->body, items[i].p, items[i].len);
+		j->body_len = items[i].len;
+		j->slot = i;
+		if (items[i].len > cfg->max_body) {
+			ans_fail(&a, 413, "submission over %llu bytes",
+			    (unsigned long long)cfg->max_body);
+			seq_job_free(j);
+			continue;
+		}
+		if (add_admit(&a, j, &se) == 0 && add_known(&a, j) == 0 &&
+		    add_queue(&a, j, se) == 0)
+			continue;	/* the sequencer answers it */
+		seq_job_free(j);
+	}
+	free(items);
+	/* the + 1: when every item was answered here, the dispatcher sends
+	 * the answer as it returns (never this handler: it would free rq
+	 * under the dispatcher) */
+	if (--b->pending == 0) {
+		batch_fill(b);
+		rq->deferred = 0;
+	}
+}
+
 void
 api_h_add(struct rq *rq)
 {
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
 	struct seq_job *j = NULL;
 	struct subm_entry *se;
+	struct ans a = { rq, NULL, 0 };
+	size_t len = evbuffer_get_length(in);
 
+	if (len > 0 && wire_batch_is(evbuffer_pullup(in, 1), 1)) {
+		uint8_t *body = evbuffer_pullup(in, -1);
+
+		if (body == NULL) {
+			api_fail(rq, 503, "out of memory");
+			return;
+		}
+		add_batch(rq, body, len);
+		return;
+	}
 	if (add_body(rq, &j) != 0)
 		return;
-	if (add_admit(rq, j, &se) == 0 && add_known(rq, j) == 0 &&
-	    add_queue(rq, j, se) == 0) {
+	if (add_admit(&a, j, &se) == 0 && add_known(&a, j) == 0 &&
+	    add_queue(&a, j, se) == 0) {
 		rq->deferred = 1;
 		return;
 	}
 	seq_job_free(j);
 }
 
-/* Answer a finished job and free it. */
+/* Answer a finished job and free it: its request, or its batch slot. */
 static void
 add_answer(struct seq_job *j)
 {
-	struct rq *rq = j->req;
+	struct rq *rq;
+
+	if (j->slot != SIZE_MAX) {
+		struct add_batch *b = j->req;
+		struct ans a = { b->rq, b, j->slot };
+
+		if (j->rc != 0)
+			ans_fail(&a, api_status(j->rc), "%s", j->why.text[0] ?
+			    j->why.text : pt_strerror(j->rc));
+		else
+			ans_receipt(&a, j->reply.data, j->reply.len);
+		seq_job_free(j);
+		return;
+	}
+	rq = j->req;
 
 	if (j->rc != 0) {
 		api_fail(rq, api_status(j->rc), "%s", j->why.text[0] ?

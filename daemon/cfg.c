@@ -61,6 +61,12 @@ static const struct cfg_key {
 	  65536, PT_HTTP_MAX_HEADERS, NULL, "request header bytes" },
 	{ "max_body", CFG_U64, offsetof(struct cfg, max_body), 1024,
 	  PT_MAX_SUBMISSION, PT_HTTP_MAX_BODY, NULL, "request body bytes" },
+	{ "add_batch_max", CFG_U64, offsetof(struct cfg, add_batch_max), 0,
+	  PT_ADD_BATCH_MAX, PT_ADD_BATCH_DEFAULT, NULL, "submissions in one "
+	  "POST /add batch (0: batches refused)" },
+	{ "add_batch_bytes", CFG_U64, offsetof(struct cfg, add_batch_bytes),
+	  1024, PT_ADD_BATCH_BYTES_MAX, PT_ADD_BATCH_BYTES, NULL, "bytes of "
+	  "one POST /add batch (refused before it is read whole)" },
 	{ "request_deadline_ms", CFG_U64,
 	  offsetof(struct cfg, request_deadline_ms), 100, 600000,
 	  PT_HTTP_DEADLINE_MS, NULL, "a connection must deliver a whole "

@@ -27,6 +27,8 @@ struct cfg {
 	uint64_t queue_max;
 	uint64_t max_headers;
 	uint64_t max_body;
+	uint64_t add_batch_max;		/* submissions in one POST /add */
+	uint64_t add_batch_bytes;	/* bytes of such a batch */
 	uint64_t request_deadline_ms;
 	uint64_t idle_timeout_s;
 	uint64_t max_connections;

@@ -679,7 +679,11 @@ static void
 http_opts(const struct cfg *c, struct metrics *m, struct hsrv_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* evhttp's one body limit: the larger of a submission's and a
+	 * batch's (api_add.c holds each body to its own). */
 	o->max_body = (size_t)c->max_body;
+	if (c->add_batch_max > 0 && c->add_batch_bytes > c->max_body)
+		o->max_body = (size_t)c->add_batch_bytes;
 	o->max_headers = (size_t)c->max_headers;
 	o->max_conns = (unsigned)c->max_connections;
 	o->deadline_ms = (unsigned)c->request_deadline_ms;
@@ -737,6 +741,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		d->cfg.rate_limit = c.rate_limit;
 		d->cfg.rate_burst = c.rate_burst;
 		d->cfg.max_body = c.max_body;
+		d->cfg.add_batch_max = c.add_batch_max;
+		d->cfg.add_batch_bytes = c.add_batch_bytes;
 		d->cfg.max_headers = c.max_headers;
 		d->cfg.request_deadline_ms = c.request_deadline_ms;
 		d->cfg.idle_timeout_s = c.idle_timeout_s;

@@ -44,6 +44,7 @@ struct seq_job {
 	struct timespec t_ready;	/* verified (CLOCK_REALTIME) */
 	/* caller's */
 	void *req;
+	size_t slot;			/* its place in a batch, or SIZE_MAX */
 	double t0;
 };
 

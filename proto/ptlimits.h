@@ -77,6 +77,10 @@
 #define PT_BATCH_DEFAULT	4096	/* default batch_max (docs/PERFORMANCE.md) */
 #define PT_BATCH_WINDOW_MS	2	/* default batch window (docs/PERFORMANCE.md) */
 #define PT_QUEUE_MAX		65536	/* submissions waiting */
+#define PT_ADD_BATCH_MAX	4096	/* submissions in one POST /add, at most */
+#define PT_ADD_BATCH_DEFAULT	1000	/* default add_batch_max */
+#define PT_ADD_BATCH_BYTES	(4u << 20)	/* default add_batch_bytes */
+#define PT_ADD_BATCH_BYTES_MAX	(64u << 20)	/* add_batch_bytes, at most */
 
 /* Witnessing and trust policies (proto/policy, proto/witreq, client/witness,
  * client/gossip, daemon/witc). */

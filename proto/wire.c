@@ -1249,3 +1249,140 @@ wire_consistency_decode(const uint8_t *buf, size_t len, uint64_t *old,
 		    (unsigned long long)*old, (unsigned long long)*new_size);
 	return dec_hashes(&vals[2], proof, max, n, why);
 }
+
+/* ------------------------------------------------------------- batches */
+
+int
+wire_batch_is(const uint8_t *buf, size_t len)
+{
+	return len > 0 && ((buf[0] & 0xf0) == 0x90 || buf[0] == 0xdc ||
+	    buf[0] == 0xdd);
+}
+
+int
+wire_batch_split(const uint8_t *buf, size_t len, size_t max,
+    struct wire_span *items, size_t *n, struct pt_why *why)
+{
+	struct wire_cur c;
+	size_t count, hlen;
+
+	*n = 0;
+	wire_cur_init(&c, buf, len);
+	if (!wire_batch_is(buf, len) || wire_cur_array(&c, &count) != 0)
+		return pt_why_set(why, PT_EMALFORMED, "a batch is a msgpack "
+		    "array of submissions");
+	hlen = (size_t)(c.p - buf);
+	if (hlen != (count < 16 ? 1u : count < 65536 ? 3u : 5u))
+		return pt_why_set(why, PT_ENONCANON, "array header not in its "
+		    "shortest form");
+	if (count == 0)
+		return pt_why_set(why, PT_EMALFORMED, "an empty batch");
+	if (count > max)
+		return pt_why_set(why, PT_ETOOBIG, "a batch of %zu submissions: "
+		    "at most %zu", count, max);
+	for (size_t i = 0; i < count; i++) {
+		const uint8_t *p;
+		size_t l;
+
+		if (wire_cur_skip(&c, &p, &l) != 0)
+			return pt_why_set(why, PT_EMALFORMED, "item %zu: cannot "
+			    "find its end", i);
+		items[i].p = p;
+		items[i].len = l;
+	}
+	if (c.p != c.end)
+		return pt_why_set(why, PT_ETRAILING, "bytes after the batch");
+	*n = count;
+	return 0;
+}
+
+int
+wire_batch_result_encode(struct wire_buf *out, unsigned status,
+    const uint8_t *receipt, size_t receipt_len, const char *error)
+{
+	int r;
+
+	if ((r = wire_enc_map(out, 2)) != 0)
+		return r;
+	if (status == 200) {
+		if ((r = wire_enc_cstr(out, "receipt")) != 0 ||
+		    (r = wire_enc_bin(out, receipt, receipt_len)) != 0)
+			return r;
+	} else {
+		size_t el = error != NULL ? strlen(error) : 0;
+
+		if (el > 1024)
+			el = 1024;
+		if ((r = wire_enc_cstr(out, "error")) != 0 ||
+		    (r = wire_enc_str(out, error != NULL ? error : "", el)) != 0)
+			return r;
+	}
+	if ((r = wire_enc_cstr(out, "status")) != 0 ||
+	    (r = wire_enc_uint(out, status)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+key_is(struct wire_cur *c, const char *want)
+{
+	const char *k;
+	size_t kl;
+
+	return wire_cur_str(c, &k, &kl) == 0 && kl == strlen(want) &&
+	    memcmp(k, want, kl) == 0;
+}
+
+int
+wire_batch_answer_decode(const uint8_t *buf, size_t len, size_t n,
+    struct wire_batch_result *res, struct pt_why *why)
+{
+	struct wire_cur c;
+	size_t count;
+
+	wire_cur_init(&c, buf, len);
+	if (wire_cur_array(&c, &count) != 0 || count != n)
+		return pt_why_set(why, PT_EMALFORMED, "want an array of %zu "
+		    "results", n);
+	for (size_t i = 0; i < n; i++) {
+		struct wire_batch_result *r = &res[i];
+		size_t np;
+		uint64_t st;
+
+		memset(r, 0, sizeof(*r));
+		if (wire_cur_map(&c, &np) != 0 || np != 2)
+			return pt_why_set(why, PT_EMALFORMED, "result %zu: want a "
+			    "map of two keys", i);
+		{
+			const char *k;
+			size_t kl;
+
+			if (wire_cur_str(&c, &k, &kl) != 0)
+				return pt_why_set(why, PT_EMALFORMED, "result %zu: "
+				    "want a key", i);
+			if (kl == 5 && memcmp(k, "error", 5) == 0) {
+				if (wire_cur_str(&c, &r->error, &r->error_len) !=
+				    0 || r->error_len > 1024)
+					return pt_why_set(why, PT_EMALFORMED,
+					    "result %zu: bad error", i);
+			} else if (kl == 7 && memcmp(k, "receipt", 7) == 0) {
+				if (wire_cur_bin(&c, &r->receipt,
+				    &r->receipt_len) != 0 ||
+				    r->receipt_len == 0 ||
+				    r->receipt_len > WIRE_MAX_RECEIPT)
+					return pt_why_set(why, PT_EMALFORMED,
+					    "result %zu: bad receipt", i);
+			} else
+				return pt_why_set(why, PT_EMALFORMED, "result "
+				    "%zu: want error or receipt", i);
+		}
+		if (!key_is(&c, "status") || wire_cur_uint(&c, &st) != 0 ||
+		    st < 100 || st > 599 || (st == 200) != (r->receipt != NULL))
+			return pt_why_set(why, PT_EMALFORMED, "result %zu: bad "
+			    "status", i);
+		r->status = (unsigned)st;
+	}
+	if (c.p != c.end)
+		return pt_why_set(why, PT_ETRAILING, "bytes after the results");
+	return 0;
+}

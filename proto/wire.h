@@ -112,6 +112,53 @@ int wire_cur_skip(struct wire_cur *c, const uint8_t **start, size_t *len);
 int wire_check_canonical(const uint8_t *buf, size_t len, struct pt_why *why);
 
 /*
+ * Batch of submissions (POST /add whose body is an array, docs/API.md):
+ *   [ <submission>, <submission>, ... ]
+ * answered, once every item is durable or refused, by an array of as many
+ * results, in order:
+ *   { "receipt": bin <the receipt>, "status": 200 }
+ *   { "error": str <one line>, "status": uint <its HTTP status> }
+ *
+ * wire_batch_is: 1 when body starts with an array header (a batch), else 0.
+ * wire_batch_split: cut the array into its items' spans without decoding
+ * them (each is then decoded as a submission of its own); 0 with *n in
+ * 1..max, or PT_EMALFORMED (not an array, empty, or an item whose bounds
+ * cannot be found), PT_ETOOBIG (more than max items: checked on the header,
+ * before any item), PT_ENONCANON (the array header not in its shortest
+ * form), PT_ETRAILING; why gets the reason.  items: max entries, the
+ * caller's.  O(len), no allocation.
+ */
+struct wire_span {
+	const uint8_t *p;
+	size_t len;
+};
+int wire_batch_is(const uint8_t *buf, size_t len);
+int wire_batch_split(const uint8_t *buf, size_t len, size_t max,
+    struct wire_span *items, size_t *n, struct pt_why *why);
+/* Append one result to out (after wire_enc_array(out, n)): a receipt
+ * when status is 200, else the error text (cut at 1024 bytes). */
+int wire_batch_result_encode(struct wire_buf *out, unsigned status,
+    const uint8_t *receipt, size_t receipt_len, const char *error);
+
+struct wire_batch_result {
+	unsigned status;		/* 200, or the item's error status */
+	const uint8_t *receipt;		/* status 200: into the answer */
+	size_t receipt_len;
+	const char *error;		/* otherwise, not NUL-terminated */
+	size_t error_len;
+};
+/*
+ * Decode a batch answer that must hold exactly n results (res: n entries,
+ * pointers into buf): each a map of "status" (100..599) and either
+ * "receipt" (bin, status 200, at most WIRE_MAX_RECEIPT bytes: verify it
+ * with the receipt's own decoder) or "error" (str, other statuses), keys
+ * in canonical order, nothing else.  0, or PT_EMALFORMED / PT_ETRAILING
+ * with the reason in why.  O(len), no allocation.
+ */
+int wire_batch_answer_decode(const uint8_t *buf, size_t len, size_t n,
+    struct wire_batch_result *res, struct pt_why *why);
+
+/*
  * Submission (POST /add body):
  *   { "record": <record map>, "sig": bin(64), "submitter": str }
  * submitter is the C2SP verifier key string of the office (alg 0x01).

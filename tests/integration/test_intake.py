@@ -540,8 +540,8 @@ def test_log_stops_answering_then_resume():
                          "Person %d;Beihilfe" % (i, i, i % 100, i))
         f = o.write("big.csv", "\n".join(lines) + "\n")
         args = [PT, "submit", *o.L, "--key", o.key, "--decimal-comma",
-                "--concurrency", "2", "--timeout", "1000", "--give-up", "3",
-                f]
+                "--concurrency", "2", "--batch", "4", "--timeout", "1000",
+                "--give-up", "3", f]
         p = subprocess.Popen(args, cwd=o.dir, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         seen = 0
