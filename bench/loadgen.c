@@ -9,6 +9,8 @@
  * body is read to its end and dropped.
  *
  *   loadgen [options] add --key FILE --origin ORIGIN --tag TAG --n N
+ *       [--batch B]  (B submissions per POST /add: a batch, docs/API.md;
+ *       each answer's items with status 200 are counted: <name>_entries)
  *       POST /add with N distinct submissions, all signed (by KEY, for
  *       ORIGIN) before the clock starts; each is sent once.
  *   loadgen [options] get --path PATH      GET PATH again and again
@@ -74,6 +76,10 @@ struct lconn {
 	uint64_t body_left;
 	char msg[256];			/* start of the body (first error) */
 	size_t msglen;
+	/* batch answers: items answered 200 (a rolling tail of the body) */
+	unsigned char tail[8];
+	size_t ntail;
+	uint64_t items_ok;
 };
 
 struct lg {
@@ -95,6 +101,8 @@ struct lg {
 	uint64_t size;
 	struct wire_buf *subs;		/* add: whole pre-built requests */
 	uint64_t nsubs, next_sub;
+	unsigned batch;			/* add: submissions per request */
+	uint64_t items_ok;
 	/* results */
 	double *lat;
 	uint64_t nlat, caplat, sent, done, errors;
@@ -172,6 +180,9 @@ finish(struct lconn *c, int status)
 	c->busy = 0;
 	c->in_body = 0;
 	c->hlen = 0;
+	g->items_ok += c->items_ok;
+	c->items_ok = 0;
+	c->ntail = 0;
 	g->inflight--;
 	g->done++;
 	g->t_last = now;
@@ -233,6 +244,32 @@ parse_head(const char *h, int *status, uint64_t *clen)
 	return have ? 0 : -1;
 }
 
+/* A batch answer's results with status 200 hold these bytes:
+ * "status" (fixstr 6) and 200 (uint8). */
+static const unsigned char ok_pat[9] = { 0xa6, 's', 't', 'a', 't', 'u',
+    's', 0xcc, 0xc8 };
+
+/* Count ok_pat in the body bytes p[0..n), also across reads. */
+static void
+count_ok(struct lconn *c, const unsigned char *p, size_t n)
+{
+	unsigned char w[sizeof(ok_pat)];
+
+	for (size_t i = 0; i < n; i++) {
+		/* the last 8 bytes and this one */
+		memcpy(w, c->tail, c->ntail);
+		w[c->ntail] = p[i];
+		if (c->ntail == 8 && memcmp(w, ok_pat, 9) == 0)
+			c->items_ok++;
+		if (c->ntail < 8)
+			c->tail[c->ntail++] = p[i];
+		else {
+			memmove(c->tail, c->tail + 1, 7);
+			c->tail[7] = p[i];
+		}
+	}
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -290,6 +327,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	if ((uint64_t)n - off > c->body_left)
 		bench_die("bytes after the answer's body (nothing was "
 		    "pipelined)");
+	if (c->g->batch > 1 && c->status == 200)
+		count_ok(c, (const unsigned char *)buf + off, (size_t)n - off);
 	c->body_left -= (uint64_t)n - off;
 	if (c->body_left == 0)
 		finish(c, c->status);
@@ -454,6 +493,11 @@ sign_main(void *arg)
 		if ((s->rc = bench_signed_submission(s->k, s->origin, s->tag,
 		    i, &body)) != 0)
 			break;
+		if (s->g->batch > 1) {
+			/* batched: the requests are built after signing */
+			s->rc = wire_buf_append(r, body.data, body.len);
+			continue;
+		}
 		/* The whole request, written with one write(2). */
 		n = snprintf(head, sizeof(head), "POST /add HTTP/1.1\r\n"
 		    "Host: %s\r\nContent-Type: application/msgpack\r\n"
@@ -465,6 +509,48 @@ sign_main(void *arg)
 	}
 	wire_buf_free(&body);
 	return NULL;
+}
+
+/* Group the signed submissions in g->subs into requests of g->batch
+ * (a msgpack array each), which replace them. */
+static void
+build_batches(struct lg *g)
+{
+	uint64_t nreq = (g->nsubs + g->batch - 1) / g->batch;
+	struct wire_buf *req = calloc(nreq, sizeof(*req)), arr;
+	char head[512];
+
+	if (req == NULL)
+		bench_die("out of memory");
+	wire_buf_init(&arr);
+	for (uint64_t r = 0; r < nreq; r++) {
+		uint64_t lo = r * g->batch, hi = lo + g->batch;
+		int n;
+
+		if (hi > g->nsubs)
+			hi = g->nsubs;
+		arr.len = 0;
+		if (wire_enc_array(&arr, (size_t)(hi - lo)) != 0)
+			bench_die("out of memory");
+		for (uint64_t i = lo; i < hi; i++)
+			if (wire_buf_append(&arr, g->subs[i].data,
+			    g->subs[i].len) != 0)
+				bench_die("out of memory");
+		n = snprintf(head, sizeof(head), "POST /add HTTP/1.1\r\n"
+		    "Host: %s\r\nContent-Type: application/msgpack\r\n"
+		    "Content-Length: %zu\r\n\r\n", g->host, arr.len);
+		wire_buf_init(&req[r]);
+		if (n < 0 || (size_t)n >= sizeof(head) ||
+		    wire_buf_append(&req[r], head, (size_t)n) != 0 ||
+		    wire_buf_append(&req[r], arr.data, arr.len) != 0)
+			bench_die("out of memory");
+	}
+	for (uint64_t i = 0; i < g->nsubs; i++)
+		wire_buf_free(&g->subs[i]);
+	free(g->subs);
+	wire_buf_free(&arr);
+	g->subs = req;
+	g->nsubs = nreq;
 }
 
 static void
@@ -497,6 +583,8 @@ presign(struct lg *g, const char *keyfile, const char *origin,
 			bench_die("signing: %s", pt_strerror(s[i].rc));
 	}
 	note_skey_wipe(&k);
+	if (g->batch > 1)
+		build_batches(g);
 }
 
 /* CPU seconds used by the calling thread (the event loop). */
@@ -522,7 +610,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: loadgen --port P [--conns C] [--duration S] "
 	    "[--rate R] [--name N]\n"
-	    "         add --key FILE --origin O --tag T --n N | get --path P "
+	    "         add --key FILE --origin O --tag T --n N [--batch B] "
+	    "| get --path P "
 	    "| proof --size N | tiles --size N\n");
 	exit(2);
 }
@@ -544,6 +633,7 @@ main(int argc, char **argv)
 		{ "n", required_argument, NULL, 'n' },
 		{ "path", required_argument, NULL, 'P' },
 		{ "size", required_argument, NULL, 'S' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct lg g;
@@ -575,6 +665,7 @@ main(int argc, char **argv)
 		case 'n': n = strtoull(optarg, NULL, 10); break;
 		case 'P': g.path = optarg; break;
 		case 'S': g.size = strtoull(optarg, NULL, 10); break;
+		case 'b': g.batch = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -634,6 +725,12 @@ main(int argc, char **argv)
 	}
 	snprintf(fname, sizeof(fname), "%s_errors", name);
 	bench_fig(fname, (double)g.errors, "requests");
+	if (g.batch > 1) {
+		snprintf(fname, sizeof(fname), "%s_entries", name);
+		bench_fig(fname, (double)g.items_ok / elapsed, "entries/s");
+		snprintf(fname, sizeof(fname), "%s_entries_n", name);
+		bench_fig(fname, (double)g.items_ok, "entries");
+	}
 	fprintf(stderr, "loadgen %s: %llu answers in %.2f s, %llu errors, "
 	    "%u connections%s, %.1f us of loadgen CPU per answer\n", name,
 	    (unsigned long long)g.done, elapsed, (unsigned long long)g.errors,

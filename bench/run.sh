@@ -9,7 +9,8 @@
 #   BENCH_SCALE       scales entry counts (default 1: a 1M-entry log, under
 #                     10 minutes on 2 cores; 10: the 10M-entry comparison,
 #                     set beside bench/results-scale1.json of a scale-1 run)
-#   BENCH_ONLY        comma list of phases: base,store,seq,read,append,audit,web
+#   BENCH_ONLY        comma list of phases:
+#                     base,store,seq,read,append,submit,audit,web
 #                     (default all)
 #   BENCH_WEB_N       entries of the citizen page's log (default 100,000 x
 #                     BENCH_SCALE, at least 1024)
@@ -19,6 +20,8 @@
 #                     seqbench's batches
 #   BENCH_DURATION    seconds per HTTP load (default 10)
 #   BENCH_ADD_CONNS   connections of the full-rate append load (default 128)
+#   BENCH_ADD_BATCH   submissions per POST /add of the batched append load
+#                     (default 100, pubtrail submit's default --batch)
 #   BENCH_KEEP        keep the temporary directory (default: removed)
 #
 # Output: one line per figure
@@ -35,9 +38,10 @@ PUBTRAIL=$BUILD/pubtrail
 # Each run is a new log: keep the client's per-log memory out of ~/.local.
 export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
-ONLY=${BENCH_ONLY:-base,store,seq,read,append,audit,web}
+ONLY=${BENCH_ONLY:-base,store,seq,read,append,submit,audit,web}
 DUR=${BENCH_DURATION:-10}
 ADDCONNS=${BENCH_ADD_CONNS:-128}
+ABATCH=${BENCH_ADD_BATCH:-100}
 NCPU=$(nproc 2>/dev/null || echo 1)
 ORIGIN=bench.example/log
 OUT=$TOP/bench/results.json
@@ -106,6 +110,10 @@ if want base; then
 	say "baselines"
 	figs "$B/baseline" ed25519 "$VTN" 3
 	[ "$VTN" != "$NCPU" ] && figs "$B/baseline" ed25519 "$NCPU" 3
+	# One verification's CPU: the single-thread rate's inverse.
+	[ "$VTN" != 1 ] && [ "$NCPU" != 1 ] && figs "$B/baseline" ed25519 1 3
+	addfig ed25519_verify_cpu "$(awk -v r="$(fig ed25519_verify_1t)" \
+	    'BEGIN { printf "%.3f", (r > 0) ? 1e6 / r : 0 }')" us
 	figs "$B/baseline" sha256 1 3
 	# Informational: puts of 32-byte values (one hash each).
 	figs "$B/baseline" lmdb "$TMP/lmdb" "$N"
@@ -123,7 +131,7 @@ fi
 
 # ---- the sequencer in process; builds the log the reads use ----
 LOG=$TMP/log
-if want seq || want read || want audit || want append; then
+if want seq || want read || want audit || want append || want submit; then
 	say "sequencer: $N entries (signing is not timed)"
 	figs "$B/seqbench" --dir "$LOG" --n "$N" --origin "$ORIGIN" \
 	    --batch "$BMAX" --receipts
@@ -171,7 +179,7 @@ EOF
 	done ) >> "$RSSLOG" &
 	PIDS="$PIDS $!"
 }
-if want read || want append || want audit; then
+if want read || want append || want submit || want audit; then
 	start_daemon
 	say "pubtraild pid $DPID on 127.0.0.1:$DPORT"
 fi
@@ -253,6 +261,54 @@ if want append; then
 	figs $LG "$DPORT" --conns 256 --rate "$HALF" --name add_half add \
 	    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
 	    --tag "half$$" --n "$NH"
+	# Batched: BENCH_ADD_BATCH submissions per POST /add; the daemon's
+	# own CPU (utime + stime from /proc, the load generator excluded)
+	# per appended entry.
+	say "signed appends over HTTP in batches of $ABATCH"
+	NBA=$(awk -v d="$DUR" -v b="$ABATCH" 'BEGIN { n = int(8000 * d);
+	    if (n < 4000) n = 4000; print n - n % b }')
+	TCK=$(getconf CLK_TCK)
+	C0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+	figs $LG "$DPORT" --conns 16 --name add_batch add --batch "$ABATCH" \
+	    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
+	    --tag "batch$$" --n "$NBA"
+	C1=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat")
+	E=$(fig add_batch_entries_n)
+	[ -n "$E" ] && [ "$E" != 0 ] && addfig add_batch_cpu "$(awk \
+	    -v c="$((C1 - C0))" -v t="$TCK" -v e="$E" \
+	    'BEGIN { printf "%.3f", c / t * 1e6 / e }')" us/entry
+fi
+
+# ---- pubtrail submit of a whole file, end to end, default options ----
+if want submit; then
+	NSUB=$(awk -v s="$SCALE" 'BEGIN { n = int(100000 * s);
+	    if (n < 2000) n = 2000; print n }')
+	say "pubtrail submit of $NSUB records, default options (signing," \
+	    "batches, receipts verified and saved)"
+	awk -v n="$NSUB" -v t="sub$$" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "{\"type\":\"payment\",\"id\":\"%s-%d\",\"date\":" \
+	    "\"2026-03-01\",\"amount_minor\":%d,\"currency\":\"EUR\"," \
+	    "\"payer\":{\"kind\":\"organization\",\"scheme\":\"XI-BENCH\"," \
+	    "\"id\":\"F-1\",\"name\":\"Bench Finance Office\"}," \
+	    "\"payee\":{\"kind\":\"organization\",\"scheme\":\"XI-BENCH\"," \
+	    "\"id\":\"P-%d\",\"name\":\"Supplier %d\"},\"description\":" \
+	    "\"Invoice %d\"}\n", t, i, 1000 + i, i % 997, i % 997, i }' \
+	    > "$TMP/submit.jsonl"
+	mkdir -p "$TMP/submit" && chmod 700 "$TMP/submit"
+	S0=$(date +%s.%N)
+	if (cd "$TMP/submit" && "$PUBTRAIL" submit \
+	    --log "http://127.0.0.1:$DPORT" --log-key "$LOG/log.vkey" \
+	    --key "$LOG/bench-submitter.key" "$TMP/submit.jsonl" \
+	    > "$TMP/submit.out" 2> "$TMP/submit.err"); then
+		S1=$(date +%s.%N)
+		R=$(ls "$TMP/submit/receipts" | wc -l)
+		addfig submit_rate "$(awk -v n="$NSUB" -v a="$S0" -v b="$S1" \
+		    'BEGIN { printf "%.1f", n / (b - a) }')" records/s
+		say "  $NSUB records in $(awk -v a="$S0" -v b="$S1" \
+		    'BEGIN { printf "%.1f", b - a }') s, $R receipts saved"
+	else
+		say "pubtrail submit failed:"; tail -5 "$TMP/submit.err" >&2
+	fi
 fi
 
 if want audit; then
@@ -394,6 +450,9 @@ addfig batch_window "$WIN" ms
 SPEC=$TMP/spec
 cat > "$SPEC" <<EOF
 add_rate ed25519_verify_${VTN}t ge 0.8
+add_batch_entries ed25519_verify_${VTN}t ge 0.9
+add_batch_cpu ed25519_verify_cpu le 1.2
+submit_rate ed25519_verify_${NCPU}t ge 0.35
 add_half_p50 batch_window info 0
 add_half_p99 batch_window plus 15
 seq_append lmdb_puts_$EV ge 0.25
@@ -426,6 +485,7 @@ web_verify_sigs ed25519_verify_1t info 0
 web_sha256 sha256_leaf_1t info 0
 web_bytes - info 0
 ed25519_verify_${VTN}t - info 0
+ed25519_verify_cpu - info 0
 sha256_leaf_1t - info 0
 lmdb_puts_$EV - info 0
 lmdb_puts - info 0
@@ -484,7 +544,7 @@ END {
 		printf "%s%s\n", js[i], (i < n ? "," : "") > out
 	printf "]\n" > out
 }' "$FIGS" "$SPEC"
-if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,audit,web" ]; then
+if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,submit,audit,web" ]; then
 	cp "$OUT" "$TOP/bench/results-scale1.json"
 fi
 echo "bench: figures in $OUT (scale $SCALE)"

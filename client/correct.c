@@ -437,11 +437,9 @@ cor_cmd(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (receipts != NULL) {
-		if ((rc = ut_mkdirs(receipts, 0755, &why)) != 0) {
-			ex = cli_fail(rc, &why, "--receipts");
-			goto out;
-		}
+	if (receipts != NULL && (rc = ut_mkdirs(receipts, 0755, &why)) != 0) {
+		ex = cli_fail(rc, &why, "--receipts");
+		goto out;
 	}
 	memset(&so, 0, sizeof(so));
 	so.co = &co;

@@ -591,7 +591,7 @@ def test_correct_void_and_amend():
                 "eins"),
             pay("P-2", "2026-07-01", 2000, "EUR", org("DE-HRB", "A", "A"),
                 "zwei")]))
-        o.submit(f, check=0)
+        idx = ids_out(o.submit(f, check=0))   # (the log's order)
         # a wrong amount sent again: 409, and the hint
         g = o.write("p2.json", json.dumps(pay(
             "P-2", "2026-07-01", 2100, "EUR", org("DE-HRB", "A", "A"),
@@ -608,11 +608,11 @@ def test_correct_void_and_amend():
         p = run(*base, "--amend", "P-2", "--with", w, "--reason",
                 "Betrag falsch erfasst", cwd=o.dir, check=0)
         assert p.stdout.decode().strip() == "P-2/amend %s 2" % ARROW, p.stdout
-        e1, _ = o.entry_record_bytes(1)
+        e1, _ = o.entry_record_bytes(idx["P-2"])
         e2, d2 = o.entry_record_bytes(2)
         c = d2["record"]
         assert c["type"] == "correction" and c["action"] == "amend"
-        assert c["target_index"] == 1
+        assert c["target_index"] == idx["P-2"]
         assert c["target_leaf_hash"] == ptlib.leaf_hash(e1)
         assert ptlib.packb(c["replacement"]) == ptlib.packb(
             dict(fixed, id="P-2"))
@@ -634,7 +634,7 @@ def test_correct_void_and_amend():
         assert p.stdout.decode().strip() == "P-1/void %s 4" % ARROW
         _, d4 = o.entry_record_bytes(4)
         assert d4["record"]["action"] == "void" and \
-            d4["record"]["target_index"] == 0 and \
+            d4["record"]["target_index"] == idx["P-1"] and \
             "replacement" not in d4["record"]
         assert os.path.exists(os.path.join(o.dir, "receipts",
                                            "P-1%2Fvoid.receipt"))
