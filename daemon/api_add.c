@@ -423,8 +423,8 @@ add_batch(struct rq *rq, const uint8_t *body, size_t len)
 	    items, &n, &why)) != 0) {
 		free(items);
 		metrics_rejection(rq->ctx->metrics, rc);
-		api_fail(rq, rc == PT_ETOOBIG ? 413 : 400, "malformed batch: %s",
-		    why.text);
+		api_fail(rq, rc == PT_ETOOBIG ? 413 : 400, "malformed submission: "
+		    "a batch: %s", why.text);
 		return;
 	}
 	if ((b = calloc(1, sizeof(*b))) == NULL ||

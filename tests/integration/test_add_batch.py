@@ -150,7 +150,7 @@ def test_submit_sends_batches():
     vk = subprocess.run([pt, "keygen", "--name", "batcher", "--out", key],
                         capture_output=True, check=True).stdout.decode().strip()
     d = ptlib.Daemon()
-    os.makedirs(d.data, exist_ok=True)
+    os.makedirs(d.data, mode=0o700, exist_ok=True)
     with open(os.path.join(d.data, "submitters"), "w") as f:
         f.write(vk + "\n")
     d.start()

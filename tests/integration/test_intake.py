@@ -53,7 +53,7 @@ class Office:
                 cwd=self.dir, check=0)
         self.vkey = p.stdout.decode().strip()
         self.d = ptlib.Daemon()
-        os.makedirs(self.d.data, exist_ok=True)
+        os.makedirs(self.d.data, mode=0o700, exist_ok=True)
         with open(os.path.join(self.d.data, "submitters"), "w") as f:
             f.write("%s %s\n" % (self.vkey, " ".join(types)))
         self.d.start()
