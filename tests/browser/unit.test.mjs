@@ -153,6 +153,8 @@ async function memoryLog(n) {
   const client = {
     bytesRead: 0,
     async tile(T, N, w) {
+      if (this.noPartials && w < 256 && (levels[T] || []).length >= N * 256 + 256)
+        throw Object.assign(new Error('404'), { status: 404 });
       const hs = (levels[T] || []).slice(N * 256, N * 256 + w);
       if (hs.length !== w) throw new Error('no such tile');
       const out = new Uint8Array(32 * w);
@@ -160,6 +162,8 @@ async function memoryLog(n) {
       return this.tamper ? this.tamper('tile', T, N, out) : out;
     },
     async bundle(N, w) {
+      if (this.noPartials && w < 256 && entries.length >= N * 256 + 256)
+        throw Object.assign(new Error('404'), { status: 404 });
       const parts = [];
       for (const e of entries.slice(N * 256, N * 256 + w))
         parts.push(new Uint8Array([e.length >> 8, e.length & 255]), e);
@@ -180,6 +184,19 @@ test('tiles: a 65,836-entry log proven from its tiles; a changed tile or entry i
       assert.equal(got.length, Math.min(256, n - b * 256));
       assert.deepEqual(got[0].bytes, entries[b * 256]);
     }
+  }
+  // A log that grew past an older verified checkpoint, its partial tiles
+  // gone: the full tiles' first hashes and entries are used.
+  {
+    const { entries, client } = await memoryLog(1100);
+    client.noPartials = true;
+    const root785 = await mth(entries.slice(0, 785));
+    const tv = new tiles.TileVerifier(client, { size: 785, root: root785 });
+    const got = await tv.entries(3);
+    assert.equal(got.length, 17);
+    assert.deepEqual(got[16].bytes, entries[784]);
+    await assert.rejects(new tiles.TileVerifier(client, { size: 785,
+      root: await mth(entries.slice(0, 786)) }).init(), /signed root/);
   }
   const { client, root } = await memoryLog(785);
   const bad = new tiles.TileVerifier(client, { size: 785, root: new Uint8Array(32) });

@@ -8,10 +8,31 @@
 // 256 of tile (T+1, N / 256), itself checked the same way, up to a partial
 // tile.  An entry bundle is checked by hashing each entry and comparing
 // with its level-0 tile.  Every tile is fetched once and kept.
+//
+// A partial tile or bundle may be gone once the full one exists (C2SP
+// tlog-tiles; a mirror of a log that grew): then the full one is fetched and
+// its first W hashes or entries are used, checked exactly the same way.
 
 import { equal } from './bytes.js';
 import { bundleEntries, hashUp, leafHash, levelCount, nodeHash, tileHashes,
   tileWidth } from './merkle.js';
+
+// Fetch partial tile (T, N) of width w, or, when the log answers 404, the
+// full tile and its first w items.  Returns the tile's bytes (a hash tile)
+// or the bundle's w entries.
+async function partialOrFull(client, kind, T, N, w) {
+  const get = (width) => (kind === 'tile' ? client.tile(T, N, width) : client.bundle(N, width));
+  try {
+    const b = await get(w);
+    return kind === 'tile' ? b : bundleEntries(b, w);
+  } catch (e) {
+    if (!e || e.status !== 404) throw e;
+    const full = await get(256);
+    if (kind === 'bundle') return bundleEntries(full, 256).slice(0, w);
+    tileHashes(full, 256);	// exactly 256 hashes
+    return full.slice(0, 32 * w);
+  }
+}
 
 export class TileVerifier {
   // client: LogClient; ckpt: a checkpoint whose signature was verified.
@@ -48,7 +69,7 @@ export class TileVerifier {
         const c = levelCount(n, T);
         const N = Math.floor(c / 256);
         const w = c % 256;
-        partial.set(T, { N, w, p: this.client.tile(T, N, w) });
+        partial.set(T, { N, w, p: partialOrFull(this.client, 'tile', T, N, w) });
       }
     }
     for (const [T, t] of partial) t.hashes = tileHashes(await t.p, t.w);
@@ -101,8 +122,10 @@ export class TileVerifier {
   async entries(N) {
     const w = tileWidth(this.size, 0, N);
     if (w === 0) throw new Error('entry bundle ' + N + ' is not in the tree');
-    const [bytes, leaves] = await Promise.all([this.client.bundle(N, w), this.tile(0, N)]);
-    const entries = bundleEntries(bytes, w);
+    const [entries, leaves] = await Promise.all([
+      w < 256 ? partialOrFull(this.client, 'bundle', 0, N, w) :
+        this.client.bundle(N, w).then((b) => bundleEntries(b, w)),
+      this.tile(0, N)]);
     const hashes = await Promise.all(entries.map((e) => leafHash(e)));
     this.hashes += entries.length;
     const out = [];
