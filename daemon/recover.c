@@ -116,7 +116,7 @@ struct rec {
 
 static const char recover_usage[] =
 "usage: pubtraild recover --data DIR --from SOURCE [--from SOURCE ...]\n"
-"                         [--checkpoint FILE ...] [--cacert FILE] [--json]\n"
+"                         [--checkpoint FILE ...] [--cacert FILE] [--json] [-v]\n"
 "\n"
 "Bring the log in DIR (a restored backup, or a store older than its\n"
 "checkpoint copy) to the newest checkpoint the log published, without\n"
@@ -129,6 +129,7 @@ static const char recover_usage[] =
 "                  of receipts (*.receipt files, e.g. an office's)\n"
 "--checkpoint FILE adds a checkpoint known to be published (from a witness\n"
 "or a monitor).  Entries in no source are named and nothing is written.\n"
+"-v says what each source is and holds.\n"
 "Exit 0 recovered (DIR/BACKUP removed: the daemon may start), 1 refused\n"
 "(lost entries, a root that does not match, a fork), 2 usage, 3 busy (a\n"
 "daemon runs on DIR), 4 could not run.\n";
@@ -437,7 +438,8 @@ open_receipts(struct rec *r, struct src *s, struct pt_why *why)
 	closedir(dh);
 	if (rc != 0)
 		return rc;
-	qsort(s->re, s->nre, sizeof(*s->re), cmp_rentry);
+	if (s->nre > 1)
+		qsort(s->re, s->nre, sizeof(*s->re), cmp_rentry);
 	if (r->verbose)
 		fprintf(stderr, "recover: %s: %zu receipts, %zu entries past "
 		    "index %llu, %zu not of this log\n", s->name, n, s->nre,
