@@ -284,8 +284,10 @@ check_bundle(struct pool_task *pt)
 			goto out;
 		}
 		k++;
-		if (k <= bu->skip)
-			continue;	/* verified by an earlier run */
+		/* Entries an earlier run verified are skipped, unless a
+		 * bundle callback wants the whole bundle's leaves. */
+		if (k <= bu->skip && x->o->bundle == NULL)
+			continue;
 		if ((rc = mt_leaf_hash(e, elen, &bu->leaf[k - 1])) != 0)
 			goto out;
 		if (!x->o->no_tiles && cr_memcmp(bu->leaf[k - 1].b,
@@ -295,7 +297,7 @@ check_bundle(struct pool_task *pt)
 			    bu->t.n, (unsigned long long)index);
 			goto out;
 		}
-		if (bu->jobs == NULL)
+		if (bu->jobs == NULL || k <= bu->skip)
 			continue;
 		bu->jobs[nj].p = e;
 		bu->jobs[nj].len = elen;
@@ -320,7 +322,8 @@ check_bundle(struct pool_task *pt)
 	}
 	/* A full bundle of new entries is one complete subtree of height
 	 * TILE_HEIGHT: its 255 node hashes here, not on the main thread. */
-	if (bu->skip == 0 && bu->width == TILE_WIDTH) {
+	if ((bu->skip == 0 || x->o->bundle != NULL) &&
+	    bu->width == TILE_WIDTH) {
 		for (size_t i = 0; i < TILE_WIDTH / 2; i++)
 			if ((rc = mt_node_hash(&bu->leaf[2 * i],
 			    &bu->leaf[2 * i + 1], &h[i])) != 0)
@@ -456,6 +459,14 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 	if (bu->rc != 0) {
 		*why = bu->why;
 		return bu->rc;
+	}
+	if (x->o->bundle != NULL) {
+		struct aud_bundle b = { bu->t.n, bu->width, bu->er.body,
+		    bu->er.len, x->o->no_tiles ? NULL : bu->hr.body, bu->leaf,
+		    bu->have_root ? &bu->root : NULL };
+
+		if ((rc = x->o->bundle(x->o->bundle_arg, &b)) != 0)
+			return rc;
 	}
 	if (bu->have_root && x->fr.size == bu->first)
 		rc = mt_frontier_push_subtree(&x->fr, TILE_HEIGHT, &bu->root);
@@ -671,7 +682,10 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	snprintf(sum->origin, sizeof(sum->origin), "%s", x.ck.origin);
 	sum->new_size = x.ck.size;
 	sum->root = x.ck.root;
-	if (st->have) {
+	if (o->from != NULL && o->target != NULL) {
+		sum->old_size = o->from->size;
+		x.fr = *o->from;
+	} else if (st->have) {
 		sum->old_size = st->ck.size;
 		x.fr = st->fr;
 	} else

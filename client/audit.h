@@ -43,6 +43,22 @@ struct aud_state {
 typedef int (*aud_entry_fn)(void *arg, uint64_t index, const uint8_t *entry,
     size_t len, const struct wire_entry *e);
 
+/* A checked bundle, in index order (aud_opts.bundle): n its number,
+ * width its entries, data its bytes as served, tile its level-0 hash tile
+ * as served (NULL with no_tiles), leaf the width leaf hashes (of every
+ * entry, also those an earlier run verified), root its subtree hash when
+ * it is full (else NULL).  Valid during the call only. */
+struct aud_bundle {
+	uint64_t n;
+	unsigned width;
+	const uint8_t *data;
+	size_t len;
+	const uint8_t *tile;
+	const struct mt_hash *leaf;
+	const struct mt_hash *root;
+};
+typedef int (*aud_bundle_fn)(void *arg, const struct aud_bundle *b);
+
 struct aud_opts {
 	unsigned threads;	/* worker threads (bundle checks, hashing and
 				 * signatures); 0 = cores */
@@ -61,6 +77,13 @@ struct aud_opts {
 	const struct ckpt *target;
 	const char *target_note;
 	size_t target_note_len;
+	/* Start from this frontier (of a tree the target extends, checked by
+	 * the caller) instead of the state's; with target. */
+	const struct mt_frontier *from;
+	/* Called for each checked bundle in index order on the calling
+	 * thread (before its entries reach fn); its error stops the run. */
+	aud_bundle_fn bundle;
+	void *bundle_arg;
 };
 
 struct aud_summary {

@@ -26,6 +26,7 @@
 #include "gossip.h"
 #include "witness.h"
 #include "keys.h"
+#include "mirror.h"
 #include "ptlimits.h"
 #include "monitor.h"
 #include "receipt.h"
@@ -48,6 +49,7 @@ static const struct {
 	{ "audit", aud_cmd, "verify a whole log, incrementally" },
 	{ "monitor", mon_cmd, "follow a log and print matching new entries" },
 	{ "export", export_cmd, "export verified entries as CSV, JSONL, OCDS or BLDS" },
+	{ "mirror", mir_cmd, "copy a log, verified, into a static tlog-tiles tree" },
 	{ "disclose", dis_cmd_disclose, "reveal one committed field of a record" },
 	{ "check-disclosure", dis_cmd_check, "check a disclosure against the log" },
 	{ "witness", witness_main, "run a C2SP tlog-witness (witness serve)" },

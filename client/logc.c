@@ -300,7 +300,7 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 	int rc;
 
 	state_dir(dir, sizeof(dir));
-	if (dir[0] == '\0')
+	if (dir[0] == '\0' || lc->no_memory)
 		return 0;
 	if (note_vkey_format(&lc->key, vk, sizeof(vk)) != 0 ||
 	    cr_sha256(vk, strlen(vk), NULL, 0, NULL, 0, id) != 0)
@@ -706,12 +706,10 @@ out:
 
 /* ------------------------------------------- tlog-tiles resources only */
 
-/* tilerd's fetch over HTTP: GET /tile/<L>/<N>[.p/<W>]. */
-static int
-http_tile(void *ctx, const struct tile *t, uint8_t *out, size_t *len,
+int
+logc_tile(struct logc *lc, const struct tile *t, uint8_t *out, size_t *len,
     struct pt_why *why)
 {
-	struct logc *lc = ctx;
 	char path[TILE_PATH_MAX + 2], what[TILE_PATH_MAX + 8];
 	struct hcli_resp r;
 	int rc;
@@ -732,6 +730,14 @@ http_tile(void *ctx, const struct tile *t, uint8_t *out, size_t *len,
 	}
 	hcli_resp_free(&r);
 	return rc;
+}
+
+/* tilerd's fetch over HTTP. */
+static int
+http_tile(void *ctx, const struct tile *t, uint8_t *out, size_t *len,
+    struct pt_why *why)
+{
+	return logc_tile(ctx, t, out, len, why);
 }
 
 /* A tile the server lacks, said as what it means for the proof. */

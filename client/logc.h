@@ -26,6 +26,8 @@ struct logc {
 					 * proof or entry route (a static
 					 * tlog-tiles mirror) */
 	int no_lookup;			/* the server has no /lookup route */
+	int no_memory;			/* logc_remember off: the command keeps
+					 * its own state (mirror) */
 };
 
 /* Connect (lazily) to url with key.  PT_EINVAL, PT_ENOMEM.  Free with
@@ -153,6 +155,12 @@ int logc_tiles_inclusion(struct logc *lc, uint64_t index, uint64_t size,
     struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why);
 int logc_tiles_consistency(struct logc *lc, uint64_t old, uint64_t size,
     struct mt_hash *proof, size_t max, size_t *n, struct pt_why *why);
+/* GET hash tile t (its width as given) into out (TILE_WIDTH * 32
+ * bytes); *len its size.  PT_ENOTFOUND (404), PT_ENET, PT_EMALFORMED (over
+ * 8 KiB).  Not verified. */
+struct tile;
+int logc_tile(struct logc *lc, const struct tile *t, uint8_t *out,
+    size_t *len, struct pt_why *why);
 /* A reader of the tree of size over this server's hash tiles (why must
  * outlive it; tilerd_free() it). */
 struct tilerd;

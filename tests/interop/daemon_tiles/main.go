@@ -1,7 +1,12 @@
 // daemon_tiles verifies a running pubtraild with golang.org/x/mod/sumdb
 // (tlog and note), unchanged: an implementation nobody here wrote.
 //
-// usage: daemon_tiles BASE_URL VERIFIER_KEY
+// usage: daemon_tiles BASE_URL VERIFIER_KEY [tiles-only]
+//
+// With "tiles-only" (a static mirror, which serves no proof routes) the
+// inclusion and consistency proofs are computed by tlog.ProveRecord and
+// tlog.ProveTree from the tiles instead of fetched, then checked the same
+// way.
 //
 // It fetches /checkpoint and verifies it with sumdb/note, reads hash tiles
 // through tlog.TileHashReader (which checks every tile it reads against the
@@ -82,9 +87,10 @@ func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 func (r *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
 
 func main() {
-	if len(os.Args) != 3 {
-		fail("usage: daemon_tiles BASE_URL VERIFIER_KEY")
+	if len(os.Args) != 3 && (len(os.Args) != 4 || os.Args[3] != "tiles-only") {
+		fail("usage: daemon_tiles BASE_URL VERIFIER_KEY [tiles-only]")
 	}
+	tilesOnly := len(os.Args) == 4
 	base = strings.TrimRight(os.Args[1], "/")
 	v, err := note.NewVerifier(os.Args[2])
 	if err != nil {
@@ -158,12 +164,20 @@ func main() {
 			Size  int64    `json:"size"`
 			Proof []string `json:"proof"`
 		}
-		b := get(fmt.Sprintf("/proof/inclusion?index=%d&size=%d", idx, size),
-			map[string]string{"Accept": "application/json"})
-		if err := json.Unmarshal(b, &p); err != nil {
-			fail("inclusion json: %v", err)
+		if !tilesOnly {
+			b := get(fmt.Sprintf("/proof/inclusion?index=%d&size=%d", idx, size),
+				map[string]string{"Accept": "application/json"})
+			if err := json.Unmarshal(b, &p); err != nil {
+				fail("inclusion json: %v", err)
+			}
 		}
 		var rp tlog.RecordProof
+		if tilesOnly {
+			if rp, err = tlog.ProveRecord(size, idx, hr); err != nil {
+				fail("ProveRecord %d: %v", idx, err)
+			}
+			p.Proof = nil
+		}
 		for _, s := range p.Proof {
 			hb, _ := base64.StdEncoding.DecodeString(s)
 			var h tlog.Hash
@@ -185,12 +199,18 @@ func main() {
 		var p struct {
 			Proof []string `json:"proof"`
 		}
-		b := get(fmt.Sprintf("/proof/consistency?old=%d&new=%d", old, size),
-			map[string]string{"Accept": "application/json"})
-		if err := json.Unmarshal(b, &p); err != nil {
-			fail("consistency json: %v", err)
-		}
 		var tp tlog.TreeProof
+		if tilesOnly {
+			if tp, err = tlog.ProveTree(size, old, hr); err != nil {
+				fail("ProveTree %d->%d: %v", old, size, err)
+			}
+		} else {
+			b := get(fmt.Sprintf("/proof/consistency?old=%d&new=%d", old, size),
+				map[string]string{"Accept": "application/json"})
+			if err := json.Unmarshal(b, &p); err != nil {
+				fail("consistency json: %v", err)
+			}
+		}
 		for _, s := range p.Proof {
 			hb, _ := base64.StdEncoding.DecodeString(s)
 			var h tlog.Hash
@@ -205,5 +225,9 @@ func main() {
 			fail("consistency proof %d->%d: %v", old, size, err)
 		}
 	}
-	fmt.Printf("daemon_tiles: ok: size %d, %d tiles read and verified by golang.org/x/mod/sumdb/tlog\n", size, tr.n)
+	mode := "proofs served by the log"
+	if tilesOnly {
+		mode = "proofs computed from the tiles"
+	}
+	fmt.Printf("daemon_tiles: ok: size %d, %d tiles read and verified by golang.org/x/mod/sumdb/tlog, %s\n", size, tr.n, mode)
 }

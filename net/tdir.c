@@ -1,0 +1,503 @@
+/* tdir.c: a static C2SP tlog-tiles tree on disk (tdir.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "ptlimits.h"
+#include "sfile.h"
+#include "tdir.h"
+
+#define TDIR_MAX_DIRTY	1024	/* directories awaiting fsync, at most */
+
+struct tdir {
+	char root[SF_PATH_MAX];
+	int gzip;
+	char lastdir[SF_PATH_MAX];	/* the last directory made */
+	char **dirty;			/* directories with new names */
+	size_t ndirty;
+	struct tdir_stats st;
+};
+
+int
+tdir_open(const char *dir, int gzip, struct tdir **out, struct pt_why *why)
+{
+	struct tdir *d;
+	struct stat sb;
+	size_t n = strlen(dir);
+
+	*out = NULL;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || n + TILE_PATH_MAX + 64 >= SF_PATH_MAX)
+		return pt_why_set(why, PT_EINVAL, "%s: bad directory name",
+		    dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return pt_why_set(why, PT_EIO, "%s: %s", dir, strerror(errno));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return pt_why_set(why, PT_EIO, "%s: not a directory", dir);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return PT_ENOMEM;
+	if ((d->dirty = calloc(TDIR_MAX_DIRTY, sizeof(*d->dirty))) == NULL) {
+		free(d);
+		return PT_ENOMEM;
+	}
+	memcpy(d->root, dir, n);
+	d->root[n] = '\0';
+	d->gzip = gzip;
+	*out = d;
+	return 0;
+}
+
+void
+tdir_free(struct tdir *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->ndirty; i++)
+		free(d->dirty[i]);
+	free(d->dirty);
+	free(d);
+}
+
+const char *
+tdir_root(const struct tdir *d)
+{
+	return d->root;
+}
+
+const struct tdir_stats *
+tdir_stats(const struct tdir *d)
+{
+	return &d->st;
+}
+
+static int
+fsync_path(const char *dir)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;	/* removed since */
+	if (fsync(fd) != 0 && errno != EINVAL)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+int
+tdir_sync(struct tdir *d, struct pt_why *why)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < d->ndirty; i++) {
+		if (rc == 0 && fsync_path(d->dirty[i]) != 0)
+			rc = pt_why_set(why, PT_EIO, "fsync %s: %s",
+			    d->dirty[i], strerror(errno));
+		free(d->dirty[i]);
+	}
+	d->ndirty = 0;
+	return rc;
+}
+
+/* Remember dir (of a new name) for tdir_sync; syncs early when full. */
+static int
+mark_dirty(struct tdir *d, const char *dir, struct pt_why *why)
+{
+	int rc;
+
+	for (size_t i = d->ndirty; i-- > 0;)
+		if (strcmp(d->dirty[i], dir) == 0)
+			return 0;
+	if (d->ndirty == TDIR_MAX_DIRTY && (rc = tdir_sync(d, why)) != 0)
+		return rc;
+	if ((d->dirty[d->ndirty] = strdup(dir)) == NULL)
+		return PT_ENOMEM;
+	d->ndirty++;
+	return 0;
+}
+
+/* mkdir -p of dir (inside the root, which exists).  O(depth) calls, none
+ * when it is the directory made last. */
+static int
+make_dirs(struct tdir *d, const char *dir, struct pt_why *why)
+{
+	char p[SF_PATH_MAX];
+	size_t rl = strlen(d->root);
+	int rc;
+
+	if (strcmp(dir, d->lastdir) == 0)
+		return 0;
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + rl + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) == 0) {
+			/* A new directory is a new name in its parent. */
+			char parent[SF_PATH_MAX];
+
+			if (sf_dirname(p, parent, sizeof(parent)) != 0 ||
+			    (rc = mark_dirty(d, parent, why)) != 0)
+				return rc != 0 ? rc : PT_EINVAL;
+		} else if (errno != EEXIST)
+			return pt_why_set(why, PT_EIO, "mkdir %s: %s", p,
+			    strerror(errno));
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	snprintf(d->lastdir, sizeof(d->lastdir), "%s", dir);
+	return 0;
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read the whole file at path (at most cap bytes) into buf. */
+static int
+read_path(const char *path, uint8_t *buf, size_t cap, size_t *len,
+    struct pt_why *why)
+{
+	struct stat sb;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT ? PT_ENOTFOUND : pt_why_set(why, PT_EIO,
+		    "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return pt_why_set(why, PT_EIO, "%s: not a regular file", path);
+	}
+	if ((uint64_t)sb.st_size > cap) {
+		close(fd);
+		return pt_why_set(why, PT_ETOOBIG, "%s: %lld bytes, at most %zu",
+		    path, (long long)sb.st_size, cap);
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return pt_why_set(why, PT_EIO, "%s: short read", path);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+/*
+ * Write data to path through a temporary file in dir: fsync, then link
+ * (excl: write once; PT_ECONFLICT when something is there) or rename.
+ * The name is marked for tdir_sync.
+ */
+static int
+put_path(struct tdir *d, const char *dir, const char *path, const void *data,
+    size_t len, unsigned mode, int excl, struct pt_why *why)
+{
+	char tmp[SF_PATH_MAX];
+	int fd, rc, e;
+
+	if ((fd = sf_tmpfile(path, mode, tmp, sizeof(tmp), why)) < 0)
+		return fd;
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
+	}
+	if (close(fd) != 0) {
+		e = errno;
+		unlink(tmp);
+		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
+	}
+	if (excl) {
+		rc = link(tmp, path) == 0 ? 0 : errno == EEXIST ?
+		    PT_ECONFLICT : pt_why_set(why, PT_EIO, "%s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		rc = pt_why_set(why, PT_EIO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	} else
+		rc = 0;
+	if (rc == 0) {
+		d->st.bytes += len;
+		rc = mark_dirty(d, dir, why);
+	}
+	return rc;
+}
+
+/* gzip (RFC 1952) of data at level 9 into a fresh buffer. */
+static int
+gzip_bytes(const void *data, size_t len, uint8_t **out, size_t *olen)
+{
+	z_stream zs;
+	uLong cap;
+	uint8_t *buf;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return PT_ENOMEM;
+	cap = deflateBound(&zs, (uLong)len) + 32;
+	if ((buf = malloc(cap)) == NULL) {
+		deflateEnd(&zs);
+		return PT_ENOMEM;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = buf;
+	zs.avail_out = (uInt)cap;
+	rc = deflate(&zs, Z_FINISH);
+	*olen = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		free(buf);
+		return PT_ENOMEM;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* DIR/<tile path> and its directory. */
+static int
+tile_paths(const struct tdir *d, const struct tile *t, char *path,
+    size_t pcap, char *dir, size_t dcap)
+{
+	char rel[TILE_PATH_MAX];
+	int rc;
+
+	if ((rc = tile_path_format(t, rel, sizeof(rel))) != 0)
+		return rc;
+	if ((size_t)snprintf(path, pcap, "%s/%s", d->root, rel) >= pcap)
+		return PT_EINVAL;
+	return dir != NULL ? sf_dirname(path, dir, dcap) : 0;
+}
+
+int
+tdir_put_tile(struct tdir *d, const struct tile *t, const void *data,
+    size_t len, struct pt_why *why)
+{
+	char path[SF_PATH_MAX], dir[SF_PATH_MAX];
+	int full = t->width == TILE_WIDTH, rc;
+
+	if ((rc = tile_paths(d, t, path, sizeof(path), dir, sizeof(dir))) != 0)
+		return pt_why_set(why, rc, "bad tile");
+	if ((rc = make_dirs(d, dir, why)) != 0)
+		return rc;
+	if (full && access(path, F_OK) == 0)
+		goto exists;
+	/* The gzip copy first: a bundle is never there without it (nginx's
+	 * gzip_static serves the plain file when the .gz is missing, not
+	 * the other way round). */
+	if (d->gzip && t->entries) {
+		char gz[SF_PATH_MAX + 4];
+		uint8_t *z;
+		size_t zl;
+
+		snprintf(gz, sizeof(gz), "%s.gz", path);
+		if ((rc = gzip_bytes(data, len, &z, &zl)) != 0)
+			return rc;
+		rc = put_path(d, dir, gz, z, zl, 0644, 0, why);
+		free(z);
+		if (rc != 0)
+			return rc;
+		d->st.gz_files++;
+	}
+	rc = put_path(d, dir, path, data, len, 0644, full, why);
+	if (rc == 0) {
+		d->st.files++;
+		return 0;
+	}
+	if (rc != PT_ECONFLICT)
+		return rc;
+exists:
+	{
+		/* Written once: the same bytes, or a tree of another
+		 * history, which is never overwritten. */
+		uint8_t *have;
+		size_t hl = 0;
+
+		if ((have = malloc(len + 1)) == NULL)
+			return PT_ENOMEM;
+		rc = read_path(path, have, len + 1, &hl, why);
+		if (rc == 0 && (hl != len || memcmp(have, data, len) != 0))
+			rc = pt_why_set(why, PT_ECONFLICT, "%s exists with "
+			    "other bytes: this tree holds another history; "
+			    "it is never overwritten", path);
+		else if (rc == PT_ETOOBIG)
+			rc = pt_why_set(why, PT_ECONFLICT, "%s exists with "
+			    "other bytes: this tree holds another history; "
+			    "it is never overwritten", path);
+		free(have);
+		if (rc == 0)
+			d->st.kept++;
+		return rc;
+	}
+}
+
+int
+tdir_get_tile(struct tdir *d, const struct tile *t, uint8_t *buf, size_t cap,
+    size_t *len, struct pt_why *why)
+{
+	char path[SF_PATH_MAX];
+	int rc;
+
+	if ((rc = tile_paths(d, t, path, sizeof(path), NULL, 0)) != 0)
+		return pt_why_set(why, rc, "bad tile");
+	return read_path(path, buf, cap, len, why);
+}
+
+int
+tdir_has_full(struct tdir *d, const struct tile *t)
+{
+	struct tile f = *t;
+	char path[SF_PATH_MAX];
+
+	f.width = TILE_WIDTH;
+	if (tile_paths(d, &f, path, sizeof(path), NULL, 0) != 0)
+		return 0;
+	return access(path, F_OK) == 0;
+}
+
+int
+tdir_drop_partials(struct tdir *d, const struct tile *t, struct pt_why *why)
+{
+	struct tile f = *t;
+	char path[SF_PATH_MAX], pdir[SF_PATH_MAX + 4], parent[SF_PATH_MAX];
+	DIR *dh;
+	struct dirent *de;
+	int rc = 0;
+
+	f.width = TILE_WIDTH;
+	if (tile_paths(d, &f, path, sizeof(path), parent, sizeof(parent)) != 0)
+		return pt_why_set(why, PT_EINVAL, "bad tile");
+	snprintf(pdir, sizeof(pdir), "%s.p", path);
+	if ((dh = opendir(pdir)) == NULL)
+		return errno == ENOENT ? 0 : pt_why_set(why, PT_EIO, "%s: %s",
+		    pdir, strerror(errno));
+	while ((de = readdir(dh)) != NULL) {
+		char p[SF_PATH_MAX + 300];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") ==
+		    0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", pdir, de->d_name);
+		if (unlink(p) != 0 && errno != ENOENT) {
+			rc = pt_why_set(why, PT_EIO, "%s: %s", p,
+			    strerror(errno));
+			break;
+		}
+		if (strchr(de->d_name, '.') == NULL)
+			d->st.dropped++;
+	}
+	closedir(dh);
+	if (rc == 0 && rmdir(pdir) != 0 && errno != ENOENT)
+		rc = pt_why_set(why, PT_EIO, "%s: %s", pdir, strerror(errno));
+	if (rc == 0)
+		rc = mark_dirty(d, parent, why);
+	if (strcmp(d->lastdir, pdir) == 0)
+		d->lastdir[0] = '\0';
+	return rc;
+}
+
+/* DIR/name for a name tdir_put_file accepts. */
+static int
+file_path(const struct tdir *d, const char *name, char *path, size_t cap)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 255 || name[0] == '/' || strstr(name, "..") != NULL)
+		return PT_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' || c == '/'))
+			return PT_EINVAL;
+	}
+	if ((size_t)snprintf(path, cap, "%s/%s", d->root, name) >= cap)
+		return PT_EINVAL;
+	return 0;
+}
+
+int
+tdir_put_file(struct tdir *d, const char *name, const void *data, size_t len,
+    unsigned mode, struct pt_why *why)
+{
+	char path[SF_PATH_MAX], dir[SF_PATH_MAX];
+	int rc;
+
+	if (file_path(d, name, path, sizeof(path)) != 0 ||
+	    sf_dirname(path, dir, sizeof(dir)) != 0)
+		return pt_why_set(why, PT_EINVAL, "%s: bad file name", name);
+	if ((rc = make_dirs(d, dir, why)) != 0 ||
+	    (rc = put_path(d, dir, path, data, len, mode, 0, why)) != 0)
+		return rc;
+	return tdir_sync(d, why);
+}
+
+int
+tdir_get_file(struct tdir *d, const char *name, size_t max, uint8_t **buf,
+    size_t *len, struct pt_why *why)
+{
+	char path[SF_PATH_MAX];
+	uint8_t *b;
+	int rc;
+
+	*buf = NULL;
+	if (file_path(d, name, path, sizeof(path)) != 0)
+		return pt_why_set(why, PT_EINVAL, "%s: bad file name", name);
+	if ((b = malloc(max + 1)) == NULL)
+		return PT_ENOMEM;
+	if ((rc = read_path(path, b, max, len, why)) != 0) {
+		free(b);
+		return rc;
+	}
+	b[*len] = '\0';
+	*buf = b;
+	return 0;
+}
+
+int
+tdir_remove_file(struct tdir *d, const char *name, struct pt_why *why)
+{
+	char path[SF_PATH_MAX];
+
+	if (file_path(d, name, path, sizeof(path)) != 0)
+		return pt_why_set(why, PT_EINVAL, "%s: bad file name", name);
+	if (unlink(path) != 0 && errno != ENOENT)
+		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(errno));
+	return 0;
+}
