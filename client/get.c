@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "crypto.h"
+#include "cstatus.h"
 #include "get.h"
 #include "json.h"
 #include "keys.h"
@@ -70,17 +71,26 @@ ckpt_json(const struct ckpt *ck, const char *note)
 	return o;
 }
 
+/* An entry, verified in ck, with its status once its corrections are
+ * applied (cstatus.h). */
 static int
-show_entry(int json, uint64_t index, const struct ckpt *ck,
+show_entry(struct logc *lc, int json, uint64_t index, const struct ckpt *ck,
     const uint8_t *buf, size_t len, const struct wire_entry *e)
 {
 	json_t *o;
+	struct cst st;
 	struct pt_why why = { "" };
 	int rc;
 
-	if ((rc = jrec_entry_to_json(e, buf, len, index, &o, &why)) != 0)
+	if ((rc = cst_resolve(lc, ck, index, buf, len, e, &st, &why)) != 0)
+		return cli_fail(rc, &why, "corrections of entry %llu",
+		    (unsigned long long)index);
+	if ((rc = jrec_entry_to_json(e, buf, len, index, &o, &why)) != 0) {
+		cst_free(&st);
 		return cli_fail(rc, &why, "entry");
+	}
 	json_object_set_new(o, "tree_size", json_integer((json_int_t)ck->size));
+	cst_json(o, &st);
 	if (!json) {
 		printf("%sverified%s: entry %llu, %s ", cli_green(stdout),
 		    cli_reset(stdout), (unsigned long long)index,
@@ -92,9 +102,11 @@ show_entry(int json, uint64_t index, const struct ckpt *ck,
 		    (unsigned long long)ck->size);
 		signer_print(stdout, &e->sub.submitter);
 		putchar('\n');
+		cst_print(stdout, &st);
 	}
 	print_json(o);
 	json_decref(o);
+	cst_free(&st);
 	return CLI_OK;
 }
 
@@ -354,7 +366,7 @@ get_cmd(int argc, char **argv)
 			ex = cli_fail(rc, &why, "entry %llu",
 			    (unsigned long long)index);
 		else
-			ex = show_entry(co.json, index, &ck, buf, len, &e);
+			ex = show_entry(lc, co.json, index, &ck, buf, len, &e);
 	} else if (strcmp(what, "inclusion") == 0 && hash == NULL) {
 		struct mt_hash leaf;
 		char hex[65];
@@ -525,7 +537,7 @@ get_cmd(int argc, char **argv)
 		if (rc != 0)
 			ex = cli_fail(rc, &why, "lookup of %s", id);
 		else
-			ex = show_entry(co.json, index, &ck, buf, len, &e);
+			ex = show_entry(lc, co.json, index, &ck, buf, len, &e);
 	}
 out:
 	free(buf);

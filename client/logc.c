@@ -878,3 +878,100 @@ out:
 	hcli_resp_free(&r);
 	return rc;
 }
+
+/* {corrections: [uint...], index: uint, more: 0|1} */
+static int
+corrections_decode(const uint8_t *buf, size_t len, uint64_t *idx,
+    size_t max, size_t *n, uint64_t *index, int *more)
+{
+	struct wire_cur c;
+	size_t np, na;
+	int have = 0;
+
+	*n = 0;
+	if (wire_check_canonical(buf, len, NULL) != 0)
+		return PT_EMALFORMED;
+	wire_cur_init(&c, buf, len);
+	if (wire_cur_map(&c, &np) != 0)
+		return PT_EMALFORMED;
+	for (size_t i = 0; i < np; i++) {
+		const char *k;
+		size_t kl;
+		uint64_t v;
+
+		if (wire_cur_str(&c, &k, &kl) != 0)
+			return PT_EMALFORMED;
+		if (kl == 11 && memcmp(k, "corrections", 11) == 0) {
+			if (wire_cur_array(&c, &na) != 0 || na > max)
+				return PT_EMALFORMED;
+			for (size_t j = 0; j < na; j++)
+				if (wire_cur_uint(&c, &idx[j]) != 0)
+					return PT_EMALFORMED;
+			*n = na;
+			have |= 1;
+		} else if (kl == 5 && memcmp(k, "index", 5) == 0) {
+			if (wire_cur_uint(&c, index) != 0)
+				return PT_EMALFORMED;
+			have |= 2;
+		} else if (kl == 4 && memcmp(k, "more", 4) == 0) {
+			if (wire_cur_uint(&c, &v) != 0 || v > 1)
+				return PT_EMALFORMED;
+			*more = (int)v;
+			have |= 4;
+		} else if (wire_cur_skip(&c, NULL, NULL) != 0)
+			return PT_EMALFORMED;
+	}
+	return have == 7 ? 0 : PT_EMALFORMED;
+}
+
+int
+logc_corrections(struct logc *lc, uint64_t target, const struct ckpt *ck,
+    uint64_t *out, size_t max, size_t *n, struct pt_why *why)
+{
+	uint64_t page[PT_MAX_CORRECTIONS_LISTED], from = 0, idx;
+	struct hcli_resp r;
+	char path[96];
+	size_t got;
+	int more = 1, rc = 0;
+
+	*n = 0;
+	while (more) {
+		snprintf(path, sizeof(path), "/corrections/%llu?from=%llu",
+		    (unsigned long long)target, (unsigned long long)from);
+		hcli_get(lc->http, path, MSGPACK, PT_ANSWER_CORRECTIONS, &r);
+		if ((rc = logc_status(&r, "GET /corrections", why)) == 0 &&
+		    corrections_decode(r.body, r.len, page,
+		    PT_MAX_CORRECTIONS_LISTED, &got, &idx, &more) != 0)
+			rc = pt_why_set(why, PT_ENET, "GET %s: malformed "
+			    "answer", path);
+		hcli_resp_free(&r);
+		if (rc != 0)
+			return rc;
+		if (idx != target)
+			return pt_why_set(why, PT_EANSWER, "GET %s: the answer "
+			    "lists the corrections of entry %llu, not of the "
+			    "one asked for", path, (unsigned long long)idx);
+		for (size_t i = 0; i < got; i++) {
+			if (page[i] <= target || page[i] < from ||
+			    (*n > 0 && page[i] <= out[*n - 1]))
+				return pt_why_set(why, PT_EANSWER, "GET %s: the "
+				    "answer lists entry %llu, which cannot "
+				    "correct entry %llu from there", path,
+				    (unsigned long long)page[i],
+				    (unsigned long long)target);
+			if (page[i] >= ck->size)
+				return 0;	/* beyond the signed tree */
+			if (*n == max)
+				return pt_why_set(why, PT_ETOOBIG, "entry %llu "
+				    "has more than %zu corrections",
+				    (unsigned long long)target, max);
+			out[(*n)++] = page[i];
+		}
+		if (more && got == 0)
+			return pt_why_set(why, PT_ENET, "GET %s: more, but an "
+			    "empty page", path);
+		if (got > 0)
+			from = page[got - 1] + 1;
+	}
+	return 0;
+}

@@ -181,4 +181,14 @@ int logc_tiles_frontier(struct logc *lc, uint64_t size,
 int logc_bundle_entry(struct logc *lc, uint64_t index, uint64_t size,
     uint8_t **buf, size_t *len, struct pt_why *why);
 
+/*
+ * The entries that correct entry target, as the log lists them (GET
+ * /corrections/<target>?from=, page after page), those below ck's size, in
+ * log order, at most max into out (*n).  The answer must be for target and
+ * ascending, each after target (PT_EANSWER otherwise); PT_ETOOBIG when
+ * there are more than max.  Not verified: each is a claim (cstatus.h).
+ */
+int logc_corrections(struct logc *lc, uint64_t target, const struct ckpt *ck,
+    uint64_t *out, size_t max, size_t *n, struct pt_why *why);
+
 #endif

@@ -274,6 +274,8 @@ static const struct route {
 	  api_h_lookup },
 	{ "/corrections/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
 	  MR_CORRECTIONS, api_h_corrections },
+	{ "/corrections", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_CORRECTIONS, api_h_corrections_all },
 	{ "/metrics", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_METRICS,
 	  api_h_metrics },
 	{ "/healthz", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_HEALTHZ,

@@ -70,6 +70,7 @@ void api_h_consistency(struct rq *rq);
 void api_h_entry(struct rq *rq);
 void api_h_lookup(struct rq *rq);
 void api_h_corrections(struct rq *rq);
+void api_h_corrections_all(struct rq *rq);
 void api_h_web(struct rq *rq);
 void api_h_add(struct rq *rq);
 

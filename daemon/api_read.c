@@ -780,6 +780,100 @@ out:
 	qargs_free(a, 1);
 }
 
+/*
+ * GET /corrections[?target=T&index=C]: every (target, correction, kind) of
+ * the latest tree, in key order from (T, C) on, at most
+ * PT_MAX_CORRECTIONS_PAGE: {corrections: [[target, index, "void" |
+ * "amend"], ...], more} (more 0/1 in msgpack, a boolean in JSON).  An
+ * auditor reads the whole index this way and compares it with the one it
+ * computes from the entries.  Never cached.
+ */
+void
+api_h_corrections_all(struct rq *rq)
+{
+	struct qarg a[] = { { "target", NULL, 0 }, { "index", NULL, 0 } };
+	struct store_txn *txn;
+	struct store_corr *pc = NULL;
+	struct wire_buf wb;
+	uint64_t ft = 0, fi = 0;
+	size_t n = 0;
+	int rc, more;
+
+	if (parse_query(rq, a, 2) != 0)
+		goto out;
+	if ((a[0].value != NULL && query_u64(rq, &a[0], PT_MAX_TREE_SIZE,
+	    &ft) != 0) || (a[1].value != NULL && query_u64(rq, &a[1],
+	    PT_MAX_TREE_SIZE, &fi) != 0))
+		goto out;
+	if ((pc = calloc(PT_MAX_CORRECTIONS_PAGE, sizeof(*pc))) == NULL) {
+		api_fail(rq, 503, "out of memory");
+		goto out;
+	}
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		api_fail_err(rq, rc, "storage");
+		goto out;
+	}
+	rc = store_list_corrections(txn, ft, fi, pc, PT_MAX_CORRECTIONS_PAGE,
+	    &n);
+	store_read_end(txn);
+	if (rc == PT_EBUSY) {
+		api_fail(rq, 503, "the corrections index is being built");
+		goto out;
+	}
+	if (rc != 0 && rc != 1) {
+		api_fail_err(rq, rc, "corrections");
+		goto out;
+	}
+	more = rc == 1;
+	rq->cache = CACHE_NONE;
+	if (rq->json) {
+		json_t *o = json_object(), *arr = json_array();
+		char *s;
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_pack("[IIs]",
+			    (json_int_t)pc[i].target, (json_int_t)pc[i].index,
+			    pc[i].kind == STORE_CORR_VOID ? "void" : "amend"));
+		json_object_set_new(o, "corrections", arr);
+		json_object_set_new(o, "more", json_boolean(more));
+		s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+		if (s == NULL) {
+			api_fail(rq, 503, "out of memory");
+			goto out;
+		}
+		evbuffer_add_printf(rq->body, "%s\n", s);
+		free(s);
+		rq->ctype = CT_JSON;
+		goto out;
+	}
+	wire_buf_init(&wb);
+	rc = wire_enc_map(&wb, 2);
+	if (rc == 0)
+		rc = wire_enc_cstr(&wb, "corrections");
+	if (rc == 0)
+		rc = wire_enc_array(&wb, n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if ((rc = wire_enc_array(&wb, 3)) != 0 ||
+		    (rc = wire_enc_uint(&wb, pc[i].target)) != 0 ||
+		    (rc = wire_enc_uint(&wb, pc[i].index)) != 0 ||
+		    (rc = wire_enc_cstr(&wb, pc[i].kind == STORE_CORR_VOID ?
+		    "void" : "amend")) != 0)
+			break;
+	if (rc == 0 && (rc = wire_enc_cstr(&wb, "more")) == 0)
+		rc = wire_enc_uint(&wb, (uint64_t)more);
+	if (rc != 0)
+		api_fail_err(rq, rc, "encoding the answer");
+	else {
+		evbuffer_add(rq->body, wb.data, wb.len);
+		rq->ctype = CT_MSGPACK;
+	}
+	wire_buf_free(&wb);
+out:
+	free(pc);
+	qargs_free(a, 2);
+}
+
 /* The citizen page (daemon/webroot.c): static files under web_root. */
 void
 api_h_web(struct rq *rq)

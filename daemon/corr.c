@@ -1,12 +1,13 @@
 /* corr.c: classify entries for the corrections index.  See corr.h. */
 #include "corr.h"
+#include "store.h"
 #include "pt.h"
 #include "record.h"
 #include "wire.h"
 
 int
 corr_classify(const uint8_t *entry, size_t len, uint64_t index,
-    uint64_t *target, void *ctx)
+    uint64_t *target, unsigned *kind, void *ctx)
 {
 	struct wire_entry e;
 
@@ -18,5 +19,6 @@ corr_classify(const uint8_t *entry, size_t len, uint64_t index,
 	if (e.sub.info.target_index >= index)
 		return PT_ECORRUPT;
 	*target = e.sub.info.target_index;
+	*kind = e.sub.info.action_void ? STORE_CORR_VOID : STORE_CORR_AMEND;
 	return 0;
 }

@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 with *target when entry (at index) is a correction, PT_ENOTFOUND
- * when it is another record, PT_ECORRUPT when it does not decode.  ctx is
- * unused.  O(len). */
+/* 0 with *target and *kind (STORE_CORR_VOID or _AMEND) when entry (at
+ * index) is a correction, PT_ENOTFOUND when it is another record,
+ * PT_ECORRUPT when it does not decode.  ctx is unused.  O(len). */
 int corr_classify(const uint8_t *entry, size_t len, uint64_t index,
-    uint64_t *target, void *ctx);
+    uint64_t *target, unsigned *kind, void *ctx);
 
 #endif

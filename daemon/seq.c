@@ -307,7 +307,9 @@ batch_assemble(struct seq *s, struct batch *bt)
 		    &j->index)) != 0 ||
 		    (j->sub.info.type == RECORD_CORRECTION &&
 		    (rc = store_batch_correction(bt->b,
-		    j->sub.info.target_index, j->index)) != 0) ||
+		    j->sub.info.target_index, j->index,
+		    j->sub.info.action_void ? STORE_CORR_VOID :
+		    STORE_CORR_AMEND)) != 0) ||
 		    (rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
 			return rc;
 		bt->bytype[j->sub.info.type]++;

@@ -116,17 +116,29 @@ int store_checkpoint_at(struct store_txn *t, uint64_t size, const char **note,
     size_t *len);
 
 /*
- * The corrections index (store_corr.c): which entries correct which.  The
- * store does not parse entries; fn says whether the entry at index
- * corrects an earlier one: 0 with *target, PT_ENOTFOUND when it is not a
- * correction, another error to stop.
+ * The corrections index (store_corr.c): which entries correct which, and
+ * how.  The store does not parse entries; fn says whether the entry at
+ * index corrects an earlier one: 0 with *target and *kind, PT_ENOTFOUND
+ * when it is not a correction, another error to stop.
  */
+#define STORE_CORR_VOID	0	/* kinds of correction */
+#define STORE_CORR_AMEND	1
 typedef int (*store_classify_fn)(const uint8_t *entry, size_t len,
-    uint64_t index, uint64_t *target, void *ctx);
-/* In a batch, after appending the correction at index (of this batch) of
- * entry target: its key, in the same transaction.  Poisons on failure. */
+    uint64_t index, uint64_t *target, unsigned *kind, void *ctx);
+/* In a batch, after appending the correction (of kind STORE_CORR_*) at
+ * index (of this batch) of entry target: its key, in the same
+ * transaction.  Poisons on failure. */
 int store_batch_correction(struct store_batch *b, uint64_t target,
-    uint64_t index);
+    uint64_t index, unsigned kind);
+/* Every (target, correction, kind) of t's tree from the key (from_target,
+ * from_index) on, in key order, at most max into out: 0, 1 (more), PT_EBUSY
+ * (index not built), PT_ECORRUPT.  One cursor range. */
+struct store_corr {
+	uint64_t target, index;
+	unsigned kind;
+};
+int store_list_corrections(struct store_txn *t, uint64_t from_target,
+    uint64_t from_index, struct store_corr *out, size_t max, size_t *n);
 /*
  * The corrections of entry target in t's tree, in log order, those with
  * an index >= from, at most max of them into out (*n).  0; 1 when there

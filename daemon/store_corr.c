@@ -4,7 +4,8 @@
  * list its corrections.
  *
  *   database     key                                   value
- *   corrections  target index (8) || correction index (8)   empty
+ *   corrections  target index (8) || correction index (8)   kind (1):
+ *                                                      0 void, 1 amend
  *
  * both big-endian, so one target's corrections are one key range in log
  * order.  The store does not parse entries: the caller says which entry
@@ -66,16 +67,16 @@ store_corr_open(struct store *s, MDB_txn *txn, int fresh, struct pt_why *why)
 
 int
 store_batch_correction(struct store_batch *b, uint64_t target,
-    uint64_t index)
+    uint64_t index, unsigned kind)
 {
-	uint8_t kb[CORR_KEY];
-	MDB_val k = { CORR_KEY, kb }, d = { 0, NULL };
+	uint8_t kb[CORR_KEY], kv = (uint8_t)kind;
+	MDB_val k = { CORR_KEY, kb }, d = { 1, &kv };
 	int rc;
 
 	if (b->err != 0)
 		return PT_EPOISONED;
 	if (!b->s->corr_ok || index < b->base || index >= b->size ||
-	    target >= index)
+	    target >= index || kind > STORE_CORR_AMEND)
 		return poison(b, PT_EINVAL);
 	corr_key(kb, target, index);
 	rc = mdb_put(b->txn, b->s->corr, &k, &d, MDB_NOOVERWRITE);
@@ -170,10 +171,11 @@ store_corrections_build(struct store *s, store_classify_fn fn, void *ctx,
 			return pt_why_set(why, store_map_err(rc), "corrections "
 			    "index: %s", mdb_strerror(rc));
 		for (; i < end && err == 0; i++) {
-			uint8_t ib[8], kb[CORR_KEY];
+			uint8_t ib[8], kb[CORR_KEY], kv;
 			MDB_val k = { 8, ib }, d, ck = { CORR_KEY, kb },
-			    cd = { 0, NULL };
+			    cd = { 1, &kv };
 			uint64_t target;
+			unsigned kind = 0;
 
 			put_be64(ib, i);
 			if ((rc = mdb_get(txn, s->entries, &k, &d)) != 0) {
@@ -182,7 +184,8 @@ store_corrections_build(struct store *s, store_classify_fn fn, void *ctx,
 				    "%llu: missing", (unsigned long long)i);
 				break;
 			}
-			rc = fn(d.mv_data, d.mv_size, i, &target, ctx);
+			rc = fn(d.mv_data, d.mv_size, i, &target, &kind, ctx);
+			kv = (uint8_t)kind;
 			if (rc == PT_ENOTFOUND)
 				continue;
 			if (rc != 0 || target >= i) {
@@ -244,6 +247,7 @@ store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
 			uint8_t ib[8], kb[CORR_KEY];
 			MDB_val ek = { 8, ib }, ed, ck = { CORR_KEY, kb }, cd;
 			uint64_t target;
+			unsigned kind = 0;
 
 			put_be64(ib, i);
 			if ((rc = mdb_get(txn, s->entries, &ek, &ed)) != 0) {
@@ -252,12 +256,14 @@ store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
 				    "missing", (unsigned long long)i);
 				break;
 			}
-			rc = fn(ed.mv_data, ed.mv_size, i, &target, ctx);
+			rc = fn(ed.mv_data, ed.mv_size, i, &target, &kind,
+			    ctx);
 			if (rc == PT_ENOTFOUND)
 				continue;
 			corr_key(kb, rc == 0 ? target : 0, i);
 			if (rc != 0 || target >= i ||
-			    mdb_get(txn, s->corr, &ck, &cd) != 0) {
+			    mdb_get(txn, s->corr, &ck, &cd) != 0 ||
+			    cd.mv_size != 1 || *(uint8_t *)cd.mv_data != kind) {
 				*bad = i;
 				err = pt_why_set(why, PT_ECORRUPT, "entry %llu "
 				    "is a correction the corrections index "
@@ -283,6 +289,7 @@ store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
 			uint8_t ib[8];
 			MDB_val ek = { 8, ib }, ed;
 			uint64_t t, x, target;
+			unsigned kind = 0;
 
 			op = MDB_NEXT;
 			t = k.mv_size == CORR_KEY ? get_be64(k.mv_data) : 0;
@@ -291,8 +298,8 @@ store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
 			put_be64(ib, x);
 			if (k.mv_size != CORR_KEY || x >= size ||
 			    mdb_get(txn, s->entries, &ek, &ed) != 0 ||
-			    fn(ed.mv_data, ed.mv_size, x, &target, ctx) != 0 ||
-			    target != t) {
+			    fn(ed.mv_data, ed.mv_size, x, &target, &kind,
+			    ctx) != 0 || target != t) {
 				*bad = x;
 				err = pt_why_set(why, PT_ECORRUPT, "the "
 				    "corrections index lists entry %llu as a "
@@ -311,4 +318,52 @@ store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
 	}
 	mdb_txn_abort(txn);
 	return err;
+}
+
+int
+store_list_corrections(struct store_txn *t, uint64_t from_target,
+    uint64_t from_index, struct store_corr *out, size_t max, size_t *n)
+{
+	const struct store *s = t->s;
+	uint8_t kb[CORR_KEY];
+	MDB_val k = { CORR_KEY, kb }, d;
+	MDB_cursor *c;
+	int rc, op = MDB_SET_RANGE;
+
+	*n = 0;
+	if (!s->corr_ok || atomic_load(&s->corr_built) < t->size)
+		return PT_EBUSY;
+	if ((rc = mdb_cursor_open(t->txn, s->corr, &c)) != 0)
+		return store_map_err(rc);
+	corr_key(kb, from_target, from_index);
+	while ((rc = mdb_cursor_get(c, &k, &d, op)) == 0) {
+		uint64_t tg, idx;
+
+		op = MDB_NEXT;
+		if (k.mv_size != CORR_KEY || d.mv_size != 1 ||
+		    *(uint8_t *)d.mv_data > STORE_CORR_AMEND) {
+			rc = PT_ECORRUPT;
+			break;
+		}
+		tg = get_be64(k.mv_data);
+		idx = get_be64((const uint8_t *)k.mv_data + 8);
+		if (tg >= t->size)
+			break;		/* targets only grow past here */
+		if (idx >= t->size)
+			continue;	/* after this snapshot's tree */
+		if (*n == max) {
+			rc = 1;
+			break;
+		}
+		out[*n].target = tg;
+		out[*n].index = idx;
+		out[*n].kind = *(uint8_t *)d.mv_data;
+		(*n)++;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND || rc == 0)
+		return 0;
+	if (rc == 1)
+		return 1;
+	return rc < 0 ? rc : store_map_err(rc);
 }

@@ -68,6 +68,9 @@
 					 * answer; /corrections/N?from= pages */
 #define PT_ANSWER_CORRECTIONS	(64 + 9 * PT_MAX_CORRECTIONS_LISTED)
 					/* /corrections/N */
+#define PT_MAX_CORRECTIONS_PAGE	4096	/* (target, correction) pairs in one
+					 * answer of GET /corrections */
+#define PT_ANSWER_CORRECTION_PAGE (64 + 26 * PT_MAX_CORRECTIONS_PAGE)
 #define PT_ANSWER_LOOKUP	(PT_MAX_ENTRY + PT_ANSWER_CORRECTIONS)
 					/* /lookup: entry, index, corrections */
 #define PT_ANSWER_SMALL		4096	/* a gossip leaf relay, a short text */

@@ -27,7 +27,7 @@ is_corr(uint64_t i, uint64_t *target)
 
 static int
 classify(const uint8_t *entry, size_t len, uint64_t index, uint64_t *target,
-    void *ctx)
+    unsigned *kind, void *ctx)
 {
 	uint8_t e[PT_MAX_ENTRY];
 	size_t n = make_entry(index, e, 40, 50);
@@ -36,6 +36,7 @@ classify(const uint8_t *entry, size_t len, uint64_t index, uint64_t *target,
 	/* the entry really is entry index of this suite */
 	ck_assert_uint_eq(len, n);
 	ck_assert_int_eq(memcmp(e, entry, n), 0);
+	*kind = index % 2 ? STORE_CORR_VOID : STORE_CORR_AMEND;
 	return is_corr(index, target) ? 0 : PT_ENOTFOUND;
 }
 
@@ -58,7 +59,8 @@ append_corr(struct store *s, uint64_t start, uint64_t count, int keys)
 		ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_a, id,
 		    idlen, &idx), 0);
 		if (keys && is_corr(i, &t))
-			ck_assert_int_eq(store_batch_correction(b, t, i), 0);
+			ck_assert_int_eq(store_batch_correction(b, t, i, i % 2 ?
+			    STORE_CORR_VOID : STORE_CORR_AMEND), 0);
 	}
 	make_note(start + count, note, sizeof(note), &nlen);
 	ck_assert_int_eq(store_batch_set_checkpoint(b, note, nlen, 1 + start),
@@ -108,11 +110,28 @@ START_TEST(index_in_the_batch)
 	ck_assert_int_eq(rc, PT_ENOTFOUND);
 	ck_assert_int_eq(store_corrections_check(s, classify, NULL, &bad,
 	    &why), 0);
+	{
+		struct store_txn *t;
+		struct store_corr pc[4];
+		size_t n;
+
+		ck_assert_int_eq(store_read_begin(s, &t), 0);
+		ck_assert_int_eq(store_list_corrections(t, 0, 0, pc, 4, &n), 1);
+		ck_assert_uint_eq(n, 4);
+		ck_assert(pc[0].target == 0 && pc[0].index == 2 &&
+		    pc[0].kind == STORE_CORR_AMEND);
+		ck_assert(pc[1].target == 1 && pc[1].index == 5 &&
+		    pc[1].kind == STORE_CORR_VOID);
+		ck_assert_int_eq(store_list_corrections(t, 9, 0, pc, 4, &n), 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert(pc[0].target == 9 && pc[0].index == 29);
+		store_read_end(t);
+	}
 	/* refused: a target not before the correction, an index outside
 	 * the batch; the batch is poisoned */
 	ck_assert_int_eq(store_batch_begin(s, &b), 0);
-	ck_assert_int_eq(store_batch_correction(b, 5, 4), PT_EINVAL);
-	ck_assert_int_eq(store_batch_correction(b, 1, 2), PT_EPOISONED);
+	ck_assert_int_eq(store_batch_correction(b, 5, 4, 0), PT_EINVAL);
+	ck_assert_int_eq(store_batch_correction(b, 1, 2, 0), PT_EPOISONED);
 	store_batch_abort(b);
 	store_close(s);
 	dir_remove();
@@ -142,7 +161,8 @@ START_TEST(paging)
 		ck_assert_int_eq(store_batch_append(b, e, len, &h, sub_a, id,
 		    idlen, &idx), 0);
 		if (i > 1)
-			ck_assert_int_eq(store_batch_correction(b, 1, i), 0);
+			ck_assert_int_eq(store_batch_correction(b, 1, i,
+			    STORE_CORR_VOID), 0);
 	}
 	make_note(12, note, sizeof(note), &nlen);
 	ck_assert_int_eq(store_batch_set_checkpoint(b, note, nlen, 5), 0);
@@ -227,10 +247,16 @@ START_TEST(check_finds_missing_and_bogus_keys)
 	    &why), PT_ECORRUPT);
 	ck_assert_uint_eq(bad, 11);
 	store_close(s);
-	lmdb_edit("corrections", k, 16, "", 0, 0);
+	lmdb_edit("corrections", k, 16, "\1", 1, 0);	/* wrong kind */
+	s = open_ok(0);
+	ck_assert_int_eq(store_corrections_check(s, classify, NULL, &bad,
+	    &why), PT_ECORRUPT);
+	ck_assert_uint_eq(bad, 11);
+	store_close(s);
+	lmdb_edit("corrections", k, 16, "\0", 1, 0);
 	k[7] = 1;
 	k[15] = 4;		/* (1, 4): entry 4 is no correction */
-	lmdb_edit("corrections", k, 16, "", 0, 0);
+	lmdb_edit("corrections", k, 16, "\0", 1, 0);
 	s = open_ok(0);
 	ck_assert_int_eq(store_corrections_check(s, classify, NULL, &bad,
 	    &why), PT_ECORRUPT);

@@ -1,0 +1,209 @@
+/* cstatus.c: corrections applied to a record.  See cstatus.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "cstatus.h"
+#include "json.h"
+#include "record.h"
+#include "tty.h"
+
+const char *
+cst_word(enum cst_status s)
+{
+	return s == CST_VOIDED ? "voided" : s == CST_AMENDED ? "amended" :
+	    s == CST_UNKNOWN ? "unknown" : "current";
+}
+
+int
+cst_applies(uint64_t target_index, const struct mt_hash *target_leaf,
+    const struct wire_entry *target, uint64_t corr_index,
+    const struct wire_entry *corr, struct pt_why *why)
+{
+	const struct record_info *ci = &corr->sub.info;
+
+	if (ci->type != RECORD_CORRECTION)
+		return pt_why_set(why, PT_EANSWER, "entry %llu is a %s, not a "
+		    "correction", (unsigned long long)corr_index,
+		    record_type_name(ci->type));
+	if (ci->target_index != target_index)
+		return pt_why_set(why, PT_EANSWER, "entry %llu corrects entry "
+		    "%llu, not %llu", (unsigned long long)corr_index,
+		    (unsigned long long)ci->target_index,
+		    (unsigned long long)target_index);
+	if (corr_index <= target_index)
+		return pt_why_set(why, PT_EANSWER, "entry %llu comes before "
+		    "its target %llu", (unsigned long long)corr_index,
+		    (unsigned long long)target_index);
+	if (cr_memcmp(ci->target_hash.b, target_leaf->b, MT_HASH_SIZE) != 0)
+		return pt_why_set(why, PT_EANSWER, "entry %llu names another "
+		    "leaf hash than entry %llu's", (unsigned long long)
+		    corr_index, (unsigned long long)target_index);
+	if (corr->sub.submitter_len != target->sub.submitter_len ||
+	    memcmp(corr->sub.submitter_str, target->sub.submitter_str,
+	    corr->sub.submitter_len) != 0)
+		return pt_why_set(why, PT_EANSWER, "entry %llu is signed by "
+		    "another office than entry %llu", (unsigned long long)
+		    corr_index, (unsigned long long)target_index);
+	return 0;
+}
+
+void
+cst_free(struct cst *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		json_decref(c->c[i].record);
+	free(c->c);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+cst_resolve(struct logc *lc, const struct ckpt *ck, uint64_t index,
+    const uint8_t *entry, size_t len, const struct wire_entry *e,
+    struct cst *out, struct pt_why *why)
+{
+	struct mt_hash leaf;
+	uint64_t *idx;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (lc->tiles_only) {
+		out->status = CST_UNKNOWN;
+		return 0;
+	}
+	if ((rc = mt_leaf_hash(entry, len, &leaf)) != 0)
+		return rc;
+	if ((idx = calloc(CST_MAX_CORRECTIONS, sizeof(*idx))) == NULL)
+		return PT_ENOMEM;
+	if ((rc = logc_corrections(lc, index, ck, idx, CST_MAX_CORRECTIONS,
+	    &n, why)) == PT_ENOTFOUND) {
+		/* index is in the signed tree: no such route here */
+		out->status = CST_UNKNOWN;
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	if (n > 0 && (out->c = calloc(n, sizeof(*out->c))) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct wire_entry ce;
+		struct pt_why w = { "" };
+		uint8_t *cb = NULL;
+		size_t cl;
+
+		if ((rc = logc_entry(lc, idx[i], ck, &cb, &cl, &ce, why)) != 0)
+			goto out;
+		if ((rc = cst_applies(index, &leaf, e, idx[i], &ce, &w)) != 0) {
+			free(cb);
+			rc = pt_why_set(why, PT_EANSWER, "the log lists entry "
+			    "%llu as a correction of entry %llu, but it is "
+			    "not: %s", (unsigned long long)idx[i],
+			    (unsigned long long)index, w.text);
+			goto out;
+		}
+		out->c[out->n].index = idx[i];
+		out->c[out->n].time_ms = ce.time_ms;
+		out->c[out->n].is_void = ce.sub.info.action_void;
+		rc = jrec_to_json(ce.sub.record, ce.sub.record_len,
+		    &out->c[out->n].record, why);
+		free(cb);
+		if (rc != 0)
+			goto out;
+		out->n++;
+	}
+	if (out->n > 0)
+		out->status = out->c[out->n - 1].is_void ? CST_VOIDED :
+		    CST_AMENDED;
+out:
+	free(idx);
+	if (rc != 0)
+		cst_free(out);
+	return rc;
+}
+
+static void
+iso(uint64_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+void
+cst_print(FILE *f, const struct cst *c)
+{
+	const struct cst_corr *d;
+	char when[32];
+
+	if (c->status == CST_CURRENT) {
+		fprintf(f, "status: current (no correction in the log)\n");
+		return;
+	}
+	if (c->status == CST_UNKNOWN) {
+		fprintf(f, "status: unknown: this server lists no corrections "
+		    "(a static mirror); `pubtrail export` and `audit` find "
+		    "them in the entries\n");
+		return;
+	}
+	d = &c->c[c->n - 1];
+	iso(d->time_ms, when, sizeof(when));
+	fprintf(f, "status: %s by #%llu on %s (", c->status == CST_VOIDED ?
+	    "VOIDED" : "AMENDED", (unsigned long long)d->index, when);
+	tty_puts(f, str(d->record, "id"));
+	fputs("): ", f);
+	tty_puts(f, str(d->record, "reason"));
+	fputc('\n', f);
+	if (c->n > 1)
+		fprintf(f, "  (%zu corrections in all; the last one decides)\n",
+		    c->n);
+	if (c->status == CST_AMENDED)
+		fprintf(f, "  the record as amended is \"effective_record\" "
+		    "below\n");
+}
+
+void
+cst_json(json_t *o, const struct cst *c)
+{
+	json_t *arr = json_array(), *eff;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cst_corr *d = &c->c[i];
+
+		json_array_append_new(arr, json_pack("{s:I,s:I,s:s,s:s,s:s}",
+		    "index", (json_int_t)d->index, "time",
+		    (json_int_t)d->time_ms, "id", str(d->record, "id"),
+		    "action", d->is_void ? "void" : "amend", "reason",
+		    str(d->record, "reason")));
+	}
+	json_object_set_new(o, "status", json_string(cst_word(c->status)));
+	json_object_set_new(o, "corrected_by", c->n > 0 &&
+	    c->status != CST_UNKNOWN ?
+	    json_integer((json_int_t)c->c[c->n - 1].index) : json_null());
+	json_object_set_new(o, "corrections", arr);
+	if (c->status == CST_VOIDED || c->status == CST_UNKNOWN)
+		eff = json_null();
+	else if (c->status == CST_AMENDED)
+		eff = json_incref(json_object_get(c->c[c->n - 1].record,
+		    "replacement"));
+	else
+		eff = json_incref(json_object_get(o, "record"));
+	json_object_set_new(o, "effective_record", eff != NULL ? eff :
+	    json_null());
+}
