@@ -97,6 +97,8 @@ struct run {
 	size_t nkept, capkept, keptbytes;
 	uint64_t proven;		/* entries below this are in the signed
 					 * tree (deferred mode) */
+	struct aud_corr *corr;		/* the corrections index checked, or
+					 * NULL (hashes_only) */
 	unsigned threads;
 	int stop;			/* failed: no new tasks */
 	int want_jobs;			/* entries go to checks or to fn */
@@ -484,6 +486,10 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 		if (!x->o->hashes_only && j->e.sub.info.type >= 1 &&
 		    j->e.sub.info.type <= 3)
 			x->sum->by_type[j->e.sub.info.type]++;
+		if (x->corr != NULL && (rc = aud_corr_entry(x->corr, j->index,
+		    &bu->leaf[j->index - bu->first], &j->e, x->start,
+		    why)) != 0)
+			return rc;
 		if (x->o->fn == NULL)
 			continue;
 		if (x->o->defer)
@@ -691,6 +697,14 @@ aud_run(struct logc *lc, struct aud_state *st, const struct aud_opts *o,
 	} else
 		mt_frontier_init(&x.fr);
 	x.start = x.fr.size;
+	if (!o->hashes_only) {
+		if (o->corr != NULL)
+			x.corr = o->corr;
+		else if ((rc = aud_corr_new(&x.corr)) != 0)
+			goto out;
+		if ((rc = aud_corr_load(x.corr, lc, &x.ck, why)) != 0)
+			goto out;
+	}
 	if (x.start == x.ck.size)
 		goto done;
 	if ((ring = calloc(AUD_WINDOW, sizeof(*ring))) == NULL) {
@@ -717,6 +731,10 @@ done:
 		    "checkpoint names", (unsigned long long)x.ck.size);
 		goto out;
 	}
+	/* The log's corrections index against the entries. */
+	if (x.corr != NULL && (rc = aud_corr_finish(x.corr, lc, &x.ck,
+	    x.start, why)) != 0)
+		goto out;
 	/* Verified: deferred callbacks, then the new state. */
 	if ((rc = flush_kept(&x)) != 0)
 		goto out;
@@ -731,6 +749,8 @@ out:
 	if (rc != 0 && x.o->progress)
 		fputc('\n', stderr);
 	free(ring);
+	if (x.corr != o->corr)
+		aud_corr_free(x.corr);
 	for (size_t i = 0; i < x.nkept; i++)
 		free(x.kept[i].p);
 	free(x.kept);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audcorr.h"
 #include "ckpt.h"
 #include "logc.h"
 #include "mt.h"
@@ -84,6 +85,10 @@ struct aud_opts {
 	 * thread (before its entries reach fn); its error stops the run. */
 	aud_bundle_fn bundle;
 	void *bundle_arg;
+	/* The log's corrections index, checked against the entries as they
+	 * pass (audcorr.h); NULL: the run keeps its own.  Not with
+	 * hashes_only. */
+	struct aud_corr *corr;
 };
 
 struct aud_summary {

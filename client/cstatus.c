@@ -18,10 +18,11 @@ cst_word(enum cst_status s)
 
 int
 cst_applies(uint64_t target_index, const struct mt_hash *target_leaf,
-    const struct wire_entry *target, uint64_t corr_index,
+    const uint8_t target_sid[32], uint64_t corr_index,
     const struct wire_entry *corr, struct pt_why *why)
 {
 	const struct record_info *ci = &corr->sub.info;
+	uint8_t sid[32];
 
 	if (ci->type != RECORD_CORRECTION)
 		return pt_why_set(why, PT_EANSWER, "entry %llu is a %s, not a "
@@ -40,9 +41,9 @@ cst_applies(uint64_t target_index, const struct mt_hash *target_leaf,
 		return pt_why_set(why, PT_EANSWER, "entry %llu names another "
 		    "leaf hash than entry %llu's", (unsigned long long)
 		    corr_index, (unsigned long long)target_index);
-	if (corr->sub.submitter_len != target->sub.submitter_len ||
-	    memcmp(corr->sub.submitter_str, target->sub.submitter_str,
-	    corr->sub.submitter_len) != 0)
+	wire_submitter_id(corr->sub.submitter_str, corr->sub.submitter_len,
+	    sid);
+	if (cr_memcmp(sid, target_sid, 32) != 0)
 		return pt_why_set(why, PT_EANSWER, "entry %llu is signed by "
 		    "another office than entry %llu", (unsigned long long)
 		    corr_index, (unsigned long long)target_index);
@@ -66,6 +67,7 @@ cst_resolve(struct logc *lc, const struct ckpt *ck, uint64_t index,
     struct cst *out, struct pt_why *why)
 {
 	struct mt_hash leaf;
+	uint8_t sid[32];
 	uint64_t *idx;
 	size_t n = 0;
 	int rc;
@@ -77,6 +79,7 @@ cst_resolve(struct logc *lc, const struct ckpt *ck, uint64_t index,
 	}
 	if ((rc = mt_leaf_hash(entry, len, &leaf)) != 0)
 		return rc;
+	wire_submitter_id(e->sub.submitter_str, e->sub.submitter_len, sid);
 	if ((idx = calloc(CST_MAX_CORRECTIONS, sizeof(*idx))) == NULL)
 		return PT_ENOMEM;
 	if ((rc = logc_corrections(lc, index, ck, idx, CST_MAX_CORRECTIONS,
@@ -100,7 +103,7 @@ cst_resolve(struct logc *lc, const struct ckpt *ck, uint64_t index,
 
 		if ((rc = logc_entry(lc, idx[i], ck, &cb, &cl, &ce, why)) != 0)
 			goto out;
-		if ((rc = cst_applies(index, &leaf, e, idx[i], &ce, &w)) != 0) {
+		if ((rc = cst_applies(index, &leaf, sid, idx[i], &ce, &w)) != 0) {
 			free(cb);
 			rc = pt_why_set(why, PT_EANSWER, "the log lists entry "
 			    "%llu as a correction of entry %llu, but it is "

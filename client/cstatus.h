@@ -59,11 +59,13 @@ struct cst {
 
 /*
  * The one rule: 0 when the entry corr (at corr_index) corrects the entry
- * target (at target_index, leaf hash target_leaf), else PT_EANSWER with
- * the reason.  O(1).
+ * at target_index whose leaf hash is target_leaf and whose submitter id
+ * (SHA-256 of its verifier key string, wire_submitter_id) is target_sid,
+ * else PT_EANSWER with the reason.  Used by every command that shows a
+ * status and by the audit engine.  O(1).
  */
 int cst_applies(uint64_t target_index, const struct mt_hash *target_leaf,
-    const struct wire_entry *target, uint64_t corr_index,
+    const uint8_t target_sid[32], uint64_t corr_index,
     const struct wire_entry *corr, struct pt_why *why);
 
 /*

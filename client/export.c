@@ -42,13 +42,41 @@
 
 enum fmt { F_CSV, F_JSONL, F_OCDS, F_BLDS };
 
+/* A corrected payment's OCDS identity, kept from its release until its
+ * corrections' releases (only for payments the log lists as corrected). */
+struct otarget {
+	uint64_t index;
+	char *ocid, *cid, *txid, *relid;
+};
+
 struct exp {
 	enum fmt fmt;
 	FILE *out;
 	int raw;		/* --raw: cells unchanged */
 	uint64_t written;
 	uint64_t releases;	/* OCDS releases written */
+	struct aud_corr *corr;	/* the checked corrections index */
+	struct otarget *ot;	/* OCDS: corrected payments, by index */
+	size_t not, capot;
 };
+
+/* Status of entry index by the checked corrections index: "current",
+ * "voided", "amended", or "unknown" (a server that lists none); *by the
+ * deciding correction's index as text, or "". */
+static const char *
+row_status(const struct exp *x, uint64_t index, char *by, size_t cap)
+{
+	uint64_t c;
+	int v, r = aud_corr_status(x->corr, index, &v, &c);
+
+	by[0] = '\0';
+	if (r < 0)
+		return "unknown";
+	if (r == 0)
+		return "current";
+	snprintf(by, cap, "%llu", (unsigned long long)c);
+	return v ? "voided" : "amended";
+}
 
 void
 export_amount(int64_t minor, const char *currency, char *out, size_t cap)
@@ -135,7 +163,7 @@ static const char *const csv_header[] = {
 	"decision_date", "jurisdiction", "address_line1", "address_city",
 	"address_state", "address_zip", "applicant_kind", "applicant_name",
 	"applicant_commitment", "fee", "est_project_cost", "action",
-	"target_index", "reason", "signer",
+	"target_index", "reason", "signer", "status", "corrected_by",
 };
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
@@ -164,6 +192,7 @@ static void
 write_csv(struct exp *x, json_t *ej, json_t *rec)
 {
 	char idx[24], tm[24], amt[48], amin[24], fee[48], cost[48], tgt[24];
+	char by[24];
 	const char *cells[NCSV];
 	json_t *v, *d = rec;
 
@@ -226,6 +255,9 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	cells[i++] = tgt;
 	cells[i++] = str(rec, "reason");
 	cells[i++] = str(ej, "signer");
+	cells[i++] = row_status(x, (uint64_t)json_integer_value(
+	    json_object_get(ej, "index")), by, sizeof(by));
+	cells[i++] = by;
 	csv_row(x->out, cells, i, x->raw);
 }
 
@@ -310,6 +342,75 @@ ocds_party(json_t *p, const char *role, json_t *parties)
 	return ref;
 }
 
+static char *
+sdup(const char *s)
+{
+	return ut_strndup(s, strlen(s));
+}
+
+static int
+ot_add(struct exp *x, uint64_t index, const char *ocid, const char *cid,
+    const char *txid, const char *relid)
+{
+	struct otarget *t;
+
+	if (x->not == x->capot) {
+		size_t nc = x->capot ? 2 * x->capot : 64;
+		struct otarget *n = realloc(x->ot, nc * sizeof(*n));
+
+		if (n == NULL)
+			return PT_ENOMEM;
+		x->ot = n;
+		x->capot = nc;
+	}
+	t = &x->ot[x->not];
+	t->index = index;
+	t->ocid = sdup(ocid);
+	t->cid = sdup(cid);
+	t->txid = sdup(txid);
+	t->relid = sdup(relid != NULL ? relid : "");
+	if (t->ocid == NULL || t->cid == NULL || t->txid == NULL ||
+	    t->relid == NULL) {
+		free(t->ocid);
+		free(t->cid);
+		free(t->txid);
+		free(t->relid);
+		return PT_ENOMEM;
+	}
+	x->not++;		/* in index order: sorted */
+	return 0;
+}
+
+static const struct otarget *
+ot_find(const struct exp *x, uint64_t index)
+{
+	size_t lo = 0, hi = x->not;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->ot[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->not && x->ot[lo].index == index ? &x->ot[lo] : NULL;
+}
+
+static void
+ot_free(struct exp *x)
+{
+	for (size_t i = 0; i < x->not; i++) {
+		free(x->ot[i].ocid);
+		free(x->ot[i].cid);
+		free(x->ot[i].txid);
+		free(x->ot[i].relid);
+	}
+	free(x->ot);
+	x->ot = NULL;
+	x->not = x->capot = 0;
+}
+
 /*
  * OCDS amounts: the schema's value.amount is a JSON number, and jansson
  * writes numbers through double, which cannot hold 16 or more digits.
@@ -384,6 +485,8 @@ iso_ms(json_int_t ms, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tmv);
 }
 
+static int add_ocds_correction(struct exp *x, json_t *ej, json_t *rec);
+
 /* The release of a payment (rec) at ej's index: tag implementation. */
 static int
 add_ocds(struct exp *x, json_t *ej, json_t *rec)
@@ -395,6 +498,8 @@ add_ocds(struct exp *x, json_t *ej, json_t *rec)
 	    "contract_id") : id;
 	struct ocds_amounts am = { 0 };
 
+	if (strcmp(str(rec, "type"), "correction") == 0)
+		return add_ocds_correction(x, ej, rec);
 	if (strcmp(str(rec, "type"), "payment") != 0)
 		return 0;
 	if (str(rec, "ocid")[0] != '\0')
@@ -443,6 +548,105 @@ add_ocds(struct exp *x, json_t *ej, json_t *rec)
 	json_object_set_new(rel, "parties", parties);
 	json_object_set_new(rel, "awards", json_pack("[o]", award));
 	json_object_set_new(rel, "contracts", json_pack("[o]", contract));
+	{
+		/* A payment the log lists as corrected: its identity, for
+		 * its corrections' releases. */
+		uint64_t idx = (uint64_t)json_integer_value(json_object_get(ej,
+		    "index")), c;
+		int v;
+
+		if (aud_corr_status(x->corr, idx, &v, &c) == 1 &&
+		    ot_add(x, idx, ocid, cid, id, json_string_value(
+		    json_object_get(rel, "id"))) != 0) {
+			json_decref(rel);
+			return PT_ENOMEM;
+		}
+	}
+	return ocds_write(x, rel, &am);
+}
+
+/*
+ * The release of a correction (rec, at ej's index) of a payment exported
+ * before: OCDS release tag implementationUpdate, the same contracting
+ * process (ocid), contract and transaction id, with the correction in the
+ * contract's amendments (rationale: its reason; amendsReleaseID: the
+ * payment's release).  An amendment carries the transaction as amended; a
+ * void carries it with value.amount and value.currency null, which OCDS's
+ * merge rules read as removing them from the compiled record.
+ */
+static int
+add_ocds_correction(struct exp *x, json_t *ej, json_t *rec)
+{
+	json_t *rel, *contract, *tx, *value, *amend, *rep, *parties;
+	uint64_t target = (uint64_t)json_integer_value(json_object_get(rec,
+	    "target_index"));
+	const struct otarget *t = ot_find(x, target);
+	struct ocds_amounts am = { 0 };
+	char when[32], relid[300], desc[400];
+	int is_void = strcmp(str(rec, "action"), "void") == 0;
+
+	if (t == NULL)
+		return 0;		/* not a payment */
+	rep = json_object_get(rec, "replacement");
+	if (!is_void && (!json_is_object(rep) ||
+	    strcmp(str(rep, "type"), "payment") != 0))
+		return 0;
+	iso_ms(json_integer_value(json_object_get(ej, "time")), when,
+	    sizeof(when));
+	snprintf(relid, sizeof(relid), "%s-%lld", str(rec, "id"), (long long)
+	    json_integer_value(json_object_get(ej, "index")));
+	snprintf(desc, sizeof(desc), "Payment %.100s (log entry #%llu) %s by "
+	    "log entry #%lld", t->txid, (unsigned long long)target,
+	    is_void ? "voided" : "amended", (long long)json_integer_value(
+	    json_object_get(ej, "index")));
+	rel = json_object();
+	parties = json_array();
+	tx = json_object();
+	value = json_object();
+	json_object_set_new(rel, "ocid", json_string(t->ocid));
+	json_object_set_new(rel, "id", json_string(relid));
+	json_object_set_new(rel, "date", json_string(when));
+	json_object_set_new(rel, "tag", json_pack("[s]",
+	    "implementationUpdate"));
+	json_object_set_new(rel, "initiationType", json_string("tender"));
+	json_object_set_new(tx, "id", json_string(t->txid));
+	if (is_void) {
+		json_object_set_new(value, "amount", json_null());
+		json_object_set_new(value, "currency", json_null());
+	} else {
+		char date[32];
+
+		snprintf(date, sizeof(date), "%sT00:00:00Z", str(rep, "date"));
+		json_object_set_new(tx, "date", json_string(date));
+		ocds_value(value, &am, rep, "amount_minor");
+		json_object_set_new(value, "currency", json_string(str(rep,
+		    "currency")));
+		json_object_set_new(tx, "payer", ocds_party(json_object_get(
+		    rep, "payer"), "payer", parties));
+		json_object_set_new(tx, "payee", ocds_party(json_object_get(
+		    rep, "payee"), "payee", parties));
+	}
+	json_object_set_new(tx, "value", value);
+	amend = json_object();
+	json_object_set_new(amend, "id", json_string(str(rec, "id")));
+	json_object_set_new(amend, "date", json_string(when));
+	json_object_set_new(amend, "rationale", json_string(str(rec,
+	    "reason")));
+	json_object_set_new(amend, "description", json_string(desc));
+	json_object_set_new(amend, "amendsReleaseID", json_string(t->relid));
+	json_object_set_new(amend, "releaseID", json_string(relid));
+	contract = json_object();
+	json_object_set_new(contract, "id", json_string(t->cid));
+	json_object_set_new(contract, "awardID", json_string(t->cid));
+	json_object_set_new(contract, "amendments", json_pack("[o]", amend));
+	json_object_set_new(contract, "implementation", json_pack("{s:[o]}",
+	    "transactions", tx));
+	if (json_array_size(parties) > 0)
+		json_object_set_new(rel, "parties", parties);
+	else
+		json_decref(parties);
+	json_object_set_new(rel, "awards", json_pack("[{s:s}]", "id", t->cid));
+	json_object_set_new(rel, "contracts", json_pack("[o]", contract));
 	return ocds_write(x, rel, &am);
 }
 
@@ -458,8 +662,16 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		return rc;
 	rec = json_object_get(ej, "record");
 	switch (x->fmt) {
-	case F_JSONL:
+	case F_JSONL: {
+		char by[24];
+
+		json_object_set_new(ej, "status", json_string(row_status(x,
+		    index, by, sizeof(by))));
+		json_object_set_new(ej, "corrected_by", by[0] ?
+		    json_integer((json_int_t)strtoull(by, NULL, 10)) :
+		    json_null());
 		cli_json_print(x->out, ej, JSON_COMPACT);
+	}
 		x->written++;
 		break;
 	case F_CSV:
@@ -670,6 +882,11 @@ export_cmd(int argc, char **argv)
 		csv_row(x.out, blds_header, NBLDS, 1);
 	else if (x.fmt == F_OCDS)
 		fputs("{\n  \"releases\": [", x.out);
+	if ((rc = aud_corr_new(&x.corr)) != 0) {
+		ex = cli_fail(rc, NULL, "export");
+		goto out;
+	}
+	o.corr = x.corr;
 	o.fn = on_entry;
 	o.arg = &x;
 	o.progress = !co.quiet && isatty(2) && out != NULL;
@@ -718,6 +935,8 @@ out:
 		unlink(tmp);
 	}
 	aud_state_free(&st);
+	aud_corr_free(x.corr);
+	ot_free(&x);
 	logc_free(lc);
 	return ex;
 }

@@ -460,8 +460,20 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
     const struct mt_hash *leaf, struct pt_why *why)
 {
 	struct mt_hash proof[PT_MAX_PROOF];
+	size_t n;
+
+	return logc_inclusion_proof(lc, index, ck, leaf, proof, &n, why);
+}
+
+int
+logc_inclusion_proof(struct logc *lc, uint64_t index, const struct ckpt *ck,
+    const struct mt_hash *leaf, struct mt_hash proof[PT_MAX_PROOF],
+    size_t *np, struct pt_why *why)
+{
 	size_t n = 0;
 	int rc;
+
+	*np = 0;
 
 	if (index >= ck->size)
 		return pt_why_set(why, PT_ENOTFOUND, "index %llu is not below "
@@ -481,6 +493,7 @@ logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
 		return pt_why_set(why, PT_EPROOF, "inclusion proof of index "
 		    "%llu does not lead to the signed root of size %llu",
 		    (unsigned long long)index, (unsigned long long)ck->size);
+	*np = n;
 	return 0;
 }
 

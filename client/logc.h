@@ -113,6 +113,10 @@ int logc_consistent(struct logc *lc, const struct ckpt *older,
  */
 int logc_inclusion(struct logc *lc, uint64_t index, const struct ckpt *ck,
     const struct mt_hash *leaf, struct pt_why *why);
+/* The same, handing back the verified proof (*np hashes). */
+int logc_inclusion_proof(struct logc *lc, uint64_t index,
+    const struct ckpt *ck, const struct mt_hash *leaf,
+    struct mt_hash proof[PT_MAX_PROOF], size_t *np, struct pt_why *why);
 
 /*
  * GET /entry/<index> (the exact leaf bytes; from its entry bundle when the

@@ -104,6 +104,8 @@ mon_match(const struct mon_filter *f, json_t *rec)
 
 struct mon {
 	struct mon_filter f;
+	struct aud_corr *corr;	/* the log's corrections, checked by the
+				 * audit engine as entries pass */
 	int json;
 	unsigned long long shown;
 	uint64_t next;		/* entries below were handled (a poll that
@@ -127,8 +129,12 @@ put(const char *text)
 }
 
 static void
-show_text(uint64_t index, json_t *rec, const struct wire_entry *e)
+show_text(const struct mon *m, uint64_t index, json_t *rec,
+    const struct wire_entry *e)
 {
+	uint64_t by;
+	int v;
+
 	const char *type = s(rec, "type");
 
 	printf("%llu %s ", (unsigned long long)index, type);
@@ -167,7 +173,11 @@ show_text(uint64_t index, json_t *rec, const struct wire_entry *e)
 	}
 	printf(" [signed by ");
 	signer_print(stdout, &e->sub.submitter);
-	printf("]\n");
+	printf("]");
+	if (aud_corr_status(m->corr, index, &v, &by) == 1)
+		printf(" %s by #%llu", v ? "VOIDED" : "AMENDED",
+		    (unsigned long long)by);
+	putchar('\n');
 }
 
 static int
@@ -189,10 +199,18 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		return 0;
 	}
 	m->shown++;
-	if (m->json)
+	if (m->json) {
+		uint64_t by;
+		int v, r = aud_corr_status(m->corr, index, &v, &by);
+
+		json_object_set_new(ej, "status", json_string(r < 0 ?
+		    "unknown" : r == 0 ? "current" : v ? "voided" :
+		    "amended"));
+		json_object_set_new(ej, "corrected_by", r == 1 ?
+		    json_integer((json_int_t)by) : json_null());
 		cli_json_print(stdout, ej, JSON_COMPACT);
-	else
-		show_text(index, rec, e);
+	} else
+		show_text(m, index, rec, e);
 	fflush(stdout);
 	json_decref(ej);
 	return cli_out_check(stdout);
@@ -352,13 +370,18 @@ mon_cmd(int argc, char **argv)
 	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
 		return rc;
 	m.json = co.json;
+	if (aud_corr_new(&m.corr) != 0)
+		return cli_fail(PT_ENOMEM, NULL, "monitor");
+	o.corr = m.corr;
 	o.fn = on_entry;
 	o.arg = &m;
 	o.defer = 1;
 	if (state != NULL && (rc = aud_state_load(state, &co.key, &st,
-	    &why)) != 0)
+	    &why)) != 0) {
+		aud_corr_free(m.corr);
 		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
 		    "--state");
+	}
 	{
 		struct hcli_opts ho;
 
@@ -368,6 +391,7 @@ mon_cmd(int argc, char **argv)
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
 		    0) {
 			aud_state_free(&st);
+			aud_corr_free(m.corr);
 			return cli_fail(rc, &why, "--log");
 		}
 		lc->tiles_only = co.tiles_only;
@@ -407,6 +431,7 @@ mon_cmd(int argc, char **argv)
 	}
 out:
 	aud_state_free(&st);
+	aud_corr_free(m.corr);
 	logc_free(lc);
 	return ex;
 }

@@ -16,6 +16,8 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "cstatus.h"
+#include "logc.h"
 #include "policy.h"
 #include "json.h"
 #include "ptlimits.h"
@@ -404,8 +406,8 @@ vrf_receipt_mine(const uint8_t *buf, size_t len,
 }
 
 static const char verify_usage[] =
-    "usage: pubtrail verify --log-key VKEY [--policy FILE] [--json] "
-    "RECEIPT...\n"
+    "usage: pubtrail verify --log-key VKEY [--policy FILE] [--json]\n"
+    "                       [--log URL [--refresh]] RECEIPT...\n"
     "\n"
     "Verify receipts offline (\"-\" reads one from standard input): the\n"
     "checkpoint's signature by the log key VKEY (a verifier key string, or\n"
@@ -415,26 +417,122 @@ static const char verify_usage[] =
     "that count must also meet its quorum, and each policy witness is listed\n"
     "with what it counted for: a cosignature dated more than 300 s in the\n"
     "future does not count, nor does an ML-DSA-44 witness (this build's\n"
-    "OpenSSL cannot verify it).  Exit 0 when every receipt is valid, 1 when\n"
-    "one is not (with the reason), 2 usage, 6 a receipt file cannot be\n"
-    "read.\n";
+    "OpenSSL cannot verify it).  Offline, a receipt's status (voided or\n"
+    "amended later) cannot be known.  With --log URL the receipt is also\n"
+    "checked in the log as it is now: the log's current checkpoint (which\n"
+    "must meet --policy) is proven consistent with the receipt's, the\n"
+    "entry is proven in it, and its corrections are applied (current,\n"
+    "voided by #N, amended by #N); --refresh then rewrites the receipt\n"
+    "with that newer checkpoint, so a receipt issued before the witness\n"
+    "quorum meets the policy offline.  Exit 0 when every receipt is\n"
+    "valid, 1 when one is not (with the reason), 2 usage, 3 network,\n"
+    "6 a receipt file cannot be read, 7 stale.\n";
+
+/* What verify --log found out about a receipt in the log as it is now. */
+struct online {
+	int done;		/* the checks ran (rc 0) */
+	struct ckpt cur;	/* the log's current (policy-checked) checkpoint */
+	struct cst st;		/* the entry's status */
+	int refreshed;		/* --refresh wrote the file */
+};
+
+/*
+ * verify --log: the receipt (already valid for the log key) is in the log
+ * as it is now: the log's current checkpoint (under --policy: cosigned by
+ * the quorum) is consistent with the receipt's, the entry is proven in it,
+ * and its corrections are applied.  With refresh, the receipt file is
+ * rewritten (atomically) with a tlog-proof against that newer checkpoint,
+ * so a receipt issued before the witness quorum meets the policy offline.
+ */
+static int
+vrf_online(struct logc *lc, const struct vrf_result *res, const char *file,
+    int refresh, struct online *on, struct pt_why *why)
+{
+	struct tproof *tp = NULL;
+	char *note = NULL, *text = NULL;
+	size_t note_len, tlen;
+	int rc;
+
+	memset(on, 0, sizeof(*on));
+	if ((rc = logc_checkpoint_since(lc, &res->ck, &on->cur, &note,
+	    &note_len, why)) != 0)
+		return rc;
+	if ((tp = calloc(1, sizeof(*tp))) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	if ((rc = logc_inclusion_proof(lc, res->index, &on->cur, &res->leaf,
+	    tp->proof, &tp->n, why)) != 0)
+		goto out;
+	if ((rc = cst_resolve(lc, &on->cur, res->index, res->entry_bytes,
+	    res->entry_len, &res->entry, &on->st, why)) != 0)
+		goto out;
+	on->done = 1;
+	if (refresh && on->cur.size != res->ck.size) {
+		struct wire_receipt wr;
+		struct wire_buf wb;
+		struct pt_why w = { "" };
+
+		tp->index = res->index;
+		tp->note = note;
+		tp->note_len = note_len;
+		tlen = WIRE_MAX_TPROOF + 1;
+		if ((text = malloc(tlen)) == NULL) {
+			rc = PT_ENOMEM;
+			goto out;
+		}
+		if ((rc = tproof_format(tp, text, tlen, &tlen)) != 0) {
+			rc = pt_why_set(why, rc, "--refresh: %s",
+			    pt_strerror(rc));
+			goto out;
+		}
+		memset(&wr, 0, sizeof(wr));
+		wr.entry = res->entry_bytes;
+		wr.entry_len = res->entry_len;
+		wr.index = res->index;
+		wr.proof = text;
+		wr.proof_len = tlen;
+		wire_buf_init(&wb);
+		if ((rc = wire_receipt_encode(&wr, &wb)) == 0 &&
+		    (rc = ut_write_file(file, wb.data, wb.len, 0644, 0,
+		    &w)) != 0)
+			pt_why_set(why, rc, "--refresh: %s", w.text);
+		wire_buf_free(&wb);
+		if (rc == 0)
+			on->refreshed = 1;
+	}
+out:
+	if (rc != 0)
+		cst_free(&on->st);
+	free(text);
+	free(tp);
+	free(note);
+	return rc;
+}
 
 int
 vrf_cmd(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
+		{ "refresh", 0, NULL, 'R' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common co;
-	int c, rc, worst = CLI_OK;
+	struct logc *lc = NULL;
+	const struct pol *policy;
+	int c, rc, worst = CLI_OK, refresh = 0;
 
 	cli_common_init(&co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(verify_usage, stdout);
 			return CLI_OK;
+		}
+		if (c == 'R') {
+			refresh = 1;
+			continue;
 		}
 		if ((rc = cli_common_opt(&co, c, optarg, verify_usage)) < 0)
 			return -rc;
@@ -445,14 +543,28 @@ vrf_cmd(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error(verify_usage, "no receipt given");
+	if (refresh && co.log_url == NULL)
+		return cli_usage_error(verify_usage, "--refresh needs --log URL");
 	if ((rc = cli_common_check(&co, 0, verify_usage)) != 0)
 		return rc;
+	policy = vrf_policy;
+	if (co.log_url != NULL) {
+		struct hcli_opts ho;
+		struct pt_why why = { "" };
+
+		cli_hcli_opts(&co, 1, &ho);
+		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
+			return cli_fail(rc, &why, "--log");
+	}
 	for (int i = optind; i < argc; i++) {
 		struct vrf_result *res;
+		struct online on;
 		struct pt_why why = { "" };
 		uint8_t *buf;
 		size_t len;
 		int ex;
+
+		memset(&on, 0, sizeof(on));
 
 		if ((res = malloc(sizeof(*res))) == NULL)
 			return cli_fail(PT_ENOMEM, NULL, "verify");
@@ -481,10 +593,17 @@ vrf_cmd(int argc, char **argv)
 				worst = ex;
 			continue;
 		}
+		/* Online, the receipt need only be the log key's: the policy
+		 * is then asked of the log's current checkpoint. */
+		if (lc != NULL)
+			vrf_policy = NULL;
 		rc = vrf_receipt(buf, len, &co.key, res, &why);
-		ex = rc == 0 ? CLI_OK : CLI_EVERIFY;
-		if (rc == PT_ENOMEM)
-			ex = CLI_ENET;
+		vrf_policy = policy;
+		if (rc == 0 && lc != NULL)
+			rc = vrf_online(lc, res, argv[i], refresh, &on, &why);
+		ex = cli_exit_for(rc);
+		if (rc != 0 && ex == CLI_OK)
+			ex = CLI_EVERIFY;
 		if (co.json) {
 			json_t *o = json_object(), *wj;
 
@@ -503,6 +622,22 @@ vrf_cmd(int argc, char **argv)
 					json_object_set_new(o, "entry", ej);
 				json_object_set_new(o, "index",
 				    json_integer((json_int_t)res->index));
+				if (on.done) {
+					json_t *lj = json_object();
+
+					json_object_set_new(lj, "tree_size",
+					    json_integer((json_int_t)
+					    on.cur.size));
+					json_object_set_new(lj, "consistent",
+					    json_true());
+					json_object_set_new(lj, "policy",
+					    json_boolean(policy != NULL));
+					json_object_set_new(lj, "refreshed",
+					    json_boolean(on.refreshed));
+					json_object_set_new(o, "log", lj);
+					if (ej != NULL)
+						cst_json(ej, &on.st);
+				}
 			} else {
 				json_object_set_new(o, "error",
 				    json_string(pt_errname(rc)));
@@ -529,6 +664,21 @@ vrf_cmd(int argc, char **argv)
 			signer_print(stdout, &res->entry.sub.submitter);
 			putchar('\n');
 			vrf_print_witnesses(stdout, res);
+			if (on.done) {
+				printf("  in the log now: proven in its current "
+				    "checkpoint (size %llu), consistent with "
+				    "the receipt's%s\n", (unsigned long long)
+				    on.cur.size, policy != NULL ? "; it meets "
+				    "the witness policy" : "");
+				if (on.refreshed)
+					printf("  refreshed: the receipt now "
+					    "carries that checkpoint\n");
+				fputs("  ", stdout);
+				cst_print(stdout, &on.st);
+			} else
+				printf("  status: not checked offline (give "
+				    "--log URL to apply the log's "
+				    "corrections)\n");
 		} else {
 			fflush(stdout);
 			fprintf(stderr, "%s", cli_red(stderr));
@@ -539,11 +689,13 @@ vrf_cmd(int argc, char **argv)
 			fputc('\n', stderr);
 			vrf_print_witnesses(stderr, res);
 		}
+		cst_free(&on.st);
 		free(buf);
 		free(res);
 		/* A receipt that failed verification outranks other errors. */
 		if (ex == CLI_EVERIFY || (worst != CLI_EVERIFY && ex > worst))
 			worst = ex;
 	}
+	logc_free(lc);
 	return worst;
 }

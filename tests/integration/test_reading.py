@@ -471,6 +471,144 @@ def test_gossip_peer_claims():
         env.close()
 
 
+# ------------------------------------------- corrections wherever shown
+
+def test_corrections_everywhere():
+    env = Env()
+    try:
+        idx = submit_as(env, env.key, [payment("PAY-DC-%d" % i, amount=1000 + i)
+                                       for i in range(4)], "p")
+        rcpt = os.path.join(env.path("rcpt-p"), "PAY-DC-1.receipt")
+        assert os.path.exists(rcpt), os.listdir(env.path("rcpt-p"))
+        leaf = {k: hashlib.sha256(b"\x00" + env.d.get("/entry/%d" % i).body
+                                  ).hexdigest() for k, i in idx.items()}
+        void = {"type": "correction", "id": "C-VOID", "action": "void",
+                "target_index": idx["PAY-DC-1"],
+                "target_leaf_hash": leaf["PAY-DC-1"], "reason": "paid twice"}
+        amend = {"type": "correction", "id": "C-AMEND", "action": "amend",
+                 "target_index": idx["PAY-DC-2"],
+                 "target_leaf_hash": leaf["PAY-DC-2"],
+                 "reason": "wrong amount",
+                 "replacement": payment("PAY-DC-2", amount=4242)}
+        ci = submit_as(env, env.key, [void], "v")
+        ci.update(submit_as(env, env.key, [amend], "a"))
+
+        # get lookup / entry: the status, and the record as amended
+        p = run("get", "lookup", *env.L, "--submitter", env.vkey, "--id",
+                "PAY-DC-1", check=0)
+        out = p.stdout.decode()
+        assert "status: VOIDED by #%d" % ci["C-VOID"] in out, out
+        assert "paid twice" in out
+        j = json.loads(run("get", "entry", *env.L, "--json",
+                           idx["PAY-DC-2"], check=0).stdout)
+        assert j["status"] == "amended" and j["corrected_by"] == ci["C-AMEND"]
+        assert j["effective_record"]["amount_minor"] == 4242
+        assert j["record"]["amount_minor"] == 1002
+        j = json.loads(run("get", "entry", *env.L, "--json", idx["PAY-DC-0"],
+                           check=0).stdout)
+        assert j["status"] == "current" and j["corrected_by"] is None
+
+        # verify: offline says it cannot know; online applies the void
+        p = run("verify", "--log-key", env.logvkey, rcpt, check=0)
+        assert b"not checked offline" in p.stdout, p.stdout
+        p = run("verify", *env.L, rcpt, check=0)
+        assert b"VOIDED by #%d" % ci["C-VOID"] in p.stdout, p.stdout
+        o = json.loads(run("verify", *env.L, "--json", rcpt, check=0).stdout)
+        assert o["entry"]["status"] == "voided" and o["log"]["consistent"]
+        before = open(rcpt, "rb").read()
+        run("verify", *env.L, "--refresh", rcpt, check=0)
+        after = open(rcpt, "rb").read()
+        assert after != before
+        r = ptlib.unpackb(after)
+        _, _, note = ptlib.parse_tlog_proof(r["proof"])
+        assert note.split("\n")[1] == str(env.d.checkpoint()[1])
+        run("verify", "--log-key", env.logvkey, rcpt, check=0)
+
+        # monitor and every export
+        p = run("monitor", *env.L, "--from-start", "--once", check=0)
+        mon = p.stdout.decode()
+        assert "PAY-DC-1" in mon and "VOIDED by #%d" % ci["C-VOID"] in mon, mon
+        import csv
+        rows = list(csv.DictReader(run("export", *env.L, "--format", "csv",
+                                       "--quiet", check=0).stdout.decode()
+                                   .splitlines()))
+        by_id = {r["id"]: r for r in rows}
+        assert by_id["PAY-DC-1"]["status"] == "voided"
+        assert by_id["PAY-DC-1"]["corrected_by"] == str(ci["C-VOID"])
+        assert by_id["PAY-DC-2"]["status"] == "amended"
+        assert by_id["PAY-DC-0"]["status"] == "current"
+        assert by_id["C-AMEND"]["amount_minor"] == "4242"
+        assert by_id["C-AMEND"]["target_index"] == str(idx["PAY-DC-2"])
+        lines = [json.loads(x) for x in run("export", *env.L, "--format",
+                                            "jsonl", "--quiet",
+                                            check=0).stdout.splitlines()]
+        st = {x["record"]["id"]: (x["status"], x["corrected_by"])
+              for x in lines}
+        assert st["PAY-DC-1"] == ("voided", ci["C-VOID"]), st
+        assert st["PAY-DC-3"] == ("current", None)
+        pkg_path = env.path("ocds.json")
+        run("export", *env.L, "--format", "ocds", "--out", pkg_path, check=0)
+        pkg = validate_ocds(pkg_path)
+        upd = [r for r in pkg["releases"]
+               if r["tag"] == ["implementationUpdate"]]
+        assert len(upd) == 2, [r["tag"] for r in pkg["releases"]]
+        orig = {r["contracts"][0]["implementation"]["transactions"][0]["id"]:
+                r for r in pkg["releases"] if r["tag"] == ["implementation"]}
+        for r in upd:
+            a = r["contracts"][0]["amendments"][0]
+            tx = r["contracts"][0]["implementation"]["transactions"][0]
+            o = orig[tx["id"]]
+            assert r["ocid"] == o["ocid"] and a["amendsReleaseID"] == o["id"]
+            assert a["releaseID"] == r["id"]
+            if a["rationale"] == "paid twice":
+                assert tx["id"] == "PAY-DC-1" and tx["value"]["amount"] is None
+            else:
+                assert tx["id"] == "PAY-DC-2" and \
+                    tx["value"]["amount"] == 42.42
+        run("audit", *env.L, check=0)
+
+        # a relay that lists a payment as a correction: exit 1
+        t1 = idx["PAY-DC-1"]
+
+        def bogus(path, h):
+            if path.startswith("/corrections/%d?" % t1):
+                return (200, ptlib.packb({"corrections": [idx["PAY-DC-3"]],
+                                          "index": t1, "more": 0}),
+                        "application/msgpack")
+        r = Relay(env.d.port, bogus)
+        p = run("get", "entry", *L(env, r.url), t1, check=1)
+        assert b"is not" in p.stderr and b"not a correction" in p.stderr, \
+            p.stderr
+        # a relay whose corrections index leaves one out: the audit says so
+        real = ptlib.unpackb(env.d.get("/corrections").body)
+
+        def omit(path, h):
+            if path.startswith("/corrections") and not \
+                    path.startswith("/corrections/"):
+                return (200, ptlib.packb({"corrections": [
+                    c for c in real["corrections"] if c[1] != ci["C-VOID"]],
+                    "more": 0}), "application/msgpack")
+        r.route = omit
+        for cmd in (["audit"], ["export", "--format", "csv"]):
+            p = run(cmd[0], *L(env, r.url), *cmd[1:], check=1)
+            assert b"leaves out" in p.stderr, (cmd, p.stderr)
+        # a relay (or a static mirror) without the routes: unknown, never
+        # "current"; the audit checks each correction against its target
+        r.route = lambda path, h: ((404, b"no\n", "text/plain")
+                                   if path.startswith("/corrections")
+                                   else None)
+        p = run("get", "entry", *L(env, r.url), idx["PAY-DC-0"], check=0)
+        assert b"status: unknown" in p.stdout, p.stdout
+        run("audit", *L(env, r.url), check=0)
+        rows = list(csv.DictReader(run("export", *L(env, r.url), "--format",
+                                       "csv", "--quiet", check=0).stdout
+                                   .decode().splitlines()))
+        assert {x["status"] for x in rows} == {"unknown"}
+        r.kill()
+    finally:
+        env.close()
+
+
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([test_answers_bound_to_questions,
                               test_stale_is_not_rollback,
@@ -478,4 +616,5 @@ if __name__ == "__main__":
                               test_terminal_cannot_be_forged,
                               test_closed_pipe_and_small_things,
                               test_names_people_can_trust,
-                              test_gossip_peer_claims]))
+                              test_gossip_peer_claims,
+                              test_corrections_everywhere]))
