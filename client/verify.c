@@ -599,11 +599,17 @@ vrf_cmd(int argc, char **argv)
 			vrf_policy = NULL;
 		rc = vrf_receipt(buf, len, &co.key, res, &why);
 		vrf_policy = policy;
-		if (rc == 0 && lc != NULL)
-			rc = vrf_online(lc, res, argv[i], refresh, &on, &why);
-		ex = cli_exit_for(rc);
-		if (rc != 0 && ex == CLI_OK)
-			ex = CLI_EVERIFY;
+		/* Whatever fails in a receipt is evidence (exit 1); online,
+		 * the log's answers have their own codes (3, 7 ...). */
+		ex = rc == 0 ? CLI_OK : rc == PT_ENOMEM ? CLI_ENET :
+		    CLI_EVERIFY;
+		if (rc == 0 && lc != NULL &&
+		    (rc = vrf_online(lc, res, argv[i], refresh, &on,
+		    &why)) != 0) {
+			ex = cli_exit_for(rc);
+			if (ex == CLI_OK)
+				ex = CLI_EVERIFY;
+		}
 		if (co.json) {
 			json_t *o = json_object(), *wj;
 
