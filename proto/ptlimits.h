@@ -20,6 +20,8 @@
 #define PT_MAX_VKEY		256	/* verifier key string (Ed25519 key), bytes */
 #define PT_MAX_VKEY_MLDSA	2048	/* one of an ML-DSA-44 key (1312 bytes) */
 #define PT_MAX_ORIGIN		256	/* checkpoint origin line, bytes */
+#define PT_MAX_OFFICE_KEYS	10000	/* keys a log grants (office_key), and
+					 * signers before its first grant */
 
 /*
  * Signed notes and checkpoints (proto/note, proto/ckpt).  C2SP signed-note:

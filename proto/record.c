@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "note.h"
 #include "record.h"
 #include "wire.h"
 
@@ -39,6 +40,12 @@ enum fkind {
 	F_BUDGET,
 	F_ADDRESS,
 	F_RECORD,	/* a nested payment or permit_decision */
+	F_OKACTION,	/* office_key: "grant" | "revoke" */
+	F_OKKEY,	/* office_key: an Ed25519 verifier key string */
+	F_OKNAME,	/* office_key: display name, as F_LINE */
+	F_OKORG,	/* office_key: the organisation, as F_ORG */
+	F_OKTYPES,	/* office_key: array of office record types */
+	F_OKDATE,	/* office_key: valid_from, as F_DATE */
 };
 
 #define REQ 1
@@ -100,6 +107,20 @@ static const struct field correction_fields[] = {
 };
 #define CORR_REPLACEMENT 3
 
+static const struct field office_key_fields[] = {
+	{ "action", F_OKACTION, REQ },
+	{ "id", F_ID, REQ },
+	{ "key", F_OKKEY, REQ },
+	{ "name", F_OKNAME, REQ },
+	{ "organization", F_OKORG, REQ },
+	{ "reason", F_PARA, REQ },
+	{ "type", F_TYPE, REQ },
+	{ "types", F_OKTYPES, OPT },
+	{ "valid_from", F_OKDATE, OPT },
+};
+#define OKEY_TYPES	7
+#define OKEY_VALID_FROM	8
+
 static const struct field org_fields[] = {
 	{ "id", F_ID, REQ },
 	{ "kind", F_KIND, REQ },
@@ -139,6 +160,7 @@ struct ctx {
 	struct record_info *info;	/* NULL inside a nested record */
 	int action_void;		/* set by F_ACTION */
 	enum record_type nested_type;	/* set by a nested record */
+	int okey_revoke;		/* set by F_OKACTION */
 };
 
 static int check_record(struct ctx *x, struct wire_cur *c, const char *path,
@@ -193,6 +215,27 @@ date_valid(const char *s, size_t len)
 		return -1;
 	dim = mdays[m - 1] + (m == 2 && is_leap(y));
 	return d >= 1 && d <= dim ? 0 : -1;
+}
+
+/* 00:00 UTC of a date date_valid() accepted, in ms since 1970-01-01
+ * (0 for dates before it).  Days from the civil date: H. Hinnant's
+ * algorithm, exact for the proleptic Gregorian calendar. */
+static uint64_t
+date_ms(const char *s)
+{
+	int64_t y = 0, m, d, era, yoe, doy, doe, days;
+
+	for (size_t i = 0; i < 4; i++)
+		y = y * 10 + (s[i] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	return days > 0 ? (uint64_t)days * 86400000ULL : 0;
 }
 
 static int
@@ -422,6 +465,105 @@ check_value(struct ctx *x, const struct field *f, struct wire_cur *v,
 		    path, &seen);
 	case F_RECORD:
 		return check_record(x, v, path, 1);
+	case F_OKACTION:
+		if ((r = get_str(x, v, path, &s, &len)) != 0)
+			return r;
+		if (streq(s, len, "grant"))
+			x->okey_revoke = 0;
+		else if (streq(s, len, "revoke"))
+			x->okey_revoke = 1;
+		else
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: want \"grant\" or \"revoke\"", path);
+		return 0;
+	case F_OKKEY: {
+		struct note_vkey k;
+
+		if ((r = get_str(x, v, path, &s, &len)) != 0)
+			return r;
+		if (len == 0 || len > PT_MAX_VKEY ||
+		    note_vkey_parse(s, len, &k) != 0)
+			return pt_why_set(x->why, PT_ESCHEMA, "%s: want a C2SP "
+			    "verifier key string of at most %d bytes", path,
+			    PT_MAX_VKEY);
+		if (k.alg != NOTE_ALG_ED25519)
+			return pt_why_set(x->why, PT_ESCHEMA, "%s: want an "
+			    "Ed25519 (type 0x01) key", path);
+		if (x->info != NULL) {
+			x->info->okey_vkey = s;
+			x->info->okey_vkey_len = len;
+		}
+		return 0;
+	}
+	case F_OKNAME:
+		if ((r = get_str(x, v, path, &s, &len)) != 0)
+			return r;
+		if (text_valid(s, len, 0) != 0)
+			return pt_why_set(x->why, PT_ESCHEMA, "%s: want 1..%d "
+			    "bytes of text without control characters", path,
+			    PT_MAX_STRING);
+		if (x->info != NULL) {
+			x->info->okey_name = s;
+			x->info->okey_name_len = len;
+		}
+		return 0;
+	case F_OKORG: {
+		const uint8_t *start = v->p;
+
+		if ((r = check_party(x, v, path, 1)) != 0)
+			return r;
+		if (x->info != NULL) {
+			x->info->okey_org = start;
+			x->info->okey_org_len = (size_t)(v->p - start);
+		}
+		return 0;
+	}
+	case F_OKTYPES: {
+		const char *prev = NULL;
+		size_t n, plen = 0;
+		unsigned mask = 0;
+		enum record_type t;
+
+		if (wire_cur_array(v, &n) != 0)
+			return pt_why_set(x->why, PT_ETYPE,
+			    "%s: want an array of record types", path);
+		if (n == 0)
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: must not be empty", path);
+		for (i = 0; i < n; i++) {
+			if ((r = get_str(x, v, path, &s, &len)) != 0)
+				return r;
+			if (record_type_parse(s, len, &t) != 0 ||
+			    !(RECORD_TYPES_ALL & (1u << t)))
+				return pt_why_set(x->why, PT_ESCHEMA, "%s: want "
+				    "\"correction\", \"payment\" or "
+				    "\"permit_decision\"", path);
+			if (prev != NULL) {
+				size_t m = plen < len ? plen : len;
+				int c = memcmp(prev, s, m);
+
+				if (c > 0 || (c == 0 && plen >= len))
+					return pt_why_set(x->why, PT_ESCHEMA,
+					    "%s: types must be listed once "
+					    "each, in byte order", path);
+			}
+			prev = s;
+			plen = len;
+			mask |= 1u << t;
+		}
+		if (x->info != NULL)
+			x->info->okey_types = mask;
+		return 0;
+	}
+	case F_OKDATE:
+		if ((r = get_str(x, v, path, &s, &len)) != 0)
+			return r;
+		if (date_valid(s, len) != 0)
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: want a calendar date YYYY-MM-DD", path);
+		if (x->info != NULL)
+			x->info->okey_valid_from_ms = date_ms(s);
+		return 0;
 	}
 	return pt_why_set(x->why, PT_EINVAL, "%s: internal", path);
 }
@@ -570,6 +712,14 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 		tab = permit_fields;
 		n = NELEM(permit_fields);
 		break;
+	case RECORD_OFFICE_KEY:
+		if (nested)
+			return pt_why_set(x->why, PT_ESCHEMA, "%s: a correction"
+			    " may only replace a payment or permit_decision",
+			    sub);
+		tab = office_key_fields;
+		n = NELEM(office_key_fields);
+		break;
 	case RECORD_CORRECTION:
 	default:
 		if (nested)
@@ -611,6 +761,22 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 			return pt_why_set(x->why, PT_ESCHEMA,
 			    "%s: not allowed when action is void", sub);
 	}
+	if (t == RECORD_OFFICE_KEY) {
+		int types = (seen & (1u << OKEY_TYPES)) != 0;
+		int vf = (seen & (1u << OKEY_VALID_FROM)) != 0;
+
+		join(sub, path, "types");
+		if (!x->okey_revoke && !types)
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: required when action is grant", sub);
+		if (x->okey_revoke && types)
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: not allowed when action is revoke", sub);
+		join(sub, path, "valid_from");
+		if (x->okey_revoke && vf)
+			return pt_why_set(x->why, PT_ESCHEMA,
+			    "%s: not allowed when action is revoke", sub);
+	}
 	if (!nested && x->info != NULL) {
 		/* id is required and was checked: find it again. */
 		if (find_str(&start, "id", &id, &idlen) != 1)
@@ -622,6 +788,8 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 		    x->action_void : 0;
 		x->info->replacement_type = t == RECORD_CORRECTION &&
 		    !x->action_void ? x->nested_type : 0;
+		x->info->okey_revoke = t == RECORD_OFFICE_KEY ?
+		    x->okey_revoke : 0;
 	}
 	return 0;
 }
@@ -650,6 +818,7 @@ record_check(const uint8_t *buf, size_t len, struct record_info *info,
 	x.info = &tmp;
 	x.action_void = 0;
 	x.nested_type = 0;
+	x.okey_revoke = 0;
 	wire_cur_init(&c, buf, len);
 	if ((r = check_record(&x, &c, "", 0)) != 0)
 		return r;
@@ -698,6 +867,7 @@ record_type_name(enum record_type t)
 	case RECORD_PAYMENT: return "payment";
 	case RECORD_PERMIT_DECISION: return "permit_decision";
 	case RECORD_CORRECTION: return "correction";
+	case RECORD_OFFICE_KEY: return "office_key";
 	}
 	return NULL;
 }
@@ -706,7 +876,8 @@ int
 record_type_parse(const char *s, size_t len, enum record_type *out)
 {
 	static const enum record_type all[] = {
-		RECORD_PAYMENT, RECORD_PERMIT_DECISION, RECORD_CORRECTION
+		RECORD_PAYMENT, RECORD_PERMIT_DECISION, RECORD_CORRECTION,
+		RECORD_OFFICE_KEY
 	};
 
 	if (s == NULL)

@@ -2,10 +2,12 @@
  * record.h: record schema v1 (docs/PROTOCOL.md section 6) and its validator.
  *
  * A record is a canonical msgpack map (wire.h).  record_check() decodes it
- * strictly and validates it against the schema of its `type`:
- * payment, permit_decision or correction.  The same code runs in the daemon
- * (before a submission is queued) and in the client (before signing, and
- * when auditing), so both sides agree on what is valid.
+ * strictly and validates it against the schema of its `type`: payment,
+ * permit_decision, correction or office_key (a registrar's grant or
+ * revocation of an office's key: PROTOCOL.md section 6.6).  The same code
+ * runs in the daemon (before a submission is queued) and in the client
+ * (before signing, and when auditing), so both sides agree on what is
+ * valid.  Who may append which type is proto/grants.h.
  */
 #ifndef PT_RECORD_H
 #define PT_RECORD_H
@@ -21,8 +23,9 @@ enum record_type {
 	RECORD_PAYMENT = 1,
 	RECORD_PERMIT_DECISION = 2,
 	RECORD_CORRECTION = 3,
+	RECORD_OFFICE_KEY = 4,
 };
-#define RECORD_NTYPES 3
+#define RECORD_NTYPES 4
 
 /* What the log needs to know about a valid record.  Pointers point into the
  * record bytes given to record_check() and live as long as they do. */
@@ -35,6 +38,17 @@ struct record_info {
 	struct mt_hash target_hash;
 	int action_void;		/* 1 = void, 0 = amend */
 	enum record_type replacement_type; /* amend: the replacement's; else 0 */
+	/* office_key only (PROTOCOL.md section 6.6): */
+	int okey_revoke;		/* 1 = revoke, 0 = grant */
+	const char *okey_vkey;		/* the office's verifier key string */
+	size_t okey_vkey_len;
+	const char *okey_name;		/* its display name */
+	size_t okey_name_len;
+	const uint8_t *okey_org;	/* the organisation (party map bytes) */
+	size_t okey_org_len;
+	unsigned okey_types;		/* grant: bits 1 << record type */
+	uint64_t okey_valid_from_ms;	/* grant: 00:00 UTC of valid_from, in
+					 * ms since the epoch; 0 if absent */
 };
 
 /*
@@ -50,7 +64,8 @@ struct record_info {
 int record_check(const uint8_t *buf, size_t len, struct record_info *info,
     struct pt_why *why);
 
-/* Every record type, as a mask for record_may_append(). */
+/* Every record type an office may append (all but office_key, which
+ * only the log's registrar signs), as a mask for record_may_append(). */
 #define RECORD_TYPES_ALL ((1u << RECORD_PAYMENT) | \
 	(1u << RECORD_PERMIT_DECISION) | (1u << RECORD_CORRECTION))
 

@@ -779,6 +779,7 @@ field_str(struct wire_cur *v, const char *name, const char **s, size_t *len,
 /* ------------------------------------------------------------ submissions */
 
 #define SIGN_DOMAIN "pubtrail/submission/v1\n"
+#define REGISTRAR_DOMAIN "pubtrail/office-key/v1\n"
 
 static int
 origin_check(const char *origin, size_t *len)
@@ -799,9 +800,10 @@ origin_check(const char *origin, size_t *len)
 	return 0;
 }
 
-int
-wire_sign_message(const char *origin, const uint8_t *record,
-    size_t record_len, struct wire_buf *out)
+/* domain || origin || "\n" || record, appended to out. */
+static int
+domain_message(const char *domain, const char *origin,
+    const uint8_t *record, size_t record_len, struct wire_buf *out)
 {
 	size_t olen;
 	int r;
@@ -810,12 +812,38 @@ wire_sign_message(const char *origin, const uint8_t *record,
 		return r;
 	if (record == NULL || record_len == 0 || record_len > PT_MAX_RECORD)
 		return PT_EINVAL;
-	if ((r = wire_buf_append(out, SIGN_DOMAIN, strlen(SIGN_DOMAIN))) != 0 ||
+	if ((r = wire_buf_append(out, domain, strlen(domain))) != 0 ||
 	    (r = wire_buf_append(out, origin, olen)) != 0 ||
 	    (r = wire_buf_append(out, "\n", 1)) != 0 ||
 	    (r = wire_buf_append(out, record, record_len)) != 0)
 		return r;
 	return 0;
+}
+
+int
+wire_sign_message(const char *origin, const uint8_t *record,
+    size_t record_len, struct wire_buf *out)
+{
+	return domain_message(SIGN_DOMAIN, origin, record, record_len, out);
+}
+
+int
+wire_registrar_message(const char *origin, const uint8_t *record,
+    size_t record_len, struct wire_buf *out)
+{
+	return domain_message(REGISTRAR_DOMAIN, origin, record, record_len,
+	    out);
+}
+
+/* The message whose signature a submission of a record of type t
+ * carries: the registrar's for office_key records, else the office's. */
+static int
+message_for(enum record_type t, const char *origin, const uint8_t *record,
+    size_t record_len, struct wire_buf *out)
+{
+	return t == RECORD_OFFICE_KEY ?
+	    wire_registrar_message(origin, record, record_len, out) :
+	    wire_sign_message(origin, record, record_len, out);
 }
 
 int
@@ -844,7 +872,7 @@ wire_submission_sign(const struct note_skey *k, const char *origin,
 	if ((r = note_vkey_format(&k->vk, vkey_buf, vkey_cap)) != 0)
 		goto fail;
 	wire_buf_init(&msg);
-	r = wire_sign_message(origin, record, record_len, &msg);
+	r = message_for(s->info.type, origin, record, record_len, &msg);
 	if (r == 0)
 		r = cr_ed25519_sign(k->seed, msg.data, msg.len, s->sig);
 	wire_buf_free(&msg);
@@ -865,14 +893,20 @@ fail:
 int
 wire_submission_verify(const struct wire_submission *s, const char *origin)
 {
+	struct record_info info;
 	struct wire_buf msg;
 	int r;
 
 	if (s == NULL || s->submitter.alg != NOTE_ALG_ED25519)
 		return PT_ESIG;
 	wire_buf_init(&msg);
-	if ((r = wire_sign_message(origin, s->record, s->record_len, &msg))
-	    != 0) {
+	/* The type picks the domain: take it from the record itself when
+	 * nobody checked it (s->info would be empty). */
+	if (!s->record_checked && record_check(s->record, s->record_len,
+	    &info, NULL) != 0)
+		return PT_ESIG;
+	if ((r = message_for(s->record_checked ? s->info.type : info.type,
+	    origin, s->record, s->record_len, &msg)) != 0) {
 		wire_buf_free(&msg);
 		return r == PT_ENOMEM ? r : PT_ESIG;
 	}

@@ -209,6 +209,15 @@ int wire_submission_encode(const struct wire_submission *s,
 int wire_sign_message(const char *origin, const uint8_t *record,
     size_t record_len, struct wire_buf *out);
 /*
+ * The message a registrar signs for an office_key record (PROTOCOL.md
+ * section 6.6): "pubtrail/office-key/v1\n" || origin || "\n" || record
+ * bytes.  Its own domain, so that a registrar's signature never stands in
+ * for an office's submission (nor an office's for a grant), and neither
+ * for a checkpoint or cosignature.  As wire_sign_message otherwise.
+ */
+int wire_registrar_message(const char *origin, const uint8_t *record,
+    size_t record_len, struct wire_buf *out);
+/*
  * Check record with record_check() (only valid records are signed), then sign
  * it for origin with k (alg NOTE_ALG_ED25519) and fill all of *s:
  *   s->record/record_len = record/record_len (NOT copied: the caller's
@@ -219,7 +228,8 @@ int wire_sign_message(const char *origin, const uint8_t *record,
  *     written NUL-terminated (s->submitter_len excludes the NUL).  vkey_buf
  *     is caller-owned, vkey_cap bytes (PT_MAX_VKEY + 1 always suffices), and
  *     must outlive s;
- *   s->sig = Ed25519(k, wire_sign_message(origin, record)).
+ *   s->sig = Ed25519(k, wire_sign_message(origin, record)), or for an
+ *     office_key record Ed25519(k, wire_registrar_message(origin, record)).
  * Errors: record_check's, PT_EINVAL (bad origin, key not Ed25519),
  * PT_ETOOBIG (vkey_cap too small), PT_ENOMEM, PT_ECRYPTO.  On error *s is
  * zeroed.  O(record_len).
@@ -228,7 +238,8 @@ int wire_submission_sign(const struct note_skey *k, const char *origin,
     const uint8_t *record, size_t record_len, struct wire_submission *s,
     char *vkey_buf, size_t vkey_cap);
 /* 0 when s->sig is s->submitter's Ed25519 signature of
- * wire_sign_message(origin, s->record); PT_ESIG otherwise (also for a bad
+ * wire_sign_message(origin, s->record) (wire_registrar_message for an
+ * office_key record: s->info.type decides); PT_ESIG otherwise (also for a bad
  * origin or a non-Ed25519 key), PT_ENOMEM.  Allocates one message buffer,
  * freed before returning.  O(record_len). */
 int wire_submission_verify(const struct wire_submission *s,

@@ -273,7 +273,8 @@ START_TEST(type_names)
 	    "permit_decision");
 	ck_assert_str_eq(record_type_name(RECORD_CORRECTION), "correction");
 	ck_assert_ptr_null(record_type_name((enum record_type)0));
-	ck_assert_ptr_null(record_type_name((enum record_type)4));
+	ck_assert_str_eq(record_type_name(RECORD_OFFICE_KEY), "office_key");
+	ck_assert_ptr_null(record_type_name((enum record_type)5));
 	E(record_type_parse("permit_decision", 15, &t));
 	ck_assert_int_eq(t, RECORD_PERMIT_DECISION);
 	ck_assert_int_eq(record_type_parse("payment", 6, &t), PT_ENOTFOUND);
