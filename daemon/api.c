@@ -280,6 +280,12 @@ static const struct route {
 	  api_h_metrics },
 	{ "/healthz", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_HEALTHZ,
 	  api_h_healthz },
+	{ "/log.vkey", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_KEYS,
+	  api_h_vkey },
+	{ "/registrar.vkey", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_KEYS, api_h_vkey },
+	{ "/office-keys", M_EXACT, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD,
+	  MR_OFFICE_KEYS, api_h_office_keys },
 	{ "/", M_PREFIX, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, MR_WEB, api_h_web },
 };
 
@@ -333,7 +339,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		} else if (r->id != MR_ADD && rq->query != NULL &&
 		    r->id != MR_INCLUSION && r->id != MR_CONSISTENCY &&
 		    r->id != MR_LOOKUP && r->id != MR_CORRECTIONS &&
-		    r->id != MR_WEB) {
+		    r->id != MR_WEB && r->id != MR_OFFICE_KEYS) {
 			api_fail(rq, 400, "this route takes no query string");
 		} else {
 			r->fn(rq);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+struct allow;
 struct cfg;
 struct evhttp_request;
 struct metrics;
@@ -16,23 +17,23 @@ struct pub;
 struct seq;
 struct seq_job;
 struct store;
-struct subm_list;
 struct witc;
 
 /*
  * What the routes use, built by main and kept by it: the api reads the
  * fields at each request, so main may change them between requests (on
- * the loop thread): a new submitters list or new limits on SIGHUP, seq
- * set to NULL when stopping.
+ * the loop thread): new limits on SIGHUP, seq set to NULL when
+ * stopping.
  */
 struct api_ctx {
 	const struct cfg *cfg;		/* max_body, rate_limit, rate_burst */
 	struct store *store;
 	struct pub *pub;		/* bounds every read; receipts */
-	struct subm_list *subm;		/* who may append */
+	struct allow *allow;		/* who may append (the log's grants) */
 	struct seq *seq;		/* NULL: POST /add answers 503 */
 	struct witc *witc;		/* NULL without a witness policy */
 	const char *logvkey;		/* the log's verifier key string */
+	const char *registrar;		/* the registrar's, or NULL */
 	struct metrics *metrics;	/* GET /metrics; every answer counted */
 };
 

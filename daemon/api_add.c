@@ -20,6 +20,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "allow.h"
 #include "api_int.h"
 #include "cfg.h"
 #include "crypto.h"
@@ -193,9 +194,10 @@ add_body(struct rq *rq, struct seq_job **out)
 	return 0;
 }
 
-/* Decode the submission; its submitter must be listed, may append its
- * type and is within its rate (peeked: the token is taken in add_queue).
- * 0 with *se, or -1 with the answer set. */
+/* Decode the submission; the log's grants must let its submitter append
+ * it (allow_admit: the office_key rule, PROTOCOL.md section 6.6), and the
+ * submitter be within its rate (peeked: the token is taken in
+ * add_queue).  0 with *se, or -1 with the answer set. */
 static int
 add_admit(const struct ans *a, struct seq_job *j, struct subm_entry **se)
 {
@@ -228,18 +230,20 @@ add_admit(const struct ans *a, struct seq_job *j, struct subm_entry **se)
 		}
 		a->rq->submitter[n] = '\0';
 	}
-	*se = a->rq->ctx->subm == NULL ? NULL : subm_find(a->rq->ctx->subm,
-	    j->sub.submitter_str, j->sub.submitter_len);
-	if (*se == NULL) {
-		metrics_rejection(a->rq->ctx->metrics, PT_EUNKNOWNSIGNER);
-		ans_fail(a, 403, "unknown submitter: this log does not accept "
-		    "records signed by that key");
+	if (a->rq->ctx->allow == NULL)
+		rc = pt_why_set(&why, PT_EUNKNOWNSIGNER, "unknown submitter: "
+		    "this log accepts no submissions");
+	else
+		rc = allow_admit(a->rq->ctx->allow,
+		    store_size(a->rq->ctx->store), env_now_ms(), &j->sub, &why);
+	if (rc != 0) {
+		metrics_rejection(a->rq->ctx->metrics, rc);
+		ans_fail(a, api_status(rc), "%s", why.text);
 		return -1;
 	}
-	if (record_may_append(&j->sub.info, (*se)->types, j->sub.submitter_str,
-	    j->sub.submitter_len, NULL, 0, &why) != 0) {
-		metrics_rejection(a->rq->ctx->metrics, PT_EFORBIDDEN);
-		ans_fail(a, 403, "%s", why.text);
+	if ((*se = allow_bucket(a->rq->ctx->allow, j->sub.submitter_str,
+	    j->sub.submitter_len)) == NULL) {
+		ans_fail(a, 503, "out of memory");
 		return -1;
 	}
 	if (subm_peek(*se, env_now_ms(), cfg->rate_limit, cfg->rate_burst)
@@ -581,8 +585,8 @@ api_add_done(struct seq_job *j, void *arg)
 
 	/* A submission its key did not sign gives the office's token back
 	 * (a forger must not spend another office's rate). */
-	if (j->rc == PT_ESIG && a->ctx->subm != NULL &&
-	    (se = subm_find(a->ctx->subm, j->sub.submitter_str,
+	if (j->rc == PT_ESIG && a->ctx->allow != NULL &&
+	    (se = allow_bucket(a->ctx->allow, j->sub.submitter_str,
 	    j->sub.submitter_len)) != NULL)
 		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
 	if (j->rc == 0 && pub_wait_quorum(a->ctx->pub) &&

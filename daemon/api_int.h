@@ -62,6 +62,8 @@ void api_send(struct rq *rq);
 
 /* Handlers: each fills rq's answer (api_read.c, api_add.c). */
 void api_h_healthz(struct rq *rq);
+void api_h_vkey(struct rq *rq);
+void api_h_office_keys(struct rq *rq);
 void api_h_metrics(struct rq *rq);
 void api_h_checkpoint(struct rq *rq);
 void api_h_tile(struct rq *rq);

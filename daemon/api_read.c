@@ -183,6 +183,105 @@ api_h_healthz(struct rq *rq)
 	rq->cache = CACHE_NONE;
 }
 
+/* GET /log.vkey, /registrar.vkey: the verifier key strings of the log's
+ * checkpoint key and of its registrar (PROTOCOL.md 6.6), one line each,
+ * as DATA/log.vkey and DATA/registrar.vkey hold them.  Neither changes
+ * for the life of a log; a client still takes them from its operator out
+ * of band, and checks what it is served against them. */
+void
+api_h_vkey(struct rq *rq)
+{
+	const char *k = strcmp(rq->path, "/log.vkey") == 0 ?
+	    rq->ctx->logvkey : rq->ctx->registrar;
+
+	if (k == NULL) {
+		api_fail(rq, 404, "this log has no registrar configured");
+		return;
+	}
+	evbuffer_add_printf(rq->body, "%s\n", k);
+	rq->cache = CACHE_PARTIAL;
+}
+
+/*
+ * GET /office-keys?size=N[&from=I]: the indexes of the office_key entries
+ * (grants and revokes, PROTOCOL.md 6.6) below N, from I on, at most
+ * PT_MAX_ARRAY of them: {"indexes": [uint...], "size": N}; fewer than
+ * PT_MAX_ARRAY means there are no more.  A convenience, like the proof
+ * routes: each entry is proven on its own, and an audit checks that the
+ * list leaves none out.
+ */
+void
+api_h_office_keys(struct rq *rq)
+{
+	struct qarg a[] = { { "size", NULL, 0 }, { "from", NULL, 0 } };
+	uint64_t size, from = 0, latest, idx[PT_MAX_ARRAY];
+	struct store_txn *txn;
+	struct wire_buf wb;
+	size_t n = 0;
+	int rc;
+
+	if (parse_query(rq, a, 2) != 0)
+		goto out;
+	pub_latest(rq->ctx->pub, NULL, 0, NULL, &latest);
+	if (query_u64(rq, &a[0], PT_MAX_TREE_SIZE, &size) != 0 ||
+	    (a[1].value != NULL && query_u64(rq, &a[1], PT_MAX_TREE_SIZE,
+	    &from) != 0))
+		goto out;
+	if (size > latest) {
+		api_fail(rq, 400, "size must be at most %llu (the latest "
+		    "checkpoint)", (unsigned long long)latest);
+		goto out;
+	}
+	if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		api_fail_err(rq, rc, "storage");
+		goto out;
+	}
+	rc = store_office_keys(txn, from, idx, PT_MAX_ARRAY, &n);
+	store_read_end(txn);
+	if (rc != 0) {
+		api_fail_err(rq, rc, "office_keys");
+		goto out;
+	}
+	while (n > 0 && idx[n - 1] >= size)
+		n--;
+	rq->cache = CACHE_NONE;
+	if (rq->json) {
+		json_t *o = json_object(), *arr = json_array();
+		char *s;
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, json_integer((json_int_t)
+			    idx[i]));
+		json_object_set_new(o, "indexes", arr);
+		json_object_set_new(o, "size", json_integer((json_int_t)size));
+		s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+		if (s == NULL) {
+			api_fail(rq, 503, "out of memory");
+			goto out;
+		}
+		evbuffer_add(rq->body, s, strlen(s));
+		free(s);
+		rq->ctype = CT_JSON;
+		goto out;
+	}
+	wire_buf_init(&wb);
+	rc = wire_enc_map(&wb, 2) | wire_enc_cstr(&wb, "indexes") |
+	    wire_enc_array(&wb, n);
+	for (size_t i = 0; i < n; i++)
+		rc |= wire_enc_uint(&wb, idx[i]);
+	rc |= wire_enc_cstr(&wb, "size") | wire_enc_uint(&wb, size);
+	if (rc != 0)
+		api_fail(rq, 503, "out of memory");
+	else {
+		evbuffer_add(rq->body, wb.data, wb.len);
+		rq->ctype = CT_MSGPACK;
+	}
+	wire_buf_free(&wb);
+out:
+	qargs_free(a, 2);
+}
+
 void
 api_h_metrics(struct rq *rq)
 {
@@ -879,7 +978,7 @@ void
 api_h_web(struct rq *rq)
 {
 	struct webroot_log wl = { rq->ctx->logvkey,
-	    rq->ctx->cfg->witness_policy, rq->ctx->subm };
+	    rq->ctx->cfg->witness_policy, rq->ctx->allow };
 	struct webroot_answer a;
 
 	webroot_serve(rq->ctx->cfg->web_root, rq->path, &wl, rq->body, &a);

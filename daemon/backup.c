@@ -43,8 +43,9 @@ static const char backup_usage[] =
 "Take a hot backup of the log in DIR (its daemon may be running and\n"
 "appending): OUT (a new directory, mode 0700) gets LMDB's compacting copy\n"
 "of the store from one read transaction, the copy's latest checkpoint\n"
-"(verified with the log key), log.vkey, the submitters file and a manifest\n"
-"(BACKUP) recording the tree size and root it holds.  The private key\n"
+"(verified with the log key), log.vkey, registrar.vkey, the submitters\n"
+"file and a manifest (BACKUP) recording the tree size and root it holds.\n"
+"The private key\n"
 "log.key is copied only with --with-private-key (mode 0600); keep it\n"
 "offline.  OUT is a data directory: check it with\n"
 "`pubtraild --check-full --data OUT`; after a loss, restore it and run\n"
@@ -318,6 +319,10 @@ take_backup(const char *dir, const char *out, int with_key,
 	if ((rc = copy_small(dir, out, LOGKEY_VNAME, 0644, 1, why)) != 0)
 		return rc;
 	rc = copy_small(dir, out, "submitters", 0644, 1, why);
+	if (rc != 0 && rc != PT_ENOTFOUND)
+		return rc;
+	/* the registrar's verifier key, when the log keeps it there */
+	rc = copy_small(dir, out, "registrar.vkey", 0644, 1, why);
 	if (rc != 0 && rc != PT_ENOTFOUND)
 		return rc;
 	if (with_key && (rc = copy_small(dir, out, LOGKEY_NAME, 0600, 1,

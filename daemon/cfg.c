@@ -45,7 +45,12 @@ static const struct cfg_key {
 	  1, 0, NULL, "1: refuse to create a new log unless origin is set "
 	  "(the service unit passes --require-origin)" },
 	{ "submitters", CFG_STR, offsetof(struct cfg, submitters), 0, 0, 0,
-	  "", "allowed submitters file; default DATA/submitters" },
+	  "", "submitters file, read only to bootstrap a log's grants "
+	  "(with --bootstrap-registrar-key); default DATA/submitters" },
+	{ "registrar_key", CFG_STR, offsetof(struct cfg, registrar_key), 0, 0,
+	  0, "", "the registrar's verifier key (the string, or a file whose "
+	  "first line it is), who signs office_key grants and revokes; "
+	  "default DATA/registrar.vkey when it exists" },
 	{ "batch_max", CFG_U64, offsetof(struct cfg, batch_max), 1,
 	  PT_BATCH_MAX, PT_BATCH_DEFAULT, NULL, "entries per batch (one "
 	  "commit, one fsync, one checkpoint)" },

@@ -21,6 +21,8 @@ struct cfg {
 	char origin[CFG_PATH_MAX];	/* used when a log is created */
 	uint64_t require_origin;	/* 1: no new log without origin */
 	char submitters[CFG_PATH_MAX];	/* "" = DATA/submitters */
+	char registrar_key[CFG_PATH_MAX]; /* verifier key or file; "" =
+					 * DATA/registrar.vkey if present */
 	uint64_t batch_max;
 	uint64_t batch_window_ms;
 	uint64_t verify_threads;	/* 0 = number of CPUs */

@@ -22,6 +22,7 @@
 #include <event2/thread.h>
 #include <systemd/sd-daemon.h>
 
+#include "allow.h"
 #include "api.h"
 #include "backup.h"
 #include "cfg.h"
@@ -39,6 +40,7 @@
 #include "pub.h"
 #include "recover.h"
 #include "seq.h"
+#include "sfile.h"
 #include "store.h"
 #include "subm.h"
 #include "witc.h"
@@ -58,10 +60,12 @@ struct daemon {
 	struct store *store;
 	struct note_skey logkey;	/* secret: wiped at exit */
 	char logvkey_str[PT_MAX_VKEY + 1];
+	char registrar[PT_MAX_VKEY + 1];	/* "" when none */
+	struct allow *allow;		/* who may append: the log's grants */
 	char origin[PT_MAX_ORIGIN + 1];
 	struct pub *pub;		/* the published checkpoint */
-	/* The routes' context holds the one copy of the submitters list,
-	 * the sequencer, the witness client and the metrics. */
+	/* The routes' context holds the grants, the sequencer, the witness
+	 * client and the metrics. */
 	struct api_ctx routes;
 	struct hsrv *http;		/* the HTTP server (net/hsrv) */
 	struct api *api;
@@ -75,6 +79,7 @@ struct daemon {
 struct opts {
 	const char *config;
 	const char *set_data, *set_listen, *set_origin, *set_policy;
+	const char *bootstrap_key;	/* --bootstrap-registrar-key FILE */
 	int checkonly, full, verbose, require_origin;
 };
 
@@ -84,7 +89,7 @@ usage(FILE *out)
 	fprintf(out,
 "usage: pubtraild [-n] [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
 "                 [--origin ORIGIN] [--require-origin] [--check-full] [-v]\n"
-"                 [--help] [--version]\n"
+"                 [--bootstrap-registrar-key FILE] [--help] [--version]\n"
 "       pubtraild backup --data DIR --out OUT [--with-private-key] [--json]\n"
 "       pubtraild recover --data DIR --from SOURCE [--from SOURCE ...] ...\n"
 "\n"
@@ -101,6 +106,11 @@ usage(FILE *out)
 "                     origin in the config (config: require_origin)\n"
 "  --witness-policy FILE  ask the witnesses of this C2SP tlog-policy file to\n"
 "                     cosign checkpoints (config key: witness_policy)\n"
+"  --bootstrap-registrar-key FILE  the registrar's private key, used once:\n"
+"                     when the log has no office_key grants yet, the keys of\n"
+"                     the submitters file become grants signed with it (a\n"
+"                     log made before office keys migrates so); then the\n"
+"                     key is wiped.  Never keep it on the log's machine.\n"
 "  --config FILE      read an INI config file (see pubtraild.conf(5))\n"
 "  -n                 check the configuration and exit\n"
 "  --check-full       recompute every hash from the stored entries, name the\n"
@@ -111,9 +121,11 @@ usage(FILE *out)
 "\n"
 "Config keys (INI, top level or [pubtraild]):\n", CFG_DEFAULT_PORT);
 	cfg_describe(out);
-	fprintf(out, "\nSignals: SIGHUP re-reads the submitters file and the "
-	    "config's limits;\nSIGTERM/SIGINT finish the batch in flight, "
-	    "commit, and exit 0.\n");
+	fprintf(out, "\nWho may append is the log's own office_key entries "
+	    "(pubtrail keys grant|revoke|list);\nthe submitters file only "
+	    "bootstraps them.\n");
+	fprintf(out, "\nSignals: SIGHUP re-reads the config's limits;\n"
+	    "SIGTERM/SIGINT finish the batch in flight, commit, and exit 0.\n");
 }
 
 static void
@@ -201,45 +213,249 @@ load_or_create_key(struct daemon *d, const char *origin_opt,
 	snprintf(d->origin, sizeof(d->origin), "%s", d->logkey.vk.name);
 }
 
-/* (Re)read the submitters file; its rate-limit buckets carry over.  At
- * start-up a bad file is fatal; on SIGHUP the old list stays. */
+/* A small text file into buf (cap bytes, NUL-terminated; *len its
+ * length): 0, or PT_EIO (unreadable, or cap bytes or more). */
+static int
+read_small_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+	size_t got = 0;
+
+	if (fd < 0)
+		return PT_EIO;
+	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got >= cap)
+		return PT_EIO;
+	buf[got] = '\0';
+	*len = got;
+	return 0;
+}
+
+/* The first line of path into buf (cap bytes), trailing CR/LF cut: 0 or
+ * PT_EIO. */
+static int
+read_first_line(const char *path, char *buf, size_t cap)
+{
+	size_t len;
+
+	if (read_small_file(path, buf, cap, &len) != 0)
+		return PT_EIO;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/*
+ * The configured registrar's verifier key string into out (PT_MAX_VKEY +
+ * 1 bytes): registrar_key (the string, or a file holding it), else
+ * DATA/registrar.vkey when it exists, else "" (none configured).  0, or
+ * PT_EINVAL with the reason in why.
+ */
+static int
+load_registrar(const struct cfg *c, char *out, struct pt_why *why)
+{
+	const char *k = c->registrar_key;
+	char path[CFG_PATH_MAX + 32], buf[4 * PT_MAX_VKEY];
+	struct note_vkey vk;
+
+	out[0] = '\0';
+	if (k[0] != '\0' && strlen(k) <= PT_MAX_VKEY &&
+	    note_vkey_parse(k, strlen(k), &vk) == 0) {
+		snprintf(out, PT_MAX_VKEY + 1, "%s", k);
+		return 0;
+	}
+	if (k[0] != '\0')
+		snprintf(path, sizeof(path), "%s", k);
+	else {
+		snprintf(path, sizeof(path), "%s/registrar.vkey", c->data);
+		if (access(path, F_OK) != 0)
+			return 0;
+	}
+	if (read_first_line(path, buf, sizeof(buf)) != 0)
+		return pt_why_set(why, PT_EINVAL, "registrar_key: cannot read "
+		    "%s", path);
+	if (strlen(buf) > PT_MAX_VKEY ||
+	    note_vkey_parse(buf, strlen(buf), &vk) != 0 ||
+	    vk.alg != NOTE_ALG_ED25519)
+		return pt_why_set(why, PT_EINVAL, "registrar_key: %s does not "
+		    "hold an Ed25519 verifier key string", path);
+	snprintf(out, PT_MAX_VKEY + 1, "%s", buf);
+	return 0;
+}
+
+/* SIGHUP: a log without a registrar takes the one now configured (a
+ * log's registrar, once named, never changes). */
 static void
-load_submitters(struct daemon *d, int fatal)
+reload_registrar(struct daemon *d)
+{
+	char vk[PT_MAX_VKEY + 1];
+	struct pt_why why = { "" };
+
+	if (d->registrar[0] != '\0')
+		return;
+	if (load_registrar(&d->cfg, vk, &why) != 0) {
+		log_warnx("%s", why.text);
+		return;
+	}
+	if (vk[0] == '\0')
+		return;
+	if (allow_set_registrar(d->allow, vk, &why) != 0) {
+		log_warnx("registrar not set: %s", why.text);
+		return;
+	}
+	snprintf(d->registrar, sizeof(d->registrar), "%s", vk);
+	d->routes.registrar = d->registrar;
+	log_info("registrar %s: it may now grant and revoke office keys", vk);
+}
+
+/* The registrar's private key from path (--bootstrap-registrar-key). */
+static void
+load_registrar_skey(const char *path, struct note_skey *k)
+{
+	char buf[1024];
+	struct pt_why why = { "" };
+	size_t len;
+	int rc, readable = 0;
+
+
+	if (sf_check_secret(path, &readable, &why) != 0)
+		fatalx("--bootstrap-registrar-key: %s", why.text);
+	if (readable)
+		log_warnx("%s is readable by others; a registrar key belongs "
+		    "offline, readable by its keeper only", path);
+	if (read_small_file(path, buf, sizeof(buf), &len) != 0)
+		fatalx("--bootstrap-registrar-key: cannot read %s", path);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	rc = note_skey_parse(buf, len, k);
+	cr_wipe(buf, sizeof(buf));
+	if (rc != 0 || k->vk.alg != NOTE_ALG_ED25519)
+		fatalx("--bootstrap-registrar-key: %s is not an Ed25519 C2SP "
+		    "private key string", path);
+}
+
+/*
+ * A log without grants: the keys of the submitters file become grants
+ * signed by the registrar's private key (given once); a log made before
+ * office keys migrates so, and says so.  The new checkpoint is published;
+ * *last_time moves to the grants' integration time.
+ */
+static void
+bootstrap_grants(struct daemon *d, const char *keyfile, const char *path,
+    const struct subm_list *l, uint64_t *last_time)
+{
+	struct note_skey rk;
+	struct pt_why why = { "" };
+	char note[PT_LOG_NOTE_MAX + 1], vk[PT_MAX_VKEY + 1], buf[PT_MAX_VKEY + 2];
+	uint64_t before = store_size(d->store), first = 0;
+	size_t added = 0, nlen = 0;
+	int rc;
+
+	load_registrar_skey(keyfile, &rk);
+	rc = allow_bootstrap(d->allow, d->store, d->origin, &d->logkey, &rk,
+	    l, path, &added, &first, last_time, note, sizeof(note), &nlen,
+	    &why);
+	note_vkey_format(&rk.vk, vk, sizeof(vk));
+	note_skey_wipe(&rk);
+	if (rc != 0)
+		fatalx("bootstrap: %s", why.text);
+	pub_signed(d->pub, note, nlen, store_size(d->store));
+	if (d->registrar[0] == '\0') {
+		char rpath[CFG_PATH_MAX + 32];
+		struct pt_why w = { "" };
+
+		snprintf(d->registrar, sizeof(d->registrar), "%s", vk);
+		snprintf(buf, sizeof(buf), "%s\n", vk);
+		snprintf(rpath, sizeof(rpath), "%s/registrar.vkey",
+		    d->cfg.data);
+		if (sf_write(rpath, buf, strlen(buf), 0644, 0, &w) != 0)
+			fatalx("cannot write %s: %s", rpath, w.text);
+		log_info("registrar %s (written to %s/registrar.vkey)", vk,
+		    d->cfg.data);
+	}
+	if (before > 0)
+		log_warnx("migrated: this log was made before office keys; the "
+		    "%zu key%s of %s %s now logged grants #%llu..#%llu, signed "
+		    "by the registrar %s.  %s is not read again: who may "
+		    "append is the log's office_key entries (pubtrail keys "
+		    "list).  Remove --bootstrap-registrar-key and keep that key "
+		    "offline", added, added == 1 ? "" : "s", path,
+		    added == 1 ? "is" : "are", (unsigned long long)first,
+		    (unsigned long long)(first + added - 1), vk, path);
+	else
+		log_info("bootstrapped: the %zu key%s of %s %s now logged "
+		    "grants #%llu..#%llu, signed by the registrar %s; remove "
+		    "--bootstrap-registrar-key and keep that key offline",
+		    added, added == 1 ? "" : "s", path, added == 1 ? "is" :
+		    "are", (unsigned long long)first,
+		    (unsigned long long)(first + added - 1), vk);
+}
+
+/*
+ * Who may append: the configured registrar, the grants rebuilt from the
+ * log's office_key entries, and, for a log without any, the bootstrap
+ * from the submitters file (o->bootstrap_key) or a warning that nobody
+ * may append yet.
+ */
+static void
+start_allow(struct daemon *d, const struct opts *o, uint64_t *last_time)
 {
 	char path[CFG_PATH_MAX + 16];
 	struct pt_why why = { "" };
-	struct subm_list *l;
+	struct subm_list *l = NULL;
+	uint64_t first;
+	size_t n, keys;
 
+	if (load_registrar(&d->cfg, d->registrar, &why) != 0)
+		fatalx("%s", why.text);
+	if (allow_new(&d->logkey.vk, d->registrar, &d->allow, &why) != 0)
+		fatalx("registrar_key: %s", why.text);
+	if (allow_load(d->allow, d->store, d->origin, &n, &why) != 0)
+		fatalx("office keys: %s (the configured registrar is %s)",
+		    why.text, d->registrar[0] ? d->registrar : "none");
+	keys = allow_count(d->allow, &first);
 	if (d->cfg.submitters[0] != '\0')
 		snprintf(path, sizeof(path), "%s", d->cfg.submitters);
 	else
 		snprintf(path, sizeof(path), "%s/submitters", d->cfg.data);
+	if (n > 0) {
+		log_info("%zu office_key entr%s from #%llu: %zu key%s granted; "
+		    "registrar %s", n, n == 1 ? "y" : "ies",
+		    (unsigned long long)first, keys, keys == 1 ? "" : "s",
+		    d->registrar[0] ? d->registrar : "(not configured)");
+		if (o->bootstrap_key != NULL)
+			log_warnx("--bootstrap-registrar-key not used: this log "
+			    "has grants since #%llu (change them with pubtrail "
+			    "keys grant|revoke); keep that key offline",
+			    (unsigned long long)first);
+		return;
+	}
 	{
 		struct stat st;
 
-		/* Whoever can write it decides who may append. */
-		if (stat(path, &st) == 0 && (st.st_mode & 022) != 0) {
-			if (fatal)
-				fatalx("%s is writable by others (mode %04o): "
-				    "run `chmod go-w %s`", path,
-				    (unsigned)(st.st_mode & 07777), path);
-			log_warnx("not reloaded: %s is writable by others "
-			    "(mode %04o): run `chmod go-w %s`", path,
+		/* Whoever can write it decides who is granted. */
+		if (stat(path, &st) == 0 && (st.st_mode & 022) != 0)
+			fatalx("%s is writable by others (mode %04o): run "
+			    "`chmod go-w %s`", path,
 			    (unsigned)(st.st_mode & 07777), path);
-			return;
-		}
 	}
-	if (subm_load(path, &l, &why) != 0) {
-		if (fatal)
-			fatalx("%s", why.text);
-		log_warnx("not reloaded: %s", why.text);
-		return;
-	}
-	subm_carry(l, d->routes.subm);
-	subm_free(d->routes.subm);
-	d->routes.subm = l;
-	log_info("%zu allowed submitter%s (%s)", l->n, l->n == 1 ? "" : "s",
-	    path);
+	if (subm_load(path, &l, &why) != 0)
+		fatalx("%s", why.text);
+	if (o->bootstrap_key != NULL)
+		bootstrap_grants(d, o->bootstrap_key, path, l, last_time);
+	else if (l->n > 0)
+		log_warnx("this log has no office_key grants, so nobody may "
+		    "append yet: %s lists %zu key%s, which become grants when "
+		    "pubtraild starts once with --bootstrap-registrar-key FILE "
+		    "(or grant them with pubtrail keys grant); "
+		    "docs/OPERATIONS.md", path, l->n, l->n == 1 ? "" : "s");
+	else
+		log_info("this log has no office_key grants yet: nobody may "
+		    "append until the registrar grants a key (pubtrail keys "
+		    "grant)");
+	subm_free(l);
 }
 
 /* Sign and commit the checkpoint of the empty tree (new logs). */
@@ -701,8 +917,7 @@ http_configure(struct daemon *d)
 	hsrv_configure(d->http, &ho);
 }
 
-/* SIGHUP: the config's limits (paths need a restart) and the submitters
- * file are read again. */
+/* SIGHUP: the config's limits are read again (paths need a restart). */
 /* The limits in force, one line (at start-up and after each SIGHUP). */
 static void
 log_limits(const struct daemon *d, const char *when)
@@ -751,7 +966,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		log_limits(d, "SIGHUP");
 	} else
 		log_info("SIGHUP: no config file; the limits stay");
-	load_submitters(d, 0);
+	log_info("SIGHUP: who may append is the log's office_key entries; "
+	    "the submitters file is not read again");
+	reload_registrar(d);
 	sd_notify(0, "READY=1");
 }
 
@@ -778,6 +995,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "origin", required_argument, NULL, 'o' },
 		{ "witness-policy", required_argument, NULL, 'W' },
+		{ "bootstrap-registrar-key", required_argument, NULL, 'B' },
 		{ "check-full", no_argument, NULL, 'F' },
 		{ "require-origin", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -794,6 +1012,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'l': o->set_listen = optarg; break;
 		case 'o': o->set_origin = optarg; break;
 		case 'W': o->set_policy = optarg; break;
+		case 'B': o->bootstrap_key = optarg; break;
 		case 'n': o->checkonly = 1; break;
 		case 'F': o->full = 1; break;
 		case 'R': o->require_origin = 1; break;
@@ -993,6 +1212,7 @@ start_serving(struct daemon *d, uint64_t last_time)
 	sq.logkey = &d->logkey;
 	sq.pub = d->pub;
 	sq.metrics = d->routes.metrics;
+	sq.allow = d->allow;
 	sq.verify_threads = d->cfg.verify_threads ?
 	    (unsigned)d->cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 	sq.batch_max = d->cfg.batch_max;
@@ -1003,6 +1223,8 @@ start_serving(struct daemon *d, uint64_t last_time)
 	d->routes.store = d->store;
 	d->routes.pub = d->pub;
 	d->routes.logvkey = d->logvkey_str;
+	d->routes.registrar = d->registrar[0] ? d->registrar : NULL;
+	d->routes.allow = d->allow;
 	if (api_new(&d->routes, &d->api) != 0)
 		fatalx("out of memory");
 	if ((rc = seq_start(d->base, &sq, api_add_done, d->api,
@@ -1133,7 +1355,7 @@ shut_down(struct daemon *d)
 	pub_free(d->pub);
 	metrics_free(d->routes.metrics);
 	store_close(d->store);
-	subm_free(d->routes.subm);
+	allow_free(d->allow);
 	note_skey_wipe(&d->logkey);
 	log_info("stopped");
 }
@@ -1169,7 +1391,7 @@ main(int argc, char **argv)
 	open_log(&d, &o);
 	last_time = check_identity(&d);
 	log_limits(&d, "start-up");
-	load_submitters(&d, 1);
+	start_allow(&d, &o, &last_time);
 	start_serving(&d, last_time);
 	start_witnessing(&d);
 	start_housekeeping(&d);

@@ -12,7 +12,8 @@
 
 static const char *route_names[MR_NROUTES] = {
 	"checkpoint", "tile", "entries", "add", "inclusion", "consistency",
-	"entry", "lookup", "corrections", "metrics", "healthz", "web", "other",
+	"entry", "lookup", "corrections", "metrics", "healthz", "keys",
+	"office_keys", "web", "other",
 };
 
 static const int statuses[] = { 200, 304, 400, 403, 404, 405, 409, 413,

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "allow.h"
 #include "ckpt.h"
 #include "crypto.h"
 #include "env.h"
@@ -254,6 +255,7 @@ sign_checkpoint(struct seq *s, uint64_t size, const struct mt_hash *root,
 struct batch {
 	struct jq jobs;
 	struct store_batch *b;		/* NULL once committed or aborted */
+	struct allow_batch ab;		/* the grants after the batch */
 	struct mt_frontier saved;	/* the right edge before the batch */
 	struct wire_buf eb;		/* one entry's bytes, reused */
 	uint64_t now;			/* the batch's integration time */
@@ -295,6 +297,15 @@ batch_assemble(struct seq *s, struct batch *bt)
 		}
 		if (rc != PT_ENOTFOUND)
 			return rc;
+		/* Who may append, decided here in index order, after the
+		 * batch's earlier entries (a revoke before a record of the
+		 * revoked key in the same batch refuses the record). */
+		if (s->o.allow != NULL && (rc = allow_batch_apply(s->o.allow,
+		    &bt->ab, store_batch_size(bt->b), bt->now, &j->sub,
+		    &j->why)) != 0) {
+			j->rc = rc;
+			continue;
+		}
 		bt->eb.len = 0;
 		if ((rc = wire_entry_encode(&j->sub, bt->now, &bt->eb)) != 0) {
 			/* cannot happen for a decoded submission */
@@ -310,6 +321,8 @@ batch_assemble(struct seq *s, struct batch *bt)
 		    j->sub.info.target_index, j->index,
 		    j->sub.info.action_void ? STORE_CORR_VOID :
 		    STORE_CORR_AMEND)) != 0) ||
+		    (j->sub.info.type == RECORD_OFFICE_KEY &&
+		    (rc = store_batch_mark_office_key(bt->b, j->index)) != 0) ||
 		    (rc = mt_frontier_push(&s->frontier, &leaf)) != 0)
 			return rc;
 		bt->bytype[j->sub.info.type]++;
@@ -379,6 +392,8 @@ batch_commit(struct seq *s, struct batch *bt)
 		fatalx("store: commit failed: %s; stopping (recovery is from "
 		    "disk)", pt_strerror(rc));
 	CRASHPOINT("after_commit");
+	if (s->o.allow != NULL)
+		allow_batch_commit(s->o.allow, &bt->ab);
 	s->last_time_ms = bt->now;
 	pub_signed(s->o.pub, bt->note, bt->note_len, bt->size);
 	for (int t = 1; t <= RECORD_NTYPES; t++)
@@ -402,6 +417,7 @@ batch_refuse_full(struct seq *s, struct batch *bt)
 		store_batch_abort(bt->b);
 		bt->b = NULL;
 	}
+	allow_batch_abort(&bt->ab);
 	log_warnx("storage full: batch of %llu refused",
 	    (unsigned long long)bt->added);
 	s->frontier = bt->saved;
@@ -479,9 +495,10 @@ run_batch(struct seq *s, struct jq *jobs)
 	wire_buf_init(&bt.eb);
 	rc = batch_assemble(s, &bt);
 	if (rc == 0 && bt.added == 0) {
-		/* Only known ids: nothing to write or sign. */
+		/* Only known ids or refusals: nothing to write or sign. */
 		store_batch_abort(bt.b);
 		bt.b = NULL;
+		allow_batch_abort(&bt.ab);
 	} else if (rc == 0 && (rc = batch_verify_root(s, &bt)) == 0 &&
 	    (rc = batch_sign(s, &bt)) == 0) {
 		rc = batch_commit(s, &bt);

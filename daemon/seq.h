@@ -19,6 +19,7 @@
 #include "pt.h"
 #include "wire.h"
 
+struct allow;
 struct event_base;
 struct metrics;
 struct note_skey;
@@ -60,6 +61,7 @@ struct seq_opts {
 	const struct note_skey *logkey;	/* signs every checkpoint */
 	struct pub *pub;		/* gets every committed checkpoint */
 	struct metrics *metrics;	/* batches, appends, rejections */
+	struct allow *allow;		/* who may append (NULL: anyone; tests) */
 	unsigned verify_threads;
 	uint64_t batch_max;
 	uint64_t window_ms;

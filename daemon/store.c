@@ -28,6 +28,7 @@
  *   ids         office (4) || id length (1) || id index (8)
  *   offices     submitter id (32)                 office (4)
  *   checkpoints size (8)                          time_ms (8) || note bytes
+ *   office_keys index (8)                         empty
  *   meta        "version" / "size" / "time" /     uint64 (8)
  *               "offices" (the next office number)
  *
@@ -408,7 +409,8 @@ dbs_load(struct store *s, MDB_txn *txn, uint64_t *size, struct pt_why *why)
 	    (err = store_count_check(s, txn, *size, why, NULL)) != 0 ||
 	    (err = offices_count_check(s, txn, *size, why)) != 0 ||
 	    (err = groups_count_check(s, txn, *size, why)) != 0 ||
-	    (err = latest_ckpt_check(s, txn, *size, why)) != 0)
+	    (err = latest_ckpt_check(s, txn, *size, why)) != 0 ||
+	    (err = store_idx_okeys_open(s, txn, *size, why)) != 0)
 		return err;
 	if ((err = store_upper_load(s, txn, *size)) != 0)
 		return pt_why_set(why, err, "%s: cannot read the hashes of "

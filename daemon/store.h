@@ -160,6 +160,21 @@ int store_corrections_build(struct store *s, store_classify_fn fn, void *ctx,
 int store_corrections_check(struct store *s, store_classify_fn fn, void *ctx,
     uint64_t *bad, struct pt_why *why);
 
+/*
+ * The office_keys index (PROTOCOL.md section 6.6): the indexes of the
+ * log's office_key entries, so that the daemon rebuilds who may append
+ * without reading every entry.  The store does not parse entries: the
+ * sequencer marks each office_key entry it appends, in the same batch
+ * (the index must be one appended by this batch).  A store made before
+ * this index had no office_key entries: its index is created empty.
+ * Mark: 0, PT_EPOISONED, PT_EINVAL (not appended by this batch), the
+ * store's write errors (poison).  List: up to max indexes >= from,
+ * ascending, below the txn's size, into out; *n their number.  O(n).
+ */
+int store_batch_mark_office_key(struct store_batch *b, uint64_t index);
+int store_office_keys(struct store_txn *t, uint64_t from, uint64_t *out,
+    size_t max, size_t *n);
+
 /* Map use, for /metrics. */
 int store_map_info(struct store *s, uint64_t *used, uint64_t *size);
 /* Grow the map (no transaction may be active). */

@@ -453,3 +453,85 @@ store_idx_has_leaf(const struct store *s, MDB_txn *txn,
 	*has = rc == 0;
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_map_err(rc);
 }
+
+/* ---- office_keys: the indexes of the office_key entries ---- */
+
+int
+store_idx_okeys_open(struct store *s, MDB_txn *txn, uint64_t size,
+    struct pt_why *why)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc, err = 0;
+
+	rc = mdb_dbi_open(txn, "office_keys", s->readonly ? 0 : MDB_CREATE,
+	    &s->okeys);
+	if (rc == MDB_NOTFOUND && s->readonly)
+		return 0;	/* older store: no office_key entries */
+	if (rc != 0)
+		return pt_why_set(why, store_map_err(rc), "%s: cannot open "
+		    "office_keys: %s", s->dir, mdb_strerror(rc));
+	s->have_okeys = 1;
+	if ((rc = mdb_cursor_open(txn, s->okeys, &c)) != 0)
+		return store_map_err(rc);
+	rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+	if (rc == 0 && (k.mv_size != 8 || get_be64(k.mv_data) >= size))
+		err = pt_why_set(why, PT_ECORRUPT, "%s: office_keys names an "
+		    "entry beyond the tree size %llu", s->dir,
+		    (unsigned long long)size);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		err = store_map_err(rc);
+	mdb_cursor_close(c);
+	return err;
+}
+
+int
+store_batch_mark_office_key(struct store_batch *b, uint64_t index)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d = { 0, kb };
+	int rc;
+
+	if (b->err != 0)
+		return PT_EPOISONED;
+	if (index < b->base || index >= b->size || !b->s->have_okeys)
+		return poison(b, PT_EINVAL);
+	put_be64(kb, index);
+	if ((rc = mdb_put(b->txn, b->s->okeys, &k, &d, MDB_APPEND)) != 0)
+		return poison(b, rc == MDB_KEYEXIST ? PT_EINVAL :
+		    store_map_err(rc));
+	return 0;
+}
+
+int
+store_office_keys(struct store_txn *t, uint64_t from, uint64_t *out,
+    size_t max, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	uint8_t kb[8];
+	int rc;
+
+	*n = 0;
+	if (!t->s->have_okeys || max == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(t->txn, t->s->okeys, &c)) != 0)
+		return store_map_err(rc);
+	put_be64(kb, from);
+	k.mv_size = 8;
+	k.mv_data = kb;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0 &&
+	    *n < max; rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		uint64_t i;
+
+		if (k.mv_size != 8) {
+			mdb_cursor_close(c);
+			return PT_ECORRUPT;
+		}
+		if ((i = get_be64(k.mv_data)) >= t->size)
+			break;
+		out[(*n)++] = i;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_map_err(rc);
+}

@@ -102,6 +102,9 @@ struct store {
 	int		 corr_ok;		/* corr is open */
 	_Atomic uint64_t corr_built;		/* the index covers entries
 						 * below this */
+	MDB_dbi		 okeys;			/* office_keys */
+	int		 have_okeys;		/* 0: a read-only store
+						 * made before office_keys */
 	MDB_dbi		 level[STORE_LEVELS];	/* stored levels only */
 	char		*dir;
 	int		 lockfd;		/* datadir_lock */
@@ -298,6 +301,10 @@ int store_idx_put_leaf(struct store_batch *b, uint64_t i,
 /* Whether the leaves index holds (h, i), in leaves or leaves/new. */
 int store_idx_has_leaf(const struct store *s, MDB_txn *txn,
     const struct mt_hash *h, uint64_t i, int *has);
+/* office_keys: open (created on a writable store, absent is empty on a
+ * read-only one); its last index must be below size. */
+int store_idx_okeys_open(struct store *s, MDB_txn *txn, uint64_t size,
+    struct pt_why *why);
 
 /* ---- store_corr.c ---- */
 

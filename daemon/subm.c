@@ -15,6 +15,8 @@ subm_free(struct subm_list *l)
 {
 	if (l == NULL)
 		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->e[i].office);
 	free(l->e);
 	free(l);
 }
@@ -23,11 +25,23 @@ subm_free(struct subm_list *l)
 static int
 parse_line(char *line, struct subm_entry *e, struct pt_why *why)
 {
-	char *save = NULL, *tok;
+	char *save = NULL, *tok, *bar;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
-	tok = strtok_r(line, " \t", &save);
+	if ((bar = strchr(line, '|')) != NULL) {
+		*bar++ = '\0';
+		bar += strspn(bar, " \t");
+		bar[strcspn(bar, "\r")] = '\0';
+		for (size_t n = strlen(bar); n > 0 && (bar[n - 1] == ' ' ||
+		    bar[n - 1] == '\t'); n--)
+			bar[n - 1] = '\0';
+		if (*bar == '\0')
+			return pt_why_set(why, PT_EINVAL, "nothing after '|': "
+			    "want SCHEME ID DISPLAY NAME");
+	}
+	if ((tok = strtok_r(line, " \t", &save)) == NULL)
+		return pt_why_set(why, PT_EINVAL, "no verifier key before '|'");
 	if (strlen(tok) > PT_MAX_VKEY)
 		return pt_why_set(why, PT_EINVAL, "verifier key too long");
 	if ((rc = note_vkey_parse(tok, strlen(tok), &e->key)) != 0)
@@ -49,6 +63,8 @@ parse_line(char *line, struct subm_entry *e, struct pt_why *why)
 	}
 	if (e->types == 0)
 		e->types = ~0u;
+	if (bar != NULL && (e->office = strdup(bar)) == NULL)
+		return pt_why_set(why, PT_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -149,12 +165,15 @@ subm_load(const char *path, struct subm_list **out, struct pt_why *why)
 			break;
 		}
 		if ((rc = parse_line(p, &l->e[l->n], &lwhy)) != 0) {
+			free(l->e[l->n].office);
 			pt_why_set(why, rc, "%s:%u: %s", path, lineno,
 			    lwhy.text);
 			break;
 		}
+		l->e[l->n].line = lineno;
 		if (subm_find(l, l->e[l->n].vkey, strlen(l->e[l->n].vkey))
 		    != NULL) {
+			free(l->e[l->n].office);
 			rc = pt_why_set(why, PT_EINVAL, "%s:%u: duplicate key",
 			    path, lineno);
 			break;

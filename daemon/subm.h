@@ -1,13 +1,17 @@
 /*
- * subm.h: the allowed submitters (DATA/submitters or the configured file).
+ * subm.h: the submitters file (DATA/submitters or the configured file),
+ * which only bootstraps a log's grants (daemon/allow.h: who may append is
+ * decided by the log's office_key entries), and per-submitter token
+ * buckets (rate limits).
  *
  *   # comment
- *   <verifier key string> [record type ...]
+ *   <verifier key string> [record type ...] [| SCHEME ID DISPLAY NAME]
  *
- * One office per line; with no types listed every record type is allowed.
- * Loaded at start-up and on SIGHUP.  Per-submitter token buckets (rate
- * limits) live here too and survive a reload for keys that stay listed.
- * Used from the event-loop thread only.
+ * One office per line; with no types listed every office record type
+ * (payment, permit_decision, correction) is granted.  After a "|", the
+ * organisation the key signs for (an org-id.guide scheme, the id within
+ * it) and the office's display name, which may hold spaces: they go into
+ * the key's grant.  Used from the event-loop thread only.
  */
 #ifndef PTD_SUBM_H
 #define PTD_SUBM_H
@@ -23,6 +27,9 @@ struct subm_entry {
 	struct note_vkey key;
 	uint8_t id[32];			/* wire_submitter_id(vkey) */
 	unsigned types;			/* bit (1 << record_type) */
+	unsigned line;			/* in the file */
+	char *office;			/* "SCHEME ID NAME" after '|', or NULL
+					 * (heap; subm_free frees it) */
 	double tokens;			/* rate-limit bucket */
 	uint64_t last_ms;
 };

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "ptlimits.h"
-#include "subm.h"
+#include "allow.h"
 #include "webroot.h"
 
 #define CT_TEXT		"text/plain; charset=utf-8"
@@ -115,6 +115,13 @@ policy_json(const char *path)
 	return json_stringn(buf, got);	/* NULL when not UTF-8 */
 }
 
+/* allow_each_in_force: one office's key into the array arg. */
+static void
+add_office(void *arg, const struct grants_key *k)
+{
+	json_array_append_new((json_t *)arg, json_string(k->vkey));
+}
+
 static void
 serve_config(const struct webroot_log *log, struct evbuffer *body,
     struct webroot_answer *out)
@@ -130,10 +137,8 @@ serve_config(const struct webroot_log *log, struct evbuffer *body,
 		answer_text(out, body, 500, "cannot read the witness policy");
 		return;
 	}
-	if (log->subm != NULL)
-		for (size_t i = 0; i < log->subm->n; i++)
-			json_array_append_new(offices,
-			    json_string(log->subm->e[i].vkey));
+	if (log->allow != NULL)
+		allow_each_in_force(log->allow, add_office, offices);
 	json_object_set_new(o, "log", json_string(""));
 	json_object_set_new(o, "log_key", json_string(log->vkey));
 	json_object_set_new(o, "policy", pol);

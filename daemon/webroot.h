@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 
+struct allow;
 struct evbuffer;
-struct subm_list;
 
 #define WEBROOT_MAX_PATH	255
 
@@ -29,7 +29,7 @@ struct subm_list;
 struct webroot_log {
 	const char *vkey;		/* the log's verifier key string */
 	const char *policy_path;	/* witness policy file, "" for none */
-	const struct subm_list *subm;	/* allowed submitters, may be NULL */
+	struct allow *allow;		/* who may append, may be NULL */
 };
 
 /* One answer: status 200 with the file (or config) in body, or 404/400/

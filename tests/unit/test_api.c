@@ -35,7 +35,7 @@
 #include "pub.h"
 #include "seq.h"
 #include "store.h"
-#include "subm.h"
+#include "allow.h"
 #include "tile.h"
 #include "tproof.h"
 #include "wire.h"
@@ -85,7 +85,7 @@ base_teardown(void)
 struct fx {
 	char dir[128];
 	struct cfg cfg;
-	struct note_skey logkey, office, permits, stranger;
+	struct note_skey logkey, office, permits, stranger, registrar;
 	char office_vkey[PT_MAX_VKEY + 1];
 	struct store *st;
 	struct pub *pub;
@@ -125,21 +125,62 @@ init_empty(struct fx *f)
 	pub_signed(f->pub, note, nlen, 0);
 }
 
-/* The submitters file: office (every type) and permits (permits only). */
+/* One grant by the fixture's registrar into the grants ab builds. */
+static void
+grant_key(struct fx *f, struct allow_batch *ab, uint64_t index,
+    const struct note_skey *k, const char *types)
+{
+	struct wire_buf rec;
+	struct wire_submission sub;
+	struct pt_why why = { "" };
+	char v[PT_MAX_VKEY + 1], rv[PT_MAX_VKEY + 1];
+	const char *t;
+	size_t nt = 1;
+
+	vkey_of(k, v, sizeof(v));
+	for (t = types; *t != '\0'; t++)
+		nt += *t == ' ';
+	wire_buf_init(&rec);
+	ck_assert_int_eq(wire_enc_map(&rec, 8) | wire_enc_cstr(&rec, "action") |
+	    wire_enc_cstr(&rec, "grant") | wire_enc_cstr(&rec, "id") |
+	    wire_enc_cstr(&rec, k->vk.name) | wire_enc_cstr(&rec, "key") |
+	    wire_enc_cstr(&rec, v) | wire_enc_cstr(&rec, "name") |
+	    wire_enc_cstr(&rec, k->vk.name) |
+	    wire_enc_cstr(&rec, "organization") | wire_enc_map(&rec, 4) |
+	    wire_enc_cstr(&rec, "id") | wire_enc_cstr(&rec, "FIN") |
+	    wire_enc_cstr(&rec, "kind") | wire_enc_cstr(&rec, "organization") |
+	    wire_enc_cstr(&rec, "name") | wire_enc_cstr(&rec, "Office") |
+	    wire_enc_cstr(&rec, "scheme") | wire_enc_cstr(&rec, "XI-TEST") |
+	    wire_enc_cstr(&rec, "reason") | wire_enc_cstr(&rec, "fixture") |
+	    wire_enc_cstr(&rec, "type") | wire_enc_cstr(&rec, "office_key") |
+	    wire_enc_cstr(&rec, "types") | wire_enc_array(&rec, nt), 0);
+	for (t = types; *t != '\0'; t += strcspn(t, " ") + (t[strcspn(t,
+	    " ")] == ' '))
+		ck_assert_int_eq(wire_enc_str(&rec, t, strcspn(t, " ")), 0);
+	ck_assert_int_eq(wire_submission_sign(&f->registrar, ORIGIN, rec.data,
+	    rec.len, &sub, rv, sizeof(rv)), 0);
+	ck_assert_msg(allow_batch_apply(f->ctx.allow, ab, index, 1, &sub,
+	    &why) == 0, "%s", why.text);
+	wire_buf_free(&rec);
+}
+
+/* Who may append: office (every type) and permits (permits only),
+ * granted in memory (the fixture's log starts empty). */
 static void
 write_submitters(struct fx *f)
 {
-	char path[256], v[PT_MAX_VKEY + 1];
-	struct pt_why why;
-	FILE *fp;
+	struct allow_batch ab = { NULL };
+	struct pt_why why = { "" };
+	char rv[PT_MAX_VKEY + 1];
 
-	snprintf(path, sizeof(path), "%s/submitters", f->dir);
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	fprintf(fp, "%s\n", f->office_vkey);
-	vkey_of(&f->permits, v, sizeof(v));
-	fprintf(fp, "%s permit_decision\n", v);
-	fclose(fp);
-	ck_assert_int_eq(subm_load(path, &f->ctx.subm, &why), 0);
+	ck_assert_int_eq(note_keygen("registrar", NOTE_ALG_ED25519,
+	    &f->registrar), 0);
+	vkey_of(&f->registrar, rv, sizeof(rv));
+	ck_assert_msg(allow_new(&f->logkey.vk, rv, &f->ctx.allow, &why) == 0,
+	    "%s", why.text);
+	grant_key(f, &ab, 0, &f->office, "correction payment permit_decision");
+	grant_key(f, &ab, 1, &f->permits, "permit_decision");
+	allow_batch_commit(f->ctx.allow, &ab);
 }
 
 static void
@@ -189,6 +230,7 @@ fx_open(struct fx *f, int wait_quorum, const char *conf)
 	sq.logkey = &f->logkey;
 	sq.pub = f->pub;
 	sq.metrics = f->ctx.metrics;
+	sq.allow = f->ctx.allow;
 	sq.verify_threads = 2;
 	sq.batch_max = 64;
 	sq.window_ms = 1;
@@ -222,7 +264,7 @@ fx_close(struct fx *f)
 	event_base_loop(f->base, EVLOOP_NONBLOCK);
 	hsrv_free(f->http);
 	event_base_free(f->base);
-	subm_free(f->ctx.subm);
+	allow_free(f->ctx.allow);
 	pub_free(f->pub);
 	metrics_free(f->ctx.metrics);
 	store_close(f->st);
@@ -230,6 +272,7 @@ fx_close(struct fx *f)
 	note_skey_wipe(&f->office);
 	note_skey_wipe(&f->permits);
 	note_skey_wipe(&f->stranger);
+	note_skey_wipe(&f->registrar);
 }
 
 /* ---- the client: libevent's, on the fixture's loop ---- */

@@ -18,7 +18,9 @@
 #include <jansson.h>
 
 #include "ptlimits.h"
-#include "subm.h"
+#include "allow.h"
+#include "note.h"
+#include "wire.h"
 #include "webroot.h"
 
 static char dir[64];
@@ -186,21 +188,65 @@ START_TEST(symlinks_and_size)
 }
 END_TEST
 
+/* A log's grants with one office key in force (its verifier key string
+ * into vk), granted in memory by a registrar of its own. */
+static struct allow *
+one_office(const struct note_vkey *logkey, char *vk, size_t cap)
+{
+	struct note_skey reg, office;
+	struct allow *a;
+	struct allow_batch ab = { NULL };
+	struct wire_buf rec;
+	struct wire_submission sub;
+	struct pt_why why = { "" };
+	char rv[PT_MAX_VKEY + 1];
+
+	ck_assert_int_eq(note_keygen("registrar", NOTE_ALG_ED25519, &reg), 0);
+	ck_assert_int_eq(note_keygen("finance.example.gov", NOTE_ALG_ED25519,
+	    &office), 0);
+	ck_assert_int_eq(note_vkey_format(&office.vk, vk, cap), 0);
+	ck_assert_int_eq(note_vkey_format(&reg.vk, rv, sizeof(rv)), 0);
+	ck_assert_int_eq(allow_new(logkey, rv, &a, &why), 0);
+	wire_buf_init(&rec);
+	ck_assert_int_eq(wire_enc_map(&rec, 8) | wire_enc_cstr(&rec, "action") |
+	    wire_enc_cstr(&rec, "grant") | wire_enc_cstr(&rec, "id") |
+	    wire_enc_cstr(&rec, "G-1") | wire_enc_cstr(&rec, "key") |
+	    wire_enc_cstr(&rec, vk) | wire_enc_cstr(&rec, "name") |
+	    wire_enc_cstr(&rec, "Finance") |
+	    wire_enc_cstr(&rec, "organization") | wire_enc_map(&rec, 4) |
+	    wire_enc_cstr(&rec, "id") | wire_enc_cstr(&rec, "FIN") |
+	    wire_enc_cstr(&rec, "kind") | wire_enc_cstr(&rec, "organization") |
+	    wire_enc_cstr(&rec, "name") | wire_enc_cstr(&rec, "Finance") |
+	    wire_enc_cstr(&rec, "scheme") | wire_enc_cstr(&rec, "XI-TEST") |
+	    wire_enc_cstr(&rec, "reason") | wire_enc_cstr(&rec, "test") |
+	    wire_enc_cstr(&rec, "type") | wire_enc_cstr(&rec, "office_key") |
+	    wire_enc_cstr(&rec, "types") | wire_enc_array(&rec, 1) |
+	    wire_enc_cstr(&rec, "payment"), 0);
+	ck_assert_int_eq(wire_submission_sign(&reg, "example.gov/payments",
+	    rec.data, rec.len, &sub, rv, sizeof(rv)), 0);
+	ck_assert_msg(allow_batch_apply(a, &ab, 0, 1, &sub, &why) == 0, "%s",
+	    why.text);
+	allow_batch_commit(a, &ab);
+	wire_buf_free(&rec);
+	note_skey_wipe(&reg);
+	note_skey_wipe(&office);
+	return a;
+}
+
 START_TEST(config_json)
 {
 	static const char vkey[] =
 	    "example.gov/payments+a40eb6c0+ASmsuuFBvMrwsi4alNNNC8c2HlJtC/4SyJeUvJMilm3X";
-	struct subm_entry e[1];
-	struct subm_list l = { 1, e };
-	struct webroot_log log = { vkey, "", &l };
+	struct note_vkey lk;
+	char office[PT_MAX_VKEY + 1];
+	struct webroot_log log = { vkey, "", NULL };
 	char pol[256];
 	struct got g;
 	json_t *j;
 	FILE *f;
 
-	memset(e, 0, sizeof(e));
-	snprintf(e[0].vkey, sizeof(e[0].vkey), "%s",
-	    "finance.example.gov+6fcd57c9+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4");
+	ck_assert_int_eq(note_vkey_parse(vkey, strlen(vkey), &lk), 0);
+	log.allow = one_office(&lk, office, sizeof(office));
 	serve("/config.json", &log, &g);
 	ck_assert_int_eq(g.a.status, 200);
 	ck_assert_str_eq(g.a.ctype, "application/json");
@@ -212,7 +258,7 @@ START_TEST(config_json)
 	ck_assert(json_is_null(json_object_get(j, "policy")));
 	ck_assert(json_is_true(json_object_get(j, "served_by_log")));
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j,
-	    "offices"), 0)), e[0].vkey);
+	    "offices"), 0)), office);
 	json_decref(j);
 	/* With a policy file: its text. */
 	snprintf(pol, sizeof(pol), "%s/policy", outside);
@@ -244,6 +290,7 @@ START_TEST(config_json)
 		ck_assert_int_eq(a.status, 404);
 		evbuffer_free(b);
 	}
+	allow_free(log.allow);
 }
 END_TEST
 
