@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "crypto.h"
 #include "num.h"
+#include "okeys.h"
 #include "pool.h"
 #include "ptlimits.h"
 #include "record.h"
@@ -484,7 +485,7 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 		struct job *j = &bu->jobs[i];
 
 		if (!x->o->hashes_only && j->e.sub.info.type >= 1 &&
-		    j->e.sub.info.type <= 3)
+		    j->e.sub.info.type <= RECORD_NTYPES)
 			x->sum->by_type[j->e.sub.info.type]++;
 		if (x->corr != NULL && (rc = aud_corr_entry(x->corr, j->index,
 		    &bu->leaf[j->index - bu->first], &j->e, x->start,
@@ -800,11 +801,17 @@ static const char audit_usage[] =
     "usage: pubtrail audit --log URL --log-key VKEY [--state DIR]\n"
     "                      [--threads N] [--no-tiles] [--hashes-only]\n"
     "                      [--concurrency N] [--policy FILE]\n"
+    "                      [--registrar-key-pub VKEY]\n"
     "                      [--timeout MS] [--json] [--quiet]\n"
     "\n"
     "Verify the whole log: its checkpoint's signature by VKEY, every entry\n"
     "bundle (schema and submitter signature of every entry, on all cores),\n"
-    "every level-0 hash tile, and the tree root recomputed from the entries.\n"
+    "every level-0 hash tile, and the tree root recomputed from the entries;\n"
+    "and that every entry's signer held a grant for its record type at its\n"
+    "index, replaying the log's office_key entries (docs/PROTOCOL.md 6.6:\n"
+    "the registrar is --registrar-key-pub, else the signer of the first\n"
+    "office_key entry), and that the log's /office-keys names them all.\n"
+    "Each entry that breaks that rule is named (exit 1).\n"
     "With --state, the last verified checkpoint and the tree's frontier are\n"
     "kept in DIR: the next audit fetches only new entries and proves that\n"
     "the new checkpoint is consistent with the old one (a log that rewrote\n"
@@ -846,6 +853,8 @@ print_summary(const struct aud_summary *s, int json, int rc,
 		    (json_int_t)s->by_type[RECORD_PERMIT_DECISION]));
 		json_object_set_new(o, "corrections",
 		    json_integer((json_int_t)s->by_type[RECORD_CORRECTION]));
+		json_object_set_new(o, "office_keys",
+		    json_integer((json_int_t)s->by_type[RECORD_OFFICE_KEY]));
 		json_object_set_new(o, "seconds", json_real(s->seconds));
 		if (rc != 0) {
 			json_object_set_new(o, "error",
@@ -866,10 +875,12 @@ print_summary(const struct aud_summary *s, int json, int rc,
 	    (unsigned long long)s->new_size, (unsigned long long)s->old_size);
 	printf("  root           %s\n", hex);
 	printf("  entries        %llu checked (%llu payments, %llu permit "
-	    "decisions, %llu corrections)\n", (unsigned long long)s->entries,
+	    "decisions, %llu corrections, %llu office keys)\n",
+	    (unsigned long long)s->entries,
 	    (unsigned long long)s->by_type[RECORD_PAYMENT],
 	    (unsigned long long)s->by_type[RECORD_PERMIT_DECISION],
-	    (unsigned long long)s->by_type[RECORD_CORRECTION]);
+	    (unsigned long long)s->by_type[RECORD_CORRECTION],
+	    (unsigned long long)s->by_type[RECORD_OFFICE_KEY]);
 	printf("  fetched        %llu bundles, %llu tiles, %llu bytes in "
 	    "%.2f s\n", (unsigned long long)s->bundles,
 	    (unsigned long long)s->tiles, (unsigned long long)s->bytes,
@@ -895,6 +906,7 @@ aud_cmd(int argc, char **argv)
 	struct logc *lc = NULL;
 	struct pt_why why = { "" };
 	const char *state = NULL;
+	struct okc *ok = NULL;
 	uint64_t v;
 	int c, rc, ex;
 
@@ -944,6 +956,12 @@ aud_cmd(int argc, char **argv)
 	    &why)) != 0)
 		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
 		    "--state");
+	/* Who may append: the office keys rule over every entry. */
+	if (!o.hashes_only && (rc = okc_audit_start(&co, state,
+	    &st, &o, &ok)) != 0) {
+		aud_state_free(&st);
+		return rc;
+	}
 	{
 		struct hcli_opts ho;
 
@@ -958,6 +976,8 @@ aud_cmd(int argc, char **argv)
 		lc->tiles_only = co.tiles_only;
 	}
 	rc = aud_run(lc, &st, &o, &sum, &why);
+	if (rc == 0 && ok != NULL)
+		rc = okc_audit_end(ok, lc, &st, state, &why);
 	if (rc == 0 && state != NULL)
 		rc = aud_state_save(state, &st, &why);
 	print_summary(&sum, co.json, rc, &why);
@@ -967,6 +987,7 @@ aud_cmd(int argc, char **argv)
 		ex = cli_fail(rc, &why, "audit of %s FAILED", co.log_url);
 	else
 		ex = CLI_OK;
+	okc_free(ok);
 	aud_state_free(&st);
 	logc_free(lc);
 	return ex;

@@ -96,7 +96,7 @@ struct aud_summary {
 	uint64_t entries;		/* entries checked this run */
 	uint64_t bundles, tiles;	/* fetched */
 	uint64_t bytes;			/* downloaded */
-	uint64_t by_type[4];		/* by enum record_type */
+	uint64_t by_type[RECORD_NTYPES + 1]; /* by enum record_type */
 	double seconds;
 	char origin[PT_MAX_ORIGIN + 1];
 	struct mt_hash root;

@@ -29,6 +29,7 @@
 #include "mirror.h"
 #include "ptlimits.h"
 #include "monitor.h"
+#include "okeys.h"
 #include "receipt.h"
 #include "submit.h"
 #include "tty.h"
@@ -41,6 +42,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "keygen", keys_cmd_keygen, "create an Ed25519 signing key" },
+	{ "keys", okc_cmd, "grant, revoke and list office keys (the log's own record)" },
 	{ "submit", sub_cmd, "sign and submit records, keep verified receipts" },
 	{ "correct", cor_cmd, "void or amend a record this office logged" },
 	{ "verify", vrf_cmd, "verify a receipt offline" },
@@ -282,6 +284,9 @@ cli_common_opt(struct cli_common *c, int code, const char *arg,
 	case CLI_OPT_TILES:
 		c->tiles_only = 1;
 		return 1;
+	case CLI_OPT_REGPUB:
+		c->registrar_pub = arg;
+		return 1;
 	case CLI_OPT_TIMEOUT:
 		if (num_parse_u64_str(arg, 1, 3600000, &v) != 0) {
 			cli_usage_error(usage_text, "--timeout: want "
@@ -316,6 +321,14 @@ cli_common_check(struct cli_common *c, int need_log, const char *usage_text)
 	if ((rc = keys_load_vkey(c->log_key, &c->key, &why)) != 0)
 		return cli_fail(rc == PT_EIO ? rc : PT_EINVAL, &why,
 		    "--log-key");
+	if (c->registrar_pub != NULL) {
+		struct note_vkey rk;
+
+		if ((rc = keys_load_vkey(c->registrar_pub, &rk, &why)) != 0)
+			return cli_fail(rc == PT_EIO ? rc : PT_EINVAL, &why,
+			    "--registrar-key-pub");
+		note_vkey_format(&rk, c->registrar, sizeof(c->registrar));
+	}
 	if (c->cacert != NULL && access(c->cacert, R_OK) != 0) {
 		pt_why_set(&why, PT_EIO, "%s: %s", c->cacert, strerror(errno));
 		return cli_fail(PT_EIO, &why, "--cacert");

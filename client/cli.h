@@ -92,6 +92,10 @@ struct cli_common {
 	int tiles_only;			/* --tiles-only: read only tlog-tiles
 					 * resources (proofs from tiles) */
 	struct note_vkey key;		/* parsed log_key (cli_common_check) */
+	const char *registrar_pub;	/* --registrar-key-pub VKEY|FILE: the
+					 * log's registrar (office keys) */
+	char registrar[PT_MAX_VKEY + 1]; /* its key string, "" when none
+					 * (cli_common_check) */
 };
 
 #define CLI_OPT_LOG		0x100
@@ -103,6 +107,7 @@ struct cli_common {
 #define CLI_OPT_POLICY		0x106
 #define CLI_OPT_CACERT		0x107
 #define CLI_OPT_TILES		0x108
+#define CLI_OPT_REGPUB		0x109
 
 /* getopt_long table entries for the common options; use as
  * { CLI_LONGOPTS_COMMON, { ... command's own ... }, { 0 } }. */
@@ -115,7 +120,8 @@ struct cli_common {
 	{ "quiet", 0, NULL, CLI_OPT_QUIET },				\
 	{ "policy", 1, NULL, CLI_OPT_POLICY },				\
 	{ "cacert", 1, NULL, CLI_OPT_CACERT },				\
-	{ "tiles-only", 0, NULL, CLI_OPT_TILES }
+	{ "tiles-only", 0, NULL, CLI_OPT_TILES },			\
+	{ "registrar-key-pub", 1, NULL, CLI_OPT_REGPUB }
 
 /* Defaults into c. */
 void cli_common_init(struct cli_common *c);

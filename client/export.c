@@ -658,6 +658,10 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 	json_t *ej, *rec;
 	int rc;
 
+	/* Grants and revokes of office keys are not spending records
+	 * (`pubtrail keys list` shows them; `audit` judges by them). */
+	if (e->sub.info.type == RECORD_OFFICE_KEY)
+		return 0;
 	if ((rc = jrec_entry_to_json(e, entry, len, index, &ej, NULL)) != 0)
 		return rc;
 	rec = json_object_get(ej, "record");

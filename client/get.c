@@ -12,6 +12,7 @@
 #include "cstatus.h"
 #include "get.h"
 #include "json.h"
+#include "okeys.h"
 #include "keys.h"
 #include "logc.h"
 #include "num.h"
@@ -71,16 +72,23 @@ ckpt_json(const struct ckpt *ck, const char *note)
 	return o;
 }
 
-/* An entry, verified in ck, with its status once its corrections are
- * applied (cstatus.h). */
+/*
+ * An entry, verified in ck, with its status once its corrections are
+ * applied (cstatus.h), and how its signer stood with the log's grants at
+ * its index (okeys.h, the quick way: the log's /office-keys; not from a
+ * tiles-only source).  An entry whose signer held no grant for it is
+ * evidence against the log: exit 1, after it is shown.
+ */
 static int
-show_entry(struct logc *lc, int json, uint64_t index, const struct ckpt *ck,
-    const uint8_t *buf, size_t len, const struct wire_entry *e)
+show_entry(const struct cli_common *co, struct logc *lc, uint64_t index,
+    const struct ckpt *ck, const uint8_t *buf, size_t len,
+    const struct wire_entry *e)
 {
 	json_t *o;
 	struct cst st;
-	struct pt_why why = { "" };
-	int rc;
+	struct okc *g = NULL;
+	struct pt_why why = { "" }, gwhy = { "" };
+	int rc, held = 0, json = co->json;
 
 	if ((rc = cst_resolve(lc, ck, index, buf, len, e, &st, &why)) != 0)
 		return cli_fail(rc, &why, "corrections of entry %llu",
@@ -91,6 +99,16 @@ show_entry(struct logc *lc, int json, uint64_t index, const struct ckpt *ck,
 	}
 	json_object_set_new(o, "tree_size", json_integer((json_int_t)ck->size));
 	cst_json(o, &st);
+	if (lc->tiles_only)
+		pt_why_set(&gwhy, PT_EREFUSED, "--tiles-only: office keys "
+		    "not read (pubtrail keys list reads them from the bundles)");
+	else if ((rc = okc_quick(co, lc, &g, &gwhy)) != 0 &&
+	    rc != PT_ENOTFOUND && cli_exit_for(rc) == CLI_EVERIFY) {
+		json_decref(o);
+		cst_free(&st);
+		return cli_fail(rc, &gwhy, "the log's office keys");
+	}
+	signer_json_granted(o, e, index, g);
 	if (!json) {
 		printf("%sverified%s: entry %llu, %s ", cli_green(stdout),
 		    cli_reset(stdout), (unsigned long long)index,
@@ -100,13 +118,26 @@ show_entry(struct logc *lc, int json, uint64_t index, const struct ckpt *ck,
 		tty_puts(stdout, ck->origin);
 		printf(" at tree size %llu, signed by ",
 		    (unsigned long long)ck->size);
-		signer_print(stdout, &e->sub.submitter);
+		held = signer_print_granted(stdout, e, index, g);
+		if (g == NULL) {
+			printf(" (grant not checked: ");
+			tty_puts(stdout, gwhy.text);
+			putchar(')');
+		}
 		putchar('\n');
 		cst_print(stdout, &st);
-	}
+	} else if (g != NULL)
+		held = okc_describe(g, e, index, why.text, sizeof(why.text));
 	print_json(o);
 	json_decref(o);
 	cst_free(&st);
+	okc_free(g);
+	if (held != 0) {
+		fprintf(stderr, "pubtrail: entry %llu: its signer held no grant "
+		    "for it in this log (the office keys rule)\n",
+		    (unsigned long long)index);
+		return CLI_EVERIFY;
+	}
 	return CLI_OK;
 }
 
@@ -366,7 +397,7 @@ get_cmd(int argc, char **argv)
 			ex = cli_fail(rc, &why, "entry %llu",
 			    (unsigned long long)index);
 		else
-			ex = show_entry(lc, co.json, index, &ck, buf, len, &e);
+			ex = show_entry(&co, lc, index, &ck, buf, len, &e);
 	} else if (strcmp(what, "inclusion") == 0 && hash == NULL) {
 		struct mt_hash leaf;
 		char hex[65];
@@ -537,7 +568,7 @@ get_cmd(int argc, char **argv)
 		if (rc != 0)
 			ex = cli_fail(rc, &why, "lookup of %s", id);
 		else
-			ex = show_entry(lc, co.json, index, &ck, buf, len, &e);
+			ex = show_entry(&co, lc, index, &ck, buf, len, &e);
 	}
 out:
 	free(buf);

@@ -67,6 +67,24 @@ mon_match(const struct mon_filter *f, json_t *rec)
 		return 0;
 	if (f->payee != NULL && !contains(rec, "payee", f->payee))
 		return 0;
+	if (f->office != NULL) {
+		/* A grant or revoke naming the office: so that an office
+		 * learns of any key given in its name within one poll. */
+		json_t *k = json_object_get(rec, "key");
+		const char *t = json_string_value(json_object_get(rec, "type"));
+		char *fn;
+		int hit;
+
+		if (t == NULL || strcmp(t, "office_key") != 0 ||
+		    fold_text(f->office, strlen(f->office), &fn) != 0)
+			return 0;
+		hit = (json_is_string(k) && fold_contains(json_string_value(k),
+		    strcspn(json_string_value(k), "+"), fn)) ||
+		    field_has(rec, "name", fn);
+		free(fn);
+		if (!hit && !contains(rec, "organization", f->office))
+			return 0;
+	}
 	if (f->permit_num != NULL) {
 		json_t *v = json_object_get(rec, "permit_num");
 		char *fa, *fb;
@@ -164,6 +182,37 @@ show_text(const struct mon *m, uint64_t index, json_t *rec,
 		put(s(rec, "address.line1"));
 		printf(", ");
 		put(s(rec, "address.city"));
+	} else if (strcmp(type, "office_key") == 0) {
+		/* Who may sign for an office: loud on a terminal. */
+		json_t *k = json_object_get(rec, "key");
+		struct note_vkey vk;
+
+		printf("%sALERT%s %s of ", cli_red(stdout), cli_reset(stdout),
+		    s(rec, "action"));
+		if (json_is_string(k) && note_vkey_parse(json_string_value(k),
+		    json_string_length(k), &vk) == 0)
+			signer_print(stdout, &vk);
+		printf(" for \"");
+		put(s(rec, "name"));
+		printf("\" (");
+		put(s(rec, "organization.scheme"));
+		putchar('/');
+		put(s(rec, "organization.id"));
+		putchar(')');
+		if (json_is_array(json_object_get(rec, "types"))) {
+			json_t *t;
+			size_t i;
+
+			printf(" types");
+			json_array_foreach(json_object_get(rec, "types"), i, t) {
+				printf("%c", i == 0 ? ' ' : ',');
+				put(json_string_value(t));
+			}
+		}
+		if (s(rec, "valid_from")[0] != '\0')
+			printf(" from %s", s(rec, "valid_from"));
+		printf(": ");
+		put(s(rec, "reason"));
 	} else {
 		put(s(rec, "id"));
 		printf(" %s entry %lld: ", strcmp(s(rec, "action"), "void") ==
@@ -220,6 +269,7 @@ static const char monitor_usage[] =
     "usage: pubtrail monitor --log URL --log-key VKEY [--state DIR]\n"
     "                        [--interval SECONDS] [--once] [--from-start]\n"
     "                        [--type TYPE] [--payer TEXT] [--payee TEXT]\n"
+    "                        [--office NAME]\n"
     "                        [--permit-num NUM] [--currency CODE\n"
     "                        [--min-amount AMOUNT] [--max-amount AMOUNT]\n"
     "                        [--decimal-comma | --decimal-point]\n"
@@ -233,6 +283,10 @@ static const char monitor_usage[] =
     "or at 0 with --from-start.  --payer, --payee and --permit-num match\n"
     "whatever the case, Unicode normal form or invisible characters\n"
     "(NFC, case folding, default-ignorable code points removed).\n"
+    "--office NAME shows (ALERT) every grant or revoke of an office key\n"
+    "(office_key entries) whose key name, office name, or organisation's\n"
+    "name or id holds NAME, matched the same way: an office learns within\n"
+    "one poll of any key given in its name.\n"
     "--currency shows only records in that currency; --min-amount and\n"
     "--max-amount (which need it) are amounts in its major units, read as\n"
     "`submit` reads them: 1234.56, or with --decimal-comma 1234,56 (a comma\n"
@@ -254,6 +308,7 @@ mon_cmd(int argc, char **argv)
 		{ "payer", 1, NULL, 'P' },
 		{ "payee", 1, NULL, 'E' },
 		{ "permit-num", 1, NULL, 'n' },
+		{ "office", 1, NULL, 'O' },
 		{ "min-amount", 1, NULL, 'm' },
 		{ "max-amount", 1, NULL, 'M' },
 		{ "currency", 1, NULL, 'c' },
@@ -311,6 +366,9 @@ mon_cmd(int argc, char **argv)
 		case 'n':
 			m.f.permit_num = optarg;
 			break;
+		case 'O':
+			m.f.office = optarg;
+			break;
 		case 'm':
 			min_arg = optarg;
 			break;
@@ -365,7 +423,7 @@ mon_cmd(int argc, char **argv)
 
 		if (record_type_parse(m.f.type, strlen(m.f.type), &rt) != 0)
 			return cli_usage_error(monitor_usage, "--type: one of "
-			    "payment, permit_decision, correction");
+			    "payment, permit_decision, correction, office_key");
 	}
 	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
 		return rc;

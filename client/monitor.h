@@ -13,6 +13,9 @@ struct mon_filter {
 	const char *payer;	/* substring of payer.id or payer.name */
 	const char *payee;	/* substring of payee.id or payee.name */
 	const char *permit_num;
+	const char *office;	/* office_key entries only: a substring of the
+				 * key's name, the office's display name, or
+				 * its organisation's name or id */
 	const char *currency;	/* ISO 4217 code; required with amounts */
 	int have_min, have_max;
 	long long min_amount, max_amount;	/* minor units of currency */

@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "cstatus.h"
 #include "logc.h"
+#include "okeys.h"
 #include "policy.h"
 #include "json.h"
 #include "ptlimits.h"
@@ -407,7 +408,8 @@ vrf_receipt_mine(const uint8_t *buf, size_t len,
 
 static const char verify_usage[] =
     "usage: pubtrail verify --log-key VKEY [--policy FILE] [--json]\n"
-    "                       [--log URL [--refresh]] RECEIPT...\n"
+    "                       [--log URL [--refresh] [--registrar-key-pub VKEY]]\n"
+    "                       RECEIPT...\n"
     "\n"
     "Verify receipts offline (\"-\" reads one from standard input): the\n"
     "checkpoint's signature by the log key VKEY (a verifier key string, or\n"
@@ -424,9 +426,13 @@ static const char verify_usage[] =
     "entry is proven in it, and its corrections are applied (current,\n"
     "voided by #N, amended by #N); --refresh then rewrites the receipt\n"
     "with that newer checkpoint, so a receipt issued before the witness\n"
-    "quorum meets the policy offline.  Exit 0 when every receipt is\n"
-    "valid, 1 when one is not (with the reason), 2 usage, 3 network,\n"
-    "6 a receipt file cannot be read, 7 stale.\n";
+    "quorum meets the policy offline.  Online, the signer is also shown\n"
+    "with the log's grant of its key (\"granted at #3 by registrar+...\",\n"
+    "from the log's office_key entries, each proven), and a signer that held\n"
+    "no grant for the record at its index makes the receipt invalid;\n"
+    "--registrar-key-pub pins the log's registrar.  Exit 0 when every\n"
+    "receipt is valid, 1 when one is not (with the reason), 2 usage, 3\n"
+    "network, 6 a receipt file cannot be read, 7 stale.\n";
 
 /* What verify --log found out about a receipt in the log as it is now. */
 struct online {
@@ -521,6 +527,7 @@ vrf_cmd(int argc, char **argv)
 	};
 	struct cli_common co;
 	struct logc *lc = NULL;
+	struct okc *grants = NULL;
 	const struct pol *policy;
 	int c, rc, worst = CLI_OK, refresh = 0;
 
@@ -555,6 +562,12 @@ vrf_cmd(int argc, char **argv)
 		cli_hcli_opts(&co, 1, &ho);
 		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
 			return cli_fail(rc, &why, "--log");
+		/* Who the log says may sign (its office_key entries). */
+		if ((rc = okc_quick(&co, lc, &grants, &why)) != 0 &&
+		    rc != PT_ENOTFOUND) {
+			logc_free(lc);
+			return cli_fail(rc, &why, "the log's office keys");
+		}
 	}
 	for (int i = optind; i < argc; i++) {
 		struct vrf_result *res;
@@ -610,6 +623,17 @@ vrf_cmd(int argc, char **argv)
 			if (ex == CLI_OK)
 				ex = CLI_EVERIFY;
 		}
+		if (rc == 0 && grants != NULL && okc_describe(grants,
+		    &res->entry, res->index, why.text, sizeof(why.text)) != 0) {
+			char w[PT_WHY_MAX];
+
+			snprintf(w, sizeof(w), "%s", why.text);
+			rc = pt_why_set(&why, PT_EUNKNOWNSIGNER, "signed by "
+			    "%s+%08x: %s (the log's office keys rule)",
+			    res->entry.sub.submitter.name,
+			    res->entry.sub.submitter.hash, w);
+			ex = CLI_EVERIFY;
+		}
 		if (co.json) {
 			json_t *o = json_object(), *wj;
 
@@ -628,6 +652,8 @@ vrf_cmd(int argc, char **argv)
 					json_object_set_new(o, "entry", ej);
 				json_object_set_new(o, "index",
 				    json_integer((json_int_t)res->index));
+				signer_json_granted(o, &res->entry, res->index,
+				    grants);
 				if (on.done) {
 					json_t *lj = json_object();
 
@@ -667,7 +693,8 @@ vrf_cmd(int argc, char **argv)
 			tty_puts(stdout, res->ck.origin);
 			printf(" (tree size %llu), signed by ",
 			    (unsigned long long)res->ck.size);
-			signer_print(stdout, &res->entry.sub.submitter);
+			signer_print_granted(stdout, &res->entry, res->index,
+			    grants);
 			putchar('\n');
 			vrf_print_witnesses(stdout, res);
 			if (on.done) {
@@ -702,6 +729,7 @@ vrf_cmd(int argc, char **argv)
 		if (ex == CLI_EVERIFY || (worst != CLI_EVERIFY && ex > worst))
 			worst = ex;
 	}
+	okc_free(grants);
 	logc_free(lc);
 	return worst;
 }

@@ -151,9 +151,38 @@ def sign_message(origin, record_bytes):
     return b"pubtrail/submission/v1\n" + origin.encode() + b"\n" + record_bytes
 
 
+def registrar_message(origin, record_bytes):
+    """What a registrar signs for an office_key record (PROTOCOL.md 7.1)."""
+    return b"pubtrail/office-key/v1\n" + origin.encode() + b"\n" + record_bytes
+
+
+def entry_message(origin, record):
+    """The message an entry's signature covers, by the record's type."""
+    rb = packb(record)
+    if record.get("type") == "office_key":
+        return registrar_message(origin, rb)
+    return sign_message(origin, rb)
+
+
+def office_key(action, rid, key, name="Test Finance Office", types=None,
+               org=("XI-TEST", "FIN-1", "Test Finance Office"),
+               reason="test", valid_from=None):
+    """An office_key record (PROTOCOL.md 6.6) for key (a Key or a vkey)."""
+    r = {"type": "office_key", "action": action, "id": rid,
+         "key": key if isinstance(key, str) else key.vkey, "name": name,
+         "organization": {"kind": "organization", "scheme": org[0],
+                          "id": org[1], "name": org[2]},
+         "reason": reason}
+    if types is not None:
+        r["types"] = sorted(types, key=lambda t: t.encode())
+    if valid_from is not None:
+        r["valid_from"] = valid_from
+    return r
+
+
 def submission(record, key, origin, sig=None, submitter=None):
     rb = packb(record)
-    s = sig if sig is not None else key.sign(sign_message(origin, rb))
+    s = sig if sig is not None else key.sign(entry_message(origin, record))
     # Embed the record's canonical bytes as the map value: pack by hand so
     # the nested map bytes are exactly rb.
     sub = submitter if submitter is not None else key.vkey
@@ -304,7 +333,7 @@ def verify_receipt(receipt_bytes, logname, logpub, origin, submitter=None):
     if submitter is not None:
         assert e["submitter"] == submitter
     Ed25519PublicKey.from_public_bytes(pub).verify(
-        e["sig"], sign_message(origin, packb(e["record"])))
+        e["sig"], entry_message(origin, e["record"]))
     return r, e, size, root
 
 
@@ -365,10 +394,18 @@ def request(port, method, path, body=None, headers=None, timeout=30):
 # --------------------------------------------------------------- daemon
 
 class Daemon:
-    """A real pubtraild on a free loopback port with its own data dir."""
+    """A real pubtraild on a free loopback port with its own data dir.
+
+    Who may append is the log's own office_key grants: when submitters
+    are given (or a test wrote DATA/submitters itself), the daemon's first
+    start turns them into grants signed by the test registrar
+    (self.registrar, a Key kept outside the data directory;
+    --bootstrap-registrar-key), so the log's first entries (indexes 0 ..
+    len(submitters) - 1) are those grants: self.base is the index of the
+    first entry a test appends."""
 
     def __init__(self, data=None, origin="test.example/log", extra=(),
-                 env=None, submitters=(), binary=None):
+                 env=None, submitters=(), binary=None, registrar=None):
         self.data = data or os.path.join(tmpdir(), "data")
         self.origin = origin
         self.extra = list(extra)
@@ -378,6 +415,33 @@ class Daemon:
         self.port = None
         self.log = None
         self.submitters = list(submitters)
+        self.registrar = registrar or Key("registrar.test")
+        self.registrar_file = None
+        self.bootstrapped = False
+        self.bootstrap = True   # pass the registrar's key when DATA/submitters exists
+
+    @property
+    def base(self):
+        """Entries the bootstrap appended before a test's first one: one
+        grant per key of the submitters file."""
+        if self.submitters:
+            return len(self.submitters)
+        try:
+            with open(os.path.join(self.data, "submitters")) as f:
+                return sum(1 for l in f if l.split("#")[0].strip())
+        except OSError:
+            return 0
+
+    def write_registrar_key(self):
+        """The registrar's private key, outside the data directory."""
+        if self.registrar_file is None:
+            self.registrar_file = os.path.join(tmpdir("pt-reg-"),
+                                               "registrar.key")
+            fd = os.open(self.registrar_file,
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(self.registrar.skey + "\n")
+        return self.registrar_file
 
     def write_submitters(self, keys_and_types):
         os.makedirs(self.data, mode=0o700, exist_ok=True)
@@ -387,15 +451,21 @@ class Daemon:
                 f.write("%s %s\n" % (k.vkey, " ".join(types)))
 
     def start(self, wait=True, port=None):
-        if self.submitters:
+        boot = []
+        if self.submitters and not self.bootstrapped:
             self.write_submitters(self.submitters)
+            self.bootstrapped = True
+        if self.bootstrap and self.base > 0:
+            # Used only while the log has no grants (else a warning).
+            boot = ["--bootstrap-registrar-key", self.write_registrar_key()]
         self.port = port or free_port()
         if not hasattr(self, "logdir"):
             self.logdir = tmpdir("pt-log-")
         self.logpath = os.path.join(self.logdir, "daemon-%d.log" % self.port)
         self.log = open(self.logpath, "ab")
         args = [self.binary, "--data", self.data, "--listen",
-                "127.0.0.1:%d" % self.port, "--origin", self.origin] + self.extra
+                "127.0.0.1:%d" % self.port, "--origin", self.origin] + boot + \
+            self.extra
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log,
                                      env=self.env)
         _live.append(self)

@@ -47,16 +47,17 @@ def test_audit_10000_then_incremental():
     try:
         t = time.time()
         idx = submit_many(env, "big.jsonl", records("A", N))
-        assert sorted(idx) == list(range(N))
+        B = env.d.base      # the bootstrap's grant comes first
+        assert sorted(idx) == list(range(B, B + N))
         print("  submitted %d in %.1fs" % (N, time.time() - t), flush=True)
         state = env.path("state")
         t = time.time()
         s, _ = audit(env, state)
         print("  audited %d in %.1fs" % (N, time.time() - t), flush=True)
-        assert s["ok"] and s["tree_size"] == N and s["previous_size"] == 0
-        assert s["entries_checked"] == N
-        assert s["bundles_fetched"] == (N + 255) // 256
-        assert s["tiles_fetched"] == (N + 255) // 256
+        assert s["ok"] and s["tree_size"] == B + N and s["previous_size"] == 0
+        assert s["entries_checked"] == B + N
+        assert s["bundles_fetched"] == (B + N + 255) // 256
+        assert s["tiles_fetched"] == (B + N + 255) // 256
         assert s["permit_decisions"] == N // 5
         assert s["payments"] == N - N // 5
         # the checkpoint saved is the one the daemon serves
@@ -70,9 +71,9 @@ def test_audit_10000_then_incremental():
         M = 300
         submit_many(env, "more.jsonl", records("A", M, start=N))
         s, _ = audit(env, state)
-        assert s["ok"] and s["previous_size"] == N
-        assert s["tree_size"] == N + M and s["entries_checked"] == M
-        first, last = N // 256, (N + M - 1) // 256
+        assert s["ok"] and s["previous_size"] == B + N
+        assert s["tree_size"] == B + N + M and s["entries_checked"] == M
+        first, last = (B + N) // 256, (B + N + M - 1) // 256
         assert s["bundles_fetched"] == last - first + 1, s
         # text output and a human summary
         p = run("audit", *env.L, "--state", state, check=0)
@@ -84,7 +85,8 @@ def test_audit_10000_then_incremental():
         # and never records its result as verified
         p = run("audit", *env.L, "--hashes-only", "--json", check=0)
         s = json.loads(p.stdout)
-        assert s["ok"] and s["tree_size"] == N + M and s["entries_checked"] == N + M
+        assert s["ok"] and s["tree_size"] == B + N + M and \
+            s["entries_checked"] == B + N + M
         assert s["payments"] == 0      # entries were not decoded
         run("audit", *env.L, "--hashes-only", "--state", state, check=2)
     finally:
@@ -125,7 +127,7 @@ def test_replaced_history_fails():
             submit_many(env, "a.jsonl", records("A", 300))
             state = env.path("state")
             s, _ = audit(env, state)
-            assert s["ok"] and s["tree_size"] == 300
+            assert s["ok"] and s["tree_size"] == env.d.base + 300
             saved = open(os.path.join(state, "checkpoint"), "rb").read()
             restart_with_other_history(env, other, "B")
             s, p = audit(env, state, check=1)
@@ -150,7 +152,7 @@ def test_replaced_history_fails():
                 s, _ = audit(env, env.path("fresh"))
             finally:
                 os.environ["PUBTRAIL_STATE"] = mem
-            assert s["ok"] and s["tree_size"] == other
+            assert s["ok"] and s["tree_size"] == env.d.base + other
         finally:
             env.close()
 

@@ -78,14 +78,14 @@ def test_concurrent_appends_verify_independently():
         list(ex.map(work, range(4)))
     assert len(acked) == 160
     o, size, root, _, _ = d.checkpoint()
-    assert size == 160
+    assert size == 160 + d.base     # after the bootstrap's grants
     entries = ptlib.fetch_entries(d, size)
     for i, e in acked.items():
         assert entries[i] == e
     leaves = [ptlib.leaf_hash(e) for e in entries]
     assert ptlib.mth(leaves) == root
     # Hash tile level 0 (partial) holds the leaf hashes.
-    r = d.get("/tile/0/000.p/160")
+    r = d.get("/tile/0/000.p/%d" % size)
     assert r.status == 200 and r.body == b"".join(leaves)
     assert "immutable" not in r.header("Cache-Control")
     # Inclusion proofs, by index and by hash, msgpack and JSON.
@@ -112,23 +112,24 @@ def test_concurrent_appends_verify_independently():
         assert r.status == 200
         p = unpackb(r.body)
         assert ptlib.verify_consistency(a, b, ptlib.mth(leaves[:a]), ptlib.mth(leaves[:b]), p["proof"])
-    # Entry and lookup.
-    r = d.get("/entry/5")
-    assert r.status == 200 and r.body == entries[5]
-    r = d.get("/entry/5", headers={"Accept": "application/json"})
+    # Entry and lookup (of a payment: entries from d.base on).
+    i5 = d.base + 5
+    r = d.get("/entry/%d" % i5)
+    assert r.status == 200 and r.body == entries[i5]
+    r = d.get("/entry/%d" % i5, headers={"Accept": "application/json"})
     j = json.loads(r.body)
-    assert j["index"] == 5 and j["leaf_hash"] == leaves[5].hex()
-    e5 = unpackb(entries[5])
+    assert j["index"] == i5 and j["leaf_hash"] == leaves[i5].hex()
+    e5 = unpackb(entries[i5])
     sub = [k for k in keys if k.vkey == e5["submitter"]][0]
     r = d.get("/lookup?submitter=%s&id=%s" % (sub.submitter_id.hex(), e5["record"]["id"]))
     assert r.status == 200, r.body
     assert unpackb(r.body) == {"corrections": [], "corrections_more": 0,
-                               "entry": entries[5], "index": 5}
+                               "entry": entries[i5], "index": i5}
     r = d.get("/lookup?submitter=%s&id=nope" % sub.submitter_id.hex())
     assert r.status == 404
     # Metrics.
     m = d.get("/metrics").body.decode()
-    assert "pubtrail_tree_size 160" in m
+    assert "pubtrail_tree_size %d" % size in m
     assert 'pubtrail_entries_total{type="payment"} 160' in m
     assert "pubtrail_commit_seconds_count" in m
     assert "pubtrail_lmdb_map_used_bytes" in m
@@ -180,7 +181,7 @@ def test_error_cases_leave_tree_unchanged():
     r = d.post("/add", submission(payment("a1"), k, ORIGIN))
     assert r.status == 200
     rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
-    assert rc["index"] == 0
+    assert rc["index"] == d.base
     r = d.post("/add", submission(payment("a1", amount=999), k, ORIGIN))
     assert r.status == 409, r.status
     # ... but a forged one under a used id is 403, not 409.
@@ -237,6 +238,7 @@ def test_corrections_checked_against_the_log():
     r = d.post("/add", submission(payment("orig"), k, ORIGIN))
     rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
     lh = ptlib.leaf_hash(rc["entry"])
+    t = rc["index"]
 
     def corr(cid, idx, h, action="void", **kw):
         c = {"type": "correction", "id": cid, "action": action,
@@ -244,68 +246,63 @@ def test_corrections_checked_against_the_log():
         c.update(kw)
         return c
 
-    assert d.post("/add", submission(corr("c1", 0, lh), k, ORIGIN)).status == 200
-    r = d.post("/add", submission(corr("c2", 0, b"\x00" * 32), k, ORIGIN))
+    assert d.post("/add", submission(corr("c1", t, lh), k, ORIGIN)).status == 200
+    r = d.post("/add", submission(corr("c2", t, b"\x00" * 32), k, ORIGIN))
     assert r.status == 400 and b"leaf hash" in r.body, r.body
     r = d.post("/add", submission(corr("c3", 99, lh), k, ORIGIN))
     assert r.status == 400 and b"not in the log" in r.body, r.body
-    r = d.post("/add", submission(corr("c4", 0, lh), other, ORIGIN))
+    r = d.post("/add", submission(corr("c4", t, lh), other, ORIGIN))
     assert r.status == 403 and b"another office" in r.body, r.body
-    amend = corr("c5", 0, lh, action="amend", replacement=payment("orig", amount=54321))
+    amend = corr("c5", t, lh, action="amend", replacement=payment("orig", amount=54321))
     r = d.post("/add", submission(amend, k, ORIGIN))
     assert r.status == 200, r.body
-    assert d.checkpoint()[1] == 3
+    assert d.checkpoint()[1] == 3 + d.base
     # the corrections index lists exactly the accepted ones, in log order,
     # in /corrections, /entry's JSON and /lookup; and survives a restart
     # and --check-full
-    want = {"corrections": [1, 2], "index": 0, "more": 0}
-    assert unpackb(d.get("/corrections/0").body) == want
-    assert unpackb(d.get("/corrections/1").body)["corrections"] == []
-    assert unpackb(d.get("/corrections/0?from=2").body)["corrections"] == [2]
-    assert d.get("/corrections/3").status == 404
-    assert d.get("/corrections/0?x=1").status == 400
-    j = json.loads(d.get("/entry/0", headers={"Accept": "application/json"}).body)
-    assert j["corrections"] == [1, 2] and j["corrections_more"] is False
+    want = {"corrections": [t + 1, t + 2], "index": t, "more": 0}
+    assert unpackb(d.get("/corrections/%d" % t).body) == want
+    assert unpackb(d.get("/corrections/%d" % (t + 1)).body)["corrections"] == []
+    assert unpackb(d.get("/corrections/%d?from=%d" % (t, t + 2)).body)["corrections"] == [t + 2]
+    assert d.get("/corrections/%d" % (t + 3)).status == 404
+    assert d.get("/corrections/%d?x=1" % t).status == 400
+    j = json.loads(d.get("/entry/%d" % t, headers={"Accept": "application/json"}).body)
+    assert j["corrections"] == [t + 1, t + 2] and j["corrections_more"] is False
     lk = unpackb(d.get("/lookup?submitter=%s&id=orig" % k.submitter_id.hex()).body)
-    assert lk["corrections"] == [1, 2] and lk["corrections_more"] == 0
-    r = d.get("/entry/0")
+    assert lk["corrections"] == [t + 1, t + 2] and lk["corrections_more"] == 0
+    r = d.get("/entry/%d" % t)
     assert r.header("Vary") == "Accept" and "immutable" in r.header("Cache-Control")
-    r = d.get("/entry/0", headers={"Accept": "application/json"})
+    r = d.get("/entry/%d" % t, headers={"Accept": "application/json"})
     assert r.header("Cache-Control") == "no-store"
     assert d.stop() == 0
     p = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert p.returncode == 0 and b"corrections index matches" in p.stdout, p
     d.start()
-    assert unpackb(d.get("/corrections/0").body) == want
+    assert unpackb(d.get("/corrections/%d" % t).body) == want
     assert d.stop() == 0
 
 
-def test_sighup_reloads_submitters_and_config_check():
+def test_sighup_keeps_grants_and_config_check():
+    """Who may append is the log's grants: a submitters file written later
+    is not read (nor on SIGHUP); the registrar's grant lets a key in."""
     k = office()
     d = Daemon()
     d.start()
     assert d.post("/add", submission(payment("s1"), k, ORIGIN)).status == 403
-    d.write_submitters([(k, ["permit_decision"])])
-    d.proc.send_signal(signal.SIGHUP)
-    end = time.time() + 10
-    while d.logtext().count("allowed submitter") < 2 and time.time() < end:
-        time.sleep(0.05)
-    r = d.post("/add", submission(payment("s1"), k, ORIGIN))
-    assert r.status == 403 and b"type" in r.body, r.body
+    d.stop()
     d.write_submitters([(k, [])])
+    d.bootstrap = False
+    d.start()           # with the file, but without the registrar's key
+    assert "--bootstrap-registrar-key" in d.logtext(), d.logtext()
+    r = d.post("/add", submission(payment("s1"), k, ORIGIN))
+    assert r.status == 403 and b"no office keys" in r.body, r.body
     d.proc.send_signal(signal.SIGHUP)
     end = time.time() + 10
-    while d.post("/add", submission(payment("s1"), k, ORIGIN)).status != 200:
-        assert time.time() < end
+    while "not read again" not in d.logtext() and time.time() < end:
         time.sleep(0.05)
-    # A broken submitters file is refused on reload; the old list stays.
-    with open(os.path.join(d.data, "submitters"), "w") as f:
-        f.write("not-a-key\n")
-    d.proc.send_signal(signal.SIGHUP)
-    time.sleep(0.3)
-    assert "not reloaded" in d.logtext()
-    assert d.post("/add", submission(payment("s2"), k, ORIGIN)).status == 200
+    assert "not read again" in d.logtext(), d.logtext()
+    assert d.post("/add", submission(payment("s1"), k, ORIGIN)).status == 403
     assert d.stop() == 0
     # -n checks a config file and exits.
     good = os.path.join(ptlib.tmpdir(), "good.conf")
@@ -471,7 +468,7 @@ def test_map_full_then_resume():
             break
     assert 503 in statuses, statuses[-5:]
     size = d.checkpoint()[1]
-    assert size == statuses.count(200)
+    assert size == statuses.count(200) + d.base
     # Reads keep working.
     assert len(ptlib.fetch_entries(d, size)) == size
     assert d.get("/proof/inclusion?index=0&size=%d" % size).status == 200
@@ -507,7 +504,7 @@ def test_disk_full_on_tmpfs_then_resume():
                 break
         assert statuses[-1] == 503, (statuses[-1], r.body, d.logtext()[-2000:])
         size = d.checkpoint()[1]
-        assert size == statuses.count(200)
+        assert size == statuses.count(200) + d.base
         assert len(ptlib.fetch_entries(d, size)) == size
         assert d.get("/proof/consistency?old=1&new=%d" % size).status == 200
         # Make room: grow the file system.
@@ -547,11 +544,11 @@ def test_check_full_detects_bit_flip():
     out = subprocess.run([ptlib.PUBTRAILD, "--data", d.data, "--check-full"],
                          capture_output=True, text=True)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "index 11" in out.stdout, out.stdout
+    assert "index %d" % (d.base + 11) in out.stdout, out.stdout
     # Start-up names it too and refuses to run (and so to sign over it).
     d.start(wait=False)
     assert d.proc.wait(timeout=20) != 0
-    assert "entry 11" in d.logtext(), d.logtext()
+    assert "entry %d" % (d.base + 11) in d.logtext(), d.logtext()
 
 
 def test_check_full_detects_hash_flip():
@@ -586,7 +583,7 @@ if __name__ == "__main__":
         test_concurrent_appends_verify_independently,
         test_error_cases_leave_tree_unchanged,
         test_corrections_checked_against_the_log,
-        test_sighup_reloads_submitters_and_config_check,
+        test_sighup_keeps_grants_and_config_check,
         test_rate_limit_per_submitter,
         test_sigterm_commits_and_exits_zero,
         test_second_daemon_refused,

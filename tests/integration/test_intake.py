@@ -72,15 +72,16 @@ class Office:
                    cwd=self.dir, check=check)
 
     def size(self):
-        return self.d.checkpoint()[1]
+        """Entries the office logged: the log holds its bootstrap grant
+        (self.d.base entries) before them."""
+        return self.d.checkpoint()[1] - self.d.base
 
     def records(self):
-        """Every logged record's canonical bytes, in log order."""
-        size = self.size()
+        """Every record the office logged, in log order."""
         out = []
-        for e in ptlib.fetch_entries(self.d, size):
+        for e in ptlib.fetch_entries(self.d, self.d.checkpoint()[1]):
             out.append(ptlib.unpackb(e)["record"])
-        return out
+        return out[self.d.base:]
 
     def entry_record_bytes(self, i):
         """The record's bytes exactly as logged (inside the entry)."""
@@ -104,7 +105,7 @@ def pay(rid, date, minor, cur, payee, desc, payer=None):
 def logged_bytes(o):
     """{id: canonical record bytes} of everything in the log."""
     out = {}
-    for i in range(o.size()):
+    for i in range(o.d.base, o.d.base + o.size()):
         e = ptlib.unpackb(o.d.get("/entry/%d" % i).body)
         rec = e["record"]
         out[rec["id"]] = ptlib.packb(rec)
@@ -392,7 +393,7 @@ def test_all_or_nothing_and_keep_going_exact_counts():
         got = ids_out(p)
         assert sorted(got) == sorted("R-%d" % i for i in range(1, 10)
                                      if i != 5), got
-        assert sorted(got.values()) == list(range(8))
+        assert sorted(got.values()) == list(range(o.d.base, o.d.base + 8))
         err = p.stderr.decode().splitlines()
         assert err[0].startswith(f + ":6:3: amount: "), err
         assert err[-1] == ("pubtrail: 8 records logged (receipts in "
@@ -468,8 +469,9 @@ def test_dry_run_is_offline_and_writes_nothing():
                 "new")]))
         p = o.submit("--dry-run", changed, check=1)
         out = p.stdout.decode().splitlines()
-        assert out[0] == "D-1 %s 0 (already logged)" % ARROW or \
-            out[0] == "D-1 %s 1 (already logged)" % ARROW, out
+        B = o.d.base
+        assert out[0] == "D-1 %s %d (already logged)" % (ARROW, B) or \
+            out[0] == "D-1 %s %d (already logged)" % (ARROW, B + 1), out
         assert out[-1] == "D-3 %s valid" % ARROW, out
         err = p.stderr.decode()
         assert "id: already in the log at index" in err and \
@@ -501,7 +503,8 @@ def test_receipts_by_default_progress_and_consistency():
         assert p.wait(timeout=120) == 0
         out = p.stdout.read().decode().splitlines()
         os.close(mfd)
-        assert len(out) == 40 and out[0] == "R-1 %s 0" % ARROW, out
+        assert len(out) == 40 and \
+            out[0] == "R-1 %s %d" % (ARROW, o.d.base), out
         assert b"/s" in term and b"40/40" in term and b"100%" in term, term
         rdir = os.path.join(o.dir, "receipts")
         assert sorted(os.listdir(rdir)) == sorted(
@@ -572,7 +575,8 @@ def test_log_stops_answering_then_resume():
         assert p.returncode == 0, p.stderr
         got = ids_out(p)
         assert sorted(got) == ["Z-%03d" % i for i in range(n)]
-        assert sorted(got.values()) == list(range(n)), "logged twice?"
+        assert sorted(got.values()) == \
+            list(range(o.d.base, o.d.base + n)), "logged twice?"
         assert o.size() == n
         assert len(os.listdir(os.path.join(o.dir, "receipts"))) == n
         recs = o.records()
@@ -607,9 +611,11 @@ def test_correct_void_and_amend():
         base = ["correct", *o.L, "--key", o.key]
         p = run(*base, "--amend", "P-2", "--with", w, "--reason",
                 "Betrag falsch erfasst", cwd=o.dir, check=0)
-        assert p.stdout.decode().strip() == "P-2/amend %s 2" % ARROW, p.stdout
+        B = o.d.base
+        assert p.stdout.decode().strip() == "P-2/amend %s %d" % (ARROW, B + 2), \
+            p.stdout
         e1, _ = o.entry_record_bytes(idx["P-2"])
-        e2, d2 = o.entry_record_bytes(2)
+        e2, d2 = o.entry_record_bytes(B + 2)
         c = d2["record"]
         assert c["type"] == "correction" and c["action"] == "amend"
         assert c["target_index"] == idx["P-2"]
@@ -620,19 +626,19 @@ def test_correct_void_and_amend():
         # the same command again: logged once
         p = run(*base, "--amend", "P-2", "--with", w, "--reason",
                 "Betrag falsch erfasst", cwd=o.dir, check=0)
-        assert p.stdout.decode().strip() == "P-2/amend %s 2" % ARROW
+        assert p.stdout.decode().strip() == "P-2/amend %s %d" % (ARROW, B + 2)
         assert o.size() == 3
         # a second, different amendment gets the next id
         fixed["amount_minor"] = 2200
         w2 = o.write("fixed2.json", json.dumps(fixed))
         p = run(*base, "--amend", "P-2", "--with", w2, "--reason",
                 "nochmals", cwd=o.dir, check=0)
-        assert p.stdout.decode().strip() == "P-2/amend-2 %s 3" % ARROW
+        assert p.stdout.decode().strip() == "P-2/amend-2 %s %d" % (ARROW, B + 3)
         # void
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
                 cwd=o.dir, check=0)
-        assert p.stdout.decode().strip() == "P-1/void %s 4" % ARROW
-        _, d4 = o.entry_record_bytes(4)
+        assert p.stdout.decode().strip() == "P-1/void %s %d" % (ARROW, B + 4)
+        _, d4 = o.entry_record_bytes(B + 4)
         assert d4["record"]["action"] == "void" and \
             d4["record"]["target_index"] == idx["P-1"] and \
             "replacement" not in d4["record"]
@@ -737,11 +743,13 @@ def test_daemon_office_rule_for_corrections():
         assert r.status == 200, r.body
         rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
         lh = ptlib.leaf_hash(rc["entry"])
+        pi = rc["index"]
         r = d.post("/add", ptlib.submission(ptlib.payment("PAY-1"), finance,
                                             ORIGIN))
         assert r.status == 200, r.body
         rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
         flh = ptlib.leaf_hash(rc["entry"])
+        fi = rc["index"]
 
         def corr(cid, idx, h, replacement):
             return {"type": "correction", "id": cid, "action": "amend",
@@ -750,7 +758,7 @@ def test_daemon_office_rule_for_corrections():
 
         # a payment inside a correction, by the permits office: 403
         r = d.post("/add", ptlib.submission(
-            corr("C-1", 0, lh, ptlib.payment("BP-1")), permits, ORIGIN))
+            corr("C-1", pi, lh, ptlib.payment("BP-1")), permits, ORIGIN))
         assert r.status == 403, (r.status, r.body)
         assert b"may not append records of type payment (the replacement " \
             b"in a correction)" in r.body, r.body
@@ -760,14 +768,14 @@ def test_daemon_office_rule_for_corrections():
         assert r.status == 403 and b"type payment" in r.body, r.body
         # another office's entry: 403
         r = d.post("/add", ptlib.submission(
-            corr("C-2", 1, flh, dict(permit, id="X")), permits, ORIGIN))
+            corr("C-2", fi, flh, dict(permit, id="X")), permits, ORIGIN))
         assert r.status == 403 and b"another office" in r.body, r.body
         # its own permit, amended with a permit: fine
         r = d.post("/add", ptlib.submission(
-            corr("C-3", 0, lh, dict(permit, decision="revoked")), permits,
+            corr("C-3", pi, lh, dict(permit, decision="revoked")), permits,
             ORIGIN))
         assert r.status == 200, r.body
-        assert d.checkpoint()[1] == 3
+        assert d.checkpoint()[1] == d.base + 3
     finally:
         d.kill()
 

@@ -4,7 +4,7 @@
 the daemon; the README's "Try it" block then runs as it stands, in bash
 with `set -e`, with only its demo directory (D=demo) and port replaced.
 Checked: the SIGHUP it sends reaches this daemon through the pid in the
-lock file (the new office may submit), every command succeeds, and
+lock file (the log takes its registrar, who grants the office's key), every command succeeds, and
 everything the demo made (keys, disclosures with a person's name, receipts,
 state) is inside the demo directory: the work tree is unchanged.
 """
@@ -79,11 +79,11 @@ def test_readme_demo():
                            text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr + open(log.name).read()
         text = open(log.name).read()
-        assert "SIGHUP: reloading" in text and "1 allowed submitter" in text, text
+        assert "SIGHUP: reloading" in text and "registrar registrar.demo+" in text, text
         assert 'created a new log "demo.example/payments"' in text, text
         assert "no origin given" not in text
         made = sorted(os.listdir(demo))
-        for want in ("office.key", "office.key.pub",
+        for want in ("office.key", "office.key.pub", "registrar.key",
                      "office.key.disclosures.jsonl", "receipts", "log"):
             assert want in made, made
         assert (os.stat(os.path.join(demo, "office.key")).st_mode & 0o777) == 0o600

@@ -91,13 +91,14 @@ def test_split_view():
     try:
         _, sA, rA, _, noteA = dA.checkpoint()
         _, sB, rB, _, noteB = dB.checkpoint()
-        assert sA == sB == 5 and rA != rB
+        S = dA.base + 5     # the bootstrap's grant, then 3 + 2 entries
+        assert sA == sB == S and rA != rB
         # A witness cosigns branch A and refuses branch B with evidence.
         w = Witness([vkey]).start()
         r = w.add(0, [], noteA.decode())
         assert r.status == 200, (r.status, r.body)
         r = w.add(0, [], noteB.decode())
-        assert r.status == 409 and r.body == b"5\n"
+        assert r.status == 409 and r.body == b"%d\n" % S
         ev = w.evidence()
         assert len(ev) == 1
         rc, out, err = run_tool("evidence", "verify", "--log-key", vkey, ev[0])
@@ -133,7 +134,7 @@ def test_split_view():
         data = open(evB[0], "rb").read()
         for i, (a, b) in enumerate(((b"kind same-size", b"kind inconsistent"),
                                     (rB_b64(rB), rB_b64(rA)),
-                                    (b"\n5\n", b"\n6\n"))):
+                                    (b"\n%d\n" % S, b"\n%d\n" % (S + 1)))):
             t = data.replace(a, b, 1)
             assert t != data, i
             p = os.path.join(base, "tampered-%d.evidence" % i)

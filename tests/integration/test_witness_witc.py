@@ -49,7 +49,7 @@ def test_two_of_two():
         rc, out, err = witc(d.data, pol)
         assert rc == 0, (rc, out, err)
         check_cosigned(out, [w1, w2], name, pub)
-        assert ptlib.open_checkpoint(out, name, pub)[1] == 12
+        assert ptlib.open_checkpoint(out, name, pub)[1] == d.base + 12
         # One witness down: no quorum, published without it, metrics say so.
         w2.stop()
         for i in range(12, 14):

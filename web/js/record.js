@@ -131,6 +131,15 @@ export function fields(r) {
     add('Of entry', '#' + r.target_index);
     add('Reason', r.reason);
     add('Reference', r.id);
+  } else if (r.type === 'office_key') {
+    add('Office key', r.action === 'grant' ? 'granted' : 'revoked');
+    add('Office', r.name);
+    add('Signs for', party(r.organization));
+    add('Key', r.key);
+    if (r.types) add('May append', r.types.join(', '));
+    add('Valid from', r.valid_from);
+    add('Reason', r.reason);
+    add('Reference', r.id);
   } else {
     add('Type', r.type);
     add('Reference', r.id);
@@ -144,6 +153,8 @@ export function title(r) {
   if (r.type === 'permit_decision') return 'Permit ' + r.permit_num + ': ' +
     decisionWord(r.decision) + ' on ' + r.decision_date;
   if (r.type === 'correction') return 'Correction ' + r.id + ' (' + r.action + ' #' + r.target_index + ')';
+  if (r.type === 'office_key') return 'Office key ' + (r.action === 'grant' ? 'granted' : 'revoked') +
+    ': ' + r.name;
   return 'Record ' + r.id;
 }
 
@@ -169,6 +180,10 @@ export function checkRecord(r) {
       throw new Error('correction without a 32-byte target_leaf_hash');
     if (r.action !== 'void' && r.action !== 'amend') throw new Error('unknown correction action');
     if (r.action === 'amend') checkRecord(r.replacement || {});
+  } else if (r.type === 'office_key') {
+    str('action'); str('key'); str('name'); str('reason');
+    if (r.action !== 'grant' && r.action !== 'revoke') throw new Error('unknown office_key action');
+    if (r.types !== undefined && !Array.isArray(r.types)) throw new Error('office_key types is not a list');
   } else {
     throw new Error('unknown record type ' + r.type);
   }

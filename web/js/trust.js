@@ -112,3 +112,12 @@ export function submitterId(vkeyText) {
 export function submissionMessage(origin, recordBytes) {
   return concat(utf8('pubtrail/submission/v1\n' + origin + '\n'), recordBytes);
 }
+
+// The message an entry's signature covers: the registrar's own domain for
+// an office_key record (a grant or revoke of an office's key), the
+// office's for every other record (PROTOCOL.md 6.6, 7.1).
+export function entryMessage(origin, record, recordBytes) {
+  if (record && record.type === 'office_key')
+    return concat(utf8('pubtrail/office-key/v1\n' + origin + '\n'), recordBytes);
+  return submissionMessage(origin, recordBytes);
+}

@@ -16,7 +16,7 @@ import { ALG_ED25519, parseVkey } from './note.js';
 import { checkRecord } from './record.js';
 import { TileVerifier } from './tiles.js';
 import { parseTlogProof } from './tproof.js';
-import { openWithPolicy, submissionMessage, submitterId } from './trust.js';
+import { entryMessage, openWithPolicy, submitterId } from './trust.js';
 import { decodeEntry, decodeReceipt } from './wire.js';
 
 class Steps {
@@ -59,7 +59,7 @@ function why(e) {
 // Office signature over the record for this log's origin.
 export async function checkOfficeSignature(entry, origin) {
   const key = await parseVkey(entry.submitter, ALG_ED25519);
-  const ok = await ed25519Verify(key.pub, entry.sig, submissionMessage(origin, entry.recordBytes));
+  const ok = await ed25519Verify(key.pub, entry.sig, entryMessage(origin, entry.record, entry.recordBytes));
   if (!ok) throw new Error('the signature by ' + key.name + '+' + hex(key.id) +
     ' does not verify for the log "' + origin + '"');
   return key;
