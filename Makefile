@@ -38,7 +38,7 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
 	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools \
 	libsystemd-dev systemd strace iso-codes openjdk-17-jdk-headless \
-	libutf8proc-dev python3-jsonschema libreoffice-calc-nogui zlib1g-dev
+	libutf8proc-dev python3-jsonschema libreoffice-calc-nogui zlib1g-dev time
 BENCH_PKGS :=
 # `make deb` and its test (tests/integration/test_package.py) also need these.
 DEB_BUILD_PKGS := debhelper dpkg-dev

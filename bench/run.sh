@@ -315,7 +315,8 @@ if want audit; then
 	VKEY=$(cat "$LOG/log.vkey")
 	say "client audit, every submitter signature checked"
 	A0=$(date +%s.%N)
-	if "$PUBTRAIL" audit --log "http://127.0.0.1:$DPORT" \
+	if /usr/bin/time -o "$TMP/audit.rss" -f %M \
+	    "$PUBTRAIL" audit --log "http://127.0.0.1:$DPORT" \
 	    --log-key "$VKEY" --json > "$TMP/audit.json" 2>"$TMP/audit.err"
 	then
 		A1=$(date +%s.%N)
@@ -342,6 +343,28 @@ if want audit; then
 	else
 		say "pubtrail audit has no hashes-only mode: figure not measured"
 	fi
+	# Readers' peak memory (issue 19): the whole log through audit (the
+	# run above), monitor and each export format, each its peak resident
+	# set (GNU time's %M, KiB); output to /dev/null.
+	rss() {	# name file-with-KiB
+		k=$(tail -1 "$2" 2>/dev/null)
+		case "$k" in ''|*[!0-9]*) say "$1: not measured"; return ;; esac
+		addfig "$1" "$(awk -v k="$k" 'BEGIN { printf "%.1f", k / 1024 }')" MiB
+	}
+	rss rss_audit "$TMP/audit.rss"
+	L="--log http://127.0.0.1:$DPORT --log-key $VKEY"
+	say "client monitor --from-start --once (peak memory)"
+	/usr/bin/time -o "$TMP/monitor.rss" -f %M "$PUBTRAIL" monitor $L \
+	    --from-start --once > /dev/null 2>"$TMP/monitor.err" ||
+	    { say "monitor failed:"; cat "$TMP/monitor.err" >&2; }
+	rss rss_monitor "$TMP/monitor.rss"
+	for f in csv jsonl ocds blds; do
+		say "client export --format $f (peak memory)"
+		/usr/bin/time -o "$TMP/export-$f.rss" -f %M "$PUBTRAIL" export \
+		    $L --format "$f" --quiet > /dev/null 2>"$TMP/export.err" ||
+		    { say "export $f failed:"; cat "$TMP/export.err" >&2; }
+		rss "rss_export_$f" "$TMP/export-$f.rss"
+	done
 fi
 
 # ---- the citizen page: a year of payments proven in headless Chromium ----
@@ -480,6 +503,12 @@ store_db_offices - info 0
 store_db_checkpoints - info 0
 store_db_meta - info 0
 rss_anon_max - abs 64
+rss_audit - abs 64
+rss_monitor - abs 64
+rss_export_csv - abs 64
+rss_export_jsonl - abs 64
+rss_export_ocds - abs 64
+rss_export_blds - abs 64
 web_verify sha256_leaf_1t info 0
 web_verify_sigs ed25519_verify_1t info 0
 web_sha256 sha256_leaf_1t info 0

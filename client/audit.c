@@ -576,8 +576,10 @@ fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
 	path[0] = '/';
 	if ((rc = tile_path_format(&bu->t, path + 1, sizeof(path) - 1)) != 0)
 		return rc;
-	if ((rc = hcli_start(x->lc->http, "GET", path, NULL, PT_ANSWER_BUNDLE,
-	    NULL, 0, NULL, got_entries, bu)) != 0)
+	/* Capped by what a bundle of this width can be, while it is read. */
+	if ((rc = hcli_start(x->lc->http, "GET", path, NULL,
+	    (size_t)bu->width * (2 + PT_MAX_ENTRY), NULL, 0, NULL, got_entries,
+	    bu)) != 0)
 		return rc;
 	if (x->o->no_tiles)
 		return 0;
@@ -585,7 +587,8 @@ fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
 	h.entries = false;
 	h.level = 0;
 	if ((rc = tile_path_format(&h, path + 1, sizeof(path) - 1)) != 0 ||
-	    (rc = hcli_start(x->lc->http, "GET", path, NULL, PT_ANSWER_TILE,
+	    (rc = hcli_start(x->lc->http, "GET", path, NULL,
+	    (size_t)bu->width * MT_HASH_SIZE,
 	    NULL, 0, NULL, got_tile, bu)) != 0) {
 		bu->need = 1;	/* the entries request alone is queued */
 		return rc;
