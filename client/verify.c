@@ -474,7 +474,10 @@ vrf_online(struct logc *lc, const struct vrf_result *res, const char *file,
 	    res->entry_len, &res->entry, &on->st, why)) != 0)
 		goto out;
 	on->done = 1;
-	if (refresh && on->cur.size != res->ck.size) {
+	/* A newer checkpoint, or the same one with other cosignatures. */
+	if (refresh && (on->cur.size != res->ck.size ||
+	    note_len != res->note_len ||
+	    memcmp(note, res->note, note_len) != 0)) {
 		struct wire_receipt wr;
 		struct wire_buf wb;
 		struct pt_why w = { "" };

@@ -682,6 +682,47 @@ def test_bounded_memory():
         env.close()
 
 
+def test_receipt_brought_up_to_the_policy():
+    """A receipt issued before the witness quorum cosigned (the log does
+    not wait for it) fails `verify --policy` offline; `verify --log
+    --policy --refresh` proves it in the log's cosigned checkpoint and
+    rewrites it, and then it verifies under the policy offline."""
+    import test_witness_log as twl
+    k, d, w1, w2 = twl.setup(wait=0)
+    try:
+        base = ptlib.tmpdir()
+        vkey = d.vkey()
+        pol = os.path.join(base, "policy")
+        with open(pol, "w") as f:
+            f.write("log %s\nwitness w1 %s\nwitness w2 %s\n"
+                    "group both all w1 w2\nquorum both\n" %
+                    (vkey, w1.vkey, w2.vkey))
+        r = d.post("/add", ptlib.submission(payment("Q-1"), k, d.origin))
+        assert r.status == 200, r.body
+        rcpt = os.path.join(base, "q.receipt")
+        with open(rcpt, "wb") as f:
+            f.write(r.body)
+        _, _, note = ptlib.parse_tlog_proof(ptlib.unpackb(r.body)["proof"])
+        url = "http://127.0.0.1:%d" % d.port
+        ok = twl.wait_for(lambda: d.get("/checkpoint").body.count(
+            "\u2014 ".encode()) >= 3)
+        assert ok, d.get("/checkpoint").body
+        p = run("verify", "--log-key", vkey, "--policy", pol, rcpt, check=1)
+        assert b"witness policy" in p.stderr, p.stderr
+        # issued at once, before any witness saw its checkpoint
+        assert note.count("\u2014 ") == 1, note
+        p = run("verify", "--log", url, "--log-key", vkey, "--policy", pol,
+                "--refresh", rcpt, check=0)
+        assert b"meets the witness policy" in p.stdout and \
+            b"refreshed" in p.stdout, p.stdout
+        p = run("verify", "--log-key", vkey, "--policy", pol, rcpt, check=0)
+        assert b"witness w1: cosigned" in p.stdout, p.stdout
+    finally:
+        d.kill()
+        w1.kill()
+        w2.kill()
+
+
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([test_answers_bound_to_questions,
                               test_stale_is_not_rollback,
@@ -691,4 +732,5 @@ if __name__ == "__main__":
                               test_names_people_can_trust,
                               test_gossip_peer_claims,
                               test_corrections_everywhere,
-                              test_bounded_memory]))
+                              test_bounded_memory,
+                              test_receipt_brought_up_to_the_policy]))
