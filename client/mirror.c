@@ -44,7 +44,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dirent.h>
 #include <jansson.h>
 
 #include "audit.h"
@@ -63,7 +62,6 @@
 #define MIR_PENDING	MIR_STATE "/pending"
 #define MIR_LOCK	MIR_STATE "/lock"
 #define TILE_BYTES	(TILE_WIDTH * MT_HASH_SIZE)
-#define MIR_WEB_MAX_FILES 512	/* files copied from --web, at most */
 
 /* The verified hash tiles of the target tree at one tile level: tiles
  * lo .. lo+count-1 (the last one partial when the level's width says
@@ -705,79 +703,6 @@ put_keys(struct mir *x, struct pt_why *why)
 	return rc;
 }
 
-/* A file name from the page's directory that may be copied: the same
- * rule as pubtraild's web root (no dot files, a safe alphabet). */
-static int
-web_name_ok(const char *s)
-{
-	if (s[0] == '.' || s[0] == '\0' || strlen(s) > 100)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
-		    *s == '-'))
-			return 0;
-	return 1;
-}
-
-/* Copy the regular files of src/rel (recursively) to DIR/rel. */
-static int
-copy_web(struct mir *x, const char *src, const char *rel, unsigned *nfiles,
-    int depth, struct pt_why *why)
-{
-	char path[UT_PATH_MAX];
-	DIR *dh;
-	struct dirent *de;
-	int rc = 0;
-
-	snprintf(path, sizeof(path), "%s%s%s", src, rel[0] ? "/" : "", rel);
-	if ((dh = opendir(path)) == NULL)
-		return pt_why_set(why, PT_EIO, "--web %s: %s", path,
-		    strerror(errno));
-	while (rc == 0 && (de = readdir(dh)) != NULL) {
-		char r2[UT_PATH_MAX / 2], p2[UT_PATH_MAX];
-		struct stat sb;
-		uint8_t *buf, *old;
-		size_t len, olen;
-
-		if (!web_name_ok(de->d_name) || strcmp(de->d_name, "checkpoint")
-		    == 0 || strcmp(de->d_name, "tile") == 0 ||
-		    strcmp(de->d_name, "config.json") == 0 ||
-		    strcmp(de->d_name, "log.vkey") == 0 ||
-		    strcmp(de->d_name, "registrar.vkey") == 0)
-			continue;
-		if ((size_t)snprintf(r2, sizeof(r2), "%s%s%s", rel, rel[0] ?
-		    "/" : "", de->d_name) >= sizeof(r2) / 2 ||
-		    (size_t)snprintf(p2, sizeof(p2), "%s/%s", src, r2) >=
-		    sizeof(p2) || lstat(p2, &sb) != 0)
-			continue;
-		if (S_ISDIR(sb.st_mode) && depth < 4) {
-			rc = copy_web(x, src, r2, nfiles, depth + 1, why);
-			continue;
-		}
-		if (!S_ISREG(sb.st_mode) || sb.st_size > PT_WEB_MAX_FILE)
-			continue;
-		if (++*nfiles > MIR_WEB_MAX_FILES) {
-			rc = pt_why_set(why, PT_EIO, "--web %s: more than %d "
-			    "files", src, MIR_WEB_MAX_FILES);
-			break;
-		}
-		if ((rc = ut_read_file(p2, PT_WEB_MAX_FILE, &buf, &len,
-		    why)) != 0)
-			break;
-		/* Unchanged files are left as they are. */
-		if (tdir_get_file(x->td, r2, PT_WEB_MAX_FILE, &old, &olen,
-		    NULL) == 0 && olen == len && memcmp(old, buf, len) == 0)
-			;
-		else
-			rc = tdir_put_file(x->td, r2, buf, len, 0644, why);
-		free(old);
-		free(buf);
-	}
-	closedir(dh);
-	return rc;
-}
-
 /* The page's config.json: this mirror's own origin ("" = the page's),
  * the key it verified with, the policy it applied. */
 static int
@@ -815,7 +740,6 @@ put_web(struct mir *x, struct pt_why *why)
 {
 	const char *src = x->web;
 	struct stat sb;
-	unsigned n = 0;
 	int rc;
 
 	if (x->no_web)
@@ -826,7 +750,7 @@ put_web(struct mir *x, struct pt_why *why)
 		if (stat(src, &sb) != 0 || !S_ISDIR(sb.st_mode))
 			return 0;
 	}
-	if ((rc = copy_web(x, src, "", &n, 0, why)) != 0)
+	if ((rc = tdir_copy_dir(x->td, src, why)) != 0)
 		return rc;
 	return put_web_config(x, why);
 }

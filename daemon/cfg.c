@@ -115,6 +115,13 @@ static const struct cfg_key {
 	{ "web_root", CFG_STR, offsetof(struct cfg, web_root), 0, 0, 0,
 	  PT_WEB_ROOT, "directory of the citizen page served at / "
 	  "(docs/WEB.md; \"\" = none)" },
+	{ "publish_dir", CFG_STR, offsetof(struct cfg, publish_dir), 0, 0, 0,
+	  "", "directory the daemon writes the log into after each commit, "
+	  "as a static C2SP tlog-tiles tree for nginx to serve "
+	  "(docs/MIRROR.md; \"\" = none)" },
+	{ "publish_gzip", CFG_U64, offsetof(struct cfg, publish_gzip), 0, 1,
+	  1, NULL, "1: a gzip copy beside each entry bundle in publish_dir, "
+	  "for nginx's gzip_static" },
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -45,6 +45,8 @@ struct cfg {
 	uint64_t witness_wait_quorum;
 	uint64_t witness_receipt_timeout_ms;
 	char web_root[CFG_PATH_MAX];	/* citizen page; "" = none */
+	char publish_dir[CFG_PATH_MAX];	/* static tlog-tiles tree; "" = none */
+	uint64_t publish_gzip;		/* .gz beside each bundle there */
 };
 
 #define CFG_DEFAULT_PORT 8640

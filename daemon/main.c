@@ -38,6 +38,7 @@
 #include "note.h"
 #include "pt.h"
 #include "pub.h"
+#include "publish.h"
 #include "recover.h"
 #include "seq.h"
 #include "sfile.h"
@@ -64,6 +65,7 @@ struct daemon {
 	struct allow *allow;		/* who may append: the log's grants */
 	char origin[PT_MAX_ORIGIN + 1];
 	struct pub *pub;		/* the published checkpoint */
+	struct publish *publish;	/* publish_dir's thread, or NULL */
 	/* The routes' context holds the grants, the sequencer, the witness
 	 * client and the metrics. */
 	struct api_ctx routes;
@@ -820,6 +822,7 @@ on_checkpoint(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	publish_wake(d->publish);
 	if (d->routes.witc == NULL || (note = malloc(PT_NOTE_MAX + 1)) == NULL)
 		return;
 	pub_latest(d->pub, note, PT_NOTE_MAX + 1, &len, &size);
@@ -836,6 +839,7 @@ on_cosigned(const char *note, size_t len, uint64_t size, int quorum,
 	struct daemon *d = arg;
 
 	pub_cosigned(d->pub, note, len, size, quorum);
+	publish_wake(d->publish);
 	if (pub_wait_quorum(d->pub))
 		api_release_parked(d->api, d->cfg.witness_receipt_timeout_ms,
 		    0);
@@ -1290,6 +1294,44 @@ start_witnessing(struct daemon *d)
 	    "they arrive");
 }
 
+/*
+ * publish_dir: the static tree written after each commit, on a thread of
+ * its own.  A directory that cannot be used is said loudly; the log
+ * serves without it.
+ */
+static void
+start_publishing(struct daemon *d)
+{
+	struct publish_opts po;
+	struct note_vkey vk;
+	struct pt_why why = { "" };
+	int rc;
+
+	if (d->cfg.publish_dir[0] == '\0')
+		return;
+	if (note_vkey_parse(d->logvkey_str, strlen(d->logvkey_str), &vk) != 0)
+		fatalx("log verifier key %s does not parse", d->logvkey_str);
+	memset(&po, 0, sizeof(po));
+	po.dir = d->cfg.publish_dir;
+	po.gzip = (int)d->cfg.publish_gzip;
+	po.store = d->store;
+	po.pub = d->pub;
+	po.logkey = &vk;
+	po.logvkey = d->logvkey_str;
+	po.web_root = d->cfg.web_root;
+	po.policy_path = d->cfg.witness_policy;
+	po.allow = d->routes.allow;
+	po.registrar = d->routes.registrar;
+	po.metrics = d->routes.metrics;
+	if ((rc = publish_start(&po, &d->publish, &why)) != 0)
+		log_warnx("publish_dir %s: %s; not publishing (the log serves "
+		    "as before)", d->cfg.publish_dir, why.text[0] ? why.text :
+		    pt_strerror(rc));
+	else
+		log_info("publishing the log into %s%s", d->cfg.publish_dir,
+		    d->cfg.publish_gzip ? " (bundles also gzip)" : "");
+}
+
 /* Signals through libevent, and the periodic reader-slot check. */
 static void
 start_housekeeping(struct daemon *d)
@@ -1341,6 +1383,7 @@ shut_down(struct daemon *d)
 	event_base_loop(d->base, EVLOOP_NONBLOCK);
 	hsrv_free(d->http);
 	witc_free(d->routes.witc);
+	publish_stop(d->publish);	/* the last commit's checkpoint too */
 	api_free(d->api);
 	if (d->park_ev != NULL)
 		event_free(d->park_ev);
@@ -1393,6 +1436,7 @@ main(int argc, char **argv)
 	log_limits(&d, "start-up");
 	start_allow(&d, &o, &last_time);
 	start_serving(&d, last_time);
+	start_publishing(&d);
 	start_witnessing(&d);
 	start_housekeeping(&d);
 	log_info("listening on %s (port %d); verifier key %s", d.cfg.listen,

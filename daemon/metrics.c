@@ -38,6 +38,8 @@ struct metrics {
 	atomic_ullong commit_sum_us;
 	atomic_llong conns;
 	atomic_ullong conns_refused, deadline_cuts;
+	atomic_ullong published_size, publish_errors;
+	atomic_int publishing;
 };
 
 int
@@ -123,6 +125,20 @@ void
 metrics_conn(struct metrics *m, int delta)
 {
 	atomic_fetch_add_explicit(&m->conns, delta, memory_order_relaxed);
+}
+
+void
+metrics_published(struct metrics *m, uint64_t size)
+{
+	atomic_store_explicit(&m->publishing, 1, memory_order_relaxed);
+	atomic_store_explicit(&m->published_size, size, memory_order_relaxed);
+}
+
+void
+metrics_publish_error(struct metrics *m)
+{
+	atomic_store_explicit(&m->publishing, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->publish_errors, 1, memory_order_relaxed);
 }
 
 void
@@ -234,6 +250,16 @@ metrics_render(struct metrics *m, struct evbuffer *o, uint64_t tree_size,
 	    "Connections closed for not completing a request in time.\n"
 	    "# TYPE pubtrail_http_deadline_cuts_total counter\n"
 	    "pubtrail_http_deadline_cuts_total %llu\n", LD(m->deadline_cuts));
+	if (atomic_load(&m->publishing))
+		evbuffer_add_printf(o, "# HELP pubtrail_published_tree_size "
+		    "Size of the checkpoint publish_dir holds.\n"
+		    "# TYPE pubtrail_published_tree_size gauge\n"
+		    "pubtrail_published_tree_size %llu\n"
+		    "# HELP pubtrail_publish_errors_total publish_dir rounds "
+		    "that failed (retried a second later).\n"
+		    "# TYPE pubtrail_publish_errors_total counter\n"
+		    "pubtrail_publish_errors_total %llu\n",
+		    LD(m->published_size), LD(m->publish_errors));
 	evbuffer_add_printf(o, "# HELP pubtrail_queue_length Submissions "
 	    "verified or verifying, not yet committed.\n"
 	    "# TYPE pubtrail_queue_length gauge\npubtrail_queue_length %llu\n",

@@ -34,6 +34,10 @@ void metrics_batch(struct metrics *m, uint64_t entries,
     double commit_seconds);
 void metrics_conn(struct metrics *m, int delta);
 void metrics_conn_refused(struct metrics *m);
+/* publish_dir (publish.c): the size published, a failed round.  The two
+ * figures are rendered once either was called. */
+void metrics_published(struct metrics *m, uint64_t size);
+void metrics_publish_error(struct metrics *m);
 void metrics_deadline_cut(struct metrics *m);
 /* Render everything (Prometheus text 0.0.4) to out; tree size, map use
  * and queue length are passed in (sampled now).  O(routes x statuses). */

@@ -15,6 +15,7 @@
 #include "tdir.h"
 
 #define TDIR_MAX_DIRTY	1024	/* directories awaiting fsync, at most */
+#define TDIR_COPY_DEPTH	4	/* directory levels tdir_copy_dir descends */
 
 struct tdir {
 	char root[SF_PATH_MAX];
@@ -500,4 +501,94 @@ tdir_remove_file(struct tdir *d, const char *name, struct pt_why *why)
 	if (unlink(path) != 0 && errno != ENOENT)
 		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(errno));
 	return 0;
+}
+
+/* A name tdir_copy_dir copies: the page's alphabet, no dot files, none
+ * of the names the tree itself uses. */
+static int
+copy_name_ok(const char *s, int top)
+{
+	static const char *const reserved[] = { "checkpoint", "tile",
+	    "config.json", "log.vkey", "registrar.vkey" };
+
+	if (s[0] == '.' || s[0] == '\0' || strlen(s) > 100)
+		return 0;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+		    *c == '-'))
+			return 0;
+	for (size_t i = 0; top && i < sizeof(reserved) / sizeof(*reserved);
+	    i++)
+		if (strcmp(s, reserved[i]) == 0)
+			return 0;
+	return 1;
+}
+
+static int
+copy_dir(struct tdir *d, const char *src, const char *rel, unsigned *nfiles,
+    int depth, struct pt_why *why)
+{
+	char path[SF_PATH_MAX];
+	DIR *dh;
+	struct dirent *de;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s%s%s", src, rel[0] ? "/" : "", rel);
+	if ((dh = opendir(path)) == NULL)
+		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(errno));
+	while (rc == 0 && (de = readdir(dh)) != NULL) {
+		char r2[SF_PATH_MAX / 2], p2[SF_PATH_MAX];
+		struct stat sb;
+		uint8_t *buf, *old;
+		size_t len, olen;
+
+		if (!copy_name_ok(de->d_name, rel[0] == '\0') ||
+		    (size_t)snprintf(r2, sizeof(r2), "%s%s%s", rel, rel[0] ?
+		    "/" : "", de->d_name) >= sizeof(r2) ||
+		    (size_t)snprintf(p2, sizeof(p2), "%s/%s", src, r2) >=
+		    sizeof(p2) || lstat(p2, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			if (depth < TDIR_COPY_DEPTH)
+				rc = copy_dir(d, src, r2, nfiles, depth + 1,
+				    why);
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size >
+		    TDIR_COPY_MAX_FILE)
+			continue;
+		if (++*nfiles > TDIR_COPY_MAX_FILES) {
+			rc = pt_why_set(why, PT_EIO, "%s: more than %d files",
+			    src, TDIR_COPY_MAX_FILES);
+			break;
+		}
+		if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+			rc = PT_ENOMEM;
+			break;
+		}
+		if ((rc = read_path(p2, buf, (size_t)sb.st_size, &len,
+		    why)) != 0) {
+			free(buf);
+			break;
+		}
+		/* Unchanged files are left as they are. */
+		if (tdir_get_file(d, r2, TDIR_COPY_MAX_FILE, &old, &olen,
+		    NULL) == 0 && olen == len && memcmp(old, buf, len) == 0)
+			;
+		else
+			rc = tdir_put_file(d, r2, buf, len, 0644, why);
+		free(old);
+		free(buf);
+	}
+	closedir(dh);
+	return rc;
+}
+
+int
+tdir_copy_dir(struct tdir *d, const char *src, struct pt_why *why)
+{
+	unsigned n = 0;
+
+	return copy_dir(d, src, "", &n, 0, why);
 }

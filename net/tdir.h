@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "pt.h"
+#include "ptlimits.h"
 #include "tile.h"
 
 struct tdir;
@@ -99,5 +100,18 @@ int tdir_get_file(struct tdir *d, const char *name, size_t max,
     uint8_t **buf, size_t *len, struct pt_why *why);
 /* Remove it; 0 when absent.  PT_EIO. */
 int tdir_remove_file(struct tdir *d, const char *name, struct pt_why *why);
+
+/*
+ * Copy the regular files under src (the citizen page) into the tree, at
+ * the same relative paths: at most TDIR_COPY_MAX_FILES files of at most
+ * TDIR_COPY_MAX_FILE bytes, 4 directory levels, names of [A-Za-z0-9._-]
+ * not starting with '.'; at the top, never a name the tree uses itself
+ * (checkpoint, tile, config.json, log.vkey, registrar.vkey).  Symbolic
+ * links are not followed.  A file already there with the same bytes is
+ * not rewritten.  PT_EIO (reason in why), PT_ENOMEM.
+ */
+#define TDIR_COPY_MAX_FILES	512
+#define TDIR_COPY_MAX_FILE	PT_WEB_MAX_FILE
+int tdir_copy_dir(struct tdir *d, const char *src, struct pt_why *why);
 
 #endif

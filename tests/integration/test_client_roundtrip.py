@@ -39,7 +39,7 @@ def run(*args, stdin=None, check=None):
 class Env:
     """A daemon with one office key made by `pubtrail keygen`."""
 
-    def __init__(self):
+    def __init__(self, extra=()):
         self.dir = ptlib.tmpdir("pt-client-")
         self.key = os.path.join(self.dir, "office.key")
         p = run("keygen", "--name", "finance.example-city.gov", "--out",
@@ -47,7 +47,7 @@ class Env:
         self.vkey = p.stdout.decode().strip()
         assert open(self.key + ".pub").read().strip() == self.vkey
         assert os.stat(self.key).st_mode & 0o777 == 0o600
-        self.d = ptlib.Daemon()
+        self.d = ptlib.Daemon(extra=extra)
         os.makedirs(self.d.data, mode=0o700, exist_ok=True)
         with open(os.path.join(self.d.data, "submitters"), "w") as f:
             f.write("%s payment permit_decision correction\n" % self.vkey)

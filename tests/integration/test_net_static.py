@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""nginx serving the reads from static trees (issue 13 points 4 and 5),
+with the two configurations docs/OPERATIONS.md gives (read from that
+file), over https:// with a throwaway CA:
+
+- In front of pubtraild with publish_dir: tiles and entry bundles come
+  from the published files (the daemon's tile route sees none of those
+  requests), with the documented headers (full tiles immutable, partial
+  ones a minute, bundles gzip from the .gz files to clients that ask,
+  none for those that do not), the checkpoint from the daemon; a tile the
+  publisher has not written yet falls through to the daemon; dot files are
+  not served.  audit, get, monitor read through it, and `pubtrail mirror`
+  copies the log through it.
+- A mirror alone (no daemon behind): the checkpoint as text/plain for a
+  second, the keys, tiles and bundles with the same headers, the page;
+  audit, get (entry, consistency, lookup --scan) and monitor read it.
+"""
+import gzip
+import http.client
+import json
+import os
+import re
+import ssl
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptlib  # noqa: E402
+from ptlib import tmpdir  # noqa: E402
+from test_client_roundtrip import Env  # noqa: E402
+from test_mirror import same_as_daemon  # noqa: E402
+from test_net_https import NGINX, Pki, pt, substitute  # noqa: E402
+from test_publish import env_with_publish, wait_published  # noqa: E402
+from test_tiles_only import records, submit  # noqa: E402
+
+
+def docs_nginx_blocks():
+    text = open(os.path.join(ptlib.TOP, "docs", "OPERATIONS.md")).read()
+    blocks = re.findall(r"```nginx\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2, "docs/OPERATIONS.md: want two nginx blocks"
+    return blocks
+
+
+class Nginx:
+    def __init__(self, pki, block, ready):
+        self.dir = tmpdir("pt-nginx-")
+        os.makedirs(os.path.join(self.dir, "tmp"))
+        d = self.dir
+        conf = """worker_processes 1;
+daemon off;
+master_process off;
+pid %(d)s/nginx.pid;
+error_log %(d)s/error.log;
+events { worker_connections 256; }
+http {
+    log_format t '$request_method $uri $status';
+    access_log %(d)s/access.log t;
+    client_body_temp_path %(d)s/tmp/body;
+    proxy_temp_path %(d)s/tmp/proxy;
+    fastcgi_temp_path %(d)s/tmp/fastcgi;
+    uwsgi_temp_path %(d)s/tmp/uwsgi;
+    scgi_temp_path %(d)s/tmp/scgi;
+%(block)s
+}
+""" % {"d": d, "block": block}
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(conf)
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", d + "/", "-c", os.path.join(d, "nginx.conf"), "-e",
+             os.path.join(d, "error.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ptlib._live.append(self)
+        self.ctx = ssl.create_default_context(cafile=pki.ca[0])
+        end = time.time() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nginx exited: " + self.errors())
+            try:
+                if self.get(ready)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > end:
+                raise RuntimeError("nginx not ready: " + self.errors())
+            time.sleep(0.05)
+
+    def get(self, path, headers=None):
+        c = http.client.HTTPSConnection("127.0.0.1", self.port,
+                                        context=self.ctx, timeout=10)
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        h = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, h, body
+
+    def errors(self):
+        try:
+            return open(os.path.join(self.dir, "error.log")).read()
+        except OSError:
+            return ""
+
+    def kill(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            self.proc.stderr.close()
+            self.proc = None
+        if self in ptlib._live:
+            ptlib._live.remove(self)
+
+
+def front(pki, daemon_port, root):
+    port = ptlib.free_port()
+    block = substitute(docs_nginx_blocks()[0], [
+        ("server 127.0.0.1:8640;", "server 127.0.0.1:%d;" % daemon_port),
+        ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" % port),
+        ("/etc/ssl/pubtrail/fullchain.pem", pki.cert),
+        ("/etc/ssl/pubtrail/privkey.pem", pki.key),
+        ("root /var/lib/pubtrail/published;", "root %s;" % root),
+    ])
+    n = Nginx.__new__(Nginx)
+    n.port = port
+    Nginx.__init__(n, pki, block, "/healthz")
+    n.url = "https://127.0.0.1:%d" % port
+    return n
+
+
+def static(pki, root):
+    port = ptlib.free_port()
+    block = substitute(docs_nginx_blocks()[1], [
+        ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" % port),
+        ("/etc/ssl/mirror/fullchain.pem", pki.cert),
+        ("/etc/ssl/mirror/privkey.pem", pki.key),
+        ("root /srv/mirror/payments;", "root %s;" % root),
+    ])
+    n = Nginx.__new__(Nginx)
+    n.port = port
+    Nginx.__init__(n, pki, block, "/checkpoint")
+    n.url = "https://127.0.0.1:%d" % port
+    return n
+
+
+def tile_requests(env):
+    m = env.d.get("/metrics").body.decode()
+    return sum(float(l.split()[1]) for l in m.splitlines()
+               if l.startswith("pubtrail_http_requests_total{") and
+               ('route="tile"' in l or 'route="entries"' in l))
+
+
+def check_tile_headers(ng):
+    s, h, b = ng.get("/tile/0/000")
+    assert s == 200 and len(b) == 8192, (s, h)
+    assert h["cache-control"] == "public, max-age=31536000, immutable", h
+    assert h.get("access-control-allow-origin") == "*", h
+    s, h, b = ng.get("/tile/entries/000", {"Accept-Encoding": "gzip"})
+    assert s == 200 and h.get("content-encoding") == "gzip", h
+    plain = gzip.decompress(b)
+    s, h, b = ng.get("/tile/entries/000")
+    assert s == 200 and "content-encoding" not in h and b == plain, h
+    assert h["cache-control"] == "public, max-age=31536000, immutable", h
+    return plain
+
+
+def test_nginx_in_front_of_publish_dir():
+    pki = Pki()
+    pub = os.path.join(tmpdir(), "published")
+    env = env_with_publish(pub)
+    ng = mir = None
+    os.environ["PUBTRAIL_STATE"] = "-"
+    try:
+        submit(env, "a.jsonl", records("A", 700))
+        wait_published(env, pub)
+        ng = front(pki, env.d.port, pub)
+        T = ["--log", ng.url, "--log-key", env.logvkey, "--cacert", pki.ca[0]]
+        before = tile_requests(env)
+        check_tile_headers(ng)
+        s, h, b = ng.get("/tile/0/002.p/188")
+        assert s == 200 and h["cache-control"] == "public, max-age=60", h
+        s = json.loads(pt("audit", *T, "--json", check=0).stdout)
+        assert s["ok"] and s["entries_checked"] == 700, s
+        a = json.loads(pt("get", "entry", *T, "--json", 650, check=0).stdout)
+        assert a["index"] == 650
+        assert tile_requests(env) == before, "tiles reached the daemon"
+        # the checkpoint comes from the daemon (its 1-second lifetime)
+        s, h, b = ng.get("/checkpoint")
+        assert s == 200 and b == env.d.get("/checkpoint").body
+        assert "max-age=1" in h["cache-control"], h
+        # dot files are not served; a tile not yet published comes from
+        # the daemon
+        for p in ("/.pubtrail-mirror/lock", "/tile/.x"):
+            assert ng.get(p)[0] == 404, p
+        os.rename(os.path.join(pub, "tile/0/001"),
+                  os.path.join(pub, "tile/0/001.away"))
+        s, h, b = ng.get("/tile/0/001")
+        assert tile_requests(env) == before + 1
+        assert s == 200 and b == env.d.get("/tile/0/001").body
+        os.rename(os.path.join(pub, "tile/0/001.away"),
+                  os.path.join(pub, "tile/0/001"))
+        # monitor, and the mirror, over https through it
+        lines = pt("monitor", *T, "--once", "--from-start", "--type",
+                   "permit_decision", check=0).stdout.splitlines()
+        assert len(lines) == 175, len(lines)
+        out = os.path.join(tmpdir(), "mirror")
+        s = json.loads(pt("mirror", *T, "--out", out, "--gzip", "--no-web",
+                          "--json", check=0).stdout)
+        assert s["ok"] and s["tree_size"] == 700, s
+        same_as_daemon(env, out, 700)
+
+        # the mirror alone, served by the second configuration
+        mir = static(pki, out)
+        M = ["--log", mir.url, "--log-key", env.logvkey, "--cacert",
+             pki.ca[0]]
+        check_tile_headers(mir)
+        s, h, b = mir.get("/checkpoint")
+        assert s == 200 and h["content-type"] == "text/plain; charset=utf-8"
+        assert h["cache-control"] == "public, max-age=1, must-revalidate", h
+        assert b == open(os.path.join(out, "checkpoint"), "rb").read()
+        s, h, b = mir.get("/log.vkey")
+        assert s == 200 and h["content-type"].startswith("text/plain")
+        assert mir.get("/.pubtrail-mirror/pending")[0] == 404
+        assert mir.get("/proof/inclusion?index=1&size=2")[0] == 404
+        s = json.loads(pt("audit", *M, "--json", check=0).stdout)
+        assert s["ok"] and s["entries_checked"] == 700, s
+        a = json.loads(pt("get", "entry", *M, "--json", 3, check=0).stdout)
+        b = json.loads(pt("get", "entry", *T, "--json", 3, check=0).stdout)
+        assert a == b
+        sub = open(env.key + ".pub").read().strip()
+        a = json.loads(pt("get", "lookup", *M, "--json", "--scan",
+                          "--submitter", sub, "--id", "A-PER-3",
+                          check=0).stdout)
+        b = json.loads(pt("get", "lookup", *T, "--json", "--submitter", sub,
+                          "--id", "A-PER-3", check=0).stdout)
+        assert a == b and a["record"]["id"] == "A-PER-3", (a, b)
+        lines = pt("monitor", *M, "--once", "--from-start", "--type",
+                   "permit_decision", check=0).stdout.splitlines()
+        assert len(lines) == 175
+        # a newer log, the mirror brought up to date over https, read again
+        submit(env, "b.jsonl", records("B", 300))
+        s = json.loads(pt("mirror", *T, "--out", out, "--gzip", "--no-web",
+                          "--json", check=0).stdout)
+        assert s["ok"] and s["tree_size"] == 1000, s
+        s = json.loads(pt("audit", *M, "--json", check=0).stdout)
+        assert s["ok"] and s["tree_size"] == 1000, s
+    finally:
+        os.environ["PUBTRAIL_STATE"] = "-"
+        for n in (ng, mir):
+            if n:
+                n.kill()
+        env.close()
+
+
+if __name__ == "__main__":
+    sys.exit(ptlib.run_tests([test_nginx_in_front_of_publish_dir]))
