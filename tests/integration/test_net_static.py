@@ -154,6 +154,15 @@ def tile_requests(env):
                ('route="tile"' in l or 'route="entries"' in l))
 
 
+def static_view(e):
+    """An entry as a static tree shows it: it lists no corrections (the
+    status is unknown there), so those fields are left out."""
+    e = dict(e)
+    for k in ("status", "corrected_by", "corrections", "effective_record"):
+        e.pop(k, None)
+    return e
+
+
 def check_tile_headers(ng):
     s, h, b = ng.get("/tile/0/000")
     assert s == 200 and len(b) == 8192, (s, h)
@@ -230,14 +239,16 @@ def test_nginx_in_front_of_publish_dir():
         assert s["ok"] and s["entries_checked"] == 700, s
         a = json.loads(pt("get", "entry", *M, "--json", 3, check=0).stdout)
         b = json.loads(pt("get", "entry", *T, "--json", 3, check=0).stdout)
-        assert a == b
+        assert a["status"] == "unknown"
+        assert static_view(a) == static_view(b), (a, b)
         sub = open(env.key + ".pub").read().strip()
         a = json.loads(pt("get", "lookup", *M, "--json", "--scan",
                           "--submitter", sub, "--id", "A-PER-3",
                           check=0).stdout)
         b = json.loads(pt("get", "lookup", *T, "--json", "--submitter", sub,
                           "--id", "A-PER-3", check=0).stdout)
-        assert a == b and a["record"]["id"] == "A-PER-3", (a, b)
+        assert static_view(a) == static_view(b), (a, b)
+        assert a["record"]["id"] == "A-PER-3"
         lines = pt("monitor", *M, "--once", "--from-start", "--type",
                    "permit_decision", check=0).stdout.splitlines()
         assert len(lines) == 175
