@@ -38,7 +38,7 @@ PUBTRAIL=$BUILD/pubtrail
 # Each run is a new log: keep the client's per-log memory out of ~/.local.
 export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
-ONLY=${BENCH_ONLY:-base,store,seq,read,append,submit,audit,web}
+ONLY=${BENCH_ONLY:-base,store,seq,read,append,submit,audit,static,web}
 DUR=${BENCH_DURATION:-10}
 ADDCONNS=${BENCH_ADD_CONNS:-128}
 ABATCH=${BENCH_ADD_BATCH:-100}
@@ -131,7 +131,7 @@ fi
 
 # ---- the sequencer in process; builds the log the reads use ----
 LOG=$TMP/log
-if want seq || want read || want audit || want append || want submit; then
+if want seq || want read || want audit || want append || want submit || want static; then
 	say "sequencer: $N entries (signing is not timed)"
 	figs "$B/seqbench" --dir "$LOG" --n "$N" --origin "$ORIGIN" \
 	    --batch "$BMAX" --receipts
@@ -141,6 +141,7 @@ fi
 # ---- a daemon on that log ----
 DPORT=""
 DPID=""
+DAEMON_EXTRA=""		# more pubtraild.conf lines (phase static)
 RSSLOG=$TMP/rss
 start_daemon() {
 	cat > "$TMP/pubtraild.conf" <<EOF
@@ -151,6 +152,7 @@ batch_window_ms = $WIN
 verify_threads = $VT
 queue_max = 65536
 max_connections = 4096
+$DAEMON_EXTRA
 EOF
 	for try in 1 2 3 4 5; do
 		DPORT=$(port)
@@ -179,7 +181,7 @@ EOF
 	done ) >> "$RSSLOG" &
 	PIDS="$PIDS $!"
 }
-if want read || want append || want submit || want audit; then
+if want read || want append || want submit || want audit || want static; then
 	start_daemon
 	say "pubtraild pid $DPID on 127.0.0.1:$DPORT"
 fi
@@ -367,6 +369,125 @@ if want audit; then
 	done
 fi
 
+# ---- static trees: publish_dir, nginx serving it, audits from it ----
+# The daemon restarted with publish_dir writes the whole tree once (the
+# catch-up, timed), then appends run with the publisher active (beside
+# the append rate measured above without it); nginx (one worker, like the
+# 8 KiB baseline) serves the tree as docs/OPERATIONS.md's mirror
+# configuration does: full level-0 tiles at nginx's rate, and the
+# hashes-only audit from the files, with and without the .gz copies,
+# beside the same audit against pubtraild, in this phase.
+if want static && [ -n "$DPID" ]; then
+	PUBD=$TMP/published
+	stop "$DPID"
+	DPID=""
+	DAEMON_EXTRA=$(printf 'publish_dir = %s\npublish_gzip = 1' "$PUBD")
+	P0=$(date +%s.%N)
+	start_daemon
+	VKEY=$(cat "$LOG/log.vkey")
+	NOW=$(curl -sf "http://127.0.0.1:$DPORT/checkpoint" | sed -n 2p)
+	for i in $(seq 1 36000); do
+		[ "$(sed -n 2p "$PUBD/checkpoint" 2>/dev/null)" = "$NOW" ] &&
+		    break
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	P1=$(date +%s.%N)
+	if [ "$(sed -n 2p "$PUBD/checkpoint" 2>/dev/null)" = "$NOW" ]; then
+		addfig publish_catchup "$(awk -v n="$NOW" -v a="$P0" \
+		    -v b="$P1" 'BEGIN { printf "%.0f", n / (b - a) }')" entries/s
+		du -sk "$PUBD" | awk '{ print "  published tree: " $1 " KiB" }' >&2
+	else
+		say "publish_dir did not catch up"; tail -5 "$TMP/pubtraild.log" >&2
+	fi
+	if want append; then
+		say "signed appends over HTTP with publish_dir active"
+		NA=$(awk -v s="$SCALE" -v d="$DUR" 'BEGIN { n = int(4000 * d);
+		    print n < 2000 ? 2000 : n }')
+		figs $LG "$DPORT" --conns "$ADDCONNS" --name add_publish add \
+		    --key "$LOG/bench-submitter.key" --origin "$ORIGIN" \
+		    --tag "pub$$" --n "$NA"
+		NOW=$(curl -sf "http://127.0.0.1:$DPORT/checkpoint" | sed -n 2p)
+		for i in $(seq 1 600); do
+			[ "$(sed -n 2p "$PUBD/checkpoint")" = "$NOW" ] && break
+			sleep 0.05
+		done
+	fi
+	NG=$TMP/nginx-static
+	mkdir -p "$NG/logs" "$NG/tmp"
+	NP=$(port)
+	NPZ=$(port)
+	# Two servers on one nginx: the documented one (gzip_static on) and
+	# the same without the .gz files.
+	srv() {
+		cat <<EOF
+	server {
+		listen 127.0.0.1:$1;
+		root $PUBD;
+		location = /checkpoint {
+			default_type "text/plain; charset=utf-8";
+			add_header Cache-Control "public, max-age=1, must-revalidate";
+		}
+		location /tile/ {
+			try_files \$uri =404;
+			default_type application/octet-stream;
+			gzip_static $2;
+			add_header Cache-Control "public, max-age=31536000, immutable";
+		}
+	}
+EOF
+	}
+	cat > "$NG/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $NG/nginx.pid;
+error_log $NG/logs/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	keepalive_timeout 120;
+	client_body_temp_path $NG/tmp/body;
+	proxy_temp_path $NG/tmp/proxy;
+	fastcgi_temp_path $NG/tmp/fastcgi;
+$(srv "$NPZ" on)
+$(srv "$NP" off)
+}
+EOF
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+	if [ -x "$NGINX" ] && [ -f "$PUBD/checkpoint" ]; then
+		"$NGINX" -p "$NG/" -c "$NG/nginx.conf" -e "$NG/logs/error.log" &
+		NPID=$!
+		PIDS="$PIDS $NPID"
+		ready "$NP" /checkpoint "$NPID"
+		say "full level-0 hash tiles from the published tree, nginx"
+		figs $LG "$NP" --conns 32 --duration "$DUR" --name tiles_nginx \
+		    tiles --size "$N"
+		audit_rate() {	# NAME URL: a hashes-only audit's entries/s
+			A0=$(date +%s.%N)
+			"$PUBTRAIL" audit --log "$2" --log-key "$VKEY" \
+			    --hashes-only --json > "$TMP/$1.json" 2>&1
+			A1=$(date +%s.%N)
+			E=$(sed -n 's/.*"entries_checked":\([0-9]*\).*/\1/p' \
+			    "$TMP/$1.json")
+			[ -n "$E" ] && addfig "$1" "$(awk -v e="$E" -v a="$A0" \
+			    -v b="$A1" 'BEGIN { print e / (b - a) }')" \
+			    entries/s
+			[ -n "$E" ] || { say "audit $1 failed:"; cat "$TMP/$1.json" >&2; }
+		}
+		say "hashes-only audits: nginx (published tree, .gz), nginx" \
+		    "(no .gz), pubtraild"
+		audit_rate audit_hashes_nginx_gz "http://127.0.0.1:$NPZ"
+		audit_rate audit_hashes_nginx "http://127.0.0.1:$NP"
+		audit_rate audit_hashes_daemon "http://127.0.0.1:$DPORT"
+		stop "$NPID"
+	else
+		say "nginx missing or nothing published: static figures not measured"
+	fi
+fi
+
 # ---- the citizen page: a year of payments proven in headless Chromium ----
 # Its own log of NW entries (a 1M-entry log is ten years of a large city's
 # payments, more than a browser tab should hold), served by pubtraild with
@@ -489,6 +610,13 @@ tiles_rate nginx_8k_rate ge 0.6
 tiles_p99 - info 0
 audit_hashes sha256_leaf_1t ge 0.5
 audit_sigs ed25519_verify_${NCPU}t ge 0.8
+audit_hashes_nginx_gz sha256_leaf_1t ge 0.5
+audit_hashes_nginx sha256_leaf_1t ge 0.5
+audit_hashes_daemon sha256_leaf_1t ge 0.5
+tiles_nginx_rate nginx_8k_rate ge 0.8
+tiles_nginx_p99 - info 0
+add_publish_rate add_rate ge 0.9
+publish_catchup - info 0
 storage_overhead leaf_hash_bytes le 5
 store_append - info 0
 store_check_full - info 0

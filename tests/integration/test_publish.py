@@ -43,12 +43,24 @@ def env_with_publish(pub, gz=1):
     return Env(extra=["--config", conf])
 
 
+def published_size(env):
+    for ln in env.d.get("/metrics").body.decode().splitlines():
+        if ln.startswith("pubtrail_published_tree_size "):
+            return int(ln.split()[1])
+    return None
+
+
 def wait_published(env, pub, timeout=60):
+    """Until the tree's checkpoint is the served one and the round is
+    over (the partial tiles it replaced removed: the metric is set
+    last)."""
     want = env.d.get("/checkpoint").body
+    size = int(want.split(b"\n")[1])
     end = time.time() + timeout
     while time.time() < end:
         try:
-            if open(os.path.join(pub, "checkpoint"), "rb").read() == want:
+            if open(os.path.join(pub, "checkpoint"), "rb").read() == want \
+                    and published_size(env) == size:
                 return want
         except FileNotFoundError:
             pass
