@@ -18,6 +18,7 @@
 #include "num.h"
 #include "receipt.h"
 #include "record.h"
+#include "signer.h"
 #include "util.h"
 #include "verify.h"
 #include "wire.h"
@@ -387,6 +388,8 @@ show_text(const struct vrf_result *r, const char *file, const char *proof,
 	printf("  %-24s %s\n", "entry hash", hex);
 	printf("  %-24s %s\n", "taken in by the log", when);
 	printf("  %-24s ", "signed by");
+	signer_print(stdout, &r->entry.sub.submitter);
+	printf("\n  %-24s ", "office key");
 	put_safe(r->entry.sub.submitter_str, r->entry.sub.submitter_len);
 	printf("\n  %-24s %s ", "record",
 	    record_type_name(r->entry.sub.info.type));
