@@ -71,6 +71,7 @@ struct bundle {
 	unsigned width;
 	unsigned skip;			/* entries verified by an earlier run */
 	int need, got;			/* answers expected, arrived */
+	size_t wire_len;		/* bundle bytes received (encoded) */
 	struct hcli_resp er, hr;	/* entries, level-0 hashes */
 	/* results of the worker */
 	int rc;
@@ -231,6 +232,41 @@ aud_state_save(const char *dir, const struct aud_state *st,
 /* ------------------------------------------------------------ checking */
 
 /*
+ * Worker: a bundle that came gzip-encoded (asked for so, hcli_start_gzip)
+ * is inflated here, on the worker threads, not on the event loop, capped
+ * at what a bundle can be.  O(bundle bytes).
+ */
+static int
+decode_bundle(struct bundle *bu, struct pt_why *why)
+{
+	struct hcli_resp *r = &bu->er;
+	uint8_t *d;
+	size_t dl, dc;
+	int rc;
+
+	if (r->encoding[0] == '\0')
+		return 0;
+	if (strcmp(r->encoding, "gzip") != 0 &&
+	    strcmp(r->encoding, "x-gzip") != 0)
+		return pt_why_set(why, PT_ENET, "entry bundle %llu came in "
+		    "the content encoding \"%s\", which was not asked for",
+		    (unsigned long long)bu->t.n, r->encoding);
+	if ((rc = hcli_gunzip(r->body, r->len, (size_t)bu->width *
+	    (2 + PT_MAX_ENTRY), &d, &dl, &dc)) != 0)
+		return pt_why_set(why, rc == PT_ENOMEM ? rc : PT_ENET, "entry "
+		    "bundle %llu: %s", (unsigned long long)bu->t.n, rc ==
+		    PT_ETOOBIG ? "decodes to more than an entry bundle can be" :
+		    rc == PT_EMALFORMED ? "a damaged gzip stream" :
+		    pt_strerror(rc));
+	free(r->body);
+	r->body = d;
+	r->len = dl;
+	r->cap = dc;
+	r->encoding[0] = '\0';
+	return 0;
+}
+
+/*
  * Worker: check one bundle whose answers have arrived.  Everything the
  * check of an entry needs is in the bundle; bundles share nothing but
  * the read-only run.  The first problem, in entry order, is the result.
@@ -253,6 +289,8 @@ check_bundle(struct pool_task *pt)
 	snprintf(what, sizeof(what), "GET entry bundle %llu",
 	    (unsigned long long)bu->t.n);
 	if ((rc = logc_status(&bu->er, what, why)) != 0)
+		goto out;
+	if ((rc = decode_bundle(bu, why)) != 0)
 		goto out;
 	if (!x->o->no_tiles) {
 		snprintf(what, sizeof(what), "GET hash tile 0/%llu",
@@ -453,7 +491,7 @@ take_bundle(struct run *x, struct bundle *bu, struct pt_why *why)
 
 	if (bu->er.err == 0 && bu->er.status == 200) {
 		x->sum->bundles++;
-		x->sum->bytes += bu->er.len;
+		x->sum->bytes += bu->wire_len;
 	}
 	if (!x->o->no_tiles && bu->hr.err == 0 && bu->hr.status == 200) {
 		x->sum->tiles++;
@@ -538,6 +576,7 @@ got_entries(void *arg, struct hcli_resp *r)
 	struct bundle *bu = arg;
 
 	bu->er = *r;
+	bu->wire_len = r->len;
 	r->body = NULL;
 	arrived(bu);
 }
@@ -577,9 +616,9 @@ fetch_bundle(struct run *x, uint64_t n, struct bundle *bu)
 	if ((rc = tile_path_format(&bu->t, path + 1, sizeof(path) - 1)) != 0)
 		return rc;
 	/* Capped by what a bundle of this width can be, while it is read. */
-	if ((rc = hcli_start(x->lc->http, "GET", path, NULL,
-	    (size_t)bu->width * (2 + PT_MAX_ENTRY), NULL, 0, NULL, got_entries,
-	    bu)) != 0)
+	/* Left gzip-encoded: inflated by the worker (decode_bundle). */
+	if ((rc = hcli_start_gzip(x->lc->http, path, NULL,
+	    (size_t)bu->width * (2 + PT_MAX_ENTRY), got_entries, bu)) != 0)
 		return rc;
 	if (x->o->no_tiles)
 		return 0;

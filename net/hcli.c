@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <zlib.h>
 
 #include "hcli.h"
 #include "num.h"
@@ -46,6 +47,7 @@ struct hreq {
 	struct curl_slist *hdrs;
 	char *url;
 	int post;
+	int raw;			/* hcli_start_gzip: body left encoded */
 	uint8_t *body;
 	size_t body_len;
 	size_t max;			/* cap of the answer's body */
@@ -196,6 +198,9 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	struct hcli_resp *a = &r->resp;
 	size_t len = size * n, need, max = cap_of(r);
 
+	if (r->raw && r->encoded)	/* encoded bytes: header_cb's slack */
+		max += max / 64 + 1024;
+
 	if (len > max - a->len) {
 		if (r->status >= 200 && r->status < 300) {
 			r->too_big = 1;
@@ -212,7 +217,8 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 
 		/* The declared length (within the cap) at once; else grow
 		 * by doubling, up to the cap. */
-		if (r->have_clen && !r->encoded && r->clen + 1 > want)
+		if (r->have_clen && (!r->encoded || r->raw) &&
+		    r->clen + 1 > want)
 			want = (size_t)r->clen + 1;
 		else if (a->cap > 0 && 2 * a->cap > want)
 			want = 2 * a->cap;
@@ -284,6 +290,7 @@ header_cb(char *h, size_t size, size_t n, void *arg)
 		r->have_clen = 0;
 		r->encoded = 0;
 		r->status = 0;
+		r->resp.encoding[0] = '\0';
 		if (sp != NULL && (size_t)(sp - h) + 4 <= len &&
 		    num_parse_u64(sp + 1, 3, 100, 599, &st) == 0)
 			r->status = (int)st;
@@ -294,6 +301,10 @@ header_cb(char *h, size_t size, size_t n, void *arg)
 		}
 	} else if (header_is(h, len, "Content-Encoding", &v, &vl)) {
 		r->encoded = !(vl == 8 && strncasecmp(v, "identity", 8) == 0);
+		if (r->raw)
+			snprintf(r->resp.encoding, sizeof(r->resp.encoding),
+			    "%.*s", r->encoded ? (int)(vl < 15 ? vl : 15) : 0,
+			    v);
 	} else if (len <= 2 && (h[0] == '\r' || h[0] == '\n') &&
 	    r->have_clen && r->status >= 200 && r->status < 300) {
 		uint64_t lim = r->max;
@@ -797,7 +808,12 @@ easy_for(struct hcli *c, struct hreq *r)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (r->raw) {
+		/* gzip only, and left encoded (hcli_start_gzip). */
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+		curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	} else
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 	    (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
@@ -861,7 +877,7 @@ pump_event(evutil_socket_t fd, short what, void *arg)
 static int
 start(struct hcli *c, const char *method, const char *path,
     const char *accept, size_t max, const void *body, size_t len,
-    const char *ctype, int nocache, hcli_done_fn done, void *arg)
+    const char *ctype, int nocache, int raw, hcli_done_fn done, void *arg)
 {
 	struct hreq *r;
 	size_t blen = strlen(c->url), plen = strlen(path);
@@ -876,6 +892,7 @@ start(struct hcli *c, const char *method, const char *path,
 	r->done = done;
 	r->arg = arg;
 	r->max = max ? max : c->o.max_response;
+	r->raw = raw;
 	if (strcmp(method, "POST") == 0)
 		r->post = 1;
 	else if (strcmp(method, "GET") != 0) {
@@ -938,8 +955,88 @@ hcli_start(struct hcli *c, const char *method, const char *path,
     const char *accept, size_t max, const void *body, size_t len,
     const char *ctype, hcli_done_fn done, void *arg)
 {
-	return start(c, method, path, accept, max, body, len, ctype, 0, done,
+	return start(c, method, path, accept, max, body, len, ctype, 0, 0, done,
 	    arg);
+}
+
+int
+hcli_start_gzip(struct hcli *c, const char *path, const char *accept,
+    size_t max, hcli_done_fn done, void *arg)
+{
+	return start(c, "GET", path, accept, max, NULL, 0, NULL, 0, 1, done,
+	    arg);
+}
+
+int
+hcli_gunzip(const uint8_t *in, size_t len, size_t max, uint8_t **out,
+    size_t *outlen, size_t *cap)
+{
+	z_stream zs;
+	uint8_t *buf = NULL, *nb;
+	size_t bcap;
+	int zr, rc = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)	/* gzip only */
+		return PT_ENOMEM;
+	/* The size the member's trailer announces (ISIZE: the length mod
+	 * 2^32), within the cap, so that one allocation usually holds it;
+	 * inflate checks the real size (a wrong one is grown or refused). */
+	bcap = 64;
+	if (len >= 18) {
+		const uint8_t *t = in + len - 4;
+		size_t isz = (size_t)t[0] | (size_t)t[1] << 8 |
+		    (size_t)t[2] << 16 | (size_t)t[3] << 24;
+
+		bcap = isz + 1;
+	}
+	if (bcap > max + 1)
+		bcap = max + 1;
+	if ((buf = malloc(bcap)) == NULL) {
+		inflateEnd(&zs);
+		return PT_ENOMEM;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		zs.next_out = buf + zs.total_out;
+		zs.avail_out = (uInt)(bcap - 1 - zs.total_out);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			break;
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			rc = zr == Z_MEM_ERROR ? PT_ENOMEM : PT_EMALFORMED;
+			break;
+		}
+		if (zs.avail_out > 0) {		/* input ended mid-stream */
+			rc = PT_EMALFORMED;
+			break;
+		}
+		if (bcap - 1 >= max) {		/* full at the cap: too big */
+			rc = PT_ETOOBIG;
+			break;
+		}
+		bcap = 2 * bcap > max + 1 ? max + 1 : 2 * bcap;
+		if ((nb = realloc(buf, bcap)) == NULL) {
+			rc = PT_ENOMEM;
+			break;
+		}
+		buf = nb;
+	}
+	if (rc == 0 && zs.avail_in != 0)
+		rc = PT_EMALFORMED;		/* bytes after the member */
+	if (rc == 0) {
+		buf[zs.total_out] = '\0';
+		*out = buf;
+		*outlen = zs.total_out;
+		if (cap != NULL)
+			*cap = bcap;
+	} else
+		free(buf);
+	inflateEnd(&zs);
+	return rc;
 }
 
 size_t
@@ -1026,7 +1123,7 @@ hcli_get_fresh(struct hcli *c, const char *path, const char *accept,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = start(c, "GET", path, accept, max, NULL, 0, NULL, 1,
+	if ((rc = start(c, "GET", path, accept, max, NULL, 0, NULL, 1, 0,
 	    sync_done, r)) != 0)
 		return rc;
 	return hcli_run(c);

@@ -88,6 +88,9 @@ struct hcli_resp {
 	size_t cap;			/* bytes allocated at body */
 	char ctype[96];			/* Content-Type, "" when absent */
 	unsigned retry_after;		/* Retry-After seconds (<= 3600), 0 */
+	char encoding[16];		/* hcli_start_gzip only: the answer's
+					 * Content-Encoding, body left encoded
+					 * ("" when none or identity) */
 	char why[PT_WHY_MAX];		/* "GET URL: reason" when err */
 };
 void hcli_resp_free(struct hcli_resp *r);
@@ -125,6 +128,28 @@ typedef void (*hcli_done_fn)(void *arg, struct hcli_resp *r);
 int hcli_start(struct hcli *c, const char *method, const char *path,
     const char *accept, size_t max, const void *body, size_t len,
     const char *ctype, hcli_done_fn done, void *arg);
+
+/*
+ * hcli_start for a GET whose answer is left gzip-encoded: Accept-Encoding
+ * gzip only, and curl does not decode, so that the caller decodes it where
+ * it likes (audits inflate entry bundles on their worker threads, not on
+ * the event loop).  r->encoding says what came: "gzip", "" (identity), or
+ * what a server chose unasked; max caps the bytes received (plus 1/64 and
+ * 1 KiB for a gzip stream larger than what it holds); the decoded size is
+ * the caller's to cap (hcli_gunzip).  0, PT_EINVAL, PT_ENOMEM.
+ */
+int hcli_start_gzip(struct hcli *c, const char *path, const char *accept,
+    size_t max, hcli_done_fn done, void *arg);
+
+/*
+ * Decode one gzip member (RFC 1952) of len bytes at in into a fresh
+ * buffer (*out, NUL-terminated, malloc'd: free() it, or hand it back in an
+ * hcli_resp with *cap), at most max bytes (*outlen).  Any thread.  0;
+ * PT_ETOOBIG (decodes to more than max), PT_EMALFORMED (not gzip, damaged,
+ * truncated, or bytes after the member), PT_ENOMEM.  O(output).
+ */
+int hcli_gunzip(const uint8_t *in, size_t len, size_t max, uint8_t **out,
+    size_t *outlen, size_t *cap);
 
 /* Run the client's own event loop until every request and timer has
  * completed.  0. */

@@ -520,6 +520,97 @@ START_TEST(gzip_unasked)
 }
 END_TEST
 
+/* hcli_done_fn keeping the answer in *arg. */
+static void
+keep_answer(void *arg, struct hcli_resp *r)
+{
+	struct hcli_resp *out = arg;
+
+	*out = *r;
+	r->body = NULL;
+}
+
+static void
+get_gzip(struct hcli *c, const char *path, size_t max, struct hcli_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_eq(hcli_start_gzip(c, path, NULL, max, keep_answer, r),
+	    0);
+	hcli_run(c);
+}
+
+/* hcli_start_gzip leaves the body encoded, asks for gzip only, and caps
+ * the encoded bytes; hcli_gunzip decodes a gzip member written by hand
+ * (stored blocks) and refuses one over its cap, damaged, truncated or
+ * followed by other bytes. */
+START_TEST(gzip_left_encoded)
+{
+	struct hcli *c;
+	struct hcli_resp r;
+	struct evbuffer *b = evbuffer_new();
+	const char *text = "a bundle, gzip-encoded unasked\n";
+	uint8_t *gz, *d, *bad;
+	size_t gl, dl, dc;
+
+	server_start();
+	c = client(5000, 1, 0);
+	get_gzip(c, "/gzip", 4096, &r);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.encoding, "gzip");
+	ck_assert_uint_ge(r.len, 18);
+	ck_assert_uint_eq(r.body[0], 0x1f);
+	ck_assert_uint_eq(r.body[1], 0x8b);
+	pthread_mutex_lock(&S.mu);
+	ck_assert_str_eq(S.accept_enc, "gzip");
+	pthread_mutex_unlock(&S.mu);
+	ck_assert_int_eq(hcli_gunzip(r.body, r.len, 4096, &d, &dl, &dc), 0);
+	ck_assert_uint_eq(dl, strlen(text));
+	ck_assert_uint_gt(dc, dl);
+	ck_assert_str_eq((char *)d, text);
+	free(d);
+	ck_assert_int_eq(hcli_gunzip(r.body, r.len, 5, &d, &dl, &dc),
+	    PT_ETOOBIG);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(hcli_gunzip(r.body, r.len - 3, 4096, &d, &dl, NULL),
+	    PT_EMALFORMED);
+	hcli_resp_free(&r);
+	/* Identity: no encoding, the body as is. */
+	get_gzip(c, "/ok", 4096, &r);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_str_eq(r.encoding, "");
+	ck_assert_str_eq((char *)r.body, "hello");
+	hcli_resp_free(&r);
+	/* "gzip" that is not: received as is, refused when decoded. */
+	get_gzip(c, "/badgzip", 4096, &r);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_str_eq(r.encoding, "gzip");
+	ck_assert_int_eq(hcli_gunzip(r.body, r.len, 4096, &d, &dl, NULL),
+	    PT_EMALFORMED);
+	hcli_resp_free(&r);
+	/* An endless gzip stream ends at the cap of encoded bytes. */
+	get_gzip(c, "/endless-gzip", 100000, &r);
+	ck_assert_int_eq(r.err, PT_ENET);
+	ck_assert_int_eq(r.fail, HCLI_TOOBIG);
+	hcli_resp_free(&r);
+	/* Bytes after the member. */
+	gz_whole(b, text);
+	gl = evbuffer_get_length(b);
+	gz = evbuffer_pullup(b, -1);
+	ck_assert_ptr_nonnull(bad = malloc(gl + 1));
+	memcpy(bad, gz, gl);
+	bad[gl] = 'x';
+	ck_assert_int_eq(hcli_gunzip(bad, gl, 4096, &d, &dl, NULL), 0);
+	free(d);
+	ck_assert_int_eq(hcli_gunzip(bad, gl + 1, 4096, &d, &dl, NULL),
+	    PT_EMALFORMED);
+	free(bad);
+	evbuffer_free(b);
+	hcli_free(c);
+	server_stop();
+}
+END_TEST
+
 START_TEST(deadline)
 {
 	struct hcli *c;
@@ -700,6 +791,7 @@ main(void)
 	tcase_add_test(tc, bounded_concurrency);
 	tcase_add_test(tc, caps_while_reading);
 	tcase_add_test(tc, gzip_unasked);
+	tcase_add_test(tc, gzip_left_encoded);
 	tcase_add_test(tc, deadline);
 	tcase_add_test(tc, refused_unknown_and_bad_urls);
 	tcase_add_test(tc, timers);
