@@ -2,7 +2,8 @@
 submit accept a checkpoint only when the policy's witness quorum cosigned
 it (issue 5).  A log with two witnesses and a 2-of-2 quorum; receipts and
 checkpoints verify under that policy, and fail under a policy whose quorum
-they do not meet, or with a cosignature removed."""
+they do not meet, or with a cosignature removed; `pubtrail mirror --policy`
+publishes only a checkpoint the quorum cosigned."""
 import os
 import subprocess
 import sys
@@ -71,6 +72,19 @@ def test_policy_quorum_for_receipts_and_checkpoints():
         assert r.returncode == 1 and "witness policy" in (r.stdout + r.stderr), r.stdout + r.stderr
         r = pt("get", "checkpoint", "--log", url, "--log-key", vkey, "--policy", strict)
         assert r.returncode == 1, r.stdout + r.stderr
+        # A mirror publishes only a checkpoint the quorum cosigned: with
+        # the good policy the tree and the cosigned checkpoint, with the
+        # strict one nothing (exit 1).
+        mg, ms = os.path.join(base, "mirror-good"), os.path.join(base, "mirror-strict")
+        r = pt("mirror", "--log", url, "--log-key", vkey, "--policy", good,
+               "--out", mg, "--no-web")
+        assert r.returncode == 0, r.stdout + r.stderr
+        with open(os.path.join(mg, "checkpoint")) as f:
+            assert f.read().count("\n\u2014 ") >= 3      # the log and two witnesses
+        r = pt("mirror", "--log", url, "--log-key", vkey, "--policy", strict,
+               "--out", ms, "--no-web")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert not os.path.exists(os.path.join(ms, "checkpoint"))
         # Without --policy the log key alone suffices.
         assert pt("verify", "--log-key", vkey, receipt).returncode == 0
         # A malformed policy is a usage error.

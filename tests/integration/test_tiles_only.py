@@ -8,6 +8,8 @@ state), monitor and export work there, proofs computed from tiles with the
 same verification: a tile or bundle with one byte changed fails with exit
 1.  A lookup or an inclusion by leaf hash is refused (exit 5) with the
 cost named, and --scan finds and proves it, or proves it absent (exit 4).
+verify --log proves a receipt in the server's current checkpoint from
+tiles, and --refresh rewrites it with a proof computed from them.
 --tiles-only gives the same answers from the daemon itself, and requests
 no other route."""
 import http.server
@@ -20,7 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
-from test_client_roundtrip import Env, payment, permit, run  # noqa: E402
+from test_client_roundtrip import Env, payment, permit, receipt_path, run  # noqa: E402
 
 
 class TilesProxy:
@@ -209,6 +211,22 @@ def test_tiles_only_server():
         assert routes() == before, (before, routes())
         run("get", "lookup", *env.L, "--tiles-only", "--submitter", sub,
             "--id", "A-PER-3", check=5)
+
+        # verify --log: a receipt of an older checkpoint proven in the
+        # tiles-only server's current one, and --refresh rewrites it with
+        # a proof computed from the tiles, which verifies offline
+        rc = receipt_path(env, "R-1")
+        env.submit(env.write("r.json", json.dumps(payment("R-1"))))
+        submit(env, "c.jsonl", records("C", 20))
+        v = jrun("verify", "--log", px.url, "--log-key", env.logvkey,
+                 "--json", rc)
+        assert v["valid"], v
+        before = open(rc, "rb").read()
+        jrun("verify", "--log", px.url, "--log-key", env.logvkey,
+             "--refresh", "--json", rc)
+        assert open(rc, "rb").read() != before
+        v = jrun("verify", "--log-key", env.logvkey, "--json", rc)
+        assert v["valid"] and v["tree_size"] == B + 1021, v
     finally:
         os.environ.pop("PUBTRAIL_STATE", None)
         px.close()
