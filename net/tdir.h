@@ -43,7 +43,7 @@ struct tdir_stats {
 
 /*
  * Open (creating it, 0755, when missing) the tree at dir.  gzip: also
- * write a gzip copy (zlib, level 9) beside every entry bundle.
+ * write a gzip copy (zlib, level 6) beside every entry bundle.
  * PT_EIO / PT_EINVAL with the reason in *why, PT_ENOMEM.  tdir_free().
  */
 int tdir_open(const char *dir, int gzip, struct tdir **out,

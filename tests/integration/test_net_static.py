@@ -123,7 +123,7 @@ def front(pki, daemon_port, root):
         ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" % port),
         ("/etc/ssl/pubtrail/fullchain.pem", pki.cert),
         ("/etc/ssl/pubtrail/privkey.pem", pki.key),
-        ("root /var/lib/pubtrail/published;", "root %s;" % root),
+        ("root /srv/pubtrail/published;", "root %s;" % root),
     ])
     n = Nginx.__new__(Nginx)
     n.port = port
