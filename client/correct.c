@@ -1,21 +1,18 @@
-/* correct.c: `pubtrail correct`: corrections as a command. */
+/*
+ * correct.c: `pubtrail correct`: corrections as a command (correct.h).
+ * correct_parse reads the command line; correct_run reads and checks the
+ * replacement, finds and verifies the target in the log, chooses the
+ * correction's id, and hands the one correction to sub_send as submit
+ * does (what the two commands share is in submit.h).
+ */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "cli.h"
 #include "correct.h"
 #include "crypto.h"
-#include "input.h"
-#include "intake.h"
-#include "json.h"
-#include "keys.h"
-#include "num.h"
-#include "ptlimits.h"
 #include "record.h"
 #include "submit.h"
-#include "util.h"
 
 #define COR_MAX_TRIES	99	/* ID/amend, ID/amend-2, ... ID/amend-99 */
 
@@ -96,376 +93,346 @@ build(const char *cid, int is_void, const char *reason, uint64_t index,
 	return o;
 }
 
-#define OPT_VOID	0x300
-#define OPT_AMEND	0x301
-#define OPT_WITH	0x302
-#define OPT_REASON	0x303
-#define OPT_ID		0x304
-#define OPT_NORECEIPTS	0x305
-#define OPT_GIVEUP	0x306
-#define OPT_MAP		0x307
+/* What `pubtrail correct` was asked to do. */
+struct correct_args {
+	struct sub_args a;
+	const char *target;		/* --void ID | --amend ID */
+	int is_void;
+	const char *with;		/* --with FILE (amend) */
+	const char *reason;		/* --reason TEXT */
+	const char *cid;		/* --id CORRECTION-ID, or NULL */
+};
 
-int
-cor_cmd(int argc, char **argv)
+#define OPT_VOID	0x210
+#define OPT_AMEND	0x211
+#define OPT_WITH	0x212
+#define OPT_REASON	0x213
+#define OPT_ID		0x214
+
+/* The command line into c.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+correct_parse(int argc, char **argv, struct correct_args *c)
 {
 	static const struct option longopts[] = {
-		CLI_LONGOPTS_COMMON,
-		AMT_LONGOPTS,
-		{ "key", 1, NULL, 'k' },
+		SUB_LONGOPTS,
 		{ "void", 1, NULL, OPT_VOID },
 		{ "amend", 1, NULL, OPT_AMEND },
 		{ "with", 1, NULL, OPT_WITH },
 		{ "reason", 1, NULL, OPT_REASON },
 		{ "id", 1, NULL, OPT_ID },
-		{ "receipts", 1, NULL, 'r' },
-		{ "no-receipts", 0, NULL, OPT_NORECEIPTS },
-		{ "disclosures", 1, NULL, 'd' },
-		{ "format", 1, NULL, 'f' },
-		{ "currency", 1, NULL, 'c' },
-		{ "map", 1, NULL, OPT_MAP },
-		{ "give-up", 1, NULL, OPT_GIVEUP },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	struct in_opts io;
-	struct itk t;
-	struct sub_opts so;
-	struct sub_counts cnt;
-	struct note_skey key;
-	struct jrec_discs discs;
-	struct dis_store *dis = NULL;
-	struct logc *lc = NULL;
-	struct csvin_map *map = NULL;
-	struct ckpt *ck = NULL;
-	struct wire_entry e;
-	struct mt_hash leaf;
-	struct one one;
-	const char *keyfile = NULL, *receipts = "receipts", *target = NULL;
-	const char *with = NULL, *reason = NULL, *cid_arg = NULL;
-	const char *disclosures = NULL, *map_arg = NULL;
-	char dpath[UT_PATH_MAX], vkey[PT_MAX_VKEY + 1], cid[PT_MAX_ID + 1];
+	struct sub_args *a = &c->a;
 	struct pt_why why = { "" };
-	uint8_t sid[32], *tbuf = NULL;
-	size_t tlen;
-	uint64_t tindex, v;
-	unsigned give_up = SUB_GIVE_UP_S;
-	int c, rc, ex = CLI_OK, is_void = -1, have_key = 0;
-	struct record_info tinfo;
+	int o, rc;
 
-	memset(&io, 0, sizeof(io));
-	memset(&t, 0, sizeof(t));
-	memset(&discs, 0, sizeof(discs));
-	memset(&key, 0, sizeof(key));
-	memset(&one, 0, sizeof(one));
-	cli_common_init(&co);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
+	memset(c, 0, sizeof(*c));
+	sub_args_init(a);
+	c->is_void = -1;
+	while ((o = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (o) {
 		case 'h':
 			fputs(correct_usage, stdout);
 			return CLI_OK;
-		case 'k':
-			keyfile = optarg;
-			break;
 		case OPT_VOID:
 		case OPT_AMEND:
-			if (target != NULL)
+			if (c->target != NULL)
 				return cli_usage_error(correct_usage, "one of "
 				    "--void ID or --amend ID");
-			target = optarg;
-			is_void = c == OPT_VOID;
+			c->target = optarg;
+			c->is_void = o == OPT_VOID;
 			break;
 		case OPT_WITH:
-			with = optarg;
+			c->with = optarg;
 			break;
 		case OPT_REASON:
-			reason = optarg;
+			c->reason = optarg;
 			break;
 		case OPT_ID:
-			cid_arg = optarg;
-			break;
-		case 'r':
-			receipts = optarg;
-			break;
-		case OPT_NORECEIPTS:
-			receipts = NULL;
-			break;
-		case 'd':
-			disclosures = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "jsonl") != 0 &&
-			    strcmp(optarg, "csv") != 0)
-				return cli_usage_error(correct_usage, "--format: "
-				    "json, jsonl or csv");
-			io.format = optarg;
-			break;
-		case 'c':
-			io.csv.currency = optarg;
-			break;
-		case OPT_MAP:
-			map_arg = optarg;
-			break;
-		case OPT_GIVEUP:
-			if (num_parse_u64_str(optarg, 1, 86400, &v) != 0)
-				return cli_usage_error(correct_usage, "--give-up: "
-				    "1..86400 seconds");
-			give_up = (unsigned)v;
+			c->cid = optarg;
 			break;
 		default:
-			if ((rc = amt_cli_opt(&io.csv.amt, c, optarg, &why)) ==
-			    1)
-				break;
-			if (rc < 0)
-				return cli_usage_error(correct_usage, "%s",
-				    why.text);
-			if ((rc = cli_common_opt(&co, c, optarg,
-			    correct_usage)) != 1) {
-				if (rc == 0)
-					fputs(correct_usage, stderr);
-				return CLI_EUSAGE;
-			}
+			if ((rc = sub_args_opt(a, o, optarg, correct_usage)) != 0)
+				return rc;
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error(correct_usage, "unexpected argument "
 		    "'%s'", argv[optind]);
-	if (target == NULL)
+	if (c->target == NULL)
 		return cli_usage_error(correct_usage, "--void ID or --amend ID "
 		    "is required");
-	if (is_void && with != NULL)
+	if (c->is_void && c->with != NULL)
 		return cli_usage_error(correct_usage, "--with goes with --amend; "
 		    "a void has no replacement");
-	if (!is_void && with == NULL)
+	if (!c->is_void && c->with == NULL)
 		return cli_usage_error(correct_usage, "--amend ID needs --with "
 		    "FILE (the corrected record)");
-	if (reason == NULL || reason[0] == '\0')
+	if (c->reason == NULL || c->reason[0] == '\0')
 		return cli_usage_error(correct_usage, "--reason TEXT is required "
 		    "(it is logged, for everyone to read)");
-	if (keyfile == NULL)
+	if (a->keyfile == NULL)
 		return cli_usage_error(correct_usage, "--key FILE is required");
-	if (amt_opts_check(&io.csv.amt, &why) != 0)
+	if (amt_opts_check(&a->io.csv.amt, &why) != 0)
 		return cli_usage_error(correct_usage, "%s", why.text);
-	if ((rc = cli_common_check(&co, 1, correct_usage)) != 0)
+	if ((rc = cli_common_check(&a->co, 1, correct_usage)) != 0)
 		return rc;
-	if (map_arg != NULL && (rc = csvin_map_load(map_arg, &map, &why)) !=
-	    0)
-		return cli_fail(rc == PT_ENOTFOUND || rc == PT_EIO ? rc :
-		    PT_EINVAL, &why, "--map");
-	io.csv.map = map;
-	if ((rc = keys_load_skey(keyfile, &key, &why)) != 0) {
-		ex = cli_fail(rc, &why, "--key");
-		goto out;
+	return -1;
+}
+
+/* The replacement of --with, read and checked like any input record,
+ * into one (its id the target's).  0 or the exit code (problems
+ * printed). */
+static int
+read_replacement(const struct correct_args *c, struct itk *t,
+    struct one *one)
+{
+	struct pt_why why = { "" };
+	const char *id;
+	int rc;
+
+	one->t = t;
+	if ((rc = in_read(c->with, &c->a.io, one_record, one_problem, one,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--with %s", c->with);
+	if (one->n != 1 || one->obj == NULL) {
+		if (one->n != 1) {
+			struct in_pos pos = { c->with, 0, 0 };
+
+			itk_problem(t, &pos, "record", NULL, 0, one->n == 0 ?
+			    "no record in the file" : "more than one record: "
+			    "--with takes the one corrected record");
+		}
+		return CLI_EVERIFY;
 	}
-	have_key = 1;
-	if ((rc = note_vkey_format(&key.vk, vkey, sizeof(vkey))) != 0 ||
-	    (rc = wire_submitter_id(vkey, strlen(vkey), sid)) != 0) {
+	if (json_object_get(one->obj, "id") == NULL)
+		json_object_set_new(one->obj, "id", json_string(c->target));
+	id = json_string_value(json_object_get(one->obj, "id"));
+	if (id == NULL || strcmp(id, c->target) != 0) {
+		itk_problem(t, &one->pos, "id", id, 0, "the corrected record "
+		    "keeps the id of the record it amends");
+		return CLI_EVERIFY;
+	}
+	return 0;
+}
+
+/* The record to correct, as found in the log. */
+struct target {
+	uint64_t index;
+	struct mt_hash leaf;
+	struct record_info info;
+	struct wire_entry e;		/* into buf */
+	uint8_t *buf;			/* the entry (heap) */
+	size_t len;
+};
+
+/* The target, looked up by this office's submitter id and verified: in
+ * the checkpoint ck, signed for this log.  0 or the exit code. */
+static int
+find_target(const struct correct_args *c, struct logc *lc,
+    const uint8_t sid[32], const struct ckpt *ck, struct target *tg)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	rc = logc_lookup(lc, sid, c->target, ck, &tg->index, &tg->buf,
+	    &tg->len, &tg->e, &why);
+	if (rc == PT_ENOTFOUND)
+		return cli_fail(rc, NULL, "no record with id \"%s\" by this "
+		    "office's key in the log", c->target);
+	if (rc != 0)
+		return cli_fail(rc, &why, "looking up \"%s\"", c->target);
+	if ((rc = mt_leaf_hash(tg->buf, tg->len, &tg->leaf)) != 0 ||
+	    (rc = record_check(tg->e.sub.record, tg->e.sub.record_len,
+	    &tg->info, &why)) != 0)
+		return cli_fail(rc, &why, "the record \"%s\"", c->target);
+	return 0;
+}
+
+/* An amendment replaces a record that is not itself a correction, with a
+ * record of its type.  0 or the exit code. */
+static int
+check_amend(const struct correct_args *c, const struct target *tg,
+    struct itk *t, const struct one *one)
+{
+	enum record_type rt;
+	const char *ts = json_string_value(json_object_get(one->obj, "type"));
+
+	if (tg->info.type == RECORD_CORRECTION)
+		return cli_fail(PT_EINVAL, NULL, "\"%s\" is itself a "
+		    "correction: amend the record it corrects", c->target);
+	if (ts == NULL || record_type_parse(ts, strlen(ts), &rt) != 0 ||
+	    rt != tg->info.type) {
+		itk_problem(t, &one->pos, "type", ts, 0, "the corrected record "
+		    "must have the type of the one it amends");
+		return CLI_EVERIFY;
+	}
+	return 0;
+}
+
+/* The correction with id cid, checked and encoded into t's one item, and
+ * allowed by the office rule as the log applies it.  0 or the exit code. */
+static int
+stage(const struct correct_args *c, const struct target *tg,
+    const struct one *one, const char *vkey, const char *cid, struct itk *t)
+{
+	struct in_pos pos = { "correct", 0, 0 };
+	struct record_info ci;
+	struct pt_why why = { "" };
+	json_t *obj;
+	int rc;
+
+	if ((obj = build(cid, c->is_void, c->reason, tg->index, &tg->leaf,
+	    one->obj)) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "correct");
+	if ((rc = itk_add(t, obj, &pos)) != 0)
+		return cli_fail(rc, NULL, "correct");
+	if (t->nitems == 0)
+		return CLI_EVERIFY;	/* the problem is printed */
+	if ((rc = record_check(t->items[0].record, t->items[0].record_len,
+	    &ci, &why)) != 0 ||
+	    (rc = record_may_append(&ci, RECORD_TYPES_ALL, vkey, strlen(vkey),
+	    tg->e.sub.submitter_str, tg->e.sub.submitter_len, &why)) != 0)
+		return cli_fail(rc, &why, "correct");
+	return 0;
+}
+
+/* Is cid free in the log (*free_ 1), or holding exactly t's one item
+ * (*free_ 1 too: the log answers with its receipt)?  0 or the exit
+ * code. */
+static int
+id_free(struct logc *lc, const uint8_t sid[32], const struct ckpt *ck,
+    const char *cid, const struct itk *t, int *free_)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	uint8_t *buf = NULL;
+	size_t len;
+	uint64_t index;
+	int rc;
+
+	rc = logc_lookup(lc, sid, cid, ck, &index, &buf, &len, &e, &why);
+	if (rc == PT_ENOTFOUND) {
+		*free_ = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return cli_fail(rc, &why, "looking up \"%s\"", cid);
+	*free_ = e.sub.record_len == t->items[0].record_len &&
+	    memcmp(e.sub.record, t->items[0].record, e.sub.record_len) == 0;
+	free(buf);
+	return 0;
+}
+
+/*
+ * The correction's id into cid and the correction into t's one item: the
+ * first free candidate (--id, else ID/void or ID/amend, ID/amend-2, ...),
+ * or one that already holds exactly this correction (then the log answers
+ * with its receipt).  0 or the exit code.  At most COR_MAX_TRIES lookups.
+ */
+static int
+choose_id(const struct correct_args *c, const struct target *tg,
+    const struct one *one, const struct sub_office *of,
+    const uint8_t sid[32], struct itk *t, char cid[PT_MAX_ID + 1])
+{
+	unsigned last = c->cid != NULL ? 1 : COR_MAX_TRIES;
+	int ex, is_free;
+
+	for (unsigned n = 1; n <= last; n++) {
+		if (c->cid != NULL)
+			snprintf(cid, PT_MAX_ID + 1, "%s", c->cid);
+		else if (snprintf(cid, PT_MAX_ID + 1, n == 1 ? "%s/%s" :
+		    "%s/%s-%u", c->target, c->is_void ? "void" : "amend", n) >=
+		    PT_MAX_ID + 1)
+			return cli_usage_error(correct_usage, "the id \"%s\" is "
+			    "too long to name its correction: give --id",
+			    c->target);
+		if ((ex = stage(c, tg, one, of->vkey, cid, t)) != 0 ||
+		    (ex = id_free(of->lc, sid, of->ck, cid, t, &is_free)) != 0)
+			return ex;
+		if (is_free)
+			return 0;
+		if (c->cid != NULL)
+			return cli_fail(PT_EREFUSED, NULL, "--id %s is taken by "
+			    "another record of this office", c->cid);
+		itk_item_clear(&t->items[0]);
+		t->nitems = 0;
+	}
+	return cli_fail(PT_EREFUSED, NULL, "%u corrections of \"%s\" exist: "
+	    "give --id", COR_MAX_TRIES, c->target);
+}
+
+/* Sign and submit the one correction, keep its receipt.  The exit code. */
+static int
+send_correction(const struct correct_args *c, const struct target *tg,
+    const struct sub_office *of, struct itk *t, const char *cid)
+{
+	const struct sub_args *a = &c->a;
+	struct pt_why why = { "" };
+	struct sub_opts so;
+	struct sub_counts cnt;
+	int rc, ex;
+
+	if (a->receipts != NULL &&
+	    (rc = ut_mkdirs(a->receipts, 0755, &why)) != 0)
+		return cli_fail(rc, &why, "--receipts");
+	sub_office_send_opts(of, a, 1, &so);
+	ex = sub_send(&so, t, &cnt);
+	if (!a->co.quiet && cnt.logged == 1)
+		fprintf(stderr, "pubtrail: %s %s (index %llu) with %s\n",
+		    c->is_void ? "voided" : "amended", c->target,
+		    (unsigned long long)tg->index, cid);
+	return ex;
+}
+
+static int
+correct_run(struct correct_args *c)
+{
+	struct sub_office of;
+	struct itk t;
+	struct one one;
+	struct target tg;
+	uint8_t sid[32];
+	char cid[PT_MAX_ID + 1];
+	int rc, ex;
+
+	memset(&of, 0, sizeof(of));
+	memset(&t, 0, sizeof(t));
+	memset(&one, 0, sizeof(one));
+	memset(&tg, 0, sizeof(tg));
+	if ((ex = sub_office_open(&of, &c->a, correct_usage)) != 0)
+		goto out;
+	if ((rc = wire_submitter_id(of.vkey, strlen(of.vkey), sid)) != 0) {
 		ex = cli_fail(rc, NULL, "--key");
 		goto out;
 	}
-	if (disclosures == NULL) {
-		if (snprintf(dpath, sizeof(dpath), "%s.disclosures.jsonl",
-		    keyfile) >= (int)sizeof(dpath)) {
-			ex = cli_usage_error(correct_usage, "--key: path too "
-			    "long");
-			goto out;
-		}
-		disclosures = dpath;
-	}
-	if ((rc = dis_store_open(disclosures, vkey, &dis, &why)) != 0) {
-		ex = cli_fail(rc, &why, "disclosures file");
+	t.json = c->a.co.json;
+	t.discs = &of.discs;
+	if ((c->with != NULL && (ex = read_replacement(c, &t, &one)) != 0) ||
+	    (ex = sub_office_connect(&of, &c->a)) != 0 ||
+	    (ex = sub_office_checkpoint(&of, "correct")) != 0 ||
+	    (ex = find_target(c, of.lc, sid, of.ck, &tg)) != 0 ||
+	    (!c->is_void && (ex = check_amend(c, &tg, &t, &one)) != 0) ||
+	    (ex = choose_id(c, &tg, &one, &of, sid, &t, cid)) != 0)
 		goto out;
-	}
-	discs.known = dis_store_known;
-	discs.known_arg = dis;
-	t.json = co.json;
-	t.discs = &discs;
-	/* The replacement, read and checked like any input record. */
-	if (with != NULL) {
-		one.t = &t;
-		rc = in_read(with, &io, one_record, one_problem, &one, &why);
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "--with %s", with);
-			goto out;
-		}
-		if (one.n != 1 || one.obj == NULL) {
-			if (one.n != 1) {
-				struct in_pos pos = { with, 0, 0 };
-
-				itk_problem(&t, &pos, "record", NULL, 0,
-				    one.n == 0 ? "no record in the file" :
-				    "more than one record: --with takes the "
-				    "one corrected record");
-			}
-			ex = CLI_EVERIFY;
-			goto out;
-		}
-		if (json_object_get(one.obj, "id") == NULL)
-			json_object_set_new(one.obj, "id", json_string(target));
-		if (!json_is_string(json_object_get(one.obj, "id")) ||
-		    strcmp(json_string_value(json_object_get(one.obj, "id")),
-		    target) != 0) {
-			itk_problem(&t, &one.pos, "id", json_string_value(
-			    json_object_get(one.obj, "id")), 0, "the corrected "
-			    "record keeps the id of the record it amends");
-			ex = CLI_EVERIFY;
-			goto out;
-		}
-	}
-	{
-		struct hcli_opts ho;
-
-		cli_hcli_opts(&co, co.concurrency, &ho);
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
-		    0) {
-			ex = cli_fail(rc, &why, "--log");
-			goto out;
-		}
-	}
-	if ((ck = calloc(1, sizeof(*ck))) == NULL) {
-		ex = cli_fail(PT_ENOMEM, NULL, "correct");
-		goto out;
-	}
-	if ((rc = logc_checkpoint(lc, ck, NULL, NULL, &why)) != 0) {
-		ex = cli_fail(rc, &why, "checkpoint");
-		goto out;
-	}
-	/* The target, verified: in the checkpoint, signed for this log. */
-	rc = logc_lookup(lc, sid, target, ck, &tindex, &tbuf, &tlen, &e, &why);
-	if (rc == PT_ENOTFOUND) {
-		ex = cli_fail(rc, NULL, "no record with id \"%s\" by this "
-		    "office's key in the log", target);
-		goto out;
-	}
-	if (rc != 0) {
-		ex = cli_fail(rc, &why, "looking up \"%s\"", target);
-		goto out;
-	}
-	if ((rc = mt_leaf_hash(tbuf, tlen, &leaf)) != 0 ||
-	    (rc = record_check(e.sub.record, e.sub.record_len, &tinfo,
-	    &why)) != 0) {
-		ex = cli_fail(rc, &why, "the record \"%s\"", target);
-		goto out;
-	}
-	if (!is_void) {
-		enum record_type rt;
-		const char *ts = json_string_value(json_object_get(one.obj,
-		    "type"));
-
-		if (tinfo.type == RECORD_CORRECTION) {
-			ex = cli_fail(PT_EINVAL, NULL, "\"%s\" is itself a "
-			    "correction: amend the record it corrects", target);
-			goto out;
-		}
-		if (ts == NULL || record_type_parse(ts, strlen(ts), &rt) != 0 ||
-		    rt != tinfo.type) {
-			itk_problem(&t, &one.pos, "type", ts, 0, "the corrected "
-			    "record must have the type of the one it amends");
-			ex = CLI_EVERIFY;
-			goto out;
-		}
-	}
-	/* The correction's id: the first free candidate, or one that already
-	 * holds exactly this correction (then the log answers with its
-	 * receipt). */
-	for (unsigned n = 1; n <= (cid_arg != NULL ? 1 : COR_MAX_TRIES);
-	    n++) {
-		struct in_pos pos = { "correct", 0, 0 };
-		struct record_info ci;
-		struct wire_entry ee;
-		uint8_t *ebuf = NULL;
-		size_t elen;
-		uint64_t eindex;
-		json_t *obj;
-
-		if (cid_arg != NULL)
-			snprintf(cid, sizeof(cid), "%s", cid_arg);
-		else if (snprintf(cid, sizeof(cid), n == 1 ? "%s/%s" :
-		    "%s/%s-%u", target, is_void ? "void" : "amend", n) >=
-		    (int)sizeof(cid)) {
-			ex = cli_usage_error(correct_usage, "the id \"%s\" is too "
-			    "long to name its correction: give --id", target);
-			goto out;
-		}
-		if ((obj = build(cid, is_void, reason, tindex, &leaf,
-		    one.obj)) == NULL) {
-			ex = cli_fail(PT_ENOMEM, NULL, "correct");
-			goto out;
-		}
-		if ((rc = itk_add(&t, obj, &pos)) != 0) {
-			ex = cli_fail(rc, NULL, "correct");
-			goto out;
-		}
-		if (t.nitems == 0) {
-			ex = CLI_EVERIFY;	/* the problem is printed */
-			goto out;
-		}
-		/* the office rule, as the log applies it */
-		if ((rc = record_check(t.items[0].record,
-		    t.items[0].record_len, &ci, &why)) != 0 ||
-		    (rc = record_may_append(&ci, RECORD_TYPES_ALL, vkey,
-		    strlen(vkey), e.sub.submitter_str, e.sub.submitter_len,
-		    &why)) != 0) {
-			ex = cli_fail(rc, &why, "correct");
-			goto out;
-		}
-		rc = logc_lookup(lc, sid, cid, ck, &eindex, &ebuf, &elen, &ee,
-		    &why);
-		if (rc == PT_ENOTFOUND)
-			break;
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "looking up \"%s\"", cid);
-			goto out;
-		}
-		rc = ee.sub.record_len == t.items[0].record_len &&
-		    memcmp(ee.sub.record, t.items[0].record,
-		    ee.sub.record_len) == 0;
-		free(ebuf);
-		if (rc)
-			break;		/* this very correction: idempotent */
-		if (cid_arg != NULL) {
-			ex = cli_fail(PT_EREFUSED, NULL, "--id %s is taken by "
-			    "another record of this office", cid_arg);
-			goto out;
-		}
-		itk_item_clear(&t.items[0]);
-		t.nitems = 0;
-		if (n == COR_MAX_TRIES) {
-			ex = cli_fail(PT_EREFUSED, NULL, "%u corrections of \"%s"
-			    "\" exist: give --id", n, target);
-			goto out;
-		}
-	}
-	if (receipts != NULL && (rc = ut_mkdirs(receipts, 0755, &why)) != 0) {
-		ex = cli_fail(rc, &why, "--receipts");
-		goto out;
-	}
-	memset(&so, 0, sizeof(so));
-	so.co = &co;
-	so.lc = lc;
-	so.ck = ck;
-	so.key = &key;
-	so.vkey = vkey;
-	so.dis = dis;
-	so.receipts = receipts;
-	so.give_up_s = give_up;
-	so.batch = 1;
-	ex = sub_send(&so, &t, &cnt);
-	if (!co.quiet && cnt.logged == 1)
-		fprintf(stderr, "pubtrail: %s %s (index %llu) with %s\n",
-		    is_void ? "voided" : "amended", target,
-		    (unsigned long long)tindex, cid);
+	ex = send_correction(c, &tg, &of, &t, cid);
 out:
-	if (have_key)
-		note_skey_wipe(&key);
-	free(tbuf);
+	free(tg.buf);
 	json_decref(one.obj);
 	itk_free(&t);
-	jrec_discs_clear(&discs);
-	dis_store_free(dis);
-	csvin_map_free(map);
-	logc_free(lc);
-	free(ck);
+	sub_office_close(&of);
 	return ex;
+}
+
+int
+cor_cmd(int argc, char **argv)
+{
+	struct correct_args c;
+	int rc;
+
+	if ((rc = correct_parse(argc, argv, &c)) >= 0)
+		return rc;
+	return correct_run(&c);
 }

@@ -1,64 +1,113 @@
 /*
  * submit.h: `pubtrail submit`: every record of every input read and
- * checked first (intake.h: all or nothing unless --keep-going), then
- * canonically encoded records signed for the origin of the log's verified
- * checkpoint, submitted over a pool of keep-alive connections, each
- * receipt verified before it is saved, and every saved receipt's
- * checkpoint proven consistent with the others and with the client's
- * memory of the log before the command exits 0.
+ * checked first (intake.h: all or nothing unless --keep-going), then sent
+ * by sub_send (subsend.h: signed, submitted, each receipt verified and
+ * kept, the receipts' checkpoints proven consistent).
  *
- * The sending half (sub_send) is shared with `pubtrail correct`.
+ * The parts of the command that `pubtrail correct` shares: the options
+ * both take (struct sub_args), and the office's side of a run (struct
+ * sub_office: its key, its disclosures file, the log and its checkpoint).
  */
 #ifndef PT_CLIENT_SUBMIT_H
 #define PT_CLIENT_SUBMIT_H
 
 #include <stddef.h>
 
+#include "amount.h"
 #include "cli.h"
 #include "ckpt.h"
+#include "csvin.h"
 #include "disclose.h"
-#include "intake.h"
+#include "input.h"
+#include "json.h"
 #include "logc.h"
 #include "note.h"
+#include "ptlimits.h"
+#include "subrcpt.h"		/* sub_receipt_name, for the receipts' readers */
+#include "subsend.h"
+#include "util.h"
 
 #define SUB_GIVE_UP_S	60	/* default --give-up: seconds without an answer */
 #define SUB_BATCH	100	/* default --batch: submissions per POST /add */
 
-/* Receipt file name for a record id: DIR/<id>.receipt with every byte
- * outside [A-Za-z0-9._-] (and a leading '.') written as %XX.  out gets at
- * most cap bytes, NUL-terminated.  0 or PT_ETOOBIG. */
-int sub_receipt_name(const char *dir, const char *id, char *out, size_t cap);
-
-/* What sub_send needs: all borrowed, alive for the call. */
-struct sub_opts {
-	const struct cli_common *co;	/* --json, --quiet, --concurrency */
-	struct logc *lc;		/* open; ck verified and remembered */
-	const struct ckpt *ck;		/* the log's checkpoint at the start */
-	const struct note_skey *key;	/* the office's signing key */
-	const char *vkey;		/* its verifier key string */
-	struct dis_store *dis;		/* where committed secrets go first */
-	const char *receipts;		/* directory, or NULL: keep none */
-	unsigned give_up_s;		/* stop after this long without an answer */
-	unsigned batch;			/* submissions per POST /add (1: no batches) */
+/* The options submit and correct both take (SUB_LONGOPTS), filled by
+ * sub_args_opt; all strings borrowed from argv. */
+struct sub_args {
+	struct cli_common co;		/* --log, --log-key, --json, ... */
+	struct in_opts io;		/* --format, --currency, amounts; the
+					 * map is set by sub_office_open */
+	const char *keyfile;		/* --key FILE */
+	const char *receipts;		/* --receipts DIR (default "receipts");
+					 * NULL: --no-receipts */
+	const char *disclosures;	/* --disclosures FILE; NULL:
+					 * KEYFILE.disclosures.jsonl */
+	const char *map;		/* --map FILE | NAME=FIELD,... */
+	unsigned give_up;		/* --give-up SECONDS */
 };
 
-struct sub_counts {
-	size_t logged;			/* receipts verified (and saved) */
-	size_t refused;			/* the log refused them */
-	size_t unsent;			/* not yet logged when the run stopped */
-	int stalled;			/* the log stopped answering */
-	int inconsistent;		/* a receipt's checkpoint failed a check */
+#define SUB_OPT_NORECEIPTS	0x200
+#define SUB_OPT_GIVEUP		0x201
+#define SUB_OPT_MAP		0x202
+
+/* getopt_long table entries for sub_args; a command's own codes are
+ * 0x210 and up. */
+#define SUB_LONGOPTS							\
+	CLI_LONGOPTS_COMMON,						\
+	AMT_LONGOPTS,							\
+	{ "key", 1, NULL, 'k' },					\
+	{ "receipts", 1, NULL, 'r' },					\
+	{ "no-receipts", 0, NULL, SUB_OPT_NORECEIPTS },			\
+	{ "disclosures", 1, NULL, 'd' },				\
+	{ "format", 1, NULL, 'f' },					\
+	{ "currency", 1, NULL, 'c' },					\
+	{ "map", 1, NULL, SUB_OPT_MAP },				\
+	{ "give-up", 1, NULL, SUB_OPT_GIVEUP }
+
+/* Defaults into a. */
+void sub_args_init(struct sub_args *a);
+
+/* One getopt code (the command's own handled before): 0 consumed, or
+ * CLI_EUSAGE with the problem and usage printed (an option of neither,
+ * or a bad value). */
+int sub_args_opt(struct sub_args *a, int code, const char *arg,
+    const char *usage);
+
+/* The office's side of a run.  Zero it; sub_office_close frees it. */
+struct sub_office {
+	struct note_skey key;		/* the signing key, when have_key */
+	int have_key;
+	char vkey[PT_MAX_VKEY + 1];	/* its verifier key string */
+	char dpath[UT_PATH_MAX];	/* the default disclosures path */
+	struct dis_store *dis;		/* the disclosures file, read */
+	struct jrec_discs discs;	/* the salts it holds (known by dis) */
+	struct csvin_map *map;		/* --map, loaded */
+	struct logc *lc;		/* sub_office_connect */
+	struct ckpt *ck;		/* sub_office_checkpoint */
 };
 
 /*
- * Sign and submit the items of t in order, print "ID → INDEX" (or JSON)
- * for each in input order, keep receipts, show progress on a terminal,
- * stop when the log gives no answer for give_up_s, then check the
- * receipts' checkpoints (consistent with each other, with the start and
- * with the remembered checkpoint; evidence saved on failure).  Returns
- * the exit code (enum cli_exit); *c gets the counts.
+ * Load --map (into a->io), then, with --key, the key, its verifier key
+ * string and the disclosures file (read only: written just before a
+ * record is sent).  0, or the exit code with the message printed.
  */
-int sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c);
+int sub_office_open(struct sub_office *of, struct sub_args *a,
+    const char *usage);
+
+/* Open the log at --log for of->lc.  0 or the exit code (printed). */
+int sub_office_connect(struct sub_office *of, const struct sub_args *a);
+
+/* Fetch the log's checkpoint into of->ck: verified (under --policy when
+ * given) and checked against the client's memory of the log.  what names
+ * the command in an out-of-memory message.  0 or the exit code. */
+int sub_office_checkpoint(struct sub_office *of, const char *what);
+
+/* sub_send's options from a and of (connected, with its checkpoint):
+ * they borrow both. */
+void sub_office_send_opts(const struct sub_office *of,
+    const struct sub_args *a, unsigned batch, struct sub_opts *so);
+
+/* Free of's resources and wipe the key.  of may be zeroed. */
+void sub_office_close(struct sub_office *of);
 
 int sub_cmd(int argc, char **argv);
 

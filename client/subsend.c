@@ -1,0 +1,695 @@
+/*
+ * subsend.c: sign and submit checked records, keep verified receipts
+ * (subsend.h).
+ *
+ * The valid records are signed in input order and queued on the HTTP
+ * pool (at most 2 x concurrency requests waiting, so memory stays
+ * bounded); answers arrive in any order and results are printed in input
+ * order.  A receipt is saved only after vrf_receipt_mine() accepted it
+ * AND it is the receipt for exactly the record we signed, by our key.
+ * Before the end the checkpoints of all saved receipts are proven
+ * consistent with each other, with the checkpoint seen at the start and
+ * with the client's memory of the log (subrcpt.c).
+ *
+ * HTTP is touched in three places only: send_job (POST /add), job_done
+ * (its answer) and the pump loop; the rest works on items.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "json.h"
+#include "ptlimits.h"
+#include "subrcpt.h"
+#include "subsend.h"
+#include "util.h"
+#include "verify.h"
+
+#define SUB_MAX_ATTEMPTS 30	/* sends of one submission the log answered busy */
+#define SUB_DRAW_MS	200	/* progress bar redraws at most this often */
+
+enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT };
+
+struct result {
+	uint8_t state;
+	int rc;
+	uint64_t index;
+	char *why;			/* ST_REFUSED / ST_UNSENT: heap */
+};
+
+struct run;
+
+/* One POST /add: a batch of items (an array body), or one item sent as a
+ * submission of its own when the batch size is 1. */
+struct job {
+	struct run *x;
+	size_t n;			/* items */
+	size_t *k;			/* their indexes */
+	uint8_t *body;			/* what is sent, for retries */
+	size_t body_len;
+	unsigned attempts;
+};
+
+struct run {
+	const struct sub_opts *o;
+	struct itk *t;
+	struct result *res;
+	uint8_t **sub;			/* signed submission of item k, until done */
+	size_t *sublen;
+	uint8_t (*sig)[64];		/* its signature */
+	size_t next_print;
+	size_t ok, refused, unsent;
+	int stalled;
+	uint64_t start_ms, last_progress_ms, last_draw_ms;
+	int bar;			/* progress bar on stderr */
+	int worst;
+	struct sub_ckset cks;		/* the receipts' checkpoints */
+	char *known_note;		/* the last checkpoint note verified */
+	size_t known_len;
+	struct ckpt *known_ck;
+};
+
+static void
+worse(struct run *x, int ex)
+{
+	if (ex == CLI_OK)
+		return;
+	/* Verification failures outrank everything else. */
+	if (x->worst != CLI_EVERIFY)
+		x->worst = ex;
+}
+
+/* ------------------------------------------------------------ progress */
+
+static void
+bar_clear(struct run *x)
+{
+	if (x->bar)
+		fputs("\r\033[K", stderr);
+}
+
+static void
+bar_draw(struct run *x, int force)
+{
+	uint64_t now = ut_now_ms(), el;
+	size_t n = x->t->nitems, done = x->ok + x->refused + x->unsent;
+	char line[160], fill[31];
+	double rate;
+	unsigned pct, w;
+
+	if (!x->bar || (!force && now - x->last_draw_ms < SUB_DRAW_MS))
+		return;
+	x->last_draw_ms = now;
+	el = now > x->start_ms ? now - x->start_ms : 1;
+	rate = (double)done * 1000.0 / (double)el;
+	pct = n ? (unsigned)(done * 100 / n) : 100;
+	w = n ? (unsigned)(done * 30 / n) : 30;
+	memset(fill, '#', w);
+	memset(fill + w, '.', 30 - w);
+	fill[30] = '\0';
+	if (rate > 0 && done < n) {
+		unsigned long eta = (unsigned long)((double)(n - done) / rate);
+
+		snprintf(line, sizeof(line), "[%s] %3u%% %zu/%zu %.0f/s ETA "
+		    "%lu:%02lu", fill, pct, done, n, rate, eta / 60, eta % 60);
+	} else
+		snprintf(line, sizeof(line), "[%s] %3u%% %zu/%zu %.0f/s", fill,
+		    pct, done, n, rate);
+	fprintf(stderr, "\r%s\033[K", line);
+	fflush(stderr);
+}
+
+/* ------------------------------------------------------------- results */
+
+static void
+print_ready(struct run *x)
+{
+	const struct itk *t = x->t;
+	int cleared = 0;
+
+	while (x->next_print < t->nitems &&
+	    x->res[x->next_print].state != ST_WAIT) {
+		const struct itk_item *it = &t->items[x->next_print];
+		struct result *r = &x->res[x->next_print];
+		char receipt[UT_PATH_MAX] = "";
+
+		if (!cleared) {
+			bar_clear(x);
+			cleared = 1;
+		}
+		if (r->state == ST_OK && x->o->receipts != NULL)
+			sub_receipt_name(x->o->receipts, it->id, receipt,
+			    sizeof(receipt));
+		if (x->o->co->json) {
+			json_t *o = json_object();
+			char where[300];
+
+			snprintf(where, sizeof(where), "%s:%zu", strcmp(it->file,
+			    "-") == 0 ? "stdin" : it->file, it->line);
+			json_object_set_new(o, "id", json_string(it->id));
+			json_object_set_new(o, "where", json_string(where));
+			if (r->state == ST_OK) {
+				json_object_set_new(o, "index",
+				    json_integer((json_int_t)r->index));
+				if (receipt[0] != '\0')
+					json_object_set_new(o, "receipt",
+					    json_string(receipt));
+			} else {
+				json_object_set_new(o, "error", json_string(
+				    r->state == ST_UNSENT ? "not_logged_yet" :
+				    pt_errname(r->rc)));
+				json_object_set_new(o, "reason",
+				    json_string(r->why != NULL ? r->why : ""));
+			}
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(o);
+		} else if (r->state == ST_OK) {
+			char id[PT_MAX_ID * 4 + 1];
+
+			printf("%s \xe2\x86\x92 %llu\n", itk_printable(it->id, id,
+			    sizeof(id)), (unsigned long long)r->index);
+		}
+		if (r->state == ST_REFUSED) {
+			struct in_pos pos = { it->file, it->line, 0 };
+			struct itk quiet = { 0 };
+
+			fflush(stdout);
+			/* one line, in the intake format, counted apart */
+			itk_problem(&quiet, &pos, "log", it->id, 0, r->why !=
+			    NULL ? r->why : pt_strerror(r->rc));
+		}
+		free(r->why);
+		r->why = NULL;
+		x->next_print++;
+	}
+	if (cleared) {
+		fflush(stdout);
+		bar_draw(x, 1);
+	}
+}
+
+/* Record item k's outcome: a refusal exits as cli_exit_for(rc) says (5
+ * the log refused it, 1 its receipt failed verification, 6 a receipt
+ * could not be written); a record not yet logged 3. */
+static void
+finish(struct run *x, size_t k, int state, int rc, const char *why)
+{
+	struct result *r = &x->res[k];
+
+	r->state = (uint8_t)state;
+	r->rc = rc;
+	free(x->sub[k]);
+	x->sub[k] = NULL;
+	if (state != ST_OK)
+		r->why = strdup(why != NULL && why[0] ? why : pt_strerror(rc));
+	switch (state) {
+	case ST_OK:
+		x->ok++;
+		x->last_progress_ms = ut_now_ms();
+		break;
+	case ST_REFUSED:
+		x->refused++;
+		x->last_progress_ms = ut_now_ms();
+		worse(x, cli_exit_for(rc));
+		break;
+	default:
+		x->unsent++;
+		worse(x, CLI_ENET);
+		break;
+	}
+	bar_draw(x, 0);
+}
+/* A receipt's checkpoint noted; a split view told at once, with its
+ * evidence saved beside the receipts. */
+static void
+seen_checkpoint(struct run *x, const struct vrf_result *v)
+{
+	size_t other;
+
+	if (sub_ckset_add(&x->cks, v, &other) != 1)
+		return;
+	worse(x, CLI_EVERIFY);
+	bar_clear(x);
+	sub_ckset_fork(&x->cks, other, v, x->o->receipts != NULL ?
+	    x->o->receipts : ".");
+}
+
+/* The answer to one POST /add is a receipt: check it is ours, keep it. */
+static void
+accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
+{
+	const struct itk_item *it = &x->t->items[k];
+	struct vrf_result *res;
+	struct pt_why why = { "" };
+	char path[UT_PATH_MAX];
+	int rc;
+
+	if ((res = malloc(sizeof(*res))) == NULL) {
+		finish(x, k, ST_UNSENT, PT_ENOMEM, NULL);
+		return;
+	}
+	{
+		struct vrf_mine m = { x->known_note, x->known_len,
+		    x->known_ck, it->record, it->record_len, x->o->vkey,
+		    strlen(x->o->vkey), x->sig[k] };
+
+		rc = vrf_receipt_mine(body, len, &x->o->lc->key, &m, res,
+		    &why);
+	}
+	if (rc != 0) {
+		char w[PT_WHY_MAX];
+
+		snprintf(w, sizeof(w), "the log's receipt does not verify: %s",
+		    why.text);
+		finish(x, k, ST_REFUSED, rc, w);
+		goto out;
+	}
+	if (res->entry.sub.record_len != it->record_len ||
+	    memcmp(res->entry.sub.record, it->record, it->record_len) != 0 ||
+	    res->entry.sub.submitter_len != strlen(x->o->vkey) ||
+	    memcmp(res->entry.sub.submitter_str, x->o->vkey,
+	    res->entry.sub.submitter_len) != 0) {
+		finish(x, k, ST_REFUSED, PT_EPROOF, "the log answered with a "
+		    "receipt for another record or submitter");
+		goto out;
+	}
+	seen_checkpoint(x, res);
+	/* the next receipts of this batch carry the same note: verified
+	 * once */
+	if (x->known_ck != NULL && (res->note_len != x->known_len ||
+	    memcmp(res->note, x->known_note, x->known_len) != 0)) {
+		char *n = ut_strndup(res->note, res->note_len);
+
+		if (n != NULL) {
+			free(x->known_note);
+			x->known_note = n;
+			x->known_len = res->note_len;
+			*x->known_ck = res->ck;
+		}
+	}
+	x->res[k].index = res->index;
+	if (x->o->receipts != NULL) {
+		if (sub_receipt_name(x->o->receipts, it->id, path,
+		    sizeof(path)) != 0) {
+			finish(x, k, ST_REFUSED, PT_EIO, "receipt file name too "
+			    "long (the record is logged: run again with "
+			    "--receipts in a shorter directory)");
+			goto out;
+		}
+		if ((rc = sub_receipt_write(path, body, len, &why)) != 0) {
+			finish(x, k, ST_REFUSED, rc, why.text);
+			goto out;
+		}
+	}
+	finish(x, k, ST_OK, 0, NULL);
+out:
+	free(res);
+}
+
+/* ------------------------------------------------------- HTTP (POST /add) */
+
+static void job_done(void *arg, struct hcli_resp *r);
+
+static void
+job_free(struct job *j)
+{
+	free(j->k);
+	free(j->body);
+	free(j);
+}
+
+/* A job for the n items ks (copied): its body is the one submission, or
+ * an array of them.  NULL when out of memory. */
+static struct job *
+job_new(struct run *x, const size_t *ks, size_t n, int batch)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	struct wire_buf b;
+	int rc = 0;
+
+	if (j == NULL || (j->k = calloc(n, sizeof(*j->k))) == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->x = x;
+	j->n = n;
+	memcpy(j->k, ks, n * sizeof(*ks));
+	wire_buf_init(&b);
+	if (batch)
+		rc = wire_enc_array(&b, n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = wire_enc_raw(&b, x->sub[ks[i]], x->sublen[ks[i]]);
+	if (rc != 0) {
+		wire_buf_free(&b);
+		job_free(j);
+		return NULL;
+	}
+	j->body = b.data;
+	j->body_len = b.len;
+	return j;
+}
+
+static void
+job_fail_all(struct job *j, int state, int rc, const char *why)
+{
+	for (size_t i = 0; i < j->n; i++)
+		finish(j->x, j->k[i], state, rc, why);
+}
+
+static void
+send_job(void *arg)
+{
+	struct job *j = arg;
+	struct run *x = j->x;
+	int batch = x->o->batch > 1;
+	int rc;
+
+	if (x->stalled) {
+		job_fail_all(j, ST_UNSENT, PT_ENET, "not sent: the run stopped");
+		print_ready(x);
+		job_free(j);
+		return;
+	}
+	j->attempts++;
+	if ((rc = hcli_start(x->o->lc->http, "POST", "/add",
+	    "application/msgpack", batch ? j->n * (WIRE_MAX_RECEIPT + 64) +
+	    64 : WIRE_MAX_RECEIPT, j->body, j->body_len,
+	    "application/msgpack", job_done, j)) != 0) {
+		job_fail_all(j, ST_UNSENT, rc, NULL);
+		print_ready(x);
+		job_free(j);
+	}
+}
+
+/* No record was answered for give_up_s: stop sending. */
+static int
+stalled(struct run *x)
+{
+	if (!x->stalled && ut_now_ms() - x->last_progress_ms >=
+	    (uint64_t)x->o->give_up_s * 1000)
+		x->stalled = 1;
+	return x->stalled;
+}
+
+/* Send j again after a back-off (Retry-After seconds when given), unless
+ * the run gave up; 0 when scheduled. */
+static int
+retry_later(struct job *j, unsigned retry_after, int busy)
+{
+	struct run *x = j->x;
+	unsigned ms = retry_after ? retry_after * 1000 :
+	    100u << (j->attempts < 6 ? j->attempts : 6);
+	uint8_t jit;
+
+	if (stalled(x) || (busy && j->attempts >= SUB_MAX_ATTEMPTS))
+		return -1;
+	if (cr_random(&jit, 1) == 0)
+		ms += (unsigned)jit * 4;
+	return hcli_later(x->o->lc->http, ms, send_job, j);
+}
+
+/* The log refused item k with status and text (len bytes). */
+static void
+item_refused(struct run *x, size_t k, unsigned status, const char *text,
+    size_t len)
+{
+	char w[PT_WHY_MAX + 128];
+	int rc = status == 404 ? PT_ENOTFOUND : status >= 500 ? PT_ENET :
+	    PT_EREFUSED;
+
+	snprintf(w, sizeof(w), "POST /add: the log answered %u: %.*s%s",
+	    status, (int)(len < 200 ? len : 200), text, status == 409 ?
+	    "; to change a logged record: pubtrail correct --amend ID "
+	    "--with FILE --reason TEXT (or --void ID)" : "");
+	finish(x, k, ST_REFUSED, rc, w);
+}
+
+/* A batch's answer: one result per item; busy items go again. */
+static void
+batch_answer(struct job *j, const uint8_t *body, size_t len)
+{
+	struct run *x = j->x;
+	struct wire_batch_result *res;
+	struct pt_why why = { "" };
+	size_t *again, nagain = 0;
+	unsigned retry_after = 0;
+
+	res = calloc(j->n, sizeof(*res));
+	again = calloc(j->n, sizeof(*again));
+	if (res == NULL || again == NULL) {
+		free(res);
+		free(again);
+		job_fail_all(j, ST_UNSENT, PT_ENOMEM, NULL);
+		return;
+	}
+	if (wire_batch_answer_decode(body, len, j->n, res, &why) != 0) {
+		char w[PT_WHY_MAX + 32];
+
+		snprintf(w, sizeof(w), "POST /add: bad answer: %s", why.text);
+		job_fail_all(j, ST_UNSENT, PT_ENET, w);
+		goto out;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		if (res[i].status == 200)
+			accept_receipt(x, j->k[i], res[i].receipt,
+			    res[i].receipt_len);
+		else if (res[i].status == 429 || res[i].status == 503)
+			again[nagain++] = j->k[i];
+		else
+			item_refused(x, j->k[i], res[i].status, res[i].error,
+			    res[i].error_len);
+	}
+	if (nagain > 0) {
+		struct job *r = job_new(x, again, nagain, 1);
+
+		if (r != NULL) {
+			r->attempts = j->attempts;
+			if (retry_later(r, retry_after, 1) == 0)
+				goto out;
+			for (size_t i = 0; i < nagain; i++)
+				finish(x, again[i], ST_UNSENT, PT_ENET, "the log "
+				    "stayed busy");
+			job_free(r);
+		} else
+			for (size_t i = 0; i < nagain; i++)
+				finish(x, again[i], ST_UNSENT, PT_ENOMEM, NULL);
+	}
+out:
+	free(res);
+	free(again);
+}
+
+static void
+job_done(void *arg, struct hcli_resp *r)
+{
+	struct job *j = arg;
+	struct run *x = j->x;
+	struct pt_why why = { "" };
+	int rc, busy = r->err == 0 && (r->status == 429 ||
+	    r->status == 503);
+
+	/* No answer, or busy (rate limit, overload, a gateway without its
+	 * log): wait as told, or back off exponentially with jitter, and
+	 * send the same bytes again (the log answers a repeat with the same
+	 * receipt) until the run gives up on the log. */
+	if (r->err != 0 || busy || (r->status == 502 || r->status == 504)) {
+		if (retry_later(j, r->retry_after, busy) == 0)
+			return;
+		logc_status(r, "POST /add", &why);
+		job_fail_all(j, ST_UNSENT, PT_ENET, why.text);
+		goto out;
+	}
+	if ((rc = logc_status(r, "POST /add", &why)) != 0) {
+		/* the whole request refused (a batch too large, ...) */
+		char w[PT_WHY_MAX + 128];
+
+		snprintf(w, sizeof(w), "%s%s", why.text, r->status == 409 ?
+		    "; to change a logged record: pubtrail correct --amend ID "
+		    "--with FILE --reason TEXT (or --void ID)" : "");
+		job_fail_all(j, ST_REFUSED, rc, w);
+		goto out;
+	}
+	if (x->o->batch > 1)
+		batch_answer(j, r->body, r->len);
+	else
+		accept_receipt(x, j->k[0], r->body, r->len);
+out:
+	job_free(j);
+	print_ready(x);
+}
+
+/* -------------------------------------------------------------- sending */
+
+/* Sign item k: its submission bytes and signature into x.  0, or 1 when
+ * it failed (finished), or PT_ENOMEM. */
+static int
+prepare(struct run *x, size_t k)
+{
+	const struct itk_item *it = &x->t->items[k];
+	struct wire_buf body;
+	struct wire_submission s;
+	struct pt_why why = { "" };
+	char vbuf[PT_MAX_VKEY + 1];
+	int rc;
+
+	if (it->ndisc > 0 && x->o->dis != NULL) {
+		/* Never log a commitment whose secret was not kept. */
+		struct jrec_discs d;
+
+		memset(&d, 0, sizeof(d));
+		d.n = it->ndisc;
+		memcpy(d.d, it->disc, it->ndisc * sizeof(d.d[0]));
+		if ((rc = dis_store_add(x->o->dis, it->id, &d, &why)) != 0) {
+			finish(x, k, ST_REFUSED, rc, why.text);
+			return 1;
+		}
+	}
+	wire_buf_init(&body);
+	if ((rc = wire_submission_sign(x->o->key, x->o->ck->origin,
+	    it->record, it->record_len, &s, vbuf, sizeof(vbuf))) != 0 ||
+	    (rc = wire_submission_encode(&s, &body)) != 0) {
+		wire_buf_free(&body);
+		if (rc == PT_ENOMEM)
+			return rc;
+		finish(x, k, ST_REFUSED, rc, NULL);
+		return 1;
+	}
+	x->sub[k] = body.data;
+	x->sublen[k] = body.len;
+	memcpy(x->sig[k], s.sig, 64);
+	return 0;
+}
+
+/* x for the items of t: 0 or PT_ENOMEM (then run_free cleans up). */
+static int
+run_init(struct run *x, const struct sub_opts *o, struct itk *t)
+{
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->t = t;
+	x->res = calloc(t->nitems, sizeof(*x->res));
+	x->sub = calloc(t->nitems, sizeof(*x->sub));
+	x->sublen = calloc(t->nitems, sizeof(*x->sublen));
+	x->sig = calloc(t->nitems, sizeof(*x->sig));
+	x->known_ck = calloc(1, sizeof(*x->known_ck));
+	if (x->res == NULL || x->sub == NULL || x->sublen == NULL ||
+	    x->sig == NULL || x->known_ck == NULL)
+		return PT_ENOMEM;
+	x->start_ms = x->last_progress_ms = ut_now_ms();
+	x->bar = !o->co->quiet && isatty(STDERR_FILENO) && t->nitems > 1;
+	return 0;
+}
+
+static void
+run_free(struct run *x)
+{
+	sub_ckset_cleanup(&x->cks);
+	for (size_t k = 0; x->res != NULL && k < x->t->nitems; k++) {
+		free(x->res[k].why);
+		if (x->sub != NULL)
+			free(x->sub[k]);
+	}
+	free(x->res);
+	free(x->sub);
+	free(x->sublen);
+	free(x->sig);
+	free(x->known_note);
+	free(x->known_ck);
+}
+
+/*
+ * Sign in input order; send a job per batch of items; keep at most
+ * 2 x concurrency jobs in flight (memory bounded for any input); then
+ * wait for every answer.  Stops early when the log stalled.  0 or
+ * PT_ENOMEM.
+ */
+static int
+pump(struct run *x)
+{
+	const struct sub_opts *o = x->o;
+	size_t nb = 0, bmax = o->batch > 1 ? o->batch : 1, *batch;
+	int rc = 0;
+
+	if ((batch = calloc(bmax, sizeof(*batch))) == NULL)
+		return PT_ENOMEM;
+	for (size_t k = 0; k <= x->t->nitems; k++) {
+		if (k < x->t->nitems) {
+			if (stalled(x))
+				break;
+			if ((rc = prepare(x, k)) < 0)
+				break;
+			if (rc == 0)
+				batch[nb++] = k;
+			rc = 0;
+		}
+		if (nb > 0 && (nb == bmax || k == x->t->nitems)) {
+			struct job *j = job_new(x, batch, nb, o->batch > 1);
+
+			if (j == NULL) {
+				rc = PT_ENOMEM;
+				break;
+			}
+			nb = 0;
+			send_job(j);
+			hcli_run_until(o->lc->http,
+			    2 * (size_t)o->co->concurrency);
+			print_ready(x);
+		}
+	}
+	hcli_run(o->lc->http);
+	free(batch);
+	return rc;
+}
+
+/* After the pump: what was never answered is not logged yet; every
+ * result printed; the receipts made durable. */
+static void
+run_end(struct run *x)
+{
+	for (size_t k = 0; k < x->t->nitems; k++)
+		if (x->res[k].state == ST_WAIT)
+			finish(x, k, ST_UNSENT, PT_ENET, "not sent: the run "
+			    "stopped");
+	print_ready(x);
+	bar_draw(x, 1);
+	bar_clear(x);
+	if (x->ok > 0 && x->o->receipts != NULL) {
+		struct pt_why why = { "" };
+
+		if (sub_receipts_sync(x->o->receipts, &why) != 0)
+			worse(x, cli_fail(PT_EIO, &why, "receipts"));
+	}
+}
+
+int
+sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
+{
+	struct run x;
+	int rc, ex;
+
+	memset(c, 0, sizeof(*c));
+	if (t->nitems == 0)
+		return CLI_OK;
+	if ((rc = run_init(&x, o, t)) == 0) {
+		bar_draw(&x, 1);
+		rc = pump(&x);
+		run_end(&x);
+	}
+	if (rc != 0)
+		worse(&x, cli_fail(rc, NULL, "submit"));
+	if (x.ok > 0 && (ex = sub_ckset_check(&x.cks, o->lc, o->ck)) !=
+	    CLI_OK) {
+		worse(&x, ex);
+		c->inconsistent = 1;
+	}
+	if (x.cks.forked)
+		c->inconsistent = 1;
+	c->logged = x.ok;
+	c->refused = x.refused;
+	c->unsent = x.unsent;
+	c->stalled = x.stalled;
+	run_free(&x);
+	return x.worst;
+}

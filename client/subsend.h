@@ -1,0 +1,53 @@
+/*
+ * subsend.h: the sending half of `pubtrail submit`, shared with `pubtrail
+ * correct`: checked records signed for the origin of the log's verified
+ * checkpoint, submitted over a pool of keep-alive connections, each
+ * receipt verified before it is saved (subrcpt.h), and every saved
+ * receipt's checkpoint proven consistent with the others and with the
+ * client's memory of the log before the run ends well.
+ */
+#ifndef PT_CLIENT_SUBSEND_H
+#define PT_CLIENT_SUBSEND_H
+
+#include <stddef.h>
+
+#include "cli.h"
+#include "ckpt.h"
+#include "disclose.h"
+#include "intake.h"
+#include "logc.h"
+#include "note.h"
+
+/* What sub_send needs: all borrowed, alive for the call. */
+struct sub_opts {
+	const struct cli_common *co;	/* --json, --quiet, --concurrency */
+	struct logc *lc;		/* open; ck verified and remembered */
+	const struct ckpt *ck;		/* the log's checkpoint at the start */
+	const struct note_skey *key;	/* the office's signing key */
+	const char *vkey;		/* its verifier key string */
+	struct dis_store *dis;		/* where committed secrets go first */
+	const char *receipts;		/* directory, or NULL: keep none */
+	unsigned give_up_s;		/* stop after this long without an answer */
+	unsigned batch;			/* submissions per POST /add (1: no batches) */
+};
+
+struct sub_counts {
+	size_t logged;			/* receipts verified (and saved) */
+	size_t refused;			/* the log refused them */
+	size_t unsent;			/* not yet logged when the run stopped */
+	int stalled;			/* the log stopped answering */
+	int inconsistent;		/* a receipt's checkpoint failed a check */
+};
+
+/*
+ * Sign and submit the items of t in order, print "ID → INDEX" (or JSON)
+ * for each in input order, keep receipts, show progress on a terminal,
+ * stop when the log gives no answer for give_up_s, then check the
+ * receipts' checkpoints (consistent with each other, with the start and
+ * with the remembered checkpoint; evidence saved on failure).  Returns
+ * the exit code (enum cli_exit); *c gets the counts.  Memory: the items'
+ * results, and at most 2 x concurrency requests' bodies in flight.
+ */
+int sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c);
+
+#endif
