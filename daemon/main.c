@@ -3,9 +3,9 @@
  *
  * Start-up order: options and config; data directory (created on first
  * start, with a new log key); the store (exclusive lock); identity checks
- * (the latest checkpoint verifies with the log key and matches the stored
- * tree; the copy kept outside LMDB is not ahead of it; the clock has not
- * gone back); then the sequencer and the HTTP server.
+ * (logchk.c: the latest checkpoint verifies with the log key and matches
+ * the stored tree; the copy kept outside LMDB is not ahead of it; the
+ * clock has not gone back); then the sequencer and the HTTP server.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +27,12 @@
 #include "backup.h"
 #include "cfg.h"
 #include "corr.h"
-#include "ckpt.h"
 #include "crypto.h"
-#include "env.h"
 #include "hsrv.h"
 #include "log.h"
+#include "logchk.h"
 #include "logkey.h"
 #include "metrics.h"
-#include "mt.h"
 #include "note.h"
 #include "pt.h"
 #include "pub.h"
@@ -45,8 +43,6 @@
 #include "store.h"
 #include "subm.h"
 #include "witc.h"
-
-#define CLOCK_SKEW_MS 2000	/* tolerated backwards step of the clock */
 
 /*
  * The daemon's wiring: built here, passed to each module as arguments (the
@@ -460,328 +456,15 @@ start_allow(struct daemon *d, const struct opts *o, uint64_t *last_time)
 	subm_free(l);
 }
 
-/* Sign and commit the checkpoint of the empty tree (new logs). */
-static void
-init_empty_log(struct daemon *d)
-{
-	struct store_batch *b;
-	struct ckpt *c = calloc(1, sizeof(*c));
-	char body[PT_NOTE_MAX_TEXT + 1], note[PT_LOG_NOTE_MAX + 1];
-	size_t blen, nlen;
-	int rc;
-
-	if (c == NULL)
-		fatalx("out of memory");
-	snprintf(c->origin, sizeof(c->origin), "%s", d->origin);
-	c->size = 0;
-	mt_empty_root(&c->root);
-	if ((rc = ckpt_format(c, body, sizeof(body), &blen)) != 0 ||
-	    (rc = note_sign(body, blen, &d->logkey, 1, 0, note,
-	    sizeof(note), &nlen)) != 0)
-		fatalx("cannot sign the empty checkpoint: %s",
-		    pt_strerror(rc));
-	free(c);
-	if ((rc = store_batch_begin(d->store, &b)) != 0 ||
-	    (rc = store_batch_set_checkpoint(b, note, nlen, 0)) != 0 ||
-	    (rc = store_batch_commit(b)) != 0)
-		fatalx("cannot initialise the store: %s", pt_strerror(rc));
-}
-
-/*
- * Bounded start-up integrity check (the full one is --check-full): the
- * newest entries (up to one tile) hash to their stored leaf hashes, and
- * each stored hash on the tree's right edge equals the hash of its stored
- * children.  O(256 + log n) reads.
- */
-static void
-quick_check(struct store_txn *t, uint64_t size)
-{
-	struct mt_reader r;
-	uint64_t first = size > 256 ? size - 256 : 0, off = 0;
-	int rc;
-
-	store_txn_reader(t, &r);
-	for (uint64_t i = first; i < size; i++) {
-		const uint8_t *e;
-		size_t elen;
-		struct mt_hash want, got;
-
-		if ((rc = store_get_entry(t, i, &e, &elen)) != 0 ||
-		    (rc = mt_leaf_hash(e, elen, &want)) != 0 ||
-		    (rc = r.read(r.ctx, 0, i, &got)) != 0)
-			fatalx("integrity: entry %llu unreadable: %s; run "
-			    "--check-full", (unsigned long long)i,
-			    pt_strerror(rc));
-		if (cr_memcmp(want.b, got.b, MT_HASH_SIZE) != 0)
-			fatalx("integrity: entry %llu does not match its stored "
-			    "leaf hash (a flipped bit?); refusing to sign over "
-			    "it; run --check-full", (unsigned long long)i);
-	}
-	for (int bit = 63; bit >= 1; bit--) {
-		struct mt_hash node, l, rr, want;
-		uint64_t n;
-
-		if (!(size & (1ULL << bit)))
-			continue;
-		n = off >> bit;
-		if ((rc = r.read(r.ctx, (unsigned)bit, n, &node)) != 0 ||
-		    (rc = r.read(r.ctx, (unsigned)bit - 1, 2 * n, &l)) != 0 ||
-		    (rc = r.read(r.ctx, (unsigned)bit - 1, 2 * n + 1, &rr)) != 0
-		    || (rc = mt_node_hash(&l, &rr, &want)) != 0)
-			fatalx("integrity: stored hash (%d, %llu) unreadable: %s",
-			    bit, (unsigned long long)n, pt_strerror(rc));
-		if (cr_memcmp(want.b, node.b, MT_HASH_SIZE) != 0)
-			fatalx("integrity: stored hash at level %d index %llu "
-			    "differs from the hash of its children; refusing "
-			    "to sign over it; run --check-full", bit,
-			    (unsigned long long)n);
-		off += 1ULL << bit;
-	}
-}
-
-/*
- * The store matches its own latest signed checkpoint (it verifies with the
- * log key, its size is the tree's, its root is the stored tree's, and the
- * quick check passes); that checkpoint is published.  *c gets it, *time_ms
- * the last integration time.
- */
-static void
-check_store_checkpoint(struct daemon *d, struct ckpt *c, uint64_t *time_ms)
-{
-	struct store_txn *t;
-	struct mt_reader r;
-	struct mt_hash root;
-	const char *note;
-	size_t len;
-	uint64_t size;
-	int rc;
-
-	if ((rc = store_read_begin(d->store, &t)) != 0)
-		fatalx("store: %s", pt_strerror(rc));
-	if ((rc = store_latest_checkpoint(t, &note, &len, &size,
-	    time_ms)) != 0)
-		fatalx("store has no signed checkpoint: %s", pt_strerror(rc));
-	if ((rc = ckpt_open(note, len, &d->logkey.vk, c)) != 0)
-		fatalx("the latest stored checkpoint does not verify with the "
-		    "log key %s: %s", d->logvkey_str, pt_strerror(rc));
-	if (c->size != size || size != store_size(d->store))
-		fatalx("stored tree size %llu does not match the latest "
-		    "checkpoint's %llu", (unsigned long long)
-		    store_size(d->store), (unsigned long long)c->size);
-	store_txn_reader(t, &r);
-	if ((rc = mt_root(&r, size, &root)) != 0)
-		fatalx("cannot recompute the root at size %llu: %s",
-		    (unsigned long long)size, pt_strerror(rc));
-	if (cr_memcmp(root.b, c->root.b, MT_HASH_SIZE) != 0)
-		fatalx("integrity: the stored tree's root at size %llu differs"
-		    " from the signed checkpoint's; run --check-full",
-		    (unsigned long long)size);
-	quick_check(t, size);
-	pub_signed(d->pub, note, len, size);
-	store_read_end(t);
-}
-
-/*
- * The copy of the latest checkpoint kept outside LMDB (DATA/checkpoint) is
- * not ahead of the store (an old backup restored) nor a different root at
- * the same size (a fork); a copy behind the store (a crash between the
- * commit and the copy) or missing is brought up to date.
- */
-static void
-check_checkpoint_copy(struct daemon *d, const struct ckpt *c)
-{
-	struct ckpt *cc = calloc(1, sizeof(*cc));
-	char *copy = NULL;
-	size_t clen;
-	int rc;
-
-	if (cc == NULL)
-		fatalx("out of memory");
-	rc = store_read_checkpoint_copy(d->cfg.data, &copy, &clen);
-	if (rc == 0) {
-		if ((rc = ckpt_open(copy, clen, &d->logkey.vk, cc)) != 0)
-			fatalx("%s/checkpoint does not verify with the log key:"
-			    " %s", d->cfg.data, pt_strerror(rc));
-		free(copy);
-		if (cc->size > c->size)
-			fatalx("rollback: the database holds %llu entries but "
-			    "this log has signed a checkpoint of %llu (%s/"
-			    "checkpoint); an old backup was restored? refusing"
-			    " to run and re-sign a different history",
-			    (unsigned long long)c->size,
-			    (unsigned long long)cc->size, d->cfg.data);
-		if (cc->size == c->size &&
-		    cr_memcmp(cc->root.b, c->root.b, MT_HASH_SIZE) != 0)
-			fatalx("fork: %s/checkpoint and the database sign "
-			    "different roots at size %llu", d->cfg.data,
-			    (unsigned long long)c->size);
-	} else if (rc == PT_ENOTFOUND) {
-		if (c->size > 0)
-			log_warnx("%s/checkpoint is missing: rollback "
-			    "detection restarts from this database",
-			    d->cfg.data);
-	} else {
-		fatalx("%s/checkpoint is unreadable (%s): it guards against "
-		    "restoring an old backup; inspect it, and remove it only "
-		    "if this database is known to be the newest",
-		    d->cfg.data, pt_strerror(rc));
-	}
-	if (rc != 0 || cc->size < c->size) {
-		if ((rc = store_sync_checkpoint_copy(d->store)) != 0)
-			fatalx("cannot write %s/checkpoint: %s", d->cfg.data,
-			    pt_strerror(rc));
-	}
-	free(cc);
-}
-
-/*
- * Identity checks: refuse to run on a store that does not match its own
- * signed checkpoint, that is behind the checkpoint copy kept outside LMDB
- * (an old backup), or when the clock has gone back.  Returns the last
- * integration time.
- */
+/* The start-up identity checks (logchk.h) on d's log; the last
+ * integration time. */
 static uint64_t
 check_identity(struct daemon *d)
 {
-	struct ckpt *c = calloc(1, sizeof(*c));
-	uint64_t time_ms, now, size;
+	struct logchk l = { d->store, d->cfg.data, &d->logkey.vk,
+	    d->logvkey_str, d->origin, d->pub };
 
-	if (c == NULL)
-		fatalx("out of memory");
-	check_store_checkpoint(d, c, &time_ms);
-	check_checkpoint_copy(d, c);
-	size = c->size;
-	free(c);
-	now = env_now_ms();
-	if (time_ms > now + CLOCK_SKEW_MS)
-		fatalx("clock: the last entry was integrated at %llu ms but "
-		    "the clock says %llu ms; refusing to integrate entries "
-		    "with earlier times (fix the clock)",
-		    (unsigned long long)time_ms, (unsigned long long)now);
-	log_info("log \"%s\": %llu entries, checkpoint verified", d->origin,
-	    (unsigned long long)size);
-	return time_ms;
-}
-
-static void
-progress(uint64_t done, uint64_t total, void *ctx)
-{
-	(void)ctx;
-	fprintf(stderr, "check-full: %llu/%llu entries\n",
-	    (unsigned long long)done, (unsigned long long)total);
-}
-
-/* The exit statuses of --check-full (pubtraild(8)). */
-#define CHECK_OK	0	/* every hash and the signed root agree */
-#define CHECK_BAD	1	/* damaged: the first bad index is named */
-#define CHECK_BUSY	3	/* a live log: a daemon holds the lock */
-#define CHECK_CANNOT	4	/* could not run (no log, unreadable, ...) */
-
-/* --check-full: every hash recomputed from the entries, and the signed
- * root must match.  A CHECK_* status. */
-static int
-check_full(struct daemon *d)
-{
-	struct store_check res;
-	struct store_txn *t;
-	struct ckpt *c;
-	const char *note;
-	size_t len;
-	struct pt_why why = { "" };
-	int rc;
-
-	rc = store_check_full_report(d->store, &res, &why, progress, NULL);
-	if (rc == PT_ECORRUPT) {
-		printf("check-full: FAILED at index %llu: %s\n",
-		    (unsigned long long)res.index, why.text);
-		return CHECK_BAD;
-	}
-	if (rc != 0) {
-		printf("check-full: could not run: %s\n", why.text[0] ?
-		    why.text : pt_strerror(rc));
-		return CHECK_CANNOT;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatalx("out of memory");
-	if ((rc = store_read_begin(d->store, &t)) != 0)
-		fatalx("store: %s", pt_strerror(rc));
-	rc = store_latest_checkpoint(t, &note, &len, NULL, NULL);
-	if (rc == 0)
-		rc = ckpt_open(note, len, &d->logkey.vk, c);
-	store_read_end(t);
-	if (rc != 0) {
-		printf("check-full: FAILED: the latest checkpoint does not "
-		    "verify with the log key: %s\n", pt_strerror(rc));
-		free(c);
-		return CHECK_BAD;
-	}
-	if (c->size != res.size ||
-	    cr_memcmp(c->root.b, res.root.b, MT_HASH_SIZE) != 0) {
-		printf("check-full: FAILED: the root recomputed from the %llu "
-		    "entries differs from the signed checkpoint's\n",
-		    (unsigned long long)res.size);
-		free(c);
-		return CHECK_BAD;
-	}
-	free(c);
-	{
-		uint64_t bad;
-
-		if (store_corrections_check(d->store, corr_classify, NULL,
-		    &bad, &why) != 0) {
-			printf("check-full: FAILED: %s\n", why.text);
-			return CHECK_BAD;
-		}
-	}
-	printf("check-full: ok, %llu entries, every hash recomputed from the "
-	    "entries and the signed root matches; the corrections index "
-	    "matches the entries\n", (unsigned long long)res.size);
-	return CHECK_OK;
-}
-
-/*
- * --check-full on DATA: nothing is created (no directory, no key, no empty
- * log); the log key's verifier comes from log.key or, in a backup made
- * without the private key, log.vkey.  A live log (its daemon holds the
- * lock) is CHECK_BUSY: check a hot backup of it instead.
- */
-static int
-check_full_main(struct daemon *d)
-{
-	struct store_opts so = { 0, 0 };
-	struct pt_why why = { "" };
-	char path[CFG_PATH_MAX + 16];
-	struct stat st;
-	int has_private, rc;
-
-	snprintf(path, sizeof(path), "%s/data.mdb", d->cfg.data);
-	if (stat(path, &st) != 0) {
-		printf("check-full: could not run: %s holds no log (%s: %s)\n",
-		    d->cfg.data, path, strerror(errno));
-		return CHECK_CANNOT;
-	}
-	if (logkey_load_vkey(d->cfg.data, &d->logkey.vk, &has_private,
-	    &why) != 0) {
-		printf("check-full: could not run: %s\n", why.text);
-		return CHECK_CANNOT;
-	}
-	so.map_size = d->cfg.map_size_mb << 20;
-	rc = store_open(d->cfg.data, &so, &d->store, &why);
-	if (rc == PT_EBUSY) {
-		printf("check-full: busy: %s.  Check a live log on a hot "
-		    "backup: pubtraild backup --data %s --out DIR, then "
-		    "pubtraild --check-full --data DIR\n", why.text,
-		    d->cfg.data);
-		return CHECK_BUSY;
-	}
-	if (rc != 0) {
-		printf("check-full: could not run: %s\n", why.text[0] ?
-		    why.text : pt_strerror(rc));
-		return CHECK_CANNOT;
-	}
-	rc = check_full(d);
-	store_close(d->store);
-	return rc;
+	return logchk_identity(&l);
 }
 
 /* --- event callbacks (loop thread; arg: the struct daemon) --- */
@@ -1168,7 +851,7 @@ open_log(struct daemon *d, const struct opts *o)
 	rc = store_latest_checkpoint(t, &n, &l, &s, &tm);
 	store_read_end(t);
 	if (rc == PT_ENOTFOUND && store_size(d->store) == 0)
-		init_empty_log(d);
+		logchk_init_empty(d->store, d->origin, &d->logkey);
 	else if (rc != 0)
 		fatalx("store: %s", pt_strerror(rc));
 }
@@ -1424,7 +1107,7 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	signal(SIGPIPE, SIG_IGN);
 	if (o.full) {
-		rc = check_full_main(&d);
+		rc = logchk_full_main(d.cfg.data, d.cfg.map_size_mb);
 		metrics_free(d.routes.metrics);
 		return rc;
 	}
