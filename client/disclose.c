@@ -402,8 +402,19 @@ static const char check_usage[] =
     "the one logged at the disclosed field.  Exit 0 valid, 1 not, 3\n"
     "network, 4 no such record.\n";
 
-int
-dis_cmd_check(int argc, char **argv)
+/* What `pubtrail check-disclosure` was asked to do. */
+struct check_args {
+	struct cli_common co;
+	const char *receipt;		/* --receipt FILE, or NULL: --log */
+	const char *index_arg;		/* --index I, or NULL: look it up */
+	uint64_t index;
+	const char *file;		/* DISCLOSURE */
+};
+
+/* The command line into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+check_parse(int argc, char **argv, struct check_args *a)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -412,30 +423,20 @@ dis_cmd_check(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	const char *receipt = NULL, *index_arg = NULL;
-	struct pt_why why = { "" };
-	uint8_t *dbuf = NULL, *rbuf = NULL, *ebuf = NULL;
-	size_t dlen, rlen, elen;
-	json_t *disc = NULL, *rec = NULL;
-	json_error_t je;
-	struct vrf_result *res = NULL;
-	struct wire_entry e;
-	struct logc *lc = NULL;
-	uint64_t index = 0;
-	int c, rc, ex;
+	int c, rc;
 
-	cli_common_init(&co);
+	memset(a, 0, sizeof(*a));
+	cli_common_init(&a->co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(check_usage, stdout);
 			return CLI_OK;
 		} else if (c == 'r')
-			receipt = optarg;
+			a->receipt = optarg;
 		else if (c == 'i')
-			index_arg = optarg;
-		else if ((rc = cli_common_opt(&co, c, optarg, check_usage)) <
-		    0)
+			a->index_arg = optarg;
+		else if ((rc = cli_common_opt(&a->co, c, optarg,
+		    check_usage)) < 0)
 			return -rc;
 		else if (rc == 0) {
 			fputs(check_usage, stderr);
@@ -444,76 +445,97 @@ dis_cmd_check(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(check_usage, "one DISCLOSURE file");
-	if ((receipt == NULL) == (co.log_url == NULL))
+	if ((a->receipt == NULL) == (a->co.log_url == NULL))
 		return cli_usage_error(check_usage, "give --log or --receipt");
-	if (index_arg != NULL && num_parse_u64_str(index_arg, 0, PT_MAX_TREE_SIZE,
-	    &index) != 0)
+	if (a->index_arg != NULL && num_parse_u64_str(a->index_arg, 0,
+	    PT_MAX_TREE_SIZE, &a->index) != 0)
 		return cli_usage_error(check_usage, "--index: bad number");
-	if ((rc = cli_common_check(&co, 0, check_usage)) != 0)
+	if ((rc = cli_common_check(&a->co, 0, check_usage)) != 0)
 		return rc;
-	if ((rc = ut_read_input(argv[optind], 65536, &dbuf, &dlen, &why)) != 0)
-		return cli_fail(rc, &why, "disclosure");
-	disc = json_loadb((const char *)dbuf, dlen, JSON_REJECT_DUPLICATES,
-	    &je);
-	if (disc == NULL || !valid_line(disc)) {
-		ex = cli_fail(PT_EINVAL, NULL, "%s: not a disclosure",
-		    argv[optind]);
-		goto out;
-	}
-	if (receipt != NULL) {
-		if ((res = malloc(sizeof(*res))) == NULL) {
-			ex = cli_fail(PT_ENOMEM, NULL, "check-disclosure");
-			goto out;
-		}
-		if ((rc = ut_read_input(receipt, WIRE_MAX_RECEIPT, &rbuf, &rlen,
-		    &why)) != 0) {
-			ex = cli_fail(rc, &why, "--receipt");
-			goto out;
-		}
-		if ((rc = vrf_receipt(rbuf, rlen, &co.key, res, &why)) != 0) {
-			ex = cli_fail(rc, &why, "%s", receipt);
-			goto out;
-		}
-		e = res->entry;
-		index = res->index;
-	} else {
-		struct hcli_opts ho;
+	a->file = argv[optind];
+	return -1;
+}
 
-		cli_hcli_opts(&co, 1, &ho);
-		struct ckpt ck;
-		const json_t *sv = json_object_get(disc, "submitter");
-		const char *id = json_string_value(json_object_get(disc, "id"));
-		uint8_t sid[32];
+/* The logged entry a disclosure is checked against, and what holds it. */
+struct logged {
+	struct wire_entry e;		/* into buf or res's receipt */
+	uint64_t index;
+	uint8_t *buf;			/* the receipt or the entry (heap) */
+	struct vrf_result *res;		/* --receipt: the verified receipt */
+	struct logc *lc;		/* --log */
+};
 
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0) {
-			ex = cli_fail(rc, &why, "--log");
-			goto out;
-		}
-		lc->tiles_only = co.tiles_only;
-		if ((rc = logc_checkpoint(lc, &ck, NULL, NULL, &why)) != 0) {
-			ex = cli_fail(rc, &why, "checkpoint");
-			goto out;
-		}
-		if (index_arg != NULL)
-			rc = logc_entry(lc, index, &ck, &ebuf, &elen, &e, &why);
-		else if ((rc = wire_submitter_id(json_string_value(sv),
-		    json_string_length(sv), sid)) == 0)
-			rc = logc_lookup(lc, sid, id, &ck, &index, &ebuf, &elen,
-			    &e, &why);
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "record %s", id);
-			goto out;
-		}
-	}
-	if ((rc = jrec_to_json(e.sub.record, e.sub.record_len, &rec,
-	    &why)) != 0) {
-		ex = cli_fail(rc, &why, "record");
-		goto out;
-	}
-	rc = dis_check_record(disc, rec, e.sub.submitter_str,
-	    e.sub.submitter_len, &why);
-	ex = cli_exit_for(rc);
-	if (co.json) {
+static void
+logged_free(struct logged *g)
+{
+	free(g->buf);
+	free(g->res);
+	logc_free(g->lc);
+}
+
+/* --receipt: the entry of the receipt, verified offline.  0 or the exit
+ * code. */
+static int
+entry_from_receipt(const struct check_args *a, struct logged *g)
+{
+	struct pt_why why = { "" };
+	size_t len;
+	int rc;
+
+	if ((g->res = malloc(sizeof(*g->res))) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "check-disclosure");
+	if ((rc = ut_read_input(a->receipt, WIRE_MAX_RECEIPT, &g->buf, &len,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--receipt");
+	if ((rc = vrf_receipt(g->buf, len, &a->co.key, g->res, &why)) != 0)
+		return cli_fail(rc, &why, "%s", a->receipt);
+	g->e = g->res->entry;
+	g->index = g->res->index;
+	return 0;
+}
+
+/* --log: the entry at --index, or the disclosure's record looked up by
+ * submitter and id; proven in the log's verified checkpoint.  0 or the
+ * exit code. */
+static int
+entry_from_log(const struct check_args *a, const json_t *disc,
+    struct logged *g)
+{
+	struct hcli_opts ho;
+	struct ckpt ck;
+	struct pt_why why = { "" };
+	const json_t *sv = json_object_get(disc, "submitter");
+	const char *id = json_string_value(json_object_get(disc, "id"));
+	uint8_t sid[32];
+	size_t len;
+	int rc;
+
+	cli_hcli_opts(&a->co, 1, &ho);
+	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &g->lc, &why)) !=
+	    0)
+		return cli_fail(rc, &why, "--log");
+	g->lc->tiles_only = a->co.tiles_only;
+	if ((rc = logc_checkpoint(g->lc, &ck, NULL, NULL, &why)) != 0)
+		return cli_fail(rc, &why, "checkpoint");
+	g->index = a->index;
+	if (a->index_arg != NULL)
+		rc = logc_entry(g->lc, a->index, &ck, &g->buf, &len, &g->e,
+		    &why);
+	else if ((rc = wire_submitter_id(json_string_value(sv),
+	    json_string_length(sv), sid)) == 0)
+		rc = logc_lookup(g->lc, sid, id, &ck, &g->index, &g->buf, &len,
+		    &g->e, &why);
+	if (rc != 0)
+		return cli_fail(rc, &why, "record %s", id);
+	return 0;
+}
+
+/* The outcome of dis_check_record (rc, why) for the entry at index. */
+static void
+print_check(const struct check_args *a, const json_t *disc, uint64_t index,
+    int rc, const struct pt_why *why)
+{
+	if (a->co.json) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "valid", json_boolean(rc == 0));
@@ -521,7 +543,7 @@ dis_cmd_check(int argc, char **argv)
 		json_object_set(o, "field", json_object_get(disc, "field"));
 		json_object_set(o, "id", json_object_get(disc, "id"));
 		if (rc != 0)
-			json_object_set_new(o, "reason", json_string(why.text));
+			json_object_set_new(o, "reason", json_string(why->text));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -532,14 +554,58 @@ dis_cmd_check(int argc, char **argv)
 		    "field")), json_string_value(json_object_get(disc, "id")),
 		    (unsigned long long)index);
 	else
-		cli_fail(rc, &why, "disclosure does not match");
+		cli_fail(rc, why, "disclosure does not match");
+}
+
+/* Read the disclosure, find its logged entry, check, print.  The exit
+ * code. */
+static int
+check_run(const struct check_args *a)
+{
+	struct pt_why why = { "" };
+	struct logged g;
+	uint8_t *dbuf = NULL;
+	size_t dlen;
+	json_t *disc = NULL, *rec = NULL;
+	json_error_t je;
+	int rc, ex;
+
+	memset(&g, 0, sizeof(g));
+	if ((rc = ut_read_input(a->file, 65536, &dbuf, &dlen, &why)) != 0)
+		return cli_fail(rc, &why, "disclosure");
+	disc = json_loadb((const char *)dbuf, dlen, JSON_REJECT_DUPLICATES,
+	    &je);
+	if (disc == NULL || !valid_line(disc)) {
+		ex = cli_fail(PT_EINVAL, NULL, "%s: not a disclosure", a->file);
+		goto out;
+	}
+	if ((ex = a->receipt != NULL ? entry_from_receipt(a, &g) :
+	    entry_from_log(a, disc, &g)) != 0)
+		goto out;
+	if ((rc = jrec_to_json(g.e.sub.record, g.e.sub.record_len, &rec,
+	    &why)) != 0) {
+		ex = cli_fail(rc, &why, "record");
+		goto out;
+	}
+	rc = dis_check_record(disc, rec, g.e.sub.submitter_str,
+	    g.e.sub.submitter_len, &why);
+	ex = cli_exit_for(rc);
+	print_check(a, disc, g.index, rc, &why);
 out:
 	json_decref(disc);
 	json_decref(rec);
 	free(dbuf);
-	free(rbuf);
-	free(ebuf);
-	free(res);
-	logc_free(lc);
+	logged_free(&g);
 	return ex;
+}
+
+int
+dis_cmd_check(int argc, char **argv)
+{
+	struct check_args a;
+	int rc;
+
+	if ((rc = check_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return check_run(&a);
 }
