@@ -434,8 +434,20 @@ show_json(const struct vrf_result *r, const char *file, const char *proof,
 	return CLI_OK;
 }
 
-int
-receipt_cmd(int argc, char **argv)
+/* What `pubtrail receipt show|qr` was asked to do. */
+struct receipt_args {
+	struct cli_common co;
+	int qr;				/* qr, else show */
+	const char *page;		/* --page URL */
+	const char *out;		/* --out FILE (qr) */
+	uint64_t scale;			/* --scale N (qr, PNG) */
+	const char *file;		/* RECEIPT */
+};
+
+/* The command line (argv[1] show or qr) into a.  -1 to go on, or an exit
+ * code (CLI_OK after --help). */
+static int
+receipt_parse(int argc, char **argv, struct receipt_args *a)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -445,17 +457,10 @@ receipt_cmd(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	struct vrf_result *res = NULL;
-	struct wire_receipt wr;
-	struct pt_why why = { "" };
-	const char *page = NULL, *out = NULL, *file;
-	char link[RECEIPT_MAX_LINK];
-	uint64_t scale = RECEIPT_PNG_SCALE;
-	uint8_t *buf = NULL;
-	size_t len;
-	int c, rc, qr, ex;
+	int c, rc;
 
+	memset(a, 0, sizeof(*a));
+	a->scale = RECEIPT_PNG_SCALE;
 	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
 	    strcmp(argv[1], "qr") != 0)) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
@@ -465,30 +470,30 @@ receipt_cmd(int argc, char **argv)
 		}
 		return cli_usage_error(receipt_usage, "want: receipt show|qr");
 	}
-	qr = strcmp(argv[1], "qr") == 0;
+	a->qr = strcmp(argv[1], "qr") == 0;
 	argc--;
 	argv++;
 	optind = 0;
-	cli_common_init(&co);
+	cli_common_init(&a->co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(receipt_usage, stdout);
 			return CLI_OK;
 		case 'p':
-			page = optarg;
+			a->page = optarg;
 			continue;
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			continue;
 		case 's':
 			if (num_parse_u64_str(optarg, 1, RECEIPT_MAX_SCALE,
-			    &scale) != 0)
+			    &a->scale) != 0)
 				return cli_usage_error(receipt_usage,
 				    "--scale: 1..%d", RECEIPT_MAX_SCALE);
 			continue;
 		}
-		if ((rc = cli_common_opt(&co, c, optarg, receipt_usage)) < 0)
+		if ((rc = cli_common_opt(&a->co, c, optarg, receipt_usage)) < 0)
 			return -rc;
 		if (rc == 0) {
 			fputs(receipt_usage, stderr);
@@ -497,65 +502,114 @@ receipt_cmd(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(receipt_usage, "want one RECEIPT");
-	file = argv[optind];
-	if (qr && (page == NULL || out == NULL))
+	a->file = argv[optind];
+	if (a->qr && (a->page == NULL || a->out == NULL))
 		return cli_usage_error(receipt_usage, "qr needs --page and "
 		    "--out");
-	if (co.log_url != NULL && page == NULL)
+	if (a->co.log_url != NULL && a->page == NULL)
 		return cli_usage_error(receipt_usage, "--log names the log "
 		    "for a page given with --page");
-	if ((rc = cli_common_check(&co, 0, receipt_usage)) != 0)
+	if ((rc = cli_common_check(&a->co, 0, receipt_usage)) != 0)
 		return rc;
-	if ((res = malloc(sizeof(*res))) == NULL)
-		return cli_fail(PT_ENOMEM, NULL, "receipt");
-	if ((rc = ut_read_file(file, WIRE_MAX_RECEIPT, &buf, &len,
-	    &why)) != 0) {
-		ex = cli_fail(rc, &why, "%s", file);
-		goto done;
-	}
-	if ((rc = vrf_receipt(buf, len, &co.key, res, &why)) != 0) {
+	return -1;
+}
+
+/* The receipt file into *buf (heap) and verified into res.  0 or the exit
+ * code (an invalid receipt said in red). */
+static int
+receipt_load(const struct receipt_args *a, uint8_t **buf, size_t *len,
+    struct vrf_result *res)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = ut_read_file(a->file, WIRE_MAX_RECEIPT, buf, len,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "%s", a->file);
+	if ((rc = vrf_receipt(*buf, *len, &a->co.key, res, &why)) != 0) {
 		fflush(stdout);
 		fprintf(stderr, "%s", cli_red(stderr));
-		fprintf(stderr, "pubtrail: %s: INVALID%s: %s\n", file,
+		fprintf(stderr, "pubtrail: %s: INVALID%s: %s\n", a->file,
 		    cli_reset(stderr), why.text[0] ? why.text :
 		    pt_strerror(rc));
-		ex = rc == PT_ENOMEM ? CLI_ENET : CLI_EVERIFY;
-		goto done;
+		return rc == PT_ENOMEM ? CLI_ENET : CLI_EVERIFY;
 	}
-	if (page != NULL && (rc = receipt_link(page, co.log_url, res->index,
-	    &res->leaf, link, sizeof(link), &why)) != 0) {
+	return 0;
+}
+
+/* receipt qr: the verify link as a QR code in --out.  The exit code. */
+static int
+receipt_qr(const struct receipt_args *a, const char *link)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = receipt_qr_write(link, a->out, (unsigned)a->scale,
+	    &why)) != 0)
+		return rc == PT_EINVAL ? cli_usage_error(receipt_usage, "%s",
+		    why.text) : cli_fail(rc == PT_ETOOBIG ? PT_EIO : rc, &why,
+		    "%s", a->out);
+	if (!a->co.quiet)
+		printf("%s\n", link);
+	return CLI_OK;
+}
+
+/* receipt show: the receipt for people (or --json) with its tlog-proof
+ * text, verbatim from the receipt.  The exit code. */
+static int
+receipt_show(const struct receipt_args *a, const uint8_t *buf, size_t len,
+    const struct vrf_result *res, const char *link)
+{
+	struct wire_receipt wr;
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = wire_receipt_decode(buf, len, &wr, &why)) != 0)
+		return cli_fail(rc, &why, "%s", a->file);
+	if (a->co.json)
+		return show_json(res, a->file, wr.proof, wr.proof_len, link);
+	show_text(res, a->file, wr.proof, wr.proof_len, link);
+	return CLI_OK;
+}
+
+static int
+receipt_run(const struct receipt_args *a)
+{
+	struct vrf_result *res;
+	struct pt_why why = { "" };
+	char link[RECEIPT_MAX_LINK];
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc, ex;
+
+	if ((res = malloc(sizeof(*res))) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "receipt");
+	if ((ex = receipt_load(a, &buf, &len, res)) != 0)
+		goto done;
+	if (a->page != NULL && (rc = receipt_link(a->page, a->co.log_url,
+	    res->index, &res->leaf, link, sizeof(link), &why)) != 0) {
 		ex = rc == PT_EINVAL ? cli_usage_error(receipt_usage, "%s",
 		    why.text) : cli_fail(rc, &why, "link");
 		goto done;
 	}
-	if (qr) {
-		if ((rc = receipt_qr_write(link, out, (unsigned)scale,
-		    &why)) != 0) {
-			ex = rc == PT_EINVAL ? cli_usage_error(receipt_usage,
-			    "%s", why.text) : cli_fail(rc == PT_ETOOBIG ?
-			    PT_EIO : rc, &why, "%s", out);
-			goto done;
-		}
-		if (!co.quiet)
-			printf("%s\n", link);
-		ex = CLI_OK;
-		goto done;
-	}
-	/* The tlog-proof text, verbatim from the receipt. */
-	if ((rc = wire_receipt_decode(buf, len, &wr, &why)) != 0) {
-		ex = cli_fail(rc, &why, "%s", file);
-		goto done;
-	}
-	if (co.json)
-		ex = show_json(res, file, wr.proof, wr.proof_len,
-		    page != NULL ? link : NULL);
-	else {
-		show_text(res, file, wr.proof, wr.proof_len,
-		    page != NULL ? link : NULL);
-		ex = CLI_OK;
-	}
+	if (a->qr)
+		ex = receipt_qr(a, link);
+	else
+		ex = receipt_show(a, buf, len, res, a->page != NULL ? link :
+		    NULL);
 done:
 	free(buf);
 	free(res);
 	return ex;
+}
+
+int
+receipt_cmd(int argc, char **argv)
+{
+	struct receipt_args a;
+	int rc;
+
+	if ((rc = receipt_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return receipt_run(&a);
 }
