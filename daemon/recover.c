@@ -893,8 +893,17 @@ print_json(const struct rec *r, const struct ck *t, uint64_t before,
 	json_decref(o);
 }
 
-int
-recover_main(int argc, char **argv)
+/* The options of `recover` that are not the run's state in struct rec. */
+struct rec_args {
+	const char *ckfiles[RECOVER_MAX_SOURCES];	/* --checkpoint FILE */
+	size_t nckf;
+	int json;					/* --json */
+};
+
+/* The command line into r (DIR, sources, --cacert, -v) and a.  -1 to go
+ * on, RECOVER_OK after --help, or RECOVER_USAGE (the usage printed). */
+static int
+recover_parse(int argc, char **argv, struct rec *r, struct rec_args *a)
 {
 	static const struct option lopts[] = {
 		{ "data", required_argument, NULL, 'd' },
@@ -905,16 +914,8 @@ recover_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *ckfiles[RECOVER_MAX_SOURCES];
-	size_t nckf = 0, checked = 0;
-	struct rec *r;
-	struct pt_why why = { "" };
-	const struct ck *t;
-	uint64_t before;
-	int ch, json = 0, rc, ex = RECOVER_CANNOT;
+	int ch;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return RECOVER_CANNOT;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "hv", lopts, NULL)) != -1) {
 		switch (ch) {
@@ -925,16 +926,15 @@ recover_main(int argc, char **argv)
 			r->src[r->nsrc++].name = optarg;
 			break;
 		case 'k':
-			if (nckf == RECOVER_MAX_SOURCES)
+			if (a->nckf == RECOVER_MAX_SOURCES)
 				goto usage;
-			ckfiles[nckf++] = optarg;
+			a->ckfiles[a->nckf++] = optarg;
 			break;
 		case 'C': r->cacert = optarg; break;
-		case 'j': json = 1; break;
+		case 'j': a->json = 1; break;
 		case 'v': r->verbose = 1; break;
 		case 'h':
 			fputs(recover_usage, stdout);
-			free(r);
 			return RECOVER_OK;
 		default:
 			goto usage;
@@ -942,54 +942,48 @@ recover_main(int argc, char **argv)
 	}
 	if (optind != argc || r->dir == NULL || r->nsrc == 0)
 		goto usage;
+	return -1;
+usage:
+	fputs(recover_usage, stderr);
+	return RECOVER_USAGE;
+}
+
+/* DIR's store, every source, and the --checkpoint files (their
+ * checkpoints noted).  -1 to go on, or a RECOVER_* status (said). */
+static int
+open_all(struct rec *r, const struct rec_args *a)
+{
+	struct pt_why why = { "" };
+	int rc;
+
 	if ((rc = open_target(r, &why)) != 0) {
 		fprintf(stderr, "recover: %s\n", why.text[0] ? why.text :
 		    pt_strerror(rc));
-		ex = rc == PT_EBUSY ? RECOVER_BUSY : RECOVER_CANNOT;
-		goto out;
+		return rc == PT_EBUSY ? RECOVER_BUSY : RECOVER_CANNOT;
 	}
-	before = r->base;
 	for (size_t k = 0; k < r->nsrc; k++) {
 		if ((rc = open_source(r, &r->src[k], &why)) != 0) {
 			fprintf(stderr, "recover: %s\n", why.text[0] ? why.text
 			    : pt_strerror(rc));
-			goto out;
+			return RECOVER_CANNOT;
 		}
 		if (r->verbose)
 			fprintf(stderr, "recover: source %s: %s\n",
 			    r->src[k].name, kind_name[r->src[k].kind]);
 	}
-	for (size_t k = 0; k < nckf; k++)
-		if ((rc = add_ckpt_file(r, ckfiles[k], &why)) != 0) {
+	for (size_t k = 0; k < a->nckf; k++)
+		if ((rc = add_ckpt_file(r, a->ckfiles[k], &why)) != 0) {
 			fprintf(stderr, "recover: %s\n", why.text);
-			goto out;
+			return RECOVER_CANNOT;
 		}
-	ex = RECOVER_REFUSED;
-	if (r->fork) {
-		fprintf(stderr, "recover: refused: the log signed two histories;"
-		    " this is evidence for its auditors, not something to "
-		    "recover from\n");
-		goto out;
-	}
-	t = newest(r);
-	if (t->size > r->base)
-		rc = rebuild(r, t, &checked, &why);
-	else
-		rc = check_local(r, &checked, &why);
-	if (rc != 0) {
-		fprintf(stderr, "recover: refused: %s\n", why.text);
-		goto out;
-	}
-	if ((rc = backup_manifest_remove(r->dir, &why)) != 0) {
-		fprintf(stderr, "recover: %s\n", why.text);
-		ex = RECOVER_CANNOT;
-		goto out;
-	}
-	ex = RECOVER_OK;
-	if (json) {
-		print_json(r, t, before, checked);
-		goto out;
-	}
+	return -1;
+}
+
+/* What was done, for people. */
+static void
+print_text(const struct rec *r, const struct ck *t, uint64_t before,
+    size_t checked)
+{
 	if (t->size > before) {
 		printf("recover: %s: %llu entries re-appended (%llu -> %llu); "
 		    "the root is the published checkpoint's (from %s), and %zu "
@@ -1009,11 +1003,48 @@ recover_main(int argc, char **argv)
 		    (unsigned long long)t->size, (unsigned long long)before,
 		    checked);
 	printf("recover: %s may be served again\n", r->dir);
-	goto out;
-usage:
-	fputs(recover_usage, stderr);
-	ex = RECOVER_USAGE;
-out:
+}
+
+/* Opened: refuse a fork, bring DIR to the newest checkpoint (or check it
+ * is there already), remove DIR/BACKUP, say so.  A RECOVER_* status. */
+static int
+recover_run(struct rec *r, const struct rec_args *a)
+{
+	struct pt_why why = { "" };
+	const struct ck *t;
+	uint64_t before = r->base;
+	size_t checked = 0;
+	int rc;
+
+	if (r->fork) {
+		fprintf(stderr, "recover: refused: the log signed two histories;"
+		    " this is evidence for its auditors, not something to "
+		    "recover from\n");
+		return RECOVER_REFUSED;
+	}
+	t = newest(r);
+	if (t->size > r->base)
+		rc = rebuild(r, t, &checked, &why);
+	else
+		rc = check_local(r, &checked, &why);
+	if (rc != 0) {
+		fprintf(stderr, "recover: refused: %s\n", why.text);
+		return RECOVER_REFUSED;
+	}
+	if ((rc = backup_manifest_remove(r->dir, &why)) != 0) {
+		fprintf(stderr, "recover: %s\n", why.text);
+		return RECOVER_CANNOT;
+	}
+	if (a->json)
+		print_json(r, t, before, checked);
+	else
+		print_text(r, t, before, checked);
+	return RECOVER_OK;
+}
+
+static void
+rec_free(struct rec *r)
+{
 	for (size_t k = 0; k < r->nsrc; k++)
 		close_source(&r->src[k]);
 	store_close(r->st);
@@ -1021,5 +1052,21 @@ out:
 		free(r->ck[i].note);
 	free(r->ck);
 	free(r);
+}
+
+int
+recover_main(int argc, char **argv)
+{
+	struct rec_args a;
+	struct rec *r;
+	int ex;
+
+	memset(&a, 0, sizeof(a));
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return RECOVER_CANNOT;
+	if ((ex = recover_parse(argc, argv, r, &a)) < 0 &&
+	    (ex = open_all(r, &a)) < 0)
+		ex = recover_run(r, &a);
+	rec_free(r);
 	return ex;
 }
