@@ -402,6 +402,96 @@ upgrade_evidence(struct gossip *g, const struct gview *v,
 	free(pa);
 }
 
+/* The view's checkpoint and another one of a different size, in size
+ * order. */
+struct pair {
+	const struct ckpt *small, *big;
+	const char *snote, *bnote;
+	size_t slen, blen;
+};
+
+/*
+ * c (note, len: from `from`) and view v differ in size: ask v's log for
+ * the consistency proof between them and check it.  0 consistent, 1 no
+ * decision (no log URL: said on stderr), PT_ECONFLICT after writing
+ * evidence (into e), other errors when no decision could be made
+ * (network, a bad answer).  One request.
+ */
+static int
+check_sizes(struct gossip *g, const struct gview *v, const struct ckpt *c,
+    const char *note, size_t len, const char *from, struct evd *e,
+    struct pt_why *why)
+{
+	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
+	    .cacert = g->cacert };
+	int theirs_bigger = c->size > v->ck.size;
+	struct pair p = {
+		theirs_bigger ? &v->ck : c, theirs_bigger ? c : &v->ck,
+		theirs_bigger ? v->note : note, theirs_bigger ? note : v->note,
+		theirs_bigger ? v->note_len : len, theirs_bigger ? len :
+		v->note_len,
+	};
+	struct hcli *hc = NULL;
+	struct hcli_resp r;
+	char path[96];
+	uint64_t old, nsz;
+	size_t n;
+	int rc;
+
+	if (p.small->size == 0)
+		return 0;
+	if (v->url[0] == '\0') {
+		fprintf(stderr, "pubtrail gossip: %s: no log URL to ask for a "
+		    "consistency proof from %" PRIu64 " to %" PRIu64 "; "
+		    "skipped\n", v->key.name, p.small->size, p.big->size);
+		return 1;
+	}
+	if ((rc = hcli_new(v->url, &ho, &hc, why)) != 0)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	snprintf(path, sizeof(path), "/proof/consistency?old=%" PRIu64
+	    "&new=%" PRIu64, p.small->size, p.big->size);
+	hcli_get(hc, path, "application/msgpack", WIRE_MAX_PROOF_MSG, &r);
+	e->kind = EVD_INCONSISTENT;
+	e->old = p.small->size;
+	e->note[0] = p.snote;
+	e->note_len[0] = p.slen;
+	e->note[1] = p.bnote;
+	e->note_len[1] = p.blen;
+	if (r.err != 0 || r.status >= 500 || r.status == 429)
+		rc = answer_fail(hc, path, &r, why);
+	else if (r.status != 200) {
+		snprintf(e->check, sizeof(e->check), "%s: the log signed a "
+		    "checkpoint of size %" PRIu64 " but cannot prove it "
+		    "consistent with the one of size %" PRIu64 " (HTTP %d)",
+		    v->key.name, p.big->size, p.small->size, r.status);
+		rc = PT_ECONFLICT;
+	} else if (wire_consistency_decode(r.body, r.len, &old, &nsz,
+	    e->proof, PT_MAX_PROOF, &n, NULL) != 0 || old != p.small->size ||
+	    nsz != p.big->size)
+		rc = pt_why_set(why, PT_ENET, "%s: bad consistency answer",
+		    v->url);
+	else {
+		e->nproof = n;
+		if (mt_verify_consistency(p.small->size, p.big->size,
+		    &p.small->root, &p.big->root, e->proof, n) != 0) {
+			snprintf(e->check, sizeof(e->check), "%s: the log's "
+			    "consistency proof from size %" PRIu64 " to %"
+			    PRIu64 " does not verify between the two signed "
+			    "checkpoints", v->key.name, p.small->size,
+			    p.big->size);
+			rc = PT_ECONFLICT;
+		}
+	}
+	hcli_resp_free(&r);
+	hcli_free(hc);
+	if (rc == PT_ECONFLICT) {
+		upgrade_evidence(g, v, c, note, len, e);
+		fork_found(g, v, e, from);
+	}
+	return rc;
+}
+
 /*
  * Check note (from `from`) against view v.  0 when consistent (v may move
  * forward), PT_ECONFLICT after writing evidence, other errors when no
@@ -411,20 +501,10 @@ static int
 check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
     const char *from, struct pt_why *why)
 {
-	struct hcli_opts ho = { .timeout_ms = g->timeout_ms,
-	    .cacert = g->cacert };
-	struct hcli *hc = NULL;
-	struct hcli_resp r;
 	struct ckpt *c;
 	struct evd *e = NULL;
-	const struct ckpt *small, *big;
-	const char *snote, *bnote;
-	size_t slen, blen, n;
-	uint64_t old, nsz;
-	char path[96];
-	int rc, theirs_bigger;
+	int rc;
 
-	memset(&r, 0, sizeof(r));
 	if ((c = malloc(sizeof(*c))) == NULL ||
 	    (e = calloc(1, sizeof(*e))) == NULL) {
 		free(c);
@@ -438,94 +518,26 @@ check_note(struct gossip *g, struct gview *v, const char *note, size_t len,
 		fprintf(stderr, " that does not open with the log key (%s)\n",
 		    pt_strerror(rc));
 		rc = 0;
-		goto out;
-	}
-	if (!v->have) {
+	} else if (!v->have)
 		rc = save_view(v, note, len, c, why);
-		goto out;
-	}
-	if (c->size == v->ck.size) {
-		if (cr_memcmp(c->root.b, v->ck.root.b, 32) == 0) {
-			rc = 0;
-			goto out;
-		}
-		e->kind = EVD_SAME_SIZE;
-		snprintf(e->check, sizeof(e->check), "%s: two signed "
-		    "checkpoints of size %" PRIu64 " with different roots",
-		    v->key.name, c->size);
-		e->note[0] = v->note;
-		e->note_len[0] = v->note_len;
-		e->note[1] = note;
-		e->note_len[1] = len;
-		fork_found(g, v, e, from);
-		rc = PT_ECONFLICT;
-		goto out;
-	}
-	theirs_bigger = c->size > v->ck.size;
-	small = theirs_bigger ? &v->ck : c;
-	big = theirs_bigger ? c : &v->ck;
-	snote = theirs_bigger ? v->note : note;
-	slen = theirs_bigger ? v->note_len : len;
-	bnote = theirs_bigger ? note : v->note;
-	blen = theirs_bigger ? len : v->note_len;
-	if (small->size == 0)
-		goto consistent;
-	if (v->url[0] == '\0') {
-		fprintf(stderr, "pubtrail gossip: %s: no log URL to ask for a "
-		    "consistency proof from %" PRIu64 " to %" PRIu64 "; "
-		    "skipped\n", v->key.name, small->size, big->size);
+	else if (c->size == v->ck.size) {
 		rc = 0;
-		goto out;
-	}
-	if ((rc = hcli_new(v->url, &ho, &hc, why)) != 0)
-		goto out;
-	snprintf(path, sizeof(path), "/proof/consistency?old=%" PRIu64
-	    "&new=%" PRIu64, small->size, big->size);
-	hcli_get(hc, path, "application/msgpack", WIRE_MAX_PROOF_MSG, &r);
-	e->kind = EVD_INCONSISTENT;
-	e->old = small->size;
-	e->note[0] = snote;
-	e->note_len[0] = slen;
-	e->note[1] = bnote;
-	e->note_len[1] = blen;
-	if (r.err != 0 || r.status >= 500 || r.status == 429) {
-		rc = answer_fail(hc, path, &r, why);
-		goto out;
-	}
-	if (r.status != 200) {
-		snprintf(e->check, sizeof(e->check), "%s: the log signed a "
-		    "checkpoint of size %" PRIu64 " but cannot prove it "
-		    "consistent with the one of size %" PRIu64 " (HTTP %d)",
-		    v->key.name, big->size, small->size, r.status);
-		upgrade_evidence(g, v, c, note, len, e);
-		fork_found(g, v, e, from);
-		rc = PT_ECONFLICT;
-		goto out;
-	}
-	if (wire_consistency_decode(r.body, r.len, &old, &nsz, e->proof,
-	    PT_MAX_PROOF, &n, NULL) != 0 || old != small->size ||
-	    nsz != big->size) {
-		rc = pt_why_set(why, PT_ENET, "%s: bad consistency answer",
-		    v->url);
-		goto out;
-	}
-	e->nproof = n;
-	if (mt_verify_consistency(small->size, big->size, &small->root,
-	    &big->root, e->proof, n) != 0) {
-		snprintf(e->check, sizeof(e->check), "%s: the log's "
-		    "consistency proof from size %" PRIu64 " to %" PRIu64
-		    " does not verify between the two signed checkpoints",
-		    v->key.name, small->size, big->size);
-		upgrade_evidence(g, v, c, note, len, e);
-		fork_found(g, v, e, from);
-		rc = PT_ECONFLICT;
-		goto out;
-	}
-consistent:
-	rc = theirs_bigger ? save_view(v, note, len, c, why) : 0;
-out:
-	hcli_resp_free(&r);
-	hcli_free(hc);
+		if (cr_memcmp(c->root.b, v->ck.root.b, 32) != 0) {
+			e->kind = EVD_SAME_SIZE;
+			snprintf(e->check, sizeof(e->check), "%s: two signed "
+			    "checkpoints of size %" PRIu64 " with different "
+			    "roots", v->key.name, c->size);
+			e->note[0] = v->note;
+			e->note_len[0] = v->note_len;
+			e->note[1] = note;
+			e->note_len[1] = len;
+			fork_found(g, v, e, from);
+			rc = PT_ECONFLICT;
+		}
+	} else if ((rc = check_sizes(g, v, c, note, len, from, e, why)) == 1)
+		rc = 0;			/* no decision */
+	else if (rc == 0 && c->size > v->ck.size)
+		rc = save_view(v, note, len, c, why);
 	free(e);
 	free(c);
 	return rc;
