@@ -417,29 +417,23 @@ timer_cb(CURLM *m, long ms, void *arg)
 
 /* ------------------------------------------------------ the client */
 
-int
-hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
-    struct pt_why *why)
+/* url is http[s]://HOST[:PORT][/PATH]: no spaces or control characters,
+ * no query, fragment or user name.  0 or PT_EINVAL / PT_ENOMEM with the
+ * reason in *why.  Needs curl_global_init. */
+static int
+url_check(const char *url, struct pt_why *why)
 {
-	static const struct hcli_opts none;
-	struct hcli *c;
 	CURLU *u;
 	char *scheme = NULL, *host = NULL, *query = NULL, *frag = NULL;
 	char *user = NULL;
-	size_t n;
 	int bad;
 
-	*out = NULL;
-	for (n = 0; url[n] != '\0'; n++)
+	for (size_t n = 0; url[n] != '\0'; n++)
 		if ((unsigned char)url[n] <= 0x20 || url[n] == 0x7f)
 			return pt_why_set(why, PT_EINVAL, "%.100s: a URL has no "
 			    "spaces or control characters", url);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return pt_why_set(why, PT_ENOMEM, "cannot start libcurl");
-	if ((u = curl_url()) == NULL) {
-		curl_global_cleanup();
+	if ((u = curl_url()) == NULL)
 		return PT_ENOMEM;
-	}
 	bad = curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
@@ -456,16 +450,20 @@ hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
 	curl_free(frag);
 	curl_free(user);
 	curl_url_cleanup(u);
-	if (bad) {
-		curl_global_cleanup();
+	if (bad)
 		return pt_why_set(why, PT_EINVAL, bad == 2 ? "%.100s: no query, "
 		    "fragment or user name in a log URL" : "%.100s: want "
 		    "http[s]://HOST[:PORT][/PATH]", url);
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		curl_global_cleanup();
-		return PT_ENOMEM;
-	}
+	return 0;
+}
+
+/* o (NULL: all defaults) into c->o with its defaults and bounds; the CA
+ * file is kept apart (c->cacert). */
+static void
+opts_defaults(struct hcli *c, const struct hcli_opts *o)
+{
+	static const struct hcli_opts none;
+
 	c->o = o != NULL ? *o : none;
 	if (c->o.timeout_ms == 0)
 		c->o.timeout_ms = PT_HTTP_DEADLINE_MS;
@@ -480,15 +478,13 @@ hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
 	if (c->o.recv_buffer > CURL_MAX_READ_SIZE)
 		c->o.recv_buffer = CURL_MAX_READ_SIZE;
 	c->o.cacert = NULL;
-	n = strlen(url);
-	while (n > 0 && url[n - 1] == '/')
-		n--;
-	if ((c->url = malloc(n + 1)) != NULL) {
-		memcpy(c->url, url, n);
-		c->url[n] = '\0';
-	}
-	if (o != NULL && o->cacert != NULL)
-		c->cacert = strdup(o->cacert);
+}
+
+/* The caller's event base (o->base), or one of c's own; then c's timer
+ * and pump events on it.  Failures leave NULLs for hcli_new to see. */
+static void
+events_init(struct hcli *c, const struct hcli_opts *o)
+{
 	if (o != NULL && o->base != NULL)
 		c->base = o->base;
 	else {
@@ -509,13 +505,13 @@ hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
 		c->timer = evtimer_new(c->base, timer_event, c);
 		c->pump_ev = event_new(c->base, -1, 0, pump_event, c);
 	}
-	c->multi = curl_multi_init();
-	if (c->url == NULL || (o != NULL && o->cacert != NULL &&
-	    c->cacert == NULL) || c->base == NULL || c->timer == NULL ||
-	    c->pump_ev == NULL || c->multi == NULL) {
-		hcli_free(c);
-		return PT_ENOMEM;
-	}
+}
+
+/* curl's multi handle for c: its sockets and timers through c's events,
+ * at most concurrency connections to the host, HTTP/2 multiplexed. */
+static void
+multi_setup(struct hcli *c)
+{
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -526,6 +522,46 @@ hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
 	    (long)c->o.concurrency + 4);
 	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING,
 	    (long)CURLPIPE_MULTIPLEX);
+}
+
+int
+hcli_new(const char *url, const struct hcli_opts *o, struct hcli **out,
+    struct pt_why *why)
+{
+	struct hcli *c;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return pt_why_set(why, PT_ENOMEM, "cannot start libcurl");
+	if ((rc = url_check(url, why)) != 0) {
+		curl_global_cleanup();
+		return rc;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		curl_global_cleanup();
+		return PT_ENOMEM;
+	}
+	opts_defaults(c, o);
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if ((c->url = malloc(n + 1)) != NULL) {
+		memcpy(c->url, url, n);
+		c->url[n] = '\0';
+	}
+	if (o != NULL && o->cacert != NULL)
+		c->cacert = strdup(o->cacert);
+	events_init(c, o);
+	c->multi = curl_multi_init();
+	if (c->url == NULL || (o != NULL && o->cacert != NULL &&
+	    c->cacert == NULL) || c->base == NULL || c->timer == NULL ||
+	    c->pump_ev == NULL || c->multi == NULL) {
+		hcli_free(c);
+		return PT_ENOMEM;
+	}
+	multi_setup(c);
 	*out = c;
 	return 0;
 }
@@ -585,6 +621,81 @@ hcli_free(struct hcli *c)
 
 /* ------------------------------------------------------- requests */
 
+/* The failure class (*f) and the short words for curl's code rc (oserr:
+ * the system's errno for a failed connect), with a detail into extra (cap
+ * bytes) for a time-out.  The words are static. */
+static const char *
+fail_words(const struct hreq *r, CURLcode rc, long oserr, char *extra,
+    size_t cap, enum hcli_fail *f)
+{
+	const char *words;
+
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		*f = HCLI_CONNECT;
+		words = oserr == ECONNREFUSED ? "connection refused" :
+		    oserr == ENETUNREACH || oserr == EHOSTUNREACH ?
+		    "network unreachable" : "could not connect";
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		*f = HCLI_RESOLVE;
+		words = "could not resolve host";
+		break;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*f = HCLI_RESOLVE;
+		words = "could not resolve proxy";
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		*f = HCLI_TLS;
+		words = "TLS certificate verification failed";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		*f = HCLI_TLS;
+		words = "TLS handshake failed";
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		*f = HCLI_LOCAL;
+		words = "cannot use the CA file";
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		*f = HCLI_TIMEOUT;
+		words = "timed out";
+		snprintf(extra, cap, ": no complete answer within "
+		    "%u ms", r->c->o.timeout_ms);
+		break;
+	case CURLE_GOT_NOTHING:
+		*f = HCLI_PROTOCOL;
+		words = "the server closed the connection without answering";
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+		*f = HCLI_PROTOCOL;
+		words = "connection broken";
+		break;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		*f = HCLI_PROTOCOL;
+		words = "not a valid HTTP answer";
+		break;
+	case CURLE_BAD_CONTENT_ENCODING:
+		*f = HCLI_PROTOCOL;
+		words = "the answer's content encoding does not decode";
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		*f = HCLI_LOCAL;
+		words = "out of memory";
+		break;
+	default:
+		*f = HCLI_PROTOCOL;
+		words = curl_easy_strerror(rc);
+		break;
+	}
+	return words;
+}
+
 /* "GET URL: " + reason, into r->resp.why; the short words first, curl's
  * own (with the system's reason) after them. */
 static void
@@ -599,70 +710,7 @@ fail_text(struct hreq *r, CURLcode rc)
 
 	if (r->easy != NULL)
 		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
-
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-		f = HCLI_CONNECT;
-		words = oserr == ECONNREFUSED ? "connection refused" :
-		    oserr == ENETUNREACH || oserr == EHOSTUNREACH ?
-		    "network unreachable" : "could not connect";
-		break;
-	case CURLE_COULDNT_RESOLVE_HOST:
-		f = HCLI_RESOLVE;
-		words = "could not resolve host";
-		break;
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		f = HCLI_RESOLVE;
-		words = "could not resolve proxy";
-		break;
-	case CURLE_PEER_FAILED_VERIFICATION:
-		f = HCLI_TLS;
-		words = "TLS certificate verification failed";
-		break;
-	case CURLE_SSL_CONNECT_ERROR:
-		f = HCLI_TLS;
-		words = "TLS handshake failed";
-		break;
-	case CURLE_SSL_CACERT_BADFILE:
-		f = HCLI_LOCAL;
-		words = "cannot use the CA file";
-		break;
-	case CURLE_OPERATION_TIMEDOUT:
-		f = HCLI_TIMEOUT;
-		words = "timed out";
-		snprintf(extra, sizeof(extra), ": no complete answer within "
-		    "%u ms", r->c->o.timeout_ms);
-		break;
-	case CURLE_GOT_NOTHING:
-		f = HCLI_PROTOCOL;
-		words = "the server closed the connection without answering";
-		break;
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_PARTIAL_FILE:
-		f = HCLI_PROTOCOL;
-		words = "connection broken";
-		break;
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		f = HCLI_PROTOCOL;
-		words = "not a valid HTTP answer";
-		break;
-	case CURLE_BAD_CONTENT_ENCODING:
-		f = HCLI_PROTOCOL;
-		words = "the answer's content encoding does not decode";
-		break;
-	case CURLE_OUT_OF_MEMORY:
-		f = HCLI_LOCAL;
-		words = "out of memory";
-		break;
-	default:
-		f = HCLI_PROTOCOL;
-		words = curl_easy_strerror(rc);
-		break;
-	}
+	words = fail_words(r, rc, oserr, extra, sizeof(extra), &f);
 	if (rc == CURLE_WRITE_ERROR || rc == CURLE_RECV_ERROR ||
 	    rc == CURLE_BAD_CONTENT_ENCODING) {
 		/* Our own callbacks ended it. */
