@@ -134,120 +134,157 @@ dup_pub(const struct pol *p, const uint8_t pub[32])
 	return 0;
 }
 
+/* The key token kt (a log's when want_log) into *k, not a key seen on an
+ * earlier line; the optional URL token ut (NULL: none) into url. */
 static int
-parse_line(struct pol *p, const struct tok *t, size_t nt, unsigned line,
-    int *have_quorum, struct pt_why *why)
+key_and_url(const struct pol *p, const struct tok *kt, const struct tok *ut,
+    int want_log, struct note_vkey *k, char *url, struct pt_why *why,
+    unsigned line)
+{
+	int rc;
+
+	if ((rc = parse_key(kt, want_log, k, why, line)) != 0)
+		return rc;
+	if (dup_pub(p, k->pub))
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: duplicate key", line);
+	if (ut != NULL && (rc = copy_url(ut, url, why, line)) != 0)
+		return rc;
+	return 0;
+}
+
+/* log <vkey> [<url>] */
+static int
+parse_log(struct pol *p, const struct tok *t, size_t nt, unsigned line,
+    struct pt_why *why)
+{
+	int rc;
+
+	if (nt < 2 || nt > 3)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: want: log <vkey> [<url>]", line);
+	if (p->nlogs == PT_POLICY_MAX_LOGS)
+		return pt_why_set(why, PT_ETOOBIG,
+		    "line %u: more than %d logs", line, PT_POLICY_MAX_LOGS);
+	if ((rc = key_and_url(p, &t[1], nt == 3 ? &t[2] : NULL, 1,
+	    &p->logs[p->nlogs].key, p->logs[p->nlogs].url, why, line)) != 0)
+		return rc;
+	p->nlogs++;
+	return 0;
+}
+
+/* witness <name> <vkey> [<url>] */
+static int
+parse_witness(struct pol *p, const struct tok *t, size_t nt, unsigned line,
+    struct pt_why *why)
+{
+	int rc;
+
+	if (nt < 3 || nt > 4)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: want: witness <name> <vkey> [<url>]", line);
+	if (p->nwit == PT_POLICY_MAX_WITNESSES)
+		return pt_why_set(why, PT_ETOOBIG,
+		    "line %u: more than %d witnesses", line,
+		    PT_POLICY_MAX_WITNESSES);
+	if ((rc = copy_name(p, &t[1], p->wit[p->nwit].name, why, line)) != 0)
+		return rc;
+	if ((rc = key_and_url(p, &t[2], nt == 4 ? &t[3] : NULL, 0,
+	    &p->wit[p->nwit].key, p->wit[p->nwit].url, why, line)) != 0)
+		return rc;
+	p->nwit++;
+	return 0;
+}
+
+/* group <name> all|any|<k> <name>... */
+static int
+parse_group(struct pol *p, const struct tok *t, size_t nt, unsigned line,
+    struct pt_why *why)
 {
 	struct pol_group *g;
-	struct note_vkey k;
 	uint64_t kk;
 	size_t i, j;
 	int rc, m;
 
-	if (tok_is(&t[0], "log")) {
-		if (nt < 2 || nt > 3)
+	if (nt < 4)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: want: group <name> all|any|<k> <name>...",
+		    line);
+	if (p->ngroups == PT_POLICY_MAX_GROUPS)
+		return pt_why_set(why, PT_ETOOBIG,
+		    "line %u: more than %d groups", line,
+		    PT_POLICY_MAX_GROUPS);
+	g = &p->groups[p->ngroups];
+	memset(g, 0, sizeof(*g));
+	if ((rc = copy_name(p, &t[1], g->name, why, line)) != 0)
+		return rc;
+	g->n = (unsigned)(nt - 3);
+	for (i = 3; i < nt; i++) {
+		if ((m = lookup(p, &t[i])) < 0)
 			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: want: log <vkey> [<url>]", line);
-		if (p->nlogs == PT_POLICY_MAX_LOGS)
-			return pt_why_set(why, PT_ETOOBIG,
-			    "line %u: more than %d logs", line,
-			    PT_POLICY_MAX_LOGS);
-		if ((rc = parse_key(&t[1], 1, &k, why, line)) != 0)
-			return rc;
-		if (dup_pub(p, k.pub))
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: duplicate key", line);
-		p->logs[p->nlogs].key = k;
-		if (nt == 3 && (rc = copy_url(&t[2], p->logs[p->nlogs].url,
-		    why, line)) != 0)
-			return rc;
-		p->nlogs++;
-		return 0;
-	}
-	if (tok_is(&t[0], "witness")) {
-		if (nt < 3 || nt > 4)
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: want: witness <name> <vkey> [<url>]",
-			    line);
-		if (p->nwit == PT_POLICY_MAX_WITNESSES)
-			return pt_why_set(why, PT_ETOOBIG,
-			    "line %u: more than %d witnesses", line,
-			    PT_POLICY_MAX_WITNESSES);
-		if ((rc = copy_name(p, &t[1], p->wit[p->nwit].name, why,
-		    line)) != 0)
-			return rc;
-		if ((rc = parse_key(&t[2], 0, &k, why, line)) != 0)
-			return rc;
-		if (dup_pub(p, k.pub))
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: duplicate key", line);
-		p->wit[p->nwit].key = k;
-		if (nt == 4 && (rc = copy_url(&t[3], p->wit[p->nwit].url,
-		    why, line)) != 0)
-			return rc;
-		p->nwit++;
-		return 0;
-	}
-	if (tok_is(&t[0], "group")) {
-		if (nt < 4)
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: want: group <name> all|any|<k> <name>...",
-			    line);
-		if (p->ngroups == PT_POLICY_MAX_GROUPS)
-			return pt_why_set(why, PT_ETOOBIG,
-			    "line %u: more than %d groups", line,
-			    PT_POLICY_MAX_GROUPS);
-		g = &p->groups[p->ngroups];
-		memset(g, 0, sizeof(*g));
-		if ((rc = copy_name(p, &t[1], g->name, why, line)) != 0)
-			return rc;
-		g->n = (unsigned)(nt - 3);
-		for (i = 3; i < nt; i++) {
-			if ((m = lookup(p, &t[i])) < 0)
+			    "line %u: member %.*s is not defined on an "
+			    "earlier line", line, (int)(t[i].len > 64 ?
+			    64 : t[i].len), t[i].s);
+		for (j = 0; j < i - 3; j++)
+			if (g->member[j] == (uint16_t)m)
 				return pt_why_set(why, PT_EMALFORMED,
-				    "line %u: member %.*s is not defined on an "
-				    "earlier line", line, (int)(t[i].len > 64 ?
-				    64 : t[i].len), t[i].s);
-			for (j = 0; j < i - 3; j++)
-				if (g->member[j] == (uint16_t)m)
-					return pt_why_set(why, PT_EMALFORMED,
-					    "line %u: member listed twice",
-					    line);
-			g->member[i - 3] = (uint16_t)m;
-		}
-		if (tok_is(&t[2], "all"))
-			g->k = g->n;
-		else if (tok_is(&t[2], "any"))
-			g->k = 1;
-		else {
-			if (num_parse_u64(t[2].s, t[2].len, 0, g->n, &kk) != 0 ||
-			    kk < 1)
-				return pt_why_set(why, PT_EMALFORMED,
-				    "line %u: threshold must be all, any or a "
-				    "number from 1 to %u", line, g->n);
-			g->k = (unsigned)kk;
-		}
-		p->ngroups++;
-		return 0;
+				    "line %u: member listed twice", line);
+		g->member[i - 3] = (uint16_t)m;
 	}
-	if (tok_is(&t[0], "quorum")) {
-		if (nt != 2)
+	if (tok_is(&t[2], "all"))
+		g->k = g->n;
+	else if (tok_is(&t[2], "any"))
+		g->k = 1;
+	else {
+		if (num_parse_u64(t[2].s, t[2].len, 0, g->n, &kk) != 0 ||
+		    kk < 1)
 			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: want: quorum <name>", line);
-		if (*have_quorum)
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: a second quorum line", line);
-		if (tok_is(&t[1], "none"))
-			p->quorum = POL_NONE;
-		else if ((m = lookup(p, &t[1])) < 0)
-			return pt_why_set(why, PT_EMALFORMED,
-			    "line %u: quorum names nothing defined on an "
-			    "earlier line", line);
-		else
-			p->quorum = (uint16_t)m;
-		*have_quorum = 1;
-		return 0;
+			    "line %u: threshold must be all, any or a "
+			    "number from 1 to %u", line, g->n);
+		g->k = (unsigned)kk;
 	}
+	p->ngroups++;
+	return 0;
+}
+
+/* quorum <name>|none, once */
+static int
+parse_quorum(struct pol *p, const struct tok *t, size_t nt, unsigned line,
+    int *have_quorum, struct pt_why *why)
+{
+	int m;
+
+	if (nt != 2)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: want: quorum <name>", line);
+	if (*have_quorum)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: a second quorum line", line);
+	if (tok_is(&t[1], "none"))
+		p->quorum = POL_NONE;
+	else if ((m = lookup(p, &t[1])) < 0)
+		return pt_why_set(why, PT_EMALFORMED,
+		    "line %u: quorum names nothing defined on an "
+		    "earlier line", line);
+	else
+		p->quorum = (uint16_t)m;
+	*have_quorum = 1;
+	return 0;
+}
+
+/* One line of nt (>= 1) tokens, by its keyword. */
+static int
+parse_line(struct pol *p, const struct tok *t, size_t nt, unsigned line,
+    int *have_quorum, struct pt_why *why)
+{
+	if (tok_is(&t[0], "log"))
+		return parse_log(p, t, nt, line, why);
+	if (tok_is(&t[0], "witness"))
+		return parse_witness(p, t, nt, line, why);
+	if (tok_is(&t[0], "group"))
+		return parse_group(p, t, nt, line, why);
+	if (tok_is(&t[0], "quorum"))
+		return parse_quorum(p, t, nt, line, have_quorum, why);
 	return pt_why_set(why, PT_EMALFORMED, "line %u: unknown keyword",
 	    line);
 }
