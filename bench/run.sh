@@ -154,10 +154,19 @@ queue_max = 65536
 max_connections = 4096
 $DAEMON_EXTRA
 EOF
+	# Who may append is the log's own grants (office keys): the first
+	# start grants seqbench's submitter, signed by a registrar key made
+	# here (--bootstrap-registrar-key, once).
+	BOOT=""
+	if [ ! -f "$LOG/registrar.vkey" ]; then
+		[ -f "$TMP/registrar.key" ] || "$PUBTRAIL" keygen --name \
+		    bench-registrar --out "$TMP/registrar.key" >/dev/null
+		BOOT="--bootstrap-registrar-key $TMP/registrar.key"
+	fi
 	for try in 1 2 3 4 5; do
 		DPORT=$(port)
 		"$PUBTRAILD" --config "$TMP/pubtraild.conf" --data "$LOG" \
-		    --listen "127.0.0.1:$DPORT" --origin "$ORIGIN" \
+		    --listen "127.0.0.1:$DPORT" --origin "$ORIGIN" $BOOT \
 		    >> "$TMP/pubtraild.log" 2>&1 &
 		DPID=$!
 		PIDS="$PIDS $DPID"

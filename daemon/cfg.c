@@ -120,8 +120,8 @@ static const struct cfg_key {
 	  "as a static C2SP tlog-tiles tree for nginx to serve "
 	  "(docs/MIRROR.md; \"\" = none)" },
 	{ "publish_gzip", CFG_U64, offsetof(struct cfg, publish_gzip), 0, 1,
-	  1, NULL, "1: a gzip copy beside each entry bundle in publish_dir, "
-	  "for nginx's gzip_static" },
+	  1, NULL, "1: a gzip copy beside each full entry bundle in "
+	  "publish_dir, for nginx's gzip_static" },
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -25,6 +25,7 @@
 #include "webroot.h"
 
 #define TILE_BYTES	(TILE_WIDTH * MT_HASH_SIZE)
+#define PUBLISH_MIN_MS	100	/* between rounds, at least */
 
 struct publish {
 	struct publish_opts o;
@@ -195,31 +196,57 @@ round_once(struct publish *p, struct pt_why *why)
 	return 0;
 }
 
+/* now + ms as a CLOCK_REALTIME deadline for pthread_cond_timedwait. */
+static struct timespec
+deadline_in(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/*
+ * The thread: a round when woken, at most one every PUBLISH_MIN_MS
+ * (wake-ups meanwhile coalesce into the next round); after a failed round
+ * another a second later, woken or not.
+ */
 static void *
 run(void *arg)
 {
 	struct publish *p = arg;
 	struct pt_why why;
+	struct timespec next = { 0, 0 };
 	int rc, failing = 0;
 
 	pthread_mutex_lock(&p->mu);
-	while (!p->stop) {
-		if (!p->wake) {
+	for (;;) {
+		while (!p->stop && !p->wake) {
 			if (failing) {
-				struct timespec ts;
+				struct timespec ts = deadline_in(1000);
 
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_sec += 1;
-				pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+				if (pthread_cond_timedwait(&p->cv, &p->mu,
+				    &ts) != 0)
+					break;		/* retry now */
 			} else
 				pthread_cond_wait(&p->cv, &p->mu);
-			if (p->stop)
-				break;
 		}
+		while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu,
+		    &next) == 0)
+			;	/* not before next: wake-ups coalesce */
+		if (p->stop)
+			break;
 		p->wake = 0;
 		pthread_mutex_unlock(&p->mu);
 		why.text[0] = '\0';
 		rc = round_once(p, &why);
+		next = deadline_in(PUBLISH_MIN_MS);
 		if (rc != 0 && p->o.metrics != NULL)
 			metrics_publish_error(p->o.metrics);
 		if (rc == PT_ECONFLICT) {

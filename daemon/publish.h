@@ -11,7 +11,9 @@
  * that full ones replaced are removed.  The sequencer never waits for it:
  * a wake-up is a flag and a condition variable, and rounds coalesce (a
  * publisher behind by several commits publishes the newest checkpoint
- * once).  Read transactions are short (one tile each).  A write that fails
+ * once; at most one round every 100 ms).  Read transactions are short
+ * (one tile each).  A round's files are written without an fsync each and
+ * made durable at once (syncfs) before the checkpoint is replaced.  A write that fails
  * (disk full) is logged and retried a second later; appends go on.  A
  * directory that holds another tree (a full tile with other bytes) stops
  * the publisher, loudly; the daemon keeps serving.

@@ -1,4 +1,5 @@
 /* tdir.c: a static C2SP tlog-tiles tree on disk (tdir.h). */
+#define _GNU_SOURCE		/* syncfs(2): a round's files durable at once */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,15 +15,13 @@
 #include "sfile.h"
 #include "tdir.h"
 
-#define TDIR_MAX_DIRTY	1024	/* directories awaiting fsync, at most */
 #define TDIR_COPY_DEPTH	4	/* directory levels tdir_copy_dir descends */
 
 struct tdir {
 	char root[SF_PATH_MAX];
 	int gzip;
 	char lastdir[SF_PATH_MAX];	/* the last directory made */
-	char **dirty;			/* directories with new names */
-	size_t ndirty;
+	int unsynced;			/* files written since tdir_sync */
 	struct tdir_stats st;
 };
 
@@ -45,10 +44,6 @@ tdir_open(const char *dir, int gzip, struct tdir **out, struct pt_why *why)
 		return pt_why_set(why, PT_EIO, "%s: not a directory", dir);
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return PT_ENOMEM;
-	if ((d->dirty = calloc(TDIR_MAX_DIRTY, sizeof(*d->dirty))) == NULL) {
-		free(d);
-		return PT_ENOMEM;
-	}
 	memcpy(d->root, dir, n);
 	d->root[n] = '\0';
 	d->gzip = gzip;
@@ -61,9 +56,6 @@ tdir_free(struct tdir *d)
 {
 	if (d == NULL)
 		return;
-	for (size_t i = 0; i < d->ndirty; i++)
-		free(d->dirty[i]);
-	free(d->dirty);
 	free(d);
 }
 
@@ -85,43 +77,34 @@ fsync_path(const char *dir)
 	int fd, rc = 0;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : -1;	/* removed since */
+		return -1;
 	if (fsync(fd) != 0 && errno != EINVAL)
 		rc = -1;
 	close(fd);
 	return rc;
 }
 
+/*
+ * Every file written since the last call, its data and its name, on
+ * disk: one syncfs(2) of the tree's file system instead of an fsync per
+ * file and directory (a round writes tens of files).  PT_EIO.
+ */
 int
 tdir_sync(struct tdir *d, struct pt_why *why)
 {
-	int rc = 0;
+	int fd, rc = 0;
 
-	for (size_t i = 0; i < d->ndirty; i++) {
-		if (rc == 0 && fsync_path(d->dirty[i]) != 0)
-			rc = pt_why_set(why, PT_EIO, "fsync %s: %s",
-			    d->dirty[i], strerror(errno));
-		free(d->dirty[i]);
-	}
-	d->ndirty = 0;
+	if (!d->unsynced)
+		return 0;
+	if ((fd = open(d->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    syncfs(fd) != 0)
+		rc = pt_why_set(why, PT_EIO, "syncfs %s: %s", d->root,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		d->unsynced = 0;
 	return rc;
-}
-
-/* Remember dir (of a new name) for tdir_sync; syncs early when full. */
-static int
-mark_dirty(struct tdir *d, const char *dir, struct pt_why *why)
-{
-	int rc;
-
-	for (size_t i = d->ndirty; i-- > 0;)
-		if (strcmp(d->dirty[i], dir) == 0)
-			return 0;
-	if (d->ndirty == TDIR_MAX_DIRTY && (rc = tdir_sync(d, why)) != 0)
-		return rc;
-	if ((d->dirty[d->ndirty] = strdup(dir)) == NULL)
-		return PT_ENOMEM;
-	d->ndirty++;
-	return 0;
 }
 
 /* mkdir -p of dir (inside the root, which exists).  O(depth) calls, none
@@ -131,7 +114,6 @@ make_dirs(struct tdir *d, const char *dir, struct pt_why *why)
 {
 	char p[SF_PATH_MAX];
 	size_t rl = strlen(d->root);
-	int rc;
 
 	if (strcmp(dir, d->lastdir) == 0)
 		return 0;
@@ -142,14 +124,9 @@ make_dirs(struct tdir *d, const char *dir, struct pt_why *why)
 		char c = *s;
 
 		*s = '\0';
-		if (mkdir(p, 0755) == 0) {
-			/* A new directory is a new name in its parent. */
-			char parent[SF_PATH_MAX];
-
-			if (sf_dirname(p, parent, sizeof(parent)) != 0 ||
-			    (rc = mark_dirty(d, parent, why)) != 0)
-				return rc != 0 ? rc : PT_EINVAL;
-		} else if (errno != EEXIST)
+		if (mkdir(p, 0755) == 0)
+			d->unsynced = 1;	/* a new name in its parent */
+		else if (errno != EEXIST)
 			return pt_why_set(why, PT_EIO, "mkdir %s: %s", p,
 			    strerror(errno));
 		*s = c;
@@ -216,20 +193,21 @@ read_path(const char *path, uint8_t *buf, size_t cap, size_t *len,
 }
 
 /*
- * Write data to path through a temporary file in dir: fsync, then link
- * (excl: write once; PT_ECONFLICT when something is there) or rename.
- * The name is marked for tdir_sync.
+ * Write data to path through a temporary file in dir, then link (excl:
+ * write once; PT_ECONFLICT when something is there) or rename.  With
+ * durable, fsync the file before and the directory after; otherwise the
+ * next tdir_sync makes both durable.
  */
 static int
 put_path(struct tdir *d, const char *dir, const char *path, const void *data,
-    size_t len, unsigned mode, int excl, struct pt_why *why)
+    size_t len, unsigned mode, int excl, int durable, struct pt_why *why)
 {
 	char tmp[SF_PATH_MAX];
 	int fd, rc, e;
 
 	if ((fd = sf_tmpfile(path, mode, tmp, sizeof(tmp), why)) < 0)
 		return fd;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0 || (durable && fsync(fd) != 0)) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -252,7 +230,10 @@ put_path(struct tdir *d, const char *dir, const char *path, const void *data,
 		rc = 0;
 	if (rc == 0) {
 		d->st.bytes += len;
-		rc = mark_dirty(d, dir, why);
+		d->unsynced = 1;
+		if (durable && fsync_path(dir) != 0)
+			rc = pt_why_set(why, PT_EIO, "fsync %s: %s", dir,
+			    strerror(errno));
 	}
 	return rc;
 }
@@ -320,10 +301,11 @@ tdir_put_tile(struct tdir *d, const struct tile *t, const void *data,
 		return rc;
 	if (full && access(path, F_OK) == 0)
 		goto exists;
-	/* The gzip copy first: a bundle is never there without it (nginx's
-	 * gzip_static serves the plain file when the .gz is missing, not
-	 * the other way round). */
-	if (d->gzip && t->entries) {
+	/* The gzip copy of a full bundle first: it is never there without
+	 * it (nginx's gzip_static serves the plain file when the .gz is
+	 * missing, not the other way round).  A partial bundle, replaced by
+	 * a wider one at the next commit, is not compressed each time. */
+	if (d->gzip && t->entries && full) {
 		char gz[SF_PATH_MAX + 4];
 		uint8_t *z;
 		size_t zl;
@@ -331,13 +313,13 @@ tdir_put_tile(struct tdir *d, const struct tile *t, const void *data,
 		snprintf(gz, sizeof(gz), "%s.gz", path);
 		if ((rc = gzip_bytes(data, len, &z, &zl)) != 0)
 			return rc;
-		rc = put_path(d, dir, gz, z, zl, 0644, 0, why);
+		rc = put_path(d, dir, gz, z, zl, 0644, 0, 0, why);
 		free(z);
 		if (rc != 0)
 			return rc;
 		d->st.gz_files++;
 	}
-	rc = put_path(d, dir, path, data, len, 0644, full, why);
+	rc = put_path(d, dir, path, data, len, 0644, full, 0, why);
 	if (rc == 0) {
 		d->st.files++;
 		return 0;
@@ -428,7 +410,7 @@ tdir_drop_partials(struct tdir *d, const struct tile *t, struct pt_why *why)
 	if (rc == 0 && rmdir(pdir) != 0 && errno != ENOENT)
 		rc = pt_why_set(why, PT_EIO, "%s: %s", pdir, strerror(errno));
 	if (rc == 0)
-		rc = mark_dirty(d, parent, why);
+		d->unsynced = 1;
 	if (strcmp(d->lastdir, pdir) == 0)
 		d->lastdir[0] = '\0';
 	return rc;
@@ -465,10 +447,9 @@ tdir_put_file(struct tdir *d, const char *name, const void *data, size_t len,
 	if (file_path(d, name, path, sizeof(path)) != 0 ||
 	    sf_dirname(path, dir, sizeof(dir)) != 0)
 		return pt_why_set(why, PT_EINVAL, "%s: bad file name", name);
-	if ((rc = make_dirs(d, dir, why)) != 0 ||
-	    (rc = put_path(d, dir, path, data, len, mode, 0, why)) != 0)
+	if ((rc = make_dirs(d, dir, why)) != 0)
 		return rc;
-	return tdir_sync(d, why);
+	return put_path(d, dir, path, data, len, mode, 0, 1, why);
 }
 
 int

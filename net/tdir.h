@@ -6,19 +6,20 @@
  *   DIR/checkpoint                    the signed checkpoint, written last
  *   DIR/tile/<L>/<N>[.p/<W>]          hash tiles
  *   DIR/tile/entries/<N>[.p/<W>]      entry bundles
- *   DIR/tile/entries/<N>[.p/<W>].gz   the same, gzip (with gzip set), for
- *                                     nginx's gzip_static
+ *   DIR/tile/entries/<N>.gz           a full bundle, gzip (with gzip set),
+ *                                     for nginx's gzip_static
  *   DIR/<name>                        other top-level files (log.vkey, ...)
  *
  * Every file is written through a temporary file in its own directory
- * (".NAME.XXXXXX", mkstemp), fsynced, then moved into place: a full tile
+ * (".NAME.XXXXXX", mkstemp), then moved into place: a full tile
  * (immutable) with link(), so it is written once and never replaced (an
  * existing one must hold the same bytes); a partial tile or top-level
  * file with rename(), replacing it atomically.  A reader never sees half
- * a file.  tdir_sync() then makes the new names durable (one fsync per
- * directory touched); callers write the checkpoint after it, so a
- * checkpoint never names a tile that a crash could lose.  Files are 0644:
- * the tree is public.  One tdir per thread.
+ * a file.  Tiles are not fsynced one by one: tdir_sync() makes everything
+ * written since its last call durable with one syncfs(2); callers write
+ * the checkpoint (tdir_put_file: fsynced, and its directory) after it, so
+ * a checkpoint never names a tile that a crash could lose.  Files are
+ * 0644: the tree is public.  One tdir per thread.
  */
 #ifndef PT_NET_TDIR_H
 #define PT_NET_TDIR_H
@@ -43,7 +44,8 @@ struct tdir_stats {
 
 /*
  * Open (creating it, 0755, when missing) the tree at dir.  gzip: also
- * write a gzip copy (zlib, level 6) beside every entry bundle.
+ * write a gzip copy (zlib, level 6) beside every full entry bundle (a
+ * partial one is replaced at the next commit: not compressed each time).
  * PT_EIO / PT_EINVAL with the reason in *why, PT_ENOMEM.  tdir_free().
  */
 int tdir_open(const char *dir, int gzip, struct tdir **out,
@@ -82,14 +84,15 @@ int tdir_has_full(struct tdir *d, const struct tile *t);
 int tdir_drop_partials(struct tdir *d, const struct tile *t,
     struct pt_why *why);
 
-/* fsync every directory that got a new name since the last call.
- * PT_EIO. */
+/* Everything written since the last call durable: one syncfs(2) of the
+ * tree's file system (nothing when nothing was written).  PT_EIO. */
 int tdir_sync(struct tdir *d, struct pt_why *why);
 
 /*
  * A top-level file (name: [A-Za-z0-9._-], not starting with '.', or a
  * path under a directory tdir owns such as ".pubtrail-mirror/pending")
- * written atomically (rename) with mode, and its directory fsynced.
+ * written atomically (rename) with mode, durable (the file fsynced, then
+ * its directory).
  * PT_EINVAL, PT_EIO.
  */
 int tdir_put_file(struct tdir *d, const char *name, const void *data,

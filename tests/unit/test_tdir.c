@@ -137,28 +137,28 @@ START_TEST(gzip_bundles)
 {
 	struct tdir *d;
 	struct pt_why why = { "" };
-	struct tile t = { true, 0, 2, 3 };
-	uint8_t bundle[3 * 102], back[400], gz[1024];
+	struct tile t = { true, 0, 2, TILE_WIDTH };
+	static uint8_t bundle[TILE_WIDTH * 102], back[TILE_WIDTH * 102 + 1];
+	static uint8_t gz[TILE_WIDTH * 102];
 	char p[512];
 	FILE *f;
 	size_t gl;
-	uLongf bl = sizeof(back);
 	z_stream zs;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < TILE_WIDTH; i++) {
 		bundle[102 * i] = 0;
 		bundle[102 * i + 1] = 100;
-		memset(bundle + 102 * i + 2, 'a' + i, 100);
+		memset(bundle + 102 * i + 2, 'a' + i % 26, 100);
 	}
 	ck_assert_int_eq(tdir_open(root, 1, &d, &why), 0);
 	ck_assert_int_eq(tdir_put_tile(d, &t, bundle, sizeof(bundle), &why), 0);
-	ck_assert_int_eq(file_size("tile/entries/002.p/3"), sizeof(bundle));
-	snprintf(p, sizeof(p), "%s/tile/entries/002.p/3.gz", root);
+	ck_assert_int_eq(file_size("tile/entries/002"), sizeof(bundle));
+	snprintf(p, sizeof(p), "%s/tile/entries/002.gz", root);
 	ck_assert_ptr_nonnull(f = fopen(p, "rb"));
 	gl = fread(gz, 1, sizeof(gz), f);
 	fclose(f);
 	ck_assert_uint_gt(gl, 18);
-	ck_assert_uint_lt(gl, sizeof(bundle));
+	ck_assert_uint_lt(gl, sizeof(bundle) / 4);
 	ck_assert_uint_eq(gz[0], 0x1f);
 	ck_assert_uint_eq(gz[1], 0x8b);
 	memset(&zs, 0, sizeof(zs));
@@ -166,19 +166,25 @@ START_TEST(gzip_bundles)
 	zs.next_in = gz;
 	zs.avail_in = (uInt)gl;
 	zs.next_out = back;
-	zs.avail_out = (uInt)bl;
+	zs.avail_out = (uInt)sizeof(back);
 	ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
 	ck_assert_uint_eq(zs.total_out, sizeof(bundle));
 	inflateEnd(&zs);
 	ck_assert_mem_eq(back, bundle, sizeof(bundle));
-	/* Hash tiles get no gzip copy. */
+	ck_assert_uint_eq(tdir_stats(d)->gz_files, 1);
+	/* A partial bundle (replaced at the next commit) and a hash tile
+	 * get no gzip copy. */
+	t.n = 3;
+	t.width = 3;
+	ck_assert_int_eq(tdir_put_tile(d, &t, bundle, 3 * 102, &why), 0);
+	ck_assert_int_eq(file_size("tile/entries/003.p/3"), 3 * 102);
+	ck_assert_int_eq(file_size("tile/entries/003.p/3.gz"), -1);
 	t.entries = false;
 	ck_assert_int_eq(tdir_put_tile(d, &t, bundle, 96, &why), 0);
-	ck_assert_int_eq(file_size("tile/0/002.p/3.gz"), -1);
-	/* Dropping partials takes their .gz too. */
-	t.entries = true;
-	ck_assert_int_eq(tdir_drop_partials(d, &t, &why), 0);
-	ck_assert_int_eq(file_size("tile/entries/002.p/3.gz"), -1);
+	ck_assert_int_eq(file_size("tile/0/003.p/3.gz"), -1);
+	ck_assert_uint_eq(tdir_stats(d)->gz_files, 1);
+	ck_assert_int_eq(tdir_sync(d, &why), 0);
+	ck_assert_int_eq(tdir_sync(d, &why), 0);	/* nothing new */
 	tdir_free(d);
 }
 END_TEST
