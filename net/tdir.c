@@ -115,8 +115,8 @@ make_dirs(struct tdir *d, const char *dir, struct pt_why *why)
 	char p[SF_PATH_MAX];
 	size_t rl = strlen(d->root);
 
-	if (strcmp(dir, d->lastdir) == 0)
-		return 0;
+	if (strcmp(dir, d->lastdir) == 0 || strlen(dir) <= rl)
+		return 0;	/* made last, or the root itself */
 	snprintf(p, sizeof(p), "%s", dir);
 	for (char *s = p + rl + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
