@@ -8,7 +8,7 @@ import { decodeEntry } from './wire.js';
 import { LogClient } from './log.js';
 import { fields, title } from './record.js';
 import { TileVerifier } from './tiles.js';
-import { loadConfig, openWithPolicy, trustContext } from './trust.js';
+import { loadConfig, openWithPolicy, registrarWords, trustContext } from './trust.js';
 import { verifyRecord } from './verify.js';
 import { showExplorer } from './explore.js';
 
@@ -85,8 +85,9 @@ function verdict(res) {
       st === 'verified offline' ? '✓ Verified offline (corrections not checked)' :
         '! Verified, but ' + st;
     v.replaceChildren(head + (r ? ': ' + title(r) : ''),
-      el('small', { text: 'Entry #' + res.index + ' of ' + res.log + (res.office ?
-        ', signed by ' + res.office.name + '+' + hex(res.office.id) : '') + '.' }));
+      el('small', { text: 'Entry #' + res.index + ' of ' + res.log + (res.signedBy ? ', ' + res.signedBy :
+        res.office ? ', signed by ' + res.office.name + '+' + hex(res.office.id) : '') + '.' +
+        (res.complete ? ' The whole log was read: nothing was left out.' : '') }));
   }
 }
 
@@ -99,6 +100,7 @@ async function runVerify(input, linkLog, linkKey) {
   $('record-fields').replaceChildren();
   $('entry-hash').textContent = '';
   $('share-link').textContent = '';
+  $('complete-box').hidden = true;
   verdict({ status: null, steps: [] });
   // On a phone the finders fill the screen: bring the answer into view.
   $('verdict').focus();
@@ -107,24 +109,56 @@ async function runVerify(input, linkLog, linkKey) {
     showTrust(ctx);
     const res = await verifyRecord(ctx, input, renderSteps);
     renderSteps(res.steps);
-    if (res.entry) {
-      renderFields($('record-fields'), res.entry.record);
-      $('entry-hash').textContent = res.entryHash;
-      const link = verifyLink(ctx, res.index, res.entryHash);
-      $('share-link').href = link;
-      $('share-link').textContent = link;
-      if (res.corrections && res.corrections.status !== 'current') {
-        $('effective').hidden = false;
-        if (res.corrections.effective) renderFields($('effective-fields'), res.corrections.effective);
-        else $('effective-fields').replaceChildren(el('dt', { text: 'Status' }),
-          el('dd', { text: 'voided: this record no longer counts' }));
-      }
-    }
-    verdict(res);
+    showTrust(ctx);
+    showResult(ctx, res);
   } catch (e) {
     verdict({ status: 'failed', ok: false, steps: [{ title: 'The check', state: 'fail', detail: e.message }] });
   } finally {
     busy = false;
+  }
+}
+
+// The record, its status and the verdict; the button that reads the whole
+// log when only the log's lists were used.
+function showResult(ctx, res) {
+  if (res.entry) {
+    renderFields($('record-fields'), res.entry.record);
+    $('entry-hash').textContent = res.entryHash;
+    const link = verifyLink(ctx, res.index, res.entryHash);
+    $('share-link').href = link;
+    $('share-link').textContent = link;
+    if (res.corrections && res.corrections.status !== 'current') {
+      $('effective').hidden = false;
+      if (res.corrections.effective) renderFields($('effective-fields'), res.corrections.effective);
+      else $('effective-fields').replaceChildren(el('dt', { text: 'Status' }),
+        el('dd', { text: 'voided: this record no longer counts' }));
+    } else {
+      $('effective').hidden = true;
+    }
+  }
+  verdict(res);
+  const box = $('complete-box');
+  box.hidden = !res.checkAll;
+  if (res.checkAll) {
+    const b = $('check-all');
+    b.disabled = false;
+    b.textContent = 'Check the whole log (reads all ' + (res.checkpoint ? res.checkpoint.size : '') + ' entries)';
+    b.onclick = async () => {
+      if (busy) return;
+      busy = true;
+      b.disabled = true;
+      verdict({ status: null, steps: [] });
+      box.hidden = true;
+      try {
+        const r2 = await res.checkAll(renderSteps);
+        renderSteps(r2.steps);
+        showResult(ctx, r2);
+      } catch (e) {
+        problem('The check of the whole log failed: ' + e.message);
+      } finally {
+        busy = false;
+      }
+    };
   }
 }
 
@@ -170,7 +204,8 @@ function showTrust(ctx) {
   t.textContent = 'This page trusts the log key ' + ctx.logKey.text + ' (SHA-256 ' + ctx.keyHash + '), ' +
     (ctx.keySource === 'pinned' ? 'pinned by this page\'s host' : ctx.keySource === 'log' ?
       'as announced by the log' : 'from the link') + '. Witness policy: ' +
-    (ctx.policy ? ctx.policy.witnesses.map((w) => w.name).join(', ') || 'none listed' : 'none published') + '.';
+    (ctx.policy ? ctx.policy.witnesses.map((w) => w.name).join(', ') || 'none listed' : 'none published') +
+    '. Registrar: ' + registrarWords(ctx) + '.';
   $('logline').textContent = ctx.logKey.name + ' — ' + (ctx.log || location.origin);
 }
 

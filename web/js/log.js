@@ -7,8 +7,8 @@
 import { FormatError, fromUtf8, hex } from './bytes.js';
 import { bundlePath, tilePath } from './merkle.js';
 import { NOTE_MAX } from './note.js';
-import { MAX_ENTRY, MAX_RECEIPT, decodeConsistency, decodeInclusion,
-  decodeLookup } from './wire.js';
+import { MAX_ENTRY, MAX_RECEIPT, decodeConsistency, decodeCorrections,
+  decodeCorrectionsIndex, decodeInclusion, decodeLookup, decodeOfficeKeys } from './wire.js';
 
 const TIMEOUT_MS = 30000;
 
@@ -98,6 +98,37 @@ export class LogClient {
   async inclusion(index, size) {
     return decodeInclusion(await this.get('proof/inclusion?index=' + index +
       '&size=' + size, 64 + 35 * 64, { cache: 'no-store' }));
+  }
+
+  // GET /corrections/<I>[?from=J]: the corrections the log lists for
+  // entry I (a claim: each is fetched and proven by the caller).
+  async corrections(index, from) {
+    return decodeCorrections(await this.get('corrections/' + index + (from ? '?from=' + from : ''),
+      64 + 9 * 256, { cache: 'no-store' }));
+  }
+
+  // GET /corrections[?target=T&index=C]: a page of the whole index.
+  async correctionsIndex(target, index) {
+    return decodeCorrectionsIndex(await this.get('corrections' + (target || index ?
+      '?target=' + target + '&index=' + index : ''), 64 + 30 * 4096, { cache: 'no-store' }));
+  }
+
+  // GET /office-keys?size=N&from=I: the log's office_key entries below N.
+  async officeKeys(size, from) {
+    return decodeOfficeKeys(await this.get('office-keys?size=' + size + '&from=' + from,
+      64 + 10 * 64, { cache: 'no-store' }));
+  }
+
+  // GET /registrar.vkey: the registrar's verifier key string as the log
+  // serves it, or null (404: the log has none, or a mirror copied none).
+  async registrarKey() {
+    try {
+      const b = await this.get('registrar.vkey', 2048 + 2, { cache: 'no-cache' });
+      return fromUtf8(b);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return null;
+      throw e;
+    }
   }
 
   async consistency(old, size) {

@@ -140,4 +140,44 @@ export class TileVerifier {
   bundles() {
     return Math.ceil(this.size / 256);
   }
+
+  // The root of the first m entries (0 < m <= size), from verified tiles of
+  // this tree: the complete subtrees m splits into are stored hashes of
+  // this tree (PROTOCOL.md 1.2), folded right to left.  Equal to an older
+  // checkpoint's root exactly when that checkpoint is a prefix of this one
+  // (what a consistency proof shows; a static copy of a log serves no
+  // proofs, only tiles).
+  async rootAt(m) {
+    if (!(m > 0 && m <= this.size)) throw new Error('no tree of size ' + m + ' inside ' + this.size);
+    await this.init();
+    const subs = [];
+    let prefix = 0;
+    for (let b = 52; b >= 0; b--) {
+      const span = Math.pow(2, b);
+      if (Math.floor(m / span) % 2 === 0) continue;
+      const T = Math.floor(b / 8);
+      const first = prefix / Math.pow(256, T);	// index at tree level 8T
+      const per = Math.pow(2, b - 8 * T);
+      const N = Math.floor(first / 256);
+      const hashes = await this.tile(T, N);
+      const part = hashes.slice(first - N * 256, first - N * 256 + per);
+      if (part.length !== per) throw new Error('tile ' + T + '/' + N + ' is too short');
+      subs.push(await hashUp(part));
+      this.hashes += per - 1;
+      prefix += span;
+    }
+    let h = subs[subs.length - 1];
+    for (let i = subs.length - 2; i >= 0; i--) {
+      h = await nodeHash(subs[i], h);
+      this.hashes++;
+    }
+    return h;
+  }
+
+  // Entry index, proven: { index, bytes, leaf }.
+  async entry(index) {
+    if (!(index >= 0 && index < this.size)) throw new Error('entry ' + index + ' is not in the tree');
+    const es = await this.entries(Math.floor(index / 256));
+    return es[index % 256];
+  }
 }

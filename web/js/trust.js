@@ -79,7 +79,62 @@ export async function trustContext(loaded, linkLog, keyFromLink) {
     }
   }
   ctx.offices = Array.isArray(c.offices) ? c.offices.filter((o) => typeof o === 'string') : [];
+  // The registrar (PROTOCOL.md 6.6): whose grants say who may append.
+  // Pinned like the log key; else asked of the log (registrarTrust).
+  ctx.registrarKey = null;
+  ctx.registrarSource = null;
+  ctx.registrarProblem = null;
+  if (typeof c.registrar_key === 'string' && c.registrar_key !== '') {
+    try {
+      ctx.registrarKey = await parseVkey(c.registrar_key, ALG_ED25519);
+      ctx.registrarSource = c.served_by_log === true ? 'log' : 'pinned';
+      ctx.registrarHash = hex(await sha256(utf8(ctx.registrarKey.text)));
+    } catch (e) {
+      ctx.registrarProblem = 'the registrar key in config.json is not valid: ' + e.message;
+    }
+  }
   return ctx;
+}
+
+// The registrar key to judge grants by: the pinned one, or the one the log
+// serves at /registrar.vkey ("as the log announces"), or none (then the
+// signer of the log's first office_key entry is its registrar, as every
+// reader takes it).  Fills ctx.registrarKey/Source/Hash; returns ctx.
+export async function registrarTrust(ctx, client) {
+  if (ctx.registrarKey || ctx.registrarProblem || ctx.registrarSource === 'first') return ctx;
+  let text = null;
+  try {
+    text = await client.registrarKey();
+  } catch (e) {
+    ctx.registrarProblem = 'could not read the log\'s registrar.vkey: ' + e.message;
+    return ctx;
+  }
+  if (text === null) {
+    ctx.registrarSource = 'first';
+    return ctx;
+  }
+  try {
+    ctx.registrarKey = await parseVkey(text.replace(/\n$/, ''), ALG_ED25519);
+    ctx.registrarSource = 'log';
+    ctx.registrarHash = hex(await sha256(utf8(ctx.registrarKey.text)));
+  } catch (e) {
+    ctx.registrarProblem = 'the log\'s registrar.vkey is not an Ed25519 verifier key: ' + e.message;
+  }
+  return ctx;
+}
+
+// The registrar in words, for the key step and the page's footer.
+export function registrarWords(ctx) {
+  if (ctx.registrarProblem) return ctx.registrarProblem;
+  if (ctx.registrarKey) {
+    const k = ctx.registrarKey;
+    return k.name + '+' + hex(k.id) + ' (SHA-256 of the key: ' + ctx.registrarHash.slice(0, 16) + '…), ' +
+      (ctx.registrarSource === 'pinned' ? 'pinned in this page\'s config.json' :
+        'as the log itself announces it (registrar.vkey)');
+  }
+  if (ctx.registrarSource === 'first')
+    return 'none pinned and none announced: the signer of the log\'s first office_key entry, as every reader takes it';
+  return 'not known yet';
 }
 
 // Open a signed checkpoint with the trusted key and apply the policy.

@@ -7,16 +7,19 @@
 // not be reached).  A failed step is never hidden, and the record is only
 // called verified when no step failed.
 
-import { b64, fromHex, hex } from './bytes.js';
+import { b64, equal, fromHex, hex } from './bytes.js';
 import { ed25519Verify, leafHash } from './crypto.js';
-import { ScanSource, resolve, statusWords } from './corrections.js';
+import { IndexSource, resolve, statusWords } from './corrections.js';
+import { OfficeKeys, keyLabel, prepare } from './grants.js';
 import { HttpError, LogClient } from './log.js';
+import { checkRegistrarSignature, compareCorrectionsIndex, compareOfficeKeyList, correctionsIn,
+  judgeAll, officeKeyList, readAll } from './logread.js';
 import { verifyConsistency, verifyInclusion } from './merkle.js';
 import { ALG_ED25519, parseVkey } from './note.js';
 import { checkRecord } from './record.js';
 import { TileVerifier } from './tiles.js';
 import { parseTlogProof } from './tproof.js';
-import { entryMessage, openWithPolicy, submitterId } from './trust.js';
+import { entryMessage, openWithPolicy, registrarTrust, registrarWords, submitterId } from './trust.js';
 import { decodeEntry, decodeReceipt } from './wire.js';
 
 class Steps {
@@ -117,6 +120,7 @@ export async function verifyRecord(ctx, input, onChange) {
   const client = new LogClient(ctx.log);
   out.log = client.base;
   let entryBytes, index, tp = null, asked = null, linkHash = null;
+  let early = null, fromTiles = false;	// a static copy of a log: the entry from its tiles
 
   // 1. What are we checking?
   if (input.kind === 'receipt') {
@@ -141,8 +145,25 @@ export async function verifyRecord(ctx, input, onChange) {
       entryBytes = await client.entry(index);
       s.ok('Fetched from ' + client.base + '.');
     } catch (e) {
-      s.fail(why(e));
-      return out;
+      if (!(e instanceof HttpError && e.status === 404)) {
+        s.fail(why(e));
+        return out;
+      }
+      // No /entry route (a static copy of a log serves only its tiles and
+      // bundles), or no such entry: read it from its bundle, proven.
+      try {
+        early = await openWithPolicy(ctx, await client.checkpoint());
+        if (index >= early.ckpt.size)
+          throw new Error('The log has no entry #' + index + ': its checkpoint holds ' + early.ckpt.size + ' entries.');
+        early.tv = new TileVerifier(client, early.ckpt);
+        entryBytes = (await early.tv.entry(index)).bytes;
+        fromTiles = true;
+        s.ok('Read from entry bundle ' + Math.floor(index / 256) + ' of ' + client.base + ' (this server ' +
+          'answers no /entry: a static copy of the log, tiles and bundles only).');
+      } catch (e2) {
+        s.fail(why(e2));
+        return out;
+      }
     }
   } else {
     const s = S.add('fetch', 'The log finds reference "' + input.id + '" of the office');
@@ -155,7 +176,8 @@ export async function verifyRecord(ctx, input, onChange) {
       s.ok('The log answers with entry #' + index + '.');
     } catch (e) {
       s.fail(e instanceof HttpError && e.status === 404 ?
-        'The log has no record "' + input.id + '" from that office.' : why(e));
+        'The log has no record "' + input.id + '" from that office (or this server, a static copy of ' +
+        'the log, cannot look records up: search by entry number or permit number).' : why(e));
       return out;
     }
   }
@@ -199,7 +221,7 @@ export async function verifyRecord(ctx, input, onChange) {
   let cur = null, rc = null;
   const sCur = S.add('checkpoint', 'The log signed its current checkpoint');
   try {
-    cur = await openWithPolicy(ctx, await client.checkpoint());
+    cur = early || await openWithPolicy(ctx, await client.checkpoint());
     sCur.ok('A tree of ' + cur.ckpt.size + ' entries, root ' + b64(cur.ckpt.root).slice(0, 12) +
       '…, signed by ' + ctx.logKey.name + '.');
   } catch (e) {
@@ -245,15 +267,30 @@ export async function verifyRecord(ctx, input, onChange) {
           [cur.ckpt.size, rc.ckpt.size, cur.ckpt.root, rc.ckpt.root];
         let proof = [];
         if (m !== n) {
-          const a = await client.consistency(m, n);
-          if (a.old !== m || a.new !== n) throw new Error('the log answered another question (' +
-            a.old + ' to ' + a.new + ')');
-          proof = a.proof;
+          try {
+            const a = await client.consistency(m, n);
+            if (a.old !== m || a.new !== n) throw new Error('the log answered another question (' +
+              a.old + ' to ' + a.new + ')');
+            proof = a.proof;
+          } catch (e) {
+            // A static copy of a log serves no proofs: the older root
+            // recomputed from the newer tree's tiles says the same.
+            if (!(e instanceof HttpError && e.status === 404 && rc.ckpt.size < cur.ckpt.size)) throw e;
+            early = early || { ckpt: cur.ckpt, tv: new TileVerifier(client, cur.ckpt) };
+            const r = await early.tv.rootAt(m);
+            if (!equal(r, mr)) throw new Error('the log\'s tree of ' + n + ' entries does not extend the ' +
+              'receipt\'s tree of ' + m + ': the log forked');
+            c.ok('The log\'s tree of ' + n + ' entries extends the receipt\'s tree of ' + m + ' (its first ' + m +
+              ' entries, recomputed from the log\'s tiles, give the receipt\'s root: this server serves no proofs).');
+            proof = null;
+          }
         }
-        await verifyConsistency(m, n, mr, nr, proof);
-        c.ok(rc.ckpt.size <= cur.ckpt.size ?
-          'The log\'s tree of ' + cur.ckpt.size + ' entries extends the receipt\'s tree of ' + rc.ckpt.size + '.' :
-          'The log served an older checkpoint than the receipt\'s; it is a prefix of it.');
+        if (proof !== null) {
+          await verifyConsistency(m, n, mr, nr, proof);
+          c.ok(rc.ckpt.size <= cur.ckpt.size ?
+            'The log\'s tree of ' + cur.ckpt.size + ' entries extends the receipt\'s tree of ' + rc.ckpt.size + '.' :
+            'The log served an older checkpoint than the receipt\'s; it is a prefix of it.');
+        }
       } catch (e) {
         c.fail(why(e));
       }
@@ -263,19 +300,36 @@ export async function verifyRecord(ctx, input, onChange) {
     if (!cur) s.skip('No checkpoint signed by the log.');
     else {
       try {
-        const a = await client.inclusion(index, cur.ckpt.size);
-        if (a.index !== index || a.size !== cur.ckpt.size)
-          throw new Error('the log answered another question (entry #' + a.index + ' in ' + a.size + ')');
-        await verifyInclusion(out.leaf, index, cur.ckpt.size, a.proof, cur.ckpt.root);
-        s.ok('The ' + a.proof.length + ' hashes of the inclusion proof lead from this entry to the signed root.');
+        let a = null;
+        if (!fromTiles) {
+          try {
+            a = await client.inclusion(index, cur.ckpt.size);
+          } catch (e) {
+            if (!(e instanceof HttpError && e.status === 404)) throw e;
+          }
+        }
+        if (a !== null) {
+          if (a.index !== index || a.size !== cur.ckpt.size)
+            throw new Error('the log answered another question (entry #' + a.index + ' in ' + a.size + ')');
+          await verifyInclusion(out.leaf, index, cur.ckpt.size, a.proof, cur.ckpt.root);
+          s.ok('The ' + a.proof.length + ' hashes of the inclusion proof lead from this entry to the signed root.');
+        } else {
+          // No proof routes (a static copy of the log): from the tiles.
+          early = early || { ckpt: cur.ckpt, tv: new TileVerifier(client, cur.ckpt) };
+          const e = await early.tv.entry(index);
+          if (!equal(e.leaf, out.leaf)) throw new Error('entry #' + index + ' in the log\'s tiles is another entry');
+          s.ok('Proven from the log\'s tiles: the entry is in its bundle and level-0 tile, and every tile up ' +
+            'to the signed root hashes to the one above it (this server serves no proofs).');
+        }
       } catch (e) {
         s.fail(why(e));
       }
     }
   }
 
-  // 5. The office.
+  // 5. The office, and its grant.
   const origin = (cur || rc) ? (cur || rc).ckpt.origin : ctx.logKey.name;
+  out.origin = origin;
   const sOff = S.add('office', 'The office signed this record for this log');
   if (!entry) sOff.skip('The entry could not be read.');
   else {
@@ -287,37 +341,42 @@ export async function verifyRecord(ctx, input, onChange) {
       sOff.fail(why(e));
     }
   }
-  S.add('grant', 'The office\'s key was authorised to sign').info(
-    'This log does not publish office-key grants yet, so the page cannot show who authorised ' +
-    (out.office ? out.office.name + '+' + hex(out.office.id) : 'this key') +
-    '. Compare the key with the one the office publishes.');
-
-  // 6. Corrections.
-  const sCor = S.add('corrections', 'Corrections of this entry');
-  if (!entry) sCor.skip('The entry could not be read.');
-  else if (!cur) sCor.skip('Needs the log\'s current checkpoint: not checked.');
-  else {
+  const tv = cur ? (early && early.ckpt.size === cur.ckpt.size ? early.tv : new TileVerifier(client, cur.ckpt)) : null;
+  const env = { ctx, client, cur, tv, index, entry, leaf: out.leaf, origin, S, out };
+  if (entry) {
     try {
-      const tv = new TileVerifier(client, cur.ckpt);
-      const src = new ScanSource(tv);
-      const cands = await src.find(index, (d, t) => sCor.progress('Reading later entries: ' + d + ' of ' +
-        t + ' bundles proven…'));
-      const res = resolve(index, entry, out.leaf, cands);
-      for (const c of res.applied) await checkOfficeSignature(c.entry, origin);
-      out.corrections = res;
-      const later = cur.ckpt.size - index - 1;
-      const ign = res.ignored.length ? ' ' + res.ignored.length + ' correction(s) not applied: ' +
-        res.ignored.map((c) => '#' + c.index + ' ' + c.why).join(', ') + '.' : '';
-      if (res.status === 'current')
-        sCor.ok('None: the record is current. Checked all ' + later + ' later entries (' + src.name + ').' + ign);
-      else {
-        const c = res.applied[res.applied.length - 1];
-        sCor.warn((res.status === 'voided' ? 'Voided by #' : 'Amended by #') + res.by + ' on ' +
-          new Date(c.entry.time).toISOString().slice(0, 10) + ': ' + res.reason + '.' + ign);
-      }
+      env.s = await prepare(entry);
     } catch (e) {
-      sCor.fail(why(e));
+      env.sProblem = why(e);
     }
+  }
+  const sGrant = S.add('grant', 'The office\'s key was authorised to sign this record');
+  const sCor = S.add('corrections', 'Corrections of this entry');
+  env.sGrant = sGrant;
+  env.sCor = sCor;
+  if (!entry) {
+    sGrant.skip('The entry could not be read.');
+    sCor.skip('The entry could not be read.');
+  } else if (!cur) {
+    sGrant.skip('Needs the log\'s current checkpoint: not checked.');
+    sCor.skip('Needs the log\'s current checkpoint: not checked.');
+  } else {
+    await registrarTrust(ctx, client);
+    sKey.detail += ' Registrar (who grants office keys): ' + registrarWords(ctx) + '.';
+    S.onChange(S.list);
+    // The log's lists first (cheap); a server without them (a static copy
+    // of a log) is read whole, which also proves nothing was left out.
+    const quickGrants = await grantsQuick(env);
+    const quickCorr = await correctionsQuick(env);
+    if (quickGrants === null || quickCorr === null) {
+      await wholeLog(env, (d, t) => {
+        const w = 'Reading the whole log (this server lists no ' + (quickGrants === null ? 'office keys' : 'corrections') +
+          '): ' + d + ' of ' + t + ' entries proven…';
+        if (quickGrants === null) sGrant.progress(w);
+        if (quickCorr === null) sCor.progress(w);
+      });
+    }
+    if (!out.complete) out.checkAll = (onChange) => checkAll(env, onChange);
   }
 
   out.ok = !S.failed();
@@ -325,5 +384,199 @@ export async function verifyRecord(ctx, input, onChange) {
   out.record = out.corrections && out.corrections.effective !== undefined ?
     out.corrections.effective : entry ? entry.record : null;
   onChange && onChange(S.list);
+  return out;
+}
+
+// "finance-office+27c20f30 (granted at #3 by registrar+…)".
+function signedBy(s, d) {
+  return 'signed by ' + s.submitterKey.name + '+' + hex(s.submitterKey.id) + ' (' + d.words + ')';
+}
+
+// Set the grant step from a replay that covers the entry (keys: OfficeKeys)
+// and the violations found (keys.bad), with how the grants were read.
+function showGrant(env, keys, how) {
+  const { sGrant, s, index, out } = env;
+  if (!s) {
+    sGrant.fail('The record cannot be judged: ' + env.sProblem);
+    return;
+  }
+  const d = keys.describe(s, index);
+  out.grant = d;
+  out.signedBy = signedBy(s, d);
+  const other = keys.bad.filter((b) => b.index !== index);
+  const own = keys.bad.filter((b) => b.index === index);
+  const otherWords = other.length ? ' The log\'s grants break the rule elsewhere: ' + other.slice(0, 3)
+    .map((b) => '#' + b.index + ': ' + b.why).join('; ') + (other.length > 3 ? '; …' : '') + '.' : '';
+  if (!d.held || own.length)
+    sGrant.fail('This record is ' + out.signedBy + (own.length ? ': ' + own.map((b) => b.why).join('; ') : '') +
+      '. The log appended it for a key that held no grant for it.' + otherWords + ' ' + how);
+  else if (other.length)
+    sGrant.fail('This record is ' + out.signedBy + '.' + otherWords + ' ' + how);
+  else
+    sGrant.ok('This record is ' + out.signedBy + '. ' + how);
+}
+
+// The grants the quick way: the log's /office-keys list, each entry
+// fetched, proven, its registrar signature checked, replayed in order.
+// Returns true, or null when the server lists no office keys.
+async function grantsQuick(env) {
+  const { ctx, client, cur, sGrant } = env;
+  if (ctx.registrarProblem) {
+    sGrant.fail(ctx.registrarProblem);
+    return true;
+  }
+  try {
+    const list = await officeKeyList(client, cur.ckpt.size);
+    if (list === null) return null;
+    env.okeyList = list;
+    const keys = new OfficeKeys(ctx.logKey, ctx.registrarKey);
+    const got = await mapLimit(list, 4, (i) => provenEntry(client, cur.ckpt, i));
+    for (const e of got) {
+      if (e.entry.record.type !== 'office_key')
+        throw new Error('the log\'s /office-keys names entry #' + e.index + ', which is not an office_key entry');
+      const s = await prepare(e.entry);
+      await checkRegistrarSignature(s, e.entry, env.origin);
+      keys.judge(e.index, s, null);
+    }
+    env.quickKeys = keys;
+    showGrant(env, keys, 'Read from the log\'s ' + list.length + ' office_key entries (the log\'s ' +
+      '/office-keys list), each proven in the checkpoint and signed by the registrar ' +
+      (keys.registrar() ? keyLabel(keys.registrar().key) : '(none)') + '. The list is the log\'s claim: ' +
+      '"Check the whole log" proves that it left none out.');
+  } catch (e) {
+    sGrant.fail(why(e));
+  }
+  return true;
+}
+
+// The corrections the quick way: the log's corrections index, each listed
+// entry fetched, proven and checked.  Returns true, or null when the
+// server has no index.
+async function correctionsQuick(env) {
+  const { client, cur, index, entry, leaf, sCor } = env;
+  try {
+    const src = new IndexSource(client, cur.ckpt);
+    const cands = await src.find(index, entry, leaf);
+    if (cands === null) return null;
+    env.corrList = src.listed;
+    await showCorrections(env, cands, 'The log\'s corrections index lists ' + (cands.length === 0 ? 'no correction' :
+      cands.length === 1 ? 'this correction' : 'these ' + cands.length + ' corrections') + ' of this entry' +
+      (cands.length ? ', each fetched, proven in the checkpoint and checked' : '') + '. The list is the log\'s ' +
+      'claim: "Check the whole log" proves that it left none out.');
+  } catch (e) {
+    sCor.fail(why(e));
+  }
+  return true;
+}
+
+// Set the corrections step and the status from proven candidates.
+async function showCorrections(env, cands, how) {
+  const { index, entry, leaf, origin, sCor, out } = env;
+  const res = resolve(index, entry, leaf, cands);
+  for (const c of res.applied) await checkOfficeSignature(c.entry, origin);
+  out.corrections = res;
+  const ign = res.ignored.length ? ' ' + res.ignored.length + ' correction(s) not applied: ' +
+    res.ignored.map((c) => '#' + c.index + ' ' + c.why).join(', ') + '.' : '';
+  if (res.status === 'current') {
+    sCor.ok('None: the record is current. ' + how + ign);
+  } else {
+    const c = res.applied[res.applied.length - 1];
+    sCor.warn((res.status === 'voided' ? 'Voided by #' : 'Amended by #') + res.by + ' on ' +
+      new Date(c.entry.time).toISOString().slice(0, 10) + ' (' + c.entry.record.id + '): ' + res.reason + '.' +
+      (res.applied.length > 1 ? ' (' + res.applied.length + ' corrections in all; the last one decides.)' : '') +
+      ' ' + how + ign);
+  }
+}
+
+// Read every entry of the log, proven from its tiles: the grants replayed
+// over every entry (the late verdicts of a log made before office keys
+// included), the corrections of this entry found in the entries, and the
+// log's lists (when it serves them) compared with what the entries say.
+async function wholeLog(env, progress) {
+  const { ctx, client, cur, tv, index, entry, leaf, sGrant, sCor, out } = env;
+  const { items, bad } = await readAll(tv, { progress });
+  const { keys } = await judgeAll(items, { logKey: ctx.logKey, registrarKey: ctx.registrarKey,
+    origin: env.origin });
+  const n = cur.ckpt.size;
+  const unread = bad.length ? ' ' + bad.length + ' entries could not be read (the first: #' + bad[0].index +
+    ': ' + bad[0].why + ').' : '';
+  // Grants: every entry judged, and the log's list compared.
+  const seen = items.filter((it) => it && it.record.type === 'office_key').map((it) => it.index);
+  const list = await compareOfficeKeyList(client, n, seen);
+  if (list.state === 'fail') keys.bad.push(...list.problems);
+  if (ctx.registrarProblem) sGrant.fail(ctx.registrarProblem);
+  else showGrant(env, keys, 'Read from every one of the ' + n + ' entries of the log, each proven from its tiles, ' +
+    'and judged in order. ' + (list.state === 'none' ? list.words : list.state === 'ok' ? list.words :
+    'The log\'s /office-keys list is wrong: ' + list.words) + unread);
+  // Corrections: found in the entries; the index, if any, compared.
+  const cands = items.filter((it) => it && it.index > index && it.record.type === 'correction' &&
+    Number(it.record.target_index) === index).map((it) => ({ index: it.index, entry: it.entry }));
+  let how = 'Every one of the ' + (n - index - 1) + ' later entries was read and proven, so none is left out.';
+  const problems = [];
+  if (env.corrList === undefined) {
+    const ci = await compareCorrectionsIndex(client, n, correctionsIn(items).filter((c) => c[0] === index));
+    if (ci.state === 'none') how = ci.words + ' ' + how;
+    else if (ci.state === 'fail') problems.push(...ci.problems);
+  } else {
+    const listed = new Set(env.corrList);
+    for (const c of cands) if (!listed.has(c.index))
+      problems.push({ index: c.index, why: 'the log\'s corrections index leaves out #' + c.index + ', a ' +
+        c.entry.record.action + ' of this entry' });
+  }
+  try {
+    await showCorrections(env, cands, how + unread);
+    if (problems.length) sCor.fail(problems.map((p) => p.why).join('; ') + '. ' + sCor.detail);
+  } catch (e) {
+    sCor.fail(why(e));
+  }
+  out.complete = { entries: n, bad, grants: list, problems };
+  return out.complete;
+}
+
+// "Check the whole log": prove that the log's lists left nothing out.
+async function checkAll(env, onChange) {
+  const { S, out, tv, cur } = env;
+  const s = S.add('complete', 'Nothing was left out of the log\'s lists');
+  try {
+    const c = await wholeLog(env, (d, t) => s.progress('Reading the whole log: ' + d + ' of ' + t +
+      ' entries proven…'));
+    const wrong = c.problems.length + (c.grants.state === 'fail' ? c.grants.problems.length : 0);
+    if (wrong) s.fail('The log\'s lists leave out or misname entries: read every entry to see it.');
+    else s.ok('Every one of the ' + cur.ckpt.size + ' entries was read and proven from the log\'s tiles (' +
+      tv.hashes + ' SHA-256 hashes): the log\'s corrections index and office-key list left nothing out.');
+  } catch (e) {
+    s.fail(why(e));
+  }
+  delete out.checkAll;
+  out.ok = !S.failed();
+  out.status = out.ok ? (out.corrections ? statusWords(out.corrections) : 'verified offline') : 'failed';
+  out.record = out.corrections && out.corrections.effective !== undefined ? out.corrections.effective :
+    env.entry.record;
+  if (onChange) onChange(S.list);
+  return out;
+}
+
+// Entry i, fetched and proven in the verified checkpoint ckpt.
+async function provenEntry(client, ckpt, i) {
+  const bytes = await client.entry(i);
+  const leaf = await leafHash(bytes);
+  const p = await client.inclusion(i, ckpt.size);
+  if (p.index !== i || p.size !== ckpt.size)
+    throw new Error('the log answered another question (entry #' + p.index + ' in ' + p.size + ')');
+  await verifyInclusion(leaf, i, ckpt.size, p.proof, ckpt.root);
+  return { index: i, bytes, leaf, entry: decodeEntry(bytes) };
+}
+
+// fn over list, at most k at once, results in order.
+async function mapLimit(list, k, fn) {
+  const out = new Array(list.length);
+  let next = 0;
+  const w = async () => {
+    while (next < list.length) {
+      const i = next++;
+      out[i] = await fn(list[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(k, list.length) }, w));
   return out;
 }

@@ -232,3 +232,50 @@ export function decodeLookup(bytes) {
   delete extra.index;
   return { entry: value.entry, index: toNumber(value.index, 'index'), extra };
 }
+
+function uintList(v, what, max) {
+  if (!Array.isArray(v) || v.length > max) throw new FormatError(what + ': not a list of at most ' + max);
+  return v.map((x) => toNumber(x, what));
+}
+
+function flag(v, what) {
+  const n = toNumber(v, what);
+  if (n > 1) throw new FormatError(what + ': not 0 or 1');
+  return n === 1;
+}
+
+const CORR_LIMITS = { ...LIMITS, array: 256 };	// PT_MAX_CORRECTIONS_LISTED
+const INDEX_LIMITS = { ...LIMITS, array: 4096 };	// PT_MAX_CORRECTIONS_PAGE
+
+// GET /corrections/<I> answer {corrections, index, more} (docs/API.md).
+export function decodeCorrections(bytes) {
+  const { value } = decodeCanonical(bytes, CORR_LIMITS);
+  exactKeys(value, ['corrections', 'index', 'more'], 'corrections answer');
+  return { corrections: uintList(value.corrections, 'corrections', 256),
+    index: toNumber(value.index, 'index'), more: flag(value.more, 'more') };
+}
+
+// GET /corrections answer {corrections: [[target, index, kind]...], more}.
+export function decodeCorrectionsIndex(bytes) {
+  const { value } = decodeCanonical(bytes, INDEX_LIMITS);
+  exactKeys(value, ['corrections', 'more'], 'corrections index');
+  if (!Array.isArray(value.corrections)) throw new FormatError('corrections index: not a list');
+  const list = value.corrections.map((t) => {
+    if (!Array.isArray(t) || t.length !== 3 || (t[2] !== 'void' && t[2] !== 'amend'))
+      throw new FormatError('corrections index: not [target, index, "void"|"amend"]');
+    return [toNumber(t[0], 'target'), toNumber(t[1], 'index'), t[2]];
+  });
+  return { corrections: list, more: flag(value.more, 'more') };
+}
+
+// GET /office-keys answer {indexes, size}.
+export function decodeOfficeKeys(bytes) {
+  const { value } = decodeCanonical(bytes);
+  exactKeys(value, ['indexes', 'size'], 'office-keys answer');
+  return { indexes: uintList(value.indexes, 'indexes', 64), size: toNumber(value.size, 'size') };
+}
+
+// The top-level spans of a canonical map ({ key: [start, end] }).
+export function mapSpans(bytes) {
+  return decodeCanonical(bytes).spans;
+}
