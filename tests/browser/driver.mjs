@@ -6,12 +6,17 @@
 // assertion.  Every wait is for a condition in the page (generous
 // time-outs, no sleeps).  Commands:
 //
-//   {"cmd": "verify", "url": U, "shot": NAME?, "width": W?}
+//   {"cmd": "verify", "url": U, "shot": NAME?, "width": W?, "checkAll": B?}
+//                      (checkAll: then press "Check the whole log" and
+//                      report both states: {..., before})
 //   {"cmd": "receipt", "url": U, "file": PATH, "shot": NAME?}
 //   {"cmd": "explore", "url": U, "shot": NAME?, "year": Y?, "currency": C?}
 //   {"cmd": "get", "url": U}                  (fetch status + headers)
 //   {"cmd": "render", "url": U, "shot": NAME} (screenshot of any URL)
 //   {"cmd": "keys", "url": U}                 (keyboard walk of the page)
+//   {"cmd": "mldsa", "url": U, "msg": B64}     (Chromium's WebCrypto makes an
+//                      ML-DSA-44 key and signs msg: {pub, sig} base64, for
+//                      the tests' ML-DSA-44 witness cosignatures)
 //   {"cmd": "quit"}
 //
 // Environment: PT_WEB_OUT (screenshots), PT_CHROMIUM (default
@@ -91,6 +96,7 @@ function verifyState() {
     link: $('share-link').getAttribute('href'),
     entryHash: $('entry-hash').textContent,
     problem: $('page-problem').hidden ? null : $('page-problem').textContent,
+    checkAll: $('complete-box').hidden ? null : $('check-all').textContent,
   };
 }
 
@@ -111,7 +117,7 @@ function exploreState() {
       key: tr.dataset.key, total: tr.dataset.totalMinor, count: tr.dataset.count,
       cells: [...tr.children].map((c) => c.textContent) }));
   }
-  return { summary: s.textContent, bad: s.dataset.bad, entries: s.dataset.entries,
+  return { summary: s.textContent, bad: s.dataset.bad, entries: s.dataset.entries, lists: s.dataset.lists,
     status: document.getElementById('x-status').textContent, tables,
     bench: window.pubtrailBench || null,
     charts: document.querySelectorAll('.chart canvas').length };
@@ -129,10 +135,38 @@ async function handle(c) {
         await input.uploadFile(c.file);
       }
       await waitVerdict(page);
-      const st = await page.evaluate(verifyState);
+      let st = await page.evaluate(verifyState);
+      if (c.checkAll) {
+        if (st.checkAll === null) throw new Error('no "Check the whole log" button: ' + JSON.stringify(st));
+        await page.click('#check-all');
+        await page.waitForFunction(() => {
+          const v = document.getElementById('verdict');
+          return document.getElementById('complete-box').hidden && v.dataset.status &&
+            v.dataset.status !== 'running';
+        }, { polling: 100, timeout: WAIT });
+        const before = st;
+        st = await page.evaluate(verifyState);
+        st.before = before;
+      }
       st.shot = await shot(page, c.shot, c.clip);
       st.console = page.consoleLog;
       return st;
+    } finally {
+      await page.close();
+    }
+  }
+  if (c.cmd === 'mldsa') {
+    const page = await newPage();
+    try {
+      await page.goto(c.url, { waitUntil: 'load' });
+      return await page.evaluate(async (m) => {
+        const b64 = (u) => btoa(String.fromCharCode(...new Uint8Array(u)));
+        const msg = Uint8Array.from(atob(m), (ch) => ch.charCodeAt(0));
+        const kp = await crypto.subtle.generateKey({ name: 'ML-DSA-44' }, true, ['sign', 'verify']);
+        const pub = await crypto.subtle.exportKey('raw-public', kp.publicKey);
+        const sig = await crypto.subtle.sign({ name: 'ML-DSA-44' }, kp.privateKey, msg);
+        return { pub: b64(pub), sig: b64(sig) };
+      }, c.msg);
     } finally {
       await page.close();
     }

@@ -398,3 +398,89 @@ test('canonical msgpack corpus (tests/corpus/wire)', () => {
   }
   assert.ok(n > 100, 'corpus files checked: ' + n);
 });
+
+// --- post-quantum-sized signature lines and ML-DSA-44 witnesses
+// (proto/ptlimits.h, proto/note.c, proto/policy.c; C2SP signed-note: a
+// verifier ignores lines by keys it does not know, of any size) ---
+
+const SOFA = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';
+const SOFA_LOG = '\u2014 example.com/behind-the-sofa N7xU1+abfjKmQX7u2YhTdYaOXrug9rsbMBefB1zqpTMCh7Qbu95DTTW6yAHrIQI/NYE44uaYFncmQ4kfoZLG679blQk=\n';
+const SOFA_W1 = '\u2014 witness.example.com/w1 fm9KqgAAAABkGFDL+TPmh4BYuAjsYRoqMJCWb/gWJaeRF/kmm5tlCr9sJ57DLErur7K0yDXc2ArN+TIuotuB/HbuL3AJsp3bv/aNCQ==\n';
+const W1 = 'witness.example.com/w1+7e6f4aaa+BNdamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea';
+const SOFA_KEY = 'example.com/behind-the-sofa+37bc54d7+AT1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM';
+
+// A line of ML-DSA-44 cosignature size by an unknown signer: key ID,
+// 8-byte timestamp, 2,420 bytes of signature (3,268 bytes with a 19-byte
+// name), as tests/integration/witlib.py pq_line makes them.
+function pqLine(name, size = 4 + 8 + 2420) {
+  const raw = new Uint8Array(size);
+  for (let i = 0; i < raw.length; i++) raw[i] = (i * 131 + name.length) & 255;
+  return '\u2014 ' + name + ' ' + bytes.b64(raw) + '\n';
+}
+
+async function mldsaKey(name, fill = 9) {
+  const pub = new Uint8Array(1312).fill(fill);
+  const id = await note.keyId(name, 6, pub);
+  return name + '+' + hex(id) + '+' + bytes.b64(bytes.concat(new Uint8Array([6]), pub));
+}
+
+test('signed note: sixteen ML-DSA-44-sized lines by unknown signers are ignored', async () => {
+  const lines = Array.from({ length: 16 }, (_, i) => pqLine('pq' + i + '.example/witness'));
+  assert.ok(lines.every((l) => utf8(l).length >= 3250));
+  const n = SOFA + '\n' + SOFA_LOG + SOFA_W1 + lines.join('');
+  assert.ok(utf8(n).length > 50000 && utf8(n).length <= note.NOTE_MAX);
+  const logKey = await note.parseVkey(SOFA_KEY);
+  const { ckpt, note: parsed } = await note.openCheckpoint(utf8(n), logKey);
+  assert.equal(ckpt.size, 20852163);
+  assert.equal(parsed.sigs.length, 18);
+  const one = await policy.parsePolicy('witness w1 ' + W1 + '\nquorum w1\n');
+  const r = await policy.checkPolicy(one, parsed, 1679315147);
+  assert.ok(r.ok, r.why);
+  // Lines before the log's own, and two by the same unknown key: ignored too.
+  const mixed = SOFA + '\n' + lines[0] + lines[0] + SOFA_LOG + lines[1] + SOFA_W1;
+  assert.ok((await note.openCheckpoint(utf8(mixed), logKey)).ckpt);
+  // The limits of proto/ptlimits.h: a signature line of up to 8,191 bytes
+  // (8,192 with its newline), 64 lines, PT_NOTE_MAX bytes in all.
+  const longest = pqLine('big.example/wx', 6129);
+  assert.equal(utf8(longest).length, 8192);
+  assert.ok(note.parseNote(SOFA + '\n' + SOFA_LOG + longest));
+  assert.throws(() => note.parseNote(SOFA + '\n' + SOFA_LOG + pqLine('big.example/wx', 6132)), /too long/);
+  const small = Array.from({ length: 63 }, (_, i) => pqLine('s' + i, 5));
+  assert.equal(note.parseNote(SOFA + '\n' + SOFA_LOG + small.join('')).sigs.length, 64);
+  assert.throws(() => note.parseNote(SOFA + '\n' + SOFA_LOG + small.join('') + pqLine('s64', 5)), /too many/);
+  const tooMany = Array.from({ length: 19 }, (_, i) => pqLine('x' + i, 6129)).join('');
+  assert.throws(() => note.parseNote(SOFA + '\n' + SOFA_LOG + tooMany), /too big/);
+  // The note's text keeps its own limit: a line of 1,025 bytes is refused.
+  assert.throws(() => note.parseNote(SOFA + 'x'.repeat(1025) + '\n\n' + SOFA_LOG), /line too long/);
+});
+
+test('tlog-policy: an ML-DSA-44 witness is loaded, named and (without ML-DSA in WebCrypto) not counted', async () => {
+  const pq = await mldsaKey('pq.example/witness');
+  const pol = await policy.parsePolicy('log ' + SOFA_KEY + '\nwitness w1 ' + W1 + '\nwitness pq ' + pq +
+    '\ngroup any2 any w1 pq\nquorum any2\n');
+  assert.equal(pol.witnesses[1].key.alg, 6);
+  assert.equal(pol.witnesses[1].key.pub.length, 1312);
+  const parsed = note.parseNote(SOFA + '\n' + SOFA_LOG + SOFA_W1 + pqLine('pq.example/witness'));
+  const r = await policy.checkPolicy(pol, parsed, 1679315147);
+  assert.ok(r.ok, 'a quorum met by the Ed25519 witness passes: ' + r.why);
+  const pqState = r.witnesses.find((w) => w.name === 'pq').state;
+  if (await cr.haveMLDSA44()) {
+    // This runtime verifies ML-DSA-44: the made-up line does not verify.
+    assert.equal(pqState, 'bad');
+  } else {
+    assert.equal(pqState, 'ML-DSA-44, cannot be verified in this browser, not counted');
+    const both = await policy.parsePolicy('witness w1 ' + W1 + '\nwitness pq ' + pq +
+      '\ngroup both all w1 pq\nquorum both\n');
+    const r2 = await policy.checkPolicy(both, parsed, 1679315147);
+    assert.equal(r2.ok, false);
+    assert.match(r2.why, /both of w1, pq/);
+  }
+  // The key's hash binds its type: the same bytes with another hash fail.
+  await assert.rejects(note.parseVkey(pq.replace(/\+[0-9a-f]{8}\+/, '+00000000+')), /hash/);
+  // A key of the wrong length for 0x06 is refused.
+  await assert.rejects(note.parseVkey('pq+00000000+' + bytes.b64(new Uint8Array(34).fill(6))), /length/);
+  // The cosigned message of C2SP tlog-cosignature for ML-DSA-44.
+  const m = note.subtreeMessage('w', 5n, 'o', 7, new Uint8Array(32).fill(0xaa));
+  assert.equal(hex(m), hex(utf8('subtree/v1\n\0')) + '0177' + '0000000000000005' + '016f' +
+    '0000000000000000' + '0000000000000007' + 'aa'.repeat(32));
+});

@@ -66,4 +66,34 @@ export async function ed25519Verify(pub, sig, msg) {
   }
 }
 
+// ML-DSA-44 (FIPS 204) in WebCrypto, where the browser has it (Chromium
+// does, behind no flag, since the "modern algorithms" work; Node 20 and
+// older browsers do not): null when it cannot be checked here, else true
+// or false.  Empty context string, as C2SP tlog-cosignature signs.
+let mldsa = null;
+export function haveMLDSA44() {
+  if (mldsa === null) {
+    mldsa = (async () => {
+      try {
+        await crypto.subtle.importKey('raw-public', new Uint8Array(1312), { name: 'ML-DSA-44' }, false, ['verify']);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    })();
+  }
+  return mldsa;
+}
+
+export async function mldsa44Verify(pub, sig, msg) {
+  if (!(await haveMLDSA44())) return null;
+  if (pub.length !== 1312 || sig.length !== 2420) return false;
+  try {
+    const key = await crypto.subtle.importKey('raw-public', pub, { name: 'ML-DSA-44' }, false, ['verify']);
+    return await crypto.subtle.verify({ name: 'ML-DSA-44' }, key, sig, msg);
+  } catch (e) {
+    return false;
+  }
+}
+
 export { concat };

@@ -11,16 +11,16 @@
 import uPlot from '../lib/uPlot.esm.js';
 import { hex } from './bytes.js';
 import { resolve, statusWords } from './corrections.js';
+import { keyLabel } from './grants.js';
 import { LogClient } from './log.js';
-import { checkRecord, classify, decimal, decisionWord, exponent, money, partyName,
+import { compareCorrectionsIndex, compareOfficeKeyList, correctionsIn, judgeAll, readAll } from './logread.js';
+import { classify, decimal, decisionWord, exponent, money, partyName,
   title } from './record.js';
 import { TileVerifier } from './tiles.js';
-import { openWithPolicy } from './trust.js';
+import { openWithPolicy, registrarTrust } from './trust.js';
 import { checkOfficeSignature } from './verify.js';
-import { decodeEntry } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
-const PARALLEL = 4;	// bundles in flight
 const CHART_BARS = 24;
 // Axis labels only ("1.2M"); tables carry the exact amounts.
 const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
@@ -54,52 +54,39 @@ function fmtInt(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-// Load and prove the whole log.  Returns the loaded state.
+// Load and prove the whole log, judge every entry by the grants rule and
+// compare the log's own lists with its entries.  Returns the loaded state.
 async function load(ctx, checkSigs, progress) {
   const client = new LogClient(ctx.log);
   const cur = await openWithPolicy(ctx, await client.checkpoint());
   if (cur.witness.state === 'fail') throw new Error('the checkpoint is not accepted: ' + cur.witness.words);
+  await registrarTrust(ctx, client);
+  if (ctx.registrarProblem) throw new Error(ctx.registrarProblem);
   const ck = cur.ckpt;
   const tv = new TileVerifier(client, ck);
   const t0 = performance.now();
-  await tv.init();
-  const n = tv.bundles();
-  const items = new Array(ck.size);
-  const bad = [];
-  let done = 0, sigs = 0, next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const b = next++;
-      const entries = await tv.entries(b);
-      const checks = entries.map(async (e) => {
-        let d;
-        try {
-          d = decodeEntry(e.bytes);
-          checkRecord(d.record);
-        } catch (err) {
-          bad.push({ index: e.index, why: err.message });
-          return;
-        }
-        if (checkSigs) {
-          try {
-            await checkOfficeSignature(d, ck.origin);
-            sigs++;
-          } catch (err) {
-            bad.push({ index: e.index, why: err.message });
-            return;
-          }
-        }
-        items[e.index] = { index: e.index, leaf: e.leaf, entry: d, record: d.record };
-      });
-      await Promise.all(checks);
-      done += entries.length;
-      progress(done, ck.size, tv.hashes, client.bytesRead);
-    }
-  };
-  const ws = [];
-  for (let i = 0; i < PARALLEL; i++) ws.push(worker());
-  await Promise.all(ws);
+  let sigs = 0;
+  const checkSig = checkSigs ? async (d) => {
+    await checkOfficeSignature(d, ck.origin);
+    sigs++;
+  } : null;
+  const { items, bad } = await readAll(tv, { checkSig, progress: (done, total) =>
+    progress(done, total, tv.hashes, client.bytesRead) });
   const ms = performance.now() - t0;
+
+  // Who may append: every entry judged in index order; an entry the rule
+  // refuses is left out like any other that failed.
+  const { keys, violations, okeyIndexes } = await judgeAll(items, { logKey: ctx.logKey,
+    registrarKey: ctx.registrarKey, origin: ck.origin });
+  for (const [i, why] of violations) {
+    if (items[i]) bad.push({ index: i, why: 'no grant: ' + why });
+    items[i] = null;
+  }
+  bad.sort((x, y) => x.index - y.index);
+  // The log's own lists against the entries.
+  const corrIndex = await compareCorrectionsIndex(client, ck.size, correctionsIn(items.filter((it) => it)));
+  const okeyList = await compareOfficeKeyList(client, ck.size, okeyIndexes);
+  const msAll = performance.now() - t0;
 
   // Corrections: group by target, resolve each target with the same rule
   // as the verify screen.
@@ -118,9 +105,10 @@ async function load(ctx, checkSigs, progress) {
     if (it.res.status === 'voided') voided++;
     if (it.res.status === 'amended') amended++;
   }
-  const bench = { entries: ck.size, ms, hashes: tv.hashes, sigs, bytes: client.bytesRead };
+  const bench = { entries: ck.size, ms, msAll, hashes: tv.hashes, sigs, bytes: client.bytesRead,
+    workers: tv.workers || 0 };
   window.pubtrailBench = bench;
-  return { ck, cur, items, bad, voided, amended, sigs, checkSigs, bench, ctx };
+  return { ck, cur, items, bad, voided, amended, sigs, checkSigs, bench, ctx, keys, corrIndex, okeyList };
 }
 
 // The payments and permit decisions of the selection, corrections applied.
@@ -327,15 +315,25 @@ function render() {
   const s = $('x-summary');
   s.hidden = false;
   const bad = state.bad.length;
-  s.className = 'banner ' + (bad ? 'fail' : state.cur.witness.state === 'ok' ? 'ok' : 'warn');
+  const lists = [state.corrIndex, state.okeyList];
+  const listsFail = lists.some((l) => l.state === 'fail');
+  s.className = 'banner ' + (bad || listsFail ? 'fail' : state.cur.witness.state === 'ok' ? 'ok' : 'warn');
   s.dataset.entries = String(state.ck.size);
   s.dataset.bad = String(bad);
+  s.dataset.lists = listsFail ? 'fail' : lists.every((l) => l.state === 'ok') ? 'ok' : 'none';
+  const reg = state.keys.registrar();
+  const grants = state.keys.g.keys;
   s.replaceChildren((bad ? '✗ ' + bad + ' entries FAILED their checks and are left out. ' : '✓ ') +
+    (listsFail ? '✗ The log\'s own lists do not match its entries. ' : '') +
     'All ' + fmtInt(state.ck.size) + ' entries proven against the checkpoint signed by ' + state.ck.origin +
-    (state.checkSigs ? ', every office signature checked' : '') + '. Selection: ' + fmtInt(pay.length) +
+    (state.checkSigs ? ', every office signature checked' : '') + ', every signer judged by the log\'s grants. ' +
+    'Selection: ' + fmtInt(pay.length) +
     ' payments, ' + (cur ? money(sum, cur) : '') + '; ' + fmtInt(permits.length) + ' permit decisions. ' +
     'Corrections applied: ' + state.voided + ' voided, ' + state.amended + ' amended.',
-  el('small', { text: state.cur.witness.words + (bad ? ' Failed: ' + state.bad.slice(0, 5)
+  el('small', { text: state.cur.witness.words + ' Office keys: ' + grants.length + ' granted, ' +
+    grants.filter((k) => k.revokedAt !== Number.MAX_SAFE_INTEGER).length + ' revoked, by the registrar ' +
+    (reg ? keyLabel(reg.key) : '(none: this log has no office_key entries)') + '. ' +
+    state.okeyList.words + ' ' + state.corrIndex.words + (bad ? ' Failed: ' + state.bad.slice(0, 5)
     .map((b) => '#' + b.index + ' (' + b.why + ')').join(', ') : '') }));
   $('x-views').hidden = false;
   $('x-views').dataset.rendered = String(Date.now());

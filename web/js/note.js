@@ -4,11 +4,11 @@
 
 import { FormatError, b64, concat, equal, fromB64, fromUtf8, hex,
   parseDecimal, utf8 } from './bytes.js';
-import { ed25519Verify, sha256 } from './crypto.js';
+import { ed25519Verify, mldsa44Verify, sha256 } from './crypto.js';
 
 export const ALG_ED25519 = 0x01;
 export const ALG_COSIG_V1 = 0x04;
-export const ALG_MLDSA44_COSIG = 0x06;	// parsed, never verified here
+export const ALG_MLDSA44_COSIG = 0x06;	// verified where WebCrypto has ML-DSA-44
 const NOTE_MAX_TEXT = 16384;
 const NOTE_MAX_LINE = 1024;
 const NOTE_MAX_SIG_LINE = 8192;
@@ -136,16 +136,55 @@ function cosigMessage(ts, textBytes) {
   return concat(utf8('cosignature/v1\ntime ' + ts.toString() + '\n'), textBytes);
 }
 
+// The message an ML-DSA-44 cosignature signs (C2SP tlog-cosignature,
+// cosigned_message for a checkpoint: start 0, end = size).
+export function subtreeMessage(name, ts, origin, size, root) {
+  const n = utf8(name), o = utf8(origin);
+  if (n.length < 1 || n.length > 255 || o.length < 1 || o.length > 255)
+    throw new FormatError('name or origin too long for a cosigned message');
+  const m = new Uint8Array(12 + 1 + n.length + 8 + 1 + o.length + 8 + 8 + 32);
+  const dv = new DataView(m.buffer);
+  let p = 0;
+  m.set(utf8('subtree/v1\n\0'), p);
+  p += 12;
+  m[p++] = n.length;
+  m.set(n, p);
+  p += n.length;
+  dv.setBigUint64(p, ts);
+  p += 8;
+  m[p++] = o.length;
+  m.set(o, p);
+  p += o.length;
+  dv.setBigUint64(p, 0n);
+  p += 8;
+  dv.setBigUint64(p, BigInt(size));
+  p += 8;
+  m.set(root, p);
+  return m;
+}
+
 // Verify one witness's cosignature line, if present.  Returns null (no
-// line by that key), or { ok, time (seconds, BigInt), why }.
-export async function checkCosignature(note, wkey) {
+// line by that key), or { ok, time (seconds, BigInt), why }; ok is null
+// for an ML-DSA-44 cosignature this browser cannot verify.  ckpt (the
+// parsed checkpoint body) is needed for ML-DSA-44, which signs the origin,
+// size and root rather than the note's text.
+export async function checkCosignature(note, wkey, ckpt) {
   const s = findSig(note, wkey);
   if (!s) return null;
-  if (s.sig.length !== 72) return { ok: false, why: 'cosignature is not 72 bytes' };
+  const mldsa = wkey.alg === ALG_MLDSA44_COSIG;
+  const want = mldsa ? 8 + 2420 : 72;
+  if (s.sig.length !== want) return { ok: false, why: 'cosignature is not ' + want + ' bytes' };
   const dv = new DataView(s.sig.buffer, s.sig.byteOffset, 8);
   const ts = dv.getBigUint64(0);
   if (ts > 0x7fffffffffffffffn) return { ok: false, why: 'timestamp out of range' };
-  const ok = await ed25519Verify(wkey.pub, s.sig.slice(8), cosigMessage(ts, note.textBytes));
+  let ok;
+  if (mldsa) {
+    if (!ckpt) ckpt = parseCheckpoint(note.text);
+    ok = await mldsa44Verify(wkey.pub, s.sig.slice(8), subtreeMessage(wkey.name, ts, ckpt.origin, ckpt.size, ckpt.root));
+    if (ok === null) return { ok: null, time: ts, why: 'ML-DSA-44 cannot be verified in this browser' };
+  } else {
+    ok = await ed25519Verify(wkey.pub, s.sig.slice(8), cosigMessage(ts, note.textBytes));
+  }
   return { ok, time: ts, why: ok ? '' : 'cosignature does not verify' };
 }
 

@@ -7,8 +7,9 @@
 //   quorum <name>|none
 
 import { FormatError, parseDecimal } from './bytes.js';
+import { haveMLDSA44 } from './crypto.js';
 import { ALG_COSIG_V1, ALG_ED25519, ALG_MLDSA44_COSIG, COSIG_SKEW_S,
-  checkCosignature, parseVkey } from './note.js';
+  checkCosignature, parseCheckpoint, parseVkey } from './note.js';
 
 const POLICY_MAX = 65536;
 const MAX = 32;
@@ -109,20 +110,29 @@ export function describeQuorum(pol) {
 // Check a parsed note under the policy: every cosignature by a policy
 // witness must verify (one that does not fails the whole check, as
 // pol_check_checkpoint does); cosignatures dated more than COSIG_SKEW_S
-// after nowS do not count; the rest must meet the quorum.
-// Returns { ok, witnesses: [{ name, state: 'cosigned'|'missing'|'bad'|
-// 'future', time }], why }.
+// after nowS do not count; the rest must meet the quorum.  An ML-DSA-44
+// witness's cosignature (type 0x06) is verified where this browser's
+// WebCrypto has ML-DSA-44 (Chromium does) and then counts like any other;
+// elsewhere it is named and not counted (as the C client, whose OpenSSL
+// has no ML-DSA: pol_cosigs), so a quorum that needs it is not met.
+// Returns { ok, witnesses: [{ name, state: 'cosigned'|'cosigned
+// (ML-DSA-44)'|'missing'|'bad'|'future'|'ML-DSA-44, cannot be verified in
+// this browser, not counted', time }], why }.
 export async function checkPolicy(pol, note, nowS) {
   const ok = new Set();
   const witnesses = [];
   let bad = null;
+  let ckpt = null;
   for (const w of pol.witnesses) {
     if (w.key.alg === ALG_MLDSA44_COSIG) {
-      // As the C client (pol_cosigs): never counts, line or not.
-      witnesses.push({ name: w.name, key: w.key, state: 'ML-DSA-44, cannot be verified here, not counted' });
-      continue;
+      if (!(await haveMLDSA44())) {
+        witnesses.push({ name: w.name, key: w.key,
+          state: 'ML-DSA-44, cannot be verified in this browser, not counted' });
+        continue;
+      }
+      if (ckpt === null) ckpt = parseCheckpoint(note.text);
     }
-    const r = await checkCosignature(note, w.key);
+    const r = await checkCosignature(note, w.key, ckpt);
     if (r === null) {
       witnesses.push({ name: w.name, key: w.key, state: 'missing' });
     } else if (!r.ok) {
@@ -131,7 +141,8 @@ export async function checkPolicy(pol, note, nowS) {
     } else if (r.time > BigInt(nowS + COSIG_SKEW_S)) {
       witnesses.push({ name: w.name, key: w.key, state: 'future', time: r.time });
     } else {
-      witnesses.push({ name: w.name, key: w.key, state: 'cosigned', time: r.time });
+      witnesses.push({ name: w.name, key: w.key, time: r.time,
+        state: w.key.alg === ALG_MLDSA44_COSIG ? 'cosigned (ML-DSA-44)' : 'cosigned' });
       ok.add(w);
     }
   }
