@@ -55,6 +55,17 @@ class Steps {
   }
 }
 
+function cap(t) {
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+// A check that could not go on: failed, with what was done so far.
+function stopped(out) {
+  out.ok = false;
+  out.status = 'failed';
+  return out;
+}
+
 function why(e) {
   return e && e.message ? e.message : String(e);
 }
@@ -101,7 +112,7 @@ export async function verifyRecord(ctx, input, onChange) {
   const sKey = S.add('key', 'The log key this page trusts');
   if (!ctx.logKey) {
     sKey.fail(ctx.problems.join('; '));
-    return out;
+    return stopped(out);
   }
   const keyWords = ctx.logKey.name + '+' + hex(ctx.logKey.id) + ' (SHA-256 of the key: ' +
     ctx.keyHash.slice(0, 16) + '…)';
@@ -135,7 +146,7 @@ export async function verifyRecord(ctx, input, onChange) {
       s.ok('A receipt for entry #' + index + ' of the log.');
     } catch (e) {
       s.fail('This is not a valid pubtrail receipt: ' + why(e));
-      return out;
+      return stopped(out);
     }
   } else if (input.kind === 'index') {
     index = input.index;
@@ -147,7 +158,7 @@ export async function verifyRecord(ctx, input, onChange) {
     } catch (e) {
       if (!(e instanceof HttpError && e.status === 404)) {
         s.fail(why(e));
-        return out;
+        return stopped(out);
       }
       // No /entry route (a static copy of a log serves only its tiles and
       // bundles), or no such entry: read it from its bundle, proven.
@@ -162,7 +173,7 @@ export async function verifyRecord(ctx, input, onChange) {
           'answers no /entry: a static copy of the log, tiles and bundles only).');
       } catch (e2) {
         s.fail(why(e2));
-        return out;
+        return stopped(out);
       }
     }
   } else {
@@ -178,7 +189,7 @@ export async function verifyRecord(ctx, input, onChange) {
       s.fail(e instanceof HttpError && e.status === 404 ?
         'The log has no record "' + input.id + '" from that office (or this server, a static copy of ' +
         'the log, cannot look records up: search by entry number or permit number).' : why(e));
-      return out;
+      return stopped(out);
     }
   }
   out.index = index;
@@ -525,7 +536,8 @@ async function wholeLog(env, progress) {
   }
   try {
     await showCorrections(env, cands, how + unread);
-    if (problems.length) sCor.fail(problems.map((p) => p.why).join('; ') + '. ' + sCor.detail);
+    if (problems.length) sCor.fail(cap(problems.map((p) => p.why).join('; ')) + ': the log\'s list hid it. ' +
+      sCor.detail);
   } catch (e) {
     sCor.fail(why(e));
   }
@@ -540,8 +552,9 @@ async function checkAll(env, onChange) {
   try {
     const c = await wholeLog(env, (d, t) => s.progress('Reading the whole log: ' + d + ' of ' + t +
       ' entries proven…'));
-    const wrong = c.problems.length + (c.grants.state === 'fail' ? c.grants.problems.length : 0);
-    if (wrong) s.fail('The log\'s lists leave out or misname entries: read every entry to see it.');
+    const wrong = c.problems.concat(c.grants.state === 'fail' ? c.grants.problems : []);
+    if (wrong.length) s.fail('Every entry was read and proven, and the log\'s own lists do not say what the ' +
+      'entries say: ' + wrong.slice(0, 5).map((p) => p.why).join('; ') + (wrong.length > 5 ? '; …' : '') + '.');
     else s.ok('Every one of the ' + cur.ckpt.size + ' entries was read and proven from the log\'s tiles (' +
       tv.hashes + ' SHA-256 hashes): the log\'s corrections index and office-key list left nothing out.');
   } catch (e) {
