@@ -2,17 +2,28 @@
 (`pubtrail witness serve`) and a 2-of-2 quorum (witness_wait_quorum = 1).
 The page reads the policy from the log's /config.json, accepts checkpoints
 cosigned by both, and shows the witnesses step failed when a relay removes
-one cosignature or damages one."""
+one cosignature or damages one.
+
+Post-quantum sizes (C2SP signed-note, tlog-cosignature; proto/ptlimits.h):
+a checkpoint (and a receipt's) carrying 16 ML-DSA-44-sized lines by
+unknown signers verifies, the lines ignored; an ML-DSA-44 witness (key type
+0x06) in the policy is verified by Chromium's WebCrypto and counted toward
+the quorum (its cosignature made by Chromium's ML-DSA-44 over the C2SP
+cosigned_message built here), a damaged one fails the step, a missing one
+is named while the Ed25519 witnesses meet the quorum."""
 import base64
+import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
 from ptlib import Key, payment, submission, tmpdir  # noqa: E402
 import weblib  # noqa: E402
 from weblib import Browser, Checks, Relay, failed_steps, step, web_daemon  # noqa: E402
-from witlib import EM, Witness  # noqa: E402
+from witlib import EM, Witness, pq_line  # noqa: E402
+from ptlib import key_hash  # noqa: E402
 
 ORIGIN = "witnessed.city.example/log"
 
@@ -114,6 +125,98 @@ def check_bad_cosignature(fx, br):
         relay.kill()
 
 
+def sixteen():
+    lines = [pq_line("pq%d.example/witness" % i) for i in range(16)]
+    assert all(len(x.encode()) >= 3250 for x in lines)
+    return "".join(lines)
+
+
+def check_pq_lines(fx, br):
+    """16 ML-DSA-44-sized lines by unknown signers in the checkpoint and in
+    the receipt's tlog-proof: ignored, the quorum still met."""
+    relay = Relay(fx.d.port)
+    pad = sixteen()
+    try:
+        def rewrite(path, r):
+            if path.split("?")[0] != "/checkpoint":
+                return None
+            return r.status, r.headers, r.body + pad.encode()
+        relay.rewrite = rewrite
+        st = br.send(cmd="verify", url=url(relay.url, fx.index), shot="verify-pq-lines")
+        assert failed_steps(st) == [], st["steps"]
+        w = step(st, "witnesses")
+        assert w["state"] == "ok" and "both of w1, w2" in w["text"], w
+        rec = ptlib.unpackb(fx.receipts[1])
+        head, sep, note = rec["proof"].partition("\n\n")
+        rec["proof"] = head + sep + note + pad
+        f = os.path.join(tmpdir(), "pq.receipt")
+        with open(f, "wb") as fh:
+            fh.write(ptlib.packb(rec))
+        assert len(open(f, "rb").read()) > 50000
+        st = br.send(cmd="receipt", url=relay.url, file=f)
+        assert failed_steps(st) == [], st["steps"]
+        assert step(st, "receipt-checkpoint")["state"] == "ok"
+    finally:
+        relay.kill()
+
+
+def cosigned_message(name, ts, origin, size, root):
+    """C2SP tlog-cosignature: what an ML-DSA-44 cosigner signs for a
+    checkpoint (start 0, end = size)."""
+    n, o = name.encode(), origin.encode()
+    return (b"subtree/v1\n\x00" + bytes([len(n)]) + n + ts.to_bytes(8, "big") +
+            bytes([len(o)]) + o + (0).to_bytes(8, "big") + size.to_bytes(8, "big") + root)
+
+
+def check_mldsa_witness(fx, br):
+    base = "http://127.0.0.1:%d/" % fx.d.port
+    note = fx.d.get("/checkpoint").body.decode()
+    text = note.split("\n\n")[0] + "\n"
+    origin, size, root = text.splitlines()[:3]
+    name = "w3.pq.test"
+    ts = int(time.time())
+    msg = cosigned_message(name, ts, origin, int(size), base64.b64decode(root))
+    ans = br.send(cmd="mldsa", url=base + "healthz", msg=base64.b64encode(msg).decode())
+    pub, sig = base64.b64decode(ans["pub"]), base64.b64decode(ans["sig"])
+    assert len(pub) == 1312 and len(sig) == 2420
+    kid = key_hash(name, 6, pub)
+    vkey = "%s+%s+%s" % (name, kid.hex(), base64.b64encode(b"\x06" + pub).decode())
+    good = EM + name + " " + base64.b64encode(kid + ts.to_bytes(8, "big") + sig).decode() + "\n"
+    bad = bytearray(sig)
+    bad[100] ^= 1
+    damaged = EM + name + " " + base64.b64encode(kid + ts.to_bytes(8, "big") + bytes(bad)).decode() + "\n"
+    for quorum, line, want in (("group all3 all w1 w2 w3\nquorum all3\n", good, "ok"),
+                               ("group all3 all w1 w2 w3\nquorum all3\n", damaged, "bad"),
+                               ("group both all w1 w2\nquorum both\n", "", "missing")):
+        relay = Relay(fx.d.port)
+        try:
+            def rewrite(path, r, quorum=quorum, line=line):
+                p = path.split("?")[0]
+                if p == "/config.json":
+                    c = json.loads(r.body)
+                    pol = "".join(l for l in c["policy"].splitlines(True)
+                                  if not l.startswith(("group", "quorum")))
+                    c["policy"] = pol + "witness w3 %s\n" % vkey + quorum
+                    return 200, r.headers, json.dumps(c).encode()
+                if p == "/checkpoint" and r.body.decode().startswith(text + "\n"):
+                    return r.status, r.headers, r.body + line.encode()
+                return None
+            relay.rewrite = rewrite
+            st = br.send(cmd="verify", url=url(relay.url, fx.index),
+                         shot="verify-mldsa-witness" if want == "ok" else None)
+            w = step(st, "witnesses")
+            if want == "ok":
+                assert failed_steps(st) == [], st["steps"]
+                assert "all of w1, w2, w3" in w["text"] and "w3: cosigned (ML-DSA-44)" in w["text"], w
+            elif want == "bad":
+                assert failed_steps(st) == ["witnesses"], st["steps"]
+                assert "w3: cosignature does not verify" in w["text"], w
+            else:
+                assert failed_steps(st) == [] and "w3: missing" in w["text"], w
+        finally:
+            relay.kill()
+
+
 def main():
     why = weblib.missing()
     if why:
@@ -124,7 +227,8 @@ def main():
     fx = Fixture()
     br = Browser()
     try:
-        for fn in (check_quorum_met, check_missing_cosignature, check_bad_cosignature):
+        for fn in (check_quorum_met, check_missing_cosignature, check_bad_cosignature,
+                   check_pq_lines, check_mldsa_witness):
             checks.run(fn, fx, br)
     finally:
         br.kill()
