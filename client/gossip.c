@@ -931,8 +931,21 @@ out:
 	return ex;
 }
 
-int
-gossip_main(int argc, char **argv)
+/* What `pubtrail gossip sync|serve` was asked to do, besides g's state
+ * directory, timeout and CA file. */
+struct gossip_args {
+	int serve;			/* serve, else sync */
+	const char *peer;		/* --peer URL (sync) */
+	const char *listen;		/* --listen HOST:PORT (serve) */
+	const char *url;		/* --log URL */
+	const char *key;		/* --log-key VKEY|FILE */
+	const char *ck;			/* --checkpoint FILE */
+};
+
+/* The command line (argv[1] sync or serve) into g and a.  -1 to go on, or
+ * an exit code (CLI_OK after --help). */
+static int
+gossip_parse(int argc, char **argv, struct gossip *g, struct gossip_args *a)
 {
 	static const struct option lo[] = {
 		{ "peer", 1, NULL, 'p' },
@@ -946,13 +959,8 @@ gossip_main(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct pt_why why = { "" };
-	const char *peer = NULL, *listen = NULL, *url = NULL, *key = NULL;
-	const char *ck = NULL;
-	struct gossip *g;
 	uint64_t t;
-	int c, rc, ex = CLI_OK, serve;
-	size_t i;
+	int c;
 
 	if (argc < 2 || (strcmp(argv[1], "sync") != 0 &&
 	    strcmp(argv[1], "serve") != 0)) {
@@ -963,74 +971,100 @@ gossip_main(int argc, char **argv)
 		}
 		return cli_usage_error(g_usage, "want: gossip sync|serve");
 	}
-	serve = strcmp(argv[1], "serve") == 0;
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return cli_fail(PT_ENOMEM, NULL, "gossip");
+	a->serve = strcmp(argv[1], "serve") == 0;
 	g->timeout_ms = PT_HTTP_DEADLINE_MS;
 	argc--;
 	argv++;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'p': peer = optarg; break;
-		case 'l': listen = optarg; break;
+		case 'p': a->peer = optarg; break;
+		case 'l': a->listen = optarg; break;
 		case 's': g->dir = optarg; break;
-		case 'u': url = optarg; break;
-		case 'k': key = optarg; break;
-		case 'c': ck = optarg; break;
+		case 'u': a->url = optarg; break;
+		case 'k': a->key = optarg; break;
+		case 'c': a->ck = optarg; break;
 		case 'A': g->cacert = optarg; break;
 		case 't':
-			if (num_parse_u64_str(optarg, 1, 600000, &t) != 0) {
-				ex = cli_usage_error(g_usage, "--timeout");
-				goto out;
-			}
+			if (num_parse_u64_str(optarg, 1, 600000, &t) != 0)
+				return cli_usage_error(g_usage, "--timeout");
 			g->timeout_ms = (unsigned)t;
 			break;
 		case 'h':
 			fputs(g_usage, stdout);
-			goto out;
+			return CLI_OK;
 		default:
-			ex = cli_usage_error(g_usage, "bad option");
-			goto out;
+			return cli_usage_error(g_usage, "bad option");
 		}
 	}
-	if (g->dir == NULL || optind != argc || (serve ? listen == NULL :
-	    peer == NULL) || ((url != NULL || ck != NULL) && key == NULL)) {
-		ex = cli_usage_error(g_usage, serve ? "want --listen and "
+	if (g->dir == NULL || optind != argc || (a->serve ? a->listen == NULL :
+	    a->peer == NULL) || ((a->url != NULL || a->ck != NULL) &&
+	    a->key == NULL))
+		return cli_usage_error(g_usage, a->serve ? "want --listen and "
 		    "--state" : "want --peer and --state (and --log-key with "
 		    "--log or --checkpoint)");
-		goto out;
-	}
-	if ((rc = load_state(g, &why)) != 0) {
-		ex = cli_fail(rc, &why, "--state %s", g->dir);
-		goto out;
-	}
-	if (key != NULL && (rc = follow(g, url, key, ck, &why)) != 0) {
-		ex = cli_fail(rc, &why, "--log");
-		goto out;
-	}
-	if (!serve && url == NULL)
-		/* Refresh every followed log from its own URL first. */
-		for (i = 0; i < g->nv; i++) {
-			if (g->v[i]->url[0] == '\0')
-				continue;
-			char kp[UT_PATH_MAX + 16], u[PT_POLICY_MAX_URL + 1];
+	return -1;
+}
 
-			snprintf(kp, sizeof(kp), "%s/vkey", g->v[i]->dir);
-			snprintf(u, sizeof(u), "%s", g->v[i]->url);
-			/* A log that cannot be reached now does not stop us
-			 * from comparing what we verified before. */
-			if ((rc = follow(g, u, kp, NULL, &why)) != 0)
-				fprintf(stderr, "pubtrail gossip: %s: %s (using "
-				    "the checkpoint verified earlier)\n", u,
-				    why.text[0] ? why.text : pt_strerror(rc));
-			why.text[0] = '\0';
-		}
-	ex = serve ? do_serve(g, listen) : do_sync(g, peer);
-out:
-	if (g->forks > 0 && !serve)
-		ex = CLI_EVERIFY;
-	for (i = 0; i < g->nv; i++)
+/* Refresh every followed log from its own URL.  A log that cannot be
+ * reached now does not stop us from comparing what we verified before:
+ * said, and skipped. */
+static void
+refresh_all(struct gossip *g)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	for (size_t i = 0; i < g->nv; i++) {
+		char kp[UT_PATH_MAX + 16], u[PT_POLICY_MAX_URL + 1];
+
+		if (g->v[i]->url[0] == '\0')
+			continue;
+		snprintf(kp, sizeof(kp), "%s/vkey", g->v[i]->dir);
+		snprintf(u, sizeof(u), "%s", g->v[i]->url);
+		if ((rc = follow(g, u, kp, NULL, &why)) != 0)
+			fprintf(stderr, "pubtrail gossip: %s: %s (using the "
+			    "checkpoint verified earlier)\n", u, why.text[0] ?
+			    why.text : pt_strerror(rc));
+		why.text[0] = '\0';
+	}
+}
+
+/* Load the state, follow --log, then sync (every followed log refreshed
+ * first, unless --log) or serve.  The exit code. */
+static int
+gossip_run(struct gossip *g, const struct gossip_args *a)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = load_state(g, &why)) != 0)
+		return cli_fail(rc, &why, "--state %s", g->dir);
+	if (a->key != NULL && (rc = follow(g, a->url, a->key, a->ck,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	if (a->serve)
+		return do_serve(g, a->listen);
+	if (a->url == NULL)
+		refresh_all(g);
+	return do_sync(g, a->peer);
+}
+
+int
+gossip_main(int argc, char **argv)
+{
+	struct gossip_args a;
+	struct gossip *g;
+	int ex;
+
+	memset(&a, 0, sizeof(a));
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "gossip");
+	if ((ex = gossip_parse(argc, argv, g, &a)) < 0)
+		ex = gossip_run(g, &a);
+	if (g->forks > 0 && !a.serve)
+		ex = CLI_EVERIFY;	/* whatever else went wrong */
+	for (size_t i = 0; i < g->nv; i++)
 		view_free(g->v[i]);
 	free(g);
 	return ex;
