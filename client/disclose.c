@@ -146,19 +146,18 @@ dis_store_known(void *store, const char *id, const char *field,
 	return 1;
 }
 
-int
-dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
-    struct pt_why *why)
+/* The lines of d for record id that s does not hold yet, as a new JSON
+ * array (empty when none), or NULL when out of memory. */
+static json_t *
+new_lines(struct dis_store *s, const char *id,
+    const struct jrec_discs *d)
 {
+	json_t *batch = json_array(), *o;
 	char hex[65];
-	json_t *batch = json_array();
-	size_t i;
-	json_t *o;
-	int fd = -1, rc = 0;
 
 	if (batch == NULL)
-		return PT_ENOMEM;
-	for (i = 0; i < d->n; i++) {
+		return NULL;
+	for (size_t i = 0; i < d->n; i++) {
 		const struct jrec_disc *x = &d->d[i];
 
 		if (find_line(s, id, x->field, x->value, x->value_len) != NULL)
@@ -176,75 +175,98 @@ dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
 		json_object_set_new(o, "commitment", json_string(hex));
 		json_array_append_new(batch, o);
 	}
-	if (json_array_size(batch) == 0)
-		goto out;
-	/* Names and salts of natural persons: never through a symbolic
-	 * link, never in a directory others can write, never readable by
-	 * others. */
-	{
-		char dir[UT_PATH_MAX];
-		const char *sl = strrchr(s->path, '/');
-		size_t dl = sl == NULL ? 1 : sl == s->path ? 1 :
-		    (size_t)(sl - s->path);
+	return batch;
+}
 
-		if (dl >= sizeof(dir)) {
-			rc = pt_why_set(why, PT_EINVAL, "%s: path too long",
-			    s->path);
-			goto out;
-		}
-		memcpy(dir, sl == NULL ? "." : s->path, dl);
-		dir[dl] = '\0';
-		if ((rc = ut_check_dir_private(dir, why)) != 0)
-			goto out;
-	}
+/* s's file opened to append: names and salts of natural persons, so never
+ * through a symbolic link, never in a directory others can write, never
+ * readable by others.  The descriptor, or a negative PT_E* code with the
+ * reason in *why. */
+static int
+open_private(const struct dis_store *s, struct pt_why *why)
+{
+	char dir[UT_PATH_MAX];
+	const char *sl = strrchr(s->path, '/');
+	size_t dl = sl == NULL ? 1 : sl == s->path ? 1 :
+	    (size_t)(sl - s->path);
+	struct stat st;
+	int fd, rc;
+
+	if (dl >= sizeof(dir))
+		return pt_why_set(why, PT_EINVAL, "%s: path too long",
+		    s->path);
+	memcpy(dir, sl == NULL ? "." : s->path, dl);
+	dir[dl] = '\0';
+	if ((rc = ut_check_dir_private(dir, why)) != 0)
+		return rc;
 	if ((fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) < 0) {
-		rc = pt_why_set(why, PT_EIO, "%s: %s%s", s->path,
+	    O_NOFOLLOW, 0600)) < 0)
+		return pt_why_set(why, PT_EIO, "%s: %s%s", s->path,
 		    strerror(errno), errno == ELOOP ? " (a symbolic link: "
 		    "disclosures are not written through one)" : "");
-		goto out;
+	if (fstat(fd, &st) != 0)
+		rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
+		rc = pt_why_set(why, PT_EIO, "%s: not a private regular file "
+		    "(mode %04o): it holds names and salts; run `chmod 600 "
+		    "%s`", s->path, (unsigned)(st.st_mode & 07777), s->path);
+	if (rc != 0) {
+		close(fd);
+		return rc;
 	}
-	{
-		struct stat st;
+	return fd;
+}
 
-		if (fstat(fd, &st) != 0) {
+/* The line o, and a newline, appended to fd (s's file); the text wiped
+ * from memory after.  0, PT_ENOMEM or PT_EIO. */
+static int
+write_line(const struct dis_store *s, int fd, const json_t *o,
+    struct pt_why *why)
+{
+	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t n, off = 0;
+	int rc = 0;
+
+	if (line == NULL)
+		return PT_ENOMEM;
+	n = strlen(line);
+	line[n++] = '\n';	/* replaces the NUL; written by length */
+	while (off < n) {
+		ssize_t w = write(fd, line + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
 			rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
 			    strerror(errno));
-			goto out;
+			break;
 		}
-		if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-			rc = pt_why_set(why, PT_EIO, "%s: not a private regular "
-			    "file (mode %04o): it holds names and salts; run "
-			    "`chmod 600 %s`", s->path,
-			    (unsigned)(st.st_mode & 07777), s->path);
-			goto out;
-		}
+		off += (size_t)w;
+	}
+	cr_wipe(line, n);
+	free(line);
+	return rc;
+}
+
+int
+dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
+    struct pt_why *why)
+{
+	json_t *batch, *o;
+	size_t i;
+	int fd = -1, rc = 0;
+
+	if ((batch = new_lines(s, id, d)) == NULL)
+		return PT_ENOMEM;
+	if (json_array_size(batch) == 0)
+		goto out;
+	if ((fd = open_private(s, why)) < 0) {
+		rc = fd;
+		goto out;
 	}
 	json_array_foreach(batch, i, o) {
-		char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-		size_t n, off = 0;
-
-		if (line == NULL) {
-			rc = PT_ENOMEM;
-			goto out;
-		}
-		n = strlen(line);
-		line[n++] = '\n';	/* replaces the NUL; written by length */
-		while (off < n) {
-			ssize_t w = write(fd, line + off, n - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
-				    strerror(errno));
-				break;
-			}
-			off += (size_t)w;
-		}
-		cr_wipe(line, n);
-		free(line);
-		if (rc != 0)
+		if ((rc = write_line(s, fd, o, why)) != 0)
 			goto out;
 		json_array_append(s->lines, o);
 	}
