@@ -283,8 +283,40 @@ scan_leaf(struct logc *lc, const struct cli_common *co, const struct ckpt *ck,
 	    "root recomputed)", (unsigned long long)ck->size);
 }
 
-int
-get_cmd(int argc, char **argv)
+/* What `pubtrail get` was asked for. */
+enum get_what {
+	GET_CHECKPOINT,
+	GET_ENTRY,
+	GET_INCLUSION,			/* by INDEX */
+	GET_INCLUSION_HASH,		/* by --hash */
+	GET_CONSISTENCY,
+	GET_LOOKUP,
+};
+
+/* The command line of `pubtrail get`. */
+struct get_args {
+	struct cli_common co;
+	enum get_what what;
+	const char *hash;		/* --hash LEAFHASH (64 hex digits) */
+	const char *from;		/* --from CHECKPOINT_FILE */
+	const char *submitter;		/* --submitter VKEY|HEXID */
+	const char *id;			/* --id ID */
+	uint64_t index;			/* INDEX (entry, inclusion) */
+	int scan;			/* --scan */
+};
+
+/* The log being read, and its signed checkpoint, once fetched. */
+struct get_log {
+	struct logc *lc;
+	struct ckpt ck;
+	char *note;			/* the checkpoint's note (heap) */
+	size_t note_len;
+};
+
+/* Reads the options into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+get_options(int argc, char **argv, struct get_args *a)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -296,57 +328,84 @@ get_cmd(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	const char *what, *hash = NULL, *from = NULL, *submitter = NULL;
-	const char *id = NULL;
-	struct logc *lc = NULL;
-	struct pt_why why = { "" };
-	struct ckpt ck;
-	char *note = NULL;
-	size_t note_len;
-	uint8_t *buf = NULL;
-	size_t len;
-	struct wire_entry e;
-	uint64_t index = 0;
-	int c, rc, ex = CLI_OK, scan = 0;
+	int c, rc;
 
-	cli_common_init(&co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(get_usage, stdout);
 			return CLI_OK;
 		case 'H':
-			hash = optarg;
+			a->hash = optarg;
 			break;
 		case 'f':
-			from = optarg;
+			a->from = optarg;
 			break;
 		case 's':
-			submitter = optarg;
+			a->submitter = optarg;
 			break;
 		case 'i':
-			id = optarg;
+			a->id = optarg;
 			break;
 		case 'S':
-			scan = 1;
+			a->scan = 1;
 			break;
 		default:
-			if ((rc = cli_common_opt(&co, c, optarg, get_usage)) !=
-			    1) {
+			if ((rc = cli_common_opt(&a->co, c, optarg,
+			    get_usage)) != 1) {
 				if (rc == 0)
 					fputs(get_usage, stderr);
 				return CLI_EUSAGE;
 			}
 		}
 	}
+	return -1;
+}
+
+/* The object asked for, by name, into a->what.  -1 when unknown. */
+static int
+get_what_of(const char *what, struct get_args *a)
+{
+	static const struct {
+		const char *name;
+		enum get_what what;
+	} whats[] = {
+		{ "checkpoint", GET_CHECKPOINT },
+		{ "entry", GET_ENTRY },
+		{ "inclusion", GET_INCLUSION },
+		{ "consistency", GET_CONSISTENCY },
+		{ "lookup", GET_LOOKUP },
+	};
+
+	for (size_t i = 0; i < sizeof(whats) / sizeof(whats[0]); i++)
+		if (strcmp(what, whats[i].name) == 0) {
+			a->what = whats[i].what;
+			if (a->what == GET_INCLUSION && a->hash != NULL)
+				a->what = GET_INCLUSION_HASH;
+			return 0;
+		}
+	return -1;
+}
+
+/* The command line into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+get_parse(int argc, char **argv, struct get_args *a)
+{
+	const char *what;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	cli_common_init(&a->co);
+	if ((rc = get_options(argc, argv, a)) >= 0)
+		return rc;
 	if (optind >= argc)
 		return cli_usage_error(get_usage, "what to get?");
 	what = argv[optind++];
 	if (strcmp(what, "entry") == 0 || (strcmp(what, "inclusion") == 0 &&
-	    hash == NULL)) {
+	    a->hash == NULL)) {
 		if (optind + 1 != argc || num_parse_u64_str(argv[optind], 0,
-		    PT_MAX_TREE_SIZE - 1, &index) != 0)
+		    PT_MAX_TREE_SIZE - 1, &a->index) != 0)
 			return cli_usage_error(get_usage, "%s: want one INDEX",
 			    what);
 		optind++;
@@ -354,225 +413,324 @@ get_cmd(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(get_usage, "unexpected argument '%s'",
 		    argv[optind]);
-	if (strcmp(what, "checkpoint") != 0 && strcmp(what, "entry") != 0 &&
-	    strcmp(what, "inclusion") != 0 && strcmp(what, "consistency") !=
-	    0 && strcmp(what, "lookup") != 0)
+	if (get_what_of(what, a) != 0)
 		return cli_usage_error(get_usage, "unknown object '%s'", what);
-	if (strcmp(what, "consistency") == 0 && from == NULL)
+	if (a->what == GET_CONSISTENCY && a->from == NULL)
 		return cli_usage_error(get_usage, "consistency: --from FILE "
 		    "(a signed checkpoint saved earlier) is required");
-	if (strcmp(what, "lookup") == 0 && (submitter == NULL || id == NULL))
+	if (a->what == GET_LOOKUP && (a->submitter == NULL || a->id == NULL))
 		return cli_usage_error(get_usage, "lookup: --submitter and --id "
 		    "are required");
-	if (scan && strcmp(what, "lookup") != 0 && (strcmp(what,
-	    "inclusion") != 0 || hash == NULL))
+	if (a->scan && a->what != GET_LOOKUP && a->what != GET_INCLUSION_HASH)
 		return cli_usage_error(get_usage, "--scan: only for lookup and "
 		    "inclusion --hash");
-	if ((rc = cli_common_check(&co, 1, get_usage)) != 0)
+	if ((rc = cli_common_check(&a->co, 1, get_usage)) != 0)
 		return rc;
-	{
-		struct hcli_opts ho;
+	return -1;
+}
 
-		cli_hcli_opts(&co, 1, &ho);
+/* get checkpoint: the signed note as served (or --json).  The exit code. */
+static int
+get_checkpoint(const struct get_args *a, struct get_log *g)
+{
+	if (a->co.json) {
+		json_t *o = ckpt_json(&g->ck, g->note);
 
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
-			return cli_fail(rc, &why, "--log");
-		lc->tiles_only = co.tiles_only;
-	}
-	if ((rc = logc_checkpoint(lc, &ck, &note, &note_len, &why)) != 0) {
-		ex = cli_fail(rc, &why, "checkpoint");
-		goto out;
-	}
-	if (strcmp(what, "checkpoint") == 0) {
-		if (co.json) {
-			json_t *o = ckpt_json(&ck, note);
+		print_json(o);
+		json_decref(o);
+	} else
+		tty_put_text(stdout, g->note, g->note_len);
+	return CLI_OK;
+}
 
-			print_json(o);
-			json_decref(o);
-		} else
-			tty_put_text(stdout, note, note_len);
-	} else if (strcmp(what, "entry") == 0) {
-		if ((rc = logc_entry(lc, index, &ck, &buf, &len, &e,
-		    &why)) != 0)
-			ex = cli_fail(rc, &why, "entry %llu",
-			    (unsigned long long)index);
-		else
-			ex = show_entry(&co, lc, index, &ck, buf, len, &e);
-	} else if (strcmp(what, "inclusion") == 0 && hash == NULL) {
-		struct mt_hash leaf;
-		char hex[65];
+/* get entry INDEX: the entry proven in the checkpoint, then shown.  The
+ * exit code. */
+static int
+get_entry(const struct get_args *a, struct get_log *g)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc, ex;
 
-		if ((rc = logc_entry(lc, index, &ck, &buf, &len, &e,
-		    &why)) != 0) {
-			ex = cli_fail(rc, &why, "inclusion of %llu",
-			    (unsigned long long)index);
-			goto out;
-		}
-		mt_leaf_hash(buf, len, &leaf);
-		cr_hex_encode(leaf.b, 32, hex);
-		if (co.json) {
-			json_t *o = ckpt_json(&ck, NULL);
-
-			json_object_set_new(o, "index",
-			    json_integer((json_int_t)index));
-			json_object_set_new(o, "leaf_hash", json_string(hex));
-			json_object_set_new(o, "included", json_true());
-			print_json(o);
-			json_decref(o);
-		} else
-		{
-			printf("%sincluded%s: entry %llu (leaf hash %s) is in ",
-			    cli_green(stdout), cli_reset(stdout),
-			    (unsigned long long)index, hex);
-			tty_puts(stdout, ck.origin);
-			printf(" at tree size %llu\n",
-			    (unsigned long long)ck.size);
-		}
-	} else if (strcmp(what, "inclusion") == 0) {
-		/* By leaf hash: ask the server for the proof, bind it to the
-		 * signed checkpoint. */
-		struct mt_hash leaf, proof[PT_MAX_PROOF];
-		struct hcli_resp r;
-		char path[160];
-		uint64_t sz;
-		size_t n;
-
-		if (strlen(hash) != 64 || cr_hex_decode(hash, 64, leaf.b,
-		    32) != 0) {
-			ex = cli_usage_error(get_usage, "--hash: want 64 hex "
-			    "digits");
-			goto out;
-		}
-		memset(&r, 0, sizeof(r));
-		rc = 0;
-		if (!lc->tiles_only) {
-			snprintf(path, sizeof(path), "/proof/inclusion?hash=%s&"
-			    "size=%llu", hash, (unsigned long long)ck.size);
-			hcli_get(lc->http, path, "application/msgpack",
-			    WIRE_MAX_PROOF_MSG, &r);
-			if ((rc = logc_status(&r, "GET /proof/inclusion",
-			    &why)) == 0 && (rc = wire_inclusion_decode(r.body,
-			    r.len, &index, &sz, proof, PT_MAX_PROOF, &n,
-			    NULL)) != 0)
-				rc = pt_why_set(&why, PT_ENET, "malformed proof");
-			if (rc == 0 && sz != ck.size)
-				rc = pt_why_set(&why, PT_EANSWER, "GET %s: the "
-				    "answer is a proof in size %llu, not the "
-				    "one asked for", path,
-				    (unsigned long long)sz);
-			if (rc == 0 && mt_verify_inclusion(&leaf, index,
-			    ck.size, proof, n, &ck.root) != 0)
-				rc = pt_why_set(&why, PT_EPROOF, "inclusion "
-				    "proof does not lead to the signed root");
-			hcli_resp_free(&r);
-			/* 404: the log has no such leaf, or no such route. */
-			if (rc == PT_ENOTFOUND && logc_route_absent(lc,
-			    "/proof/inclusion"))
-				lc->tiles_only = 1;
-		}
-		if (lc->tiles_only && scan)
-			rc = scan_leaf(lc, &co, &ck, &leaf, &index, &why);
-		else if (lc->tiles_only)
-			rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof "
-			    "routes (a static tlog-tiles mirror, or "
-			    "--tiles-only): finding a leaf hash means reading "
-			    "every level-0 hash tile; --scan does that",
-			    hcli_url(lc->http));
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "inclusion of %s", hash);
-			goto out;
-		}
-		if (co.json) {
-			json_t *o = ckpt_json(&ck, NULL);
-
-			json_object_set_new(o, "index",
-			    json_integer((json_int_t)index));
-			json_object_set_new(o, "leaf_hash", json_string(hash));
-			json_object_set_new(o, "included", json_true());
-			print_json(o);
-			json_decref(o);
-		} else
-		{
-			printf("%sincluded%s: leaf %s is entry %llu of ",
-			    cli_green(stdout), cli_reset(stdout), hash,
-			    (unsigned long long)index);
-			tty_puts(stdout, ck.origin);
-			printf(" at tree size %llu\n",
-			    (unsigned long long)ck.size);
-		}
-	} else if (strcmp(what, "consistency") == 0) {
-		struct ckpt old;
-		uint8_t *ob;
-		size_t olen;
-
-		if ((rc = ut_read_input(from, PT_NOTE_MAX, &ob, &olen,
-		    &why)) != 0) {
-			ex = cli_fail(rc, &why, "--from");
-			goto out;
-		}
-		rc = vrf_checkpoint((const char *)ob, olen, &co.key, &old, &why);
-		free(ob);
-		if (rc != 0) {
-			ex = cli_fail(rc, &why, "--from %s", from);
-			goto out;
-		}
-		if ((rc = logc_consistent(lc, &old, &ck, &why)) != 0) {
-			ex = cli_fail(rc, &why, "consistency");
-			goto out;
-		}
-		if (co.json) {
-			json_t *o = ckpt_json(&ck, NULL);
-
-			json_object_set_new(o, "old_size",
-			    json_integer((json_int_t)old.size));
-			json_object_set_new(o, "consistent", json_true());
-			print_json(o);
-			json_decref(o);
-		} else
-		{
-			printf("%sconsistent%s: ", cli_green(stdout),
-			    cli_reset(stdout));
-			tty_puts(stdout, ck.origin);
-			printf(" at size %llu extends the checkpoint of size "
-			    "%llu\n", (unsigned long long)ck.size,
-			    (unsigned long long)old.size);
-		}
-	} else {
-		uint8_t sid[32];
-		struct note_vkey sk;
-
-		if (strlen(submitter) == 64 && cr_hex_decode(submitter, 64,
-		    sid, 32) == 0)
-			;
-		else if (keys_load_vkey(submitter, &sk, &why) == 0) {
-			char vs[PT_MAX_VKEY + 1];
-
-			note_vkey_format(&sk, vs, sizeof(vs));
-			wire_submitter_id(vs, strlen(vs), sid);
-		} else {
-			ex = cli_usage_error(get_usage, "--submitter: want a "
-			    "verifier key (string or file) or 64 hex digits");
-			goto out;
-		}
-		if (lc->tiles_only)
-			rc = pt_why_set(&why, PT_EREFUSED, "--tiles-only: a "
-			    "lookup by office and id takes a scan of every "
-			    "entry bundle; --scan does that");
-		else
-			rc = logc_lookup(lc, sid, id, &ck, &index, &buf, &len,
-			    &e, &why);
-		if (rc == PT_EREFUSED && scan && (lc->tiles_only ||
-		    lc->no_lookup))
-			rc = scan_lookup(lc, &co, &ck, note, note_len, sid, id,
-			    &index, &buf, &len, &e, &why);
-		if (rc != 0)
-			ex = cli_fail(rc, &why, "lookup of %s", id);
-		else
-			ex = show_entry(&co, lc, index, &ck, buf, len, &e);
-	}
-out:
+	if ((rc = logc_entry(g->lc, a->index, &g->ck, &buf, &len, &e,
+	    &why)) != 0)
+		ex = cli_fail(rc, &why, "entry %llu",
+		    (unsigned long long)a->index);
+	else
+		ex = show_entry(&a->co, g->lc, a->index, &g->ck, buf, len, &e);
 	free(buf);
-	free(note);
-	logc_free(lc);
 	return ex;
+}
+
+/* The answer of an inclusion: entry index (leaf hash hex) is in ck, for
+ * people or --json; by_hash says which was asked for. */
+static void
+show_included(const struct get_args *a, const struct ckpt *ck,
+    uint64_t index, const char *hex, int by_hash)
+{
+	if (a->co.json) {
+		json_t *o = ckpt_json(ck, NULL);
+
+		json_object_set_new(o, "index",
+		    json_integer((json_int_t)index));
+		json_object_set_new(o, "leaf_hash", json_string(hex));
+		json_object_set_new(o, "included", json_true());
+		print_json(o);
+		json_decref(o);
+		return;
+	}
+	if (by_hash)
+		printf("%sincluded%s: leaf %s is entry %llu of ",
+		    cli_green(stdout), cli_reset(stdout), hex,
+		    (unsigned long long)index);
+	else
+		printf("%sincluded%s: entry %llu (leaf hash %s) is in ",
+		    cli_green(stdout), cli_reset(stdout),
+		    (unsigned long long)index, hex);
+	tty_puts(stdout, ck->origin);
+	printf(" at tree size %llu\n", (unsigned long long)ck->size);
+}
+
+/* get inclusion INDEX: the entry read and proven, its leaf hash shown.
+ * The exit code. */
+static int
+get_inclusion(const struct get_args *a, struct get_log *g)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	struct mt_hash leaf;
+	char hex[65];
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = logc_entry(g->lc, a->index, &g->ck, &buf, &len, &e,
+	    &why)) != 0) {
+		free(buf);
+		return cli_fail(rc, &why, "inclusion of %llu",
+		    (unsigned long long)a->index);
+	}
+	mt_leaf_hash(buf, len, &leaf);
+	free(buf);
+	cr_hex_encode(leaf.b, 32, hex);
+	show_included(a, &g->ck, a->index, hex, 0);
+	return CLI_OK;
+}
+
+/*
+ * The log's inclusion proof for leaf (hex: a->hash) in the tree of g->ck,
+ * bound to its signed root; its index into *index.  A log without the
+ * proof route (404 and no route) turns g->lc into tiles-only.  0 or an
+ * error in why.
+ */
+static int
+proof_by_hash(const struct get_args *a, struct get_log *g,
+    const struct mt_hash *leaf, uint64_t *index, struct pt_why *why)
+{
+	struct mt_hash proof[PT_MAX_PROOF];
+	struct hcli_resp r;
+	char path[160];
+	uint64_t sz;
+	size_t n;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(path, sizeof(path), "/proof/inclusion?hash=%s&size=%llu",
+	    a->hash, (unsigned long long)g->ck.size);
+	hcli_get(g->lc->http, path, "application/msgpack", WIRE_MAX_PROOF_MSG,
+	    &r);
+	if ((rc = logc_status(&r, "GET /proof/inclusion", why)) == 0 &&
+	    (rc = wire_inclusion_decode(r.body, r.len, index, &sz, proof,
+	    PT_MAX_PROOF, &n, NULL)) != 0)
+		rc = pt_why_set(why, PT_ENET, "malformed proof");
+	if (rc == 0 && sz != g->ck.size)
+		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a proof "
+		    "in size %llu, not the one asked for", path,
+		    (unsigned long long)sz);
+	if (rc == 0 && mt_verify_inclusion(leaf, *index, g->ck.size, proof, n,
+	    &g->ck.root) != 0)
+		rc = pt_why_set(why, PT_EPROOF, "inclusion proof does not lead "
+		    "to the signed root");
+	hcli_resp_free(&r);
+	/* 404: the log has no such leaf, or no such route. */
+	if (rc == PT_ENOTFOUND && logc_route_absent(g->lc, "/proof/inclusion"))
+		g->lc->tiles_only = 1;
+	return rc;
+}
+
+/* get inclusion --hash: asks the server for the proof, bound to the
+ * signed checkpoint; from tiles only, --scan finds the leaf among the
+ * level-0 hash tiles.  The exit code. */
+static int
+get_inclusion_hash(const struct get_args *a, struct get_log *g)
+{
+	struct pt_why why = { "" };
+	struct mt_hash leaf;
+	uint64_t index = 0;
+	int rc = 0;
+
+	if (strlen(a->hash) != 64 || cr_hex_decode(a->hash, 64, leaf.b,
+	    32) != 0)
+		return cli_usage_error(get_usage, "--hash: want 64 hex digits");
+	if (!g->lc->tiles_only)
+		rc = proof_by_hash(a, g, &leaf, &index, &why);
+	if (g->lc->tiles_only && a->scan)
+		rc = scan_leaf(g->lc, &a->co, &g->ck, &leaf, &index, &why);
+	else if (g->lc->tiles_only)
+		rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof routes (a "
+		    "static tlog-tiles mirror, or --tiles-only): finding a leaf "
+		    "hash means reading every level-0 hash tile; --scan does "
+		    "that", hcli_url(g->lc->http));
+	if (rc != 0)
+		return cli_fail(rc, &why, "inclusion of %s", a->hash);
+	show_included(a, &g->ck, index, a->hash, 1);
+	return CLI_OK;
+}
+
+/* get consistency --from FILE: the saved checkpoint verified, then proven
+ * a prefix of the current one.  The exit code. */
+static int
+get_consistency(const struct get_args *a, struct get_log *g)
+{
+	struct pt_why why = { "" };
+	struct ckpt old;
+	uint8_t *ob;
+	size_t olen;
+	int rc;
+
+	if ((rc = ut_read_input(a->from, PT_NOTE_MAX, &ob, &olen, &why)) != 0)
+		return cli_fail(rc, &why, "--from");
+	rc = vrf_checkpoint((const char *)ob, olen, &a->co.key, &old, &why);
+	free(ob);
+	if (rc != 0)
+		return cli_fail(rc, &why, "--from %s", a->from);
+	if ((rc = logc_consistent(g->lc, &old, &g->ck, &why)) != 0)
+		return cli_fail(rc, &why, "consistency");
+	if (a->co.json) {
+		json_t *o = ckpt_json(&g->ck, NULL);
+
+		json_object_set_new(o, "old_size",
+		    json_integer((json_int_t)old.size));
+		json_object_set_new(o, "consistent", json_true());
+		print_json(o);
+		json_decref(o);
+	} else {
+		printf("%sconsistent%s: ", cli_green(stdout),
+		    cli_reset(stdout));
+		tty_puts(stdout, g->ck.origin);
+		printf(" at size %llu extends the checkpoint of size %llu\n",
+		    (unsigned long long)g->ck.size,
+		    (unsigned long long)old.size);
+	}
+	return CLI_OK;
+}
+
+/* --submitter (a verifier key, as a string or a file, or 64 hex digits)
+ * into its submitter id.  0, or -1 when it is none of those. */
+static int
+submitter_id(const char *submitter, uint8_t sid[32])
+{
+	struct note_vkey sk;
+	struct pt_why why = { "" };
+	char vs[PT_MAX_VKEY + 1];
+
+	if (strlen(submitter) == 64 && cr_hex_decode(submitter, 64, sid,
+	    32) == 0)
+		return 0;
+	if (keys_load_vkey(submitter, &sk, &why) != 0)
+		return -1;
+	note_vkey_format(&sk, vs, sizeof(vs));
+	wire_submitter_id(vs, strlen(vs), sid);
+	return 0;
+}
+
+/* get lookup --submitter --id: the log's lookup (or, with --scan, every
+ * entry bundle read), the entry proven, then shown.  The exit code. */
+static int
+get_lookup(const struct get_args *a, struct get_log *g)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	uint8_t sid[32];
+	uint8_t *buf = NULL;
+	size_t len;
+	uint64_t index = 0;
+	int rc, ex;
+
+	if (submitter_id(a->submitter, sid) != 0)
+		return cli_usage_error(get_usage, "--submitter: want a verifier "
+		    "key (string or file) or 64 hex digits");
+	if (g->lc->tiles_only)
+		rc = pt_why_set(&why, PT_EREFUSED, "--tiles-only: a lookup by "
+		    "office and id takes a scan of every entry bundle; --scan "
+		    "does that");
+	else
+		rc = logc_lookup(g->lc, sid, a->id, &g->ck, &index, &buf, &len,
+		    &e, &why);
+	if (rc == PT_EREFUSED && a->scan && (g->lc->tiles_only ||
+	    g->lc->no_lookup))
+		rc = scan_lookup(g->lc, &a->co, &g->ck, g->note, g->note_len,
+		    sid, a->id, &index, &buf, &len, &e, &why);
+	if (rc != 0)
+		ex = cli_fail(rc, &why, "lookup of %s", a->id);
+	else
+		ex = show_entry(&a->co, g->lc, index, &g->ck, buf, len, &e);
+	free(buf);
+	return ex;
+}
+
+/* The log opened (--log, --log-key, the common HTTP options) and its
+ * checkpoint fetched and verified into g.  0 or the exit code. */
+static int
+get_log_open(const struct get_args *a, struct get_log *g)
+{
+	struct hcli_opts ho;
+	struct pt_why why = { "" };
+	int rc;
+
+	cli_hcli_opts(&a->co, 1, &ho);
+	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &g->lc,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	g->lc->tiles_only = a->co.tiles_only;
+	if ((rc = logc_checkpoint(g->lc, &g->ck, &g->note, &g->note_len,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "checkpoint");
+	return 0;
+}
+
+static int
+get_run(const struct get_args *a)
+{
+	static int (*const step[])(const struct get_args *,
+	    struct get_log *) = {
+		[GET_CHECKPOINT] = get_checkpoint,
+		[GET_ENTRY] = get_entry,
+		[GET_INCLUSION] = get_inclusion,
+		[GET_INCLUSION_HASH] = get_inclusion_hash,
+		[GET_CONSISTENCY] = get_consistency,
+		[GET_LOOKUP] = get_lookup,
+	};
+	struct get_log g;
+	int ex;
+
+	memset(&g, 0, sizeof(g));
+	if ((ex = get_log_open(a, &g)) == 0)
+		ex = step[a->what](a, &g);
+	free(g.note);
+	logc_free(g.lc);
+	return ex;
+}
+
+int
+get_cmd(int argc, char **argv)
+{
+	struct get_args a;
+	int rc;
+
+	if ((rc = get_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return get_run(&a);
 }
