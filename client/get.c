@@ -419,8 +419,8 @@ get_parse(int argc, char **argv, struct get_args *a)
 		return cli_usage_error(get_usage, "consistency: --from FILE "
 		    "(a signed checkpoint saved earlier) is required");
 	if (a->what == GET_LOOKUP && (a->submitter == NULL || a->id == NULL))
-		return cli_usage_error(get_usage, "lookup: --submitter and --id "
-		    "are required");
+		return cli_usage_error(get_usage, "lookup: --submitter and "
+		    "--id are required");
 	if (a->scan && a->what != GET_LOOKUP && a->what != GET_INCLUSION_HASH)
 		return cli_usage_error(get_usage, "--scan: only for lookup and "
 		    "inclusion --hash");
@@ -546,8 +546,8 @@ proof_by_hash(const struct get_args *a, struct get_log *g,
 	    PT_MAX_PROOF, &n, NULL)) != 0)
 		rc = pt_why_set(why, PT_ENET, "malformed proof");
 	if (rc == 0 && sz != g->ck.size)
-		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a proof "
-		    "in size %llu, not the one asked for", path,
+		rc = pt_why_set(why, PT_EANSWER, "GET %s: the answer is a "
+		    "proof in size %llu, not the one asked for", path,
 		    (unsigned long long)sz);
 	if (rc == 0 && mt_verify_inclusion(leaf, *index, g->ck.size, proof, n,
 	    &g->ck.root) != 0)
@@ -579,10 +579,10 @@ get_inclusion_hash(const struct get_args *a, struct get_log *g)
 	if (g->lc->tiles_only && a->scan)
 		rc = scan_leaf(g->lc, &a->co, &g->ck, &leaf, &index, &why);
 	else if (g->lc->tiles_only)
-		rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof routes (a "
-		    "static tlog-tiles mirror, or --tiles-only): finding a leaf "
-		    "hash means reading every level-0 hash tile; --scan does "
-		    "that", hcli_url(g->lc->http));
+		rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof routes "
+		    "(a static tlog-tiles mirror, or --tiles-only): finding a "
+		    "leaf hash means reading every level-0 hash tile; --scan "
+		    "does that", hcli_url(g->lc->http));
 	if (rc != 0)
 		return cli_fail(rc, &why, "inclusion of %s", a->hash);
 	show_included(a, &g->ck, index, a->hash, 1);
@@ -660,8 +660,8 @@ get_lookup(const struct get_args *a, struct get_log *g)
 	int rc, ex;
 
 	if (submitter_id(a->submitter, sid) != 0)
-		return cli_usage_error(get_usage, "--submitter: want a verifier "
-		    "key (string or file) or 64 hex digits");
+		return cli_usage_error(get_usage, "--submitter: want a "
+		    "verifier key (string or file) or 64 hex digits");
 	if (g->lc->tiles_only)
 		rc = pt_why_set(&why, PT_EREFUSED, "--tiles-only: a lookup by "
 		    "office and id takes a scan of every entry bundle; --scan "

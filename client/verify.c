@@ -519,8 +519,25 @@ out:
 	return rc;
 }
 
-int
-vrf_cmd(int argc, char **argv)
+/* The command line of `pubtrail verify`. */
+struct verify_args {
+	struct cli_common co;
+	int refresh;			/* --refresh */
+	char **files;			/* RECEIPT... */
+	int nfiles;
+};
+
+/* What every receipt is checked against. */
+struct verify_ctx {
+	const struct pol *policy;	/* --policy, or NULL */
+	struct logc *lc;		/* --log, or NULL (offline) */
+	struct okc *grants;		/* the log's office keys, or NULL */
+};
+
+/* The command line into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+verify_parse(int argc, char **argv, struct verify_args *a)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -528,23 +545,20 @@ vrf_cmd(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	struct logc *lc = NULL;
-	struct okc *grants = NULL;
-	const struct pol *policy;
-	int c, rc, worst = CLI_OK, refresh = 0;
+	int c, rc;
 
-	cli_common_init(&co);
+	memset(a, 0, sizeof(*a));
+	cli_common_init(&a->co);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(verify_usage, stdout);
 			return CLI_OK;
 		}
 		if (c == 'R') {
-			refresh = 1;
+			a->refresh = 1;
 			continue;
 		}
-		if ((rc = cli_common_opt(&co, c, optarg, verify_usage)) < 0)
+		if ((rc = cli_common_opt(&a->co, c, optarg, verify_usage)) < 0)
 			return -rc;
 		if (rc == 0) {
 			fputs(verify_usage, stderr);
@@ -553,186 +567,259 @@ vrf_cmd(int argc, char **argv)
 	}
 	if (optind == argc)
 		return cli_usage_error(verify_usage, "no receipt given");
-	if (refresh && co.log_url == NULL)
-		return cli_usage_error(verify_usage, "--refresh needs --log URL");
-	if ((rc = cli_common_check(&co, 0, verify_usage)) != 0)
+	if (a->refresh && a->co.log_url == NULL)
+		return cli_usage_error(verify_usage, "--refresh needs --log "
+		    "URL");
+	if ((rc = cli_common_check(&a->co, 0, verify_usage)) != 0)
 		return rc;
-	policy = vrf_policy;
-	if (co.log_url != NULL) {
-		struct hcli_opts ho;
-		struct pt_why why = { "" };
+	a->files = argv + optind;
+	a->nfiles = argc - optind;
+	return -1;
+}
 
-		cli_hcli_opts(&co, 1, &ho);
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) != 0)
-			return cli_fail(rc, &why, "--log");
-		/* Who the log says may sign (its office_key entries). */
-		if ((rc = okc_quick(&co, lc, &grants, &why)) != 0 &&
-		    rc != PT_ENOTFOUND) {
-			logc_free(lc);
-			return cli_fail(rc, &why, "the log's office keys");
-		}
+/* With --log: the log opened and who it says may sign (its office_key
+ * entries) read into v.  0 or the exit code. */
+static int
+verify_open(const struct verify_args *a, struct verify_ctx *v)
+{
+	struct hcli_opts ho;
+	struct pt_why why = { "" };
+	int rc;
+
+	if (a->co.log_url == NULL)
+		return 0;
+	cli_hcli_opts(&a->co, 1, &ho);
+	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &v->lc,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	if ((rc = okc_quick(&a->co, v->lc, &v->grants, &why)) != 0 &&
+	    rc != PT_ENOTFOUND)
+		return cli_fail(rc, &why, "the log's office keys");
+	return 0;
+}
+
+/* A receipt file that cannot be read: said (with --json, every file named
+ * gets its line, also one that cannot be read).  The exit code. */
+static int
+show_unread(const struct verify_args *a, const char *file, int rc,
+    const struct pt_why *why)
+{
+	json_t *o;
+
+	if (!a->co.json)
+		return cli_fail(rc, why, "%s", file);
+	o = json_object();
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "valid", json_false());
+	json_object_set_new(o, "error", json_string(pt_errname(rc)));
+	json_object_set_new(o, "reason", json_string(why->text[0] ?
+	    why->text : pt_strerror(rc)));
+	cli_json_print(stdout, o, JSON_COMPACT);
+	json_decref(o);
+	return cli_exit_for(rc);
+}
+
+/*
+ * The receipt in buf checked: for the log key (offline, under --policy;
+ * online the policy is asked of the log's current checkpoint instead),
+ * then with --log in the log as it is now (on), then its signer against
+ * the log's grants.  rc (0 valid) with the reason in why; the exit code
+ * into *ex.
+ */
+static int
+verify_check(const struct verify_args *a, const struct verify_ctx *v,
+    const char *file, const uint8_t *buf, size_t len, struct vrf_result *res,
+    struct online *on, struct pt_why *why, int *ex)
+{
+	int rc;
+
+	if (v->lc != NULL)
+		vrf_policy = NULL;
+	rc = vrf_receipt(buf, len, &a->co.key, res, why);
+	vrf_policy = v->policy;
+	/* Whatever fails in a receipt is evidence (exit 1); online, the
+	 * log's answers have their own codes (3, 7 ...). */
+	*ex = rc == 0 ? CLI_OK : rc == PT_ENOMEM ? CLI_ENET : CLI_EVERIFY;
+	if (rc == 0 && v->lc != NULL && (rc = vrf_online(v->lc, res, file,
+	    a->refresh, on, why)) != 0) {
+		*ex = cli_exit_for(rc);
+		if (*ex == CLI_OK)
+			*ex = CLI_EVERIFY;
 	}
-	for (int i = optind; i < argc; i++) {
-		struct vrf_result *res;
-		struct online on;
-		struct pt_why why = { "" };
-		uint8_t *buf;
-		size_t len;
-		int ex;
+	if (rc == 0 && v->grants != NULL && okc_describe(v->grants,
+	    &res->entry, res->index, why->text, sizeof(why->text)) != 0) {
+		char w[PT_WHY_MAX];
 
-		memset(&on, 0, sizeof(on));
+		snprintf(w, sizeof(w), "%s", why->text);
+		rc = pt_why_set(why, PT_EUNKNOWNSIGNER, "signed by %s+%08x: %s "
+		    "(the log's office keys rule)",
+		    res->entry.sub.submitter.name,
+		    res->entry.sub.submitter.hash, w);
+		*ex = CLI_EVERIFY;
+	}
+	return rc;
+}
 
-		if ((res = malloc(sizeof(*res))) == NULL)
-			return cli_fail(PT_ENOMEM, NULL, "verify");
-		rc = ut_read_input(argv[i], WIRE_MAX_RECEIPT, &buf, &len,
-		    &why);
-		if (rc != 0) {
-			if (co.json) {
-				/* Every file named gets its line, also one
-				 * that cannot be read. */
-				json_t *o = json_object();
+/* The verdict on one receipt (rc, why) as one JSON line. */
+static void
+show_json(const struct verify_ctx *v, const char *file,
+    const struct vrf_result *res, const struct online *on, int rc,
+    const struct pt_why *why)
+{
+	json_t *o = json_object(), *wj;
 
-				json_object_set_new(o, "file",
-				    json_string(argv[i]));
-				json_object_set_new(o, "valid", json_false());
-				json_object_set_new(o, "error",
-				    json_string(pt_errname(rc)));
-				json_object_set_new(o, "reason", json_string(
-				    why.text[0] ? why.text : pt_strerror(rc)));
-				cli_json_print(stdout, o, JSON_COMPACT);
-				json_decref(o);
-				ex = cli_exit_for(rc);
-			} else
-				ex = cli_fail(rc, &why, "%s", argv[i]);
-			free(res);
-			if (worst != CLI_EVERIFY && ex > worst)
-				worst = ex;
-			continue;
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "valid", json_boolean(rc == 0));
+	if (rc == 0) {
+		json_t *ej = NULL;
+
+		json_object_set_new(o, "origin", json_string(res->ck.origin));
+		json_object_set_new(o, "tree_size",
+		    json_integer((json_int_t)res->ck.size));
+		if (jrec_entry_to_json(&res->entry, res->entry_bytes,
+		    res->entry_len, res->index, &ej, NULL) == 0)
+			json_object_set_new(o, "entry", ej);
+		json_object_set_new(o, "index",
+		    json_integer((json_int_t)res->index));
+		signer_json_granted(o, &res->entry, res->index, v->grants);
+		if (on->done) {
+			json_t *lj = json_object();
+
+			json_object_set_new(lj, "tree_size",
+			    json_integer((json_int_t)on->cur.size));
+			json_object_set_new(lj, "consistent", json_true());
+			json_object_set_new(lj, "policy",
+			    json_boolean(v->policy != NULL));
+			json_object_set_new(lj, "refreshed",
+			    json_boolean(on->refreshed));
+			json_object_set_new(o, "log", lj);
+			if (ej != NULL)
+				cst_json(ej, &on->st);
 		}
-		/* Online, the receipt need only be the log key's: the policy
-		 * is then asked of the log's current checkpoint. */
-		if (lc != NULL)
-			vrf_policy = NULL;
-		rc = vrf_receipt(buf, len, &co.key, res, &why);
-		vrf_policy = policy;
-		/* Whatever fails in a receipt is evidence (exit 1); online,
-		 * the log's answers have their own codes (3, 7 ...). */
-		ex = rc == 0 ? CLI_OK : rc == PT_ENOMEM ? CLI_ENET :
-		    CLI_EVERIFY;
-		if (rc == 0 && lc != NULL &&
-		    (rc = vrf_online(lc, res, argv[i], refresh, &on,
-		    &why)) != 0) {
-			ex = cli_exit_for(rc);
-			if (ex == CLI_OK)
-				ex = CLI_EVERIFY;
+	} else {
+		json_object_set_new(o, "error", json_string(pt_errname(rc)));
+		json_object_set_new(o, "reason", json_string(why->text[0] ?
+		    why->text : pt_strerror(rc)));
+	}
+	if ((wj = vrf_witnesses_json(res)) != NULL)
+		json_object_set_new(o, "witnesses", wj);
+	cli_json_print(stdout, o, JSON_COMPACT);
+	json_decref(o);
+}
+
+/* A valid receipt for people: what it is, where, signed by whom, its
+ * witnesses, and (online) its standing in the log now. */
+static void
+show_valid(const struct verify_ctx *v, const char *file,
+    const struct vrf_result *res, const struct online *on)
+{
+	printf("%s", cli_green(stdout));
+	tty_puts(stdout, file);
+	printf(": valid%s: %s ", cli_reset(stdout),
+	    record_type_name(res->entry.sub.info.type));
+	tty_put(stdout, res->entry.sub.info.id, res->entry.sub.info.id_len);
+	printf(" at index %llu of ", (unsigned long long)res->index);
+	tty_puts(stdout, res->ck.origin);
+	printf(" (tree size %llu), signed by ",
+	    (unsigned long long)res->ck.size);
+	signer_print_granted(stdout, &res->entry, res->index, v->grants);
+	putchar('\n');
+	vrf_print_witnesses(stdout, res);
+	if (!on->done) {
+		printf("  status: not checked offline (give --log URL to apply "
+		    "the log's corrections)\n");
+		return;
+	}
+	printf("  in the log now: proven in its current checkpoint (size "
+	    "%llu), consistent with the receipt's%s\n",
+	    (unsigned long long)on->cur.size, v->policy != NULL ? "; it meets "
+	    "the witness policy" : "");
+	if (on->refreshed)
+		printf("  refreshed: the receipt now carries that "
+		    "checkpoint\n");
+	fputs("  ", stdout);
+	cst_print(stdout, &on->st);
+}
+
+/* An invalid receipt, in red on standard error, with the reason. */
+static void
+show_invalid(const char *file, const struct vrf_result *res, int rc,
+    const struct pt_why *why)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s", cli_red(stderr));
+	tty_puts(stderr, file);
+	fprintf(stderr, ": INVALID%s: ", cli_reset(stderr));
+	tty_puts(stderr, why->text[0] ? why->text : pt_strerror(rc));
+	fputc('\n', stderr);
+	vrf_print_witnesses(stderr, res);
+}
+
+/* One receipt file read, checked and shown; its exit code folded into
+ * *worst (a receipt that failed verification outranks other errors). */
+static void
+verify_one(const struct verify_args *a, const struct verify_ctx *v,
+    const char *file, struct vrf_result *res, int *worst)
+{
+	struct online on;
+	struct pt_why why = { "" };
+	uint8_t *buf;
+	size_t len;
+	int rc, ex;
+
+	memset(&on, 0, sizeof(on));
+	if ((rc = ut_read_input(file, WIRE_MAX_RECEIPT, &buf, &len,
+	    &why)) != 0) {
+		ex = show_unread(a, file, rc, &why);
+		if (*worst != CLI_EVERIFY && ex > *worst)
+			*worst = ex;
+		return;
+	}
+	rc = verify_check(a, v, file, buf, len, res, &on, &why, &ex);
+	if (a->co.json)
+		show_json(v, file, res, &on, rc, &why);
+	else if (rc == 0)
+		show_valid(v, file, res, &on);
+	else
+		show_invalid(file, res, rc, &why);
+	cst_free(&on.st);
+	free(buf);
+	if (ex == CLI_EVERIFY || (*worst != CLI_EVERIFY && ex > *worst))
+		*worst = ex;
+}
+
+static int
+verify_run(const struct verify_args *a)
+{
+	struct verify_ctx v;
+	struct vrf_result *res;
+	int worst = CLI_OK;
+
+	memset(&v, 0, sizeof(v));
+	v.policy = vrf_policy;
+	if ((worst = verify_open(a, &v)) != 0)
+		goto out;
+	for (int i = 0; i < a->nfiles; i++) {
+		if ((res = malloc(sizeof(*res))) == NULL) {
+			worst = cli_fail(PT_ENOMEM, NULL, "verify");
+			break;
 		}
-		if (rc == 0 && grants != NULL && okc_describe(grants,
-		    &res->entry, res->index, why.text, sizeof(why.text)) != 0) {
-			char w[PT_WHY_MAX];
-
-			snprintf(w, sizeof(w), "%s", why.text);
-			rc = pt_why_set(&why, PT_EUNKNOWNSIGNER, "signed by "
-			    "%s+%08x: %s (the log's office keys rule)",
-			    res->entry.sub.submitter.name,
-			    res->entry.sub.submitter.hash, w);
-			ex = CLI_EVERIFY;
-		}
-		if (co.json) {
-			json_t *o = json_object(), *wj;
-
-			json_object_set_new(o, "file", json_string(argv[i]));
-			json_object_set_new(o, "valid", json_boolean(rc == 0));
-			if (rc == 0) {
-				json_t *ej = NULL;
-
-				json_object_set_new(o, "origin",
-				    json_string(res->ck.origin));
-				json_object_set_new(o, "tree_size",
-				    json_integer((json_int_t)res->ck.size));
-				if (jrec_entry_to_json(&res->entry,
-				    res->entry_bytes, res->entry_len,
-				    res->index, &ej, NULL) == 0)
-					json_object_set_new(o, "entry", ej);
-				json_object_set_new(o, "index",
-				    json_integer((json_int_t)res->index));
-				signer_json_granted(o, &res->entry, res->index,
-				    grants);
-				if (on.done) {
-					json_t *lj = json_object();
-
-					json_object_set_new(lj, "tree_size",
-					    json_integer((json_int_t)
-					    on.cur.size));
-					json_object_set_new(lj, "consistent",
-					    json_true());
-					json_object_set_new(lj, "policy",
-					    json_boolean(policy != NULL));
-					json_object_set_new(lj, "refreshed",
-					    json_boolean(on.refreshed));
-					json_object_set_new(o, "log", lj);
-					if (ej != NULL)
-						cst_json(ej, &on.st);
-				}
-			} else {
-				json_object_set_new(o, "error",
-				    json_string(pt_errname(rc)));
-				json_object_set_new(o, "reason",
-				    json_string(why.text[0] ? why.text :
-				    pt_strerror(rc)));
-			}
-			if ((wj = vrf_witnesses_json(res)) != NULL)
-				json_object_set_new(o, "witnesses", wj);
-			cli_json_print(stdout, o, JSON_COMPACT);
-			json_decref(o);
-		} else if (rc == 0) {
-			printf("%s", cli_green(stdout));
-			tty_puts(stdout, argv[i]);
-			printf(": valid%s: %s ", cli_reset(stdout),
-			    record_type_name(res->entry.sub.info.type));
-			tty_put(stdout, res->entry.sub.info.id,
-			    res->entry.sub.info.id_len);
-			printf(" at index %llu of ",
-			    (unsigned long long)res->index);
-			tty_puts(stdout, res->ck.origin);
-			printf(" (tree size %llu), signed by ",
-			    (unsigned long long)res->ck.size);
-			signer_print_granted(stdout, &res->entry, res->index,
-			    grants);
-			putchar('\n');
-			vrf_print_witnesses(stdout, res);
-			if (on.done) {
-				printf("  in the log now: proven in its current "
-				    "checkpoint (size %llu), consistent with "
-				    "the receipt's%s\n", (unsigned long long)
-				    on.cur.size, policy != NULL ? "; it meets "
-				    "the witness policy" : "");
-				if (on.refreshed)
-					printf("  refreshed: the receipt now "
-					    "carries that checkpoint\n");
-				fputs("  ", stdout);
-				cst_print(stdout, &on.st);
-			} else
-				printf("  status: not checked offline (give "
-				    "--log URL to apply the log's "
-				    "corrections)\n");
-		} else {
-			fflush(stdout);
-			fprintf(stderr, "%s", cli_red(stderr));
-			tty_puts(stderr, argv[i]);
-			fprintf(stderr, ": INVALID%s: ", cli_reset(stderr));
-			tty_puts(stderr, why.text[0] ? why.text :
-			    pt_strerror(rc));
-			fputc('\n', stderr);
-			vrf_print_witnesses(stderr, res);
-		}
-		cst_free(&on.st);
-		free(buf);
+		verify_one(a, &v, a->files[i], res, &worst);
 		free(res);
-		/* A receipt that failed verification outranks other errors. */
-		if (ex == CLI_EVERIFY || (worst != CLI_EVERIFY && ex > worst))
-			worst = ex;
 	}
-	okc_free(grants);
-	logc_free(lc);
+out:
+	okc_free(v.grants);
+	logc_free(v.lc);
 	return worst;
+}
+
+int
+vrf_cmd(int argc, char **argv)
+{
+	struct verify_args a;
+	int rc;
+
+	if ((rc = verify_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return verify_run(&a);
 }
