@@ -10,7 +10,9 @@
 //                      (checkAll: then press "Check the whole log" and
 //                      report both states: {..., before})
 //   {"cmd": "receipt", "url": U, "file": PATH, "shot": NAME?}
-//   {"cmd": "explore", "url": U, "shot": NAME?, "year": Y?, "currency": C?}
+//   {"cmd": "explore", "url": U, "shot": NAME?, "year": Y?, "currency": C?,
+//                      "workers": 0 | "broken"?  (bundles hashed in the
+//                      page's own thread, or workers that cannot load)}
 //   {"cmd": "get", "url": U}                  (fetch status + headers)
 //   {"cmd": "render", "url": U, "shot": NAME} (screenshot of any URL)
 //   {"cmd": "keys", "url": U}                 (keyboard walk of the page)
@@ -123,6 +125,21 @@ function exploreState() {
     charts: document.querySelectorAll('.chart canvas').length };
 }
 
+// Run in the page before its scripts (explore's "workers"): 0 makes the
+// page hash in its own thread (window.PT_WORKERS, tiles.js); "broken" gives
+// it workers whose module cannot be loaded (as where a policy forbids
+// them), so it must notice and fall back.
+function noWorkers(w) {
+  if (w === 'broken') {
+    const W = window.Worker;
+    window.Worker = function Worker(url, opts) {
+      return new W(new URL('./no-such-worker.js', url), opts);
+    };
+  } else {
+    window.PT_WORKERS = w;
+  }
+}
+
 async function handle(c) {
   if (c.cmd === 'verify' || c.cmd === 'receipt') {
     const page = await newPage(c.width);
@@ -174,6 +191,7 @@ async function handle(c) {
   if (c.cmd === 'explore') {
     const page = await newPage(c.width);
     try {
+      if (c.workers !== undefined) await page.evaluateOnNewDocument(noWorkers, c.workers);
       await page.goto(c.url, { waitUntil: 'load' });
       await page.waitForFunction(() => document.getElementById('x-summary').hidden === false,
         { polling: 200 });

@@ -183,6 +183,7 @@ test('tiles: a 65,836-entry log proven from its tiles; a changed tile or entry i
       const got = await tv.entries(b);
       assert.equal(got.length, Math.min(256, n - b * 256));
       assert.deepEqual(got[0].bytes, entries[b * 256]);
+      assert.equal(hex(got[got.length - 1].leaf), hex(refLeaf(entries[b * 256 + got.length - 1])));
     }
   }
   // A log that grew past an older verified checkpoint, its partial tiles
@@ -202,18 +203,35 @@ test('tiles: a 65,836-entry log proven from its tiles; a changed tile or entry i
   const bad = new tiles.TileVerifier(client, { size: 785, root: new Uint8Array(32) });
   await assert.rejects(bad.init(), /signed root/);
   client.tamper = (kind, T, N, b) => {
-    if (kind === 'tile' && T === 0 && N === 1) b[5] ^= 1;
+    if (kind === 'bundle' && N === 1) b[b.length - 1] ^= 1;
     return b;
   };
   const tv = new tiles.TileVerifier(client, { size: 785, root });
   await tv.entries(0);
-  await assert.rejects(tv.entries(1), /does not hash to its parent/);
+  await assert.rejects(tv.entries(1), /does not hash to its level-1 tile/);
   client.tamper = (kind, T, N, b) => {
-    if (kind === 'bundle' && N === 2) b[b.length - 1] ^= 1;
+    if (kind === 'bundle' && N === 3) b[b.length - 1] ^= 1;
     return b;
   };
   const tv2 = new tiles.TileVerifier(client, { size: 785, root });
-  await assert.rejects(tv2.entries(2), /does not match its leaf hash/);
+  await assert.rejects(tv2.entries(3), /does not match its leaf hash/);
+  // A full tile above level 0 that is not the tree's.
+  {
+    const big = await memoryLog(65836);
+    big.client.tamper = (kind, T, N, b) => {
+      if (kind === 'tile' && T === 1 && N === 0 && b.length === 8192) b[77] ^= 1;
+      return b;
+    };
+    const tv3 = new tiles.TileVerifier(big.client, { size: 65836, root: big.root });
+    await tv3.entries(256);	// level-1 tile 1 is partial, checked by the root
+    await assert.rejects(tv3.entries(0), /does not hash to its parent/);
+    // rootAt: the root of every prefix, from the tiles of the whole tree.
+    big.client.tamper = null;
+    const tv4 = new tiles.TileVerifier(big.client, { size: 65836, root: big.root });
+    for (const m of [1, 2, 3, 255, 256, 257, 1000, 65535, 65536, 65537, 65836])
+      assert.equal(hex(await tv4.rootAt(m)), hex(await mth(big.entries.slice(0, m))), 'rootAt ' + m);
+    await assert.rejects(tv4.rootAt(65837), /no tree/);
+  }
   client.tamper = (kind, T, N, b) => (kind === 'bundle' ? b.subarray(0, b.length - 1) : b);
   await assert.rejects(new tiles.TileVerifier(client, { size: 785, root }).entries(0), /entry bundle/);
 });

@@ -8,6 +8,13 @@ entry in Chromium and shows totals; they must equal, to the minor unit,
 the totals computed here from `pubtrail export --format jsonl` of the same
 log with the same grouping and correction rules (docs/WEB.md).  Each row
 opens its entries, and an entry's link verifies with its proof.
+
+Full entry bundles are fetched, hashed, read and their signatures checked
+in module workers (web/js/hashworker.js): the daemon's own
+Content-Security-Policy lets the page start them, and the page's own
+thread (no workers) and workers that cannot load (it falls back) give the
+same totals, hashes and bytes.  A bundle changed on the way and an entry
+whose office signature does not verify are shown as failed either way.
 """
 import collections
 import concurrent.futures
@@ -16,14 +23,16 @@ import os
 import random
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
 from ptlib import Key, submission, tmpdir, leaf_hash  # noqa: E402
 import weblib  # noqa: E402
-from weblib import Browser, Checks, failed_steps, web_daemon  # noqa: E402
+from weblib import Browser, Checks, Relay, failed_steps, web_daemon  # noqa: E402
 
 ORIGIN = "city.example/spending"
+FORGE = os.path.join(ptlib.BUILD, "tools", "store_forge")
 N_PAY = 1100
 N_PERMIT = 120
 DEPTS = ["ROADS", "PARKS", "SCHOOLS", "HOUSING", "IT"]
@@ -261,6 +270,82 @@ def check_permits(fx, br):
     assert len(found) == min(200, sum(sum(c.values()) for c in permits.values())), len(found)
 
 
+def check_workers(fx, br):
+    url = "http://127.0.0.1:%d/#/explore?auto=1" % fx.d.port
+    w = br.send(cmd="explore", url=url, year=2026, currency="EUR")
+    assert w["bad"] == "0", w["summary"]
+    b = w["bench"]
+    # the daemon's CSP allowed the module workers, and they did the bundles
+    assert b["workers"] >= 1, b
+    assert b["sigs"] == fx.size and b["entries"] == fx.size, b
+    for mode in (0, "broken"):
+        n = br.send(cmd="explore", url=url, year=2026, currency="EUR", workers=mode)
+        assert n["bad"] == "0", (mode, n["summary"])
+        nb = n["bench"]
+        assert nb["workers"] == 0, (mode, nb)
+        assert n["tables"] == w["tables"], mode
+        for k in ("entries", "hashes", "sigs", "bytes"):
+            assert nb[k] == b[k], (mode, k, nb[k], b[k])
+
+
+def check_damaged_bundle(fx, br):
+    relay = Relay(fx.d.port)
+    try:
+        def rewrite(path, r):
+            if path != "/tile/entries/001":
+                return None
+            b = bytearray(r.body)
+            b[len(b) // 2] ^= 0x01
+            return (r.status, r.headers, bytes(b))
+        relay.rewrite = rewrite
+        for mode in (None, 0):
+            kw = {} if mode is None else {"workers": mode}
+            st = br.send(cmd="explore", url=relay.url + "#/explore?auto=1&sigs=0", **kw)
+            assert st["bad"] == "all", (mode, st["summary"])
+            assert "entry bundle 1 does not hash to its level-1 tile" in st["summary"], \
+                (mode, st["summary"])
+    finally:
+        relay.kill()
+
+
+def check_bad_signature(fx, br):
+    """Last (it changes the log): an entry signed for another log, appended
+    behind the daemon's back, inside a full bundle once the log grows."""
+    fx.d.stop()
+    rec = {"type": "payment", "id": "SP-BADSIG", "date": "2026-06-01", "amount_minor": 100,
+           "currency": "EUR", "payee": org(PAYEES[0], 0), "description": "signed for another log",
+           "payer": {"kind": "organization", "scheme": "XI-TEST", "id": "FIN-1",
+                     "name": "City Finance Office"}}
+    entry = ptlib.packb({"record": rec, "sig": fx.a.sign(ptlib.entry_message("other.example/log", rec)),
+                         "submitter": fx.a.vkey, "time": int(time.time() * 1000)})
+    f = os.path.join(tmpdir(), "badsig.entry")
+    with open(f, "wb") as fh:
+        fh.write(entry)
+    p = subprocess.run([FORGE, fx.d.data, "append", f], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    bad = int(p.stdout)
+    fx.d.start(port=fx.d.port)
+    rng = random.Random(16)
+    fill = []
+    for j in range(256 - (bad + 1) % 256):
+        r = gen_payment(rng, 90000 + j)
+        r["id"] = "FILL-%03d" % j
+        fill.append((fx.a, r))
+    fx.submit(fill)
+    size = fx.d.checkpoint()[1]
+    assert size % 256 == 0 and size > bad, (size, bad)
+    url = "http://127.0.0.1:%d/#/explore?auto=1" % fx.d.port
+    for mode in (None, 0):
+        kw = {} if mode is None else {"workers": mode}
+        st = br.send(cmd="explore", url=url, **kw)
+        assert st["bad"] == "1", (mode, st["summary"])
+        assert "#%d (the signature by finance.city.example+" % bad in st["summary"] and \
+            'does not verify for the log "%s"' % ORIGIN in st["summary"], (mode, st["summary"])
+        assert (st["bench"]["workers"] >= 1) == (mode is None), (mode, st["bench"])
+    st = br.send(cmd="explore", url=url + "&sigs=0")
+    assert st["bad"] == "0", st["summary"]
+
+
 def main():
     why = weblib.missing()
     if why:
@@ -271,7 +356,8 @@ def main():
     fx = Fixture()
     br = Browser()
     try:
-        for fn in (check_totals, check_date_range, check_permits):
+        for fn in (check_totals, check_date_range, check_permits, check_workers,
+                   check_damaged_bundle, check_bad_signature):
             checks.run(fn, fx, br)
     finally:
         br.kill()

@@ -4,7 +4,6 @@
 
 import { hex } from './bytes.js';
 import { haveWebCrypto } from './crypto.js';
-import { decodeEntry } from './wire.js';
 import { LogClient } from './log.js';
 import { fields, title } from './record.js';
 import { TileVerifier } from './tiles.js';
@@ -180,10 +179,9 @@ async function findPermit(num) {
     const found = [];
     for (let b = 0; b < n; b++) {
       st.textContent = 'Reading the log: ' + b + ' of ' + n + ' bundles proven…';
-      for (const e of await tv.entries(b)) {
-        let d;
-        try { d = decodeEntry(e.bytes); } catch (err) { continue; }
-        if (d.record.type === 'permit_decision' && d.record.permit_num === num) found.push({ e, d });
+      for (const e of await tv.entries(b, { decode: true })) {
+        const d = e.entry;
+        if (d && d.record.type === 'permit_decision' && d.record.permit_num === num) found.push({ e, d });
       }
     }
     st.textContent = found.length + ' decision(s) on permit ' + num + ' among ' + cur.ckpt.size +

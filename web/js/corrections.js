@@ -14,11 +14,11 @@
 //     checkpoint and checked by the rule (applies()); a listed entry that
 //     is not a correction of this one is the log's fault.  Cheap, but the
 //     list is the log's claim: it cannot show that none was left out.
-//   - ScanSource: every entry after the target, each proven from the tiles
-//     against the verified checkpoint, so no correction can be hidden; one
-//     pass over the rest of the log.  The only way on a static copy of a
-//     log (no index: GET /corrections/<I> is 404), and the way to prove the
-//     index complete.
+//   - every entry after the target, each proven from the tiles against the
+//     verified checkpoint, so no correction can be hidden (logread.js
+//     readAll, then resolve()): one pass over the log.  The only way on a
+//     static copy of a log (no index: GET /corrections/<I> is 404), and the
+//     way to prove the index complete (verify.js "Check the whole log").
 
 import { equal, hex } from './bytes.js';
 import { leafHash } from './crypto.js';
@@ -134,44 +134,6 @@ export class IndexSource {
         ', but it is not: ' + why);
       out.push({ index: i, entry, leaf: hex(leaf) });
     }
-    return out;
-  }
-}
-
-// Scan every entry after targetIndex, proven by tv (TileVerifier), for
-// corrections of it.  progress(done, total) is called after each bundle.
-export class ScanSource {
-  constructor(tv) {
-    this.tv = tv;
-    this.kind = 'scan';
-    this.name = 'a scan of every later entry, each proven from the log\'s tiles';
-  }
-
-  async find(targetIndex, target, targetLeaf, progress) {
-    const first = Math.floor(targetIndex / 256);
-    const last = this.tv.bundles();
-    const out = [];
-    let done = 0, next = first;
-    const total = last - first;
-    const worker = async () => {
-      while (next < last) {
-        const n = next++;
-        for (const e of await this.tv.entries(n)) {
-          if (e.index <= targetIndex) continue;
-          let d;
-          try {
-            d = decodeEntry(e.bytes);
-          } catch (err) {
-            continue;	// not ours to judge here; the audit names it
-          }
-          if (d.record.type === 'correction' && Number(d.record.target_index) === targetIndex)
-            out.push({ index: e.index, entry: d });
-        }
-        done++;
-        if (progress) progress(done, total);
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
     return out;
   }
 }

@@ -18,7 +18,6 @@ import { classify, decimal, decisionWord, exponent, money, partyName,
   title } from './record.js';
 import { TileVerifier } from './tiles.js';
 import { openWithPolicy, registrarTrust } from './trust.js';
-import { checkOfficeSignature } from './verify.js';
 
 const $ = (id) => document.getElementById(id);
 const CHART_BARS = 24;
@@ -65,13 +64,8 @@ async function load(ctx, checkSigs, progress) {
   const ck = cur.ckpt;
   const tv = new TileVerifier(client, ck);
   const t0 = performance.now();
-  let sigs = 0;
-  const checkSig = checkSigs ? async (d) => {
-    await checkOfficeSignature(d, ck.origin);
-    sigs++;
-  } : null;
-  const { items, bad } = await readAll(tv, { checkSig, progress: (done, total) =>
-    progress(done, total, tv.hashes, client.bytesRead) });
+  const { items, bad, sigs } = await readAll(tv, { sigOrigin: checkSigs ? ck.origin : null,
+    progress: (done, total) => progress(done, total, tv.hashes, client.bytesRead) });
   const ms = performance.now() - t0;
 
   // Who may append: every entry judged in index order; an entry the rule
@@ -373,7 +367,13 @@ async function go(ctx, params) {
   try {
     if (!ctx.logKey) throw new Error(ctx.problems.join('; '));
     status.textContent = 'Fetching and checking the signed checkpoint…';
+    let shown = 0;
     state = await load(ctx, sigs, (done, total, hashes, bytes) => {
+      // A few times a second is enough for people (and keeps the page's
+      // thread for the work).
+      const now = performance.now();
+      if (done < total && now - shown < 200) return;
+      shown = now;
       bar.max = total;
       bar.value = done;
       const s = (performance.now() - t0) / 1000;

@@ -84,20 +84,6 @@ export function typesString(mask) {
   return [3, 4, 1, 2].filter((t) => mask & (1 << t)).map((t) => TYPE_NAME[t]).join(',');
 }
 
-// Parsed verifier keys, by their string (an explorer prepares every entry
-// of a log, signed by a few keys).
-const parsed = new Map();
-async function vkey(text) {
-  let p = parsed.get(text);
-  if (p === undefined) {
-    p = parseVkey(text, ALG_ED25519);
-    parsed.set(text, p);
-    p.catch(() => parsed.delete(text));
-    if (parsed.size > 4096) parsed.delete(parsed.keys().next().value);
-  }
-  return p;
-}
-
 // A decoded entry (wire.js decodeEntry) as the rule reads it (struct
 // wire_submission's record_info).  Throws an Error for a record the log
 // should never have appended (record_check would refuse it).
@@ -107,7 +93,7 @@ export async function prepare(entry) {
   if (!type) throw new Error('unknown record type ' + r.type);
   const s = {
     submitter: entry.submitter,
-    submitterKey: await vkey(entry.submitter),
+    submitterKey: await parseVkey(entry.submitter, ALG_ED25519),
     type,
     time: entry.time,
   };
@@ -119,7 +105,7 @@ export async function prepare(entry) {
     s.revoke = r.action === 'revoke';
     s.okeyVkey = r.key;
     try {
-      s.okeyKey = await vkey(r.key);
+      s.okeyKey = await parseVkey(r.key, ALG_ED25519);
     } catch (e) {
       s.okeyKey = null;		// refused by the rule: "key: not a verifier key"
     }

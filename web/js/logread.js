@@ -10,45 +10,35 @@ import { hex } from './bytes.js';
 import { ed25519Verify } from './crypto.js';
 import { OfficeKeys, TYPE, prepare } from './grants.js';
 import { HttpError } from './log.js';
-import { checkRecord } from './record.js';
 import { entryMessage } from './trust.js';
-import { decodeEntry } from './wire.js';
 
-const PARALLEL = 4;	// bundles in flight
+// Bundles in flight: enough that the workers (tiles.js) always have the
+// next one while this thread reads the last.
+const PARALLEL = 8;
 
 // Read and prove every entry of the tree tv was made for (tiles.js), each
-// decoded (wire.js) and checked (record.js); with checkSig(entry) also its
-// signature.  Returns { items (by index; null for an entry that failed),
-// bad: [{ index, why }] }.  progress(done, total) after each bundle.
-export async function readAll(tv, { checkSig = null, progress = null } = {}) {
+// decoded (wire.js) and checked (record.js); with sigOrigin also its
+// office's signature for that log origin.  Returns { items (by index; null
+// for an entry that failed), bad: [{ index, why }], sigs (signatures
+// checked) }.  progress(done, total) after each bundle.
+export async function readAll(tv, { sigOrigin = null, progress = null } = {}) {
   await tv.init();
   const n = tv.bundles();
   const items = new Array(tv.size).fill(null);
   const bad = [];
-  let done = 0, next = 0;
+  let done = 0, next = 0, sigs = 0;
   const worker = async () => {
     while (next < n) {
       const b = next++;
-      const entries = await tv.entries(b);
-      const sigs = [];
+      const entries = await tv.entries(b, { decode: true, origin: sigOrigin });
       for (const e of entries) {
-        let d;
-        try {
-          d = decodeEntry(e.bytes);
-          checkRecord(d.record);
-        } catch (err) {
-          bad.push({ index: e.index, why: err.message });
+        if (e.error !== undefined) {
+          bad.push({ index: e.index, why: e.error });
           continue;
         }
-        const it = { index: e.index, leaf: e.leaf, entry: d, record: d.record };
-        if (checkSig) {
-          sigs.push(checkSig(d).then(() => { items[e.index] = it; },
-            (err) => { bad.push({ index: e.index, why: err.message }); }));
-        } else {
-          items[e.index] = it;
-        }
+        items[e.index] = { index: e.index, leaf: e.leaf, entry: e.entry, record: e.entry.record };
+        if (sigOrigin) sigs++;
       }
-      if (sigs.length) await Promise.all(sigs);
       done += entries.length;
       if (progress) progress(done, tv.size);
     }
@@ -57,7 +47,7 @@ export async function readAll(tv, { checkSig = null, progress = null } = {}) {
   for (let i = 0; i < PARALLEL; i++) ws.push(worker());
   await Promise.all(ws);
   bad.sort((a, b) => a.index - b.index);
-  return { items, bad };
+  return { items, bad, sigs };
 }
 
 // Check the registrar's signature of an office_key entry (in its own

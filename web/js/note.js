@@ -38,8 +38,22 @@ export async function keyId(name, alg, pub) {
 // Ed25519 key (0x01) or cosignature key (0x04) of 32 bytes, or an
 // ML-DSA-44 cosignature key (0x06) of 1312 bytes (which the page, like the
 // C client, cannot verify).  wantAlg: one type or a list of types.
-// Returns { name, id (4 bytes), alg, pub, text }.
-export async function parseVkey(text, wantAlg) {
+// Returns { name, id (4 bytes), alg, pub, text }.  Parsed keys are kept
+// (an explorer meets every entry's submitter key, a few keys in all).
+const parsedKeys = new Map();
+export function parseVkey(text, wantAlg) {
+  const k = (wantAlg === undefined ? '' : [].concat(wantAlg).join(',')) + ' ' + text;
+  let p = parsedKeys.get(k);
+  if (p === undefined) {
+    p = parseVkeyOnce(text, wantAlg);
+    parsedKeys.set(k, p);
+    p.catch(() => parsedKeys.delete(k));
+    if (parsedKeys.size > 4096) parsedKeys.delete(parsedKeys.keys().next().value);
+  }
+  return p;
+}
+
+async function parseVkeyOnce(text, wantAlg) {
   if (typeof text !== 'string') throw new FormatError('no key');
   text = text.trim();
   if (utf8(text).length > MAX_VKEY_MLDSA) throw new FormatError('key string too long');

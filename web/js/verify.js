@@ -8,7 +8,8 @@
 // called verified when no step failed.
 
 import { b64, equal, fromHex, hex } from './bytes.js';
-import { ed25519Verify, leafHash } from './crypto.js';
+import { checkOfficeSignature } from './bundlejob.js';
+import { leafHash } from './crypto.js';
 import { IndexSource, resolve, statusWords } from './corrections.js';
 import { OfficeKeys, keyLabel, prepare } from './grants.js';
 import { HttpError, LogClient } from './log.js';
@@ -19,8 +20,11 @@ import { ALG_ED25519, parseVkey } from './note.js';
 import { checkRecord } from './record.js';
 import { TileVerifier } from './tiles.js';
 import { parseTlogProof } from './tproof.js';
-import { entryMessage, openWithPolicy, registrarTrust, registrarWords, submitterId } from './trust.js';
+import { openWithPolicy, registrarTrust, registrarWords, submitterId } from './trust.js';
 import { decodeEntry, decodeReceipt } from './wire.js';
+
+// The office's signature over a record (bundlejob.js, also run in workers).
+export { checkOfficeSignature };
 
 class Steps {
   constructor(onChange) {
@@ -68,15 +72,6 @@ function stopped(out) {
 
 function why(e) {
   return e && e.message ? e.message : String(e);
-}
-
-// Office signature over the record for this log's origin.
-export async function checkOfficeSignature(entry, origin) {
-  const key = await parseVkey(entry.submitter, ALG_ED25519);
-  const ok = await ed25519Verify(key.pub, entry.sig, entryMessage(origin, entry.record, entry.recordBytes));
-  if (!ok) throw new Error('the signature by ' + key.name + '+' + hex(key.id) +
-    ' does not verify for the log "' + origin + '"');
-  return key;
 }
 
 // Resolve the office a person typed: a verifier key string, a 64-hex
