@@ -295,8 +295,31 @@ static const char monitor_usage[] =
     "Exit 0 when stopped, 1 when the log failed a check, 3 network, 7 stale\n"
     "(--once).\n";
 
-int
-mon_cmd(int argc, char **argv)
+/* The command line of `pubtrail monitor`. */
+struct monitor_args {
+	struct cli_common co;
+	struct mon_filter f;
+	const char *state;		/* --state DIR */
+	uint64_t interval;		/* --interval SECONDS */
+	int once;			/* --once */
+	int from_start;			/* --from-start */
+	/* Read while parsing, into f's amounts. */
+	const char *min_arg, *max_arg;	/* --min-amount, --max-amount */
+	struct amt_opts amt;		/* how they are written */
+};
+
+/* What the monitor follows, once started. */
+struct monitor_ctx {
+	struct mon m;		/* filters, corrections, progress */
+	struct aud_opts o;	/* the audit engine, calling on_entry */
+	struct aud_state st;	/* the last verified checkpoint */
+	struct logc *lc;
+};
+
+/* Reads the options into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+monitor_options(int argc, char **argv, struct monitor_args *a)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -316,75 +339,61 @@ mon_cmd(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	struct mon m;
-	struct aud_opts o;
-	struct aud_state st;
-	struct aud_summary sum;
-	struct logc *lc = NULL;
 	struct pt_why why = { "" };
-	const char *state = NULL, *min_arg = NULL, *max_arg = NULL;
-	struct amt_opts amt = { 0, AMT_SEP_NONE };
-	uint64_t interval = 10, v;
-	int64_t iv;
-	int c, rc, once = 0, from_start = 0, ex = CLI_OK;
-	struct sigaction sa;
+	uint64_t v;
+	int c, rc;
 
-	cli_common_init(&co);
-	memset(&m, 0, sizeof(m));
-	memset(&o, 0, sizeof(o));
-	memset(&st, 0, sizeof(st));
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(monitor_usage, stdout);
 			return CLI_OK;
 		case 's':
-			state = optarg;
+			a->state = optarg;
 			break;
 		case 'i':
 			if (num_parse_u64_str(optarg, 1, 86400, &v) != 0)
 				return cli_usage_error(monitor_usage,
 				    "--interval: 1..86400 seconds");
-			interval = v;
+			a->interval = v;
 			break;
 		case '1':
-			once = 1;
+			a->once = 1;
 			break;
 		case '0':
-			from_start = 1;
+			a->from_start = 1;
 			break;
 		case 't':
-			m.f.type = optarg;
+			a->f.type = optarg;
 			break;
 		case 'P':
-			m.f.payer = optarg;
+			a->f.payer = optarg;
 			break;
 		case 'E':
-			m.f.payee = optarg;
+			a->f.payee = optarg;
 			break;
 		case 'n':
-			m.f.permit_num = optarg;
+			a->f.permit_num = optarg;
 			break;
 		case 'O':
-			m.f.office = optarg;
+			a->f.office = optarg;
 			break;
 		case 'm':
-			min_arg = optarg;
+			a->min_arg = optarg;
 			break;
 		case 'M':
-			max_arg = optarg;
+			a->max_arg = optarg;
 			break;
 		case 'c':
-			m.f.currency = optarg;
+			a->f.currency = optarg;
 			break;
 		default:
-			if ((rc = amt_cli_opt(&amt, c, optarg, &why)) == 1)
+			if ((rc = amt_cli_opt(&a->amt, c, optarg, &why)) == 1)
 				break;
 			if (rc < 0)
 				return cli_usage_error(monitor_usage, "%s",
 				    why.text);
-			if ((rc = cli_common_opt(&co, c, optarg,
+			if ((rc = cli_common_opt(&a->co, c, optarg,
 			    monitor_usage)) != 1) {
 				if (rc == 0)
 					fputs(monitor_usage, stderr);
@@ -392,104 +401,181 @@ mon_cmd(int argc, char **argv)
 			}
 		}
 	}
+	return -1;
+}
+
+/* --min-amount and --max-amount, in --currency's minor units, into a->f.
+ * -1 to go on, or the usage exit code. */
+static int
+monitor_amounts(struct monitor_args *a)
+{
+	struct pt_why why = { "" };
+	int64_t iv;
+
+	if ((a->min_arg != NULL || a->max_arg != NULL) &&
+	    a->f.currency == NULL)
+		return cli_usage_error(monitor_usage, "--min-amount and "
+		    "--max-amount need --currency CODE (amounts are compared "
+		    "in one currency's units)");
+	for (int k = 0; k < 2; k++) {
+		const char *arg = k == 0 ? a->min_arg : a->max_arg;
+
+		if (arg == NULL)
+			continue;
+		if (amt_parse(arg, strlen(arg), a->f.currency, &a->amt, &iv,
+		    &why) != 0)
+			return cli_usage_error(monitor_usage, "--%s \"%.60s\": "
+			    "%s", k == 0 ? "min-amount" : "max-amount", arg,
+			    why.text);
+		if (k == 0) {
+			a->f.have_min = 1;
+			a->f.min_amount = iv;
+		} else {
+			a->f.have_max = 1;
+			a->f.max_amount = iv;
+		}
+	}
+	return -1;
+}
+
+/* The command line into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+monitor_parse(int argc, char **argv, struct monitor_args *a)
+{
+	struct pt_why why = { "" };
+	enum record_type rt;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->interval = 10;
+	a->amt.decimal = 0;
+	a->amt.thousands = AMT_SEP_NONE;
+	cli_common_init(&a->co);
+	if ((rc = monitor_options(argc, argv, a)) >= 0)
+		return rc;
 	if (optind != argc)
 		return cli_usage_error(monitor_usage, "unexpected argument "
 		    "'%s'", argv[optind]);
-	if (amt_opts_check(&amt, &why) != 0)
+	if (amt_opts_check(&a->amt, &why) != 0)
 		return cli_usage_error(monitor_usage, "%s", why.text);
-	if ((min_arg != NULL || max_arg != NULL) && m.f.currency == NULL)
-		return cli_usage_error(monitor_usage, "--min-amount and "
-		    "--max-amount need --currency CODE (amounts are compared in "
-		    "one currency's units)");
-	for (int k = 0; k < 2; k++) {
-		const char *a = k == 0 ? min_arg : max_arg;
-
-		if (a == NULL)
-			continue;
-		if (amt_parse(a, strlen(a), m.f.currency, &amt, &iv, &why) != 0)
-			return cli_usage_error(monitor_usage, "--%s \"%.60s\": "
-			    "%s", k == 0 ? "min-amount" : "max-amount", a,
-			    why.text);
-		if (k == 0) {
-			m.f.have_min = 1;
-			m.f.min_amount = iv;
-		} else {
-			m.f.have_max = 1;
-			m.f.max_amount = iv;
-		}
-	}
-	if (m.f.type != NULL) {
-		enum record_type rt;
-
-		if (record_type_parse(m.f.type, strlen(m.f.type), &rt) != 0)
-			return cli_usage_error(monitor_usage, "--type: one of "
-			    "payment, permit_decision, correction, office_key");
-	}
-	if ((rc = cli_common_check(&co, 1, monitor_usage)) != 0)
+	if ((rc = monitor_amounts(a)) >= 0)
 		return rc;
-	m.json = co.json;
-	if (aud_corr_new(&m.corr) != 0)
+	if (a->f.type != NULL && record_type_parse(a->f.type,
+	    strlen(a->f.type), &rt) != 0)
+		return cli_usage_error(monitor_usage, "--type: one of "
+		    "payment, permit_decision, correction, office_key");
+	if ((rc = cli_common_check(&a->co, 1, monitor_usage)) != 0)
+		return rc;
+	return -1;
+}
+
+/* The audit engine set up to call on_entry (r->m), the --state loaded,
+ * the log opened.  0 or the exit code. */
+static int
+monitor_open(const struct monitor_args *a, struct monitor_ctx *r)
+{
+	struct hcli_opts ho;
+	struct pt_why why = { "" };
+	int rc;
+
+	r->m.f = a->f;
+	r->m.json = a->co.json;
+	if (aud_corr_new(&r->m.corr) != 0)
 		return cli_fail(PT_ENOMEM, NULL, "monitor");
-	o.corr = m.corr;
-	o.fn = on_entry;
-	o.arg = &m;
-	o.defer = 1;
-	if (state != NULL && (rc = aud_state_load(state, &co.key, &st,
-	    &why)) != 0) {
-		aud_corr_free(m.corr);
+	r->o.corr = r->m.corr;
+	r->o.fn = on_entry;
+	r->o.arg = &r->m;
+	r->o.defer = 1;
+	if (a->state != NULL && (rc = aud_state_load(a->state, &a->co.key,
+	    &r->st, &why)) != 0)
 		return cli_fail(rc == PT_ECORRUPT ? PT_EIO : rc, &why,
 		    "--state");
-	}
-	{
-		struct hcli_opts ho;
+	cli_hcli_opts(&a->co, a->co.concurrency, &ho);
+	ho.recv_buffer = AUD_RECV_BUFFER;
+	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &r->lc,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	r->lc->tiles_only = a->co.tiles_only;
+	return 0;
+}
 
-		cli_hcli_opts(&co, co.concurrency, &ho);
-		ho.recv_buffer = AUD_RECV_BUFFER;
+/* SIGINT and SIGTERM stop the monitor after the current poll. */
+static void
+monitor_signals(void)
+{
+	struct sigaction sa;
 
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
-		    0) {
-			aud_state_free(&st);
-			aud_corr_free(m.corr);
-			return cli_fail(rc, &why, "--log");
-		}
-		lc->tiles_only = co.tiles_only;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (!st.have && !from_start &&
-	    (rc = aud_bootstrap(lc, &st, &why)) != 0) {
-		ex = cli_fail(rc, &why, "start");
-		goto out;
-	}
+}
+
+/* Polls every --interval seconds until stopped (--once: one poll): an
+ * incremental audit, its new matching entries shown, then --state saved.
+ * A log that fails a check ends it; network trouble is said and followed
+ * on.  The exit code. */
+static int
+monitor_follow(const struct monitor_args *a, struct monitor_ctx *r)
+{
+	struct aud_summary sum;
+	struct pt_why why = { "" };
+	int rc;
+
 	while (!stop) {
-		rc = aud_run(lc, &st, &o, &sum, &why);
-		if (rc != 0 && cli_exit_for(rc) == CLI_EVERIFY) {
-			ex = cli_fail(rc, &why, "the log FAILED verification");
-			goto out;
-		}
+		rc = aud_run(r->lc, &r->st, &r->o, &sum, &why);
+		if (rc != 0 && cli_exit_for(rc) == CLI_EVERIFY)
+			return cli_fail(rc, &why, "the log FAILED "
+			    "verification");
 		if (rc != 0) {
 			/* Network trouble: say so and keep following. */
 			cli_fail(rc, &why, "poll");
-			if (once) {
-				ex = cli_exit_for(rc);
-				goto out;
-			}
-		} else if (state != NULL &&
-		    (rc = aud_state_save(state, &st, &why)) != 0) {
-			ex = cli_fail(rc, &why, "--state");
-			goto out;
-		}
-		if (once)
+			if (a->once)
+				return cli_exit_for(rc);
+		} else if (a->state != NULL &&
+		    (rc = aud_state_save(a->state, &r->st, &why)) != 0)
+			return cli_fail(rc, &why, "--state");
+		if (a->once)
 			break;
-		for (uint64_t t = 0; t < interval && !stop; t++)
+		for (uint64_t t = 0; t < a->interval && !stop; t++)
 			sleep(1);
 	}
+	return CLI_OK;
+}
+
+static int
+monitor_run(const struct monitor_args *a)
+{
+	struct monitor_ctx r;
+	struct pt_why why = { "" };
+	int rc, ex;
+
+	memset(&r, 0, sizeof(r));
+	if ((ex = monitor_open(a, &r)) != 0)
+		goto out;
+	monitor_signals();
+	if (!r.st.have && !a->from_start &&
+	    (rc = aud_bootstrap(r.lc, &r.st, &why)) != 0) {
+		ex = cli_fail(rc, &why, "start");
+		goto out;
+	}
+	ex = monitor_follow(a, &r);
 out:
-	aud_state_free(&st);
-	aud_corr_free(m.corr);
-	logc_free(lc);
+	aud_state_free(&r.st);
+	aud_corr_free(r.m.corr);
+	logc_free(r.lc);
 	return ex;
+}
+
+int
+mon_cmd(int argc, char **argv)
+{
+	struct monitor_args a;
+	int rc;
+
+	if ((rc = monitor_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return monitor_run(&a);
 }
