@@ -771,8 +771,28 @@ ocds_close(struct exp *x, const struct aud_summary *sum, const char *uri)
 	free(text);
 }
 
-int
-export_cmd(int argc, char **argv)
+/* The command line of `pubtrail export`. */
+struct export_args {
+	struct cli_common co;
+	enum fmt fmt;			/* --format */
+	const char *out;		/* --out FILE, or NULL: stdout */
+	const char *puri;		/* --package-uri URI (ocds) */
+	int raw;			/* --raw */
+	unsigned threads;		/* --threads N, or 0: the default */
+};
+
+/* An export under way. */
+struct export_ctx {
+	struct exp x;			/* the writer on_entry feeds */
+	struct logc *lc;
+	char tmp[UT_PATH_MAX];		/* --out: the temporary file */
+};
+
+/* Reads the options into a, the format's name into *fmt.  -1 to go on,
+ * or an exit code (CLI_OK after --help). */
+static int
+export_options(int argc, char **argv, struct export_args *a,
+    const char **fmt)
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS_COMMON,
@@ -784,47 +804,34 @@ export_cmd(int argc, char **argv)
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_common co;
-	struct exp x;
-	struct aud_opts o;
-	struct aud_state st;
-	struct aud_summary sum;
-	struct logc *lc = NULL;
-	struct pt_why why = { "" };
-	const char *fmt = NULL, *out = NULL, *puri = NULL;
-	char tmp[UT_PATH_MAX];
 	uint64_t v;
-	int c, rc, ex = CLI_OK;
+	int c, rc;
 
-	cli_common_init(&co);
-	memset(&x, 0, sizeof(x));
-	memset(&o, 0, sizeof(o));
-	memset(&st, 0, sizeof(st));
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(export_usage, stdout);
 			return CLI_OK;
 		case 'f':
-			fmt = optarg;
+			*fmt = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			a->out = optarg;
 			break;
 		case 'r':
-			x.raw = 1;
+			a->raw = 1;
 			break;
 		case 'u':
-			puri = optarg;
+			a->puri = optarg;
 			break;
 		case 't':
 			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
 				return cli_usage_error(export_usage,
 				    "--threads: 1..64");
-			o.threads = (unsigned)v;
+			a->threads = (unsigned)v;
 			break;
 		default:
-			if ((rc = cli_common_opt(&co, c, optarg,
+			if ((rc = cli_common_opt(&a->co, c, optarg,
 			    export_usage)) != 1) {
 				if (rc == 0)
 					fputs(export_usage, stderr);
@@ -832,115 +839,211 @@ export_cmd(int argc, char **argv)
 			}
 		}
 	}
+	return -1;
+}
+
+/* The command line into a.  -1 to go on, or an exit code (CLI_OK after
+ * --help). */
+static int
+export_parse(int argc, char **argv, struct export_args *a)
+{
+	static const struct {
+		const char *name;
+		enum fmt fmt;
+	} fmts[] = {
+		{ "csv", F_CSV },
+		{ "jsonl", F_JSONL },
+		{ "ocds", F_OCDS },
+		{ "blds", F_BLDS },
+	};
+	const char *fmt = NULL;
+	size_t i;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	cli_common_init(&a->co);
+	if ((rc = export_options(argc, argv, a, &fmt)) >= 0)
+		return rc;
 	if (optind != argc)
 		return cli_usage_error(export_usage, "unexpected argument '%s'",
 		    argv[optind]);
 	if (fmt == NULL)
 		return cli_usage_error(export_usage, "--format is required");
-	if (strcmp(fmt, "csv") == 0)
-		x.fmt = F_CSV;
-	else if (strcmp(fmt, "jsonl") == 0)
-		x.fmt = F_JSONL;
-	else if (strcmp(fmt, "ocds") == 0)
-		x.fmt = F_OCDS;
-	else if (strcmp(fmt, "blds") == 0)
-		x.fmt = F_BLDS;
-	else
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
+		if (strcmp(fmt, fmts[i].name) == 0)
+			break;
+	if (i == sizeof(fmts) / sizeof(fmts[0]))
 		return cli_usage_error(export_usage, "--format: csv, jsonl, "
 		    "ocds or blds");
-	if (puri != NULL && (x.fmt != F_OCDS || strchr(puri, ':') == NULL ||
-	    strlen(puri) > 600))
+	a->fmt = fmts[i].fmt;
+	if (a->puri != NULL && (a->fmt != F_OCDS ||
+	    strchr(a->puri, ':') == NULL || strlen(a->puri) > 600))
 		return cli_usage_error(export_usage, "--package-uri: a URI "
 		    "(with a scheme), for --format ocds");
-	if ((rc = cli_common_check(&co, 1, export_usage)) != 0)
+	if ((rc = cli_common_check(&a->co, 1, export_usage)) != 0)
 		return rc;
-	if (out != NULL) {
-		struct pt_why tw = { "" };
-		int fd = ut_tmpfile(out, 0644, tmp, sizeof(tmp), &tw);
+	return -1;
+}
 
-		if (fd < 0)
-			return cli_fail(fd, &tw, "--out");
-		if ((x.out = fdopen(fd, "w")) == NULL) {
-			close(fd);
-			unlink(tmp);
-			return cli_fail(PT_EIO, NULL, "%s", tmp);
-		}
-	} else
-		x.out = stdout;
-	{
-		struct hcli_opts ho;
+/* Where the export goes: with --out a new temporary file beside it (its
+ * name in e->tmp), else standard output.  0 or the exit code. */
+static int
+export_open_out(const struct export_args *a, struct export_ctx *e)
+{
+	struct pt_why tw = { "" };
+	int fd;
 
-		cli_hcli_opts(&co, co.concurrency, &ho);
-		ho.recv_buffer = AUD_RECV_BUFFER;
-
-		if ((rc = logc_open(co.log_url, &co.key, &ho, &lc, &why)) !=
-		    0) {
-			ex = cli_fail(rc, &why, "--log");
-			goto out;
-		}
-		lc->tiles_only = co.tiles_only;
+	if (a->out == NULL) {
+		e->x.out = stdout;
+		return 0;
 	}
-	if (x.fmt == F_CSV)
-		csv_row(x.out, csv_header, NCSV, 1);
-	else if (x.fmt == F_BLDS)
-		csv_row(x.out, blds_header, NBLDS, 1);
-	else if (x.fmt == F_OCDS)
-		fputs("{\n  \"releases\": [", x.out);
-	if ((rc = aud_corr_new(&x.corr)) != 0) {
-		ex = cli_fail(rc, NULL, "export");
-		goto out;
+	if ((fd = ut_tmpfile(a->out, 0644, e->tmp, sizeof(e->tmp),
+	    &tw)) < 0)
+		return cli_fail(fd, &tw, "--out");
+	if ((e->x.out = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(e->tmp);
+		return cli_fail(PT_EIO, NULL, "%s", e->tmp);
 	}
-	o.corr = x.corr;
+	return 0;
+}
+
+/* The log opened for a whole audit.  0 or the exit code. */
+static int
+export_log_open(const struct export_args *a, struct export_ctx *e)
+{
+	struct hcli_opts ho;
+	struct pt_why why = { "" };
+	int rc;
+
+	cli_hcli_opts(&a->co, a->co.concurrency, &ho);
+	ho.recv_buffer = AUD_RECV_BUFFER;
+	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &e->lc,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	e->lc->tiles_only = a->co.tiles_only;
+	return 0;
+}
+
+/* What comes before the first entry: a CSV or BLDS header row, or the
+ * opening of the OCDS package's releases. */
+static void
+export_begin(struct exp *x)
+{
+	if (x->fmt == F_CSV)
+		csv_row(x->out, csv_header, NCSV, 1);
+	else if (x->fmt == F_BLDS)
+		csv_row(x->out, blds_header, NBLDS, 1);
+	else if (x->fmt == F_OCDS)
+		fputs("{\n  \"releases\": [", x->out);
+}
+
+/* The whole log audited, each verified entry written by on_entry; what
+ * was verified into *sum.  0 or the exit code. */
+static int
+export_audit(const struct export_args *a, struct export_ctx *e,
+    struct aud_summary *sum)
+{
+	struct aud_opts o;
+	struct aud_state st;
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = aud_corr_new(&e->x.corr)) != 0)
+		return cli_fail(rc, NULL, "export");
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.threads = a->threads;
+	o.corr = e->x.corr;
 	o.fn = on_entry;
-	o.arg = &x;
-	o.progress = !co.quiet && isatty(2) && out != NULL;
-	rc = aud_run(lc, &st, &o, &sum, &why);
-	if (rc == PT_ESTALE) {
-		ex = cli_fail(rc, &why, "export of %s", co.log_url);
-		goto out;
-	}
-	if (rc != 0) {
-		ex = cli_fail(rc, &why, "export of %s FAILED verification; "
-		    "the output must not be trusted", co.log_url);
-		goto out;
-	}
-	if (x.fmt == F_OCDS)
-		ocds_close(&x, &sum, puri);
-	if (fflush(x.out) != 0 || ferror(x.out)) {
-		if ((rc = cli_out_check(x.out)) != 0)
-			ex = cli_fail(rc, NULL, "writing the export");
-		goto out;
-	}
-	if (out != NULL) {
-		if (fsync(fileno(x.out)) != 0 || fclose(x.out) != 0) {
-			x.out = NULL;
-			ex = cli_fail(PT_EIO, NULL, "%s", tmp);
-			goto out;
-		}
-		x.out = NULL;
-		{
-			struct pt_why tw = { "" };
+	o.arg = &e->x;
+	o.progress = !a->co.quiet && isatty(2) && a->out != NULL;
+	rc = aud_run(e->lc, &st, &o, sum, &why);
+	aud_state_free(&st);
+	if (rc == PT_ESTALE)
+		return cli_fail(rc, &why, "export of %s", a->co.log_url);
+	if (rc != 0)
+		return cli_fail(rc, &why, "export of %s FAILED verification; "
+		    "the output must not be trusted", a->co.log_url);
+	return 0;
+}
 
-			if ((rc = ut_tmp_commit(tmp, out, 0, &tw)) != 0) {
-				ex = cli_fail(rc, &tw, "--out");
-				goto out;
-			}
-		}
+/*
+ * The output flushed and, with --out, made durable and renamed over
+ * FILE.  0 when it is all written; else -1 with the exit code in *ex
+ * (CLI_OK when the reader closed the pipe: the export ends quietly).
+ */
+static int
+export_commit(const struct export_args *a, struct export_ctx *e, int *ex)
+{
+	struct pt_why tw = { "" };
+	int rc;
+
+	if (fflush(e->x.out) != 0 || ferror(e->x.out)) {
+		if ((rc = cli_out_check(e->x.out)) != 0)
+			*ex = cli_fail(rc, NULL, "writing the export");
+		return -1;
 	}
-	if (!co.quiet)
+	if (a->out == NULL)
+		return 0;
+	if (fsync(fileno(e->x.out)) != 0 || fclose(e->x.out) != 0) {
+		e->x.out = NULL;
+		*ex = cli_fail(PT_EIO, NULL, "%s", e->tmp);
+		return -1;
+	}
+	e->x.out = NULL;
+	if ((rc = ut_tmp_commit(e->tmp, a->out, 0, &tw)) != 0) {
+		*ex = cli_fail(rc, &tw, "--out");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+export_run(const struct export_args *a)
+{
+	struct export_ctx e;
+	struct aud_summary sum;
+	int ex;
+
+	memset(&e, 0, sizeof(e));
+	e.x.fmt = a->fmt;
+	e.x.raw = a->raw;
+	if ((ex = export_open_out(a, &e)) != 0)
+		return ex;
+	if ((ex = export_log_open(a, &e)) != 0)
+		goto out;
+	export_begin(&e.x);
+	if ((ex = export_audit(a, &e, &sum)) != 0)
+		goto out;
+	if (e.x.fmt == F_OCDS)
+		ocds_close(&e.x, &sum, a->puri);
+	if (export_commit(a, &e, &ex) != 0)
+		goto out;
+	if (!a->co.quiet)
 		fprintf(stderr, "pubtrail: exported %llu of %llu verified "
 		    "entries of %s (tree size %llu)\n",
-		    (unsigned long long)x.written,
+		    (unsigned long long)e.x.written,
 		    (unsigned long long)sum.entries, sum.origin,
 		    (unsigned long long)sum.new_size);
 out:
-	if (out != NULL && x.out != NULL) {
-		fclose(x.out);
-		unlink(tmp);
+	if (a->out != NULL && e.x.out != NULL) {
+		fclose(e.x.out);
+		unlink(e.tmp);
 	}
-	aud_state_free(&st);
-	aud_corr_free(x.corr);
-	ot_free(&x);
-	logc_free(lc);
+	aud_corr_free(e.x.corr);
+	ot_free(&e.x);
+	logc_free(e.lc);
 	return ex;
+}
+
+int
+export_cmd(int argc, char **argv)
+{
+	struct export_args a;
+	int rc;
+
+	if ((rc = export_parse(argc, argv, &a)) >= 0)
+		return rc;
+	return export_run(&a);
 }
