@@ -13,6 +13,10 @@
  *
  * Encoding uses msgpack-c's packer, which already emits the shortest header
  * for every length and integer; map keys are written in sorted order by hand.
+ *
+ * This file is the msgpack layer; the messages built on it are in
+ * wire_sub.c (submissions, entries) and wire_answer.c (receipts, proofs,
+ * batches), which share the functions declared in wire_int.h.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -21,8 +25,8 @@
 
 #include <msgpack.h>
 
-#include "crypto.h"
 #include "wire.h"
+#include "wire_int.h"
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -307,8 +311,8 @@ noncanon:
 
 /* 0 when p[0..len) is well-formed UTF-8 (RFC 3629): no overlong forms, no
  * surrogates, nothing above U+10FFFF. */
-static int
-utf8_valid(const uint8_t *p, size_t len)
+int
+wire_utf8_valid(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
@@ -346,13 +350,6 @@ utf8_valid(const uint8_t *p, size_t len)
 
 /* --------------------------------------------------------------- walker */
 
-struct wire_limits {
-	size_t max_str;
-	size_t max_bin;
-	size_t max_keys;
-	size_t max_array;
-};
-
 static const struct wire_limits generic_limits = {
 	PT_MAX_STRING, PT_MAX_BIN, PT_MAX_MAP_KEYS, PT_MAX_ARRAY
 };
@@ -376,8 +373,8 @@ kind_name(enum hkind k)
 	}
 }
 
-static int
-walk(const uint8_t *buf, size_t len, const struct wire_limits *lim,
+int
+wire_walk(const uint8_t *buf, size_t len, const struct wire_limits *lim,
     struct pt_why *why)
 {
 	struct frame st[PT_MAX_DEPTH];
@@ -430,7 +427,7 @@ walk(const uint8_t *buf, size_t len, const struct wire_limits *lim,
 				    (unsigned long long)h.n, off - h.hlen,
 				    len - off);
 			if (h.kind == H_STR &&
-			    utf8_valid(buf + off, (size_t)h.n) != 0)
+			    wire_utf8_valid(buf + off, (size_t)h.n) != 0)
 				return pt_why_set(why, PT_EUTF8,
 				    "string at offset %zu is not valid UTF-8",
 				    off - h.hlen);
@@ -507,7 +504,7 @@ walk(const uint8_t *buf, size_t len, const struct wire_limits *lim,
 int
 wire_check_canonical(const uint8_t *buf, size_t len, struct pt_why *why)
 {
-	return walk(buf, len, &generic_limits, why);
+	return wire_walk(buf, len, &generic_limits, why);
 }
 
 /* ----------------------------------------------------------------- cursor */
@@ -690,8 +687,8 @@ wire_cur_skip(struct wire_cur *c, const uint8_t **start, size_t *len)
 
 /*
  * A message map is decoded against a table of its keys (in ascending
- * order, as they must appear).  Each present key's value is handed to the
- * table's handler; unknown keys are PT_EUNKNOWNKEY; missing keys PT_ESCHEMA.
+ * order, as they must appear): each value is found by its key's place in
+ * the table; unknown keys are PT_EUNKNOWNKEY; missing keys PT_ESCHEMA.
  */
 static int
 why_key(struct pt_why *why, int err, const char *what, const char *k,
@@ -708,9 +705,9 @@ why_key(struct pt_why *why, int err, const char *what, const char *k,
 
 /* Read the map header at c and match its keys against names[0..n), which
  * must be sorted.  vals[i] gets a cursor at the value of names[i]; all keys
- * are required.  O(pairs). */
-static int
-msg_fields(struct wire_cur *c, const char *const *names, size_t n,
+ * are required.  O(pairs * n). */
+int
+wire_msg_fields(struct wire_cur *c, const char *const *names, size_t n,
     struct wire_cur *vals, struct pt_why *why)
 {
 	size_t npairs, i, k, klen;
@@ -743,8 +740,8 @@ msg_fields(struct wire_cur *c, const char *const *names, size_t n,
 	return 0;
 }
 
-static int
-field_uint(struct wire_cur *v, const char *name, uint64_t *out,
+int
+wire_field_uint(struct wire_cur *v, const char *name, uint64_t *out,
     struct pt_why *why)
 {
 	int r;
@@ -755,8 +752,8 @@ field_uint(struct wire_cur *v, const char *name, uint64_t *out,
 	return 0;
 }
 
-static int
-field_bin(struct wire_cur *v, const char *name, size_t want,
+int
+wire_field_bin(struct wire_cur *v, const char *name, size_t want,
     const uint8_t **p, size_t *len, struct pt_why *why)
 {
 	if (wire_cur_bin(v, p, len) != 0)
@@ -767,656 +764,11 @@ field_bin(struct wire_cur *v, const char *name, size_t want,
 	return 0;
 }
 
-static int
-field_str(struct wire_cur *v, const char *name, const char **s, size_t *len,
-    struct pt_why *why)
+int
+wire_field_str(struct wire_cur *v, const char *name, const char **s,
+    size_t *len, struct pt_why *why)
 {
 	if (wire_cur_str(v, s, len) != 0)
 		return pt_why_set(why, PT_ETYPE, "%s: want string", name);
-	return 0;
-}
-
-/* ------------------------------------------------------------ submissions */
-
-#define SIGN_DOMAIN "pubtrail/submission/v1\n"
-#define REGISTRAR_DOMAIN "pubtrail/office-key/v1\n"
-
-static int
-origin_check(const char *origin, size_t *len)
-{
-	size_t n;
-
-	if (origin == NULL)
-		return PT_EINVAL;
-	n = strlen(origin);
-	if (n == 0 || n > PT_MAX_ORIGIN)
-		return PT_EINVAL;
-	if (utf8_valid((const uint8_t *)origin, n) != 0)
-		return PT_EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if ((uint8_t)origin[i] < 0x20 || origin[i] == 0x7f)
-			return PT_EINVAL;
-	*len = n;
-	return 0;
-}
-
-/* domain || origin || "\n" || record, appended to out. */
-static int
-domain_message(const char *domain, const char *origin,
-    const uint8_t *record, size_t record_len, struct wire_buf *out)
-{
-	size_t olen;
-	int r;
-
-	if ((r = origin_check(origin, &olen)) != 0)
-		return r;
-	if (record == NULL || record_len == 0 || record_len > PT_MAX_RECORD)
-		return PT_EINVAL;
-	if ((r = wire_buf_append(out, domain, strlen(domain))) != 0 ||
-	    (r = wire_buf_append(out, origin, olen)) != 0 ||
-	    (r = wire_buf_append(out, "\n", 1)) != 0 ||
-	    (r = wire_buf_append(out, record, record_len)) != 0)
-		return r;
-	return 0;
-}
-
-int
-wire_sign_message(const char *origin, const uint8_t *record,
-    size_t record_len, struct wire_buf *out)
-{
-	return domain_message(SIGN_DOMAIN, origin, record, record_len, out);
-}
-
-int
-wire_registrar_message(const char *origin, const uint8_t *record,
-    size_t record_len, struct wire_buf *out)
-{
-	return domain_message(REGISTRAR_DOMAIN, origin, record, record_len,
-	    out);
-}
-
-/* The message whose signature a submission of a record of type t
- * carries: the registrar's for office_key records, else the office's. */
-static int
-message_for(enum record_type t, const char *origin, const uint8_t *record,
-    size_t record_len, struct wire_buf *out)
-{
-	return t == RECORD_OFFICE_KEY ?
-	    wire_registrar_message(origin, record, record_len, out) :
-	    wire_sign_message(origin, record, record_len, out);
-}
-
-int
-wire_submitter_id(const char *vkey, size_t len, uint8_t out[32])
-{
-	if (vkey == NULL || len == 0 || len > PT_MAX_VKEY)
-		return PT_EINVAL;
-	return cr_sha256(vkey, len, NULL, 0, NULL, 0, out);
-}
-
-int
-wire_submission_sign(const struct note_skey *k, const char *origin,
-    const uint8_t *record, size_t record_len, struct wire_submission *s,
-    char *vkey_buf, size_t vkey_cap)
-{
-	struct wire_buf msg;
-	size_t olen;
-	int r;
-
-	memset(s, 0, sizeof(*s));
-	if (k == NULL || vkey_buf == NULL || k->vk.alg != NOTE_ALG_ED25519 ||
-	    origin_check(origin, &olen) != 0)
-		return PT_EINVAL;
-	if ((r = record_check(record, record_len, &s->info, NULL)) != 0)
-		goto fail;
-	if ((r = note_vkey_format(&k->vk, vkey_buf, vkey_cap)) != 0)
-		goto fail;
-	wire_buf_init(&msg);
-	r = message_for(s->info.type, origin, record, record_len, &msg);
-	if (r == 0)
-		r = cr_ed25519_sign(k->seed, msg.data, msg.len, s->sig);
-	wire_buf_free(&msg);
-	if (r != 0)
-		goto fail;
-	s->record = record;
-	s->record_len = record_len;
-	s->record_checked = 1;
-	s->submitter = k->vk;
-	s->submitter_str = vkey_buf;
-	s->submitter_len = strlen(vkey_buf);
-	return 0;
-fail:
-	memset(s, 0, sizeof(*s));
-	return r;
-}
-
-int
-wire_submission_verify(const struct wire_submission *s, const char *origin)
-{
-	struct record_info info;
-	struct wire_buf msg;
-	int r;
-
-	if (s == NULL || s->submitter.alg != NOTE_ALG_ED25519)
-		return PT_ESIG;
-	wire_buf_init(&msg);
-	/* The type picks the domain: take it from the record itself when
-	 * nobody checked it (s->info would be empty). */
-	if (!s->record_checked && record_check(s->record, s->record_len,
-	    &info, NULL) != 0)
-		return PT_ESIG;
-	if ((r = message_for(s->record_checked ? s->info.type : info.type,
-	    origin, s->record, s->record_len, &msg)) != 0) {
-		wire_buf_free(&msg);
-		return r == PT_ENOMEM ? r : PT_ESIG;
-	}
-	r = cr_ed25519_verify(s->submitter.pub, msg.data, msg.len, s->sig);
-	wire_buf_free(&msg);
-	return r == 0 ? 0 : PT_ESIG;
-}
-
-static int
-dec_submitter(struct wire_cur *v, struct wire_submission *out,
-    struct pt_why *why)
-{
-	const char *s;
-	size_t len;
-	int r;
-
-	if ((r = field_str(v, "submitter", &s, &len, why)) != 0)
-		return r;
-	if (len == 0 || len > PT_MAX_VKEY)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "submitter: %zu bytes, want 1..%d", len, PT_MAX_VKEY);
-	if ((r = note_vkey_parse(s, len, &out->submitter)) != 0)
-		return pt_why_set(why, r, "submitter: not a valid verifier "
-		    "key string (%s)", pt_strerror(r));
-	if (out->submitter.alg != NOTE_ALG_ED25519)
-		return pt_why_set(why, PT_ESCHEMA,
-		    "submitter: key algorithm 0x%02x, want 0x01 (Ed25519)",
-		    out->submitter.alg);
-	out->submitter_str = s;
-	out->submitter_len = len;
-	return 0;
-}
-
-/* Fields of a submission (names sorted) and, with "time", of an entry. */
-static const char *const sub_names[] = { "record", "sig", "submitter" };
-static const char *const ent_names[] = { "record", "sig", "submitter", "time" };
-
-static int
-dec_sub_fields(struct wire_cur *vals, struct wire_submission *out,
-    struct pt_why *why)
-{
-	const uint8_t *p;
-	size_t len;
-	int r;
-
-	if ((r = wire_cur_skip(&vals[0], &out->record, &out->record_len)) != 0)
-		return pt_why_set(why, r, "record: bad value");
-	if ((r = record_check(out->record, out->record_len, &out->info, why))
-	    != 0)
-		return r;
-	out->record_checked = 1;
-	if ((r = field_bin(&vals[1], "sig", 64, &p, &len, why)) != 0)
-		return r;
-	memcpy(out->sig, p, 64);
-	return dec_submitter(&vals[2], out, why);
-}
-
-int
-wire_submission_decode(const uint8_t *buf, size_t len,
-    struct wire_submission *out, struct pt_why *why)
-{
-	struct wire_cur c, vals[3];
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (len > PT_MAX_SUBMISSION)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "submission of %zu bytes is over the limit of %d", len,
-		    PT_MAX_SUBMISSION);
-	if ((r = wire_check_canonical(buf, len, why)) != 0)
-		return r;
-	wire_cur_init(&c, buf, len);
-	if ((r = msg_fields(&c, sub_names, 3, vals, why)) != 0 ||
-	    (r = dec_sub_fields(vals, out, why)) != 0) {
-		memset(out, 0, sizeof(*out));
-		return r;
-	}
-	return 0;
-}
-
-static int
-enc_sub_fields(const struct wire_submission *s, struct wire_buf *out)
-{
-	int r;
-
-	/* The record walk is most of an encode's cost: skipped when the
-	 * record was checked already (the sequencer encodes every entry). */
-	if ((!s->record_checked &&
-	    wire_check_canonical(s->record, s->record_len, NULL) != 0) ||
-	    s->record_len > PT_MAX_RECORD || s->submitter_str == NULL ||
-	    s->submitter_len == 0 || s->submitter_len > PT_MAX_VKEY)
-		return PT_EINVAL;
-	if ((r = wire_enc_cstr(out, "record")) != 0 ||
-	    (r = wire_enc_raw(out, s->record, s->record_len)) != 0 ||
-	    (r = wire_enc_cstr(out, "sig")) != 0 ||
-	    (r = wire_enc_bin(out, s->sig, 64)) != 0 ||
-	    (r = wire_enc_cstr(out, "submitter")) != 0 ||
-	    (r = wire_enc_str(out, s->submitter_str, s->submitter_len)) != 0)
-		return r;
-	return 0;
-}
-
-int
-wire_submission_encode(const struct wire_submission *s, struct wire_buf *out)
-{
-	int r;
-
-	if ((r = wire_enc_map(out, 3)) != 0)
-		return r;
-	return enc_sub_fields(s, out);
-}
-
-/* ---------------------------------------------------------------- entries */
-
-int
-wire_entry_encode(const struct wire_submission *s, uint64_t time_ms,
-    struct wire_buf *out)
-{
-	size_t start = out->len;
-	int r;
-
-	if ((r = wire_enc_map(out, 4)) != 0 ||
-	    (r = enc_sub_fields(s, out)) != 0 ||
-	    (r = wire_enc_cstr(out, "time")) != 0 ||
-	    (r = wire_enc_uint(out, time_ms)) != 0)
-		return r;
-	if (out->len - start > PT_MAX_ENTRY)
-		return PT_ETOOBIG;
-	return 0;
-}
-
-int
-wire_entry_decode(const uint8_t *buf, size_t len, struct wire_entry *out,
-    struct pt_why *why)
-{
-	struct wire_cur c, vals[4];
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (len > PT_MAX_ENTRY)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "entry of %zu bytes is over the limit of %d", len,
-		    PT_MAX_ENTRY);
-	if ((r = wire_check_canonical(buf, len, why)) != 0)
-		return r;
-	wire_cur_init(&c, buf, len);
-	if ((r = msg_fields(&c, ent_names, 4, vals, why)) != 0 ||
-	    (r = dec_sub_fields(vals, &out->sub, why)) != 0 ||
-	    (r = field_uint(&vals[3], "time", &out->time_ms, why)) != 0) {
-		memset(out, 0, sizeof(*out));
-		return r;
-	}
-	return 0;
-}
-
-/* --------------------------------------------------------------- receipts */
-
-static const struct wire_limits receipt_limits = {
-	WIRE_MAX_TPROOF, PT_MAX_ENTRY, PT_MAX_MAP_KEYS, PT_MAX_ARRAY
-};
-static const char *const rcpt_names[] = { "entry", "index", "proof" };
-
-int
-wire_receipt_encode(const struct wire_receipt *r, struct wire_buf *out)
-{
-	int e;
-
-	if (r->entry == NULL || r->entry_len == 0 ||
-	    r->entry_len > PT_MAX_ENTRY || r->proof == NULL ||
-	    r->proof_len == 0 || r->proof_len > WIRE_MAX_TPROOF ||
-	    r->index >= PT_MAX_TREE_SIZE ||
-	    utf8_valid((const uint8_t *)r->proof, r->proof_len) != 0)
-		return PT_EINVAL;
-	if ((e = wire_enc_map(out, 3)) != 0 ||
-	    (e = wire_enc_cstr(out, "entry")) != 0 ||
-	    (e = wire_enc_bin(out, r->entry, r->entry_len)) != 0 ||
-	    (e = wire_enc_cstr(out, "index")) != 0 ||
-	    (e = wire_enc_uint(out, r->index)) != 0 ||
-	    (e = wire_enc_cstr(out, "proof")) != 0 ||
-	    (e = wire_enc_str(out, r->proof, r->proof_len)) != 0)
-		return e;
-	return 0;
-}
-
-int
-wire_lookup_encode(const uint8_t *entry, size_t entry_len, uint64_t index,
-    struct wire_buf *out)
-{
-	int e;
-
-	if (entry == NULL || entry_len == 0 || entry_len > PT_MAX_ENTRY ||
-	    index >= PT_MAX_TREE_SIZE)
-		return PT_EINVAL;
-	if ((e = wire_enc_map(out, 2)) != 0 ||
-	    (e = wire_enc_cstr(out, "entry")) != 0 ||
-	    (e = wire_enc_bin(out, entry, entry_len)) != 0 ||
-	    (e = wire_enc_cstr(out, "index")) != 0 ||
-	    (e = wire_enc_uint(out, index)) != 0)
-		return e;
-	return 0;
-}
-
-int
-wire_receipt_decode(const uint8_t *buf, size_t len,
-    struct wire_receipt *out, struct pt_why *why)
-{
-	struct wire_cur c, vals[3];
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (len > WIRE_MAX_RECEIPT)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "receipt of %zu bytes is over the limit of %d", len,
-		    WIRE_MAX_RECEIPT);
-	if ((r = walk(buf, len, &receipt_limits, why)) != 0)
-		return r;
-	wire_cur_init(&c, buf, len);
-	if ((r = msg_fields(&c, rcpt_names, 3, vals, why)) != 0 ||
-	    (r = field_bin(&vals[0], "entry", 0, &out->entry,
-	    &out->entry_len, why)) != 0 ||
-	    (r = field_uint(&vals[1], "index", &out->index, why)) != 0 ||
-	    (r = field_str(&vals[2], "proof", &out->proof, &out->proof_len,
-	    why)) != 0)
-		goto fail;
-	if (out->entry_len == 0) {
-		r = pt_why_set(why, PT_ESCHEMA, "entry: empty");
-		goto fail;
-	}
-	if (out->proof_len == 0) {
-		r = pt_why_set(why, PT_ESCHEMA, "proof: empty");
-		goto fail;
-	}
-	if (out->index >= PT_MAX_TREE_SIZE) {
-		r = pt_why_set(why, PT_ERANGE, "index: %llu is out of range",
-		    (unsigned long long)out->index);
-		goto fail;
-	}
-	return 0;
-fail:
-	memset(out, 0, sizeof(*out));
-	return r;
-}
-
-/* ----------------------------------------------------------------- proofs */
-
-static int
-enc_hashes(struct wire_buf *out, const struct mt_hash *proof, size_t n)
-{
-	int r;
-
-	if ((r = wire_enc_array(out, n)) != 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if ((r = wire_enc_bin(out, proof[i].b, MT_HASH_SIZE)) != 0)
-			return r;
-	return 0;
-}
-
-static int
-dec_hashes(struct wire_cur *v, struct mt_hash *proof, size_t max, size_t *n,
-    struct pt_why *why)
-{
-	const uint8_t *p;
-	size_t cnt, len;
-	int r;
-
-	if (wire_cur_array(v, &cnt) != 0)
-		return pt_why_set(why, PT_ETYPE, "proof: want array");
-	if (cnt > PT_MAX_PROOF || cnt > max)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "proof: %zu hashes, room for %zu", cnt,
-		    max < PT_MAX_PROOF ? max : (size_t)PT_MAX_PROOF);
-	for (size_t i = 0; i < cnt; i++) {
-		if ((r = field_bin(v, "proof[]", MT_HASH_SIZE, &p, &len, why))
-		    != 0)
-			return r;
-		memcpy(proof[i].b, p, MT_HASH_SIZE);
-	}
-	*n = cnt;
-	return 0;
-}
-
-static const char *const incl_names[] = { "index", "proof", "size" };
-static const char *const cons_names[] = { "new", "old", "proof" };
-
-int
-wire_inclusion_encode(uint64_t index, uint64_t size,
-    const struct mt_hash *proof, size_t n, struct wire_buf *out)
-{
-	int r;
-
-	if (index >= size || size > PT_MAX_TREE_SIZE || n > PT_MAX_PROOF ||
-	    (n > 0 && proof == NULL))
-		return PT_EINVAL;
-	if ((r = wire_enc_map(out, 3)) != 0 ||
-	    (r = wire_enc_cstr(out, "index")) != 0 ||
-	    (r = wire_enc_uint(out, index)) != 0 ||
-	    (r = wire_enc_cstr(out, "proof")) != 0 ||
-	    (r = enc_hashes(out, proof, n)) != 0 ||
-	    (r = wire_enc_cstr(out, "size")) != 0 ||
-	    (r = wire_enc_uint(out, size)) != 0)
-		return r;
-	return 0;
-}
-
-int
-wire_inclusion_decode(const uint8_t *buf, size_t len, uint64_t *index,
-    uint64_t *size, struct mt_hash *proof, size_t max, size_t *n,
-    struct pt_why *why)
-{
-	struct wire_cur c, vals[3];
-	int r;
-
-	*n = 0;
-	if (len > WIRE_MAX_PROOF_MSG)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "proof answer of %zu bytes is over the limit", len);
-	if ((r = wire_check_canonical(buf, len, why)) != 0)
-		return r;
-	wire_cur_init(&c, buf, len);
-	if ((r = msg_fields(&c, incl_names, 3, vals, why)) != 0 ||
-	    (r = field_uint(&vals[0], "index", index, why)) != 0 ||
-	    (r = field_uint(&vals[2], "size", size, why)) != 0)
-		return r;
-	if (*size > PT_MAX_TREE_SIZE || *index >= *size)
-		return pt_why_set(why, PT_ERANGE,
-		    "index %llu / size %llu out of range",
-		    (unsigned long long)*index, (unsigned long long)*size);
-	return dec_hashes(&vals[1], proof, max, n, why);
-}
-
-int
-wire_consistency_encode(uint64_t old, uint64_t new_size,
-    const struct mt_hash *proof, size_t n, struct wire_buf *out)
-{
-	int r;
-
-	if (old > new_size || new_size > PT_MAX_TREE_SIZE ||
-	    n > PT_MAX_PROOF || (n > 0 && proof == NULL))
-		return PT_EINVAL;
-	if ((r = wire_enc_map(out, 3)) != 0 ||
-	    (r = wire_enc_cstr(out, "new")) != 0 ||
-	    (r = wire_enc_uint(out, new_size)) != 0 ||
-	    (r = wire_enc_cstr(out, "old")) != 0 ||
-	    (r = wire_enc_uint(out, old)) != 0 ||
-	    (r = wire_enc_cstr(out, "proof")) != 0 ||
-	    (r = enc_hashes(out, proof, n)) != 0)
-		return r;
-	return 0;
-}
-
-int
-wire_consistency_decode(const uint8_t *buf, size_t len, uint64_t *old,
-    uint64_t *new_size, struct mt_hash *proof, size_t max, size_t *n,
-    struct pt_why *why)
-{
-	struct wire_cur c, vals[3];
-	int r;
-
-	*n = 0;
-	if (len > WIRE_MAX_PROOF_MSG)
-		return pt_why_set(why, PT_ETOOBIG,
-		    "proof answer of %zu bytes is over the limit", len);
-	if ((r = wire_check_canonical(buf, len, why)) != 0)
-		return r;
-	wire_cur_init(&c, buf, len);
-	if ((r = msg_fields(&c, cons_names, 3, vals, why)) != 0 ||
-	    (r = field_uint(&vals[0], "new", new_size, why)) != 0 ||
-	    (r = field_uint(&vals[1], "old", old, why)) != 0)
-		return r;
-	if (*new_size > PT_MAX_TREE_SIZE || *old > *new_size)
-		return pt_why_set(why, PT_ERANGE,
-		    "old %llu / new %llu out of range",
-		    (unsigned long long)*old, (unsigned long long)*new_size);
-	return dec_hashes(&vals[2], proof, max, n, why);
-}
-
-/* ------------------------------------------------------------- batches */
-
-int
-wire_batch_is(const uint8_t *buf, size_t len)
-{
-	return len > 0 && ((buf[0] & 0xf0) == 0x90 || buf[0] == 0xdc ||
-	    buf[0] == 0xdd);
-}
-
-int
-wire_batch_split(const uint8_t *buf, size_t len, size_t max,
-    struct wire_span *items, size_t *n, struct pt_why *why)
-{
-	struct wire_cur c;
-	size_t count, hlen;
-
-	*n = 0;
-	wire_cur_init(&c, buf, len);
-	if (!wire_batch_is(buf, len) || wire_cur_array(&c, &count) != 0)
-		return pt_why_set(why, PT_EMALFORMED, "a batch is a msgpack "
-		    "array of submissions");
-	hlen = (size_t)(c.p - buf);
-	if (hlen != (count < 16 ? 1u : count < 65536 ? 3u : 5u))
-		return pt_why_set(why, PT_ENONCANON, "array header not in its "
-		    "shortest form");
-	if (count == 0)
-		return pt_why_set(why, PT_EMALFORMED, "an empty batch");
-	if (count > max)
-		return pt_why_set(why, PT_ETOOBIG, "a batch of %zu submissions: "
-		    "at most %zu", count, max);
-	for (size_t i = 0; i < count; i++) {
-		const uint8_t *p;
-		size_t l;
-
-		if (wire_cur_skip(&c, &p, &l) != 0)
-			return pt_why_set(why, PT_EMALFORMED, "item %zu: cannot "
-			    "find its end", i);
-		items[i].p = p;
-		items[i].len = l;
-	}
-	if (c.p != c.end)
-		return pt_why_set(why, PT_ETRAILING, "bytes after the batch");
-	*n = count;
-	return 0;
-}
-
-int
-wire_batch_result_encode(struct wire_buf *out, unsigned status,
-    const uint8_t *receipt, size_t receipt_len, const char *error)
-{
-	int r;
-
-	if ((r = wire_enc_map(out, 2)) != 0)
-		return r;
-	if (status == 200) {
-		if ((r = wire_enc_cstr(out, "receipt")) != 0 ||
-		    (r = wire_enc_bin(out, receipt, receipt_len)) != 0)
-			return r;
-	} else {
-		size_t el = error != NULL ? strlen(error) : 0;
-
-		if (el > 1024)
-			el = 1024;
-		if ((r = wire_enc_cstr(out, "error")) != 0 ||
-		    (r = wire_enc_str(out, error != NULL ? error : "", el)) != 0)
-			return r;
-	}
-	if ((r = wire_enc_cstr(out, "status")) != 0 ||
-	    (r = wire_enc_uint(out, status)) != 0)
-		return r;
-	return 0;
-}
-
-static int
-key_is(struct wire_cur *c, const char *want)
-{
-	const char *k;
-	size_t kl;
-
-	return wire_cur_str(c, &k, &kl) == 0 && kl == strlen(want) &&
-	    memcmp(k, want, kl) == 0;
-}
-
-int
-wire_batch_answer_decode(const uint8_t *buf, size_t len, size_t n,
-    struct wire_batch_result *res, struct pt_why *why)
-{
-	struct wire_cur c;
-	size_t count;
-
-	wire_cur_init(&c, buf, len);
-	if (wire_cur_array(&c, &count) != 0 || count != n)
-		return pt_why_set(why, PT_EMALFORMED, "want an array of %zu "
-		    "results", n);
-	for (size_t i = 0; i < n; i++) {
-		struct wire_batch_result *r = &res[i];
-		size_t np;
-		uint64_t st;
-
-		memset(r, 0, sizeof(*r));
-		if (wire_cur_map(&c, &np) != 0 || np != 2)
-			return pt_why_set(why, PT_EMALFORMED, "result %zu: want a "
-			    "map of two keys", i);
-		{
-			const char *k;
-			size_t kl;
-
-			if (wire_cur_str(&c, &k, &kl) != 0)
-				return pt_why_set(why, PT_EMALFORMED, "result %zu: "
-				    "want a key", i);
-			if (kl == 5 && memcmp(k, "error", 5) == 0) {
-				if (wire_cur_str(&c, &r->error, &r->error_len) !=
-				    0 || r->error_len > 1024)
-					return pt_why_set(why, PT_EMALFORMED,
-					    "result %zu: bad error", i);
-			} else if (kl == 7 && memcmp(k, "receipt", 7) == 0) {
-				if (wire_cur_bin(&c, &r->receipt,
-				    &r->receipt_len) != 0 ||
-				    r->receipt_len == 0 ||
-				    r->receipt_len > WIRE_MAX_RECEIPT)
-					return pt_why_set(why, PT_EMALFORMED,
-					    "result %zu: bad receipt", i);
-			} else
-				return pt_why_set(why, PT_EMALFORMED, "result "
-				    "%zu: want error or receipt", i);
-		}
-		if (!key_is(&c, "status") || wire_cur_uint(&c, &st) != 0 ||
-		    st < 100 || st > 599 || (st == 200) != (r->receipt != NULL))
-			return pt_why_set(why, PT_EMALFORMED, "result %zu: bad "
-			    "status", i);
-		r->status = (unsigned)st;
-	}
-	if (c.p != c.end)
-		return pt_why_set(why, PT_ETRAILING, "bytes after the results");
 	return 0;
 }
