@@ -879,109 +879,28 @@ print_summary(const struct mir *x, int json, int rc, const struct pt_why *why)
 	    (unsigned long long)(ts ? ts->files : 0), x->sum.seconds);
 }
 
-int
-mir_cmd(int argc, char **argv)
+/* A mirror run's state, with no options yet (mir_free).  NULL when out
+ * of memory. */
+static struct mir *
+mir_new(void)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS_COMMON,
-		{ "out", 1, NULL, 'o' },
-		{ "gzip", 0, NULL, 'z' },
-		{ "web", 1, NULL, 'w' },
-		{ "no-web", 0, NULL, 'W' },
-		{ "threads", 1, NULL, 't' },
-		{ "help", 0, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mir *x;
-	struct pt_why why = { "" };
-	struct hcli_opts ho;
-	uint64_t v;
-	double t0 = now_s();
-	int c, rc, ex;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL || (x->m = calloc(3,
 	    sizeof(struct ckpt))) == NULL) {
 		free(x);
-		return cli_fail(PT_ENOMEM, NULL, "mirror");
+		return NULL;
 	}
 	x->p = x->m + 1;
 	x->t = x->m + 2;
 	x->lockfd = -1;
 	cli_common_init(&x->co);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(mirror_usage, stdout);
-			ex = CLI_OK;
-			goto out;
-		case 'o':
-			x->out = optarg;
-			break;
-		case 'z':
-			x->gzip = 1;
-			break;
-		case 'w':
-			x->web = optarg;
-			break;
-		case 'W':
-			x->no_web = 1;
-			break;
-		case 't':
-			if (num_parse_u64_str(optarg, 1, 64, &v) != 0) {
-				ex = cli_usage_error(mirror_usage, "--threads: "
-				    "1..64");
-				goto out;
-			}
-			x->threads = (int)v;
-			break;
-		default:
-			if ((rc = cli_common_opt(&x->co, c, optarg,
-			    mirror_usage)) != 1) {
-				if (rc == 0)
-					fputs(mirror_usage, stderr);
-				ex = CLI_EUSAGE;
-				goto out;
-			}
-		}
-	}
-	if (optind != argc) {
-		ex = cli_usage_error(mirror_usage, "unexpected argument '%s'",
-		    argv[optind]);
-		goto out;
-	}
-	if (x->out == NULL) {
-		ex = cli_usage_error(mirror_usage, "--out DIR is required");
-		goto out;
-	}
-	if (x->web != NULL && x->no_web) {
-		ex = cli_usage_error(mirror_usage, "--web or --no-web, not "
-		    "both");
-		goto out;
-	}
-	if ((ex = cli_common_check(&x->co, 1, mirror_usage)) != 0)
-		goto out;
-	x->progress = !x->co.json && !x->co.quiet && isatty(2);
-	cli_hcli_opts(&x->co, x->co.concurrency, &ho);
-	ho.recv_buffer = AUD_RECV_BUFFER;
-	if ((rc = logc_open(x->co.log_url, &x->co.key, &ho, &x->lc,
-	    &why)) != 0) {
-		ex = cli_fail(rc, &why, "--log");
-		goto out;
-	}
-	x->lc->tiles_only = 1;	/* a mirror reads what it copies */
-	x->lc->no_memory = 1;	/* DIR is its memory of the log */
-	rc = mir_run(x, &why);
-	x->sum.seconds = now_s() - t0;
-	print_summary(x, x->co.json, rc, &why);
-	if (rc == 0)
-		ex = CLI_OK;
-	else if (rc == PT_ESTALE && !x->co.json) {
-		fprintf(stderr, "pubtrail: mirror: %s\n", why.text);
-		ex = CLI_ESTALE;
-	} else
-		ex = x->co.json ? cli_exit_for(rc) : cli_fail(rc, &why,
-		    "mirror of %s", x->co.log_url);
-out:
+	return x;
+}
+
+static void
+mir_free(struct mir *x)
+{
 	if (x->lockfd >= 0)
 		close(x->lockfd);
 	for (unsigned k = 0; k <= TILE_MAX_LEVEL; k++) {
@@ -995,5 +914,126 @@ out:
 	free(x->t_note);
 	free(x->m);
 	free(x);
+}
+
+/* The command line into x's options.  -1 to go on, or an exit code
+ * (CLI_OK after --help). */
+static int
+mir_parse(int argc, char **argv, struct mir *x)
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS_COMMON,
+		{ "out", 1, NULL, 'o' },
+		{ "gzip", 0, NULL, 'z' },
+		{ "web", 1, NULL, 'w' },
+		{ "no-web", 0, NULL, 'W' },
+		{ "threads", 1, NULL, 't' },
+		{ "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(mirror_usage, stdout);
+			return CLI_OK;
+		case 'o':
+			x->out = optarg;
+			break;
+		case 'z':
+			x->gzip = 1;
+			break;
+		case 'w':
+			x->web = optarg;
+			break;
+		case 'W':
+			x->no_web = 1;
+			break;
+		case 't':
+			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
+				return cli_usage_error(mirror_usage,
+				    "--threads: 1..64");
+			x->threads = (int)v;
+			break;
+		default:
+			if ((rc = cli_common_opt(&x->co, c, optarg,
+			    mirror_usage)) != 1) {
+				if (rc == 0)
+					fputs(mirror_usage, stderr);
+				return CLI_EUSAGE;
+			}
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(mirror_usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if (x->out == NULL)
+		return cli_usage_error(mirror_usage, "--out DIR is required");
+	if (x->web != NULL && x->no_web)
+		return cli_usage_error(mirror_usage, "--web or --no-web, not "
+		    "both");
+	if ((rc = cli_common_check(&x->co, 1, mirror_usage)) != 0)
+		return rc;
+	return -1;
+}
+
+/* The log opened to be read as a mirror reads it: tiles only, with no
+ * memory of its own (DIR is its memory of the log).  0 or the exit
+ * code. */
+static int
+mir_open_log(struct mir *x)
+{
+	struct hcli_opts ho;
+	struct pt_why why = { "" };
+	int rc;
+
+	cli_hcli_opts(&x->co, x->co.concurrency, &ho);
+	ho.recv_buffer = AUD_RECV_BUFFER;
+	if ((rc = logc_open(x->co.log_url, &x->co.key, &ho, &x->lc,
+	    &why)) != 0)
+		return cli_fail(rc, &why, "--log");
+	x->lc->tiles_only = 1;	/* a mirror reads what it copies */
+	x->lc->no_memory = 1;	/* DIR is its memory of the log */
+	return 0;
+}
+
+/* The exit code for mir_run's rc, its reason said on standard error
+ * (with --json, the summary line carries it). */
+static int
+mir_exit(const struct mir *x, int rc, const struct pt_why *why)
+{
+	if (rc == 0)
+		return CLI_OK;
+	if (rc == PT_ESTALE && !x->co.json) {
+		fprintf(stderr, "pubtrail: mirror: %s\n", why->text);
+		return CLI_ESTALE;
+	}
+	return x->co.json ? cli_exit_for(rc) : cli_fail(rc, why,
+	    "mirror of %s", x->co.log_url);
+}
+
+int
+mir_cmd(int argc, char **argv)
+{
+	struct mir *x;
+	struct pt_why why = { "" };
+	double t0 = now_s();
+	int rc, ex;
+
+	if ((x = mir_new()) == NULL)
+		return cli_fail(PT_ENOMEM, NULL, "mirror");
+	if ((ex = mir_parse(argc, argv, x)) >= 0)
+		goto out;
+	x->progress = !x->co.json && !x->co.quiet && isatty(2);
+	if ((ex = mir_open_log(x)) != 0)
+		goto out;
+	rc = mir_run(x, &why);
+	x->sum.seconds = now_s() - t0;
+	print_summary(x, x->co.json, rc, &why);
+	ex = mir_exit(x, rc, &why);
+out:
+	mir_free(x);
 	return ex;
 }
