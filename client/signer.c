@@ -14,6 +14,17 @@ signer_label(const struct note_vkey *k, char *out, size_t cap)
 }
 
 void
+signer_label_vkey(const char *vkey, size_t len, char *out, size_t cap)
+{
+	struct note_vkey k;
+
+	if (note_vkey_parse(vkey, len, &k) == 0)
+		signer_label(&k, out, cap);
+	else
+		snprintf(out, cap, "(unparsable key)");
+}
+
+void
 signer_print(FILE *f, const struct note_vkey *k)
 {
 	char l[SIGNER_LABEL_MAX];

@@ -32,6 +32,11 @@
  * name is as the key has it: escape it (tty.h) before a terminal. */
 void signer_label(const struct note_vkey *k, char *out, size_t cap);
 
+/* The label of a verifier key string (len bytes) into out, or
+ * "(unparsable key)" when it does not parse. */
+void signer_label_vkey(const char *vkey, size_t len, char *out,
+    size_t cap);
+
 /* The label of k written to f for a terminal (tty_put). */
 void signer_print(FILE *f, const struct note_vkey *k);
 
