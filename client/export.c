@@ -19,6 +19,7 @@
  * numbers (the OCDS 1.1 schema's type for value.amount) written as exact
  * decimals from the integer minor units, never through floating point.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct exp {
 	struct aud_corr *corr;	/* the checked corrections index */
 	struct otarget *ot;	/* OCDS: corrected payments, by index */
 	size_t not, capot;
+	int werr;		/* errno of the first failed write, or 0 */
 };
 
 /* Status of entry index by the checked corrections index: "current",
@@ -690,8 +692,10 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		break;
 	}
 	json_decref(ej);
-	if (rc == 0 && ferror(x->out))
+	if (rc == 0 && ferror(x->out)) {
+		x->werr = errno;
 		rc = cli_out_check(x->out);
+	}
 	return rc;
 }
 
@@ -713,7 +717,8 @@ static const char export_usage[] =
     "unchanged, for programs.  Everything streams: memory does not grow\n"
     "with the log.  With --out the file appears only when everything\n"
     "verified.  Exit 0 verified, 1 the log failed a check, 3 network,\n"
-    "7 stale; a reader that closes the pipe ends it quietly.\n";
+    "6 the output could not be written, 7 stale; a reader that closes\n"
+    "the pipe ends it quietly.\n";
 
 /* The package's uri when none is given: names exactly what was exported
  * (the log's origin, tree size and root), not a place. */
@@ -962,6 +967,12 @@ export_audit(const struct export_args *a, struct export_ctx *e,
 	aud_state_free(&st);
 	if (rc == PT_ESTALE)
 		return cli_fail(rc, &why, "export of %s", a->co.log_url);
+	if (rc != 0 && e->x.werr != 0) {
+		/* Our own output failed (a full disk): not the log. */
+		pt_why_set(&why, PT_EIO, "%s", strerror(e->x.werr));
+		return cli_fail(PT_EIO, &why, "writing the export to %s",
+		    a->out != NULL ? a->out : "standard output");
+	}
 	if (rc != 0)
 		return cli_fail(rc, &why, "export of %s FAILED verification; "
 		    "the output must not be trusted", a->co.log_url);

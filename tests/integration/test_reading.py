@@ -412,6 +412,14 @@ def test_closed_pipe_and_small_things():
             rc = pr.wait(timeout=60)
             assert rc == -13, (fmt, rc, err)
             assert err == b"", (fmt, err)
+        # a full disk under the output is ours, not the log's: exit 6
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([ptlib.PUBTRAIL, "export", *env.L,
+                                "--format", "csv", "--quiet"],
+                               stdout=full, stderr=subprocess.PIPE)
+        assert p.returncode == 6, (p.returncode, p.stderr)
+        assert b"writing the export to standard output: No space left" \
+            in p.stderr and b"FAILED" not in p.stderr, p.stderr
         # filters: case, zero-width space
         p = run("monitor", *env.L, "--from-start", "--once", "--payee",
                 "ACME ROADS", check=0)
