@@ -147,6 +147,52 @@ struct hdr {
 	int64_t i;		/* nint value */
 };
 
+/*
+ * The first bytes 0xc0..0xdf (indexed from 0xc0): the kind each announces,
+ * how many big-endian bytes follow it (0 for the kinds canonical form
+ * refuses: nothing after them is read), and the smallest value or length
+ * that needs this header rather than a shorter one (a negative integer's
+ * rule is hdr_nint's).
+ */
+static const struct {
+	enum hkind kind;
+	uint8_t extra;
+	uint64_t min;
+} formats[32] = {
+	{ H_NIL, 0, 0 },			/* 0xc0 nil */
+	{ H_NEVER, 0, 0 },			/* 0xc1 never used */
+	{ H_BOOL, 0, 0 },			/* 0xc2 false */
+	{ H_BOOL, 0, 0 },			/* 0xc3 true */
+	{ H_BIN, 1, 0 },			/* 0xc4 bin 8 */
+	{ H_BIN, 2, 0x100 },			/* 0xc5 bin 16 */
+	{ H_BIN, 4, 0x10000 },			/* 0xc6 bin 32 */
+	{ H_EXT, 0, 0 },			/* 0xc7 ext 8 */
+	{ H_EXT, 0, 0 },			/* 0xc8 ext 16 */
+	{ H_EXT, 0, 0 },			/* 0xc9 ext 32 */
+	{ H_FLOAT, 0, 0 },			/* 0xca float 32 */
+	{ H_FLOAT, 0, 0 },			/* 0xcb float 64 */
+	{ H_UINT, 1, 0x80 },			/* 0xcc uint 8 */
+	{ H_UINT, 2, 0x100 },			/* 0xcd uint 16 */
+	{ H_UINT, 4, 0x10000 },			/* 0xce uint 32 */
+	{ H_UINT, 8, 0x100000000ULL },		/* 0xcf uint 64 */
+	{ H_NINT, 1, 0 },			/* 0xd0 int 8 */
+	{ H_NINT, 2, 0 },			/* 0xd1 int 16 */
+	{ H_NINT, 4, 0 },			/* 0xd2 int 32 */
+	{ H_NINT, 8, 0 },			/* 0xd3 int 64 */
+	{ H_EXT, 0, 0 },			/* 0xd4 fixext 1 */
+	{ H_EXT, 0, 0 },			/* 0xd5 fixext 2 */
+	{ H_EXT, 0, 0 },			/* 0xd6 fixext 4 */
+	{ H_EXT, 0, 0 },			/* 0xd7 fixext 8 */
+	{ H_EXT, 0, 0 },			/* 0xd8 fixext 16 */
+	{ H_STR, 1, 32 },			/* 0xd9 str 8 */
+	{ H_STR, 2, 0x100 },			/* 0xda str 16 */
+	{ H_STR, 4, 0x10000 },			/* 0xdb str 32 */
+	{ H_ARRAY, 2, 16 },			/* 0xdc array 16 */
+	{ H_ARRAY, 4, 0x10000 },		/* 0xdd array 32 */
+	{ H_MAP, 2, 16 },			/* 0xde map 16 */
+	{ H_MAP, 4, 0x10000 },			/* 0xdf map 32 */
+};
+
 static uint64_t
 be(const uint8_t *p, size_t n)
 {
@@ -157,16 +203,73 @@ be(const uint8_t *p, size_t n)
 	return v;
 }
 
+/* The formats whose first byte b holds the value or length: positive and
+ * negative fixint, fixmap, fixarray, fixstr.  1 when b is one (h->kind and
+ * its value filled), else 0. */
+static int
+hdr_fix(uint8_t b, struct hdr *h)
+{
+	if (b <= 0x7f) {
+		h->kind = H_UINT;
+		h->n = b;
+	} else if (b >= 0xe0) {
+		h->kind = H_NINT;
+		h->i = (int8_t)b;
+	} else if (b <= 0x8f) {
+		h->kind = H_MAP;
+		h->n = b & 0x0f;
+	} else if (b <= 0x9f) {
+		h->kind = H_ARRAY;
+		h->n = b & 0x0f;
+	} else if (b <= 0xbf) {
+		h->kind = H_STR;
+		h->n = b & 0x1f;
+	} else
+		return 0;
+	return 1;
+}
+
+/* The signed integer v of extra big-endian bytes after header byte b:
+ * canonical only when negative and too small for a shorter format
+ * (PT_ENONCANON).  Fills h->i. */
+static int
+hdr_nint(uint64_t v, size_t extra, uint8_t b, struct hdr *h,
+    struct pt_why *why)
+{
+	int64_t sv;
+
+	/* Sign-extend from extra bytes. */
+	if (extra == 8)
+		sv = (int64_t)v;
+	else if (v & (1ULL << (extra * 8 - 1)))
+		sv = (int64_t)(v | ~((1ULL << (extra * 8)) - 1));
+	else
+		sv = (int64_t)v;
+	if (sv >= 0)
+		return pt_why_set(why, PT_ENONCANON,
+		    "non-negative integer %lld encoded as signed (0x%02x)",
+		    (long long)sv, b);
+	if ((extra == 1 && sv >= -32) ||
+	    (extra == 2 && sv >= INT8_MIN) ||
+	    (extra == 4 && sv >= INT16_MIN) ||
+	    (extra == 8 && sv >= INT32_MIN))
+		return pt_why_set(why, PT_ENONCANON,
+		    "integer %lld not in its shortest encoding (0x%02x)",
+		    (long long)sv, b);
+	h->i = sv;
+	return 0;
+}
+
 /*
  * Read the header at p (avail bytes available).  Fills *h.  Checks that the
  * header bytes are present (PT_ETRUNCATED) and that it is the shortest
- * encoding (PT_ENONCANON).  Does not check payload lengths.
+ * encoding (PT_ENONCANON).  Does not check payload lengths.  O(1).
  */
 static int
 hdr_read(const uint8_t *p, size_t avail, struct hdr *h, struct pt_why *why)
 {
 	uint8_t b;
-	size_t extra = 0;
+	size_t extra;
 	uint64_t v;
 
 	if (avail == 0)
@@ -175,136 +278,25 @@ hdr_read(const uint8_t *p, size_t avail, struct hdr *h, struct pt_why *why)
 	h->hlen = 1;
 	h->n = 0;
 	h->i = 0;
-	if (b <= 0x7f) {
-		h->kind = H_UINT;
-		h->n = b;
+	if (hdr_fix(b, h))
 		return 0;
-	}
-	if (b >= 0xe0) {
-		h->kind = H_NINT;
-		h->i = (int8_t)b;
+	h->kind = formats[b - 0xc0].kind;
+	extra = formats[b - 0xc0].extra;
+	if (extra == 0)
 		return 0;
-	}
-	if (b <= 0x8f) {
-		h->kind = H_MAP;
-		h->n = b & 0x0f;
-		return 0;
-	}
-	if (b <= 0x9f) {
-		h->kind = H_ARRAY;
-		h->n = b & 0x0f;
-		return 0;
-	}
-	if (b <= 0xbf) {
-		h->kind = H_STR;
-		h->n = b & 0x1f;
-		return 0;
-	}
-	switch (b) {
-	case 0xc0:
-		h->kind = H_NIL;
-		return 0;
-	case 0xc1:
-		h->kind = H_NEVER;
-		return 0;
-	case 0xc2: case 0xc3:
-		h->kind = H_BOOL;
-		return 0;
-	case 0xc4: h->kind = H_BIN; extra = 1; break;
-	case 0xc5: h->kind = H_BIN; extra = 2; break;
-	case 0xc6: h->kind = H_BIN; extra = 4; break;
-	case 0xc7: case 0xc8: case 0xc9:
-	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
-		h->kind = H_EXT;
-		return 0;
-	case 0xca: case 0xcb:
-		h->kind = H_FLOAT;
-		return 0;
-	case 0xcc: h->kind = H_UINT; extra = 1; break;
-	case 0xcd: h->kind = H_UINT; extra = 2; break;
-	case 0xce: h->kind = H_UINT; extra = 4; break;
-	case 0xcf: h->kind = H_UINT; extra = 8; break;
-	case 0xd0: h->kind = H_NINT; extra = 1; break;
-	case 0xd1: h->kind = H_NINT; extra = 2; break;
-	case 0xd2: h->kind = H_NINT; extra = 4; break;
-	case 0xd3: h->kind = H_NINT; extra = 8; break;
-	case 0xd9: h->kind = H_STR; extra = 1; break;
-	case 0xda: h->kind = H_STR; extra = 2; break;
-	case 0xdb: h->kind = H_STR; extra = 4; break;
-	case 0xdc: h->kind = H_ARRAY; extra = 2; break;
-	case 0xdd: h->kind = H_ARRAY; extra = 4; break;
-	case 0xde: h->kind = H_MAP; extra = 2; break;
-	case 0xdf: h->kind = H_MAP; extra = 4; break;
-	default:
-		h->kind = H_NEVER;
-		return 0;
-	}
 	if (avail - 1 < extra)
 		return pt_why_set(why, PT_ETRUNCATED,
 		    "input ends inside a header (0x%02x)", b);
 	h->hlen = 1 + extra;
 	v = be(p + 1, extra);
-	if (h->kind == H_NINT) {
-		/* Sign-extend from extra bytes. */
-		int64_t sv;
-		if (extra == 8)
-			sv = (int64_t)v;
-		else if (v & (1ULL << (extra * 8 - 1)))
-			sv = (int64_t)(v | ~((1ULL << (extra * 8)) - 1));
-		else
-			sv = (int64_t)v;
-		if (sv >= 0)
-			return pt_why_set(why, PT_ENONCANON,
-			    "non-negative integer %lld encoded as signed "
-			    "(0x%02x)", (long long)sv, b);
-		if ((extra == 1 && sv >= -32) ||
-		    (extra == 2 && sv >= INT8_MIN) ||
-		    (extra == 4 && sv >= INT16_MIN) ||
-		    (extra == 8 && sv >= INT32_MIN))
-			return pt_why_set(why, PT_ENONCANON,
-			    "integer %lld not in its shortest encoding "
-			    "(0x%02x)", (long long)sv, b);
-		h->i = sv;
-		return 0;
-	}
+	if (h->kind == H_NINT)
+		return hdr_nint(v, extra, b, h, why);
 	h->n = v;
-	switch (b) {
-	case 0xcc:
-		if (v < 0x80)
-			goto noncanon;
-		break;
-	case 0xcd: case 0xc5: case 0xda:
-		if (v < 0x100)
-			goto noncanon;
-		break;
-	case 0xce: case 0xc6: case 0xdd: case 0xdf:
-		if (v < 0x10000)
-			goto noncanon;
-		break;
-	case 0xcf:
-		if (v < 0x100000000ULL)
-			goto noncanon;
-		break;
-	case 0xd9:
-		if (v < 32)
-			goto noncanon;
-		break;
-	case 0xdb:
-		if (v < 0x10000)
-			goto noncanon;
-		break;
-	case 0xdc: case 0xde:
-		if (v < 16)
-			goto noncanon;
-		break;
-	default:
-		break;
-	}
+	if (v < formats[b - 0xc0].min)
+		return pt_why_set(why, PT_ENONCANON,
+		    "value %llu not in its shortest encoding (0x%02x)",
+		    (unsigned long long)v, b);
 	return 0;
-noncanon:
-	return pt_why_set(why, PT_ENONCANON,
-	    "value %llu not in its shortest encoding (0x%02x)",
-	    (unsigned long long)v, b);
 }
 
 /* ------------------------------------------------------------------ UTF-8 */
@@ -361,6 +353,17 @@ struct frame {
 	size_t keylen;
 };
 
+/* One walk over buf[0..len): where it is, and the containers it is in. */
+struct walker {
+	const uint8_t *buf;
+	size_t len;
+	size_t off;		/* the next byte to read */
+	const struct wire_limits *lim;
+	struct pt_why *why;
+	struct frame st[PT_MAX_DEPTH];
+	size_t depth;
+};
+
 static const char *
 kind_name(enum hkind k)
 {
@@ -373,131 +376,175 @@ kind_name(enum hkind k)
 	}
 }
 
+/* Read the header at w->off; refuse the kinds canonical form lacks and a
+ * map key (iskey) that is not a string; step over the header. */
+static int
+walk_header(struct walker *w, int iskey, struct hdr *h)
+{
+	size_t off = w->off;
+	int r;
+
+	if ((r = hdr_read(w->buf + off, w->len - off, h, w->why)) != 0)
+		return r;
+	if (h->kind == H_NEVER)
+		return pt_why_set(w->why, PT_EMALFORMED,
+		    "byte 0x%02x at offset %zu is never used", w->buf[off],
+		    off);
+	if (h->kind >= H_NIL)
+		return pt_why_set(w->why, PT_ETYPE,
+		    "%s at offset %zu is not allowed", kind_name(h->kind), off);
+	if (iskey && h->kind != H_STR)
+		return pt_why_set(w->why, PT_ETYPE,
+		    "map key at offset %zu is not a string", off);
+	w->off += h->hlen;
+	return 0;
+}
+
+/* The key key[0..klen), whose header is at offset at, must sort after the
+ * innermost map's previous key: equal is PT_EDUPKEY, before PT_ENONCANON. */
+static int
+walk_key(struct walker *w, const uint8_t *key, size_t klen, size_t at)
+{
+	struct frame *f = &w->st[w->depth - 1];
+
+	if (f->key != NULL) {
+		size_t m = f->keylen < klen ? f->keylen : klen;
+		int c = memcmp(f->key, key, m);
+
+		if (c == 0 && f->keylen == klen)
+			return pt_why_set(w->why, PT_EDUPKEY,
+			    "duplicate map key \"%.*s\"",
+			    (int)(m > 40 ? 40 : m), (const char *)f->key);
+		if (c > 0 || (c == 0 && f->keylen > klen))
+			return pt_why_set(w->why, PT_ENONCANON,
+			    "map keys not in ascending order at offset %zu",
+			    at);
+	}
+	f->key = key;
+	f->keylen = klen;
+	return 0;
+}
+
+/* A string or bin whose header was just read: its length within the limit
+ * (checked first) and the bytes that remain, a string's UTF-8, a key's
+ * order; then step over its bytes. */
+static int
+walk_bytes(struct walker *w, const struct hdr *h, int iskey)
+{
+	int str = h->kind == H_STR;
+	const char *what = str ? "string" : "bin";
+	size_t max = str ? w->lim->max_str : w->lim->max_bin;
+	size_t at = w->off - h->hlen;
+	const uint8_t *p = w->buf + w->off;
+	int r;
+
+	if (h->n > max)
+		return pt_why_set(w->why, PT_ETOOBIG,
+		    "%s of %llu bytes at offset %zu is over the limit of %zu",
+		    what, (unsigned long long)h->n, at, max);
+	if (h->n > w->len - w->off)
+		return pt_why_set(w->why, PT_ETRUNCATED,
+		    "%s of %llu bytes at offset %zu: only %zu bytes remain",
+		    what, (unsigned long long)h->n, at, w->len - w->off);
+	if (str && wire_utf8_valid(p, (size_t)h->n) != 0)
+		return pt_why_set(w->why, PT_EUTF8,
+		    "string at offset %zu is not valid UTF-8", at);
+	if (iskey && (r = walk_key(w, p, (size_t)h->n, at)) != 0)
+		return r;
+	w->off += (size_t)h->n;
+	return 0;
+}
+
+/* An array or map whose header was just read: its count within the limit
+ * (checked first) and the bytes that remain (each item needs one), the
+ * depth; then enter it, unless it is empty. */
+static int
+walk_container(struct walker *w, const struct hdr *h)
+{
+	int map = h->kind == H_MAP;
+	const char *what = map ? "map" : "array";
+	size_t max = map ? w->lim->max_keys : w->lim->max_array;
+	size_t at = w->off - h->hlen;
+	struct frame *f;
+
+	if (h->n > max)
+		return pt_why_set(w->why, PT_ETOOBIG,
+		    "%s of %llu %s at offset %zu is over the limit of %zu",
+		    what, (unsigned long long)h->n, map ? "pairs" : "elements",
+		    at, max);
+	if (h->n * (map ? 2 : 1) > w->len - w->off)
+		return pt_why_set(w->why, PT_ETRUNCATED,
+		    "%s at offset %zu declares %llu items; only %zu bytes "
+		    "remain", what, at, (unsigned long long)h->n,
+		    w->len - w->off);
+	if (w->depth == PT_MAX_DEPTH)
+		return pt_why_set(w->why, PT_EDEPTH,
+		    "containers nested deeper than %d at offset %zu",
+		    PT_MAX_DEPTH, at);
+	if (h->n == 0)
+		return 0;
+	f = &w->st[w->depth++];
+	f->left = h->n * (map ? 2 : 1);
+	f->is_map = map;
+	f->key = NULL;
+	f->keylen = 0;
+	return 0;
+}
+
+/* One value after another (each container's items in turn) until the
+ * outermost value ends; then nothing may follow it.  O(len). */
 int
 wire_walk(const uint8_t *buf, size_t len, const struct wire_limits *lim,
     struct pt_why *why)
 {
-	struct frame st[PT_MAX_DEPTH];
-	size_t depth = 0;
-	size_t off = 0;
+	struct walker w;
+	struct frame *f;
 	struct hdr h;
 	int r, iskey;
 
 	if (buf == NULL && len > 0)
 		return pt_why_set(why, PT_EINVAL, "NULL buffer");
+	w.buf = buf;
+	w.len = len;
+	w.off = 0;
+	w.lim = lim;
+	w.why = why;
+	w.depth = 0;
 	do {
-		iskey = depth > 0 && st[depth - 1].is_map &&
-		    st[depth - 1].left % 2 == 0;
-		if (depth > 0)
-			st[depth - 1].left--;
-		if ((r = hdr_read(buf + off, len - off, &h, why)) != 0)
+		/* In a map, keys and values alternate, starting with a key. */
+		f = w.depth > 0 ? &w.st[w.depth - 1] : NULL;
+		iskey = f != NULL && f->is_map && f->left % 2 == 0;
+		if (f != NULL)
+			f->left--;
+		if ((r = walk_header(&w, iskey, &h)) != 0)
 			return r;
-		if (h.kind == H_NEVER)
-			return pt_why_set(why, PT_EMALFORMED,
-			    "byte 0x%02x at offset %zu is never used",
-			    buf[off], off);
-		if (h.kind >= H_NIL)
-			return pt_why_set(why, PT_ETYPE,
-			    "%s at offset %zu is not allowed",
-			    kind_name(h.kind), off);
-		if (iskey && h.kind != H_STR)
-			return pt_why_set(why, PT_ETYPE,
-			    "map key at offset %zu is not a string", off);
-		off += h.hlen;
 		switch (h.kind) {
 		case H_UINT:
 		case H_NINT:
+			r = 0;
 			break;
 		case H_STR:
 		case H_BIN:
-			if (h.n > (h.kind == H_STR ? lim->max_str :
-			    lim->max_bin))
-				return pt_why_set(why, PT_ETOOBIG,
-				    "%s of %llu bytes at offset %zu is over "
-				    "the limit of %zu",
-				    h.kind == H_STR ? "string" : "bin",
-				    (unsigned long long)h.n, off - h.hlen,
-				    h.kind == H_STR ? lim->max_str :
-				    lim->max_bin);
-			if (h.n > len - off)
-				return pt_why_set(why, PT_ETRUNCATED,
-				    "%s of %llu bytes at offset %zu: only "
-				    "%zu bytes remain",
-				    h.kind == H_STR ? "string" : "bin",
-				    (unsigned long long)h.n, off - h.hlen,
-				    len - off);
-			if (h.kind == H_STR &&
-			    wire_utf8_valid(buf + off, (size_t)h.n) != 0)
-				return pt_why_set(why, PT_EUTF8,
-				    "string at offset %zu is not valid UTF-8",
-				    off - h.hlen);
-			if (iskey) {
-				struct frame *f = &st[depth - 1];
-				if (f->key != NULL) {
-					size_t m = f->keylen < h.n ?
-					    f->keylen : (size_t)h.n;
-					int c = memcmp(f->key, buf + off, m);
-					if (c == 0 && f->keylen == h.n)
-						return pt_why_set(why,
-						    PT_EDUPKEY, "duplicate map "
-						    "key \"%.*s\"", (int)
-						    (m > 40 ? 40 : m),
-						    (const char *)f->key);
-					if (c > 0 || (c == 0 &&
-					    f->keylen > h.n))
-						return pt_why_set(why,
-						    PT_ENONCANON, "map keys "
-						    "not in ascending order at "
-						    "offset %zu", off - h.hlen);
-				}
-				f->key = buf + off;
-				f->keylen = (size_t)h.n;
-			}
-			off += (size_t)h.n;
+			r = walk_bytes(&w, &h, iskey);
 			break;
 		case H_ARRAY:
 		case H_MAP:
-			if (h.n > (h.kind == H_MAP ? lim->max_keys :
-			    lim->max_array))
-				return pt_why_set(why, PT_ETOOBIG,
-				    "%s of %llu %s at offset %zu is over the "
-				    "limit of %zu",
-				    h.kind == H_MAP ? "map" : "array",
-				    (unsigned long long)h.n,
-				    h.kind == H_MAP ? "pairs" : "elements",
-				    off - h.hlen, h.kind == H_MAP ?
-				    lim->max_keys : lim->max_array);
-			/* Every element needs at least one byte. */
-			if (h.n * (h.kind == H_MAP ? 2 : 1) > len - off)
-				return pt_why_set(why, PT_ETRUNCATED,
-				    "%s at offset %zu declares %llu items; "
-				    "only %zu bytes remain",
-				    h.kind == H_MAP ? "map" : "array",
-				    off - h.hlen, (unsigned long long)h.n,
-				    len - off);
-			if (depth == PT_MAX_DEPTH)
-				return pt_why_set(why, PT_EDEPTH,
-				    "containers nested deeper than %d at "
-				    "offset %zu", PT_MAX_DEPTH, off - h.hlen);
-			if (h.n > 0) {
-				st[depth].left = h.n *
-				    (h.kind == H_MAP ? 2 : 1);
-				st[depth].is_map = h.kind == H_MAP;
-				st[depth].key = NULL;
-				st[depth].keylen = 0;
-				depth++;
-			}
+			r = walk_container(&w, &h);
 			break;
 		default:
-			return pt_why_set(why, PT_EMALFORMED, "internal");
+			r = pt_why_set(why, PT_EMALFORMED, "internal");
+			break;
 		}
-		while (depth > 0 && st[depth - 1].left == 0)
-			depth--;
-	} while (depth > 0);
-	if (off != len)
+		if (r != 0)
+			return r;
+		/* Leave every container whose last item this was. */
+		while (w.depth > 0 && w.st[w.depth - 1].left == 0)
+			w.depth--;
+	} while (w.depth > 0);
+	if (w.off != len)
 		return pt_why_set(why, PT_ETRAILING,
 		    "%zu bytes after the value that ends at offset %zu",
-		    len - off, off);
+		    len - w.off, w.off);
 	return 0;
 }
 
