@@ -9,53 +9,19 @@
  * required key PT_ESCHEMA naming it, a value of the wrong msgpack type
  * PT_ETYPE, a value of the right type that breaks a rule PT_ESCHEMA.  The
  * `why` text always starts with the dotted path of the field.
+ *
+ * This file holds the tables and the walk of the maps; the rule for each
+ * scalar value is in record_value.c (record_int.h is what they share).
  */
 #include <string.h>
 
 #include "crypto.h"
-#include "note.h"
 #include "record.h"
+#include "record_int.h"
 #include "wire.h"
-
-enum fkind {
-	F_TYPE,		/* the record's type string (checked by dispatch) */
-	F_KIND,		/* a party's kind string (checked by dispatch) */
-	F_ID,		/* 1..PT_MAX_ID bytes of printable ASCII, no space */
-	F_LINE,		/* 1..PT_MAX_STRING bytes of text, no controls */
-	F_PARA,		/* as F_LINE, but "\n" allowed */
-	F_URI,		/* http(s) URI: printable ASCII, no space */
-	F_OCID,		/* "ocds-" prefix, else as F_ID */
-	F_DATE,		/* YYYY-MM-DD, a real Gregorian date */
-	F_CURRENCY,	/* ISO 4217 alpha-3: three of A-Z */
-	F_AMOUNT,	/* int64 */
-	F_AMOUNT_NN,	/* int64 >= 0 */
-	F_YEAR,		/* uint 1..9999 */
-	F_DECISION,	/* permit decision enum */
-	F_ACTION,	/* "amend" | "void" */
-	F_SCHEME,	/* org-id.guide list code, e.g. GB-GOR */
-	F_HASH32,	/* bin(32) */
-	F_INDEX,	/* uint < PT_MAX_TREE_SIZE */
-	F_ORG,		/* party that must be an organization */
-	F_PARTY,	/* organization or individual */
-	F_BUDGET,
-	F_ADDRESS,
-	F_RECORD,	/* a nested payment or permit_decision */
-	F_OKACTION,	/* office_key: "grant" | "revoke" */
-	F_OKKEY,	/* office_key: an Ed25519 verifier key string */
-	F_OKNAME,	/* office_key: display name, as F_LINE */
-	F_OKORG,	/* office_key: the organisation, as F_ORG */
-	F_OKTYPES,	/* office_key: array of office record types */
-	F_OKDATE,	/* office_key: valid_from, as F_DATE */
-};
 
 #define REQ 1
 #define OPT 0
-
-struct field {
-	const char *name;
-	enum fkind kind;
-	int required;
-};
 
 /* Tables list keys in ascending byte order, as they appear on the wire. */
 static const struct field payment_fields[] = {
@@ -147,30 +113,15 @@ static const struct field address_fields[] = {
 	{ "zip", F_LINE, OPT },
 };
 
-static const char *const decisions[] = {
-	"appeal_decided", "cancelled", "denied", "expired", "finaled",
-	"issued", "reinstated", "revoked", "suspended", "withdrawn",
-};
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define PATH_MAX_LEN 96
-
-struct ctx {
-	struct pt_why *why;
-	struct record_info *info;	/* NULL inside a nested record */
-	int action_void;		/* set by F_ACTION */
-	enum record_type nested_type;	/* set by a nested record */
-	int okey_revoke;		/* set by F_OKACTION */
-};
 
 static int check_record(struct ctx *x, struct wire_cur *c, const char *path,
     int nested);
-
 static int
-streq(const char *s, size_t len, const char *lit)
-{
-	return strlen(lit) == len && memcmp(s, lit, len) == 0;
-}
+check_party(struct ctx *x, struct wire_cur *v, const char *path,
+    int org_only);
+static int check_map(struct ctx *x, struct wire_cur *c,
+    const struct field *tab, size_t n, const char *path, unsigned *seen);
 
 /* out = path "." name (or name at the top), truncated to fit. */
 static void
@@ -187,385 +138,72 @@ join(char *out, const char *path, const char *name)
 	out[n] = '\0';
 }
 
-/* ------------------------------------------------------------ scalar rules */
+/* ----------------------------------------------------------------- maps */
 
+/* F_BUDGET: budget_fields, at least one of them. */
 static int
-is_leap(unsigned y)
+check_budget(struct ctx *x, struct wire_cur *v, const char *path)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+	unsigned seen;
+	int r;
 
-static int
-date_valid(const char *s, size_t len)
-{
-	static const unsigned mdays[] =
-	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y = 0, m, d, dim;
-
-	if (len != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (size_t i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	for (size_t i = 0; i < 4; i++)
-		y = y * 10 + (unsigned)(s[i] - '0');
-	m = (unsigned)(s[5] - '0') * 10 + (unsigned)(s[6] - '0');
-	d = (unsigned)(s[8] - '0') * 10 + (unsigned)(s[9] - '0');
-	if (y == 0 || m < 1 || m > 12)
-		return -1;
-	dim = mdays[m - 1] + (m == 2 && is_leap(y));
-	return d >= 1 && d <= dim ? 0 : -1;
-}
-
-/* 00:00 UTC of a date date_valid() accepted, in ms since 1970-01-01
- * (0 for dates before it).  Days from the civil date: H. Hinnant's
- * algorithm, exact for the proleptic Gregorian calendar. */
-static uint64_t
-date_ms(const char *s)
-{
-	int64_t y = 0, m, d, era, yoe, doy, doe, days;
-
-	for (size_t i = 0; i < 4; i++)
-		y = y * 10 + (s[i] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	days = era * 146097 + doe - 719468;
-	return days > 0 ? (uint64_t)days * 86400000ULL : 0;
-}
-
-static int
-id_valid(const char *s, size_t len, size_t max)
-{
-	if (len == 0 || len > max)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return -1;
+	if ((r = check_map(x, v, budget_fields, NELEM(budget_fields),
+	    path, &seen)) != 0)
+		return r;
+	if (seen == 0)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: must not be empty", path);
 	return 0;
 }
 
-/* Text (already valid UTF-8): no C0 controls, DEL or C1 controls (U+0080..
- * U+009F, encoded 0xc2 0x80..0x9f); "\n" only when nl is set. */
+/* F_ADDRESS: address_fields. */
 static int
-text_valid(const char *s, size_t len, int nl)
+check_address(struct ctx *x, struct wire_cur *v, const char *path)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	unsigned seen;
 
-	if (len == 0 || len > PT_MAX_STRING)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\n' && nl)
-			continue;
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return -1;
-		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f)
-			return -1;
+	return check_map(x, v, address_fields, NELEM(address_fields), path,
+	    &seen);
+}
+
+/* F_OKORG: an organization, whose encoded map is kept in x->info. */
+static int
+check_okorg(struct ctx *x, struct wire_cur *v, const char *path)
+{
+	const uint8_t *start = v->p;
+	int r;
+
+	if ((r = check_party(x, v, path, 1)) != 0)
+		return r;
+	if (x->info != NULL) {
+		x->info->okey_org = start;
+		x->info->okey_org_len = (size_t)(v->p - start);
 	}
 	return 0;
 }
 
-static int
-scheme_valid(const char *s, size_t len)
-{
-	size_t i;
-
-	/* [A-Z]{2} ( "-" [A-Z0-9]+ )+ , at most 32 bytes */
-	if (len < 4 || len > 32)
-		return -1;
-	if (s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' ||
-	    s[2] != '-')
-		return -1;
-	for (i = 3; i < len; i++) {
-		if (s[i] == '-') {
-			if (s[i - 1] == '-' || i + 1 == len)
-				return -1;
-			continue;
-		}
-		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9')))
-			return -1;
-	}
-	return 0;
-}
-
-static int
-uri_valid(const char *s, size_t len)
-{
-	if (!(len > 8 && memcmp(s, "https://", 8) == 0) &&
-	    !(len > 7 && memcmp(s, "http://", 7) == 0))
-		return -1;
-	return id_valid(s, len, PT_MAX_STRING);
-}
-
-/* --------------------------------------------------------------- values */
-
-static int
-get_str(struct ctx *x, struct wire_cur *v, const char *path, const char **s,
-    size_t *len)
-{
-	if (wire_cur_str(v, s, len) != 0)
-		return pt_why_set(x->why, PT_ETYPE, "%s: want string", path);
-	return 0;
-}
-
-static int
-check_party(struct ctx *x, struct wire_cur *v, const char *path,
-    int org_only);
-static int check_map(struct ctx *x, struct wire_cur *c,
-    const struct field *tab, size_t n, const char *path, unsigned *seen);
-
+/* Check the value at v of field f (named path in reasons): the kinds that
+ * are maps here, every scalar kind by record_value_check. */
 static int
 check_value(struct ctx *x, const struct field *f, struct wire_cur *v,
     const char *path)
 {
-	const char *s;
-	const uint8_t *b;
-	size_t len, i;
-	int64_t iv;
-	uint64_t uv;
-	unsigned seen;
-	int r;
-
 	switch (f->kind) {
-	case F_TYPE:
-	case F_KIND:
-		/* Value checked by the caller's dispatch. */
-		return get_str(x, v, path, &s, &len);
-	case F_ID:
-	case F_OCID:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (id_valid(s, len, PT_MAX_ID) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: want 1..%d "
-			    "bytes of printable ASCII without spaces", path,
-			    PT_MAX_ID);
-		if (f->kind == F_OCID && (len <= 5 ||
-		    memcmp(s, "ocds-", 5) != 0))
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want an OCDS ocid (\"ocds-...\")", path);
-		return 0;
-	case F_LINE:
-	case F_PARA:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (len == 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: must not be empty", path);
-		if (text_valid(s, len, f->kind == F_PARA) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: control characters not allowed", path);
-		return 0;
-	case F_URI:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (uri_valid(s, len) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want an http:// or https:// URI of printable "
-			    "ASCII", path);
-		return 0;
-	case F_DATE:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (date_valid(s, len) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want a calendar date YYYY-MM-DD", path);
-		return 0;
-	case F_CURRENCY:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (len != 3 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' ||
-		    s[1] > 'Z' || s[2] < 'A' || s[2] > 'Z')
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want an ISO 4217 code (three of A-Z)", path);
-		return 0;
-	case F_AMOUNT:
-	case F_AMOUNT_NN:
-		r = wire_cur_int(v, &iv);
-		if (r == PT_ERANGE)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: out of the signed 64-bit range", path);
-		if (r != 0)
-			return pt_why_set(x->why, PT_ETYPE,
-			    "%s: want integer", path);
-		if (f->kind == F_AMOUNT_NN && iv < 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: must not be negative", path);
-		return 0;
-	case F_YEAR:
-	case F_INDEX:
-		if (wire_cur_uint(v, &uv) != 0)
-			return pt_why_set(x->why, PT_ETYPE,
-			    "%s: want a non-negative integer", path);
-		if (f->kind == F_YEAR && (uv < 1 || uv > 9999))
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want a year 1..9999", path);
-		if (f->kind == F_INDEX && uv >= PT_MAX_TREE_SIZE)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: out of range", path);
-		if (f->kind == F_INDEX && x->info != NULL)
-			x->info->target_index = uv;
-		return 0;
-	case F_DECISION:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		for (i = 0; i < NELEM(decisions); i++)
-			if (streq(s, len, decisions[i]))
-				return 0;
-		return pt_why_set(x->why, PT_ESCHEMA,
-		    "%s: not a known decision", path);
-	case F_ACTION:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (streq(s, len, "amend"))
-			x->action_void = 0;
-		else if (streq(s, len, "void"))
-			x->action_void = 1;
-		else
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want \"amend\" or \"void\"", path);
-		return 0;
-	case F_SCHEME:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (scheme_valid(s, len) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want an org-id.guide list code such as "
-			    "GB-GOR", path);
-		return 0;
-	case F_HASH32:
-		if (wire_cur_bin(v, &b, &len) != 0)
-			return pt_why_set(x->why, PT_ETYPE,
-			    "%s: want bin", path);
-		if (len != 32)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want 32 bytes, got %zu", path, len);
-		if (strcmp(f->name, "target_leaf_hash") == 0 &&
-		    x->info != NULL)
-			memcpy(x->info->target_hash.b, b, 32);
-		return 0;
 	case F_ORG:
+		return check_party(x, v, path, 1);
 	case F_PARTY:
-		return check_party(x, v, path, f->kind == F_ORG);
+		return check_party(x, v, path, 0);
 	case F_BUDGET:
-		if ((r = check_map(x, v, budget_fields, NELEM(budget_fields),
-		    path, &seen)) != 0)
-			return r;
-		if (seen == 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: must not be empty", path);
-		return 0;
+		return check_budget(x, v, path);
 	case F_ADDRESS:
-		return check_map(x, v, address_fields, NELEM(address_fields),
-		    path, &seen);
+		return check_address(x, v, path);
 	case F_RECORD:
 		return check_record(x, v, path, 1);
-	case F_OKACTION:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (streq(s, len, "grant"))
-			x->okey_revoke = 0;
-		else if (streq(s, len, "revoke"))
-			x->okey_revoke = 1;
-		else
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want \"grant\" or \"revoke\"", path);
-		return 0;
-	case F_OKKEY: {
-		struct note_vkey k;
-
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (len == 0 || len > PT_MAX_VKEY ||
-		    note_vkey_parse(s, len, &k) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: want a C2SP "
-			    "verifier key string of at most %d bytes", path,
-			    PT_MAX_VKEY);
-		if (k.alg != NOTE_ALG_ED25519)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: want an "
-			    "Ed25519 (type 0x01) key", path);
-		if (x->info != NULL) {
-			x->info->okey_vkey = s;
-			x->info->okey_vkey_len = len;
-		}
-		return 0;
+	case F_OKORG:
+		return check_okorg(x, v, path);
+	default:
+		return record_value_check(x, f, v, path);
 	}
-	case F_OKNAME:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (text_valid(s, len, 0) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: want 1..%d "
-			    "bytes of text without control characters", path,
-			    PT_MAX_STRING);
-		if (x->info != NULL) {
-			x->info->okey_name = s;
-			x->info->okey_name_len = len;
-		}
-		return 0;
-	case F_OKORG: {
-		const uint8_t *start = v->p;
-
-		if ((r = check_party(x, v, path, 1)) != 0)
-			return r;
-		if (x->info != NULL) {
-			x->info->okey_org = start;
-			x->info->okey_org_len = (size_t)(v->p - start);
-		}
-		return 0;
-	}
-	case F_OKTYPES: {
-		const char *prev = NULL;
-		size_t n, plen = 0;
-		unsigned mask = 0;
-		enum record_type t;
-
-		if (wire_cur_array(v, &n) != 0)
-			return pt_why_set(x->why, PT_ETYPE,
-			    "%s: want an array of record types", path);
-		if (n == 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: must not be empty", path);
-		for (i = 0; i < n; i++) {
-			if ((r = get_str(x, v, path, &s, &len)) != 0)
-				return r;
-			if (record_type_parse(s, len, &t) != 0 ||
-			    !(RECORD_TYPES_ALL & (1u << t)))
-				return pt_why_set(x->why, PT_ESCHEMA, "%s: want "
-				    "\"correction\", \"payment\" or "
-				    "\"permit_decision\"", path);
-			if (prev != NULL) {
-				size_t m = plen < len ? plen : len;
-				int c = memcmp(prev, s, m);
-
-				if (c > 0 || (c == 0 && plen >= len))
-					return pt_why_set(x->why, PT_ESCHEMA,
-					    "%s: types must be listed once "
-					    "each, in byte order", path);
-			}
-			prev = s;
-			plen = len;
-			mask |= 1u << t;
-		}
-		if (x->info != NULL)
-			x->info->okey_types = mask;
-		return 0;
-	}
-	case F_OKDATE:
-		if ((r = get_str(x, v, path, &s, &len)) != 0)
-			return r;
-		if (date_valid(s, len) != 0)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: want a calendar date YYYY-MM-DD", path);
-		if (x->info != NULL)
-			x->info->okey_valid_from_ms = date_ms(s);
-		return 0;
-	}
-	return pt_why_set(x->why, PT_EINVAL, "%s: internal", path);
 }
 
 /*
@@ -674,18 +312,15 @@ check_party(struct ctx *x, struct wire_cur *v, const char *path,
 	    "%s: want \"organization\" or \"individual\"", sub);
 }
 
+/* The type of the record map at c (c is not moved), from its "type" field
+ * (named path.type in reasons). */
 static int
-check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
+record_type_at(struct ctx *x, const struct wire_cur *c, const char *path,
+    enum record_type *t)
 {
-	const struct field *tab;
-	struct record_info *saved = x->info;
-	struct wire_cur start = *c;
-	enum record_type t;
-	const char *s, *id;
-	size_t len, n, idlen;
-	unsigned seen;
+	const char *s;
+	size_t len;
 	char sub[PATH_MAX_LEN];
-	int r;
 
 	if (wire_cur_kind(c) != WIRE_K_MAP)
 		return pt_why_set(x->why, PT_ETYPE, "%s: want map",
@@ -700,97 +335,176 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 	default:
 		return pt_why_set(x->why, PT_ETYPE, "%s: want string", sub);
 	}
-	if (record_type_parse(s, len, &t) != 0)
+	if (record_type_parse(s, len, t) != 0)
 		return pt_why_set(x->why, PT_ESCHEMA,
 		    "%s: unknown record type", sub);
+	return 0;
+}
+
+/* The field table of a record of type t (*tab, *n).  A nested record (a
+ * correction's replacement) may only be a payment or a permit_decision. */
+static int
+record_fields(struct ctx *x, enum record_type t, int nested,
+    const char *path, const struct field **tab, size_t *n)
+{
+	char sub[PATH_MAX_LEN];
+
 	switch (t) {
 	case RECORD_PAYMENT:
-		tab = payment_fields;
-		n = NELEM(payment_fields);
-		break;
+		*tab = payment_fields;
+		*n = NELEM(payment_fields);
+		return 0;
 	case RECORD_PERMIT_DECISION:
-		tab = permit_fields;
-		n = NELEM(permit_fields);
-		break;
+		*tab = permit_fields;
+		*n = NELEM(permit_fields);
+		return 0;
 	case RECORD_OFFICE_KEY:
-		if (nested)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: a correction"
-			    " may only replace a payment or permit_decision",
-			    sub);
-		tab = office_key_fields;
-		n = NELEM(office_key_fields);
+		*tab = office_key_fields;
+		*n = NELEM(office_key_fields);
 		break;
 	case RECORD_CORRECTION:
 	default:
-		if (nested)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: a correction"
-			    " may only replace a payment or permit_decision",
-			    sub);
-		tab = correction_fields;
-		n = NELEM(correction_fields);
+		*tab = correction_fields;
+		*n = NELEM(correction_fields);
 		break;
 	}
+	if (nested) {
+		join(sub, path, "type");
+		return pt_why_set(x->why, PT_ESCHEMA, "%s: a correction"
+		    " may only replace a payment or permit_decision", sub);
+	}
+	return 0;
+}
+
+/* permit_decision: a currency goes with the fee or the project cost. */
+static int
+permit_rules(struct ctx *x, unsigned seen, const char *path)
+{
+	int amounts = (seen & (1u << PERMIT_COST)) ||
+	    (seen & (1u << PERMIT_FEE));
+	int cur = (seen & (1u << PERMIT_CURRENCY)) != 0;
+	char sub[PATH_MAX_LEN];
+
+	join(sub, path, "currency");
+	if (amounts && !cur)
+		return pt_why_set(x->why, PT_ESCHEMA, "%s: required "
+		    "with fee_minor or est_project_cost_minor", sub);
+	if (cur && !amounts)
+		return pt_why_set(x->why, PT_ESCHEMA, "%s: only "
+		    "allowed with fee_minor or est_project_cost_minor",
+		    sub);
+	return 0;
+}
+
+/* correction: a replacement exactly when the action is amend. */
+static int
+correction_rules(struct ctx *x, unsigned seen, const char *path)
+{
+	int has = (seen & (1u << CORR_REPLACEMENT)) != 0;
+	char sub[PATH_MAX_LEN];
+
+	join(sub, path, "replacement");
+	if (!x->action_void && !has)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: required when action is amend", sub);
+	if (x->action_void && has)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: not allowed when action is void", sub);
+	return 0;
+}
+
+/* office_key: types exactly when the action is grant; valid_from only
+ * then. */
+static int
+okey_rules(struct ctx *x, unsigned seen, const char *path)
+{
+	int types = (seen & (1u << OKEY_TYPES)) != 0;
+	int vf = (seen & (1u << OKEY_VALID_FROM)) != 0;
+	char sub[PATH_MAX_LEN];
+
+	join(sub, path, "types");
+	if (!x->okey_revoke && !types)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: required when action is grant", sub);
+	if (x->okey_revoke && types)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: not allowed when action is revoke", sub);
+	join(sub, path, "valid_from");
+	if (x->okey_revoke && vf)
+		return pt_why_set(x->why, PT_ESCHEMA,
+		    "%s: not allowed when action is revoke", sub);
+	return 0;
+}
+
+/* The rules between the fields of a record of type t that its table cannot
+ * say (seen: the fields present, as check_map found them). */
+static int
+record_rules(struct ctx *x, enum record_type t, unsigned seen,
+    const char *path)
+{
+	switch (t) {
+	case RECORD_PERMIT_DECISION:
+		return permit_rules(x, seen, path);
+	case RECORD_CORRECTION:
+		return correction_rules(x, seen, path);
+	case RECORD_OFFICE_KEY:
+		return okey_rules(x, seen, path);
+	case RECORD_PAYMENT:
+		break;
+	}
+	return 0;
+}
+
+/* What record_check tells its caller about the top-level record of type t
+ * (start: a cursor at its map), into x->info. */
+static int
+record_info_fill(struct ctx *x, enum record_type t,
+    const struct wire_cur *start)
+{
+	const char *id;
+	size_t idlen;
+
+	/* id is required and was checked: find it again. */
+	if (find_str(start, "id", &id, &idlen) != 1)
+		return pt_why_set(x->why, PT_ESCHEMA, "id: missing");
+	x->info->type = t;
+	x->info->id = id;
+	x->info->id_len = idlen;
+	x->info->action_void = t == RECORD_CORRECTION ? x->action_void : 0;
+	x->info->replacement_type = t == RECORD_CORRECTION &&
+	    !x->action_void ? x->nested_type : 0;
+	x->info->okey_revoke = t == RECORD_OFFICE_KEY ? x->okey_revoke : 0;
+	return 0;
+}
+
+/* Check the record map at c (named path in reasons; nested: a correction's
+ * replacement, whose facts are not the caller's): its type, its fields by
+ * the type's table, the rules between them; then, at the top, fill
+ * x->info. */
+static int
+check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
+{
+	struct record_info *saved = x->info;
+	struct wire_cur start = *c;
+	const struct field *tab;
+	enum record_type t;
+	unsigned seen;
+	size_t n;
+	int r;
+
+	if ((r = record_type_at(x, c, path, &t)) != 0 ||
+	    (r = record_fields(x, t, nested, path, &tab, &n)) != 0)
+		return r;
 	if (nested) {
 		x->info = NULL;
 		x->nested_type = t;
 	}
 	r = check_map(x, c, tab, n, path, &seen);
 	x->info = saved;
-	if (r != 0)
+	if (r != 0 || (r = record_rules(x, t, seen, path)) != 0)
 		return r;
-	if (t == RECORD_PERMIT_DECISION) {
-		int amounts = (seen & (1u << PERMIT_COST)) ||
-		    (seen & (1u << PERMIT_FEE));
-		int cur = (seen & (1u << PERMIT_CURRENCY)) != 0;
-		join(sub, path, "currency");
-		if (amounts && !cur)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: required "
-			    "with fee_minor or est_project_cost_minor", sub);
-		if (cur && !amounts)
-			return pt_why_set(x->why, PT_ESCHEMA, "%s: only "
-			    "allowed with fee_minor or est_project_cost_minor",
-			    sub);
-	}
-	if (t == RECORD_CORRECTION) {
-		int has = (seen & (1u << CORR_REPLACEMENT)) != 0;
-		join(sub, path, "replacement");
-		if (!x->action_void && !has)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: required when action is amend", sub);
-		if (x->action_void && has)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: not allowed when action is void", sub);
-	}
-	if (t == RECORD_OFFICE_KEY) {
-		int types = (seen & (1u << OKEY_TYPES)) != 0;
-		int vf = (seen & (1u << OKEY_VALID_FROM)) != 0;
-
-		join(sub, path, "types");
-		if (!x->okey_revoke && !types)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: required when action is grant", sub);
-		if (x->okey_revoke && types)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: not allowed when action is revoke", sub);
-		join(sub, path, "valid_from");
-		if (x->okey_revoke && vf)
-			return pt_why_set(x->why, PT_ESCHEMA,
-			    "%s: not allowed when action is revoke", sub);
-	}
-	if (!nested && x->info != NULL) {
-		/* id is required and was checked: find it again. */
-		if (find_str(&start, "id", &id, &idlen) != 1)
-			return pt_why_set(x->why, PT_ESCHEMA, "id: missing");
-		x->info->type = t;
-		x->info->id = id;
-		x->info->id_len = idlen;
-		x->info->action_void = t == RECORD_CORRECTION ?
-		    x->action_void : 0;
-		x->info->replacement_type = t == RECORD_CORRECTION &&
-		    !x->action_void ? x->nested_type : 0;
-		x->info->okey_revoke = t == RECORD_OFFICE_KEY ?
-		    x->okey_revoke : 0;
-	}
+	if (!nested && x->info != NULL)
+		return record_info_fill(x, t, &start);
 	return 0;
 }
 
@@ -824,15 +538,6 @@ record_check(const uint8_t *buf, size_t len, struct record_info *info,
 		return r;
 	if (info != NULL)
 		*info = tmp;
-	return 0;
-}
-
-int
-record_decision_known(const char *s, size_t len)
-{
-	for (size_t i = 0; i < NELEM(decisions); i++)
-		if (streq(s, len, decisions[i]))
-			return 1;
 	return 0;
 }
 
@@ -898,10 +603,4 @@ record_commit(const uint8_t salt[32], const char *value, size_t len,
 {
 	return cr_sha256(COMMIT_DOMAIN, strlen(COMMIT_DOMAIN), salt, 32,
 	    value, len, out);
-}
-
-int
-record_id_check(const char *s, size_t len)
-{
-	return s != NULL && id_valid(s, len, PT_MAX_ID) == 0 ? 0 : PT_ESCHEMA;
 }
