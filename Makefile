@@ -24,6 +24,11 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PAR     := $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 DESTDIR ?=
 BUILD   ?= build
+# One spelling of the build directory: BUILD=$PWD/build (as the tests pass
+# it) and BUILD=build are the same files and must be the same make targets,
+# or the .d files one spelling writes leave objects stale for the other,
+# which relinks them later (under running tests).
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 CC      ?= cc
 VERSION := 0.1.0
 
@@ -127,9 +132,9 @@ $(PUBTRAIL): $(BUILD)/client/main.o $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 
 # The programs also appear where the layout says they live.
 daemon/pubtraild: $(PUBTRAILD)
-	ln -sf ../$(PUBTRAILD) $@
+	ln -sf $(if $(filter /%,$(PUBTRAILD)),,../)$(PUBTRAILD) $@
 client/pubtrail: $(PUBTRAIL)
-	ln -sf ../$(PUBTRAIL) $@
+	ln -sf $(if $(filter /%,$(PUBTRAIL)),,../)$(PUBTRAIL) $@
 
 # Unit tests: one Check binary per tests/unit/test_<module>.c; each may use
 # proto, net, daemon and client code (and includes their headers by name).
