@@ -51,6 +51,10 @@ start=$(date +%s)
 	integration:*.sh) cd "$top" && sh "$t" ;;
 	esac
 	rc=$?
+	# A Python test's own summary counts too (one that forgot to pass
+	# run_tests' status to sys.exit would otherwise pass when it failed).
+	[ "$rc" = 0 ] && grep -Eq '^[0-9]+ passed, [1-9][0-9]* failed$' \
+		"$logs/$name.log" && rc=1
 	echo "== $name: rc=$rc in $(( $(date +%s) - start )) s"
 	echo "$rc" > "$logs/$name.rc"
 } > "$logs/$name.log" 2>&1 < /dev/null

@@ -180,5 +180,5 @@ def test_submit_sends_batches():
 
 
 if __name__ == "__main__":
-    ptlib.run_tests([test_one_result_per_item, test_limits,
-                     test_submit_sends_batches])
+    sys.exit(ptlib.run_tests([test_one_result_per_item, test_limits,
+                               test_submit_sends_batches]))

@@ -65,4 +65,4 @@ def test_table_matches_debian_sources():
 
 
 if __name__ == "__main__":
-    ptlib.run_tests([test_table_matches_debian_sources])
+    sys.exit(ptlib.run_tests([test_table_matches_debian_sources]))
