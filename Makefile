@@ -24,11 +24,6 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 PAR     := $(if $(findstring -j,$(MAKEFLAGS)),,-j$(JOBS))
 DESTDIR ?=
 BUILD   ?= build
-# One spelling of the build directory: BUILD=$PWD/build (as the tests pass
-# it) and BUILD=build are the same files and must be the same make targets,
-# or the .d files one spelling writes leave objects stale for the other,
-# which relinks them later (under running tests).
-override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 CC      ?= cc
 VERSION := 0.1.0
 
@@ -54,6 +49,11 @@ PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb c
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DPT_VERSION=\"$(VERSION)\" -Iproto -Inet -MMD -MP
+# An object's .d names it both ways: BUILD=$PWD/build (as tests pass it to
+# make run, make deb) and BUILD=build are the same files, and a .d written
+# under one spelling only would leave objects stale for the other, to be
+# relinked later under running tests.
+DEPTARGETS = -MT $(abspath $@) -MT $(patsubst $(CURDIR)/%,%,$(abspath $@))
 CPPFLAGS += -DPT_WEB_ROOT=\"$(PREFIX)/share/pubtrail/web\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN)
@@ -110,7 +110,7 @@ all: $(PUBTRAILD) $(PUBTRAIL) daemon/pubtraild client/pubtrail
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(DEPTARGETS) $(CFLAGS) -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
@@ -140,7 +140,7 @@ client/pubtrail: $(PUBTRAIL)
 # proto, net, daemon and client code (and includes their headers by name).
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon -Iclient $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(DEPTARGETS) -Idaemon -Iclient $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_DAEMON) $(LIB_CLIENT) $(LIB_NET) $(LIB_PROTO)
 	@mkdir -p $(dir $@)
