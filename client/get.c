@@ -298,12 +298,33 @@ struct get_args {
 	struct cli_common co;
 	enum get_what what;
 	const char *hash;		/* --hash LEAFHASH (64 hex digits) */
+	struct mt_hash leaf;		/* --hash, decoded */
 	const char *from;		/* --from CHECKPOINT_FILE */
 	const char *submitter;		/* --submitter VKEY|HEXID */
+	uint8_t sid[32];		/* --submitter's id */
 	const char *id;			/* --id ID */
 	uint64_t index;			/* INDEX (entry, inclusion) */
 	int scan;			/* --scan */
 };
+
+/* --submitter (a verifier key, as a string or a file, or 64 hex digits)
+ * into its submitter id.  0, or -1 when it is none of those. */
+static int
+submitter_id(const char *submitter, uint8_t sid[32])
+{
+	struct note_vkey sk;
+	struct pt_why why = { "" };
+	char vs[PT_MAX_VKEY + 1];
+
+	if (strlen(submitter) == 64 && cr_hex_decode(submitter, 64, sid,
+	    32) == 0)
+		return 0;
+	if (keys_load_vkey(submitter, &sk, &why) != 0)
+		return -1;
+	note_vkey_format(&sk, vs, sizeof(vs));
+	wire_submitter_id(vs, strlen(vs), sid);
+	return 0;
+}
 
 /* The log being read, and its signed checkpoint, once fetched. */
 struct get_log {
@@ -424,6 +445,12 @@ get_parse(int argc, char **argv, struct get_args *a)
 	if (a->scan && a->what != GET_LOOKUP && a->what != GET_INCLUSION_HASH)
 		return cli_usage_error(get_usage, "--scan: only for lookup and "
 		    "inclusion --hash");
+	if (a->what == GET_INCLUSION_HASH && (strlen(a->hash) != 64 ||
+	    cr_hex_decode(a->hash, 64, a->leaf.b, 32) != 0))
+		return cli_usage_error(get_usage, "--hash: want 64 hex digits");
+	if (a->what == GET_LOOKUP && submitter_id(a->submitter, a->sid) != 0)
+		return cli_usage_error(get_usage, "--submitter: want a "
+		    "verifier key (string or file) or 64 hex digits");
 	if ((rc = cli_common_check(&a->co, 1, get_usage)) != 0)
 		return rc;
 	return -1;
@@ -567,17 +594,13 @@ static int
 get_inclusion_hash(const struct get_args *a, struct get_log *g)
 {
 	struct pt_why why = { "" };
-	struct mt_hash leaf;
 	uint64_t index = 0;
 	int rc = 0;
 
-	if (strlen(a->hash) != 64 || cr_hex_decode(a->hash, 64, leaf.b,
-	    32) != 0)
-		return cli_usage_error(get_usage, "--hash: want 64 hex digits");
 	if (!g->lc->tiles_only)
-		rc = proof_by_hash(a, g, &leaf, &index, &why);
+		rc = proof_by_hash(a, g, &a->leaf, &index, &why);
 	if (g->lc->tiles_only && a->scan)
-		rc = scan_leaf(g->lc, &a->co, &g->ck, &leaf, &index, &why);
+		rc = scan_leaf(g->lc, &a->co, &g->ck, &a->leaf, &index, &why);
 	else if (g->lc->tiles_only)
 		rc = pt_why_set(&why, PT_EREFUSED, "%.100s: no proof routes "
 		    "(a static tlog-tiles mirror, or --tiles-only): finding a "
@@ -627,25 +650,6 @@ get_consistency(const struct get_args *a, struct get_log *g)
 	return CLI_OK;
 }
 
-/* --submitter (a verifier key, as a string or a file, or 64 hex digits)
- * into its submitter id.  0, or -1 when it is none of those. */
-static int
-submitter_id(const char *submitter, uint8_t sid[32])
-{
-	struct note_vkey sk;
-	struct pt_why why = { "" };
-	char vs[PT_MAX_VKEY + 1];
-
-	if (strlen(submitter) == 64 && cr_hex_decode(submitter, 64, sid,
-	    32) == 0)
-		return 0;
-	if (keys_load_vkey(submitter, &sk, &why) != 0)
-		return -1;
-	note_vkey_format(&sk, vs, sizeof(vs));
-	wire_submitter_id(vs, strlen(vs), sid);
-	return 0;
-}
-
 /* get lookup --submitter --id: the log's lookup (or, with --scan, every
  * entry bundle read), the entry proven, then shown.  The exit code. */
 static int
@@ -653,26 +657,22 @@ get_lookup(const struct get_args *a, struct get_log *g)
 {
 	struct pt_why why = { "" };
 	struct wire_entry e;
-	uint8_t sid[32];
 	uint8_t *buf = NULL;
 	size_t len;
 	uint64_t index = 0;
 	int rc, ex;
 
-	if (submitter_id(a->submitter, sid) != 0)
-		return cli_usage_error(get_usage, "--submitter: want a "
-		    "verifier key (string or file) or 64 hex digits");
 	if (g->lc->tiles_only)
 		rc = pt_why_set(&why, PT_EREFUSED, "--tiles-only: a lookup by "
 		    "office and id takes a scan of every entry bundle; --scan "
 		    "does that");
 	else
-		rc = logc_lookup(g->lc, sid, a->id, &g->ck, &index, &buf, &len,
+		rc = logc_lookup(g->lc, a->sid, a->id, &g->ck, &index, &buf, &len,
 		    &e, &why);
 	if (rc == PT_EREFUSED && a->scan && (g->lc->tiles_only ||
 	    g->lc->no_lookup))
 		rc = scan_lookup(g->lc, &a->co, &g->ck, g->note, g->note_len,
-		    sid, a->id, &index, &buf, &len, &e, &why);
+		    a->sid, a->id, &index, &buf, &len, &e, &why);
 	if (rc != 0)
 		ex = cli_fail(rc, &why, "lookup of %s", a->id);
 	else

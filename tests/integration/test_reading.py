@@ -412,6 +412,13 @@ def test_closed_pipe_and_small_things():
             rc = pr.wait(timeout=60)
             assert rc == -13, (fmt, rc, err)
             assert err == b"", (fmt, err)
+        # a malformed --hash or --submitter is a usage error (2) found
+        # before any request, even when the log cannot be reached (3)
+        down = ["--log", "http://127.0.0.1:9", "--log-key", env.logvkey]
+        run("get", "inclusion", "--hash", "zz", *down, check=2)
+        run("get", "lookup", "--submitter", "no-such-key", "--id", "Q-1",
+            *down, check=2)
+        run("get", "checkpoint", *down, check=3)
         # a full disk under the output is ours, not the log's: exit 6
         with open("/dev/full", "wb") as full:
             p = subprocess.run([ptlib.PUBTRAIL, "export", *env.L,
