@@ -122,20 +122,16 @@ def substitute(block, pairs):
     return block
 
 
-class Nginx:
-    """nginx with the documented TLS front for the upstream at port."""
+class NginxTls:
+    """nginx serving block (an http{} server block) over TLS on
+    127.0.0.1:port with pki's certificate; up once GET ready answers 200.
+    test_net_static starts the documented static blocks with it too."""
 
-    def __init__(self, pki, upstream_port):
+    def __init__(self, pki, block, port, ready="/healthz"):
         self.dir = tmpdir("pt-nginx-")
         os.makedirs(os.path.join(self.dir, "tmp"))
-        self.port = ptlib.free_port()
-        block = substitute(docs_nginx_block(), [
-            ("server 127.0.0.1:8640;", "server 127.0.0.1:%d;" % upstream_port),
-            ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" %
-             self.port),
-            ("/etc/ssl/pubtrail/fullchain.pem", pki.cert),
-            ("/etc/ssl/pubtrail/privkey.pem", pki.key),
-        ])
+        self.port = port
+        self.url = "https://127.0.0.1:%d" % port
         d = self.dir
         self.access = os.path.join(d, "access.log")
         conf = """worker_processes 1;
@@ -163,7 +159,7 @@ http {
              os.path.join(d, "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         ptlib._live.append(self)
-        ctx = ssl.create_default_context(cafile=pki.ca[0])
+        self.ctx = ssl.create_default_context(cafile=pki.ca[0])
         end = time.time() + 20
         while True:
             if self.proc.poll() is not None:
@@ -171,19 +167,25 @@ http {
                     self.proc.stderr.read().decode(errors="replace"),
                     self.errors()))
             try:
-                c = http.client.HTTPSConnection("127.0.0.1", self.port,
-                                                context=ctx, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    c.close()
+                if self.get(ready, timeout=2)[0] == 200:
                     break
-                c.close()
             except OSError:
                 pass
             if time.time() > end:
                 raise RuntimeError("nginx not ready: " + self.errors())
             time.sleep(0.05)
-        self.url = "https://127.0.0.1:%d" % self.port
+
+    def get(self, path, headers=None, timeout=10):
+        """(status, headers with lower-case names, body) of GET path."""
+        c = http.client.HTTPSConnection("127.0.0.1", self.port,
+                                        context=self.ctx, timeout=timeout)
+        try:
+            c.request("GET", path, headers=headers or {})
+            r = c.getresponse()
+            body = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+        finally:
+            c.close()
 
     def errors(self):
         try:
@@ -210,6 +212,19 @@ http {
             self.proc = None
         if self in ptlib._live:
             ptlib._live.remove(self)
+
+
+class Nginx(NginxTls):
+    """nginx with the documented TLS front for the upstream at port."""
+
+    def __init__(self, pki, upstream_port):
+        port = ptlib.free_port()
+        NginxTls.__init__(self, pki, substitute(docs_nginx_block(), [
+            ("server 127.0.0.1:8640;", "server 127.0.0.1:%d;" % upstream_port),
+            ("listen 443 ssl http2;", "listen 127.0.0.1:%d ssl http2;" % port),
+            ("/etc/ssl/pubtrail/fullchain.pem", pki.cert),
+            ("/etc/ssl/pubtrail/privkey.pem", pki.key),
+        ]), port)
 
 
 # --------------------------------------------------------- CONNECT proxy

@@ -16,21 +16,17 @@ file), over https:// with a throwaway CA:
   audit, get (entry, consistency, lookup --scan) and monitor read it.
 """
 import gzip
-import http.client
 import json
 import os
 import re
-import ssl
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptlib  # noqa: E402
 from ptlib import tmpdir  # noqa: E402
 from test_client_roundtrip import Env  # noqa: E402
 from test_mirror import same_as_daemon  # noqa: E402
-from test_net_https import NGINX, Pki, pt, substitute  # noqa: E402
+from test_net_https import NginxTls, Pki, pt, substitute  # noqa: E402
 from test_publish import env_with_publish, wait_published  # noqa: E402
 from test_tiles_only import records, submit  # noqa: E402
 
@@ -42,80 +38,6 @@ def docs_nginx_blocks():
     return blocks
 
 
-class Nginx:
-    def __init__(self, pki, block, ready):
-        self.dir = tmpdir("pt-nginx-")
-        os.makedirs(os.path.join(self.dir, "tmp"))
-        d = self.dir
-        conf = """worker_processes 1;
-daemon off;
-master_process off;
-pid %(d)s/nginx.pid;
-error_log %(d)s/error.log;
-events { worker_connections 256; }
-http {
-    log_format t '$request_method $uri $status';
-    access_log %(d)s/access.log t;
-    client_body_temp_path %(d)s/tmp/body;
-    proxy_temp_path %(d)s/tmp/proxy;
-    fastcgi_temp_path %(d)s/tmp/fastcgi;
-    uwsgi_temp_path %(d)s/tmp/uwsgi;
-    scgi_temp_path %(d)s/tmp/scgi;
-%(block)s
-}
-""" % {"d": d, "block": block}
-        with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write(conf)
-        self.proc = subprocess.Popen(
-            [NGINX, "-p", d + "/", "-c", os.path.join(d, "nginx.conf"), "-e",
-             os.path.join(d, "error.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        ptlib._live.append(self)
-        self.ctx = ssl.create_default_context(cafile=pki.ca[0])
-        end = time.time() + 20
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("nginx exited: " + self.errors())
-            try:
-                if self.get(ready)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > end:
-                raise RuntimeError("nginx not ready: " + self.errors())
-            time.sleep(0.05)
-
-    def get(self, path, headers=None):
-        c = http.client.HTTPSConnection("127.0.0.1", self.port,
-                                        context=self.ctx, timeout=10)
-        c.request("GET", path, headers=headers or {})
-        r = c.getresponse()
-        body = r.read()
-        h = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, h, body
-
-    def errors(self):
-        try:
-            return open(os.path.join(self.dir, "error.log")).read()
-        except OSError:
-            return ""
-
-    def kill(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            self.proc.stderr.close()
-            self.proc = None
-        if self in ptlib._live:
-            ptlib._live.remove(self)
-
-
 def front(pki, daemon_port, root):
     port = ptlib.free_port()
     block = substitute(docs_nginx_blocks()[0], [
@@ -125,11 +47,7 @@ def front(pki, daemon_port, root):
         ("/etc/ssl/pubtrail/privkey.pem", pki.key),
         ("root /srv/pubtrail/published;", "root %s;" % root),
     ])
-    n = Nginx.__new__(Nginx)
-    n.port = port
-    Nginx.__init__(n, pki, block, "/healthz")
-    n.url = "https://127.0.0.1:%d" % port
-    return n
+    return NginxTls(pki, block, port, "/healthz")
 
 
 def static(pki, root):
@@ -140,11 +58,7 @@ def static(pki, root):
         ("/etc/ssl/mirror/privkey.pem", pki.key),
         ("root /srv/mirror/payments;", "root %s;" % root),
     ])
-    n = Nginx.__new__(Nginx)
-    n.port = port
-    Nginx.__init__(n, pki, block, "/checkpoint")
-    n.url = "https://127.0.0.1:%d" % port
-    return n
+    return NginxTls(pki, block, port, "/checkpoint")
 
 
 def tile_requests(env):
