@@ -91,6 +91,30 @@ stop() {
 	wait "$1" 2>/dev/null
 	PIDS=$(echo "$PIDS" | sed "s/\\<$1\\>//")
 }
+# DIR/nginx.conf (DIR/logs and DIR/tmp made) serving the server blocks
+# SERVERS: one set of settings for the 8 KiB baseline and the published
+# tree, so that their rates compare.
+nginx_conf() {	# DIR SERVERS
+	mkdir -p "$1/logs" "$1/tmp"
+	cat > "$1/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $1/nginx.pid;
+error_log $1/logs/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	keepalive_timeout 120;
+	client_body_temp_path $1/tmp/body;
+	proxy_temp_path $1/tmp/proxy;
+	fastcgi_temp_path $1/tmp/fastcgi;
+$2
+}
+EOF
+}
 
 for p in baseline loadgen seqbench storebench; do
 	[ -x "$B/$p" ] || { echo "bench: $B/$p missing (make bench)"; exit 1; }
@@ -219,31 +243,14 @@ if want read; then
 
 	say "baseline: nginx serving an 8 KiB file"
 	NG=$TMP/nginx
-	mkdir -p "$NG/html" "$NG/logs" "$NG/tmp"
+	mkdir -p "$NG/html"
 	head -c 8192 /dev/urandom > "$NG/html/file8k"
 	NP=$(port)
-	cat > "$NG/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 100000000;
-	keepalive_timeout 120;
-	client_body_temp_path $NG/tmp/body;
-	proxy_temp_path $NG/tmp/proxy;
-	fastcgi_temp_path $NG/tmp/fastcgi;
-	server {
+	nginx_conf "$NG" "	server {
 		listen 127.0.0.1:$NP;
 		root $NG/html;
 		default_type application/octet-stream;
-	}
-}
-EOF
+	}"
 	if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
 		NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 		"$NGINX" -p "$NG/" -c "$NG/nginx.conf" -e "$NG/logs/error.log" &
@@ -423,7 +430,6 @@ if want static && [ -n "$DPID" ]; then
 		done
 	fi
 	NG=$TMP/nginx-static
-	mkdir -p "$NG/logs" "$NG/tmp"
 	NP=$(port)
 	NPZ=$(port)
 	# Two servers on one nginx: the documented one (gzip_static on) and
@@ -446,25 +452,8 @@ if want static && [ -n "$DPID" ]; then
 	}
 EOF
 	}
-	cat > "$NG/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $NG/nginx.pid;
-error_log $NG/logs/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 100000000;
-	keepalive_timeout 120;
-	client_body_temp_path $NG/tmp/body;
-	proxy_temp_path $NG/tmp/proxy;
-	fastcgi_temp_path $NG/tmp/fastcgi;
-$(srv "$NPZ" on)
-$(srv "$NP" off)
-}
-EOF
+	nginx_conf "$NG" "$(srv "$NPZ" on)
+$(srv "$NP" off)"
 	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 	if [ -x "$NGINX" ] && [ -f "$PUBD/checkpoint" ]; then
 		"$NGINX" -p "$NG/" -c "$NG/nginx.conf" -e "$NG/logs/error.log" &
