@@ -68,6 +68,7 @@ struct run {
 	char *known_note;		/* the last checkpoint note verified */
 	size_t known_len;
 	struct ckpt *known_ck;
+	struct cr_signer *signer;	/* o->key, kept for every signature */
 };
 
 static void
@@ -547,8 +548,9 @@ prepare(struct run *x, size_t k)
 		}
 	}
 	wire_buf_init(&body);
-	if ((rc = wire_submission_sign(x->o->key, x->o->ck->origin,
-	    it->record, it->record_len, &s, vbuf, sizeof(vbuf))) != 0 ||
+	if ((rc = wire_submission_sign_kept(x->o->key, x->signer,
+	    x->o->ck->origin, it->record, it->record_len, &s, vbuf,
+	    sizeof(vbuf))) != 0 ||
 	    (rc = wire_submission_encode(&s, &body)) != 0) {
 		wire_buf_free(&body);
 		if (rc == PT_ENOMEM)
@@ -577,6 +579,10 @@ run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 	if (x->res == NULL || x->sub == NULL || x->sublen == NULL ||
 	    x->sig == NULL || x->known_ck == NULL)
 		return PT_ENOMEM;
+	/* Without a kept signer (only when the library cannot make one)
+	 * each signature derives the key again: slower, as correct. */
+	if (t->nitems > 0 && cr_signer_new(o->key->seed, &x->signer) == PT_ENOMEM)
+		return PT_ENOMEM;
 	x->start_ms = x->last_progress_ms = ut_now_ms();
 	x->bar = !o->co->quiet && isatty(STDERR_FILENO) && t->nitems > 1;
 	return 0;
@@ -597,6 +603,7 @@ run_free(struct run *x)
 	free(x->sig);
 	free(x->known_note);
 	free(x->known_ck);
+	cr_signer_free(x->signer);
 }
 
 /*

@@ -3,6 +3,7 @@
  * OpenSSL header; nothing here returns an OpenSSL error code.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -174,30 +175,75 @@ cr_ed25519_keygen(uint8_t seed[CR_ED25519_SEED], uint8_t pub[CR_ED25519_PUB])
 	return rc;
 }
 
+/* One signature with the library's key object k. */
+static int
+sign_with(EVP_PKEY *k, const void *msg, size_t len,
+    uint8_t sig[CR_ED25519_SIG])
+{
+	EVP_MD_CTX *c;
+	size_t n = CR_ED25519_SIG;
+	int rc = PT_ECRYPTO;
+
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return PT_ENOMEM;
+	if (EVP_DigestSignInit(c, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestSign(c, sig, &n, msg, len) == 1 && n == CR_ED25519_SIG)
+		rc = 0;
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
 int
 cr_ed25519_sign(const uint8_t seed[CR_ED25519_SEED], const void *msg,
     size_t len, uint8_t sig[CR_ED25519_SIG])
 {
 	EVP_PKEY *k;
-	EVP_MD_CTX *c = NULL;
-	size_t n = CR_ED25519_SIG;
-	int rc = PT_ECRYPTO;
+	int rc;
 
 	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
 	    CR_ED25519_SEED);
 	if (k == NULL)
 		return PT_ECRYPTO;
-	if ((c = EVP_MD_CTX_new()) == NULL) {
-		rc = PT_ENOMEM;
-		goto out;
-	}
-	if (EVP_DigestSignInit(c, NULL, NULL, NULL, k) == 1 &&
-	    EVP_DigestSign(c, sig, &n, msg, len) == 1 && n == CR_ED25519_SIG)
-		rc = 0;
-out:
-	EVP_MD_CTX_free(c);
+	rc = sign_with(k, msg, len, sig);
 	EVP_PKEY_free(k);
 	return rc;
+}
+
+struct cr_signer {
+	EVP_PKEY *k;
+};
+
+int
+cr_signer_new(const uint8_t seed[CR_ED25519_SEED], struct cr_signer **out)
+{
+	struct cr_signer *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PT_ENOMEM;
+	s->k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    CR_ED25519_SEED);
+	if (s->k == NULL) {
+		free(s);
+		return PT_ECRYPTO;
+	}
+	*out = s;
+	return 0;
+}
+
+int
+cr_signer_sign(struct cr_signer *s, const void *msg, size_t len,
+    uint8_t sig[CR_ED25519_SIG])
+{
+	return sign_with(s->k, msg, len, sig);
+}
+
+void
+cr_signer_free(struct cr_signer *s)
+{
+	if (s == NULL)
+		return;
+	EVP_PKEY_free(s->k);	/* the library clears the private key */
+	free(s);
 }
 
 int

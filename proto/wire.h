@@ -237,6 +237,13 @@ int wire_registrar_message(const char *origin, const uint8_t *record,
 int wire_submission_sign(const struct note_skey *k, const char *origin,
     const uint8_t *record, size_t record_len, struct wire_submission *s,
     char *vkey_buf, size_t vkey_cap);
+/* The same, signing with sg, a signer kept for k's seed (cr_signer_new):
+ * half the CPU per signature when many are made (pubtrail submit).  sg
+ * NULL: as wire_submission_sign. */
+struct cr_signer;
+int wire_submission_sign_kept(const struct note_skey *k, struct cr_signer *sg,
+    const char *origin, const uint8_t *record, size_t record_len,
+    struct wire_submission *s, char *vkey_buf, size_t vkey_cap);
 /* 0 when s->sig is s->submitter's Ed25519 signature of
  * wire_sign_message(origin, s->record) (wire_registrar_message for an
  * office_key record: s->info.type decides); PT_ESIG otherwise (also for a bad

@@ -98,6 +98,15 @@ wire_submission_sign(const struct note_skey *k, const char *origin,
     const uint8_t *record, size_t record_len, struct wire_submission *s,
     char *vkey_buf, size_t vkey_cap)
 {
+	return wire_submission_sign_kept(k, NULL, origin, record, record_len,
+	    s, vkey_buf, vkey_cap);
+}
+
+int
+wire_submission_sign_kept(const struct note_skey *k, struct cr_signer *sg,
+    const char *origin, const uint8_t *record, size_t record_len,
+    struct wire_submission *s, char *vkey_buf, size_t vkey_cap)
+{
 	struct wire_buf msg;
 	size_t olen;
 	int r;
@@ -113,7 +122,8 @@ wire_submission_sign(const struct note_skey *k, const char *origin,
 	wire_buf_init(&msg);
 	r = message_for(s->info.type, origin, record, record_len, &msg);
 	if (r == 0)
-		r = cr_ed25519_sign(k->seed, msg.data, msg.len, s->sig);
+		r = sg != NULL ? cr_signer_sign(sg, msg.data, msg.len, s->sig) :
+		    cr_ed25519_sign(k->seed, msg.data, msg.len, s->sig);
 	wire_buf_free(&msg);
 	if (r != 0)
 		goto fail;

@@ -16,6 +16,7 @@ anything twice; `pubtrail correct`; and the daemon's office rule for a
 correction's replacement."""
 import json
 import os
+import stat
 import pty
 import re
 import signal
@@ -517,7 +518,10 @@ def test_receipts_by_default_progress_and_consistency():
             "R-%d.receipt" % i for i in range(1, 41))
         name, pub = o.d.logkey()
         for i in range(1, 41):
-            blob = open(os.path.join(rdir, "R-%d.receipt" % i), "rb").read()
+            rp = os.path.join(rdir, "R-%d.receipt" % i)
+            # made whole (an unnamed file linked at its name), mode 0644
+            assert stat.S_IMODE(os.stat(rp).st_mode) == 0o644, rp
+            blob = open(rp, "rb").read()
             ptlib.verify_receipt(blob, name, pub, o.d.origin)
         # --no-receipts keeps none; --receipts DIR puts them there
         g = o.write("s.csv", rows_csv(3).replace("R-", "S-"))

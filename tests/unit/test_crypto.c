@@ -47,6 +47,34 @@ START_TEST(ed25519_rfc8032)
 }
 END_TEST
 
+/* A kept signer gives the same signatures (RFC 8032 section 7.1, TEST 2,
+ * and the one-shot signer's on other messages), many times over. */
+START_TEST(ed25519_kept_signer)
+{
+	uint8_t seed[32], sig[64], want[64], one[64], msg[300];
+	struct cr_signer *sg = NULL;
+
+	ck_assert_int_eq(cr_hex_decode(
+	    "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+	    64, seed, 32), 0);
+	ck_assert_int_eq(cr_hex_decode(
+	    "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+	    "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+	    128, want, 64), 0);
+	ck_assert_int_eq(cr_signer_new(seed, &sg), 0);
+	ck_assert_int_eq(cr_signer_sign(sg, "\x72", 1, sig), 0);
+	ck_assert_mem_eq(sig, want, 64);
+	for (size_t i = 0; i < sizeof(msg); i++) {
+		msg[i] = (uint8_t)(i * 7);
+		ck_assert_int_eq(cr_signer_sign(sg, msg, i, sig), 0);
+		ck_assert_int_eq(cr_ed25519_sign(seed, msg, i, one), 0);
+		ck_assert_mem_eq(sig, one, 64);
+	}
+	cr_signer_free(sg);
+	cr_signer_free(NULL);
+}
+END_TEST
+
 START_TEST(base64_strict)
 {
 	uint8_t out[16];
@@ -95,6 +123,7 @@ main(void)
 
 	tcase_add_test(tc, sha256_known_answers);
 	tcase_add_test(tc, ed25519_rfc8032);
+	tcase_add_test(tc, ed25519_kept_signer);
 	tcase_add_test(tc, base64_strict);
 	tcase_add_test(tc, hex_strict);
 	suite_add_tcase(s, tc);
