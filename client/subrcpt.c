@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE		/* syncfs(2): receipts made durable at once */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,182 @@ sub_receipt_write(const char *path, const uint8_t *p, size_t len,
 		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
 	}
 	return 0;
+}
+
+/* One receipt to write (queued), or written (done, with its result). */
+struct wjob {
+	struct wjob *next;
+	size_t k;
+	int rc;
+	char *why;			/* rc != 0 */
+	char *path;
+	uint8_t *p;
+	size_t len;
+};
+
+struct sub_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t work, room, idle;
+	struct wjob *head, *tail;	/* queued */
+	struct wjob *done;		/* finished, newest first */
+	size_t queued, max_queued;
+	int busy, stop;
+	pthread_t thr;
+};
+
+static void
+wjob_free(struct wjob *j)
+{
+	free(j->why);
+	free(j->path);
+	free(j->p);
+	free(j);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct sub_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct wjob *j;
+		struct pt_why why = { "" };
+
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if ((j = w->head) == NULL)
+			break;
+		if ((w->head = j->next) == NULL)
+			w->tail = NULL;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->mu);
+		j->rc = sub_receipt_write(j->path, j->p, j->len, &why);
+		if (j->rc != 0)
+			j->why = strdup(why.text);
+		free(j->p);
+		j->p = NULL;
+		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
+		w->queued--;
+		j->next = w->done;
+		w->done = j;
+		pthread_cond_signal(&w->room);
+		if (w->head == NULL)
+			pthread_cond_broadcast(&w->idle);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+sub_writer_start(size_t max_queued, struct sub_writer **out)
+{
+	struct sub_writer *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return PT_ENOMEM;
+	w->max_queued = max_queued > 0 ? max_queued : 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->room, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	if (pthread_create(&w->thr, NULL, writer_main, w) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->room);
+		pthread_cond_destroy(&w->idle);
+		free(w);
+		return PT_EIO;
+	}
+	*out = w;
+	return 0;
+}
+
+int
+sub_writer_put(struct sub_writer *w, size_t k, const char *path,
+    const uint8_t *p, size_t len)
+{
+	struct wjob *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || (j->path = strdup(path)) == NULL ||
+	    (j->p = malloc(len > 0 ? len : 1)) == NULL) {
+		if (j != NULL)
+			wjob_free(j);
+		return PT_ENOMEM;
+	}
+	memcpy(j->p, p, len);
+	j->len = len;
+	j->k = k;
+	pthread_mutex_lock(&w->mu);
+	while (w->queued >= w->max_queued)
+		pthread_cond_wait(&w->room, &w->mu);
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued++;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+void
+sub_writer_done(struct sub_writer *w, sub_written_fn *fn, void *arg)
+{
+	struct wjob *j, *fwd = NULL, *next;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	j = w->done;
+	w->done = NULL;
+	pthread_mutex_unlock(&w->mu);
+	for (; j != NULL; j = next) {	/* oldest first */
+		next = j->next;
+		j->next = fwd;
+		fwd = j;
+	}
+	for (j = fwd; j != NULL; j = next) {
+		next = j->next;
+		fn(arg, j->k, j->rc, j->why);
+		wjob_free(j);
+	}
+}
+
+void
+sub_writer_drain(struct sub_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->head != NULL || w->busy)
+		pthread_cond_wait(&w->idle, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+sub_writer_stop(struct sub_writer *w)
+{
+	struct wjob *j, *next;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thr, NULL);	/* it writes what is queued first */
+	for (j = w->done; j != NULL; j = next) {
+		next = j->next;
+		wjob_free(j);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->room);
+	pthread_cond_destroy(&w->idle);
+	free(w);
 }
 
 int

@@ -3,9 +3,12 @@
  * once each is verified (subsend.c): their files, and the checkpoints they
  * carry.
  *
- * A receipt file is DIR/<id>.receipt, written as ut_write_file writes (a
- * new file, then rename) but without an fsync each: sub_receipts_sync
- * makes them all durable with one syncfs(2) at the end.
+ * A receipt file is DIR/<id>.receipt, written whole before it has its
+ * name (an unnamed file linked at it; or a temporary file renamed over
+ * it) but without an fsync each: sub_receipts_sync makes them all durable
+ * with one syncfs(2) at the end.  A submit run writes them on a thread of
+ * its own (struct sub_writer), so that the file system's time per receipt
+ * overlaps the signing and checking of the next records.
  *
  * Every receipt carries a checkpoint, and all of them must be views of one
  * tree: two roots for one size are a split view, told at once with the
@@ -31,11 +34,32 @@
  * most cap bytes, NUL-terminated.  0 or PT_ETOOBIG. */
 int sub_receipt_name(const char *dir, const char *id, char *out, size_t cap);
 
-/* Write len bytes of p to path: a new file in its directory renamed over
- * path, with no fsync (sub_receipts_sync does that for all).  0 or PT_EIO
- * with the reason in *why. */
+/* Write len bytes of p to path: an unnamed file in its directory linked
+ * at path, or where something is at path already (or O_TMPFILE is
+ * missing) a new file renamed over it; never a partial file at path; no
+ * fsync (sub_receipts_sync does that for all).  0 or PT_EIO with the
+ * reason in *why. */
 int sub_receipt_write(const char *path, const uint8_t *p, size_t len,
     struct pt_why *why);
+
+/*
+ * Receipts written by a thread of its own, in the order queued.  start:
+ * 0, PT_ENOMEM or PT_EIO (no thread).  put: queue a copy of p (len bytes)
+ * for path, tagged k; waits while max_queued writes are queued (memory
+ * stays bounded); 0 or PT_ENOMEM.  done: fn(arg, k, rc, why) for each
+ * write finished since the last call, rc 0 or PT_EIO with the reason, on
+ * the caller's thread.  drain: wait until every queued write is finished
+ * (then reported by done).  stop: drain, end the thread, free (NULL does
+ * nothing).
+ */
+struct sub_writer;
+typedef void sub_written_fn(void *arg, size_t k, int rc, const char *why);
+int sub_writer_start(size_t max_queued, struct sub_writer **out);
+int sub_writer_put(struct sub_writer *w, size_t k, const char *path,
+    const uint8_t *p, size_t len);
+void sub_writer_done(struct sub_writer *w, sub_written_fn *fn, void *arg);
+void sub_writer_drain(struct sub_writer *w);
+void sub_writer_stop(struct sub_writer *w);
 
 /* Every receipt written in dir, and dir itself, on disk (one syncfs and
  * an fsync of the directory).  0 or PT_EIO. */

@@ -69,6 +69,7 @@ struct run {
 	size_t known_len;
 	struct ckpt *known_ck;
 	struct cr_signer *signer;	/* o->key, kept for every signature */
+	struct sub_writer *writer;	/* receipts, on a thread of their own */
 };
 
 static void
@@ -299,14 +300,28 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 			    "--receipts in a shorter directory)");
 			goto out;
 		}
-		if ((rc = sub_receipt_write(path, body, len, &why)) != 0) {
-			finish(x, k, ST_REFUSED, rc, why.text);
-			goto out;
-		}
+		/* finished when written (receipt_written) */
+		if ((rc = sub_writer_put(x->writer, k, path, body, len)) != 0)
+			finish(x, k, ST_REFUSED, rc, "out of memory keeping its "
+			    "receipt (the record is logged: run again to save "
+			    "it)");
+		goto out;
 	}
 	finish(x, k, ST_OK, 0, NULL);
 out:
 	free(res);
+}
+
+/* sub_written_fn: item k's receipt is in its file, or could not be. */
+static void
+receipt_written(void *arg, size_t k, int rc, const char *why)
+{
+	struct run *x = arg;
+
+	if (rc == 0)
+		finish(x, k, ST_OK, 0, NULL);
+	else
+		finish(x, k, ST_REFUSED, rc, why);
 }
 
 /* ------------------------------------------------------- HTTP (POST /add) */
@@ -568,6 +583,8 @@ prepare(struct run *x, size_t k)
 static int
 run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 {
+	int rc;
+
 	memset(x, 0, sizeof(*x));
 	x->o = o;
 	x->t = t;
@@ -583,6 +600,12 @@ run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 	 * each signature derives the key again: slower, as correct. */
 	if (t->nitems > 0 && cr_signer_new(o->key->seed, &x->signer) == PT_ENOMEM)
 		return PT_ENOMEM;
+	/* At most as many receipts queued as a full window of batches
+	 * brings: the answers wait for the disk, memory stays bounded. */
+	if (o->receipts != NULL && t->nitems > 0 &&
+	    (rc = sub_writer_start(2 * (size_t)o->co->concurrency *
+	    (o->batch > 1 ? o->batch : 1), &x->writer)) != 0)
+		return rc;
 	x->start_ms = x->last_progress_ms = ut_now_ms();
 	x->bar = !o->co->quiet && isatty(STDERR_FILENO) && t->nitems > 1;
 	return 0;
@@ -604,6 +627,7 @@ run_free(struct run *x)
 	free(x->known_note);
 	free(x->known_ck);
 	cr_signer_free(x->signer);
+	sub_writer_stop(x->writer);
 }
 
 /*
@@ -642,10 +666,13 @@ pump(struct run *x)
 			send_job(j);
 			hcli_run_until(o->lc->http,
 			    2 * (size_t)o->co->concurrency);
+			sub_writer_done(x->writer, receipt_written, x);
 			print_ready(x);
 		}
 	}
 	hcli_run(o->lc->http);
+	sub_writer_drain(x->writer);
+	sub_writer_done(x->writer, receipt_written, x);
 	free(batch);
 	return rc;
 }
@@ -655,6 +682,8 @@ pump(struct run *x)
 static void
 run_end(struct run *x)
 {
+	sub_writer_drain(x->writer);
+	sub_writer_done(x->writer, receipt_written, x);
 	for (size_t k = 0; k < x->t->nitems; k++)
 		if (x->res[k].state == ST_WAIT)
 			finish(x, k, ST_UNSENT, PT_ENET, "not sent: the run "
