@@ -294,27 +294,19 @@ add_existing_answer(const struct ans *a, struct store_txn *txn,
  * office's, else 403); -1: answered.
  */
 static int
-add_known(const struct ans *a, struct seq_job *j)
+add_known(const struct ans *a, struct store_txn *txn, struct seq_job *j)
 {
-	struct store_txn *txn;
 	uint64_t idx;
 	int rc;
 
-	if ((rc = store_read_begin(a->rq->ctx->store, &txn)) != 0) {
-		ans_fail_err(a, rc, "storage");
-		return -1;
-	}
 	if (j->sub.info.type == RECORD_CORRECTION &&
-	    check_correction(a, txn, &j->sub) != 0) {
-		store_read_end(txn);
+	    check_correction(a, txn, &j->sub) != 0)
 		return -1;
-	}
 	rc = seq_idempotent(txn, j->subm_id, &j->sub, &idx);
 	if (rc == 0)
 		add_existing_answer(a, txn, j, idx);
 	else if (rc != PT_ENOTFOUND && rc != PT_ECONFLICT)
 		ans_fail_err(a, rc, "lookup");
-	store_read_end(txn);
 	return rc == PT_ENOTFOUND || rc == PT_ECONFLICT ? 0 : -1;
 }
 
@@ -323,10 +315,11 @@ add_known(const struct ans *a, struct seq_job *j)
  * pass the peek in add_admit; it is given back if the signature turns out
  * not to be the office's (api_add_done), so a forger naming the office
  * cannot spend its rate.  Identical resubmissions (add_known) cost no
- * token.  0: queued (ownership of j passed); -1: answered.
+ * token.  0: j is ready to queue (add_queue, or a batch's
+ * seq_submit_many; add_busy when it cannot be); -1: answered.
  */
 static int
-add_queue(const struct ans *a, struct seq_job *j, struct subm_entry *se)
+add_take(const struct ans *a, struct seq_job *j, struct subm_entry *se)
 {
 	const struct cfg *cfg = a->rq->ctx->cfg;
 
@@ -339,10 +332,29 @@ add_queue(const struct ans *a, struct seq_job *j, struct subm_entry *se)
 	}
 	j->req = a->b != NULL ? (void *)a->b : (void *)a->rq;
 	j->slot = a->b != NULL ? a->i : SIZE_MAX;
+	return 0;
+}
+
+/* j took se's token (add_take) and the sequencer cannot queue it. */
+static void
+add_busy(const struct ans *a, struct subm_entry *se)
+{
+	const struct cfg *cfg = a->rq->ctx->cfg;
+
+	subm_refund(se, cfg->rate_limit, cfg->rate_burst);
+	metrics_rejection(a->rq->ctx->metrics, PT_EBUSY);
+	ans_fail(a, 503, "log is busy or stopping; try again");
+}
+
+/* One submission: the token, then the sequencer's queue.  0: queued
+ * (ownership of j passed); -1: answered. */
+static int
+add_queue(const struct ans *a, struct seq_job *j, struct subm_entry *se)
+{
+	if (add_take(a, j, se) != 0)
+		return -1;
 	if (a->rq->ctx->seq == NULL || seq_submit(a->rq->ctx->seq, j) != 0) {
-		subm_refund(se, cfg->rate_limit, cfg->rate_burst);
-		metrics_rejection(a->rq->ctx->metrics, PT_EBUSY);
-		ans_fail(a, 503, "log is busy or stopping; try again");
+		add_busy(a, se);
 		return -1;
 	}
 	return 0;
@@ -391,6 +403,71 @@ batch_item_done(struct add_batch *b)
 		batch_fill(b);
 		api_send(rq);
 	}
+}
+
+/*
+ * The items of batch b through the steps of a single submission, with one
+ * read transaction for them all (the known ids, the correction targets)
+ * and one hand-over to the sequencer (seq_submit_many): an item answered
+ * here has its slot set; the others are answered by the sequencer.
+ */
+static void
+add_batch_items(struct rq *rq, struct add_batch *b,
+    const struct wire_span *items, size_t n)
+{
+	const struct cfg *cfg = rq->ctx->cfg;
+	struct seq_job **q = calloc(n > 0 ? n : 1, sizeof(*q));
+	struct subm_entry **qse = calloc(n > 0 ? n : 1, sizeof(*qse));
+	struct store_txn *txn = NULL;
+	size_t nq = 0, done = 0;
+	int rc = q == NULL || qse == NULL ? PT_ENOMEM :
+	    store_read_begin(rq->ctx->store, &txn);
+
+	for (size_t i = 0; i < n; i++) {
+		struct ans a = { rq, b, i };
+		struct seq_job *j;
+		struct subm_entry *se;
+
+		if (rc != 0) {
+			ans_fail_err(&a, rc, "storage");
+			continue;
+		}
+		if ((j = calloc(1, sizeof(*j))) == NULL ||
+		    (j->body = malloc(items[i].len)) == NULL) {
+			free(j);
+			ans_fail(&a, 503, "out of memory");
+			continue;
+		}
+		wire_buf_init(&j->reply);
+		memcpy(j->body, items[i].p, items[i].len);
+		j->body_len = items[i].len;
+		j->slot = i;
+		if (items[i].len > cfg->max_body) {
+			ans_fail(&a, 413, "submission over %llu bytes",
+			    (unsigned long long)cfg->max_body);
+			seq_job_free(j);
+			continue;
+		}
+		if (add_admit(&a, j, &se) == 0 && add_known(&a, txn, j) == 0 &&
+		    add_take(&a, j, se) == 0) {
+			q[nq] = j;
+			qse[nq++] = se;
+			continue;	/* queued below */
+		}
+		seq_job_free(j);
+	}
+	if (txn != NULL)
+		store_read_end(txn);
+	if (nq > 0 && rq->ctx->seq != NULL)
+		done = seq_submit_many(rq->ctx->seq, q, nq);
+	for (size_t k = done; k < nq; k++) {	/* the sequencer is full */
+		struct ans a = { rq, b, q[k]->slot };
+
+		add_busy(&a, qse[k]);
+		seq_job_free(q[k]);
+	}
+	free(q);
+	free(qse);
 }
 
 /*
@@ -444,32 +521,7 @@ add_batch(struct rq *rq, const uint8_t *body, size_t len)
 	for (size_t i = 0; i < n; i++)
 		wire_buf_init(&b->slot[i].receipt);
 	rq->deferred = 1;
-	for (size_t i = 0; i < n; i++) {
-		struct ans a = { rq, b, i };
-		struct seq_job *j;
-		struct subm_entry *se;
-
-		if ((j = calloc(1, sizeof(*j))) == NULL ||
-		    (j->body = malloc(items[i].len)) == NULL) {
-			free(j);
-			ans_fail(&a, 503, "out of memory");
-			continue;
-		}
-		wire_buf_init(&j->reply);
-		memcpy(j->body, items[i].p, items[i].len);
-		j->body_len = items[i].len;
-		j->slot = i;
-		if (items[i].len > cfg->max_body) {
-			ans_fail(&a, 413, "submission over %llu bytes",
-			    (unsigned long long)cfg->max_body);
-			seq_job_free(j);
-			continue;
-		}
-		if (add_admit(&a, j, &se) == 0 && add_known(&a, j) == 0 &&
-		    add_queue(&a, j, se) == 0)
-			continue;	/* the sequencer answers it */
-		seq_job_free(j);
-	}
+	add_batch_items(rq, b, items, n);
 	free(items);
 	/* the + 1: when every item was answered here, the dispatcher sends
 	 * the answer as it returns (never this handler: it would free rq
@@ -501,10 +553,21 @@ api_h_add(struct rq *rq)
 	}
 	if (add_body(rq, &j) != 0)
 		return;
-	if (add_admit(&a, j, &se) == 0 && add_known(&a, j) == 0 &&
-	    add_queue(&a, j, se) == 0) {
-		rq->deferred = 1;
-		return;
+	if (add_admit(&a, j, &se) == 0) {
+		struct store_txn *txn;
+		int rc, known;
+
+		if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+			ans_fail_err(&a, rc, "storage");
+			seq_job_free(j);
+			return;
+		}
+		known = add_known(&a, txn, j);
+		store_read_end(txn);
+		if (known == 0 && add_queue(&a, j, se) == 0) {
+			rq->deferred = 1;
+			return;
+		}
 	}
 	seq_job_free(j);
 }

@@ -57,6 +57,12 @@ static const struct cfg_key {
 	{ "batch_window_ms", CFG_U64, offsetof(struct cfg, batch_window_ms),
 	  0, 1000, PT_BATCH_WINDOW_MS, NULL, "longest wait for a batch to "
 	  "fill, milliseconds" },
+	{ "batch_window_max_ms", CFG_U64,
+	  offsetof(struct cfg, batch_window_max_ms), 0, 1000,
+	  PT_BATCH_WINDOW_MAX_MS, NULL, "under load (submissions still being "
+	  "verified when batch_window_ms ends) a batch keeps filling up to "
+	  "this long, milliseconds; batch_window_ms = 0, or this at most "
+	  "batch_window_ms, turns it off" },
 	{ "verify_threads", CFG_U64, offsetof(struct cfg, verify_threads), 0,
 	  64, 0, NULL, "signature verification threads (0 = one per CPU)" },
 	{ "queue_max", CFG_U64, offsetof(struct cfg, queue_max), 1,

@@ -25,6 +25,7 @@ struct cfg {
 					 * DATA/registrar.vkey if present */
 	uint64_t batch_max;
 	uint64_t batch_window_ms;
+	uint64_t batch_window_max_ms;
 	uint64_t verify_threads;	/* 0 = number of CPUs */
 	uint64_t queue_max;
 	uint64_t max_headers;

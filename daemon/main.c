@@ -904,6 +904,7 @@ start_serving(struct daemon *d, uint64_t last_time)
 	    (unsigned)d->cfg.verify_threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 	sq.batch_max = d->cfg.batch_max;
 	sq.window_ms = d->cfg.batch_window_ms;
+	sq.window_max_ms = d->cfg.batch_window_max_ms;
 	sq.queue_max = d->cfg.queue_max;
 	sq.last_time_ms = last_time;
 	d->routes.cfg = &d->cfg;

@@ -26,6 +26,10 @@ struct rcpt_ctx {
 	struct rc_slot slot[RC_LEVELS][RC_WAYS];
 	struct tproof tp;
 	char text[PT_NOTE_MAX + 128 + PT_MAX_PROOF * 46];
+	/* The note the last receipt was formatted under (checked then):
+	 * the receipts of a batch share it, and it is checked once. */
+	char note[PT_NOTE_MAX];
+	size_t note_len;
 };
 
 /* mt_read_fn: a stored hash, from the context when it was read before.
@@ -94,8 +98,14 @@ rcpt_ctx_build(struct rcpt_ctx *c, uint64_t index, const char *note,
 	tp->index = index;
 	tp->note = note;
 	tp->note_len = note_len;
+	tp->note_checked = c->note_len == note_len &&
+	    memcmp(c->note, note, note_len) == 0;
 	if ((rc = tproof_format(tp, c->text, sizeof(c->text), &plen)) != 0)
 		return rc;
+	if (!tp->note_checked) {
+		memcpy(c->note, note, note_len);
+		c->note_len = note_len;
+	}
 	wr.entry = entry;
 	wr.entry_len = elen;
 	wr.index = index;

@@ -65,6 +65,7 @@ struct seq_opts {
 	unsigned verify_threads;
 	uint64_t batch_max;
 	uint64_t window_ms;
+	uint64_t window_max_ms;		/* under load (seq.c) */
 	uint64_t queue_max;
 	uint64_t last_time_ms;		/* integration time never goes back */
 };
@@ -77,6 +78,10 @@ int seq_start(struct event_base *base, const struct seq_opts *o,
  * when queue_max jobs are in flight or the sequencer is stopping: j stays
  * the caller's. */
 int seq_submit(struct seq *s, struct seq_job *j);
+/* Queue jobs j[0..n) in order, under one lock and one wakeup (a POST /add
+ * batch): the number queued, a prefix; the others (PT_EBUSY, as above)
+ * stay the caller's. */
+size_t seq_submit_many(struct seq *s, struct seq_job *const *j, size_t n);
 /* Jobs submitted and not yet handed to done. */
 uint64_t seq_queue_len(struct seq *s);
 /* Stop: finish every queued job (commit), join the threads, deliver the

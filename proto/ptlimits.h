@@ -81,6 +81,7 @@
 #define PT_BATCH_MAX		4096	/* entries per batch, at most */
 #define PT_BATCH_DEFAULT	4096	/* default batch_max (docs/PERFORMANCE.md) */
 #define PT_BATCH_WINDOW_MS	2	/* default batch window (docs/PERFORMANCE.md) */
+#define PT_BATCH_WINDOW_MAX_MS	10	/* default window under load (same) */
 #define PT_QUEUE_MAX		65536	/* submissions waiting */
 #define PT_ADD_BATCH_MAX	4096	/* submissions in one POST /add, at most */
 #define PT_ADD_BATCH_DEFAULT	1000	/* default add_batch_max */

@@ -135,8 +135,9 @@ tproof_format(const struct tproof *p, char *out, size_t cap, size_t *outlen)
 		return PT_ETOOBIG;
 	if (p->extra_len > EXTRA_MAX || p->index > TP_INDEX_MAX)
 		return PT_EINVAL;
-	if ((rc = note_parse(p->note, p->note_len, &n)) != 0 ||
-	    (rc = ckpt_check(n.text, n.text_len)) != 0)
+	if (!p->note_checked &&
+	    ((rc = note_parse(p->note, p->note_len, &n)) != 0 ||
+	    (rc = ckpt_check(n.text, n.text_len)) != 0))
 		return rc;
 	if ((rc = put(out, cap, &pos, TP_MAGIC "\n", TP_MAGIC_LEN + 1)) != 0)
 		goto fail;

@@ -35,6 +35,10 @@ struct tproof {
 	/* Opaque, unauthenticated extra data (0 bytes: no "extra" line). */
 	size_t extra_len;
 	uint8_t extra[PT_NOTE_MAX_LINE];
+	/* tproof_format: nonzero when the caller checked these very note
+	 * bytes as tproof_format would (a receipt builder formatting many
+	 * proofs under one checkpoint): not parsed again. */
+	int note_checked;
 };
 
 /* Format (NUL-terminated); *outlen (may be NULL) gets the length.

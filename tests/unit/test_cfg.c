@@ -27,6 +27,8 @@ static const struct {
 	  PT_BATCH_DEFAULT },
 	{ "batch_window_ms", offsetof(struct cfg, batch_window_ms), 0, 1000,
 	  PT_BATCH_WINDOW_MS },
+	{ "batch_window_max_ms", offsetof(struct cfg, batch_window_max_ms), 0,
+	  1000, PT_BATCH_WINDOW_MAX_MS },
 	{ "verify_threads", offsetof(struct cfg, verify_threads), 0, 64, 0 },
 	{ "queue_max", offsetof(struct cfg, queue_max), 1, PT_QUEUE_MAX,
 	  16384 },
