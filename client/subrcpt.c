@@ -140,9 +140,10 @@ struct wjob {
 	size_t k;
 	int rc;
 	char *why;			/* rc != 0 */
-	char *path;
+	char *path;			/* or the directory to sync */
 	uint8_t *p;
 	size_t len;
+	int sync;			/* sub_writer_sync */
 };
 
 struct sub_writer {
@@ -152,6 +153,8 @@ struct sub_writer {
 	struct wjob *done;		/* finished, newest first */
 	size_t queued, max_queued;
 	int busy, stop;
+	int synced, sync_rc;		/* sub_writer_sync's result */
+	char sync_why[PT_WHY_MAX];
 	pthread_t thr;
 };
 
@@ -182,6 +185,21 @@ writer_main(void *arg)
 			w->tail = NULL;
 		w->busy = 1;
 		pthread_mutex_unlock(&w->mu);
+		if (j->sync) {
+			int rc = sub_receipts_sync(j->path, &why);
+
+			pthread_mutex_lock(&w->mu);
+			w->busy = 0;
+			w->queued--;
+			w->synced = 1;
+			w->sync_rc = rc;
+			pthread_cond_signal(&w->room);
+			snprintf(w->sync_why, sizeof(w->sync_why), "%s",
+			    why.text);
+			pthread_cond_broadcast(&w->idle);
+			wjob_free(j);
+			continue;
+		}
 		j->rc = sub_receipt_write(j->path, j->p, j->len, &why);
 		if (j->rc != 0)
 			j->why = strdup(why.text);
@@ -224,6 +242,19 @@ sub_writer_start(size_t max_queued, struct sub_writer **out)
 	return 0;
 }
 
+/* Queue j (queued may pass max_queued: a sync is one job). */
+static void
+writer_queue(struct sub_writer *w, struct wjob *j)
+{
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->queued++;
+	pthread_cond_signal(&w->work);
+}
+
 int
 sub_writer_put(struct sub_writer *w, size_t k, const char *path,
     const uint8_t *p, size_t len)
@@ -242,13 +273,7 @@ sub_writer_put(struct sub_writer *w, size_t k, const char *path,
 	pthread_mutex_lock(&w->mu);
 	while (w->queued >= w->max_queued)
 		pthread_cond_wait(&w->room, &w->mu);
-	if (w->tail != NULL)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	w->queued++;
-	pthread_cond_signal(&w->work);
+	writer_queue(w, j);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -274,6 +299,38 @@ sub_writer_done(struct sub_writer *w, sub_written_fn *fn, void *arg)
 		fn(arg, j->k, j->rc, j->why);
 		wjob_free(j);
 	}
+}
+
+int
+sub_writer_sync(struct sub_writer *w, const char *dir)
+{
+	struct wjob *j = calloc(1, sizeof(*j));
+
+	if (j == NULL || (j->path = strdup(dir)) == NULL) {
+		free(j);
+		return PT_ENOMEM;
+	}
+	j->sync = 1;
+	pthread_mutex_lock(&w->mu);
+	w->synced = 0;
+	writer_queue(w, j);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+int
+sub_writer_synced(struct sub_writer *w, struct pt_why *why)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->synced)
+		pthread_cond_wait(&w->idle, &w->mu);
+	rc = w->sync_rc;
+	if (rc != 0)
+		pt_why_set(why, rc, "%s", w->sync_why);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
 }
 
 void

@@ -50,7 +50,9 @@ int sub_receipt_write(const char *path, const uint8_t *p, size_t len,
  * write finished since the last call, rc 0 or PT_EIO with the reason, on
  * the caller's thread.  drain: wait until every queued write is finished
  * (then reported by done).  stop: drain, end the thread, free (NULL does
- * nothing).
+ * nothing).  sync: after the writes queued so far, sub_receipts_sync(dir)
+ * on the writer's thread (the caller goes on: checking the receipts'
+ * checkpoints, say); synced waits for it: 0, or PT_EIO with the reason.
  */
 struct sub_writer;
 typedef void sub_written_fn(void *arg, size_t k, int rc, const char *why);
@@ -59,6 +61,8 @@ int sub_writer_put(struct sub_writer *w, size_t k, const char *path,
     const uint8_t *p, size_t len);
 void sub_writer_done(struct sub_writer *w, sub_written_fn *fn, void *arg);
 void sub_writer_drain(struct sub_writer *w);
+int sub_writer_sync(struct sub_writer *w, const char *dir);
+int sub_writer_synced(struct sub_writer *w, struct pt_why *why);
 void sub_writer_stop(struct sub_writer *w);
 
 /* Every receipt written in dir, and dir itself, on disk (one syncfs and

@@ -70,6 +70,7 @@ struct run {
 	struct ckpt *known_ck;
 	struct cr_signer *signer;	/* o->key, kept for every signature */
 	struct sub_writer *writer;	/* receipts, on a thread of their own */
+	int syncing;			/* it makes them durable (run_end) */
 };
 
 static void
@@ -691,12 +692,27 @@ run_end(struct run *x)
 	print_ready(x);
 	bar_draw(x, 1);
 	bar_clear(x);
-	if (x->ok > 0 && x->o->receipts != NULL) {
+	/* The receipts made durable on the writer's thread while the
+	 * receipts' checkpoints are checked (run_synced). */
+	if (x->ok > 0 && x->o->receipts != NULL &&
+	    sub_writer_sync(x->writer, x->o->receipts) != 0) {
 		struct pt_why why = { "" };
 
 		if (sub_receipts_sync(x->o->receipts, &why) != 0)
 			worse(x, cli_fail(PT_EIO, &why, "receipts"));
-	}
+	} else if (x->ok > 0 && x->o->receipts != NULL)
+		x->syncing = 1;
+}
+
+/* After run_end: the receipts are on disk, or the exit code says not. */
+static void
+run_synced(struct run *x)
+{
+	struct pt_why why = { "" };
+
+	if (x->syncing && sub_writer_synced(x->writer, &why) != 0)
+		worse(x, cli_fail(PT_EIO, &why, "receipts"));
+	x->syncing = 0;
 }
 
 int
@@ -722,6 +738,7 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	}
 	if (x.cks.forked)
 		c->inconsistent = 1;
+	run_synced(&x);
 	c->logged = x.ok;
 	c->refused = x.refused;
 	c->unsent = x.unsent;

@@ -541,6 +541,36 @@ def test_receipts_by_default_progress_and_consistency():
         o.close()
 
 
+def test_receipts_on_a_full_disk_then_resume():
+    """Receipts are written on a thread of their own: one that cannot be
+    written (a real full file system: a tmpfs of 8 inodes) is the record's
+    failure, counted exactly, while the record itself is logged; a second
+    run with room answers every record from the log, never twice."""
+    o = Office()
+    mnt = ptlib.tmpdir("pt-rfull-")
+    subprocess.check_call(["mount", "-t", "tmpfs", "-o",
+                           "size=1m,nr_inodes=8", "tmpfs", mnt])
+    try:
+        f = o.write("r.csv", rows_csv(20).replace("R-", "F-"))
+        p = o.submit("--decimal-comma", "--receipts", mnt, f)
+        err = p.stderr.decode()
+        assert p.returncode != 0, err
+        saved = [n for n in os.listdir(mnt) if n.endswith(".receipt")]
+        assert 0 < len(saved) < 20, saved
+        assert "No space left on device" in err, err
+        assert "%d records logged" % len(saved) in err, err
+        assert "%d refused" % (20 - len(saved)) in err or \
+            "%d failed" % (20 - len(saved)) in err, err
+        assert o.size() == 20
+        p = o.submit("--decimal-comma", "--receipts", "room", f, check=0)
+        assert sorted(os.listdir(os.path.join(o.dir, "room"))) == sorted(
+            "F-%d.receipt" % i for i in range(1, 21))
+        assert o.size() == 20
+    finally:
+        subprocess.call(["umount", mnt])
+        o.close()
+
+
 def test_log_stops_answering_then_resume():
     o = Office()
     try:
@@ -797,6 +827,7 @@ if __name__ == "__main__":
         test_all_or_nothing_and_keep_going_exact_counts,
         test_dry_run_is_offline_and_writes_nothing,
         test_receipts_by_default_progress_and_consistency,
+        test_receipts_on_a_full_disk_then_resume,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
         test_worked_example_from_the_docs,
