@@ -10,7 +10,7 @@
 #                     10 minutes on 2 cores; 10: the 10M-entry comparison,
 #                     set beside bench/results-scale1.json of a scale-1 run)
 #   BENCH_ONLY        comma list of phases:
-#                     base,store,seq,read,append,submit,audit,web
+#                     base,store,seq,read,append,submit,audit,static,web
 #                     (default all)
 #   BENCH_WEB_N       entries of the citizen page's log (default 100,000 x
 #                     BENCH_SCALE, at least 1024)
@@ -38,7 +38,8 @@ PUBTRAIL=$BUILD/pubtrail
 # Each run is a new log: keep the client's per-log memory out of ~/.local.
 export PUBTRAIL_STATE=-
 SCALE=${BENCH_SCALE:-1}
-ONLY=${BENCH_ONLY:-base,store,seq,read,append,submit,audit,static,web}
+ALL_PHASES=base,store,seq,read,append,submit,audit,static,web
+ONLY=${BENCH_ONLY:-$ALL_PHASES}
 DUR=${BENCH_DURATION:-10}
 ADDCONNS=${BENCH_ADD_CONNS:-128}
 ABATCH=${BENCH_ADD_BATCH:-100}
@@ -708,7 +709,7 @@ END {
 		printf "%s%s\n", js[i], (i < n ? "," : "") > out
 	printf "]\n" > out
 }' "$FIGS" "$SPEC"
-if [ "$SCALE" = 1 ] && [ "$ONLY" = "base,store,seq,read,append,submit,audit,web" ]; then
+if [ "$SCALE" = 1 ] && [ "$ONLY" = "$ALL_PHASES" ]; then
 	cp "$OUT" "$TOP/bench/results-scale1.json"
 fi
 echo "bench: figures in $OUT (scale $SCALE)"

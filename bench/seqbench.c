@@ -14,7 +14,8 @@
  * the root read back from the transaction and compared with the
  * frontier's, the checkpoint signed with the log key,
  * store_batch_set_checkpoint and the fsynced commit.  With --receipts the
- * receipts the daemon would send (rcpt_build) are built after each commit
+ * receipts the daemon would send (rcpt_ctx_build, one context per batch
+ * as in seq.c) are built after each commit
  * and timed separately.
  *
  * Submissions are signed by the submitter key beforehand, C at a time
@@ -212,17 +213,23 @@ run_batch(struct store *st, struct mt_frontier *fr, const struct note_skey
 	*last_ms = now;
 	if (receipts) {
 		struct store_txn *t;
+		struct rcpt_ctx *c;
 		struct wire_buf r;
 
+		/* As the daemon answers a batch (seq.c batch_answer): one
+		 * read transaction and one receipt context for all. */
 		wire_buf_init(&r);
 		if ((rc = store_read_begin(st, &t)) != 0)
 			bench_die("read_begin: %s", pt_strerror(rc));
+		if ((c = rcpt_ctx_new(t)) == NULL)
+			bench_die("receipt: out of memory");
 		for (uint64_t i = 0; i < n; i++) {
 			r.len = 0;
-			if ((rc = rcpt_build(t, it[i].index, note, nlen, size,
-			    &r)) != 0)
+			if ((rc = rcpt_ctx_build(c, it[i].index, note, nlen,
+			    size, &r)) != 0)
 				bench_die("receipt: %s", pt_strerror(rc));
 		}
+		rcpt_ctx_free(c);
 		store_read_end(t);
 		wire_buf_free(&r);
 		tm->receipts += bench_now() - t4;
