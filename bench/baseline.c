@@ -12,6 +12,13 @@
  *                                      lmdb_puts_V for another V), 10,000
  *                                      per fsynced commit, default
  *                                      (durable) flags
+ *   baseline files DIR N               new files/s: N files of a receipt's
+ *                                      size (1,600 bytes) made in the new
+ *                                      directory DIR, each open(O_CREAT |
+ *                                      O_EXCL), write, close; the file
+ *                                      system's floor for pubtrail
+ *                                      submit's receipts (figure
+ *                                      files_create; nothing deleted)
  *   baseline httpd PORT                a trivial evhttp handler (200, 3
  *                                      bytes) on 127.0.0.1:PORT, one event
  *                                      loop thread, until SIGTERM
@@ -21,6 +28,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -197,10 +205,34 @@ httpd(unsigned port)
 }
 
 static void
+files_create(const char *dir, uint64_t n)
+{
+	char path[4096], data[1600];
+	double t0;
+
+	memset(data, 'r', sizeof(data));
+	if (mkdir(dir, 0755) != 0)
+		bench_die("files: %s: %s", dir, strerror(errno));
+	t0 = bench_now();
+	for (uint64_t i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/bench-%llu.receipt", dir,
+		    (unsigned long long)i);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644)) < 0 || write(fd, data, sizeof(data)) !=
+		    (ssize_t)sizeof(data) || close(fd) != 0)
+			bench_die("files: %s: %s", path, strerror(errno));
+	}
+	bench_fig("files_create", (double)n / (bench_now() - t0), "files/s");
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: baseline ed25519|sha256 THREADS SECONDS\n"
 	    "       baseline lmdb DIR N [VALUE_BYTES]\n"
+	    "       baseline files DIR N\n"
 	    "       baseline httpd PORT\n");
 	exit(2);
 }
@@ -219,6 +251,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "lmdb") == 0 && (argc == 4 || argc == 5))
 		lmdb_puts(argv[2], strtoull(argv[3], NULL, 10),
 		    argc == 5 ? strtoul(argv[4], NULL, 10) : 32);
+	else if (strcmp(argv[1], "files") == 0 && argc == 4)
+		files_create(argv[2], strtoull(argv[3], NULL, 10));
 	else if (strcmp(argv[1], "httpd") == 0 && argc == 3)
 		httpd((unsigned)strtoul(argv[2], NULL, 10));
 	else
