@@ -4,8 +4,8 @@
  */
 #define _GNU_SOURCE		/* syncfs(2): receipts made durable at once */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +15,8 @@
 #include "cli.h"
 #include "crypto.h"
 #include "evidence.h"
-#include "subrcpt.h"
 #include "sfile.h"
+#include "subrcpt.h"
 #include "util.h"
 
 int
@@ -48,12 +48,6 @@ sub_receipt_name(const char *dir, const char *id, char *out, size_t cap)
 	return 0;
 }
 
-/*
- * As ut_write_file (a new mkstemp file in the directory, then rename over
- * path) without an fsync per file: a run of 100,000 records would spend
- * most of its time there.  A crash before sub_receipts_sync loses at most
- * receipts the same command fetches again.
- */
 /* All of p to fd: 0 or errno. */
 static int
 write_all(int fd, const uint8_t *p, size_t len)
@@ -110,6 +104,12 @@ write_linked(const char *path, const uint8_t *p, size_t len,
 	    pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
 }
 
+/*
+ * As ut_write_file, without an fsync per file (a run of 100,000 records
+ * would spend most of its time there): the quick way above, or a new
+ * mkstemp file in the directory renamed over path.  A crash before
+ * sub_receipts_sync loses at most receipts the same command fetches again.
+ */
 int
 sub_receipt_write(const char *path, const uint8_t *p, size_t len,
     struct pt_why *why)

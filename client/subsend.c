@@ -599,7 +599,8 @@ run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 		return PT_ENOMEM;
 	/* Without a kept signer (only when the library cannot make one)
 	 * each signature derives the key again: slower, as correct. */
-	if (t->nitems > 0 && cr_signer_new(o->key->seed, &x->signer) == PT_ENOMEM)
+	if (t->nitems > 0 &&
+	    cr_signer_new(o->key->seed, &x->signer) == PT_ENOMEM)
 		return PT_ENOMEM;
 	/* At most as many receipts queued as a full window of batches
 	 * brings: the answers wait for the disk, memory stays bounded. */
