@@ -300,12 +300,13 @@ def forged_entry(key, record, later=0):
                         "submitter": key.vkey, "time": time_ms})
 
 
-def forge(data, entry, office_key_mark=False):
+def forge(data, entry, office_key_mark=False, correction=False):
     f = os.path.join(ptlib.tmpdir("pt-forge-"), "entry")
     with open(f, "wb") as fh:
         fh.write(entry)
     args = [FORGE, data, "append", f] + (["--office-key"] if
-                                         office_key_mark else [])
+                                         office_key_mark else []) + \
+        (["--correction"] if correction else [])
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return int(p.stdout)
@@ -369,6 +370,44 @@ def test_unauthorised_entry_found():
             "registrar" in err and "entry #3: unknown submitter" in err and \
             "/office-keys leaves out the office_key entry #2" in err, err
         dd.stop()
+    finally:
+        lg.close()
+
+
+def test_correction_by_another_office_found():
+    """Only the office that logged an entry may correct it: the daemon
+    refuses the others (test_intake), and an auditor finds one that an
+    operator wrote behind the daemon's back, listed in the log's
+    corrections index so that every reader would apply it."""
+    lg = Log()
+    try:
+        b = Key("planning-office")
+        bkey = keyfiles(lg.dir, b)
+        run("keys", "grant", *lg.L, "--registrar-key", lg.reg, "--key",
+            bkey + ".pub", "--name", "Planning Office", "--org",
+            "XI-TEST/PLN", "--types", "payment,correction", "--reason",
+            "the planning office's key", env=fresh_client())
+        out = lg.submit(lg.akey, [payment("PAY-1")], "a").stdout
+        ia = json.loads(out.splitlines()[0])["index"]
+        leaf = ptlib.leaf_hash(lg.d.get("/entry/%d" % ia).body)
+        void = {"type": "correction", "id": "C-B", "action": "void",
+                "reason": "not ours to void", "target_index": ia,
+                "target_leaf_hash": leaf}
+        # honest logs refuse it
+        r = lg.d.post("/add", submission(void, b, ORIGIN))
+        assert r.status == 403 and b"another office" in r.body, r.body
+        s = json.loads(run("audit", *lg.L, *lg.R, "--json",
+                           env=fresh_client()).stdout)
+        assert s["ok"], s
+        lg.d.stop()
+        ic = forge(lg.d.data, forged_entry(b, void), correction=True)
+        lg.d.start(port=lg.d.port)
+        assert ptlib.unpackb(lg.d.get("/corrections?target=%d" % ia).body)
+        p = run("audit", *lg.L, *lg.R, "--json", check=1, env=fresh_client())
+        s = json.loads(p.stdout)
+        assert not s["ok"], s
+        assert ("entry %d is signed by another office than entry %d"
+                % (ic, ia)).encode() in p.stderr, p.stderr
     finally:
         lg.close()
 
@@ -438,5 +477,6 @@ if __name__ == "__main__":
     sys.exit(ptlib.run_tests([
         test_grants_end_to_end,
         test_unauthorised_entry_found,
+        test_correction_by_another_office_found,
         test_legacy_log_migrates,
     ]))

@@ -5,11 +5,14 @@
  * and signs with the log's own key, so the result is a log the daemon
  * starts on and serves, as a dishonest operator could make it:
  *
- *   store_forge DIR append FILE [--office-key]
+ *   store_forge DIR append FILE [--office-key | --correction]
  *       append the entry whose bytes are in FILE (any entry: e.g. one
  *       signed by a key the log never granted), with a new checkpoint
  *       signed by DIR/log.key; --office-key also marks it in the
- *       office_keys index, as the sequencer marks an office_key entry
+ *       office_keys index, as the sequencer marks an office_key entry;
+ *       --correction lists it in the corrections index under its target,
+ *       as the sequencer lists a correction (so the log's answers apply
+ *       it: e.g. one another office signed)
  *   store_forge DIR drop-office-keys
  *       delete the office_keys database: the store of a log made before
  *       office keys (pubtraild then migrates it)
@@ -38,7 +41,7 @@ fail(const char *what, int rc, const struct pt_why *why)
 }
 
 static int
-forge_append(const char *dir, const char *file, int okey)
+forge_append(const char *dir, const char *file, int okey, int corr)
 {
 	struct store_opts so = { 0, 0 };
 	struct pt_why why = { "" };
@@ -75,6 +78,9 @@ forge_append(const char *dir, const char *file, int okey)
 	if ((rc = store_batch_append(b, buf, len, &leaf, sid, e.sub.info.id,
 	    e.sub.info.id_len, &index)) != 0 ||
 	    (okey && (rc = store_batch_mark_office_key(b, index)) != 0) ||
+	    (corr && (rc = store_batch_correction(b, e.sub.info.target_index,
+	    index, e.sub.info.action_void ? STORE_CORR_VOID :
+	    STORE_CORR_AMEND)) != 0) ||
 	    (rc = store_batch_root(b, &root)) != 0)
 		return fail("append", rc, NULL);
 	snprintf(c.origin, sizeof(c.origin), "%s", lk.vk.name);
@@ -120,12 +126,14 @@ drop_office_keys(const char *dir)
 int
 main(int argc, char **argv)
 {
-	if (argc >= 4 && strcmp(argv[2], "append") == 0)
+	if ((argc == 4 || argc == 5) && strcmp(argv[2], "append") == 0)
 		return forge_append(argv[1], argv[3], argc == 5 &&
-		    strcmp(argv[4], "--office-key") == 0);
+		    strcmp(argv[4], "--office-key") == 0, argc == 5 &&
+		    strcmp(argv[4], "--correction") == 0);
 	if (argc == 3 && strcmp(argv[2], "drop-office-keys") == 0)
 		return drop_office_keys(argv[1]);
-	fprintf(stderr, "usage: store_forge DIR append FILE [--office-key]\n"
+	fprintf(stderr, "usage: store_forge DIR append FILE [--office-key | "
+	    "--correction]\n"
 	    "       store_forge DIR drop-office-keys\n");
 	return 2;
 }
