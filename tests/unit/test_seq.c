@@ -650,6 +650,63 @@ START_TEST(queue_cap)
 }
 END_TEST
 
+/* Under load the window stretches (batch_window_max_ms): 60 submissions
+ * handed over at once (seq_submit_many) take ~2 ms of verification on two
+ * threads, longer than the 1 ms window; the batch waits for the ones still
+ * being verified and commits them all at once. */
+START_TEST(window_stretches_under_load)
+{
+	struct fx f;
+	struct seq_job *js[60];
+	char id[32];
+
+	fx_open(&f, 64);
+	f.o.window_ms = 1;
+	f.o.window_max_ms = 5000;
+	fx_start(&f);
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof(id), "W-%d", i);
+		js[i] = job(&f, id, 1);
+	}
+	ck_assert_uint_eq(seq_submit_many(f.seq, js, 60), 60);
+	run_until_idle(&f);
+	ck_assert_uint_eq(f.ndone, 60);
+	for (size_t i = 0; i < f.ndone; i++)
+		ck_assert_msg(f.done[i]->rc == 0, "%s", f.done[i]->why.text);
+	ck_assert_int_eq(atomic_load(&f.commits), 1);
+	check_metric(&f, "pubtrail_batch_entries_count{} 1");
+	check_tree(&f, 60);
+	fx_close(&f);
+}
+END_TEST
+
+/* seq_submit_many queues a prefix up to queue_max; the rest stay the
+ * caller's, and can be queued once there is room. */
+START_TEST(submit_many_up_to_the_cap)
+{
+	struct fx f;
+	struct seq_job *js[5];
+	char id[32];
+
+	fx_open(&f, 64);
+	f.o.queue_max = 3;
+	fx_start(&f);
+	for (int i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "M-%d", i);
+		js[i] = job(&f, id, 1);
+	}
+	ck_assert_uint_eq(seq_submit_many(f.seq, js, 5), 3);
+	run_until_idle(&f);
+	ck_assert_uint_eq(f.ndone, 3);
+	ck_assert_uint_eq(seq_submit_many(f.seq, js + 3, 2), 2);
+	run_until_idle(&f);
+	ck_assert_uint_eq(f.ndone, 5);
+	ck_assert_int_eq(done_of(&f, "M-4", 0)->rc, 0);
+	check_tree(&f, 5);
+	fx_close(&f);
+}
+END_TEST
+
 /* Stopping with jobs queued inside a long window: every one is committed
  * and handed back (by seq_stop itself), none lost, none twice. */
 START_TEST(stop_finishes_the_queue)
@@ -779,6 +836,8 @@ main(void)
 	tcase_add_test(tc, idempotent_inside_a_batch);
 	tcase_add_test(tc, bad_signatures);
 	tcase_add_test(tc, queue_cap);
+	tcase_add_test(tc, window_stretches_under_load);
+	tcase_add_test(tc, submit_many_up_to_the_cap);
 	tcase_add_test(tc, stop_finishes_the_queue);
 	tcase_add_test(tc, storage_full_then_resume);
 	tcase_add_test(tc, time_never_backwards);
