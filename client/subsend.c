@@ -293,6 +293,9 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		}
 	}
 	x->res[k].index = res->index;
+	/* the log answered: progress, though the item is finished only
+	 * once its receipt is in its file (--give-up counts answers) */
+	x->last_progress_ms = ut_now_ms();
 	if (x->o->receipts != NULL) {
 		if (sub_receipt_name(x->o->receipts, it->id, path,
 		    sizeof(path)) != 0) {
@@ -302,10 +305,10 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 			goto out;
 		}
 		/* finished when written (receipt_written) */
-		if ((rc = sub_writer_put(x->writer, k, path, body, len)) != 0)
-			finish(x, k, ST_REFUSED, rc, "out of memory keeping its "
-			    "receipt (the record is logged: run again to save "
-			    "it)");
+		if (sub_writer_put(x->writer, k, path, body, len) != 0)
+			finish(x, k, ST_REFUSED, PT_EIO, "out of memory keeping "
+			    "its receipt (the record is logged: run again to "
+			    "save it)");
 		goto out;
 	}
 	finish(x, k, ST_OK, 0, NULL);

@@ -53,6 +53,21 @@ struct ans {
 	size_t i;
 };
 
+/*
+ * What admission reads the store through: the checkpoints read first
+ * (the served one, for the receipts of known ids; the latest, for
+ * correction targets), then a read snapshot.  The sequencer commits
+ * before it publishes, so both checkpoints lie within the snapshot, however
+ * long a batch's admission takes.
+ */
+struct adm_view {
+	struct store_txn *txn;
+	char *ck;			/* the served checkpoint note */
+	size_t cklen;
+	uint64_t cksize;		/* its size */
+	uint64_t latest;		/* the latest checkpoint's size */
+};
+
 static void batch_item_done(struct add_batch *b);
 
 static void
@@ -108,19 +123,19 @@ ans_receipt(const struct ans *a, const uint8_t *p, size_t len)
  * with the answer set.
  */
 static int
-check_correction(const struct ans *a, struct store_txn *txn,
+check_correction(const struct ans *a, const struct adm_view *v,
     const struct wire_submission *sub)
 {
+	struct store_txn *txn = v->txn;
 	struct mt_reader r;
 	struct mt_hash h;
 	struct wire_entry we;
 	const uint8_t *e;
 	size_t elen;
-	uint64_t latest;
+	uint64_t latest = v->latest;
 	struct pt_why why = { "" };
 	int rc;
 
-	pub_latest(a->rq->ctx->pub, NULL, 0, NULL, &latest);
 	if (sub->info.target_index >= latest) {
 		metrics_rejection(a->rq->ctx->metrics, PT_ESCHEMA);
 		ans_fail(a, 400, "correction: target_index %llu is not in the "
@@ -260,21 +275,13 @@ add_admit(const struct ans *a, struct seq_job *j, struct subm_entry **se)
 /* Answer with the receipt of the existing entry idx under the served
  * checkpoint (503 while that does not cover it yet). */
 static void
-add_existing_answer(const struct ans *a, struct store_txn *txn,
+add_existing_answer(const struct ans *a, const struct adm_view *v,
     struct seq_job *j, uint64_t idx)
 {
-	char *ck = malloc(PT_NOTE_MAX + 1);
-	size_t cklen;
-	uint64_t cksize;
 	int rc;
 
-	if (ck == NULL) {
-		ans_fail(a, 503, "out of memory");
-		return;
-	}
-	pub_served(a->rq->ctx->pub, ck, PT_NOTE_MAX + 1, &cklen, &cksize);
-	rc = idx < cksize ? rcpt_build(txn, idx, ck, cklen, cksize,
-	    &j->reply) : PT_EBUSY;
+	rc = idx < v->cksize ? rcpt_build(v->txn, idx, v->ck, v->cklen,
+	    v->cksize, &j->reply) : PT_EBUSY;
 	if (rc == PT_EBUSY)
 		ans_fail(a, 503, "entry %llu is not yet in a checkpoint "
 		    "cosigned by the witness quorum; try again",
@@ -283,7 +290,28 @@ add_existing_answer(const struct ans *a, struct store_txn *txn,
 		ans_fail_err(a, rc, "receipt");
 	else
 		ans_receipt(a, j->reply.data, j->reply.len);
-	free(ck);
+}
+
+/* Open v: the checkpoints, then the snapshot.  0, PT_ENOMEM or the
+ * store's errors. */
+static int
+adm_begin(struct api_ctx *ctx, struct adm_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if ((v->ck = malloc(PT_NOTE_MAX + 1)) == NULL)
+		return PT_ENOMEM;
+	pub_served(ctx->pub, v->ck, PT_NOTE_MAX + 1, &v->cklen, &v->cksize);
+	pub_latest(ctx->pub, NULL, 0, NULL, &v->latest);
+	return store_read_begin(ctx->store, &v->txn);
+}
+
+static void
+adm_end(struct adm_view *v)
+{
+	if (v->txn != NULL)
+		store_read_end(v->txn);
+	free(v->ck);
+	memset(v, 0, sizeof(*v));
 }
 
 /*
@@ -294,17 +322,17 @@ add_existing_answer(const struct ans *a, struct store_txn *txn,
  * office's, else 403); -1: answered.
  */
 static int
-add_known(const struct ans *a, struct store_txn *txn, struct seq_job *j)
+add_known(const struct ans *a, const struct adm_view *v, struct seq_job *j)
 {
 	uint64_t idx;
 	int rc;
 
 	if (j->sub.info.type == RECORD_CORRECTION &&
-	    check_correction(a, txn, &j->sub) != 0)
+	    check_correction(a, v, &j->sub) != 0)
 		return -1;
-	rc = seq_idempotent(txn, j->subm_id, &j->sub, &idx);
+	rc = seq_idempotent(v->txn, j->subm_id, &j->sub, &idx);
 	if (rc == 0)
-		add_existing_answer(a, txn, j, idx);
+		add_existing_answer(a, v, j, idx);
 	else if (rc != PT_ENOTFOUND && rc != PT_ECONFLICT)
 		ans_fail_err(a, rc, "lookup");
 	return rc == PT_ENOTFOUND || rc == PT_ECONFLICT ? 0 : -1;
@@ -418,10 +446,9 @@ add_batch_items(struct rq *rq, struct add_batch *b,
 	const struct cfg *cfg = rq->ctx->cfg;
 	struct seq_job **q = calloc(n > 0 ? n : 1, sizeof(*q));
 	struct subm_entry **qse = calloc(n > 0 ? n : 1, sizeof(*qse));
-	struct store_txn *txn = NULL;
+	struct adm_view v = { NULL, NULL, 0, 0, 0 };
 	size_t nq = 0, done = 0;
-	int rc = q == NULL || qse == NULL ? PT_ENOMEM :
-	    store_read_begin(rq->ctx->store, &txn);
+	int rc = q == NULL || qse == NULL ? PT_ENOMEM : adm_begin(rq->ctx, &v);
 
 	for (size_t i = 0; i < n; i++) {
 		struct ans a = { rq, b, i };
@@ -448,7 +475,7 @@ add_batch_items(struct rq *rq, struct add_batch *b,
 			seq_job_free(j);
 			continue;
 		}
-		if (add_admit(&a, j, &se) == 0 && add_known(&a, txn, j) == 0 &&
+		if (add_admit(&a, j, &se) == 0 && add_known(&a, &v, j) == 0 &&
 		    add_take(&a, j, se) == 0) {
 			q[nq] = j;
 			qse[nq++] = se;
@@ -456,8 +483,7 @@ add_batch_items(struct rq *rq, struct add_batch *b,
 		}
 		seq_job_free(j);
 	}
-	if (txn != NULL)
-		store_read_end(txn);
+	adm_end(&v);
 	if (nq > 0 && rq->ctx->seq != NULL)
 		done = seq_submit_many(rq->ctx->seq, q, nq);
 	for (size_t k = done; k < nq; k++) {	/* the sequencer is full */
@@ -554,16 +580,17 @@ api_h_add(struct rq *rq)
 	if (add_body(rq, &j) != 0)
 		return;
 	if (add_admit(&a, j, &se) == 0) {
-		struct store_txn *txn;
+		struct adm_view v;
 		int rc, known;
 
-		if ((rc = store_read_begin(rq->ctx->store, &txn)) != 0) {
+		if ((rc = adm_begin(rq->ctx, &v)) != 0) {
+			adm_end(&v);
 			ans_fail_err(&a, rc, "storage");
 			seq_job_free(j);
 			return;
 		}
-		known = add_known(&a, txn, j);
-		store_read_end(txn);
+		known = add_known(&a, &v, j);
+		adm_end(&v);
 		if (known == 0 && add_queue(&a, j, se) == 0) {
 			rq->deferred = 1;
 			return;

@@ -98,7 +98,7 @@ rcpt_ctx_build(struct rcpt_ctx *c, uint64_t index, const char *note,
 	tp->index = index;
 	tp->note = note;
 	tp->note_len = note_len;
-	tp->note_checked = c->note_len == note_len &&
+	tp->note_checked = note_len > 0 && c->note_len == note_len &&
 	    memcmp(c->note, note, note_len) == 0;
 	if ((rc = tproof_format(tp, c->text, sizeof(c->text), &plen)) != 0)
 		return rc;
