@@ -48,24 +48,6 @@ sub_receipt_name(const char *dir, const char *id, char *out, size_t cap)
 	return 0;
 }
 
-/* All of p to fd: 0 or errno. */
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errno;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * The quick way, for a new name: an unnamed file in the directory
  * (O_TMPFILE), written, then linked at path: one directory entry made,
@@ -85,7 +67,7 @@ write_linked(const char *path, const uint8_t *p, size_t len,
 		return 1;
 	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) < 0)
 		return 1;
-	e = fchmod(fd, 0644) != 0 ? errno : write_all(fd, p, len);
+	e = fchmod(fd, 0644) != 0 ? errno : sf_write_all(fd, p, len);
 	if (e != 0) {
 		close(fd);
 		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));
@@ -121,7 +103,7 @@ sub_receipt_write(const char *path, const uint8_t *p, size_t len,
 		return rc;
 	if ((fd = ut_tmpfile(path, 0644, tmp, sizeof(tmp), why)) < 0)
 		return fd;
-	if ((e = write_all(fd, p, len)) != 0) {
+	if ((e = sf_write_all(fd, p, len)) != 0) {
 		close(fd);
 		unlink(tmp);
 		return pt_why_set(why, PT_EIO, "%s: %s", path, strerror(e));

@@ -149,12 +149,30 @@ sf_commit(const char *tmp, const char *path, int excl, struct pt_why *why)
 }
 
 int
+sf_write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		if (w == 0)
+			return EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 sf_write(const char *path, const void *data, size_t len, unsigned mode,
     int excl, struct pt_why *why)
 {
 	char tmp[SF_PATH_MAX + 16], dir[SF_PATH_MAX];
-	const uint8_t *p = data;
-	size_t off = 0;
 	int fd, rc, e;
 	struct stat st;
 
@@ -170,15 +188,9 @@ sf_write(const char *path, const void *data, size_t len, unsigned mode,
 	}
 	if ((fd = sf_tmpfile(path, mode, tmp, sizeof(tmp), why)) < 0)
 		return fd;
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
+	if ((e = sf_write_all(fd, data, len)) != 0) {
+		errno = e;
+		goto fail;
 	}
 	if (fsync(fd) != 0)
 		goto fail;

@@ -46,6 +46,10 @@ int sf_tmpfile(const char *path, unsigned mode, char *tmp, size_t tmpcap,
 int sf_commit(const char *tmp, const char *path, int excl,
     struct pt_why *why);
 
+/* All len bytes of data to fd (a short write continued, EINTR retried):
+ * 0, or the errno of the failed write (EIO when it wrote nothing). */
+int sf_write_all(int fd, const void *data, size_t len);
+
 /* The directory part of path ("." when it has none) into buf (cap
  * bytes).  0 or PT_EINVAL. */
 int sf_dirname(const char *path, char *buf, size_t cap);

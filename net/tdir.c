@@ -137,24 +137,6 @@ make_dirs(struct tdir *d, const char *dir, struct pt_why *why)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read the whole file at path (at most cap bytes) into buf. */
 static int
 read_path(const char *path, uint8_t *buf, size_t cap, size_t *len,
@@ -207,7 +189,8 @@ put_path(struct tdir *d, const char *dir, const char *path, const void *data,
 
 	if ((fd = sf_tmpfile(path, mode, tmp, sizeof(tmp), why)) < 0)
 		return fd;
-	if (write_all(fd, data, len) != 0 || (durable && fsync(fd) != 0)) {
+	if ((errno = sf_write_all(fd, data, len)) != 0 ||
+	    (durable && fsync(fd) != 0)) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
