@@ -378,6 +378,8 @@ on_record(void *arg, struct in_rec *r)
 		return PT_ENOMEM;
 	}
 	t->nitems++;
+	if (t->added != NULL)
+		t->added(t->added_arg, t->nitems - 1, it);
 	return 0;
 }
 

@@ -50,6 +50,10 @@ struct itk {
 	/* set by the caller before itk_read: */
 	int json;			/* also print problems as JSON */
 	struct jrec_discs *discs;	/* salts known (may be NULL) */
+	/* called for each valid record as it is added (may be NULL): k its
+	 * index then; repeated ids found at the end can still drop it */
+	void (*added)(void *arg, size_t k, const struct itk_item *it);
+	void *added_arg;
 };
 
 /*

@@ -17,6 +17,7 @@
 
 #include "keys.h"
 #include "num.h"
+#include "presign.h"
 #include "submit.h"
 
 /* ------------------------------------------------- shared with correct */
@@ -524,9 +525,11 @@ print_summary(const struct sub_args *a, const struct itk *t,
 		    cnt->unsent);
 }
 
-/* Phase 2: sign, send, keep receipts.  The exit code. */
+/* Phase 2: sign (or take what ps signed ahead), send, keep receipts.
+ * The exit code. */
 static int
-send_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
+send_run(const struct submit_args *s, struct sub_office *of, struct itk *t,
+    struct presign *ps)
 {
 	const struct sub_args *a = &s->a;
 	struct sub_opts so;
@@ -540,6 +543,7 @@ send_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 	    (ex = sub_office_checkpoint(of, "submit")) != 0)
 		return ex;
 	sub_office_send_opts(of, a, s->batch, &so);
+	so.presign = ps;
 	ex = sub_send(&so, t, &cnt);
 	if (made_dir && cnt.logged == 0)
 		(void)rmdir(a->receipts);
@@ -550,12 +554,20 @@ send_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 	return ex;
 }
 
+/* itk's added hook: queue the record to be signed ahead. */
+static void
+presign_item(void *arg, size_t k, const struct itk_item *it)
+{
+	presign_add(arg, k, it->record, it->record_len);
+}
+
 static int
 submit_run(struct submit_args *s)
 {
 	struct sub_args *a = &s->a;
 	struct sub_office of;
 	struct itk t;
+	struct presign *ps = NULL;
 	int rc, ex;
 
 	memset(&of, 0, sizeof(of));
@@ -565,7 +577,16 @@ submit_run(struct submit_args *s)
 	/* Phase 1: everything read and checked. */
 	t.json = a->co.json;
 	t.discs = &of.discs;
-	if ((rc = itk_read(&t, s->inputs, s->ninputs, &a->io)) != 0)
+	/* While one core reads and checks, the other signs (presign.h);
+	 * without the thread the sender signs everything, as correct. */
+	if (!s->dry && of.have_key && a->co.log_url != NULL &&
+	    presign_start(&of.key, a->co.key.name, &ps) == 0) {
+		t.added = presign_item;
+		t.added_arg = ps;
+	}
+	rc = itk_read(&t, s->inputs, s->ninputs, &a->io);
+	presign_stop(ps, t.nitems);
+	if (rc != 0)
 		ex = cli_fail(rc, NULL, "reading the input");
 	else if (t.problems > 0 && !s->keep && !s->dry)
 		ex = report_invalid(&t);
@@ -576,8 +597,9 @@ submit_run(struct submit_args *s)
 			fprintf(stderr, "pubtrail: no valid records to send\n");
 		ex = t.problems > 0 ? CLI_EVERIFY : CLI_OK;
 	} else
-		ex = send_run(s, &of, &t);
+		ex = send_run(s, &of, &t, ps);
 out:
+	presign_free(ps);
 	itk_free(&t);
 	sub_office_close(&of);
 	return ex;

@@ -20,6 +20,7 @@
 
 #include "crypto.h"
 #include "json.h"
+#include "presign.h"
 #include "ptlimits.h"
 #include "subrcpt.h"
 #include "subsend.h"
@@ -566,6 +567,9 @@ prepare(struct run *x, size_t k)
 			return 1;
 		}
 	}
+	if (presign_take(x->o->presign, k, x->o->ck->origin, it->record,
+	    it->record_len, &x->sub[k], &x->sublen[k], x->sig[k]))
+		return 0;
 	wire_buf_init(&body);
 	if ((rc = wire_submission_sign_kept(x->o->key, x->signer,
 	    x->o->ck->origin, it->record, it->record_len, &s, vbuf,

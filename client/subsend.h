@@ -19,6 +19,8 @@
 #include "note.h"
 
 /* What sub_send needs: all borrowed, alive for the call. */
+struct presign;
+
 struct sub_opts {
 	const struct cli_common *co;	/* --json, --quiet, --concurrency */
 	struct logc *lc;		/* open; ck verified and remembered */
@@ -29,6 +31,7 @@ struct sub_opts {
 	const char *receipts;		/* directory, or NULL: keep none */
 	unsigned give_up_s;		/* stop after this long without an answer */
 	unsigned batch;			/* submissions per POST /add (1: no batches) */
+	struct presign *presign;	/* records signed ahead, or NULL */
 };
 
 struct sub_counts {

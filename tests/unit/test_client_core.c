@@ -2,11 +2,14 @@
  * test_client_core.c: the client's pure parts: JSON <-> canonical records
  * (known answers from Python's msgpack), natural-person commitments (known
  * answer from hashlib), receipt verification (a receipt built here from proto/ pieces, then every byte
- * flipped), number parsing, receipt file names, monitor filters.
+ * flipped), number parsing, receipt file names, monitor filters, records
+ * signed ahead (presign.h).
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,6 +17,7 @@
 #include "crypto.h"
 #include "../../client/json.h"
 #include "../../client/monitor.h"
+#include "../../client/presign.h"
 #include "mt.h"
 #include "note.h"
 #include "num.h"
@@ -420,6 +424,110 @@ START_TEST(receipt_signed_for_another_log)
 }
 END_TEST
 
+/* Records signed ahead: the same bytes as signing in turn (Ed25519 is
+ * deterministic), taken only for the same record bytes and origin, once;
+ * nothing when the records were renumbered after they were offered. */
+#define PS_N	40
+#define PS_ORIGIN "log.example.org/presign"
+
+static void
+ps_record(size_t i, struct wire_buf *b)
+{
+	char js[sizeof(sample_json) + 32];
+	struct pt_why why = { "" };
+
+	snprintf(js, sizeof(js), "{\"type\":\"payment\",\"id\":\"P-%zu\","
+	    "\"date\":\"2026-03-01\",\"amount_minor\":%zu,\"currency\":"
+	    "\"EUR\",\"payer\":{\"kind\":\"organization\",\"scheme\":"
+	    "\"GB-GOR\",\"id\":\"PB1\",\"name\":\"City\"},\"payee\":{\"kind\":"
+	    "\"organization\",\"scheme\":\"GB-COH\",\"id\":\"7\",\"name\":"
+	    "\"Acme\"},\"description\":\"x\"}", i, 100 + i);
+	wire_buf_init(b);
+	ck_assert_int_eq(encode(js, b, NULL, &why), 0);
+}
+
+/* Wait until n records are signed (the thread is told nothing: a test
+ * must not depend on how fast it runs). */
+static void
+ps_wait(struct presign *p, size_t n)
+{
+	for (int i = 0; i < 60000 && presign_signed(p) < n; i++)
+		usleep(1000);
+	ck_assert_uint_ge(presign_signed(p), n);
+}
+
+START_TEST(presign_takes_only_what_it_signed)
+{
+	struct note_skey k;
+	struct presign *p;
+	struct wire_buf rec[PS_N], want;
+	struct wire_submission s;
+	char vkey[PT_MAX_VKEY + 1];
+	uint8_t *sub, sig[64];
+	size_t sublen, i;
+
+	ck_assert_int_eq(note_keygen("office.example", NOTE_ALG_ED25519, &k),
+	    0);
+	for (i = 0; i < PS_N; i++)
+		ps_record(i, &rec[i]);
+	ck_assert_int_eq(presign_start(&k, PS_ORIGIN, &p), 0);
+	for (i = 0; i < PS_N; i++)
+		presign_add(p, i, rec[i].data, rec[i].len);
+	/* nothing is taken while the thread runs */
+	ck_assert_int_eq(presign_take(p, 0, PS_ORIGIN, rec[0].data,
+	    rec[0].len, &sub, &sublen, sig), 0);
+	ps_wait(p, PS_N);
+	presign_stop(p, PS_N);
+	ck_assert_uint_eq(presign_signed(p), PS_N);
+	/* another origin, or other bytes at that index: not taken */
+	ck_assert_int_eq(presign_take(p, 0, PS_ORIGIN "x", rec[0].data,
+	    rec[0].len, &sub, &sublen, sig), 0);
+	ck_assert_int_eq(presign_take(p, 0, PS_ORIGIN, rec[1].data,
+	    rec[1].len, &sub, &sublen, sig), 0);
+	ck_assert_int_eq(presign_take(p, PS_N, PS_ORIGIN, rec[0].data,
+	    rec[0].len, &sub, &sublen, sig), 0);
+	for (i = 0; i < PS_N; i++) {
+		ck_assert_int_eq(presign_take(p, i, PS_ORIGIN, rec[i].data,
+		    rec[i].len, &sub, &sublen, sig), 1);
+		/* the bytes the sender would have made */
+		ck_assert_int_eq(wire_submission_sign(&k, PS_ORIGIN,
+		    rec[i].data, rec[i].len, &s, vkey, sizeof(vkey)), 0);
+		wire_buf_init(&want);
+		ck_assert_int_eq(wire_submission_encode(&s, &want), 0);
+		ck_assert_uint_eq(sublen, want.len);
+		ck_assert_mem_eq(sub, want.data, want.len);
+		ck_assert_mem_eq(sig, s.sig, 64);
+		wire_buf_free(&want);
+		free(sub);
+		/* once only */
+		ck_assert_int_eq(presign_take(p, i, PS_ORIGIN, rec[i].data,
+		    rec[i].len, &sub, &sublen, sig), 0);
+	}
+	presign_free(p);
+
+	/* One record fewer kept than offered (a repeated id dropped, the
+	 * indexes after it moved), or offered out of turn: nothing. */
+	for (int out_of_turn = 0; out_of_turn < 2; out_of_turn++) {
+		ck_assert_int_eq(presign_start(&k, PS_ORIGIN, &p), 0);
+		for (i = 0; i < PS_N; i++)
+			presign_add(p, out_of_turn && i == PS_N - 1 ? i + 1 :
+			    i, rec[i].data, rec[i].len);
+		ps_wait(p, PS_N - 1);
+		presign_stop(p, out_of_turn ? PS_N + 1 : PS_N - 1);
+		for (i = 0; i < PS_N; i++)
+			ck_assert_int_eq(presign_take(p, i, PS_ORIGIN,
+			    rec[i].data, rec[i].len, &sub, &sublen, sig), 0);
+		presign_free(p);
+	}
+	presign_free(NULL);
+	ck_assert_int_eq(presign_take(NULL, 0, PS_ORIGIN, rec[0].data,
+	    rec[0].len, &sub, &sublen, sig), 0);
+	for (i = 0; i < PS_N; i++)
+		wire_buf_free(&rec[i]);
+	note_skey_wipe(&k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -437,6 +545,7 @@ main(void)
 	tcase_add_test(tc, receipt_verifies);
 	tcase_add_test(tc, receipt_every_byte_flipped);
 	tcase_add_test(tc, receipt_signed_for_another_log);
+	tcase_add_test(tc, presign_takes_only_what_it_signed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
