@@ -29,6 +29,7 @@
 
 #define SUB_MAX_ATTEMPTS 30	/* sends of one submission the log answered busy */
 #define SUB_DRAW_MS	200	/* progress bar redraws at most this often */
+#define SUB_KNOWN_NOTES	8	/* checkpoint notes remembered as verified */
 
 enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT };
 
@@ -66,9 +67,11 @@ struct run {
 	int bar;			/* progress bar on stderr */
 	int worst;
 	struct sub_ckset cks;		/* the receipts' checkpoints */
-	char *known_note;		/* the last checkpoint note verified */
-	size_t known_len;
-	struct ckpt *known_ck;
+	/* The last checkpoint notes verified: the answers of concurrent
+	 * batches come in any order, so a batch's note is often not the
+	 * last one seen. */
+	struct vrf_note *known;		/* SUB_KNOWN_NOTES, a ring */
+	size_t known_next;
 	struct cr_signer *signer;	/* o->key, kept for every signature */
 	struct sub_writer *writer;	/* receipts, on a thread of their own */
 	int syncing;			/* it makes them durable (run_end) */
@@ -241,6 +244,29 @@ seen_checkpoint(struct run *x, const struct vrf_result *v)
 }
 
 /* The answer to one POST /add is a receipt: check it is ours, keep it. */
+/* The receipts of this batch, and of the others in flight, carry the
+ * same few notes: each verified once (the ring's oldest is replaced). */
+static void
+remember_note(struct run *x, const struct vrf_result *res)
+{
+	struct vrf_note *slot;
+	char *n;
+
+	for (size_t i = 0; i < SUB_KNOWN_NOTES; i++)
+		if (x->known[i].note != NULL &&
+		    x->known[i].note_len == res->note_len &&
+		    memcmp(x->known[i].note, res->note, res->note_len) == 0)
+			return;
+	if ((n = ut_strndup(res->note, res->note_len)) == NULL)
+		return;
+	slot = &x->known[x->known_next];
+	x->known_next = (x->known_next + 1) % SUB_KNOWN_NOTES;
+	free(slot->note);
+	slot->note = n;
+	slot->note_len = res->note_len;
+	slot->ck = res->ck;
+}
+
 static void
 accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 {
@@ -255,8 +281,8 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		return;
 	}
 	{
-		struct vrf_mine m = { x->known_note, x->known_len,
-		    x->known_ck, it->record, it->record_len, x->o->vkey,
+		struct vrf_mine m = { x->known, SUB_KNOWN_NOTES,
+		    it->record, it->record_len, x->o->vkey,
 		    strlen(x->o->vkey), x->sig[k] };
 
 		rc = vrf_receipt_mine(body, len, &x->o->lc->key, &m, res,
@@ -280,19 +306,7 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		goto out;
 	}
 	seen_checkpoint(x, res);
-	/* the next receipts of this batch carry the same note: verified
-	 * once */
-	if (x->known_ck != NULL && (res->note_len != x->known_len ||
-	    memcmp(res->note, x->known_note, x->known_len) != 0)) {
-		char *n = ut_strndup(res->note, res->note_len);
-
-		if (n != NULL) {
-			free(x->known_note);
-			x->known_note = n;
-			x->known_len = res->note_len;
-			*x->known_ck = res->ck;
-		}
-	}
+	remember_note(x, res);
 	x->res[k].index = res->index;
 	/* the log answered: progress, though the item is finished only
 	 * once its receipt is in its file (--give-up counts answers) */
@@ -600,9 +614,9 @@ run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 	x->sub = calloc(t->nitems, sizeof(*x->sub));
 	x->sublen = calloc(t->nitems, sizeof(*x->sublen));
 	x->sig = calloc(t->nitems, sizeof(*x->sig));
-	x->known_ck = calloc(1, sizeof(*x->known_ck));
+	x->known = calloc(SUB_KNOWN_NOTES, sizeof(*x->known));
 	if (x->res == NULL || x->sub == NULL || x->sublen == NULL ||
-	    x->sig == NULL || x->known_ck == NULL)
+	    x->sig == NULL || x->known == NULL)
 		return PT_ENOMEM;
 	/* Without a kept signer (only when the library cannot make one)
 	 * each signature derives the key again: slower, as correct. */
@@ -633,8 +647,9 @@ run_free(struct run *x)
 	free(x->sub);
 	free(x->sublen);
 	free(x->sig);
-	free(x->known_note);
-	free(x->known_ck);
+	for (size_t i = 0; x->known != NULL && i < SUB_KNOWN_NOTES; i++)
+		free(x->known[i].note);
+	free(x->known);
 	cr_signer_free(x->signer);
 	sub_writer_stop(x->writer);
 }

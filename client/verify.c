@@ -308,11 +308,26 @@ vrf_input_kind(const uint8_t *buf, size_t len, char *what, size_t cap)
 	return -1;
 }
 
+/* The note of m's known notes that is byte for byte note, or NULL (also
+ * for m NULL, and always under a --policy: its quorum is checked anew). */
+static const struct vrf_note *
+known_note(const struct vrf_mine *m, const char *note, size_t len)
+{
+	if (m == NULL || vrf_policy != NULL)
+		return NULL;
+	for (size_t i = 0; i < m->nnotes; i++)
+		if (m->notes[i].note != NULL && m->notes[i].note_len == len &&
+		    memcmp(m->notes[i].note, note, len) == 0)
+			return &m->notes[i];
+	return NULL;
+}
+
 /* vrf_receipt and vrf_receipt_mine: m may be NULL. */
 static int
 receipt_check(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
     const struct vrf_mine *m, struct vrf_result *out, struct pt_why *why)
 {
+	const struct vrf_note *known;
 	struct wire_receipt r;
 	struct tproof *tp;
 	struct pt_why w = { "" };
@@ -337,10 +352,8 @@ receipt_check(const uint8_t *buf, size_t len, const struct note_vkey *log_key,
 		goto out;
 	}
 	out->policy = vrf_policy != NULL;
-	if (m != NULL && m->note != NULL && vrf_policy == NULL &&
-	    tp->note_len == m->note_len &&
-	    memcmp(tp->note, m->note, m->note_len) == 0)
-		out->ck = *m->ck;	/* these very bytes verified before */
+	if ((known = known_note(m, tp->note, tp->note_len)) != NULL)
+		out->ck = known->ck;	/* these very bytes verified before */
 	else if ((rc = check_checkpoint(tp->note, tp->note_len, log_key,
 	    &out->ck, &out->cosigs, why)) != 0)
 		goto out;

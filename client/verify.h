@@ -58,17 +58,22 @@ void vrf_set_policy(const struct pol *p);
 /*
  * vrf_receipt for the office that submitted the entry (pubtrail submit),
  * doing less of the same work again: when the receipt's checkpoint note is
- * byte for byte m->note, a note this process verified with log_key
- * before (its body m->ck), it is not opened again (not under a --policy);
+ * byte for byte one of m->notes (m->nnotes), notes this process verified
+ * with log_key before (each with its body), it is not opened again (not
+ * under a --policy);
  * when the entry's record, submitter and signature are byte for byte the
  * ones the caller signed (m->record, m->submitter, m->sig: 64 bytes), the
  * signature is compared, not verified again.  Every other check as
  * vrf_receipt, which it is when a field of m is NULL.
  */
-struct vrf_mine {
-	const char *note;
+struct vrf_note {
+	char *note;			/* NULL: an empty slot */
 	size_t note_len;
-	const struct ckpt *ck;
+	struct ckpt ck;
+};
+struct vrf_mine {
+	const struct vrf_note *notes;
+	size_t nnotes;
 	const uint8_t *record;
 	size_t record_len;
 	const char *submitter;
