@@ -30,6 +30,7 @@
  * so is a connection that breaks or stays silent for 60 s with a request
  * in flight (the next request opens a new connection).
  */
+#define _GNU_SOURCE		/* memmem */
 #include <sys/socket.h>
 
 #include <netdb.h>
@@ -249,24 +250,41 @@ parse_head(const char *h, int *status, uint64_t *clen)
 static const unsigned char ok_pat[9] = { 0xa6, 's', 't', 'a', 't', 'u',
     's', 0xcc, 0xc8 };
 
-/* Count ok_pat in the body bytes p[0..n), also across reads. */
+/*
+ * Count ok_pat in the body bytes p[0..n), also across reads: a match that
+ * begins in the previous read's last bytes (c->tail) is looked for in the
+ * tail and this read's first bytes, the others with memmem.  The pattern
+ * overlaps no shift of itself, so matches never overlap.  (A byte-by-byte
+ * window cost ~5 ns a byte, 7 us of the load generator's CPU per entry,
+ * taken from the daemon on the same cores.)
+ */
 static void
 count_ok(struct lconn *c, const unsigned char *p, size_t n)
 {
-	unsigned char w[sizeof(ok_pat)];
+	const size_t pl = sizeof(ok_pat), keep_max = sizeof(c->tail);
+	unsigned char w[2 * sizeof(ok_pat)];
+	size_t head = n < keep_max ? n : keep_max, wl, keep;
+	const unsigned char *q = p, *m;
 
-	for (size_t i = 0; i < n; i++) {
-		/* the last 8 bytes and this one */
-		memcpy(w, c->tail, c->ntail);
-		w[c->ntail] = p[i];
-		if (c->ntail == 8 && memcmp(w, ok_pat, 9) == 0)
+	memcpy(w, c->tail, c->ntail);
+	memcpy(w + c->ntail, p, head);
+	wl = c->ntail + head;
+	for (size_t i = 0; i < c->ntail && i + pl <= wl; i++)
+		if (memcmp(w + i, ok_pat, pl) == 0)
 			c->items_ok++;
-		if (c->ntail < 8)
-			c->tail[c->ntail++] = p[i];
-		else {
-			memmove(c->tail, c->tail + 1, 7);
-			c->tail[7] = p[i];
-		}
+	while ((size_t)(p + n - q) >= pl &&
+	    (m = memmem(q, (size_t)(p + n - q), ok_pat, pl)) != NULL) {
+		c->items_ok++;
+		q = (const unsigned char *)m + pl;
+	}
+	/* the last keep_max bytes seen, for the next read */
+	if (n >= keep_max) {
+		memcpy(c->tail, p + n - keep_max, keep_max);
+		c->ntail = keep_max;
+	} else {
+		keep = wl < keep_max ? wl : keep_max;
+		memmove(c->tail, w + wl - keep, keep);
+		c->ntail = keep;
 	}
 }
 
