@@ -11,7 +11,7 @@
 struct pjob {
 	uint8_t *rec;			/* a copy of the record's bytes */
 	size_t len;
-	uint8_t *sub;			/* its submission; NULL: not made */
+	uint8_t *sub;			/* its submission, or NULL */
 	size_t sublen;
 	uint8_t sig[64];
 };
@@ -23,6 +23,7 @@ struct presign {
 	size_t offered;			/* presign_add calls, in order */
 	int out_of_turn;		/* one of them was not */
 	size_t queued;			/* jobs [0, queued) queued */
+	size_t held;			/* bytes: copies, submissions */
 	size_t nsigned;			/* jobs [0, nsigned) finished */
 	int closed;			/* no more queued */
 	int stop, running;
@@ -122,12 +123,15 @@ presign_add(struct presign *p, size_t k, const uint8_t *rec, size_t len)
 	p->offered = k + 1;
 	if (p->closed)
 		return;
-	if (k != p->queued || k >= PRESIGN_MAX ||
+	/* a copy, and a submission of the record's size and ~300 more */
+	if (k != p->queued || k >= PRESIGN_MAX || len > PRESIGN_BYTES / 4 ||
+	    p->held + 2 * len + 512 > PRESIGN_BYTES ||
 	    (copy = malloc(len > 0 ? len : 1)) == NULL) {
 		p->closed = 1;
 		return;
 	}
 	memcpy(copy, rec, len);
+	p->held += 2 * len + 512;
 	pthread_mutex_lock(&p->mu);
 	p->job[k].rec = copy;
 	p->job[k].len = len;

@@ -5,15 +5,16 @@
  * Nothing may be sent before the whole input is checked (all or nothing),
  * so that first phase runs on one core while the other idles; the
  * signatures, the largest part of submit's own CPU, need not wait for it.
- * Each valid record is queued as it is read (a copy of its bytes, at most
- * PRESIGN_MAX of them: memory stays bounded), and signed in input order
- * with the office key for the origin named by --log-key.  When the input
- * is read the thread stops after its current signature; the sender then
- * takes, for record k, the submission made for exactly those bytes under
- * exactly the checkpoint's origin, or signs it itself.  A signature made
- * ahead is the one the sender would have made (Ed25519 is deterministic),
- * and nothing is sent or written before the sender takes it: the order of
- * disclosures before their records is the sender's, as before.
+ * Each valid record is queued as it is read (a copy of its bytes; at most
+ * PRESIGN_MAX records and PRESIGN_BYTES held, so memory stays bounded),
+ * and signed in input order with the office key for the origin named by
+ * --log-key.  When the input is read the thread stops after its current
+ * signature; the sender then takes, for record k, the submission made for
+ * exactly those bytes under exactly the checkpoint's origin, or signs it
+ * itself.  A signature made ahead is the one the sender would have made
+ * (Ed25519 is deterministic), and nothing is sent or written before the
+ * sender takes it: the order of disclosures before their records is the
+ * sender's, as before.
  */
 #ifndef PT_CLIENT_PRESIGN_H
 #define PT_CLIENT_PRESIGN_H
@@ -24,6 +25,7 @@
 #include "note.h"
 
 #define PRESIGN_MAX	32768	/* records queued ahead, ~1 KiB each */
+#define PRESIGN_BYTES	(64u << 20) /* bytes held (copies, submissions) */
 
 struct presign;
 
