@@ -74,12 +74,12 @@ figs() { "$@" | tee -a "$FIGS" | sed 's/^FIG /  /' >&2; }
 fig() { awk -v n="$1" '$1 == "FIG" && $2 == n { v = $3 } END { print v }' "$FIGS"; }
 addfig() { echo "FIG $1 $2 $3" >> "$FIGS"; }
 # Ed25519 baselines bracketing a measured phase: the VM's speed moves by
-# several percent within minutes (2 threads: 26,653-30,558
+# several percent within minutes (2 threads: 24,454-30,566
 # verifications/s in the runs of 2026-12-04; once the start's 1-thread
-# figure was 65.5 us per verification while the append phase, minutes
-# later, ran ~7% slower), so the ratios of issue 18 divide by the mean of
-# what the machine did just before and just after their phase.  The
-# start's baselines stay in the table beside them.
+# figure was the day's fastest while the daemon, minutes later, needed
+# 7% more CPU per entry than the run before), so the ratios of issue 18
+# divide by the mean of what the machine did just before and just after
+# their phase.  The start's baselines stay in the table beside them.
 #   verify_mark PHASE before|after THREADS...   verify_near PHASE THREADS...
 verify_mark() {
 	ph=$1 when=$2; shift 2
