@@ -102,7 +102,6 @@ presign_start(const struct note_skey *k, const char *origin,
 	if (pthread_create(&p->thr, NULL, presign_main, p) != 0) {
 		pthread_mutex_destroy(&p->mu);
 		pthread_cond_destroy(&p->work);
-		p->closed = 1;
 		presign_free(p);
 		return PT_EIO;
 	}

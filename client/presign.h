@@ -34,9 +34,9 @@ struct presign;
 int presign_start(const struct note_skey *k, const char *origin,
     struct presign **out);
 
-/* Queue a copy of valid record k (k counts the records queued, from 0;
- * a k out of turn, or past PRESIGN_MAX, ends the queueing).  Never fails:
- * what cannot be queued is signed by the sender. */
+/* Queue a copy of valid record k (k counts the records offered, from 0;
+ * a k out of turn, past PRESIGN_MAX or PRESIGN_BYTES, or no memory ends
+ * the queueing).  Never fails: what is not queued the sender signs. */
 void presign_add(struct presign *p, size_t k, const uint8_t *rec,
     size_t len);
 
@@ -44,7 +44,7 @@ void presign_add(struct presign *p, size_t k, const uint8_t *rec,
 size_t presign_signed(struct presign *p);
 
 /* The input is read: stop the thread after its current signature.  n is
- * the number of valid records kept; when it is not the number queued
+ * the number of valid records kept; when it is not the number offered
  * (repeated ids dropped, the indexes moved) every result is dropped. */
 void presign_stop(struct presign *p, size_t n);
 

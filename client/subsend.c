@@ -243,7 +243,6 @@ seen_checkpoint(struct run *x, const struct vrf_result *v)
 	    x->o->receipts : ".");
 }
 
-/* The answer to one POST /add is a receipt: check it is ours, keep it. */
 /* The receipts of this batch, and of the others in flight, carry the
  * same few notes: each verified once (the ring's oldest is replaced). */
 static void
@@ -252,12 +251,9 @@ remember_note(struct run *x, const struct vrf_result *res)
 	struct vrf_note *slot;
 	char *n;
 
-	for (size_t i = 0; i < SUB_KNOWN_NOTES; i++)
-		if (x->known[i].note != NULL &&
-		    x->known[i].note_len == res->note_len &&
-		    memcmp(x->known[i].note, res->note, res->note_len) == 0)
-			return;
-	if ((n = ut_strndup(res->note, res->note_len)) == NULL)
+	if (vrf_note_find(x->known, SUB_KNOWN_NOTES, res->note,
+	    res->note_len) != NULL ||
+	    (n = ut_strndup(res->note, res->note_len)) == NULL)
 		return;
 	slot = &x->known[x->known_next];
 	x->known_next = (x->known_next + 1) % SUB_KNOWN_NOTES;
@@ -267,6 +263,7 @@ remember_note(struct run *x, const struct vrf_result *res)
 	slot->ck = res->ck;
 }
 
+/* The answer to one POST /add is a receipt: check it is ours, keep it. */
 static void
 accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 {

@@ -308,6 +308,17 @@ vrf_input_kind(const uint8_t *buf, size_t len, char *what, size_t cap)
 	return -1;
 }
 
+const struct vrf_note *
+vrf_note_find(const struct vrf_note *notes, size_t n, const char *note,
+    size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (notes[i].note != NULL && notes[i].note_len == len &&
+		    memcmp(notes[i].note, note, len) == 0)
+			return &notes[i];
+	return NULL;
+}
+
 /* The note of m's known notes that is byte for byte note, or NULL (also
  * for m NULL, and always under a --policy: its quorum is checked anew). */
 static const struct vrf_note *
@@ -315,11 +326,7 @@ known_note(const struct vrf_mine *m, const char *note, size_t len)
 {
 	if (m == NULL || vrf_policy != NULL)
 		return NULL;
-	for (size_t i = 0; i < m->nnotes; i++)
-		if (m->notes[i].note != NULL && m->notes[i].note_len == len &&
-		    memcmp(m->notes[i].note, note, len) == 0)
-			return &m->notes[i];
-	return NULL;
+	return vrf_note_find(m->notes, m->nnotes, note, len);
 }
 
 /* vrf_receipt and vrf_receipt_mine: m may be NULL. */

@@ -71,6 +71,9 @@ struct vrf_note {
 	size_t note_len;
 	struct ckpt ck;
 };
+/* The one of notes[0..n) that is byte for byte note (len bytes), or NULL. */
+const struct vrf_note *vrf_note_find(const struct vrf_note *notes, size_t n,
+    const char *note, size_t len);
 struct vrf_mine {
 	const struct vrf_note *notes;
 	size_t nnotes;
