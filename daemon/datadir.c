@@ -23,10 +23,12 @@
 
 #define COPY_MAGIC	"PTCKPv1\n"
 #define PATH_CAP	4096
+#define DATADIR_PAGE	4096	/* a slot is written in whole pages */
 
 _Static_assert(DATADIR_SLOT >= DATADIR_SLOT_HDR + PT_LOG_NOTE_MAX,
     "a slot holds the longest note");
 _Static_assert(DATADIR_SLOT_HDR == 8 + 8 + 4 + 4 + 32, "slot header");
+_Static_assert(DATADIR_SLOT % DATADIR_PAGE == 0, "a slot is whole pages");
 
 /* DIR/name into path; PT_EINVAL when it does not fit. */
 static int
@@ -164,11 +166,23 @@ slot_parse(const uint8_t *buf, size_t got, struct copy_slot *cs)
 	cs->valid = 1;
 }
 
-/* Fill a new slot: header, note, zero padding. */
+/* The bytes of a slot that are written for a note of len bytes: its
+ * header and note, zero-padded to a whole page. */
+static size_t
+slot_span(size_t len)
+{
+	size_t n = DATADIR_SLOT_HDR + len;
+
+	n = (n + DATADIR_PAGE - 1) / DATADIR_PAGE * DATADIR_PAGE;
+	return n < DATADIR_SLOT ? n : DATADIR_SLOT;
+}
+
+/* Fill a new slot's first slot_span(len) bytes: header, note, zero
+ * padding. */
 static int
 slot_fill(uint8_t *slot, uint64_t seq, const char *note, size_t len)
 {
-	memset(slot, 0, DATADIR_SLOT);
+	memset(slot, 0, slot_span(len));
 	memcpy(slot, COPY_MAGIC, 8);
 	put_be32(slot + 8, (uint32_t)(seq >> 32));
 	put_be32(slot + 12, (uint32_t)seq);
@@ -177,29 +191,45 @@ slot_fill(uint8_t *slot, uint64_t seq, const char *note, size_t len)
 	return cr_sha256(note, len, NULL, 0, NULL, 0, slot + 24);
 }
 
+/* Read up to want bytes of slot k into buf, of which *got are already
+ * there; fewer at the end of the file.  PT_EIO. */
+static int
+slot_read_to(int fd, int k, uint8_t *buf, size_t want, size_t *got)
+{
+	while (*got < want) {
+		ssize_t n = pread(fd, buf + *got, want - *got,
+		    (off_t)k * DATADIR_SLOT + (off_t)*got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return PT_EIO;
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
 /* Read both slots of an open copy file into bufs (2 * DATADIR_SLOT
- * bytes); *best is the newest valid one, -1 when none is.  PT_EIO. */
+ * bytes): the first page of each, and the rest of its note when the
+ * header gives a longer one; *best is the newest valid one, -1 when none
+ * is.  PT_EIO. */
 static int
 slots_read(int fd, uint8_t *bufs, struct copy_slot cs[2], int *best)
 {
 	*best = -1;
 	for (int k = 0; k < 2; k++) {
-		size_t got = 0;
+		uint8_t *b = bufs + k * DATADIR_SLOT;
+		size_t got = 0, len;
 
-		while (got < DATADIR_SLOT) {
-			ssize_t n = pread(fd, bufs + k * DATADIR_SLOT + got,
-			    DATADIR_SLOT - got, (off_t)k * DATADIR_SLOT +
-			    (off_t)got);
-
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1)
-				return PT_EIO;
-			if (n == 0)
-				break;
-			got += (size_t)n;
-		}
-		slot_parse(bufs + k * DATADIR_SLOT, got, &cs[k]);
+		if (slot_read_to(fd, k, b, DATADIR_PAGE, &got) != 0)
+			return PT_EIO;
+		if (got == DATADIR_PAGE && memcmp(b, COPY_MAGIC, 8) == 0 &&
+		    (len = get_be32(b + 16)) <= PT_LOG_NOTE_MAX &&
+		    slot_read_to(fd, k, b, DATADIR_SLOT_HDR + len, &got) != 0)
+			return PT_EIO;
+		slot_parse(b, got, &cs[k]);
 		if (cs[k].valid && (*best < 0 || cs[k].seq > cs[*best].seq))
 			*best = k;
 	}
@@ -245,14 +275,14 @@ copy_open(const char *dir, const char *path, int *fdp)
 	return 0;
 }
 
-/* Write one whole slot at off.  PT_EIO. */
+/* Write the first n bytes of a slot at off.  PT_EIO. */
 static int
-slot_write(int fd, const uint8_t *slot, off_t off)
+slot_write(int fd, const uint8_t *slot, size_t n_slot, off_t off)
 {
 	size_t done = 0;
 
-	while (done < DATADIR_SLOT) {
-		ssize_t n = pwrite(fd, slot + done, DATADIR_SLOT - done,
+	while (done < n_slot) {
+		ssize_t n = pwrite(fd, slot + done, n_slot - done,
 		    off + (off_t)done);
 
 		if (n == -1 && errno == EINTR)
@@ -277,7 +307,7 @@ datadir_copy_write(const char *dir, const char *note, size_t len)
 		return PT_EINVAL;
 	if (dir_path(path, dir, DATADIR_COPY_NAME) != 0)
 		return PT_EINVAL;
-	if ((bufs = calloc(2, DATADIR_SLOT)) == NULL)
+	if ((bufs = malloc(2 * DATADIR_SLOT)) == NULL)
 		return PT_ENOMEM;
 	if ((rc = copy_open(dir, path, &fd)) != 0) {
 		free(bufs);
@@ -287,8 +317,8 @@ datadir_copy_write(const char *dir, const char *note, size_t len)
 		seq = best < 0 ? 1 : cs[best].seq + 1;
 		slot = bufs + (seq % 2) * DATADIR_SLOT;
 		if ((rc = slot_fill(slot, seq, note, len)) == 0 &&
-		    (rc = slot_write(fd, slot, (off_t)(seq % 2) *
-		    DATADIR_SLOT)) == 0)
+		    (rc = slot_write(fd, slot, slot_span(len), (off_t)(seq %
+		    2) * DATADIR_SLOT)) == 0)
 			rc = fdatasync(fd) == 0 ? 0 : PT_EIO;
 	}
 	free(bufs);
@@ -311,7 +341,7 @@ datadir_copy_read(const char *dir, char **note, size_t *len)
 		return PT_EINVAL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT ? PT_ENOTFOUND : PT_EIO;
-	if ((bufs = calloc(2, DATADIR_SLOT)) == NULL) {
+	if ((bufs = malloc(2 * DATADIR_SLOT)) == NULL) {
 		close(fd);
 		return PT_ENOMEM;
 	}

@@ -20,11 +20,14 @@
  *
  *   slot k at offset k * DATADIR_SLOT, k = seq % 2:
  *     "PTCKPv1\n"  seq (u64 BE)  len (u32 BE)  0 (u32)  SHA-256(note)
- *     note (len bytes)  zero padding to DATADIR_SLOT
+ *     note (len bytes)  zero padding to the end of its 4 KiB page
  *
- * Both slots are allocated (posix_fallocate) when the file is created, or
- * when a failure left it shorter.  A reader takes the valid slot (magic,
- * bounds, hash) with the larger seq.
+ * Only those pages are written (one, for a log's checkpoint: the copy is
+ * written at every commit), and only they are read, so the bytes after
+ * them may be an older note's.  Both slots are allocated
+ * (posix_fallocate) when the file is created, or when a failure left it
+ * shorter.  A reader takes the valid slot (magic, bounds, hash) with the
+ * larger seq.
  */
 #ifndef PT_DATADIR_H
 #define PT_DATADIR_H
@@ -55,7 +58,7 @@ void datadir_unlock(int fd);
  * (creating and allocating the file first when needed), then fdatasync.
  * PT_EINVAL (bad length, path too long), PT_ENOMEM, PT_EIO (any failed
  * open, allocation, write or sync: the caller must stop, never retry an
- * fsync).  O(DATADIR_SLOT).
+ * fsync).  O(len): the pages of the note, after reading those of both slots.
  */
 int datadir_copy_write(const char *dir, const char *note, size_t len);
 
@@ -64,7 +67,7 @@ int datadir_copy_write(const char *dir, const char *note, size_t len);
  * copy in *note (the caller frees it with free()), *len bytes without the
  * NUL.  PT_ENOTFOUND (no file), PT_EMALFORMED (no valid slot), PT_EINVAL
  * (path too long), PT_ENOMEM, PT_EIO (unreadable).  *note is NULL on
- * failure.  O(DATADIR_SLOT).
+ * failure.  O(the notes' pages).
  */
 int datadir_copy_read(const char *dir, char **note, size_t *len);
 

@@ -357,6 +357,25 @@ START_TEST(copy_slots_in_turn)
 	ck_assert_int_eq(datadir_copy_write(tdir, "x", 0), PT_EINVAL);
 	ck_assert_int_eq(datadir_copy_write(tdir, NULL, 1), PT_EINVAL);
 	copy_is(big);
+
+	/* Only the pages a note needs are written: a short note in the
+	 * longest one's slot (the next but one write) leaves the rest of
+	 * that slot as it was, and is what is read. */
+	copy_write("short 9\n");
+	copy_write("short 10\n");
+	copy_is("short 10\n");
+	fd = open(cpath, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, note, 1, 8 * DATADIR_SLOT / 10), 1);
+	ck_assert_int_eq(note[0], 'n');
+	ck_assert_int_eq(pread(fd, note, 1, DATADIR_SLOT_HDR + 9), 1);
+	ck_assert_int_eq(note[0], 0);
+	close(fd);
+	/* and a long note after a short one is read whole (the first page
+	 * of the slot, then the rest the header gives) */
+	copy_write("short 11\n");
+	ck_assert_int_eq(datadir_copy_write(tdir, big, PT_LOG_NOTE_MAX), 0);
+	copy_is(big);
 	dir_remove();
 }
 END_TEST

@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "pt.h"
 #include "record.h"
 #include "wire.h"
+#include "wire_int.h"
 
 #define ORIGIN		"log.example.org/pubtrail/2026"
 #define KEY_NAME	"finance.example.gov"
@@ -207,6 +209,86 @@ replay_dir(const char *sub, int want_ok)
 	free(dir);
 	return count;
 }
+
+/*
+ * wire_utf8_valid against glibc's iconv, an independent strict UTF-8
+ * decoder (it refuses overlong forms, surrogates, code points above
+ * U+10FFFF and cut sequences): every bad sequence at every offset of an
+ * ASCII run (the eight-byte steps must not jump over it), then random
+ * mixes of ASCII runs, good sequences and bytes of any value.
+ */
+static int
+iconv_accepts(const uint8_t *p, size_t n)
+{
+	static uint32_t out[256];
+	iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
+	char *ip = (char *)(uintptr_t)p, *op = (char *)out;
+	size_t il = n, ol = sizeof(out), r;
+
+	ck_assert_ptr_ne(cd, (iconv_t)-1);
+	r = iconv(cd, &ip, &il, &op, &ol);
+	iconv_close(cd);
+	return r != (size_t)-1 && il == 0;
+}
+
+START_TEST(utf8_as_iconv)
+{
+	static const char *const seq[] = {
+		"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
+		"\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+		"\xf4\x8f\xbf\xbf",				/* good */
+		"\x80", "\xbf", "\xc0\xaf", "\xc1\xbf", "\xe0\x9f\xbf",
+		"\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x8f\xbf\xbf",
+		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xfe",
+		"\xc2", "\xe2\x82", "\xf0\x9f\x98", "\xc2\x41",	/* bad */
+	};
+	uint8_t b[200];
+	uint32_t x = 12345;
+	int nbad = 0;
+
+	for (size_t k = 0; k < sizeof(seq) / sizeof(seq[0]); k++) {
+		size_t sl = strlen(seq[k]);
+
+		for (size_t at = 0; at <= 40; at++) {
+			for (size_t tail = 0; tail <= 17; tail += 17) {
+				size_t n = at + sl + tail;
+
+				memset(b, 'a', n);
+				memcpy(b + at, seq[k], sl);
+				ck_assert_int_eq(wire_utf8_valid(b, n) == 0,
+				    iconv_accepts(b, n));
+			}
+		}
+	}
+	for (int t = 0; t < 20000; t++) {
+		size_t n = 0;
+
+		while (n < 160) {
+			x = x * 1103515245u + 12345u;
+			if ((x >> 16) % 3 == 0) {	/* an ASCII run */
+				size_t r = (x >> 8) % 20;
+
+				memset(b + n, 'A' + (int)(x % 26), r);
+				n += r;
+			} else if ((x >> 16) % 3 == 1) {
+				const char *q = seq[(x >> 4) % 8];
+
+				memcpy(b + n, q, strlen(q));
+				n += strlen(q);
+			} else
+				b[n++] = (uint8_t)(x >> 24);
+			if ((x >> 20) % 11 == 0)
+				break;
+		}
+		nbad += !iconv_accepts(b, n);
+		ck_assert_int_eq(wire_utf8_valid(b, n) == 0,
+		    iconv_accepts(b, n));
+	}
+	/* both kinds were tried */
+	ck_assert_int_gt(nbad, 1000);
+	ck_assert_int_lt(nbad, 19000);
+}
+END_TEST
 
 START_TEST(corpus_ok)
 {
@@ -740,6 +822,7 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, corpus_ok);
+	tcase_add_test(tc, utf8_as_iconv);
 	tcase_add_test(tc, encode_checks_unchecked_record);
 	tcase_add_test(tc, corpus_bad);
 	tcase_add_test(tc, corpus_ok_mutations);
