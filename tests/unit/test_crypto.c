@@ -1,5 +1,6 @@
 /* test_crypto.c: known answers for the OpenSSL wrapper. */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,73 @@ START_TEST(ed25519_kept_signer)
 }
 END_TEST
 
+/*
+ * cr_ed25519_verify keeps a thread's last key parsed: RFC 8032 section
+ * 7.1 TESTs 1 and 2 in turn, each signature checked under both keys, a
+ * key one bit off, and another thread: a kept key is used for its own
+ * bytes only.
+ */
+struct vk_case {
+	uint8_t	pub[2][32], sig[2][64];
+	int	fails;
+};
+
+static const char *const vk_msg[2] = { "", "\x72" };
+
+static void *
+vk_run(void *arg)
+{
+	struct vk_case *c = arg;
+	uint8_t pub[32];
+
+	for (int round = 0; round < 3; round++) {
+		for (int k = 0; k < 2; k++) {
+			for (int m = 0; m < 2; m++) {
+				int rc = cr_ed25519_verify(c->pub[k], vk_msg[m],
+				    strlen(vk_msg[m]), c->sig[m]);
+
+				c->fails += (k == m) != (rc == 0);
+			}
+			memcpy(pub, c->pub[k], 32);
+			pub[round] ^= 0x40;
+			c->fails += cr_ed25519_verify(pub, vk_msg[k],
+			    strlen(vk_msg[k]), c->sig[k]) == 0;
+			c->fails += cr_ed25519_verify(c->pub[k], vk_msg[k],
+			    strlen(vk_msg[k]), c->sig[k]) != 0;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(ed25519_verify_kept_key)
+{
+	static const char *const hex[4] = {
+	    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+	    "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+	    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+	    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+	    "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+	    "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+	};
+	struct vk_case here = { .fails = 0 }, there;
+	pthread_t t;
+
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(cr_hex_decode(hex[k], 64, here.pub[k], 32),
+		    0);
+		ck_assert_int_eq(cr_hex_decode(hex[2 + k], 128, here.sig[k],
+		    64), 0);
+	}
+	there = here;
+	vk_run(&here);
+	ck_assert_int_eq(pthread_create(&t, NULL, vk_run, &there), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	vk_run(&here);
+	ck_assert_int_eq(here.fails, 0);
+	ck_assert_int_eq(there.fails, 0);
+}
+END_TEST
+
 START_TEST(base64_strict)
 {
 	uint8_t out[16];
@@ -124,6 +192,7 @@ main(void)
 	tcase_add_test(tc, sha256_known_answers);
 	tcase_add_test(tc, ed25519_rfc8032);
 	tcase_add_test(tc, ed25519_kept_signer);
+	tcase_add_test(tc, ed25519_verify_kept_key);
 	tcase_add_test(tc, base64_strict);
 	tcase_add_test(tc, hex_strict);
 	suite_add_tcase(s, tc);
