@@ -442,8 +442,12 @@ amt_parse(const char *s, size_t len, const char *currency,
 		if (comma) {
 			snprintf(msg, sizeof(msg), "a comma may be a decimal or "
 			    "a thousands separator");
-			hint(&t, exp, currency, T_DIGIT, T_DIGIT, msg,
-			    sizeof(msg));
+			if (hint(&t, exp, currency, T_DIGIT, T_DIGIT, msg,
+			    sizeof(msg)) == 0)
+				snprintf(msg, sizeof(msg), "not an amount in any "
+				    "convention: its separators stand where "
+				    "neither a decimal nor a thousands "
+				    "separator may");
 			return pt_why_set(why, PT_EMALFORMED, "%s", msg);
 		}
 		if (points == 1 && exp >= 3 && read_as(&t, T_POINT, thou, exp,

@@ -26,22 +26,26 @@ static const char correct_usage[] =
     "\n"
     "Correct a record this office logged: the log is never edited, so a\n"
     "correction is appended that voids the record with id ID, or amends it\n"
-    "with the record in FILE (one record, in any format `submit` reads; its\n"
-    "id may be left out: it is ID).  The record is looked up in the log by\n"
-    "the office's key and ID and verified; its index and leaf hash go into\n"
-    "the correction, which is signed, submitted and kept as a receipt like\n"
-    "`submit` does.  The correction's own id is --id, else ID/void or\n"
-    "ID/amend (ID/amend-2, ... for a later amendment): running the same\n"
-    "command again logs nothing twice.\n"
+    "with the record in FILE, in any format `submit` reads: one record\n"
+    "(its id may be left out: it is ID), or several, such as the month's\n"
+    "export corrected, of which the one with id ID is taken.  The record\n"
+    "is looked up in the log by the office's key and ID and verified; its\n"
+    "index and leaf hash go into the correction, which is signed, submitted\n"
+    "and kept as a receipt like `submit` does.  The correction's own id is\n"
+    "--id, else ID/void or ID/amend (ID/amend-2, ... for a later\n"
+    "amendment): running the same command again logs nothing twice.\n"
     "\n"
     "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
     "4 no record ID by this office in the log, 5 the log refused the\n"
     "correction (or --id is taken), 6 a file cannot be read or written.\n";
 
-/* The one record of the --with file. */
+/* The one record of the --with file: its only record, or of several
+ * (the month's export, corrected) the one whose id is the target's. */
 struct one {
-	json_t *obj;
-	size_t n;
+	json_t *obj;			/* the record taken */
+	size_t n;			/* records in the file */
+	size_t nmatch;			/* of them with the target's id */
+	const char *want;		/* the target's id */
 	struct itk *t;
 	struct in_pos pos;
 };
@@ -50,9 +54,15 @@ static int
 one_record(void *arg, struct in_rec *r)
 {
 	struct one *o = arg;
+	json_t *id = r->obj != NULL ? json_object_get(r->obj, "id") : NULL;
+	int match = json_is_string(id) && strcmp(json_string_value(id),
+	    o->want) == 0;
 
 	o->n++;
-	if (o->n == 1 && r->obj != NULL) {
+	o->nmatch += match;
+	/* keep the first record until one with the id comes */
+	if (r->obj != NULL && (o->obj == NULL || (match && o->nmatch == 1))) {
+		json_decref(o->obj);
 		o->obj = r->obj;
 		o->pos = r->pos;
 		return 0;
@@ -194,17 +204,27 @@ read_replacement(const struct correct_args *c, struct itk *t,
 	int rc;
 
 	one->t = t;
+	one->want = c->target;
 	if ((rc = in_read(c->with, &c->a.io, one_record, one_problem, one,
 	    &why)) != 0)
 		return cli_fail(rc, &why, "--with %s", c->with);
-	if (one->n != 1 || one->obj == NULL) {
-		if (one->n != 1) {
-			struct in_pos pos = { c->with, 0, 0 };
+	if (one->obj == NULL || (one->n > 1 && one->nmatch != 1)) {
+		struct in_pos pos = { c->with, 0, 0 };
+		char msg[160] = "";
 
-			itk_problem(t, &pos, "record", NULL, 0, one->n == 0 ?
-			    "no record in the file" : "more than one record: "
-			    "--with takes the one corrected record");
-		}
+		if (one->n == 0)
+			snprintf(msg, sizeof(msg), "no record in the file");
+		else if (one->n > 1 && one->nmatch == 0)
+			snprintf(msg, sizeof(msg), "%zu records, none with the "
+			    "id of the record amended: --with takes the "
+			    "corrected record, alone or among others", one->n);
+		else if (one->n > 1)
+			snprintf(msg, sizeof(msg), "%zu records with the id of "
+			    "the record amended: which one is meant?",
+			    one->nmatch);
+		if (one->n == 0 || one->n > 1)
+			itk_problem(t, &pos, "record", one->n > 1 ? c->target :
+			    NULL, 0, msg);
 		return CLI_EVERIFY;
 	}
 	if (json_object_get(one->obj, "id") == NULL)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "amount.h"
 #include "crypto.h"
 #include "cstatus.h"
 #include "json.h"
@@ -149,6 +150,86 @@ str(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* An integer amount in minor units as an exact decimal ("EUR 1,250.00");
+ * 0 when so, -1 when the currency's minor unit is not known (then the
+ * minor units are written, and said). */
+static int
+put_amount(FILE *f, json_int_t minor, const char *currency)
+{
+	char digits[48];
+	unsigned e;
+	int exp;
+
+	/* ISO 4217 minor unit (client/amount.c); none known: say so */
+	if (amt_exponent(currency, &exp) != 0 || exp == AMT_NA) {
+		fprintf(f, "%s %lld (minor units)", currency != NULL ?
+		    currency : "(no currency)", (long long)minor);
+		return -1;
+	}
+	e = (unsigned)exp;
+	unsigned long long v = minor < 0 ? 0ULL - (unsigned long long)minor :
+	    (unsigned long long)minor;
+	int n = snprintf(digits, sizeof(digits), "%0*llu", (int)e + 1, v);
+	int ip = n - (int)e;	/* integer digits, at least 1 */
+
+	fprintf(f, "%s %s", currency, minor < 0 ? "-" : "");
+	for (int i = 0; i < ip; i++) {
+		fputc(digits[i], f);
+		if (i != ip - 1 && (ip - 1 - i) % 3 == 0)
+			fputc(',', f);
+	}
+	if (e > 0)
+		fprintf(f, ".%s", digits + ip);
+	return 0;
+}
+
+/* An amount's key without "_minor" when it is shown in major units. */
+static int
+is_minor_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 6 && strcmp(k + n - 6, "_minor") == 0;
+}
+
+void
+cst_put_fields(FILE *f, json_t *obj, const char *prefix,
+    const char *currency)
+{
+	const char *k;
+	json_t *v;
+	int exp;
+
+	json_object_foreach(obj, k, v) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "%s%s", prefix, k);
+		if (json_is_object(v)) {
+			char sub[170];
+
+			snprintf(sub, sizeof(sub), "%s.", path);
+			cst_put_fields(f, v, sub, currency);
+			continue;
+		}
+		if (json_is_integer(v) && is_minor_key(k) &&
+		    amt_exponent(currency, &exp) == 0 && exp != AMT_NA)
+			path[strlen(path) - 6] = '\0';	/* major units */
+		fputs("    ", f);
+		tty_puts(f, path);
+		fprintf(f, "%*s ", strlen(path) < 22 ? (int)(22 -
+		    strlen(path)) : 0, "");
+		if (json_is_integer(v) && is_minor_key(k))
+			(void)put_amount(f, json_integer_value(v), currency);
+		else if (json_is_integer(v))
+			fprintf(f, "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			tty_put(f, json_string_value(v), json_string_length(v));
+		else
+			fprintf(f, "(%s)", json_is_array(v) ? "list" : "value");
+		fputc('\n', f);
+	}
+}
+
 void
 cst_print(FILE *f, const struct cst *c)
 {
@@ -176,9 +257,15 @@ cst_print(FILE *f, const struct cst *c)
 	if (c->n > 1)
 		fprintf(f, "  (%zu corrections in all; the last one decides)\n",
 		    c->n);
-	if (c->status == CST_AMENDED)
-		fprintf(f, "  the record as amended is \"effective_record\" "
-		    "below\n");
+	if (c->status == CST_AMENDED) {
+		json_t *rep = json_object_get(d->record, "replacement");
+
+		fprintf(f, "  the record as amended (\"effective_record\" in "
+		    "--json):\n");
+		if (json_is_object(rep))
+			cst_put_fields(f, rep, "", str(rep, "currency")[0] ?
+			    str(rep, "currency") : NULL);
+	}
 }
 
 void

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include <csv.h>
+#include <utf8proc.h>
 
 #include "csvin.h"
 #include "num.h"
@@ -215,6 +216,31 @@ trimdup(const char *s, size_t len)
 	return ut_strndup(s, len);
 }
 
+/* The offset of the first byte of s[0..n) that is not UTF-8 text, or n
+ * (utf8proc decodes; a Windows-1252 or Latin-1 "ä" is one byte that
+ * starts no valid sequence). */
+static size_t
+utf8_bad_at(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(n - i > 4 ? 4 : n - i), &cp);
+		if (k <= 0 || cp < 0)
+			return i;
+		i += (size_t)k;
+	}
+	return n;
+}
+
 /* ------------------------------------------------------------- the map */
 
 struct csvin_map {
@@ -239,18 +265,39 @@ csvin_map_free(struct csvin_map *m)
 	free(m);
 }
 
+/* Where entry line of a map is: "FILE:LINE", or "entry N" of --map's
+ * comma-separated text. */
+static const char *
+map_where(char *buf, size_t cap, const char *src, size_t line, char sep)
+{
+	if (sep == ',')
+		snprintf(buf, cap, "entry %zu", line);
+	else
+		snprintf(buf, cap, "%.200s:%zu", src, line);
+	return buf;
+}
+
 /* Parse entries separated by sep ('\n' for a file, ',' inline). */
 static int
 map_parse(const char *src, const char *text, size_t len, char sep,
     struct csvin_map **out, struct pt_why *why)
 {
 	struct csvin_map *m;
-	size_t pos = 0, line = 0;
+	size_t pos = 0, line = 0, bad;
+	char wh[240];
 
-	if ((m = calloc(1, sizeof(*m))) == NULL)
-		return PT_ENOMEM;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;
+	if ((bad = utf8_bad_at(text + pos, len - pos)) < len - pos) {
+		for (size_t i = pos; i < pos + bad; i++)
+			line += text[i] == sep;
+		return pt_why_set(why, PT_EMALFORMED, "%s: not UTF-8 text "
+		    "(byte 0x%02X; a Windows or Latin-1 file? save it as "
+		    "UTF-8)", map_where(wh, sizeof(wh), src, line + 1, sep),
+		    (unsigned char)text[pos + bad]);
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return PT_ENOMEM;
 	while (pos <= len) {
 		const char *s = text + pos, *end, *eq = NULL;
 		size_t n;
@@ -260,13 +307,14 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 		n = end != NULL ? (size_t)(end - s) : len - pos;
 		pos += n + 1;
 		line++;
+		map_where(wh, sizeof(wh), src, line, sep);
 		for (size_t i = 0; i < n; i++) {
 			if (s[i] == '=')
 				eq = s + i;
 			if (s[i] == '\0') {
 				csvin_map_free(m);
-				return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: "
-				    "a NUL byte", src, line);
+				return pt_why_set(why, PT_EMALFORMED, "%s: a NUL "
+				    "byte", wh);
 			}
 		}
 		/* blank, or a comment */
@@ -281,8 +329,10 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 		}
 		if (eq == NULL) {
 			csvin_map_free(m);
-			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
-			    "NAME = FIELD, or FIELD := VALUE", src, line);
+			return pt_why_set(why, PT_EMALFORMED, "%s: want NAME "
+			    "= FIELD, or FIELD := VALUE%s", wh, sep == ',' ?
+			    " (--map splits its text at every comma: a value "
+			    "with a comma goes in a map file)" : "");
 		}
 		if (m->n == CSVIN_MAP_ENTRIES) {
 			csvin_map_free(m);
@@ -323,15 +373,15 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 		if ((name != NULL && name[0] == '\0') || field[0] == '\0' ||
 		    (value != NULL && value[0] == '\0')) {
 			csvin_map_free(m);
-			return pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: want "
-			    "NAME = FIELD (FIELD \"-\" ignores the column), or "
-			    "FIELD := VALUE", src, line);
+			return pt_why_set(why, PT_EMALFORMED, "%s: want NAME "
+			    "= FIELD (FIELD \"-\" ignores the column), or "
+			    "FIELD := VALUE", wh);
 		}
 		if ((value != NULL || strcmp(field, "-") != 0) &&
 		    find_colname(field) == NULL) {
-			pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: \"%.40s\" is "
-			    "not a field; accepted: see pubtrail(1) (amount, id, "
-			    "payee.name, ...)", src, line, field);
+			pt_why_set(why, PT_EMALFORMED, "%s: \"%.40s\" is not a "
+			    "field; accepted: see pubtrail(1) (amount, id, "
+			    "payee.name, ...)", wh, field);
 			csvin_map_free(m);
 			return PT_EMALFORMED;
 		}
@@ -340,9 +390,9 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			    strcmp(m->e[i].name, name) == 0) ||
 			    (name == NULL && m->e[i].name == NULL &&
 			    strcmp(m->e[i].field, field) == 0)) {
-				pt_why_set(why, PT_EMALFORMED, "%.200s:%zu: "
-				    "\"%.60s\" is given twice", src, line,
-				    name != NULL ? name : field);
+				pt_why_set(why, PT_EMALFORMED, "%s: \"%.60s\" "
+				    "is given twice", wh, name != NULL ? name :
+				    field);
 				csvin_map_free(m);
 				return PT_EMALFORMED;
 			}
@@ -1035,6 +1085,28 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		problem(&p, 1, 0, "csv", NULL, "the header holds both %s: say "
 		    "which one separates the columns (--delimiter)", seen);
 		return 0;
+	}
+	/* A header that is not UTF-8 (Excel's plain "CSV" is Windows-1252
+	 * in Western Europe): the file, not a column, is the problem. */
+	{
+		const char *h = (const char *)buf, *nl = memchr(h, '\n', len);
+		size_t hl = nl != NULL ? (size_t)(nl - h) : len;
+		size_t bad = utf8_bad_at(h, hl), col = 1, cell = 0;
+
+		if (bad < hl) {
+			for (size_t i = 0; i < bad; i++)
+				if (h[i] == delim) {
+					col++;
+					cell = i + 1;
+				}
+			if (bad - cell > 20)
+				cell = bad - 20;
+			problem(&p, 1, col, "csv", NULL, "the header is not "
+			    "UTF-8 text (byte 0x%02X after \"%.*s\"): a Windows "
+			    "or Latin-1 export? save the file as \"CSV UTF-8\"",
+			    (unsigned char)h[bad], (int)(bad - cell), h + cell);
+			return 0;
+		}
 	}
 	if (csv_init(&cp, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI |
 	    CSV_REPALL_NL) != 0)

@@ -123,9 +123,8 @@ fetch_checkpoint(struct logc *lc, int fresh, struct ckpt *ck, char **note,
 		    r.len, &lc->key, who, sizeof(who)) == 0) {
 			rc = pt_why_set(why, PT_EINVAL, "a wrong --log-key "
 			    "or --log, not a fault of the log: --log-key is "
-			    "%.60s (key hash %08x); %.60s serves %s",
-			    lc->key.name, (unsigned)lc->key.hash,
-			    hcli_url(lc->http), who);
+			    "%.40s+%08x; the log has %s", lc->key.name,
+			    (unsigned)lc->key.hash, who);
 			goto out;
 		}
 		/* Not a signed note at all: a server error, not evidence. */

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "crypto.h"
 #include "amount.h"
+#include "cstatus.h"
 #include "json.h"
 #include "num.h"
 #include "receipt.h"
@@ -298,70 +299,6 @@ put_safe_str(const char *s)
 	put_safe(s, strlen(s));
 }
 
-/* An integer amount in minor units as an exact decimal ("EUR 1,250.00"). */
-static void
-put_amount(json_int_t minor, const char *currency)
-{
-	char digits[48];
-	unsigned e;
-	int exp;
-
-	/* ISO 4217 minor unit (client/amount.c); none known: say so */
-	if (amt_exponent(currency, &exp) != 0 || exp == AMT_NA) {
-		printf("%s %lld (minor units)", currency != NULL ? currency :
-		    "(no currency)", (long long)minor);
-		return;
-	}
-	e = (unsigned)exp;
-	unsigned long long v = minor < 0 ? 0ULL - (unsigned long long)minor :
-	    (unsigned long long)minor;
-	int n = snprintf(digits, sizeof(digits), "%0*llu", (int)e + 1, v);
-	int ip = n - (int)e;	/* integer digits, at least 1 */
-
-	printf("%s %s", currency != NULL ? currency : "(no currency)",
-	    minor < 0 ? "-" : "");
-	for (int i = 0; i < ip; i++) {
-		putchar(digits[i]);
-		if (i != ip - 1 && (ip - 1 - i) % 3 == 0)
-			putchar(',');
-	}
-	if (e > 0)
-		printf(".%s", digits + ip);
-}
-
-/* Print every field of a record object, nested keys dotted; amounts
- * (keys ending in "_minor") with the record's currency. */
-static void
-put_fields(json_t *obj, const char *prefix, const char *currency)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(obj, k, v) {
-		char path[160];
-
-		snprintf(path, sizeof(path), "%s%s", prefix, k);
-		if (json_is_object(v)) {
-			char sub[170];
-
-			snprintf(sub, sizeof(sub), "%s.", path);
-			put_fields(v, sub, currency);
-			continue;
-		}
-		printf("    %-22s ", path);
-		if (json_is_integer(v) && strlen(k) > 6 &&
-		    strcmp(k + strlen(k) - 6, "_minor") == 0)
-			put_amount(json_integer_value(v), currency);
-		else if (json_is_integer(v))
-			printf("%lld", (long long)json_integer_value(v));
-		else if (json_is_string(v))
-			put_safe(json_string_value(v), json_string_length(v));
-		else
-			printf("(%s)", json_is_array(v) ? "list" : "value");
-		putchar('\n');
-	}
-}
-
 static void
 show_text(const struct vrf_result *r, const char *file, const char *proof,
     size_t proof_len, const char *link)
@@ -401,7 +338,7 @@ show_text(const struct vrf_result *r, const char *file, const char *proof,
 
 		if (json_is_string(c))
 			currency = json_string_value(c);
-		put_fields(rec, "", currency);
+		cst_put_fields(stdout, rec, "", currency);
 		json_decref(rec);
 	}
 	printf("  %-24s not checked offline: the verify link (or `pubtrail "

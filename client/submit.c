@@ -15,10 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "amount.h"
+#include "json.h"
 #include "keys.h"
 #include "num.h"
 #include "presign.h"
 #include "submit.h"
+#include "tty.h"
 
 /* ------------------------------------------------- shared with correct */
 
@@ -174,6 +177,86 @@ sub_office_close(struct sub_office *of)
 
 /* ------------------------------------------------------------- dry run */
 
+/* The amounts of a record (keys ending in "_minor", nested ones dotted,
+ * each with the currency of its own object) as they were read, appended
+ * to out: "amount 1234.56 EUR", so that a decimal comma or a thousands
+ * separator read otherwise than meant shows before anything is logged. */
+static void
+dry_amounts(json_t *obj, const char *prefix, char *out, size_t cap)
+{
+	json_t *c = json_object_get(obj, "currency"), *v;
+	const char *cur = json_is_string(c) ? json_string_value(c) : NULL;
+	const char *k;
+
+	json_object_foreach(obj, k, v) {
+		char path[160], txt[AMT_MAX_TEXT];
+		size_t kl = strlen(k), ol = strlen(out);
+
+		snprintf(path, sizeof(path), "%s%s", prefix, k);
+		if (json_is_object(v)) {
+			char sub[170];
+
+			snprintf(sub, sizeof(sub), "%s.", path);
+			dry_amounts(v, sub, out, cap);
+			continue;
+		}
+		if (!json_is_integer(v) || kl <= 6 ||
+		    strcmp(k + kl - 6, "_minor") != 0)
+			continue;
+		if (cur != NULL && amt_format(json_integer_value(v), cur, txt,
+		    sizeof(txt)) == 0) {
+			path[strlen(path) - 6] = '\0';
+			snprintf(out + ol, cap - ol, "%s%s %s %s", ol ? ", " : "",
+			    path, txt, cur);
+		} else
+			snprintf(out + ol, cap - ol, "%s%s %lld", ol ? ", " : "",
+			    path, (long long)json_integer_value(v));
+	}
+}
+
+/* One valid record of a dry run: "ID → valid (amount 1234.56 EUR)" or
+ * "ID → INDEX (already logged; amount 1234.56 EUR)", or
+ * with --json {"id", "valid", "record"}, the record as it would be
+ * logged; "already logged" / logged_at when at is not UINT64_MAX. */
+static void
+dry_line(const struct itk_item *it, int json, uint64_t at)
+{
+	char id[PT_MAX_ID * 4 + 1], am[512] = "";
+	json_t *rec = NULL;
+
+	(void)jrec_to_json(it->record, it->record_len, &rec, NULL);
+	if (json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_string(it->id));
+		json_object_set_new(o, "valid", json_true());
+		if (rec != NULL)
+			json_object_set(o, "record", rec);
+		if (at != UINT64_MAX)
+			json_object_set_new(o, "logged_at",
+			    json_integer((json_int_t)at));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		if (json_is_object(rec))
+			dry_amounts(rec, "", am, sizeof(am));
+		printf("%s \xe2\x86\x92 ", itk_printable(it->id, id,
+		    sizeof(id)));
+		if (at != UINT64_MAX)
+			printf("%llu (already logged%s", (unsigned long long)at,
+			    am[0] != '\0' ? "; " : ")");
+		else
+			fputs(am[0] != '\0' ? "valid (" : "valid", stdout);
+		if (am[0] != '\0') {
+			tty_puts(stdout, am);
+			fputc(')', stdout);
+		}
+		fputc('\n', stdout);
+	}
+	json_decref(rec);
+}
+
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
@@ -197,7 +280,6 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		uint8_t *buf = NULL;
 		size_t len;
 		uint64_t index = 0;
-		char id[PT_MAX_ID * 4 + 1];
 		int same = 0, found;
 
 		rc = logc_lookup(lc, sid, it->id, ck, &index, &buf, &len, &e,
@@ -227,24 +309,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		}
 		if (found)
 			(*logged)++;
-		if (json) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_string(it->id));
-			json_object_set_new(o, "valid", json_true());
-			if (found)
-				json_object_set_new(o, "logged_at",
-				    json_integer((json_int_t)index));
-			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(o);
-		} else if (found)
-			printf("%s \xe2\x86\x92 %llu (already logged)\n",
-			    itk_printable(it->id, id, sizeof(id)),
-			    (unsigned long long)index);
-		else
-			printf("%s \xe2\x86\x92 valid\n", itk_printable(it->id, id,
-			    sizeof(id)));
+		dry_line(it, json, found ? index : UINT64_MAX);
 	}
 	free(ck);
 	return ex;
@@ -253,22 +318,8 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 static void
 dry_print(const struct itk *t, int json)
 {
-	char id[PT_MAX_ID * 4 + 1];
-
-	for (size_t k = 0; k < t->nitems; k++) {
-		if (json) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_string(
-			    t->items[k].id));
-			json_object_set_new(o, "valid", json_true());
-			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(o);
-		} else
-			printf("%s \xe2\x86\x92 valid\n", itk_printable(
-			    t->items[k].id, id, sizeof(id)));
-	}
+	for (size_t k = 0; k < t->nitems; k++)
+		dry_line(&t->items[k], json, UINT64_MAX);
 }
 
 /* ------------------------------------------------------------ the command */
@@ -316,7 +367,8 @@ static const char submit_usage[] =
     "POST /add each (--batch 1: one record per request), --concurrency\n"
     "requests at once.  Each receipt is verified, then saved as\n"
     "DIR/<id>.receipt (default\n"
-    "DIR: ./receipts); \"ID -> INDEX\" is printed for each record in input\n"
+    "DIR: ./receipts; never over another entry's receipt: one DIR per\n"
+    "office); \"ID -> INDEX\" is printed for each record in input\n"
     "order, with a progress bar on a terminal.  Before exit 0, every saved\n"
     "receipt's checkpoint is proven consistent with the others and with\n"
     "the checkpoint this client remembers for the log.  If the log gives\n"
@@ -326,6 +378,8 @@ static const char submit_usage[] =
     "never logged twice).\n"
     "\n"
     "--dry-run reads and checks only: no --log needed, nothing written;\n"
+    "each valid record is shown with its amounts as read (\"ID -> valid\n"
+    "(amount 1234.56 EUR)\"; --json: the record as it would be logged);\n"
     "with --log (and --key) it also says which ids are in the log already\n"
     "(same content: already logged; other content: a conflict).\n"
     "\n"
@@ -490,10 +544,15 @@ receipts_dir(const char *dir, int *made)
 	*made = stat(dir, &st) != 0;
 	if ((rc = ut_mkdirs(dir, 0755, &why)) != 0)
 		return cli_fail(rc, &why, "--receipts");
-	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
-	    !(st.st_mode & S_ISVTX))
-		return cli_fail(PT_EIO, NULL, "--receipts %s: a directory anyone "
-		    "may write to", dir);
+	/* Others could take a receipt's name first, or (without the
+	 * sticky bit, /tmp has it) replace a receipt once saved. */
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		pt_why_set(&why, PT_EIO, "a directory anyone may write to "
+		    "(mode %04o): keep an office's receipts in a directory of "
+		    "its own (chmod o-w %s, or another --receipts DIR)",
+		    (unsigned)(st.st_mode & 07777), dir);
+		return cli_fail(PT_EIO, &why, "--receipts %s", dir);
+	}
 	return 0;
 }
 
@@ -504,6 +563,12 @@ print_summary(const struct sub_args *a, const struct itk *t,
 {
 	fprintf(stderr, "pubtrail: %zu record%s logged", cnt->logged,
 	    cnt->logged == 1 ? "" : "s");
+	if (cnt->before > 0 && cnt->before == cnt->logged)
+		fprintf(stderr, " (%s in the log before this run: nothing new)",
+		    cnt->before == 1 ? "it was" : "all were");
+	else if (cnt->before > 0)
+		fprintf(stderr, " (%zu of them already in the log before this "
+		    "run)", cnt->before);
 	if (a->receipts != NULL && cnt->logged > 0)
 		fprintf(stderr, " (receipts in %s/)", a->receipts);
 	if (t->invalid > 0)

@@ -18,6 +18,7 @@
 #include "sfile.h"
 #include "subrcpt.h"
 #include "util.h"
+#include "wire.h"
 
 int
 sub_receipt_name(const char *dir, const char *id, char *out, size_t cap)
@@ -87,9 +88,52 @@ write_linked(const char *path, const uint8_t *p, size_t len,
 }
 
 /*
+ * Something is at path already: 0 when it may be replaced by the receipt
+ * p (a receipt of the same entry: the same record logged by the same
+ * office, a run again, its proof perhaps to a newer checkpoint; or a
+ * symbolic link, which is replaced, not followed), or it is p itself
+ * (*same); otherwise PT_EIO saying what is there.  Two
+ * offices may use one id, and a receipt is an office's proof: one is
+ * never replaced by another's.
+ */
+static int
+replace_ok(const char *path, const uint8_t *p, size_t len, int *same,
+    struct pt_why *why)
+{
+	struct wire_receipt mine, there;
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t blen;
+	int rc;
+
+	*same = 0;
+	/* a symbolic link (never one of ours) is replaced, never followed */
+	if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode))
+		return 0;
+	rc = ut_read_file(path, WIRE_MAX_RECEIPT, &buf, &blen, NULL);
+	if (rc == PT_ENOTFOUND)
+		return 0;		/* gone meanwhile */
+	if (rc == 0 && blen == len && memcmp(buf, p, len) == 0)
+		*same = 1;
+	else if (rc != 0 || wire_receipt_decode(buf, blen, &there, NULL) != 0)
+		rc = pt_why_set(why, PT_EIO, "%.100s is there already and is "
+		    "not a receipt; not replaced: move it away, or use "
+		    "--receipts DIR", path);
+	else if (wire_receipt_decode(p, len, &mine, NULL) != 0 ||
+	    there.entry_len != mine.entry_len ||
+	    memcmp(there.entry, mine.entry, mine.entry_len) != 0)
+		rc = pt_why_set(why, PT_EIO, "%.80s holds the receipt of "
+		    "another entry (index %llu); not replaced: one --receipts "
+		    "DIR per office", path, (unsigned long long)there.index);
+	free(buf);
+	return rc;
+}
+
+/*
  * As ut_write_file, without an fsync per file (a run of 100,000 records
  * would spend most of its time there): the quick way above, or a new
- * mkstemp file in the directory renamed over path.  A crash before
+ * mkstemp file in the directory renamed over path, but only over the
+ * receipt of the same entry (replace_ok).  A crash before
  * sub_receipts_sync loses at most receipts the same command fetches again.
  */
 int
@@ -97,10 +141,14 @@ sub_receipt_write(const char *path, const uint8_t *p, size_t len,
     struct pt_why *why)
 {
 	char tmp[UT_PATH_MAX + 16];
-	int fd, rc, e;
+	int fd, rc, e, same;
 
 	if ((rc = write_linked(path, p, len, why)) != 1)
 		return rc;
+	if ((rc = replace_ok(path, p, len, &same, why)) != 0)
+		return rc;
+	if (same)
+		return 0;
 	if ((fd = ut_tmpfile(path, 0644, tmp, sizeof(tmp), why)) < 0)
 		return fd;
 	if ((e = sf_write_all(fd, p, len)) != 0) {
@@ -458,15 +506,25 @@ sub_ckset_check(const struct sub_ckset *s, struct logc *lc,
 			*a = *start;	/* the checkpoint at the start */
 		if (a->size > b->size)
 			continue;	/* start newer than all receipts */
-		if ((rc = logc_consistent(lc, a, b, &why)) != 0) {
+		if ((rc = logc_consistent(lc, a, b, &why)) != 0 &&
+		    cli_exit_for(rc) != CLI_EVERIFY) {
+			/* not an answer: the log did not answer (a stop, the
+			 * network), or not in time */
+			ex = cli_fail(rc, &why, "the consistency of the "
+			    "receipts' checkpoints (sizes %llu and %llu) could "
+			    "not be checked", (unsigned long long)a->size,
+			    (unsigned long long)b->size);
+			fprintf(stderr, "  every record was logged and its "
+			    "receipt verified and saved; run the same command "
+			    "again when the log answers: it logs nothing twice "
+			    "and checks them\n");
+		} else if (rc != 0) {
 			ex = cli_fail(rc, &why, "the checkpoints of the receipts "
 			    "(sizes %llu and %llu) are not consistent",
 			    (unsigned long long)a->size,
 			    (unsigned long long)b->size);
-			if (ex == CLI_EVERIFY)
-				fprintf(stderr, "  the larger checkpoint:\n%.*s\n",
-				    (int)s->seen[top].note_len,
-				    s->seen[top].note);
+			fprintf(stderr, "  the larger checkpoint:\n%.*s\n",
+			    (int)s->seen[top].note_len, s->seen[top].note);
 		}
 	}
 	if (ex == CLI_OK && (rc = logc_remember(lc, b, s->seen[top].note,

@@ -62,6 +62,7 @@ struct run {
 	uint8_t (*sig)[64];		/* its signature */
 	size_t next_print;
 	size_t ok, refused, unsent;
+	size_t before;		/* of ok: below the start's tree size */
 	int stalled;
 	uint64_t start_ms, last_progress_ms, last_draw_ms;
 	int bar;			/* progress bar on stderr */
@@ -159,6 +160,8 @@ print_ready(struct run *x)
 			if (r->state == ST_OK) {
 				json_object_set_new(o, "index",
 				    json_integer((json_int_t)r->index));
+				json_object_set_new(o, "already_logged",
+				    json_boolean(r->index < x->o->ck->size));
 				if (receipt[0] != '\0')
 					json_object_set_new(o, "receipt",
 					    json_string(receipt));
@@ -214,6 +217,10 @@ finish(struct run *x, size_t k, int state, int rc, const char *why)
 	switch (state) {
 	case ST_OK:
 		x->ok++;
+		/* in the log before this run began: logged by an earlier
+		 * run (a re-run answers with the existing receipt) */
+		if (r->index < x->o->ck->size)
+			x->before++;
 		x->last_progress_ms = ut_now_ms();
 		break;
 	case ST_REFUSED:
@@ -760,6 +767,7 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 		c->inconsistent = 1;
 	run_synced(&x);
 	c->logged = x.ok;
+	c->before = x.before;
 	c->refused = x.refused;
 	c->unsent = x.unsent;
 	c->stalled = x.stalled;

@@ -75,8 +75,8 @@ check_checkpoint(const char *note, size_t len,
 
 		if (vrf_signers(note, len, log_key, who, sizeof(who)) == 0)
 			return pt_why_set(why, rc, "checkpoint is not signed "
-			    "by the log key %.60s (key hash %08x): %s",
-			    log_key->name, (unsigned)log_key->hash, who);
+			    "by the log key %.40s+%08x: %s", log_key->name,
+			    (unsigned)log_key->hash, who);
 		return pt_why_set(why, rc, "checkpoint is not signed by the "
 		    "log key %s", log_key->name);
 	}
@@ -119,9 +119,9 @@ vrf_signers(const char *note, size_t len, const struct note_vkey *key,
 		    strcmp(n->sigs[i].name, key->name) == 0)
 			found = 1;
 		if (i < 3 && o < cap)
-			o += (size_t)snprintf(out + o, cap - o, "%s\"%.40s\" "
-			    "(key hash %08x)", i == 0 ? ", signed by " : " and ",
-			    n->sigs[i].name, (unsigned)n->sigs[i].hash);
+			o += (size_t)snprintf(out + o, cap - o, "%s%.40s+%08x",
+			    i == 0 ? ", signed by " : " and ", n->sigs[i].name,
+			    (unsigned)n->sigs[i].hash);
 	}
 	if (n->nsigs > 3 && o < cap)
 		snprintf(out + o, cap - o, " and %zu more", n->nsigs - 3);

@@ -97,7 +97,7 @@ int vrf_checkpoint(const char *note, size_t len,
 
 /*
  * Who signed the note, in words, into out (cap bytes, NUL-terminated):
- * 'origin "O", signed by "N" (key hash 0123abcd)' and the other signers
+ * 'origin "O", signed by N+0123abcd' (name and key hash) and the others
  * (at most 3 named).  Returns 1 when a signature line carries key's name
  * and key hash, 0 when none does (another log, or a wrong key), -1 when
  * the note does not parse (out is then "").  No signature is verified.

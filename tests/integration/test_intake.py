@@ -47,16 +47,28 @@ def run(*args, cwd, check=None, stdin=None, env=None):
 class Office:
     """A daemon and one office key; the office works in its own folder."""
 
-    def __init__(self, types=("payment", "permit_decision", "correction")):
+    def __init__(self, types=("payment", "permit_decision", "correction"),
+                 others=()):
+        """others: names of more office keys (self.other[name], a key
+        file) the log accepts with the same types."""
         self.dir = ptlib.tmpdir("pt-office-")
         self.key = os.path.join(self.dir, "office.key")
         p = run("keygen", "--name", "kasse.stadt.example", "--out", self.key,
                 cwd=self.dir, check=0)
         self.vkey = p.stdout.decode().strip()
+        vkeys = [self.vkey]
+        self.other = {}
+        for name in others:
+            k = os.path.join(self.dir, name + ".key")
+            p = run("keygen", "--name", name, "--out", k, cwd=self.dir,
+                    check=0)
+            self.other[name] = k
+            vkeys.append(p.stdout.decode().strip())
         self.d = ptlib.Daemon()
         os.makedirs(self.d.data, mode=0o700, exist_ok=True)
         with open(os.path.join(self.d.data, "submitters"), "w") as f:
-            f.write("%s %s\n" % (self.vkey, " ".join(types)))
+            for v in vkeys:
+                f.write("%s %s\n" % (v, " ".join(types)))
         self.d.start()
         self.url = "http://127.0.0.1:%d" % self.d.port
         self.L = ["--log", self.url, "--log-key",
@@ -207,6 +219,47 @@ def test_spreadsheet_exports_reach_the_log_byte_for_byte():
         logged = logged_bytes(o)
         for r in german_expected():
             assert logged[r["id"]] == ptlib.packb(r), r["id"]
+        # the same file run again: nothing new, and said so
+        p = o.submit("--map", mp, "--decimal-comma", "--thousands-sep", ".",
+                     "--json", de, check=0)
+        assert b"4 records logged (all were in the log before this run: " \
+            b"nothing new)" in p.stderr, p.stderr
+        assert all(json.loads(ln)["already_logged"] is True
+                   for ln in p.stdout.decode().splitlines())
+        # a dry run shows each amount as it was read
+        p = run("submit", "--dry-run", "--map", mp, "--decimal-comma",
+                "--thousands-sep", ".", de, cwd=o.dir, check=0)
+        out = p.stdout.decode()
+        assert "2026-0001 %s valid (amount 1234.56 EUR)" % ARROW in out, out
+        assert "2026-0003 %s valid (amount -0.01 EUR)" % ARROW in out, out
+        assert "2026-0004 %s valid (amount 1000000.00 EUR)" % ARROW in out
+        p = run("submit", "--dry-run", "--json", "--map", mp,
+                "--decimal-comma", "--thousands-sep", ".", de, cwd=o.dir,
+                check=0)
+        recs = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert recs[0]["record"]["amount_minor"] == 123456, recs[0]
+        # the same export saved as Excel's plain "CSV" (Windows-1252):
+        # the header is not UTF-8, said as such, and nothing is sent
+        cp = o.write("cp1252.csv", GERMAN[1:].encode("cp1252"))
+        p = o.submit("--map", mp, "--decimal-comma", "--thousands-sep", ".",
+                     cp, check=1)
+        err = p.stderr.decode()
+        assert 'cp1252.csv:1:4: csv: the header is not UTF-8 text (byte ' \
+            '0xE4 after "W")' in err and 'save the file as "CSV UTF-8"' \
+            in err, err
+        assert "unknown column" not in err, err
+        # a map file saved so is refused too, naming its line
+        bad = o.write("cp1252.map", GERMAN_MAP.encode("cp1252"))
+        p = o.submit("--map", bad, "--decimal-comma", de, check=2)
+        assert "cp1252.map:5: not UTF-8 text (byte 0xE4" in \
+            p.stderr.decode(), p.stderr
+        # an inline map cannot hold a comma in a value: said so
+        p = o.submit("--map", "Betrag=amount,payer.name:=Stadt, Kasse",
+                     de, check=2)
+        err = p.stderr.decode()
+        assert "--map: entry 3: want NAME = FIELD" in err and \
+            "a value with a comma goes in a map file" in err, err
+        assert o.size() == 4
         # the same map given inline
         o2 = o.write("b2.csv", GERMAN.replace("2026-000", "2026-100"))
         pairs = [ln.split("=") for ln in GERMAN_MAP.splitlines()
@@ -447,8 +500,16 @@ def test_dry_run_is_offline_and_writes_nothing():
         # no --log, no --log-key, no --key: reads and checks only
         p = run("submit", "--dry-run", f, cwd=o.dir, check=0)
         assert p.stdout.decode().splitlines() == [
-            "D-1 %s valid" % ARROW, "D-2 %s valid" % ARROW], p.stdout
+            "D-1 %s valid (amount 5.00 EUR)" % ARROW,
+            "D-2 %s valid (amount 7.00 EUR)" % ARROW], p.stdout
         assert "nothing was sent or written" in p.stderr.decode()
+        # --json: each record as it would be logged; a natural person's
+        # name only as its commitment
+        p = run("submit", "--dry-run", "--json", f, cwd=o.dir, check=0)
+        j = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert [r["record"]["amount_minor"] for r in j] == [500, 700], j
+        assert b"Erika" not in p.stdout and "commitment" in \
+            j[0]["record"]["payee"], j[0]
         p = run("submit", "--dry-run", "--key", o.key, f, cwd=o.dir, check=0)
         assert sorted(os.listdir(o.dir)) == before    # no disclosures file
         assert o.size() == 0
@@ -471,9 +532,9 @@ def test_dry_run_is_offline_and_writes_nothing():
         p = o.submit("--dry-run", changed, check=1)
         out = p.stdout.decode().splitlines()
         B = o.d.base
-        assert out[0] == "D-1 %s %d (already logged)" % (ARROW, B) or \
-            out[0] == "D-1 %s %d (already logged)" % (ARROW, B + 1), out
-        assert out[-1] == "D-3 %s valid" % ARROW, out
+        assert out[0] in ["D-1 %s %d (already logged; amount 5.00 EUR)" %
+                          (ARROW, i) for i in (B, B + 1)], out
+        assert out[-1] == "D-3 %s valid (amount 0.09 EUR)" % ARROW, out
         err = p.stderr.decode()
         assert "id: already in the log at index" in err and \
             "with other content" in err and '("D-2")' in err, err
@@ -536,7 +597,14 @@ def test_receipts_by_default_progress_and_consistency():
         os.chmod(os.path.join(o.dir, "open"), 0o777)
         p = o.submit("--decimal-comma", "--receipts", "open",
                      o.write("u.csv", rows_csv(1).replace("R-", "U-")))
-        assert p.returncode != 0 and b"anyone may write" in p.stderr
+        assert p.returncode == 6 and b"anyone may write" in p.stderr, p.stderr
+        assert b"chmod o-w" in p.stderr and b"output error" not in p.stderr
+        # so is one with the sticky bit, as /tmp
+        os.chmod(os.path.join(o.dir, "open"), 0o1777)
+        p = o.submit("--decimal-comma", "--receipts", "open",
+                     o.write("u.csv", rows_csv(1).replace("R-", "U-")))
+        assert p.returncode == 6 and b"(mode 1777)" in p.stderr, p.stderr
+        assert os.listdir(os.path.join(o.dir, "open")) == []
     finally:
         o.close()
 
@@ -549,7 +617,7 @@ def test_receipts_on_a_full_disk_then_resume():
     o = Office()
     mnt = ptlib.tmpdir("pt-rfull-")
     subprocess.check_call(["mount", "-t", "tmpfs", "-o",
-                           "size=1m,nr_inodes=8", "tmpfs", mnt])
+                           "size=1m,nr_inodes=8,mode=0755", "tmpfs", mnt])
     try:
         f = o.write("r.csv", rows_csv(20).replace("R-", "F-"))
         p = o.submit("--decimal-comma", "--receipts", mnt, f)
@@ -568,6 +636,49 @@ def test_receipts_on_a_full_disk_then_resume():
         assert o.size() == 20
     finally:
         subprocess.call(["umount", mnt])
+        o.close()
+
+
+def test_two_offices_one_id_receipts_never_replaced():
+    """Ids are per office: a second office's record with the same id is
+    logged, but its receipt never replaces the first office's."""
+    o = Office(others=("bauamt.stadt.example",))
+    try:
+        f = o.write("k.json", json.dumps(pay(
+            "K-001", "2026-03-01", 500, "EUR", org("DE-HRB", "A", "A"), "x")))
+        o.submit(f, check=0)
+        path = os.path.join(o.dir, "receipts", "K-001.receipt")
+        with open(path, "rb") as fh:
+            first = fh.read()
+        g = o.write("b.json", json.dumps(pay(
+            "K-001", "2026-03-02", 700, "EUR", org("DE-HRB", "B", "B"), "y")))
+        p = run("submit", *o.L, "--key", o.other["bauamt.stadt.example"], g,
+                cwd=o.dir, check=6)
+        assert b"receipts/K-001.receipt holds the receipt of another " \
+            b"entry (index 2); not replaced: one --receipts DIR per office" \
+            in p.stderr, p.stderr
+        with open(path, "rb") as fh:
+            assert fh.read() == first
+        assert o.size() == 2          # logged all the same
+        # its own directory: the receipt of the logged record, no new entry
+        p = run("submit", *o.L, "--key", o.other["bauamt.stadt.example"],
+                "--receipts", "bauamt", g, cwd=o.dir, check=0)
+        assert b"nothing new" in p.stderr, p.stderr
+        assert os.listdir(os.path.join(o.dir, "bauamt")) == ["K-001.receipt"]
+        # the first office again: its own receipt is rewritten in place
+        o.submit(f, check=0)
+        with open(path, "rb") as fh:
+            assert ptlib.unpackb(fh.read())["entry"] == \
+                ptlib.unpackb(first)["entry"]
+        # something else at a receipt's name is left alone
+        with open(path, "wb") as fh:
+            fh.write(b"notes of the clerk")
+        p = o.submit(f, check=6)
+        assert b"is there already and is not a receipt" in p.stderr
+        with open(path, "rb") as fh:
+            assert fh.read() == b"notes of the clerk"
+        assert o.size() == 2
+    finally:
         o.close()
 
 
@@ -605,6 +716,9 @@ def test_log_stops_answering_then_resume():
         m = re.search(r"stopped with (\d+) of 300 records not yet logged", err)
         assert m, err
         assert "run the same command again to resume" in err, err
+        # the receipts' checkpoints could not be compared: not a fork
+        assert "not consistent" not in err and "could not be checked" in \
+            err, err
         assert int(m.group(1)) > 0
         logged_first = 20 + len(out.decode().splitlines())
         assert logged_first + int(m.group(1)) == n, (logged_first, err)
@@ -674,6 +788,35 @@ def test_correct_void_and_amend():
         p = run(*base, "--amend", "P-2", "--with", w2, "--reason",
                 "nochmals", cwd=o.dir, check=0)
         assert p.stdout.decode().strip() == "P-2/amend-2 %s %d" % (ARROW, B + 3)
+        # the original's receipt, verified against the log now: amended,
+        # and the record as amended shown (in major units)
+        p = run("verify", *o.L, os.path.join(o.dir, "receipts",
+                                             "P-2.receipt"),
+                cwd=o.dir, check=0)
+        out = p.stdout.decode()
+        assert "AMENDED by #%d" % (B + 3) in out and \
+            "the record as amended" in out, out
+        assert re.search(r"\n    amount +EUR 22\.00\n", out), out
+        # --with a file of several records: the one with the id is taken;
+        # none, or two, with it: refused
+        month = o.write("month.json", json.dumps([
+            pay("P-1", "2026-07-01", 1000, "EUR", org("DE-HRB", "A", "A"),
+                "eins"), dict(fixed, id="P-2")]))
+        p = run(*base, "--amend", "P-2", "--with", month, "--reason",
+                "nochmals", cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-2/amend-2 %s %d" % (
+            ARROW, B + 3), p.stdout   # the same amendment: logged once
+        p = run(*base, "--amend", "P-9", "--with", month, "--reason", "x",
+                cwd=o.dir, check=1)
+        assert b"2 records, none with the id of the record amended" in \
+            p.stderr, p.stderr
+        two = o.write("two.json", json.dumps([dict(fixed, id="P-2"),
+                                              dict(fixed, id="P-2")]))
+        p = run(*base, "--amend", "P-2", "--with", two, "--reason", "x",
+                cwd=o.dir, check=1)
+        assert b"2 records with the id of the record amended" in p.stderr, \
+            p.stderr
+        assert o.size() == 4
         # void
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
                 cwd=o.dir, check=0)
@@ -828,6 +971,7 @@ if __name__ == "__main__":
         test_dry_run_is_offline_and_writes_nothing,
         test_receipts_by_default_progress_and_consistency,
         test_receipts_on_a_full_disk_then_resume,
+        test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
         test_worked_example_from_the_docs,

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -286,9 +287,12 @@ def check_receipt_show(fx, br):
     assert rc == 0, (rc, out, err)
     h = hashlib.sha256(b"\x00" + fx.entry["PAY-0"]).hexdigest()
     for want in ("valid", "#%d" % fx.index["PAY-0"], h, "finance.city.example+",
-                 "amount_minor", "EUR 1,000.00", "payee.name", "Acme Roads Ltd",
+                 "EUR 1,000.00", "payee.name", "Acme Roads Ltd",
                  "c2sp.org/tlog-proof@v1\nindex %d\n" % fx.index["PAY-0"]):
         assert want in out, (want, out)
+    # An amount in major units is labelled without "_minor".
+    assert re.search(r"\n    amount +EUR 1,000\.00\n", out), out
+    assert "amount_minor" not in out, out
     # The tlog-proof text is the receipt's, verbatim.
     assert out.endswith(ptlib.unpackb(fx.receipts["PAY-0"])["proof"]), out
     rc, out, err = pubtrail("receipt", "show", "--json", "--page", "https://w.example/p/",

@@ -50,7 +50,10 @@ static const struct amt_case amt_cases[] = {
 	{ "12,5", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
 	    "--decimal-comma reads it as 12.50 EUR" },
 	{ "1,2,3.4", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
-	    "a comma may be" },
+	    "not an amount in any convention" },
+	{ "1,2", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
+	    "a comma may be a decimal or a thousands separator; "
+	    "--decimal-comma reads it as 1.20 EUR" },
 	{ "1,234", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
 	    "--decimal-point --thousands-sep , reads it as 1234.00 EUR" },
 	{ "1,234", "KWD", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
