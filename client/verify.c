@@ -296,6 +296,17 @@ vrf_input_kind(const uint8_t *buf, size_t len, char *what, size_t cap)
 				return snprintf(what, cap, "a signed note (a "
 				    "checkpoint)"), 0;
 	}
+	/* Text: a receipt, an entry and a submission are msgpack maps, and
+	 * begin with a byte of 0x80 or above. */
+	if ((c >= 0x20 && c < 0x7f) || c == 0xef) {
+		size_t n = len < 512 ? len : 512;
+
+		if (memchr(buf, '\0', n) == NULL)
+			return snprintf(what, cap, "a text file%s",
+			    memchr(buf, ';', n) != NULL || memchr(buf, ',', n) !=
+			    NULL ? " (a CSV export? that is what an office "
+			    "submits)" : ""), 0;
+	}
 	if (wire_entry_decode(buf, len, &e, NULL) == 0)
 		return snprintf(what, cap, "an entry's bytes (a leaf of the "
 		    "log, as GET /entry serves it)"), 0;

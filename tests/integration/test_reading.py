@@ -452,6 +452,10 @@ def test_closed_pipe_and_small_things():
             f.write(env.d.get("/checkpoint").body)
         p = run("verify", "--log-key", env.logvkey, ckf, check=1)
         assert b"a signed note" in p.stderr, p.stderr
+        csvf = env.write("month.csv", "id;date;amount\nK-1;2026-01-01;1,00\n")
+        p = run("verify", "--log-key", env.logvkey, csvf, check=1)
+        assert b"a text file (a CSV export? that is what an office " \
+            b"submits), not a receipt" in p.stderr, p.stderr
         p = run("verify", "--log-key", env.logvkey, "--json",
                 env.path("missing.receipt"), check=6)
         o = json.loads(p.stdout)
