@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -79,6 +80,33 @@ ckpt_json(const struct ckpt *ck, const char *note)
  * tiles-only source).  An entry whose signer held no grant for it is
  * evidence against the log: exit 1, after it is shown.
  */
+/* An entry for people, after its "verified" and status lines: its leaf
+ * hash, when it was logged, and its record field by field (amounts in
+ * major units: cst_put_fields); --json has it all as JSON. */
+static void
+show_fields(json_t *o, enum cst_status status)
+{
+	json_t *rec = json_object_get(o, "record");
+	json_t *cur = json_is_object(rec) ? json_object_get(rec, "currency") :
+	    NULL;
+	json_t *lh = json_object_get(o, "leaf_hash");
+	time_t t = (time_t)(json_integer_value(json_object_get(o, "time")) /
+	    1000);
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("  leaf hash %s, logged %s\n", json_is_string(lh) ?
+	    json_string_value(lh) : "?", when);
+	if (!json_is_object(rec))
+		return;
+	printf("  the record%s:\n", status == CST_CURRENT ||
+	    status == CST_UNKNOWN ? "" : " as logged");
+	cst_put_fields(stdout, rec, "", json_is_string(cur) ?
+	    json_string_value(cur) : NULL);
+}
+
 static int
 show_entry(const struct cli_common *co, struct logc *lc, uint64_t index,
     const struct ckpt *ck, const uint8_t *buf, size_t len,
@@ -126,9 +154,13 @@ show_entry(const struct cli_common *co, struct logc *lc, uint64_t index,
 		}
 		putchar('\n');
 		cst_print(stdout, &st);
-	} else if (g != NULL)
-		held = okc_describe(g, e, index, why.text, sizeof(why.text));
-	print_json(o);
+		show_fields(o, st.status);
+	} else {
+		if (g != NULL)
+			held = okc_describe(g, e, index, why.text,
+			    sizeof(why.text));
+		print_json(o);
+	}
 	json_decref(o);
 	cst_free(&st);
 	okc_free(g);
@@ -431,6 +463,9 @@ get_parse(int argc, char **argv, struct get_args *a)
 			    what);
 		optind++;
 	}
+	if (optind != argc && strcmp(what, "lookup") == 0 && a->id == NULL)
+		return cli_usage_error(get_usage, "lookup: the id goes with "
+		    "--id: --id '%s' (and --submitter VKEY)", argv[optind]);
 	if (optind != argc)
 		return cli_usage_error(get_usage, "unexpected argument '%s'",
 		    argv[optind]);

@@ -90,7 +90,7 @@ def records(prefix, n, start=0):
 def submit(env, name, text):
     f = env.write(name, text)
     run("submit", *env.L, "--key", env.key, "--concurrency", "16",
-        "--quiet", f, check=0)
+        "--quiet", "--receipts", env.receipts, f, check=0)
 
 
 def jrun(*args, check=0):
