@@ -205,10 +205,14 @@ cst_put_fields(FILE *f, json_t *obj, const char *prefix,
 
 		snprintf(path, sizeof(path), "%s%s", prefix, k);
 		if (json_is_object(v)) {
+			json_t *c = json_object_get(v, "currency");
 			char sub[170];
 
+			/* a nested record (a correction's replacement) has a
+			 * currency of its own */
 			snprintf(sub, sizeof(sub), "%s.", path);
-			cst_put_fields(f, v, sub, currency);
+			cst_put_fields(f, v, sub, json_is_string(c) ?
+			    json_string_value(c) : currency);
 			continue;
 		}
 		if (json_is_integer(v) && is_minor_key(k) &&

@@ -94,8 +94,9 @@ void cst_print(FILE *f, const struct cst *c);
  * Every field of a record object to f, one per line, nested keys dotted
  * and prefixed with prefix, values escaped for a terminal; an amount (a
  * key ending in "_minor") as an exact decimal of currency (its ISO 4217
- * minor unit) under the key without "_minor", or in minor units, said so,
- * when the currency is NULL or its minor unit unknown.
+ * minor unit; a nested object's own "currency" for its amounts) under the
+ * key without "_minor", or in minor units, said so, when the currency is
+ * NULL or its minor unit unknown.
  */
 void cst_put_fields(FILE *f, json_t *obj, const char *prefix,
     const char *currency);
