@@ -11,6 +11,7 @@
 
 #include "correct.h"
 #include "crypto.h"
+#include "cstatus.h"
 #include "record.h"
 #include "submit.h"
 
@@ -33,7 +34,9 @@ static const char correct_usage[] =
     "index and leaf hash go into the correction, which is signed, submitted\n"
     "and kept as a receipt like `submit` does.  The correction's own id is\n"
     "--id, else ID/void or ID/amend (ID/amend-2, ... for a later\n"
-    "amendment): running the same command again logs nothing twice.\n"
+    "amendment): running the same command again logs nothing twice.  A\n"
+    "record voided already is not voided again (exit 1); to undo a void,\n"
+    "amend the record.\n"
     "\n"
     "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
     "4 no record ID by this office in the log, 5 the log refused the\n"
@@ -324,7 +327,7 @@ stage(const struct correct_args *c, const struct target *tg,
  * code. */
 static int
 id_free(struct logc *lc, const uint8_t sid[32], const struct ckpt *ck,
-    const char *cid, const struct itk *t, int *free_)
+    const char *cid, const struct itk *t, int *free_, int *same)
 {
 	struct pt_why why = { "" };
 	struct wire_entry e;
@@ -334,13 +337,14 @@ id_free(struct logc *lc, const uint8_t sid[32], const struct ckpt *ck,
 	int rc;
 
 	rc = logc_lookup(lc, sid, cid, ck, &index, &buf, &len, &e, &why);
+	*same = 0;
 	if (rc == PT_ENOTFOUND) {
 		*free_ = 1;
 		return 0;
 	}
 	if (rc != 0)
 		return cli_fail(rc, &why, "looking up \"%s\"", cid);
-	*free_ = e.sub.record_len == t->items[0].record_len &&
+	*free_ = *same = e.sub.record_len == t->items[0].record_len &&
 	    memcmp(e.sub.record, t->items[0].record, e.sub.record_len) == 0;
 	free(buf);
 	return 0;
@@ -349,13 +353,15 @@ id_free(struct logc *lc, const uint8_t sid[32], const struct ckpt *ck,
 /*
  * The correction's id into cid and the correction into t's one item: the
  * first free candidate (--id, else ID/void or ID/amend, ID/amend-2, ...),
- * or one that already holds exactly this correction (then the log answers
- * with its receipt).  0 or the exit code.  At most COR_MAX_TRIES lookups.
+ * or one that already holds exactly this correction (*logged: the log
+ * answers with its receipt).  0 or the exit code.  At most COR_MAX_TRIES
+ * lookups.
  */
 static int
 choose_id(const struct correct_args *c, const struct target *tg,
     const struct one *one, const struct sub_office *of,
-    const uint8_t sid[32], struct itk *t, char cid[PT_MAX_ID + 1])
+    const uint8_t sid[32], struct itk *t, char cid[PT_MAX_ID + 1],
+    int *logged)
 {
 	unsigned last = c->cid != NULL ? 1 : COR_MAX_TRIES;
 	int ex, is_free;
@@ -370,7 +376,8 @@ choose_id(const struct correct_args *c, const struct target *tg,
 			    "too long to name its correction: give --id",
 			    c->target);
 		if ((ex = stage(c, tg, one, of->vkey, cid, t)) != 0 ||
-		    (ex = id_free(of->lc, sid, of->ck, cid, t, &is_free)) != 0)
+		    (ex = id_free(of->lc, sid, of->ck, cid, t, &is_free,
+		    logged)) != 0)
 			return ex;
 		if (is_free)
 			return 0;
@@ -407,6 +414,36 @@ send_correction(const struct correct_args *c, const struct target *tg,
 	return ex;
 }
 
+/*
+ * A void of a record voided already (by another correction than this
+ * one: a run again is answered with its receipt) changes nothing the log
+ * shows; refused, saying by which entry, so that a second reason is not
+ * logged by mistake.  0 or the exit code.
+ */
+static int
+check_not_voided(const struct correct_args *c, const struct target *tg,
+    const struct sub_office *of)
+{
+	struct cst st;
+	struct pt_why why = { "" };
+	int rc, ex = CLI_OK;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = cst_resolve(of->lc, of->ck, tg->index, tg->buf, tg->len,
+	    &tg->e, &st, &why)) != 0)
+		return cli_fail(rc, &why, "corrections of \"%s\"", c->target);
+	if (st.status == CST_VOIDED) {
+		fprintf(stderr, "pubtrail: \"%s\" (index %llu) is voided "
+		    "already: nothing logged (a second void changes nothing; to "
+		    "undo a void, amend the record)\n  ", c->target,
+		    (unsigned long long)tg->index);
+		cst_print(stderr, &st);
+		ex = CLI_EVERIFY;
+	}
+	cst_free(&st);
+	return ex;
+}
+
 static int
 correct_run(struct correct_args *c)
 {
@@ -416,7 +453,7 @@ correct_run(struct correct_args *c)
 	struct target tg;
 	uint8_t sid[32];
 	char cid[PT_MAX_ID + 1];
-	int rc, ex;
+	int rc, ex, logged = 0;
 
 	memset(&of, 0, sizeof(of));
 	memset(&t, 0, sizeof(t));
@@ -435,7 +472,9 @@ correct_run(struct correct_args *c)
 	    (ex = sub_office_checkpoint(&of, "correct")) != 0 ||
 	    (ex = find_target(c, of.lc, sid, of.ck, &tg)) != 0 ||
 	    (!c->is_void && (ex = check_amend(c, &tg, &t, &one)) != 0) ||
-	    (ex = choose_id(c, &tg, &one, &of, sid, &t, cid)) != 0)
+	    (ex = choose_id(c, &tg, &one, &of, sid, &t, cid, &logged)) != 0 ||
+	    (c->is_void && !logged && (ex = check_not_voided(c, &tg,
+	    &of)) != 0))
 		goto out;
 	ex = send_correction(c, &tg, &of, &t, cid);
 out:

@@ -827,6 +827,17 @@ def test_correct_void_and_amend():
             "replacement" not in d4["record"]
         assert os.path.exists(os.path.join(o.dir, "receipts",
                                            "P-1%2Fvoid.receipt"))
+        # the same void again: logged once; a second void with another
+        # reason changes nothing the log shows: refused, saying by what
+        p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
+                cwd=o.dir, check=0)
+        assert p.stdout.decode().strip() == "P-1/void %s %d" % (ARROW, B + 4)
+        p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht!",
+                cwd=o.dir, check=1)
+        err = p.stderr.decode()
+        assert "is voided already: nothing logged" in err and \
+            "VOIDED by #%d" % (B + 4) in err, err
+        assert o.size() == 5
         # refusals: unknown target (4), a replacement of another type or
         # id (1), usage (2); nothing logged
         run(*base, "--void", "NOPE", "--reason", "x", cwd=o.dir, check=4)
