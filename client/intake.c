@@ -169,6 +169,8 @@ itk_free(struct itk *t)
 struct rctx {
 	struct itk *t;
 	int bad;		/* problems in the current record */
+	const struct in_rec *rec;	/* the record being checked */
+	int said;		/* problems its check gave (record_problem) */
 };
 
 /* A problem at the field path of a record: for CSV the column that set
@@ -215,6 +217,21 @@ split_why(const char *text, char *path, size_t cap, const char **rest)
 	}
 	snprintf(path, cap, "record");
 	*rest = text;
+}
+
+/* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
+ * the intake's form (every problem of a record, not only its first). */
+static void
+record_problem(void *arg, int rc, const char *why)
+{
+	struct rctx *c = arg;
+	char path[96];
+	const char *rest;
+
+	(void)rc;
+	c->said++;
+	split_why(why, path, sizeof(path), &rest);
+	field_problem(c, c->rec, path, rest);
 }
 
 /* JSON amounts are integers in minor units; currencies ISO 4217. */
@@ -310,17 +327,18 @@ on_record(void *arg, struct in_rec *r)
 	wire_buf_init(&rec);
 	if (t->discs != NULL)
 		jrec_discs_clear(t->discs);
-	if ((rc = jrec_from_json(r->obj, &rec, t->discs, &why)) != 0) {
-		char path[96];
-		const char *rest;
-
+	c->rec = r;
+	c->said = 0;
+	if ((rc = jrec_from_json_each(r->obj, &rec, t->discs, record_problem,
+	    c, &why)) != 0) {
 		if (rc == PT_ENOMEM) {
 			json_decref(r->obj);
 			return rc;
 		}
-		split_why(why.text[0] ? why.text : pt_strerror(rc), path,
-		    sizeof(path), &rest);
-		field_problem(c, r, path, rest);
+		/* a problem of the encoding, before the record's check */
+		if (c->said == 0)
+			record_problem(c, rc, why.text[0] ? why.text :
+			    pt_strerror(rc));
 	}
 	id = json_string_value(json_object_get(r->obj, "id"));
 	if (c->bad > 0 || id == NULL) {
@@ -386,7 +404,7 @@ on_record(void *arg, struct in_rec *r)
 int
 itk_add(struct itk *t, json_t *obj, const struct in_pos *pos)
 {
-	struct rctx c = { t, 0 };
+	struct rctx c = { t, 0, NULL, 0 };
 	struct in_rec r = { obj, *pos, NULL };
 
 	return on_record(&c, &r);
@@ -484,7 +502,7 @@ int
 itk_read(struct itk *t, char *const *paths, size_t n,
     const struct in_opts *o)
 {
-	struct rctx c = { t, 0 };
+	struct rctx c = { t, 0, NULL, 0 };
 	struct pt_why why = { "" };
 	int rc;
 

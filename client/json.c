@@ -236,6 +236,14 @@ int
 jrec_from_json(const json_t *obj, struct wire_buf *out,
     struct jrec_discs *discs, struct pt_why *why)
 {
+	return jrec_from_json_each(obj, out, discs, NULL, NULL, why);
+}
+
+int
+jrec_from_json_each(const json_t *obj, struct wire_buf *out,
+    struct jrec_discs *discs, record_each_fn each, void *arg,
+    struct pt_why *why)
+{
 	struct enc e;
 	struct record_info info;
 	struct pt_why w = { "" };
@@ -257,8 +265,8 @@ jrec_from_json(const json_t *obj, struct wire_buf *out,
 		    "the limit of %d", out->len - start, PT_MAX_RECORD);
 		goto fail;
 	}
-	if ((rc = record_check(out->data + start, out->len - start, &info,
-	    &w)) != 0) {
+	if ((rc = record_check_each(out->data + start, out->len - start,
+	    &info, each, arg, &w)) != 0) {
 		pt_why_set(why, rc, "%s", w.text[0] ? w.text : pt_strerror(rc));
 		goto fail;
 	}

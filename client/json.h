@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "pt.h"
+#include "record.h"
 #include "wire.h"
 
 #define JREC_MAX_DISC	8	/* committed fields in one record */
@@ -65,6 +66,12 @@ void jrec_discs_clear(struct jrec_discs *d);
  */
 int jrec_from_json(const json_t *obj, struct wire_buf *out,
     struct jrec_discs *discs, struct pt_why *why);
+/* The same, with every problem of the record's check given to each
+ * (record_check_each); a problem of the encoding, before it, is in the
+ * answer only. */
+int jrec_from_json_each(const json_t *obj, struct wire_buf *out,
+    struct jrec_discs *discs, record_each_fn each, void *arg,
+    struct pt_why *why);
 
 /*
  * Decode a canonical msgpack value (already checked, e.g. a record inside

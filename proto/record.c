@@ -182,6 +182,16 @@ check_okorg(struct ctx *x, struct wire_cur *v, const char *path)
 	return 0;
 }
 
+/* record_check_each: give the problem now in x->why to x->each; the
+ * first one is kept for the answer. */
+static void
+report(struct ctx *x, int rc)
+{
+	if (x->nreported++ == 0)
+		x->first = *x->why;
+	x->each(x->each_arg, rc, x->why->text);
+}
+
 /* Check the value at v of field f (named path in reasons): the kinds that
  * are maps here, every scalar kind by record_value_check. */
 static int
@@ -217,19 +227,23 @@ check_map(struct ctx *x, struct wire_cur *c, const struct field *tab,
 	char sub[PATH_MAX_LEN], safe[41];
 	const char *key;
 	size_t npairs, klen, i, k;
-	int r;
+	int r, first = 0;
 
 	*seen = 0;
 	if (wire_cur_map(c, &npairs) != 0)
 		return pt_why_set(x->why, PT_ETYPE, "%s: want map",
 		    *path ? path : "record");
 	for (i = 0; i < npairs; i++) {
+		struct wire_cur vstart;
+		unsigned before = x->nreported;
+
 		if (wire_cur_str(c, &key, &klen) != 0)
 			return pt_why_set(x->why, PT_ETYPE,
 			    "%s: map key is not a string", path);
 		for (k = 0; k < n; k++)
 			if (streq(key, klen, tab[k].name))
 				break;
+		vstart = *c;
 		if (k == n) {
 			size_t m = klen < 40 ? klen : 40;
 			for (size_t j = 0; j < m; j++)
@@ -237,21 +251,37 @@ check_map(struct ctx *x, struct wire_cur *c, const struct field *tab,
 				    key[j] : '?';
 			safe[m] = '\0';
 			join(sub, path, safe);
-			return pt_why_set(x->why, PT_EUNKNOWNKEY,
+			r = pt_why_set(x->why, PT_EUNKNOWNKEY,
 			    "%s: unknown field", sub);
+		} else {
+			*seen |= 1u << k;
+			join(sub, path, tab[k].name);
+			r = check_value(x, &tab[k], c, sub);
 		}
-		*seen |= 1u << k;
-		join(sub, path, tab[k].name);
-		if ((r = check_value(x, &tab[k], c, sub)) != 0)
+		if (r == 0)
+			continue;
+		if (x->each == NULL)
 			return r;
+		/* on to the next field: this value skipped whole (the
+		 * bytes were walked already); said once, here or inside */
+		if (x->nreported == before)
+			report(x, r);
+		first = first != 0 ? first : r;
+		*c = vstart;
+		if (wire_cur_skip(c, NULL, NULL) != 0)
+			return first;
 	}
 	for (k = 0; k < n; k++)
 		if (tab[k].required && !(*seen & (1u << k))) {
 			join(sub, path, tab[k].name);
-			return pt_why_set(x->why, PT_ESCHEMA,
+			r = pt_why_set(x->why, PT_ESCHEMA,
 			    "%s: missing required field", sub);
+			if (x->each == NULL)
+				return r;
+			report(x, r);
+			first = first != 0 ? first : r;
 		}
-	return 0;
+	return first;
 }
 
 /* Find the string value of key in the map at c (c is not moved).
@@ -512,30 +542,53 @@ int
 record_check(const uint8_t *buf, size_t len, struct record_info *info,
     struct pt_why *why)
 {
+	return record_check_each(buf, len, info, NULL, NULL, why);
+}
+
+int
+record_check_each(const uint8_t *buf, size_t len, struct record_info *info,
+    record_each_fn each, void *arg, struct pt_why *why)
+{
 	struct record_info tmp;
+	struct pt_why own = { "" };
 	struct wire_cur c;
 	struct ctx x;
 	int r;
 
 	memset(&tmp, 0, sizeof(tmp));
+	if (why == NULL)
+		why = &own;
 	if (info != NULL)
 		memset(info, 0, sizeof(*info));
 	if (buf == NULL || len == 0)
-		return pt_why_set(why, PT_ETRUNCATED, "empty record");
-	if (len > PT_MAX_RECORD)
-		return pt_why_set(why, PT_ETOOBIG,
+		r = pt_why_set(why, PT_ETRUNCATED, "empty record");
+	else if (len > PT_MAX_RECORD)
+		r = pt_why_set(why, PT_ETOOBIG,
 		    "record of %zu bytes is over the limit of %d", len,
 		    PT_MAX_RECORD);
-	if ((r = wire_check_canonical(buf, len, why)) != 0)
+	else
+		r = wire_check_canonical(buf, len, why);
+	if (r != 0) {
+		if (each != NULL)
+			each(arg, r, why->text);
 		return r;
+	}
 	x.why = why;
 	x.info = &tmp;
 	x.action_void = 0;
 	x.nested_type = 0;
 	x.okey_revoke = 0;
+	x.each = each;
+	x.each_arg = arg;
+	x.nreported = 0;
 	wire_cur_init(&c, buf, len);
-	if ((r = check_record(&x, &c, "", 0)) != 0)
+	if ((r = check_record(&x, &c, "", 0)) != 0) {
+		if (each != NULL && x.nreported == 0)
+			report(&x, r);		/* a problem before the fields */
+		else if (each != NULL)
+			*why = x.first;
 		return r;
+	}
 	if (info != NULL)
 		*info = tmp;
 	return 0;

@@ -64,6 +64,21 @@ struct record_info {
 int record_check(const uint8_t *buf, size_t len, struct record_info *info,
     struct pt_why *why);
 
+/*
+ * record_check for people fixing a file: every problem found is given to
+ * each (its code and its text, as record_check words it), and the check
+ * goes on past a field whose value is wrong, an unknown field and a
+ * missing one, to the record's other fields (the rules between fields
+ * are checked only when the fields are right).  Returns the first
+ * problem's code, its text in *why, or 0 (each is called at least once
+ * when the answer is not 0).  The log itself uses
+ * record_check: the first problem is its answer.  O(len).
+ */
+typedef void (*record_each_fn)(void *arg, int rc, const char *why);
+int record_check_each(const uint8_t *buf, size_t len,
+    struct record_info *info, record_each_fn each, void *arg,
+    struct pt_why *why);
+
 /* Every record type an office may append (all but office_key, which
  * only the log's registrar signs), as a mask for record_may_append(). */
 #define RECORD_TYPES_ALL ((1u << RECORD_PAYMENT) | \

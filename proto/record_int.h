@@ -65,6 +65,11 @@ struct ctx {
 	int action_void;		/* set by F_ACTION */
 	enum record_type nested_type;	/* set by a nested record */
 	int okey_revoke;		/* set by F_OKACTION */
+	/* record_check_each: every problem to each, and on past a field's */
+	record_each_fn each;
+	void *each_arg;
+	unsigned nreported;
+	struct pt_why first;		/* the first problem reported */
 };
 
 static inline int

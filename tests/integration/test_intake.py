@@ -513,6 +513,20 @@ def test_dry_run_is_offline_and_writes_nothing():
         p = run("submit", "--dry-run", "--key", o.key, f, cwd=o.dir, check=0)
         assert sorted(os.listdir(o.dir)) == before    # no disclosures file
         assert o.size() == 0
+        # every problem of a record at once, not one per round of fixing
+        bp = o.write("bp.json", json.dumps({
+            "type": "permit_decision", "id": "BP-9", "permit_num": "BP-9",
+            "jurisdiction": org("DE-GV", "1", "Stadt"),
+            "decision": "issued", "decision_date": "2026-13-01",
+            "description": "x"}))
+        p = run("submit", "--dry-run", bp, cwd=o.dir, check=1)
+        err = p.stderr.decode()
+        assert err.splitlines()[:3] == [
+            '%s:1: decision_date: want a calendar date YYYY-MM-DD '
+            '("2026-13-01")' % bp,
+            "%s:1: address: missing required field" % bp,
+            "%s:1: permit_type: missing required field" % bp], err
+        assert "1 invalid (3 problems above)" in err, err
         # an id used twice is found by the dry run too
         g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"

@@ -462,6 +462,79 @@ START_TEST(why_names_field)
 }
 END_TEST
 
+/* record_check_each: every problem of a record, each once, in field
+ * order (a bad date, an unknown field, a field missing inside the payee's
+ * map, said there and not again by the record's, a missing field), checking on past each; the answer is the first, the
+ * one record_check gives alone; a right record gives none. */
+struct seen_problems {
+	int n;
+	int rc[8];
+	char text[8][PT_WHY_MAX];
+};
+
+static void
+seen_one(void *arg, int rc, const char *why)
+{
+	struct seen_problems *s = arg;
+
+	ck_assert_int_lt(s->n, 8);
+	s->rc[s->n] = rc;
+	snprintf(s->text[s->n], PT_WHY_MAX, "%s", why);
+	s->n++;
+}
+
+START_TEST(check_each_gives_every_problem)
+{
+	struct seen_problems s;
+	struct wire_buf b;
+	struct pt_why why, one;
+
+	wire_buf_init(&b);
+	E(wire_enc_map(&b, 8));		/* no payer; "extra" unknown */
+	E(wire_enc_cstr(&b, "amount_minor"));
+	E(wire_enc_int(&b, 100));
+	kv_str(&b, "currency", "EUR");
+	kv_str(&b, "date", "2026-13-01");
+	kv_str(&b, "description", "x");
+	kv_str(&b, "extra", "y");
+	kv_str(&b, "id", "P-1");
+	E(wire_enc_cstr(&b, "payee"));	/* an organization without name */
+	E(wire_enc_map(&b, 3));
+	kv_str(&b, "id", "1");
+	kv_str(&b, "kind", "organization");
+	kv_str(&b, "scheme", "DE-HRB");
+	kv_str(&b, "type", "payment");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(record_check_each(b.data, b.len, NULL, seen_one, &s,
+	    &why), PT_ESCHEMA);
+	ck_assert_int_eq(s.n, 4);
+	ck_assert_ptr_nonnull(strstr(s.text[0], "date:"));
+	ck_assert_str_eq(s.text[1], "extra: unknown field");
+	ck_assert_int_eq(s.rc[1], PT_EUNKNOWNKEY);
+	ck_assert_str_eq(s.text[2], "payee.name: missing required field");
+	ck_assert_str_eq(s.text[3], "payer: missing required field");
+	/* the answer is the first problem, as record_check's alone */
+	ck_assert_str_eq(why.text, s.text[0]);
+	ck_assert_int_eq(record_check(b.data, b.len, NULL, &one), s.rc[0]);
+	ck_assert_str_eq(one.text, s.text[0]);
+	wire_buf_free(&b);
+	/* a right record: no call */
+	wire_buf_init(&b);
+	payment(&b, "2023-03-01", "GBP", 12500);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(record_check_each(b.data, b.len, NULL, seen_one, &s,
+	    NULL), 0);
+	ck_assert_int_eq(s.n, 0);
+	/* a problem before the fields (not canonical): one call */
+	b.data[b.len - 1] ^= 0x80;
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_ne(record_check_each(b.data, b.len, NULL, seen_one, &s,
+	    NULL), 0);
+	ck_assert_int_eq(s.n, 1);
+	wire_buf_free(&b);
+}
+END_TEST
+
 /* The id rule the schema and GET /lookup share, by length: a NUL, a space,
  * a control byte or a non-ASCII byte anywhere is refused. */
 START_TEST(id_rule)
@@ -504,6 +577,7 @@ main(void)
 	tcase_add_test(tc, office_rule);
 	tcase_add_test(tc, why_names_field);
 	tcase_add_test(tc, id_rule);
+	tcase_add_test(tc, check_each_gives_every_problem);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
