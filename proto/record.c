@@ -218,7 +218,10 @@ check_value(struct ctx *x, const struct field *f, struct wire_cur *v,
 
 /*
  * Read the map at c and check it against tab.  *seen gets a bitmask of the
- * keys present (bit i for tab[i]).  O(pairs * n).
+ * keys present (bit i for tab[i]).  The first problem is the answer; with
+ * x->each (record_check_each) every problem is reported once, here or in
+ * a nested map, a wrong value skipped whole, and the check goes on to the
+ * next field and every missing one.  O(pairs * n).
  */
 static int
 check_map(struct ctx *x, struct wire_cur *c, const struct field *tab,
