@@ -150,37 +150,30 @@ str(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* An integer amount in minor units as an exact decimal ("EUR 1,250.00");
- * 0 when so, -1 when the currency's minor unit is not known (then the
- * minor units are written, and said). */
-static int
+/* An integer amount in minor units as an exact decimal, its integer
+ * digits grouped by three ("EUR 1,250.00"; amt_format reads it); the
+ * minor units, said so, when the currency's minor unit is not known. */
+static void
 put_amount(FILE *f, json_int_t minor, const char *currency)
 {
-	char digits[48];
-	unsigned e;
-	int exp;
+	char txt[AMT_MAX_TEXT];
+	const char *d;
+	size_t ip;
 
-	/* ISO 4217 minor unit (client/amount.c); none known: say so */
-	if (amt_exponent(currency, &exp) != 0 || exp == AMT_NA) {
+	if (amt_format(minor, currency, txt, sizeof(txt)) != 0) {
 		fprintf(f, "%s %lld (minor units)", currency != NULL ?
 		    currency : "(no currency)", (long long)minor);
-		return -1;
+		return;
 	}
-	e = (unsigned)exp;
-	unsigned long long v = minor < 0 ? 0ULL - (unsigned long long)minor :
-	    (unsigned long long)minor;
-	int n = snprintf(digits, sizeof(digits), "%0*llu", (int)e + 1, v);
-	int ip = n - (int)e;	/* integer digits, at least 1 */
-
-	fprintf(f, "%s %s", currency, minor < 0 ? "-" : "");
-	for (int i = 0; i < ip; i++) {
-		fputc(digits[i], f);
+	d = txt + (txt[0] == '-');
+	ip = strcspn(d, ".");
+	fprintf(f, "%s %s", currency, txt[0] == '-' ? "-" : "");
+	for (size_t i = 0; i < ip; i++) {
+		fputc(d[i], f);
 		if (i != ip - 1 && (ip - 1 - i) % 3 == 0)
 			fputc(',', f);
 	}
-	if (e > 0)
-		fprintf(f, ".%s", digits + ip);
-	return 0;
+	fputs(d + ip, f);
 }
 
 /* An amount's key without "_minor" when it is shown in major units. */
@@ -223,7 +216,7 @@ cst_put_fields(FILE *f, json_t *obj, const char *prefix,
 		fprintf(f, "%*s ", strlen(path) < 22 ? (int)(22 -
 		    strlen(path)) : 0, "");
 		if (json_is_integer(v) && is_minor_key(k))
-			(void)put_amount(f, json_integer_value(v), currency);
+			put_amount(f, json_integer_value(v), currency);
 		else if (json_is_integer(v))
 			fprintf(f, "%lld", (long long)json_integer_value(v));
 		else if (json_is_string(v))
