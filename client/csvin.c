@@ -446,6 +446,10 @@ struct csvin_row {
 	size_t nall;		/* and the constants */
 	char *const *cells;
 	size_t ncells;
+	/* A row whose cells were not all read: failed[i] for cell i, and
+	 * the record built from the rest (see csvin_row_partial). */
+	const unsigned char *failed;
+	json_t *partial;
 };
 
 struct parse {
@@ -509,6 +513,28 @@ csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
 		}
 	}
 	return PT_ENOTFOUND;
+}
+
+int
+csvin_row_failed(const struct csvin_row *row, const char *path)
+{
+	size_t col;
+	const char *name, *cell;
+
+	if (row->failed == NULL)
+		return 0;
+	if (csvin_row_locate(row, path, &col, &name, &cell) != 0)
+		return -1;
+	for (size_t i = 0; i < row->nall && i < row->ncells; i++)
+		if (row->cells[i] == cell)
+			return row->failed[i];
+	return 0;
+}
+
+json_t *
+csvin_row_partial(const struct csvin_row *row)
+{
+	return row->partial;
 }
 
 /* Set obj[path] = v (a new reference, taken), creating objects. */
@@ -830,11 +856,29 @@ defaults(struct parse *p, json_t *o, const char *currency)
 	}
 }
 
+/* A stand-in for a cell that could not be read, of its column's kind:
+ * NULL when none is safe (a decision: its absence is left out instead). */
+static json_t *
+placeholder(enum vkind kind)
+{
+	switch (kind) {
+	case V_INT:
+	case V_MONEY:
+		return json_integer(1);
+	case V_STR:
+	case V_DATE:
+		return json_string("?");
+	default:
+		return NULL;
+	}
+}
+
 static void
 data_row(struct parse *p, size_t line)
 {
 	struct csvin_row row = { p->cols, p->ncols, p->nall, p->cells,
-	    p->ncells };
+	    p->ncells, NULL, NULL };
+	unsigned char *failed;
 	const char *currency, *mapped;
 	json_t *o;
 	int bad = 0, rc;
@@ -883,7 +927,9 @@ data_row(struct parse *p, size_t line)
 	}
 	row.cells = p->cells;
 	row.ncells = p->ncells;
-	if ((o = json_object()) == NULL) {
+	if ((o = json_object()) == NULL ||
+	    (failed = calloc(p->ncells, 1)) == NULL) {
+		json_decref(o);
 		p->rc = PT_ENOMEM;
 		return;
 	}
@@ -897,27 +943,33 @@ data_row(struct parse *p, size_t line)
 		if (p->cells[i][0] == '\0')
 			continue;
 		if (convert(p, line, i, currency, mapped, &jv) != 0) {
-			bad = 1;
-			continue;
+			/* The rest of the row is still checked against the
+			 * schema: a stand-in of the column's kind keeps the
+			 * defaults (type, currency) as the cell would have
+			 * set them, and what the schema says at this column
+			 * is left out (see csvin_row_failed). */
+			bad = failed[i] = 1;
+			jv = placeholder(p->cols[i].kind);
 		}
 		if (jv == NULL)
 			continue;
-		if (bad) {
-			json_decref(jv);
-			continue;
-		}
 		if ((rc = set_path(o, p->cols[i].path, jv)) != 0) {
 			json_decref(o);
+			free(failed);
 			p->rc = rc;
 			return;
 		}
 	}
+	defaults(p, o, currency);
 	if (bad) {
+		row.failed = failed;
+		row.partial = o;
+		rc = p->fn(p->arg, NULL, line, &row);
 		json_decref(o);
-		o = NULL;
 	} else
-		defaults(p, o, currency);
-	if ((rc = p->fn(p->arg, o, line, &row)) != 0)
+		rc = p->fn(p->arg, o, line, &row);
+	free(failed);
+	if (rc != 0)
 		p->rc = rc;
 }
 

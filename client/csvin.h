@@ -93,8 +93,9 @@ struct csvin_row;
 
 /*
  * Called once per data row: obj is a new object the callback must
- * json_decref(), or NULL for a row whose problems were reported.  line is
- * the row's first line in the file.  Return 0 to go on, non-zero to stop
+ * json_decref(), or NULL for a row whose problems were reported (then
+ * csvin_row_partial holds what the rest of it makes).  line is the row's
+ * first line in the file.  Return 0 to go on, non-zero to stop
  * (csvin_parse returns it).
  */
 typedef int (*csvin_row_fn)(void *arg, json_t *obj, size_t line,
@@ -107,6 +108,26 @@ typedef int (*csvin_row_fn)(void *arg, json_t *obj, size_t line,
  */
 int csvin_row_locate(const struct csvin_row *row, const char *path,
     size_t *col, const char **name, const char **cell);
+
+/*
+ * A row handed over without its object (obj NULL) because cells could not
+ * be read (reported): the record the rest of the row makes, borrowed for
+ * the call, each unreadable cell standing in as a value of its column's
+ * kind (an integer 1, the text "?") or left out (a decision); NULL for a
+ * row that could not be read at all (a wrong number of cells) and for a
+ * row read whole.  Checking it finds the row's other problems in the same
+ * run.
+ */
+json_t *csvin_row_partial(const struct csvin_row *row);
+
+/*
+ * For such a row, whether what is said at path is about an unreadable
+ * cell: 1 when the column that set path (as csvin_row_locate finds it)
+ * could not be read, 0 when it was, -1 when no column sets path (a field
+ * the defaults or the map's constants make, e.g. currency, id, type).
+ * 0 for a row read whole.
+ */
+int csvin_row_failed(const struct csvin_row *row, const char *path);
 
 /*
  * Read buf as CSV (RFC 4180; CRLF or LF) and hand every row over.  0 when

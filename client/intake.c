@@ -171,6 +171,7 @@ struct rctx {
 	int bad;		/* problems in the current record */
 	const struct in_rec *rec;	/* the record being checked */
 	int said;		/* problems its check gave (record_problem) */
+	int partial;		/* checking a CSV row's partial record */
 };
 
 /* A problem at the field path of a record: for CSV the column that set
@@ -231,6 +232,15 @@ record_problem(void *arg, int rc, const char *why)
 	(void)rc;
 	c->said++;
 	split_why(why, path, sizeof(path), &rest);
+	if (c->partial) {
+		/* What is said of an unreadable cell's field, or of a field
+		 * no column sets that is missing (it may follow from that
+		 * cell), was said already or would mislead. */
+		int f = csvin_row_failed(c->rec->row, path);
+
+		if (f == 1 || (f == -1 && strstr(rest, "missing") != NULL))
+			return;
+	}
 	field_problem(c, c->rec, path, rest);
 }
 
@@ -296,6 +306,37 @@ note_id(struct itk *t, const char *id, const struct in_pos *pos, size_t item)
 	return 0;
 }
 
+/*
+ * A CSV row some cells of which could not be read (reported): its other
+ * problems, from the record the rest of the row makes, so that one run
+ * gives them all.  0 or PT_ENOMEM.
+ */
+static int
+check_partial(struct rctx *c, struct in_rec *r)
+{
+	struct in_rec pr = *r;
+	struct wire_buf rec;
+	struct pt_why why = { "" };
+	int rc;
+
+	pr.obj = csvin_row_partial(r->row);
+	check_json_shapes(c, &pr, pr.obj, "");
+	wire_buf_init(&rec);
+	c->rec = &pr;
+	c->said = 0;
+	c->partial = 1;
+	rc = jrec_from_json_each(pr.obj, &rec, c->t->discs, record_problem,
+	    c, &why);
+	if (rc != 0 && rc != PT_ENOMEM && c->said == 0)
+		record_problem(c, rc, why.text[0] ? why.text : pt_strerror(rc));
+	c->partial = 0;
+	c->rec = NULL;
+	wire_buf_free(&rec);
+	if (c->t->discs != NULL)
+		jrec_discs_clear(c->t->discs);
+	return rc == PT_ENOMEM ? rc : 0;
+}
+
 static int
 on_record(void *arg, struct in_rec *r)
 {
@@ -314,6 +355,9 @@ on_record(void *arg, struct in_rec *r)
 		size_t col;
 
 		t->invalid++;
+		if (r->row != NULL && csvin_row_partial(r->row) != NULL &&
+		    (rc = check_partial(c, r)) != 0)
+			return rc;
 		/* a CSV row with problems may still name its id */
 		if (r->row != NULL && csvin_row_locate(r->row, "id", &col,
 		    &name, &cell) == 0 && cell[0] != '\0')
@@ -404,7 +448,7 @@ on_record(void *arg, struct in_rec *r)
 int
 itk_add(struct itk *t, json_t *obj, const struct in_pos *pos)
 {
-	struct rctx c = { t, 0, NULL, 0 };
+	struct rctx c = { t, 0, NULL, 0, 0 };
 	struct in_rec r = { obj, *pos, NULL };
 
 	return on_record(&c, &r);
@@ -502,7 +546,7 @@ int
 itk_read(struct itk *t, char *const *paths, size_t n,
     const struct in_opts *o)
 {
-	struct rctx c = { t, 0, NULL, 0 };
+	struct rctx c = { t, 0, NULL, 0, 0 };
 	struct pt_why why = { "" };
 	int rc;
 

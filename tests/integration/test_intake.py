@@ -527,6 +527,37 @@ def test_dry_run_is_offline_and_writes_nothing():
             "%s:1: address: missing required field" % bp,
             "%s:1: permit_type: missing required field" % bp], err
         assert "1 invalid (3 problems above)" in err, err
+        # a CSV row with an unreadable cell: the rest of the row is checked
+        # in the same run (its date, an empty required cell), and nothing
+        # is said twice or made up about the unreadable cell's field
+        # (amount_minor) or what follows from it (currency, id, decision)
+        cr = o.write("cr.csv", "id,date,amount,currency,payer.scheme,"
+                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"
+                     "description\nC-1,2026-13-01,\"12,50\",EUR,DE-HRB,F,"
+                     "F,DE-HRB,P,,x\n")
+        p = run("submit", "--dry-run", cr, cwd=o.dir, check=1)
+        err = p.stderr.decode()
+        assert err.splitlines()[:3] == [
+            '%s:2:3: amount: a comma may be a decimal or a thousands '
+            'separator; --decimal-comma reads it as 12.50 EUR ("12,50")' % cr,
+            '%s:2:2: date: want a calendar date YYYY-MM-DD ("2026-13-01")'
+            % cr,
+            '%s:2:10: payee.name: missing required field ("")' % cr], err
+        assert "1 invalid (3 problems above)" in err, err
+        pr = o.write("pr.csv", "StatusCurrentMapped,PermitNum,StatusDate,"
+                     "Description,OriginalAddress1,OriginalCity,"
+                     "OriginalState,OriginalZip,Jurisdiction,"
+                     "jurisdiction.scheme,jurisdiction.id,PermitType\n"
+                     "In Review,BP-1,2026-02-31,x,1 Main,Springfield,IL,"
+                     "62701,City,US-EIN,1,Building\n")
+        p = run("submit", "--dry-run", pr, cwd=o.dir, check=1)
+        err = p.stderr.decode()
+        assert err.splitlines()[:2] == [
+            '%s:2:1: StatusCurrentMapped: not a decision: the permit is '
+            'still in process (only decisions are logged) ("In Review")' % pr,
+            '%s:2:3: StatusDate: want a calendar date YYYY-MM-DD '
+            '("2026-02-31")' % pr], err
+        assert "1 invalid (2 problems above)" in err, err
         # an id used twice is found by the dry run too
         g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"

@@ -479,6 +479,80 @@ START_TEST(csv_columns_refused)
 }
 END_TEST
 
+/* A row with an unreadable cell hands over, besides its problem, the
+ * record the rest of the row makes (stand-ins for the unreadable cells)
+ * and which paths are the unreadable cells' (csvin_row_failed). */
+struct partial_got {
+	json_t *partial[2];
+	int failed[2][4];
+	int null_obj[2];
+	size_t n;
+};
+
+static int
+partial_row(void *arg, json_t *obj, size_t line, const struct csvin_row *row)
+{
+	static const char *const paths[4] = { "amount_minor", "date",
+	    "currency", "payee" };
+	struct partial_got *g = arg;
+	json_t *pr = csvin_row_partial(row);
+
+	(void)line;
+	ck_assert_uint_lt(g->n, 2);
+	g->null_obj[g->n] = obj == NULL;
+	g->partial[g->n] = pr != NULL ? json_deep_copy(pr) : NULL;
+	for (int i = 0; i < 4; i++)
+		g->failed[g->n][i] = csvin_row_failed(row, paths[i]);
+	json_decref(obj);
+	g->n++;
+	return 0;
+}
+
+static void
+partial_err(void *arg, size_t line, size_t col, const char *field,
+    const char *value, const char *problem)
+{
+	(void)arg; (void)line; (void)col; (void)field; (void)value;
+	(void)problem;
+}
+
+START_TEST(csv_unreadable_cell_partial)
+{
+	const char *csv = "id,date,amount,payee.name\n"
+	    "K-1,2026-13-01,\"12,50\",Firma\n"
+	    "K-2,2026-01-01,12.50,Firma\n";
+	struct csvin_opts o = { 0 };
+	struct partial_got g = { 0 };
+	json_t *p;
+
+	o.currency = "EUR";
+	ck_assert_int_eq(csvin_parse((const uint8_t *)csv, strlen(csv), &o,
+	    partial_row, partial_err, &g), 0);
+	ck_assert_uint_eq(g.n, 2);
+	/* the unreadable amount: no object, a partial one with a stand-in
+	 * (which brings the currency default as a real amount would) */
+	ck_assert(g.null_obj[0]);
+	ck_assert_ptr_nonnull(p = g.partial[0]);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "id")), "K-1");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "date")),
+	    "2026-13-01");
+	ck_assert_int_eq(json_integer_value(json_object_get(p,
+	    "amount_minor")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "currency")),
+	    "EUR");
+	ck_assert_int_eq(g.failed[0][0], 1);	/* amount_minor: its cell */
+	ck_assert_int_eq(g.failed[0][1], 0);	/* date: read */
+	ck_assert_int_eq(g.failed[0][2], -1);	/* currency: no column */
+	ck_assert_int_eq(g.failed[0][3], 0);	/* payee: payee.name, read */
+	/* a row read whole: its object, no partial one, nothing failed */
+	ck_assert(!g.null_obj[1]);
+	ck_assert_ptr_null(g.partial[1]);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(g.failed[1][i], 0);
+	json_decref(g.partial[0]);
+}
+END_TEST
+
 START_TEST(csv_blds_status_mapped)
 {
 	const char csv[] =
@@ -732,6 +806,7 @@ suite(void)
 	tcase_add_test(tc, csv_delimiter_refusals);
 	tcase_add_test(tc, csv_columns_refused);
 	tcase_add_test(tc, csv_blds_status_mapped);
+	tcase_add_test(tc, csv_unreadable_cell_partial);
 	tcase_add_test(tc, csv_column_map);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
