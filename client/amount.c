@@ -491,11 +491,19 @@ amt_parse(const char *s, size_t len, const char *currency,
 		snprintf(msg, sizeof(msg), "thousands separators must stand "
 		    "between groups of three digits");
 		break;
-	case P_FRAC:
+	case P_FRAC: {
+		int zeros = 1;
+
+		/* the digits beyond the currency's: zeros an export added? */
+		for (size_t k = 1; k <= nfrac - (size_t)exp && k <= t.n; k++)
+			zeros &= t.t[t.n - k] == T_DIGIT && t.d[t.n - k] == '0';
 		snprintf(msg, sizeof(msg), "%s has %d decimal place%s (ISO "
-		    "4217), this has %zu", currency, exp, exp == 1 ? "" : "s",
-		    nfrac);
+		    "4217), this has %zu%s", currency, exp, exp == 1 ? "" : "s",
+		    nfrac, zeros ? " (only zeros: give the column a number "
+		    "format of that many decimal places in the spreadsheet "
+		    "and export again)" : "");
 		break;
+	}
 	default:
 		snprintf(msg, sizeof(msg), "not an amount");
 		break;

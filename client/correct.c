@@ -35,8 +35,10 @@ static const char correct_usage[] =
     "and kept as a receipt like `submit` does.  The correction's own id is\n"
     "--id, else ID/void or ID/amend (ID/amend-2, ... for a later\n"
     "amendment): running the same command again logs nothing twice.  A\n"
-    "record voided already is not voided again (exit 1); to undo a void,\n"
-    "amend the record.\n"
+    "record voided already is not voided again, nor amended to what it\n"
+    "says already (exit 1); to undo a void, amend the record.  A permit\n"
+    "read without an id column (its id PermitNum/decision/StatusDate)\n"
+    "keeps ID when --with corrects its date.\n"
     "\n"
     "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
     "4 no record ID by this office in the log, 5 the log refused the\n"
@@ -51,6 +53,9 @@ struct one {
 	const char *want;		/* the target's id */
 	struct itk *t;
 	struct in_pos pos;
+	int made_id;			/* obj's id made by the reading (a
+					 * permit's PermitNum/decision/date
+					 * without an id column) */
 };
 
 static int
@@ -65,9 +70,14 @@ one_record(void *arg, struct in_rec *r)
 	o->nmatch += match;
 	/* keep the first record until one with the id comes */
 	if (r->obj != NULL && (o->obj == NULL || (match && o->nmatch == 1))) {
+		const char *name, *cell;
+		size_t col;
+
 		json_decref(o->obj);
 		o->obj = r->obj;
 		o->pos = r->pos;
+		o->made_id = r->row != NULL && csvin_row_locate(r->row, "id",
+		    &col, &name, &cell) != 0;
 		return 0;
 	}
 	json_decref(r->obj);
@@ -230,7 +240,9 @@ read_replacement(const struct correct_args *c, struct itk *t,
 			    NULL, 0, msg);
 		return CLI_EVERIFY;
 	}
-	if (json_object_get(one->obj, "id") == NULL)
+	/* no id given: the record amended's (a permit's id made of its
+	 * number, decision and date changes with the date corrected) */
+	if (json_object_get(one->obj, "id") == NULL || one->made_id)
 		json_object_set_new(one->obj, "id", json_string(c->target));
 	id = json_string_value(json_object_get(one->obj, "id"));
 	if (id == NULL || strcmp(id, c->target) != 0) {
@@ -264,7 +276,12 @@ find_target(const struct correct_args *c, struct logc *lc,
 	    &tg->len, &tg->e, &why);
 	if (rc == PT_ENOTFOUND)
 		return cli_fail(rc, NULL, "no record with id \"%s\" by this "
-		    "office's key in the log", c->target);
+		    "office's key in the log%s%s%s", c->target,
+		    strchr(c->target, '/') == NULL ? " (a permit decision read "
+		    "without an id column has the id PermitNum/decision/"
+		    "StatusDate, e.g. " : "", strchr(c->target, '/') == NULL ?
+		    c->target : "", strchr(c->target, '/') == NULL ?
+		    "/issued/2026-02-01)" : "");
 	if (rc != 0)
 		return cli_fail(rc, &why, "looking up \"%s\"", c->target);
 	if ((rc = mt_leaf_hash(tg->buf, tg->len, &tg->leaf)) != 0 ||
@@ -391,10 +408,12 @@ choose_id(const struct correct_args *c, const struct target *tg,
 	    "give --id", COR_MAX_TRIES, c->target);
 }
 
-/* Sign and submit the one correction, keep its receipt.  The exit code. */
+/* Sign and submit the one correction, keep its receipt (logged: it is in
+ * the log already, and its receipt is fetched again).  The exit code. */
 static int
 send_correction(const struct correct_args *c, const struct target *tg,
-    const struct sub_office *of, struct itk *t, const char *cid)
+    const struct sub_office *of, struct itk *t, const char *cid,
+    int logged)
 {
 	const struct sub_args *a = &c->a;
 	struct pt_why why = { "" };
@@ -408,38 +427,67 @@ send_correction(const struct correct_args *c, const struct target *tg,
 	sub_office_send_opts(of, a, 1, &so);
 	ex = sub_send(&so, t, &cnt);
 	if (!a->co.quiet && cnt.logged == 1)
-		fprintf(stderr, "pubtrail: %s %s (index %llu) with %s\n",
+		fprintf(stderr, "pubtrail: %s %s (index %llu) with %s%s\n",
 		    c->is_void ? "voided" : "amended", c->target,
-		    (unsigned long long)tg->index, cid);
+		    (unsigned long long)tg->index, cid, logged ? " (in the "
+		    "log before this run: nothing new)" : "");
 	return ex;
 }
 
 /*
- * A void of a record voided already (by another correction than this
- * one: a run again is answered with its receipt) changes nothing the log
- * shows; refused, saying by which entry, so that a second reason is not
- * logged by mistake.  0 or the exit code.
+ * A correction that changes nothing the log shows is refused, so that a
+ * reason is not logged forever by mistake: a void of a record voided
+ * already (by another correction than this one: a run again is answered
+ * with its receipt), saying by which entry; an amendment whose record is
+ * the record in effect already (the record as logged, or as last
+ * amended).  0 or the exit code.
  */
 static int
-check_not_voided(const struct correct_args *c, const struct target *tg,
-    const struct sub_office *of)
+check_changes(const struct correct_args *c, const struct target *tg,
+    const struct sub_office *of, const struct itk *t)
 {
 	struct cst st;
 	struct pt_why why = { "" };
+	json_t *now = NULL, *mine = NULL;
 	int rc, ex = CLI_OK;
 
 	memset(&st, 0, sizeof(st));
 	if ((rc = cst_resolve(of->lc, of->ck, tg->index, tg->buf, tg->len,
 	    &tg->e, &st, &why)) != 0)
 		return cli_fail(rc, &why, "corrections of \"%s\"", c->target);
-	if (st.status == CST_VOIDED) {
+	if (c->is_void && st.status == CST_VOIDED) {
 		fprintf(stderr, "pubtrail: \"%s\" (index %llu) is voided "
 		    "already: nothing logged (a second void changes nothing; to "
 		    "undo a void, amend the record)\n  ", c->target,
 		    (unsigned long long)tg->index);
 		cst_print(stderr, &st);
 		ex = CLI_EVERIFY;
+	} else if (!c->is_void && (st.status == CST_CURRENT ||
+	    st.status == CST_AMENDED)) {
+		json_t *corr = NULL;
+
+		if (st.status == CST_AMENDED)
+			now = json_incref(json_object_get(
+			    st.c[st.n - 1].record, "replacement"));
+		else
+			(void)jrec_to_json(tg->e.sub.record,
+			    tg->e.sub.record_len, &now, NULL);
+		if (jrec_to_json(t->items[0].record, t->items[0].record_len,
+		    &corr, NULL) == 0)
+			mine = json_incref(json_object_get(corr,
+			    "replacement"));
+		json_decref(corr);
+		if (now != NULL && mine != NULL && json_equal(now, mine)) {
+			fprintf(stderr, "pubtrail: \"%s\" (index %llu) reads "
+			    "so already%s: nothing logged (the corrected "
+			    "record is the record in effect)\n", c->target,
+			    (unsigned long long)tg->index,
+			    st.status == CST_AMENDED ? ", as amended" : "");
+			ex = CLI_EVERIFY;
+		}
 	}
+	json_decref(now);
+	json_decref(mine);
 	cst_free(&st);
 	return ex;
 }
@@ -473,10 +521,9 @@ correct_run(struct correct_args *c)
 	    (ex = find_target(c, of.lc, sid, of.ck, &tg)) != 0 ||
 	    (!c->is_void && (ex = check_amend(c, &tg, &t, &one)) != 0) ||
 	    (ex = choose_id(c, &tg, &one, &of, sid, &t, cid, &logged)) != 0 ||
-	    (c->is_void && !logged && (ex = check_not_voided(c, &tg,
-	    &of)) != 0))
+	    (!logged && (ex = check_changes(c, &tg, &of, &t)) != 0))
 		goto out;
-	ex = send_correction(c, &tg, &of, &t, cid);
+	ex = send_correction(c, &tg, &of, &t, cid, logged);
 out:
 	free(tg.buf);
 	json_decref(one.obj);

@@ -32,6 +32,7 @@ enum vkind {
 	V_MAPPED,	/* BLDS StatusCurrentMapped -> schema decision */
 	V_CHECK,	/* StatusCurrent beside StatusCurrentMapped: checked */
 	V_IGNORE,	/* known column with no schema field, or mapped to "-" */
+	V_ADDR2,	/* a second address line: after line1, a comma between */
 	V_UNNAMED,	/* empty header cell: its cells must be empty */
 };
 
@@ -101,6 +102,7 @@ static const struct colname {
 	{ "StatusCurrentMapped", "decision", V_MAPPED, 1 },
 	{ "StatusDate", "decision_date", V_DATE, 1 },
 	{ "OriginalAddress1", "address.line1", V_STR, 1 },
+	{ "OriginalAddress2", "address.line1", V_ADDR2, 1 },
 	{ "OriginalCity", "address.city", V_STR, 1 },
 	{ "OriginalState", "address.state", V_STR, 1 },
 	{ "OriginalZip", "address.zip", V_STR, 1 },
@@ -111,7 +113,6 @@ static const struct colname {
 	{ "Link", "link", V_STR, 1 },
 	/* BLDS columns the schema has no field for */
 	{ "CompletedDate", NULL, V_IGNORE, 1 },
-	{ "OriginalAddress2", NULL, V_IGNORE, 1 },
 	{ "PermitClass", NULL, V_IGNORE, 1 },
 	{ "PermitClassMapped", NULL, V_IGNORE, 1 },
 	{ "WorkClass", NULL, V_IGNORE, 1 },
@@ -672,7 +673,9 @@ header(struct parse *p, size_t line)
 	for (size_t i = 0; i < p->nall; i++) {
 		for (size_t k = 0; k < i; k++) {
 			if (p->cols[i].path == NULL || p->cols[k].path == NULL ||
-			    strcmp(p->cols[i].path, p->cols[k].path) != 0)
+			    strcmp(p->cols[i].path, p->cols[k].path) != 0 ||
+			    (p->cols[i].kind == V_ADDR2) !=
+			    (p->cols[k].kind == V_ADDR2))
 				continue;
 			if (i >= p->ncols)
 				problem(p, line, k + 1, p->cols[k].name,
@@ -705,6 +708,53 @@ cell_of(struct parse *p, const char *path)
 		    p->cells[i][0] != '\0')
 			return p->cells[i];
 	return NULL;
+}
+
+/* Two digits at s, at most max: their value, or -1. */
+static int
+two_digits(const char *s, int max)
+{
+	int v;
+
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
+		return -1;
+	v = (s[0] - '0') * 10 + (s[1] - '0');
+	return v <= max ? v : -1;
+}
+
+/* The time after a date's 'T' or space: hh:mm[:ss[.s...]] then nothing,
+ * Z, or an offset +hh:mm / +hhmm / +hh (also -).  The date alone is
+ * logged; a time that is no time means the cell is not what it seems. */
+static int
+time_ok(const char *t)
+{
+	if (two_digits(t, 23) < 0 || t[2] != ':' || two_digits(t + 3, 59) < 0)
+		return 0;
+	t += 5;
+	if (*t == ':') {
+		if (two_digits(t + 1, 60) < 0)
+			return 0;
+		t += 3;
+		if (*t == '.' || *t == ',') {
+			if (!isdigit((unsigned char)t[1]))
+				return 0;
+			for (t++; isdigit((unsigned char)*t); t++)
+				;
+		}
+	}
+	if (*t == 'Z')
+		return t[1] == '\0';
+	if (*t == '+' || *t == '-') {
+		if (two_digits(t + 1, 23) < 0)
+			return 0;
+		t += 3;
+		if (*t == ':')
+			t++;
+		if (*t != '\0' && (two_digits(t, 59) < 0 || t[2] != '\0'))
+			return 0;
+		return 1;
+	}
+	return *t == '\0';
 }
 
 /* Convert one cell into *jv.  0, or -1 after reporting the problem. */
@@ -740,9 +790,16 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		*jv = json_integer((json_int_t)n);
 		break;
 	case V_DATE:
-		if (strlen(v) > 10 && (v[10] == 'T' || v[10] == ' '))
+		if (strlen(v) > 10 && (v[10] == 'T' || v[10] == ' ')) {
+			if (!time_ok(v + 11)) {
+				problem(p, line, cn, c->name, v, "want a date "
+				    "YYYY-MM-DD or an ISO 8601 date and time "
+				    "(YYYY-MM-DDThh:mm[:ss[.s]][Z|+hh:mm]), of "
+				    "which the date is logged");
+				return -1;
+			}
 			*jv = json_stringn(v, 10);
-		else
+		} else
 			*jv = json_string(v);
 		break;
 	case V_DECISION:
@@ -873,6 +930,34 @@ placeholder(enum vkind kind)
 	}
 }
 
+/* A second address line (BLDS OriginalAddress2: a unit, a floor, which
+ * says which property): the schema has one line, so it goes after line1,
+ * a comma between ("123 Main St, Unit 2"); line2 (taken) alone is line1. */
+static int
+add_line2(json_t *o, json_t *line2)
+{
+	json_t *addr = json_object_get(o, "address");
+	json_t *l1 = json_is_object(addr) ? json_object_get(addr, "line1") :
+	    NULL;
+	size_t n;
+	char *both;
+	int rc;
+
+	if (!json_is_string(l1))
+		return set_path(o, "address.line1", line2);
+	n = json_string_length(l1) + json_string_length(line2) + 3;
+	if ((both = malloc(n)) == NULL) {
+		json_decref(line2);
+		return PT_ENOMEM;
+	}
+	snprintf(both, n, "%s, %s", json_string_value(l1),
+	    json_string_value(line2));
+	json_decref(line2);
+	rc = set_path(o, "address.line1", json_string(both));
+	free(both);
+	return rc;
+}
+
 static void
 data_row(struct parse *p, size_t line)
 {
@@ -880,7 +965,7 @@ data_row(struct parse *p, size_t line)
 	    p->ncells, NULL, NULL };
 	unsigned char *failed;
 	const char *currency, *mapped;
-	json_t *o;
+	json_t *o, *addr2 = NULL;
 	int bad = 0, rc;
 
 	if (p->ncells > p->ncols) {
@@ -942,6 +1027,12 @@ data_row(struct parse *p, size_t line)
 
 		if (p->cells[i][0] == '\0')
 			continue;
+		/* the map's currency, as --currency: only with an amount
+		 * (defaults() puts it in), so a permit without a fee is no
+		 * record with a currency and no amount */
+		if (i >= p->ncols && p->cols[i].path != NULL &&
+		    strcmp(p->cols[i].path, "currency") == 0)
+			continue;
 		if (convert(p, line, i, currency, mapped, &jv) != 0) {
 			/* The rest of the row is still checked against the
 			 * schema: a stand-in of the column's kind keeps the
@@ -951,9 +1042,23 @@ data_row(struct parse *p, size_t line)
 			bad = failed[i] = 1;
 			jv = placeholder(p->cols[i].kind);
 		}
+		if (jv != NULL && p->cols[i].kind == V_ADDR2) {
+			json_decref(addr2);
+			addr2 = jv;	/* after line1, below */
+			continue;
+		}
 		if (jv == NULL)
 			continue;
 		if ((rc = set_path(o, p->cols[i].path, jv)) != 0) {
+			json_decref(o);
+			json_decref(addr2);
+			free(failed);
+			p->rc = rc;
+			return;
+		}
+	}
+	if (addr2 != NULL) {
+		if ((rc = add_line2(o, addr2)) != 0) {
 			json_decref(o);
 			free(failed);
 			p->rc = rc;

@@ -172,6 +172,11 @@ struct rctx {
 	const struct in_rec *rec;	/* the record being checked */
 	int said;		/* problems its check gave (record_problem) */
 	int partial;		/* checking a CSV row's partial record */
+	/* JSON major-unit keys said to go in their _minor field (paths):
+	 * what the schema says of them, or of the _minor field missing,
+	 * would say it again */
+	char major[6][64];
+	size_t nmajor;
 };
 
 /* A problem at the field path of a record: for CSV the column that set
@@ -220,6 +225,26 @@ split_why(const char *text, char *path, size_t cap, const char **rest)
 	*rest = text;
 }
 
+static int
+has_column(const struct csvin_row *row, const char *path)
+{
+	const char *name, *cell;
+	size_t col;
+
+	return csvin_row_locate(row, path, &col, &name, &cell) == 0;
+}
+
+/* A field csvin's defaults make when no column sets it. */
+static int
+derived(const char *path)
+{
+	size_t n = strlen(path);
+
+	return strcmp(path, "id") == 0 || strcmp(path, "type") == 0 ||
+	    strcmp(path, "currency") == 0 ||
+	    (n > 5 && strcmp(path + n - 5, ".kind") == 0);
+}
+
 /* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
  * the intake's form (every problem of a record, not only its first). */
 static void
@@ -233,15 +258,67 @@ record_problem(void *arg, int rc, const char *why)
 	c->said++;
 	split_why(why, path, sizeof(path), &rest);
 	if (c->partial) {
-		/* What is said of an unreadable cell's field, or of a field
-		 * no column sets that is missing (it may follow from that
-		 * cell), was said already or would mislead. */
+		/* What is said of an unreadable cell's field was said
+		 * already; of a field the reading makes from other cells
+		 * when no column sets it (a permit's id from its number,
+		 * decision and date; the currency that goes with an amount;
+		 * the type; a party's kind), it may follow from that cell
+		 * and would mislead.  Anything else is the row's own. */
 		int f = csvin_row_failed(c->rec->row, path);
 
-		if (f == 1 || (f == -1 && strstr(rest, "missing") != NULL))
+		if (f == 1 || (f == -1 && derived(path)))
 			return;
 	}
+	for (size_t i = 0; i < c->nmajor; i++) {
+		size_t kl = strlen(c->major[i]);
+
+		if (strcmp(path, c->major[i]) == 0 ||
+		    (strncmp(path, c->major[i], kl) == 0 &&
+		    strcmp(path + kl, "_minor") == 0 &&
+		    strstr(rest, "missing") != NULL))
+			return;
+	}
+	if (strcmp(path, "id") == 0 && strstr(rest, "missing") != NULL &&
+	    c->rec->row != NULL && !has_column(c->rec->row, "id") &&
+	    c->rec->obj != NULL && jrec_path(c->rec->obj, "permit_num") != NULL) {
+		field_problem(c, c->rec, path, "missing: without an id column, "
+		    "a permit decision's id is made of its permit number, "
+		    "decision and decision date (PermitNum/decision/"
+		    "StatusDate): give all three, or an id column");
+		return;
+	}
 	field_problem(c, c->rec, path, rest);
+}
+
+/* How a major-unit JSON value v goes in minor units of the record's
+ * currency cur (may be NULL): "1234.5 KWD is 1234500", or an example. */
+static void
+json_minor_hint(json_t *v, json_t *cur, char *out, size_t cap)
+{
+	struct amt_opts pt = { '.', AMT_SEP_NONE };
+	const char *code = json_is_string(cur) ? json_string_value(cur) :
+	    NULL;
+	char *text = json_is_string(v) ? strdup(json_string_value(v)) :
+	    json_is_number(v) ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+	int64_t minor;
+	int exp;
+
+	if (text != NULL && code != NULL && strlen(text) < 40 &&
+	    amt_parse(text, strlen(text), code, &pt, &minor, NULL) == 0)
+		snprintf(out, cap, "%s %s is %lld", text, code,
+		    (long long)minor);
+	else if (code != NULL && amt_exponent(code, &exp) == 0 &&
+	    exp != AMT_NA) {
+		long long unit = 1;
+
+		for (int i = 0; i < exp; i++)
+			unit *= 10;
+		snprintf(out, cap, "%s has %d decimal place%s: 1 %s is %lld",
+		    code, exp, exp == 1 ? "" : "s", code, unit);
+	} else
+		snprintf(out, cap, "12.50 EUR is 1250, 1234 JPY is 1234, "
+		    "1.234 KWD is 1234");
+	free(text);
 }
 
 /* JSON amounts are integers in minor units; currencies ISO 4217. */
@@ -265,14 +342,24 @@ check_json_shapes(struct rctx *c, const struct in_rec *r, json_t *o,
 		    i++) {
 			char msg[160];
 
-			if (json_object_get(o, majors[i].key) == NULL)
+			json_t *v = json_object_get(o, majors[i].key);
+
+			if (v == NULL)
 				continue;
 			snprintf(path, sizeof(path), "%s%s", prefix,
 			    majors[i].key);
-			snprintf(msg, sizeof(msg), "JSON input takes %s%s, an "
-			    "integer in minor units (12.50 EUR is 1250)",
-			    prefix, majors[i].minor);
-			field_problem(c, r, path, msg);
+			json_minor_hint(v, cur, msg, sizeof(msg));
+			{
+				char m2[256];
+
+				snprintf(m2, sizeof(m2), "JSON input takes "
+				    "%s%s, an integer in minor units (%s)",
+				    prefix, majors[i].minor, msg);
+				field_problem(c, r, path, m2);
+			}
+			if (c->nmajor < sizeof(c->major) / sizeof(c->major[0]))
+				snprintf(c->major[c->nmajor++],
+				    sizeof(c->major[0]), "%s", path);
 		}
 	/* (what is not three capitals the schema refuses itself) */
 	if (json_is_string(cur) && json_string_length(cur) == 3 &&
@@ -320,6 +407,7 @@ check_partial(struct rctx *c, struct in_rec *r)
 	int rc;
 
 	pr.obj = csvin_row_partial(r->row);
+	c->nmajor = 0;
 	check_json_shapes(c, &pr, pr.obj, "");
 	wire_buf_init(&rec);
 	c->rec = &pr;
@@ -365,6 +453,7 @@ on_record(void *arg, struct in_rec *r)
 		return 0;
 	}
 	c->bad = 0;
+	c->nmajor = 0;
 	check_json_shapes(c, r, r->obj, "");
 	if (json_is_object(repl = json_object_get(r->obj, "replacement")))
 		check_json_shapes(c, r, repl, "replacement.");
@@ -448,9 +537,11 @@ on_record(void *arg, struct in_rec *r)
 int
 itk_add(struct itk *t, json_t *obj, const struct in_pos *pos)
 {
-	struct rctx c = { t, 0, NULL, 0, 0 };
+	struct rctx c;
 	struct in_rec r = { obj, *pos, NULL };
 
+	memset(&c, 0, sizeof(c));
+	c.t = t;
 	return on_record(&c, &r);
 }
 
@@ -546,10 +637,12 @@ int
 itk_read(struct itk *t, char *const *paths, size_t n,
     const struct in_opts *o)
 {
-	struct rctx c = { t, 0, NULL, 0, 0 };
+	struct rctx c;
 	struct pt_why why = { "" };
 	int rc;
 
+	memset(&c, 0, sizeof(c));
+	c.t = t;
 	for (size_t i = 0; i < n; i++) {
 		rc = in_read(paths[i], o, on_record, on_problem, &c, &why);
 		if (rc == PT_ENOMEM)

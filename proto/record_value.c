@@ -327,7 +327,9 @@ check_decision(struct ctx *x, struct wire_cur *v, const char *path)
 		if (streq(s, len, decisions[i]))
 			return 0;
 	return pt_why_set(x->why, PT_ESCHEMA,
-	    "%s: not a known decision", path);
+	    "%s: not a known decision (issued, finaled, cancelled, denied, "
+	    "expired, revoked, suspended, reinstated, withdrawn, "
+	    "appeal_decided)", path);
 }
 
 /* F_ACTION: a correction's "amend" or "void", kept in x->action_void. */

@@ -386,6 +386,11 @@ REFUSED = [
      'not a decision: the permit is still in process'),
     ("q.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUR\n",
      ("--decimal-comma",), 'a point is not a separator here'),
+    ("y.csv", "id,date,amount,currency\nX-1,2026-01-01,1234.0,JPY\n", (),
+     'JPY has 0 decimal places (ISO 4217), this has 1 (only zeros: give '
+     'the column a number format of that many decimal places'),
+    ("s.csv", "StatusCurrent,PermitNum\nApproved,BP-1\n", (),
+     'not a known decision (issued, finaled, cancelled, denied'),
 ]
 
 
@@ -558,6 +563,33 @@ def test_dry_run_is_offline_and_writes_nothing():
             '%s:2:3: StatusDate: want a calendar date YYYY-MM-DD '
             '("2026-02-31")' % pr], err
         assert "1 invalid (2 problems above)" in err, err
+        # fields no column sets that the row lacks are its own problems,
+        # also beside an unreadable cell (not so a permit's made id)
+        nd = o.write("nd.csv", "PermitNum,StatusCurrentMapped,Description,"
+                     "OriginalAddress1,OriginalCity,PermitType,Fee\n"
+                     "BP-1,Permit Issued,x,1 Main,Springfield,Building,"
+                     "\"1,5\"\n")
+        p = run("submit", "--dry-run", "--currency", "USD", nd, cwd=o.dir,
+                check=1)
+        err = p.stderr.decode()
+        assert err.splitlines()[:3] == [
+            '%s:2:7: Fee: a comma may be a decimal or a thousands separator;'
+            ' --decimal-comma reads it as 1.50 USD ("1,5")' % nd,
+            "%s:2: decision_date: missing required field" % nd,
+            "%s:2: jurisdiction: missing required field" % nd], err
+        assert "(3 problems above)" in err, err
+        # a JSON amount in major units: how it goes in minor units of its
+        # own currency, said once
+        kw = o.write("kw.jsonl", json.dumps(dict(pay(
+            "K-1", "2026-05-01", 1, "KWD", org("DE-HRB", "C", "C"), "x"),
+            amount_minor=None, amount=1234.5)).replace(
+            '"amount_minor": null, ', ""))
+        p = run("submit", "--dry-run", kw, cwd=o.dir, check=1)
+        err = p.stderr.decode()
+        assert err.splitlines()[0] == (
+            "%s:1: amount: JSON input takes amount_minor, an integer in "
+            "minor units (1234.5 KWD is 1234500) (1234.5)" % kw), err
+        assert "(1 problem above)" in err, err
         # an id used twice is found by the dry run too
         g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"
@@ -833,6 +865,12 @@ def test_correct_void_and_amend():
         p = run(*base, "--amend", "P-2", "--with", w2, "--reason",
                 "nochmals", cwd=o.dir, check=0)
         assert p.stdout.decode().strip() == "P-2/amend-2 %s %d" % (ARROW, B + 3)
+        # the record in effect already (as amended): refused, not logged
+        p = run(*base, "--amend", "P-2", "--with", w2, "--reason",
+                "noch einmal", cwd=o.dir, check=1)
+        assert b"reads so already, as amended: nothing logged" in \
+            p.stderr, p.stderr
+        assert o.size() == 4
         # the original's receipt, verified against the log now: amended,
         # and the record as amended shown (in major units)
         p = run("verify", *o.L, os.path.join(o.dir, "receipts",
@@ -862,6 +900,15 @@ def test_correct_void_and_amend():
         assert b"2 records with the id of the record amended" in p.stderr, \
             p.stderr
         assert o.size() == 4
+        # an amendment to what the record says already: refused
+        same = o.write("same.json", json.dumps(pay(
+            "P-1", "2026-07-01", 1000, "EUR", org("DE-HRB", "A", "A"),
+            "eins")))
+        p = run(*base, "--amend", "P-1", "--with", same, "--reason", "x",
+                cwd=o.dir, check=1)
+        assert b'"P-1" (index %d) reads so already: nothing logged' % \
+            idx["P-1"] in p.stderr, p.stderr
+        assert o.size() == 4
         # void
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
                 cwd=o.dir, check=0)
@@ -877,6 +924,8 @@ def test_correct_void_and_amend():
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht",
                 cwd=o.dir, check=0)
         assert p.stdout.decode().strip() == "P-1/void %s %d" % (ARROW, B + 4)
+        assert b"(in the log before this run: nothing new)" in p.stderr, \
+            p.stderr
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht!",
                 cwd=o.dir, check=1)
         err = p.stderr.decode()
@@ -885,7 +934,10 @@ def test_correct_void_and_amend():
         assert o.size() == 5
         # refusals: unknown target (4), a replacement of another type or
         # id (1), usage (2); nothing logged
-        run(*base, "--void", "NOPE", "--reason", "x", cwd=o.dir, check=4)
+        p = run(*base, "--void", "NOPE", "--reason", "x", cwd=o.dir,
+                check=4)
+        assert b"PermitNum/decision/StatusDate, e.g. NOPE/issued/" in \
+            p.stderr, p.stderr
         permit = o.write("permit.json", json.dumps({
             "type": "permit_decision", "id": "P-1", "permit_num": "B-1",
             "jurisdiction": org("US-EIN", "1", "City"),
@@ -905,6 +957,68 @@ def test_correct_void_and_amend():
         run(*base, "--void", "P-1", "--with", w, "--reason", "x", cwd=o.dir,
             check=2)
         assert o.size() == 5
+    finally:
+        o.close()
+
+
+BLDS_HEAD = ("PermitNum,StatusCurrentMapped,StatusDate,Description,"
+             "OriginalAddress1,OriginalAddress2,OriginalCity,OriginalState,"
+             "OriginalZip,PermitType,Fee\r\n")
+BLDS_MAP = ("Jurisdiction := City of Springfield\n"
+            "jurisdiction.scheme := US-EIN\n"
+            "jurisdiction.id := 123456789\n"
+            "currency := USD\n")
+
+
+def test_permits_from_blds_as_exported_then_corrected():
+    """A permit office's BLDS export as it is: a second address line, a
+    date-time, a permit without a fee beside a map constant currency; a
+    time that is no time refused; then a StatusDate corrected with
+    `correct --amend` from a row of the same export (no id column: the id
+    made of PermitNum/decision/StatusDate changes with the date)."""
+    o = Office()
+    try:
+        m = o.write("county.map", BLDS_MAP)
+        bad = o.write("bad.csv", BLDS_HEAD +
+                      "BP-9,Permit Issued,2026-02-01T25:99:00,x,1 Elm St,,"
+                      "Springfield,IL,62701,Building,\r\n")
+        p = o.submit("--map", m, bad, check=1)
+        assert b'bad.csv:2:3: StatusDate: want a date YYYY-MM-DD or an ISO ' \
+            b'8601 date and time' in p.stderr, p.stderr
+        f = o.write("permits.csv", BLDS_HEAD +
+                    "BP-1,Permit Issued,2026-02-01T09:30:00-06:00,Deck,"
+                    "123 Main St,Unit 2,Springfield,IL,62701,Building,\r\n"
+                    "BP-2,Permit Finaled,2026-03-01,Garage,2 Oak Ave,,"
+                    "Springfield,IL,62702,Building,75.00\r\n")
+        idx = ids_out(o.submit("--map", m, f, check=0))
+        recs = sorted(o.records(), key=lambda r: r["id"])
+        assert recs[0] == {
+            "type": "permit_decision", "id": "BP-1/issued/2026-02-01",
+            "permit_num": "BP-1", "decision": "issued",
+            "decision_date": "2026-02-01", "description": "Deck",
+            "address": {"line1": "123 Main St, Unit 2",
+                        "city": "Springfield", "state": "IL",
+                        "zip": "62701"},
+            "permit_type": "Building",
+            "jurisdiction": {"kind": "organization", "scheme": "US-EIN",
+                             "id": "123456789",
+                             "name": "City of Springfield"}}, recs[0]
+        assert recs[1]["fee_minor"] == 7500 and \
+            recs[1]["currency"] == "USD", recs[1]
+        # the StatusDate was wrong: the corrected row, from the export
+        fix = o.write("fix.csv", BLDS_HEAD +
+                      "BP-1,Permit Issued,2026-02-03,Deck,123 Main St,"
+                      "Unit 2,Springfield,IL,62701,Building,\r\n")
+        base = ["correct", *o.L, "--key", o.key, "--map", m]
+        p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
+                "--reason", "wrong status date", cwd=o.dir, check=0)
+        assert p.stdout.decode().strip().startswith(
+            "BP-1/issued/2026-02-01/amend %s " % ARROW), p.stdout
+        rep = o.records()[-1]["replacement"]
+        assert rep["id"] == "BP-1/issued/2026-02-01" and \
+            rep["decision_date"] == "2026-02-03", rep
+        assert idx["BP-1/issued/2026-02-01"] == o.records()[-1][
+            "target_index"]
     finally:
         o.close()
 
@@ -1030,6 +1144,7 @@ if __name__ == "__main__":
         test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
+        test_permits_from_blds_as_exported_then_corrected,
         test_worked_example_from_the_docs,
         test_daemon_office_rule_for_corrections,
     ]))
