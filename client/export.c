@@ -652,6 +652,37 @@ add_ocds_correction(struct exp *x, json_t *ej, json_t *rec)
 	return ocds_write(x, rel, &am);
 }
 
+/*
+ * A BLDS feed lists the permits as they stand: a voided decision is left
+ * out, an amended one is written as its deciding amendment made it (at
+ * that correction's place in the log), a superseded amendment is left
+ * out.  Where the server lists no corrections (a static mirror) the
+ * statuses are unknown ahead, and every decision is written as logged
+ * (--format csv has the status column).
+ */
+static void
+blds_entry(struct exp *x, uint64_t index, json_t *rec)
+{
+	uint64_t by;
+	json_t *rep;
+	int v, r = aud_corr_status(x->corr, index, &v, &by);
+
+	if (r == 1)
+		return;		/* voided, or amended: as amended below */
+	if (strcmp(str(rec, "type"), "correction") != 0) {
+		write_blds(x, rec);
+		return;
+	}
+	rep = json_object_get(rec, "replacement");
+	if (r < 0 || !json_is_object(rep) || !json_is_integer(
+	    json_object_get(rec, "target_index")))
+		return;
+	if (aud_corr_status(x->corr, (uint64_t)json_integer_value(
+	    json_object_get(rec, "target_index")), &v, &by) == 1 && !v &&
+	    by == index)
+		write_blds(x, rep);
+}
+
 static int
 on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
     const struct wire_entry *e)
@@ -685,7 +716,7 @@ on_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len,
 		x->written++;
 		break;
 	case F_BLDS:
-		write_blds(x, rec);
+		blds_entry(x, index, rec);
 		break;
 	case F_OCDS:
 		rc = add_ocds(x, ej, rec);
@@ -711,7 +742,9 @@ static const char export_usage[] =
     "as corrected), jsonl (one entry per line with index and leaf hash),\n"
     "ocds (an OCDS 1.1 release package of the payments, amounts exact;\n"
     "--package-uri is where you publish it), blds (BLDS core permit CSV of\n"
-    "the permit decisions, with their currency).  CSV and BLDS cells that\n"
+    "the permit decisions as they stand, with their currency: a voided one\n"
+    "left out, an amended one as amended; from a server that lists no\n"
+    "corrections, as logged).  CSV and BLDS cells that\n"
     "a spreadsheet would run as formulas (starting with = + - @ TAB CR,\n"
     "other than plain numbers) get a leading apostrophe; --raw writes them\n"
     "unchanged, for programs.  Everything streams: memory does not grow\n"

@@ -14,6 +14,8 @@ the middle, with exact counts; --dry-run offline; receipts by default; a
 log that stops answering, then a re-run that resumes without logging
 anything twice; `pubtrail correct`; and the daemon's office rule for a
 correction's replacement."""
+import csv
+import io
 import json
 import os
 import stat
@@ -1019,6 +1021,15 @@ def test_permits_from_blds_as_exported_then_corrected():
             rep["decision_date"] == "2026-02-03", rep
         assert idx["BP-1/issued/2026-02-01"] == o.records()[-1][
             "target_index"]
+        # the county's BLDS feed from the log: permits as they stand
+        run(*base[:-2], "--void", "BP-2/finaled/2026-03-01", "--reason",
+            "entered twice", cwd=o.dir, check=0)
+        p = run("export", *o.L, "--format", "blds", cwd=o.dir, check=0)
+        rows = list(csv.reader(io.StringIO(p.stdout.decode())))
+        hdr = rows[0]
+        assert [(r[hdr.index("PermitNum")], r[hdr.index("StatusDate")],
+                 r[hdr.index("OriginalAddress1")]) for r in rows[1:]] == [
+            ("BP-1", "2026-02-03", "123 Main St, Unit 2")], rows
     finally:
         o.close()
 
