@@ -318,7 +318,7 @@ static int
 stage(const struct correct_args *c, const struct target *tg,
     const struct one *one, const char *vkey, const char *cid, struct itk *t)
 {
-	struct in_pos pos = { "correct", 0, 0 };
+	struct in_pos pos = { "correction", 0, 0 };
 	struct record_info ci;
 	struct pt_why why = { "" };
 	json_t *obj;

@@ -679,8 +679,11 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 	free(enc);
 	hcli_get(lc->http, path, MSGPACK, PT_ANSWER_LOOKUP, &r);
 	free(path);
+	/* A 404: no such record, or no such route (asked once: a dry run
+	 * of many new ids would ask, and be logged, for each) */
 	if ((rc = logc_status(&r, "GET /lookup", why)) == PT_ENOTFOUND &&
-	    (lc->no_lookup = logc_route_absent(lc, "/lookup")))
+	    !lc->has_lookup && !(lc->has_lookup = !(lc->no_lookup =
+	    logc_route_absent(lc, "/lookup"))))
 		rc = pt_why_set(why, PT_EREFUSED, "%.100s has no /lookup "
 		    "(a static tlog-tiles mirror): finding a record by office "
 		    "and id there means reading every entry bundle of the "
@@ -688,6 +691,7 @@ logc_lookup(struct logc *lc, const uint8_t submitter_id[32], const char *id,
 		    hcli_url(lc->http));
 	if (rc != 0)
 		goto out;
+	lc->has_lookup = 1;
 	if (lookup_decode(r.body, r.len, &ent, &elen, index) != 0 ||
 	    elen > PT_MAX_ENTRY) {
 		rc = pt_why_set(why, PT_ENET, "GET /lookup: malformed answer");

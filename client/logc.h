@@ -26,6 +26,7 @@ struct logc {
 					 * proof or entry route (a static
 					 * tlog-tiles mirror) */
 	int no_lookup;			/* the server has no /lookup route */
+	int has_lookup;			/* it has (asked, or answered) */
 	int no_memory;			/* logc_remember off: the command keeps
 					 * its own state (mirror) */
 };

@@ -153,8 +153,11 @@ print_ready(struct run *x)
 			json_t *o = json_object();
 			char where[300];
 
-			snprintf(where, sizeof(where), "%s:%zu", strcmp(it->file,
-			    "-") == 0 ? "stdin" : it->file, it->line);
+			/* as problems are placed: no line 0 (a record
+			 * `correct` built) */
+			snprintf(where, sizeof(where), it->line > 0 ? "%s:%zu" :
+			    "%s", strcmp(it->file, "-") == 0 ? "stdin" :
+			    it->file, it->line);
 			json_object_set_new(o, "id", json_string(it->id));
 			json_object_set_new(o, "where", json_string(where));
 			if (r->state == ST_OK) {

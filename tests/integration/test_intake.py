@@ -617,6 +617,17 @@ def test_dry_run_is_offline_and_writes_nothing():
         err = p.stderr.decode()
         assert "id: already in the log at index" in err and \
             "with other content" in err and '("D-2")' in err, err
+        # new ids: whether the log has the route is asked once, not for
+        # each id not found (each such ask is a refusal in the log's log)
+        many = o.write("many.json", json.dumps([pay(
+            "N-%d" % i, "2026-05-01", 9, "EUR", org("DE-HRB", "C", "C"),
+            "new") for i in range(5)]))
+        with open(o.d.logpath, "rb") as lf:
+            before = lf.read().count(b"refused GET /lookup")
+        o.submit("--dry-run", many, check=0)
+        with open(o.d.logpath, "rb") as lf:
+            after = lf.read().count(b"refused GET /lookup")
+        assert after - before <= 1, (before, after)
         assert o.size() == 2
     finally:
         o.close()
@@ -928,6 +939,11 @@ def test_correct_void_and_amend():
         assert p.stdout.decode().strip() == "P-1/void %s %d" % (ARROW, B + 4)
         assert b"(in the log before this run: nothing new)" in p.stderr, \
             p.stderr
+        p = run(*base, "--json", "--void", "P-1", "--reason",
+                "doppelt gebucht", cwd=o.dir, check=0)
+        j = json.loads(p.stdout.decode().splitlines()[0])
+        assert j["id"] == "P-1/void" and j["where"] == "correction" and \
+            j["index"] == B + 4 and j["already_logged"] is True, j
         p = run(*base, "--void", "P-1", "--reason", "doppelt gebucht!",
                 cwd=o.dir, check=1)
         err = p.stderr.decode()
