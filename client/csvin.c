@@ -773,10 +773,16 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	switch (c->kind) {
 	case V_INT:
 		if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {
-			problem(p, line, cn, c->name, v, "want an integer%s",
+			const char *d = v + (v[0] == '+' || v[0] == '-');
+			int plain = d[0] != '\0' && strspn(d, "0123456789") ==
+			    strlen(d);
+
+			problem(p, line, cn, c->name, v, "want an integer%s%s",
 			    strstr(c->path, "_minor") != NULL ? " in minor "
-			    "units (cents); a decimal amount goes in an amount "
-			    "column" : "");
+			    "units (cents)" : "", plain ? ", written plainly "
+			    "(no + sign, no leading zeros)" : strstr(c->path,
+			    "_minor") != NULL ? "; a decimal amount goes in an "
+			    "amount column" : "");
 			return -1;
 		}
 		*jv = json_integer((json_int_t)n);

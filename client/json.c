@@ -220,7 +220,8 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 		return wire_enc_int(e->out, (int64_t)json_integer_value(v));
 	case JSON_REAL:
 		return pt_why_set(e->why, PT_ETYPE, "%s: no fractions: amounts "
-		    "are integers in minor units (e.g. cents)", where);
+		    "are integers in minor units (e.g. cents), written without "
+		    "a point or an exponent", where);
 	case JSON_TRUE:
 	case JSON_FALSE:
 		return pt_why_set(e->why, PT_ETYPE, "%s: booleans are not "
