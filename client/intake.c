@@ -201,7 +201,8 @@ field_problem(struct rctx *c, const struct in_rec *r, const char *path,
 	{
 		json_t *v = r->obj != NULL ? jrec_path(r->obj, path) : NULL;
 		char *text = v != NULL && !json_is_object(v) ?
-		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+		    JSON_REAL_PRECISION(15)) : NULL;
 
 		itk_problem(c->t, &pos, path, text, 1, problem);
 		free(text);
@@ -299,7 +300,8 @@ json_minor_hint(json_t *v, json_t *cur, char *out, size_t cap)
 	const char *code = json_is_string(cur) ? json_string_value(cur) :
 	    NULL;
 	char *text = json_is_string(v) ? strdup(json_string_value(v)) :
-	    json_is_number(v) ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+	    json_is_number(v) ? json_dumps(v, JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(15)) : NULL;
 	int64_t minor;
 	int exp;
 
@@ -340,23 +342,18 @@ check_json_shapes(struct rctx *c, const struct in_rec *r, json_t *o,
 	if (r->row == NULL)
 		for (size_t i = 0; i < sizeof(majors) / sizeof(majors[0]);
 		    i++) {
-			char msg[160];
-
 			json_t *v = json_object_get(o, majors[i].key);
+			char hint[160], msg[256];
 
 			if (v == NULL)
 				continue;
 			snprintf(path, sizeof(path), "%s%s", prefix,
 			    majors[i].key);
-			json_minor_hint(v, cur, msg, sizeof(msg));
-			{
-				char m2[256];
-
-				snprintf(m2, sizeof(m2), "JSON input takes "
-				    "%s%s, an integer in minor units (%s)",
-				    prefix, majors[i].minor, msg);
-				field_problem(c, r, path, m2);
-			}
+			json_minor_hint(v, cur, hint, sizeof(hint));
+			snprintf(msg, sizeof(msg), "JSON input takes %s%s, an "
+			    "integer in minor units (%s)", prefix,
+			    majors[i].minor, hint);
+			field_problem(c, r, path, msg);
 			if (c->nmajor < sizeof(c->major) / sizeof(c->major[0]))
 				snprintf(c->major[c->nmajor++],
 				    sizeof(c->major[0]), "%s", path);
