@@ -319,11 +319,19 @@ in_read(const char *path, const struct in_opts *o, in_record_fn fn,
 	fmt = o != NULL && o->format != NULL ? o->format :
 	    detect(path, buf, len);
 	if (strcmp(fmt, "csv") == 0) {
-		struct csvin_opts none;
+		struct csvin_opts co;
+		const char *dot = strrchr(path, '.');
 
-		memset(&none, 0, sizeof(none));
-		rc = csvin_parse(buf, len, o != NULL ? &o->csv : &none,
-		    csv_row, csv_err, &r);
+		if (o != NULL)
+			co = o->csv;
+		else
+			memset(&co, 0, sizeof(co));
+		/* a .tsv file is tab-separated by its name (a header cell
+		 * such as "Fee (USD, incl. tax)" holds a comma) */
+		if (co.delimiter == 0 && dot != NULL &&
+		    strcmp(dot, ".tsv") == 0)
+			co.delimiter = '\t';
+		rc = csvin_parse(buf, len, &co, csv_row, csv_err, &r);
 	} else if (strcmp(fmt, "jsonl") == 0)
 		rc = read_jsonl(&r, (const char *)buf, len);
 	else if (strcmp(fmt, "json") == 0)

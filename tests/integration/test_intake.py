@@ -592,6 +592,18 @@ def test_dry_run_is_offline_and_writes_nothing():
             "%s:1: amount: JSON input takes amount_minor, an integer in "
             "minor units (1234.5 KWD is 1234500) (1234.5)" % kw), err
         assert "(1 problem above)" in err, err
+        # a .tsv file is tab-separated by its name, though a header cell
+        # holds a comma (the same text as .csv: refused, not guessed)
+        tsv = "id\tdate\tBetrag (EUR, brutto)\tcurrency\n" \
+            "T-9\t2026-01-01\t12.50\tEUR\n"
+        hm = o.write("h.map", "Betrag (EUR, brutto) = amount\n")
+        p = run("submit", "--dry-run", "--map", hm, o.write("h.tsv", tsv),
+                cwd=o.dir, check=1)
+        assert b"holds both" not in p.stderr and \
+            b"payer: missing required field" in p.stderr, p.stderr
+        p = run("submit", "--dry-run", "--map", hm, o.write("h.csv", tsv),
+                cwd=o.dir, check=1)
+        assert b"the header holds both ',' and tab" in p.stderr, p.stderr
         # an id used twice is found by the dry run too
         g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"
