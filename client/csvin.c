@@ -809,6 +809,20 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 			*jv = json_string(v);
 		break;
 	case V_DECISION:
+		/* a StatusCurrentMapped value in the raw column reads so */
+		for (size_t k = 0; k < sizeof(blds_mapped) /
+		    sizeof(blds_mapped[0]); k++) {
+			if (strcasecmp(v, blds_mapped[k].value) != 0)
+				continue;
+			if (blds_mapped[k].decision == NULL) {
+				problem(p, line, cn, c->name, v, "not a "
+				    "decision: the permit is still in process "
+				    "(only decisions are logged)");
+				return -1;
+			}
+			*jv = json_string(blds_mapped[k].decision);
+			return 0;
+		}
 		*jv = json_string(decision_of(v, dbuf, sizeof(dbuf)));
 		break;
 	case V_MAPPED:

@@ -393,6 +393,8 @@ REFUSED = [
      'the column a number format of that many decimal places'),
     ("s.csv", "StatusCurrent,PermitNum\nApproved,BP-1\n", (),
      'not a known decision (issued, finaled, cancelled, denied'),
+    ("sr.csv", "StatusCurrent,PermitNum\nIn Review,BP-1\n", (),
+     'StatusCurrent: not a decision: the permit is still in process'),
 ]
 
 
