@@ -757,6 +757,28 @@ time_ok(const char *t)
 	return *t == '\0';
 }
 
+/* A BLDS StatusCurrentMapped value: 1 with its decision in *jv, -1
+ * after reporting a stage that is no decision, 0 when v is none. */
+static int
+mapped_value(struct parse *p, size_t line, size_t cn, const char *name,
+    const char *v, json_t **jv)
+{
+	for (size_t k = 0; k < sizeof(blds_mapped) / sizeof(blds_mapped[0]);
+	    k++) {
+		if (strcasecmp(v, blds_mapped[k].value) != 0)
+			continue;
+		if (blds_mapped[k].decision == NULL) {
+			problem(p, line, cn, name, v, "not a decision: the "
+			    "permit is still in process (only decisions are "
+			    "logged)");
+			return -1;
+		}
+		*jv = json_string(blds_mapped[k].decision);
+		return 1;
+	}
+	return 0;
+}
+
 /* Convert one cell into *jv.  0, or -1 after reporting the problem. */
 static int
 convert(struct parse *p, size_t line, size_t i, const char *currency,
@@ -767,6 +789,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	struct pt_why why = { "" };
 	char dbuf[64];
 	int64_t n;
+	int r;
 	size_t cn = i < p->ncols ? i + 1 : 0;	/* 0: a map constant */
 
 	*jv = NULL;
@@ -810,35 +833,13 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		break;
 	case V_DECISION:
 		/* a StatusCurrentMapped value in the raw column reads so */
-		for (size_t k = 0; k < sizeof(blds_mapped) /
-		    sizeof(blds_mapped[0]); k++) {
-			if (strcasecmp(v, blds_mapped[k].value) != 0)
-				continue;
-			if (blds_mapped[k].decision == NULL) {
-				problem(p, line, cn, c->name, v, "not a "
-				    "decision: the permit is still in process "
-				    "(only decisions are logged)");
-				return -1;
-			}
-			*jv = json_string(blds_mapped[k].decision);
-			return 0;
-		}
+		if ((r = mapped_value(p, line, cn, c->name, v, jv)) != 0)
+			return r < 0 ? -1 : 0;
 		*jv = json_string(decision_of(v, dbuf, sizeof(dbuf)));
 		break;
 	case V_MAPPED:
-		for (size_t k = 0; k < sizeof(blds_mapped) /
-		    sizeof(blds_mapped[0]); k++) {
-			if (strcasecmp(v, blds_mapped[k].value) != 0)
-				continue;
-			if (blds_mapped[k].decision == NULL) {
-				problem(p, line, cn, c->name, v, "not a "
-				    "decision: the permit is still in process "
-				    "(only decisions are logged)");
-				return -1;
-			}
-			*jv = json_string(blds_mapped[k].decision);
-			return 0;
-		}
+		if ((r = mapped_value(p, line, cn, c->name, v, jv)) != 0)
+			return r < 0 ? -1 : 0;
 		problem(p, line, cn, c->name, v, "not a BLDS "
 		    "StatusCurrentMapped value (Permit Issued, Permit "
 		    "Finaled, Permit Cancelled; Application Accepted, In "
