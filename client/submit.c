@@ -9,6 +9,7 @@
  * options (submit_parse), then runs (submit_run): read, report, and either
  * the dry run or the sending, and the summary.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,6 +555,23 @@ receipts_dir(const char *dir, int *made)
 		    (unsigned)(st.st_mode & 07777), dir);
 		return cli_fail(PT_EIO, &why, "--receipts %s", dir);
 	}
+	/* a receipt can be written there (a read-only mount, a full disk:
+	 * found now, before records are logged without their receipts) */
+	{
+		char probe[UT_PATH_MAX];
+		int fd;
+
+		if (snprintf(probe, sizeof(probe), "%s/.pubtrail-probe-XXXXXX",
+		    dir) >= (int)sizeof(probe))
+			return cli_fail(PT_ETOOBIG, NULL, "--receipts %s", dir);
+		if ((fd = mkstemp(probe)) < 0) {
+			pt_why_set(&why, PT_EIO, "cannot write a receipt there "
+			    "(%s): nothing sent", strerror(errno));
+			return cli_fail(PT_EIO, &why, "--receipts %s", dir);
+		}
+		close(fd);
+		(void)unlink(probe);
+	}
 	return 0;
 }
 
@@ -570,8 +588,11 @@ print_summary(const struct sub_args *a, const struct itk *t,
 	else if (cnt->before > 0)
 		fprintf(stderr, " (%zu of them already in the log before this "
 		    "run)", cnt->before);
-	if (a->receipts != NULL && cnt->logged > 0)
+	if (a->receipts != NULL && cnt->logged > cnt->noreceipt)
 		fprintf(stderr, " (receipts in %s/)", a->receipts);
+	if (cnt->noreceipt > 0)
+		fprintf(stderr, ", %zu of them without a saved receipt (run "
+		    "the same command again to save them)", cnt->noreceipt);
 	if (t->invalid > 0)
 		fprintf(stderr, ", %zu invalid (not sent)", t->invalid);
 	if (cnt->refused > 0)
@@ -613,8 +634,9 @@ send_run(const struct submit_args *s, struct sub_office *of, struct itk *t,
 	ex = sub_send(&so, t, &cnt);
 	if (made_dir && cnt.logged == 0)
 		(void)rmdir(a->receipts);
-	if (t->problems > 0 && ex != CLI_EVERIFY)
-		ex = ex == CLI_OK ? CLI_EVERIFY : ex;
+	/* the most serious status, 1 before the others (pubtrail(1)) */
+	if (t->problems > 0)
+		ex = CLI_EVERIFY;
 	if (!a->co.quiet || ex != CLI_OK)
 		print_summary(a, t, &cnt);
 	return ex;

@@ -514,10 +514,9 @@ sub_ckset_check(const struct sub_ckset *s, struct logc *lc,
 			    "receipts' checkpoints (sizes %llu and %llu) could "
 			    "not be checked", (unsigned long long)a->size,
 			    (unsigned long long)b->size);
-			fprintf(stderr, "  every record was logged and its "
-			    "receipt verified and saved; run the same command "
-			    "again when the log answers: it logs nothing twice "
-			    "and checks them\n");
+			fprintf(stderr, "  the receipts this run saved were "
+			    "verified; run the same command again when the log "
+			    "answers: it logs nothing twice, and checks them\n");
 		} else if (rc != 0) {
 			ex = cli_fail(rc, &why, "the checkpoints of the receipts "
 			    "(sizes %llu and %llu) are not consistent",

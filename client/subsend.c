@@ -31,13 +31,14 @@
 #define SUB_DRAW_MS	200	/* progress bar redraws at most this often */
 #define SUB_KNOWN_NOTES	8	/* checkpoint notes remembered as verified */
 
-enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT };
+/* ST_NORECEIPT: logged (index known), its receipt not saved */
+enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT, ST_NORECEIPT };
 
 struct result {
 	uint8_t state;
 	int rc;
 	uint64_t index;
-	char *why;			/* ST_REFUSED / ST_UNSENT: heap */
+	char *why;			/* not ST_OK: heap */
 };
 
 struct run;
@@ -63,6 +64,7 @@ struct run {
 	size_t next_print;
 	size_t ok, refused, unsent;
 	size_t before;		/* of ok: below the start's tree size */
+	size_t noreceipt;	/* of ok: receipt not saved */
 	int stalled;
 	uint64_t start_ms, last_progress_ms, last_draw_ms;
 	int bar;			/* progress bar on stderr */
@@ -146,6 +148,8 @@ print_ready(struct run *x)
 			bar_clear(x);
 			cleared = 1;
 		}
+		int logged = r->state == ST_OK || r->state == ST_NORECEIPT;
+
 		if (r->state == ST_OK && x->o->receipts != NULL)
 			sub_receipt_name(x->o->receipts, it->id, receipt,
 			    sizeof(receipt));
@@ -160,7 +164,7 @@ print_ready(struct run *x)
 			    it->file, it->line);
 			json_object_set_new(o, "id", json_string(it->id));
 			json_object_set_new(o, "where", json_string(where));
-			if (r->state == ST_OK) {
+			if (logged) {
 				json_object_set_new(o, "index",
 				    json_integer((json_int_t)r->index));
 				json_object_set_new(o, "already_logged",
@@ -168,30 +172,41 @@ print_ready(struct run *x)
 				if (receipt[0] != '\0')
 					json_object_set_new(o, "receipt",
 					    json_string(receipt));
-			} else {
+			}
+			if (r->state != ST_OK) {
 				json_object_set_new(o, "error", json_string(
 				    r->state == ST_UNSENT ? "not_logged_yet" :
-				    pt_errname(r->rc)));
+				    r->state == ST_NORECEIPT ?
+				    "receipt_not_saved" : pt_errname(r->rc)));
 				json_object_set_new(o, "reason",
 				    json_string(r->why != NULL ? r->why : ""));
 			}
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
 			json_decref(o);
-		} else if (r->state == ST_OK) {
+		} else if (logged) {
 			char id[PT_MAX_ID * 4 + 1];
 
 			printf("%s \xe2\x86\x92 %llu\n", itk_printable(it->id, id,
 			    sizeof(id)), (unsigned long long)r->index);
 		}
-		if (r->state == ST_REFUSED) {
+		if (r->state == ST_REFUSED || r->state == ST_NORECEIPT) {
 			struct in_pos pos = { it->file, it->line, 0 };
 			struct itk quiet = { 0 };
+			char w[PT_WHY_MAX + 128];
 
 			fflush(stdout);
 			/* one line, in the intake format, counted apart */
-			itk_problem(&quiet, &pos, "log", it->id, 0, r->why !=
-			    NULL ? r->why : pt_strerror(r->rc));
+			if (r->state == ST_NORECEIPT)
+				snprintf(w, sizeof(w), "%s (the record is "
+				    "logged, at index %llu: run the same "
+				    "command again to save its receipt)",
+				    r->why != NULL ? r->why : pt_strerror(r->rc),
+				    (unsigned long long)r->index);
+			itk_problem(&quiet, &pos, r->state == ST_NORECEIPT ?
+			    "receipt" : "log", it->id, 0, r->state ==
+			    ST_NORECEIPT ? w : r->why != NULL ? r->why :
+			    pt_strerror(r->rc));
 		}
 		free(r->why);
 		r->why = NULL;
@@ -218,6 +233,10 @@ finish(struct run *x, size_t k, int state, int rc, const char *why)
 	if (state != ST_OK)
 		r->why = strdup(why != NULL && why[0] ? why : pt_strerror(rc));
 	switch (state) {
+	case ST_NORECEIPT:		/* logged: counted as such too */
+		x->noreceipt++;
+		worse(x, cli_exit_for(rc));
+		/* FALLTHROUGH */
 	case ST_OK:
 		x->ok++;
 		/* in the log before this run began: logged by an earlier
@@ -321,16 +340,15 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 	if (x->o->receipts != NULL) {
 		if (sub_receipt_name(x->o->receipts, it->id, path,
 		    sizeof(path)) != 0) {
-			finish(x, k, ST_REFUSED, PT_EIO, "receipt file name too "
-			    "long (the record is logged: run again with "
-			    "--receipts in a shorter directory)");
+			finish(x, k, ST_NORECEIPT, PT_EIO, "receipt file name "
+			    "too long (use --receipts in a shorter "
+			    "directory)");
 			goto out;
 		}
 		/* finished when written (receipt_written) */
 		if (sub_writer_put(x->writer, k, path, body, len) != 0)
-			finish(x, k, ST_REFUSED, PT_EIO, "out of memory keeping "
-			    "its receipt (the record is logged: run again to "
-			    "save it)");
+			finish(x, k, ST_NORECEIPT, PT_ENOMEM, "out of memory "
+			    "keeping its receipt");
 		goto out;
 	}
 	finish(x, k, ST_OK, 0, NULL);
@@ -347,7 +365,7 @@ receipt_written(void *arg, size_t k, int rc, const char *why)
 	if (rc == 0)
 		finish(x, k, ST_OK, 0, NULL);
 	else
-		finish(x, k, ST_REFUSED, rc, why);
+		finish(x, k, ST_NORECEIPT, rc, why);
 }
 
 /* ------------------------------------------------------- HTTP (POST /add) */
@@ -770,6 +788,7 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 		c->inconsistent = 1;
 	run_synced(&x);
 	c->logged = x.ok;
+	c->noreceipt = x.noreceipt;
 	c->before = x.before;
 	c->refused = x.refused;
 	c->unsent = x.unsent;

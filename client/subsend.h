@@ -36,6 +36,7 @@ struct sub_opts {
 
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */
+	size_t noreceipt;		/* of those, the receipt not saved */
 	size_t before;			/* of those, in the log before the run */
 	size_t refused;			/* the log refused them */
 	size_t unsent;			/* not yet logged when the run stopped */

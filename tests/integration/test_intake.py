@@ -724,19 +724,34 @@ def test_receipts_on_a_full_disk_then_resume():
                            "size=1m,nr_inodes=8,mode=0755", "tmpfs", mnt])
     try:
         f = o.write("r.csv", rows_csv(20).replace("R-", "F-"))
-        p = o.submit("--decimal-comma", "--receipts", mnt, f)
+        p = o.submit("--decimal-comma", "--json", "--receipts", mnt, f)
         err = p.stderr.decode()
         assert p.returncode == 6, (p.returncode, err)   # a local file
         saved = [n for n in os.listdir(mnt) if n.endswith(".receipt")]
         assert 0 < len(saved) < 20, saved
         assert "No space left on device" in err, err
-        assert "%d records logged" % len(saved) in err, err
-        assert "%d refused" % (20 - len(saved)) in err or \
-            "%d failed" % (20 - len(saved)) in err, err
+        # every record is logged; those without a receipt are told so,
+        # with their index, not as refused
+        assert "20 records logged" in err and \
+            "%d of them without a saved receipt" % (20 - len(saved)) in \
+            err and "refused" not in err, err
+        j = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert len(j) == 20 and all("index" in r for r in j), j
+        assert sorted(r["id"] + ".receipt" for r in j if "error" not in r) \
+            == sorted(saved), j
+        assert {r.get("error") for r in j} == {None, "receipt_not_saved"}, j
         assert o.size() == 20
         p = o.submit("--decimal-comma", "--receipts", "room", f, check=0)
         assert sorted(os.listdir(os.path.join(o.dir, "room"))) == sorted(
             "F-%d.receipt" % i for i in range(1, 21))
+        assert o.size() == 20
+        # a receipts directory that cannot be written: found before
+        # anything is sent
+        subprocess.check_call(["mount", "-o", "remount,ro", mnt])
+        g = o.write("g.csv", rows_csv(3).replace("R-", "G-"))
+        p = o.submit("--decimal-comma", "--receipts", mnt, g, check=6)
+        assert b"cannot write a receipt there" in p.stderr and \
+            b"nothing sent" in p.stderr, p.stderr
         assert o.size() == 20
     finally:
         subprocess.call(["umount", mnt])
@@ -861,6 +876,12 @@ def test_correct_void_and_amend():
         p = o.submit(g, check=5)
         assert b"409" in p.stderr and b"pubtrail correct --amend" in \
             p.stderr, p.stderr
+        # beside an invalid record (--keep-going), the status is 1: the
+        # most serious, 1 before the others (pubtrail(1), EXIT STATUS)
+        gi = o.write("p2i.json", json.dumps([json.loads(open(g).read()),
+                                             {"type": "payment"}]))
+        p = o.submit("--keep-going", gi, check=1)
+        assert b"409" in p.stderr, p.stderr
         # amend it, with the corrected record (its id may be left out)
         fixed = pay("P-2", "2026-07-01", 2100, "EUR",
                     org("DE-HRB", "A", "A"), "zwei")
