@@ -10,9 +10,11 @@
  * the dry run or the sending, and the summary.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +89,34 @@ sub_args_opt(struct sub_args *a, int code, const char *arg,
 	return CLI_EUSAGE;
 }
 
+/* The key file's exclusive flock, waited for (saying so) while another
+ * run holds it.  A file system without flock: no lock, as before. */
+static void
+lock_key(struct sub_office *of, const struct sub_args *a)
+{
+	int fd = open(a->keyfile, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;		/* keys_load_skey says why */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) {
+			close(fd);
+			return;
+		}
+		if (!a->co.quiet)
+			fprintf(stderr, "pubtrail: another run with the key %s "
+			    "is under way: waiting for it to end\n",
+			    a->keyfile);
+		while (flock(fd, LOCK_EX) != 0)
+			if (errno != EINTR) {
+				close(fd);
+				return;
+			}
+	}
+	of->lockfd = fd;
+	of->locked = 1;
+}
+
 int
 sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 {
@@ -100,6 +130,8 @@ sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 	a->io.csv.map = of->map;
 	if (a->keyfile == NULL)
 		return 0;
+	if (!a->nolock)
+		lock_key(of, a);
 	if ((rc = keys_load_skey(a->keyfile, &of->key, &why)) != 0)
 		return cli_fail(rc, &why, "--key");
 	of->have_key = 1;
@@ -173,6 +205,8 @@ sub_office_close(struct sub_office *of)
 	csvin_map_free(of->map);
 	logc_free(of->lc);
 	free(of->ck);
+	if (of->locked)
+		close(of->lockfd);	/* and the lock with it */
 	memset(of, 0, sizeof(*of));
 }
 
@@ -660,6 +694,7 @@ submit_run(struct submit_args *s)
 
 	memset(&of, 0, sizeof(of));
 	memset(&t, 0, sizeof(t));
+	a->nolock = s->dry;
 	if ((ex = sub_office_open(&of, a, submit_usage)) != 0)
 		goto out;
 	/* Phase 1: everything read and checked. */

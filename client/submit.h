@@ -43,6 +43,7 @@ struct sub_args {
 					 * KEYFILE.disclosures.jsonl */
 	const char *map;		/* --map FILE | NAME=FIELD,... */
 	unsigned give_up;		/* --give-up SECONDS */
+	int nolock;			/* a dry run: no lock on the key */
 };
 
 #define SUB_OPT_NORECEIPTS	0x200
@@ -83,12 +84,18 @@ struct sub_office {
 	struct csvin_map *map;		/* --map, loaded */
 	struct logc *lc;		/* sub_office_connect */
 	struct ckpt *ck;		/* sub_office_checkpoint */
+	int locked;			/* lockfd holds the key file's flock */
+	int lockfd;
 };
 
 /*
  * Load --map (into a->io), then, with --key, the key, its verifier key
  * string and the disclosures file (read only: written just before a
- * record is sent).  0, or the exit code with the message printed.
+ * record is sent).  Unless a->nolock, first an exclusive flock(2) on the
+ * key file, held until sub_office_close: two runs for one office (a cron
+ * job started twice) take turns, so the second reads the salts the first
+ * wrote and logs nothing twice, nor a person under a second salt.  0, or
+ * the exit code with the message printed.
  */
 int sub_office_open(struct sub_office *of, struct sub_args *a,
     const char *usage);
