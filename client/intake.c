@@ -113,6 +113,7 @@ itk_problem(struct itk *t, const struct in_pos *pos, const char *field,
 		json_t *o = json_object();
 
 		json_object_set_new(o, "where", json_string(where));
+		json_object_set_new(o, "error", json_string("invalid"));
 		json_object_set_new(o, "field", json_string(f));
 		json_object_set_new(o, "problem", json_string(pr));
 		if (value != NULL) {

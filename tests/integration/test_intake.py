@@ -594,6 +594,10 @@ def test_dry_run_is_offline_and_writes_nothing():
             "%s:1: amount: JSON input takes amount_minor, an integer in "
             "minor units (1234.5 KWD is 1234500) (1234.5)" % kw), err
         assert "(1 problem above)" in err, err
+        p = run("submit", "--dry-run", "--json", kw, cwd=o.dir, check=1)
+        j = json.loads(p.stdout.decode().splitlines()[0])
+        assert j["error"] == "invalid" and j["field"] == "amount" and \
+            j["where"] == "%s:1" % kw, j
         # a .tsv file is tab-separated by its name, though a header cell
         # holds a comma (the same text as .csv: refused, not guessed)
         tsv = "id\tdate\tBetrag (EUR, brutto)\tcurrency\n" \
