@@ -1129,6 +1129,16 @@ field_cb(void *data, size_t len, void *arg)
 		p->rc = PT_ENOMEM;
 		return;
 	}
+	/* a line break in a quoted cell of a Windows file is CR LF: the
+	 * line break it means is LF (a lone CR stays, and is refused) */
+	if (memchr(s, '\r', len) != NULL) {
+		size_t k = 0;
+
+		for (size_t i = 0; s[i] != '\0'; i++)
+			if (!(s[i] == '\r' && s[i + 1] == '\n'))
+				s[k++] = s[i];
+		s[k] = '\0';
+	}
 	p->cells[p->ncells++] = s;
 }
 
@@ -1188,6 +1198,21 @@ row_cb(int c, void *arg)
 	}
 	data_row(p, line);
 	free_cells(p);
+}
+
+/* A data row libcsv could not read (reported): handed over without an
+ * object, so that it counts among the records, as invalid. */
+static void
+broken_row(struct parse *p, size_t line)
+{
+	struct csvin_row row = { p->cols, p->ncols, p->nall, NULL, 0, NULL,
+	    NULL };
+	int rc;
+
+	if (!p->have_header || p->bad_header)
+		return;
+	if ((rc = p->fn(p->arg, NULL, line, &row)) != 0)
+		p->rc = rc;
 }
 
 /* ',' ';' or '\t' from the first non-blank row (outside quotes); 0
@@ -1291,14 +1316,17 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		return PT_ENOMEM;
 	csv_set_delim(&cp, (unsigned char)delim);
 	if (csv_parse(&cp, buf, len, field_cb, row_cb, &p) != len &&
-	    p.rc == 0)
+	    p.rc == 0) {
 		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
 		    "inside an unquoted cell, or text after a closing quote)",
 		    csv_strerror(csv_error(&cp)));
-	else if (p.rc == 0 && csv_fini(&cp, field_cb, row_cb, &p) != 0 &&
-	    p.rc == 0)
+		broken_row(&p, p.lf + p.row_lf + 1);
+	} else if (p.rc == 0 && csv_fini(&cp, field_cb, row_cb, &p) != 0 &&
+	    p.rc == 0) {
 		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
 		    "is never closed)", csv_strerror(csv_error(&cp)));
+		broken_row(&p, p.lf + p.row_lf + 1);
+	}
 	csv_free(&cp);
 	rc = p.rc;
 	if (rc == 0 && !p.have_header)

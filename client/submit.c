@@ -717,7 +717,9 @@ submit_run(struct submit_args *s)
 		ex = dry_run(s, &of, &t);
 	else if (t.nitems == 0) {
 		if (!a->co.quiet)
-			fprintf(stderr, "pubtrail: no valid records to send\n");
+			fprintf(stderr, "pubtrail: %s\n", t.records == 0 ?
+			    "no records in the input: nothing sent" :
+			    "no valid records to send");
 		ex = t.problems > 0 ? CLI_EVERIFY : CLI_OK;
 	} else
 		ex = send_run(s, &of, &t, ps);

@@ -610,6 +610,22 @@ def test_dry_run_is_offline_and_writes_nothing():
         p = run("submit", "--dry-run", "--map", hm, o.write("h.csv", tsv),
                 cwd=o.dir, check=1)
         assert b"the header holds both ',' and tab" in p.stderr, p.stderr
+        # a Windows file: CR LF in a quoted cell is the line break it means;
+        # a row cut inside a quote counts as an invalid record
+        cr = o.write("crlf.csv", "id,date,amount,currency,payer.scheme,"
+                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"
+                     "description\r\nC-1,2026-05-01,1,EUR,DE-HRB,F,F,DE-HRB,"
+                     "P,P,\"Multi\r\nline\"\r\nC-2,2026-05-01,1,EUR,DE-HRB,"
+                     "F,F,DE-HRB,P,P,\"open\r\n")
+        p = run("submit", "--dry-run", "--json", cr, cwd=o.dir, check=1)
+        recs = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert [r["record"]["description"] for r in recs if "record" in r] \
+            == ["Multi\nline"], recs
+        assert "1 record valid, 1 invalid (1 problem above)" in \
+            p.stderr.decode(), p.stderr
+        # an empty file: nothing to send, said so
+        p = o.submit(o.write("empty.jsonl", ""), check=0)
+        assert b"no records in the input: nothing sent" in p.stderr, p.stderr
         # an id used twice is found by the dry run too
         g = o.write("twice.csv", "id,date,amount,currency,payer.scheme,"
                     "payer.id,payer.name,payee.scheme,payee.id,payee.name,"

@@ -341,7 +341,8 @@ START_TEST(csv_german_export)
 	ck_assert_int_eq(row_int(&g, 2, "amount_minor"), -1);
 	ck_assert_str_eq(row_str(&g, 0, "payee.name"),
 	    "M\xc3\xbcller; Schmidt GmbH");
-	ck_assert_str_eq(row_str(&g, 1, "description"), "zwei\r\nZeilen");
+	/* the CR LF of a Windows cell is the line break it means */
+	ck_assert_str_eq(row_str(&g, 1, "description"), "zwei\nZeilen");
 	ck_assert_str_eq(row_str(&g, 0, "type"), "payment");
 	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "organization");
 	/* lines exact across a blank line and a two-line cell */
