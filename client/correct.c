@@ -486,6 +486,18 @@ check_changes(const struct correct_args *c, const struct target *tg,
 			ex = CLI_EVERIFY;
 		}
 	}
+	if (ex != CLI_OK && c->a.co.json) {
+		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "id", c->target,
+		    "error", "nothing_to_correct", "index",
+		    (json_int_t)tg->index, "reason", c->is_void ?
+		    "voided already" : "the record in effect already");
+
+		if (o != NULL) {
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(o);
+		}
+	}
 	json_decref(now);
 	json_decref(mine);
 	cst_free(&st);

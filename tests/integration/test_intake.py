@@ -1036,6 +1036,11 @@ def test_correct_void_and_amend():
         err = p.stderr.decode()
         assert "is voided already: nothing logged" in err and \
             "VOIDED by #%d" % (B + 4) in err, err
+        p = run(*base, "--json", "--void", "P-1", "--reason", "nochmal",
+                cwd=o.dir, check=1)
+        assert json.loads(p.stdout.decode()) == {
+            "id": "P-1", "error": "nothing_to_correct", "index": idx["P-1"],
+            "reason": "voided already"}, p.stdout
         assert o.size() == 5
         # refusals: unknown target (4), a replacement of another type or
         # id (1), usage (2); nothing logged
