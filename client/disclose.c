@@ -329,7 +329,9 @@ static const char disclose_usage[] =
     "of the record ID, from the office's disclosures FILE: the value and\n"
     "its salt, which let one person check the logged commitment with\n"
     "`pubtrail check-disclosure`.  --key is the office's key file (its\n"
-    "verifier key selects the lines).  Exit 4 when there is no such field.\n";
+    "verifier key selects the lines).  Exit 4 when there is no such field;\n"
+    "1 when the field has several lines (from two runs at once, before\n"
+    "runs took turns): all are printed, one a line.\n";
 
 int
 dis_cmd_disclose(int argc, char **argv)
@@ -401,10 +403,30 @@ dis_cmd_disclose(int argc, char **argv)
 		    "of record %s in %s", field ? " " : "", field ? field : "",
 		    id, file);
 	}
-	if (nhit > 1) {
+	if (nhit > 1 && field == NULL) {
 		dis_store_free(s);
 		return cli_usage_error(disclose_usage, "record %s has several "
 		    "committed fields: name one with --field", id);
+	}
+	if (nhit > 1) {
+		/* one field under several salts: written by two runs at
+		 * once, before runs took turns; the log holds one of them */
+		json_array_foreach(s->lines, i, o)
+			if (strcmp(json_string_value(json_object_get(o,
+			    "submitter")), vkey) == 0 && strcmp(
+			    json_string_value(json_object_get(o, "id")),
+			    id) == 0 && strcmp(json_string_value(
+			    json_object_get(o, "field")), field) == 0) {
+				json_dumpf(o, stdout, JSON_COMPACT |
+				    JSON_SORT_KEYS);
+				fputc('\n', stdout);
+			}
+		dis_store_free(s);
+		return cli_fail(PT_EMALFORMED, NULL, "record %s has %zu lines "
+		    "for field %s in %s, with different salts (two runs at once, "
+		    "before runs took turns): all are above, one a line; "
+		    "`pubtrail check-disclosure` finds the one the log "
+		    "holds", id, nhit, field, file);
 	}
 	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);

@@ -806,6 +806,20 @@ def test_two_runs_at_once_take_turns():
         with open(o.key + ".disclosures.jsonl") as df:
             ids = [json.loads(ln)["id"] for ln in df if ln.strip()]
         assert sorted(ids) == sorted("TW-%d" % i for i in range(0, 400, 5))
+        # a file from before runs took turns: one field under two salts;
+        # disclose prints both (check-disclosure tells the logged one)
+        with open(o.key + ".disclosures.jsonl") as df:
+            first = json.loads(df.readline())
+        other = dict(first, salt="00" * 32, commitment="11" * 32)
+        with open(o.key + ".disclosures.jsonl", "a") as df:
+            df.write(json.dumps(other) + "\n")
+        p = run("disclose", "--disclosures", o.key + ".disclosures.jsonl",
+                "--key", o.key, "--id", first["id"], "--field", "payee",
+                cwd=o.dir, check=1)
+        lines = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert sorted(ln["salt"] for ln in lines) == sorted(
+            [first["salt"], "00" * 32]), lines
+        assert b"with different salts" in p.stderr, p.stderr
     finally:
         o.close()
 
