@@ -143,25 +143,28 @@ print_ready(struct run *x)
 		const struct itk_item *it = &t->items[x->next_print];
 		struct result *r = &x->res[x->next_print];
 		char receipt[UT_PATH_MAX] = "";
+		int logged = r->state == ST_OK || r->state == ST_NORECEIPT;
 
 		if (!cleared) {
 			bar_clear(x);
 			cleared = 1;
 		}
-		int logged = r->state == ST_OK || r->state == ST_NORECEIPT;
-
 		if (r->state == ST_OK && x->o->receipts != NULL)
 			sub_receipt_name(x->o->receipts, it->id, receipt,
 			    sizeof(receipt));
 		if (x->o->co->json) {
 			json_t *o = json_object();
 			char where[300];
+			const char *file = strcmp(it->file, "-") == 0 ?
+			    "stdin" : it->file;
 
 			/* as problems are placed: no line 0 (a record
 			 * `correct` built) */
-			snprintf(where, sizeof(where), it->line > 0 ? "%s:%zu" :
-			    "%s", strcmp(it->file, "-") == 0 ? "stdin" :
-			    it->file, it->line);
+			if (it->line > 0)
+				snprintf(where, sizeof(where), "%s:%zu", file,
+				    it->line);
+			else
+				snprintf(where, sizeof(where), "%s", file);
 			json_object_set_new(o, "id", json_string(it->id));
 			json_object_set_new(o, "where", json_string(where));
 			if (logged) {
