@@ -30,6 +30,11 @@
 #define SUB_MAX_ATTEMPTS 30	/* sends of one submission the log answered busy */
 #define SUB_DRAW_MS	200	/* progress bar redraws at most this often */
 #define SUB_KNOWN_NOTES	8	/* checkpoint notes remembered as verified */
+/* A record the run stopped before the log answered for: perhaps never
+ * sent, perhaps sent before the log went away (and logged) */
+#define NOT_ANSWERED	"not logged as far as this run knows: it stopped " \
+			"before the log answered (run the same command again: " \
+			"what was logged is answered with its receipt)"
 
 /* ST_NORECEIPT: logged (index known), its receipt not saved */
 enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT, ST_NORECEIPT };
@@ -430,7 +435,7 @@ send_job(void *arg)
 	int rc;
 
 	if (x->stalled) {
-		job_fail_all(j, ST_UNSENT, PT_ENET, "not sent: the run stopped");
+		job_fail_all(j, ST_UNSENT, PT_ENET, NOT_ANSWERED);
 		print_ready(x);
 		job_free(j);
 		return;
@@ -738,8 +743,7 @@ run_end(struct run *x)
 	sub_writer_done(x->writer, receipt_written, x);
 	for (size_t k = 0; k < x->t->nitems; k++)
 		if (x->res[k].state == ST_WAIT)
-			finish(x, k, ST_UNSENT, PT_ENET, "not sent: the run "
-			    "stopped");
+			finish(x, k, ST_UNSENT, PT_ENET, NOT_ANSWERED);
 	print_ready(x);
 	bar_draw(x, 1);
 	bar_clear(x);
