@@ -355,7 +355,7 @@ accept_receipt(struct run *x, size_t k, const uint8_t *body, size_t len)
 		}
 		/* finished when written (receipt_written) */
 		if (sub_writer_put(x->writer, k, path, body, len) != 0)
-			finish(x, k, ST_NORECEIPT, PT_ENOMEM, "out of memory "
+			finish(x, k, ST_NORECEIPT, PT_EIO, "out of memory "
 			    "keeping its receipt");
 		goto out;
 	}
