@@ -516,6 +516,17 @@ csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
 	return PT_ENOTFOUND;
 }
 
+/* A field defaults() makes when no column sets it. */
+static int
+made_by_defaults(const char *path)
+{
+	size_t n = strlen(path);
+
+	return strcmp(path, "id") == 0 || strcmp(path, "type") == 0 ||
+	    strcmp(path, "currency") == 0 ||
+	    (n > 5 && strcmp(path + n - 5, ".kind") == 0);
+}
+
 int
 csvin_row_failed(const struct csvin_row *row, const char *path)
 {
@@ -525,7 +536,7 @@ csvin_row_failed(const struct csvin_row *row, const char *path)
 	if (row->failed == NULL)
 		return 0;
 	if (csvin_row_locate(row, path, &col, &name, &cell) != 0)
-		return -1;
+		return made_by_defaults(path);
 	for (size_t i = 0; i < row->nall && i < row->ncells; i++)
 		if (row->cells[i] == cell)
 			return row->failed[i];

@@ -121,10 +121,11 @@ int csvin_row_locate(const struct csvin_row *row, const char *path,
 json_t *csvin_row_partial(const struct csvin_row *row);
 
 /*
- * For such a row, whether what is said at path is about an unreadable
+ * For such a row, whether what is said at path may be about an unreadable
  * cell: 1 when the column that set path (as csvin_row_locate finds it)
- * could not be read, 0 when it was, -1 when no column sets path (a field
- * the defaults or the map's constants make, e.g. currency, id, type).
+ * could not be read, or when no column sets path and the reading makes it
+ * from other cells (a permit's id from its number, decision and date; the
+ * currency that goes with an amount; the type; a party's kind); else 0.
  * 0 for a row read whole.
  */
 int csvin_row_failed(const struct csvin_row *row, const char *path);

@@ -236,17 +236,6 @@ has_column(const struct csvin_row *row, const char *path)
 	return csvin_row_locate(row, path, &col, &name, &cell) == 0;
 }
 
-/* A field csvin's defaults make when no column sets it. */
-static int
-derived(const char *path)
-{
-	size_t n = strlen(path);
-
-	return strcmp(path, "id") == 0 || strcmp(path, "type") == 0 ||
-	    strcmp(path, "currency") == 0 ||
-	    (n > 5 && strcmp(path + n - 5, ".kind") == 0);
-}
-
 /* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
  * the intake's form (every problem of a record, not only its first). */
 static void
@@ -262,13 +251,9 @@ record_problem(void *arg, int rc, const char *why)
 	if (c->partial) {
 		/* What is said of an unreadable cell's field was said
 		 * already; of a field the reading makes from other cells
-		 * when no column sets it (a permit's id from its number,
-		 * decision and date; the currency that goes with an amount;
-		 * the type; a party's kind), it may follow from that cell
-		 * and would mislead.  Anything else is the row's own. */
-		int f = csvin_row_failed(c->rec->row, path);
-
-		if (f == 1 || (f == -1 && derived(path)))
+		 * it may follow from that cell, and would mislead.
+		 * Anything else is the row's own. */
+		if (csvin_row_failed(c->rec->row, path))
 			return;
 	}
 	for (size_t i = 0; i < c->nmajor; i++) {

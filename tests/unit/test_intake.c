@@ -485,7 +485,7 @@ END_TEST
  * and which paths are the unreadable cells' (csvin_row_failed). */
 struct partial_got {
 	json_t *partial[2];
-	int failed[2][4];
+	int failed[2][5];
 	int null_obj[2];
 	size_t n;
 };
@@ -493,8 +493,8 @@ struct partial_got {
 static int
 partial_row(void *arg, json_t *obj, size_t line, const struct csvin_row *row)
 {
-	static const char *const paths[4] = { "amount_minor", "date",
-	    "currency", "payee" };
+	static const char *const paths[5] = { "amount_minor", "date",
+	    "currency", "payee", "description" };
 	struct partial_got *g = arg;
 	json_t *pr = csvin_row_partial(row);
 
@@ -502,7 +502,7 @@ partial_row(void *arg, json_t *obj, size_t line, const struct csvin_row *row)
 	ck_assert_uint_lt(g->n, 2);
 	g->null_obj[g->n] = obj == NULL;
 	g->partial[g->n] = pr != NULL ? json_deep_copy(pr) : NULL;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		g->failed[g->n][i] = csvin_row_failed(row, paths[i]);
 	json_decref(obj);
 	g->n++;
@@ -543,12 +543,13 @@ START_TEST(csv_unreadable_cell_partial)
 	    "EUR");
 	ck_assert_int_eq(g.failed[0][0], 1);	/* amount_minor: its cell */
 	ck_assert_int_eq(g.failed[0][1], 0);	/* date: read */
-	ck_assert_int_eq(g.failed[0][2], -1);	/* currency: no column */
+	ck_assert_int_eq(g.failed[0][2], 1);	/* currency: made, no column */
 	ck_assert_int_eq(g.failed[0][3], 0);	/* payee: payee.name, read */
+	ck_assert_int_eq(g.failed[0][4], 0);	/* no column, not made */
 	/* a row read whole: its object, no partial one, nothing failed */
 	ck_assert(!g.null_obj[1]);
 	ck_assert_ptr_null(g.partial[1]);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(g.failed[1][i], 0);
 	json_decref(g.partial[0]);
 }
