@@ -733,15 +733,29 @@ two_digits(const char *s, int max)
 	return v <= max ? v : -1;
 }
 
-/* The time after a date's 'T' or space: hh:mm[:ss[.s...]] then nothing,
- * Z, or an offset +hh:mm / +hhmm / +hh (also -).  The date alone is
- * logged; a time that is no time means the cell is not what it seems. */
+/*
+ * The time after a date's 'T' or space: hh:mm[:ss[.s...]] then nothing,
+ * Z, or an offset +hh:mm / +hhmm / +hh (also -); after a space (loose)
+ * also an hour of one digit and a 12-hour clock's AM or PM (hour 1..12,
+ * "9:30 AM", as a spreadsheet writes it).  The date alone is logged; a
+ * time that is no time means the cell is not what it seems.
+ */
 static int
-time_ok(const char *t)
+time_ok(const char *t, int loose)
 {
-	if (two_digits(t, 23) < 0 || t[2] != ':' || two_digits(t + 3, 59) < 0)
+	int h;
+
+	if (loose && isdigit((unsigned char)t[0]) && t[1] == ':') {
+		h = t[0] - '0';
+		t++;
+	} else {
+		if ((h = two_digits(t, 23)) < 0)
+			return 0;
+		t += 2;
+	}
+	if (*t != ':' || two_digits(t + 1, 59) < 0)
 		return 0;
-	t += 5;
+	t += 3;
 	if (*t == ':') {
 		if (two_digits(t + 1, 60) < 0)
 			return 0;
@@ -752,6 +766,13 @@ time_ok(const char *t)
 			for (t++; isdigit((unsigned char)*t); t++)
 				;
 		}
+	}
+	if (loose) {
+		const char *a = t + (*t == ' ');
+
+		if (a[0] != '\0' && strchr("AaPp", a[0]) != NULL &&
+		    (a[1] == 'M' || a[1] == 'm') && a[2] == '\0')
+			return h >= 1 && h <= 12;
 	}
 	if (*t == 'Z')
 		return t[1] == '\0';
@@ -766,6 +787,59 @@ time_ok(const char *t)
 		return 1;
 	}
 	return *t == '\0';
+}
+
+/*
+ * A date cell: its date as YYYY-MM-DD in *jv, read by datefmt (an ISO
+ * date, or one in the --date-format declared); a time after it is
+ * checked and dropped.  0, or -1 after reporting the problem.  A cell
+ * that looks like no date at all goes on as it is: the schema says what
+ * it wants (and a cell that is not UTF-8 is reported by the caller).
+ */
+static int
+date_cell(struct parse *p, size_t line, size_t cn, const char *name,
+    const char *v, json_t **jv)
+{
+	const struct datefmt *f = &p->o->date;
+	const char *end = v;
+	char iso[11], hint[200];
+	int r = datefmt_read(f, v, iso, &end);
+
+	if (r == -2) {
+		problem(p, line, cn, name, v, "no such day: read as %s "
+		    "(--date-format %s)", iso, f->text);
+		return -1;
+	}
+	if (r != 0) {
+		datefmt_hint(v, hint, sizeof(hint));
+		if (f->order[0] != '\0')
+			problem(p, line, cn, name, v, "want a date %s (as "
+			    "--date-format says) or YYYY-MM-DD%s%s", f->text,
+			    hint[0] != '\0' ? "; " : "", hint);
+		else if (hint[0] != '\0')
+			problem(p, line, cn, name, v, "want a calendar date "
+			    "YYYY-MM-DD; %s", hint);
+		else {
+			*jv = json_string(v);
+			return 0;
+		}
+		return -1;
+	}
+	if (*end != '\0' && !((*end == 'T' || *end == ' ') &&
+	    time_ok(end + 1, *end == ' '))) {
+		if (f->order[0] != '\0')
+			problem(p, line, cn, name, v, "want a date %s (as "
+			    "--date-format says) or YYYY-MM-DD, alone or with a "
+			    "time (hh:mm[:ss] [AM|PM]), of which the date is "
+			    "logged", f->text);
+		else
+			problem(p, line, cn, name, v, "want a date YYYY-MM-DD "
+			    "or an ISO 8601 date and time (YYYY-MM-DDThh:mm[:ss"
+			    "[.s]][Z|+hh:mm]), of which the date is logged");
+		return -1;
+	}
+	*jv = json_string(iso);
+	return 0;
 }
 
 /* A BLDS StatusCurrentMapped value: 1 with its decision in *jv, -1
@@ -830,17 +904,8 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		*jv = json_integer((json_int_t)n);
 		break;
 	case V_DATE:
-		if (strlen(v) > 10 && (v[10] == 'T' || v[10] == ' ')) {
-			if (!time_ok(v + 11)) {
-				problem(p, line, cn, c->name, v, "want a date "
-				    "YYYY-MM-DD or an ISO 8601 date and time "
-				    "(YYYY-MM-DDThh:mm[:ss[.s]][Z|+hh:mm]), of "
-				    "which the date is logged");
-				return -1;
-			}
-			*jv = json_stringn(v, 10);
-		} else
-			*jv = json_string(v);
+		if (date_cell(p, line, cn, c->name, v, jv) != 0)
+			return -1;
 		break;
 	case V_DECISION:
 		/* a StatusCurrentMapped value in the raw column reads so */

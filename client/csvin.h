@@ -21,7 +21,10 @@
  * "est_project_cost", BLDS EstProjectCost and Fee) are read by
  * amt_parse() with the row's currency (amount.h: an ambiguous amount is
  * refused, never guessed); *_minor columns are integers in minor units;
- * dates keep their first ten characters when a time follows; BLDS
+ * dates are ISO 8601 YYYY-MM-DD, or in the order the user declared
+ * (datefmt.h: 31.01.2026 with --date-format DD.MM.YYYY; undeclared,
+ * refused with the declaration that would read it), and a time after
+ * one is checked and dropped; BLDS
  * StatusCurrentMapped values map to decisions ("Permit Issued" ->
  * issued; "In Review" is not a decision and is refused), and when both
  * StatusCurrent and StatusCurrentMapped are given the decision comes from
@@ -41,6 +44,7 @@
 #include <jansson.h>
 
 #include "amount.h"
+#include "datefmt.h"
 #include "pt.h"
 
 #define CSVIN_MAP_MAX		65536	/* bytes of a column map file */
@@ -79,6 +83,7 @@ struct csvin_opts {
 	const char *currency;	/* when there is no currency column */
 	char delimiter;		/* 0: detect ',' ';' or tab */
 	struct amt_opts amt;	/* how to read money columns */
+	struct datefmt date;	/* how to read date columns (zero: ISO) */
 	const struct csvin_map *map; /* may be NULL */
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "amount.h"
+#include "datefmt.h"
 #include "json.h"
 #include "keys.h"
 #include "num.h"
@@ -70,6 +71,10 @@ sub_args_opt(struct sub_args *a, int code, const char *arg,
 		return 0;
 	case SUB_OPT_MAP:
 		a->map = arg;
+		return 0;
+	case SUB_OPT_DATEFMT:
+		if (datefmt_parse(arg, &a->io.csv.date, &why) != 0)
+			return cli_usage_error(usage, "%s", why.text);
 		return 0;
 	case SUB_OPT_GIVEUP:
 		if (num_parse_u64_str(arg, 1, 86400, &v) != 0)
@@ -249,12 +254,32 @@ dry_amounts(json_t *obj, const char *prefix, char *out, size_t cap)
 	}
 }
 
+/* The dates of a record as they were read, appended to out: "date
+ * 2026-01-31", so that a --date-format that reads day and month the
+ * wrong way round shows before anything is logged. */
+static void
+dry_dates(json_t *obj, char *out, size_t cap)
+{
+	static const char *const keys[] = { "date", "decision_date",
+	    "applied_date", "issued_date", "expires_date" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(obj, keys[i]);
+		size_t ol = strlen(out);
+
+		if (json_is_string(v))
+			snprintf(out + ol, cap - ol, "%s%s %s", ol ? ", " : "",
+			    keys[i], json_string_value(v));
+	}
+}
+
 /* One valid record of a dry run: "ID → valid (amount 1234.56 EUR)" or
- * "ID → INDEX (already logged; amount 1234.56 EUR)", or
+ * "ID → INDEX (already logged; amount 1234.56 EUR)", with its dates
+ * first when dates (a --date-format was given), or
  * with --json {"id", "valid", "record"}, the record as it would be
  * logged; "already logged" / logged_at when at is not UINT64_MAX. */
 static void
-dry_line(const struct itk_item *it, int json, uint64_t at)
+dry_line(const struct itk_item *it, int json, int dates, uint64_t at)
 {
 	char id[PT_MAX_ID * 4 + 1], am[512] = "";
 	json_t *rec = NULL;
@@ -274,6 +299,8 @@ dry_line(const struct itk_item *it, int json, uint64_t at)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
+		if (json_is_object(rec) && dates)
+			dry_dates(rec, am, sizeof(am));
 		if (json_is_object(rec))
 			dry_amounts(rec, "", am, sizeof(am));
 		printf("%s \xe2\x86\x92 ", itk_printable(it->id, id,
@@ -295,6 +322,7 @@ dry_line(const struct itk_item *it, int json, uint64_t at)
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
+    int dates,
     size_t *logged, size_t *conflicts)
 {
 	struct ckpt *ck;
@@ -344,17 +372,17 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		}
 		if (found)
 			(*logged)++;
-		dry_line(it, json, found ? index : UINT64_MAX);
+		dry_line(it, json, dates, found ? index : UINT64_MAX);
 	}
 	free(ck);
 	return ex;
 }
 
 static void
-dry_print(const struct itk *t, int json)
+dry_print(const struct itk *t, int json, int dates)
 {
 	for (size_t k = 0; k < t->nitems; k++)
-		dry_line(&t->items[k], json, UINT64_MAX);
+		dry_line(&t->items[k], json, dates, UINT64_MAX);
 }
 
 /* ------------------------------------------------------------ the command */
@@ -367,7 +395,8 @@ static const char submit_usage[] =
     "         [--format json|jsonl|csv] [--delimiter , | ; | tab]\n"
     "         [--map FILE | --map 'NAME=FIELD,...'] [--type TYPE]\n"
     "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
-    "         [--thousands-sep , | . | ' | space] [--keep-going]\n"
+    "         [--thousands-sep , | . | ' | space]\n"
+    "         [--date-format DD.MM.YYYY | MM/DD/YYYY | ...] [--keep-going]\n"
     "         [--dry-run] [--give-up SECONDS] [--batch N]\n"
     "         [--concurrency N]\n"
     "         [--timeout MS] [--json] [--quiet] [INPUT...]\n"
@@ -393,6 +422,11 @@ static const char submit_usage[] =
     "when declared and between groups of three digits.  JSON input takes\n"
     "amount_minor, an integer in minor units.  --currency gives rows\n"
     "without a currency column theirs; --type their record type.\n"
+    "Dates are YYYY-MM-DD; a spreadsheet's own (31.01.2026, 1/31/2026) is\n"
+    "refused unless you say its order: --date-format DD.MM.YYYY (also\n"
+    "DD/MM/YYYY, MM/DD/YYYY, YYYY/MM/DD, ..., one or two digits for day\n"
+    "and month, four for the year).  A time after a date (hh:mm[:ss],\n"
+    "9:30 AM) is checked and dropped.\n"
     "\n"
     "A payee or applicant {\"kind\": \"individual\", \"name\": ...} (or a\n"
     "CSV payee without a scheme) becomes a salted commitment; salt and name\n"
@@ -414,8 +448,9 @@ static const char submit_usage[] =
     "never logged twice).\n"
     "\n"
     "--dry-run reads and checks only: no --log needed, nothing written;\n"
-    "each valid record is shown with its amounts as read (\"ID -> valid\n"
-    "(amount 1234.56 EUR)\"; --json: the record as it would be logged);\n"
+    "each valid record is shown with its amounts (and with --date-format\n"
+    "its dates) as read (\"ID -> valid (amount 1234.56 EUR)\"; --json:\n"
+    "the record as it would be logged);\n"
     "with --log (and --key) it also says which ids are in the log already\n"
     "(same content: already logged; other content: a conflict).\n"
     "\n"
@@ -544,10 +579,10 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 	if (a->co.log_url != NULL) {
 		if ((ex = sub_office_connect(of, a)) != 0)
 			return ex;
-		ex = dry_lookup(t, of->lc, of->vkey, a->co.json, &logged,
-		    &conflicts);
+		ex = dry_lookup(t, of->lc, of->vkey, a->co.json,
+		    a->io.csv.date.order[0] != '\0', &logged, &conflicts);
 	} else
-		dry_print(t, a->co.json);
+		dry_print(t, a->co.json, a->io.csv.date.order[0] != '\0');
 	if (ex == CLI_OK && t->problems > 0)
 		ex = CLI_EVERIFY;
 	if (a->co.quiet && ex == CLI_OK)

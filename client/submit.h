@@ -34,8 +34,9 @@
  * sub_args_opt; all strings borrowed from argv. */
 struct sub_args {
 	struct cli_common co;		/* --log, --log-key, --json, ... */
-	struct in_opts io;		/* --format, --currency, amounts; the
-					 * map is set by sub_office_open */
+	struct in_opts io;		/* --format, --currency, amounts,
+					 * --date-format; the map is set by
+					 * sub_office_open */
 	const char *keyfile;		/* --key FILE */
 	const char *receipts;		/* --receipts DIR (default "receipts");
 					 * NULL: --no-receipts */
@@ -49,6 +50,7 @@ struct sub_args {
 #define SUB_OPT_NORECEIPTS	0x200
 #define SUB_OPT_GIVEUP		0x201
 #define SUB_OPT_MAP		0x202
+#define SUB_OPT_DATEFMT		0x203
 
 /* getopt_long table entries for sub_args; a command's own codes are
  * 0x210 and up. */
@@ -62,6 +64,7 @@ struct sub_args {
 	{ "format", 1, NULL, 'f' },					\
 	{ "currency", 1, NULL, 'c' },					\
 	{ "map", 1, NULL, SUB_OPT_MAP },				\
+	{ "date-format", 1, NULL, SUB_OPT_DATEFMT },			\
 	{ "give-up", 1, NULL, SUB_OPT_GIVEUP }
 
 /* Defaults into a. */

@@ -105,6 +105,10 @@ int record_may_append(const struct record_info *info, unsigned types,
  * ("issued", "denied", ...), else 0. */
 int record_decision_known(const char *s, size_t len);
 
+/* 0 when s (len bytes) is a calendar date of the schema's dates,
+ * YYYY-MM-DD (proleptic Gregorian, year 0001..9999), else -1.  O(1). */
+int record_date_valid(const char *s, size_t len);
+
 /* "payment", "permit_decision", "correction" (static strings); NULL for an
  * unknown type. */
 const char *record_type_name(enum record_type t);

@@ -27,8 +27,8 @@ is_leap(unsigned y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
-date_valid(const char *s, size_t len)
+int
+record_date_valid(const char *s, size_t len)
 {
 	static const unsigned mdays[] =
 	    { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -49,7 +49,7 @@ date_valid(const char *s, size_t len)
 	return d >= 1 && d <= dim ? 0 : -1;
 }
 
-/* 00:00 UTC of a date date_valid() accepted, in ms since 1970-01-01
+/* 00:00 UTC of a date record_date_valid() accepted, in ms since 1970-01-01
  * (0 for dates before it).  Days from the civil date: H. Hinnant's
  * algorithm, exact for the proleptic Gregorian calendar. */
 static uint64_t
@@ -227,7 +227,7 @@ check_date(struct ctx *x, struct wire_cur *v, const char *path,
 
 	if ((r = get_str(x, v, path, &s, &len)) != 0)
 		return r;
-	if (date_valid(s, len) != 0)
+	if (record_date_valid(s, len) != 0)
 		return pt_why_set(x->why, PT_ESCHEMA,
 		    "%s: want a calendar date YYYY-MM-DD", path);
 	if (date != NULL)

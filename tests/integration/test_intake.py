@@ -1129,13 +1129,19 @@ def test_permits_from_blds_as_exported_then_corrected():
                              "name": "City of Springfield"}}, recs[0]
         assert recs[1]["fee_minor"] == 7500 and \
             recs[1]["currency"] == "USD", recs[1]
-        # the StatusDate was wrong: the corrected row, from the export
+        # the StatusDate was wrong: the corrected row, from the export,
+        # which a spreadsheet saved with its US dates and 12-hour clock
         fix = o.write("fix.csv", BLDS_HEAD +
-                      "BP-1,Permit Issued,2026-02-03,Deck,123 Main St,"
+                      "BP-1,Permit Issued,2/3/2026 4:15 PM,Deck,123 Main St,"
                       "Unit 2,Springfield,IL,62701,Building,\r\n")
         base = ["correct", *o.L, "--key", o.key, "--map", m]
         p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
-                "--reason", "wrong status date", cwd=o.dir, check=0)
+                "--reason", "wrong status date", cwd=o.dir, check=1)
+        assert b"--date-format DD/MM/YYYY reads it as 2026-03-02, " \
+            b"--date-format MM/DD/YYYY as 2026-02-03" in p.stderr, p.stderr
+        p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
+                "--date-format", "MM/DD/YYYY", "--reason",
+                "wrong status date", cwd=o.dir, check=0)
         assert p.stdout.decode().strip().startswith(
             "BP-1/issued/2026-02-01/amend %s " % ARROW), p.stdout
         rep = o.records()[-1]["replacement"]
@@ -1167,10 +1173,20 @@ def test_worked_example_from_the_docs():
             shutil.copy(os.path.join(ptlib.TOP, "examples", f), o.dir)
         p = run("submit", "--dry-run", "--map", "stadtkasse.map",
                 "stadtkasse-2026-03.csv", cwd=o.dir, check=1)
-        assert p.stderr.decode().count("a comma may be a decimal") == 4
+        err = p.stderr.decode()
+        assert err.count("a comma may be a decimal") == 4, err
+        assert err.count("want a calendar date YYYY-MM-DD; --date-format "
+                         "DD.MM.YYYY reads it as 2026-03-0") == 4, err
+        assert "MM.DD" not in err, err
+        p = run("submit", "--dry-run", "--map", "stadtkasse.map",
+                "--decimal-comma", "--thousands-sep", ".", "--date-format",
+                "DD.MM.YYYY", "stadtkasse-2026-03.csv", cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines()[0] == \
+            "2026-03-0001 \u2192 valid (date 2026-03-02, amount 1234.56 EUR)"
+        assert o.size() == 0
         p = o.submit("--map", "stadtkasse.map", "--decimal-comma",
-                     "--thousands-sep", ".", "stadtkasse-2026-03.csv",
-                     check=0)
+                     "--thousands-sep", ".", "--date-format", "DD.MM.YYYY",
+                     "stadtkasse-2026-03.csv", check=0)
         assert sorted(ids_out(p)) == ["2026-03-0001", "2026-03-0002",
                                       "2026-03-0003", "2026-03-0004"]
         kasse = org("DE-GV", "09162000-SK", "Stadt Musterstadt, Stadtkasse")

@@ -2,7 +2,8 @@
  * test_intake.c: what an office's files become before anything is signed:
  * amounts (every locale convention, every ambiguity refused with the
  * options that would accept it), the ISO 4217 table's shape, CSV
- * delimiters, byte order marks, column maps, BLDS statuses, duplicate and
+ * delimiters, byte order marks, dates in a declared order (never
+ * guessed), column maps, BLDS statuses, duplicate and
  * contradictory columns, exact line numbers, and JSON inputs whose bad
  * records are reported one by one with their lines.
  */
@@ -16,6 +17,7 @@
 
 #include "../../client/amount.h"
 #include "../../client/csvin.h"
+#include "../../client/datefmt.h"
 #include "../../client/export.h"
 #include "../../client/input.h"
 #include "../../client/json.h"
@@ -793,6 +795,181 @@ START_TEST(json_every_record_reported)
 }
 END_TEST
 
+START_TEST(date_formats)
+{
+	static const struct {
+		const char *spec, *text;
+	} good[] = {
+		{ "DD.MM.YYYY", "DD.MM.YYYY" }, { "d.m.yyyy", "DD.MM.YYYY" },
+		{ "MM/DD/YYYY", "MM/DD/YYYY" }, { "DD/MM/YYYY", "DD/MM/YYYY" },
+		{ "DD-MM-YYYY", "DD-MM-YYYY" }, { "YYYY/MM/DD", "YYYY/MM/DD" },
+		{ "YYYY-M-D", "YYYY-MM-DD" },
+	};
+	static const char *const bad[] = { "", "DD.MM.YY", "MM-YYYY-DD",
+	    "DD.MM/YYYY", "DD.DD.YYYY", "DDD.MM.YYYY", "DD MM YYYY",
+	    "DD.MM.YYYY.", "YYYY-DD-MM", "TT.MM.JJJJ" };
+	struct datefmt f, us;
+	struct pt_why why = { "" };
+	const char *end;
+	char iso[11], hint[200];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(datefmt_parse(good[i].spec, &f, &why) == 0, "%s",
+		    good[i].spec);
+		ck_assert_str_eq(f.text, good[i].text);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(datefmt_parse(bad[i], &f, &why) == PT_EINVAL,
+		    "%s", bad[i]);
+		ck_assert_int_eq(f.order[0], 0);
+	}
+	ck_assert_int_eq(datefmt_parse("DD.MM.YY", &f, &why), PT_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why.text, "two-digit year"));
+
+	ck_assert_int_eq(datefmt_parse("DD.MM.YYYY", &f, &why), 0);
+	ck_assert_int_eq(datefmt_parse("MM/DD/YYYY", &us, &why), 0);
+	ck_assert_int_eq(datefmt_read(&f, "31.01.2026", iso, &end), 0);
+	ck_assert_str_eq(iso, "2026-01-31");
+	ck_assert_str_eq(end, "");
+	ck_assert_int_eq(datefmt_read(&f, "1.2.2026 09:30", iso, &end), 0);
+	ck_assert_str_eq(iso, "2026-02-01");
+	ck_assert_str_eq(end, " 09:30");
+	ck_assert_int_eq(datefmt_read(&us, "2/1/2026", iso, &end), 0);
+	ck_assert_str_eq(iso, "2026-02-01");
+	ck_assert_int_eq(datefmt_read(&us, "12/31/2024", iso, &end), 0);
+	ck_assert_str_eq(iso, "2024-12-31");
+	/* no such day; a leap day only in a leap year */
+	ck_assert_int_eq(datefmt_read(&f, "31.02.2026", iso, &end), -2);
+	ck_assert_int_eq(datefmt_read(&f, "29.02.2025", iso, &end), -2);
+	ck_assert_int_eq(datefmt_read(&f, "29.02.2024", iso, &end), 0);
+	ck_assert_int_eq(datefmt_read(&us, "31/12/2024", iso, &end), -2);
+	/* not in the declared form: another separator, a 2-digit year, a
+	 * 3-digit day, a year of 5 digits, nothing declared */
+	ck_assert_int_eq(datefmt_read(&f, "31/01/2026", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(&f, "31.01.26", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(&f, "031.01.2026", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(&f, "31.01.20260", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(NULL, "31.01.2026", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(&f, " 31.01.2026", iso, &end), -1);
+	/* ISO is read always, as it stands (the schema judges the day) */
+	ck_assert_int_eq(datefmt_read(NULL, "2026-02-30T10:00", iso, &end),
+	    0);
+	ck_assert_str_eq(iso, "2026-02-30");
+	ck_assert_str_eq(end, "T10:00");
+	ck_assert_int_eq(datefmt_read(&us, "2026-01-31", iso, &end), 0);
+	ck_assert_int_eq(datefmt_read(NULL, "2026-01-310", iso, &end), -1);
+
+	datefmt_hint("31.01.2026", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format DD.MM.YYYY reads it as "
+	    "2026-01-31");
+	datefmt_hint("01/02/2026", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format DD/MM/YYYY reads it as "
+	    "2026-02-01, --date-format MM/DD/YYYY as 2026-01-02");
+	datefmt_hint("05/05/2026", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format DD/MM/YYYY reads it as "
+	    "2026-05-05");
+	datefmt_hint("2026/02/01", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format YYYY/MM/DD reads it as "
+	    "2026-02-01");
+	datefmt_hint("31.1.26", hint, sizeof(hint));
+	ck_assert_ptr_nonnull(strstr(hint, "two-digit year"));
+	datefmt_hint("2026.02.01", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format YYYY.MM.DD reads it as "
+	    "2026-02-01");
+	datefmt_hint("02-03-2026", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "--date-format DD-MM-YYYY reads it as "
+	    "2026-03-02, --date-format MM-DD-YYYY as 2026-02-03");
+	datefmt_hint("31.02.2026", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "");
+	datefmt_hint("yesterday", hint, sizeof(hint));
+	ck_assert_str_eq(hint, "");
+	datefmt_hint("01/02/2026", hint, 20);	/* cut, terminated */
+	ck_assert_uint_eq(strlen(hint), 19);
+}
+END_TEST
+
+START_TEST(csv_dates_declared)
+{
+	/* Excel in a German locale saves dates as it shows them */
+	const char de[] =
+	    "id;date;amount_minor;currency;payer.scheme;payer.id;payer.name;"
+	    "payee.scheme;payee.id;payee.name;description\r\n"
+	    "R-1;31.01.2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
+	    "R-2;1.2.2026 09:30;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
+	    "R-3;2026-02-03;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
+	    "R-4;30.02.2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
+	    "R-5;02/04/2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n";
+	/* a US county's BLDS export: month first, a 12-hour clock */
+	const char us[] =
+	    "PermitNum,StatusCurrentMapped,StatusDate,IssuedDate,Description,"
+	    "OriginalAddress1,OriginalCity,Jurisdiction,jurisdiction.scheme,"
+	    "jurisdiction.id,PermitType\r\n"
+	    "BP-1,Permit Issued,2/1/2026 9:30 AM,2/1/2026,Deck,1 Main St,"
+	    "Springfield,City,US-EIN,12,Building\r\n"
+	    "BP-2,Permit Issued,02/03/2026 12:05:09 pm,,Shed,2 Oak,"
+	    "Springfield,City,US-EIN,12,Building\r\n"
+	    "BP-3,Permit Issued,2/4/2026 13:00 PM,,Barn,3 Elm,Springfield,"
+	    "City,US-EIN,12,Building\r\n"
+	    "BP-4,Permit Issued,2/5/2026 0:30 AM,,Barn,4 Elm,Springfield,"
+	    "City,US-EIN,12,Building\r\n";
+	struct csvin_opts o;
+	struct pt_why why = { "" };
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(datefmt_parse("DD.MM.YYYY", &o.date, &why), 0);
+	ck_assert_int_eq(parse(de, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 5);
+	ck_assert_str_eq(row_str(&g, 0, "date"), "2026-01-31");
+	ck_assert_str_eq(row_str(&g, 1, "date"), "2026-02-01");
+	ck_assert_str_eq(row_str(&g, 2, "date"), "2026-02-03");
+	ck_assert(json_is_null(json_array_get(g.rows, 3)));
+	ck_assert(json_is_null(json_array_get(g.rows, 4)));
+	ck_assert_int_eq(g.nproblems, 2);
+	ck_assert_ptr_nonnull(strstr(g.problems, "5:2: date: no such day: "
+	    "read as 2026-02-30 (--date-format DD.MM.YYYY) (30.02.2026)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "6:2: date: want a date "
+	    "DD.MM.YYYY (as --date-format says) or YYYY-MM-DD; --date-format "
+	    "DD/MM/YYYY reads it as 2026-04-02, --date-format MM/DD/YYYY as "
+	    "2026-02-04 (02/04/2026)"));
+	got_free(&g);
+	/* undeclared: refused, each with the declaration that reads it */
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(parse(de, &o, &g), 0);
+	ck_assert_str_eq(row_str(&g, 2, "date"), "2026-02-03");
+	ck_assert(json_is_null(json_array_get(g.rows, 0)));
+	ck_assert(json_is_null(json_array_get(g.rows, 1)));
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:2: date: want a calendar "
+	    "date YYYY-MM-DD; --date-format DD.MM.YYYY reads it as 2026-01-31 "
+	    "(31.01.2026)"));
+	/* between points the day comes first (no locale puts the month
+	 * there); a slash says both orders, as the DE row 6 above */
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:2: date: want a calendar "
+	    "date YYYY-MM-DD; --date-format DD.MM.YYYY reads it as "
+	    "2026-02-01 (1.2.2026 09:30)"));
+	got_free(&g);
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(datefmt_parse("MM/DD/YYYY", &o.date, &why), 0);
+	ck_assert_int_eq(parse(us, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 4);
+	ck_assert_str_eq(row_str(&g, 0, "decision_date"), "2026-02-01");
+	ck_assert_str_eq(row_str(&g, 0, "issued_date"), "2026-02-01");
+	ck_assert_str_eq(row_str(&g, 0, "id"), "BP-1/issued/2026-02-01");
+	ck_assert_str_eq(row_str(&g, 1, "id"), "BP-2/issued/2026-02-03");
+	/* 13 PM and 0 AM are no times of a 12-hour clock */
+	ck_assert(json_is_null(json_array_get(g.rows, 2)));
+	ck_assert(json_is_null(json_array_get(g.rows, 3)));
+	ck_assert_int_eq(g.nproblems, 2);
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:3: StatusDate: want a date "
+	    "MM/DD/YYYY (as --date-format says) or YYYY-MM-DD, alone or with "
+	    "a time (hh:mm[:ss] [AM|PM]), of which the date is logged "
+	    "(2/4/2026 13:00 PM)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "5:3: StatusDate:"));
+	got_free(&g);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -810,6 +987,8 @@ suite(void)
 	tcase_add_test(tc, csv_blds_status_mapped);
 	tcase_add_test(tc, csv_unreadable_cell_partial);
 	tcase_add_test(tc, csv_column_map);
+	tcase_add_test(tc, date_formats);
+	tcase_add_test(tc, csv_dates_declared);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
 	return s;
