@@ -6,14 +6,17 @@
  * does (what the two commands share is in submit.h).
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "correct.h"
 #include "crypto.h"
 #include "cstatus.h"
 #include "record.h"
 #include "submit.h"
+#include "tty.h"
 
 #define COR_MAX_TRIES	99	/* ID/amend, ID/amend-2, ... ID/amend-99 */
 
@@ -24,6 +27,7 @@ static const char correct_usage[] =
     "         [--disclosures FILE] [--format json|jsonl|csv] [--map ...]\n"
     "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
     "         [--thousands-sep SEP] [--date-format FORMAT]\n"
+    "         [--delimiter , | ; | tab] [--dry-run]\n"
     "         [--give-up SECONDS] [--json] [--quiet]\n"
     "\n"
     "Correct a record this office logged: the log is never edited, so a\n"
@@ -40,6 +44,10 @@ static const char correct_usage[] =
     "says already (exit 1); to undo a void, amend the record.  A permit\n"
     "read without an id column (its id PermitNum/decision/StatusDate)\n"
     "keeps ID when --with corrects its date.\n"
+    "\n"
+    "Every field the correction changes is listed, as read (\"amount:\n"
+    "-12.50 EUR -> -125.00 EUR\"); --dry-run looks everything up and lists\n"
+    "the changes, and sends and writes nothing.\n"
     "\n"
     "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
     "4 no record ID by this office in the log, 5 the log refused the\n"
@@ -125,6 +133,7 @@ struct correct_args {
 	const char *with;		/* --with FILE (amend) */
 	const char *reason;		/* --reason TEXT */
 	const char *cid;		/* --id CORRECTION-ID, or NULL */
+	int dry;			/* --dry-run */
 };
 
 #define OPT_VOID	0x210
@@ -145,6 +154,7 @@ correct_parse(int argc, char **argv, struct correct_args *c)
 		{ "with", 1, NULL, OPT_WITH },
 		{ "reason", 1, NULL, OPT_REASON },
 		{ "id", 1, NULL, OPT_ID },
+		{ "dry-run", 0, NULL, 'n' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,6 +186,9 @@ correct_parse(int argc, char **argv, struct correct_args *c)
 			break;
 		case OPT_ID:
 			c->cid = optarg;
+			break;
+		case 'n':
+			c->dry = 1;
 			break;
 		default:
 			if ((rc = sub_args_opt(a, o, optarg, correct_usage)) != 0)
@@ -435,23 +448,126 @@ send_correction(const struct correct_args *c, const struct target *tg,
 	return ex;
 }
 
+/* ---------------------------------------------------- what it changes */
+
+/* obj's fields into out (path -> the value as read): nested objects
+ * dotted; an integer "*_minor" with its object's currency in major units
+ * under the path without "_minor" ("amount": "-12.50 EUR"). */
+static void
+flat(json_t *obj, const char *prefix, json_t *out)
+{
+	json_t *c = json_object_get(obj, "currency"), *v;
+	const char *cur = json_is_string(c) ? json_string_value(c) : NULL;
+	const char *k;
+
+	json_object_foreach(obj, k, v) {
+		char path[160], txt[AMT_MAX_TEXT + 16];
+		size_t kl = strlen(k);
+		char *dump;
+
+		snprintf(path, sizeof(path), "%s%s", prefix, k);
+		if (json_is_object(v)) {
+			char sub[170];
+
+			snprintf(sub, sizeof(sub), "%s.", path);
+			flat(v, sub, out);
+			continue;
+		}
+		if (json_is_integer(v) && kl > 6 &&
+		    strcmp(k + kl - 6, "_minor") == 0 && cur != NULL &&
+		    amt_format(json_integer_value(v), cur, txt,
+		    AMT_MAX_TEXT) == 0) {
+			path[strlen(path) - 6] = '\0';
+			snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt),
+			    " %s", cur);
+			json_object_set_new(out, path, json_string(txt));
+		} else if (json_is_string(v))
+			json_object_set(out, path, v);
+		else if ((dump = json_dumps(v, JSON_COMPACT |
+		    JSON_ENCODE_ANY)) != NULL) {
+			json_object_set_new(out, path, json_string(dump));
+			free(dump);
+		}
+	}
+}
+
+/* One value of a change line, escaped for the terminal. */
+static void
+put_value(FILE *f, json_t *v)
+{
+	if (v == NULL)
+		fputs("(none)", f);
+	else
+		tty_puts(f, json_string_value(v));
+}
+
+/*
+ * The fields the amendment changes, "now" (the record in effect) against
+ * "mine" (the replacement), as an array of {field, from, to} (from or to
+ * null where the field is left out), in field order.
+ */
+static json_t *
+changes_of(json_t *now, json_t *mine)
+{
+	json_t *a = json_object(), *b = json_object(), *all = json_object();
+	json_t *out = json_array(), *v;
+	const char *k;
+
+	flat(now, "", a);
+	flat(mine, "", b);
+	json_object_update(all, a);
+	json_object_update(all, b);
+	json_object_foreach(all, k, v) {
+		json_t *x = json_object_get(a, k), *y = json_object_get(b, k);
+
+		if (x != NULL && y != NULL && json_equal(x, y))
+			continue;
+		json_array_append_new(out, json_pack("{s:s,s:O?,s:O?}", "field",
+		    k, "from", x, "to", y));
+	}
+	json_decref(a);
+	json_decref(b);
+	json_decref(all);
+	return out;
+}
+
+/* The change lines, "  FIELD: FROM -> TO", to f. */
+static void
+print_changes(FILE *f, json_t *changes)
+{
+	size_t i;
+	json_t *ch;
+
+	json_array_foreach(changes, i, ch) {
+		fputs("  ", f);
+		tty_puts(f, json_string_value(json_object_get(ch, "field")));
+		fputs(": ", f);
+		put_value(f, json_object_get(ch, "from"));
+		fputs(" -> ", f);
+		put_value(f, json_object_get(ch, "to"));
+		fputc('\n', f);
+	}
+}
+
 /*
  * A correction that changes nothing the log shows is refused, so that a
  * reason is not logged forever by mistake: a void of a record voided
  * already (by another correction than this one: a run again is answered
  * with its receipt), saying by which entry; an amendment whose record is
  * the record in effect already (the record as logged, or as last
- * amended).  0 or the exit code.
+ * amended).  Else *changes gets what an amendment changes (NULL for a
+ * void).  0 or the exit code.
  */
 static int
 check_changes(const struct correct_args *c, const struct target *tg,
-    const struct sub_office *of, const struct itk *t)
+    const struct sub_office *of, const struct itk *t, json_t **changes)
 {
 	struct cst st;
 	struct pt_why why = { "" };
 	json_t *now = NULL, *mine = NULL;
 	int rc, ex = CLI_OK;
 
+	*changes = NULL;
 	memset(&st, 0, sizeof(st));
 	if ((rc = cst_resolve(of->lc, of->ck, tg->index, tg->buf, tg->len,
 	    &tg->e, &st, &why)) != 0)
@@ -463,10 +579,11 @@ check_changes(const struct correct_args *c, const struct target *tg,
 		    (unsigned long long)tg->index);
 		cst_print(stderr, &st);
 		ex = CLI_EVERIFY;
-	} else if (!c->is_void && (st.status == CST_CURRENT ||
-	    st.status == CST_AMENDED)) {
+	} else if (!c->is_void) {
 		json_t *corr = NULL;
 
+		/* in effect: as last amended, or as logged (also when
+		 * voided: the amendment brings it back) */
 		if (st.status == CST_AMENDED)
 			now = json_incref(json_object_get(
 			    st.c[st.n - 1].record, "replacement"));
@@ -478,14 +595,16 @@ check_changes(const struct correct_args *c, const struct target *tg,
 			mine = json_incref(json_object_get(corr,
 			    "replacement"));
 		json_decref(corr);
-		if (now != NULL && mine != NULL && json_equal(now, mine)) {
+		if (now != NULL && mine != NULL && st.status != CST_VOIDED &&
+		    json_equal(now, mine)) {
 			fprintf(stderr, "pubtrail: \"%s\" (index %llu) reads "
 			    "so already%s: nothing logged (the corrected "
 			    "record is the record in effect)\n", c->target,
 			    (unsigned long long)tg->index,
 			    st.status == CST_AMENDED ? ", as amended" : "");
 			ex = CLI_EVERIFY;
-		}
+		} else if (json_is_object(now) && json_is_object(mine))
+			*changes = changes_of(now, mine);
 	}
 	if (ex != CLI_OK && c->a.co.json) {
 		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "id", c->target,
@@ -505,6 +624,41 @@ check_changes(const struct correct_args *c, const struct target *tg,
 	return ex;
 }
 
+/* --dry-run: what the correction would do; nothing sent or written. */
+static int
+dry_show(const struct correct_args *c, const struct target *tg,
+    const char *cid, int logged, json_t *changes)
+{
+	if (c->a.co.json) {
+		json_t *o = json_pack("{s:s,s:I,s:s,s:s,s:b,s:b}", "id",
+		    c->target, "index", (json_int_t)tg->index, "action",
+		    c->is_void ? "void" : "amend", "correction", cid,
+		    "dry_run", 1, "logged_already", logged);
+
+		if (o == NULL)
+			return cli_fail(PT_ENOMEM, NULL, "correct");
+		if (changes != NULL)
+			json_object_set(o, "changes", changes);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(o);
+		return CLI_OK;
+	}
+	fputs(c->target, stdout);
+	printf(" (index %llu) ", (unsigned long long)tg->index);
+	if (logged) {
+		printf("is %s by %s in the log already: nothing new\n",
+		    c->is_void ? "voided" : "amended", cid);
+		return CLI_OK;
+	}
+	printf("would be %s with %s%s\n", c->is_void ? "voided" : "amended",
+	    cid, changes != NULL && json_array_size(changes) > 0 ? ":" : "");
+	if (changes != NULL)
+		print_changes(stdout, changes);
+	fputs("pubtrail: dry run: nothing was sent or written\n", stderr);
+	return CLI_OK;
+}
+
 static int
 correct_run(struct correct_args *c)
 {
@@ -514,12 +668,14 @@ correct_run(struct correct_args *c)
 	struct target tg;
 	uint8_t sid[32];
 	char cid[PT_MAX_ID + 1];
+	json_t *changes = NULL;
 	int rc, ex, logged = 0;
 
 	memset(&of, 0, sizeof(of));
 	memset(&t, 0, sizeof(t));
 	memset(&one, 0, sizeof(one));
 	memset(&tg, 0, sizeof(tg));
+	c->a.nolock = c->dry;
 	if ((ex = sub_office_open(&of, &c->a, correct_usage)) != 0)
 		goto out;
 	if ((rc = wire_submitter_id(of.vkey, strlen(of.vkey), sid)) != 0) {
@@ -534,10 +690,18 @@ correct_run(struct correct_args *c)
 	    (ex = find_target(c, of.lc, sid, of.ck, &tg)) != 0 ||
 	    (!c->is_void && (ex = check_amend(c, &tg, &t, &one)) != 0) ||
 	    (ex = choose_id(c, &tg, &one, &of, sid, &t, cid, &logged)) != 0 ||
-	    (!logged && (ex = check_changes(c, &tg, &of, &t)) != 0))
+	    (!logged && (ex = check_changes(c, &tg, &of, &t, &changes)) != 0))
 		goto out;
-	ex = send_correction(c, &tg, &of, &t, cid, logged);
+	if (c->dry)
+		ex = dry_show(c, &tg, cid, logged, changes);
+	else {
+		ex = send_correction(c, &tg, &of, &t, cid, logged);
+		if (ex == CLI_OK && changes != NULL && !c->a.co.quiet &&
+		    !c->a.co.json)
+			print_changes(stderr, changes);
+	}
 out:
+	json_decref(changes);
 	free(tg.buf);
 	json_decref(one.obj);
 	itk_free(&t);

@@ -72,6 +72,15 @@ sub_args_opt(struct sub_args *a, int code, const char *arg,
 	case SUB_OPT_MAP:
 		a->map = arg;
 		return 0;
+	case SUB_OPT_DELIM:
+		if (strcmp(arg, ",") == 0 || strcmp(arg, ";") == 0)
+			a->io.csv.delimiter = arg[0];
+		else if (strcmp(arg, "tab") == 0 || strcmp(arg, "\t") == 0)
+			a->io.csv.delimiter = '\t';
+		else
+			return cli_usage_error(usage, "--delimiter: want , ; "
+			    "or tab");
+		return 0;
 	case SUB_OPT_DATEFMT:
 		if (datefmt_parse(arg, &a->io.csv.date, &why) != 0)
 			return cli_usage_error(usage, "%s", why.text);
@@ -471,7 +480,6 @@ struct submit_args {
 };
 
 #define OPT_KEEPGOING	0x210
-#define OPT_DELIM	0x211
 #define OPT_BATCH	0x212
 
 /* The command line into s.  -1 to go on, or an exit code (CLI_OK after
@@ -482,7 +490,6 @@ submit_parse(int argc, char **argv, struct submit_args *s)
 	static const struct option longopts[] = {
 		SUB_LONGOPTS,
 		{ "type", 1, NULL, 't' },
-		{ "delimiter", 1, NULL, OPT_DELIM },
 		{ "keep-going", 0, NULL, OPT_KEEPGOING },
 		{ "batch", 1, NULL, OPT_BATCH },
 		{ "dry-run", 0, NULL, 'n' },
@@ -505,16 +512,6 @@ submit_parse(int argc, char **argv, struct submit_args *s)
 			return CLI_OK;
 		case 't':
 			a->io.csv.type = optarg;
-			break;
-		case OPT_DELIM:
-			if (strcmp(optarg, ",") == 0 || strcmp(optarg, ";") == 0)
-				a->io.csv.delimiter = optarg[0];
-			else if (strcmp(optarg, "tab") == 0 ||
-			    strcmp(optarg, "\t") == 0)
-				a->io.csv.delimiter = '\t';
-			else
-				return cli_usage_error(submit_usage,
-				    "--delimiter: want , ; or tab");
 			break;
 		case OPT_KEEPGOING:
 			s->keep = 1;

@@ -51,6 +51,7 @@ struct sub_args {
 #define SUB_OPT_GIVEUP		0x201
 #define SUB_OPT_MAP		0x202
 #define SUB_OPT_DATEFMT		0x203
+#define SUB_OPT_DELIM		0x204
 
 /* getopt_long table entries for sub_args; a command's own codes are
  * 0x210 and up. */
@@ -65,6 +66,7 @@ struct sub_args {
 	{ "currency", 1, NULL, 'c' },					\
 	{ "map", 1, NULL, SUB_OPT_MAP },				\
 	{ "date-format", 1, NULL, SUB_OPT_DATEFMT },			\
+	{ "delimiter", 1, NULL, SUB_OPT_DELIM },			\
 	{ "give-up", 1, NULL, SUB_OPT_GIVEUP }
 
 /* Defaults into a. */

@@ -954,8 +954,42 @@ def test_correct_void_and_amend():
         del fixed["id"]
         w = o.write("fixed.json", json.dumps(fixed))
         base = ["correct", *o.L, "--key", o.key]
+        # first a dry run: what would change, as read; nothing sent or
+        # written (no receipts directory, no lock, no disclosures)
+        before = sorted(os.listdir(o.dir))
+        p = run(*base, "--amend", "P-2", "--with", w, "--reason",
+                "Betrag falsch erfasst", "--dry-run", cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines() == [
+            "P-2 (index %d) would be amended with P-2/amend:" % idx["P-2"],
+            "  amount: 20.00 EUR -> 21.00 EUR"], p.stdout
+        assert b"dry run: nothing was sent or written" in p.stderr
+        p = run(*base, "--amend", "P-2", "--with", w, "--reason",
+                "Betrag falsch erfasst", "--dry-run", "--json", cwd=o.dir,
+                check=0)
+        assert json.loads(p.stdout) == {
+            "id": "P-2", "index": idx["P-2"], "action": "amend",
+            "correction": "P-2/amend", "dry_run": True,
+            "logged_already": False, "changes": [
+                {"field": "amount", "from": "20.00 EUR",
+                 "to": "21.00 EUR"}]}, p.stdout
+        assert o.size() == 2 and sorted(os.listdir(o.dir)) == before
+        # the CSV options submit takes, correct takes too
+        p = run(*base, "--amend", "P-2", "--with", w, "--reason", "x",
+                "--delimiter", "|", cwd=o.dir, check=2)
+        assert b"--delimiter: want , ; or tab" in p.stderr, p.stderr
+        sc = o.write("fixed.csv", "id;amount;currency;date;description;"
+                     "payer.scheme;payer.id;payer.name;payee.scheme;"
+                     "payee.id;payee.name\nP-2;21,00;EUR;01.07.2026;zwei, "
+                     "Rest;DE-HRB;F1;Stadtkasse;DE-HRB;A;A\n")
+        p = run(*base, "--amend", "P-2", "--with", sc, "--reason", "x",
+                "--delimiter", ";", "--decimal-comma", "--date-format",
+                "DD.MM.YYYY", "--dry-run", cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines()[1:] == [
+            "  amount: 20.00 EUR -> 21.00 EUR",
+            "  description: zwei -> zwei, Rest"], p.stdout
         p = run(*base, "--amend", "P-2", "--with", w, "--reason",
                 "Betrag falsch erfasst", cwd=o.dir, check=0)
+        assert b"  amount: 20.00 EUR -> 21.00 EUR\n" in p.stderr, p.stderr
         B = o.d.base
         assert p.stdout.decode().strip() == "P-2/amend %s %d" % (ARROW, B + 2), \
             p.stdout
@@ -1139,9 +1173,17 @@ def test_permits_from_blds_as_exported_then_corrected():
                 "--reason", "wrong status date", cwd=o.dir, check=1)
         assert b"--date-format DD/MM/YYYY reads it as 2026-03-02, " \
             b"--date-format MM/DD/YYYY as 2026-02-03" in p.stderr, p.stderr
+        # the dry run shows the date as read before anything is logged:
+        # a format declared the wrong way round shows there
+        p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
+                "--date-format", "DD/MM/YYYY", "--reason",
+                "wrong status date", "--dry-run", cwd=o.dir, check=0)
+        assert "  decision_date: 2026-02-01 -> 2026-03-02" in \
+            p.stdout.decode().splitlines(), p.stdout
         p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
                 "--date-format", "MM/DD/YYYY", "--reason",
                 "wrong status date", cwd=o.dir, check=0)
+        assert b"  decision_date: 2026-02-01 -> 2026-02-03\n" in p.stderr
         assert p.stdout.decode().strip().startswith(
             "BP-1/issued/2026-02-01/amend %s " % ARROW), p.stdout
         rep = o.records()[-1]["replacement"]
