@@ -864,6 +864,62 @@ mapped_value(struct parse *p, size_t line, size_t cn, const char *name,
 	return 0;
 }
 
+/*
+ * What a spreadsheet writes in place of a value it could not show: an
+ * error value of a formula in any language (#N/A, #REF!, #DIV/0!, German
+ * #NV and #WERT!, French #VALEUR!, Spanish #¡VALOR!, LibreOffice Err:502),
+ * #### for a column too narrow when the file was saved, and a long number
+ * in scientific notation (4,43062E+13, a SIRET or an IBAN in a column of
+ * numbers: its last digits are gone).  The reason, or NULL for a value.
+ */
+static const char *
+spreadsheet_artifact(const char *v, int text)
+{
+	size_t n = strlen(v), k;
+
+	if (n > 0 && strspn(v, "#") == n)
+		return "the spreadsheet showed #### (the column was too narrow "
+		    "when the file was saved): widen the column and export "
+		    "again";
+	if (n >= 3 && n <= 24 && v[0] == '#' && (v[n - 1] == '!' ||
+	    v[n - 1] == '?' || strcmp(v, "#N/A") == 0 || strcmp(v, "#NV") ==
+	    0)) {
+		for (k = 1; k < n - 1; k++)
+			if (!(isupper((unsigned char)v[k]) ||
+			    isdigit((unsigned char)v[k]) || v[k] == '/' ||
+			    v[k] == '_' || (unsigned char)v[k] >= 0x80))
+				break;
+		if (k >= n - 1)
+			return "a spreadsheet's error value: the formula "
+			    "behind this cell failed; correct it and export "
+			    "again";
+	}
+	if (strncmp(v, "Err:", 4) == 0 && n == 7 &&
+	    strspn(v + 4, "0123456789") == 3)
+		return "a spreadsheet's error value (LibreOffice): the formula "
+		    "behind this cell failed; correct it and export again";
+	if (text) {
+		/* -?D[.,DDD]E[+-]DD */
+		k = v[0] == '-';
+		if (isdigit((unsigned char)v[k]) && (v[k + 1] == '.' ||
+		    v[k + 1] == ',' || v[k + 1] == 'E')) {
+			k++;
+			if (v[k] == '.' || v[k] == ',')
+				for (k++; isdigit((unsigned char)v[k]); k++)
+					;
+			if (v[k] == 'E' && (v[k + 1] == '+' ||
+			    v[k + 1] == '-') && strlen(v + k + 2) >= 2 &&
+			    strspn(v + k + 2, "0123456789") ==
+			    strlen(v + k + 2))
+				return "a number in scientific notation: the "
+				    "spreadsheet cut its digits; give the "
+				    "column the format Text and type the "
+				    "values again (or export from the source)";
+		}
+	}
+	return NULL;
+}
+
 /* Convert one cell into *jv.  0, or -1 after reporting the problem. */
 static int
 convert(struct parse *p, size_t line, size_t i, const char *currency,
@@ -878,6 +934,14 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	size_t cn = i < p->ncols ? i + 1 : 0;	/* 0: a map constant */
 
 	*jv = NULL;
+	if (c->kind != V_IGNORE && c->kind != V_UNNAMED) {
+		const char *art = spreadsheet_artifact(v, c->kind == V_STR);
+
+		if (art != NULL) {
+			problem(p, line, cn, c->name, v, "%s", art);
+			return -1;
+		}
+	}
 	switch (c->kind) {
 	case V_INT:
 		if (num_parse_i64_str(v, INT64_MIN, INT64_MAX, &n) != 0) {

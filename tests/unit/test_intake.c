@@ -970,6 +970,61 @@ START_TEST(csv_dates_declared)
 }
 END_TEST
 
+START_TEST(csv_spreadsheet_artifacts)
+{
+	/* what spreadsheets write for what they could not show: refused,
+	 * each with why; text that merely holds such signs is text */
+	const char csv[] =
+	    "id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+	    "payee.scheme;payee.id;payee.name;description\r\n"
+	    "R-1;2026-01-02;#WERT!;EUR;DE-GV;1;K;FR-SIRET;4,43062E+13;#REF!;"
+	    "x\r\n"
+	    "R-2;########;1,00;EUR;DE-GV;1;K;DE-HRB;#N/A;#NV;"
+	    "#\xc2\xa1VALOR!\r\n"
+	    "R-3;2026-01-02;1,00;EUR;DE-GV;1;K;DE-HRB;Err:502;#DIV/0!;"
+	    "#NOM?\r\n"
+	    "R-4;2026-01-02;1,00;EUR;DE-GV;1;K;DE-HRB;-1.23457E-11;A;x\r\n"
+	    "R-5;2026-01-02;1,00;EUR;DE-GV;1;K;DE-HRB;2E10;#1 thanks!;"
+	    "E=mc2, 2E+10 #DIV/0! #N/A Err:502 ###\r\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.amt.decimal = ',';
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 5);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(json_is_null(json_array_get(g.rows, i)));
+	ck_assert_str_eq(row_str(&g, 4, "payee.id"), "2E10");
+	ck_assert_str_eq(row_str(&g, 4, "payee.name"), "#1 thanks!");
+	ck_assert_int_eq(g.nproblems, 11);
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:3: amount: a spreadsheet's "
+	    "error value: the formula behind this cell failed; correct it and "
+	    "export again (#WERT!)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:9: payee.id: a number in "
+	    "scientific notation: the spreadsheet cut its digits"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:10: payee.name: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:2: date: the spreadsheet "
+	    "showed #### (the column was too narrow"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:9: payee.id: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:10: payee.name: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:11: description: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:9: payee.id: a "
+	    "spreadsheet's error value (LibreOffice)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:10: payee.name: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:11: description: a "
+	    "spreadsheet's error value"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "5:9: payee.id: a number in "
+	    "scientific notation"));
+	got_free(&g);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -989,6 +1044,7 @@ suite(void)
 	tcase_add_test(tc, csv_column_map);
 	tcase_add_test(tc, date_formats);
 	tcase_add_test(tc, csv_dates_declared);
+	tcase_add_test(tc, csv_spreadsheet_artifacts);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
 	return s;
