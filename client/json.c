@@ -6,6 +6,7 @@
  * checked by record_check(), the same validator the daemon runs, so the
  * client never signs a record the log would refuse.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,12 @@ enc_individual(struct enc *e, const json_t *o)
 	size_t len;
 	int rc;
 
+	if (json_is_string(name) && (json_object_get(o, "scheme") != NULL ||
+	    json_object_get(o, "id") != NULL))
+		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual has "
+		    "no scheme or id in the log (they name the person, as a "
+		    "self-employed person's tax number does): leave them out",
+		    e->path);
 	if (json_object_size(o) != 2 || !json_is_string(name))
 		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual is "
 		    "{\"kind\": \"individual\", \"name\": \"...\"} (the name "
@@ -126,6 +133,46 @@ enc_individual(struct enc *e, const json_t *o)
 	return 0;
 }
 
+/*
+ * A national number that by its form belongs to a natural person, under a
+ * scheme of that country: Spain's NIF of a person (DNI: 8 digits and a
+ * letter; NIE and the like: K, L, M, X, Y or Z, 7 digits, a letter;
+ * companies' start with another letter), Italy's codice fiscale of a
+ * person (16 characters; companies' are 11 digits).  Such an
+ * "organization" is a self-employed person: logged so, their name and
+ * number would be public forever.  1 when id has such a form.
+ */
+static int
+person_number(const char *scheme, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (strncmp(id, "ES", 2) == 0 && n == 11)	/* as a VAT number */
+		id += 2, n -= 2;
+	if (strncmp(scheme, "ES-", 3) == 0 && n == 9 &&
+	    isupper((unsigned char)id[8]) &&
+	    ((strspn(id, "0123456789") == 8) ||
+	    (strchr("KLMXYZ", id[0]) != NULL && id[0] != '\0' &&
+	    strspn(id + 1, "0123456789") == 7)))
+		return 1;
+	if (strncmp(scheme, "IT-", 3) == 0 && n == 16) {
+		/* LLLLLL DD L DD L DDD L, a digit also as L M N P Q R S T U V
+		 * (omocodia) */
+		static const char shape[] = "LLLLLLDDLDDLDDDL";
+
+		for (size_t i = 0; i < 16; i++) {
+			unsigned char c = (unsigned char)id[i];
+
+			if (!(isupper(c) && (shape[i] == 'L' ||
+			    strchr("LMNPQRSTUV", c) != NULL)) &&
+			    !(shape[i] == 'D' && isdigit(c)))
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 static int
 enc_object(struct enc *e, const json_t *o, int depth)
 {
@@ -140,6 +187,16 @@ enc_object(struct enc *e, const json_t *o, int depth)
 	    strcmp(json_string_value(kind), "individual") == 0 &&
 	    json_object_get(o, "name") != NULL)
 		return enc_individual(e, o);
+	if (json_is_string(kind) &&
+	    strcmp(json_string_value(kind), "organization") == 0 &&
+	    json_is_string(json_object_get(o, "scheme")) &&
+	    json_is_string(json_object_get(o, "id")) &&
+	    person_number(json_string_value(json_object_get(o, "scheme")),
+	    json_string_value(json_object_get(o, "id"))))
+		return pt_why_set(e->why, PT_ESCHEMA, "%s.id: the number of a "
+		    "natural person (a self-employed person): log them as an "
+		    "individual, their name committed to, without the number",
+		    e->path);
 	if (n > PT_MAX_MAP_KEYS)
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: more than %d keys",
 		    plen ? e->path : "record", PT_MAX_MAP_KEYS);

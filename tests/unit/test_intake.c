@@ -1025,6 +1025,53 @@ START_TEST(csv_spreadsheet_artifacts)
 }
 END_TEST
 
+START_TEST(self_employed_numbers)
+{
+	/* a national number that by its form is a natural person's, under
+	 * that country's scheme: refused as an organization's id */
+	static const struct {
+		const char *scheme, *id;
+		int person;
+	} cases[] = {
+		{ "ES-NIF", "12345678Z", 1 }, { "ES-NIF", "X1234567L", 1 },
+		{ "ES-AEAT", "ES12345678Z", 1 }, { "ES-NIF", "K1234567L", 1 },
+		{ "ES-NIF", "B12345674", 0 }, { "ES-NIF", "Q2826000H", 0 },
+		{ "ES-DIR3", "L01280796", 0 }, { "ES-NIF", "1234567Z", 0 },
+		{ "IT-CF", "RSSMRA85T10A562S", 1 },
+		{ "IT-CF", "RSSMRA85T1LA562S", 1 },	/* omocodia */
+		{ "IT-CF", "01234567890", 0 }, { "IT-CF", "RSSMRA85T10A562", 0 },
+		{ "GB-COH", "12345678Z", 0 }, { "DE-HRB", "RSSMRA85T10A562S", 0 },
+	};
+	struct pt_why why = { "" };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
+		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
+		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
+		    "payer", "kind", "organization", "scheme", "ES-DIR3", "id",
+		    "L01280796", "name", "Ayuntamiento", "payee", "kind",
+		    "organization", "scheme", cases[i].scheme, "id",
+		    cases[i].id, "name", "Ana Ruiz", "description", "x");
+		struct wire_buf out;
+		int rc;
+
+		wire_buf_init(&out);
+		why.text[0] = '\0';
+		rc = jrec_from_json(r, &out, NULL, &why);
+		if (cases[i].person) {
+			ck_assert_msg(rc == PT_ESCHEMA, "%s %s", cases[i].scheme,
+			    cases[i].id);
+			ck_assert_ptr_nonnull(strstr(why.text, "payee.id: the "
+			    "number of a natural person"));
+		} else
+			ck_assert_msg(rc == 0, "%s %s: %s", cases[i].scheme,
+			    cases[i].id, why.text);
+		wire_buf_free(&out);
+		json_decref(r);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1045,6 +1092,7 @@ suite(void)
 	tcase_add_test(tc, date_formats);
 	tcase_add_test(tc, csv_dates_declared);
 	tcase_add_test(tc, csv_spreadsheet_artifacts);
+	tcase_add_test(tc, self_employed_numbers);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
 	return s;
