@@ -80,6 +80,35 @@ row_status(const struct exp *x, uint64_t index, char *by, size_t cap)
 	return v ? "voided" : "amended";
 }
 
+/* Whether the row of entry index (record rec) holds a record as it stands
+ * now: "1" for a record that is current, and for the correction that last
+ * amended its target; "0" for a voided or amended record, a void, an
+ * amendment amended again; "" when statuses are unknown. */
+static const char *
+row_in_effect(const struct exp *x, uint64_t index, json_t *rec)
+{
+	json_t *t = json_object_get(rec, "target_index");
+	uint64_t by;
+	int v, r;
+
+	if (!json_is_integer(t))
+		r = aud_corr_status(x->corr, index, &v, &by);
+	else {
+		const char *action = json_string_value(json_object_get(rec,
+		    "action"));
+
+		if (action == NULL || strcmp(action, "amend") != 0)
+			return aud_corr_status(x->corr, index, &v, &by) < 0 ?
+			    "" : "0";
+		r = aud_corr_status(x->corr, (uint64_t)json_integer_value(t),
+		    &v, &by);
+		if (r < 0)
+			return "";
+		return r == 1 && !v && by == index ? "1" : "0";
+	}
+	return r < 0 ? "" : r == 0 ? "1" : "0";
+}
+
 void
 export_amount(int64_t minor, const char *currency, char *out, size_t cap)
 {
@@ -166,6 +195,10 @@ static const char *const csv_header[] = {
 	"address_state", "address_zip", "applicant_kind", "applicant_name",
 	"applicant_commitment", "fee", "est_project_cost", "action",
 	"target_index", "reason", "signer", "status", "corrected_by",
+	"budget_admin", "budget_economic", "budget_functional",
+	"budget_fiscal_year", "source_uri", "applied_date", "issued_date",
+	"expires_date", "link", "jurisdiction_scheme", "jurisdiction_id",
+	"applicant_scheme", "applicant_id", "in_effect",
 };
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
@@ -194,7 +227,7 @@ static void
 write_csv(struct exp *x, json_t *ej, json_t *rec)
 {
 	char idx[24], tm[24], amt[48], amin[24], fee[48], cost[48], tgt[24];
-	char by[24];
+	char by[24], fy[24];
 	const char *cells[NCSV];
 	json_t *v, *d = rec;
 
@@ -260,6 +293,26 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	cells[i++] = row_status(x, (uint64_t)json_integer_value(
 	    json_object_get(ej, "index")), by, sizeof(by));
 	cells[i++] = by;
+	/* added after the columns above, which keep their places */
+	fy[0] = '\0';
+	if (json_is_integer(v = jrec_path(d, "budget.fiscal_year")))
+		snprintf(fy, sizeof(fy), "%lld",
+		    (long long)json_integer_value(v));
+	cells[i++] = str(d, "budget.admin");
+	cells[i++] = str(d, "budget.economic");
+	cells[i++] = str(d, "budget.functional");
+	cells[i++] = fy;
+	cells[i++] = str(d, "source_uri");
+	cells[i++] = str(d, "applied_date");
+	cells[i++] = str(d, "issued_date");
+	cells[i++] = str(d, "expires_date");
+	cells[i++] = str(d, "link");
+	cells[i++] = str(d, "jurisdiction.scheme");
+	cells[i++] = str(d, "jurisdiction.id");
+	cells[i++] = str(d, "applicant.scheme");
+	cells[i++] = str(d, "applicant.id");
+	cells[i++] = row_in_effect(x, (uint64_t)json_integer_value(
+	    json_object_get(ej, "index")), rec);
 	csv_row(x->out, cells, i, x->raw);
 }
 
@@ -739,7 +792,8 @@ static const char export_usage[] =
     "Audit the whole log (as `pubtrail audit`) and write every verified\n"
     "entry: csv (one row per entry, amounts as decimals from minor units\n"
     "and the currency's exponent; a correction's row carries the record\n"
-    "as corrected), jsonl (one entry per line with index and leaf hash),\n"
+    "as corrected; in_effect 1 marks the row that holds each record as it\n"
+    "stands: sum over it for what was paid), jsonl (one entry per line with index and leaf hash),\n"
     "ocds (an OCDS 1.1 release package of the payments, amounts exact;\n"
     "--package-uri is where you publish it), blds (BLDS core permit CSV of\n"
     "the permit decisions as they stand, with their currency: a voided one\n"

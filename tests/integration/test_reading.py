@@ -527,8 +527,10 @@ def test_gossip_peer_claims():
 def test_corrections_everywhere():
     env = Env()
     try:
-        idx = submit_as(env, env.key, [payment("PAY-DC-%d" % i, amount=1000 + i)
-                                       for i in range(4)], "p")
+        idx = submit_as(env, env.key, [payment(
+            "PAY-DC-%d" % i, amount=1000 + i, **({"budget": {
+                "economic": "5410.9400", "fiscal_year": 2026}} if i == 3
+                else {})) for i in range(4)], "p")
         rcpt = os.path.join(env.path("rcpt-p"), "PAY-DC-1.receipt")
         assert os.path.exists(rcpt), os.listdir(env.path("rcpt-p"))
         leaf = {k: hashlib.sha256(b"\x00" + env.d.get("/entry/%d" % i).body
@@ -590,6 +592,16 @@ def test_corrections_everywhere():
         assert by_id["PAY-DC-0"]["status"] == "current"
         assert by_id["C-AMEND"]["amount_minor"] == "4242"
         assert by_id["C-AMEND"]["target_index"] == str(idx["PAY-DC-2"])
+        # the row that holds each record as it stands: what was paid is
+        # the sum over in_effect 1; every field, budget too
+        assert {k: r["in_effect"] for k, r in by_id.items()} == {
+            "PAY-DC-0": "1", "PAY-DC-1": "0", "PAY-DC-2": "0",
+            "PAY-DC-3": "1", "C-VOID": "0", "C-AMEND": "1"}, by_id
+        assert sum(int(r["amount_minor"]) for r in rows
+                   if r["in_effect"] == "1") == 1000 + 1003 + 4242
+        assert (by_id["PAY-DC-3"]["budget_economic"],
+                by_id["PAY-DC-3"]["budget_fiscal_year"]) == ("5410.9400",
+                                                             "2026")
         lines = [json.loads(x) for x in run("export", *env.L, "--format",
                                             "jsonl", "--quiet",
                                             check=0).stdout.splitlines()]
@@ -656,7 +668,20 @@ def test_corrections_everywhere():
                                        "csv", "--quiet", check=0).stdout
                                    .decode().splitlines()))
         assert {x["status"] for x in rows} == {"unknown"}
+        assert {x["in_effect"] for x in rows} == {""}
         r.kill()
+        # an amendment amended again is no longer in effect; the last is
+        amend2 = dict(amend, id="C-AMEND2", replacement=payment(
+            "PAY-DC-2", amount=4343))
+        ci.update(submit_as(env, env.key, [amend2], "a2"))
+        rows = list(csv.DictReader(run("export", *env.L, "--format", "csv",
+                                       "--quiet", check=0).stdout.decode()
+                                   .splitlines()))
+        by_id = {x["id"]: x for x in rows}
+        assert (by_id["C-AMEND"]["in_effect"], by_id["C-AMEND2"]["in_effect"],
+                by_id["PAY-DC-2"]["in_effect"]) == ("0", "1", "0"), by_id
+        assert sum(int(x["amount_minor"]) for x in rows
+                   if x["in_effect"] == "1") == 1000 + 1003 + 4343
     finally:
         env.close()
 
