@@ -54,6 +54,8 @@ struct exp {
 	enum fmt fmt;
 	FILE *out;
 	int raw;		/* --raw: cells unchanged */
+	char delim;		/* CSV delimiter: ',' (default) ';' or tab */
+	int dcomma;		/* --decimal-comma: amounts as 1234,56 */
 	uint64_t written;
 	uint64_t releases;	/* OCDS releases written */
 	struct aud_corr *corr;	/* the checked corrections index */
@@ -126,7 +128,8 @@ str(json_t *rec, const char *path)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* A plain decimal number: -?[0-9]+(.[0-9]+)? */
+/* A plain decimal number: -?[0-9]+([.,][0-9]+)? (a decimal comma too:
+ * --decimal-comma writes amounts so, and neither is a formula). */
 static int
 is_number(const char *s)
 {
@@ -138,7 +141,7 @@ is_number(const char *s)
 		d++;
 	if (d == 0)
 		return 0;
-	if (s[i] == '.') {
+	if (s[i] == '.' || s[i] == ',') {
 		for (d = 0, i++; s[i] >= '0' && s[i] <= '9'; i++)
 			d++;
 		if (d == 0)
@@ -155,10 +158,10 @@ export_cell_is_formula(const char *s)
 }
 
 static void
-csv_cell(FILE *f, const char *s, int first, int raw)
+csv_cell(FILE *f, const char *s, int first, int raw, char delim)
 {
 	if (!first)
-		fputc(',', f);
+		fputc(delim, f);
 	if (!raw && export_cell_is_formula(s)) {
 		/* OWASP: a leading apostrophe makes the cell text.  The
 		 * field is then quoted whole when it needs quotes. */
@@ -178,11 +181,12 @@ csv_cell(FILE *f, const char *s, int first, int raw)
 }
 
 static void
-csv_row(FILE *f, const char *const *cells, size_t n, int raw)
+csv_row(const struct exp *x, const char *const *cells, size_t n, int raw)
 {
 	for (size_t i = 0; i < n; i++)
-		csv_cell(f, cells[i] != NULL ? cells[i] : "", i == 0, raw);
-	fputs("\r\n", f);
+		csv_cell(x->out, cells[i] != NULL ? cells[i] : "", i == 0, raw,
+		    x->delim);
+	fputs("\r\n", x->out);
 }
 
 static const char *const csv_header[] = {
@@ -211,16 +215,22 @@ static const char *const blds_header[] = {
 };
 #define NBLDS (sizeof(blds_header) / sizeof(blds_header[0]))
 
+/* An amount cell of rec's field in major units, with a decimal comma
+ * under --decimal-comma (x NULL: a point, as JSON has it). */
 static void
-money(json_t *rec, const char *field, char *out, size_t cap)
+money(const struct exp *x, json_t *rec, const char *field, char *out,
+    size_t cap)
 {
 	json_t *v = json_object_get(rec, field);
 	const char *cur = str(rec, "currency");
+	char *pt;
 
 	out[0] = '\0';
 	if (json_is_integer(v))
 		export_amount((int64_t)json_integer_value(v), cur[0] ? cur :
 		    NULL, out, cap);
+	if (x != NULL && x->dcomma && (pt = strchr(out, '.')) != NULL)
+		*pt = ',';
 }
 
 static void
@@ -240,7 +250,7 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	    json_object_get(ej, "index")));
 	snprintf(tm, sizeof(tm), "%lld", (long long)json_integer_value(
 	    json_object_get(ej, "time")));
-	money(d, "amount_minor", amt, sizeof(amt));
+	money(x, d, "amount_minor", amt, sizeof(amt));
 	amin[0] = tgt[0] = '\0';
 	if (json_is_integer(v = json_object_get(d, "amount_minor")))
 		snprintf(amin, sizeof(amin), "%lld",
@@ -248,8 +258,8 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	if (json_is_integer(v = json_object_get(rec, "target_index")))
 		snprintf(tgt, sizeof(tgt), "%lld",
 		    (long long)json_integer_value(v));
-	money(d, "fee_minor", fee, sizeof(fee));
-	money(d, "est_project_cost_minor", cost, sizeof(cost));
+	money(x, d, "fee_minor", fee, sizeof(fee));
+	money(x, d, "est_project_cost_minor", cost, sizeof(cost));
 	size_t i = 0;
 	cells[i++] = idx;
 	cells[i++] = str(ej, "leaf_hash");
@@ -313,7 +323,7 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	cells[i++] = str(d, "applicant.id");
 	cells[i++] = row_in_effect(x, (uint64_t)json_integer_value(
 	    json_object_get(ej, "index")), rec);
-	csv_row(x->out, cells, i, x->raw);
+	csv_row(x, cells, i, x->raw);
 }
 
 static void
@@ -338,8 +348,8 @@ write_blds(struct exp *x, json_t *rec)
 	for (size_t k = 0; k < sizeof(labels) / sizeof(labels[0]); k++)
 		if (strcmp(d, labels[k][0]) == 0)
 			status = labels[k][1];
-	money(rec, "fee_minor", fee, sizeof(fee));
-	money(rec, "est_project_cost_minor", cost, sizeof(cost));
+	money(x, rec, "fee_minor", fee, sizeof(fee));
+	money(x, rec, "est_project_cost_minor", cost, sizeof(cost));
 	cells[i++] = str(rec, "permit_num");
 	cells[i++] = str(rec, "description");
 	cells[i++] = str(rec, "applied_date");
@@ -359,7 +369,7 @@ write_blds(struct exp *x, json_t *rec)
 	cells[i++] = fee;
 	cells[i++] = str(rec, "link");
 	cells[i++] = str(rec, "currency");
-	csv_row(x->out, cells, i, x->raw);
+	csv_row(x, cells, i, x->raw);
 	x->written++;
 }
 
@@ -491,7 +501,7 @@ ocds_value(json_t *value, struct ocds_amounts *am, json_t *rec,
 {
 	char amount[48], mark[32];
 
-	money(rec, field, amount, sizeof(amount));
+	money(NULL, rec, field, amount, sizeof(amount));	/* JSON: a point */
 	if (amount[0] == '\0' || am->n == OCDS_MAX_AMOUNTS)
 		return;
 	snprintf(am->lit[am->n], sizeof(am->lit[0]), "%s", amount);
@@ -787,25 +797,31 @@ static const char export_usage[] =
     "usage: pubtrail export --log URL --log-key VKEY\n"
     "                       --format csv|jsonl|ocds|blds [--out FILE]\n"
     "                       [--raw] [--package-uri URI] [--threads N]\n"
-    "                       [--concurrency N] [--quiet]\n"
+    "                       [--delimiter , | ; | tab] [--decimal-comma]\n"
+    "                       [--bom] [--concurrency N] [--quiet]\n"
     "\n"
     "Audit the whole log (as `pubtrail audit`) and write every verified\n"
     "entry: csv (one row per entry, amounts as decimals from minor units\n"
     "and the currency's exponent; a correction's row carries the record\n"
-    "as corrected; in_effect 1 marks the row that holds each record as it\n"
-    "stands: sum over it for what was paid), jsonl (one entry per line with index and leaf hash),\n"
-    "ocds (an OCDS 1.1 release package of the payments, amounts exact;\n"
-    "--package-uri is where you publish it), blds (BLDS core permit CSV of\n"
-    "the permit decisions as they stand, with their currency: a voided one\n"
-    "left out, an amended one as amended; from a server that lists no\n"
-    "corrections, as logged).  CSV and BLDS cells that\n"
-    "a spreadsheet would run as formulas (starting with = + - @ TAB CR,\n"
-    "other than plain numbers) get a leading apostrophe; --raw writes them\n"
-    "unchanged, for programs.  Everything streams: memory does not grow\n"
-    "with the log.  With --out the file appears only when everything\n"
-    "verified.  Exit 0 verified, 1 the log failed a check, 3 network,\n"
-    "6 the output could not be written, 7 stale; a reader that closes\n"
-    "the pipe ends it quietly.\n";
+    "as corrected; in_effect 1 marks the row that holds each record as\n"
+    "it stands: sum over it for what was paid), jsonl (one entry per line\n"
+    "with index and leaf hash), ocds (an OCDS 1.1 release package of the\n"
+    "payments, amounts exact; --package-uri is where you publish it),\n"
+    "blds (BLDS core permit CSV of the permit decisions as they stand,\n"
+    "with their currency: a voided one left out, an amended one as\n"
+    "amended; from a server that lists no corrections, as logged).\n"
+    "CSV and BLDS cells that a spreadsheet would run as formulas\n"
+    "(starting with = + - @ TAB CR, other than plain numbers) get a\n"
+    "leading apostrophe; --raw writes them unchanged, for programs.\n"
+    "For a spreadsheet in a locale with a decimal comma (German, French,\n"
+    "Spanish ...): --decimal-comma writes amounts as 1234,56 and the\n"
+    "cells separated by ; (or --delimiter tab), so that they open as\n"
+    "numbers; --bom starts the file with a UTF-8 byte order mark, without\n"
+    "which Excel takes it for Windows-1252.  Everything streams: memory\n"
+    "does not grow with the log.  With --out the file appears only when\n"
+    "everything verified.  Exit 0 verified, 1 the log failed a check,\n"
+    "3 network, 6 the output could not be written, 7 stale; a reader\n"
+    "that closes the pipe ends it quietly.\n";
 
 /* The package's uri when none is given: names exactly what was exported
  * (the log's origin, tree size and root), not a place. */
@@ -870,6 +886,10 @@ struct export_args {
 	const char *out;		/* --out FILE, or NULL: stdout */
 	const char *puri;		/* --package-uri URI (ocds) */
 	int raw;			/* --raw */
+	char delim;			/* --delimiter; 0: ',' (';' with
+					 * --decimal-comma) */
+	int dcomma;			/* --decimal-comma */
+	int bom;			/* --bom */
 	unsigned threads;		/* --threads N, or 0: the default */
 };
 
@@ -893,6 +913,9 @@ export_options(int argc, char **argv, struct export_args *a,
 		{ "threads", 1, NULL, 't' },
 		{ "raw", 0, NULL, 'r' },
 		{ "package-uri", 1, NULL, 'u' },
+		{ "delimiter", 1, NULL, 'd' },
+		{ "decimal-comma", 0, NULL, ',' },
+		{ "bom", 0, NULL, 'b' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -915,6 +938,22 @@ export_options(int argc, char **argv, struct export_args *a,
 			break;
 		case 'u':
 			a->puri = optarg;
+			break;
+		case 'd':
+			if (strcmp(optarg, ",") == 0 || strcmp(optarg, ";") == 0)
+				a->delim = optarg[0];
+			else if (strcmp(optarg, "tab") == 0 ||
+			    strcmp(optarg, "\t") == 0)
+				a->delim = '\t';
+			else
+				return cli_usage_error(export_usage,
+				    "--delimiter: want , ; or tab");
+			break;
+		case ',':
+			a->dcomma = 1;
+			break;
+		case 'b':
+			a->bom = 1;
 			break;
 		case 't':
 			if (num_parse_u64_str(optarg, 1, 64, &v) != 0)
@@ -968,6 +1007,15 @@ export_parse(int argc, char **argv, struct export_args *a)
 		return cli_usage_error(export_usage, "--format: csv, jsonl, "
 		    "ocds or blds");
 	a->fmt = fmts[i].fmt;
+	if ((a->delim != 0 || a->dcomma || a->bom) && a->fmt != F_CSV &&
+	    a->fmt != F_BLDS)
+		return cli_usage_error(export_usage, "--delimiter, "
+		    "--decimal-comma and --bom are for --format csv and blds");
+	if (a->dcomma && a->delim == ',')
+		return cli_usage_error(export_usage, "--decimal-comma needs a "
+		    "delimiter other than , (--delimiter ; or tab)");
+	if (a->delim == 0)
+		a->delim = a->dcomma ? ';' : ',';
 	if (a->puri != NULL && (a->fmt != F_OCDS ||
 	    strchr(a->puri, ':') == NULL || strlen(a->puri) > 600))
 		return cli_usage_error(export_usage, "--package-uri: a URI "
@@ -1020,12 +1068,14 @@ export_log_open(const struct export_args *a, struct export_ctx *e)
 /* What comes before the first entry: a CSV or BLDS header row, or the
  * opening of the OCDS package's releases. */
 static void
-export_begin(struct exp *x)
+export_begin(struct exp *x, int bom)
 {
+	if (bom)	/* for Excel, which reads UTF-8 only after one */
+		fputs("\xef\xbb\xbf", x->out);
 	if (x->fmt == F_CSV)
-		csv_row(x->out, csv_header, NCSV, 1);
+		csv_row(x, csv_header, NCSV, 1);
 	else if (x->fmt == F_BLDS)
-		csv_row(x->out, blds_header, NBLDS, 1);
+		csv_row(x, blds_header, NBLDS, 1);
 	else if (x->fmt == F_OCDS)
 		fputs("{\n  \"releases\": [", x->out);
 }
@@ -1107,11 +1157,13 @@ export_run(const struct export_args *a)
 	memset(&e, 0, sizeof(e));
 	e.x.fmt = a->fmt;
 	e.x.raw = a->raw;
+	e.x.delim = a->delim != 0 ? a->delim : ',';
+	e.x.dcomma = a->dcomma;
 	if ((ex = export_open_out(a, &e)) != 0)
 		return ex;
 	if ((ex = export_log_open(a, &e)) != 0)
 		goto out;
-	export_begin(&e.x);
+	export_begin(&e.x, a->bom);
 	if ((ex = export_audit(a, &e, &sum)) != 0)
 		goto out;
 	if (e.x.fmt == F_OCDS)

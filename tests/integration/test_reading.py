@@ -240,17 +240,24 @@ HOSTILE = [
 ]
 
 
-def fods_cells(path):
+def fods_cells(path, infilter=None, floats=None):
     """Convert a CSV with LibreOffice (headless) to flat ODS; return
-    (formulas, texts)."""
+    (formulas, texts).  infilter: LibreOffice's CSV import options
+    ("59,34,76,1,,1031": ';', '"', UTF-8, from row 1, German); floats, a
+    list, gets the values of the cells read as numbers."""
     out = os.path.dirname(path)
     home = ptlib.tmpdir("pt-lo-")
     subprocess.run(["soffice", "--headless", "-env:UserInstallation=file://" +
-                    home, "--convert-to", "fods", "--outdir", out, path],
+                    home] + (["--infilter=CSV:" + infilter] if infilter
+                             else []) +
+                   ["--convert-to", "fods", "--outdir", out, path],
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                    timeout=180, check=True, env=dict(os.environ, HOME=home))
     text = open(path[:-4] + ".fods", encoding="utf-8").read()
     import re
+    if floats is not None:
+        floats.extend(re.findall(
+            r'office:value-type="float" office:value="([^"]*)"', text))
     return (re.findall(r'table:formula="([^"]*)"', text),
             re.findall(r"<text:p>([^<]*)</text:p>", text))
 
@@ -298,6 +305,28 @@ def test_exports_safe_to_open():
                 assert row[hdr.index("Fee")] == "150.50"
                 assert row[hdr.index("EstProjectCost")] == "1234567.89"
                 assert row[hdr.index("Currency")] == "USD"
+        # for a German (French, Spanish ...) spreadsheet: a decimal comma,
+        # ';' and a byte order mark; Calc in German reads the amounts as
+        # numbers (the default export's 1234.56 it reads as text), and
+        # still runs nothing
+        de = os.path.join(d, "de.csv")
+        run("export", *env.L, "--format", "csv", "--decimal-comma", "--bom",
+            "--out", de, check=0)
+        raw = open(de, "rb").read()
+        assert raw.startswith(b"\xef\xbb\xbf\"index\";") or \
+            raw.startswith(b"\xef\xbb\xbfindex;"), raw[:40]
+        for path, want in ((de, True), (os.path.join(d, "csv.csv"), False)):
+            floats = []
+            f, texts = fods_cells(path, "59,34,76,1,,1031" if want else
+                                  "44,34,76,1,,1031", floats)
+            assert f == [], f
+            assert ("-12.5" in floats) == want, (path, floats[:20])
+        import csv
+        rows = list(csv.DictReader(open(de, encoding="utf-8-sig",
+                                        newline=""), delimiter=";"))
+        assert rows[0]["amount"] == "-12,50", rows[0]
+        assert {r["id"]: r["amount"] for r in rows}["BIG-1"] == \
+            "92233720368547758,07"
 
         # OCDS: exact amounts, valid against the official schema
         pkg_path = os.path.join(d, "ocds.json")
