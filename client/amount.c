@@ -388,6 +388,26 @@ hint(const struct toks *t, int exp, const char *currency, enum tok skip_dec,
 	return (int)nseen;
 }
 
+void
+amt_code_hint(const char *s, char *out, size_t cap)
+{
+	char up[4];
+	int exp;
+
+	out[0] = '\0';
+	if (strcmp(s, "\xe2\x82\xac") == 0) {		/* U+20AC */
+		snprintf(out, cap, "; the euro's is EUR");
+		return;
+	}
+	if (strlen(s) != 3)
+		return;
+	for (int i = 0; i < 3; i++)
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 32) : s[i];
+	up[3] = '\0';
+	if (strcmp(up, s) != 0 && amt_exponent(up, &exp) == 0)
+		snprintf(out, cap, "; in capitals: %s", up);
+}
+
 int
 amt_parse(const char *s, size_t len, const char *currency,
     const struct amt_opts *o, int64_t *out, struct pt_why *why)
@@ -403,9 +423,13 @@ amt_parse(const char *s, size_t len, const char *currency,
 	if (currency == NULL)
 		return pt_why_set(why, PT_ENOTFOUND, "an amount needs a "
 		    "currency (a currency column or --currency)");
-	if (amt_exponent(currency, &exp) != 0)
+	if (amt_exponent(currency, &exp) != 0) {
+		char hint[64];
+
+		amt_code_hint(currency, hint, sizeof(hint));
 		return pt_why_set(why, PT_ENOTFOUND, "the currency \"%.8s\" is "
-		    "not an ISO 4217 code", currency);
+		    "not an ISO 4217 code%s", currency, hint);
+	}
 	if (exp == AMT_NA)
 		return pt_why_set(why, PT_ENOTFOUND, "%s has no minor unit in "
 		    "ISO 4217: give amount_minor", currency);

@@ -81,6 +81,10 @@ int amt_opts_check(const struct amt_opts *o, struct pt_why *why);
  */
 int amt_exponent(const char *code, int *exp);
 
+/* For a currency s that is no ISO 4217 code: "; in capitals: EUR" (s
+ * "eur"), "; the euro's is EUR" (s the euro sign), else "". */
+void amt_code_hint(const char *s, char *out, size_t cap);
+
 /* Entry i of the table (codes ascending): 0, or PT_ENOTFOUND past the
  * end.  *code is static. */
 int amt_table(size_t i, const char **code, int *exp);

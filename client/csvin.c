@@ -597,6 +597,30 @@ decision_of(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
+/* How to map the column name: "--map 'NAME=FIELD'" as a shell takes it (a
+ * quote in NAME as '\''), or, for a name an inline map cannot hold (a
+ * comma, which separates inline mappings), the line of a map file. */
+static void
+map_hint(const char *name, char *out, size_t cap)
+{
+	size_t n = 0, k = 0;
+
+	if (strchr(name, ',') != NULL) {
+		snprintf(out, cap, "a map file line \"%.60s = FIELD\" with "
+		    "--map FILE", name);
+		return;
+	}
+	n = (size_t)snprintf(out, cap, "--map '");
+	for (k = 0; name[k] != '\0' && k < 60 && n + 8 < cap; k++) {
+		if (name[k] == '\'') {
+			memcpy(out + n, "'\\''", 4);
+			n += 4;
+		} else
+			out[n++] = name[k];
+	}
+	snprintf(out + n, cap - n, "=FIELD'");
+}
+
 static int
 header(struct parse *p, size_t line)
 {
@@ -656,15 +680,16 @@ header(struct parse *p, size_t line)
 		}
 		cn = find_colname(target != NULL ? target : c->name);
 		if (cn == NULL) {
-			char acc[2048];
+			char acc[2048], hint[320];
 
 			if (listed++ == 0)
 				csvin_accepted(acc, sizeof(acc));
 			else
 				snprintf(acc, sizeof(acc), "as above");
+			map_hint(c->name, hint, sizeof(hint));
 			problem(p, line, i + 1, c->name, c->name, "unknown "
-			    "column; accepted: %s; or map it: --map '%.60s="
-			    "FIELD' (FIELD - ignores it)", acc, c->name);
+			    "column; accepted: %s; or map it: %s (FIELD - "
+			    "ignores it)", acc, hint);
 			bad = 1;
 			continue;
 		}
@@ -960,6 +985,10 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		*jv = json_integer((json_int_t)n);
 		break;
 	case V_MONEY:
+		/* a currency cell that is no code is said at its column */
+		if (currency != NULL && currency == cell_of(p, "currency") &&
+		    amt_exponent(currency, &r) != 0)
+			return -1;
 		if (amt_parse(v, strlen(v), currency, &p->o->amt, &n,
 		    &why) != 0) {
 			problem(p, line, cn, c->name, v, "%s", why.text);
@@ -1005,6 +1034,13 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		return -1;
 	case V_STR:
 	default:
+		if (strcmp(c->path, "currency") == 0 &&
+		    amt_exponent(v, &r) != 0) {
+			amt_code_hint(v, dbuf, sizeof(dbuf));
+			problem(p, line, cn, c->name, v, "not an ISO 4217 "
+			    "currency code (EUR, USD, JPY, ...)%s", dbuf);
+			return -1;
+		}
 		*jv = json_string(v);
 		break;
 	}
@@ -1052,10 +1088,13 @@ defaults(struct parse *p, json_t *o, const char *currency)
 	    json_object_get(o, "est_project_cost_minor") != NULL))
 		json_object_set_new(o, "currency", json_string(currency));
 	for (size_t i = 0; parties[i] != NULL; i++) {
+		/* an id without its scheme is an organization's whose
+		 * scheme is missing (said so), not a person's */
 		party = json_object_get(o, parties[i]);
 		if (party != NULL && json_object_get(party, "kind") == NULL)
 			json_object_set_new(party, "kind", json_string(
 			    json_object_get(party, "scheme") != NULL ||
+			    json_object_get(party, "id") != NULL ||
 			    strcmp(parties[i], "jurisdiction") == 0 ||
 			    strcmp(parties[i], "payer") == 0 ?
 			    "organization" : "individual"));

@@ -168,8 +168,10 @@ datefmt_read(const struct datefmt *f, const char *s, char iso[11],
 		*end = s + 10;
 		return 0;
 	}
-	if (f == NULL || f->order[0] == '\0' || split3(s, &g) != 0 ||
-	    g.sep != f->sep)
+	/* the order is what the declaration says; its separator only
+	 * shows how it is written: a column holding both 31/01/2026 and
+	 * 31-01-2026 (two systems' exports pasted together) reads whole */
+	if (f == NULL || f->order[0] == '\0' || split3(s, &g) != 0)
 		return -1;
 	if ((r = reading(&g, f->order, iso)) == 0)
 		*end = g.end;

@@ -30,7 +30,9 @@ struct datefmt {
  * accepted) in the order day-month-year, month-day-year or
  * year-month-day, separated by one of . / - (the same one twice):
  * DD.MM.YYYY, DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY, YYYY/MM/DD, ...  A day
- * or month is read with one digit or two either way.  0, or PT_EINVAL
+ * or month is read with one digit or two either way, and a date with any
+ * of the three separators (the same one twice): the declaration is of the
+ * order.  0, or PT_EINVAL
  * with the reason in *why (a two-digit year, another order, a mixed or
  * unknown separator).
  */

@@ -843,9 +843,14 @@ START_TEST(date_formats)
 	ck_assert_int_eq(datefmt_read(&f, "29.02.2025", iso, &end), -2);
 	ck_assert_int_eq(datefmt_read(&f, "29.02.2024", iso, &end), 0);
 	ck_assert_int_eq(datefmt_read(&us, "31/12/2024", iso, &end), -2);
-	/* not in the declared form: another separator, a 2-digit year, a
+	/* the declared order with another separator (the same twice) */
+	ck_assert_int_eq(datefmt_read(&f, "31/01/2026", iso, &end), 0);
+	ck_assert_str_eq(iso, "2026-01-31");
+	ck_assert_int_eq(datefmt_read(&us, "01-31-2026", iso, &end), 0);
+	ck_assert_str_eq(iso, "2026-01-31");
+	/* not in the declared form: mixed separators, a 2-digit year, a
 	 * 3-digit day, a year of 5 digits, nothing declared */
-	ck_assert_int_eq(datefmt_read(&f, "31/01/2026", iso, &end), -1);
+	ck_assert_int_eq(datefmt_read(&f, "31/01.2026", iso, &end), -1);
 	ck_assert_int_eq(datefmt_read(&f, "31.01.26", iso, &end), -1);
 	ck_assert_int_eq(datefmt_read(&f, "031.01.2026", iso, &end), -1);
 	ck_assert_int_eq(datefmt_read(&f, "31.01.20260", iso, &end), -1);
@@ -898,7 +903,8 @@ START_TEST(csv_dates_declared)
 	    "R-2;1.2.2026 09:30;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
 	    "R-3;2026-02-03;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
 	    "R-4;30.02.2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
-	    "R-5;02/04/2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n";
+	    "R-5;02/04/2026;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n"
+	    "R-6;02.04.26;1;EUR;DE-GV;1;K;DE-HRB;2;A;x\r\n";
 	/* a US county's BLDS export: month first, a 12-hour clock */
 	const char us[] =
 	    "PermitNum,StatusCurrentMapped,StatusDate,IssuedDate,Description,"
@@ -919,19 +925,20 @@ START_TEST(csv_dates_declared)
 	memset(&o, 0, sizeof(o));
 	ck_assert_int_eq(datefmt_parse("DD.MM.YYYY", &o.date, &why), 0);
 	ck_assert_int_eq(parse(de, &o, &g), 0);
-	ck_assert_uint_eq(json_array_size(g.rows), 5);
+	ck_assert_uint_eq(json_array_size(g.rows), 6);
 	ck_assert_str_eq(row_str(&g, 0, "date"), "2026-01-31");
 	ck_assert_str_eq(row_str(&g, 1, "date"), "2026-02-01");
 	ck_assert_str_eq(row_str(&g, 2, "date"), "2026-02-03");
 	ck_assert(json_is_null(json_array_get(g.rows, 3)));
-	ck_assert(json_is_null(json_array_get(g.rows, 4)));
+	/* the declared order, whatever the separator */
+	ck_assert_str_eq(row_str(&g, 4, "date"), "2026-04-02");
+	ck_assert(json_is_null(json_array_get(g.rows, 5)));
 	ck_assert_int_eq(g.nproblems, 2);
 	ck_assert_ptr_nonnull(strstr(g.problems, "5:2: date: no such day: "
 	    "read as 2026-02-30 (--date-format DD.MM.YYYY) (30.02.2026)"));
-	ck_assert_ptr_nonnull(strstr(g.problems, "6:2: date: want a date "
-	    "DD.MM.YYYY (as --date-format says) or YYYY-MM-DD; --date-format "
-	    "DD/MM/YYYY reads it as 2026-04-02, --date-format MM/DD/YYYY as "
-	    "2026-02-04 (02/04/2026)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "7:2: date: want a date "
+	    "DD.MM.YYYY (as --date-format says) or YYYY-MM-DD; a two-digit "
+	    "year names no century"));
 	got_free(&g);
 	/* undeclared: refused, each with the declaration that reads it */
 	memset(&o, 0, sizeof(o));
@@ -1072,6 +1079,47 @@ START_TEST(self_employed_numbers)
 }
 END_TEST
 
+START_TEST(csv_messages_say_what_to_do)
+{
+	/* a company's id without its scheme: the scheme is missing, it is
+	 * not a person; a currency written as a symbol or in small letters;
+	 * a header with a quote: the map to give, as a shell takes it; one
+	 * with a comma: a map file line */
+	const char csv[] =
+	    "id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+	    "payee.id;payee.name;description\r\n"
+	    "R-1;2026-01-02;1,00;EUR;DE-GV;1;K;4711;Acme;x\r\n"
+	    "R-2;2026-01-02;1,00;\xe2\x82\xac;DE-GV;1;K;;Ana;x\r\n"
+	    "R-3;2026-01-02;1,00;eur;DE-GV;1;K;;Ana;x\r\n";
+	const char head[] = "id;Date d'op\xc3\xa9ration;Montant, TTC\r\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.amt.decimal = ',';
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "organization");
+	ck_assert(json_is_null(json_array_get(g.rows, 1)));
+	ck_assert(json_is_null(json_array_get(g.rows, 2)));
+	/* once, at the currency column (not again at the amount) */
+	ck_assert_int_eq(g.nproblems, 2);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:4: currency: not an ISO "
+	    "4217 currency code (EUR, USD, JPY, ...); the euro's is EUR"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:4: currency: not an ISO "
+	    "4217 currency code (EUR, USD, JPY, ...); in capitals: EUR"));
+	got_free(&g);
+
+	memset(&o, 0, sizeof(o));
+	o.delimiter = ';';
+	ck_assert_int_eq(parse(head, &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "or map it: --map "
+	    "'Date d'\\''op\xc3\xa9ration=FIELD' (FIELD - ignores it)"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "or map it: a map file line "
+	    "\"Montant, TTC = FIELD\" with --map FILE"));
+	got_free(&g);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1093,6 +1141,7 @@ suite(void)
 	tcase_add_test(tc, csv_dates_declared);
 	tcase_add_test(tc, csv_spreadsheet_artifacts);
 	tcase_add_test(tc, self_employed_numbers);
+	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
 	return s;
