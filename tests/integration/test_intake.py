@@ -369,7 +369,8 @@ REFUSED = [
     ("i.csv", "id;date,amount\nX-1;2026-01-01,1\n", (),
      "the header holds both ',' and ';'"),
     ("j.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUX\n", (),
-     'the currency "EUX" is not an ISO 4217 code'),
+     'currency: not an ISO 4217 currency code (EUR, USD, JPY, ...) '
+     '("EUX")'),
     ("k.csv", "id,date,amount,currency\nX-1,2026-01-01,\u20ac 12.50,EUR\n",
      (), 'currency symbols'),
     ("l.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50-,EUR\n", (),
