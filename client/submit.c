@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "amount.h"
+#include "cstatus.h"
 #include "datefmt.h"
 #include "json.h"
 #include "keys.h"
@@ -284,11 +285,14 @@ dry_dates(json_t *obj, char *out, size_t cap)
 
 /* One valid record of a dry run: "ID → valid (amount 1234.56 EUR)" or
  * "ID → INDEX (already logged; amount 1234.56 EUR)", with its dates
- * first when dates (a --date-format was given), or
+ * first when dates (a --date-format was given); status (else NULL) and
+ * by: "voided" or "amended" (since: the log's record in effect is another
+ * than this) or "as_amended" (this is the record as amended by #by); or
  * with --json {"id", "valid", "record"}, the record as it would be
  * logged; "already logged" / logged_at when at is not UINT64_MAX. */
 static void
-dry_line(const struct itk_item *it, int json, int dates, uint64_t at)
+dry_line(const struct itk_item *it, int json, int dates, uint64_t at,
+    const char *status, uint64_t by)
 {
 	char id[PT_MAX_ID * 4 + 1], am[512] = "";
 	json_t *rec = NULL;
@@ -304,6 +308,11 @@ dry_line(const struct itk_item *it, int json, int dates, uint64_t at)
 		if (at != UINT64_MAX)
 			json_object_set_new(o, "logged_at",
 			    json_integer((json_int_t)at));
+		if (status != NULL) {
+			json_object_set_new(o, "status", json_string(status));
+			json_object_set_new(o, "corrected_by",
+			    json_integer((json_int_t)by));
+		}
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -314,7 +323,14 @@ dry_line(const struct itk_item *it, int json, int dates, uint64_t at)
 			dry_amounts(rec, "", am, sizeof(am));
 		printf("%s \xe2\x86\x92 ", itk_printable(it->id, id,
 		    sizeof(id)));
-		if (at != UINT64_MAX)
+		if (at != UINT64_MAX && status != NULL)
+			printf("%llu (already logged, %s by #%llu%s",
+			    (unsigned long long)at, strcmp(status, "voided") ==
+			    0 ? "voided" : strcmp(status, "amended") == 0 ?
+			    "amended since" : "as amended",
+			    (unsigned long long)by, am[0] != '\0' ? "; " :
+			    ")");
+		else if (at != UINT64_MAX)
 			printf("%llu (already logged%s", (unsigned long long)at,
 			    am[0] != '\0' ? "; " : ")");
 		else
@@ -351,7 +367,8 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		struct wire_entry e;
 		uint8_t *buf = NULL;
 		size_t len;
-		uint64_t index = 0;
+		uint64_t index = 0, by = 0;
+		const char *status;
 		int same = 0, found;
 
 		rc = logc_lookup(lc, sid, it->id, ck, &index, &buf, &len, &e,
@@ -365,7 +382,29 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 			same = e.sub.record_len == it->record_len &&
 			    memcmp(e.sub.record, it->record, it->record_len) ==
 			    0;
+		status = NULL;
+		if (found && same) {
+			/* logged as it is here: corrected since? */
+			struct cst st;
+
+			memset(&st, 0, sizeof(st));
+			if (cst_resolve(lc, ck, index, buf, len, &e, &st,
+			    &why) == 0 && (st.status == CST_VOIDED ||
+			    st.status == CST_AMENDED)) {
+				status = st.status == CST_VOIDED ? "voided" :
+				    "amended";
+				by = st.c[st.n - 1].index;
+			}
+			cst_free(&st);
+		}
 		free(buf);
+		if (found && !same && sub_amended_to(lc, ck, vkey, it->id,
+		    it->record, it->record_len, &index, &by) == 1) {
+			/* the record as amended: the month's file corrected */
+			(*logged)++;
+			dry_line(it, json, dates, index, "as_amended", by);
+			continue;
+		}
 		if (found && !same) {
 			struct in_pos pos = { it->file, it->line, 0 };
 			char msg[200];
@@ -381,7 +420,8 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		}
 		if (found)
 			(*logged)++;
-		dry_line(it, json, dates, found ? index : UINT64_MAX);
+		dry_line(it, json, dates, found ? index : UINT64_MAX, status,
+		    by);
 	}
 	free(ck);
 	return ex;
@@ -391,7 +431,7 @@ static void
 dry_print(const struct itk *t, int json, int dates)
 {
 	for (size_t k = 0; k < t->nitems; k++)
-		dry_line(&t->items[k], json, dates, UINT64_MAX);
+		dry_line(&t->items[k], json, dates, UINT64_MAX, NULL, 0);
 }
 
 /* ------------------------------------------------------------ the command */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "cstatus.h"
 #include "json.h"
 #include "presign.h"
 #include "ptlimits.h"
@@ -36,13 +37,18 @@
 			"before the log answered (run the same command again: " \
 			"what was logged is answered with its receipt)"
 
-/* ST_NORECEIPT: logged (index known), its receipt not saved */
-enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT, ST_NORECEIPT };
+/* ST_NORECEIPT: logged (index known), its receipt not saved; ST_CHECK:
+ * refused as an id used for other content (409), to be looked up at the
+ * end: ST_AMENDED when a correction made it read as this record (a month's
+ * file, corrected, sent again), else ST_REFUSED */
+enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT, ST_NORECEIPT, ST_CHECK,
+	ST_AMENDED };
 
 struct result {
 	uint8_t state;
 	int rc;
 	uint64_t index;
+	uint64_t by;			/* ST_AMENDED: the amending correction */
 	char *why;			/* not ST_OK: heap */
 };
 
@@ -144,11 +150,13 @@ print_ready(struct run *x)
 	int cleared = 0;
 
 	while (x->next_print < t->nitems &&
-	    x->res[x->next_print].state != ST_WAIT) {
+	    x->res[x->next_print].state != ST_WAIT &&
+	    x->res[x->next_print].state != ST_CHECK) {
 		const struct itk_item *it = &t->items[x->next_print];
 		struct result *r = &x->res[x->next_print];
 		char receipt[UT_PATH_MAX] = "";
-		int logged = r->state == ST_OK || r->state == ST_NORECEIPT;
+		int logged = r->state == ST_OK || r->state == ST_NORECEIPT ||
+		    r->state == ST_AMENDED;
 
 		if (!cleared) {
 			bar_clear(x);
@@ -180,8 +188,11 @@ print_ready(struct run *x)
 				if (receipt[0] != '\0')
 					json_object_set_new(o, "receipt",
 					    json_string(receipt));
+				if (r->state == ST_AMENDED)
+					json_object_set_new(o, "amended_by",
+					    json_integer((json_int_t)r->by));
 			}
-			if (r->state != ST_OK) {
+			if (r->state != ST_OK && r->state != ST_AMENDED) {
 				json_object_set_new(o, "error", json_string(
 				    r->state == ST_UNSENT ? "not_logged_yet" :
 				    r->state == ST_NORECEIPT ?
@@ -195,8 +206,12 @@ print_ready(struct run *x)
 		} else if (logged) {
 			char id[PT_MAX_ID * 4 + 1];
 
-			printf("%s \xe2\x86\x92 %llu\n", itk_printable(it->id, id,
+			printf("%s \xe2\x86\x92 %llu", itk_printable(it->id, id,
 			    sizeof(id)), (unsigned long long)r->index);
+			if (r->state == ST_AMENDED)
+				printf(" (as amended by #%llu: nothing new)",
+				    (unsigned long long)r->by);
+			putchar('\n');
 		}
 		if (r->state == ST_REFUSED || r->state == ST_NORECEIPT) {
 			struct in_pos pos = { it->file, it->line, 0 };
@@ -238,13 +253,19 @@ finish(struct run *x, size_t k, int state, int rc, const char *why)
 	r->rc = rc;
 	free(x->sub[k]);
 	x->sub[k] = NULL;
-	if (state != ST_OK)
+	free(r->why);
+	r->why = NULL;
+	if (state != ST_OK && state != ST_AMENDED)
 		r->why = strdup(why != NULL && why[0] ? why : pt_strerror(rc));
 	switch (state) {
+	case ST_CHECK:			/* decided at the end (run_end) */
+		x->last_progress_ms = ut_now_ms();
+		return;
 	case ST_NORECEIPT:		/* logged: counted as such too */
 		x->noreceipt++;
 		worse(x, cli_exit_for(rc));
 		/* FALLTHROUGH */
+	case ST_AMENDED:
 	case ST_OK:
 		x->ok++;
 		/* in the log before this run began: logged by an earlier
@@ -491,7 +512,7 @@ item_refused(struct run *x, size_t k, unsigned status, const char *text,
 	    status, (int)(len < 200 ? len : 200), text, status == 409 ?
 	    "; to change a logged record: pubtrail correct --amend ID "
 	    "--with FILE --reason TEXT (or --void ID)" : "");
-	finish(x, k, ST_REFUSED, rc, w);
+	finish(x, k, status == 409 ? ST_CHECK : ST_REFUSED, rc, w);
 }
 
 /* A batch's answer: one result per item; busy items go again. */
@@ -576,7 +597,8 @@ job_done(void *arg, struct hcli_resp *r)
 		snprintf(w, sizeof(w), "%s%s", why.text, r->status == 409 ?
 		    "; to change a logged record: pubtrail correct --amend ID "
 		    "--with FILE --reason TEXT (or --void ID)" : "");
-		job_fail_all(j, ST_REFUSED, rc, w);
+		job_fail_all(j, r->status == 409 && j->n == 1 ? ST_CHECK :
+		    ST_REFUSED, rc, w);
 		goto out;
 	}
 	if (x->o->batch > 1)
@@ -734,6 +756,64 @@ pump(struct run *x)
 	return rc;
 }
 
+int
+sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
+    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
+    uint64_t *by)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	struct cst st;
+	uint8_t sid[32], *buf = NULL;
+	json_t *mine = NULL, *now;
+	size_t len;
+	int same = 0;
+
+	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
+	    logc_lookup(lc, sid, id, ck, index, &buf, &len, &e, &why) != 0)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	if (cst_resolve(lc, ck, *index, buf, len, &e, &st, &why) == 0 &&
+	    st.status == CST_AMENDED && jrec_to_json(rec, rec_len, &mine,
+	    NULL) == 0) {
+		now = json_object_get(st.c[st.n - 1].record, "replacement");
+		if (now != NULL && json_equal(now, mine)) {
+			same = 1;
+			*by = st.c[st.n - 1].index;
+		}
+	}
+	json_decref(mine);
+	cst_free(&st);
+	free(buf);
+	return same;
+}
+
+/* After the pump: an id the log holds for other content (409) is looked
+ * up: as amended, does it read as this record?  Then it is logged (the
+ * corrected month's file sent again), else refused as answered. */
+static void
+run_checks(struct run *x)
+{
+	for (size_t k = 0; k < x->t->nitems; k++) {
+		const struct itk_item *it = &x->t->items[k];
+		struct result *r = &x->res[k];
+		char *why;
+
+		if (r->state != ST_CHECK)
+			continue;
+		if (!x->stalled && sub_amended_to(x->o->lc, x->o->ck,
+		    x->o->vkey, it->id, it->record, it->record_len, &r->index,
+		    &r->by) == 1) {
+			finish(x, k, ST_AMENDED, 0, NULL);
+			continue;
+		}
+		why = r->why;
+		r->why = NULL;
+		finish(x, k, ST_REFUSED, r->rc, why);
+		free(why);
+	}
+}
+
 /* After the pump: what was never answered is not logged yet; every
  * result printed; the receipts made durable. */
 static void
@@ -741,6 +821,7 @@ run_end(struct run *x)
 {
 	sub_writer_drain(x->writer);
 	sub_writer_done(x->writer, receipt_written, x);
+	run_checks(x);
 	for (size_t k = 0; k < x->t->nitems; k++)
 		if (x->res[k].state == ST_WAIT)
 			finish(x, k, ST_UNSENT, PT_ENET, NOT_ANSWERED);

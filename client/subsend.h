@@ -34,6 +34,17 @@ struct sub_opts {
 	struct presign *presign;	/* records signed ahead, or NULL */
 };
 
+/*
+ * Whether the log holds id, signed with vkey, amended so that the record
+ * in effect is exactly rec (rec_len bytes, canonical): 1 with its index
+ * and the amending correction's index in *by, else 0 (not there, not
+ * amended, amended otherwise, or a lookup that failed).  Lookups proven
+ * in ck.
+ */
+int sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
+    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
+    uint64_t *by);
+
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */
 	size_t noreceipt;		/* of those, the receipt not saved */

@@ -1090,6 +1090,38 @@ def test_correct_void_and_amend():
         assert json.loads(p.stdout.decode()) == {
             "id": "P-1", "error": "nothing_to_correct", "index": idx["P-1"],
             "reason": "voided already"}, p.stdout
+        # the month's file, corrected in place (P-2 as amended), sent
+        # again by the nightly job: nothing new, exit 0, not a 409; the
+        # dry run says how each stands (P-1 voided since)
+        p = run("submit", "--dry-run", *o.L, "--key", o.key, month,
+                cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines() == [
+            "P-1 %s %d (already logged, voided by #%d; amount 10.00 EUR)" % (
+                ARROW, idx["P-1"], B + 4),
+            "P-2 %s %d (already logged, as amended by #%d; amount 22.00 "
+            "EUR)" % (ARROW, idx["P-2"], B + 3)], p.stdout
+        for batch in ("100", "1"):
+            p = o.submit("--batch", batch, month, check=0)
+            assert p.stdout.decode().splitlines() == [
+                "P-1 %s %d" % (ARROW, idx["P-1"]),
+                "P-2 %s %d (as amended by #%d: nothing new)" % (
+                    ARROW, idx["P-2"], B + 3)], (batch, p.stdout)
+        p = o.submit("--json", month, check=0)
+        j = [json.loads(x) for x in p.stdout.decode().splitlines()]
+        assert j[1]["amended_by"] == B + 3 and j[1]["index"] == idx["P-2"] \
+            and "error" not in j[1], j
+        # the file as first logged (P-2 before its amendment): the dry run
+        # says it was amended since; a third content is still a conflict
+        p = run("submit", "--dry-run", *o.L, "--key", o.key, f,
+                cwd=o.dir, check=0)
+        assert "P-2 %s %d (already logged, amended since by #%d; amount "\
+            "20.00 EUR)" % (ARROW, idx["P-2"], B + 3) in \
+            p.stdout.decode().splitlines(), p.stdout
+        other = o.write("other.json", json.dumps(dict(fixed, id="P-2",
+                                                      amount_minor=9)))
+        p = o.submit(other, check=5)
+        assert b"409" in p.stderr and b"pubtrail correct" in p.stderr
+        assert o.size() == 5
         assert o.size() == 5
         # refusals: unknown target (4), a replacement of another type or
         # id (1), usage (2); nothing logged
