@@ -1158,6 +1158,23 @@ add_line2(json_t *o, json_t *line2)
 	return rc;
 }
 
+/* Column i is a map constant for a party's scheme or id, and the row
+ * gives that party the kind individual. */
+static int
+constant_not_for_person(struct parse *p, size_t i)
+{
+	const char *path = p->cols[i].path, *dot, *kind;
+	char kp[32];
+
+	if (path == NULL || (dot = strchr(path, '.')) == NULL ||
+	    (strcmp(dot, ".scheme") != 0 && strcmp(dot, ".id") != 0) ||
+	    (size_t)(dot - path) + 6 > sizeof(kp))
+		return 0;
+	snprintf(kp, sizeof(kp), "%.*s.kind", (int)(dot - path), path);
+	kind = cell_of(p, kp);
+	return kind != NULL && strcmp(kind, "individual") == 0;
+}
+
 static void
 data_row(struct parse *p, size_t line)
 {
@@ -1232,6 +1249,11 @@ data_row(struct parse *p, size_t line)
 		 * record with a currency and no amount */
 		if (i >= p->ncols && p->cols[i].path != NULL &&
 		    strcmp(p->cols[i].path, "currency") == 0)
+			continue;
+		/* a map's party scheme (payee.scheme := FR-SIRET) is for
+		 * the rows of organizations: a row that says its party is a
+		 * natural person has none */
+		if (i >= p->ncols && constant_not_for_person(p, i))
 			continue;
 		if (convert(p, line, i, currency, mapped, &jv) != 0) {
 			/* The rest of the row is still checked against the

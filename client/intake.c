@@ -274,6 +274,19 @@ record_problem(void *arg, int rc, const char *why)
 		    "StatusDate): give all three, or an id column");
 		return;
 	}
+	if ((strcmp(path, "payee.id") == 0 ||
+	    strcmp(path, "applicant.id") == 0) &&
+	    strstr(rest, "missing") != NULL && c->rec->row != NULL) {
+		/* a scheme for every row (a map constant) and a row without
+		 * a number: a person, whose number must not be made up */
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s (a natural person has none: "
+		    "give the row %.*s.kind individual, and no scheme)", rest,
+		    (int)(strlen(path) - 3), path);
+		field_problem(c, c->rec, path, msg);
+		return;
+	}
 	field_problem(c, c->rec, path, rest);
 }
 

@@ -396,6 +396,24 @@ REFUSED = [
      'not a known decision (issued, finaled, cancelled, denied'),
     ("sr.csv", "StatusCurrent,PermitNum\nIn Review,BP-1\n", (),
      'StatusCurrent: not a decision: the permit is still in process'),
+    # spreadsheet exports as they come: German dates undeclared, an error
+    # value, a SIRET cut by scientific notation, a self-employed person's
+    # NIF, a person under a scheme for every row
+    ("da.csv", "id,date,amount,currency\nX-1,31.01.2026,1.00,EUR\n", (),
+     'date: want a calendar date YYYY-MM-DD; --date-format DD.MM.YYYY '
+     'reads it as 2026-01-31 ("31.01.2026")'),
+    ("er.csv", "id,payee.name\nX-1,#REF!\n", (),
+     "payee.name: a spreadsheet's error value"),
+    ("sc.csv", "id,payee.id\nX-1,\"4,43062E+13\"\n", (),
+     'payee.id: a number in scientific notation: the spreadsheet cut its '
+     'digits'),
+    ("nif.csv", "id,payee.scheme,payee.id,payee.name\n"
+     "X-1,ES-NIF,12345678Z,Ana Ruiz\n", (),
+     'payee.id: the number of a natural person (a self-employed person)'),
+    ("ps.csv", "id,payee.id,payee.name\nX-1,,Ana Ruiz\n",
+     ("--map", "payee.scheme:=FR-SIRET"), 'payee.id: missing required '
+     'field (a natural person has none: give the row payee.kind '
+     'individual, and no scheme)'),
 ]
 
 

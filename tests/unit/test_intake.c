@@ -1120,6 +1120,35 @@ START_TEST(csv_messages_say_what_to_do)
 }
 END_TEST
 
+START_TEST(csv_map_scheme_not_for_persons)
+{
+	/* a map's payee.scheme for every row; a row whose payee is a
+	 * natural person (payee.kind individual) gets none */
+	const char csv[] =
+	    "id;payee.kind;payee.id;payee.name\r\n"
+	    "R-1;individual;;Ana Ruiz\r\n"
+	    "R-2;;12345678901234;ACME\r\n";
+	struct csvin_map *m = NULL;
+	struct csvin_opts o;
+	struct pt_why why = { "" };
+	struct got g;
+
+	ck_assert_int_eq(csvin_map_load("payee.scheme:=FR-SIRET", &m, &why),
+	    0);
+	memset(&o, 0, sizeof(o));
+	o.map = m;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_ptr_null(jrec_path(json_array_get(g.rows, 0),
+	    "payee.scheme"));
+	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "individual");
+	ck_assert_str_eq(row_str(&g, 1, "payee.scheme"), "FR-SIRET");
+	ck_assert_str_eq(row_str(&g, 1, "payee.kind"), "organization");
+	got_free(&g);
+	csvin_map_free(m);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1142,6 +1171,7 @@ suite(void)
 	tcase_add_test(tc, csv_spreadsheet_artifacts);
 	tcase_add_test(tc, self_employed_numbers);
 	tcase_add_test(tc, csv_messages_say_what_to_do);
+	tcase_add_test(tc, csv_map_scheme_not_for_persons);
 	tcase_add_test(tc, json_every_record_reported);
 	suite_add_tcase(s, tc);
 	return s;
