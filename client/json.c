@@ -110,12 +110,17 @@ enc_individual(struct enc *e, const json_t *o)
 	if (strlen(e->path) >= sizeof(d->field))
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: path too long",
 		    e->path);
-	if (e->discs->known == NULL || e->discs->id == NULL ||
+	if (e->discs->known != NULL && e->discs->id != NULL &&
 	    e->discs->known(e->discs->known_arg, e->discs->id, e->path, s, len,
-	    d->salt) != 1)
-		rc = cr_random(d->salt, sizeof(d->salt));
-	else
+	    d->salt) == 1)
 		rc = 0;
+	else if (e->discs->known != NULL && e->discs->rid != NULL &&
+	    strncmp(e->path, "replacement.", 12) == 0 &&
+	    e->discs->known(e->discs->known_arg, e->discs->rid, e->path + 12,
+	    s, len, d->salt) == 1)
+		rc = 0;		/* the person as the amended record has them */
+	else
+		rc = cr_random(d->salt, sizeof(d->salt));
 	if (rc != 0 ||
 	    (rc = record_commit(d->salt, s, len, d->commitment)) != 0)
 		return rc;
@@ -311,8 +316,13 @@ jrec_from_json_each(const json_t *obj, struct wire_buf *out,
 	if (!json_is_object(obj))
 		return pt_why_set(why, PT_ETYPE, "a record is a JSON object");
 	memset(&e, 0, sizeof(e));
-	if (discs != NULL)
+	if (discs != NULL) {
+		json_t *rep = json_object_get(obj, "replacement");
+
 		discs->id = json_string_value(json_object_get(obj, "id"));
+		discs->rid = json_is_object(rep) ? json_string_value(
+		    json_object_get(rep, "id")) : NULL;
+	}
 	e.out = out;
 	e.discs = discs;
 	e.why = why;

@@ -51,6 +51,11 @@ struct jrec_discs {
 	    const char *value, size_t len, uint8_t salt[32]);
 	void *known_arg;
 	const char *id;		/* set by jrec_from_json while it runs */
+	/* and a correction's replacement's id: a person in the replacement
+	 * keeps the salt the amended record (that id) has for the same name,
+	 * so that an amendment of the amount does not change the payee's
+	 * commitment, and the corrected record reads as the month's file */
+	const char *rid;
 };
 /* Free the values and wipe the salts; d may be reused after (known and
  * known_arg are kept). */

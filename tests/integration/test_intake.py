@@ -1179,6 +1179,39 @@ BLDS_MAP = ("Jurisdiction := City of Springfield\n"
             "currency := USD\n")
 
 
+def test_correct_keeps_a_persons_commitment():
+    """An amendment of a self-employed person's amount: the person in the
+    replacement keeps the salt of the record amended (the same name, the
+    same commitment), so the change list shows the amount alone, and the
+    month's file, corrected and sent again, reads as amended."""
+    o = Office()
+    try:
+        head = ("id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+                "payee.kind;payee.name;description\n")
+        row = ("NL-2;05.01.2026;%s;EUR;NL-KVK;01234567;Gemeente;"
+               "individual;P. de Vries;Advies (ZZP)\n")
+        opts = ("--decimal-comma", "--date-format", "DD.MM.YYYY")
+        f = o.write("jan.csv", head + row % "850,00")
+        idx = ids_out(o.submit(*opts, f, check=0))
+        fixed = o.write("jan-fixed.csv", head + row % "875,00")
+        base = ["correct", *o.L, "--key", o.key, *opts, "--amend", "NL-2",
+                "--with", fixed, "--reason", "uurtarief"]
+        p = run(*base, "--dry-run", cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines()[1:] == [
+            "  amount: 850.00 EUR -> 875.00 EUR"], p.stdout
+        p = run(*base, cwd=o.dir, check=0)
+        assert p.stderr.decode().count("\n  ") == 1, p.stderr
+        recs = o.records()
+        assert recs[-1]["replacement"]["payee"] == recs[0]["payee"], recs
+        assert b"de Vries" not in o.d.get("/entry/%d" % (o.d.base + 1)).body
+        p = o.submit(*opts, fixed, check=0)
+        assert p.stdout.decode().strip() == \
+            "NL-2 %s %d (as amended by #%d: nothing new)" % (
+                ARROW, idx["NL-2"], o.d.base + 1), p.stdout
+    finally:
+        o.close()
+
+
 def test_permits_from_blds_as_exported_then_corrected():
     """A permit office's BLDS export as it is: a second address line, a
     date-time, a permit without a fee beside a map constant currency; a
@@ -1387,6 +1420,7 @@ if __name__ == "__main__":
         test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
+        test_correct_keeps_a_persons_commitment,
         test_permits_from_blds_as_exported_then_corrected,
         test_worked_example_from_the_docs,
         test_daemon_office_rule_for_corrections,
