@@ -1034,6 +1034,18 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		return -1;
 	case V_STR:
 	default:
+		/* a party's kind as a spreadsheet writes it: Individual,
+		 * Organisation (the log's two words, any case, either
+		 * spelling) */
+		if (strlen(c->path) > 5 &&
+		    strcmp(c->path + strlen(c->path) - 5, ".kind") == 0 &&
+		    (strcasecmp(v, "individual") == 0 ||
+		    strcasecmp(v, "organization") == 0 ||
+		    strcasecmp(v, "organisation") == 0)) {
+			*jv = json_string(strcasecmp(v, "individual") == 0 ?
+			    "individual" : "organization");
+			break;
+		}
 		if (strcmp(c->path, "currency") == 0 &&
 		    amt_exponent(v, &r) != 0) {
 			amt_code_hint(v, dbuf, sizeof(dbuf));
@@ -1172,7 +1184,7 @@ constant_not_for_person(struct parse *p, size_t i)
 		return 0;
 	snprintf(kp, sizeof(kp), "%.*s.kind", (int)(dot - path), path);
 	kind = cell_of(p, kp);
-	return kind != NULL && strcmp(kind, "individual") == 0;
+	return kind != NULL && strcasecmp(kind, "individual") == 0;
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "amount.h"
 #include "crypto.h"
 #include "intake.h"
+#include "record.h"
 #include "util.h"
 
 #define ITK_VALUE_MAX	120	/* bytes of a value shown in a problem */
@@ -273,6 +274,21 @@ record_problem(void *arg, int rc, const char *why)
 		    "decision and decision date (PermitNum/decision/"
 		    "StatusDate): give all three, or an id column");
 		return;
+	}
+	if (strncmp(rest, "want a calendar date", 20) == 0 &&
+	    c->rec->row == NULL && c->rec->obj != NULL) {
+		/* JSON from a system that writes date-times: its date */
+		json_t *v = jrec_path(c->rec->obj, path);
+		const char *d = json_is_string(v) ? json_string_value(v) : "";
+		char msg[160];
+
+		if (strlen(d) > 10 && (d[10] == 'T' || d[10] == ' ') &&
+		    record_date_valid(d, 10) == 0) {
+			snprintf(msg, sizeof(msg), "%s: a date-time's date is "
+			    "its first ten characters (%.10s)", rest, d);
+			field_problem(c, c->rec, path, msg);
+			return;
+		}
 	}
 	if ((strcmp(path, "payee.id") == 0 ||
 	    strcmp(path, "applicant.id") == 0) &&

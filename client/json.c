@@ -89,10 +89,11 @@ enc_individual(struct enc *e, const json_t *o)
 
 	if (json_is_string(name) && (json_object_get(o, "scheme") != NULL ||
 	    json_object_get(o, "id") != NULL))
-		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual has "
-		    "no scheme or id in the log (they name the person, as a "
+		return pt_why_set(e->why, PT_ESCHEMA, "%s.%s: an individual "
+		    "has no scheme or id in the log (they name the person, as a "
 		    "self-employed person's tax number does): leave them out",
-		    e->path);
+		    e->path, json_object_get(o, "id") != NULL ? "id" :
+		    "scheme");
 	if (json_object_size(o) != 2 || !json_is_string(name))
 		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual is "
 		    "{\"kind\": \"individual\", \"name\": \"...\"} (the name "
@@ -160,6 +161,13 @@ person_number(const char *scheme, const char *id)
 	    (strchr("KLMXYZ", id[0]) != NULL && id[0] != '\0' &&
 	    strspn(id + 1, "0123456789") == 7)))
 		return 1;
+	/* a US Social Security or taxpayer number: 3-2-4 digits (an
+	 * employer's EIN is 2-7) */
+	if (strncmp(scheme, "US-", 3) == 0 && n == 11 && id[3] == '-' &&
+	    id[6] == '-' && strspn(id, "0123456789") == 3 &&
+	    strspn(id + 4, "0123456789") == 2 &&
+	    strspn(id + 7, "0123456789") == 4)
+		return 1;
 	if (strncmp(scheme, "IT-", 3) == 0 && n == 16) {
 		/* LLLLLL DD L DD L DDD L, a digit also as L M N P Q R S T U V
 		 * (omocodia) */
@@ -176,6 +184,27 @@ person_number(const char *scheme, const char *id)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The digits an organization number of a register has, where the register
+ * numbers with a fixed count of digits: a shorter one lost its leading
+ * zeros in a spreadsheet column of numbers (KvK 01234567 became 1234567).
+ * KvK: 8 digits; EIN: 9 digits, as 12-3456789 or 123456789.  NULL when
+ * id is of the form, else what the form is.
+ */
+static const char *
+register_form(const char *scheme, const char *id)
+{
+	size_t n = strlen(id), d = strspn(id, "0123456789");
+
+	if (strcmp(scheme, "NL-KVK") == 0 && !(n == 8 && d == 8))
+		return "8 digits (01234567)";
+	if (strcmp(scheme, "US-EIN") == 0 && !(n == 9 && d == 9) &&
+	    !(n == 10 && d == 2 && id[2] == '-' &&
+	    strspn(id + 3, "0123456789") == 7))
+		return "9 digits (12-3456789)";
+	return NULL;
 }
 
 static int
@@ -202,6 +231,21 @@ enc_object(struct enc *e, const json_t *o, int depth)
 		    "natural person (a self-employed person): log them as an "
 		    "individual, their name committed to, without the number",
 		    e->path);
+	if (json_is_string(kind) &&
+	    strcmp(json_string_value(kind), "organization") == 0 &&
+	    json_is_string(json_object_get(o, "scheme")) &&
+	    json_is_string(json_object_get(o, "id"))) {
+		const char *form = register_form(json_string_value(
+		    json_object_get(o, "scheme")), json_string_value(
+		    json_object_get(o, "id")));
+
+		if (form != NULL)
+			return pt_why_set(e->why, PT_ESCHEMA, "%s.id: a %s "
+			    "number has %s: leading zeros lost in a column of "
+			    "numbers? format it as Text", e->path,
+			    json_string_value(json_object_get(o, "scheme")),
+			    form);
+	}
 	if (n > PT_MAX_MAP_KEYS)
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: more than %d keys",
 		    plen ? e->path : "record", PT_MAX_MAP_KEYS);

@@ -279,19 +279,19 @@ def test_spreadsheet_exports_reach_the_log_byte_for_byte():
         tsv = o.write("payments.txt", (
             "id\tdate\tamount\tcurrency\tpayer.scheme\tpayer.id\tpayer.name\t"
             "payee.scheme\tpayee.id\tpayee.name\tdescription\r\n"
-            "US-1\t2026-01-31\t1,234.50\tUSD\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
-            "Roads, Inc.\tPaving, phase 1\r\n"
-            "US-2\t2026-01-31\t500\tJPY\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
-            "Roads, Inc.\tYen\r\n"
-            "US-3\t2026-01-31\t0.125\tKWD\tUS-EIN\t1\tCity\tUS-EIN\t2\t"
-            "Roads, Inc.\tFils\r\n"))
+            "US-1\t2026-01-31\t1,234.50\tUSD\tUS-EIN\t100000001\tCity\t"
+            "US-EIN\t100000002\tRoads, Inc.\tPaving, phase 1\r\n"
+            "US-2\t2026-01-31\t500\tJPY\tUS-EIN\t100000001\tCity\t"
+            "US-EIN\t100000002\tRoads, Inc.\tYen\r\n"
+            "US-3\t2026-01-31\t0.125\tKWD\tUS-EIN\t100000001\tCity\t"
+            "US-EIN\t100000002\tRoads, Inc.\tFils\r\n"))
         p = o.submit(tsv, check=1)
         assert '("1,234.50")' in p.stderr.decode(), p.stderr
         assert o.size() == 8
         o.submit("--decimal-point", "--thousands-sep", ",", tsv, check=0)
         logged = logged_bytes(o)
-        city, roads = org("US-EIN", "1", "City"), org("US-EIN", "2",
-                                                     "Roads, Inc.")
+        city = org("US-EIN", "100000001", "City")
+        roads = org("US-EIN", "100000002", "Roads, Inc.")
         for r in (pay("US-1", "2026-01-31", 123450, "USD", roads,
                       "Paving, phase 1", city),
                   pay("US-2", "2026-01-31", 500, "JPY", roads, "Yen", city),
@@ -410,6 +410,17 @@ REFUSED = [
     ("nif.csv", "id,payee.scheme,payee.id,payee.name\n"
      "X-1,ES-NIF,12345678Z,Ana Ruiz\n", (),
      'payee.id: the number of a natural person (a self-employed person)'),
+    ("dt.json", json.dumps(pay("X-1", "2026-01-05T14:30:00", 1, "EUR",
+                               org("DE-HRB", "A", "A"), "x")),
+     (), 'date: want a calendar date YYYY-MM-DD: a date-time\'s date is its '
+     'first ten characters (2026-01-05)'),
+    ("ssn.csv", "id,payee.scheme,payee.id,payee.name\n"
+     "X-1,US-EIN,321-54-9876,John Q. Public\n", (),
+     'payee.id: the number of a natural person'),
+    ("kvk.csv", "id,payee.scheme,payee.id,payee.name\n"
+     "X-1,NL-KVK,1234567,Acme\n", (),
+     'payee.id: a NL-KVK number has 8 digits (01234567): leading zeros '
+     'lost in a column of numbers? format it as Text'),
     ("ps.csv", "id,payee.id,payee.name\nX-1,,Ana Ruiz\n",
      ("--map", "payee.scheme:=FR-SIRET"), 'payee.id: missing required '
      'field (a natural person has none: give the row payee.kind '
@@ -577,7 +588,7 @@ def test_dry_run_is_offline_and_writes_nothing():
                      "OriginalState,OriginalZip,Jurisdiction,"
                      "jurisdiction.scheme,jurisdiction.id,PermitType\n"
                      "In Review,BP-1,2026-02-31,x,1 Main,Springfield,IL,"
-                     "62701,City,US-EIN,1,Building\n")
+                     "62701,City,US-EIN,100000001,Building\n")
         p = run("submit", "--dry-run", pr, cwd=o.dir, check=1)
         err = p.stderr.decode()
         assert err.splitlines()[:2] == [
@@ -1149,7 +1160,7 @@ def test_correct_void_and_amend():
             p.stderr, p.stderr
         permit = o.write("permit.json", json.dumps({
             "type": "permit_decision", "id": "P-1", "permit_num": "B-1",
-            "jurisdiction": org("US-EIN", "1", "City"),
+            "jurisdiction": org("US-EIN", "100000001", "City"),
             "decision": "issued", "decision_date": "2026-02-01",
             "permit_type": "Building", "description": "x",
             "address": {"line1": "1 Main", "city": "C"}}))
@@ -1363,7 +1374,7 @@ def test_daemon_office_rule_for_corrections():
     try:
         name, pub = d.logkey()
         permit = {"type": "permit_decision", "id": "BP-1", "permit_num": "BP-1",
-                  "jurisdiction": org("US-EIN", "1", "City"),
+                  "jurisdiction": org("US-EIN", "100000001", "City"),
                   "decision": "issued", "decision_date": "2026-02-01",
                   "permit_type": "Building", "description": "deck",
                   "address": {"line1": "1 Main", "city": "C"}}

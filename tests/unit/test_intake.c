@@ -977,6 +977,47 @@ START_TEST(csv_dates_declared)
 }
 END_TEST
 
+START_TEST(register_numbers_whole)
+{
+	/* a register that numbers with a fixed count of digits: a shorter
+	 * number lost its leading zeros in a spreadsheet */
+	static const struct {
+		const char *scheme, *id;
+		int ok;
+	} cases[] = {
+		{ "NL-KVK", "01234567", 1 }, { "NL-KVK", "1234567", 0 },
+		{ "NL-KVK", "012345678", 0 }, { "NL-KVK", "0123456A", 0 },
+		{ "US-EIN", "12-3456789", 1 }, { "US-EIN", "023456789", 1 },
+		{ "US-EIN", "23456789", 0 }, { "US-EIN", "2-3456789", 0 },
+		{ "US-EIN", "12-345678", 0 }, { "GB-COH", "0001", 1 },
+	};
+	struct pt_why why = { "" };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
+		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
+		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
+		    "payer", "kind", "organization", "scheme", "NL-KVK", "id",
+		    "00000001", "name", "Gemeente", "payee", "kind",
+		    "organization", "scheme", cases[i].scheme, "id",
+		    cases[i].id, "name", "Acme", "description", "x");
+		struct wire_buf out;
+		int rc;
+
+		wire_buf_init(&out);
+		why.text[0] = '\0';
+		rc = jrec_from_json(r, &out, NULL, &why);
+		ck_assert_msg((rc == 0) == cases[i].ok, "%s %s: %s",
+		    cases[i].scheme, cases[i].id, why.text);
+		if (!cases[i].ok)
+			ck_assert_ptr_nonnull(strstr(why.text, "leading zeros "
+			    "lost in a column of numbers? format it as Text"));
+		wire_buf_free(&out);
+		json_decref(r);
+	}
+}
+END_TEST
+
 START_TEST(csv_spreadsheet_artifacts)
 {
 	/* what spreadsheets write for what they could not show: refused,
@@ -1047,7 +1088,10 @@ START_TEST(self_employed_numbers)
 		{ "IT-CF", "RSSMRA85T10A562S", 1 },
 		{ "IT-CF", "RSSMRA85T1LA562S", 1 },	/* omocodia */
 		{ "IT-CF", "01234567890", 0 }, { "IT-CF", "RSSMRA85T10A562", 0 },
-		{ "GB-COH", "12345678Z", 0 }, { "DE-HRB", "RSSMRA85T10A562S", 0 },
+		{ "DE-HRB", "12345678Z", 0 }, { "DE-HRB", "RSSMRA85T10A562S", 0 },
+		{ "US-EIN", "321-54-9876", 1 }, { "US-SSA", "321-54-9876", 1 },
+		{ "US-EIN", "12-3456789", 0 }, { "US-EIN", "123456789", 0 },
+		{ "XI-TEST", "321-54-9876", 0 },
 	};
 	struct pt_why why = { "" };
 
@@ -1126,8 +1170,9 @@ START_TEST(csv_map_scheme_not_for_persons)
 	 * natural person (payee.kind individual) gets none */
 	const char csv[] =
 	    "id;payee.kind;payee.id;payee.name\r\n"
-	    "R-1;individual;;Ana Ruiz\r\n"
-	    "R-2;;12345678901234;ACME\r\n";
+	    "R-1;Individual;;Ana Ruiz\r\n"
+	    "R-2;;12345678901234;ACME\r\n"
+	    "R-3;ORGANISATION;12345678901234;ACME\r\n";
 	struct csvin_map *m = NULL;
 	struct csvin_opts o;
 	struct pt_why why = { "" };
@@ -1144,6 +1189,8 @@ START_TEST(csv_map_scheme_not_for_persons)
 	ck_assert_str_eq(row_str(&g, 0, "payee.kind"), "individual");
 	ck_assert_str_eq(row_str(&g, 1, "payee.scheme"), "FR-SIRET");
 	ck_assert_str_eq(row_str(&g, 1, "payee.kind"), "organization");
+	ck_assert_str_eq(row_str(&g, 2, "payee.kind"), "organization");
+	ck_assert_str_eq(row_str(&g, 2, "payee.scheme"), "FR-SIRET");
 	got_free(&g);
 	csvin_map_free(m);
 }
@@ -1170,6 +1217,7 @@ suite(void)
 	tcase_add_test(tc, csv_dates_declared);
 	tcase_add_test(tc, csv_spreadsheet_artifacts);
 	tcase_add_test(tc, self_employed_numbers);
+	tcase_add_test(tc, register_numbers_whole);
 	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, csv_map_scheme_not_for_persons);
 	tcase_add_test(tc, json_every_record_reported);
