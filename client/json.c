@@ -67,12 +67,36 @@ keycmp(const void *a, const void *b)
 	return lx < ly ? -1 : lx > ly;
 }
 
+#define ENC_SOFT_MAX	16	/* values said and stood in for, a record */
+
 struct enc {
 	struct wire_buf *out;
 	struct jrec_discs *discs;
 	struct pt_why *why;
 	char path[256];
+	/* With each (jrec_from_json_each): a value JSON cannot give the
+	 * record (a fraction, a boolean, null, bad hex) is said through
+	 * each, stands in as an integer, and the record is still checked,
+	 * what the check says at that path left out: every problem of a
+	 * record in one round. */
+	record_each_fn each;
+	void *arg;
+	size_t nsoft;
+	char soft[ENC_SOFT_MAX][256];
 };
+
+/* A value that cannot be encoded (rc, the reason in why as "PATH: ..."):
+ * said through each and stood in for (0), or the encoding's error. */
+static int
+enc_soft(struct enc *e, int rc)
+{
+	if (e->each == NULL || e->nsoft == ENC_SOFT_MAX)
+		return rc;
+	e->each(e->arg, rc, e->why->text);
+	snprintf(e->soft[e->nsoft++], sizeof(e->soft[0]), "%s", e->path[0] ?
+	    e->path : "record");
+	return wire_enc_int(e->out, 1);
+}
 
 static int enc_value(struct enc *e, const json_t *v, const char *key,
     int depth);
@@ -89,15 +113,16 @@ enc_individual(struct enc *e, const json_t *o)
 
 	if (json_is_string(name) && (json_object_get(o, "scheme") != NULL ||
 	    json_object_get(o, "id") != NULL))
-		return pt_why_set(e->why, PT_ESCHEMA, "%s.%s: an individual "
-		    "has no scheme or id in the log (they name the person, as a "
-		    "self-employed person's tax number does): leave them out",
-		    e->path, json_object_get(o, "id") != NULL ? "id" :
-		    "scheme");
+		return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA, "%s.%s: an "
+		    "individual has no scheme or id in the log (they name the "
+		    "person, as a self-employed person's tax number does): "
+		    "leave them out", e->path, json_object_get(o, "id") !=
+		    NULL ? "id" : "scheme"));
 	if (json_object_size(o) != 2 || !json_is_string(name))
-		return pt_why_set(e->why, PT_ESCHEMA, "%s: an individual is "
-		    "{\"kind\": \"individual\", \"name\": \"...\"} (the name "
-		    "is committed to, never logged)", e->path);
+		return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA, "%s: an "
+		    "individual is {\"kind\": \"individual\", \"name\": "
+		    "\"...\"} (the name is committed to, never logged)",
+		    e->path));
 	s = json_string_value(name);
 	len = json_string_length(name);
 	if (len == 0 || len > PT_MAX_STRING)
@@ -227,10 +252,10 @@ enc_object(struct enc *e, const json_t *o, int depth)
 	    json_is_string(json_object_get(o, "id")) &&
 	    person_number(json_string_value(json_object_get(o, "scheme")),
 	    json_string_value(json_object_get(o, "id"))))
-		return pt_why_set(e->why, PT_ESCHEMA, "%s.id: the number of a "
-		    "natural person (a self-employed person): log them as an "
-		    "individual, their name committed to, without the number",
-		    e->path);
+		return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA, "%s.id: the "
+		    "number of a natural person (a self-employed person): log "
+		    "them as an individual, their name committed to, without "
+		    "the number", e->path));
 	if (json_is_string(kind) &&
 	    strcmp(json_string_value(kind), "organization") == 0 &&
 	    json_is_string(json_object_get(o, "scheme")) &&
@@ -240,11 +265,11 @@ enc_object(struct enc *e, const json_t *o, int depth)
 		    json_object_get(o, "id")));
 
 		if (form != NULL)
-			return pt_why_set(e->why, PT_ESCHEMA, "%s.id: a %s "
-			    "number has %s: leading zeros lost in a column of "
-			    "numbers? format it as Text", e->path,
+			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
+			    "%s.id: a %s number has %s: leading zeros lost in "
+			    "a column of numbers? format it as Text", e->path,
 			    json_string_value(json_object_get(o, "scheme")),
-			    form);
+			    form));
 	}
 	if (n > PT_MAX_MAP_KEYS)
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: more than %d keys",
@@ -313,8 +338,8 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 
 			if (len % 2 != 0 || len / 2 > sizeof(buf) ||
 			    cr_hex_decode(s, len, buf, len / 2) != 0)
-				return pt_why_set(e->why, PT_ETYPE, "%s: want "
-				    "hex bytes", where);
+				return enc_soft(e, pt_why_set(e->why, PT_ETYPE,
+				    "%s: want hex bytes", where));
 			return wire_enc_bin(e->out, buf, len / 2);
 		}
 		if (len > PT_MAX_STRING)
@@ -325,18 +350,35 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 	case JSON_INTEGER:
 		return wire_enc_int(e->out, (int64_t)json_integer_value(v));
 	case JSON_REAL:
-		return pt_why_set(e->why, PT_ETYPE, "%s: no fractions: amounts "
-		    "are integers in minor units (e.g. cents), written without "
-		    "a point or an exponent", where);
+		return enc_soft(e, pt_why_set(e->why, PT_ETYPE, "%s: no "
+		    "fractions: amounts are integers in minor units (e.g. "
+		    "cents), written without a point or an exponent", where));
 	case JSON_TRUE:
 	case JSON_FALSE:
-		return pt_why_set(e->why, PT_ETYPE, "%s: booleans are not "
-		    "allowed in records", where);
+		return enc_soft(e, pt_why_set(e->why, PT_ETYPE, "%s: booleans "
+		    "are not allowed in records", where));
 	case JSON_NULL:
 	default:
-		return pt_why_set(e->why, PT_ETYPE, "%s: null is not allowed "
-		    "(leave the field out)", where);
+		return enc_soft(e, pt_why_set(e->why, PT_ETYPE, "%s: null is "
+		    "not allowed (leave the field out)", where));
 	}
+}
+
+/* What the record's check says, but not at a path a value stood in for
+ * (said already). */
+static void
+soft_filter(void *arg, int rc, const char *why)
+{
+	struct enc *e = arg;
+
+	for (size_t i = 0; i < e->nsoft; i++) {
+		size_t n = strlen(e->soft[i]);
+
+		if (strncmp(why, e->soft[i], n) == 0 && (why[n] == ':' ||
+		    why[n] == '.'))
+			return;
+	}
+	e->each(e->arg, rc, why);
 }
 
 int
@@ -370,6 +412,8 @@ jrec_from_json_each(const json_t *obj, struct wire_buf *out,
 	e.out = out;
 	e.discs = discs;
 	e.why = why;
+	e.each = each;
+	e.arg = arg;
 	if ((rc = enc_object(&e, obj, 1)) != 0)
 		goto fail;
 	if (out->len - start > PT_MAX_RECORD) {
@@ -378,8 +422,13 @@ jrec_from_json_each(const json_t *obj, struct wire_buf *out,
 		goto fail;
 	}
 	if ((rc = record_check_each(out->data + start, out->len - start,
-	    &info, each, arg, &w)) != 0) {
+	    &info, each != NULL ? soft_filter : NULL, &e, &w)) != 0 &&
+	    e.nsoft == 0) {
 		pt_why_set(why, rc, "%s", w.text[0] ? w.text : pt_strerror(rc));
+		goto fail;
+	}
+	if (e.nsoft > 0) {		/* said through each, stood in for */
+		rc = pt_why_set(why, PT_ETYPE, "%s", e.soft[0]);
 		goto fail;
 	}
 	return 0;

@@ -1196,6 +1196,58 @@ START_TEST(csv_map_scheme_not_for_persons)
 }
 END_TEST
 
+static void
+each_cat(void *arg, int rc, const char *why)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	(void)rc;
+	snprintf(buf + n, 4096 - n, "%s\n", why);
+}
+
+START_TEST(json_every_problem_of_a_record)
+{
+	/* values JSON cannot give a record (a fraction, a boolean, an
+	 * individual with an id) are said and stood in for, and the rest
+	 * of the record is still checked: every problem in one round;
+	 * nothing is encoded */
+	json_t *r = json_loads("{\"type\": \"payment\", \"id\": \"X-3\", "
+	    "\"date\": true, \"amount_minor\": 12.5, \"currency\": \"usd\", "
+	    "\"payer\": {\"kind\": \"organization\", \"scheme\": \"XI-TEST\", "
+	    "\"id\": \"1\", \"name\": \"County\"}, \"payee\": {\"kind\": "
+	    "\"individual\", \"name\": \"Maria\", \"id\": \"1\"}}", 0, NULL);
+	char said[4096] = "";
+	struct jrec_discs d;
+	struct wire_buf out;
+	struct pt_why why = { "" };
+
+	memset(&d, 0, sizeof(d));
+	wire_buf_init(&out);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_ne(jrec_from_json_each(r, &out, &d, each_cat, said,
+	    &why), 0);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_ptr_nonnull(strstr(said, "date: booleans are not allowed"));
+	ck_assert_ptr_nonnull(strstr(said, "amount_minor: no fractions"));
+	ck_assert_ptr_nonnull(strstr(said, "payee.id: an individual has no "
+	    "scheme or id"));
+	ck_assert_ptr_nonnull(strstr(said, "currency: want an ISO 4217"));
+	ck_assert_ptr_nonnull(strstr(said, "description: missing"));
+	/* nothing twice, nothing said of a stand-in's path by the check */
+	ck_assert_ptr_null(strstr(said, "date: want"));
+	ck_assert_ptr_null(strstr(said, "payee: "));
+	/* without each: the first problem (in key order), as before */
+	said[0] = '\0';
+	ck_assert_int_eq(jrec_from_json(r, &out, &d, &why), PT_ETYPE);
+	ck_assert_ptr_nonnull(strstr(why.text, "amount_minor: no fractions"));
+	wire_buf_free(&out);
+	jrec_discs_clear(&d);
+	json_decref(r);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1221,6 +1273,7 @@ suite(void)
 	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, csv_map_scheme_not_for_persons);
 	tcase_add_test(tc, json_every_record_reported);
+	tcase_add_test(tc, json_every_problem_of_a_record);
 	suite_add_tcase(s, tc);
 	return s;
 }
