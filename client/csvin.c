@@ -460,8 +460,14 @@ struct parse {
 	void *arg;
 	int rc;			/* fatal: stop */
 	int bad_header;		/* the header failed: rows are not read */
-	size_t lf;		/* line feeds before the current row */
-	size_t row_lf;		/* line feeds inside the current row's cells */
+	size_t lf;		/* line ends before the current row */
+	size_t row_lf;		/* line ends inside the current row's cells */
+	char nl;		/* the line end: '\n' (LF, CR LF), or '\r' in
+				 * a file of CR line ends only */
+	char crmark;		/* stands in for a CR alone inside a row of
+				 * an LF file (0: none there) */
+	size_t chunk_end;	/* offset of the end of the line being read */
+	size_t row_off;		/* offset where the current row begins */
 	struct col *cols;
 	size_t ncols;		/* the header's columns */
 	size_t nall;		/* and the map's constants */
@@ -959,6 +965,20 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	size_t cn = i < p->ncols ? i + 1 : 0;	/* 0: a map constant */
 
 	*jv = NULL;
+	if (p->crmark != '\0' && c->kind != V_IGNORE &&
+	    strchr(v, p->crmark) != NULL) {
+		char shown[PT_MAX_STRING + 1];
+		size_t k;
+
+		for (k = 0; v[k] != '\0' && k < sizeof(shown) - 1; k++)
+			shown[k] = v[k] == p->crmark ? '\r' : v[k];
+		shown[k] = '\0';
+		problem(p, line, cn, c->name, shown, "a carriage return (CR) "
+		    "alone, not a line end of this file: a line break in a "
+		    "cell the spreadsheet did not quote (the row would be cut "
+		    "there); remove it or quote the cell");
+		return -1;
+	}
 	if (c->kind != V_IGNORE && c->kind != V_UNNAMED) {
 		const char *art = spreadsheet_artifact(v, c->kind == V_STR);
 
@@ -1322,7 +1342,7 @@ field_cb(void *data, size_t len, void *arg)
 	if (p->rc != 0)
 		return;
 	for (size_t i = 0; i < len; i++)
-		p->row_lf += d[i] == '\n';
+		p->row_lf += d[i] == p->nl;
 	if (p->ncells == p->capcells) {
 		size_t ncap = p->capcells ? p->capcells * 2 : 16;
 		char **nc;
@@ -1380,12 +1400,14 @@ row_cb(int c, void *arg)
 
 	if (p->ncells == 0) {
 		/* CSV_REPALL_NL: a line end outside any row */
-		p->lf += c == '\n';
+		p->lf += c == p->nl;
+		p->row_off = p->chunk_end;
 		return;
 	}
 	line = p->lf + 1;
-	p->lf += p->row_lf + (c == '\n');
+	p->lf += p->row_lf + (c == p->nl);
 	p->row_lf = 0;
+	p->row_off = p->chunk_end;
 	if (p->rc != 0 || p->bad_header || blank_row(p)) {
 		free_cells(p);
 		return;
@@ -1465,12 +1487,146 @@ detect_delimiter(const uint8_t *buf, size_t len, char *seen, size_t cap)
 	return kinds > 1 ? 0 : found;
 }
 
+/*
+ * In a file of LF (or CR LF) line ends, a CR alone outside quotes is no
+ * line end: libcsv would end the row there and cut a cell in two (the
+ * first half read as a whole row).  Such CRs are given a stand-in byte
+ * (one the file does not hold) in a copy, *buf and *len then the copy's,
+ * so that the row stays whole and the cell is refused.  0 or PT_ENOMEM.
+ */
+static int
+mark_stray_cr(struct parse *p, const uint8_t **buf, size_t *len,
+    uint8_t **copy)
+{
+	const uint8_t *b = *buf;
+	size_t n = *len;
+	int q = 0, any = 0;
+	char mark = 0;
+
+	for (size_t i = 0; i < n && !any; i++) {
+		q ^= b[i] == '"';
+		any = !q && b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n');
+	}
+	if (!any)
+		return 0;
+	for (char m = 1; m < 9 && mark == 0; m++)
+		if (memchr(b, m, n) == NULL)
+			mark = m;
+	if (mark == 0)
+		return 0;	/* every stand-in in use: the cells are
+				 * refused as control characters anyway */
+	if ((*copy = malloc(n)) == NULL)
+		return PT_ENOMEM;
+	memcpy(*copy, b, n);
+	q = 0;
+	for (size_t i = 0; i < n; i++) {
+		q ^= b[i] == '"';
+		if (!q && b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n'))
+			(*copy)[i] = (uint8_t)mark;
+	}
+	p->crmark = mark;
+	*buf = *copy;
+	*len = n;
+	return 0;
+}
+
+/*
+ * The rows of buf, a line at a time (p->nl ends one), so that a row
+ * libcsv cannot read is known by its place: reported, counted as an
+ * invalid record, and the reading goes on with the next line (a quote in
+ * an unquoted cell) or with the line after the broken row's first (a
+ * quote never closed, which took the rest of the file), so that one run
+ * reports every row.  0 or PT_ENOMEM.
+ */
+static int
+read_rows(struct parse *p, struct csv_parser *cp, const uint8_t *buf,
+    size_t len, char delim)
+{
+	size_t off = 0, line = 1;
+
+	for (;;) {
+		if (csv_init(cp, CSV_STRICT | CSV_APPEND_NULL |
+		    CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
+			return PT_ENOMEM;
+		csv_set_delim(cp, (unsigned char)delim);
+		p->row_off = off;
+		while (off < len && p->rc == 0) {
+			const uint8_t *e = memchr(buf + off, p->nl, len - off);
+			size_t n = e != NULL ? (size_t)(e - buf) + 1 - off :
+			    len - off, first;
+
+			p->chunk_end = off + n;
+			if (csv_parse(cp, buf + off, n, field_cb, row_cb, p) ==
+			    n || p->rc != 0) {
+				off += n;
+				line++;
+				continue;
+			}
+			/* the row from its first line: a quote there may
+			 * have opened a cell that ran on to this line */
+			first = p->lf + 1;
+			if (first == line)
+				problem(p, line, 0, "csv", NULL, "%s (a quote "
+				    "inside an unquoted cell, or text after a "
+				    "closing quote)", csv_strerror(csv_error(cp)));
+			else
+				problem(p, first, 0, "csv", NULL, "%s on line "
+				    "%zu (a quote opened on line %zu runs on to "
+				    "it: a quote inside an unquoted cell?)",
+				    csv_strerror(csv_error(cp)), line, first);
+			broken_row(p, first);
+			free_cells(p);
+			csv_free(cp);
+			if (!p->have_header)	/* no columns known */
+				return 0;
+			/* read again from the line after its first */
+			e = memchr(buf + p->row_off, p->nl, len - p->row_off);
+			if (e == NULL)
+				return 0;
+			off = (size_t)(e - buf) + 1;
+			line = first + 1;
+			p->lf = first;
+			p->row_lf = 0;
+			if (csv_init(cp, CSV_STRICT | CSV_APPEND_NULL |
+			    CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
+				return PT_ENOMEM;
+			csv_set_delim(cp, (unsigned char)delim);
+			p->row_off = off;
+		}
+		if (p->rc != 0 || csv_fini(cp, field_cb, row_cb, p) == 0 ||
+		    p->rc != 0) {
+			csv_free(cp);
+			return 0;
+		}
+		{
+			/* a quote never closed: the row from its first line
+			 * to the end; read again from the line after that */
+			size_t start = p->row_off, first = p->lf + 1;
+			const uint8_t *e = memchr(buf + start, p->nl,
+			    len - start);
+
+			problem(p, first, 0, "csv", NULL, "%s (a quote is "
+			    "never closed)", csv_strerror(csv_error(cp)));
+			broken_row(p, first);
+			free_cells(p);
+			csv_free(cp);
+			if (e == NULL || !p->have_header)
+				return 0;
+			off = (size_t)(e - buf) + 1;
+			line = first + 1;
+			p->lf = first;
+			p->row_lf = 0;
+		}
+	}
+}
+
 int
 csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
     csvin_row_fn fn, csvin_err_fn efn, void *arg)
 {
 	struct csv_parser cp;
 	struct parse p;
+	uint8_t *copy = NULL;
 	char delim, seen[64];
 	int rc;
 
@@ -1524,24 +1680,14 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 			return 0;
 		}
 	}
-	if (csv_init(&cp, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI |
-	    CSV_REPALL_NL) != 0)
-		return PT_ENOMEM;
-	csv_set_delim(&cp, (unsigned char)delim);
-	if (csv_parse(&cp, buf, len, field_cb, row_cb, &p) != len &&
-	    p.rc == 0) {
-		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
-		    "inside an unquoted cell, or text after a closing quote)",
-		    csv_strerror(csv_error(&cp)));
-		broken_row(&p, p.lf + p.row_lf + 1);
-	} else if (p.rc == 0 && csv_fini(&cp, field_cb, row_cb, &p) != 0 &&
-	    p.rc == 0) {
-		problem(&p, p.lf + p.row_lf + 1, 0, "csv", NULL, "%s (a quote "
-		    "is never closed)", csv_strerror(csv_error(&cp)));
-		broken_row(&p, p.lf + p.row_lf + 1);
-	}
-	csv_free(&cp);
-	rc = p.rc;
+	p.nl = memchr(buf, '\n', len) == NULL && memchr(buf, '\r', len) !=
+	    NULL ? '\r' : '\n';
+	if (p.nl == '\n' && (rc = mark_stray_cr(&p, &buf, &len, &copy)) != 0)
+		return rc;
+	rc = read_rows(&p, &cp, buf, len, delim);
+	free(copy);
+	if (rc == 0)
+		rc = p.rc;
 	if (rc == 0 && !p.have_header)
 		problem(&p, 1, 0, "csv", NULL, "no header row");
 	free_cells(&p);

@@ -1248,6 +1248,65 @@ START_TEST(json_every_problem_of_a_record)
 }
 END_TEST
 
+START_TEST(csv_broken_rows_cost_themselves)
+{
+	/* a CR alone in an LF file is no line end: the row stays whole and
+	 * the cell is refused (not cut, its first half read as a row) */
+	const char crk[] = "id,description\n"
+	    "A,Road works\rNOT paid\n"
+	    "B,ok\n";
+	/* a quote that opens a cell running on: the row from its first
+	 * line is broken, the rest read; a quote never closed likewise */
+	const char uq[] = "id,description\n"
+	    "U-1,ok\n"
+	    "U-2,\"never closed\n"
+	    "U-3,ok\n"
+	    "U-4,x\"y\n"
+	    "U-5,ok\n"
+	    "U-6,\"x\n"
+	    "U-7,ok\n";
+	/* a file of CR line ends: lines counted by them */
+	const char cro[] = "id,description\rC-1,ok\rC-2,ok\rC-3,\"a\r";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(parse(crk, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 2);
+	ck_assert(json_is_null(json_array_get(g.rows, 0)));
+	ck_assert_str_eq(row_str(&g, 1, "id"), "B");
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 1)), 3);
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:2: description: a "
+	    "carriage return (CR) alone, not a line end of this file"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "(Road works\rNOT paid)"));
+	got_free(&g);
+
+	ck_assert_int_eq(parse(uq, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 7);
+	ck_assert_str_eq(row_str(&g, 0, "id"), "U-1");
+	ck_assert(json_is_null(json_array_get(g.rows, 1)));
+	ck_assert_str_eq(row_str(&g, 2, "id"), "U-3");
+	ck_assert(json_is_null(json_array_get(g.rows, 3)));
+	ck_assert_str_eq(row_str(&g, 4, "id"), "U-5");
+	ck_assert(json_is_null(json_array_get(g.rows, 5)));
+	ck_assert_str_eq(row_str(&g, 6, "id"), "U-7");
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 6)), 8);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:0: csv:"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "(a quote opened on line 3 "
+	    "runs on to it"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "5:0: csv:"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "7:0: csv:"));
+	ck_assert_ptr_nonnull(strstr(g.problems, "(a quote is never closed)"));
+	got_free(&g);
+
+	ck_assert_int_eq(parse(cro, &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 3);
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 1)), 3);
+	ck_assert_ptr_nonnull(strstr(g.problems, "4:0: csv:"));
+	got_free(&g);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1272,6 +1331,7 @@ suite(void)
 	tcase_add_test(tc, register_numbers_whole);
 	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, csv_map_scheme_not_for_persons);
+	tcase_add_test(tc, csv_broken_rows_cost_themselves);
 	tcase_add_test(tc, json_every_record_reported);
 	tcase_add_test(tc, json_every_problem_of_a_record);
 	suite_add_tcase(s, tc);
