@@ -136,6 +136,22 @@ find_line(struct dis_store *s, const char *id, const char *field,
 }
 
 int
+dis_store_holds(void *store, const uint8_t commitment[32])
+{
+	struct dis_store *s = store;
+	uint8_t c[32];
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(s->lines, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "submitter")),
+		    s->submitter) == 0 && hexfield(o, "commitment", c) == 0 &&
+		    memcmp(c, commitment, 32) == 0)
+			return 1;
+	return 0;
+}
+
+int
 dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32])
 {

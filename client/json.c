@@ -37,11 +37,13 @@ jrec_discs_clear(struct jrec_discs *d)
 {
 	int (*known)(void *, const char *, const char *, const char *,
 	    size_t, uint8_t *);
+	int (*holds)(void *, const uint8_t *);
 	void *known_arg;
 
 	if (d == NULL)
 		return;
 	known = d->known;
+	holds = d->holds;
 	known_arg = d->known_arg;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->d[i].value != NULL) {
@@ -52,6 +54,7 @@ jrec_discs_clear(struct jrec_discs *d)
 	}
 	memset(d, 0, sizeof(*d));
 	d->known = known;
+	d->holds = holds;
 	d->known_arg = known_arg;
 }
 
@@ -246,6 +249,21 @@ enc_object(struct enc *e, const json_t *o, int depth)
 	    strcmp(json_string_value(kind), "individual") == 0 &&
 	    json_object_get(o, "name") != NULL)
 		return enc_individual(e, o);
+	if (json_is_string(kind) &&
+	    strcmp(json_string_value(kind), "individual") == 0 &&
+	    e->discs != NULL && e->discs->holds != NULL) {
+		const json_t *c = json_object_get(o, "commitment");
+		uint8_t b[32];
+
+		if (json_is_string(c) && json_string_length(c) == 64 &&
+		    cr_hex_decode(json_string_value(c), 64, b, 32) == 0 &&
+		    !e->discs->holds(e->discs->known_arg, b))
+			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
+			    "%s.commitment: not one of this office's (no salt "
+			    "for it in the disclosures file): give the person's "
+			    "name, {\"kind\": \"individual\", \"name\": ...}, "
+			    "and it is committed to here", e->path));
+	}
 	if (json_is_string(kind) &&
 	    strcmp(json_string_value(kind), "organization") == 0 &&
 	    json_is_string(json_object_get(o, "scheme")) &&

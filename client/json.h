@@ -50,6 +50,14 @@ struct jrec_discs {
 	int (*known)(void *arg, const char *id, const char *field,
 	    const char *value, size_t len, uint8_t salt[32]);
 	void *known_arg;
+	/*
+	 * Optional: whether a commitment given ready-made in the input
+	 * ({"kind": "individual", "commitment": ...}, as an export of the
+	 * log has it) is one whose salt is kept; one that is not is refused
+	 * (a hash of a name without a kept salt can be neither disclosed
+	 * nor, if unsalted, kept secret).
+	 */
+	int (*holds)(void *arg, const uint8_t commitment[32]);
 	const char *id;		/* set by jrec_from_json while it runs */
 	/* and a correction's replacement's id: a person in the replacement
 	 * keeps the salt the amended record (that id) has for the same name,
@@ -57,8 +65,8 @@ struct jrec_discs {
 	 * commitment, and the corrected record reads as the month's file */
 	const char *rid;
 };
-/* Free the values and wipe the salts; d may be reused after (known and
- * known_arg are kept). */
+/* Free the values and wipe the salts; d may be reused after (known,
+ * holds and known_arg are kept). */
 void jrec_discs_clear(struct jrec_discs *d);
 
 /*

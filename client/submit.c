@@ -163,6 +163,7 @@ sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 	    0)
 		return cli_fail(rc, &why, "disclosures file");
 	of->discs.known = dis_store_known;
+	of->discs.holds = dis_store_holds;
 	of->discs.known_arg = of->dis;
 	return 0;
 }

@@ -1219,6 +1219,21 @@ def test_correct_keeps_a_persons_commitment():
         assert p.stdout.decode().strip() == \
             "NL-2 %s %d (as amended by #%d: nothing new)" % (
                 ARROW, idx["NL-2"], o.d.base + 1), p.stdout
+        # a ready-made commitment: one this office keeps the salt of (as
+        # an export of the log has it) is taken; any other is refused,
+        # and nothing is logged
+        line = json.loads(run("export", *o.L, "--format", "jsonl",
+                              cwd=o.dir, check=0).stdout.splitlines()[0])
+        kept = dict(line["record"], id="NL-3", amount_minor=100)
+        other = dict(kept, id="NL-4", payee={"kind": "individual",
+                                              "commitment": "00" * 32})
+        f2 = o.write("ready.json", json.dumps([kept]))
+        f3 = o.write("other.json", json.dumps([other]))
+        o.submit(f2, check=0)
+        p = o.submit(f3, check=1)
+        assert b"payee.commitment: not one of this office's (no salt for " \
+            b"it in the disclosures file)" in p.stderr, p.stderr
+        assert o.size() == 3
     finally:
         o.close()
 
