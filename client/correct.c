@@ -348,7 +348,8 @@ stage(const struct correct_args *c, const struct target *tg,
 	if ((rc = record_check(t->items[0].record, t->items[0].record_len,
 	    &ci, &why)) != 0 ||
 	    (rc = record_may_append(&ci, RECORD_TYPES_ALL, vkey, strlen(vkey),
-	    tg->e.sub.submitter_str, tg->e.sub.submitter_len, &why)) != 0)
+	    tg->e.sub.submitter_str, tg->e.sub.submitter_len, &why)) != 0 ||
+	    (rc = record_amends(&ci, &tg->info, &why)) != 0)
 		return cli_fail(rc, &why, "correct");
 	return 0;
 }

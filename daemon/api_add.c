@@ -118,8 +118,9 @@ ans_receipt(const struct ans *a, const uint8_t *p, size_t len)
 
 /*
  * A correction must point at an entry that exists (index below the latest
- * checkpoint), name that entry's leaf hash exactly, and come from the
- * office that submitted the entry (PROTOCOL.md section 6.5).  0, or -1
+ * checkpoint), name that entry's leaf hash exactly, come from the office
+ * that submitted the entry, and amend it with a record of its type and id
+ * (PROTOCOL.md section 6.5).  0, or -1
  * with the answer set.
  */
 static int
@@ -166,6 +167,21 @@ check_correction(const struct ans *a, const struct adm_view *v,
 		metrics_rejection(a->rq->ctx->metrics, PT_EFORBIDDEN);
 		ans_fail(a, 403, "%s", why.text);
 		return -1;
+	}
+	/* an amendment keeps the record's type and id */
+	if (!sub->info.action_void) {
+		struct record_info ti;
+
+		if ((rc = record_check(we.sub.record, we.sub.record_len, &ti,
+		    NULL)) != 0) {
+			ans_fail_err(a, rc, "correction target");
+			return -1;
+		}
+		if (record_amends(&sub->info, &ti, &why) != 0) {
+			metrics_rejection(a->rq->ctx->metrics, PT_ESCHEMA);
+			ans_fail(a, 400, "%s", why.text);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -506,6 +506,10 @@ record_info_fill(struct ctx *x, enum record_type t,
 	x->info->action_void = t == RECORD_CORRECTION ? x->action_void : 0;
 	x->info->replacement_type = t == RECORD_CORRECTION &&
 	    !x->action_void ? x->nested_type : 0;
+	x->info->replacement_id = x->info->replacement_type != 0 ?
+	    x->nested_id : NULL;
+	x->info->replacement_id_len = x->info->replacement_type != 0 ?
+	    x->nested_id_len : 0;
 	x->info->okey_revoke = t == RECORD_OFFICE_KEY ? x->okey_revoke : 0;
 	return 0;
 }
@@ -531,6 +535,11 @@ check_record(struct ctx *x, struct wire_cur *c, const char *path, int nested)
 	if (nested) {
 		x->info = NULL;
 		x->nested_type = t;
+		if (find_str(&start, "id", &x->nested_id,
+		    &x->nested_id_len) != 1) {
+			x->nested_id = NULL;
+			x->nested_id_len = 0;
+		}
 	}
 	r = check_map(x, c, tab, n, path, &seen);
 	x->info = saved;
@@ -580,6 +589,8 @@ record_check_each(const uint8_t *buf, size_t len, struct record_info *info,
 	x.info = &tmp;
 	x.action_void = 0;
 	x.nested_type = 0;
+	x.nested_id = NULL;
+	x.nested_id_len = 0;
 	x.okey_revoke = 0;
 	x.each = each;
 	x.each_arg = arg;
@@ -618,6 +629,32 @@ record_may_append(const struct record_info *info, unsigned types,
 		    "was submitted by another office; only the office that "
 		    "logged an entry may correct it",
 		    (unsigned long long)info->target_index);
+	return 0;
+}
+
+int
+record_amends(const struct record_info *corr,
+    const struct record_info *target, struct pt_why *why)
+{
+	if (corr->type != RECORD_CORRECTION || corr->action_void)
+		return 0;
+	if (corr->replacement_type != target->type)
+		return pt_why_set(why, PT_ESCHEMA, "correction: entry %llu is "
+		    "a %s, the replacement a %s: an amendment keeps the "
+		    "record's type", (unsigned long long)corr->target_index,
+		    record_type_name(target->type),
+		    record_type_name(corr->replacement_type));
+	if (corr->replacement_id == NULL ||
+	    corr->replacement_id_len != target->id_len ||
+	    memcmp(corr->replacement_id, target->id, target->id_len) != 0)
+		return pt_why_set(why, PT_ESCHEMA, "correction: the "
+		    "replacement's id is \"%.*s\", entry %llu's \"%.*s\": an "
+		    "amendment keeps the record's id",
+		    (int)(corr->replacement_id_len < 64 ?
+		    corr->replacement_id_len : 64), corr->replacement_id != NULL ?
+		    corr->replacement_id : "", (unsigned long long)
+		    corr->target_index, (int)(target->id_len < 64 ?
+		    target->id_len : 64), target->id);
 	return 0;
 }
 

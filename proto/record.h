@@ -38,6 +38,8 @@ struct record_info {
 	struct mt_hash target_hash;
 	int action_void;		/* 1 = void, 0 = amend */
 	enum record_type replacement_type; /* amend: the replacement's; else 0 */
+	const char *replacement_id;	/* amend: the replacement's id */
+	size_t replacement_id_len;
 	/* office_key only (PROTOCOL.md section 6.6): */
 	int okey_revoke;		/* 1 = revoke, 0 = grant */
 	const char *okey_vkey;		/* the office's verifier key string */
@@ -100,6 +102,16 @@ int record_check_each(const uint8_t *buf, size_t len,
 int record_may_append(const struct record_info *info, unsigned types,
     const char *submitter, size_t submitter_len, const char *target,
     size_t target_len, struct pt_why *why);
+
+/*
+ * An amendment replaces the record it amends, which keeps its type and its
+ * id (PROTOCOL.md section 6.5): 0 when corr (a correction, as record_check
+ * describes it) is a void, or amends target (the record at its
+ * target_index) with a replacement of target's type and id; else
+ * PT_ESCHEMA with the reason.  The log and `correct` both ask it.  O(id).
+ */
+int record_amends(const struct record_info *corr,
+    const struct record_info *target, struct pt_why *why);
 
 /* 1 when s (len bytes) is one of the schema's permit decisions
  * ("issued", "denied", ...), else 0. */

@@ -64,6 +64,8 @@ struct ctx {
 	struct record_info *info;	/* NULL inside a nested record */
 	int action_void;		/* set by F_ACTION */
 	enum record_type nested_type;	/* set by a nested record */
+	const char *nested_id;		/* and its id */
+	size_t nested_id_len;
 	int okey_revoke;		/* set by F_OKACTION */
 	/* record_check_each: every problem to each, and on past a field's */
 	record_each_fn each;

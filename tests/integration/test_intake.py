@@ -1383,8 +1383,10 @@ def test_daemon_office_rule_for_corrections():
     ORIGIN = "test.example/log"
     permits = ptlib.Key("permits.example")
     finance = ptlib.Key("finance.example")
+    both = ptlib.Key("both.example")
     d = ptlib.Daemon(submitters=[
-        (permits, ["permit_decision", "correction"]), (finance, [])])
+        (permits, ["permit_decision", "correction"]), (finance, []),
+        (both, ["payment", "permit_decision", "correction"])])
     d.start()
     try:
         name, pub = d.logkey()
@@ -1424,12 +1426,34 @@ def test_daemon_office_rule_for_corrections():
         r = d.post("/add", ptlib.submission(
             corr("C-2", fi, flh, dict(permit, id="X")), permits, ORIGIN))
         assert r.status == 403 and b"another office" in r.body, r.body
+        # an amendment keeps the record's type and id: a payment office
+        # allowed permits too may not turn its payment into a permit, nor
+        # amend it into a record of another id (which would count twice)
+        r = d.post("/add", ptlib.submission(
+            corr("C-4", fi, flh, dict(permit, id="PAY-1")), both, ORIGIN))
+        assert r.status == 403 and b"another office" in r.body, r.body
+        r = d.post("/add", ptlib.submission(ptlib.payment("PAY-B"), both,
+                                            ORIGIN))
+        assert r.status == 200, r.body
+        rc, _, _, _ = ptlib.verify_receipt(r.body, name, pub, ORIGIN)
+        bi, blh = rc["index"], ptlib.leaf_hash(rc["entry"])
+        r = d.post("/add", ptlib.submission(
+            corr("C-5", bi, blh, dict(permit, id="PAY-B")), both, ORIGIN))
+        assert r.status == 400 and b"entry %d is a payment, the " \
+            b"replacement a permit_decision: an amendment keeps the " \
+            b"record's type" % bi in r.body, r.body
+        r = d.post("/add", ptlib.submission(
+            corr("C-6", bi, blh, ptlib.payment("OTHER", amount=999999)),
+            both, ORIGIN))
+        assert r.status == 400 and b"the replacement's id is \"OTHER\", " \
+            b"entry %d's \"PAY-B\": an amendment keeps the record's id" % \
+            bi in r.body, r.body
         # its own permit, amended with a permit: fine
         r = d.post("/add", ptlib.submission(
             corr("C-3", pi, lh, dict(permit, decision="revoked")), permits,
             ORIGIN))
         assert r.status == 200, r.body
-        assert d.checkpoint()[1] == d.base + 3
+        assert d.checkpoint()[1] == d.base + 4
     finally:
         d.kill()
 
