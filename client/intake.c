@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "amount.h"
 #include "crypto.h"
 #include "intake.h"
 #include "record.h"
+#include "tty.h"
 #include "util.h"
 
 #define ITK_VALUE_MAX	120	/* bytes of a value shown in a problem */
@@ -25,6 +28,19 @@ itk_printable(const char *s, char *out, size_t cap)
 		return out;
 	for (; *p != '\0'; p++) {
 		int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+
+		/* what shows nothing or turns the text around: named */
+		if (*p >= 0x80 && !c1 && (k = utf8proc_iterate(p, -1,
+		    &cp)) > 0 && tty_invisible_cp(cp)) {
+			if (n + 7 > cap - 1)
+				break;
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x",
+			    (unsigned)cp);
+			p += k - 1;
+			continue;
+		}
 
 		if (*p < 0x20 || *p == 0x7f || c1) {
 			if (n + 5 > cap - 1)

@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "crypto.h"
 #include "json.h"
 #include "ptlimits.h"
 #include "record.h"
 #include "signer.h"
+#include "tty.h"
 #include "util.h"
 #include "wire.h"
 
@@ -321,6 +324,43 @@ out:
 	return rc;
 }
 
+/*
+ * Text as a reader will see it: a character that shows nothing or turns
+ * what follows around (a zero-width space, a soft hyphen, a byte order
+ * mark, a bidi control such as U+202E, which shows "emcA" as "Acme", a
+ * line separator) makes a published name or description read other than
+ * it is, or split one payee's totals in two; text of blanks only says
+ * nothing.  1 with the reason in e->why, else 0.
+ */
+static int
+text_unseen(struct enc *e, const char *s, size_t len, const char *where)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
+	int blank = 1;
+
+	for (size_t i = 0; i < len; i += (size_t)k) {
+		if ((k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(len - i), &cp)) <= 0)
+			return 0;	/* not UTF-8: jansson had it so */
+		if (tty_invisible_cp(cp)) {
+			pt_why_set(e->why, PT_ESCHEMA, "%s: an invisible "
+			    "character, U+%04X, at byte %zu: it makes the text "
+			    "read other than it is; remove it", where,
+			    (unsigned)cp, i);
+			return 1;
+		}
+		blank &= cp == ' ' || cp == '\t' || cp == 0x00a0 ||
+		    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+		    cp == 0x205f || cp == 0x3000;
+	}
+	if (!blank || len == 0)
+		return 0;
+	pt_why_set(e->why, PT_ESCHEMA, "%s: blanks only: write the text, or "
+	    "leave the field out", where);
+	return 1;
+}
+
 static int
 enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 {
@@ -363,6 +403,8 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 		if (len > PT_MAX_STRING)
 			return pt_why_set(e->why, PT_ETOOBIG, "%s: longer than "
 			    "%d bytes", where, PT_MAX_STRING);
+		if (text_unseen(e, s, len, where))
+			return enc_soft(e, PT_ESCHEMA);
 		return wire_enc_str(e->out, s, len);
 	}
 	case JSON_INTEGER:

@@ -9,12 +9,20 @@
 
 /* Code points written as \uNNNN: C1 controls, bidi controls, line and
  * paragraph separators. */
-static int
-hidden_cp(int32_t cp)
+int
+tty_hidden_cp(int32_t cp)
 {
 	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
 	    cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
+int
+tty_invisible_cp(int32_t cp)
+{
+	return tty_hidden_cp(cp) || cp == 0x00ad || cp == 0x180e ||
+	    (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) ||
+	    cp == 0xfeff;
 }
 
 /*
@@ -55,7 +63,7 @@ next_unit(const char *s, size_t n, size_t *i, char esc[8], size_t *copy)
 		(*i)++;
 		return;
 	}
-	if (hidden_cp(cp))
+	if (tty_hidden_cp(cp))
 		snprintf(esc, 8, "\\u%04x", (unsigned)cp & 0xffffu);
 	else
 		*copy = (size_t)k;

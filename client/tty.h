@@ -31,6 +31,7 @@
 #define PT_CLIENT_TTY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Bytes tty_escape() may need per input byte, at most. */
@@ -54,6 +55,14 @@ void tty_puts(FILE *f, const char *s);
  * else (a file, a pipe), written unchanged.
  */
 void tty_put_text(FILE *f, const char *s, size_t n);
+
+/* 1 for a code point tty_escape() writes as \uNNNN (a C1 or bidi
+ * control, a line or paragraph separator). */
+int tty_hidden_cp(int32_t cp);
+/* Those, and what shows nothing: a soft hyphen, a zero-width space or
+ * joiner, a word joiner, a byte order mark (U+00AD, U+180E, U+200B..D,
+ * U+2060..4, U+FEFF). */
+int tty_invisible_cp(int32_t cp);
 
 /* 1 when s (n bytes) holds nothing tty_escape() would change. */
 int tty_is_plain(const char *s, size_t n);

@@ -116,6 +116,22 @@ def submit_as(env, key, records, name):
             for x in p.stdout.decode().splitlines()}
 
 
+def post_as(env, keyfile, records):
+    """Records straight to the log's POST /add, signed with the office's
+    key file: what `submit` refuses to send (text that reads otherwise than
+    it is) reaches the log from another client, and readers must show it
+    safely.  {id: index}."""
+    import base64
+    _, _, name, _, b64 = open(keyfile).read().strip().split("+", 4)
+    key = ptlib.Key(name, base64.b64decode(b64)[1:])
+    out = {}
+    for r in records:
+        p = env.d.post("/add", ptlib.submission(r, key, env.d.origin))
+        assert p.status == 200, p.body
+        out[r["id"]] = ptlib.unpackb(p.body)["index"]
+    return out
+
+
 # ------------------------------------------------ answers bound to questions
 
 def test_answers_bound_to_questions():
@@ -404,7 +420,9 @@ def test_terminal_cannot_be_forged():
                 "reason": forged}
         pay = payment("P-2")
         pay["payee"]["name"] = "Acme\u202eRoads"
-        submit_as(env, env.key, [corr, pay], "c")
+        submit_as(env, env.key, [corr], "c")
+        # (submit refuses the override: another client's record)
+        post_as(env, env.key, [pay])
         p = run("monitor", *env.L, "--from-start", "--once", check=0)
         out = p.stdout.decode()
         # (the log's first entry is its bootstrap grant, an office_key)
@@ -424,10 +442,11 @@ def test_closed_pipe_and_small_things():
     env = Env()
     try:
         recs = [payment("Q-%d" % i) for i in range(600)]
-        recs.append(dict(payment("Z-1"), payee={
-            "kind": "organization", "scheme": "GB-COH", "id": "9",
-            "name": "Ac\u200bme Roads"}))
         submit_as(env, env.key, recs, "q")
+        # (submit refuses the zero-width space: another client's record)
+        post_as(env, env.key, [dict(payment("Z-1"), payee={
+            "kind": "organization", "scheme": "GB-COH", "id": "9",
+            "name": "Ac\u200bme Roads"})])
         # a reader that stops after two lines: quiet, SIGPIPE
         for fmt in ("csv", "jsonl", "ocds"):
             pr = subprocess.Popen([ptlib.PUBTRAIL, "export", *env.L,

@@ -1307,6 +1307,55 @@ START_TEST(csv_broken_rows_cost_themselves)
 }
 END_TEST
 
+START_TEST(text_that_reads_otherwise)
+{
+	/* names and descriptions that show other than they say: refused;
+	 * any script's letters are text */
+	static const struct {
+		const char *name;
+		const char *want;	/* NULL: taken */
+	} cases[] = {
+		{ "\xe2\x80\xae" "emcA", "U+202E, at byte 0" },
+		{ "\xef\xbb\xbf" "Acme", "U+FEFF" },
+		{ "Ac\xe2\x80\x8bme", "U+200B, at byte 2" },
+		{ "Acme\xc2\xad", "U+00AD" },
+		{ "Acme\xe2\x80\xa8Ltd", "U+2028" },
+		{ "   ", "blanks only" },
+		{ "\xc2\xa0\xe2\x80\xaf", "blanks only" },
+		{ "M\xc3\xbcller & S\xc3\xb6hne", NULL },
+		{ "\xd0\x90\xd0\xba\xd0\xbc\xd0\xb5", NULL },
+		{ "\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa9", NULL },
+		{ "A  B", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
+		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
+		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
+		    "payer", "kind", "organization", "scheme", "XI-TEST", "id",
+		    "1", "name", "K", "payee", "kind", "organization", "scheme",
+		    "XI-TEST", "id", "2", "name", cases[i].name, "description",
+		    "x");
+		struct pt_why why = { "" };
+		struct wire_buf out;
+		int rc;
+
+		wire_buf_init(&out);
+		rc = jrec_from_json(r, &out, NULL, &why);
+		if (cases[i].want == NULL)
+			ck_assert_msg(rc == 0, "%zu: %s", i, why.text);
+		else {
+			ck_assert_msg(rc == PT_ESCHEMA, "%zu", i);
+			ck_assert_msg(strstr(why.text, cases[i].want) != NULL &&
+			    strncmp(why.text, "payee.name: ", 12) == 0, "%zu: %s",
+			    i, why.text);
+		}
+		wire_buf_free(&out);
+		json_decref(r);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1334,6 +1383,7 @@ suite(void)
 	tcase_add_test(tc, csv_broken_rows_cost_themselves);
 	tcase_add_test(tc, json_every_record_reported);
 	tcase_add_test(tc, json_every_problem_of_a_record);
+	tcase_add_test(tc, text_that_reads_otherwise);
 	suite_add_tcase(s, tc);
 	return s;
 }
