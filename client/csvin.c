@@ -378,6 +378,15 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			    "= FIELD (FIELD \"-\" ignores the column), or "
 			    "FIELD := VALUE", wh);
 		}
+		/* "payer.name := Office A   # see wiki" would log the
+		 * comment: comments are whole lines */
+		if (value != NULL && (strstr(value, " #") != NULL ||
+		    strstr(value, "\t#") != NULL)) {
+			csvin_map_free(m);
+			return pt_why_set(why, PT_EMALFORMED, "%s: a \"#\" after "
+			    "the value would be logged with it: a comment is a "
+			    "line of its own, starting with #", wh);
+		}
 		if ((value != NULL || strcmp(field, "-") != 0) &&
 		    find_colname(field) == NULL) {
 			pt_why_set(why, PT_EMALFORMED, "%s: \"%.40s\" is not a "

@@ -151,12 +151,41 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 	return 0;
 }
 
+/* A line of this submitter's for the replacement of a correction of id
+ * (id "ID/...", field "replacement.FIELD") with this value: the name a
+ * `correct --amend` gave the person, whose salt the corrected month file
+ * sent again must reuse to read as amended. */
+static json_t *
+find_amended(struct dis_store *s, const char *id, const char *field,
+    const char *value, size_t len)
+{
+	size_t i, il = strlen(id);
+	json_t *o;
+
+	json_array_foreach(s->lines, i, o) {
+		const char *lid = json_string_value(json_object_get(o, "id"));
+		const char *lf = json_string_value(json_object_get(o,
+		    "field"));
+		const json_t *v = json_object_get(o, "value");
+
+		if (strcmp(json_string_value(json_object_get(o, "submitter")),
+		    s->submitter) == 0 && strncmp(lid, id, il) == 0 &&
+		    lid[il] == '/' && strncmp(lf, "replacement.", 12) == 0 &&
+		    strcmp(lf + 12, field) == 0 && json_string_length(v) ==
+		    len && memcmp(json_string_value(v), value, len) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 int
 dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32])
 {
 	json_t *o = find_line(store, id, field, value, len);
 
+	if (o == NULL && strncmp(field, "replacement.", 12) != 0)
+		o = find_amended(store, id, field, value, len);
 	if (o == NULL || hexfield(o, "salt", salt) != 0)
 		return 0;
 	return 1;

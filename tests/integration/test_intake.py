@@ -1219,6 +1219,16 @@ def test_correct_keeps_a_persons_commitment():
         assert p.stdout.decode().strip() == \
             "NL-2 %s %d (as amended by #%d: nothing new)" % (
                 ARROW, idx["NL-2"], o.d.base + 1), p.stdout
+        # the person's name corrected: the re-sent file reads as amended
+        # too (its salt found under the amendment's id)
+        renamed = o.write("jan-renamed.csv", head + row.replace(
+            "P. de Vries", "P. de Vries-Jansen") % "875,00")
+        run(*base[:-4], "--with", renamed, "--reason", "naam", cwd=o.dir,
+            check=0)
+        p = o.submit(*opts, renamed, check=0)
+        assert p.stdout.decode().strip() == \
+            "NL-2 %s %d (as amended by #%d: nothing new)" % (
+                ARROW, idx["NL-2"], o.d.base + 2), p.stdout
         # a ready-made commitment: one this office keeps the salt of (as
         # an export of the log has it) is taken; any other is refused,
         # and nothing is logged
@@ -1233,7 +1243,7 @@ def test_correct_keeps_a_persons_commitment():
         p = o.submit(f3, check=1)
         assert b"payee.commitment: not one of this office's (no salt for " \
             b"it in the disclosures file)" in p.stderr, p.stderr
-        assert o.size() == 3
+        assert o.size() == 4
     finally:
         o.close()
 
