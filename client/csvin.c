@@ -1199,6 +1199,22 @@ add_line2(json_t *o, json_t *line2)
 	return rc;
 }
 
+/* The row is the header again (every named column's cell its name). */
+static int
+header_again(struct parse *p)
+{
+	size_t named = 0;
+
+	for (size_t i = 0; i < p->ncols && i < p->ncells; i++) {
+		if (p->cols[i].name == NULL || p->cols[i].name[0] == '\0')
+			continue;
+		if (strcmp(p->cells[i], p->cols[i].name) != 0)
+			return 0;
+		named++;
+	}
+	return named > 1;
+}
+
 /* Column i is a map constant for a party's scheme or id, and the row
  * gives that party the kind individual. */
 static int
@@ -1270,6 +1286,11 @@ data_row(struct parse *p, size_t line)
 	}
 	row.cells = p->cells;
 	row.ncells = p->ncells;
+	if (header_again(p)) {		/* a problem, but no record */
+		problem(p, line, 0, "csv", NULL, "the header row again: two "
+		    "exports pasted into one file? remove this row");
+		return;
+	}
 	if ((o = json_object()) == NULL ||
 	    (failed = calloc(p->ncells, 1)) == NULL) {
 		json_decref(o);
@@ -1656,8 +1677,14 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		len -= 3;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		problem(&p, 1, 0, "csv", NULL, "a NUL byte: not a text file "
-		    "(UTF-16? save it as \"CSV UTF-8\")");
+		const uint8_t *z = memchr(buf, '\0', len);
+		size_t zl = 1;
+
+		for (const uint8_t *q = buf; q < z; q++)
+			zl += *q == '\n';
+		problem(&p, zl, 0, "csv", NULL, "a NUL byte: not a text file "
+		    "(UTF-16? save it as \"CSV UTF-8\"); nothing of it is "
+		    "read");
 		return 0;
 	}
 	delim = o->delimiter;

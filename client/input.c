@@ -332,6 +332,14 @@ in_read(const char *path, const struct in_opts *o, in_record_fn fn,
 		    strcmp(dot, ".tsv") == 0)
 			co.delimiter = '\t';
 		rc = csvin_parse(buf, len, &co, csv_row, csv_err, &r);
+	} else if (len >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) ||
+	    (buf[0] == 0xfe && buf[1] == 0xff))) {
+		/* JSON is UTF-8 (RFC 8259): one problem, not one a line */
+		struct in_pos pos = { path, 1, 0 };
+
+		pfn(arg, &pos, "json", NULL, 0, "the file is UTF-16: save it "
+		    "as UTF-8");
+		rc = 0;
 	} else if (strcmp(fmt, "jsonl") == 0)
 		rc = read_jsonl(&r, (const char *)buf, len);
 	else if (strcmp(fmt, "json") == 0)

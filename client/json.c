@@ -410,6 +410,11 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 	case JSON_INTEGER:
 		return wire_enc_int(e->out, (int64_t)json_integer_value(v));
 	case JSON_REAL:
+		if (key == NULL || strlen(key) < 6 ||
+		    strcmp(key + strlen(key) - 6, "_minor") != 0)
+			return enc_soft(e, pt_why_set(e->why, PT_ETYPE, "%s: "
+			    "want an integer, written without a point or an "
+			    "exponent", where));
 		return enc_soft(e, pt_why_set(e->why, PT_ETYPE, "%s: no "
 		    "fractions: amounts are integers in minor units (e.g. "
 		    "cents), written without a point or an exponent", where));

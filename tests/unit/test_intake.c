@@ -792,6 +792,11 @@ START_TEST(json_every_record_reported)
 	ck_assert_int_eq(g.bad, 1);
 	read_text(".json", "  \n", &g);
 	ck_assert_ptr_nonnull(strstr(g.problems, "no records"));
+	/* UTF-16: one problem, saying so */
+	read_text(".json", "\xff\xfe{\x01}\x01", &g);
+	ck_assert_ptr_nonnull(strstr(g.problems, "the file is UTF-16: save it "
+	    "as UTF-8"));
+	ck_assert_int_eq(g.records, 0);
 }
 END_TEST
 
@@ -1238,6 +1243,17 @@ START_TEST(json_every_problem_of_a_record)
 	/* nothing twice, nothing said of a stand-in's path by the check */
 	ck_assert_ptr_null(strstr(said, "date: want"));
 	ck_assert_ptr_null(strstr(said, "payee: "));
+	/* an integer that is no amount: said so, not as cents */
+	said[0] = '\0';
+	{
+		json_t *b = json_pack("{s:{s:f}}", "budget", "fiscal_year",
+		    2026.0);
+
+		(void)jrec_from_json_each(b, &out, &d, each_cat, said, &why);
+		ck_assert_ptr_nonnull(strstr(said, "budget.fiscal_year: want "
+		    "an integer, written without a point"));
+		json_decref(b);
+	}
 	/* without each: the first problem (in key order), as before */
 	said[0] = '\0';
 	ck_assert_int_eq(jrec_from_json(r, &out, &d, &why), PT_ETYPE);
@@ -1303,6 +1319,20 @@ START_TEST(csv_broken_rows_cost_themselves)
 	ck_assert_uint_eq(json_array_size(g.rows), 3);
 	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 1)), 3);
 	ck_assert_ptr_nonnull(strstr(g.problems, "4:0: csv:"));
+	got_free(&g);
+	/* the header again (two exports pasted together): said, and no
+	 * record; a NUL byte: the file refused at its line */
+	ck_assert_int_eq(parse("id,description\nA,x\nid,description\nB,y\n",
+	    &o, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 2);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:0: csv: the header row "
+	    "again"));
+	got_free(&g);
+	got_init(&g);
+	ck_assert_int_eq(csvin_parse((const uint8_t *)"id\nA\nB\0\n", 7, &o,
+	    got_row, got_err, &g), 0);
+	ck_assert_uint_eq(json_array_size(g.rows), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "3:0: csv: a NUL byte"));
 	got_free(&g);
 }
 END_TEST
