@@ -42,8 +42,9 @@ static const char correct_usage[] =
     "amendment): running the same command again logs nothing twice.  A\n"
     "record voided already is not voided again, nor amended to what it\n"
     "says already (exit 1); to undo a void, amend the record.  A permit\n"
-    "read without an id column (its id PermitNum/decision/StatusDate)\n"
-    "keeps ID when --with corrects its date.\n"
+    "read without an id column has the id PermitNum/decision/StatusDate:\n"
+    "a row of another date or decision is another decision, refused as an\n"
+    "amendment (void the logged one, and submit the row).\n"
     "\n"
     "Every field the correction changes is listed, as read (\"amount:\n"
     "-12.50 EUR -> -125.00 EUR\"); --dry-run looks everything up and lists\n"
@@ -237,14 +238,17 @@ read_replacement(const struct correct_args *c, struct itk *t,
 		return cli_fail(rc, &why, "--with %s", c->with);
 	if (one->obj == NULL || (one->n > 1 && one->nmatch != 1)) {
 		struct in_pos pos = { c->with, 0, 0 };
-		char msg[160] = "";
+		char msg[300] = "";
 
 		if (one->n == 0)
 			snprintf(msg, sizeof(msg), "no record in the file");
 		else if (one->n > 1 && one->nmatch == 0)
 			snprintf(msg, sizeof(msg), "%zu records, none with the "
 			    "id of the record amended: --with takes the "
-			    "corrected record, alone or among others", one->n);
+			    "corrected record, alone or among others%s", one->n,
+			    one->made_id ? " (a permit row of another date or "
+			    "decision is another decision: void the old one and "
+			    "submit the row)" : "");
 		else if (one->n > 1)
 			snprintf(msg, sizeof(msg), "%zu records with the id of "
 			    "the record amended: which one is meant?",
@@ -254,9 +258,25 @@ read_replacement(const struct correct_args *c, struct itk *t,
 			    NULL, 0, msg);
 		return CLI_EVERIFY;
 	}
-	/* no id given: the record amended's (a permit's id made of its
-	 * number, decision and date changes with the date corrected) */
-	if (json_object_get(one->obj, "id") == NULL || one->made_id)
+	/* a permit read without an id column is known by its number,
+	 * decision and date: a row that makes another id is another
+	 * decision; amended in, it would be logged again as itself when the
+	 * month's file is sent again */
+	if (one->made_id && (id = json_string_value(json_object_get(one->obj,
+	    "id"))) != NULL && strcmp(id, c->target) != 0) {
+		char msg[PT_MAX_ID * 2 + 400];
+
+		snprintf(msg, sizeof(msg), "a permit read without an id column "
+		    "is known by PermitNum/decision/StatusDate: this row is "
+		    "another decision than %s, not an amendment of it; void that "
+		    "(pubtrail correct --void %s --reason ...) and submit this "
+		    "row, so that the month's file sent again logs nothing "
+		    "twice", c->target, c->target);
+		itk_problem(t, &one->pos, "id", id, 0, msg);
+		return CLI_EVERIFY;
+	}
+	/* no id given: the record amended's */
+	if (json_object_get(one->obj, "id") == NULL)
 		json_object_set_new(one->obj, "id", json_string(c->target));
 	id = json_string_value(json_object_get(one->obj, "id"));
 	if (id == NULL || strcmp(id, c->target) != 0) {

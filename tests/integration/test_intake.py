@@ -1293,24 +1293,47 @@ def test_permits_from_blds_as_exported_then_corrected():
                 "--reason", "wrong status date", cwd=o.dir, check=1)
         assert b"--date-format DD/MM/YYYY reads it as 2026-03-02, " \
             b"--date-format MM/DD/YYYY as 2026-02-03" in p.stderr, p.stderr
-        # the dry run shows the date as read before anything is logged:
-        # a format declared the wrong way round shows there
-        p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
-                "--date-format", "DD/MM/YYYY", "--reason",
-                "wrong status date", "--dry-run", cwd=o.dir, check=0)
-        assert "  decision_date: 2026-02-01 -> 2026-03-02" in \
-            p.stdout.decode().splitlines(), p.stdout
+        # read without an id column, a permit decision is known by its
+        # number, decision and date: a row of another date is another
+        # decision, not an amendment (amended, the month's file sent again
+        # would log it twice): refused, saying to void and submit it
         p = run(*base, "--amend", "BP-1/issued/2026-02-01", "--with", fix,
                 "--date-format", "MM/DD/YYYY", "--reason",
-                "wrong status date", cwd=o.dir, check=0)
-        assert b"  decision_date: 2026-02-01 -> 2026-02-03\n" in p.stderr
-        assert p.stdout.decode().strip().startswith(
-            "BP-1/issued/2026-02-01/amend %s " % ARROW), p.stdout
+                "wrong status date", cwd=o.dir, check=1)
+        assert b'BP-1/issued/2026-02-03' in p.stderr and \
+            b"another decision than BP-1/issued/2026-02-01" in p.stderr \
+            and b"pubtrail correct --void BP-1/issued/2026-02-01" in \
+            p.stderr, p.stderr
+        run(*base, "--void", "BP-1/issued/2026-02-01", "--reason",
+            "wrong status date", cwd=o.dir, check=0)
+        idx.update(ids_out(o.submit("--map", m, "--date-format",
+                                    "MM/DD/YYYY", fix, check=0)))
+        # the month's file, corrected and sent again: nothing new
+        month = o.write("permits-fixed.csv", BLDS_HEAD +
+                        "BP-1,Permit Issued,2/3/2026 4:15 PM,Deck,"
+                        "123 Main St,Unit 2,Springfield,IL,62701,Building,"
+                        "\r\n"
+                        "BP-2,Permit Finaled,3/1/2026,Garage,2 Oak Ave,,"
+                        "Springfield,IL,62702,Building,75.00\r\n")
+        n = o.size()
+        p = o.submit("--map", m, "--date-format", "MM/DD/YYYY", month,
+                     check=0)
+        assert b"all were in the log before this run" in p.stderr, p.stderr
+        assert o.size() == n
+        # an amendment that keeps the id (the unit): the dry run shows it
+        fix2 = o.write("fix2.csv", BLDS_HEAD +
+                       "BP-1,Permit Issued,2/3/2026,Deck,123 Main St,"
+                       "Unit 3,Springfield,IL,62701,Building,\r\n")
+        am = [*base, "--amend", "BP-1/issued/2026-02-03", "--with", fix2,
+              "--date-format", "MM/DD/YYYY", "--reason", "unit"]
+        p = run(*am, "--dry-run", cwd=o.dir, check=0)
+        assert p.stdout.decode().splitlines()[1:] == [
+            "  address.line1: 123 Main St, Unit 2 -> 123 Main St, Unit 3"], \
+            p.stdout
+        p = run(*am, cwd=o.dir, check=0)
         rep = o.records()[-1]["replacement"]
-        assert rep["id"] == "BP-1/issued/2026-02-01" and \
-            rep["decision_date"] == "2026-02-03", rep
-        assert idx["BP-1/issued/2026-02-01"] == o.records()[-1][
-            "target_index"]
+        assert rep["id"] == "BP-1/issued/2026-02-03" and \
+            rep["address"]["line1"] == "123 Main St, Unit 3", rep
         # the county's BLDS feed from the log: permits as they stand
         run(*base[:-2], "--void", "BP-2/finaled/2026-03-01", "--reason",
             "entered twice", cwd=o.dir, check=0)
@@ -1319,7 +1342,7 @@ def test_permits_from_blds_as_exported_then_corrected():
         hdr = rows[0]
         assert [(r[hdr.index("PermitNum")], r[hdr.index("StatusDate")],
                  r[hdr.index("OriginalAddress1")]) for r in rows[1:]] == [
-            ("BP-1", "2026-02-03", "123 Main St, Unit 2")], rows
+            ("BP-1", "2026-02-03", "123 Main St, Unit 3")], rows
     finally:
         o.close()
 
