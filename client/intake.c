@@ -306,6 +306,16 @@ record_problem(void *arg, int rc, const char *why)
 			return;
 		}
 	}
+	if (strncmp(rest, "not a known decision", 20) == 0 &&
+	    c->rec->row != NULL) {
+		/* Genehmigt, Abgelehnt: the office's own words */
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "%s; a column map renames columns, "
+		    "not values: replace the words in the sheet", rest);
+		field_problem(c, c->rec, path, msg);
+		return;
+	}
 	if ((strcmp(path, "payee.id") == 0 ||
 	    strcmp(path, "applicant.id") == 0) &&
 	    strstr(rest, "missing") != NULL && c->rec->row != NULL) {

@@ -91,6 +91,9 @@ struct enc {
 	char soft[ENC_SOFT_MAX][256];
 };
 
+static int text_unseen(struct enc *e, const char *s, size_t len,
+    const char *where);
+
 /* A value that cannot be encoded (rc, the reason in why as "PATH: ..."):
  * said through each and stood in for (0), or the encoding's error. */
 static int
@@ -134,6 +137,15 @@ enc_individual(struct enc *e, const json_t *o)
 	if (len == 0 || len > PT_MAX_STRING)
 		return pt_why_set(e->why, PT_ESCHEMA, "%s.name: want 1..%d "
 		    "bytes", e->path, PT_MAX_STRING);
+	{
+		/* committed to, the name must be the one shown when it is
+		 * disclosed: no invisible characters, not blanks only */
+		char where[sizeof(e->path) + 8];
+
+		snprintf(where, sizeof(where), "%s.name", e->path);
+		if (text_unseen(e, s, len, where))
+			return enc_soft(e, PT_ESCHEMA);
+	}
 	if (e->discs == NULL || e->discs->n >= JREC_MAX_DISC)
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: too many committed "
 		    "fields in one record", e->path);

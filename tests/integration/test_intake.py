@@ -414,6 +414,14 @@ REFUSED = [
                                org("DE-HRB", "A", "A"), "x")),
      (), 'date: want a calendar date YYYY-MM-DD: a date-time\'s date is its '
      'first ten characters (2026-01-05)'),
+    ("zw.json", json.dumps(pay("X-1", "2026-01-05", 1, "EUR", {
+        "kind": "individual", "name": "Max Beispiel\u200b"}, "x")), (),
+     "payee.name: an invisible character, U+200B, at byte 12"),
+    ("de.csv", "PermitNum,StatusCurrent,StatusDate\nBP-1,Genehmigt,"
+     "2026-02-01\n", (), 'not a known decision (issued, finaled, '
+     'cancelled, denied, expired, revoked, suspended, reinstated, '
+     'withdrawn, appeal_decided); a column map renames columns, not '
+     'values: replace the words in the sheet ("Genehmigt")'),
     ("ssn.csv", "id,payee.scheme,payee.id,payee.name\n"
      "X-1,US-EIN,321-54-9876,John Q. Public\n", (),
      'payee.id: the number of a natural person'),
