@@ -249,7 +249,10 @@ struct csvin_map {
 	struct {
 		char *name;		/* header cell; NULL for a constant */
 		char *field;		/* "-" = ignore */
-		char *value;		/* a constant's value */
+		char *value;		/* a constant's value, a cell's word */
+		char *cell;		/* FIELD: CELL => VALUE: the office's
+					 * word CELL in FIELD's column reads
+					 * as VALUE; else NULL */
 	} e[CSVIN_MAP_ENTRIES];
 };
 
@@ -262,6 +265,7 @@ csvin_map_free(struct csvin_map *m)
 		free(m->e[i].name);
 		free(m->e[i].field);
 		free(m->e[i].value);
+		free(m->e[i].cell);
 	}
 	free(m);
 }
@@ -340,6 +344,64 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			return pt_why_set(why, PT_ETOOBIG, "%.200s: more than %d "
 			    "mappings", src, CSVIN_MAP_ENTRIES);
 		}
+		/* FIELD: CELL => VALUE: a word of the office's for one of
+		 * the log's (decision: Genehmigt => issued) */
+		{
+			const char *ar = NULL, *colon;
+			char *f, *c, *v;
+			const struct colname *cn;
+
+			for (size_t i = 0; i + 1 < n; i++)
+				if (s[i] == '=' && s[i + 1] == '>') {
+					ar = s + i;
+					break;
+				}
+			if (ar != NULL) {
+				colon = memchr(s, ':', (size_t)(ar - s));
+				if (colon == NULL) {
+					csvin_map_free(m);
+					return pt_why_set(why, PT_EMALFORMED,
+					    "%s: want FIELD: WORD => VALUE (a "
+					    "word of the office's in FIELD's "
+					    "column read as VALUE)", wh);
+				}
+				f = trimdup(s, (size_t)(colon - s));
+				c = trimdup(colon + 1, (size_t)(ar - colon) - 1);
+				v = trimdup(ar + 2, n - (size_t)(ar - s) - 2);
+				if (f == NULL || c == NULL || v == NULL) {
+					free(f);
+					free(c);
+					free(v);
+					csvin_map_free(m);
+					return PT_ENOMEM;
+				}
+				m->e[m->n].name = NULL;
+				m->e[m->n].field = f;
+				m->e[m->n].cell = c;
+				m->e[m->n].value = v;
+				m->n++;
+				if (f[0] == '\0' || c[0] == '\0' || v[0] == '\0' ||
+				    (cn = find_colname(f)) == NULL) {
+					pt_why_set(why, PT_EMALFORMED, "%s: want "
+					    "FIELD: WORD => VALUE, FIELD a field "
+					    "(decision, payee.kind, ...)", wh);
+					csvin_map_free(m);
+					return PT_EMALFORMED;
+				}
+				for (size_t i = 0; i + 1 < m->n; i++)
+					if (m->e[i].cell != NULL &&
+					    strcmp(find_colname(m->e[i].field)->
+					    path, cn->path) == 0 &&
+					    strcasecmp(m->e[i].cell, c) == 0) {
+						pt_why_set(why, PT_EMALFORMED,
+						    "%s: \"%.60s\" in %s is "
+						    "given twice", wh, c, f);
+						csvin_map_free(m);
+						return PT_EMALFORMED;
+					}
+				continue;
+			}
+		}
 		/* FIELD := VALUE: a constant; NAME = FIELD: a column */
 		{
 			const char *ce = NULL;
@@ -399,6 +461,7 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			if ((name != NULL && m->e[i].name != NULL &&
 			    strcmp(m->e[i].name, name) == 0) ||
 			    (name == NULL && m->e[i].name == NULL &&
+			    m->e[i].cell == NULL &&
 			    strcmp(m->e[i].field, field) == 0)) {
 				pt_why_set(why, PT_EMALFORMED, "%s: \"%.60s\" "
 				    "is given twice", wh, name != NULL ? name :
@@ -426,6 +489,24 @@ csvin_map_load(const char *arg, struct csvin_map **out, struct pt_why *why)
 	rc = map_parse(arg, (const char *)buf, len, '\n', out, why);
 	free(buf);
 	return rc;
+}
+
+/* The log's word for cell in a column of field path, when the map gives
+ * one (FIELD: CELL => VALUE, CELL matched ignoring ASCII case); else
+ * cell. */
+static const char *
+map_word(const struct csvin_map *m, const char *path, const char *cell)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct colname *cn;
+
+		if (m->e[i].cell == NULL || strcasecmp(m->e[i].cell, cell) != 0)
+			continue;
+		cn = find_colname(m->e[i].field);
+		if (cn != NULL && strcmp(cn->path, path) == 0)
+			return m->e[i].value;
+	}
+	return cell;
 }
 
 static const char *
@@ -651,7 +732,8 @@ header(struct parse *p, size_t line)
 		size_t nconst = 0;
 
 		for (size_t k = 0; p->o->map != NULL && k < p->o->map->n; k++)
-			nconst += p->o->map->e[k].name == NULL;
+			nconst += p->o->map->e[k].name == NULL &&
+			    p->o->map->e[k].cell == NULL;
 		if ((p->cols = calloc(p->ncells + nconst, sizeof(*p->cols))) ==
 		    NULL) {
 			p->rc = PT_ENOMEM;
@@ -663,7 +745,8 @@ header(struct parse *p, size_t line)
 			const struct colname *cn;
 			struct col *c;
 
-			if (p->o->map->e[k].name != NULL)
+			if (p->o->map->e[k].name != NULL ||
+			    p->o->map->e[k].cell != NULL)
 				continue;
 			cn = find_colname(p->o->map->e[k].field);
 			c = &p->cols[p->nall++];
@@ -988,6 +1071,8 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 		    "there); remove it or quote the cell");
 		return -1;
 	}
+	if (c->path != NULL && p->o->map != NULL)	/* the office's word */
+		v = map_word(p->o->map, c->path, v);
 	if (c->kind != V_IGNORE && c->kind != V_UNNAMED) {
 		const char *art = spreadsheet_artifact(v, c->kind == V_STR);
 

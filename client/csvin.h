@@ -62,8 +62,10 @@
  *
  * One "NAME = FIELD" a line; NAME is the header cell exactly (surrounding
  * blanks trimmed), split from FIELD at the last "="; FIELD is any column
- * name csvin accepts, or "-" to ignore the column; "#" lines and blank
- * lines are comments.  The same mappings may be given inline, separated by
+ * name csvin accepts, or "-" to ignore the column; "FIELD := VALUE" a
+ * constant; "FIELD: WORD => VALUE" the office's word WORD (ignoring ASCII
+ * case) in FIELD's columns read as VALUE; "#" lines and blank lines are
+ * comments.  The same mappings may be given inline, separated by
  * commas: "Payment ID=id,Betrag=amount".
  */
 struct csvin_map;

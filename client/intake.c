@@ -255,6 +255,20 @@ has_column(const struct csvin_row *row, const char *path)
 
 /* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
  * the intake's form (every problem of a record, not only its first). */
+/* Whether a column of row says the kind of the party of path ("payee.id":
+ * a payee.kind cell that is not empty). */
+static int
+kind_given(const struct csvin_row *row, const char *path)
+{
+	char kp[32];
+	const char *name, *cell;
+	size_t col;
+
+	snprintf(kp, sizeof(kp), "%.*s.kind", (int)(strlen(path) - 3), path);
+	return csvin_row_locate(row, kp, &col, &name, &cell) == 0 &&
+	    cell[0] != '\0';
+}
+
 static void
 record_problem(void *arg, int rc, const char *why)
 {
@@ -311,14 +325,16 @@ record_problem(void *arg, int rc, const char *why)
 		/* Genehmigt, Abgelehnt: the office's own words */
 		char msg[400];
 
-		snprintf(msg, sizeof(msg), "%s; a column map renames columns, "
-		    "not values: replace the words in the sheet", rest);
+		snprintf(msg, sizeof(msg), "%s; an office's own word goes in "
+		    "the map as: %s: WORD => issued (or another of these)",
+		    rest, path);
 		field_problem(c, c->rec, path, msg);
 		return;
 	}
 	if ((strcmp(path, "payee.id") == 0 ||
 	    strcmp(path, "applicant.id") == 0) &&
-	    strstr(rest, "missing") != NULL && c->rec->row != NULL) {
+	    strstr(rest, "missing") != NULL && c->rec->row != NULL &&
+	    !kind_given(c->rec->row, path)) {
 		/* a scheme for every row (a map constant) and a row without
 		 * a number: a person, whose number must not be made up */
 		char msg[200];

@@ -420,8 +420,11 @@ REFUSED = [
     ("de.csv", "PermitNum,StatusCurrent,StatusDate\nBP-1,Genehmigt,"
      "2026-02-01\n", (), 'not a known decision (issued, finaled, '
      'cancelled, denied, expired, revoked, suspended, reinstated, '
-     'withdrawn, appeal_decided); a column map renames columns, not '
-     'values: replace the words in the sheet ("Genehmigt")'),
+     'withdrawn, appeal_decided); an office\'s own word goes in the map '
+     'as: decision: WORD => issued (or another of these) ("Genehmigt")'),
+    ("dm.csv", "PermitNum,StatusCurrent,StatusDate\nBP-1,Vertagt,"
+     "2026-02-01\n", ("--map", "decision: Genehmigt => issued"),
+     'not a known decision'),
     ("ssn.csv", "id,payee.scheme,payee.id,payee.name\n"
      "X-1,US-EIN,321-54-9876,John Q. Public\n", (),
      'payee.id: the number of a natural person'),

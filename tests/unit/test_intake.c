@@ -1169,6 +1169,47 @@ START_TEST(csv_messages_say_what_to_do)
 }
 END_TEST
 
+START_TEST(csv_map_words)
+{
+	/* an office's own words for the log's: FIELD: WORD => VALUE */
+	const char csv[] =
+	    "Aktenzeichen;Entscheidung;Datum;Typ\r\n"
+	    "BA-1;Genehmigt;2026-03-05;Privatperson\r\n"
+	    "BA-2;abgelehnt;2026-03-06;Firma\r\n"
+	    "BA-3;Vertagt;2026-03-07;Firma\r\n";
+	struct csvin_map *m = NULL;
+	struct csvin_opts o;
+	struct pt_why why = { "" };
+	struct got g;
+
+	ck_assert_int_eq(csvin_map_load("Aktenzeichen=PermitNum,"
+	    "Entscheidung=StatusCurrent,Datum=StatusDate,Typ=applicant.kind,"
+	    "decision: Genehmigt => issued,decision: Abgelehnt => denied,"
+	    "applicant.kind: Privatperson => individual,"
+	    "applicant.kind: Firma => organization", &m, &why), 0);
+	memset(&o, 0, sizeof(o));
+	o.map = m;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_str_eq(row_str(&g, 0, "decision"), "issued");
+	ck_assert_str_eq(row_str(&g, 0, "id"), "BA-1/issued/2026-03-05");
+	ck_assert_str_eq(row_str(&g, 0, "applicant.kind"), "individual");
+	ck_assert_str_eq(row_str(&g, 1, "decision"), "denied");
+	ck_assert_str_eq(row_str(&g, 1, "applicant.kind"), "organization");
+	/* a word the map does not give: as it is (the schema refuses it) */
+	ck_assert_str_eq(row_str(&g, 2, "decision"), "vertagt");
+	got_free(&g);
+	csvin_map_free(m);
+	/* refused: no FIELD, a FIELD that is none, a word given twice */
+	ck_assert_int_eq(csvin_map_load("Genehmigt => issued", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("nonsense: A => b", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("decision: A => issued,"
+	    "StatusCurrent: a => denied", &m, &why), PT_EMALFORMED);
+	ck_assert_ptr_nonnull(strstr(why.text, "is given twice"));
+}
+END_TEST
+
 START_TEST(csv_map_scheme_not_for_persons)
 {
 	/* a map's payee.scheme for every row; a row whose payee is a
@@ -1410,6 +1451,7 @@ suite(void)
 	tcase_add_test(tc, register_numbers_whole);
 	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, csv_map_scheme_not_for_persons);
+	tcase_add_test(tc, csv_map_words);
 	tcase_add_test(tc, csv_broken_rows_cost_themselves);
 	tcase_add_test(tc, json_every_record_reported);
 	tcase_add_test(tc, json_every_problem_of_a_record);
