@@ -982,6 +982,30 @@ START_TEST(csv_dates_declared)
 }
 END_TEST
 
+/* jrec_from_json of a payment to payee {kind organization, scheme, id,
+ * name}: its answer, the reason in *why. */
+static int
+payee_rc(const char *scheme, const char *id, const char *name,
+    struct pt_why *why)
+{
+	json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
+	    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1", "date",
+	    "2026-01-02", "amount_minor", 1, "currency", "EUR", "payer", "kind",
+	    "organization", "scheme", "XI-TEST", "id", "1", "name", "Office",
+	    "payee", "kind", "organization", "scheme", scheme, "id", id, "name",
+	    name, "description", "x");
+	struct wire_buf out;
+	int rc;
+
+	ck_assert_ptr_nonnull(r);
+	wire_buf_init(&out);
+	why->text[0] = '\0';
+	rc = jrec_from_json(r, &out, NULL, why);
+	wire_buf_free(&out);
+	json_decref(r);
+	return rc;
+}
+
 START_TEST(register_numbers_whole)
 {
 	/* a register that numbers with a fixed count of digits: a shorter
@@ -999,26 +1023,13 @@ START_TEST(register_numbers_whole)
 	struct pt_why why = { "" };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
-		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
-		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
-		    "payer", "kind", "organization", "scheme", "NL-KVK", "id",
-		    "00000001", "name", "Gemeente", "payee", "kind",
-		    "organization", "scheme", cases[i].scheme, "id",
-		    cases[i].id, "name", "Acme", "description", "x");
-		struct wire_buf out;
-		int rc;
+		int rc = payee_rc(cases[i].scheme, cases[i].id, "Acme", &why);
 
-		wire_buf_init(&out);
-		why.text[0] = '\0';
-		rc = jrec_from_json(r, &out, NULL, &why);
 		ck_assert_msg((rc == 0) == cases[i].ok, "%s %s: %s",
 		    cases[i].scheme, cases[i].id, why.text);
 		if (!cases[i].ok)
 			ck_assert_ptr_nonnull(strstr(why.text, "leading zeros "
 			    "lost in a column of numbers? format it as Text"));
-		wire_buf_free(&out);
-		json_decref(r);
 	}
 }
 END_TEST
@@ -1101,19 +1112,9 @@ START_TEST(self_employed_numbers)
 	struct pt_why why = { "" };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
-		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
-		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
-		    "payer", "kind", "organization", "scheme", "ES-DIR3", "id",
-		    "L01280796", "name", "Ayuntamiento", "payee", "kind",
-		    "organization", "scheme", cases[i].scheme, "id",
-		    cases[i].id, "name", "Ana Ruiz", "description", "x");
-		struct wire_buf out;
-		int rc;
+		int rc = payee_rc(cases[i].scheme, cases[i].id, "Ana Ruiz",
+		    &why);
 
-		wire_buf_init(&out);
-		why.text[0] = '\0';
-		rc = jrec_from_json(r, &out, NULL, &why);
 		if (cases[i].person) {
 			ck_assert_msg(rc == PT_ESCHEMA, "%s %s", cases[i].scheme,
 			    cases[i].id);
@@ -1122,8 +1123,6 @@ START_TEST(self_employed_numbers)
 		} else
 			ck_assert_msg(rc == 0, "%s %s: %s", cases[i].scheme,
 			    cases[i].id, why.text);
-		wire_buf_free(&out);
-		json_decref(r);
 	}
 }
 END_TEST
@@ -1400,19 +1399,9 @@ START_TEST(text_that_reads_otherwise)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
-		    "s:{s:s,s:s,s:s,s:s},s:s}", "type", "payment", "id", "P-1",
-		    "date", "2026-01-02", "amount_minor", 1, "currency", "EUR",
-		    "payer", "kind", "organization", "scheme", "XI-TEST", "id",
-		    "1", "name", "K", "payee", "kind", "organization", "scheme",
-		    "XI-TEST", "id", "2", "name", cases[i].name, "description",
-		    "x");
 		struct pt_why why = { "" };
-		struct wire_buf out;
-		int rc;
+		int rc = payee_rc("XI-TEST", "2", cases[i].name, &why);
 
-		wire_buf_init(&out);
-		rc = jrec_from_json(r, &out, NULL, &why);
 		if (cases[i].want == NULL)
 			ck_assert_msg(rc == 0, "%zu: %s", i, why.text);
 		else {
@@ -1421,8 +1410,6 @@ START_TEST(text_that_reads_otherwise)
 			    strncmp(why.text, "payee.name: ", 12) == 0, "%zu: %s",
 			    i, why.text);
 		}
-		wire_buf_free(&out);
-		json_decref(r);
 	}
 }
 END_TEST
