@@ -202,7 +202,7 @@ static const char *const csv_header[] = {
 	"budget_admin", "budget_economic", "budget_functional",
 	"budget_fiscal_year", "source_uri", "applied_date", "issued_date",
 	"expires_date", "link", "jurisdiction_scheme", "jurisdiction_id",
-	"applicant_scheme", "applicant_id", "in_effect",
+	"applicant_scheme", "applicant_id", "in_effect", "log_time",
 };
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
@@ -233,11 +233,13 @@ money(const struct exp *x, json_t *rec, const char *field, char *out,
 		*pt = ',';
 }
 
+static void iso_ms(json_int_t ms, char *out, size_t cap);
+
 static void
 write_csv(struct exp *x, json_t *ej, json_t *rec)
 {
 	char idx[24], tm[24], amt[48], amin[24], fee[48], cost[48], tgt[24];
-	char by[24], fy[24];
+	char by[24], fy[24], lt[32];
 	const char *cells[NCSV];
 	json_t *v, *d = rec;
 
@@ -323,6 +325,11 @@ write_csv(struct exp *x, json_t *ej, json_t *rec)
 	cells[i++] = str(d, "applicant.id");
 	cells[i++] = row_in_effect(x, (uint64_t)json_integer_value(
 	    json_object_get(ej, "index")), rec);
+	/* log_time_ms as a spreadsheet shows it (13 digits it would show
+	 * in scientific notation) */
+	iso_ms(json_integer_value(json_object_get(ej, "time")), lt,
+	    sizeof(lt));
+	cells[i++] = lt;
 	csv_row(x, cells, i, x->raw);
 }
 

@@ -650,6 +650,11 @@ def test_corrections_everywhere():
         assert (by_id["PAY-DC-3"]["budget_economic"],
                 by_id["PAY-DC-3"]["budget_fiscal_year"]) == ("5410.9400",
                                                              "2026")
+        import datetime
+        r3 = by_id["PAY-DC-3"]
+        assert r3["log_time"] == datetime.datetime.fromtimestamp(
+            int(r3["log_time_ms"]) // 1000, datetime.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"), r3
         lines = [json.loads(x) for x in run("export", *env.L, "--format",
                                             "jsonl", "--quiet",
                                             check=0).stdout.splitlines()]
