@@ -942,6 +942,17 @@ date_cell(struct parse *p, size_t line, size_t cn, const char *name,
 		else if (hint[0] != '\0')
 			problem(p, line, cn, name, v, "want a calendar date "
 			    "YYYY-MM-DD; %s", hint);
+		else if (strlen(v) == 5 && strspn(v, "0123456789") == 5)
+			problem(p, line, cn, name, v, "want a calendar date "
+			    "YYYY-MM-DD; a spreadsheet's day number (days since "
+			    "1900): give the column a date format");
+		else if (strcspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+		    "qrstuvwxyz") < strlen(v) && strspn(v, "0123456789") <= 2 &&
+		    strpbrk(v, "0123456789") != NULL && strlen(v) <= 20)
+			problem(p, line, cn, name, v, "want a calendar date "
+			    "YYYY-MM-DD; a month's name (05-Mar-2026): give the "
+			    "column a date format of numbers (DD/MM/YYYY with "
+			    "--date-format DD/MM/YYYY)");
 		else {
 			*jv = json_string(v);
 			return 0;
@@ -1313,8 +1324,11 @@ constant_not_for_person(struct parse *p, size_t i)
 	    (size_t)(dot - path) + 6 > sizeof(kp))
 		return 0;
 	snprintf(kp, sizeof(kp), "%.*s.kind", (int)(dot - path), path);
-	kind = cell_of(p, kp);
-	return kind != NULL && strcasecmp(kind, "individual") == 0;
+	if ((kind = cell_of(p, kp)) == NULL)
+		return 0;
+	if (p->o->map != NULL)		/* Sole Trader => individual */
+		kind = map_word(p->o->map, kp, kind);
+	return strcasecmp(kind, "individual") == 0;
 }
 
 static void

@@ -320,6 +320,17 @@ record_problem(void *arg, int rc, const char *why)
 			return;
 		}
 	}
+	if (strncmp(path, "budget.", 7) == 0 &&
+	    strncmp(rest, "want 1..", 8) == 0 && c->rec->row != NULL) {
+		/* "Repairs & Maintenance" in a budget column */
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "%s (a budget field holds a code of "
+		    "the office's classification, such as 5410.9400: map a "
+		    "label column to - , or to description)", rest);
+		field_problem(c, c->rec, path, msg);
+		return;
+	}
 	if (strncmp(rest, "not a known decision", 20) == 0 &&
 	    c->rec->row != NULL) {
 		/* Genehmigt, Abgelehnt: the office's own words */

@@ -234,8 +234,9 @@ person_number(const char *scheme, const char *id)
  * The digits an organization number of a register has, where the register
  * numbers with a fixed count of digits: a shorter one lost its leading
  * zeros in a spreadsheet column of numbers (KvK 01234567 became 1234567).
- * KvK: 8 digits; EIN: 9 digits, as 12-3456789 or 123456789.  NULL when
- * id is of the form, else what the form is.
+ * KvK: 8 digits; EIN: 9 digits, as 12-3456789 or 123456789; Companies
+ * House: 8 characters, 8 digits or 2 letters and 6 digits (SC123456).
+ * NULL when id is of the form, else what the form is.
  */
 static const char *
 register_form(const char *scheme, const char *id)
@@ -248,6 +249,11 @@ register_form(const char *scheme, const char *id)
 	    !(n == 10 && d == 2 && id[2] == '-' &&
 	    strspn(id + 3, "0123456789") == 7))
 		return "9 digits (12-3456789)";
+	if (strcmp(scheme, "GB-COH") == 0 && !(n == 8 && (d == 8 ||
+	    (isupper((unsigned char)id[0]) && isupper((unsigned char)id[1]) &&
+	    strspn(id + 2, "0123456789") == 6))))
+		return "8 characters: 8 digits (01234567), or 2 letters and 6 "
+		    "digits (SC123456)";
 	return NULL;
 }
 

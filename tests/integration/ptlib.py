@@ -138,7 +138,7 @@ def payment(rid, amount=12345, payee_org=True, **extra):
         "currency": "EUR",
         "payer": {"kind": "organization", "scheme": "XI-TEST", "id": "FIN-1",
                   "name": "Test Finance Office"},
-        "payee": ({"kind": "organization", "scheme": "GB-COH", "id": "0001",
+        "payee": ({"kind": "organization", "scheme": "GB-COH", "id": "00000001",
                    "name": "Acme Roads Ltd"} if payee_org else
                   {"kind": "individual", "commitment": hashlib.sha256(rid.encode()).digest()}),
         "description": "Road resurfacing, phase 1",

@@ -425,6 +425,16 @@ REFUSED = [
     ("dm.csv", "PermitNum,StatusCurrent,StatusDate\nBP-1,Vertagt,"
      "2026-02-01\n", ("--map", "decision: Genehmigt => issued"),
      'not a known decision'),
+    ("mon.csv", "id,date\nX-1,05-Mar-2026\n", (),
+     "a month's name (05-Mar-2026): give the column a date format of "
+     "numbers"),
+    ("ser.csv", "id,date\nX-1,46086\n", (),
+     "a spreadsheet's day number (days since 1900)"),
+    ("bud.csv", "id,budget.economic\nX-1,Repairs & Maintenance\n", (),
+     "a budget field holds a code of the office's classification"),
+    ("coh.csv", "id,payee.scheme,payee.id,payee.name\n"
+     "X-1,GB-COH,1234567,Expert Roads Ltd\n", (),
+     "payee.id: a GB-COH number has 8 characters"),
     ("ssn.csv", "id,payee.scheme,payee.id,payee.name\n"
      "X-1,US-EIN,321-54-9876,John Q. Public\n", (),
      'payee.id: the number of a natural person'),

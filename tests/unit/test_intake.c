@@ -1018,7 +1018,10 @@ START_TEST(register_numbers_whole)
 		{ "NL-KVK", "012345678", 0 }, { "NL-KVK", "0123456A", 0 },
 		{ "US-EIN", "12-3456789", 1 }, { "US-EIN", "023456789", 1 },
 		{ "US-EIN", "23456789", 0 }, { "US-EIN", "2-3456789", 0 },
-		{ "US-EIN", "12-345678", 0 }, { "GB-COH", "0001", 1 },
+		{ "US-EIN", "12-345678", 0 }, { "GB-COH", "01234567", 1 },
+		{ "GB-COH", "SC123456", 1 }, { "GB-COH", "1234567", 0 },
+		{ "GB-COH", "SC12345", 0 }, { "GB-COH", "123", 0 },
+		{ "XI-TEST", "123", 1 },
 	};
 	struct pt_why why = { "" };
 
@@ -1217,14 +1220,15 @@ START_TEST(csv_map_scheme_not_for_persons)
 	    "id;payee.kind;payee.id;payee.name\r\n"
 	    "R-1;Individual;;Ana Ruiz\r\n"
 	    "R-2;;12345678901234;ACME\r\n"
-	    "R-3;ORGANISATION;12345678901234;ACME\r\n";
+	    "R-3;ORGANISATION;12345678901234;ACME\r\n"
+	    "R-4;sole trader;;John Smith\r\n";
 	struct csvin_map *m = NULL;
 	struct csvin_opts o;
 	struct pt_why why = { "" };
 	struct got g;
 
-	ck_assert_int_eq(csvin_map_load("payee.scheme:=FR-SIRET", &m, &why),
-	    0);
+	ck_assert_int_eq(csvin_map_load("payee.scheme:=FR-SIRET,"
+	    "payee.kind: Sole Trader => individual", &m, &why), 0);
 	memset(&o, 0, sizeof(o));
 	o.map = m;
 	ck_assert_int_eq(parse(csv, &o, &g), 0);
@@ -1236,6 +1240,10 @@ START_TEST(csv_map_scheme_not_for_persons)
 	ck_assert_str_eq(row_str(&g, 1, "payee.kind"), "organization");
 	ck_assert_str_eq(row_str(&g, 2, "payee.kind"), "organization");
 	ck_assert_str_eq(row_str(&g, 2, "payee.scheme"), "FR-SIRET");
+	/* the office's word for a person, mapped: no scheme either */
+	ck_assert_str_eq(row_str(&g, 3, "payee.kind"), "individual");
+	ck_assert_ptr_null(jrec_path(json_array_get(g.rows, 3),
+	    "payee.scheme"));
 	got_free(&g);
 	csvin_map_free(m);
 }
