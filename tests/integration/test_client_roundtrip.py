@@ -142,7 +142,7 @@ def test_roundtrip_every_type_and_format():
                        "id,date,amount,currency,payer.scheme,payer.id,"
                        "payer.name,payee.scheme,payee.id,payee.name,"
                        "description\r\nPAY-4,2026-04-01,99.95,USD,GB-GOR,PB1,"
-                       "City Finance,GB-COH,777,\"Smith, Jones & Co\","
+                       "City Finance,GB-COH,00000777,\"Smith, Jones & Co\","
                        "\"Works, phase 2\"\r\n")
         bc = env.write("permits.csv", BLDS_CSV)
         idx = env.submit(j, jl, pc, bc, extra=(

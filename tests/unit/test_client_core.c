@@ -34,16 +34,16 @@ static const char sample_json[] =
     "\"amount_minor\":-5,\"currency\":\"EUR\",\"payer\":{\"kind\":"
     "\"organization\",\"scheme\":\"GB-GOR\",\"id\":\"PB1\",\"name\":"
     "\"City\"},\"payee\":{\"kind\":\"organization\",\"scheme\":\"GB-COH\","
-    "\"id\":\"7\",\"name\":\"Acme\"},\"description\":\"x\"}";
+    "\"id\":\"00000007\",\"name\":\"Acme\"},\"description\":\"x\"}";
 
 /* Python: msgpack.packb(canon(r), use_bin_type=True).hex() */
 static const char sample_hex[] =
     "88ac616d6f756e745f6d696e6f72fba863757272656e6379a3455552a464617465aa"
     "323032362d30332d3031ab6465736372697074696f6ea178a26964a3502d31a57061"
-    "79656584a26964a137a46b696e64ac6f7267616e697a6174696f6ea46e616d65a441"
-    "636d65a6736368656d65a647422d434f48a5706179657284a26964a3504231a46b69"
-    "6e64ac6f7267616e697a6174696f6ea46e616d65a443697479a6736368656d65a647"
-    "422d474f52a474797065a77061796d656e74";
+    "79656584a26964a83030303030303037a46b696e64ac6f7267616e697a6174696f6e"
+    "a46e616d65a441636d65a6736368656d65a647422d434f48a5706179657284a26964"
+    "a3504231a46b696e64ac6f7267616e697a6174696f6ea46e616d65a443697479a673"
+    "6368656d65a647422d474f52a474797065a77061796d656e74";
 
 static int
 encode(const char *js, struct wire_buf *b, struct jrec_discs *d,
@@ -147,7 +147,7 @@ START_TEST(json_individual_commitment)
 	struct pt_why why = { "" };
 	json_t *back;
 	const char *from = "{\"kind\":\"organization\",\"scheme\":\"GB-COH\","
-	    "\"id\":\"7\",\"name\":\"Acme\"}";
+	    "\"id\":\"00000007\",\"name\":\"Acme\"}";
 	const char *to = "{\"kind\":\"individual\",\"name\":\"Jane Doe\"}";
 
 	strcpy(js, sample_json);
@@ -440,7 +440,8 @@ ps_record(size_t i, struct wire_buf *b)
 	    "\"date\":\"2026-03-01\",\"amount_minor\":%zu,\"currency\":"
 	    "\"EUR\",\"payer\":{\"kind\":\"organization\",\"scheme\":"
 	    "\"GB-GOR\",\"id\":\"PB1\",\"name\":\"City\"},\"payee\":{\"kind\":"
-	    "\"organization\",\"scheme\":\"GB-COH\",\"id\":\"7\",\"name\":"
+	    "\"organization\",\"scheme\":\"GB-COH\",\"id\":\"00000007\","
+	    "\"name\":"
 	    "\"Acme\"},\"description\":\"x\"}", i, 100 + i);
 	wire_buf_init(b);
 	ck_assert_int_eq(encode(js, b, NULL, &why), 0);
