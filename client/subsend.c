@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audcorr.h"
 #include "crypto.h"
 #include "cstatus.h"
 #include "json.h"
@@ -851,6 +852,51 @@ run_synced(struct run *x)
 	x->syncing = 0;
 }
 
+/*
+ * Of the records the log held before this run (a file sent again), those
+ * the log lists corrections of since: said once, after the run, so that a
+ * nightly job's "nothing new" does not hide that a record it sends was
+ * voided or amended meanwhile (the listing is the log's claim; `pubtrail
+ * get lookup` shows each verified).  Text output only.
+ */
+static void
+note_corrected(struct run *x)
+{
+	struct aud_corr *ac = NULL;
+	struct pt_why why = { "" };
+	size_t n = 0;
+
+	if (aud_corr_new(&ac) != 0 ||
+	    aud_corr_load(ac, x->o->lc, x->o->ck, &why) != 0) {
+		aud_corr_free(ac);
+		return;
+	}
+	for (size_t k = 0; k < x->t->nitems; k++) {
+		const struct result *r = &x->res[k];
+		char id[PT_MAX_ID * 4 + 1];
+		uint64_t by;
+		int v;
+
+		if ((r->state != ST_OK && r->state != ST_NORECEIPT) ||
+		    r->index >= x->o->ck->size ||
+		    aud_corr_status(ac, r->index, &v, &by) != 1)
+			continue;
+		if (n == 0)
+			fputs("pubtrail: records this run found in the log were "
+			    "corrected since, as the log lists (pubtrail get "
+			    "lookup shows each, verified):", stderr);
+		if (n++ < 10)
+			fprintf(stderr, "%s%s %s by #%llu", n > 1 ? ", " : " ",
+			    itk_printable(x->t->items[k].id, id, sizeof(id)),
+			    v ? "voided" : "amended", (unsigned long long)by);
+	}
+	if (n > 10)
+		fprintf(stderr, ", and %zu more", n - 10);
+	if (n > 0)
+		fputc('\n', stderr);
+	aud_corr_free(ac);
+}
+
 int
 sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 {
@@ -875,6 +921,8 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	if (x.cks.forked)
 		c->inconsistent = 1;
 	run_synced(&x);
+	if (x.before > 0 && !x.stalled && !o->co->json && !o->co->quiet)
+		note_corrected(&x);
 	c->logged = x.ok;
 	c->noreceipt = x.noreceipt;
 	c->before = x.before;

@@ -1160,6 +1160,13 @@ def test_correct_void_and_amend():
         j = [json.loads(x) for x in p.stdout.decode().splitlines()]
         assert j[1]["amended_by"] == B + 3 and j[1]["index"] == idx["P-2"] \
             and "error" not in j[1], j
+        # the file as first logged, sent again: nothing new, and the run
+        # says which of its records were corrected since
+        p = o.submit(f, check=0)
+        assert "records this run found in the log were corrected since, " \
+            "as the log lists (pubtrail get lookup shows each, verified): " \
+            "P-1 voided by #%d, P-2 amended by #%d\n" % (B + 4, B + 3) in \
+            p.stderr.decode(), p.stderr
         # the file as first logged (P-2 before its amendment): the dry run
         # says it was amended since; a third content is still a conflict
         p = run("submit", "--dry-run", *o.L, "--key", o.key, f,
