@@ -289,27 +289,24 @@ enc_object(struct enc *e, const json_t *o, int depth)
 	if (json_is_string(kind) &&
 	    strcmp(json_string_value(kind), "organization") == 0 &&
 	    json_is_string(json_object_get(o, "scheme")) &&
-	    json_is_string(json_object_get(o, "id")) &&
-	    person_number(json_string_value(json_object_get(o, "scheme")),
-	    json_string_value(json_object_get(o, "id"))))
-		return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA, "%s.id: the "
-		    "number of a natural person (a self-employed person): log "
-		    "them as an individual, their name committed to, without "
-		    "the number", e->path));
-	if (json_is_string(kind) &&
-	    strcmp(json_string_value(kind), "organization") == 0 &&
-	    json_is_string(json_object_get(o, "scheme")) &&
 	    json_is_string(json_object_get(o, "id"))) {
-		const char *form = register_form(json_string_value(
-		    json_object_get(o, "scheme")), json_string_value(
-		    json_object_get(o, "id")));
+		/* an organization's number: a person's, or one cut short */
+		const char *sch = json_string_value(json_object_get(o,
+		    "scheme"));
+		const char *oid = json_string_value(json_object_get(o, "id"));
+		const char *form = register_form(sch, oid);
 
+		if (person_number(sch, oid))
+			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
+			    "%s.id: the number of a natural person (a "
+			    "self-employed person): log them as an individual, "
+			    "their name committed to, without the number",
+			    e->path));
 		if (form != NULL)
 			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
 			    "%s.id: a %s number has %s: leading zeros lost in "
 			    "a column of numbers? format it as Text", e->path,
-			    json_string_value(json_object_get(o, "scheme")),
-			    form));
+			    sch, form));
 	}
 	if (n > PT_MAX_MAP_KEYS)
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: more than %d keys",

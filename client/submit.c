@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "amount.h"
+#include "audcorr.h"
 #include "cstatus.h"
 #include "datefmt.h"
 #include "json.h"
@@ -345,6 +346,18 @@ dry_line(const struct itk_item *it, int json, int dates, uint64_t at,
 	json_decref(rec);
 }
 
+/* Whether the log's corrections index lists a correction of index (or
+ * lists none at all: a static mirror, whose statuses are resolved one by
+ * one). */
+static int
+listed(const struct aud_corr *corr, uint64_t index)
+{
+	uint64_t by;
+	int v;
+
+	return corr == NULL || aud_corr_status(corr, index, &v, &by) != 0;
+}
+
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
@@ -352,6 +365,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
     size_t *logged, size_t *conflicts)
 {
 	struct ckpt *ck;
+	struct aud_corr *corr = NULL;
 	struct pt_why why = { "" };
 	uint8_t sid[32];
 	int rc, ex = CLI_OK;
@@ -362,6 +376,13 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 	    (rc = logc_checkpoint(lc, ck, NULL, NULL, &why)) != 0) {
 		free(ck);
 		return cli_fail(rc, &why, "checkpoint");
+	}
+	/* the log's corrections index, read once: which records to resolve
+	 * (without it, every one found is resolved) */
+	if (aud_corr_new(&corr) != 0 ||
+	    aud_corr_load(corr, lc, ck, &why) != 0) {
+		aud_corr_free(corr);
+		corr = NULL;
 	}
 	for (size_t k = 0; k < t->nitems; k++) {
 		const struct itk_item *it = &t->items[k];
@@ -376,6 +397,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		    &why);
 		if (rc != 0 && rc != PT_ENOTFOUND) {
 			free(ck);
+			aud_corr_free(corr);
 			return cli_fail(rc, &why, "looking up %s", it->id);
 		}
 		found = rc == 0;
@@ -384,8 +406,9 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 			    memcmp(e.sub.record, it->record, it->record_len) ==
 			    0;
 		status = NULL;
-		if (found && same) {
-			/* logged as it is here: corrected since? */
+		if (found && same && listed(corr, index)) {
+			/* logged as it is here: corrected since?  (only what
+			 * the index lists is resolved, and proven) */
 			struct cst st;
 
 			memset(&st, 0, sizeof(st));
@@ -398,14 +421,16 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 			}
 			cst_free(&st);
 		}
-		free(buf);
-		if (found && !same && sub_amended_to(lc, ck, vkey, it->id,
-		    it->record, it->record_len, &index, &by) == 1) {
+		if (found && !same && listed(corr, index) &&
+		    sub_amended_entry(lc, ck, index, buf, len, &e, it->record,
+		    it->record_len, &by) == 1) {
 			/* the record as amended: the month's file corrected */
+			free(buf);
 			(*logged)++;
 			dry_line(it, json, dates, index, "as_amended", by);
 			continue;
 		}
+		free(buf);
 		if (found && !same) {
 			struct in_pos pos = { it->file, it->line, 0 };
 			char msg[200];
@@ -425,6 +450,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		    by);
 	}
 	free(ck);
+	aud_corr_free(corr);
 	return ex;
 }
 

@@ -758,23 +758,17 @@ pump(struct run *x)
 }
 
 int
-sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
-    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
-    uint64_t *by)
+sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
+    const uint8_t *buf, size_t len, const struct wire_entry *e,
+    const uint8_t *rec, size_t rec_len, uint64_t *by)
 {
 	struct pt_why why = { "" };
-	struct wire_entry e;
 	struct cst st;
-	uint8_t sid[32], *buf = NULL;
 	json_t *mine = NULL, *now;
-	size_t len;
 	int same = 0;
 
-	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
-	    logc_lookup(lc, sid, id, ck, index, &buf, &len, &e, &why) != 0)
-		return 0;
 	memset(&st, 0, sizeof(st));
-	if (cst_resolve(lc, ck, *index, buf, len, &e, &st, &why) == 0 &&
+	if (cst_resolve(lc, ck, index, buf, len, e, &st, &why) == 0 &&
 	    st.status == CST_AMENDED && jrec_to_json(rec, rec_len, &mine,
 	    NULL) == 0) {
 		now = json_object_get(st.c[st.n - 1].record, "replacement");
@@ -785,6 +779,25 @@ sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
 	}
 	json_decref(mine);
 	cst_free(&st);
+	return same;
+}
+
+int
+sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
+    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
+    uint64_t *by)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	uint8_t sid[32], *buf = NULL;
+	size_t len;
+	int same;
+
+	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
+	    logc_lookup(lc, sid, id, ck, index, &buf, &len, &e, &why) != 0)
+		return 0;
+	same = sub_amended_entry(lc, ck, *index, buf, len, &e, rec, rec_len,
+	    by);
 	free(buf);
 	return same;
 }

@@ -44,6 +44,11 @@ struct sub_opts {
 int sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
     const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
     uint64_t *by);
+/* The same for the entry at index already fetched (buf, len bytes,
+ * decoded e, verified in ck). */
+int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
+    const uint8_t *buf, size_t len, const struct wire_entry *e,
+    const uint8_t *rec, size_t rec_len, uint64_t *by);
 
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */
