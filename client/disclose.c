@@ -20,10 +20,24 @@
 
 #define DIS_FILE_MAX	(256u << 20)
 
+/*
+ * The lines, and this submitter's indexed three ways (jansson objects as
+ * hash tables; each value an array of lines in file order), so a lookup
+ * costs one hash probe, not a pass over the file: an office paying
+ * benefits to 50,000 persons looks up that many names against a year's
+ * lines.  Keys are "LEN:ID" then the field (LEN: the id's length in
+ * bytes, so no id and field run together as another pair).
+ */
 struct dis_store {
 	char *path;
 	char *submitter;
 	json_t *lines;		/* array of objects */
+	json_t *by_field;	/* (id, field) -> lines */
+	json_t *by_amend;	/* (id before a '/' of a correction's id,
+				 * field after "replacement.") -> lines */
+	json_t *by_commit;	/* lower-case hex commitment -> true */
+	int fd;			/* open to append, after the first add */
+	int unsynced;		/* lines written since the last fsync */
 };
 
 static int
@@ -50,6 +64,90 @@ valid_line(const json_t *o)
 	    hexfield(o, "salt", b) == 0 && hexfield(o, "commitment", b) == 0;
 }
 
+/* The index key of (id's first idlen bytes, field), malloc'd, or NULL. */
+static char *
+index_key(const char *id, size_t idlen, const char *field)
+{
+	size_t fl = strlen(field), n = idlen + fl + 24;
+	char *k = malloc(n);
+	int w;
+
+	if (k == NULL)
+		return NULL;
+	w = snprintf(k, n, "%zu:", idlen);
+	memcpy(k + w, id, idlen);
+	memcpy(k + w + idlen, field, fl + 1);
+	return k;
+}
+
+/* Line o appended under key in index ix.  0 or PT_ENOMEM. */
+static int
+index_put(json_t *ix, const char *id, size_t idlen, const char *field,
+    json_t *o)
+{
+	char *k = index_key(id, idlen, field);
+	json_t *a;
+	int rc = PT_ENOMEM;
+
+	if (k == NULL)
+		return PT_ENOMEM;
+	if ((a = json_object_get(ix, k)) == NULL) {
+		if ((a = json_array()) == NULL ||
+		    json_object_set_new_nocheck(ix, k, a) != 0)
+			goto out;
+	}
+	if (json_array_append(a, o) == 0)
+		rc = 0;
+out:
+	free(k);
+	return rc;
+}
+
+/* The lines under (id, field) in index ix, or NULL. */
+static json_t *
+index_get(json_t *ix, const char *id, const char *field)
+{
+	char *k = index_key(id, strlen(id), field);
+	json_t *a;
+
+	if (k == NULL)
+		return NULL;
+	a = json_object_get(ix, k);
+	free(k);
+	return a;
+}
+
+/* Index line o (valid_line) when it is this submitter's; others' lines
+ * are never looked up.  0 or PT_ENOMEM. */
+static int
+index_line(struct dis_store *s, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *field = json_string_value(json_object_get(o, "field"));
+	uint8_t c[32];
+	char hex[65];
+	int rc;
+
+	if (strcmp(json_string_value(json_object_get(o, "submitter")),
+	    s->submitter) != 0)
+		return 0;
+	hexfield(o, "commitment", c);
+	cr_hex_encode(c, 32, hex);
+	if ((rc = index_put(s->by_field, id, strlen(id), field, o)) != 0 ||
+	    json_object_set_new_nocheck(s->by_commit, hex, json_true()) != 0)
+		return rc != 0 ? rc : PT_ENOMEM;
+	if (strncmp(field, "replacement.", 12) != 0)
+		return 0;
+	/* a correction's id is the target's, '/', more: under every
+	 * prefix before a '/' (a permit's id holds some itself) */
+	for (const char *sl = strchr(id, '/'); sl != NULL;
+	    sl = strchr(sl + 1, '/'))
+		if ((rc = index_put(s->by_amend, id, (size_t)(sl - id),
+		    field + 12, o)) != 0)
+			return rc;
+	return 0;
+}
+
 int
 dis_store_open(const char *path, const char *submitter,
     struct dis_store **out, struct pt_why *why)
@@ -67,10 +165,14 @@ dis_store_open(const char *path, const char *submitter,
 		len = 0;
 	} else if (rc != 0)
 		return rc;
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->path = strdup(path)) == NULL ||
+	if ((s = calloc(1, sizeof(*s))) != NULL)
+		s->fd = -1;
+	if (s == NULL || (s->path = strdup(path)) == NULL ||
 	    (s->submitter = strdup(submitter)) == NULL ||
-	    (s->lines = json_array()) == NULL) {
+	    (s->lines = json_array()) == NULL ||
+	    (s->by_field = json_object()) == NULL ||
+	    (s->by_amend = json_object()) == NULL ||
+	    (s->by_commit = json_object()) == NULL) {
 		free(buf);
 		dis_store_free(s);
 		return PT_ENOMEM;
@@ -92,7 +194,13 @@ dis_store_open(const char *path, const char *submitter,
 			return pt_why_set(why, PT_EMALFORMED, "%s:%zu: not a "
 			    "disclosure line", path, line);
 		}
-		json_array_append_new(s->lines, o);
+		if (json_array_append_new(s->lines, o) != 0 ||
+		    index_line(s, o) != 0) {
+			cr_wipe(buf, len);
+			free(buf);
+			dis_store_free(s);
+			return PT_ENOMEM;
+		}
 	}
 	if (buf != NULL) {
 		cr_wipe(buf, len);
@@ -107,48 +215,51 @@ dis_store_free(struct dis_store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->fd >= 0)
+		close(s->fd);	/* synced by dis_store_sync, or not needed */
 	free(s->path);
 	free(s->submitter);
 	json_decref(s->lines);
+	json_decref(s->by_field);
+	json_decref(s->by_amend);
+	json_decref(s->by_commit);
 	free(s);
+}
+
+/* The first line of lines (an index's array, or NULL) whose value is
+ * value (len bytes), or the first of all when value is NULL. */
+static json_t *
+first_with_value(const json_t *lines, const char *value, size_t len)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(lines, i, o) {
+		const json_t *v = json_object_get(o, "value");
+
+		if (value == NULL || (json_string_length(v) == len &&
+		    memcmp(json_string_value(v), value, len) == 0))
+			return o;
+	}
+	return NULL;
 }
 
 static json_t *
 find_line(struct dis_store *s, const char *id, const char *field,
     const char *value, size_t len)
 {
-	size_t i;
-	json_t *o;
-
-	json_array_foreach(s->lines, i, o) {
-		const json_t *v = json_object_get(o, "value");
-
-		if (strcmp(json_string_value(json_object_get(o, "submitter")),
-		    s->submitter) == 0 &&
-		    strcmp(json_string_value(json_object_get(o, "id")), id) ==
-		    0 && strcmp(json_string_value(json_object_get(o, "field")),
-		    field) == 0 && (value == NULL ||
-		    (json_string_length(v) == len &&
-		    memcmp(json_string_value(v), value, len) == 0)))
-			return o;
-	}
-	return NULL;
+	return first_with_value(index_get(s->by_field, id, field), value,
+	    len);
 }
 
 int
 dis_store_holds(void *store, const uint8_t commitment[32])
 {
 	struct dis_store *s = store;
-	uint8_t c[32];
-	size_t i;
-	json_t *o;
+	char hex[65];
 
-	json_array_foreach(s->lines, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "submitter")),
-		    s->submitter) == 0 && hexfield(o, "commitment", c) == 0 &&
-		    memcmp(c, commitment, 32) == 0)
-			return 1;
-	return 0;
+	cr_hex_encode(commitment, 32, hex);
+	return json_object_get(s->by_commit, hex) != NULL;
 }
 
 /* A line of this submitter's for the replacement of a correction of id
@@ -159,23 +270,8 @@ static json_t *
 find_amended(struct dis_store *s, const char *id, const char *field,
     const char *value, size_t len)
 {
-	size_t i, il = strlen(id);
-	json_t *o;
-
-	json_array_foreach(s->lines, i, o) {
-		const char *lid = json_string_value(json_object_get(o, "id"));
-		const char *lf = json_string_value(json_object_get(o,
-		    "field"));
-		const json_t *v = json_object_get(o, "value");
-
-		if (strcmp(json_string_value(json_object_get(o, "submitter")),
-		    s->submitter) == 0 && strncmp(lid, id, il) == 0 &&
-		    lid[il] == '/' && strncmp(lf, "replacement.", 12) == 0 &&
-		    strcmp(lf + 12, field) == 0 && json_string_length(v) ==
-		    len && memcmp(json_string_value(v), value, len) == 0)
-			return o;
-	}
-	return NULL;
+	return first_with_value(index_get(s->by_amend, id, field), value,
+	    len);
 }
 
 int
@@ -300,29 +396,42 @@ dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
 {
 	json_t *batch, *o;
 	size_t i;
-	int fd = -1, rc = 0;
+	int rc = 0;
 
 	if ((batch = new_lines(s, id, d)) == NULL)
 		return PT_ENOMEM;
 	if (json_array_size(batch) == 0)
 		goto out;
-	if ((fd = open_private(s, why)) < 0) {
-		rc = fd;
+	if (s->fd < 0 && (s->fd = open_private(s, why)) < 0) {
+		rc = s->fd;
+		s->fd = -1;
 		goto out;
 	}
 	json_array_foreach(batch, i, o) {
-		if ((rc = write_line(s, fd, o, why)) != 0)
+		s->unsynced = 1;
+		if ((rc = write_line(s, s->fd, o, why)) != 0)
 			goto out;
-		json_array_append(s->lines, o);
+		if (json_array_append(s->lines, o) != 0 ||
+		    index_line(s, o) != 0) {
+			rc = PT_ENOMEM;
+			goto out;
+		}
 	}
-	if (fsync(fd) != 0)
-		rc = pt_why_set(why, PT_EIO, "%s: fsync: %s", s->path,
-		    strerror(errno));
 out:
-	if (fd >= 0)
-		close(fd);
 	json_decref(batch);
 	return rc;
+}
+
+int
+dis_store_sync(struct dis_store *s, struct pt_why *why)
+{
+	if (!s->unsynced)
+		return 0;
+	if (fsync(s->fd) != 0)
+		return pt_why_set(why, PT_EIO, "%s: fsync: %s", s->path,
+		    strerror(errno));
+	s->unsynced = 0;
+	return 0;
 }
 
 int

@@ -45,13 +45,18 @@ int dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32]);
 
 /*
- * Append the committed fields of record id to the file and fsync it,
- * before the record is submitted, so that no commitment is ever logged
- * whose secret was lost.  Lines already present are not repeated.
- * PT_EIO with the reason in *why.
+ * Append the committed fields of record id to the file (lines already
+ * present are not repeated).  Not yet synced: call dis_store_sync before
+ * the record is submitted, so that no commitment is ever logged whose
+ * secret was lost (one fsync for a batch of records).  PT_EIO with the
+ * reason in *why, PT_ENOMEM.  O(fields): the lines are indexed.
  */
 int dis_store_add(struct dis_store *s, const char *id,
     const struct jrec_discs *d, struct pt_why *why);
+
+/* fsync what dis_store_add wrote since the last sync (nothing to do when
+ * it wrote nothing).  0, or PT_EIO with the reason in *why. */
+int dis_store_sync(struct dis_store *s, struct pt_why *why);
 
 /*
  * Check disclosure object disc against a decoded record (JSON, as

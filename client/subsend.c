@@ -710,6 +710,23 @@ run_free(struct run *x)
 	sub_writer_stop(x->writer);
 }
 
+/* The disclosures the items of batch wrote made durable before they are
+ * sent; when that fails every item fails with the reason (*nb = 0): no
+ * commitment is logged whose secret could be lost.  0 or 1. */
+static int
+dis_sync(struct run *x, const size_t *batch, size_t *nb)
+{
+	struct pt_why why = { "" };
+	int rc;
+
+	if ((rc = dis_store_sync(x->o->dis, &why)) == 0)
+		return 0;
+	for (size_t i = 0; i < *nb; i++)
+		finish(x, batch[i], ST_REFUSED, rc, why.text);
+	*nb = 0;
+	return 1;
+}
+
 /*
  * Sign in input order; send a job per batch of items; keep at most
  * 2 x concurrency jobs in flight (memory bounded for any input); then
@@ -735,6 +752,9 @@ pump(struct run *x)
 				batch[nb++] = k;
 			rc = 0;
 		}
+		if (nb > 0 && (nb == bmax || k == x->t->nitems) &&
+		    o->dis != NULL && dis_sync(x, batch, &nb) != 0)
+			continue;	/* the batch failed: nothing to send */
 		if (nb > 0 && (nb == bmax || k == x->t->nitems)) {
 			struct job *j = job_new(x, batch, nb, o->batch > 1);
 
