@@ -798,6 +798,38 @@ header(struct parse *p, size_t line)
 		if (cn->kind == V_DECISION && cn->blds && target == NULL)
 			status = i;
 	}
+	/* A column the map names that the header lacks: its field would be
+	 * left out of every record without a word (an export whose column
+	 * was renamed).  A column the map ignores (-) may be missing. */
+	for (size_t k = 0; p->o->map != NULL && k < p->o->map->n; k++) {
+		const char *name = p->o->map->e[k].name;
+		char rest[512];
+		size_t i, n = 0;
+
+		if (name == NULL || strcmp(p->o->map->e[k].field, "-") == 0)
+			continue;
+		for (i = 0; i < p->ncols; i++)
+			if (strcmp(p->cols[i].name, name) == 0)
+				break;
+		if (i < p->ncols)
+			continue;
+		/* the header's cells the map does not name: the new name
+		 * is likely among them */
+		rest[0] = '\0';
+		for (i = 0; i < p->ncols && n < sizeof(rest) - 1; i++)
+			if (p->cols[i].name[0] != '\0' &&
+			    map_find(p->o->map, p->cols[i].name) == NULL)
+				n += (size_t)snprintf(rest + n, sizeof(rest) - n,
+				    "%s\"%.60s\"", n ? ", " : "",
+				    p->cols[i].name);
+		problem(p, line, 0, p->o->map->e[k].field, name, "the map "
+		    "names column \"%.60s\" for it, and this file's header "
+		    "has no such column (renamed in this export?%s%s): "
+		    "correct the map's line, or take it out for files "
+		    "without the column", name, n ? " the columns the map "
+		    "does not name: " : "", rest);
+		bad = 1;
+	}
 	/* BLDS: both statuses given: the mapped one decides, the raw one is
 	 * checked against it. */
 	if (mapped != SIZE_MAX && status != SIZE_MAX) {

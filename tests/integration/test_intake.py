@@ -274,6 +274,22 @@ def test_spreadsheet_exports_reach_the_log_byte_for_byte():
             r["id"] = r["id"].replace("2026-000", "2026-100")
             assert logged[r["id"]] == ptlib.packb(r), r["id"]
         assert o.size() == 8
+        # next month's export renamed a column the map names: refused,
+        # naming the map's column and the header's unmapped ones, not
+        # logged without its field; a column the map ignores may be gone
+        ren = o.write("b3.csv", GERMAN.replace("2026-000", "2026-200")
+                      .replace("Verwendungszweck;", "Zweck;"))
+        p = o.submit("--map", mp, "--decimal-comma", "--thousands-sep",
+                     ".", ren, check=1)
+        err = p.stderr.decode()
+        assert 'b3.csv:1: description: the map names column ' \
+            '"Verwendungszweck" for it, and this file\'s header has no such ' \
+            'column (renamed in this export? the columns the map does not ' \
+            'name: "Zweck")' in err, err
+        assert o.size() == 8
+        gone = o.write("gone.map", GERMAN_MAP + "Storno = -\n")
+        o.submit("--dry-run", "--map", gone, "--decimal-comma",
+                 "--thousands-sep", ".", de, check=0)
 
         # tab-separated, English locale: thousands commas, decimal points
         tsv = o.write("payments.txt", (
