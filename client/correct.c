@@ -310,12 +310,15 @@ find_target(const struct correct_args *c, struct logc *lc,
 	    &tg->len, &tg->e, &why);
 	if (rc == PT_ENOTFOUND)
 		return cli_fail(rc, NULL, "no record with id \"%s\" by this "
-		    "office's key in the log%s%s%s", c->target,
-		    strchr(c->target, '/') == NULL ? " (a permit decision read "
-		    "without an id column has the id PermitNum/decision/"
-		    "StatusDate, e.g. " : "", strchr(c->target, '/') == NULL ?
-		    c->target : "", strchr(c->target, '/') == NULL ?
-		    "/issued/2026-02-01)" : "");
+		    "office's key in the log (check the id as logged: the "
+		    "receipts' file names, or `pubtrail export` lists them; "
+		    "and --key%s%s%s", c->target,
+		    strchr(c->target, '/') == NULL ? "; if it is a permit "
+		    "number: a decision read without an id column has the id "
+		    "PermitNum/decision/StatusDate, e.g. " : "",
+		    strchr(c->target, '/') == NULL ? c->target : "",
+		    strchr(c->target, '/') == NULL ? "/issued/2026-02-01)" :
+		    ")");
 	if (rc != 0)
 		return cli_fail(rc, &why, "looking up \"%s\"", c->target);
 	if ((rc = mt_leaf_hash(tg->buf, tg->len, &tg->leaf)) != 0 ||

@@ -1201,7 +1201,8 @@ def test_correct_void_and_amend():
         p = run(*base, "--void", "NOPE", "--reason", "x", cwd=o.dir,
                 check=4)
         assert b"PermitNum/decision/StatusDate, e.g. NOPE/issued/" in \
-            p.stderr, p.stderr
+            p.stderr and b"if it is a permit number" in p.stderr and \
+            b"the receipts' file names" in p.stderr, p.stderr
         permit = o.write("permit.json", json.dumps({
             "type": "permit_decision", "id": "P-1", "permit_num": "B-1",
             "jurisdiction": org("US-EIN", "100000001", "City"),
