@@ -449,7 +449,10 @@ amt_parse(const char *s, size_t len, const char *currency,
 	default:
 		return pt_why_set(why, PT_EMALFORMED, "not an amount: only "
 		    "digits, a leading sign and separators (no currency "
-		    "symbols or letters)");
+		    "symbols or letters: a spreadsheet's Currency or "
+		    "Accounting format writes them; export the column as a "
+		    "plain Number, the currency goes in its own column or "
+		    "--currency)");
 	}
 	dec = o != NULL && o->decimal == ',' ? T_COMMA : T_POINT;
 	thou = o != NULL ? sep_tok(o->thousands) : T_DIGIT;

@@ -125,7 +125,7 @@ static const struct amt_case amt_cases[] = {
 	{ "\xe2\x82\xac 12.50", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
 	    "currency symbols" },
 	{ "12.50 EUR", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
-	    "currency symbols" },
+	    "export the column as a plain Number" },
 	{ "1e3", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
 	{ "12.50-", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
 	    "trailing minus" },
