@@ -38,13 +38,13 @@ DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
 	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools \
 	libsystemd-dev systemd strace iso-codes openjdk-17-jdk-headless \
-	libutf8proc-dev python3-jsonschema libreoffice-calc-nogui zlib1g-dev time
+	libutf8proc-dev libicu-dev python3-jsonschema libreoffice-calc-nogui zlib1g-dev time
 BENCH_PKGS :=
 # `make deb` and its test (tests/integration/test_package.py) also need these.
 DEB_BUILD_PKGS := debhelper dpkg-dev
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd libutf8proc zlib
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd libutf8proc icu-uc zlib
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
@@ -79,7 +79,8 @@ LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_Z) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_SYSTEMD) $(LIBS_PROTO) -lpthread -lm
 LIBS_QR     = $(shell pkg-config --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng16)
 LIBS_UTF8   = $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
-LIBS_CLIENT = $(LIBS_CURL) $(LIBS_Z) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_UTF8) $(LIBS_PROTO) -lpthread -lm
+LIBS_ICU    = $(shell pkg-config --libs icu-uc 2>/dev/null || echo -licuuc)
+LIBS_CLIENT = $(LIBS_CURL) $(LIBS_Z) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_UTF8) $(LIBS_ICU) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 NET_SRC    := $(sort $(wildcard net/*.c))

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <utf8proc.h>
 
 #include "crypto.h"
@@ -340,6 +342,93 @@ out:
 	return rc;
 }
 
+/* The look-alike scripts of a letter: 0 Latin, 1 Cyrillic, 2 Greek
+ * (ICU's script property), -1 any other or none.  The Greek small mu is
+ * none: it is the unit prefix of "μg" and "μm" in a Latin text. */
+static int
+lookalike_script(utf8proc_int32_t cp)
+{
+	UErrorCode err = U_ZERO_ERROR;
+	UScriptCode sc;
+
+	if (cp == 0x03bc)
+		return -1;
+	sc = uscript_getScript((UChar32)cp, &err);
+	if (U_FAILURE(err))
+		return -1;
+	return sc == USCRIPT_LATIN ? 0 : sc == USCRIPT_CYRILLIC ? 1 :
+	    sc == USCRIPT_GREEK ? 2 : -1;
+}
+
+static int
+is_word_cp(utf8proc_int32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category(cp);
+
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	    (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME);
+}
+
+/*
+ * A word (a run of letters and marks, s[a..b)) whose letters come from two
+ * of Latin, Cyrillic and Greek, which share look-alike letters: "Аcme"
+ * with a Cyrillic А, typed with a keyboard's other layout, reads as
+ * "Acme" and is never found by a search for it, and splits one payee's
+ * totals in two.  1 with the reason in e->why (naming the first letter of
+ * the script the word has fewer of), else 0.
+ */
+static int
+word_mixed(struct enc *e, const char *s, size_t a, size_t b,
+    const char *where)
+{
+	static const char *const names[] = { "Latin", "Cyrillic", "Greek" };
+	size_t count[3] = { 0, 0, 0 }, first[3] = { 0, 0, 0 }, at;
+	utf8proc_int32_t cp, odd = 0;
+	utf8proc_ssize_t k;
+	int x, y = -1, n = 0;
+	char name[128];
+	UErrorCode err = U_ZERO_ERROR;
+
+	for (size_t i = a; i < b; i += (size_t)k) {
+		if ((k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		    (utf8proc_ssize_t)(b - i), &cp)) <= 0)
+			return 0;
+		if ((x = lookalike_script(cp)) < 0)
+			continue;
+		if (count[x]++ == 0) {
+			first[x] = i;
+			n++;
+		}
+	}
+	if (n < 2)
+		return 0;
+	/* the script with fewer letters in the word is the stray one */
+	for (x = 0; x < 3; x++)
+		if (count[x] > 0 && (y < 0 || count[x] < count[y] ||
+		    (count[x] == count[y] && first[x] > first[y])))
+			y = x;
+	at = first[y];
+	utf8proc_iterate((const utf8proc_uint8_t *)s + at,
+	    (utf8proc_ssize_t)(b - at), &odd);
+	u_charName((UChar32)odd, U_UNICODE_CHAR_NAME, name, sizeof(name),
+	    &err);
+	if (U_FAILURE(err))
+		name[0] = '\0';
+	for (x = 0; x < 3; x++)
+		if (x != y && count[x] > 0)
+			break;
+	/* the word shown up to 40 bytes, cut between characters */
+	if (b - a > 40)
+		for (b = a + 40; b > a && ((unsigned char)s[b] & 0xc0) == 0x80;
+		    b--)
+			;
+	pt_why_set(e->why, PT_ESCHEMA, "%s: \"%.*s\" mixes %s and %s "
+	    "look-alike letters (U+%04X %.48s, byte %zu): retype it in one "
+	    "script: searches miss it", where, (int)(b - a), s + a,
+	    names[x], names[y], (unsigned)odd, name, at);
+	return 1;
+}
+
 /*
  * Text as a reader will see it: a character that shows nothing or turns
  * what follows around (a zero-width space, a soft hyphen, a byte order
@@ -368,10 +457,20 @@ text_unseen(struct enc *e, const char *s, size_t len, const char *where)
 		return 1;
 	}
 	blank = 1;
-	for (size_t i = 0; i < len; i += (size_t)k) {
+	for (size_t i = 0, w = 0; i <= len; i += (size_t)k) {
+		if (i == len) {
+			if (w < i && word_mixed(e, s, w, i, where))
+				return 1;
+			break;
+		}
 		if ((k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 		    (utf8proc_ssize_t)(len - i), &cp)) <= 0)
 			return 0;	/* not UTF-8: jansson had it so */
+		if (!is_word_cp(cp)) {
+			if (w < i && word_mixed(e, s, w, i, where))
+				return 1;
+			w = i + (size_t)k;
+		}
 		if (tty_invisible_cp(cp)) {
 			pt_why_set(e->why, PT_ESCHEMA, "%s: an invisible "
 			    "character, U+%04X, at byte %zu: it makes the text "

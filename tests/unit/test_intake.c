@@ -1404,6 +1404,20 @@ START_TEST(text_that_reads_otherwise)
 		{ "\xd0\x90\xd0\xba\xd0\xbc\xd0\xb5", NULL },
 		{ "\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa9", NULL },
 		{ "A  B", NULL },
+		/* look-alike letters of two scripts in one word */
+		{ "\xd0\x90" "cme GmbH", "\"\xd0\x90" "cme\" mixes Latin and "
+		    "Cyrillic look-alike letters (U+0410 CYRILLIC CAPITAL "
+		    "LETTER A, byte 0)" },
+		{ "M\xd1\x96" "crosoft", "(U+0456 CYRILLIC SMALL LETTER "
+		    "BYELORUSSIAN-UKRAINIAN I, byte 1)" },
+		{ "\xd0\x9e\xd0\x9e\xd0\x9e Ac\xd0\xbc\xd0\xb5", "\"Ac"
+		    "\xd0\xbc\xd0\xb5\" mixes Latin and Cyrillic look-alike letters (U+043C" },
+		{ "Smith \xce\x9f" "lympic", "Latin and Greek" },
+		/* one script a word: taken */
+		{ "\xd0\x9e\xd0\x9e\xd0\x9e Acme \xd0\xa0\xd1\x83\xd1\x81", NULL },
+		{ "10 \xce\xbcg Acme", NULL },		/* the micro prefix */
+		{ "\xce\xb2-Carotin", NULL },
+		{ "T\xe3\x82\xb7\xe3\x83\xa3\xe3\x83\x84", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
