@@ -31,14 +31,15 @@ VERSION := 0.1.0
 # the missing ones (needs root); it does nothing when all are present.
 # iso-codes and openjdk-17-jdk-headless are the two maintained ISO 4217 sources
 # the client's currency table is checked against (tests/integration/
-# test_iso4217.py).
+# test_iso4217.py).  python3-stdnum checks the forms of persons' national
+# numbers (tests/integration/test_persnum.py).
 DEB_PKGS := build-essential pkg-config libssl-dev liblmdb-dev libevent-dev \
 	libmsgpack-dev check libjansson-dev libcsv-dev libinih-dev lmdb-utils \
 	python3 python3-msgpack python3-cryptography golang-go \
 	golang-golang-x-mod-dev valgrind curl libcurl4-openssl-dev nginx-light \
 	openssl libqrencode-dev libpng-dev chromium nodejs zbar-tools \
 	libsystemd-dev systemd strace iso-codes openjdk-17-jdk-headless \
-	libutf8proc-dev libicu-dev python3-jsonschema libreoffice-calc-nogui zlib1g-dev time
+	libutf8proc-dev libicu-dev python3-jsonschema python3-stdnum libreoffice-calc-nogui zlib1g-dev time
 BENCH_PKGS :=
 # `make deb` and its test (tests/integration/test_package.py) also need these.
 DEB_BUILD_PKGS := debhelper dpkg-dev

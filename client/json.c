@@ -17,6 +17,7 @@
 
 #include "crypto.h"
 #include "json.h"
+#include "persnum.h"
 #include "ptlimits.h"
 #include "record.h"
 #include "signer.h"
@@ -186,53 +187,6 @@ enc_individual(struct enc *e, const json_t *o)
 }
 
 /*
- * A national number that by its form belongs to a natural person, under a
- * scheme of that country: Spain's NIF of a person (DNI: 8 digits and a
- * letter; NIE and the like: K, L, M, X, Y or Z, 7 digits, a letter;
- * companies' start with another letter), Italy's codice fiscale of a
- * person (16 characters; companies' are 11 digits).  Such an
- * "organization" is a self-employed person: logged so, their name and
- * number would be public forever.  1 when id has such a form.
- */
-static int
-person_number(const char *scheme, const char *id)
-{
-	size_t n = strlen(id);
-
-	if (strncmp(id, "ES", 2) == 0 && n == 11)	/* as a VAT number */
-		id += 2, n -= 2;
-	if (strncmp(scheme, "ES-", 3) == 0 && n == 9 &&
-	    isupper((unsigned char)id[8]) &&
-	    ((strspn(id, "0123456789") == 8) ||
-	    (strchr("KLMXYZ", id[0]) != NULL && id[0] != '\0' &&
-	    strspn(id + 1, "0123456789") == 7)))
-		return 1;
-	/* a US Social Security or taxpayer number: 3-2-4 digits (an
-	 * employer's EIN is 2-7) */
-	if (strncmp(scheme, "US-", 3) == 0 && n == 11 && id[3] == '-' &&
-	    id[6] == '-' && strspn(id, "0123456789") == 3 &&
-	    strspn(id + 4, "0123456789") == 2 &&
-	    strspn(id + 7, "0123456789") == 4)
-		return 1;
-	if (strncmp(scheme, "IT-", 3) == 0 && n == 16) {
-		/* LLLLLL DD L DD L DDD L, a digit also as L M N P Q R S T U V
-		 * (omocodia) */
-		static const char shape[] = "LLLLLLDDLDDLDDDL";
-
-		for (size_t i = 0; i < 16; i++) {
-			unsigned char c = (unsigned char)id[i];
-
-			if (!(isupper(c) && (shape[i] == 'L' ||
-			    strchr("LMNPQRSTUV", c) != NULL)) &&
-			    !(shape[i] == 'D' && isdigit(c)))
-				return 0;
-		}
-		return 1;
-	}
-	return 0;
-}
-
-/*
  * The digits an organization number of a register has, where the register
  * numbers with a fixed count of digits: a shorter one lost its leading
  * zeros in a spreadsheet column of numbers (KvK 01234567 became 1234567).
@@ -297,13 +251,14 @@ enc_object(struct enc *e, const json_t *o, int depth)
 		    "scheme"));
 		const char *oid = json_string_value(json_object_get(o, "id"));
 		const char *form = register_form(sch, oid);
+		const char *pn = pnum_person(sch, oid);
 
-		if (person_number(sch, oid))
+		if (pn != NULL)
 			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
-			    "%s.id: the number of a natural person (a "
-			    "self-employed person): log them as an individual, "
+			    "%s.id: the number of a natural person (%s: a "
+			    "self-employed person?): log them as an individual, "
 			    "their name committed to, without the number",
-			    e->path));
+			    e->path, pn));
 		if (form != NULL)
 			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
 			    "%s.id: a %s number has %s: leading zeros lost in "
