@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "amount.h"
 
 /*
@@ -133,6 +135,18 @@ amt_cli_opt(struct amt_opts *o, int code, const char *arg,
 			return pt_why_set(why, PT_EINVAL, "--thousands-sep: "
 			    "want , . ' space or none");
 		return 1;
+	case AMT_OPT_NEGATIVE:
+		if (strcmp(arg, "trailing") == 0)
+			o->negative = 't';
+		else if (strcmp(arg, "parentheses") == 0)
+			o->negative = 'p';
+		else if (strcmp(arg, "leading") == 0)
+			o->negative = 0;
+		else
+			return pt_why_set(why, PT_EINVAL, "--negative: want "
+			    "trailing (1.234,56-), parentheses ((1,234.56)) or "
+			    "leading (-1234.56, always read)");
+		return 1;
 	default:
 		return 0;
 	}
@@ -169,6 +183,8 @@ enum problem {
 	P_CHAR,		/* a letter, symbol or stray sign */
 	P_TRAILING_MINUS,
 	P_PARENS,
+	P_TWO_SIGNS,	/* "-5-", "(-5)" */
+	P_WHOLE_DASH,	/* "1'234.-": a whole amount, a dash for the cents */
 	P_LONG,
 	P_TWO_DECIMALS,
 	P_NO_INT,	/* ".5" */
@@ -179,29 +195,86 @@ enum problem {
 	P_RANGE,
 };
 
-/* Cut s into tokens.  P_OK, or the problem. */
+/* The length of the blank a spreadsheet pads with that ends p[0..n)
+ * (space, tab, U+00A0, U+2007, U+2009, U+202F), else 0. */
+static size_t
+blank_end(const unsigned char *p, size_t n)
+{
+	if (n >= 1 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		return 1;
+	if (n >= 2 && p[n - 2] == 0xc2 && p[n - 1] == 0xa0)
+		return 2;
+	if (n >= 3 && p[n - 3] == 0xe2 && p[n - 2] == 0x80 &&
+	    (p[n - 1] == 0x87 || p[n - 1] == 0x89 || p[n - 1] == 0xaf))
+		return 3;
+	return 0;
+}
+
+/* The same at the start of p[0..n). */
+static size_t
+blank_start(const unsigned char *p, size_t n)
+{
+	if (n >= 1 && (p[0] == ' ' || p[0] == '\t'))
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0x87 || p[2] == 0x89 || p[2] == 0xaf))
+		return 3;
+	return 0;
+}
+
+/*
+ * Cut s into tokens; negative: how else than with a leading minus
+ * negative amounts may be written (amt_opts.negative).  P_OK, or the
+ * problem.
+ */
 static enum problem
-tokenize(const char *s, size_t len, struct toks *t)
+tokenize(const char *s, size_t len, char negative, struct toks *t)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, k;
+	int marked = 0;		/* parentheses or a trailing minus */
 
 	memset(t, 0, sizeof(*t));
-	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-		len--;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
+	while ((k = blank_end(p + i, len - i)) > 0)
+		len -= k;
+	while ((k = blank_start(p + i, len - i)) > 0)
+		i += k;
 	if (i == len)
 		return P_EMPTY;
 	if (len - i > AMT_MAX_LEN)
 		return P_LONG;
-	if (p[i] == '(' || p[len - 1] == ')')
-		return P_PARENS;
-	if (p[len - 1] == '-' && len - i > 1)
-		return P_TRAILING_MINUS;
-	if (p[i] == '-' || p[i] == '+') {
-		t->neg = p[i] == '-';
+	if (p[i] == '(' || p[len - 1] == ')') {
+		if (negative != 'p' || p[i] != '(' || p[len - 1] != ')' ||
+		    len - i < 3)
+			return P_PARENS;
 		i++;
+		len--;
+		t->neg = marked = 1;
+	}
+	/* "1'234.-", "1 234,–": a whole amount, the cents a dash */
+	if ((len - i >= 3 && p[len - 1] == '-' && (p[len - 2] == '.' ||
+	    p[len - 2] == ',')) || (len - i >= 5 && p[len - 3] == 0xe2 &&
+	    p[len - 2] == 0x80 && p[len - 1] == 0x93 && (p[len - 4] == '.' ||
+	    p[len - 4] == ',')))
+		return P_WHOLE_DASH;
+	if (p[len - 1] == '-' && len - i > 1) {
+		if (marked)
+			return P_TWO_SIGNS;
+		if (negative != 't')
+			return P_TRAILING_MINUS;
+		len--;
+		t->neg = marked = 1;
+	}
+	if (p[i] == '-' || p[i] == '+' || (len - i >= 3 && p[i] == 0xe2 &&
+	    p[i + 1] == 0x88 && p[i + 2] == 0x92)) {	/* U+2212 minus */
+		if (marked)
+			return P_TWO_SIGNS;
+		t->neg = p[i] != '+';
+		i += p[i] == 0xe2 ? 3 : 1;
+		while (i < len && p[i] == ' ')	/* "- 1 234,56" */
+			i++;
 	}
 	while (i < len) {
 		unsigned char c = p[i];
@@ -218,8 +291,9 @@ tokenize(const char *s, size_t len, struct toks *t)
 			t->t[t->n++] = T_SPACE;		/* U+00A0 */
 			i += 2;
 		} else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    p[i + 2] == 0xaf) {
-			t->t[t->n++] = T_SPACE;		/* U+202F */
+		    (p[i + 2] == 0xaf || p[i + 2] == 0x87 ||
+		    p[i + 2] == 0x89)) {
+			t->t[t->n++] = T_SPACE;	/* U+202F, U+2007, U+2009 */
 			i += 3;
 		} else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
 		    p[i + 2] == 0x99) {
@@ -408,6 +482,37 @@ amt_code_hint(const char *s, char *out, size_t cap)
 		snprintf(out, cap, "; in capitals: %s", up);
 }
 
+/* What in s (len bytes) is no part of an amount: bytes that are not
+ * UTF-8 (an export in a Windows code page), a character named by its
+ * code point, or a letter or symbol.  PT_EMALFORMED, the reason in *why. */
+static int
+char_problem(const char *s, size_t len, struct pt_why *why)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+
+		if (p[i] < 0x80)
+			continue;
+		k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0)
+			return pt_why_set(why, PT_EMALFORMED, "not UTF-8 text "
+			    "(byte 0x%02X): an export in a Windows or Latin-1 "
+			    "code page? save the file as \"CSV UTF-8\"", p[i]);
+		return pt_why_set(why, PT_EMALFORMED, "not an amount: U+%04X "
+		    "is no digit, sign or separator (a currency symbol of a "
+		    "Currency or Accounting number format? export the column "
+		    "as a plain Number)", (unsigned)cp);
+	}
+	return pt_why_set(why, PT_EMALFORMED, "not an amount: only digits, a "
+	    "leading sign and separators (no currency symbols or letters: a "
+	    "spreadsheet's Currency or Accounting format writes them; export "
+	    "the column as a plain Number, the currency goes in its own "
+	    "column or --currency)");
+}
+
 int
 amt_parse(const char *s, size_t len, const char *currency,
     const struct amt_opts *o, int64_t *out, struct pt_why *why)
@@ -433,7 +538,7 @@ amt_parse(const char *s, size_t len, const char *currency,
 	if (exp == AMT_NA)
 		return pt_why_set(why, PT_ENOTFOUND, "%s has no minor unit in "
 		    "ISO 4217: give amount_minor", currency);
-	switch (tokenize(s, len, &t)) {
+	switch (tokenize(s, len, o != NULL ? o->negative : 0, &t)) {
 	case P_OK:
 		break;
 	case P_EMPTY:
@@ -441,18 +546,21 @@ amt_parse(const char *s, size_t len, const char *currency,
 	case P_LONG:
 		return pt_why_set(why, PT_EMALFORMED, "too long for an amount");
 	case P_PARENS:
-		return pt_why_set(why, PT_EMALFORMED, "negative amounts in "
-		    "parentheses are not read: write a leading minus sign");
+		return pt_why_set(why, PT_EMALFORMED, "an amount in "
+		    "parentheses (an accounting format's negative) is read "
+		    "only with --negative parentheses");
 	case P_TRAILING_MINUS:
-		return pt_why_set(why, PT_EMALFORMED, "a trailing minus sign "
-		    "is not read: write a leading minus sign");
+		return pt_why_set(why, PT_EMALFORMED, "a minus sign after the "
+		    "number (as SAP writes negative amounts) is read only with "
+		    "--negative trailing");
+	case P_TWO_SIGNS:
+		return pt_why_set(why, PT_EMALFORMED, "two signs: one says it");
+	case P_WHOLE_DASH:
+		return pt_why_set(why, PT_EMALFORMED, "a dash for the cents "
+		    "(a whole amount) is not read: give the column a number "
+		    "format with the currency's decimals (1234.00), or none");
 	default:
-		return pt_why_set(why, PT_EMALFORMED, "not an amount: only "
-		    "digits, a leading sign and separators (no currency "
-		    "symbols or letters: a spreadsheet's Currency or "
-		    "Accounting format writes them; export the column as a "
-		    "plain Number, the currency goes in its own column or "
-		    "--currency)");
+		return char_problem(s, len, why);
 	}
 	dec = o != NULL && o->decimal == ',' ? T_COMMA : T_POINT;
 	thou = o != NULL ? sep_tok(o->thousands) : T_DIGIT;

@@ -49,20 +49,26 @@ enum amt_sep {
 struct amt_opts {
 	char decimal;		/* 0 (not said: "."), '.' or ',' */
 	enum amt_sep thousands;
+	char negative;		/* how negative amounts are written besides
+				 * a leading minus: 0, 't' (trailing minus,
+				 * "1.234,56-"), 'p' (parentheses) */
 };
 
 /*
  * Command-line options every command that reads amounts shares:
- * --decimal-comma, --decimal-point, --thousands-sep SEP.  Use
+ * --decimal-comma, --decimal-point, --thousands-sep SEP, --negative
+ * trailing|parentheses.  Use
  * AMT_LONGOPTS in a getopt_long table and hand the codes to amt_cli_opt.
  */
 #define AMT_OPT_DECIMAL_COMMA	0x180
 #define AMT_OPT_DECIMAL_POINT	0x181
 #define AMT_OPT_THOUSANDS	0x182
+#define AMT_OPT_NEGATIVE	0x183
 #define AMT_LONGOPTS							\
 	{ "decimal-comma", 0, NULL, AMT_OPT_DECIMAL_COMMA },		\
 	{ "decimal-point", 0, NULL, AMT_OPT_DECIMAL_POINT },		\
-	{ "thousands-sep", 1, NULL, AMT_OPT_THOUSANDS }
+	{ "thousands-sep", 1, NULL, AMT_OPT_THOUSANDS },		\
+	{ "negative", 1, NULL, AMT_OPT_NEGATIVE }
 
 /*
  * Handle one getopt code into o: 1 consumed, 0 not an amount option,

@@ -364,7 +364,7 @@ record_problem(void *arg, int rc, const char *why)
 static void
 json_minor_hint(json_t *v, json_t *cur, char *out, size_t cap)
 {
-	struct amt_opts pt = { '.', AMT_SEP_NONE };
+	struct amt_opts pt = { '.', AMT_SEP_NONE, 0 };
 	const char *code = json_is_string(cur) ? json_string_value(cur) :
 	    NULL;
 	char *text = json_is_string(v) ? strdup(json_string_value(v)) :

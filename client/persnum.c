@@ -348,9 +348,9 @@ pnum_person(const char *scheme, const char *id)
 		/* digits only: a company's Steuernummer, 123/456/78901, has
 		 * separators and may have 11 digits */
 		return strlen(id) == n && de_idnr(d, n) ? "a German tax "
-		    "identification number (IdNr)" : NULL;
+		    "identification number, an IdNr" : NULL;
 	case 'F' << 8 | 'R':
-		return fr_nir(id) ? "a French NIR (social security number)" :
+		return fr_nir(id) ? "a French NIR, a social security number" :
 		    NULL;
 	case 'B' << 8 | 'E':
 		return be_nn(d, n) ? "a Belgian national register number" :
@@ -366,7 +366,7 @@ pnum_person(const char *scheme, const char *id)
 	case 'G' << 8 | 'B':
 		return gb_nino(id) ? "a UK National Insurance number" : NULL;
 	case 'E' << 8 | 'S':
-		return es_nif(id) ? "a Spanish NIF of a person (DNI/NIE)" :
+		return es_nif(id) ? "a Spanish person's NIF, a DNI or NIE" :
 		    NULL;
 	case 'I' << 8 | 'T':
 		return it_cf(id) ? "an Italian codice fiscale of a person" :

@@ -388,9 +388,10 @@ REFUSED = [
      'currency: not an ISO 4217 currency code (EUR, USD, JPY, ...) '
      '("EUX")'),
     ("k.csv", "id,date,amount,currency\nX-1,2026-01-01,\u20ac 12.50,EUR\n",
-     (), 'currency symbols'),
+     (), 'U+20AC is no digit, sign or separator (a currency symbol'),
     ("l.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50-,EUR\n", (),
-     'trailing minus'),
+     'a minus sign after the number (as SAP writes negative amounts) is '
+     'read only with --negative trailing'),
     ("m.json", '{"type": "payment", "id": "X-1", "amount": "12.50"}', (),
      'amount: JSON input takes amount_minor, an integer in minor units'),
     ("n.json", '{"type": "payment", "id": "X-1", "date": "2026-01-01", '
@@ -425,7 +426,8 @@ REFUSED = [
      'digits'),
     ("nif.csv", "id,payee.scheme,payee.id,payee.name\n"
      "X-1,ES-NIF,12345678Z,Ana Ruiz\n", (),
-     'payee.id: the number of a natural person (a self-employed person)'),
+     'payee.id: the number of a natural person (a Spanish person\'s NIF, a '
+     'DNI or NIE: a self-employed person?)'),
     ("dt.json", json.dumps(pay("X-1", "2026-01-05T14:30:00", 1, "EUR",
                                org("DE-HRB", "A", "A"), "x")),
      (), 'date: want a calendar date YYYY-MM-DD: a date-time\'s date is its '
@@ -463,6 +465,63 @@ REFUSED = [
      'field (a natural person has none: give the row payee.kind '
      'individual, and no scheme)'),
 ]
+
+
+def test_sap_and_accounting_negatives():
+    """An SAP export writes negative amounts with the minus after them, an
+    accounting format in parentheses: refused until --negative says so,
+    then logged negative, byte for byte; a Swiss whole amount's dash for
+    the cents is never read as a minus; the Excel padding of no-break
+    spaces is trimmed."""
+    o = Office()
+    try:
+        payer = org("AT-GKZ", "30101", "Magistrat")
+        sap = o.write("fbl1n.csv", (
+            "id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+            "payee.scheme;payee.id;payee.name;description\n"
+            "5100000123;2026-03-02;1.234,56-;EUR;AT-GKZ;30101;Magistrat;"
+            "AT-FB;FN123456a;Bau GmbH;Gutschrift\n"
+            "5100000124;2026-03-02;\u00a0987,00\u00a0;EUR;AT-GKZ;30101;"
+            "Magistrat;AT-FB;FN123456a;Bau GmbH;Rechnung\n"))
+        p = o.submit("--decimal-comma", "--thousands-sep", ".", sap, check=1)
+        err = p.stderr.decode()
+        assert "fbl1n.csv:2:3: amount: a minus sign after the number (as " \
+            "SAP writes negative amounts) is read only with --negative " \
+            'trailing ("1.234,56-")' in err, err
+        assert o.size() == 0
+        p = o.submit("--decimal-comma", "--thousands-sep", ".",
+                     "--negative", "trailing", sap, check=0)
+        logged = logged_bytes(o)
+        for rid, minor, desc in (("5100000123", -123456, "Gutschrift"),
+                                 ("5100000124", 98700, "Rechnung")):
+            want = pay(rid, "2026-03-02", minor, "EUR",
+                       org("AT-FB", "FN123456a", "Bau GmbH"), desc, payer)
+            assert logged[rid] == ptlib.packb(want), rid
+        acct = o.write("acct.csv", (
+            "id,date,amount,currency,payer.scheme,payer.id,payer.name,"
+            "payee.scheme,payee.id,payee.name,description\n"
+            'R-1,2026-03-03,"(1,234.56)",USD,US-EIN,12-3456789,County,'
+            "US-EIN,98-7654321,Acme Inc.,Refund\n"))
+        o.submit("--thousands-sep", ",", acct, check=1)
+        o.submit("--thousands-sep", ",", "--negative", "parentheses", acct,
+                 check=0)
+        want = pay("R-1", "2026-03-03", -123456, "USD",
+                   org("US-EIN", "98-7654321", "Acme Inc."), "Refund",
+                   org("US-EIN", "12-3456789", "County"))
+        assert logged_bytes(o)["R-1"] == ptlib.packb(want)
+        # a Swiss whole amount: never negative, whatever --negative says
+        ch = o.write("ch.csv", (
+            "id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+            "payee.scheme;payee.id;payee.name;description\n"
+            "CH-1;2026-03-04;1'234.-;CHF;CH-UID;CHE-123.456.789;Gemeinde;"
+            "CH-UID;CHE-987.654.321;Muster AG;Miete\n"))
+        p = o.submit("--thousands-sep", "'", "--negative", "trailing", ch,
+                     check=1)
+        assert "a dash for the cents (a whole amount) is not read" in \
+            p.stderr.decode(), p.stderr
+        assert o.size() == 3
+    finally:
+        o.close()
 
 
 def test_ambiguous_and_contradictory_inputs_are_refused():
@@ -1539,6 +1598,7 @@ def test_daemon_office_rule_for_corrections():
 if __name__ == "__main__":
     sys.exit(ptlib.run_tests([
         test_spreadsheet_exports_reach_the_log_byte_for_byte,
+        test_sap_and_accounting_negatives,
         test_ambiguous_and_contradictory_inputs_are_refused,
         test_all_or_nothing_and_keep_going_exact_counts,
         test_dry_run_is_offline_and_writes_nothing,

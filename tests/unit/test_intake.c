@@ -123,14 +123,14 @@ static const struct amt_case amt_cases[] = {
 	{ ".5", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, "before" },
 	{ "1.2.3", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
 	{ "\xe2\x82\xac 12.50", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
-	    "currency symbols" },
+	    "U+20AC is no digit, sign or separator (a currency symbol" },
 	{ "12.50 EUR", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
 	    "export the column as a plain Number" },
 	{ "1e3", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
 	{ "12.50-", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
-	    "trailing minus" },
+	    "read only with --negative trailing" },
 	{ "(12.50)", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0,
-	    "parentheses" },
+	    "read only with --negative parentheses" },
 	{ "--1", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
 	{ "0x10", "EUR", 0, AMT_SEP_NONE, PT_EMALFORMED, 0, NULL },
 	{ "92233720368547758.07", "EUR", 0, AMT_SEP_NONE, 0,
@@ -151,7 +151,7 @@ START_TEST(amounts_every_convention)
 	for (size_t i = 0; i < sizeof(amt_cases) / sizeof(amt_cases[0]);
 	    i++) {
 		const struct amt_case *c = &amt_cases[i];
-		struct amt_opts o = { c->decimal, c->thou };
+		struct amt_opts o = { c->decimal, c->thou, 0 };
 		struct pt_why why = { "" };
 		int64_t v = 42;
 		int rc = amt_parse(c->in, strlen(c->in), c->cur, &o, &v, &why);
@@ -173,7 +173,7 @@ END_TEST
 
 START_TEST(amount_options)
 {
-	struct amt_opts o = { 0, AMT_SEP_NONE };
+	struct amt_opts o = { 0, AMT_SEP_NONE, 0 };
 	struct pt_why why = { "" };
 
 	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_DECIMAL_COMMA, NULL, &why), 1);
@@ -189,7 +189,92 @@ START_TEST(amount_options)
 	    PT_EINVAL);
 	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_THOUSANDS, "space", &why), 1);
 	ck_assert_int_eq(o.thousands, AMT_SEP_SPACE);
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_NEGATIVE, "trailing", &why),
+	    1);
+	ck_assert_int_eq(o.negative, 't');
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_NEGATIVE, "parentheses",
+	    &why), 1);
+	ck_assert_int_eq(o.negative, 'p');
+	ck_assert_int_eq(amt_cli_opt(&o, AMT_OPT_NEGATIVE, "minus", &why),
+	    PT_EINVAL);
 	ck_assert_int_eq(amt_cli_opt(&o, 'x', NULL, &why), 0);
+}
+END_TEST
+
+START_TEST(amounts_negative_whole_padded)
+{
+	/* --negative (SAP's trailing minus, accounting parentheses), a
+	 * whole amount's dash, padding and spaces spreadsheets write */
+	static const struct {
+		const char *in, *cur;
+		char decimal, negative;
+		enum amt_sep thou;
+		int rc;
+		long long want;
+		const char *hint;
+	} cases[] = {
+		{ "1.234,56-", "EUR", ',', 't', AMT_SEP_POINT, 0, -123456, NULL },
+		{ "5-", "EUR", 0, 't', AMT_SEP_NONE, 0, -500, NULL },
+		{ "1.234,56", "EUR", ',', 't', AMT_SEP_POINT, 0, 123456, NULL },
+		{ "-1.234,56", "EUR", ',', 't', AMT_SEP_POINT, 0, -123456, NULL },
+		{ "-5,00-", "EUR", ',', 't', AMT_SEP_NONE, PT_EMALFORMED, 0,
+		    "two signs" },
+		{ "1.234,56-", "EUR", ',', 0, AMT_SEP_POINT, PT_EMALFORMED, 0,
+		    "--negative trailing" },
+		{ "(1 234,56)", "PLN", ',', 'p', AMT_SEP_SPACE, 0, -123456,
+		    NULL },
+		{ "(1,234.56)", "USD", '.', 'p', AMT_SEP_COMMA, 0, -123456,
+		    NULL },
+		{ "(-5)", "USD", 0, 'p', AMT_SEP_NONE, PT_EMALFORMED, 0,
+		    "two signs" },
+		{ "(5", "USD", 0, 'p', AMT_SEP_NONE, PT_EMALFORMED, 0,
+		    "--negative parentheses" },
+		{ "5-", "EUR", 0, 'p', AMT_SEP_NONE, PT_EMALFORMED, 0,
+		    "--negative trailing" },
+		/* a dash for the cents: never a minus */
+		{ "1'234.-", "CHF", '.', 't', AMT_SEP_APOS, PT_EMALFORMED, 0,
+		    "a dash for the cents" },
+		{ "1 234,-", "PLN", ',', 0, AMT_SEP_SPACE, PT_EMALFORMED, 0,
+		    "a dash for the cents" },
+		{ "1'234.\xe2\x80\x93", "CHF", '.', 0, AMT_SEP_APOS,
+		    PT_EMALFORMED, 0, "a dash for the cents" },
+		/* a minus then a space; U+2212 */
+		{ "- 1 234,56", "PLN", ',', 0, AMT_SEP_SPACE, 0, -123456, NULL },
+		{ "\xe2\x88\x92" "12.50", "EUR", 0, 0, AMT_SEP_NONE, 0, -1250,
+		    NULL },
+		/* padding of no-break and thin spaces; thin and figure
+		 * spaces as thousands separators */
+		{ "\xc2\xa0" "1 234,56\xc2\xa0", "PLN", ',', 0, AMT_SEP_SPACE, 0,
+		    123456, NULL },
+		{ "1\xe2\x80\x89" "234,56", "EUR", ',', 0, AMT_SEP_SPACE, 0,
+		    123456, NULL },
+		{ "1\xe2\x80\x87" "234,56", "EUR", ',', 0, AMT_SEP_SPACE, 0,
+		    123456, NULL },
+		/* what is none of these is named */
+		{ "1\x92" "234.50", "CHF", '.', 0, AMT_SEP_APOS, PT_EMALFORMED,
+		    0, "not UTF-8 text (byte 0x92)" },
+		{ "12,50 \xe2\x82\xac", "EUR", ',', 0, AMT_SEP_NONE,
+		    PT_EMALFORMED, 0, "U+20AC is no digit" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct amt_opts o = { cases[i].decimal, cases[i].thou,
+		    cases[i].negative };
+		struct pt_why why = { "" };
+		int64_t v = 42;
+		int rc = amt_parse(cases[i].in, strlen(cases[i].in),
+		    cases[i].cur, &o, &v, &why);
+
+		ck_assert_msg(rc == cases[i].rc, "%zu \"%s\": rc %d (%s)", i,
+		    cases[i].in, rc, why.text);
+		if (rc == 0)
+			ck_assert_msg(v == cases[i].want, "%zu: %lld", i,
+			    (long long)v);
+		else
+			ck_assert_msg(cases[i].hint == NULL ||
+			    strstr(why.text, cases[i].hint) != NULL,
+			    "%zu \"%s\": %s", i, cases[i].in, why.text);
+	}
 }
 END_TEST
 
@@ -1444,6 +1529,7 @@ suite(void)
 
 	tcase_add_test(tc, amounts_every_convention);
 	tcase_add_test(tc, amount_options);
+	tcase_add_test(tc, amounts_negative_whole_padded);
 	tcase_add_test(tc, iso4217_table);
 	tcase_add_test(tc, amount_format);
 	tcase_add_test(tc, csv_german_export);
