@@ -475,47 +475,6 @@ send_correction(const struct correct_args *c, const struct target *tg,
 
 /* ---------------------------------------------------- what it changes */
 
-/* obj's fields into out (path -> the value as read): nested objects
- * dotted; an integer "*_minor" with its object's currency in major units
- * under the path without "_minor" ("amount": "-12.50 EUR"). */
-static void
-flat(json_t *obj, const char *prefix, json_t *out)
-{
-	json_t *c = json_object_get(obj, "currency"), *v;
-	const char *cur = json_is_string(c) ? json_string_value(c) : NULL;
-	const char *k;
-
-	json_object_foreach(obj, k, v) {
-		char path[160], txt[AMT_MAX_TEXT + 16];
-		size_t kl = strlen(k);
-		char *dump;
-
-		snprintf(path, sizeof(path), "%s%s", prefix, k);
-		if (json_is_object(v)) {
-			char sub[170];
-
-			snprintf(sub, sizeof(sub), "%s.", path);
-			flat(v, sub, out);
-			continue;
-		}
-		if (json_is_integer(v) && kl > 6 &&
-		    strcmp(k + kl - 6, "_minor") == 0 && cur != NULL &&
-		    amt_format(json_integer_value(v), cur, txt,
-		    AMT_MAX_TEXT) == 0) {
-			path[strlen(path) - 6] = '\0';
-			snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt),
-			    " %s", cur);
-			json_object_set_new(out, path, json_string(txt));
-		} else if (json_is_string(v))
-			json_object_set(out, path, v);
-		else if ((dump = json_dumps(v, JSON_COMPACT |
-		    JSON_ENCODE_ANY)) != NULL) {
-			json_object_set_new(out, path, json_string(dump));
-			free(dump);
-		}
-	}
-}
-
 /* One value of a change line, escaped for the terminal. */
 static void
 put_value(FILE *f, json_t *v)
@@ -524,36 +483,6 @@ put_value(FILE *f, json_t *v)
 		fputs("(none)", f);
 	else
 		tty_puts(f, json_string_value(v));
-}
-
-/*
- * The fields the amendment changes, "now" (the record in effect) against
- * "mine" (the replacement), as an array of {field, from, to} (from or to
- * null where the field is left out), in field order.
- */
-static json_t *
-changes_of(json_t *now, json_t *mine)
-{
-	json_t *a = json_object(), *b = json_object(), *all = json_object();
-	json_t *out = json_array(), *v;
-	const char *k;
-
-	flat(now, "", a);
-	flat(mine, "", b);
-	json_object_update(all, a);
-	json_object_update(all, b);
-	json_object_foreach(all, k, v) {
-		json_t *x = json_object_get(a, k), *y = json_object_get(b, k);
-
-		if (x != NULL && y != NULL && json_equal(x, y))
-			continue;
-		json_array_append_new(out, json_pack("{s:s,s:O?,s:O?}", "field",
-		    k, "from", x, "to", y));
-	}
-	json_decref(a);
-	json_decref(b);
-	json_decref(all);
-	return out;
 }
 
 /* The change lines, "  FIELD: FROM -> TO", to f. */
@@ -629,7 +558,7 @@ check_changes(const struct correct_args *c, const struct target *tg,
 			    st.status == CST_AMENDED ? ", as amended" : "");
 			ex = CLI_EVERIFY;
 		} else if (json_is_object(now) && json_is_object(mine))
-			*changes = changes_of(now, mine);
+			*changes = jrec_changes(now, mine);
 	}
 	if (ex != CLI_OK && c->a.co.json) {
 		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "id", c->target,

@@ -252,6 +252,12 @@ find_line(struct dis_store *s, const char *id, const char *field,
 	    len);
 }
 
+const char *
+dis_store_path(const struct dis_store *s)
+{
+	return s->path;
+}
+
 int
 dis_store_holds(void *store, const uint8_t commitment[32])
 {

@@ -35,6 +35,9 @@ int dis_store_open(const char *path, const char *submitter,
     struct dis_store **out, struct pt_why *why);
 void dis_store_free(struct dis_store *s);
 
+/* The file's path, as given to dis_store_open (s's). */
+const char *dis_store_path(const struct dis_store *s);
+
 /* 1 when the store holds a line of this submitter for the commitment
  * (its salt and name are kept), else 0.  For jrec_discs.holds. */
 int dis_store_holds(void *store, const uint8_t commitment[32]);

@@ -15,6 +15,7 @@
 #include <unicode/uscript.h>
 #include <utf8proc.h>
 
+#include "amount.h"
 #include "crypto.h"
 #include "json.h"
 #include "persnum.h"
@@ -700,6 +701,106 @@ dec_value(struct wire_cur *c, json_t **out, int depth)
 		return PT_EMALFORMED;
 	}
 	return *out == NULL ? PT_ENOMEM : 0;
+}
+
+/* obj's fields into out (path -> the value as read): nested objects
+ * dotted; an integer "*_minor" with its object's currency in major units
+ * under the path without "_minor" ("amount": "-12.50 EUR"). */
+static void
+flat(json_t *obj, const char *prefix, json_t *out)
+{
+	json_t *c = json_object_get(obj, "currency"), *v;
+	const char *cur = json_is_string(c) ? json_string_value(c) : NULL;
+	const char *k;
+
+	json_object_foreach(obj, k, v) {
+		char path[160], txt[AMT_MAX_TEXT + 16];
+		size_t kl = strlen(k);
+		char *dump;
+
+		snprintf(path, sizeof(path), "%s%s", prefix, k);
+		if (json_is_object(v)) {
+			char sub[170];
+
+			snprintf(sub, sizeof(sub), "%s.", path);
+			flat(v, sub, out);
+			continue;
+		}
+		if (json_is_integer(v) && kl > 6 &&
+		    strcmp(k + kl - 6, "_minor") == 0 && cur != NULL &&
+		    amt_format(json_integer_value(v), cur, txt,
+		    AMT_MAX_TEXT) == 0) {
+			path[strlen(path) - 6] = '\0';
+			snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt),
+			    " %s", cur);
+			json_object_set_new(out, path, json_string(txt));
+		} else if (json_is_string(v))
+			json_object_set(out, path, v);
+		else if ((dump = json_dumps(v, JSON_COMPACT |
+		    JSON_ENCODE_ANY)) != NULL) {
+			json_object_set_new(out, path, json_string(dump));
+			free(dump);
+		}
+	}
+}
+
+json_t *
+jrec_changes(json_t *now, json_t *mine)
+{
+	json_t *a = json_object(), *b = json_object(), *all = json_object();
+	json_t *out = json_array(), *v;
+	const char *k;
+
+	flat(now, "", a);
+	flat(mine, "", b);
+	json_object_update(all, a);
+	json_object_update(all, b);
+	json_object_foreach(all, k, v) {
+		json_t *x = json_object_get(a, k), *y = json_object_get(b, k);
+
+		if (x != NULL && y != NULL && json_equal(x, y))
+			continue;
+		json_array_append_new(out, json_pack("{s:s,s:O?,s:O?}", "field",
+		    k, "from", x, "to", y));
+	}
+	json_decref(a);
+	json_decref(b);
+	json_decref(all);
+	return out;
+}
+
+int
+jrec_changes_text(json_t *changes, char *out, size_t cap)
+{
+	size_t i, n = 0;
+	json_t *ch;
+	int only_commitments = json_array_size(changes) > 0;
+
+	if (cap > 0)
+		out[0] = '\0';
+	json_array_foreach(changes, i, ch) {
+		const char *f = json_string_value(json_object_get(ch, "field"));
+		const json_t *a = json_object_get(ch, "from");
+		const json_t *b = json_object_get(ch, "to");
+		size_t fl = strlen(f);
+		int w;
+
+		only_commitments &= fl > 11 &&
+		    strcmp(f + fl - 11, ".commitment") == 0;
+		if (n >= cap)
+			continue;
+		w = snprintf(out + n, cap - n, "%s%s: %.40s -> %.40s",
+		    i ? "; " : "", f, a ? json_string_value(a) : "(none)",
+		    b ? json_string_value(b) : "(none)");
+		if (w < 0 || (size_t)w >= cap - n) {
+			/* cut: end with an ellipsis where it fits */
+			if (cap >= 4)
+				memcpy(out + cap - 4, "...", 4);
+			n = cap;
+		} else
+			n += (size_t)w;
+	}
+	return only_commitments;
 }
 
 int

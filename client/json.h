@@ -87,6 +87,22 @@ int jrec_from_json_each(const json_t *obj, struct wire_buf *out,
     struct pt_why *why);
 
 /*
+ * The fields that differ between two records as JSON (jrec_to_json), "now"
+ * and "mine", as a new array of {field, from, to} in field order: nested
+ * fields dotted, amounts in major units with their currency ("amount":
+ * "-12.50 EUR"), from or to null where the field is left out.
+ */
+json_t *jrec_changes(json_t *now, json_t *mine);
+
+/*
+ * changes (jrec_changes) on one line into out (cap bytes, cut with "..."):
+ * "amount: 12.50 EUR -> 125.00 EUR; date: ...".  1 when every change is a
+ * committed field's commitment (the same record, a person's name under
+ * another salt), else 0.
+ */
+int jrec_changes_text(json_t *changes, char *out, size_t cap);
+
+/*
  * Decode a canonical msgpack value (already checked, e.g. a record inside
  * a decoded entry) into a new JSON value (*out, caller json_decref()s).
  * bin -> lower-case hex string.  PT_EMALFORMED on anything else.

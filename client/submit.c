@@ -361,8 +361,7 @@ listed(const struct aud_corr *corr, uint64_t index)
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
-    int dates,
-    size_t *logged, size_t *conflicts)
+    int dates, const char *dis_path, size_t *logged, size_t *conflicts)
 {
 	struct ckpt *ck;
 	struct aud_corr *corr = NULL;
@@ -430,20 +429,20 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 			dry_line(it, json, dates, index, "as_amended", by);
 			continue;
 		}
-		free(buf);
 		if (found && !same) {
 			struct in_pos pos = { it->file, it->line, 0 };
-			char msg[200];
+			char msg[1024];
 
 			(*conflicts)++;
-			snprintf(msg, sizeof(msg), "already in the log at index "
-			    "%llu with other content: the log would refuse it; "
-			    "to change it, use pubtrail correct",
-			    (unsigned long long)index);
+			sub_conflict_text(e.sub.record, e.sub.record_len,
+			    it->record, it->record_len, index, dis_path, msg,
+			    sizeof(msg));
+			free(buf);
 			itk_problem(t, &pos, "id", it->id, 0, msg);
 			ex = CLI_EVERIFY;
 			continue;
 		}
+		free(buf);
 		if (found)
 			(*logged)++;
 		dry_line(it, json, dates, found ? index : UINT64_MAX, status,
@@ -647,7 +646,8 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 		if ((ex = sub_office_connect(of, a)) != 0)
 			return ex;
 		ex = dry_lookup(t, of->lc, of->vkey, a->co.json,
-		    a->io.csv.date.order[0] != '\0', &logged, &conflicts);
+		    a->io.csv.date.order[0] != '\0', of->dis != NULL ?
+		    dis_store_path(of->dis) : NULL, &logged, &conflicts);
 	} else
 		dry_print(t, a->co.json, a->io.csv.date.order[0] != '\0');
 	if (ex == CLI_OK && t->problems > 0)

@@ -822,16 +822,89 @@ sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
 	return same;
 }
 
+void
+sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
+    size_t rec_len, uint64_t index, const char *dis_path, char *out,
+    size_t cap)
+{
+	json_t *now = NULL, *mine = NULL, *ch = NULL;
+	char diff[400] = "";
+	int salt = 0;
+
+	if (jrec_to_json(lrec, llen, &now, NULL) == 0 &&
+	    jrec_to_json(rec, rec_len, &mine, NULL) == 0 &&
+	    (ch = jrec_changes(now, mine)) != NULL)
+		salt = jrec_changes_text(ch, diff, sizeof(diff));
+	if (salt) {
+		/* the fields, not their commitments' bytes */
+		size_t i, n = 0;
+		json_t *c;
+
+		json_array_foreach(ch, i, c) {
+			const char *f = json_string_value(json_object_get(c,
+			    "field"));
+			int w = snprintf(diff + n, sizeof(diff) - n, "%s%.*s",
+			    i ? ", " : "", (int)(strlen(f) - 11), f);
+
+			if (w < 0 || (size_t)w >= sizeof(diff) - n)
+				break;
+			n += (size_t)w;
+		}
+	}
+	json_decref(now);
+	json_decref(mine);
+	json_decref(ch);
+	if (salt)
+		snprintf(out, cap, "the log holds this record at index %llu, "
+		    "a natural person's name in it (%s) committed under "
+		    "another salt: %s%s%s; nothing to correct", (unsigned long long)
+		    index, diff, dis_path != NULL ? "the disclosures file " :
+		    "no disclosures file was read", dis_path != NULL ?
+		    dis_path : "", dis_path != NULL ? " lacks the salt the "
+		    "log's record was made with (another computer's file, or "
+		    "a lost one?): run with the office's file, --disclosures" :
+		    " (--key)");
+	else
+		snprintf(out, cap, "the log holds this id at index %llu for "
+		    "other content (%s): if this row is another record (an id "
+		    "used again, as document numbers that restart each year), "
+		    "give it an id of its own; to change the logged record: "
+		    "pubtrail correct --amend ID --with FILE --reason TEXT (or "
+		    "--void ID)", (unsigned long long)index, diff[0] ? diff :
+		    "what differs could not be shown");
+}
+
+int
+sub_conflict_of(struct logc *lc, const struct ckpt *ck, const char *vkey,
+    const char *id, const uint8_t *rec, size_t rec_len, const char *dis_path,
+    char *out, size_t cap)
+{
+	struct pt_why why = { "" };
+	struct wire_entry e;
+	uint8_t sid[32], *buf = NULL;
+	uint64_t index;
+	size_t len;
+
+	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
+	    logc_lookup(lc, sid, id, ck, &index, &buf, &len, &e, &why) != 0)
+		return -1;
+	sub_conflict_text(e.sub.record, e.sub.record_len, rec, rec_len, index,
+	    dis_path, out, cap);
+	free(buf);
+	return 0;
+}
+
 /* After the pump: an id the log holds for other content (409) is looked
  * up: as amended, does it read as this record?  Then it is logged (the
- * corrected month's file sent again), else refused as answered. */
+ * corrected month's file sent again), else refused, saying what
+ * differs. */
 static void
 run_checks(struct run *x)
 {
 	for (size_t k = 0; k < x->t->nitems; k++) {
 		const struct itk_item *it = &x->t->items[k];
 		struct result *r = &x->res[k];
-		char *why;
+		char *why, text[1024];
 
 		if (r->state != ST_CHECK)
 			continue;
@@ -843,7 +916,14 @@ run_checks(struct run *x)
 		}
 		why = r->why;
 		r->why = NULL;
-		finish(x, k, ST_REFUSED, r->rc, why);
+		memcpy(text, "POST /add: the log answered 409: ", 33);
+		if (!x->stalled && sub_conflict_of(x->o->lc, x->o->ck,
+		    x->o->vkey, it->id, it->record, it->record_len,
+		    x->o->dis != NULL ? dis_store_path(x->o->dis) : NULL,
+		    text + 33, sizeof(text) - 33) == 0)
+			finish(x, k, ST_REFUSED, r->rc, text);
+		else
+			finish(x, k, ST_REFUSED, r->rc, why);
 		free(why);
 	}
 }

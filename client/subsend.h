@@ -44,6 +44,24 @@ struct sub_opts {
 int sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
     const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
     uint64_t *by);
+
+/*
+ * Why the log refuses rec (rec_len bytes) under an id it holds at index
+ * for the record lrec (llen bytes): the fields that differ, and what to
+ * do; when only a natural person's commitment differs (the same record,
+ * the name under another salt), that the disclosures file dis_path (NULL:
+ * none was read) lacks the salt the logged record was made with.  Into
+ * out (cap bytes).
+ */
+void sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
+    size_t rec_len, uint64_t index, const char *dis_path, char *out,
+    size_t cap);
+
+/* The same for the id as the log holds it now (looked up, proven in ck):
+ * 0 and out filled, or -1 when the lookup failed. */
+int sub_conflict_of(struct logc *lc, const struct ckpt *ck, const char *vkey,
+    const char *id, const uint8_t *rec, size_t rec_len, const char *dis_path,
+    char *out, size_t cap);
 /* The same for the entry at index already fetched (buf, len bytes,
  * decoded e, verified in ck). */
 int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,

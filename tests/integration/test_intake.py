@@ -524,6 +524,52 @@ def test_sap_and_accounting_negatives():
         o.close()
 
 
+def test_a_refused_id_says_what_differs():
+    """A 409 names the fields that differ: a document number used again
+    for another payment is told to get an id of its own; a person's
+    record sent with another disclosures file (its salt not there) is
+    told that, not to correct anything.  Dry run and real run alike."""
+    o = Office()
+    try:
+        payer = org("AT-GKZ", "30101", "Magistrat")
+        r1 = pay("5100000123", "2026-03-02", 123456, "EUR",
+                 org("AT-FB", "FN123456a", "Bau GmbH"), "Rechnung", payer)
+        r2 = pay("P-1", "2026-03-02", 5000, "EUR",
+                 {"kind": "individual", "name": "Anna Nowak"}, "Zuschuss",
+                 payer)
+        o.submit(o.write("a.jsonl", json.dumps(r1) + "\n" +
+                         json.dumps(r2) + "\n"), check=0)
+        again = o.write("b.jsonl", json.dumps(dict(
+            r1, date="2027-01-05", amount_minor=99900,
+            payee=org("AT-FB", "FN654321b", "Andere GmbH"))) + "\n")
+        want = ("the log holds this id at index %d for other content ("
+                "amount: 1234.56 EUR -> 999.00 EUR; date: 2026-03-02 -> "
+                "2027-01-05; payee.id: FN123456a -> FN654321b; payee.name: "
+                "Bau GmbH -> Andere GmbH): if this row is another record (an "
+                "id used again, as document numbers that restart each "
+                "year), give it an id of its own" % o.d.base)
+        p = o.submit("--dry-run", again, check=1)
+        assert "b.jsonl:1: id: " + want in p.stderr.decode(), p.stderr
+        p = o.submit(again, check=5)
+        assert "b.jsonl:1: log: POST /add: the log answered 409: " + want \
+            in p.stderr.decode(), p.stderr
+        other = os.path.join(o.dir, "laptop")
+        os.makedirs(other, mode=0o700)
+        person = o.write("c.jsonl", json.dumps(r2) + "\n")
+        for args, rc in ((["--dry-run"], 1), ([], 5)):
+            p = o.submit(*args, "--disclosures",
+                         os.path.join(other, "d.jsonl"), person, check=rc)
+            err = p.stderr.decode()
+            assert "the log holds this record at index %d, a natural " \
+                "person's name in it (payee) committed under another " \
+                "salt: the disclosures file %s/d.jsonl lacks the salt the " \
+                "log's record was made with" % (o.d.base + 1, other) in \
+                err and "nothing to correct" in err, err
+        assert o.size() == 2
+    finally:
+        o.close()
+
+
 def test_ambiguous_and_contradictory_inputs_are_refused():
     o = Office()
     try:
@@ -775,8 +821,9 @@ def test_dry_run_is_offline_and_writes_nothing():
                           (ARROW, i) for i in (B, B + 1)], out
         assert out[-1] == "D-3 %s valid (amount 0.09 EUR)" % ARROW, out
         err = p.stderr.decode()
-        assert "id: already in the log at index" in err and \
-            "with other content" in err and '("D-2")' in err, err
+        assert "id: the log holds this id at index" in err and \
+            "for other content (amount: 7.00 EUR -> 7.01 EUR): if this row " \
+            "is another record" in err and '("D-2")' in err, err
         # new ids: whether the log has the route is asked once, not for
         # each id not found (each such ask is a refusal in the log's log)
         many = o.write("many.json", json.dumps([pay(
@@ -1599,6 +1646,7 @@ if __name__ == "__main__":
     sys.exit(ptlib.run_tests([
         test_spreadsheet_exports_reach_the_log_byte_for_byte,
         test_sap_and_accounting_negatives,
+        test_a_refused_id_says_what_differs,
         test_ambiguous_and_contradictory_inputs_are_refused,
         test_all_or_nothing_and_keep_going_exact_counts,
         test_dry_run_is_offline_and_writes_nothing,
