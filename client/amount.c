@@ -507,10 +507,9 @@ char_problem(const char *s, size_t len, struct pt_why *why)
 		    "as a plain Number)", (unsigned)cp);
 	}
 	return pt_why_set(why, PT_EMALFORMED, "not an amount: only digits, a "
-	    "leading sign and separators (no currency symbols or letters: a "
-	    "spreadsheet's Currency or Accounting format writes them; export "
-	    "the column as a plain Number, the currency goes in its own "
-	    "column or --currency)");
+	    "sign and separators (a letter or symbol: a Currency or "
+	    "Accounting number format? export the column as a plain "
+	    "Number)");
 }
 
 int

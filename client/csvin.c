@@ -564,6 +564,7 @@ struct parse {
 	char **cells;
 	size_t ncells, capcells;
 	int have_header;
+	int sep_line;		/* the first line is Excel's "sep=X": skipped */
 };
 
 static void
@@ -1553,6 +1554,26 @@ blank_row(struct parse *p)
 	return 1;
 }
 
+/* A data row of rules only: every cell empty or dashes, equals signs or
+ * underscores (and blanks), one at least not empty: the line an SAP list
+ * export draws under its header and above its totals.  No record. */
+static int
+rule_row(struct parse *p)
+{
+	int rule = 0;
+
+	if (!p->have_header)
+		return 0;
+	for (size_t i = 0; i < p->ncells; i++) {
+		const char *c = p->cells[i];
+
+		if (c[strspn(c, " -=_")] != '\0')
+			return 0;
+		rule |= strpbrk(c, "-=_") != NULL;
+	}
+	return rule;
+}
+
 static void
 row_cb(int c, void *arg)
 {
@@ -1569,7 +1590,13 @@ row_cb(int c, void *arg)
 	p->lf += p->row_lf + (c == p->nl);
 	p->row_lf = 0;
 	p->row_off = p->chunk_end;
-	if (p->rc != 0 || p->bad_header || blank_row(p)) {
+	if (p->rc != 0 || p->bad_header || blank_row(p) || rule_row(p)) {
+		free_cells(p);
+		return;
+	}
+	if (p->sep_line) {
+		/* Excel's "sep=;" before the header: said what it is */
+		p->sep_line = 0;
 		free_cells(p);
 		return;
 	}
@@ -1789,6 +1816,7 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 	struct parse p;
 	uint8_t *copy = NULL;
 	char delim, seen[64];
+	size_t hdr = 0;		/* where the header begins */
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -1819,7 +1847,24 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		return 0;
 	}
 	delim = o->delimiter;
-	if (delim == 0 && (delim = detect_delimiter(buf, len, seen,
+	/* "sep=;" first: Excel's way of naming the delimiter (a file saved
+	 * for Excel, or by it); the header follows on line 2 */
+	if (len >= 5 && memcmp(buf, "sep=", 4) == 0 && (len == 5 ||
+	    buf[5] == '\n' || buf[5] == '\r') && strchr(",;\t", buf[4]) !=
+	    NULL && buf[4] != '\0') {
+		if (delim != 0 && delim != (char)buf[4]) {
+			problem(&p, 1, 0, "csv", NULL, "the file's first line "
+			    "says its delimiter is %s, --delimiter another",
+			    buf[4] == '\t' ? "a tab" : buf[4] == ',' ?
+			    "\",\"" : "\";\"");
+			return 0;
+		}
+		delim = (char)buf[4];
+		p.sep_line = 1;
+		hdr = 5 + (len > 5 && buf[5] == '\r' && len > 6 &&
+		    buf[6] == '\n') + (len > 5);
+	}
+	if (delim == 0 && (delim = detect_delimiter(buf + hdr, len - hdr, seen,
 	    sizeof(seen))) == 0) {
 		problem(&p, 1, 0, "csv", NULL, "the header holds both %s: say "
 		    "which one separates the columns (--delimiter)", seen);
@@ -1828,8 +1873,9 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 	/* A header that is not UTF-8 (Excel's plain "CSV" is Windows-1252
 	 * in Western Europe): the file, not a column, is the problem. */
 	{
-		const char *h = (const char *)buf, *nl = memchr(h, '\n', len);
-		size_t hl = nl != NULL ? (size_t)(nl - h) : len;
+		const char *h = (const char *)buf + hdr;
+		const char *nl = memchr(h, '\n', len - hdr);
+		size_t hl = nl != NULL ? (size_t)(nl - h) : len - hdr;
 		size_t bad = utf8_bad_at(h, hl), col = 1, cell = 0;
 
 		if (bad < hl) {
@@ -1840,7 +1886,7 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 				}
 			if (bad - cell > 20)
 				cell = bad - 20;
-			problem(&p, 1, col, "csv", NULL, "the header is not "
+			problem(&p, 1 + p.sep_line, col, "csv", NULL, "the header is not "
 			    "UTF-8 text (byte 0x%02X after \"%.*s\"): a Windows "
 			    "or Latin-1 export? save the file as \"CSV UTF-8\"",
 			    (unsigned char)h[bad], (int)(bad - cell), h + cell);

@@ -348,13 +348,34 @@ record_problem(void *arg, int rc, const char *why)
 	    !kind_given(c->rec->row, path)) {
 		/* a scheme for every row (a map constant) and a row without
 		 * a number: a person, whose number must not be made up */
-		char msg[200];
+		char msg[300];
 
 		snprintf(msg, sizeof(msg), "%s (a natural person has none: "
-		    "give the row %.*s.kind individual, and no scheme)", rest,
+		    "give the row %.*s.kind individual, its scheme cell empty; "
+		    "a map's scheme constant is left out of such a row)", rest,
 		    (int)(strlen(path) - 3), path);
 		field_problem(c, c->rec, path, msg);
 		return;
+	}
+	if (strstr(rest, "printable ASCII without spaces") != NULL) {
+		/* "FN 123456a": a register number as people write it */
+		json_t *v = jrec_path(c->rec->obj, path);
+		const char *s = json_is_string(v) ? json_string_value(v) : "";
+		char msg[300], plain[PT_MAX_ID + 1];
+		size_t n = 0;
+
+		for (; *s != '\0' && n < PT_MAX_ID; s++)
+			if (*s != ' ')
+				plain[n++] = *s;
+		plain[n] = '\0';
+		if (*s == '\0' && n > 0 && json_is_string(v) &&
+		    strchr(json_string_value(v), ' ') != NULL &&
+		    record_id_check(plain, n) == 0) {
+			snprintf(msg, sizeof(msg), "%s (without its spaces: "
+			    "%s? write it so in the file)", rest, plain);
+			field_problem(c, c->rec, path, msg);
+			return;
+		}
 	}
 	field_problem(c, c->rec, path, rest);
 }

@@ -654,7 +654,10 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 		ex = CLI_EVERIFY;
 	if (a->co.quiet && ex == CLI_OK)
 		return ex;
-	if (t->records == 0)
+	if (t->records == 0 && t->problems == 0)
+		fprintf(stderr, "pubtrail: dry run: no records in the input; "
+		    "nothing was sent or written\n");
+	else if (t->records == 0)
 		fprintf(stderr, "pubtrail: dry run: %zu problem%s above; no "
 		    "record could be read; nothing was sent or written\n",
 		    t->problems, t->problems == 1 ? "" : "s");

@@ -475,6 +475,46 @@ START_TEST(csv_tab_separated)
 }
 END_TEST
 
+START_TEST(csv_excel_sep_line_and_sap_rules)
+{
+	/* Excel's "sep=;" names the delimiter (the header on line 2); an
+	 * SAP list's rule lines are no records; the line numbers stay the
+	 * file's */
+	const char sep[] =
+	    "sep=;\r\n"
+	    "id;date;amount;currency;payer.scheme;payer.id;payer.name;"
+	    "payee.name;description\r\n"
+	    "-----;----------;------;---;------;--;-----;-----;-----\r\n"
+	    "S-1;2026-01-31;1,50;EUR;DE-HRB;F1;Stadt;Jane Roe;x, y\r\n"
+	    "=====;;;;;;;;\r\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.amt.decimal = ',';
+	ck_assert_int_eq(parse(sep, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 0, "%s", g.problems);
+	ck_assert_uint_eq(json_array_size(g.rows), 1);
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 0)), 4);
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 150);
+	ck_assert_str_eq(row_str(&g, 0, "description"), "x, y");
+	got_free(&g);
+	/* said otherwise: refused */
+	o.delimiter = ',';
+	ck_assert_int_eq(parse(sep, &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "the file's first line says "
+	    "its delimiter is \";\", --delimiter another"));
+	ck_assert_uint_eq(json_array_size(g.rows), 0);
+	got_free(&g);
+	/* a header not UTF-8 after the sep line: said at line 2 */
+	o.delimiter = 0;
+	ck_assert_int_eq(parse("sep=,\nid,W\xe4hrung\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "2:2: csv: the header is not "
+	    "UTF-8"));
+	got_free(&g);
+}
+END_TEST
+
 START_TEST(csv_delimiter_refusals)
 {
 	struct csvin_opts o;
@@ -1534,6 +1574,7 @@ suite(void)
 	tcase_add_test(tc, amount_format);
 	tcase_add_test(tc, csv_german_export);
 	tcase_add_test(tc, csv_tab_separated);
+	tcase_add_test(tc, csv_excel_sep_line_and_sap_rules);
 	tcase_add_test(tc, csv_delimiter_refusals);
 	tcase_add_test(tc, csv_columns_refused);
 	tcase_add_test(tc, csv_blds_status_mapped);
