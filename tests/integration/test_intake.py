@@ -463,7 +463,8 @@ REFUSED = [
     ("ps.csv", "id,payee.id,payee.name\nX-1,,Ana Ruiz\n",
      ("--map", "payee.scheme:=FR-SIRET"), 'payee.id: missing required '
      'field (a natural person has none: give the row payee.kind '
-     'individual, and no scheme)'),
+     "individual, its scheme cell empty; a map's scheme constant is left "
+     'out of such a row)'),
 ]
 
 
