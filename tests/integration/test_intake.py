@@ -538,8 +538,8 @@ def test_a_refused_id_says_what_differs():
         r2 = pay("P-1", "2026-03-02", 5000, "EUR",
                  {"kind": "individual", "name": "Anna Nowak"}, "Zuschuss",
                  payer)
-        o.submit(o.write("a.jsonl", json.dumps(r1) + "\n" +
-                         json.dumps(r2) + "\n"), check=0)
+        idx = ids_out(o.submit(o.write("a.jsonl", json.dumps(r1) + "\n" +
+                                       json.dumps(r2) + "\n"), check=0))
         again = o.write("b.jsonl", json.dumps(dict(
             r1, date="2027-01-05", amount_minor=99900,
             payee=org("AT-FB", "FN654321b", "Andere GmbH"))) + "\n")
@@ -548,7 +548,7 @@ def test_a_refused_id_says_what_differs():
                 "2027-01-05; payee.id: FN123456a -> FN654321b; payee.name: "
                 "Bau GmbH -> Andere GmbH): if this row is another record (an "
                 "id used again, as document numbers that restart each "
-                "year), give it an id of its own" % o.d.base)
+                "year), give it an id of its own" % idx["5100000123"])
         p = o.submit("--dry-run", again, check=1)
         assert "b.jsonl:1: id: " + want in p.stderr.decode(), p.stderr
         p = o.submit(again, check=5)
@@ -564,7 +564,7 @@ def test_a_refused_id_says_what_differs():
             assert "the log holds this record at index %d, a natural " \
                 "person's name in it (payee) committed under another " \
                 "salt: the disclosures file %s/d.jsonl lacks the salt the " \
-                "log's record was made with" % (o.d.base + 1, other) in \
+                "log's record was made with" % (idx["P-1"], other) in \
                 err and "nothing to correct" in err, err
         assert o.size() == 2
     finally:
