@@ -185,6 +185,7 @@ enum problem {
 	P_PARENS,
 	P_TWO_SIGNS,	/* "-5-", "(-5)" */
 	P_WHOLE_DASH,	/* "1'234.-": a whole amount, a dash for the cents */
+	P_TEXT_MARK,	/* "'1234.50": Excel's mark of a number as text */
 	P_LONG,
 	P_TWO_DECIMALS,
 	P_NO_INT,	/* ".5" */
@@ -245,6 +246,8 @@ tokenize(const char *s, size_t len, char negative, struct toks *t)
 		return P_EMPTY;
 	if (len - i > AMT_MAX_LEN)
 		return P_LONG;
+	if (p[i] == '\'' && len - i > 1 && p[i + 1] >= '0' && p[i + 1] <= '9')
+		return P_TEXT_MARK;
 	if (p[i] == '(' || p[len - 1] == ')') {
 		if (negative != 'p' || p[i] != '(' || p[len - 1] != ')' ||
 		    len - i < 3)
@@ -554,6 +557,10 @@ amt_parse(const char *s, size_t len, const char *currency,
 		    "--negative trailing");
 	case P_TWO_SIGNS:
 		return pt_why_set(why, PT_EMALFORMED, "two signs: one says it");
+	case P_TEXT_MARK:
+		return pt_why_set(why, PT_EMALFORMED, "an apostrophe before "
+		    "the number (a spreadsheet's mark of a number kept as "
+		    "text): remove it, or format the column as Number");
 	case P_WHOLE_DASH:
 		return pt_why_set(why, PT_EMALFORMED, "a dash for the cents "
 		    "(a whole amount) is not read: give the column a number "
@@ -616,6 +623,12 @@ amt_parse(const char *s, size_t len, const char *currency,
 		    "separator");
 		break;
 	case P_SEP:
+		if (bad == thou) {
+			snprintf(msg, sizeof(msg), "%s after the decimal %s: "
+			    "thousands separators go only before it",
+			    tok_name(bad), dec == T_COMMA ? "comma" : "point");
+			break;
+		}
 		snprintf(msg, sizeof(msg), "%s is not a separator here "
 		    "(decimal %s, thousands %s)", tok_name(bad),
 		    dec == T_COMMA ? "comma" : "point", thou == T_DIGIT ?

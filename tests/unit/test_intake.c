@@ -250,6 +250,12 @@ START_TEST(amounts_negative_whole_padded)
 		    123456, NULL },
 		{ "1\xe2\x80\x87" "234,56", "EUR", ',', 0, AMT_SEP_SPACE, 0,
 		    123456, NULL },
+		/* a separator after the decimal one; Excel's text mark */
+		{ "1'234.5'0", "CHF", '.', 0, AMT_SEP_APOS, PT_EMALFORMED, 0,
+		    "an apostrophe after the decimal point: thousands "
+		    "separators go only before it" },
+		{ "'1234.50", "CHF", '.', 0, AMT_SEP_APOS, PT_EMALFORMED, 0,
+		    "an apostrophe before the number" },
 		/* what is none of these is named */
 		{ "1\x92" "234.50", "CHF", '.', 0, AMT_SEP_APOS, PT_EMALFORMED,
 		    0, "not UTF-8 text (byte 0x92)" },
