@@ -802,26 +802,6 @@ sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
 	return same;
 }
 
-int
-sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
-    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
-    uint64_t *by)
-{
-	struct pt_why why = { "" };
-	struct wire_entry e;
-	uint8_t sid[32], *buf = NULL;
-	size_t len;
-	int same;
-
-	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
-	    logc_lookup(lc, sid, id, ck, index, &buf, &len, &e, &why) != 0)
-		return 0;
-	same = sub_amended_entry(lc, ck, *index, buf, len, &e, rec, rec_len,
-	    by);
-	free(buf);
-	return same;
-}
-
 void
 sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
     size_t rec_len, uint64_t index, const char *dis_path, char *out,
@@ -874,26 +854,6 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 		    "what differs could not be shown");
 }
 
-int
-sub_conflict_of(struct logc *lc, const struct ckpt *ck, const char *vkey,
-    const char *id, const uint8_t *rec, size_t rec_len, const char *dis_path,
-    char *out, size_t cap)
-{
-	struct pt_why why = { "" };
-	struct wire_entry e;
-	uint8_t sid[32], *buf = NULL;
-	uint64_t index;
-	size_t len;
-
-	if (wire_submitter_id(vkey, strlen(vkey), sid) != 0 ||
-	    logc_lookup(lc, sid, id, ck, &index, &buf, &len, &e, &why) != 0)
-		return -1;
-	sub_conflict_text(e.sub.record, e.sub.record_len, rec, rec_len, index,
-	    dis_path, out, cap);
-	free(buf);
-	return 0;
-}
-
 /* After the pump: an id the log holds for other content (409) is looked
  * up: as amended, does it read as this record?  Then it is logged (the
  * corrected month's file sent again), else refused, saying what
@@ -901,30 +861,43 @@ sub_conflict_of(struct logc *lc, const struct ckpt *ck, const char *vkey,
 static void
 run_checks(struct run *x)
 {
+	uint8_t sid[32];
+	int have_sid = wire_submitter_id(x->o->vkey, strlen(x->o->vkey),
+	    sid) == 0;
+
 	for (size_t k = 0; k < x->t->nitems; k++) {
 		const struct itk_item *it = &x->t->items[k];
 		struct result *r = &x->res[k];
+		struct pt_why lwhy = { "" };
+		struct wire_entry e;
+		uint8_t *buf = NULL;
+		size_t len;
 		char *why, text[1024];
 
 		if (r->state != ST_CHECK)
 			continue;
-		if (!x->stalled && sub_amended_to(x->o->lc, x->o->ck,
-		    x->o->vkey, it->id, it->record, it->record_len, &r->index,
-		    &r->by) == 1) {
+		if (x->stalled || !have_sid || logc_lookup(x->o->lc, sid,
+		    it->id, x->o->ck, &r->index, &buf, &len, &e, &lwhy) != 0) {
+			/* not looked up: refused as answered */
+			why = r->why;
+			r->why = NULL;
+			finish(x, k, ST_REFUSED, r->rc, why);
+			free(why);
+			continue;
+		}
+		if (sub_amended_entry(x->o->lc, x->o->ck, r->index, buf, len,
+		    &e, it->record, it->record_len, &r->by) == 1) {
+			free(buf);
 			finish(x, k, ST_AMENDED, 0, NULL);
 			continue;
 		}
-		why = r->why;
-		r->why = NULL;
 		memcpy(text, "POST /add: the log answered 409: ", 33);
-		if (!x->stalled && sub_conflict_of(x->o->lc, x->o->ck,
-		    x->o->vkey, it->id, it->record, it->record_len,
-		    x->o->dis != NULL ? dis_store_path(x->o->dis) : NULL,
-		    text + 33, sizeof(text) - 33) == 0)
-			finish(x, k, ST_REFUSED, r->rc, text);
-		else
-			finish(x, k, ST_REFUSED, r->rc, why);
-		free(why);
+		sub_conflict_text(e.sub.record, e.sub.record_len, it->record,
+		    it->record_len, r->index, x->o->dis != NULL ?
+		    dis_store_path(x->o->dis) : NULL, text + 33,
+		    sizeof(text) - 33);
+		free(buf);
+		finish(x, k, ST_REFUSED, r->rc, text);
 	}
 }
 

@@ -35,15 +35,15 @@ struct sub_opts {
 };
 
 /*
- * Whether the log holds id, signed with vkey, amended so that the record
- * in effect is exactly rec (rec_len bytes, canonical): 1 with its index
- * and the amending correction's index in *by, else 0 (not there, not
- * amended, amended otherwise, or a lookup that failed).  Lookups proven
- * in ck.
+ * Whether the log's entry at index (buf, len bytes, decoded e, verified in
+ * ck; an id the log refused for other content) is amended so that the
+ * record in effect is exactly rec (rec_len bytes, canonical): 1 with the
+ * amending correction's index in *by, else 0 (not amended, amended
+ * otherwise, or a lookup that failed).  Lookups proven in ck.
  */
-int sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
-    const char *id, const uint8_t *rec, size_t rec_len, uint64_t *index,
-    uint64_t *by);
+int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
+    const uint8_t *buf, size_t len, const struct wire_entry *e,
+    const uint8_t *rec, size_t rec_len, uint64_t *by);
 
 /*
  * Why the log refuses rec (rec_len bytes) under an id it holds at index
@@ -56,17 +56,6 @@ int sub_amended_to(struct logc *lc, const struct ckpt *ck, const char *vkey,
 void sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
     size_t rec_len, uint64_t index, const char *dis_path, char *out,
     size_t cap);
-
-/* The same for the id as the log holds it now (looked up, proven in ck):
- * 0 and out filled, or -1 when the lookup failed. */
-int sub_conflict_of(struct logc *lc, const struct ckpt *ck, const char *vkey,
-    const char *id, const uint8_t *rec, size_t rec_len, const char *dis_path,
-    char *out, size_t cap);
-/* The same for the entry at index already fetched (buf, len bytes,
- * decoded e, verified in ck). */
-int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
-    const uint8_t *buf, size_t len, const struct wire_entry *e,
-    const uint8_t *rec, size_t rec_len, uint64_t *by);
 
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */
