@@ -1,12 +1,16 @@
 /* disclose.c: the disclosures file, `pubtrail disclose` and
  * `pubtrail check-disclosure`. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <lmdb.h>
 
 #include "cli.h"
 #include "crypto.h"
@@ -18,26 +22,57 @@
 #include "util.h"
 #include "verify.h"
 
-#define DIS_FILE_MAX	(256u << 20)
+#define DIS_LINE_MAX	(64u << 10)	/* bytes of one line, at most */
+#define DIS_IDX_MAP	((size_t)16 << 30)	/* the index's map, sparse */
+#define DIS_IDX_VERSION	1
+#define DIS_HKEY	16		/* bytes of a key's hash */
+#define DIS_KEY		(1 + DIS_HKEY + 8)	/* type, hash, offset */
 
 /*
- * The lines, and this submitter's indexed three ways (jansson objects as
- * hash tables; each value an array of lines in file order), so a lookup
- * costs one hash probe, not a pass over the file: an office paying
- * benefits to 50,000 persons looks up that many names against a year's
- * lines.  Keys are "LEN:ID" then the field (LEN: the id's length in
- * bytes, so no id and field run together as another pair).
+ * The disclosures file is the record: JSON Lines, appended to, kept by the
+ * office.  Beside it, PATH.idx (LMDB, one file and its -lock) indexes it,
+ * so that a run neither reads the whole file into memory nor searches it:
+ * an office paying benefits to 800,000 persons a month writes a year's
+ * millions of lines.  The index is a cache: it holds no name and no salt,
+ * only hashes and the byte offsets of lines, and is brought up to date
+ * from the file at every open (the lines after the offset it covers), or
+ * built again when the file is not the one it indexed (another inode,
+ * shorter than indexed, or the bytes before the covered end changed: a
+ * line deleted, as the docs allow).  Every line read through the index is
+ * parsed and compared with what was looked for; one that does not match
+ * (the file edited in place) rebuilds the index.  Keys, one database:
+ *
+ *   'F' H(submitter, id, field) offset   a line of (id, field)
+ *   'A' H(submitter, P, F) offset        a correction's line: id "P/...",
+ *                                        field "replacement.F"
+ *   'I' H(submitter, id) offset          every line of id
+ *   'C' H(submitter, commitment)         -> offset of its first line
+ *   "\0meta"                             version, end, inode, device,
+ *                                        SHA-256 of the 64 bytes before end
+ *
+ * H is the first 16 bytes of SHA-256 over the length-prefixed parts;
+ * offsets big-endian, so a key's lines come in file order.  A dry run
+ * writes nothing beside the file: it reads a current index, or builds a
+ * temporary one it removes.
  */
 struct dis_store {
 	char *path;
 	char *submitter;
-	json_t *lines;		/* array of objects */
-	json_t *by_field;	/* (id, field) -> lines */
-	json_t *by_amend;	/* (id before a '/' of a correction's id,
-				 * field after "replacement.") -> lines */
-	json_t *by_commit;	/* lower-case hex commitment -> true */
+	char *idx;		/* the index's path */
+	char *tmpdir;		/* a dry run's temporary index, or NULL */
+	MDB_env *env;
+	MDB_dbi dbi;
+	MDB_txn *wtxn;		/* open while lines are added */
+	int rfd;		/* the file, read at offsets (-1: none yet) */
+	uint64_t end;		/* bytes of whole lines the index covers */
+	uint64_t torn;		/* where a cut last line begins, or
+				 * UINT64_MAX: cut away before appending */
 	int fd;			/* open to append, after the first add */
 	int unsynced;		/* lines written since the last fsync */
+};
+
+struct dis_meta {
+	uint8_t version[8], end[8], ino[8], dev[8], tail[32];
 };
 
 static int
@@ -64,147 +99,458 @@ valid_line(const json_t *o)
 	    hexfield(o, "salt", b) == 0 && hexfield(o, "commitment", b) == 0;
 }
 
-/* The index key of (id's first idlen bytes, field), malloc'd, or NULL. */
-static char *
-index_key(const char *id, size_t idlen, const char *field)
+static const char *
+str_of(const json_t *o, const char *key)
 {
-	size_t fl = strlen(field), n = idlen + fl + 24;
-	char *k = malloc(n);
-	int w;
-
-	if (k == NULL)
-		return NULL;
-	w = snprintf(k, n, "%zu:", idlen);
-	memcpy(k + w, id, idlen);
-	memcpy(k + w + idlen, field, fl + 1);
-	return k;
+	return json_string_value(json_object_get(o, key));
 }
 
-/* Line o appended under key in index ix.  0 or PT_ENOMEM. */
-static int
-index_put(json_t *ix, const char *id, size_t idlen, const char *field,
-    json_t *o)
+static void
+put64(uint8_t *p, uint64_t v)
 {
-	char *k = index_key(id, idlen, field);
-	json_t *a;
-	int rc = PT_ENOMEM;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
 
-	if (k == NULL)
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* key[0..17): type, then H(parts): each part as "LEN:" and its bytes
+ * (n parts, b/bl; NULL parts are left out).  0 or PT_ENOMEM. */
+static int
+hkey(uint8_t *key, char type, const char *const *b, const size_t *bl,
+    size_t n)
+{
+	struct cr_sha256 h;
+	uint8_t d[CR_SHA256_SIZE];
+	char len[24];
+	int rc = 0;
+
+	if (cr_sha256_init(&h) != 0)
 		return PT_ENOMEM;
-	if ((a = json_object_get(ix, k)) == NULL) {
-		if ((a = json_array()) == NULL ||
-		    json_object_set_new_nocheck(ix, k, a) != 0)
-			goto out;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int w = snprintf(len, sizeof(len), "%zu:", bl[i]);
+
+		if ((rc = cr_sha256_update(&h, len, (size_t)w)) == 0)
+			rc = cr_sha256_update(&h, b[i], bl[i]);
 	}
-	if (json_array_append(a, o) == 0)
-		rc = 0;
-out:
-	free(k);
-	return rc;
+	if (rc == 0)
+		rc = cr_sha256_final(&h, d);
+	cr_sha256_cleanup(&h);
+	key[0] = (uint8_t)type;
+	memcpy(key + 1, d, DIS_HKEY);
+	return rc == 0 ? 0 : PT_ENOMEM;
 }
 
-/* The lines under (id, field) in index ix, or NULL. */
-static json_t *
-index_get(json_t *ix, const char *id, const char *field)
-{
-	char *k = index_key(id, strlen(id), field);
-	json_t *a;
-
-	if (k == NULL)
-		return NULL;
-	a = json_object_get(ix, k);
-	free(k);
-	return a;
-}
-
-/* Index line o (valid_line) when it is this submitter's; others' lines
- * are never looked up.  0 or PT_ENOMEM. */
+/* The key prefix of (submitter, a[, b]) of type. */
 static int
-index_line(struct dis_store *s, json_t *o)
+key_of(const struct dis_store *s, uint8_t *key, char type, const char *a,
+    size_t al, const char *b)
 {
-	const char *id = json_string_value(json_object_get(o, "id"));
-	const char *field = json_string_value(json_object_get(o, "field"));
-	uint8_t c[32];
+	const char *p[3] = { s->submitter, a, b };
+	size_t l[3] = { strlen(s->submitter), al, b ? strlen(b) : 0 };
+
+	return hkey(key, type, p, l, b != NULL ? 3 : 2);
+}
+
+static int
+idx_err(const struct dis_store *s, int rc, struct pt_why *why)
+{
+	return pt_why_set(why, PT_EIO, "%s: the index of the disclosures "
+	    "file: %s", s->idx, mdb_strerror(rc));
+}
+
+/* Put key (klen bytes) -> val (vlen) in txn; an existing 'C' key keeps
+ * its first line.  0 or the store's error. */
+static int
+idx_put(struct dis_store *s, MDB_txn *txn, const uint8_t *key, size_t klen,
+    const void *val, size_t vlen, struct pt_why *why)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int rc = mdb_put(txn, s->dbi, &k, &v, key[0] == 'C' ?
+	    MDB_NOOVERWRITE : 0);
+
+	if (rc == MDB_KEYEXIST)
+		return 0;
+	return rc == 0 ? 0 : idx_err(s, rc, why);
+}
+
+/* Index line o (valid_line), which begins at off, when it is this
+ * submitter's (others' lines are never looked up).  0 or an error. */
+static int
+index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
+    struct pt_why *why)
+{
+	const char *id = str_of(o, "id"), *field = str_of(o, "field");
+	uint8_t key[DIS_KEY], c[32], ob[8];
 	char hex[65];
 	int rc;
 
-	if (strcmp(json_string_value(json_object_get(o, "submitter")),
-	    s->submitter) != 0)
+	if (strcmp(str_of(o, "submitter"), s->submitter) != 0)
 		return 0;
+	put64(ob, off);
 	hexfield(o, "commitment", c);
 	cr_hex_encode(c, 32, hex);
-	if ((rc = index_put(s->by_field, id, strlen(id), field, o)) != 0 ||
-	    json_object_set_new_nocheck(s->by_commit, hex, json_true()) != 0)
-		return rc != 0 ? rc : PT_ENOMEM;
+	memcpy(key + 1 + DIS_HKEY, ob, 8);
+	if ((rc = key_of(s, key, 'F', id, strlen(id), field)) != 0 ||
+	    (rc = idx_put(s, txn, key, DIS_KEY, "", 0, why)) != 0 ||
+	    (rc = key_of(s, key, 'I', id, strlen(id), NULL)) != 0 ||
+	    (rc = idx_put(s, txn, key, DIS_KEY, "", 0, why)) != 0 ||
+	    (rc = key_of(s, key, 'C', hex, 64, NULL)) != 0 ||
+	    (rc = idx_put(s, txn, key, 1 + DIS_HKEY, ob, 8, why)) != 0)
+		return rc;
 	if (strncmp(field, "replacement.", 12) != 0)
 		return 0;
 	/* a correction's id is the target's, '/', more: under every
 	 * prefix before a '/' (a permit's id holds some itself) */
 	for (const char *sl = strchr(id, '/'); sl != NULL;
-	    sl = strchr(sl + 1, '/'))
-		if ((rc = index_put(s->by_amend, id, (size_t)(sl - id),
-		    field + 12, o)) != 0)
+	    sl = strchr(sl + 1, '/')) {
+		if ((rc = key_of(s, key, 'A', id, (size_t)(sl - id),
+		    field + 12)) != 0 ||
+		    (rc = idx_put(s, txn, key, DIS_KEY, "", 0, why)) != 0)
 			return rc;
+	}
+	return 0;
+}
+
+/* The line at off of s's file, parsed (a new reference), or NULL when
+ * there is none whole there, or it is not a disclosure line. */
+static json_t *
+line_at(const struct dis_store *s, uint64_t off)
+{
+	char *buf = malloc(DIS_LINE_MAX);
+	ssize_t n;
+	json_t *o = NULL;
+	char *nl;
+
+	if (buf == NULL || s->rfd < 0)
+		goto out;
+	n = pread(s->rfd, buf, DIS_LINE_MAX, (off_t)off);
+	if (n <= 0 || (nl = memchr(buf, '\n', (size_t)n)) == NULL)
+		goto out;
+	o = json_loadb(buf, (size_t)(nl - buf), JSON_REJECT_DUPLICATES, NULL);
+	if (o != NULL && !valid_line(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+out:
+	if (buf != NULL) {
+		cr_wipe(buf, DIS_LINE_MAX);
+		free(buf);
+	}
+	return o;
+}
+
+/* The 64 bytes of the file before end, hashed (all of it when shorter):
+ * what the index saw last.  0 or PT_EIO. */
+static int
+tail_hash(const struct dis_store *s, uint64_t end, uint8_t out[32])
+{
+	uint8_t b[64];
+	size_t n = end < sizeof(b) ? (size_t)end : sizeof(b);
+
+	if (n > 0 && pread(s->rfd, b, n, (off_t)(end - n)) != (ssize_t)n)
+		return PT_EIO;
+	return cr_sha256(b, n, NULL, 0, NULL, 0, out) == 0 ? 0 : PT_EIO;
+}
+
+/* The line number of byte off (for a message): the newlines before it
+ * and one. */
+static size_t
+line_number(const struct dis_store *s, uint64_t off)
+{
+	char b[8192];
+	uint64_t at = 0;
+	size_t line = 1;
+
+	while (at < off) {
+		size_t want = off - at < sizeof(b) ? (size_t)(off - at) :
+		    sizeof(b);
+		ssize_t n = pread(s->rfd, b, want, (off_t)at);
+
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			line += b[i] == '\n';
+		at += (uint64_t)n;
+	}
+	return line;
+}
+
+/*
+ * Index the lines of the file from s->end to its end in txn (size bytes
+ * now).  A last line without its newline is a write cut short (a full
+ * disk; nothing whose line is incomplete was sent, as lines are synced
+ * first): left out, and cut away before the next line is appended.  A
+ * whole line that is no disclosure is refused with its line number.
+ */
+static int
+catch_up(struct dis_store *s, MDB_txn *txn, uint64_t size, struct pt_why *why)
+{
+	char *buf = malloc(DIS_LINE_MAX + 1);
+	uint64_t at = s->end;
+	size_t have = 0;
+	int rc = 0;
+
+	if (buf == NULL)
+		return PT_ENOMEM;
+	s->torn = UINT64_MAX;
+	while (at + have < size || have > 0) {
+		char *nl;
+		ssize_t n = 0;
+		size_t room = DIS_LINE_MAX - have;
+
+		if (at + have < size && room > 0) {
+			n = pread(s->rfd, buf + have, room, (off_t)(at + have));
+			if (n < 0) {
+				rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+				    strerror(errno));
+				break;
+			}
+			have += (size_t)n;
+		}
+		if ((nl = memchr(buf, '\n', have)) == NULL) {
+			if (at + have < size) {
+				rc = pt_why_set(why, PT_EIO, "%s:%zu: a line "
+				    "longer than %u bytes: not a disclosures "
+				    "file", s->path, line_number(s, at),
+				    DIS_LINE_MAX);
+				break;
+			}
+			if (have > 0)
+				s->torn = at;	/* cut short */
+			break;
+		}
+		if (nl > buf) {
+			json_t *o = json_loadb(buf, (size_t)(nl - buf),
+			    JSON_REJECT_DUPLICATES, NULL);
+
+			if (o == NULL || !valid_line(o)) {
+				json_decref(o);
+				rc = pt_why_set(why, PT_EIO, "%s:%zu: not a "
+				    "disclosure line", s->path,
+				    line_number(s, at));
+				break;
+			}
+			rc = index_line(s, txn, o, at, why);
+			json_decref(o);
+			if (rc != 0)
+				break;
+		}
+		have -= (size_t)(nl + 1 - buf);
+		at += (uint64_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, have);
+	}
+	cr_wipe(buf, DIS_LINE_MAX + 1);
+	free(buf);
+	if (rc == 0)
+		s->end = at;
+	return rc;
+}
+
+/* The meta record of txn into m; 0, or PT_ENOTFOUND (a new index). */
+static int
+meta_get(struct dis_store *s, MDB_txn *txn, struct dis_meta *m)
+{
+	MDB_val k = { 5, (void *)"\0meta" }, v;
+
+	if (mdb_get(txn, s->dbi, &k, &v) != 0 || v.mv_size != sizeof(*m))
+		return PT_ENOTFOUND;
+	memcpy(m, v.mv_data, sizeof(*m));
+	return get64(m->version) == DIS_IDX_VERSION ? 0 : PT_ENOTFOUND;
+}
+
+/* Bring the index in txn up to date with the file (st: its stat), from
+ * scratch when it indexed another file or other bytes.  0 or an error. */
+static int
+refresh(struct dis_store *s, MDB_txn *txn, const struct stat *st,
+    int rebuild, struct pt_why *why)
+{
+	struct dis_meta m;
+	uint8_t tail[32];
+	MDB_val k = { 5, (void *)"\0meta" }, v = { sizeof(m), &m };
+	int rc;
+
+	s->end = 0;
+	if (!rebuild && meta_get(s, txn, &m) == 0 &&
+	    get64(m.ino) == (uint64_t)st->st_ino &&
+	    get64(m.dev) == (uint64_t)st->st_dev &&
+	    get64(m.end) <= (uint64_t)st->st_size &&
+	    tail_hash(s, get64(m.end), tail) == 0 &&
+	    memcmp(tail, m.tail, 32) == 0)
+		s->end = get64(m.end);
+	else if ((rc = mdb_drop(txn, s->dbi, 0)) != 0)
+		return idx_err(s, rc, why);
+	if ((rc = catch_up(s, txn, (uint64_t)st->st_size, why)) != 0)
+		return rc;
+	put64(m.version, DIS_IDX_VERSION);
+	put64(m.end, s->end);
+	put64(m.ino, (uint64_t)st->st_ino);
+	put64(m.dev, (uint64_t)st->st_dev);
+	if (tail_hash(s, s->end, m.tail) != 0)
+		return pt_why_set(why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+	if ((rc = mdb_put(txn, s->dbi, &k, &v, 0)) != 0)
+		return idx_err(s, rc, why);
+	return 0;
+}
+
+/* Whether the index at s->idx covers the file as it is (st): a dry run
+ * then reads it as it is. */
+static int
+idx_current(struct dis_store *s, const struct stat *st)
+{
+	struct dis_meta m;
+	uint8_t tail[32];
+	MDB_txn *txn;
+	int ok = 0;
+
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	ok = meta_get(s, txn, &m) == 0 &&
+	    get64(m.ino) == (uint64_t)st->st_ino &&
+	    get64(m.dev) == (uint64_t)st->st_dev &&
+	    get64(m.end) == (uint64_t)st->st_size &&
+	    tail_hash(s, get64(m.end), tail) == 0 &&
+	    memcmp(tail, m.tail, 32) == 0;
+	if (ok)
+		s->end = get64(m.end);
+	mdb_txn_abort(txn);
+	return ok;
+}
+
+/* Open the LMDB environment at s->idx (flags: MDB_RDONLY or 0). */
+static int
+env_open(struct dis_store *s, unsigned flags, struct pt_why *why)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		s->env = NULL;
+		return idx_err(s, rc, why);
+	}
+	if ((rc = mdb_env_set_mapsize(s->env, DIS_IDX_MAP)) != 0 ||
+	    (rc = mdb_env_open(s->env, s->idx, MDB_NOSUBDIR | MDB_NOSYNC |
+	    MDB_NOTLS | flags, 0600)) != 0)
+		return idx_err(s, rc, why);
+	if ((rc = mdb_txn_begin(s->env, NULL, flags & MDB_RDONLY, &txn)) != 0)
+		return idx_err(s, rc, why);
+	rc = mdb_dbi_open(txn, NULL, 0, &s->dbi);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	return rc == 0 ? 0 : idx_err(s, rc, why);
+}
+
+/* The file's private mode, as open_private wants it of a file it writes:
+ * names and salts are read only from a file others cannot read. */
+static int
+check_private(const struct dis_store *s, const struct stat *st,
+    struct pt_why *why)
+{
+	if (!S_ISREG(st->st_mode) || (st->st_mode & 077) != 0)
+		return pt_why_set(why, PT_EIO, "%s: not a private regular "
+		    "file (mode %04o): it holds names and salts; run `chmod "
+		    "600 %s`", s->path, (unsigned)(st->st_mode & 07777),
+		    s->path);
 	return 0;
 }
 
 int
-dis_store_open(const char *path, const char *submitter,
+dis_store_open(const char *path, const char *submitter, int readonly,
     struct dis_store **out, struct pt_why *why)
 {
 	struct dis_store *s;
-	uint8_t *buf = NULL;
-	size_t len = 0, line = 1;
-	char *p, *nl;
-	int rc;
+	struct stat st;
+	MDB_txn *txn;
+	int rc = 0;
 
 	*out = NULL;
-	rc = ut_read_file(path, DIS_FILE_MAX, &buf, &len, why);
-	if (rc == PT_ENOTFOUND) {
-		buf = NULL;
-		len = 0;
-	} else if (rc != 0)
-		return rc;
-	if ((s = calloc(1, sizeof(*s))) != NULL)
-		s->fd = -1;
-	if (s == NULL || (s->path = strdup(path)) == NULL ||
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return PT_ENOMEM;
+	s->fd = s->rfd = -1;
+	s->torn = UINT64_MAX;
+	if ((s->path = strdup(path)) == NULL ||
 	    (s->submitter = strdup(submitter)) == NULL ||
-	    (s->lines = json_array()) == NULL ||
-	    (s->by_field = json_object()) == NULL ||
-	    (s->by_amend = json_object()) == NULL ||
-	    (s->by_commit = json_object()) == NULL) {
-		free(buf);
+	    (s->idx = malloc(strlen(path) + 5)) == NULL) {
 		dis_store_free(s);
 		return PT_ENOMEM;
 	}
-	for (p = (char *)buf; p != NULL && *p != '\0'; p = nl, line++) {
-		json_t *o;
-		json_error_t je;
-
-		if ((nl = strchr(p, '\n')) != NULL)
-			*nl++ = '\0';
-		if (*p == '\0')
-			continue;
-		o = json_loads(p, JSON_REJECT_DUPLICATES, &je);
-		if (o == NULL || !valid_line(o)) {
-			json_decref(o);
-			cr_wipe(buf, len);
-			free(buf);
+	snprintf(s->idx, strlen(path) + 5, "%s.idx", path);
+	if ((s->rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno != ENOENT) {
+			rc = pt_why_set(why, PT_EIO, "%s: %s%s", path,
+			    strerror(errno), errno == ELOOP ? " (a symbolic "
+			    "link: disclosures are not read through one)" : "");
 			dis_store_free(s);
-			return pt_why_set(why, PT_EMALFORMED, "%s:%zu: not a "
-			    "disclosure line", path, line);
+			return rc;
 		}
-		if (json_array_append_new(s->lines, o) != 0 ||
-		    index_line(s, o) != 0) {
-			cr_wipe(buf, len);
-			free(buf);
+		memset(&st, 0, sizeof(st));	/* none yet: empty */
+	} else if (fstat(s->rfd, &st) != 0 ||
+	    (rc = check_private(s, &st, why)) != 0) {
+		rc = rc != 0 ? rc : pt_why_set(why, PT_EIO, "%s: %s", path,
+		    strerror(errno));
+		dis_store_free(s);
+		return rc;
+	}
+	if (readonly && access(s->idx, F_OK) == 0 && s->rfd >= 0 &&
+	    env_open(s, MDB_RDONLY, why) == 0 && idx_current(s, &st)) {
+		*out = s;	/* a current index, read as it is */
+		return 0;
+	}
+	if (readonly) {
+		/* a dry run writes nothing beside the file: a temporary
+		 * index, removed at dis_store_free */
+		const char *tmp = getenv("TMPDIR");
+		size_t n = strlen(tmp ? tmp : "/tmp") + 32;
+
+		if (s->env != NULL) {
+			mdb_env_close(s->env);
+			s->env = NULL;
+		}
+		free(s->idx);
+		if ((s->tmpdir = malloc(n)) == NULL ||
+		    (s->idx = malloc(n + 8)) == NULL) {
 			dis_store_free(s);
 			return PT_ENOMEM;
 		}
+		snprintf(s->tmpdir, n, "%s/pubtrail-dis.XXXXXX",
+		    tmp ? tmp : "/tmp");
+		if (mkdtemp(s->tmpdir) == NULL) {
+			rc = pt_why_set(why, PT_EIO, "%s: %s", s->tmpdir,
+			    strerror(errno));
+			free(s->tmpdir);
+			s->tmpdir = NULL;
+			dis_store_free(s);
+			return rc;
+		}
+		snprintf(s->idx, n + 8, "%s/idx", s->tmpdir);
 	}
-	if (buf != NULL) {
-		cr_wipe(buf, len);
-		free(buf);
+	if ((rc = env_open(s, 0, why)) != 0 ||
+	    (rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		rc = rc < 0 ? rc : idx_err(s, rc, why);
+		dis_store_free(s);
+		return rc;
+	}
+	if (s->rfd >= 0)
+		rc = refresh(s, txn, &st, 0, why);
+	else if ((rc = mdb_drop(txn, s->dbi, 0)) != 0)
+		rc = idx_err(s, rc, why);	/* no file: an empty index */
+	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0 && rc < 0)
+			mdb_txn_abort(txn);
+		rc = rc < 0 ? rc : idx_err(s, rc, why);
+		dis_store_free(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -215,41 +561,173 @@ dis_store_free(struct dis_store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->wtxn != NULL)
+		mdb_txn_commit(s->wtxn);	/* a cache: nothing is lost */
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	if (s->tmpdir != NULL) {
+		char lock[UT_PATH_MAX];
+
+		snprintf(lock, sizeof(lock), "%s-lock", s->idx);
+		unlink(s->idx);
+		unlink(lock);
+		rmdir(s->tmpdir);
+		free(s->tmpdir);
+	}
 	if (s->fd >= 0)
 		close(s->fd);	/* synced by dis_store_sync, or not needed */
+	if (s->rfd >= 0)
+		close(s->rfd);
 	free(s->path);
 	free(s->submitter);
-	json_decref(s->lines);
-	json_decref(s->by_field);
-	json_decref(s->by_amend);
-	json_decref(s->by_commit);
+	free(s->idx);
 	free(s);
 }
 
-/* The first line of lines (an index's array, or NULL) whose value is
- * value (len bytes), or the first of all when value is NULL. */
-static json_t *
-first_with_value(const json_t *lines, const char *value, size_t len)
+/* A read transaction, or the open write one (lines added this run). */
+static MDB_txn *
+txn_get(struct dis_store *s)
 {
-	size_t i;
-	json_t *o;
+	MDB_txn *txn;
 
-	json_array_foreach(lines, i, o) {
-		const json_t *v = json_object_get(o, "value");
-
-		if (value == NULL || (json_string_length(v) == len &&
-		    memcmp(json_string_value(v), value, len) == 0))
-			return o;
-	}
-	return NULL;
+	if (s->wtxn != NULL)
+		return s->wtxn;
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return NULL;
+	return txn;
 }
 
+static void
+txn_put(struct dis_store *s, MDB_txn *txn)
+{
+	if (txn != NULL && txn != s->wtxn)
+		mdb_txn_abort(txn);
+}
+
+/* Whether line o is what key type looked for. */
+static int
+line_is(const struct dis_store *s, const json_t *o, char type,
+    const char *id, const char *field)
+{
+	const char *lid = str_of(o, "id"), *lf = str_of(o, "field");
+	size_t il = strlen(id);
+
+	if (strcmp(str_of(o, "submitter"), s->submitter) != 0)
+		return 0;
+	switch (type) {
+	case 'F':
+		return strcmp(lid, id) == 0 && strcmp(lf, field) == 0;
+	case 'I':
+		return strcmp(lid, id) == 0 && (field == NULL ||
+		    strcmp(lf, field) == 0);
+	case 'A':
+		return strncmp(lid, id, il) == 0 && lid[il] == '/' &&
+		    strncmp(lf, "replacement.", 12) == 0 &&
+		    strcmp(lf + 12, field) == 0;
+	}
+	return 0;
+}
+
+/*
+ * The lines under key (type, id, field) in file order: each parsed and
+ * checked against what was looked for, kept when value is NULL or equal
+ * (len bytes); at most max of them.  A new array (NULL when out of
+ * memory).  A line that does not match its key (the file edited in
+ * place) sets *stale.
+ */
 static json_t *
-find_line(struct dis_store *s, const char *id, const char *field,
+lines_of(struct dis_store *s, char type, const char *id, const char *field,
+    const char *value, size_t len, size_t max, int *stale)
+{
+	uint8_t key[DIS_KEY];
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	json_t *out = json_array();
+	int rc;
+
+	if (out == NULL || key_of(s, key, type, id, strlen(id),
+	    type == 'I' ? NULL : field) != 0 || (txn = txn_get(s)) == NULL)
+		return out;
+	if (mdb_cursor_open(txn, s->dbi, &c) != 0) {
+		txn_put(s, txn);
+		return out;
+	}
+	k.mv_size = 1 + DIS_HKEY;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 &&
+	    json_array_size(out) < max; rc = mdb_cursor_get(c, &k, &v,
+	    MDB_NEXT)) {
+		json_t *o;
+		const json_t *lv;
+
+		if (k.mv_size != DIS_KEY || memcmp(k.mv_data, key,
+		    1 + DIS_HKEY) != 0)
+			break;
+		o = line_at(s, get64((const uint8_t *)k.mv_data + 1 +
+		    DIS_HKEY));
+		if (o == NULL || !line_is(s, o, type, id, field)) {
+			json_decref(o);
+			*stale = 1;
+			continue;
+		}
+		lv = json_object_get(o, "value");
+		if (value == NULL || (json_string_length(lv) == len &&
+		    memcmp(json_string_value(lv), value, len) == 0))
+			json_array_append(out, o);
+		json_decref(o);
+	}
+	mdb_cursor_close(c);
+	txn_put(s, txn);
+	return out;
+}
+
+/* The index built again from the file, after a line read through it did
+ * not match (the file edited in place).  0 or an error. */
+static int
+rebuild(struct dis_store *s, struct pt_why *why)
+{
+	struct stat st;
+	MDB_txn *txn;
+	int rc;
+
+	if (fstat(s->rfd, &st) != 0)
+		return pt_why_set(why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+	if (s->wtxn != NULL) {
+		if ((rc = mdb_txn_commit(s->wtxn)) != 0) {
+			s->wtxn = NULL;
+			return idx_err(s, rc, why);
+		}
+		s->wtxn = NULL;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return idx_err(s, rc, why);
+	if ((rc = refresh(s, txn, &st, 1, why)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return (rc = mdb_txn_commit(txn)) == 0 ? 0 : idx_err(s, rc, why);
+}
+
+/* The first line of (type, id, field) with value (NULL: any), a new
+ * reference, or NULL. */
+static json_t *
+find(struct dis_store *s, char type, const char *id, const char *field,
     const char *value, size_t len)
 {
-	return first_with_value(index_get(s->by_field, id, field), value,
-	    len);
+	struct pt_why why = { "" };
+	int stale = 0;
+	json_t *a = lines_of(s, type, id, field, value, len, 1, &stale), *o;
+
+	if (stale && json_array_size(a) == 0 && rebuild(s, &why) == 0) {
+		json_decref(a);
+		stale = 0;
+		a = lines_of(s, type, id, field, value, len, 1, &stale);
+	}
+	o = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	return o;
 }
 
 const char *
@@ -262,39 +740,49 @@ int
 dis_store_holds(void *store, const uint8_t commitment[32])
 {
 	struct dis_store *s = store;
+	uint8_t key[DIS_KEY], c[32];
 	char hex[65];
+	MDB_txn *txn;
+	MDB_val k = { 1 + DIS_HKEY, key }, v;
+	json_t *o = NULL;
+	int held = 0;
 
 	cr_hex_encode(commitment, 32, hex);
-	return json_object_get(s->by_commit, hex) != NULL;
-}
-
-/* A line of this submitter's for the replacement of a correction of id
- * (id "ID/...", field "replacement.FIELD") with this value: the name a
- * `correct --amend` gave the person, whose salt the corrected month file
- * sent again must reuse to read as amended. */
-static json_t *
-find_amended(struct dis_store *s, const char *id, const char *field,
-    const char *value, size_t len)
-{
-	return first_with_value(index_get(s->by_amend, id, field), value,
-	    len);
+	if (key_of(s, key, 'C', hex, 64, NULL) != 0 ||
+	    (txn = txn_get(s)) == NULL)
+		return 0;
+	if (mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
+		o = line_at(s, get64(v.mv_data));
+	txn_put(s, txn);
+	held = o != NULL && hexfield(o, "commitment", c) == 0 &&
+	    memcmp(c, commitment, 32) == 0 &&
+	    strcmp(str_of(o, "submitter"), s->submitter) == 0;
+	json_decref(o);
+	return held;
 }
 
 int
 dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32])
 {
-	json_t *o = find_line(store, id, field, value, len);
+	struct dis_store *s = store;
+	json_t *o = find(s, 'F', id, field, value, len);
+	int known;
 
+	/* a correction's line for the replacement: the name a `correct
+	 * --amend` gave the person, whose salt the corrected month file
+	 * sent again must reuse to read as amended */
 	if (o == NULL && strncmp(field, "replacement.", 12) != 0)
-		o = find_amended(store, id, field, value, len);
-	if (o == NULL || hexfield(o, "salt", salt) != 0)
-		return 0;
-	return 1;
+		o = find(s, 'A', id, field, value, len);
+	known = o != NULL && hexfield(o, "salt", salt) == 0;
+	json_decref(o);
+	return known;
 }
 
 /* The lines of d for record id that s does not hold yet, as a new JSON
- * array (empty when none), or NULL when out of memory. */
+ * array (empty when none), or NULL when out of memory.  A line whose
+ * commitment the file holds already (a name whose salt came from a
+ * correction's line) is not written again: its secret is kept. */
 static json_t *
 new_lines(struct dis_store *s, const char *id,
     const struct jrec_discs *d)
@@ -307,7 +795,12 @@ new_lines(struct dis_store *s, const char *id,
 	for (size_t i = 0; i < d->n; i++) {
 		const struct jrec_disc *x = &d->d[i];
 
-		if (find_line(s, id, x->field, x->value, x->value_len) != NULL)
+		if ((o = find(s, 'F', id, x->field, x->value,
+		    x->value_len)) != NULL) {
+			json_decref(o);
+			continue;
+		}
+		if (dis_store_holds(s, x->commitment))
 			continue;
 		o = json_object();
 		json_object_set_new(o, "version", json_integer(1));
@@ -365,10 +858,11 @@ open_private(const struct dis_store *s, struct pt_why *why)
 	return fd;
 }
 
-/* The line o, and a newline, appended to fd (s's file); the text wiped
- * from memory after.  0, PT_ENOMEM or PT_EIO. */
+/* The line o, and a newline, appended to fd (s's file) in one write; the
+ * text wiped from memory after.  *n gets its length.  0, PT_ENOMEM or
+ * PT_EIO. */
 static int
-write_line(const struct dis_store *s, int fd, const json_t *o,
+write_line(const struct dis_store *s, int fd, const json_t *o, size_t *len,
     struct pt_why *why)
 {
 	char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -391,9 +885,40 @@ write_line(const struct dis_store *s, int fd, const json_t *o,
 		}
 		off += (size_t)w;
 	}
+	*len = n;
 	cr_wipe(line, n);
 	free(line);
 	return rc;
+}
+
+/* s's file open to append, a cut last line cut away first (its record
+ * was never sent), and s->rfd open on it.  0 or an error. */
+static int
+open_append(struct dis_store *s, struct pt_why *why)
+{
+	int rc;
+
+	if ((s->fd = open_private(s, why)) < 0) {
+		rc = s->fd;
+		s->fd = -1;
+		return rc;
+	}
+	if (s->torn != UINT64_MAX) {
+		if (ftruncate(s->fd, (off_t)s->torn) != 0)
+			return pt_why_set(why, PT_EIO, "%s: cutting away its "
+			    "last line, cut short: %s", s->path,
+			    strerror(errno));
+		s->torn = UINT64_MAX;
+	}
+	if (s->rfd < 0 && (s->rfd = open(s->path, O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) < 0)
+		return pt_why_set(why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn)) != 0) {
+		s->wtxn = NULL;
+		return idx_err(s, rc, why);
+	}
+	return 0;
 }
 
 int
@@ -401,27 +926,33 @@ dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
     struct pt_why *why)
 {
 	json_t *batch, *o;
-	size_t i;
+	size_t i, n;
 	int rc = 0;
 
 	if ((batch = new_lines(s, id, d)) == NULL)
 		return PT_ENOMEM;
 	if (json_array_size(batch) == 0)
 		goto out;
-	if (s->fd < 0 && (s->fd = open_private(s, why)) < 0) {
-		rc = s->fd;
-		s->fd = -1;
+	if (s->fd < 0 && (rc = open_append(s, why)) != 0)
+		goto out;
+	if (s->wtxn == NULL && (rc = mdb_txn_begin(s->env, NULL, 0,
+	    &s->wtxn)) != 0) {
+		s->wtxn = NULL;
+		rc = idx_err(s, rc, why);
 		goto out;
 	}
 	json_array_foreach(batch, i, o) {
 		s->unsynced = 1;
-		if ((rc = write_line(s, s->fd, o, why)) != 0)
-			goto out;
-		if (json_array_append(s->lines, o) != 0 ||
-		    index_line(s, o) != 0) {
-			rc = PT_ENOMEM;
+		if ((rc = write_line(s, s->fd, o, &n, why)) != 0) {
+			/* a line cut short (a full disk): cut away, so that
+			 * the file stays whole lines */
+			if (ftruncate(s->fd, (off_t)s->end) != 0)
+				s->torn = s->end;
 			goto out;
 		}
+		if ((rc = index_line(s, s->wtxn, o, s->end, why)) != 0)
+			goto out;
+		s->end += n;
 	}
 out:
 	json_decref(batch);
@@ -431,12 +962,29 @@ out:
 int
 dis_store_sync(struct dis_store *s, struct pt_why *why)
 {
+	struct dis_meta m;
+	MDB_val k = { 5, (void *)"\0meta" }, v = { sizeof(m), &m };
+	struct stat st;
+
 	if (!s->unsynced)
 		return 0;
 	if (fsync(s->fd) != 0)
 		return pt_why_set(why, PT_EIO, "%s: fsync: %s", s->path,
 		    strerror(errno));
 	s->unsynced = 0;
+	/* the index: what it covers now (a cache, not synced) */
+	if (s->wtxn == NULL || fstat(s->fd, &st) != 0)
+		return 0;
+	put64(m.version, DIS_IDX_VERSION);
+	put64(m.end, s->end);
+	put64(m.ino, (uint64_t)st.st_ino);
+	put64(m.dev, (uint64_t)st.st_dev);
+	if (tail_hash(s, s->end, m.tail) != 0 ||
+	    mdb_put(s->wtxn, s->dbi, &k, &v, 0) != 0)
+		mdb_txn_abort(s->wtxn);	/* caught up at the next open */
+	else
+		mdb_txn_commit(s->wtxn);
+	s->wtxn = NULL;
 	return 0;
 }
 
@@ -509,7 +1057,7 @@ dis_cmd_disclose(int argc, char **argv)
 	struct note_skey k;
 	struct dis_store *s;
 	struct pt_why why = { "" };
-	json_t *o, *hit = NULL;
+	json_t *o, *hit = NULL, *hits;
 	size_t i, nhit = 0;
 	int c, rc;
 
@@ -544,52 +1092,62 @@ dis_cmd_disclose(int argc, char **argv)
 	note_skey_wipe(&k);
 	if (rc != 0)
 		return cli_fail(rc, NULL, "--key");
-	if ((rc = dis_store_open(file, vkey, &s, &why)) != 0)
+	if ((rc = dis_store_open(file, vkey, 0, &s, &why)) != 0)
 		return cli_fail(rc, &why, "--disclosures");
-	json_array_foreach(s->lines, i, o) {
-		if (strcmp(json_string_value(json_object_get(o, "submitter")),
-		    vkey) != 0 || strcmp(json_string_value(json_object_get(o,
-		    "id")), id) != 0)
-			continue;
-		if (field != NULL && strcmp(json_string_value(
-		    json_object_get(o, "field")), field) != 0)
-			continue;
-		hit = o;
-		nhit++;
+	{
+		int stale = 0;
+
+		hits = lines_of(s, 'I', id, field, NULL, 0, SIZE_MAX, &stale);
+		if (stale && rebuild(s, &why) == 0) {
+			json_decref(hits);
+			stale = 0;
+			hits = lines_of(s, 'I', id, field, NULL, 0, SIZE_MAX,
+			    &stale);
+		}
 	}
+	nhit = json_array_size(hits);
+	hit = json_array_get(hits, 0);
 	if (nhit == 0) {
+		json_decref(hits);
 		dis_store_free(s);
 		return cli_fail(PT_ENOTFOUND, NULL, "no committed field%s%s "
 		    "of record %s in %s", field ? " " : "", field ? field : "",
 		    id, file);
 	}
-	if (nhit > 1 && field == NULL) {
-		dis_store_free(s);
-		return cli_usage_error(disclose_usage, "record %s has several "
-		    "committed fields: name one with --field", id);
+	if (field == NULL) {
+		/* several fields, or one under several lines */
+		json_array_foreach(hits, i, o)
+			if (strcmp(str_of(o, "field"), str_of(hit, "field")) !=
+			    0) {
+				json_decref(hits);
+				dis_store_free(s);
+				return cli_usage_error(disclose_usage, "record %s "
+				    "has several committed fields: name one "
+				    "with --field", id);
+			}
+		field = str_of(hit, "field");
 	}
 	if (nhit > 1) {
-		/* one field under several salts: written by two runs at
-		 * once, before runs took turns; the log holds one of them */
-		json_array_foreach(s->lines, i, o)
-			if (strcmp(json_string_value(json_object_get(o,
-			    "submitter")), vkey) == 0 && strcmp(
-			    json_string_value(json_object_get(o, "id")),
-			    id) == 0 && strcmp(json_string_value(
-			    json_object_get(o, "field")), field) == 0) {
-				json_dumpf(o, stdout, JSON_COMPACT |
-				    JSON_SORT_KEYS);
-				fputc('\n', stdout);
-			}
+		/* one field under several lines: the amended record's new
+		 * name sent again under the record's id (written so before
+		 * lines were kept once per commitment), two runs at once
+		 * before runs took turns, or another computer's lines
+		 * copied in; the log's record holds one of them */
+		json_array_foreach(hits, i, o) {
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+		}
+		json_decref(hits);
 		dis_store_free(s);
 		return cli_fail(PT_EMALFORMED, NULL, "record %s has %zu lines "
-		    "for field %s in %s, with different salts (two runs at once, "
-		    "before runs took turns): all are above, one a line; "
-		    "`pubtrail check-disclosure` finds the one the log "
-		    "holds", id, nhit, field, file);
+		    "for field %s in %s, with different salts: all are above, "
+		    "one a line, oldest first; `pubtrail check-disclosure` "
+		    "finds the one the log's record holds", id, nhit, field,
+		    file);
 	}
 	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);
+	json_decref(hits);
 	dis_store_free(s);
 	return CLI_OK;
 }

@@ -26,12 +26,19 @@
 struct dis_store;
 
 /*
- * Open the disclosures file at path for submitter (verifier key string),
- * reading the lines already there (a missing file is empty; it is created
- * with mode 0600 on the first dis_store_add).  PT_EIO, PT_EMALFORMED
- * (a line that is not a disclosure), PT_ENOMEM.  O(file size).
+ * Open the disclosures file at path for submitter (verifier key string):
+ * its index PATH.idx (LMDB; names and salts stay in the file only) is
+ * brought up to date with the lines appended since, or built again for
+ * another or an edited file; a missing file is empty (created with mode
+ * 0600 on the first dis_store_add).  readonly (a dry run): nothing is
+ * written beside the file: a current index is read as it is, else a
+ * temporary one is built and removed at dis_store_free.  A last line cut
+ * short (a full disk) is left out, and cut away before the next line is
+ * written.  PT_EIO (the file unreadable, readable by others, or holding
+ * a line that is no disclosure: its line number in *why), PT_ENOMEM.
+ * O(lines appended since the last open); memory O(one line).
  */
-int dis_store_open(const char *path, const char *submitter,
+int dis_store_open(const char *path, const char *submitter, int readonly,
     struct dis_store **out, struct pt_why *why);
 void dis_store_free(struct dis_store *s);
 

@@ -160,8 +160,8 @@ sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 			return cli_usage_error(usage, "--key: path too long");
 		a->disclosures = of->dpath;
 	}
-	if ((rc = dis_store_open(a->disclosures, of->vkey, &of->dis, &why)) !=
-	    0)
+	if ((rc = dis_store_open(a->disclosures, of->vkey, a->nolock, &of->dis,
+	    &why)) != 0)
 		return cli_fail(rc, &why, "disclosures file");
 	of->discs.known = dis_store_known;
 	of->discs.holds = dis_store_holds;

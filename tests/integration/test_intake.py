@@ -998,6 +998,70 @@ def test_two_runs_at_once_take_turns():
         o.close()
 
 
+def test_disclosures_file_cut_edited_and_indexed():
+    """The disclosures file is read through its index (PATH.idx), brought
+    up to date at every open.  A last line cut short (a full disk) is left
+    out and cut away before the next line; a line deleted by hand (the
+    docs allow it) is noticed, and the index built again; a file others
+    can read is refused before it is read; a dry run writes nothing
+    beside the file."""
+    o = Office()
+    try:
+        dpath = o.key + ".disclosures.jsonl"
+        recs = [pay("DC-%d" % i, "2026-05-01", 100 + i, "EUR",
+                    {"kind": "individual", "name": "Person %d" % i}, "x")
+                for i in range(3)]
+        o.submit(o.write("a.jsonl", "\n".join(json.dumps(r) for r in recs)),
+                 check=0)
+        assert os.path.exists(dpath + ".idx")
+        lines = open(dpath).read().splitlines()
+        assert len(lines) == 3
+        # a write cut short at the end: left out, then cut away
+        with open(dpath, "a") as f:
+            f.write('{"commitment":"b51b820eb1')
+        p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
+                "DC-1", cwd=o.dir, check=0)
+        assert json.loads(p.stdout)["value"] == "Person 1"
+        more = pay("DC-9", "2026-05-02", 9, "EUR",
+                   {"kind": "individual", "name": "Person 9"}, "x")
+        o.submit(o.write("b.jsonl", json.dumps(more)), check=0)
+        text = open(dpath).read()
+        assert text.endswith("\n") and "b51b820eb1" not in text, text
+        assert [json.loads(ln)["id"] for ln in text.splitlines()] == \
+            ["DC-0", "DC-1", "DC-2", "DC-9"]
+        # the same month sent again: every salt found, nothing new
+        p = o.submit(o.write("a2.jsonl", "\n".join(json.dumps(r)
+                                                   for r in recs)), check=0)
+        assert b"nothing new" in p.stderr, p.stderr
+        # a line deleted in place (same inode): the index is rebuilt
+        keep = [ln for ln in text.splitlines() if '"DC-0"' not in ln]
+        with open(dpath, "r+") as f:
+            f.seek(0)
+            f.write("\n".join(keep) + "\n")
+            f.truncate()
+        p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
+                "DC-2", cwd=o.dir, check=0)
+        assert json.loads(p.stdout)["value"] == "Person 2"
+        run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
+            "DC-0", cwd=o.dir, check=4)
+        # a dry run writes nothing beside the file, even with no index
+        os.unlink(dpath + ".idx")
+        os.unlink(dpath + ".idx-lock")
+        before = sorted(os.listdir(o.dir))
+        p = o.submit("--dry-run", o.write("c.jsonl", json.dumps(recs[1])),
+                     check=0)
+        assert "DC-1 %s " % ARROW in p.stdout.decode(), p.stdout
+        assert sorted(os.listdir(o.dir)) == sorted(before + ["c.jsonl"])
+        # readable by others: refused before anything is read
+        os.chmod(dpath, 0o644)
+        p = o.submit(o.write("d.jsonl", json.dumps(recs[1])), check=6)
+        assert b"not a private regular file (mode 0644)" in p.stderr, \
+            p.stderr
+        os.chmod(dpath, 0o600)
+    finally:
+        o.close()
+
+
 def test_two_offices_one_id_receipts_never_replaced():
     """Ids are per office: a second office's record with the same id is
     logged, but its receipt never replaces the first office's."""
@@ -1654,6 +1718,7 @@ if __name__ == "__main__":
         test_receipts_by_default_progress_and_consistency,
         test_receipts_on_a_full_disk_then_resume,
         test_two_runs_at_once_take_turns,
+        test_disclosures_file_cut_edited_and_indexed,
         test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
