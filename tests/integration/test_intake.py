@@ -1445,6 +1445,11 @@ def test_correct_keeps_a_persons_commitment():
         assert p.stdout.decode().strip() == \
             "NL-2 %s %d (as amended by #%d: nothing new)" % (
                 ARROW, idx["NL-2"], o.d.base + 2), p.stdout
+        # ... and wrote no second line for the record's field: disclose
+        # gives the name the record was logged with, one line
+        p = run("disclose", "--disclosures", o.key + ".disclosures.jsonl",
+                "--key", o.key, "--id", "NL-2", cwd=o.dir, check=0)
+        assert json.loads(p.stdout)["value"] == "P. de Vries", p.stdout
         # a ready-made commitment: one this office keeps the salt of (as
         # an export of the log has it) is taken; any other is refused,
         # and nothing is logged
