@@ -115,6 +115,24 @@ enc_soft(struct enc *e, int rc)
 static int enc_value(struct enc *e, const json_t *v, const char *key,
     int depth);
 
+/* 1 and its salt when the disclosures file has the person of path
+ * (e->path) named s (len bytes) for this record, or, in a correction's
+ * replacement, for the record it amends (the person as the amended
+ * record has them); else 0. */
+static int
+person_known(struct enc *e, const char *s, size_t len, uint8_t salt[32])
+{
+	const struct jrec_discs *d = e->discs;
+
+	if (d->known == NULL)
+		return 0;
+	if (d->id != NULL && d->known(d->known_arg, d->id, e->path, s, len,
+	    salt) == 1)
+		return 1;
+	return d->rid != NULL && strncmp(e->path, "replacement.", 12) == 0 &&
+	    d->known(d->known_arg, d->rid, e->path + 12, s, len, salt) == 1;
+}
+
 /* {"kind": "individual", "name": "..."} -> {"commitment": bin, "kind": ...} */
 static int
 enc_individual(struct enc *e, const json_t *o)
@@ -122,6 +140,7 @@ enc_individual(struct enc *e, const json_t *o)
 	const json_t *name = json_object_get(o, "name");
 	struct jrec_disc *d;
 	const char *s;
+	char *norm = NULL;	/* s in NFC, when it differs */
 	size_t len;
 	int rc;
 
@@ -159,22 +178,35 @@ enc_individual(struct enc *e, const json_t *o)
 	if (strlen(e->path) >= sizeof(d->field))
 		return pt_why_set(e->why, PT_ETOOBIG, "%s: path too long",
 		    e->path);
-	if (e->discs->known != NULL && e->discs->id != NULL &&
-	    e->discs->known(e->discs->known_arg, e->discs->id, e->path, s, len,
-	    d->salt) == 1)
-		rc = 0;
-	else if (e->discs->known != NULL && e->discs->rid != NULL &&
-	    strncmp(e->path, "replacement.", 12) == 0 &&
-	    e->discs->known(e->discs->known_arg, e->discs->rid, e->path + 12,
-	    s, len, d->salt) == 1)
-		rc = 0;		/* the person as the amended record has them */
-	else
-		rc = cr_random(d->salt, sizeof(d->salt));
-	if (rc != 0 ||
-	    (rc = record_commit(d->salt, s, len, d->commitment)) != 0)
-		return rc;
-	if ((d->value = ut_strndup(s, len)) == NULL)
-		return PT_ENOMEM;
+	/* The name committed to is its NFC form, so that the same name
+	 * written in another Unicode form (a decomposed ü, as some systems
+	 * export it) gets the same salt and commitment; a line the
+	 * disclosures file has for the name as written (before names were
+	 * normalised) keeps that form. */
+	if (!person_known(e, s, len, d->salt)) {
+		utf8proc_uint8_t *nfc = NULL;
+		utf8proc_ssize_t nl = utf8proc_map((const utf8proc_uint8_t *)s,
+		    (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE |
+		    UTF8PROC_COMPOSE);
+
+		if (nl > 0 && ((size_t)nl != len || memcmp(nfc, s, len) != 0)) {
+			s = norm = (char *)nfc;
+			len = (size_t)nl;
+			nfc = NULL;
+		}
+		free(nfc);
+		if (!person_known(e, s, len, d->salt) &&
+		    (rc = cr_random(d->salt, sizeof(d->salt))) != 0)
+			goto out;
+	}
+	if ((rc = record_commit(d->salt, s, len, d->commitment)) != 0)
+		goto out;
+	if ((d->value = ut_strndup(s, len)) == NULL) {
+		rc = PT_ENOMEM;
+		goto out;
+	}
+	free(norm);
+	norm = NULL;
 	d->value_len = len;
 	strcpy(d->field, e->path);
 	e->discs->n++;
@@ -185,6 +217,9 @@ enc_individual(struct enc *e, const json_t *o)
 	    (rc = wire_enc_cstr(e->out, "individual")) != 0)
 		return rc;
 	return 0;
+out:
+	free(norm);
+	return rc;
 }
 
 /*

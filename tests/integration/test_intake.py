@@ -1033,6 +1033,20 @@ def test_disclosures_file_cut_edited_and_indexed():
         p = o.submit(o.write("a2.jsonl", "\n".join(json.dumps(r)
                                                    for r in recs)), check=0)
         assert b"nothing new" in p.stderr, p.stderr
+        # the same name in another Unicode form (a decomposed ü): the
+        # same salt and commitment, nothing new; committed as NFC
+        import unicodedata
+        name = "J\u00fcrgen M\u00fcller"
+        for i, form in enumerate(("NFD", "NFC", "NFD")):
+            r = pay("DC-5", "2026-05-03", 5, "EUR", {
+                "kind": "individual",
+                "name": unicodedata.normalize(form, name)}, "x")
+            p = o.submit(o.write("u%d.jsonl" % i, json.dumps(r)), check=0)
+            assert i == 0 or b"nothing new" in p.stderr, p.stderr
+        p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
+                "DC-5", cwd=o.dir, check=0)
+        assert json.loads(p.stdout)["value"] == name, p.stdout
+        text = open(dpath).read()
         # a line deleted in place (same inode): the index is rebuilt
         keep = [ln for ln in text.splitlines() if '"DC-0"' not in ln]
         with open(dpath, "r+") as f:
