@@ -520,10 +520,10 @@ static const char submit_usage[] =
     "order, with a progress bar on a terminal.  Before exit 0, every saved\n"
     "receipt's checkpoint is proven consistent with the others and with\n"
     "the checkpoint this client remembers for the log.  If the log gives\n"
-    "no answer for --give-up SECONDS (default 60) the run stops and says\n"
-    "how many records are not yet logged: running the same command again\n"
-    "resumes safely (a record already logged is answered with its receipt,\n"
-    "never logged twice).\n"
+    "no answer for --give-up SECONDS (default 60) the run stops then and\n"
+    "says how many records are not confirmed: running the same command\n"
+    "again resumes safely (a record already logged is answered with its\n"
+    "receipt, never logged twice).\n"
     "\n"
     "--dry-run reads and checks only: no --log needed, nothing written;\n"
     "each valid record is shown with its amounts (and with --date-format\n"
@@ -735,20 +735,28 @@ print_summary(const struct sub_args *a, const struct itk *t,
 	if (t->invalid > 0)
 		fprintf(stderr, ", %zu invalid (not sent)", t->invalid);
 	if (cnt->refused > 0)
-		fprintf(stderr, ", %zu refused", cnt->refused);
+		fprintf(stderr, ", %zu refused by the log", cnt->refused);
+	if (cnt->local > 0)
+		fprintf(stderr, ", %zu not sent (a local error above)",
+		    cnt->local);
 	if (cnt->unsent > 0)
-		fprintf(stderr, ", %zu not yet logged", cnt->unsent);
+		fprintf(stderr, ", %zu not confirmed (no answer)", cnt->unsent);
 	fputc('\n', stderr);
 	if (cnt->stalled)
 		fprintf(stderr, "pubtrail: the log gave no answer for %u s: "
-		    "stopped with %zu of %zu records not yet logged.\n"
+		    "stopped with %zu of %zu records not confirmed (not "
+		    "logged, or logged without the answer reaching here).\n"
 		    "pubtrail: run the same command again to resume: records "
 		    "already logged are answered with their receipts, never "
 		    "logged twice.\n", a->give_up, cnt->unsent, t->nitems);
 	else if (cnt->unsent > 0)
-		fprintf(stderr, "pubtrail: run the same command again to log "
-		    "the %zu records not yet logged (never twice).\n",
-		    cnt->unsent);
+		fprintf(stderr, "pubtrail: run the same command again for the "
+		    "%zu records not confirmed: each is logged, or found "
+		    "logged, once.\n", cnt->unsent);
+	else if (cnt->local > 0)
+		fprintf(stderr, "pubtrail: mend what the error above says, then "
+		    "run the same command again: records already logged are "
+		    "answered with their receipts, never logged twice.\n");
 }
 
 /* Phase 2: sign (or take what ps signed ahead), send, keep receipts.

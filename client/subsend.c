@@ -43,7 +43,8 @@
  * end: ST_AMENDED when a correction made it read as this record (a month's
  * file, corrected, sent again), else ST_REFUSED */
 enum { ST_WAIT = 0, ST_OK, ST_REFUSED, ST_UNSENT, ST_NORECEIPT, ST_CHECK,
-	ST_AMENDED };
+	ST_AMENDED, ST_LOCAL };	/* ST_LOCAL: not sent, for a local error
+				 * (the disclosures file not written) */
 
 struct result {
 	uint8_t state;
@@ -74,10 +75,16 @@ struct run {
 	size_t *sublen;
 	uint8_t (*sig)[64];		/* its signature */
 	size_t next_print;
-	size_t ok, refused, unsent;
+	size_t ok, refused, unsent, local;
+	/* Problem lines: a reason that repeats line after line (a full
+	 * disk, for every record after) is printed SUB_SAME_MAX times, then
+	 * counted, and said once with the count. */
+	char *same_why;
+	size_t same_n, same_hidden;
 	size_t before;		/* of ok: below the start's tree size */
 	size_t noreceipt;	/* of ok: receipt not saved */
 	int stalled;
+	int watching;			/* watch() is set to run */
 	uint64_t start_ms, last_progress_ms, last_draw_ms;
 	int bar;			/* progress bar on stderr */
 	int worst;
@@ -115,7 +122,8 @@ static void
 bar_draw(struct run *x, int force)
 {
 	uint64_t now = ut_now_ms(), el;
-	size_t n = x->t->nitems, done = x->ok + x->refused + x->unsent;
+	size_t n = x->t->nitems, done = x->ok + x->refused + x->unsent +
+	    x->local;
 	char line[160], fill[31];
 	double rate;
 	unsigned pct, w;
@@ -143,6 +151,38 @@ bar_draw(struct run *x, int force)
 }
 
 /* ------------------------------------------------------------- results */
+
+#define SUB_SAME_MAX	3	/* lines of one reason in a row */
+
+/* The repeats of a reason not printed, said once with their count. */
+static void
+same_flush(struct run *x)
+{
+	if (x->same_hidden > 0)
+		fprintf(stderr, "pubtrail: ... and %zu more record%s for the "
+		    "same reason: %s\n", x->same_hidden, x->same_hidden == 1 ?
+		    "" : "s", x->same_why);
+	free(x->same_why);
+	x->same_why = NULL;
+	x->same_n = x->same_hidden = 0;
+}
+
+/* 1 when why repeats the reason of the last SUB_SAME_MAX problem lines
+ * (counted, not printed), else 0 (print it). */
+static int
+same_again(struct run *x, const char *why)
+{
+	if (x->same_why != NULL && strcmp(x->same_why, why) == 0) {
+		if (++x->same_n <= SUB_SAME_MAX)
+			return 0;
+		x->same_hidden++;
+		return 1;
+	}
+	same_flush(x);
+	x->same_why = strdup(why);
+	x->same_n = 1;
+	return 0;
+}
 
 static void
 print_ready(struct run *x)
@@ -196,6 +236,7 @@ print_ready(struct run *x)
 			if (r->state != ST_OK && r->state != ST_AMENDED) {
 				json_object_set_new(o, "error", json_string(
 				    r->state == ST_UNSENT ? "not_logged_yet" :
+				    r->state == ST_LOCAL ? "not_sent" :
 				    r->state == ST_NORECEIPT ?
 				    "receipt_not_saved" : pt_errname(r->rc)));
 				json_object_set_new(o, "reason",
@@ -212,25 +253,30 @@ print_ready(struct run *x)
 			if (r->state == ST_AMENDED)
 				printf(" (as amended by #%llu: nothing new)",
 				    (unsigned long long)r->by);
+			if (r->state == ST_NORECEIPT)
+				fputs(" (receipt not saved)", stdout);
 			putchar('\n');
 		}
-		if (r->state == ST_REFUSED || r->state == ST_NORECEIPT) {
+		if (r->state == ST_REFUSED || r->state == ST_NORECEIPT ||
+		    r->state == ST_LOCAL) {
 			struct in_pos pos = { it->file, it->line, 0 };
 			struct itk quiet = { 0 };
 			char w[PT_WHY_MAX + 128];
+			const char *why = r->why != NULL ? r->why :
+			    pt_strerror(r->rc);
 
 			fflush(stdout);
 			/* one line, in the intake format, counted apart */
 			if (r->state == ST_NORECEIPT)
 				snprintf(w, sizeof(w), "%s (the record is "
 				    "logged, at index %llu: run the same "
-				    "command again to save its receipt)",
-				    r->why != NULL ? r->why : pt_strerror(r->rc),
+				    "command again to save its receipt)", why,
 				    (unsigned long long)r->index);
-			itk_problem(&quiet, &pos, r->state == ST_NORECEIPT ?
-			    "receipt" : "log", it->id, 0, r->state ==
-			    ST_NORECEIPT ? w : r->why != NULL ? r->why :
-			    pt_strerror(r->rc));
+			if (!same_again(x, why))
+				itk_problem(&quiet, &pos, r->state ==
+				    ST_NORECEIPT ? "receipt" : r->state ==
+				    ST_LOCAL ? "not sent" : "log", it->id, 0,
+				    r->state == ST_NORECEIPT ? w : why);
 		}
 		free(r->why);
 		r->why = NULL;
@@ -278,6 +324,10 @@ finish(struct run *x, size_t k, int state, int rc, const char *why)
 	case ST_REFUSED:
 		x->refused++;
 		x->last_progress_ms = ut_now_ms();
+		worse(x, cli_exit_for(rc));
+		break;
+	case ST_LOCAL:
+		x->local++;
 		worse(x, cli_exit_for(rc));
 		break;
 	default:
@@ -633,7 +683,7 @@ prepare(struct run *x, size_t k)
 		d.n = it->ndisc;
 		memcpy(d.d, it->disc, it->ndisc * sizeof(d.d[0]));
 		if ((rc = dis_store_add(x->o->dis, it->id, &d, &why)) != 0) {
-			finish(x, k, ST_REFUSED, rc, why.text);
+			finish(x, k, ST_LOCAL, rc, why.text);
 			return 1;
 		}
 	}
@@ -693,6 +743,7 @@ run_init(struct run *x, const struct sub_opts *o, struct itk *t)
 static void
 run_free(struct run *x)
 {
+	free(x->same_why);
 	sub_ckset_cleanup(&x->cks);
 	for (size_t k = 0; x->res != NULL && k < x->t->nitems; k++) {
 		free(x->res[k].why);
@@ -722,9 +773,25 @@ dis_sync(struct run *x, const size_t *batch, size_t *nb)
 	if ((rc = dis_store_sync(x->o->dis, &why)) == 0)
 		return 0;
 	for (size_t i = 0; i < *nb; i++)
-		finish(x, batch[i], ST_REFUSED, rc, why.text);
+		finish(x, batch[i], ST_LOCAL, rc, why.text);
 	*nb = 0;
 	return 1;
+}
+
+/* Every half second while requests are pending: once the run gave up on
+ * the log (no answer for --give-up), the requests still waiting for one
+ * end now, not each at its own time-out. */
+static void
+watch(void *arg)
+{
+	struct run *x = arg;
+	struct hcli *c = x->o->lc->http;
+
+	if (stalled(x))
+		hcli_abort_all(c, "given up: no answer for --give-up");
+	else if (hcli_pending(c) > 0 && hcli_later(c, 500, watch, x) == 0)
+		return;
+	x->watching = 0;
 }
 
 /*
@@ -764,6 +831,9 @@ pump(struct run *x)
 			}
 			nb = 0;
 			send_job(j);
+			if (!x->watching && hcli_later(o->lc->http, 500, watch,
+			    x) == 0)
+				x->watching = 1;
 			hcli_run_until(o->lc->http,
 			    2 * (size_t)o->co->concurrency);
 			sub_writer_done(x->writer, receipt_written, x);
@@ -913,6 +983,8 @@ run_end(struct run *x)
 		if (x->res[k].state == ST_WAIT)
 			finish(x, k, ST_UNSENT, PT_ENET, NOT_ANSWERED);
 	print_ready(x);
+	bar_clear(x);
+	same_flush(x);
 	bar_draw(x, 1);
 	bar_clear(x);
 	/* The receipts made durable on the writer's thread while the
@@ -999,7 +1071,15 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	}
 	if (rc != 0)
 		worse(&x, cli_fail(rc, NULL, "submit"));
-	if (x.ok > 0 && (ex = sub_ckset_check(&x.cks, o->lc, o->ck)) !=
+	if (x.ok > 0 && x.stalled) {
+		/* the log gives no answer: its proofs would not come */
+		worse(&x, cli_fail(PT_ENET, NULL, "the consistency of the "
+		    "receipts' checkpoints could not be checked (the log gave "
+		    "no answer)"));
+		fprintf(stderr, "  the receipts this run saved were verified; "
+		    "run the same command again when the log answers: it logs "
+		    "nothing twice, and checks them\n");
+	} else if (x.ok > 0 && (ex = sub_ckset_check(&x.cks, o->lc, o->ck)) !=
 	    CLI_OK) {
 		worse(&x, ex);
 		c->inconsistent = 1;
@@ -1014,6 +1094,7 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	c->before = x.before;
 	c->refused = x.refused;
 	c->unsent = x.unsent;
+	c->local = x.local;
 	c->stalled = x.stalled;
 	run_free(&x);
 	return x.worst;

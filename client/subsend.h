@@ -63,6 +63,8 @@ struct sub_counts {
 	size_t before;			/* of those, in the log before the run */
 	size_t refused;			/* the log refused them */
 	size_t unsent;			/* not yet logged when the run stopped */
+	size_t local;			/* not sent: a local error (the
+					 * disclosures file not written) */
 	int stalled;			/* the log stopped answering */
 	int inconsistent;		/* a receipt's checkpoint failed a check */
 };

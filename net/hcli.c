@@ -1033,6 +1033,36 @@ later_cb(evutil_socket_t fd, short what, void *arg)
 	free(t);
 }
 
+void
+hcli_abort_all(struct hcli *c, const char *why)
+{
+	size_t n = c->inflight + c->queued;
+	struct hreq *r;
+
+	while (n-- > 0 && ((r = c->flight) != NULL || (r = c->qhead) !=
+	    NULL)) {
+		if (r->easy != NULL) {
+			curl_multi_remove_handle(c->multi, r->easy);
+			curl_easy_cleanup(r->easy);
+			r->easy = NULL;
+			flight_unlink(c, r);
+		} else {
+			c->qhead = r->next;
+			if (c->qhead == NULL)
+				c->qtail = NULL;
+			r->next = NULL;
+			c->queued--;
+		}
+		hcli_resp_recycle(c, &r->resp);
+		r->resp.err = PT_ENET;
+		r->resp.fail = HCLI_LOCAL;
+		snprintf(r->resp.why, sizeof(r->resp.why), "%s %.120s: %s",
+		    r->post ? "POST" : "GET", r->url, why);
+		r->done(r->arg, &r->resp);
+		req_free(r);
+	}
+}
+
 int
 hcli_later(struct hcli *c, unsigned ms, void (*fn)(void *), void *arg)
 {

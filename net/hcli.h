@@ -163,6 +163,14 @@ int hcli_run_until(struct hcli *c, size_t max);
  * back-off).  Counts as pending.  0 or PT_ENOMEM. */
 int hcli_later(struct hcli *c, unsigned ms, void (*fn)(void *), void *arg);
 
+/*
+ * End every request queued or in flight now, as answers that never came:
+ * r->err PT_ENET, r->why "METHOD URL: why".  Their callbacks run from
+ * here (requests they start then are not ended).  Timers stay.  For a
+ * caller that gave up on the server (a run's --give-up).
+ */
+void hcli_abort_all(struct hcli *c, const char *why);
+
 /* Requests queued or in flight, and timers pending.  O(1). */
 size_t hcli_pending(const struct hcli *c);
 

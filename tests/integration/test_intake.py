@@ -1150,7 +1150,7 @@ def test_log_stops_answering_then_resume():
             o.d.proc.send_signal(signal.SIGCONT)
         assert p.returncode == 3, (p.returncode, err)
         err = err.decode()
-        m = re.search(r"stopped with (\d+) of 300 records not yet logged", err)
+        m = re.search(r"stopped with (\d+) of 300 records not confirmed", err)
         assert m, err
         assert "run the same command again to resume" in err, err
         # the receipts' checkpoints could not be compared: not a fork
