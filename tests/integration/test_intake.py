@@ -935,10 +935,24 @@ def test_receipts_on_a_full_disk_then_resume():
             == sorted(saved), j
         assert {r.get("error") for r in j} == {None, "receipt_not_saved"}, j
         assert o.size() == 20
+        # as text: a logged record whose receipt was not saved says so
+        mnt2 = ptlib.tmpdir("pt-rfull2-")
+        subprocess.check_call(["mount", "-t", "tmpfs", "-o",
+                               "size=1m,nr_inodes=8,mode=0755", "tmpfs",
+                               mnt2])
+        try:
+            h = o.write("h.csv", rows_csv(20).replace("R-", "H-"))
+            p = o.submit("--decimal-comma", "--receipts", mnt2, h, check=6)
+        finally:
+            subprocess.call(["umount", mnt2])
+        out = p.stdout.decode().splitlines()
+        bare = [ln for ln in out if not ln.endswith(" (receipt not saved)")]
+        assert len(out) == 20 and 0 < len(bare) < 20, out
+        assert o.size() == 40
         p = o.submit("--decimal-comma", "--receipts", "room", f, check=0)
         assert sorted(os.listdir(os.path.join(o.dir, "room"))) == sorted(
             "F-%d.receipt" % i for i in range(1, 21))
-        assert o.size() == 20
+        assert o.size() == 40
         # a receipts directory that cannot be written: found before
         # anything is sent
         subprocess.check_call(["mount", "-o", "remount,ro", mnt])
@@ -946,7 +960,45 @@ def test_receipts_on_a_full_disk_then_resume():
         p = o.submit("--decimal-comma", "--receipts", mnt, g, check=6)
         assert b"cannot write a receipt there" in p.stderr and \
             b"nothing sent" in p.stderr, p.stderr
-        assert o.size() == 20
+        assert o.size() == 40
+    finally:
+        subprocess.call(["umount", mnt])
+        o.close()
+
+
+def test_disclosures_on_a_full_disk_then_resume():
+    """The disclosures file on a full disk (a real one: a small tmpfs):
+    the records whose lines could not be written are not sent, counted as
+    such (exit 6, not 'refused'), the repeated reason said once with its
+    count; the file keeps whole lines only; with room, the same command
+    logs the rest, nothing twice."""
+    o = Office()
+    mnt = ptlib.tmpdir("pt-dfull-")
+    subprocess.check_call(["mount", "-t", "tmpfs", "-o",
+                           "size=64k,mode=0700", "tmpfs", mnt])
+    try:
+        dis = os.path.join(mnt, "d.jsonl")
+        recs = [pay("DF-%d" % i, "2026-05-01", 100 + i, "EUR", {
+            "kind": "individual", "name": "Person %d %s" % (i, "x" * 60)},
+            "x") for i in range(400)]
+        f = o.write("df.jsonl", "\n".join(json.dumps(r) for r in recs))
+        p = o.submit("--disclosures", dis, f)
+        err = p.stderr.decode()
+        assert p.returncode == 6, (p.returncode, err)
+        assert "No space left on device" in err and "not sent (a local " \
+            "error above)" in err and "refused" not in err, err
+        assert "more records for the same reason" in err, err
+        assert err.count("No space left on device") < 10, err
+        text = open(dis).read()
+        lines = [json.loads(ln) for ln in text.splitlines()]
+        assert text.endswith("\n") and 0 < len(lines) < 400, len(lines)
+        assert o.size() == len(lines)
+        subprocess.check_call(["mount", "-o", "remount,size=4m", mnt])
+        p = o.submit("--disclosures", dis, f, check=0)
+        assert o.size() == 400
+        lines = [json.loads(ln) for ln in open(dis).read().splitlines()]
+        assert sorted(ln["id"] for ln in lines) == sorted(
+            "DF-%d" % i for i in range(400))
     finally:
         subprocess.call(["umount", mnt])
         o.close()
@@ -1736,6 +1788,7 @@ if __name__ == "__main__":
         test_dry_run_is_offline_and_writes_nothing,
         test_receipts_by_default_progress_and_consistency,
         test_receipts_on_a_full_disk_then_resume,
+        test_disclosures_on_a_full_disk_then_resume,
         test_two_runs_at_once_take_turns,
         test_disclosures_file_cut_edited_and_indexed,
         test_two_offices_one_id_receipts_never_replaced,
