@@ -48,8 +48,9 @@ static const char correct_usage[] =
     "amendment (void the logged one, and submit the row).\n"
     "\n"
     "Every field the correction changes is listed, as read (\"amount:\n"
-    "-12.50 EUR -> -125.00 EUR\"); --dry-run looks everything up and lists\n"
-    "the changes, and sends and writes nothing.\n"
+    "-12.50 EUR -> -125.00 EUR\"; --json: a line {\"id\", \"correction\",\n"
+    "\"changes\"} after the correction's own); --dry-run looks everything\n"
+    "up and lists the changes, and sends and writes nothing.\n"
     "\n"
     "Exit 0 logged, 1 invalid or failed verification, 2 usage, 3 network,\n"
     "4 no record ID by this office in the log, 5 the log refused the\n"
@@ -650,8 +651,18 @@ correct_run(struct correct_args *c)
 		ex = dry_show(c, &tg, cid, logged, changes);
 	else {
 		ex = send_correction(c, &tg, &of, &t, cid, logged);
-		if (ex == CLI_OK && changes != NULL && !c->a.co.quiet &&
-		    !c->a.co.json)
+		if (ex == CLI_OK && changes != NULL && c->a.co.json) {
+			/* after the correction's own line: what it changed */
+			json_t *o = json_pack("{s:s,s:s,s:O}", "id", c->target,
+			    "correction", cid, "changes", changes);
+
+			if (o != NULL) {
+				json_dumpf(o, stdout, JSON_COMPACT |
+				    JSON_SORT_KEYS);
+				fputc('\n', stdout);
+				json_decref(o);
+			}
+		} else if (ex == CLI_OK && changes != NULL && !c->a.co.quiet)
 			print_changes(stderr, changes);
 	}
 out:

@@ -1505,8 +1505,12 @@ def test_correct_keeps_a_persons_commitment():
         # too (its salt found under the amendment's id)
         renamed = o.write("jan-renamed.csv", head + row.replace(
             "P. de Vries", "P. de Vries-Jansen") % "875,00")
-        run(*base[:-4], "--with", renamed, "--reason", "naam", cwd=o.dir,
-            check=0)
+        p = run(*base[:-4], "--with", renamed, "--reason", "naam", "--json",
+                cwd=o.dir, check=0)
+        out = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert len(out) == 2 and out[1]["id"] == "NL-2" and \
+            [c["field"] for c in out[1]["changes"]] == \
+            ["payee.commitment"], out
         p = o.submit(*opts, renamed, check=0)
         assert p.stdout.decode().strip() == \
             "NL-2 %s %d (as amended by #%d: nothing new)" % (
