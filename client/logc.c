@@ -299,6 +299,19 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 	int rc;
 
 	state_dir(dir, sizeof(dir));
+	if (dir[0] == '\0' && !lc->no_memory && getenv("PUBTRAIL_STATE") ==
+	    NULL) {
+		/* said once: a job without HOME (a service, an env -i) would
+		 * otherwise run without the rollback check unawares */
+		static int said;
+
+		if (!said++)
+			fprintf(stderr, "pubtrail: no memory of the log's "
+			    "checkpoints (neither PUBTRAIL_STATE, XDG_STATE_HOME "
+			    "nor HOME is set): a log that rolls back is not "
+			    "noticed; set PUBTRAIL_STATE=DIR, or - to run "
+			    "without\n");
+	}
 	if (dir[0] == '\0' || lc->no_memory)
 		return 0;
 	if (note_vkey_format(&lc->key, vk, sizeof(vk)) != 0 ||

@@ -688,10 +688,17 @@ receipts_dir(const char *dir, int *made)
 	/* Others could take a receipt's name first, or (without the
 	 * sticky bit, /tmp has it) replace a receipt once saved. */
 	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
-		pt_why_set(&why, PT_EIO, "a directory anyone may write to "
-		    "(mode %04o): keep an office's receipts in a directory of "
-		    "its own (chmod o-w %s, or another --receipts DIR)",
-		    (unsigned)(st.st_mode & 07777), dir);
+		if (st.st_mode & S_ISVTX)	/* /tmp and the like */
+			pt_why_set(&why, PT_EIO, "a shared directory anyone "
+			    "may write to (mode %04o): keep an office's "
+			    "receipts in a directory of its own (another "
+			    "--receipts DIR)", (unsigned)(st.st_mode & 07777));
+		else
+			pt_why_set(&why, PT_EIO, "a directory anyone may "
+			    "write to (mode %04o): keep an office's receipts "
+			    "in a directory of its own (chmod o-w %s, or "
+			    "another --receipts DIR)",
+			    (unsigned)(st.st_mode & 07777), dir);
 		return cli_fail(PT_EIO, &why, "--receipts %s", dir);
 	}
 	/* a receipt can be written there (a read-only mount, a full disk:
