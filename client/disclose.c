@@ -225,26 +225,37 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 static json_t *
 line_at(const struct dis_store *s, uint64_t off)
 {
-	char *buf = malloc(DIS_LINE_MAX);
-	ssize_t n;
+	char small[1024], *buf = small;
+	size_t cap = sizeof(small);
+	ssize_t n = 0;
 	json_t *o = NULL;
-	char *nl;
+	char *nl = NULL;
 
-	if (buf == NULL || s->rfd < 0)
-		goto out;
-	n = pread(s->rfd, buf, DIS_LINE_MAX, (off_t)off);
-	if (n <= 0 || (nl = memchr(buf, '\n', (size_t)n)) == NULL)
-		goto out;
-	o = json_loadb(buf, (size_t)(nl - buf), JSON_REJECT_DUPLICATES, NULL);
-	if (o != NULL && !valid_line(o)) {
-		json_decref(o);
-		o = NULL;
+	if (s->rfd < 0)
+		return NULL;
+	/* most lines fit the first read; a longer one is read again whole */
+	for (;;) {
+		n = pread(s->rfd, buf, cap, (off_t)off);
+		if (n <= 0 || (nl = memchr(buf, '\n', (size_t)n)) != NULL ||
+		    (size_t)n < cap || buf != small)
+			break;
+		if ((buf = malloc(DIS_LINE_MAX)) == NULL) {
+			buf = small;
+			break;
+		}
+		cap = DIS_LINE_MAX;
 	}
-out:
-	if (buf != NULL) {
-		cr_wipe(buf, DIS_LINE_MAX);
+	if (n > 0 && nl != NULL) {
+		o = json_loadb(buf, (size_t)(nl - buf), JSON_REJECT_DUPLICATES,
+		    NULL);
+		if (o != NULL && !valid_line(o)) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	cr_wipe(buf, cap);	/* a name and its salt */
+	if (buf != small)
 		free(buf);
-	}
 	return o;
 }
 
