@@ -1069,6 +1069,7 @@ dis_cmd_disclose(int argc, char **argv)
 	struct dis_store *s;
 	struct pt_why why = { "" };
 	json_t *o, *hit = NULL, *hits;
+	char fieldbuf[256];
 	size_t i, nhit = 0;
 	int c, rc;
 
@@ -1136,7 +1137,10 @@ dis_cmd_disclose(int argc, char **argv)
 				    "has several committed fields: name one "
 				    "with --field", id);
 			}
-		field = str_of(hit, "field");
+		/* copied: hits is freed before the messages below */
+		snprintf(fieldbuf, sizeof(fieldbuf), "%s", str_of(hit,
+		    "field"));
+		field = fieldbuf;
 	}
 	if (nhit > 1) {
 		/* one field under several lines: the amended record's new

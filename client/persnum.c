@@ -303,6 +303,8 @@ it_cf(const char *id)
 {
 	static const char shape[] = "LLLLLLDDLDDLDDDL";
 
+	if (strncmp(id, "IT", 2) == 0 && strlen(id) == 18)
+		id += 2;	/* as a VAT-style number */
 	if (strlen(id) != 16)
 		return 0;
 	for (size_t i = 0; i < 16; i++) {
@@ -328,13 +330,19 @@ us_ssn(const char *id)
 }
 
 const char *
-pnum_person(const char *scheme, const char *id)
+pnum_person(const char *scheme, const char *raw)
 {
-	char d[PN_MAX + 1];
-	size_t n;
+	char d[PN_MAX + 1], id[64];
+	size_t n, i;
 
 	if (strlen(scheme) < 3 || scheme[2] != '-')
 		return NULL;
+	/* letters in any case: "rssmra80a01h501u" is the same number */
+	for (i = 0; raw[i] != '\0' && i < sizeof(id) - 1; i++)
+		id[i] = (char)toupper((unsigned char)raw[i]);
+	if (raw[i] != '\0')
+		return NULL;	/* longer than any person's number */
+	id[i] = '\0';
 	n = digits_of(id, d);
 	switch (scheme[0] << 8 | scheme[1]) {
 	case 'P' << 8 | 'L':

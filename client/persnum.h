@@ -16,7 +16,7 @@
  * whose code begins scheme ("PL-…": a Polish PESEL), as a phrase for a
  * message ("a Polish PESEL"), static; NULL when it has none.  Separators
  * people write in such numbers (spaces, points, hyphens, slashes) are
- * ignored.  O(length of id).
+ * ignored, and so is the case of letters.  O(length of id).
  */
 const char *pnum_person(const char *scheme, const char *id);
 

@@ -156,6 +156,10 @@ def test_persons_of_es_it_us_and_companies():
                         for _ in range(60)) if us_ssn.is_valid(s)]
     persons = [("ES-NIF", x) for x in dni + nie] + \
         [("IT-CF", x) for x in cfs] + [("US-SSA", x) for x in ssns] + \
+        [("IT-IVA", x.lower()) for x in cfs] + \
+        [("IT-IVA", "IT" + x) for x in cfs] + \
+        [("PL-NIP", x) for x in ("44051401359",)] + \
+        [("FI-PRO", "131052-308t")] + \
         [("GB-CHC", x) for x in ("QQ123456C", "AB 12 34 56 D")]
     assert all(ours(persons)), [p for p, g in zip(persons, ours(persons))
                                 if not g]
@@ -193,7 +197,8 @@ def test_persons_of_es_it_us_and_companies():
     comp += [("GB-COH", x) for x in ("01234567", "SC123456", "NI012345")]
     comp += [("DE-HRB", x) for x in ("HRB 12345", "123/456/78901",
                                      "12345678901"[:10])]
-    comp += [("IT-CF", x) for x in ("01234567890", "12345678903")]
+    comp += [("IT-CF", x) for x in ("01234567890", "12345678903",
+                                    "IT01234567890")]
     assert len(comp) > 500
     got = ours(comp)
     bad = [p for p, g in zip(comp, got) if g]
