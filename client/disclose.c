@@ -69,6 +69,7 @@ struct dis_store {
 				 * UINT64_MAX: cut away before appending */
 	int fd;			/* open to append, after the first add */
 	int unsynced;		/* lines written since the last fsync */
+	json_t *written;	/* id -> [{field, commitment}] this run wrote */
 };
 
 struct dis_meta {
@@ -97,6 +98,22 @@ valid_line(const json_t *o)
 	    json_is_string(json_object_get(o, "field")) &&
 	    json_is_string(json_object_get(o, "value")) &&
 	    hexfield(o, "salt", b) == 0 && hexfield(o, "commitment", b) == 0;
+}
+
+/* A retraction: {"version", "submitter", "id", "field", "retract":
+ * "<commitment hex>"}: the line of that commitment was written for a
+ * record the log refused (its id holds other content), so its salt is
+ * never taken again. */
+static int
+valid_retract(const json_t *o)
+{
+	uint8_t b[32];
+
+	return json_is_object(o) &&
+	    json_is_string(json_object_get(o, "submitter")) &&
+	    json_is_string(json_object_get(o, "id")) &&
+	    json_is_string(json_object_get(o, "field")) &&
+	    hexfield(o, "retract", b) == 0;
 }
 
 static const char *
@@ -182,8 +199,9 @@ idx_put(struct dis_store *s, MDB_txn *txn, const uint8_t *key, size_t klen,
 	return rc == 0 ? 0 : idx_err(s, rc, why);
 }
 
-/* Index line o (valid_line), which begins at off, when it is this
- * submitter's (others' lines are never looked up).  0 or an error. */
+/* Index line o (valid_line or valid_retract), which begins at off, when
+ * it is this submitter's (others' lines are never looked up).  0 or an
+ * error. */
 static int
 index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
     struct pt_why *why)
@@ -195,6 +213,12 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 
 	if (strcmp(str_of(o, "submitter"), s->submitter) != 0)
 		return 0;
+	if (json_object_get(o, "retract") != NULL) {
+		if ((rc = key_of(s, key, 'R', str_of(o, "retract"), 64,
+		    NULL)) != 0)
+			return rc;
+		return idx_put(s, txn, key, 1 + DIS_HKEY, "", 0, why);
+	}
 	put64(ob, off);
 	hexfield(o, "commitment", c);
 	cr_hex_encode(c, 32, hex);
@@ -343,7 +367,8 @@ catch_up(struct dis_store *s, MDB_txn *txn, uint64_t size, struct pt_why *why)
 			json_t *o = json_loadb(buf, (size_t)(nl - buf),
 			    JSON_REJECT_DUPLICATES, NULL);
 
-			if (o == NULL || !valid_line(o)) {
+			if (o == NULL || (!valid_line(o) &&
+			    !valid_retract(o))) {
 				json_decref(o);
 				rc = pt_why_set(why, PT_EIO, "%s:%zu: not a "
 				    "disclosure line", s->path,
@@ -589,6 +614,7 @@ dis_store_free(struct dis_store *s)
 		close(s->fd);	/* synced by dis_store_sync, or not needed */
 	if (s->rfd >= 0)
 		close(s->rfd);
+	json_decref(s->written);
 	free(s->path);
 	free(s->submitter);
 	free(s->idx);
@@ -613,6 +639,17 @@ txn_put(struct dis_store *s, MDB_txn *txn)
 {
 	if (txn != NULL && txn != s->wtxn)
 		mdb_txn_abort(txn);
+}
+
+/* Whether the commitment of line o (valid_line) was retracted. */
+static int
+retracted(struct dis_store *s, MDB_txn *txn, const json_t *o)
+{
+	uint8_t key[DIS_KEY];
+	MDB_val k = { 1 + DIS_HKEY, key }, v;
+
+	return key_of(s, key, 'R', str_of(o, "commitment"), 64, NULL) == 0 &&
+	    mdb_get(txn, s->dbi, &k, &v) == 0;
 }
 
 /* Whether line o is what key type looked for. */
@@ -680,6 +717,10 @@ lines_of(struct dis_store *s, char type, const char *id, const char *field,
 		if (o == NULL || !line_is(s, o, type, id, field)) {
 			json_decref(o);
 			*stale = 1;
+			continue;
+		}
+		if (retracted(s, txn, o)) {
+			json_decref(o);
 			continue;
 		}
 		lv = json_object_get(o, "value");
@@ -764,12 +805,31 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 		return 0;
 	if (mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
 		o = line_at(s, get64(v.mv_data));
-	txn_put(s, txn);
 	held = o != NULL && hexfield(o, "commitment", c) == 0 &&
 	    memcmp(c, commitment, 32) == 0 &&
-	    strcmp(str_of(o, "submitter"), s->submitter) == 0;
+	    strcmp(str_of(o, "submitter"), s->submitter) == 0 &&
+	    !retracted(s, txn, o);
+	txn_put(s, txn);
 	json_decref(o);
 	return held;
+}
+
+int
+dis_store_renamed(struct dis_store *s, const char *id, const char *field,
+    const char *commitment)
+{
+	int stale = 0, other = 0;
+	json_t *a = lines_of(s, 'F', id, field, NULL, 0, SIZE_MAX, &stale), *o;
+	const char *mine = NULL;
+	size_t i;
+
+	json_array_foreach(a, i, o)
+		if (strcmp(str_of(o, "commitment"), commitment) == 0)
+			mine = str_of(o, "value");
+	json_array_foreach(a, i, o)
+		other |= mine == NULL || strcmp(str_of(o, "value"), mine) != 0;
+	json_decref(a);
+	return other;
 }
 
 int
@@ -791,9 +851,10 @@ dis_store_known(void *store, const char *id, const char *field,
 }
 
 /* The lines of d for record id that s does not hold yet, as a new JSON
- * array (empty when none), or NULL when out of memory.  A line whose
- * commitment the file holds already (a name whose salt came from a
- * correction's line) is not written again: its secret is kept. */
+ * array (empty when none), or NULL when out of memory.  A name whose salt
+ * came from a correction's line for the record (the corrected month's
+ * file sent again) gets no line of its own: that line keeps its secret,
+ * under the id and field where the log holds the commitment. */
 static json_t *
 new_lines(struct dis_store *s, const char *id,
     const struct jrec_discs *d)
@@ -811,8 +872,16 @@ new_lines(struct dis_store *s, const char *id,
 			json_decref(o);
 			continue;
 		}
-		if (dis_store_holds(s, x->commitment))
-			continue;
+		if ((o = find(s, 'A', id, x->field, x->value,
+		    x->value_len)) != NULL) {
+			uint8_t c[32];
+			int same = hexfield(o, "commitment", c) == 0 &&
+			    memcmp(c, x->commitment, 32) == 0;
+
+			json_decref(o);
+			if (same)
+				continue;
+		}
 		o = json_object();
 		json_object_set_new(o, "version", json_integer(1));
 		json_object_set_new(o, "submitter", json_string(s->submitter));
@@ -964,10 +1033,56 @@ dis_store_add(struct dis_store *s, const char *id, const struct jrec_discs *d,
 		if ((rc = index_line(s, s->wtxn, o, s->end, why)) != 0)
 			goto out;
 		s->end += n;
+		/* kept to retract should the log refuse the record */
+		if (s->written == NULL && (s->written = json_object()) == NULL)
+			continue;
+		if (json_object_get(s->written, id) == NULL)
+			json_object_set_new(s->written, id, json_array());
+		json_array_append_new(json_object_get(s->written, id),
+		    json_pack("{s:O,s:O}", "field", json_object_get(o,
+		    "field"), "commitment", json_object_get(o, "commitment")));
 	}
 out:
 	json_decref(batch);
 	return rc;
+}
+
+int
+dis_store_retract(struct dis_store *s, const char *id, struct pt_why *why)
+{
+	json_t *w = s->written != NULL ? json_object_get(s->written, id) :
+	    NULL, *e;
+	size_t i, n;
+	int rc = 0;
+
+	if (w == NULL || json_array_size(w) == 0 || s->fd < 0)
+		return 0;
+	if (s->wtxn == NULL && (rc = mdb_txn_begin(s->env, NULL, 0,
+	    &s->wtxn)) != 0) {
+		s->wtxn = NULL;
+		return idx_err(s, rc, why);
+	}
+	json_array_foreach(w, i, e) {
+		json_t *o = json_pack("{s:i,s:s,s:s,s:O,s:O}", "version", 1,
+		    "submitter", s->submitter, "id", id, "field",
+		    json_object_get(e, "field"), "retract",
+		    json_object_get(e, "commitment"));
+
+		if (o == NULL)
+			return PT_ENOMEM;
+		s->unsynced = 1;
+		rc = write_line(s, s->fd, o, &n, why);
+		if (rc == 0 && (rc = index_line(s, s->wtxn, o, s->end,
+		    why)) == 0)
+			s->end += n;
+		else if (ftruncate(s->fd, (off_t)s->end) != 0)
+			s->torn = s->end;
+		json_decref(o);
+		if (rc != 0)
+			return rc;
+	}
+	json_object_del(s->written, id);
+	return dis_store_sync(s, why);
 }
 
 int
@@ -1049,8 +1164,9 @@ static const char disclose_usage[] =
     "its salt, which let one person check the logged commitment with\n"
     "`pubtrail check-disclosure`.  --key is the office's key file (its\n"
     "verifier key selects the lines).  Exit 4 when there is no such field;\n"
-    "1 when the field has several lines (from two runs at once, before\n"
-    "runs took turns): all are printed, one a line.\n";
+    "1 when the field has several lines (copied in from another computer's\n"
+    "file, or written by an earlier version): all are printed, one a line;\n"
+    "check each with `pubtrail check-disclosure`.\n";
 
 int
 dis_cmd_disclose(int argc, char **argv)
@@ -1143,11 +1259,10 @@ dis_cmd_disclose(int argc, char **argv)
 		field = fieldbuf;
 	}
 	if (nhit > 1) {
-		/* one field under several lines: the amended record's new
-		 * name sent again under the record's id (written so before
-		 * lines were kept once per commitment), two runs at once
-		 * before runs took turns, or another computer's lines
-		 * copied in; the log's record holds one of them */
+		/* one field under several lines: another computer's lines
+		 * copied in, or lines an earlier version wrote (two runs at
+		 * once, a refused record's line not retracted); the log's
+		 * record holds one of them */
 		json_array_foreach(hits, i, o) {
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
@@ -1156,9 +1271,9 @@ dis_cmd_disclose(int argc, char **argv)
 		dis_store_free(s);
 		return cli_fail(PT_EMALFORMED, NULL, "record %s has %zu lines "
 		    "for field %s in %s, with different salts: all are above, "
-		    "one a line, oldest first; `pubtrail check-disclosure` "
-		    "finds the one the log's record holds", id, nhit, field,
-		    file);
+		    "one a line, oldest first; save each to a file and check "
+		    "it with `pubtrail check-disclosure`: the valid one is the "
+		    "one the log's record holds", id, nhit, field, file);
 	}
 	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);

@@ -49,6 +49,12 @@ const char *dis_store_path(const struct dis_store *s);
  * (its salt and name are kept), else 0.  For jrec_discs.holds. */
 int dis_store_holds(void *store, const uint8_t commitment[32]);
 
+/* 1 when the file has a line for (id, field) of another name than the
+ * line of commitment (hex; or any line, when none has it): the record
+ * logged under another name, not another salt.  Else 0. */
+int dis_store_renamed(struct dis_store *s, const char *id, const char *field,
+    const char *commitment);
+
 /* jrec_discs.known callback: 1 and the salt when (id, field, value) was
  * committed before by this submitter, else 0. */
 int dis_store_known(void *store, const char *id, const char *field,
@@ -67,6 +73,18 @@ int dis_store_add(struct dis_store *s, const char *id,
 /* fsync what dis_store_add wrote since the last sync (nothing to do when
  * it wrote nothing).  0, or PT_EIO with the reason in *why. */
 int dis_store_sync(struct dis_store *s, struct pt_why *why);
+
+/*
+ * The lines this run wrote for record id retracted, when the log refused
+ * the record for good (its id holds other content): a line
+ * {"version", "submitter", "id", "field", "retract": COMMITMENT} each,
+ * synced, after which no lookup takes that salt again (a later run, or a
+ * `correct --amend` of the record, would otherwise reuse a salt the log
+ * never held under the id, and `disclose` show a line no logged record
+ * matches).  Lines this run found, not wrote, stay.  0, or PT_EIO.
+ */
+int dis_store_retract(struct dis_store *s, const char *id,
+    struct pt_why *why);
 
 /*
  * Check disclosure object disc against a decoded record (JSON, as

@@ -361,7 +361,7 @@ listed(const struct aud_corr *corr, uint64_t index)
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
-    int dates, const char *dis_path, size_t *logged, size_t *conflicts)
+    int dates, struct dis_store *dis, size_t *logged, size_t *conflicts)
 {
 	struct ckpt *ck;
 	struct aud_corr *corr = NULL;
@@ -435,7 +435,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 
 			(*conflicts)++;
 			sub_conflict_text(e.sub.record, e.sub.record_len,
-			    it->record, it->record_len, index, dis_path, msg,
+			    it->record, it->record_len, index, dis, it->id, msg,
 			    sizeof(msg));
 			free(buf);
 			itk_problem(t, &pos, "id", it->id, 0, msg);
@@ -646,8 +646,8 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 		if ((ex = sub_office_connect(of, a)) != 0)
 			return ex;
 		ex = dry_lookup(t, of->lc, of->vkey, a->co.json,
-		    a->io.csv.date.order[0] != '\0', of->dis != NULL ?
-		    dis_store_path(of->dis) : NULL, &logged, &conflicts);
+		    a->io.csv.date.order[0] != '\0', of->dis, &logged,
+		    &conflicts);
 	} else
 		dry_print(t, a->co.json, a->io.csv.date.order[0] != '\0');
 	if (ex == CLI_OK && t->problems > 0)

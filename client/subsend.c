@@ -874,28 +874,37 @@ sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
 
 void
 sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
-    size_t rec_len, uint64_t index, const char *dis_path, char *out,
-    size_t cap)
+    size_t rec_len, uint64_t index, struct dis_store *dis, const char *id,
+    char *out, size_t cap)
 {
-	json_t *now = NULL, *mine = NULL, *ch = NULL;
+	json_t *now = NULL, *mine = NULL, *ch = NULL, *c;
 	char diff[400] = "";
-	int salt = 0;
+	int salt = 0, renamed = 0;
+	size_t i, n = 0;
 
 	if (jrec_to_json(lrec, llen, &now, NULL) == 0 &&
 	    jrec_to_json(rec, rec_len, &mine, NULL) == 0 &&
 	    (ch = jrec_changes(now, mine)) != NULL)
 		salt = jrec_changes_text(ch, diff, sizeof(diff));
 	if (salt) {
-		/* the fields, not their commitments' bytes */
-		size_t i, n = 0;
-		json_t *c;
-
+		/* the fields, not their commitments' bytes; a field whose
+		 * line in the disclosures file names another person: the
+		 * name changed, not the salt */
 		json_array_foreach(ch, i, c) {
 			const char *f = json_string_value(json_object_get(c,
 			    "field"));
-			int w = snprintf(diff + n, sizeof(diff) - n, "%s%.*s",
-			    i ? ", " : "", (int)(strlen(f) - 11), f);
+			const json_t *to = json_object_get(c, "to");
+			char field[128];
+			int w;
 
+			snprintf(field, sizeof(field), "%.*s",
+			    (int)(strlen(f) - 11), f);
+			if (dis != NULL && json_is_string(to) &&
+			    dis_store_renamed(dis, id, field,
+			    json_string_value(to)))
+				renamed = 1;
+			w = snprintf(diff + n, sizeof(diff) - n, "%s%s",
+			    i ? ", " : "", field);
 			if (w < 0 || (size_t)w >= sizeof(diff) - n)
 				break;
 			n += (size_t)w;
@@ -904,16 +913,22 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 	json_decref(now);
 	json_decref(mine);
 	json_decref(ch);
-	if (salt)
+	if (salt && renamed)
+		snprintf(out, cap, "the log holds this record at index %llu "
+		    "with another person's name in it (%s: the disclosures "
+		    "file has the record under another name): if the name "
+		    "was corrected, pubtrail correct --amend ID --with FILE "
+		    "--reason TEXT", (unsigned long long)index, diff);
+	else if (salt)
 		snprintf(out, cap, "the log holds this record at index %llu, "
 		    "a natural person's name in it (%s) committed under "
 		    "another salt: %s%s%s; nothing to correct", (unsigned long long)
-		    index, diff, dis_path != NULL ? "the disclosures file " :
-		    "no disclosures file was read", dis_path != NULL ?
-		    dis_path : "", dis_path != NULL ? " lacks the salt the "
-		    "log's record was made with (another computer's file, or "
-		    "a lost one?): run with the office's file, --disclosures" :
-		    " (--key)");
+		    index, diff, dis != NULL ? "the disclosures file " :
+		    "no disclosures file was read", dis != NULL ?
+		    dis_store_path(dis) : "", dis != NULL ? " lacks the salt "
+		    "the log's record was made with (another computer's file, "
+		    "or a lost one?): run with the office's file, "
+		    "--disclosures" : " (--key)");
 	else
 		snprintf(out, cap, "the log holds this id at index %llu for "
 		    "other content (%s): if this row is another record (an id "
@@ -963,10 +978,14 @@ run_checks(struct run *x)
 		}
 		memcpy(text, "POST /add: the log answered 409: ", 33);
 		sub_conflict_text(e.sub.record, e.sub.record_len, it->record,
-		    it->record_len, r->index, x->o->dis != NULL ?
-		    dis_store_path(x->o->dis) : NULL, text + 33,
+		    it->record_len, r->index, x->o->dis, it->id, text + 33,
 		    sizeof(text) - 33);
 		free(buf);
+		/* refused for good: the salts this run made for it are
+		 * never taken again */
+		if (x->o->dis != NULL && dis_store_retract(x->o->dis, it->id,
+		    &lwhy) != 0)
+			fprintf(stderr, "pubtrail: %s\n", lwhy.text);
 		finish(x, k, ST_REFUSED, r->rc, text);
 	}
 }

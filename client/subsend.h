@@ -49,13 +49,14 @@ int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
  * Why the log refuses rec (rec_len bytes) under an id it holds at index
  * for the record lrec (llen bytes): the fields that differ, and what to
  * do; when only a natural person's commitment differs (the same record,
- * the name under another salt), that the disclosures file dis_path (NULL:
- * none was read) lacks the salt the logged record was made with.  Into
- * out (cap bytes).
+ * the name under another salt), that the disclosures file dis (NULL: none
+ * was read) lacks the salt the logged record was made with, or, when it
+ * has the record id under another name, that the name changed.  Into out
+ * (cap bytes).
  */
 void sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
-    size_t rec_len, uint64_t index, const char *dis_path, char *out,
-    size_t cap);
+    size_t rec_len, uint64_t index, struct dis_store *dis, const char *id,
+    char *out, size_t cap);
 
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */

@@ -1128,6 +1128,60 @@ def test_disclosures_file_cut_edited_and_indexed():
         o.close()
 
 
+def test_refused_person_lines_retracted():
+    """A record the log refuses for good (409: its id holds other content)
+    had its person's line written before it was sent: that line is
+    retracted, so its salt is never taken again.  A renamed person sent
+    as a new row is told the name changed; `correct --amend` then writes
+    the correction's own line, and every logged person is disclosed and
+    checked.  A line deleted by hand and put back is used again."""
+    o = Office()
+    try:
+        dpath = o.key + ".disclosures.jsonl"
+
+        def person(rid, name):
+            return o.write(rid + name[:3] + ".jsonl", json.dumps(pay(
+                rid, "2026-05-01", 100, "EUR",
+                {"kind": "individual", "name": name}, "x")))
+
+        def disclosed(rid):
+            p = run("disclose", "--disclosures", dpath, "--key", o.key,
+                    "--id", rid, cwd=o.dir, check=0)
+            f = o.write("d.json", p.stdout)
+            run("check-disclosure", *o.L, f, cwd=o.dir, check=0)
+            return json.loads(p.stdout)["value"]
+
+        o.submit(person("X2", "Ferrara Giuseppe"), check=0)
+        p = o.submit(person("X2", "Ferrari Giuseppe"), check=5)
+        assert b"with another person's name in it (payee: the disclosures " \
+            b"file has the record under another name): if the name was " \
+            b"corrected, pubtrail correct --amend" in p.stderr, p.stderr
+        assert '"retract":' in open(dpath).read().splitlines()[-1]
+        run("correct", *o.L, "--key", o.key, "--amend", "X2", "--with",
+            person("X2", "Ferrari Giuseppe"), "--reason", "nome", cwd=o.dir,
+            check=0)
+        cid = o.records()[-1]["id"]
+        assert disclosed("X2") == "Ferrara Giuseppe"
+        assert disclosed(cid) == "Ferrari Giuseppe"
+        # a logged person's line deleted by hand: a new salt, refused,
+        # retracted; the line put back is used again
+        o.submit(person("X1", "Anna Bianchi"), check=0)
+        lines = open(dpath).read().splitlines()
+        orig = [ln for ln in lines if '"X1"' in ln]
+        with open(dpath, "w") as f:
+            f.write("".join(ln + "\n" for ln in lines if ln not in orig))
+        p = o.submit(person("X1", "Anna Bianchi"), check=5)
+        assert b"lacks the salt the log's record was made with" in \
+            p.stderr, p.stderr
+        with open(dpath, "a") as f:
+            f.write(orig[0] + "\n")
+        p = o.submit(person("X1", "Anna Bianchi"), check=0)
+        assert b"nothing new" in p.stderr, p.stderr
+        assert disclosed("X1") == "Anna Bianchi"
+    finally:
+        o.close()
+
+
 def test_two_offices_one_id_receipts_never_replaced():
     """Ids are per office: a second office's record with the same id is
     logged, but its receipt never replaces the first office's."""
@@ -1795,6 +1849,7 @@ if __name__ == "__main__":
         test_disclosures_on_a_full_disk_then_resume,
         test_two_runs_at_once_take_turns,
         test_disclosures_file_cut_edited_and_indexed,
+        test_refused_person_lines_retracted,
         test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
