@@ -487,6 +487,22 @@ env_open(struct dis_store *s, unsigned flags, struct pt_why *why)
 	return rc == 0 ? 0 : idx_err(s, rc, why);
 }
 
+/* The directory of path: one others cannot write to (ut_check_dir_private),
+ * or the reason in *why. */
+static int
+dir_private(const char *path, struct pt_why *why)
+{
+	char dir[UT_PATH_MAX];
+	const char *sl = strrchr(path, '/');
+	size_t dl = sl == NULL ? 1 : sl == path ? 1 : (size_t)(sl - path);
+
+	if (dl >= sizeof(dir))
+		return pt_why_set(why, PT_EINVAL, "%s: path too long", path);
+	memcpy(dir, sl == NULL ? "." : path, dl);
+	dir[dl] = '\0';
+	return ut_check_dir_private(dir, why);
+}
+
 /* The file's private mode, as open_private wants it of a file it writes:
  * names and salts are read only from a file others cannot read. */
 static int
@@ -535,6 +551,12 @@ dis_store_open(const char *path, const char *submitter, int readonly,
 	    (rc = check_private(s, &st, why)) != 0) {
 		rc = rc != 0 ? rc : pt_why_set(why, PT_EIO, "%s: %s", path,
 		    strerror(errno));
+		dis_store_free(s);
+		return rc;
+	}
+	/* a file written in a directory others may write to: refused now,
+	 * before its index is made there and records fail one by one */
+	if (!readonly && (rc = dir_private(path, why)) != 0) {
 		dis_store_free(s);
 		return rc;
 	}
@@ -905,19 +927,10 @@ new_lines(struct dis_store *s, const char *id,
 static int
 open_private(const struct dis_store *s, struct pt_why *why)
 {
-	char dir[UT_PATH_MAX];
-	const char *sl = strrchr(s->path, '/');
-	size_t dl = sl == NULL ? 1 : sl == s->path ? 1 :
-	    (size_t)(sl - s->path);
 	struct stat st;
 	int fd, rc;
 
-	if (dl >= sizeof(dir))
-		return pt_why_set(why, PT_EINVAL, "%s: path too long",
-		    s->path);
-	memcpy(dir, sl == NULL ? "." : s->path, dl);
-	dir[dl] = '\0';
-	if ((rc = ut_check_dir_private(dir, why)) != 0)
+	if ((rc = dir_private(s->path, why)) != 0)
 		return rc;
 	if ((fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) < 0)

@@ -480,6 +480,34 @@ text_unseen(struct enc *e, const char *s, size_t len, const char *where)
 	return 1;
 }
 
+/*
+ * Text as logged: in Unicode NFC, so that the same name exported by one
+ * system decomposed (u and a combining diaeresis) and by another composed
+ * is one name in the log, not a conflict (409) or a payee split in two.
+ * ASCII, most text, is written as it is.
+ */
+static int
+enc_text_nfc(struct enc *e, const char *s, size_t len)
+{
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t n;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len)
+		return wire_enc_str(e->out, s, len);
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+	    &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (n < 0 || (size_t)n > PT_MAX_STRING)
+		rc = wire_enc_str(e->out, s, len);
+	else
+		rc = wire_enc_str(e->out, (const char *)nfc, (size_t)n);
+	free(nfc);
+	return rc;
+}
+
 static int
 enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 {
@@ -524,7 +552,7 @@ enc_value(struct enc *e, const json_t *v, const char *key, int depth)
 			    "%d bytes", where, PT_MAX_STRING);
 		if (text_unseen(e, s, len, where))
 			return enc_soft(e, PT_ESCHEMA);
-		return wire_enc_str(e->out, s, len);
+		return enc_text_nfc(e, s, len);
 	}
 	case JSON_INTEGER:
 		return wire_enc_int(e->out, (int64_t)json_integer_value(v));

@@ -666,7 +666,8 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 		    "invalid (%zu problem%s above); nothing was sent or "
 		    "written\n", t->nitems - conflicts, t->nitems - conflicts ==
 		    1 ? "" : "s", a->co.log_url == NULL ? "" : logged > 0 ?
-		    " (some already logged)" : " (none logged yet)",
+		    " (some already logged)" : conflicts > 0 ? "" :
+		    " (none logged yet)",
 		    t->invalid + conflicts, t->problems, t->problems == 1 ? "" :
 		    "s");
 	return ex;

@@ -1098,6 +1098,15 @@ def test_disclosures_file_cut_edited_and_indexed():
         p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
                 "DC-5", cwd=o.dir, check=0)
         assert json.loads(p.stdout)["value"] == name, p.stdout
+        # so is any text: a company's name and a description, logged NFC
+        for i, form in enumerate(("NFD", "NFC")):
+            r = pay("DC-6", "2026-05-03", 6, "EUR", org(
+                "DE-HRB", "HRB9", unicodedata.normalize(form, "S\u00f6hne "
+                                                          "& M\u00fcller")),
+                unicodedata.normalize(form, "Geb\u00fchr"))
+            p = o.submit(o.write("v%d.jsonl" % i, json.dumps(r)), check=0)
+            assert i == 0 or b"nothing new" in p.stderr, p.stderr
+        assert o.records()[-1]["payee"]["name"] == "S\u00f6hne & M\u00fcller"
         text = open(dpath).read()
         # a line deleted in place (same inode): the index is rebuilt
         keep = [ln for ln in text.splitlines() if '"DC-0"' not in ln]
