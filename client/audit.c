@@ -127,25 +127,6 @@ aud_state_free(struct aud_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int
 aud_state_load(const char *dir, const struct note_vkey *key,
     struct aud_state *st, struct pt_why *why)
@@ -179,7 +160,7 @@ aud_state_load(const char *dir, const struct note_vkey *key,
 	if (flen < ml + 9 || memcmp(fb, FRONTIER_MAGIC, ml) != 0 ||
 	    fb[ml + 8] > 64 || flen != ml + 9 + 32 * (size_t)fb[ml + 8])
 		goto corrupt;
-	st->fr.size = get_u64(fb + ml);
+	st->fr.size = num_get_be64(fb + ml);
 	st->fr.count = fb[ml + 8];
 	memcpy(st->fr.h, fb + ml + 9, 32 * (size_t)st->fr.count);
 	if (st->fr.size != st->ck.size ||
@@ -215,7 +196,7 @@ aud_state_save(const char *dir, const struct aud_state *st,
 	if ((rc = ut_mkdirs(dir, 0755, why)) != 0)
 		return rc;
 	memcpy(buf, FRONTIER_MAGIC, ml);
-	put_u64(buf + ml, st->fr.size);
+	num_put_be64(buf + ml, st->fr.size);
 	buf[ml + 8] = (uint8_t)st->fr.count;
 	memcpy(buf + ml + 9, st->fr.h, 32 * (size_t)st->fr.count);
 	n = ml + 9 + 32 * (size_t)st->fr.count;

@@ -122,23 +122,6 @@ str_of(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* key[0..17): type, then H(parts): each part as "LEN:" and its bytes
  * (n parts, b/bl; NULL parts are left out).  0 or PT_ENOMEM. */
 static int
@@ -219,7 +202,7 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 			return rc;
 		return idx_put(s, txn, key, 1 + DIS_HKEY, "", 0, why);
 	}
-	put64(ob, off);
+	num_put_be64(ob, off);
 	hexfield(o, "commitment", c);
 	cr_hex_encode(c, 32, hex);
 	memcpy(key + 1 + DIS_HKEY, ob, 8);
@@ -400,7 +383,7 @@ meta_get(struct dis_store *s, MDB_txn *txn, struct dis_meta *m)
 	if (mdb_get(txn, s->dbi, &k, &v) != 0 || v.mv_size != sizeof(*m))
 		return PT_ENOTFOUND;
 	memcpy(m, v.mv_data, sizeof(*m));
-	return get64(m->version) == DIS_IDX_VERSION ? 0 : PT_ENOTFOUND;
+	return num_get_be64(m->version) == DIS_IDX_VERSION ? 0 : PT_ENOTFOUND;
 }
 
 /* Bring the index in txn up to date with the file (st: its stat), from
@@ -416,20 +399,20 @@ refresh(struct dis_store *s, MDB_txn *txn, const struct stat *st,
 
 	s->end = 0;
 	if (!rebuild && meta_get(s, txn, &m) == 0 &&
-	    get64(m.ino) == (uint64_t)st->st_ino &&
-	    get64(m.dev) == (uint64_t)st->st_dev &&
-	    get64(m.end) <= (uint64_t)st->st_size &&
-	    tail_hash(s, get64(m.end), tail) == 0 &&
+	    num_get_be64(m.ino) == (uint64_t)st->st_ino &&
+	    num_get_be64(m.dev) == (uint64_t)st->st_dev &&
+	    num_get_be64(m.end) <= (uint64_t)st->st_size &&
+	    tail_hash(s, num_get_be64(m.end), tail) == 0 &&
 	    memcmp(tail, m.tail, 32) == 0)
-		s->end = get64(m.end);
+		s->end = num_get_be64(m.end);
 	else if ((rc = mdb_drop(txn, s->dbi, 0)) != 0)
 		return idx_err(s, rc, why);
 	if ((rc = catch_up(s, txn, (uint64_t)st->st_size, why)) != 0)
 		return rc;
-	put64(m.version, DIS_IDX_VERSION);
-	put64(m.end, s->end);
-	put64(m.ino, (uint64_t)st->st_ino);
-	put64(m.dev, (uint64_t)st->st_dev);
+	num_put_be64(m.version, DIS_IDX_VERSION);
+	num_put_be64(m.end, s->end);
+	num_put_be64(m.ino, (uint64_t)st->st_ino);
+	num_put_be64(m.dev, (uint64_t)st->st_dev);
 	if (tail_hash(s, s->end, m.tail) != 0)
 		return pt_why_set(why, PT_EIO, "%s: %s", s->path,
 		    strerror(errno));
@@ -451,13 +434,13 @@ idx_current(struct dis_store *s, const struct stat *st)
 	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
 		return 0;
 	ok = meta_get(s, txn, &m) == 0 &&
-	    get64(m.ino) == (uint64_t)st->st_ino &&
-	    get64(m.dev) == (uint64_t)st->st_dev &&
-	    get64(m.end) == (uint64_t)st->st_size &&
-	    tail_hash(s, get64(m.end), tail) == 0 &&
+	    num_get_be64(m.ino) == (uint64_t)st->st_ino &&
+	    num_get_be64(m.dev) == (uint64_t)st->st_dev &&
+	    num_get_be64(m.end) == (uint64_t)st->st_size &&
+	    tail_hash(s, num_get_be64(m.end), tail) == 0 &&
 	    memcmp(tail, m.tail, 32) == 0;
 	if (ok)
-		s->end = get64(m.end);
+		s->end = num_get_be64(m.end);
 	mdb_txn_abort(txn);
 	return ok;
 }
@@ -734,7 +717,7 @@ lines_of(struct dis_store *s, char type, const char *id, const char *field,
 		if (k.mv_size != DIS_KEY || memcmp(k.mv_data, key,
 		    1 + DIS_HKEY) != 0)
 			break;
-		o = line_at(s, get64((const uint8_t *)k.mv_data + 1 +
+		o = line_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
 		    DIS_HKEY));
 		if (o == NULL || !line_is(s, o, type, id, field)) {
 			json_decref(o);
@@ -826,7 +809,7 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 	    (txn = txn_get(s)) == NULL)
 		return 0;
 	if (mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
-		o = line_at(s, get64(v.mv_data));
+		o = line_at(s, num_get_be64(v.mv_data));
 	held = o != NULL && hexfield(o, "commitment", c) == 0 &&
 	    memcmp(c, commitment, 32) == 0 &&
 	    strcmp(str_of(o, "submitter"), s->submitter) == 0 &&
@@ -1114,10 +1097,10 @@ dis_store_sync(struct dis_store *s, struct pt_why *why)
 	/* the index: what it covers now (a cache, not synced) */
 	if (s->wtxn == NULL || fstat(s->fd, &st) != 0)
 		return 0;
-	put64(m.version, DIS_IDX_VERSION);
-	put64(m.end, s->end);
-	put64(m.ino, (uint64_t)st.st_ino);
-	put64(m.dev, (uint64_t)st.st_dev);
+	num_put_be64(m.version, DIS_IDX_VERSION);
+	num_put_be64(m.end, s->end);
+	num_put_be64(m.ino, (uint64_t)st.st_ino);
+	num_put_be64(m.dev, (uint64_t)st.st_dev);
 	if (tail_hash(s, s->end, m.tail) != 0 ||
 	    mdb_put(s->wtxn, s->dbi, &k, &v, 0) != 0)
 		mdb_txn_abort(s->wtxn);	/* caught up at the next open */

@@ -75,3 +75,20 @@ num_parse_i64_str(const char *s, int64_t min, int64_t max, int64_t *out)
 		return PT_EINVAL;
 	return num_parse_i64(s, strlen(s), min, max, out);
 }
+
+void
+num_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+uint64_t
+num_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}

@@ -37,4 +37,9 @@ int num_parse_u64_str(const char *s, uint64_t min, uint64_t max,
 int num_parse_i64_str(const char *s, int64_t min, int64_t max,
     int64_t *out);
 
+/* v as 8 bytes big-endian at p, and back: keys whose byte order is their
+ * numeric order, and integers in files. */
+void num_put_be64(uint8_t *p, uint64_t v);
+uint64_t num_get_be64(const uint8_t *p);
+
 #endif
