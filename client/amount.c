@@ -184,7 +184,7 @@ enum problem {
 	P_TRAILING_MINUS,
 	P_PARENS,
 	P_TWO_SIGNS,	/* "-5-", "(-5)" */
-	P_WHOLE_DASH,	/* "1'234.-": a whole amount, a dash for the cents */
+	P_WHOLE_DASH,	/* "1'234.-": a whole amount, a dash for cents */
 	P_TEXT_MARK,	/* "'1234.50": Excel's mark of a number as text */
 	P_LONG,
 	P_TWO_DECIMALS,
@@ -296,7 +296,8 @@ tokenize(const char *s, size_t len, char negative, struct toks *t)
 		} else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
 		    (p[i + 2] == 0xaf || p[i + 2] == 0x87 ||
 		    p[i + 2] == 0x89)) {
-			t->t[t->n++] = T_SPACE;	/* U+202F, U+2007, U+2009 */
+			/* U+202F, U+2007, U+2009 */
+			t->t[t->n++] = T_SPACE;
 			i += 3;
 		} else if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
 		    p[i + 2] == 0x99) {

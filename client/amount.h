@@ -49,8 +49,8 @@ enum amt_sep {
 struct amt_opts {
 	char decimal;		/* 0 (not said: "."), '.' or ',' */
 	enum amt_sep thousands;
-	char negative;		/* how negative amounts are written besides
-				 * a leading minus: 0, 't' (trailing minus,
+	char negative;		/* negative amounts, besides a leading
+				 * minus: 0, 't' (a trailing minus,
 				 * "1.234,56-"), 'p' (parentheses) */
 };
 

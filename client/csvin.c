@@ -564,7 +564,7 @@ struct parse {
 	char **cells;
 	size_t ncells, capcells;
 	int have_header;
-	int sep_line;		/* the first line is Excel's "sep=X": skipped */
+	int sep_line;		/* a first line "sep=X": skipped */
 };
 
 static void
@@ -820,9 +820,9 @@ header(struct parse *p, size_t line)
 		for (i = 0; i < p->ncols && n < sizeof(rest) - 1; i++)
 			if (p->cols[i].name[0] != '\0' &&
 			    map_find(p->o->map, p->cols[i].name) == NULL)
-				n += (size_t)snprintf(rest + n, sizeof(rest) - n,
-				    "%s\"%.60s\"", n ? ", " : "",
-				    p->cols[i].name);
+				n += (size_t)snprintf(rest + n,
+				    sizeof(rest) - n, "%s\"%.60s\"",
+				    n ? ", " : "", p->cols[i].name);
 		problem(p, line, 0, p->o->map->e[k].field, name, "the map "
 		    "names column \"%.60s\" for it, and this file's header "
 		    "has no such column (renamed in this export?%s%s): "
@@ -1886,8 +1886,9 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 				}
 			if (bad - cell > 20)
 				cell = bad - 20;
-			problem(&p, 1 + p.sep_line, col, "csv", NULL, "the header is not "
-			    "UTF-8 text (byte 0x%02X after \"%.*s\"): a Windows "
+			problem(&p, 1 + p.sep_line, col, "csv", NULL, "the "
+			    "header is not UTF-8 text (byte 0x%02X after "
+			    "\"%.*s\"): a Windows "
 			    "or Latin-1 export? save the file as \"CSV UTF-8\"",
 			    (unsigned char)h[bad], (int)(bad - cell), h + cell);
 			return 0;

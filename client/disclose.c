@@ -23,10 +23,10 @@
 #include "verify.h"
 
 #define DIS_LINE_MAX	(64u << 10)	/* bytes of one line, at most */
-#define DIS_IDX_MAP	((size_t)16 << 30)	/* the index's map, sparse */
+#define DIS_IDX_MAP	((size_t)16 << 30)	/* the index's map */
 #define DIS_IDX_VERSION	1
 #define DIS_HKEY	16		/* bytes of a key's hash */
-#define DIS_KEY		(1 + DIS_HKEY + 8)	/* type, hash, offset */
+#define DIS_KEY		(1 + DIS_HKEY + 8) /* type, hash, offset */
 
 /*
  * The disclosures file is the record: JSON Lines, appended to, kept by the
@@ -616,7 +616,7 @@ dis_store_free(struct dis_store *s)
 		free(s->tmpdir);
 	}
 	if (s->fd >= 0)
-		close(s->fd);	/* synced by dis_store_sync, or not needed */
+		close(s->fd);	/* synced by dis_store_sync if it had to */
 	if (s->rfd >= 0)
 		close(s->rfd);
 	json_decref(s->written);
@@ -1245,9 +1245,9 @@ dis_cmd_disclose(int argc, char **argv)
 			    0) {
 				json_decref(hits);
 				dis_store_free(s);
-				return cli_usage_error(disclose_usage, "record %s "
-				    "has several committed fields: name one "
-				    "with --field", id);
+				return cli_usage_error(disclose_usage,
+				    "record %s has several committed fields: "
+				    "name one with --field", id);
 			}
 		/* copied: hits is freed before the messages below */
 		snprintf(fieldbuf, sizeof(fieldbuf), "%s", str_of(hit,

@@ -292,8 +292,9 @@ enc_object(struct enc *e, const json_t *o, int depth)
 		if (pn != NULL)
 			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,
 			    "%s.id: the number of a natural person (%s: a "
-			    "self-employed person?): log them as an individual, "
-			    "their name committed to, without the number",
+			    "self-employed person?): log them as an "
+			    "individual, their name committed to, without the "
+			    "number",
 			    e->path, pn));
 		if (form != NULL)
 			return enc_soft(e, pt_why_set(e->why, PT_ESCHEMA,

@@ -307,10 +307,10 @@ logc_remember(struct logc *lc, const struct ckpt *ck, const char *note,
 
 		if (!said++)
 			fprintf(stderr, "pubtrail: no memory of the log's "
-			    "checkpoints (neither PUBTRAIL_STATE, XDG_STATE_HOME "
-			    "nor HOME is set): a log that rolls back is not "
-			    "noticed; set PUBTRAIL_STATE=DIR, or - to run "
-			    "without\n");
+			    "checkpoints (neither PUBTRAIL_STATE, "
+			    "XDG_STATE_HOME nor HOME is set): a log that rolls "
+			    "back is not noticed; set PUBTRAIL_STATE=DIR, or - "
+			    "to run without\n");
 	}
 	if (dir[0] == '\0' || lc->no_memory)
 		return 0;

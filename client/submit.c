@@ -762,9 +762,10 @@ print_summary(const struct sub_args *a, const struct itk *t,
 		    "%zu records not confirmed: each is logged, or found "
 		    "logged, once.\n", cnt->unsent);
 	else if (cnt->local > 0)
-		fprintf(stderr, "pubtrail: mend what the error above says, then "
-		    "run the same command again: records already logged are "
-		    "answered with their receipts, never logged twice.\n");
+		fprintf(stderr, "pubtrail: mend what the error above says, "
+		    "then run the same command again: records already logged "
+		    "are answered with their receipts, never logged "
+		    "twice.\n");
 }
 
 /* Phase 2: sign (or take what ps signed ahead), send, keep receipts.

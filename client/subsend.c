@@ -922,8 +922,9 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 	else if (salt)
 		snprintf(out, cap, "the log holds this record at index %llu, "
 		    "a natural person's name in it (%s) committed under "
-		    "another salt: %s%s%s; nothing to correct", (unsigned long long)
-		    index, diff, dis != NULL ? "the disclosures file " :
+		    "another salt: %s%s%s; nothing to correct",
+		    (unsigned long long)index, diff, dis != NULL ?
+		    "the disclosures file " :
 		    "no disclosures file was read", dis != NULL ?
 		    dis_store_path(dis) : "", dis != NULL ? " lacks the salt "
 		    "the log's record was made with (another computer's file, "
