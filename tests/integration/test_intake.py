@@ -1046,6 +1046,12 @@ def test_two_runs_at_once_take_turns():
         assert sorted(ln["salt"] for ln in lines) == sorted(
             [first["salt"], "00" * 32]), lines
         assert b"with different salts" in p.stderr, p.stderr
+        # the same without --field: the one field is named (a string
+        # freed before the message was named once)
+        p = run("disclose", "--disclosures", o.key + ".disclosures.jsonl",
+                "--key", o.key, "--id", first["id"], cwd=o.dir, check=1)
+        assert ("has 2 lines for field payee in") in p.stderr.decode(), \
+            p.stderr
     finally:
         o.close()
 
