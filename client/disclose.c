@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -160,11 +161,31 @@ key_of(const struct dis_store *s, uint8_t *key, char type, const char *a,
 	return hkey(key, type, p, l, b != NULL ? 3 : 2);
 }
 
+/* Whether the file system of the index has less than min bytes free. */
+static int
+idx_disk_full(const struct dis_store *s, uint64_t min)
+{
+	struct statvfs v;
+	char dir[UT_PATH_MAX];
+	const char *sl = strrchr(s->idx, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", sl == NULL ? 1 : sl == s->idx ?
+	    1 : (int)(sl - s->idx), sl == NULL ? "." : s->idx);
+	return statvfs(dir, &v) == 0 &&
+	    (uint64_t)v.f_bavail * v.f_frsize < min;
+}
+
 static int
 idx_err(const struct dis_store *s, int rc, struct pt_why *why)
 {
+	/* LMDB says EIO for a write a full disk cut short */
+	int full = (rc == EIO || rc == ENOSPC || rc == MDB_MAP_FULL) &&
+	    idx_disk_full(s, 64u << 10);
+
 	return pt_why_set(why, PT_EIO, "%s: the index of the disclosures "
-	    "file: %s", s->idx, mdb_strerror(rc));
+	    "file: %s%s", s->idx, mdb_strerror(rc), full ? " (the disk is "
+	    "full: free space, then run again; the disclosures file itself "
+	    "is whole)" : "");
 }
 
 /* Put key (klen bytes) -> val (vlen) in txn; an existing 'C' key keeps
@@ -452,6 +473,19 @@ env_open(struct dis_store *s, unsigned flags, struct pt_why *why)
 	MDB_txn *txn;
 	int rc;
 
+	/* LMDB maps a new environment's first pages before it knows its
+	 * writes of them failed, and a full disk then kills the process
+	 * (SIGBUS): a new index is made only with room for it */
+	if (!(flags & MDB_RDONLY)) {
+		struct stat st;
+
+		if ((stat(s->idx, &st) != 0 || st.st_size < (1 << 16)) &&
+		    idx_disk_full(s, 32u << 10))
+			return pt_why_set(why, PT_EIO, "%s: no room to make the "
+			    "index of the disclosures file (the disk is full: "
+			    "free space, then run again; the disclosures file "
+			    "itself is whole)", s->idx);
+	}
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		s->env = NULL;
 		return idx_err(s, rc, why);

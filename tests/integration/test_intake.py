@@ -993,6 +993,22 @@ def test_disclosures_on_a_full_disk_then_resume():
         lines = [json.loads(ln) for ln in text.splitlines()]
         assert text.endswith("\n") and 0 < len(lines) < 400, len(lines)
         assert o.size() == len(lines)
+        # no room even for the index: said, not a crash (LMDB maps a
+        # new environment's pages before its writes of them fail)
+        os.unlink(dis + ".idx")
+        os.unlink(dis + ".idx-lock")
+        try:
+            with open(os.path.join(mnt, "fill"), "wb") as fh:
+                while True:
+                    fh.write(b"x" * 4096)
+                    fh.flush()
+        except OSError:
+            pass
+        p = run("disclose", "--disclosures", dis, "--key", o.key, "--id",
+                lines[0]["id"], cwd=o.dir, check=6)
+        assert b"no room to make the index of the disclosures file" in \
+            p.stderr, p.stderr
+        os.unlink(os.path.join(mnt, "fill"))
         subprocess.check_call(["mount", "-o", "remount,size=4m", mnt])
         p = o.submit("--disclosures", dis, f, check=0)
         assert o.size() == 400
