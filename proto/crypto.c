@@ -350,58 +350,48 @@ cr_b64_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 	return (int)need;
 }
 
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
+/*
+ * EVP_DecodeBlock does the decoding; it is lenient (it skips blanks at both
+ * ends, reads '=' anywhere as a zero and ignores unused bits), so strictness
+ * is checked here: the length, the padding, and that encoding the result
+ * again (EVP_EncodeBlock) gives the input byte for byte, which refuses
+ * blanks, a misplaced '=' and non-zero unused bits alike.
+ */
 int
 cr_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
     size_t *outlen)
 {
-	size_t pad = 0, n, i;
-	unsigned char tmp[3];
+	size_t pad = 0, n, body, i;
+	unsigned char last[3], enc[65];
 
-	if (len % 4 != 0)
+	if (len % 4 != 0 || len > (size_t)INT32_MAX / 2)
 		return PT_EMALFORMED;
-	if (len > 0 && in[len - 1] == '=')
+	if (len == 0) {
+		*outlen = 0;
+		return 0;
+	}
+	if (in[len - 1] == '=')
 		pad++;
-	if (len > 1 && in[len - 2] == '=')
+	if (in[len - 2] == '=')
 		pad++;
 	n = len / 4 * 3 - pad;
 	if (n > cap)
 		return PT_ETOOBIG;
-	for (i = 0; i < len; i += 4) {
-		int v[4];
-		int last = (i + 4 == len);
+	/* All quads but the last straight into out; the last, whose padding
+	 * decodes to zero bytes out may have no room for, through last[]. */
+	body = len - 4;
+	if (body > 0 && EVP_DecodeBlock(out, (const unsigned char *)in,
+	    (int)body) != (int)(body / 4 * 3))
+		return PT_EMALFORMED;
+	if (EVP_DecodeBlock(last, (const unsigned char *)in + body, 4) != 3)
+		return PT_EMALFORMED;
+	memcpy(out + body / 4 * 3, last, 3 - pad);
+	for (i = 0; i < n; i += 48) {
+		size_t m = n - i < 48 ? n - i : 48;
+		int e = EVP_EncodeBlock(enc, out + i, (int)m);
 
-		for (int j = 0; j < 4; j++) {
-			unsigned char c = (unsigned char)in[i + j];
-
-			if (c == '=' && last && j >= 4 - (int)pad)
-				v[j] = 0;
-			else if ((v[j] = b64_val(c)) < 0)
-				return PT_EMALFORMED;
-		}
-		tmp[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		tmp[1] = (unsigned char)((v[1] & 0xf) << 4 | v[2] >> 2);
-		tmp[2] = (unsigned char)((v[2] & 0x3) << 6 | v[3]);
-		if (last && pad == 1 && (v[2] & 0x3) != 0)
-			return PT_EMALFORMED;	/* non-zero unused bits */
-		if (last && pad == 2 && (v[1] & 0xf) != 0)
+		if (e < 0 || memcmp(enc, in + i / 3 * 4, (size_t)e) != 0)
 			return PT_EMALFORMED;
-		memcpy(out + i / 4 * 3, tmp, last ? 3 - pad : 3);
 	}
 	*outlen = n;
 	return 0;
