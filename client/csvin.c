@@ -282,6 +282,25 @@ map_where(char *buf, size_t cap, const char *src, size_t line, char sep)
 	return buf;
 }
 
+/* Every { of v has its } after a name, without a brace between. */
+static int
+braces_ok(const char *v)
+{
+	for (; *v != '\0'; v++) {
+		const char *e;
+
+		if (*v == '}')
+			return 0;
+		if (*v != '{')
+			continue;
+		if ((e = strpbrk(v + 1, "{}")) == NULL || *e != '}' ||
+		    e == v + 1)
+			return 0;
+		v = e;
+	}
+	return 1;
+}
+
 /* Parse entries separated by sep ('\n' for a file, ',' inline). */
 static int
 map_parse(const char *src, const char *text, size_t len, char sep,
@@ -449,6 +468,14 @@ map_parse(const char *src, const char *text, size_t len, char sep,
 			    "the value would be logged with it: a comment is a "
 			    "line of its own, starting with #", wh);
 		}
+		if (value != NULL && !braces_ok(value)) {
+			csvin_map_free(m);
+			return pt_why_set(why, PT_EMALFORMED, "%s: want {NAME} "
+			    "with NAME a column of the export: in a constant, "
+			    "{NAME} takes that column's cell (id := {Jahr}-"
+			    "{Belegnummer}); a brace of its own cannot be "
+			    "given", wh);
+		}
 		if ((value != NULL || strcmp(field, "-") != 0) &&
 		    find_colname(field) == NULL) {
 			pt_why_set(why, PT_EMALFORMED, "%s: \"%.40s\" is not a "
@@ -520,6 +547,25 @@ map_find(const struct csvin_map *m, const char *name)
 	return NULL;
 }
 
+/* A constant of the map takes column name: {name} is in its value. */
+static int
+map_refers(const struct csvin_map *m, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; m != NULL && i < m->n; i++) {
+		const char *v = m->e[i].name == NULL && m->e[i].cell == NULL ?
+		    m->e[i].value : NULL;
+
+		while (v != NULL && (v = strchr(v, '{')) != NULL) {
+			if (strncmp(v + 1, name, nl) == 0 && v[1 + nl] == '}')
+				return 1;
+			v++;
+		}
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ the parse */
 
 struct col {
@@ -527,6 +573,12 @@ struct col {
 	const char *path;	/* field path, NULL = none */
 	enum vkind kind;
 	const char *constant;	/* a map constant's value (borrowed) */
+	/* A constant with {NAME} in it (id := {Jahr}-{Beleg}): the file's
+	 * columns it takes, in order; problems are said at the first. */
+	size_t *refs;
+	size_t nrefs;
+	size_t at;		/* the column problems are said at (1-based;
+				 * 0: a plain constant, at no column) */
 };
 
 /* Columns 0..ncols-1 are the file's; after them come the map's
@@ -604,7 +656,7 @@ csvin_row_locate(const struct csvin_row *row, const char *path, size_t *col,
 			    cp[pl] == '.') || (pl > cl &&
 			    strncmp(path, cp, cl) == 0 && path[cl] == '.')))
 				continue;
-			*col = i < row->ncols ? i + 1 : 0;
+			*col = i < row->ncols ? i + 1 : row->cols[i].at;
 			*name = row->cols[i].name;
 			*cell = row->cells[i];
 			return 0;
@@ -718,6 +770,100 @@ map_hint(const char *name, char *out, size_t cap)
 	snprintf(out + n, cap - n, "=FIELD'");
 }
 
+/*
+ * The columns a constant's {NAME}s take (c->refs), each NAME exactly a
+ * header cell.  0, or 1 after saying what is wrong.
+ */
+static int
+template_cols(struct parse *p, size_t line, struct col *c)
+{
+	const char *v = c->constant, *o, *e;
+	char rest[512];
+	size_t n = 0;
+
+	for (o = v; (o = strchr(o, '{')) != NULL; o++)
+		n++;
+	if ((c->refs = calloc(n ? n : 1, sizeof(*c->refs))) == NULL) {
+		p->rc = PT_ENOMEM;
+		return 1;
+	}
+	/* braces_ok(v): each { has its } after a name */
+	for (o = v; (o = strchr(o, '{')) != NULL; o = e + 1) {
+		size_t i, len;
+
+		e = strchr(o + 1, '}');
+		len = (size_t)(e - o - 1);
+		for (i = 0; i < p->ncols; i++)
+			if (strlen(p->cols[i].name) == len &&
+			    memcmp(p->cols[i].name, o + 1, len) == 0)
+				break;
+		if (i == p->ncols) {
+			rest[0] = '\0';
+			n = 0;
+			for (size_t k = 0; k < p->ncols && n < sizeof(rest) - 1;
+			    k++)
+				if (p->cols[k].name[0] != '\0')
+					n += (size_t)snprintf(rest + n,
+					    sizeof(rest) - n, "%s\"%.60s\"",
+					    n ? ", " : "", p->cols[k].name);
+			problem(p, line, 0, c->name, v, "the map's constant "
+			    "takes column \"%.*s\", and this file's header "
+			    "has no such column (the header's columns: %s)",
+			    (int)(len > 60 ? 60 : len), o + 1, rest);
+			return 1;
+		}
+		if (c->nrefs == 0)
+			c->at = i + 1;
+		c->refs[c->nrefs++] = i;
+	}
+	return 0;
+}
+
+/* The cell of template column c in the current row, made of the cells it
+ * takes (""  when all of them are empty): malloc'd, or NULL. */
+static char *
+template_cell(const struct parse *p, const struct col *c)
+{
+	size_t len = strlen(c->constant) + 1, k = 0, empty = 0;
+	const char *v;
+	char *out, *w;
+
+	for (size_t j = 0; j < c->nrefs; j++) {
+		len += strlen(p->cells[c->refs[j]]);
+		empty += p->cells[c->refs[j]][0] == '\0';
+	}
+	if (empty == c->nrefs)
+		return strdup("");
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	for (v = c->constant, w = out; *v != '\0'; v++) {
+		if (*v != '{') {
+			*w++ = *v;
+			continue;
+		}
+		w = stpcpy(w, p->cells[c->refs[k++]]);
+		v = strchr(v, '}');
+	}
+	*w = '\0';
+	return out;
+}
+
+/* The first column template column c takes whose cell is empty while
+ * another's is not (a cell missing from a made id), or SIZE_MAX. */
+static size_t
+template_gap(const struct parse *p, const struct col *c)
+{
+	size_t gap = SIZE_MAX, full = 0;
+
+	for (size_t j = 0; j < c->nrefs; j++) {
+		if (p->cells[c->refs[j]][0] != '\0')
+			full++;
+		else if (gap == SIZE_MAX)
+			gap = c->refs[j];
+	}
+	return full > 0 ? gap : SIZE_MAX;
+}
+
 static int
 header(struct parse *p, size_t line)
 {
@@ -778,6 +924,11 @@ header(struct parse *p, size_t line)
 			continue;
 		}
 		cn = find_colname(target != NULL ? target : c->name);
+		if (cn == NULL && target == NULL &&
+		    map_refers(p->o->map, c->name)) {
+			c->kind = V_IGNORE;	/* only a constant takes it */
+			continue;
+		}
 		if (cn == NULL) {
 			char acc[2048], hint[320];
 
@@ -831,6 +982,9 @@ header(struct parse *p, size_t line)
 		    "does not name: " : "", rest);
 		bad = 1;
 	}
+	for (size_t i = p->ncols; i < p->nall; i++)
+		if (strchr(p->cols[i].constant, '{') != NULL)
+			bad |= template_cols(p, line, &p->cols[i]);
 	/* BLDS: both statuses given: the mapped one decides, the raw one is
 	 * checked against it. */
 	if (mapped != SIZE_MAX && status != SIZE_MAX) {
@@ -1098,7 +1252,7 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	char dbuf[64];
 	int64_t n;
 	int r;
-	size_t cn = i < p->ncols ? i + 1 : 0;	/* 0: a map constant */
+	size_t cn = i < p->ncols ? i + 1 : c->at;	/* 0: a map constant */
 
 	*jv = NULL;
 	if (p->crmark != '\0' && c->kind != V_IGNORE &&
@@ -1372,6 +1526,7 @@ data_row(struct parse *p, size_t line)
 	unsigned char *failed;
 	const char *currency, *mapped;
 	json_t *o, *addr2 = NULL;
+	size_t gap;
 	int bad = 0, rc;
 
 	if (p->ncells > p->ncols) {
@@ -1396,8 +1551,8 @@ data_row(struct parse *p, size_t line)
 	}
 	/* Left-out trailing unnamed cells, then the map's constants. */
 	while (p->ncells < p->nall) {
-		const char *v = p->ncells < p->ncols ? "" :
-		    p->cols[p->ncells].constant;
+		const struct col *c = &p->cols[p->ncells];
+		const char *v = p->ncells < p->ncols ? "" : c->constant;
 
 		if (p->ncells == p->capcells) {
 			size_t ncap = p->capcells * 2 + 16;
@@ -1410,7 +1565,9 @@ data_row(struct parse *p, size_t line)
 			p->cells = nc;
 			p->capcells = ncap;
 		}
-		if ((p->cells[p->ncells] = strdup(v)) == NULL) {
+		p->cells[p->ncells] = c->nrefs > 0 ? template_cell(p, c) :
+		    strdup(v);
+		if (p->cells[p->ncells] == NULL) {
 			p->rc = PT_ENOMEM;
 			return;
 		}
@@ -1449,7 +1606,16 @@ data_row(struct parse *p, size_t line)
 		 * natural person has none */
 		if (i >= p->ncols && constant_not_for_person(p, i))
 			continue;
-		if (convert(p, line, i, currency, mapped, &jv) != 0) {
+		if (i >= p->ncols && p->cols[i].nrefs > 0 &&
+		    (gap = template_gap(p, &p->cols[i])) != SIZE_MAX) {
+			problem(p, line, gap + 1, p->cols[i].name,
+			    p->cells[i], "column \"%.60s\" is empty, and the "
+			    "map makes %s of it (%s := %.100s)",
+			    p->cols[gap].name, p->cols[i].name, p->cols[i].name,
+			    p->cols[i].constant);
+			bad = failed[i] = 1;
+			jv = placeholder(p->cols[i].kind);
+		} else if (convert(p, line, i, currency, mapped, &jv) != 0) {
 			/* The rest of the row is still checked against the
 			 * schema: a stand-in of the column's kind keeps the
 			 * defaults (type, currency) as the cell would have
@@ -1906,8 +2072,10 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		problem(&p, 1, 0, "csv", NULL, "no header row");
 	free_cells(&p);
 	free(p.cells);
-	for (size_t i = 0; i < p.nall; i++)
+	for (size_t i = 0; i < p.nall; i++) {
 		free(p.cols[i].name);
+		free(p.cols[i].refs);
+	}
 	free(p.cols);
 	return rc;
 }

@@ -693,16 +693,32 @@ repeated_ids(struct itk *t)
 			other[ix[j].i] = j == i ? ix[i + 1].i : ix[i].i;
 		}
 	}
+	/* 2: the same record twice (a row pasted twice), before any item
+	 * is cleared below */
+	for (i = 0; i < n; i++) {
+		const struct itk_id *d = &t->ids[i], *o = &t->ids[other[i]];
+
+		if (dup[i] && d->item != SIZE_MAX && o->item != SIZE_MAX &&
+		    t->items[d->item].record_len ==
+		    t->items[o->item].record_len &&
+		    memcmp(t->items[d->item].record, t->items[o->item].record,
+		    t->items[d->item].record_len) == 0)
+			dup[i] = 2;
+	}
 	for (i = 0; i < n; i++) {
 		const struct itk_id *d = &t->ids[i], *o = &t->ids[other[i]];
 		struct in_pos pos = { d->file, d->line, 0 };
-		char msg[400], of[200];
+		char msg[600], of[200];
 
 		if (!dup[i])
 			continue;
 		snprintf(msg, sizeof(msg), "the same id is used again in the "
-		    "input (also at %s:%zu)", itk_printable(strcmp(o->file,
-		    "-") == 0 ? "stdin" : o->file, of, sizeof(of)), o->line);
+		    "input (also at %s:%zu)%s", itk_printable(strcmp(o->file,
+		    "-") == 0 ? "stdin" : o->file, of, sizeof(of)), o->line,
+		    dup[i] == 2 ? ", the same record: take one of them out" :
+		    ": if they are two records (document numbers that restart "
+		    "each year), give each an id of its own (a CSV's map can "
+		    "make one of two columns: id := {Jahr}-{Belegnummer})");
 		itk_problem(t, &pos, "id", d->id, 0, msg);
 		if (d->item != SIZE_MAX) {
 			itk_item_clear(&t->items[d->item]);

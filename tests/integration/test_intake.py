@@ -401,7 +401,7 @@ REFUSED = [
                                org("DE-HRB", "A", "A"), "x")) + "\n" +
      json.dumps(pay("X-1", "2026-01-01", 1, "EUR",
                     org("DE-HRB", "A", "A"), "x")) + "\n", (),
-     'the same id is used again in the input (also at'),
+     ':2), the same record: take one of them out'),
     ("p.csv", "StatusCurrentMapped,PermitNum\nIn Review,BP-1\n", (),
      'not a decision: the permit is still in process'),
     ("q.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUR\n",
@@ -566,6 +566,61 @@ def test_a_refused_id_says_what_differs():
                 "salt: the disclosures file %s/d.jsonl lacks the salt the " \
                 "log's record was made with" % (idx["P-1"], other) in \
                 err and "nothing to correct" in err, err
+        assert o.size() == 2
+    finally:
+        o.close()
+
+
+def test_sap_ids_made_of_year_and_document_number():
+    """SAP numbers its documents anew each fiscal year: with the document
+    number alone as id, the two years' payments are one id twice (refused
+    before anything is sent); a map constant made of both columns gives
+    each an id of its own, logged byte for byte."""
+    o = Office()
+    try:
+        payer = org("AT-GKZ", "30101", "Magistrat")
+        sap = o.write("fbl1n.csv", (
+            "Gesch\u00e4ftsjahr;Belegnummer;Buchungsdatum;Betrag;"
+            "Firmenbuch;Lieferant;Text\n"
+            "2026;5100000123;2026-12-30;1.234,56;FN123456a;Bau GmbH;"
+            "Rechnung\n"
+            "2027;5100000123;2027-01-04;99,00;FN123456a;Bau GmbH;"
+            "Rechnung\n"))
+        common = ("Buchungsdatum = date\nBetrag = amount\n"
+                  "Firmenbuch = payee.id\nLieferant = payee.name\n"
+                  "Text = description\ncurrency := EUR\n"
+                  "payee.scheme := AT-FB\npayer.scheme := AT-GKZ\n"
+                  "payer.id := 30101\npayer.name := Magistrat\n")
+        alone = o.write("alone.map", common + "Belegnummer = id\n"
+                        "Gesch\u00e4ftsjahr = -\n")
+        p = o.submit("--map", alone, "--decimal-comma", "--thousands-sep",
+                     ".", sap, check=1)
+        assert "fbl1n.csv:3: id: the same id is used again in the input " \
+            "(also at %s:2): if they are two records (document " \
+            "numbers that restart each year), give each an id of its own " \
+            "(a CSV's map can make one of two columns: id := {Jahr}-" \
+            "{Belegnummer})" % sap in p.stderr.decode(), p.stderr
+        assert o.size() == 0
+        both = o.write("fbl1n.map", common + "id := {Gesch\u00e4ftsjahr}-"
+                       "{Belegnummer}\n")
+        idx = ids_out(o.submit("--map", both, "--decimal-comma",
+                               "--thousands-sep", ".", sap, check=0))
+        assert sorted(idx) == ["2026-5100000123", "2027-5100000123"], idx
+        logged = logged_bytes(o)
+        for rid, date, minor in (("2026-5100000123", "2026-12-30", 123456),
+                                 ("2027-5100000123", "2027-01-04", 9900)):
+            want = pay(rid, date, minor, "EUR",
+                       org("AT-FB", "FN123456a", "Bau GmbH"), "Rechnung",
+                       payer)
+            assert logged[rid] == ptlib.packb(want), rid
+        # a row without its document number: refused at that cell
+        gap = o.write("gap.csv", (
+            "Gesch\u00e4ftsjahr;Belegnummer;Buchungsdatum;Betrag;"
+            "Firmenbuch;Lieferant;Text\n"
+            "2027;;2027-01-05;5,00;FN123456a;Bau GmbH;Rechnung\n"))
+        p = o.submit("--map", both, "--decimal-comma", gap, check=1)
+        assert 'gap.csv:2:2: id: column "Belegnummer" is empty, and the ' \
+            "map makes id of it" in p.stderr.decode(), p.stderr
         assert o.size() == 2
     finally:
         o.close()
@@ -806,8 +861,8 @@ def test_dry_run_is_offline_and_writes_nothing():
                     "P,P,x\nT-1,2026-05-01,2,EUR,DE-HRB,F,F,DE-HRB,P,P,y\n")
         p = run("submit", "--dry-run", g, cwd=o.dir, check=1)
         assert "twice.csv:2: id: the same id is used again in the input " \
-            "(also at twice.csv:3)" in p.stderr.decode() or \
-            "the same id is used again" in p.stderr.decode(), p.stderr
+            "(also at %s:3): if they are two records" % g in \
+            p.stderr.decode(), p.stderr
         # with --log: which ids are in the log already
         o.submit(f, check=0)
         assert o.size() == 2
@@ -1872,6 +1927,7 @@ if __name__ == "__main__":
         test_spreadsheet_exports_reach_the_log_byte_for_byte,
         test_sap_and_accounting_negatives,
         test_a_refused_id_says_what_differs,
+        test_sap_ids_made_of_year_and_document_number,
         test_ambiguous_and_contradictory_inputs_are_refused,
         test_all_or_nothing_and_keep_going_exact_counts,
         test_dry_run_is_offline_and_writes_nothing,

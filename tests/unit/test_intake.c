@@ -1380,6 +1380,67 @@ START_TEST(csv_map_scheme_not_for_persons)
 }
 END_TEST
 
+START_TEST(csv_map_made_of_columns)
+{
+	/* SAP numbers its documents anew each year: the id is made of the
+	 * fiscal year and the document number (id := {Jahr}-{Beleg}) */
+	const char csv[] =
+	    "Gesch\xc3\xa4\x66tsjahr;Belegnummer;Betrag;Text\r\n"
+	    "2026;1900000123;12,50;Miete\r\n"
+	    "2027;1900000123;99,00;Miete\r\n"
+	    "2027;;5,00;Miete\r\n"
+	    ";;7,00;Miete\r\n";
+	struct csvin_map *m = NULL;
+	struct csvin_opts o;
+	struct pt_why why = { "" };
+	struct got g;
+
+	ck_assert_int_eq(csvin_map_load("id := {Gesch\xc3\xa4\x66tsjahr}-"
+	    "{Belegnummer},Betrag=amount,description := {Text} {Betrag},"
+	    "currency := EUR",
+	    &m, &why), 0);
+	memset(&o, 0, sizeof(o));
+	o.map = m;
+	o.amt.decimal = ',';
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(row_str(&g, 0, "id") != NULL, "%s", g.problems);
+	ck_assert_str_eq(row_str(&g, 0, "id"), "2026-1900000123");
+	ck_assert_str_eq(row_str(&g, 0, "description"), "Miete 12,50");
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 1250);
+	ck_assert_str_eq(row_str(&g, 1, "id"), "2027-1900000123");
+	/* one of the cells empty: said at that column; the row refused */
+	ck_assert_msg(strstr(g.problems, "4:2: id: column \"Belegnummer\" is "
+	    "empty, and the map makes id of it") != NULL, "%s", g.problems);
+	ck_assert(json_is_null(json_array_get(g.rows, 2)));
+	/* all of them empty: as an empty cell (no id, said by the schema
+	 * check later); the description still has its text */
+	ck_assert_ptr_null(jrec_path(json_array_get(g.rows, 3), "id"));
+	ck_assert_str_eq(row_str(&g, 3, "description"), "Miete 7,00");
+	ck_assert_int_eq(g.nproblems, 1);
+	got_free(&g);
+	/* a column the header lacks */
+	csvin_map_free(m);
+	ck_assert_int_eq(csvin_map_load("id := {Jahr}-{Belegnummer}", &m,
+	    &why), 0);
+	o.map = m;
+	ck_assert_int_eq(parse(csv, &o, &g), 0);
+	ck_assert_msg(strstr(g.problems, "the map's constant takes column "
+	    "\"Jahr\", and this file's header has no such column") != NULL,
+	    "%s", g.problems);
+	ck_assert_int_eq(json_array_size(g.rows), 0);
+	got_free(&g);
+	csvin_map_free(m);
+	/* braces that are no {NAME}: refused with the map */
+	ck_assert_int_eq(csvin_map_load("id := {Jahr-{Beleg}}", &m, &why),
+	    PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("id := {}", &m, &why), PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("id := Nr}", &m, &why), PT_EMALFORMED);
+	ck_assert_int_eq(csvin_map_load("id := {Nr", &m, &why), PT_EMALFORMED);
+	ck_assert_msg(strstr(why.text, "{NAME} takes that column's cell") !=
+	    NULL, "%s", why.text);
+}
+END_TEST
+
 static void
 each_cat(void *arg, int rc, const char *why)
 {
@@ -1593,6 +1654,7 @@ suite(void)
 	tcase_add_test(tc, register_numbers_whole);
 	tcase_add_test(tc, csv_messages_say_what_to_do);
 	tcase_add_test(tc, csv_map_scheme_not_for_persons);
+	tcase_add_test(tc, csv_map_made_of_columns);
 	tcase_add_test(tc, csv_map_words);
 	tcase_add_test(tc, csv_broken_rows_cost_themselves);
 	tcase_add_test(tc, json_every_record_reported);
