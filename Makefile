@@ -45,7 +45,7 @@ BENCH_PKGS :=
 DEB_BUILD_PKGS := debhelper dpkg-dev
 FUZZ_PKGS := clang libclang-rt-14-dev
 
-PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd libutf8proc icu-uc zlib
+PKGS := libcrypto libevent libevent_pthreads libcurl msgpack jansson inih lmdb check libqrencode libpng libsystemd libutf8proc icu-uc icu-i18n zlib
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla -Werror
@@ -80,7 +80,7 @@ LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 LIBS_DAEMON = $(LIBS_LMDB) $(LIBS_CURL) $(LIBS_Z) $(LIBS_EVENT) $(LIBS_JSON) $(LIBS_INI) $(LIBS_SYSTEMD) $(LIBS_PROTO) -lpthread -lm
 LIBS_QR     = $(shell pkg-config --libs libqrencode libpng 2>/dev/null || echo -lqrencode -lpng16)
 LIBS_UTF8   = $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)
-LIBS_ICU    = $(shell pkg-config --libs icu-uc 2>/dev/null || echo -licuuc)
+LIBS_ICU    = $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null || echo -licui18n -licuuc)
 LIBS_CLIENT = $(LIBS_CURL) $(LIBS_Z) $(LIBS_EVENT) $(LIBS_JSON) -lcsv $(LIBS_LMDB) $(LIBS_QR) $(LIBS_UTF8) $(LIBS_ICU) $(LIBS_PROTO) -lpthread -lm
 
 PROTO_SRC  := $(sort $(wildcard proto/*.c))

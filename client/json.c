@@ -7,12 +7,15 @@
  * client never signs a record the log would refuse.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
+#include <unicode/uspoof.h>
 #include <utf8proc.h>
 
 #include "amount.h"
@@ -421,6 +424,107 @@ word_mixed(struct enc *e, const char *s, size_t a, size_t b,
 	return 1;
 }
 
+/* ICU's confusables data: opened once, used by every thread (checks on an
+ * open USpoofChecker are thread-safe). */
+static USpoofChecker *spoof;
+static pthread_once_t spoof_once = PTHREAD_ONCE_INIT;
+
+static void
+spoof_open(void)
+{
+	UErrorCode err = U_ZERO_ERROR;
+
+	spoof = uspoof_open(&err);
+	if (U_FAILURE(err))
+		spoof = NULL;
+}
+
+/*
+ * The word s[a..b), of Cyrillic or Greek letters only, reads as a word of
+ * ASCII letters: its skeleton (Unicode's confusables, UTS #39) is one.
+ * Greek "Τ" reads as "T", Cyrillic "ООО" as "OOO"; "β" (ß), "Ελλάς" do
+ * not.
+ */
+static int
+word_reads_latin(const char *s, size_t a, size_t b)
+{
+	char sk[256];
+	UErrorCode err = U_ZERO_ERROR;
+	int32_t n;
+
+	pthread_once(&spoof_once, spoof_open);
+	if (spoof == NULL || b - a > 64)
+		return 0;
+	n = uspoof_getSkeletonUTF8(spoof, 0, s + a, (int32_t)(b - a), sk,
+	    sizeof(sk), &err);
+	if (U_FAILURE(err) || n <= 0)
+		return 0;
+	for (int32_t i = 0; i < n; i++)
+		if (!isalpha((unsigned char)sk[i]) ||
+		    (unsigned char)sk[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * A token (a run of characters between blanks, s[a..b)) with Latin
+ * letters (the caller knows it has Latin and Greek or Cyrillic ones) and
+ * a word of Greek or Cyrillic letters that read as Latin ones:
+ * "Τ-Systems" with a Greek Tau reads as "T-Systems" and is never found by
+ * a search for it (word_mixed sees only words mixing scripts; here the
+ * hyphen splits them).  1 with the reason in e->why, else 0.
+ */
+static int
+token_lookalike(struct enc *e, const char *s, size_t a, size_t b,
+    const char *where)
+{
+	utf8proc_int32_t cp, first = 0;
+	utf8proc_ssize_t k = 1;
+	size_t at = SIZE_MAX;
+	char name[128];
+	UErrorCode err = U_ZERO_ERROR;
+
+	/* each word of the token: Cyrillic or Greek letters only, read as
+	 * Latin ones? */
+	for (size_t i = a; i < b && at == SIZE_MAX;) {
+		size_t wa = i;
+		int only = 1;
+
+		while (i < b) {
+			if ((k = utf8proc_iterate((const utf8proc_uint8_t *)s +
+			    i, (utf8proc_ssize_t)(b - i), &cp)) <= 0)
+				return 0;
+			if (!is_word_cp(cp))
+				break;
+			if (i == wa)
+				first = cp;
+			only &= lookalike_script(cp) > 0 || (i > wa &&
+			    utf8proc_category(cp) >= UTF8PROC_CATEGORY_MN);
+			i += (size_t)k;
+		}
+		if (i > wa && only && word_reads_latin(s, wa, i))
+			at = wa;
+		else if (i == wa)
+			i += (size_t)k;		/* not a letter */
+	}
+	if (at == SIZE_MAX)
+		return 0;
+	u_charName((UChar32)first, U_UNICODE_CHAR_NAME, name, sizeof(name),
+	    &err);
+	if (U_FAILURE(err))
+		name[0] = '\0';
+	if (b - a > 40)
+		for (b = a + 40; b > a && ((unsigned char)s[b] & 0xc0) == 0x80;
+		    b--)
+			;
+	pt_why_set(e->why, PT_ESCHEMA, "%s: \"%.*s\" has %s letters that read "
+	    "as Latin ones beside Latin letters (U+%04X %.48s, byte %zu): "
+	    "retype it in one script: searches miss it", where, (int)(b - a),
+	    s + a, lookalike_script(first) == 1 ? "Cyrillic" : "Greek",
+	    (unsigned)first, name, at);
+	return 1;
+}
+
 /*
  * Text as a reader will see it: a character that shows nothing or turns
  * what follows around (a zero-width space, a soft hyphen, a byte order
@@ -434,7 +538,7 @@ text_unseen(struct enc *e, const char *s, size_t len, const char *where)
 {
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t k;
-	int blank = 1;
+	int blank = 1, scripts = 0, x;
 	size_t a;
 
 	/* ASCII (most text): nothing invisible; blank unless a byte is
@@ -449,9 +553,12 @@ text_unseen(struct enc *e, const char *s, size_t len, const char *where)
 		return 1;
 	}
 	blank = 1;
-	for (size_t i = 0, w = 0; i <= len; i += (size_t)k) {
+	for (size_t i = 0, w = 0, t = 0; i <= len; i += (size_t)k) {
 		if (i == len) {
 			if (w < i && word_mixed(e, s, w, i, where))
+				return 1;
+			if (scripts == 3 &&
+			    token_lookalike(e, s, t, i, where))
 				return 1;
 			break;
 		}
@@ -462,6 +569,19 @@ text_unseen(struct enc *e, const char *s, size_t len, const char *where)
 			if (w < i && word_mixed(e, s, w, i, where))
 				return 1;
 			w = i + (size_t)k;
+		}
+		/* the token's scripts: 1 Latin, 2 Greek or Cyrillic */
+		if (cp < 0x80 ? isalpha((int)cp) : 0)
+			scripts |= 1;
+		else if (cp >= 0x80 && (x = lookalike_script(cp)) >= 0)
+			scripts |= x == 0 ? 1 : 2;
+		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS ||
+		    cp == '\t') {
+			if (scripts == 3 &&
+			    token_lookalike(e, s, t, i, where))
+				return 1;
+			t = i + (size_t)k;
+			scripts = 0;
 		}
 		if (tty_invisible_cp(cp)) {
 			pt_why_set(e->why, PT_ESCHEMA, "%s: an invisible "

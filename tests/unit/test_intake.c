@@ -1610,6 +1610,19 @@ START_TEST(text_that_reads_otherwise)
 		{ "10 \xce\xbcg Acme", NULL },		/* the micro prefix */
 		{ "\xce\xb2-Carotin", NULL },
 		{ "T\xe3\x82\xb7\xe3\x83\xa3\xe3\x83\x84", NULL },
+		/* a word of Greek or Cyrillic letters that read as Latin ones,
+		 * joined to Latin letters: a Greek Tau in T-Systems */
+		{ "\xce\xa4-Systems GmbH", "\"\xce\xa4-Systems\" has Greek "
+		    "letters that read as Latin ones beside Latin letters "
+		    "(U+03A4 GREEK CAPITAL LETTER TAU, byte 0)" },
+		{ "Acme (\xd0\xa2-Mobile)", "(U+0422 CYRILLIC CAPITAL LETTER TE, "
+		    "byte 6)" },
+		/* taken: a Greek word apart, one that does not read as
+		 * Latin (Ελλάς), a Greek company form */
+		{ "Coca-Cola-\xce\x95\xce\xbb\xce\xbb\xce\xac\xcf\x82", NULL },
+		{ "Vodafone-Panafon \xce\x91.\xce\x95.\xce\x95.\xce\xa4.", NULL },
+		{ "\xd0\x9e\xd0\x9e\xd0\x9e Acme", NULL },
+		{ "Gold-\xd0\x90\xd0\x93", NULL },	/* Г reads as no Latin */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
