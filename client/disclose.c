@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -69,6 +70,8 @@ struct dis_store {
 	uint64_t torn;		/* where a cut last line begins, or
 				 * UINT64_MAX: cut away before appending */
 	int fd;			/* open to append, after the first add */
+	int lockfd;		/* the index file, flocked while this run
+				 * writes (-1: a dry run's, none) */
 	int unsynced;		/* lines written since the last fsync */
 	json_t *written;	/* id -> [{field, commitment}] this run wrote */
 };
@@ -534,6 +537,33 @@ check_private(const struct dis_store *s, const struct stat *st,
 	return 0;
 }
 
+/* The exclusive flock of FILE.idx (made 0600 if missing), waited for,
+ * saying so, while another run holds it.  A file system without flock:
+ * no lock.  0 or an error. */
+static int
+lock_file(struct dis_store *s, struct pt_why *why)
+{
+	s->lockfd = open(s->idx, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (s->lockfd < 0)
+		return errno == ENOSPC || errno == EDQUOT ?
+		    pt_why_set(why, PT_EFULL, "no room to make the index of "
+		    "the disclosures file (the disk is full: free space, then "
+		    "run again; the disclosures file itself is whole): %s",
+		    s->idx) : pt_why_set(why, PT_EIO, "%s: %s", s->idx,
+		    strerror(errno));
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return 0;
+	fprintf(stderr, "pubtrail: another run is writing the disclosures "
+	    "file %s: waiting for it to end\n", s->path);
+	while (flock(s->lockfd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return 0;
+	return 0;
+}
+
 int
 dis_store_open(const char *path, const char *submitter, int readonly,
     struct dis_store **out, struct pt_why *why)
@@ -546,7 +576,7 @@ dis_store_open(const char *path, const char *submitter, int readonly,
 	*out = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return PT_ENOMEM;
-	s->fd = s->rfd = -1;
+	s->fd = s->rfd = s->lockfd = -1;
 	s->torn = UINT64_MAX;
 	if ((s->path = strdup(path)) == NULL ||
 	    (s->submitter = strdup(submitter)) == NULL ||
@@ -555,6 +585,14 @@ dis_store_open(const char *path, const char *submitter, int readonly,
 		return PT_ENOMEM;
 	}
 	snprintf(s->idx, strlen(path) + 5, "%s.idx", path);
+	/* a run that writes: one at a time per file, whatever key path each
+	 * was given (the key's own lock does not see a copy of the key), so
+	 * that no run cuts or indexes another's line half written */
+	if (!readonly && ((rc = dir_private(path, why)) != 0 ||
+	    (rc = lock_file(s, why)) != 0)) {
+		dis_store_free(s);
+		return rc;
+	}
 	if ((s->rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		if (errno != ENOENT) {
 			rc = pt_why_set(why, PT_EIO, "%s: %s%s", path,
@@ -568,12 +606,6 @@ dis_store_open(const char *path, const char *submitter, int readonly,
 	    (rc = check_private(s, &st, why)) != 0) {
 		rc = rc != 0 ? rc : pt_why_set(why, PT_EIO, "%s: %s", path,
 		    strerror(errno));
-		dis_store_free(s);
-		return rc;
-	}
-	/* a file written in a directory others may write to: refused now,
-	 * before its index is made there and records fail one by one */
-	if (!readonly && (rc = dir_private(path, why)) != 0) {
 		dis_store_free(s);
 		return rc;
 	}
@@ -651,6 +683,8 @@ dis_store_free(struct dis_store *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);	/* synced by dis_store_sync if it had to */
+	if (s->lockfd >= 0)
+		close(s->lockfd);	/* after the index's last commit */
 	if (s->rfd >= 0)
 		close(s->rfd);
 	json_decref(s->written);

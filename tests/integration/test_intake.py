@@ -21,6 +21,7 @@ import os
 import stat
 import pty
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -1077,32 +1078,51 @@ def test_disclosures_on_a_full_disk_then_resume():
 
 def test_two_runs_at_once_take_turns():
     """A nightly job started twice on one file: the runs take turns on
-    the office's key (flock), so the second reads the salts the first
-    wrote: nothing refused, nothing logged twice, one disclosure line per
-    person."""
+    the disclosures file (flock of its index), also when each was given
+    the key at another path (cron's copy and an admin's), so the second
+    reads the salts the first wrote: nothing refused, nothing logged
+    twice, one disclosure line per person."""
     o = Office()
     try:
         recs = []
-        for i in range(400):
+        for i in range(1000):
             payee = {"kind": "individual", "name": "Person %d" % i} \
-                if i % 5 == 0 else org("DE-HRB", "P%d" % i, "Firma %d" % i)
+                if i % 2 == 0 else org("DE-HRB", "P%d" % i, "Firma %d" % i)
             recs.append(pay("TW-%d" % i, "2026-05-01", 100 + i, "EUR",
                             payee, "x"))
         f = o.write("tw.jsonl", "\n".join(json.dumps(r) for r in recs))
-        args = [PT, "submit", *o.L, "--key", o.key, "--json", f]
-        ps = [subprocess.Popen(args, cwd=o.dir, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE) for _ in range(2)]
-        outs = [p.communicate(timeout=300) for p in ps]
+        copy = os.path.join(o.dir, "admin")
+        os.makedirs(copy, mode=0o700)
+        shutil.copy2(o.key, copy)
+        keys = [o.key, os.path.join(copy, os.path.basename(o.key))]
+        # answers to files: the one waiting must not be read first while
+        # the other fills its pipe
+        outf = [open(os.path.join(o.dir, "out%d" % n), "w+b")
+                for n in range(4)]
+        ps = [subprocess.Popen([PT, "submit", *o.L, "--key", k,
+                                "--disclosures",
+                                o.key + ".disclosures.jsonl", "--json", f],
+                               cwd=o.dir, stdout=outf[2 * n],
+                               stderr=outf[2 * n + 1])
+              for n, k in enumerate(keys)]
+        for p in ps:
+            p.wait(timeout=300)
+        outs = []
+        for fh in outf:
+            fh.seek(0)
+            outs.append(fh.read())
+            fh.close()
+        outs = [(outs[0], outs[1]), (outs[2], outs[3])]
         for p, (out, err) in zip(ps, outs):
             assert p.returncode == 0, (p.returncode, err)
             j = [json.loads(ln) for ln in out.decode().splitlines()]
-            assert len(j) == 400 and not any("error" in r for r in j), err
+            assert len(j) == 1000 and not any("error" in r for r in j), err
         # (one of them said it waited, unless the first ended before the
         # second began: not asserted, the machine decides)
-        assert o.size() == 400
+        assert o.size() == 1000
         with open(o.key + ".disclosures.jsonl") as df:
             ids = [json.loads(ln)["id"] for ln in df if ln.strip()]
-        assert sorted(ids) == sorted("TW-%d" % i for i in range(0, 400, 5))
+        assert sorted(ids) == sorted("TW-%d" % i for i in range(0, 1000, 2))
         # a file from before runs took turns: one field under two salts;
         # disclose prints both (check-disclosure tells the logged one)
         with open(o.key + ".disclosures.jsonl") as df:
