@@ -935,8 +935,9 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 		    "other content (%s): if this row is another record (an id "
 		    "used again, as document numbers that restart each year), "
 		    "give it an id of its own (a CSV's map can make one of two "
-		    "columns: id := {Jahr}-{Belegnummer}); to change the "
-		    "logged record: "
+		    "columns: id := {Jahr}-{Belegnummer}, for rows not logged "
+		    "yet: a record logged under the old id, sent again under "
+		    "a new one, is logged twice); to change the logged record: "
 		    "pubtrail correct --amend ID --with FILE --reason TEXT (or "
 		    "--void ID)", (unsigned long long)index, diff[0] ? diff :
 		    "what differs could not be shown");
