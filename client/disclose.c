@@ -1339,6 +1339,27 @@ dis_cmd_disclose(int argc, char **argv)
 		    "it with `pubtrail check-disclosure`: the valid one is the "
 		    "one the log's record holds", id, nhit, field, file);
 	}
+	/* a line edited by hand (a name retyped): its salt and value no
+	 * longer give its commitment, and a disclosure would name someone
+	 * the log's record does not */
+	{
+		uint8_t salt[32], want[32], got[32];
+		const char *v = str_of(hit, "value");
+
+		if (hexfield(hit, "salt", salt) != 0 ||
+		    hexfield(hit, "commitment", want) != 0 ||
+		    record_commit(salt, v, strlen(v), got) != 0 ||
+		    memcmp(got, want, 32) != 0) {
+			json_decref(hits);
+			dis_store_free(s);
+			return cli_fail(PT_EMALFORMED, NULL, "record %s, field "
+			    "%s: the line in %s does not match its own "
+			    "commitment: its value or salt was changed after it "
+			    "was written (edited by hand?); nothing is shown. "
+			    "Restore the line from a backup of the file", id,
+			    field, file);
+		}
+	}
 	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);
 	json_decref(hits);

@@ -1178,6 +1178,19 @@ def test_disclosures_file_cut_edited_and_indexed():
         assert text.endswith("\n") and "b51b820eb1" not in text, text
         assert [json.loads(ln)["id"] for ln in text.splitlines()] == \
             ["DC-0", "DC-1", "DC-2", "DC-9"]
+        # a name retyped by hand in its line (same length, in place):
+        # disclose refuses to show a name the logged commitment is not of
+        with open(dpath, "r+b") as f:
+            raw = f.read()
+            f.seek(raw.index(b'"Person 2"') + 1)
+            f.write(b"Parson")
+        p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
+                "DC-2", cwd=o.dir, check=1)
+        assert p.stdout == b"" and b"does not match its own commitment" \
+            in p.stderr, p.stderr
+        with open(dpath, "r+b") as f:
+            f.seek(raw.index(b'"Person 2"') + 1)
+            f.write(b"Person")
         # the same month sent again: every salt found, nothing new
         p = o.submit(o.write("a2.jsonl", "\n".join(json.dumps(r)
                                                    for r in recs)), check=0)
