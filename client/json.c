@@ -714,6 +714,83 @@ soft_filter(void *arg, int rc, const char *why)
 	e->each(e->arg, rc, why);
 }
 
+/* s casefolded and composed (malloc'd), or NULL. */
+static char *
+folded(const char *s)
+{
+	utf8proc_uint8_t *f = NULL;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
+	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+	    UTF8PROC_CASEFOLD) < 0)
+		return NULL;
+	return (char *)f;
+}
+
+/*
+ * A natural person's name, committed to and never logged, written out in
+ * the record's free text ("Mietzuschuss für Jürgen Müller"): the usual
+ * way a benefits office's export publishes the person it pays.  The
+ * names of obj's (and its replacement's) individual parties of two words
+ * or more are looked for in its description and reason, ignoring case.
+ * 1 when one is there and it was said through e->each (the record is
+ * refused after its other problems are found), -1 with the reason in
+ * e->why without each, else 0.
+ */
+static int
+name_in_text(struct enc *e, const json_t *obj)
+{
+	static const char *const parties[] = { "payee", "applicant", "payer",
+	    "jurisdiction" };
+	static const char *const texts[] = { "description", "reason" };
+	const json_t *objs[2] = { obj, json_object_get(obj, "replacement") };
+
+	for (size_t a = 0; a < 2 && json_is_object(objs[a]); a++)
+	for (size_t i = 0; i < 4; i++) {
+		const json_t *p = json_object_get(objs[a], parties[i]);
+		const char *name = json_string_value(json_object_get(p,
+		    "name"));
+		const char *kind = json_string_value(json_object_get(p,
+		    "kind"));
+		char *fn;
+
+		if (name == NULL || kind == NULL ||
+		    strcmp(kind, "individual") != 0 ||
+		    strchr(name, ' ') == NULL || strlen(name) < 5 ||
+		    (fn = folded(name)) == NULL)
+			continue;
+		for (size_t b = 0; b < 2; b++)
+		for (size_t t = 0; t < 2; t++) {
+			const char *v = json_string_value(json_object_get(
+			    objs[b], texts[t]));
+			char *fv;
+			int hit;
+
+			if (v == NULL || (fv = folded(v)) == NULL)
+				continue;
+			hit = strstr(fv, fn) != NULL;
+			free(fv);
+			if (!hit)
+				continue;
+			free(fn);
+			pt_why_set(e->why, PT_ESCHEMA, "%s%s: holds the name "
+			    "of the natural person in %s%s, which the log never "
+			    "shows (only a salted commitment): take the name "
+			    "out of the text", b ? "replacement." : "",
+			    texts[t], a ? "replacement." : "", parties[i]);
+			if (e->each == NULL || e->nsoft == ENC_SOFT_MAX)
+				return -1;
+			/* said, and the rest of the record checked */
+			e->each(e->arg, PT_ESCHEMA, e->why->text);
+			snprintf(e->soft[e->nsoft++], sizeof(e->soft[0]),
+			    "%s%s", b ? "replacement." : "", texts[t]);
+			return 1;
+		}
+		free(fn);
+	}
+	return 0;
+}
+
 int
 jrec_from_json(const json_t *obj, struct wire_buf *out,
     struct jrec_discs *discs, struct pt_why *why)
@@ -748,6 +825,10 @@ jrec_from_json_each(const json_t *obj, struct wire_buf *out,
 	e.why = why;
 	e.each = each;
 	e.arg = arg;
+	if (name_in_text(&e, obj) < 0) {
+		rc = PT_ESCHEMA;
+		goto fail;
+	}
 	if ((rc = enc_object(&e, obj, 1)) != 0)
 		goto fail;
 	if (out->len - start > PT_MAX_RECORD) {

@@ -1451,6 +1451,61 @@ each_cat(void *arg, int rc, const char *why)
 	snprintf(buf + n, 4096 - n, "%s\n", why);
 }
 
+START_TEST(persons_name_in_free_text)
+{
+	/* a benefits office's Verwendungszweck with the person's name in
+	 * it: the name would be published beside its commitment */
+	static const struct {
+		const char *payee, *desc;
+		int refused;
+	} cases[] = {
+		{ "J\xc3\xbcrgen M\xc3\xbcller", "Mietzuschuss f\xc3\xbcr "
+		    "J\xc3\xbcrgen M\xc3\xbcller, Lindenweg 3", 1 },
+		/* another case, and decomposed (NFD) */
+		{ "J\xc3\xbcrgen M\xc3\xbcller", "an JU\xcc\x88RGEN "
+		    "MU\xcc\x88LLER", 1 },
+		{ "J\xc3\xbcrgen M\xc3\xbcller", "Mietzuschuss M\xc3\xa4rz",
+		    0 },
+		/* one word alone is not looked for (Anna, Annahme) */
+		{ "Anna", "Annahme der Rechnung", 0 },
+		{ "Anna Nowak", "Zuschuss Nowak", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = json_pack("{s:s,s:s,s:s,s:i,s:s,s:{s:s,s:s,s:s,s:s},"
+		    "s:{s:s,s:s},s:s}", "type", "payment", "id", "P-1", "date",
+		    "2026-01-02", "amount_minor", 1, "currency", "EUR", "payer",
+		    "kind", "organization", "scheme", "XI-TEST", "id", "1",
+		    "name", "Office", "payee", "kind", "individual", "name",
+		    cases[i].payee, "description", cases[i].desc);
+		char said[4096] = "";
+		struct jrec_discs d;
+		struct wire_buf out;
+		struct pt_why why = { "" };
+		int rc;
+
+		memset(&d, 0, sizeof(d));
+		wire_buf_init(&out);
+		rc = jrec_from_json_each(r, &out, &d, each_cat, said, &why);
+		if (cases[i].refused) {
+			ck_assert_msg(rc != 0 && strstr(said, "description: "
+			    "holds the name of the natural person in payee") !=
+			    NULL, "%zu: %s", i, said);
+			ck_assert_uint_eq(out.len, 0);
+			/* without each: the same, as the first problem */
+			ck_assert_int_eq(jrec_from_json(r, &out, &d, &why),
+			    PT_ESCHEMA);
+			ck_assert_msg(strstr(why.text, "holds the name") !=
+			    NULL, "%s", why.text);
+		} else
+			ck_assert_msg(rc == 0, "%zu: %s", i, said);
+		jrec_discs_clear(&d);
+		wire_buf_free(&out);
+		json_decref(r);
+	}
+}
+END_TEST
+
 START_TEST(json_every_problem_of_a_record)
 {
 	/* values JSON cannot give a record (a fraction, a boolean, an
@@ -1672,6 +1727,7 @@ suite(void)
 	tcase_add_test(tc, csv_broken_rows_cost_themselves);
 	tcase_add_test(tc, json_every_record_reported);
 	tcase_add_test(tc, json_every_problem_of_a_record);
+	tcase_add_test(tc, persons_name_in_free_text);
 	tcase_add_test(tc, text_that_reads_otherwise);
 	suite_add_tcase(s, tc);
 	return s;
