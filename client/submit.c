@@ -191,8 +191,15 @@ sub_office_checkpoint(struct sub_office *of, const char *what)
 
 	if ((of->ck = calloc(1, sizeof(*of->ck))) == NULL)
 		return cli_fail(PT_ENOMEM, NULL, "%s", what);
-	if ((rc = logc_checkpoint(of->lc, of->ck, NULL, NULL, &why)) != 0)
-		return cli_fail(rc, &why, "checkpoint");
+	if ((rc = logc_checkpoint(of->lc, of->ck, NULL, NULL, &why)) != 0) {
+		int ex = cli_fail(rc, &why, "checkpoint");
+
+		/* before anything is sent: no record is half done */
+		fprintf(stderr, "pubtrail: %s: nothing was sent (the log's "
+		    "checkpoint comes first); run the same command again once "
+		    "the log answers\n", what);
+		return ex;
+	}
 	return 0;
 }
 
