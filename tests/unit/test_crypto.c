@@ -252,14 +252,15 @@ START_TEST(base64_every_quad)
 		valid = v[0] >= 0 && v[1] >= 0 && (v[2] >= 0 || pad == 2) &&
 		    (pad == 2 ? (v[1] & 0xf) == 0 :
 		    pad == 1 ? v[2] >= 0 && (v[2] & 0x3) == 0 : 1);
-		w = (uint32_t)(v[0] << 18 | v[1] << 12 |
-		    (v[2] < 0 ? 0 : v[2]) << 6 | (v[3] < 0 ? 0 : v[3]));
 		if (!valid) {
 			good = cr_b64_decode(q + 4, 4, out, 3, &n) ==
 			    PT_EMALFORMED && cr_b64_decode(q, 8, out, 6, &n) ==
 			    PT_EMALFORMED;
 		} else {
 			ok++;
+			w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
+			    (uint32_t)(v[2] < 0 ? 0 : v[2]) << 6 |
+			    (uint32_t)(v[3] < 0 ? 0 : v[3]);
 			good = cr_b64_decode(q, 8, out, 6, &n) == 0 &&
 			    n == 6 - (size_t)pad && memcmp(out, "ABC", 3) == 0 &&
 			    out[3] == (w >> 16 & 0xff) &&
