@@ -91,6 +91,21 @@ hexfield(const json_t *o, const char *key, uint8_t out[32])
 	return 0;
 }
 
+/* 0 when line's salt and value give its commitment (got: theirs). */
+static int
+line_commits(const json_t *line, uint8_t got[32])
+{
+	const json_t *v = json_object_get(line, "value");
+	uint8_t salt[32], want[32];
+
+	if (!json_is_string(v) || hexfield(line, "salt", salt) != 0 ||
+	    hexfield(line, "commitment", want) != 0 ||
+	    record_commit(salt, json_string_value(v), json_string_length(v),
+	    got) != 0 || cr_memcmp(got, want, 32) != 0)
+		return PT_EPROOF;
+	return 0;
+}
+
 static int
 valid_line(const json_t *o)
 {
@@ -469,6 +484,15 @@ idx_current(struct dis_store *s, const struct stat *st)
 	return ok;
 }
 
+/* The index cannot be made: the disk is full. */
+static int
+no_room(const struct dis_store *s, struct pt_why *why)
+{
+	return pt_why_set(why, PT_EIO, "%s: no room to make the index of the "
+	    "disclosures file (the disk is full: free space, then run again; "
+	    "the disclosures file itself is whole)", s->idx);
+}
+
 /* Open the LMDB environment at s->idx (flags: MDB_RDONLY or 0). */
 static int
 env_open(struct dis_store *s, unsigned flags, struct pt_why *why)
@@ -484,10 +508,7 @@ env_open(struct dis_store *s, unsigned flags, struct pt_why *why)
 
 		if ((stat(s->idx, &st) != 0 || st.st_size < (1 << 16)) &&
 		    idx_disk_full(s, 32u << 10))
-			return pt_why_set(why, PT_EIO, "%s: no room to make the "
-			    "index of the disclosures file (the disk is full: "
-			    "free space, then run again; the disclosures file "
-			    "itself is whole)", s->idx);
+			return no_room(s, why);
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0) {
 		s->env = NULL;
@@ -546,12 +567,8 @@ lock_file(struct dis_store *s, struct pt_why *why)
 	s->lockfd = open(s->idx, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (s->lockfd < 0)
-		return errno == ENOSPC || errno == EDQUOT ?
-		    pt_why_set(why, PT_EFULL, "no room to make the index of "
-		    "the disclosures file (the disk is full: free space, then "
-		    "run again; the disclosures file itself is whole): %s",
-		    s->idx) : pt_why_set(why, PT_EIO, "%s: %s", s->idx,
-		    strerror(errno));
+		return errno == ENOSPC || errno == EDQUOT ? no_room(s, why) :
+		    pt_why_set(why, PT_EIO, "%s: %s", s->idx, strerror(errno));
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
@@ -1182,18 +1199,14 @@ int
 dis_check_record(const json_t *disc, json_t *record, const char *submitter,
     size_t submitter_len, struct pt_why *why)
 {
-	uint8_t salt[32], want[32], got[32], logged[32];
-	const json_t *v = json_object_get(disc, "value");
+	uint8_t got[32], logged[32];
 	const json_t *sub = json_object_get(disc, "submitter");
 	const char *field;
 	json_t *party;
-	int rc;
 
 	if (!valid_line(disc))
 		return pt_why_set(why, PT_EMALFORMED, "not a disclosure");
 	field = json_string_value(json_object_get(disc, "field"));
-	hexfield(disc, "salt", salt);
-	hexfield(disc, "commitment", want);
 	if (json_string_length(sub) != submitter_len ||
 	    memcmp(json_string_value(sub), submitter, submitter_len) != 0)
 		return pt_why_set(why, PT_EPROOF, "the logged record was "
@@ -1203,10 +1216,7 @@ dis_check_record(const json_t *disc, json_t *record, const char *submitter,
 	    json_string_value(json_object_get(record, "id")) : "") != 0)
 		return pt_why_set(why, PT_EPROOF, "the logged record has "
 		    "another id");
-	if ((rc = record_commit(salt, json_string_value(v),
-	    json_string_length(v), got)) != 0)
-		return rc;
-	if (cr_memcmp(got, want, 32) != 0)
+	if (line_commits(disc, got) != 0)
 		return pt_why_set(why, PT_EPROOF, "salt and value do not "
 		    "give the disclosure's commitment");
 	party = jrec_path(record, field);
@@ -1343,13 +1353,9 @@ dis_cmd_disclose(int argc, char **argv)
 	 * longer give its commitment, and a disclosure would name someone
 	 * the log's record does not */
 	{
-		uint8_t salt[32], want[32], got[32];
-		const char *v = str_of(hit, "value");
+		uint8_t got[32];
 
-		if (hexfield(hit, "salt", salt) != 0 ||
-		    hexfield(hit, "commitment", want) != 0 ||
-		    record_commit(salt, v, strlen(v), got) != 0 ||
-		    memcmp(got, want, 32) != 0) {
+		if (line_commits(hit, got) != 0) {
 			json_decref(hits);
 			dis_store_free(s);
 			return cli_fail(PT_EMALFORMED, NULL, "record %s, field "
