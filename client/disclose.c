@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -17,6 +18,7 @@
 #include "cli.h"
 #include "crypto.h"
 #include "disclose.h"
+#include "fold.h"
 #include "keys.h"
 #include "logc.h"
 #include "num.h"
@@ -135,6 +137,23 @@ valid_retract(const json_t *o)
 	    hexfield(o, "retract", b) == 0;
 }
 
+/* An erasure mark: {"version", "submitter", "id", "field", "erased":
+ * "<commitment hex>", "date"}: what `disclose --erase` leaves where a
+ * person's line was (a request to erase their data): the commitment the
+ * log holds for (id, field), without the name or the salt, so that the
+ * record sent again reads as logged and its name is not kept again. */
+static int
+valid_erased(const json_t *o)
+{
+	uint8_t b[32];
+
+	return json_is_object(o) &&
+	    json_is_string(json_object_get(o, "submitter")) &&
+	    json_is_string(json_object_get(o, "id")) &&
+	    json_is_string(json_object_get(o, "field")) &&
+	    hexfield(o, "erased", b) == 0;
+}
+
 static const char *
 str_of(const json_t *o, const char *key)
 {
@@ -213,15 +232,16 @@ idx_put(struct dis_store *s, MDB_txn *txn, const uint8_t *key, size_t klen,
     const void *val, size_t vlen, struct pt_why *why)
 {
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	int rc = mdb_put(txn, s->dbi, &k, &v, key[0] == 'C' ?
-	    MDB_NOOVERWRITE : 0);
+	int rc = mdb_put(txn, s->dbi, &k, &v, key[0] == 'C' ||
+	    key[0] == 'D' ? MDB_NOOVERWRITE : 0);
 
 	if (rc == MDB_KEYEXIST)
 		return 0;
 	return rc == 0 ? 0 : idx_err(s, rc, why);
 }
 
-/* Index line o (valid_line or valid_retract), which begins at off, when
+/* Index line o (valid_line, valid_retract or valid_erased), which begins
+ * at off, when
  * it is this submitter's (others' lines are never looked up).  0 or an
  * error. */
 static int
@@ -242,6 +262,15 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 		return idx_put(s, txn, key, 1 + DIS_HKEY, "", 0, why);
 	}
 	num_put_be64(ob, off);
+	if (json_object_get(o, "erased") != NULL) {
+		memcpy(key + 1 + DIS_HKEY, ob, 8);
+		if ((rc = key_of(s, key, 'E', id, strlen(id), NULL)) != 0 ||
+		    (rc = idx_put(s, txn, key, DIS_KEY, "", 0, why)) != 0 ||
+		    (rc = key_of(s, key, 'D', str_of(o, "erased"), 64,
+		    NULL)) != 0)
+			return rc;
+		return idx_put(s, txn, key, 1 + DIS_HKEY, ob, 8, why);
+	}
 	hexfield(o, "commitment", c);
 	cr_hex_encode(c, 32, hex);
 	memcpy(key + 1 + DIS_HKEY, ob, 8);
@@ -267,9 +296,9 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 }
 
 /* The line at off of s's file, parsed (a new reference), or NULL when
- * there is none whole there, or it is not a disclosure line. */
+ * there is none whole there, or it is no JSON. */
 static json_t *
-line_at(const struct dis_store *s, uint64_t off)
+json_at(const struct dis_store *s, uint64_t off)
 {
 	char small[1024], *buf = small;
 	size_t cap = sizeof(small);
@@ -294,14 +323,36 @@ line_at(const struct dis_store *s, uint64_t off)
 	if (n > 0 && nl != NULL) {
 		o = json_loadb(buf, (size_t)(nl - buf), JSON_REJECT_DUPLICATES,
 		    NULL);
-		if (o != NULL && !valid_line(o)) {
-			json_decref(o);
-			o = NULL;
-		}
 	}
 	cr_wipe(buf, cap);	/* a name and its salt */
 	if (buf != small)
 		free(buf);
+	return o;
+}
+
+/* The disclosure line at off (json_at), or NULL when it is none. */
+static json_t *
+line_at(const struct dis_store *s, uint64_t off)
+{
+	json_t *o = json_at(s, off);
+
+	if (o != NULL && !valid_line(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* The erasure mark at off (json_at), or NULL when it is none. */
+static json_t *
+mark_at(const struct dis_store *s, uint64_t off)
+{
+	json_t *o = json_at(s, off);
+
+	if (o != NULL && !valid_erased(o)) {
+		json_decref(o);
+		o = NULL;
+	}
 	return o;
 }
 
@@ -390,7 +441,7 @@ catch_up(struct dis_store *s, MDB_txn *txn, uint64_t size, struct pt_why *why)
 			    JSON_REJECT_DUPLICATES, NULL);
 
 			if (o == NULL || (!valid_line(o) &&
-			    !valid_retract(o))) {
+			    !valid_retract(o) && !valid_erased(o))) {
 				json_decref(o);
 				rc = pt_why_set(why, PT_EIO, "%s:%zu: not a "
 				    "disclosure line", s->path,
@@ -872,6 +923,59 @@ find(struct dis_store *s, char type, const char *id, const char *field,
 	return o;
 }
 
+/* The erasure marks of record id (of field, when not NULL), in file
+ * order: a new array (empty when none or out of memory). */
+static json_t *
+marks_of(struct dis_store *s, const char *id, const char *field)
+{
+	uint8_t key[DIS_KEY];
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	json_t *out = json_array();
+	int rc;
+
+	if (out == NULL || key_of(s, key, 'E', id, strlen(id), NULL) != 0 ||
+	    (txn = txn_get(s)) == NULL)
+		return out;
+	if (mdb_cursor_open(txn, s->dbi, &c) != 0) {
+		txn_put(s, txn);
+		return out;
+	}
+	k.mv_size = 1 + DIS_HKEY;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		json_t *o;
+
+		if (k.mv_size != DIS_KEY || memcmp(k.mv_data, key,
+		    1 + DIS_HKEY) != 0)
+			break;
+		o = mark_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
+		    DIS_HKEY));
+		if (o != NULL && strcmp(str_of(o, "submitter"),
+		    s->submitter) == 0 && strcmp(str_of(o, "id"), id) == 0 &&
+		    (field == NULL || strcmp(str_of(o, "field"), field) == 0))
+			json_array_append(out, o);
+		json_decref(o);
+	}
+	mdb_cursor_close(c);
+	txn_put(s, txn);
+	return out;
+}
+
+int
+dis_store_erased(void *store, const char *id, const char *field,
+    uint8_t commitment[32])
+{
+	json_t *m = marks_of(store, id, field);
+	int erased = json_array_size(m) > 0 && hexfield(json_array_get(m,
+	    json_array_size(m) - 1), "erased", commitment) == 0;
+
+	json_decref(m);
+	return erased;
+}
+
 const char *
 dis_store_path(const struct dis_store *s)
 {
@@ -899,6 +1003,18 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 	    memcmp(c, commitment, 32) == 0 &&
 	    strcmp(str_of(o, "submitter"), s->submitter) == 0 &&
 	    !retracted(s, txn, o);
+	json_decref(o);
+	o = NULL;
+	/* or a person erased: the commitment of a logged record, whose
+	 * export sent again reads as logged */
+	k.mv_data = key;
+	if (!held && key_of(s, key, 'D', hex, 64, NULL) == 0 &&
+	    mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
+		o = mark_at(s, num_get_be64(v.mv_data));
+	if (o != NULL)
+		held = hexfield(o, "erased", c) == 0 &&
+		    memcmp(c, commitment, 32) == 0 &&
+		    strcmp(str_of(o, "submitter"), s->submitter) == 0;
 	txn_put(s, txn);
 	json_decref(o);
 	return held;
@@ -1195,6 +1311,259 @@ dis_store_sync(struct dis_store *s, struct pt_why *why)
 	return 0;
 }
 
+/*
+ * Every whole line of s's file (to s->end: a last line cut short was
+ * never sent) in order, through fn(arg, line, len, o): o the line parsed
+ * (NULL: no JSON).  fn returns nonzero to stop, which is returned.  The
+ * buffer is wiped: lines hold names and salts.
+ */
+static int
+each_line(struct dis_store *s, int (*fn)(void *, const char *, size_t,
+    json_t *), void *arg, struct pt_why *why)
+{
+	char *buf = malloc(DIS_LINE_MAX + 1);
+	uint64_t at = 0;
+	size_t have = 0;
+	int rc = 0;
+
+	if (buf == NULL)
+		return PT_ENOMEM;
+	while (rc == 0 && at < s->end) {
+		char *nl;
+		uint64_t left = s->end - at;
+		size_t room = DIS_LINE_MAX - have;
+
+		if (have < left && room > 0) {
+			ssize_t n = pread(s->rfd, buf + have,
+			    left - have < room ? (size_t)(left - have) : room,
+			    (off_t)(at + have));
+
+			if (n <= 0) {
+				rc = pt_why_set(why, PT_EIO, "%s: %s", s->path,
+				    n < 0 ? strerror(errno) : "changed while "
+				    "read");
+				break;
+			}
+			have += (size_t)n;
+		}
+		if ((nl = memchr(buf, '\n', have)) == NULL) {
+			rc = pt_why_set(why, PT_EIO, "%s: changed while read",
+			    s->path);
+			break;
+		}
+		{
+			size_t len = (size_t)(nl + 1 - buf);
+			json_t *o = json_loadb(buf, len - 1,
+			    JSON_REJECT_DUPLICATES, NULL);
+
+			rc = fn(arg, buf, len, o);
+			json_decref(o);
+			have -= len;
+			at += len;
+			memmove(buf, nl + 1, have);
+		}
+	}
+	cr_wipe(buf, DIS_LINE_MAX + 1);
+	free(buf);
+	return rc;
+}
+
+/* What `disclose --name` and `--erase` look for: the lines of this
+ * submitter of record ids[] (of field, when set), or whose value is the
+ * name (folded: any case and Unicode form). */
+struct dis_pick {
+	struct dis_store *s;
+	const char *const *ids;
+	size_t nids;
+	const char *field;
+	const char *name;	/* folded, or NULL */
+	json_t *names;		/* folded values of the lines picked */
+	json_t *out;		/* what was picked or is reported */
+	json_t *also;		/* lines of a picked name left as they are */
+	int fd;			/* the file written (erasing), or -1 */
+	const char *date;
+	struct pt_why *why;
+};
+
+/* Whether line o (valid_line) is one p looks for. */
+static int
+picked(struct dis_pick *p, const json_t *o)
+{
+	if (strcmp(str_of(o, "submitter"), p->s->submitter) != 0)
+		return 0;
+	for (size_t i = 0; i < p->nids; i++)
+		if (strcmp(str_of(o, "id"), p->ids[i]) == 0 &&
+		    (p->field == NULL || strcmp(str_of(o, "field"),
+		    p->field) == 0))
+			return 1;
+	if (p->name != NULL) {
+		char *f = NULL;
+		int same = fold_text(str_of(o, "value"), json_string_length(
+		    json_object_get(o, "value")), &f) == 0 &&
+		    strcmp(f, p->name) == 0;
+
+		free(f);
+		return same;
+	}
+	return 0;
+}
+
+/* A line's folded value into p->names. */
+static int
+note_name(struct dis_pick *p, const json_t *o)
+{
+	char *f = NULL;
+	int rc = fold_text(str_of(o, "value"), json_string_length(
+	    json_object_get(o, "value")), &f);
+
+	if (rc == 0 && json_object_set_new(p->names, f, json_true()) != 0)
+		rc = PT_ENOMEM;
+	if (f != NULL)
+		cr_wipe(f, strlen(f));
+	free(f);
+	return rc;
+}
+
+/* each_line: the live lines p looks for (a retracted one named a record
+ * the log refused), into p->out; their names into p->names. */
+static int
+find_line(void *arg, const char *line, size_t len, json_t *o)
+{
+	struct dis_pick *p = arg;
+	MDB_txn *txn;
+	int gone;
+
+	(void)line;
+	(void)len;
+	if (o == NULL || !valid_line(o) || !picked(p, o))
+		return 0;
+	if ((txn = txn_get(p->s)) == NULL)
+		return PT_ENOMEM;
+	gone = retracted(p->s, txn, o);
+	txn_put(p->s, txn);
+	if (note_name(p, o) != 0)
+		return PT_ENOMEM;
+	if (!gone && json_array_append(p->out, o) != 0)
+		return PT_ENOMEM;
+	return 0;
+}
+
+/* Write len bytes of line to p->fd. */
+static int
+write_raw(struct dis_pick *p, const char *line, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(p->fd, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == ENOSPC || errno == EDQUOT ?
+			    pt_why_set(p->why, PT_EIO, "%s: no room to write "
+			    "the file again (the disk is full: free space, "
+			    "then run again; the disclosures file is as it "
+			    "was)", p->s->path) : pt_why_set(p->why, PT_EIO,
+			    "%s: %s", p->s->path, strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* each_line, erasing: the file written again to p->fd, each line picked
+ * replaced by its erasure mark (a retracted one, whose salt no logged
+ * record holds, by nothing); a line of the same name that is not picked
+ * is kept and reported in p->also. */
+static int
+erase_line(void *arg, const char *line, size_t len, json_t *o)
+{
+	struct dis_pick *p = arg;
+	json_t *m;
+	MDB_txn *txn;
+	size_t n;
+	int rc, gone;
+
+	if (o == NULL || !valid_line(o) ||
+	    strcmp(str_of(o, "submitter"), p->s->submitter) != 0)
+		return write_raw(p, line, len);
+	if (!picked(p, o)) {
+		char *f = NULL;
+
+		if (fold_text(str_of(o, "value"), json_string_length(
+		    json_object_get(o, "value")), &f) == 0 &&
+		    json_object_get(p->names, f) != NULL)
+			json_array_append_new(p->also, json_pack("{s:O,s:O}",
+			    "id", json_object_get(o, "id"), "field",
+			    json_object_get(o, "field")));
+		free(f);
+		return write_raw(p, line, len);
+	}
+	if ((txn = txn_get(p->s)) == NULL)
+		return PT_ENOMEM;
+	gone = retracted(p->s, txn, o);
+	txn_put(p->s, txn);
+	if (gone)
+		return 0;
+	m = json_pack("{s:i,s:O,s:O,s:O,s:O,s:s}", "version", 1, "submitter",
+	    json_object_get(o, "submitter"), "id", json_object_get(o, "id"),
+	    "field", json_object_get(o, "field"), "erased",
+	    json_object_get(o, "commitment"), "date", p->date);
+	if (m == NULL)
+		return PT_ENOMEM;
+	if ((rc = write_line(p->s, p->fd, m, &n, p->why)) == 0)
+		json_array_append(p->out, m);
+	json_decref(m);
+	return rc;
+}
+
+/*
+ * `disclose --erase`: the file written again with every line p picks
+ * replaced by an erasure mark, into a temporary file beside it, synced,
+ * and renamed over it (a crash leaves the file as it was, or as erased);
+ * the index then built again.  The marks written in p->out.  0 or an
+ * error, the file as it was.
+ */
+static int
+erase_lines(struct dis_pick *p)
+{
+	struct dis_store *s = p->s;
+	char tmp[UT_PATH_MAX];
+	struct stat st;
+	MDB_txn *txn;
+	int rc;
+
+	if ((p->fd = ut_tmpfile(s->path, 0600, tmp, sizeof(tmp), p->why)) < 0)
+		return p->fd;
+	if ((rc = each_line(s, erase_line, p, p->why)) == 0 &&
+	    fsync(p->fd) != 0)
+		rc = pt_why_set(p->why, PT_EIO, "%s: fsync: %s", tmp,
+		    strerror(errno));
+	if (close(p->fd) != 0 && rc == 0)
+		rc = pt_why_set(p->why, PT_EIO, "%s: %s", tmp,
+		    strerror(errno));
+	p->fd = -1;
+	if (rc != 0) {
+		unlink(tmp);
+		return rc;
+	}
+	if ((rc = ut_tmp_commit(tmp, s->path, 0, p->why)) != 0)
+		return rc;
+	/* the file is another (inode): the index built again now */
+	close(s->rfd);
+	if ((s->rfd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(s->rfd, &st) != 0)
+		return pt_why_set(p->why, PT_EIO, "%s: %s", s->path,
+		    strerror(errno));
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return idx_err(s, rc, p->why);
+	if ((rc = refresh(s, txn, &st, 1, p->why)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return (rc = mdb_txn_commit(txn)) == 0 ? 0 : idx_err(s, rc, p->why);
+}
+
 int
 dis_check_record(const json_t *disc, json_t *record, const char *submitter,
     size_t submitter_len, struct pt_why *why)
@@ -1230,17 +1599,141 @@ dis_check_record(const json_t *disc, json_t *record, const char *submitter,
 }
 
 static const char disclose_usage[] =
-    "usage: pubtrail disclose --disclosures FILE --key FILE --id ID\n"
+    "usage: pubtrail disclose --key FILE [--disclosures FILE] --id ID\n"
     "                         [--field FIELD]\n"
+    "       pubtrail disclose --key FILE [--disclosures FILE] --name NAME\n"
+    "       pubtrail disclose --key FILE [--disclosures FILE] --erase\n"
+    "                         (--id ID [--id ID ...] [--field FIELD] |\n"
+    "                          --name NAME) [--json]\n"
     "\n"
     "Print the disclosure of one committed field (default: the only one)\n"
-    "of the record ID, from the office's disclosures FILE: the value and\n"
-    "its salt, which let one person check the logged commitment with\n"
+    "of the record ID, from the office's disclosures FILE (default\n"
+    "KEYFILE.disclosures.jsonl, as submit writes it): the value and its\n"
+    "salt, which let one person check the logged commitment with\n"
     "`pubtrail check-disclosure`.  --key is the office's key file (its\n"
-    "verifier key selects the lines).  Exit 4 when there is no such field;\n"
-    "1 when the field has several lines (copied in from another computer's\n"
-    "file, or written by an earlier version): all are printed, one a line;\n"
-    "check each with `pubtrail check-disclosure`.\n";
+    "verifier key selects the lines).  Exit 4 when there is no such field\n"
+    "(or its line was erased); 1 when the field has several lines (copied\n"
+    "in from another computer's file, or written by an earlier version):\n"
+    "all are printed, one a line; check each with check-disclosure.\n"
+    "\n"
+    "  --name NAME  every line of the person NAME (any case and Unicode\n"
+    "               form), one a line: what the office keeps of them (a\n"
+    "               request for access); exit 4 when none\n"
+    "  --erase      a request to erase a person's data: the lines of the\n"
+    "               records --id (of --field), or of the name --name, are\n"
+    "               replaced in FILE by erasure marks that keep the\n"
+    "               logged commitment but not the name or the salt.  The\n"
+    "               log's commitments can then be linked to no one; the\n"
+    "               record sent again reads as logged.  Cannot be undone\n"
+    "               (copies of FILE, such as backups, still hold them).\n"
+    "               Lines of the same name it leaves are listed\n"
+    "  --json       (--erase) what was erased and left, as one JSON object\n";
+
+/* Today's date (UTC) as YYYY-MM-DD into out. */
+static void
+today(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+		snprintf(out, 11, "unknown");
+}
+
+/* `disclose --name` and `--erase`. */
+static int
+disclose_pick(struct dis_pick *p, int erase, int json)
+{
+	const char *file = dis_store_path(p->s);
+	json_t *o;
+	size_t i;
+	int rc;
+
+	if ((rc = each_line(p->s, find_line, p, p->why)) != 0)
+		return cli_fail(rc, p->why, "--disclosures");
+	if (!erase) {
+		json_array_foreach(p->out, i, o) {
+			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+		}
+		if (json_array_size(p->out) == 0)
+			return cli_fail(PT_ENOTFOUND, NULL, "no line of the "
+			    "name in %s", file);
+		fprintf(stderr, "pubtrail: %zu line%s of the name in %s (each "
+		    "the disclosure of one record's field)\n",
+		    json_array_size(p->out), json_array_size(p->out) == 1 ?
+		    "" : "s", file);
+		return CLI_OK;
+	}
+	if (json_array_size(p->out) == 0) {
+		json_t *m = p->nids > 0 ? marks_of(p->s, p->ids[0], p->field) :
+		    json_array();
+		const char *d = str_of(json_array_get(m, 0), "date");
+
+		rc = json_array_size(m) > 0 ? cli_fail(PT_ENOTFOUND, NULL,
+		    "nothing to erase: the line of %s %s in %s was erased on "
+		    "%s", p->ids[0], str_of(json_array_get(m, 0), "field"),
+		    file, d != NULL ? d : "an earlier day") :
+		    cli_fail(PT_ENOTFOUND, NULL, "nothing to erase: no line "
+		    "of %s in %s", p->nids > 0 ? "the record" : "the name",
+		    file);
+		json_decref(m);
+		return rc;
+	}
+	json_array_clear(p->out);
+	if ((rc = erase_lines(p)) != 0)
+		return cli_fail(rc, p->why, "--erase");
+	if (json) {
+		json_t *r = json_pack("{s:s,s:O,s:O}", "file", file, "erased",
+		    p->out, "same_name_kept", p->also);
+
+		json_array_foreach(p->out, i, o)
+			json_object_del(o, "submitter");
+		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(r);
+		return CLI_OK;
+	}
+	json_array_foreach(p->out, i, o)
+		printf("erased: %s %s (commitment %.16s...)\n", str_of(o, "id"),
+		    str_of(o, "field"), str_of(o, "erased"));
+	json_array_foreach(p->also, i, o)
+		printf("kept: %s %s holds the same name: erase it too with "
+		    "--erase --id '%s' --field %s (or all of the name's with "
+		    "--name)\n", str_of(o, "id"), str_of(o, "field"),
+		    str_of(o, "id"), str_of(o, "field"));
+	printf("The name%s and salt%s of %zu line%s are gone from %s: the "
+	    "log's commitment%s can be linked to no one. Copies of the file "
+	    "(backups) still hold them.\n", json_array_size(p->out) == 1 ?
+	    "" : "s", json_array_size(p->out) == 1 ? "" : "s",
+	    json_array_size(p->out), json_array_size(p->out) == 1 ? "" : "s",
+	    file, json_array_size(p->out) == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+/* After a record's line is shown: a correction that gave the person of
+ * (id, field) another name, said on stderr (the line shown is the name
+ * the record had when it was logged). */
+static void
+say_amended(struct dis_store *s, const char *id, const char *field,
+    const json_t *hit)
+{
+	int stale = 0;
+	json_t *a = lines_of(s, 'A', id, field, NULL, 0, SIZE_MAX, &stale), *o;
+	size_t i;
+
+	json_array_foreach(a, i, o) {
+		if (json_equal(json_object_get(o, "value"),
+		    json_object_get(hit, "value")))
+			continue;
+		fprintf(stderr, "pubtrail: note: the correction %s gave %s of "
+		    "%s another name: `pubtrail disclose --id '%s' --field %s` "
+		    "shows the name as corrected\n", str_of(o, "id"), field,
+		    id, str_of(o, "id"), str_of(o, "field"));
+	}
+	json_decref(a);
+}
 
 int
 dis_cmd_disclose(int argc, char **argv)
@@ -1250,18 +1743,23 @@ dis_cmd_disclose(int argc, char **argv)
 		{ "key", 1, NULL, 'k' },
 		{ "id", 1, NULL, 'i' },
 		{ "field", 1, NULL, 'f' },
+		{ "name", 1, NULL, 'n' },
+		{ "erase", 0, NULL, 'e' },
+		{ "json", 0, NULL, 'j' },
 		{ "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *file = NULL, *keyfile = NULL, *id = NULL, *field = NULL;
-	char vkey[PT_MAX_VKEY + 1];
+	const char *name = NULL;
+	const char **ids = NULL;
+	char vkey[PT_MAX_VKEY + 1], dpath[UT_PATH_MAX], date[11];
 	struct note_skey k;
 	struct dis_store *s;
 	struct pt_why why = { "" };
 	json_t *o, *hit = NULL, *hits;
 	char fieldbuf[256];
-	size_t i, nhit = 0;
-	int c, rc;
+	size_t i, nhit = 0, nids = 0;
+	int c, rc, erase = 0, json = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1271,31 +1769,103 @@ dis_cmd_disclose(int argc, char **argv)
 		case 'k':
 			keyfile = optarg;
 			break;
-		case 'i':
-			id = optarg;
+		case 'i': {
+			const char **n = realloc(ids, (nids + 1) *
+			    sizeof(*ids));
+
+			if (n == NULL) {
+				free(ids);
+				return cli_fail(PT_ENOMEM, NULL, "--id");
+			}
+			ids = n;
+			ids[nids++] = id = optarg;
 			break;
+		}
 		case 'f':
 			field = optarg;
 			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'e':
+			erase = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
+			free(ids);
 			fputs(disclose_usage, stdout);
 			return CLI_OK;
 		default:
+			free(ids);
 			fputs(disclose_usage, stderr);
 			return CLI_EUSAGE;
 		}
 	}
-	if (optind != argc || file == NULL || keyfile == NULL || id == NULL)
-		return cli_usage_error(disclose_usage, "--disclosures, --key "
-		    "and --id are required");
-	if ((rc = keys_load_skey(keyfile, &k, &why)) != 0)
+	rc = optind != argc || keyfile == NULL ? cli_usage_error(
+	    disclose_usage, "--key is required") :
+	    (id == NULL) == (name == NULL) ? cli_usage_error(disclose_usage,
+	    "give --id or --name") :
+	    nids > 1 && !erase ? cli_usage_error(disclose_usage, "--id once "
+	    "(several only with --erase)") :
+	    name != NULL && field != NULL ? cli_usage_error(disclose_usage,
+	    "--field goes with --id") :
+	    json && !erase ? cli_usage_error(disclose_usage, "--json goes "
+	    "with --erase (the other forms print JSON)") : 0;
+	if (rc == 0 && file == NULL) {
+		if (snprintf(dpath, sizeof(dpath), "%s.disclosures.jsonl",
+		    keyfile) >= (int)sizeof(dpath))
+			rc = cli_usage_error(disclose_usage, "--key: path too "
+			    "long");
+		file = dpath;
+	}
+	if (rc != 0) {
+		free(ids);
+		return rc;
+	}
+	if ((rc = keys_load_skey(keyfile, &k, &why)) != 0) {
+		free(ids);
 		return cli_fail(rc, &why, "--key");
+	}
 	rc = note_vkey_format(&k.vk, vkey, sizeof(vkey));
 	note_skey_wipe(&k);
-	if (rc != 0)
-		return cli_fail(rc, NULL, "--key");
-	if ((rc = dis_store_open(file, vkey, 0, &s, &why)) != 0)
+	if (rc != 0 || (access(file, F_OK) != 0 && errno == ENOENT)) {
+		free(ids);
+		return rc != 0 ? cli_fail(rc, NULL, "--key") :
+		    cli_fail(PT_ENOTFOUND, NULL, "%s: no disclosures file "
+		    "(the office's runs write it beside the key, unless given "
+		    "--disclosures)", file);
+	}
+	if ((rc = dis_store_open(file, vkey, 0, &s, &why)) != 0) {
+		free(ids);
 		return cli_fail(rc, &why, "--disclosures");
+	}
+	if (erase || name != NULL) {
+		char *fname = NULL;
+		struct dis_pick p = { s, ids, nids, field, NULL, json_object(),
+		    json_array(), json_array(), -1, date, &why };
+
+		today(date);
+		if (name != NULL && fold_text(name, strlen(name), &fname) !=
+		    0)
+			rc = cli_usage_error(disclose_usage, "--name: not "
+			    "UTF-8 text");
+		else if (p.names == NULL || p.out == NULL || p.also == NULL)
+			rc = cli_fail(PT_ENOMEM, NULL, "disclose");
+		else {
+			p.name = fname;
+			rc = disclose_pick(&p, erase, json);
+		}
+		free(fname);
+		json_decref(p.names);
+		json_decref(p.out);
+		json_decref(p.also);
+		free(ids);
+		dis_store_free(s);
+		return rc;
+	}
+	free(ids);
 	{
 		int stale = 0;
 
@@ -1310,7 +1880,22 @@ dis_cmd_disclose(int argc, char **argv)
 	nhit = json_array_size(hits);
 	hit = json_array_get(hits, 0);
 	if (nhit == 0) {
+		json_t *m = marks_of(s, id, field);
+
 		json_decref(hits);
+		if (json_array_size(m) > 0) {
+			o = json_array_get(m, 0);
+			rc = cli_fail(PT_ENOTFOUND, NULL, "record %s, field "
+			    "%s: the person's line was erased on %s (`pubtrail "
+			    "disclose --erase`): the logged commitment "
+			    "%.16s... can be linked to no one", id, str_of(o,
+			    "field"), str_of(o, "date") != NULL ? str_of(o,
+			    "date") : "an earlier day", str_of(o, "erased"));
+			json_decref(m);
+			dis_store_free(s);
+			return rc;
+		}
+		json_decref(m);
 		dis_store_free(s);
 		return cli_fail(PT_ENOTFOUND, NULL, "no committed field%s%s "
 		    "of record %s in %s", field ? " " : "", field ? field : "",
@@ -1368,6 +1953,8 @@ dis_cmd_disclose(int argc, char **argv)
 	}
 	json_dumpf(hit, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 	fputc('\n', stdout);
+	if (strncmp(field, "replacement.", 12) != 0)
+		say_amended(s, id, field, hit);
 	json_decref(hits);
 	dis_store_free(s);
 	return CLI_OK;

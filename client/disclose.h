@@ -60,6 +60,11 @@ int dis_store_renamed(struct dis_store *s, const char *id, const char *field,
 int dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32]);
 
+/* jrec_discs.erased callback: 1 and the logged commitment when the line
+ * of (id, field) was erased (`disclose --erase`), else 0. */
+int dis_store_erased(void *store, const char *id, const char *field,
+    uint8_t commitment[32]);
+
 /*
  * Append the committed fields of record id to the file (lines already
  * present are not repeated).  Not yet synced: call dis_store_sync before

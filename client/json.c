@@ -20,6 +20,7 @@
 
 #include "amount.h"
 #include "crypto.h"
+#include "fold.h"
 #include "json.h"
 #include "persnum.h"
 #include "ptlimits.h"
@@ -49,12 +50,14 @@ jrec_discs_clear(struct jrec_discs *d)
 	int (*known)(void *, const char *, const char *, const char *,
 	    size_t, uint8_t *);
 	int (*holds)(void *, const uint8_t *);
+	int (*erased)(void *, const char *, const char *, uint8_t *);
 	void *known_arg;
 
 	if (d == NULL)
 		return;
 	known = d->known;
 	holds = d->holds;
+	erased = d->erased;
 	known_arg = d->known_arg;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->d[i].value != NULL) {
@@ -66,6 +69,7 @@ jrec_discs_clear(struct jrec_discs *d)
 	memset(d, 0, sizeof(*d));
 	d->known = known;
 	d->holds = holds;
+	d->erased = erased;
 	d->known_arg = known_arg;
 }
 
@@ -136,6 +140,21 @@ person_known(struct enc *e, const char *s, size_t len, uint8_t salt[32])
 	    d->known(d->known_arg, d->rid, e->path + 12, s, len, salt) == 1;
 }
 
+/* {"commitment": c, "kind": "individual"}, encoded. */
+static int
+enc_commitment(struct enc *e, const uint8_t c[32])
+{
+	int rc;
+
+	if ((rc = wire_enc_map(e->out, 2)) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "commitment")) != 0 ||
+	    (rc = wire_enc_bin(e->out, c, 32)) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "kind")) != 0 ||
+	    (rc = wire_enc_cstr(e->out, "individual")) != 0)
+		return rc;
+	return 0;
+}
+
 /* {"kind": "individual", "name": "..."} -> {"commitment": bin, "kind": ...} */
 static int
 enc_individual(struct enc *e, const json_t *o)
@@ -198,9 +217,22 @@ enc_individual(struct enc *e, const json_t *o)
 			nfc = NULL;
 		}
 		free(nfc);
-		if (!person_known(e, s, len, d->salt) &&
-		    (rc = cr_random(d->salt, sizeof(d->salt))) != 0)
-			goto out;
+		if (!person_known(e, s, len, d->salt)) {
+			uint8_t c[32];
+
+			/* erased from the disclosures file: the record
+			 * carries the commitment the log holds, and the name
+			 * is neither committed to again nor kept */
+			if (e->discs->erased != NULL && e->discs->id != NULL &&
+			    e->discs->erased(e->discs->known_arg,
+			    e->discs->id, e->path, c) == 1) {
+				free(norm);
+				memset(d, 0, sizeof(*d));
+				return enc_commitment(e, c);
+			}
+			if ((rc = cr_random(d->salt, sizeof(d->salt))) != 0)
+				goto out;
+		}
 	}
 	if ((rc = record_commit(d->salt, s, len, d->commitment)) != 0)
 		goto out;
@@ -213,13 +245,7 @@ enc_individual(struct enc *e, const json_t *o)
 	d->value_len = len;
 	strcpy(d->field, e->path);
 	e->discs->n++;
-	if ((rc = wire_enc_map(e->out, 2)) != 0 ||
-	    (rc = wire_enc_cstr(e->out, "commitment")) != 0 ||
-	    (rc = wire_enc_bin(e->out, d->commitment, 32)) != 0 ||
-	    (rc = wire_enc_cstr(e->out, "kind")) != 0 ||
-	    (rc = wire_enc_cstr(e->out, "individual")) != 0)
-		return rc;
-	return 0;
+	return enc_commitment(e, d->commitment);
 out:
 	free(norm);
 	return rc;
@@ -714,19 +740,6 @@ soft_filter(void *arg, int rc, const char *why)
 	e->each(e->arg, rc, why);
 }
 
-/* s casefolded and composed (malloc'd), or NULL. */
-static char *
-folded(const char *s)
-{
-	utf8proc_uint8_t *f = NULL;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
-	    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-	    UTF8PROC_CASEFOLD) < 0)
-		return NULL;
-	return (char *)f;
-}
-
 /*
  * A natural person's name, committed to and never logged, written out in
  * the record's free text ("Mietzuschuss für Jürgen Müller"): the usual
@@ -757,7 +770,7 @@ name_in_text(struct enc *e, const json_t *obj)
 		if (name == NULL || kind == NULL ||
 		    strcmp(kind, "individual") != 0 ||
 		    strchr(name, ' ') == NULL || strlen(name) < 5 ||
-		    (fn = folded(name)) == NULL)
+		    fold_text(name, strlen(name), &fn) != 0)
 			continue;
 		for (size_t b = 0; b < 2; b++)
 		for (size_t t = 0; t < 2; t++) {
@@ -766,7 +779,7 @@ name_in_text(struct enc *e, const json_t *obj)
 			char *fv;
 			int hit;
 
-			if (v == NULL || (fv = folded(v)) == NULL)
+			if (v == NULL || fold_text(v, strlen(v), &fv) != 0)
 				continue;
 			hit = strstr(fv, fn) != NULL;
 			free(fv);

@@ -58,6 +58,15 @@ struct jrec_discs {
 	 * nor, if unsalted, kept secret).
 	 */
 	int (*holds)(void *arg, const uint8_t commitment[32]);
+	/*
+	 * Optional: whether the person of (record id, field) was erased
+	 * from the disclosures file (`pubtrail disclose --erase`): 1 and the
+	 * commitment the log holds, which the record then carries as it
+	 * was logged, its name neither committed to again nor kept (so a
+	 * month's file sent again after an erasure reads as logged).
+	 */
+	int (*erased)(void *arg, const char *id, const char *field,
+	    uint8_t commitment[32]);
 	const char *id;		/* set by jrec_from_json while it runs */
 	/* and a correction's replacement's id: a person in the replacement
 	 * keeps the salt the amended record (that id) has for the same name,
@@ -66,7 +75,7 @@ struct jrec_discs {
 	const char *rid;
 };
 /* Free the values and wipe the salts; d may be reused after (known,
- * holds and known_arg are kept). */
+ * holds, erased and known_arg are kept). */
 void jrec_discs_clear(struct jrec_discs *d);
 
 /*

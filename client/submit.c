@@ -165,6 +165,7 @@ sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 		return cli_fail(rc, &why, "disclosures file");
 	of->discs.known = dis_store_known;
 	of->discs.holds = dis_store_holds;
+	of->discs.erased = dis_store_erased;
 	of->discs.known_arg = of->dis;
 	return 0;
 }

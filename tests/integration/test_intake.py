@@ -1282,6 +1282,12 @@ def test_refused_person_lines_retracted():
         cid = o.records()[-1]["id"]
         assert disclosed("X2") == "Ferrara Giuseppe"
         assert disclosed(cid) == "Ferrari Giuseppe"
+        # the record's own line is the name it was logged with; the
+        # correction that renamed the person is pointed to
+        p = run("disclose", "--key", o.key, "--id", "X2", cwd=o.dir, check=0)
+        assert ("the correction %s gave payee of X2 another name: `pubtrail "
+                "disclose --id '%s' --field replacement.payee`" % (cid, cid)
+                ).encode() in p.stderr, p.stderr
         # a logged person's line deleted by hand: a new salt, refused,
         # retracted; the line put back is used again
         o.submit(person("X1", "Anna Bianchi"), check=0)
@@ -1297,6 +1303,96 @@ def test_refused_person_lines_retracted():
         p = o.submit(person("X1", "Anna Bianchi"), check=0)
         assert b"nothing new" in p.stderr, p.stderr
         assert disclosed("X1") == "Anna Bianchi"
+    finally:
+        o.close()
+
+
+def test_person_found_by_name_and_erased_on_request():
+    """A person asks what the office keeps of them, then to be erased
+    (GDPR Art. 15 and 17).  `disclose --name` finds their lines in any
+    case; `disclose --erase` replaces a record's line by a mark that keeps
+    the logged commitment without name or salt, and lists the lines of
+    the same name it left; the month's file sent again then reads as
+    logged, keeping no name; other content under the id is still
+    refused."""
+    o = Office()
+    try:
+        dpath = o.key + ".disclosures.jsonl"
+
+        def row(rid, name, minor=100):
+            return json.dumps(pay(rid, "2026-05-01", minor, "EUR",
+                                  {"kind": "individual", "name": name},
+                                  "Wohngeld"))
+
+        month = o.write("m.jsonl", "\n".join([
+            row("E1", "Anna Bianchi"), row("E2", "Anna Bianchi"),
+            row("E3", "Carlo Rossi")]))
+        o.submit(month, check=0)
+        n = o.size()
+        logged = o.records()[0]["payee"]["commitment"]
+        # what is kept of her, whatever case the request is written in
+        p = run("disclose", "--key", o.key, "--name", "ANNA BIANCHI",
+                cwd=o.dir, check=0)
+        found = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        assert sorted(x["id"] for x in found) == ["E1", "E2"], p.stdout
+        run("disclose", "--key", o.key, "--name", "Nobody Here", cwd=o.dir,
+            check=4)
+        # erased from one record: its line becomes a mark; the other
+        # line of her name is left, and said
+        p = run("disclose", "--key", o.key, "--erase", "--id", "E1",
+                cwd=o.dir, check=0)
+        out = p.stdout.decode()
+        assert "erased: E1 payee" in out and "kept: E2 payee holds the " \
+            "same name" in out, out
+        lines = [json.loads(ln) for ln in open(dpath).read().splitlines()]
+        e1 = [x for x in lines if x["id"] == "E1"]
+        assert len(e1) == 1 and "value" not in e1[0] and \
+            "salt" not in e1[0], e1
+        assert e1[0]["erased"] == logged.hex(), (e1, logged)
+        p = run("disclose", "--key", o.key, "--id", "E1", cwd=o.dir,
+                check=4)
+        assert b"was erased on" in p.stderr, p.stderr
+        # the month sent again: read as logged, no name written again
+        p = o.submit(month, check=0)
+        assert o.size() == n
+        assert open(dpath).read().count("Anna Bianchi") == 1
+        # the commitment of an export sent again is taken too
+        rec = pay("E1", "2026-05-01", 100, "EUR", {
+            "kind": "individual", "commitment": e1[0]["erased"]},
+            "Wohngeld")
+        o.submit(o.write("x.jsonl", json.dumps(rec)), check=0)
+        assert o.size() == n
+        # other content under the erased record's id: still refused
+        o.submit(o.write("y.jsonl", row("E1", "Anna Bianchi", 999)),
+                 check=5)
+        assert o.size() == n
+        assert open(dpath).read().count("Anna Bianchi") == 1
+        # every line of her name, by name; machine-readable
+        p = run("disclose", "--key", o.key, "--erase", "--name",
+                "anna bianchi", "--json", cwd=o.dir, check=0)
+        r = json.loads(p.stdout)
+        assert [x["id"] for x in r["erased"]] == ["E2"] and \
+            r["same_name_kept"] == [], r
+        text = open(dpath).read()
+        assert "Bianchi" not in text and "Carlo Rossi" in text
+        p = run("disclose", "--key", o.key, "--erase", "--id", "E2",
+                cwd=o.dir, check=4)
+        assert b"nothing to erase" in p.stderr and b"was erased on" in \
+            p.stderr, p.stderr
+        # the index was built again: the file is read as it is
+        p = run("disclose", "--key", o.key, "--id", "E3", cwd=o.dir,
+                check=0)
+        assert json.loads(p.stdout)["value"] == "Carlo Rossi"
+        assert o.submit(month, check=0) and o.size() == n
+        # an amendment of an erased record commits its person anew
+        run("correct", *o.L, "--key", o.key, "--amend", "E1", "--with",
+            o.write("z.jsonl", row("E1", "Anna Bianchi", 150)), "--reason",
+            "Betrag", cwd=o.dir, check=0)
+        cid = o.records()[-1]["id"]
+        p = run("disclose", "--key", o.key, "--id", cid, cwd=o.dir, check=0)
+        assert json.loads(p.stdout)["value"] == "Anna Bianchi"
+        run("check-disclosure", *o.L, o.write("d.json", p.stdout), cwd=o.dir,
+            check=0)
     finally:
         o.close()
 
@@ -1970,6 +2066,7 @@ if __name__ == "__main__":
         test_two_runs_at_once_take_turns,
         test_disclosures_file_cut_edited_and_indexed,
         test_refused_person_lines_retracted,
+        test_person_found_by_name_and_erased_on_request,
         test_two_offices_one_id_receipts_never_replaced,
         test_log_stops_answering_then_resume,
         test_correct_void_and_amend,
