@@ -493,6 +493,61 @@ word_reads_latin(const char *s, size_t a, size_t b)
 }
 
 /*
+ * Company forms written in Greek or Cyrillic capitals that all read as
+ * Latin ones (abbreviations of legal forms as ISO 20275's list writes
+ * them): a Latin name joined to one by a hyphen ("BMW-ΑΕ", "ООО-Acme") is
+ * a company's usual name, not a look-alike of a Latin word.
+ */
+static const char *const local_forms[] = {
+	"\xce\x91\xce\x95",	/* ΑΕ */
+	"\xce\x9f\xce\x95",	/* ΟΕ */
+	"\xce\x95\xce\x95",	/* ΕΕ */
+	"\xce\x99\xce\x9a\xce\x95",	/* ΙΚΕ */
+	"\xce\x91\xce\xa4\xce\x95",	/* ΑΤΕ */
+	"\xce\x91\xce\x92\xce\x95\xce\x95",	/* ΑΒΕΕ */
+	"\xce\x91\xce\x95\xce\x92\xce\x95",	/* ΑΕΒΕ */
+	"\xce\x91\xce\x92\xce\x95",	/* ΑΒΕ */
+	"\xce\x91\xce\x95\xce\x95",	/* ΑΕΕ */
+	"\xd0\x9e\xd0\x9e\xd0\x9e",	/* ООО */
+	"\xd0\x90\xd0\x9e",	/* АО */
+	"\xd0\x9e\xd0\x90\xd0\x9e",	/* ОАО */
+	"\xd0\xa2\xd0\x9e\xd0\x92",	/* ТОВ */
+	"\xd0\xa2\xd0\x9e\xd0\x9e",	/* ТОО */
+	"\xd0\x90\xd0\xa2",	/* АТ */
+	"\xd0\x95\xd0\xa2",	/* ЕТ */
+};
+
+/* When s[wa..b) begins with one of local_forms, written with or without
+ * points ("ΑΕ", "Α.Ε."), where it ends; else 0. */
+static size_t
+local_form(const char *s, size_t wa, size_t b)
+{
+	char f[32];
+	size_t n = 0, i = wa;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
+
+	while (i < b && (k = utf8proc_iterate((const utf8proc_uint8_t *)s +
+	    i, (utf8proc_ssize_t)(b - i), &cp)) > 0) {
+		if (cp != '.' && !is_word_cp(cp))
+			break;
+		if (cp != '.') {
+			if (n + (size_t)k >= sizeof(f))
+				return 0;
+			memcpy(f + n, s + i, (size_t)k);
+			n += (size_t)k;
+		}
+		i += (size_t)k;
+	}
+	f[n] = '\0';
+	for (size_t j = 0; j < sizeof(local_forms) / sizeof(local_forms[0]);
+	    j++)
+		if (strcmp(f, local_forms[j]) == 0)
+			return i;
+	return 0;
+}
+
+/*
  * A token (a run of characters between blanks, s[a..b)) with Latin
  * letters (the caller knows it has Latin and Greek or Cyrillic ones) and
  * a word of Greek or Cyrillic letters that read as Latin ones:
@@ -528,9 +583,14 @@ token_lookalike(struct enc *e, const char *s, size_t a, size_t b,
 			    utf8proc_category(cp) >= UTF8PROC_CATEGORY_MN);
 			i += (size_t)k;
 		}
-		if (i > wa && only && word_reads_latin(s, wa, i))
-			at = wa;
-		else if (i == wa)
+		if (i > wa && only && word_reads_latin(s, wa, i)) {
+			size_t f = local_form(s, wa, b);
+
+			if (f == 0)
+				at = wa;
+			else
+				i = f;		/* a company form: taken */
+		} else if (i == wa)
 			i += (size_t)k;		/* not a letter */
 	}
 	if (at == SIZE_MAX)

@@ -1678,6 +1678,17 @@ START_TEST(text_that_reads_otherwise)
 		{ "Vodafone-Panafon \xce\x91.\xce\x95.\xce\x95.\xce\xa4.", NULL },
 		{ "\xd0\x9e\xd0\x9e\xd0\x9e Acme", NULL },
 		{ "Gold-\xd0\x90\xd0\x93", NULL },	/* Г reads as no Latin */
+		/* a Latin name joined to a company form in Greek or
+		 * Cyrillic capitals: the company's usual name */
+		{ "BMW-\xce\x91\xce\x95", NULL },		/* BMW-ΑΕ */
+		{ "Alpha-\xce\x91.\xce\x95.", NULL },	/* Alpha-Α.Ε. */
+		{ "Acme-\xce\x99\xce\x9a\xce\x95", NULL },	/* Acme-ΙΚΕ */
+		{ "\xd0\x9e\xd0\x9e\xd0\x9e-Acme", NULL },	/* ООО-Acme */
+		{ "Acme-\xd0\xa2\xd0\x9e\xd0\x92", NULL },	/* Acme-ТОВ */
+		/* ... but no other word: Α.Ε.Corp, ΑΕΕΤ, ΑΕ-Τ-Systems */
+		{ "\xce\x91.\xce\x95.Corp", "U+0391" },
+		{ "Acme-\xce\x91\xce\x95\xce\x95\xce\xa4", "U+0391" },
+		{ "\xce\x91\xce\x95-\xce\xa4-Systems", "U+03A4" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
