@@ -178,6 +178,10 @@ sub_office_connect(struct sub_office *of, const struct sub_args *a)
 	int rc;
 
 	cli_hcli_opts(&a->co, a->co.concurrency, &ho);
+	/* no request is waited for longer than the run waits for an answer
+	 * (--give-up), the first checkpoint's included */
+	if (a->give_up > 0 && (uint64_t)a->give_up * 1000 < ho.timeout_ms)
+		ho.timeout_ms = a->give_up * 1000u;
 	if ((rc = logc_open(a->co.log_url, &a->co.key, &ho, &of->lc, &why)) !=
 	    0)
 		return cli_fail(rc, &why, "--log");
@@ -532,7 +536,8 @@ static const char submit_usage[] =
     "no answer for --give-up SECONDS (default 60) the run stops then and\n"
     "says how many records are not confirmed: running the same command\n"
     "again resumes safely (a record already logged is answered with its\n"
-    "receipt, never logged twice).\n"
+    "receipt, never logged twice).  No request, the first checkpoint's\n"
+    "included, is waited for longer than --give-up.\n"
     "\n"
     "--dry-run reads and checks only: no --log needed, nothing written;\n"
     "each valid record is shown with its amounts (and with --date-format\n"

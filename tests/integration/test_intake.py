@@ -1451,6 +1451,20 @@ def test_log_stops_answering_then_resume():
             lines.append("Z-%03d;2026-06-01;%d,%02d;EUR;DE-HRB;F1;Kasse;"
                          "Person %d;Beihilfe" % (i, i, i % 100, i))
         f = o.write("big.csv", "\n".join(lines) + "\n")
+        # a log that answers nothing from the start: the run gives up
+        # after --give-up, the first checkpoint's wait included (not the
+        # 30 s of the default request timeout; the bound is generous)
+        o.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            p = subprocess.run([PT, "submit", *o.L, "--key", o.key,
+                                "--decimal-comma", "--give-up", "2", f],
+                               cwd=o.dir, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=20)
+        finally:
+            o.d.proc.send_signal(signal.SIGCONT)
+        assert p.returncode == 3 and b"nothing was sent" in p.stderr, \
+            (p.returncode, p.stderr)
+        assert o.size() == 0
         args = [PT, "submit", *o.L, "--key", o.key, "--decimal-comma",
                 "--concurrency", "2", "--batch", "4", "--timeout", "1000",
                 "--give-up", "3", f]
