@@ -52,7 +52,7 @@ static const struct {
 	{ "monitor", mon_cmd, "follow a log and print matching new entries" },
 	{ "export", export_cmd, "export verified entries as CSV, JSONL, OCDS or BLDS" },
 	{ "mirror", mir_cmd, "copy a log, verified, into a static tlog-tiles tree" },
-	{ "disclose", dis_cmd_disclose, "reveal one committed field of a record" },
+	{ "disclose", dis_cmd_disclose, "reveal a person's line; find or erase them" },
 	{ "check-disclosure", dis_cmd_check, "check a disclosure against the log" },
 	{ "witness", witness_main, "run a C2SP tlog-witness (witness serve)" },
 	{ "gossip", gossip_main, "exchange verified checkpoints (gossip sync|serve)" },
@@ -203,6 +203,42 @@ cli_out_check(FILE *f)
 		raise(SIGPIPE);
 	}
 	return PT_EIO;
+}
+
+const char *
+cli_shell_word(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 8) {
+		if (cap > 0)
+			out[0] = '\0';
+		return out;
+	}
+	if (s[0] != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_./:=@%+,") == strlen(s)) {
+		snprintf(out, cap, "%s", s);
+		if (strlen(s) >= cap)
+			memcpy(out + cap - 4, "...", 4);
+		return out;
+	}
+	out[n++] = '\'';
+	for (; *s != '\0'; s++) {
+		size_t need = *s == '\'' ? 4 : 1;
+
+		if (n + need + 5 > cap) {
+			memcpy(out + n, "'...", 5);
+			return out;
+		}
+		if (*s == '\'')
+			memcpy(out + n, "'\\''", 4);
+		else
+			out[n] = *s;
+		n += need;
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+	return out;
 }
 
 int

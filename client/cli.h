@@ -62,6 +62,12 @@ void cli_json_print(FILE *f, json_t *o, size_t flags);
  */
 int cli_out_check(FILE *f);
 
+/* s as one shell word (in single quotes unless it is only letters,
+ * digits and -_./:=@%+,) into out (cap bytes; cut short with "..." when
+ * it does not fit): a command a message tells the user to run, pasted
+ * as it is.  Returns out. */
+const char *cli_shell_word(const char *s, char *out, size_t cap);
+
 /* Print a usage error and the usage text to stderr; returns CLI_EUSAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

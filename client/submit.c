@@ -373,7 +373,8 @@ listed(const struct aud_corr *corr, uint64_t index)
 /* --dry-run with --log: which ids are in the log already. */
 static int
 dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
-    int dates, struct dis_store *dis, size_t *logged, size_t *conflicts)
+    int dates, struct dis_store *dis, size_t *logged, size_t *conflicts,
+    const struct itk_item **fix)
 {
 	struct ckpt *ck;
 	struct aud_corr *corr = NULL;
@@ -446,9 +447,10 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 			char msg[1024];
 
 			(*conflicts)++;
-			sub_conflict_text(e.sub.record, e.sub.record_len,
-			    it->record, it->record_len, index, dis, it->id, msg,
-			    sizeof(msg));
+			if (sub_conflict_text(e.sub.record, e.sub.record_len,
+			    it->record, it->record_len, index, dis, it->id,
+			    it->file, msg, sizeof(msg)) && *fix == NULL)
+				*fix = it;
 			free(buf);
 			itk_problem(t, &pos, "id", it->id, 0, msg);
 			ex = CLI_EVERIFY;
@@ -555,6 +557,8 @@ static const char submit_usage[] =
 /* What `pubtrail submit` was asked to do. */
 struct submit_args {
 	struct sub_args a;
+	char redo[2048];		/* the options correct takes too, as
+					 * shell words (" --log URL ...") */
 	char **inputs;			/* INPUT..., or "-" */
 	size_t ninputs;
 	unsigned batch;			/* --batch N */
@@ -564,6 +568,58 @@ struct submit_args {
 
 #define OPT_KEEPGOING	0x210
 #define OPT_BATCH	0x212
+
+/*
+ * This run's options that `pubtrail correct` takes too (the log, the
+ * key, the files, how input is read), from the command line getopt_long
+ * accepted with lo, as shell words into out (cap bytes): the command a
+ * refusal (409) tells the user to run to amend the record, complete.
+ */
+static void
+redo_options(int argc, char **argv, const struct option *lo, char *out,
+    size_t cap)
+{
+	static const char *const own[] = { "type", "keep-going", "batch",
+	    "dry-run", "json", "quiet", "help" };
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *eq, *val = NULL;
+		const struct option *o = NULL;
+		char w[1024];
+		size_t len, j;
+		int skip = 0;
+
+		if (strcmp(arg, "--") == 0)
+			break;
+		if (strncmp(arg, "--", 2) != 0)
+			continue;		/* an input */
+		eq = strchr(arg, '=');
+		len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		/* as getopt_long matched it: the name, or the one it begins */
+		for (const struct option *p = lo; p->name != NULL; p++)
+			if (strncmp(p->name, arg + 2, len) == 0 &&
+			    (o == NULL || strlen(p->name) == len))
+				o = p;
+		if (o == NULL)
+			continue;
+		if (o->has_arg == 1)
+			val = eq != NULL ? eq + 1 : i + 1 < argc ?
+			    argv[++i] : "";
+		for (j = 0; j < sizeof(own) / sizeof(own[0]); j++)
+			skip |= strcmp(o->name, own[j]) == 0;
+		if (skip)
+			continue;
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, " --%s",
+		    o->name);
+		if (val != NULL)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+			    " %s", cli_shell_word(val, w, sizeof(w)));
+	}
+	if (n >= cap)
+		memcpy(out + cap - 5, " ...", 5);
+}
 
 /* The command line into s.  -1 to go on, or an exit code (CLI_OK after
  * --help). */
@@ -625,6 +681,7 @@ submit_parse(int argc, char **argv, struct submit_args *s)
 		return rc;
 	s->inputs = optind < argc ? argv + optind : stdin_only;
 	s->ninputs = optind < argc ? (size_t)(argc - optind) : 1;
+	redo_options(argc, argv, longopts, s->redo, sizeof(s->redo));
 	return -1;
 }
 
@@ -653,6 +710,7 @@ static int
 dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 {
 	const struct sub_args *a = &s->a;
+	const struct itk_item *fix = NULL;
 	size_t logged = 0, conflicts = 0;
 	int ex = CLI_OK;
 
@@ -661,7 +719,7 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 			return ex;
 		ex = dry_lookup(t, of->lc, of->vkey, a->co.json,
 		    a->io.csv.date.order[0] != '\0', of->dis, &logged,
-		    &conflicts);
+		    &conflicts, &fix);
 	} else
 		dry_print(t, a->co.json, a->io.csv.date.order[0] != '\0');
 	if (ex == CLI_OK && t->problems > 0)
@@ -684,6 +742,8 @@ dry_run(const struct submit_args *s, struct sub_office *of, struct itk *t)
 		    " (none logged yet)",
 		    t->invalid + conflicts, t->problems, t->problems == 1 ? "" :
 		    "s");
+	if (fix != NULL)
+		sub_correct_hint(s->redo, fix->id, fix->file);
 	return ex;
 }
 
@@ -809,6 +869,8 @@ send_run(const struct submit_args *s, struct sub_office *of, struct itk *t,
 		ex = CLI_EVERIFY;
 	if (!a->co.quiet || ex != CLI_OK)
 		print_summary(a, t, &cnt);
+	if (cnt.to_correct > 0)
+		sub_correct_hint(s->redo, cnt.correct_id, cnt.correct_file);
 	return ex;
 }
 

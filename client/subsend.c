@@ -70,6 +70,8 @@ struct job {
 struct run {
 	const struct sub_opts *o;
 	struct itk *t;
+	size_t to_correct;		/* sub_counts' */
+	const char *correct_id, *correct_file;
 	struct result *res;
 	uint8_t **sub;			/* signed submission of item k, until done */
 	size_t *sublen;
@@ -873,11 +875,25 @@ sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
 }
 
 void
+sub_correct_hint(const char *opts, const char *id, const char *file)
+{
+	char qid[PT_MAX_ID * 4 + 8], qf[UT_PATH_MAX + 8];
+
+	cli_shell_word(id, qid, sizeof(qid));
+	fprintf(stderr, "pubtrail: to change the logged record %s to the row "
+	    "refused above:\n  pubtrail correct%s --amend %s --with %s "
+	    "--reason 'WHY'\n(or to take it back: pubtrail correct%s --void "
+	    "%s --reason 'WHY')\n", id, opts, qid, strcmp(file, "-") == 0 ?
+	    "FILE" : cli_shell_word(file, qf, sizeof(qf)), opts, qid);
+}
+
+int
 sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
     size_t rec_len, uint64_t index, struct dis_store *dis, const char *id,
-    char *out, size_t cap)
+    const char *file, char *out, size_t cap)
 {
 	json_t *now = NULL, *mine = NULL, *ch = NULL, *c;
+	char qid[PT_MAX_ID * 4 + 8], qf[UT_PATH_MAX + 8];
 	char diff[400] = "";
 	int salt = 0, renamed = 0;
 	size_t i, n = 0;
@@ -913,13 +929,20 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 	json_decref(now);
 	json_decref(mine);
 	json_decref(ch);
-	if (salt && renamed)
+	cli_shell_word(id, qid, sizeof(qid));
+	if (strcmp(file, "-") == 0)
+		snprintf(qf, sizeof(qf), "FILE");
+	else
+		cli_shell_word(file, qf, sizeof(qf));
+	if (salt && renamed) {
 		snprintf(out, cap, "the log holds this record at index %llu "
 		    "with another person's name in it (%s: the disclosures "
 		    "file has the record under another name): if the name "
-		    "was corrected, pubtrail correct --amend ID --with FILE "
-		    "--reason TEXT", (unsigned long long)index, diff);
-	else if (salt)
+		    "was corrected, pubtrail correct --amend %s --with %s "
+		    "--reason TEXT (the whole command is below)",
+		    (unsigned long long)index, diff, qid, qf);
+		return 1;
+	} else if (salt)
 		snprintf(out, cap, "the log holds this record at index %llu, "
 		    "a natural person's name in it (%s) committed under "
 		    "another salt: %s%s%s; nothing to correct",
@@ -930,7 +953,7 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 		    "the log's record was made with (another computer's file, "
 		    "or a lost one?): run with the office's file, "
 		    "--disclosures" : " (--key)");
-	else
+	else {
 		snprintf(out, cap, "the log holds this id at index %llu for "
 		    "other content (%s): if this row is another record (an id "
 		    "used again, as document numbers that restart each year), "
@@ -938,9 +961,13 @@ sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
 		    "columns: id := {Jahr}-{Belegnummer}, for rows not logged "
 		    "yet: a record logged under the old id, sent again under "
 		    "a new one, is logged twice); to change the logged record: "
-		    "pubtrail correct --amend ID --with FILE --reason TEXT (or "
-		    "--void ID)", (unsigned long long)index, diff[0] ? diff :
-		    "what differs could not be shown");
+		    "pubtrail correct --amend %s --with %s --reason TEXT (or "
+		    "--void %s; the whole command is below)",
+		    (unsigned long long)index, diff[0] ? diff :
+		    "what differs could not be shown", qid, qf, qid);
+		return 1;
+	}
+	return 0;
 }
 
 /* After the pump: an id the log holds for other content (409) is looked
@@ -981,9 +1008,13 @@ run_checks(struct run *x)
 			continue;
 		}
 		memcpy(text, "POST /add: the log answered 409: ", 33);
-		sub_conflict_text(e.sub.record, e.sub.record_len, it->record,
-		    it->record_len, r->index, x->o->dis, it->id, text + 33,
-		    sizeof(text) - 33);
+		if (sub_conflict_text(e.sub.record, e.sub.record_len,
+		    it->record, it->record_len, r->index, x->o->dis, it->id,
+		    it->file, text + 33, sizeof(text) - 33) &&
+		    x->to_correct++ == 0) {
+			x->correct_id = it->id;
+			x->correct_file = it->file;
+		}
 		free(buf);
 		/* refused for good: the salts this run made for it are
 		 * never taken again */
@@ -1119,6 +1150,9 @@ sub_send(const struct sub_opts *o, struct itk *t, struct sub_counts *c)
 	c->unsent = x.unsent;
 	c->local = x.local;
 	c->stalled = x.stalled;
+	c->to_correct = x.to_correct;
+	c->correct_id = x.correct_id;
+	c->correct_file = x.correct_file;
 	run_free(&x);
 	return x.worst;
 }

@@ -46,17 +46,24 @@ int sub_amended_entry(struct logc *lc, const struct ckpt *ck, uint64_t index,
     const uint8_t *rec, size_t rec_len, uint64_t *by);
 
 /*
- * Why the log refuses rec (rec_len bytes) under an id it holds at index
- * for the record lrec (llen bytes): the fields that differ, and what to
- * do; when only a natural person's commitment differs (the same record,
- * the name under another salt), that the disclosures file dis (NULL: none
- * was read) lacks the salt the logged record was made with, or, when it
- * has the record id under another name, that the name changed.  Into out
- * (cap bytes).
+ * Why the log refuses rec (rec_len bytes, read from file) under an id it
+ * holds at index for the record lrec (llen bytes): the fields that
+ * differ, and what to do (the `pubtrail correct` of id and file); when
+ * only a natural person's commitment differs (the same record, the name
+ * under another salt), that the disclosures file dis (NULL: none was
+ * read) lacks the salt the logged record was made with, or, when it has
+ * the record id under another name, that the name changed.  Into out
+ * (cap bytes).  1 when a correction is what to do, else 0.
  */
-void sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
+int sub_conflict_text(const uint8_t *lrec, size_t llen, const uint8_t *rec,
     size_t rec_len, uint64_t index, struct dis_store *dis, const char *id,
-    char *out, size_t cap);
+    const char *file, char *out, size_t cap);
+
+/* After refusals sub_conflict_text said a correction is for: the whole
+ * `pubtrail correct` command for the first one (id, read from file),
+ * with the run's options that correct takes too (opts: shell words), on
+ * stderr. */
+void sub_correct_hint(const char *opts, const char *id, const char *file);
 
 struct sub_counts {
 	size_t logged;			/* receipts verified (and saved) */
@@ -67,6 +74,10 @@ struct sub_counts {
 	size_t local;			/* not sent: a local error (the
 					 * disclosures file not written) */
 	int stalled;			/* the log stopped answering */
+	size_t to_correct;		/* refused: a record logged otherwise
+					 * (sub_conflict_text's 1) */
+	const char *correct_id;		/* the first of them, and its file */
+	const char *correct_file;
 	int inconsistent;		/* a receipt's checkpoint failed a check */
 };
 

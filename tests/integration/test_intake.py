@@ -553,8 +553,22 @@ def test_a_refused_id_says_what_differs():
         p = o.submit("--dry-run", again, check=1)
         assert "b.jsonl:1: id: " + want in p.stderr.decode(), p.stderr
         p = o.submit(again, check=5)
+        err = p.stderr.decode()
         assert "b.jsonl:1: log: POST /add: the log answered 409: " + want \
-            in p.stderr.decode(), p.stderr
+            in err, err
+        assert "pubtrail correct --amend 5100000123 --with %s --reason " \
+            "TEXT" % again in err, err
+        # the whole command, with this run's options, is printed once:
+        # run as it is printed, it amends the record
+        cmd = [ln for ln in err.splitlines()
+               if ln.startswith("  pubtrail correct ")]
+        assert len(cmd) == 1, err
+        import shlex
+        argv = shlex.split(cmd[0])
+        assert argv[-1] == "WHY" and "--log" in argv and "--key" in argv, argv
+        run(*argv[1:-1], "Nachbuchung", cwd=o.dir, check=0)
+        assert o.records()[-1]["replacement"]["amount_minor"] == 99900
+        assert o.size() == 3
         other = os.path.join(o.dir, "laptop")
         os.makedirs(other, mode=0o700)
         person = o.write("c.jsonl", json.dumps(r2) + "\n")
@@ -567,7 +581,8 @@ def test_a_refused_id_says_what_differs():
                 "salt: the disclosures file %s/d.jsonl lacks the salt the " \
                 "log's record was made with" % (idx["P-1"], other) in \
                 err and "nothing to correct" in err, err
-        assert o.size() == 2
+            assert "pubtrail correct" not in err, err
+        assert o.size() == 3
     finally:
         o.close()
 
@@ -1329,7 +1344,8 @@ def test_person_found_by_name_and_erased_on_request():
             row("E3", "Carlo Rossi")]))
         o.submit(month, check=0)
         n = o.size()
-        logged = o.records()[0]["payee"]["commitment"]
+        logged = [r for r in o.records()
+                  if r["id"] == "E1"][0]["payee"]["commitment"]
         # what is kept of her, whatever case the request is written in
         p = run("disclose", "--key", o.key, "--name", "ANNA BIANCHI",
                 cwd=o.dir, check=0)
