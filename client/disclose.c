@@ -1056,6 +1056,45 @@ dis_store_known(void *store, const char *id, const char *field,
 	return known;
 }
 
+int
+dis_store_alike(void *store, const char *id, const char *field,
+    const char *value, uint8_t salt[32], char **stored)
+{
+	struct dis_store *s = store;
+	char *want = NULL;
+	int stale = 0, found = 0;
+
+	*stored = NULL;
+	if (fold_text(value, strlen(value), &want) != 0)
+		return 0;
+	/* the record's own lines, then (not for a replacement's field) a
+	 * correction's, as dis_store_known looks */
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		json_t *a, *o;
+		size_t i;
+
+		if (pass == 1 && strncmp(field, "replacement.", 12) == 0)
+			break;
+		a = lines_of(s, pass == 0 ? 'F' : 'A', id, field, NULL, 0,
+		    SIZE_MAX, &stale);
+		json_array_foreach(a, i, o) {
+			const json_t *v = json_object_get(o, "value");
+			char *f = NULL;
+
+			if (!found && fold_text(json_string_value(v),
+			    json_string_length(v), &f) == 0 &&
+			    strcmp(f, want) == 0 &&
+			    hexfield(o, "salt", salt) == 0 &&
+			    (*stored = strdup(json_string_value(v))) != NULL)
+				found = 1;
+			free(f);
+		}
+		json_decref(a);
+	}
+	free(want);
+	return found;
+}
+
 /* The lines of d for record id that s does not hold yet, as a new JSON
  * array (empty when none), or NULL when out of memory.  A name whose salt
  * came from a correction's line for the record (the corrected month's

@@ -60,6 +60,12 @@ int dis_store_renamed(struct dis_store *s, const char *id, const char *field,
 int dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32]);
 
+/* jrec_discs.alike callback: 1, the salt and the name as the line has
+ * it (malloc'd) when a line of (id, field) has value but for case and
+ * Unicode form, else 0. */
+int dis_store_alike(void *store, const char *id, const char *field,
+    const char *value, uint8_t salt[32], char **stored);
+
 /* jrec_discs.erased callback: 1 and the logged commitment when the line
  * of (id, field) was erased (`disclose --erase`), else 0. */
 int dis_store_erased(void *store, const char *id, const char *field,

@@ -51,6 +51,8 @@ jrec_discs_clear(struct jrec_discs *d)
 	    size_t, uint8_t *);
 	int (*holds)(void *, const uint8_t *);
 	int (*erased)(void *, const char *, const char *, uint8_t *);
+	int (*alike)(void *, const char *, const char *, const char *,
+	    uint8_t *, char **);
 	void *known_arg;
 
 	if (d == NULL)
@@ -58,6 +60,7 @@ jrec_discs_clear(struct jrec_discs *d)
 	known = d->known;
 	holds = d->holds;
 	erased = d->erased;
+	alike = d->alike;
 	known_arg = d->known_arg;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->d[i].value != NULL) {
@@ -70,6 +73,7 @@ jrec_discs_clear(struct jrec_discs *d)
 	d->known = known;
 	d->holds = holds;
 	d->erased = erased;
+	d->alike = alike;
 	d->known_arg = known_arg;
 }
 
@@ -219,7 +223,19 @@ enc_individual(struct enc *e, const json_t *o)
 		free(nfc);
 		if (!person_known(e, s, len, d->salt)) {
 			uint8_t c[32];
+			char *stored = NULL;
 
+			/* the same name in other capitals: as the line has
+			 * it (the record reads as logged) */
+			if (e->discs->alike != NULL && e->discs->id != NULL &&
+			    e->discs->alike(e->discs->known_arg, e->discs->id,
+			    e->path, s, d->salt, &stored) == 1) {
+				free(norm);
+				s = norm = stored;
+				len = strlen(s);
+				goto commit;
+			}
+			free(stored);
 			/* erased from the disclosures file: the record
 			 * carries the commitment the log holds, and the name
 			 * is neither committed to again nor kept */
@@ -234,6 +250,7 @@ enc_individual(struct enc *e, const json_t *o)
 				goto out;
 		}
 	}
+commit:
 	if ((rc = record_commit(d->salt, s, len, d->commitment)) != 0)
 		goto out;
 	if ((d->value = ut_strndup(s, len)) == NULL) {

@@ -67,6 +67,16 @@ struct jrec_discs {
 	 */
 	int (*erased)(void *arg, const char *id, const char *field,
 	    uint8_t commitment[32]);
+	/*
+	 * Optional: when known() has no line of the name as written, a line
+	 * of (record id, field) of the same name but for case and Unicode
+	 * form ("JÜRGEN MÜLLER" for "Jürgen Müller": an export that changed
+	 * its capitals): 1, its salt, and its name as the line has it
+	 * (*stored, malloc'd), which the record then commits to, so that it
+	 * reads as logged.
+	 */
+	int (*alike)(void *arg, const char *id, const char *field,
+	    const char *value, uint8_t salt[32], char **stored);
 	const char *id;		/* set by jrec_from_json while it runs */
 	/* and a correction's replacement's id: a person in the replacement
 	 * keeps the salt the amended record (that id) has for the same name,
@@ -75,7 +85,7 @@ struct jrec_discs {
 	const char *rid;
 };
 /* Free the values and wipe the salts; d may be reused after (known,
- * holds, erased and known_arg are kept). */
+ * holds, erased, alike and known_arg are kept). */
 void jrec_discs_clear(struct jrec_discs *d);
 
 /*

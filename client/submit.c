@@ -166,6 +166,7 @@ sub_office_open(struct sub_office *of, struct sub_args *a, const char *usage)
 	of->discs.known = dis_store_known;
 	of->discs.holds = dis_store_holds;
 	of->discs.erased = dis_store_erased;
+	of->discs.alike = dis_store_alike;
 	of->discs.known_arg = of->dis;
 	return 0;
 }

@@ -1223,6 +1223,18 @@ def test_disclosures_file_cut_edited_and_indexed():
         p = run("disclose", "--disclosures", dpath, "--key", o.key, "--id",
                 "DC-5", cwd=o.dir, check=0)
         assert json.loads(p.stdout)["value"] == name, p.stdout
+        # an export that changed its capitals: the same person, the name
+        # as first written (the record reads as logged), no second line
+        for i, v in enumerate((name.upper(), "j\u00fcrgen m\u00fcller")):
+            r = pay("DC-5", "2026-05-03", 5, "EUR", {
+                "kind": "individual", "name": v}, "x")
+            p = o.submit(o.write("w%d.jsonl" % i, json.dumps(r)), check=0)
+            assert b"nothing new" in p.stderr, p.stderr
+        assert name.upper() not in open(dpath).read()
+        # another name under the id is not the same person: refused
+        r = pay("DC-5", "2026-05-03", 5, "EUR", {
+            "kind": "individual", "name": "J\u00fcrgen M\u00fcllers"}, "x")
+        o.submit(o.write("w9.jsonl", json.dumps(r)), check=5)
         # so is any text: a company's name and a description, logged NFC
         for i, form in enumerate(("NFD", "NFC")):
             r = pay("DC-6", "2026-05-03", 6, "EUR", org(
