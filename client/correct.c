@@ -45,7 +45,9 @@ static const char correct_usage[] =
     "says already (exit 1); to undo a void, amend the record.  A permit\n"
     "read without an id column has the id PermitNum/decision/StatusDate:\n"
     "a row of another date or decision is another decision, refused as an\n"
-    "amendment (void the logged one, and submit the row).\n"
+    "amendment (void the logged one, and submit the row).  A --reason\n"
+    "that holds the name of a person of the record (as the disclosures\n"
+    "file has it) is refused: the log shows the reason to everyone.\n"
     "\n"
     "Every field the correction changes is listed, as read (\"amount:\n"
     "-12.50 EUR -> -125.00 EUR\"; --json: a line {\"id\", \"correction\",\n"
@@ -351,6 +353,24 @@ check_amend(const struct correct_args *c, const struct target *tg,
 	return 0;
 }
 
+/* A reason that names the natural person of the record corrected: the
+ * log shows the reason to everyone, and the person only as a salted
+ * commitment (a void's record names no person of its own, so json.c's
+ * check of a record's text cannot see it).  0 or the exit code. */
+static int
+check_reason(const struct correct_args *c, struct sub_office *of)
+{
+	char field[JREC_FIELD_MAX];
+
+	if (of->dis == NULL || !dis_store_name_in(of->dis, c->target,
+	    c->reason, field, sizeof(field)))
+		return 0;
+	return cli_fail(PT_ESCHEMA, NULL, "--reason: holds the name of the "
+	    "natural person in %s of %s, which the log never shows (only a "
+	    "salted commitment): take the name out of the reason", field,
+	    c->target);
+}
+
 /* The correction with id cid, checked and encoded into t's one item, and
  * allowed by the office rule as the log applies it.  0 or the exit code. */
 static int
@@ -631,7 +651,8 @@ correct_run(struct correct_args *c)
 	memset(&one, 0, sizeof(one));
 	memset(&tg, 0, sizeof(tg));
 	c->a.nolock = c->dry;
-	if ((ex = sub_office_open(&of, &c->a, correct_usage)) != 0)
+	if ((ex = sub_office_open(&of, &c->a, correct_usage)) != 0 ||
+	    (ex = check_reason(c, &of)) != 0)
 		goto out;
 	if ((rc = wire_submitter_id(of.vkey, strlen(of.vkey), sid)) != 0) {
 		ex = cli_fail(rc, NULL, "--key");

@@ -1056,6 +1056,59 @@ dis_store_known(void *store, const char *id, const char *field,
 	return known;
 }
 
+/* Whether the folded text ft holds the name of line o (of two words or
+ * more, as name_in_text in json.c looks). */
+static int
+names_in(const json_t *o, const char *ft)
+{
+	const json_t *v = json_object_get(o, "value");
+	char *f = NULL;
+	int hit;
+
+	if (json_string_length(v) < 5 || strchr(json_string_value(v), ' ') ==
+	    NULL || fold_text(json_string_value(v), json_string_length(v),
+	    &f) != 0)
+		return 0;
+	hit = strstr(ft, f) != NULL;
+	cr_wipe(f, strlen(f));
+	free(f);
+	return hit;
+}
+
+int
+dis_store_name_in(struct dis_store *s, const char *id, const char *text,
+    char *field, size_t cap)
+{
+	char *ft = NULL;
+	int stale = 0, hit = 0;
+	json_t *a, *o;
+	size_t i;
+
+	if (fold_text(text, strlen(text), &ft) != 0)
+		return 0;
+	a = lines_of(s, 'I', id, NULL, NULL, 0, SIZE_MAX, &stale);
+	json_array_foreach(a, i, o) {
+		const char *f = str_of(o, "field");
+		json_t *b, *p;
+		size_t j;
+
+		hit = names_in(o, ft);
+		/* and the names corrections gave the person since */
+		b = hit || strncmp(f, "replacement.", 12) == 0 ? json_array() :
+		    lines_of(s, 'A', id, f, NULL, 0, SIZE_MAX, &stale);
+		json_array_foreach(b, j, p)
+			hit = hit || names_in(p, ft);
+		json_decref(b);
+		if (hit) {
+			snprintf(field, cap, "%s", f);
+			break;
+		}
+	}
+	json_decref(a);
+	free(ft);
+	return hit;
+}
+
 int
 dis_store_alike(void *store, const char *id, const char *field,
     const char *value, uint8_t salt[32], char **stored)

@@ -1315,6 +1315,15 @@ def test_refused_person_lines_retracted():
         assert ("the correction %s gave payee of X2 another name: `pubtrail "
                 "disclose --id '%s' --field replacement.payee`" % (cid, cid)
                 ).encode() in p.stderr, p.stderr
+        # a void's reason naming the person, as logged or as renamed:
+        # refused before anything is sent
+        n = o.size()
+        for why in ("doppelt: FERRARA Giuseppe", "Ferrari Giuseppe verzogen"):
+            p = run("correct", *o.L, "--key", o.key, "--void", "X2",
+                    "--reason", why, cwd=o.dir, check=1)
+            assert b"--reason: holds the name of the natural person in " \
+                b"payee of X2" in p.stderr, p.stderr
+        assert o.size() == n
         # a logged person's line deleted by hand: a new salt, refused,
         # retracted; the line put back is used again
         o.submit(person("X1", "Anna Bianchi"), check=0)
