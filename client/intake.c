@@ -457,6 +457,46 @@ check_json_shapes(struct rctx *c, const struct in_rec *r, json_t *o,
 	}
 }
 
+/*
+ * Whether items a and b are the same record: the same bytes, but for the
+ * commitments to the same persons (each occurrence of a person's name in
+ * one input is committed to under a salt of its own until the first is
+ * sent).
+ */
+static int
+same_record(const struct itk_item *a, const struct itk_item *b)
+{
+	uint8_t *copy;
+	int same = 1;
+
+	if (a->record_len != b->record_len || a->ndisc != b->ndisc)
+		return 0;
+	if (a->ndisc == 0)
+		return memcmp(a->record, b->record, a->record_len) == 0;
+	if ((copy = malloc(b->record_len)) == NULL)
+		return 0;
+	memcpy(copy, b->record, b->record_len);
+	for (size_t k = 0; k < a->ndisc && same; k++) {
+		const struct jrec_disc *x = &a->disc[k], *y = &b->disc[k];
+		size_t at = 0;
+
+		same = strcmp(x->field, y->field) == 0 &&
+		    x->value_len == y->value_len && x->value != NULL &&
+		    y->value != NULL && memcmp(x->value, y->value,
+		    x->value_len) == 0;
+		/* y's commitment in the copy: a's there instead */
+		while (same && at + 32 <= b->record_len &&
+		    memcmp(copy + at, y->commitment, 32) != 0)
+			at++;
+		same = same && at + 32 <= b->record_len;
+		if (same)
+			memcpy(copy + at, x->commitment, 32);
+	}
+	same = same && memcmp(a->record, copy, a->record_len) == 0;
+	free(copy);
+	return same;
+}
+
 /* Remember that id was used at pos (item: its index, or SIZE_MAX). */
 static int
 note_id(struct itk *t, const char *id, const struct in_pos *pos, size_t item)
@@ -699,10 +739,7 @@ repeated_ids(struct itk *t)
 		const struct itk_id *d = &t->ids[i], *o = &t->ids[other[i]];
 
 		if (dup[i] && d->item != SIZE_MAX && o->item != SIZE_MAX &&
-		    t->items[d->item].record_len ==
-		    t->items[o->item].record_len &&
-		    memcmp(t->items[d->item].record, t->items[o->item].record,
-		    t->items[d->item].record_len) == 0)
+		    same_record(&t->items[d->item], &t->items[o->item]))
 			dup[i] = 2;
 	}
 	for (i = 0; i < n; i++) {

@@ -403,6 +403,16 @@ REFUSED = [
      json.dumps(pay("X-1", "2026-01-01", 1, "EUR",
                     org("DE-HRB", "A", "A"), "x")) + "\n", (),
      ':2), the same record: take one of them out'),
+    # a natural person's row pasted twice: the same record too (each
+    # occurrence is committed to under its own salt)
+    ("o2.jsonl", 2 * (json.dumps(pay(
+        "X-1", "2026-01-01", 1, "EUR", {"kind": "individual",
+                                        "name": "Anna Nowak"}, "x")) + "\n"),
+     (), ':2), the same record: take one of them out'),
+    ("o3.jsonl", "".join(json.dumps(pay(
+        "X-1", "2026-01-01", 1, "EUR", {"kind": "individual", "name": nm},
+        "x")) + "\n" for nm in ("Anna Nowak", "Jan Nowak")), (),
+     ':2): if they are two records'),
     ("p.csv", "StatusCurrentMapped,PermitNum\nIn Review,BP-1\n", (),
      'not a decision: the permit is still in process'),
     ("q.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUR\n",
