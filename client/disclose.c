@@ -1472,6 +1472,8 @@ struct dis_pick {
 	json_t *names;		/* folded values of the lines picked */
 	json_t *out;		/* what was picked or is reported */
 	json_t *also;		/* lines of a picked name left as they are */
+	size_t nretracted;	/* lines picked of records the log refused
+				 * (retracted: no logged record's salt) */
 	int fd;			/* the file written (erasing), or -1 */
 	const char *date;
 	struct pt_why *why;
@@ -1516,8 +1518,8 @@ note_name(struct dis_pick *p, const json_t *o)
 	return rc;
 }
 
-/* each_line: the live lines p looks for (a retracted one named a record
- * the log refused), into p->out; their names into p->names. */
+/* each_line: the live lines p looks for into p->out, the retracted ones
+ * (a record the log refused) counted; their names into p->names. */
 static int
 find_line(void *arg, const char *line, size_t len, json_t *o)
 {
@@ -1535,7 +1537,9 @@ find_line(void *arg, const char *line, size_t len, json_t *o)
 	txn_put(p->s, txn);
 	if (note_name(p, o) != 0)
 		return PT_ENOMEM;
-	if (!gone && json_array_append(p->out, o) != 0)
+	if (gone)
+		p->nretracted++;
+	else if (json_array_append(p->out, o) != 0)
 		return PT_ENOMEM;
 	return 0;
 }
@@ -1739,7 +1743,7 @@ disclose_pick(struct dis_pick *p, int erase, int json)
 {
 	const char *file = dis_store_path(p->s);
 	json_t *o;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	if ((rc = each_line(p->s, find_line, p, p->why)) != 0)
@@ -1749,16 +1753,19 @@ disclose_pick(struct dis_pick *p, int erase, int json)
 			json_dumpf(o, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 			fputc('\n', stdout);
 		}
-		if (json_array_size(p->out) == 0)
+		if (json_array_size(p->out) == 0 && p->nretracted == 0)
 			return cli_fail(PT_ENOTFOUND, NULL, "no line of the "
 			    "name in %s", file);
 		fprintf(stderr, "pubtrail: %zu line%s of the name in %s (each "
-		    "the disclosure of one record's field)\n",
+		    "the disclosure of one record's field)%s\n",
 		    json_array_size(p->out), json_array_size(p->out) == 1 ?
-		    "" : "s", file);
-		return CLI_OK;
+		    "" : "s", file, p->nretracted > 0 ? "; the file also holds "
+		    "the name in lines of records the log refused (retracted: "
+		    "no logged record's salt), which --erase --name removes" :
+		    "");
+		return json_array_size(p->out) > 0 ? CLI_OK : CLI_ENOTFOUND;
 	}
-	if (json_array_size(p->out) == 0) {
+	if (json_array_size(p->out) == 0 && p->nretracted == 0) {
 		json_t *m = p->nids > 0 ? marks_of(p->s, p->ids[0], p->field) :
 		    json_array();
 		const char *d = str_of(json_array_get(m, 0), "date");
@@ -1777,8 +1784,9 @@ disclose_pick(struct dis_pick *p, int erase, int json)
 	if ((rc = erase_lines(p)) != 0)
 		return cli_fail(rc, p->why, "--erase");
 	if (json) {
-		json_t *r = json_pack("{s:s,s:O,s:O}", "file", file, "erased",
-		    p->out, "same_name_kept", p->also);
+		json_t *r = json_pack("{s:s,s:O,s:O,s:I}", "file", file,
+		    "erased", p->out, "same_name_kept", p->also,
+		    "retracted_removed", (json_int_t)p->nretracted);
 
 		json_array_foreach(p->out, i, o)
 			json_object_del(o, "submitter");
@@ -1790,17 +1798,21 @@ disclose_pick(struct dis_pick *p, int erase, int json)
 	json_array_foreach(p->out, i, o)
 		printf("erased: %s %s (commitment %.16s...)\n", str_of(o, "id"),
 		    str_of(o, "field"), str_of(o, "erased"));
+	if (p->nretracted > 0)
+		printf("removed: %zu line%s of records the log refused "
+		    "(retracted)\n", p->nretracted, p->nretracted == 1 ? "" :
+		    "s");
 	json_array_foreach(p->also, i, o)
 		printf("kept: %s %s holds the same name: erase it too with "
 		    "--erase --id '%s' --field %s (or all of the name's with "
 		    "--name)\n", str_of(o, "id"), str_of(o, "field"),
 		    str_of(o, "id"), str_of(o, "field"));
+	n = json_array_size(p->out) + p->nretracted;
 	printf("The name%s and salt%s of %zu line%s are gone from %s: the "
 	    "log's commitment%s can be linked to no one. Copies of the file "
-	    "(backups) still hold them.\n", json_array_size(p->out) == 1 ?
-	    "" : "s", json_array_size(p->out) == 1 ? "" : "s",
-	    json_array_size(p->out), json_array_size(p->out) == 1 ? "" : "s",
-	    file, json_array_size(p->out) == 1 ? "" : "s");
+	    "(backups) still hold them.\n", n == 1 ? "" : "s", n == 1 ? "" :
+	    "s", n, n == 1 ? "" : "s", file, json_array_size(p->out) == 1 ?
+	    "" : "s");
 	return CLI_OK;
 }
 
@@ -1935,8 +1947,9 @@ dis_cmd_disclose(int argc, char **argv)
 	}
 	if (erase || name != NULL) {
 		char *fname = NULL;
-		struct dis_pick p = { s, ids, nids, field, NULL, json_object(),
-		    json_array(), json_array(), -1, date, &why };
+		struct dis_pick p = { .s = s, .ids = ids, .nids = nids,
+		    .field = field, .names = json_object(), .out = json_array(),
+		    .also = json_array(), .fd = -1, .date = date, .why = &why };
 
 		today(date);
 		if (name != NULL && fold_text(name, strlen(name), &fname) !=

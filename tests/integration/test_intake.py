@@ -1440,6 +1440,21 @@ def test_person_found_by_name_and_erased_on_request():
         assert json.loads(p.stdout)["value"] == "Anna Bianchi"
         run("check-disclosure", *o.L, o.write("d.json", p.stdout), cwd=o.dir,
             check=0)
+        # a refused record's line holds the name too (retracted): found,
+        # and erased with the rest of the name's lines
+        o.submit(o.write("q.jsonl", row("E5", "Maria Rossi")), check=0)
+        o.submit(o.write("r.jsonl", row("E5", "Carlo Rossi")), check=5)
+        assert open(dpath).read().count("Carlo Rossi") == 2
+        p = run("disclose", "--key", o.key, "--name", "carlo rossi",
+                cwd=o.dir, check=0)
+        assert len(p.stdout.splitlines()) == 1 and b"records the log " \
+            b"refused" in p.stderr, (p.stdout, p.stderr)
+        p = run("disclose", "--key", o.key, "--erase", "--name",
+                "Carlo Rossi", cwd=o.dir, check=0)
+        assert b"erased: E3 payee" in p.stdout and b"removed: 1 line of " \
+            b"records the log refused" in p.stdout, p.stdout
+        assert "Carlo Rossi" not in open(dpath).read()
+        assert o.size() == n + 2
     finally:
         o.close()
 
