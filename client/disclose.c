@@ -296,9 +296,11 @@ index_line(struct dis_store *s, MDB_txn *txn, const json_t *o, uint64_t off,
 }
 
 /* The line at off of s's file, parsed (a new reference), or NULL when
- * there is none whole there, or it is no JSON. */
+ * there is none whole there, or it is not one valid says it is
+ * (valid_line, valid_erased). */
 static json_t *
-json_at(const struct dis_store *s, uint64_t off)
+line_at(const struct dis_store *s, uint64_t off,
+    int (*valid)(const json_t *))
 {
 	char small[1024], *buf = small;
 	size_t cap = sizeof(small);
@@ -323,36 +325,14 @@ json_at(const struct dis_store *s, uint64_t off)
 	if (n > 0 && nl != NULL) {
 		o = json_loadb(buf, (size_t)(nl - buf), JSON_REJECT_DUPLICATES,
 		    NULL);
+		if (o != NULL && !valid(o)) {
+			json_decref(o);
+			o = NULL;
+		}
 	}
 	cr_wipe(buf, cap);	/* a name and its salt */
 	if (buf != small)
 		free(buf);
-	return o;
-}
-
-/* The disclosure line at off (json_at), or NULL when it is none. */
-static json_t *
-line_at(const struct dis_store *s, uint64_t off)
-{
-	json_t *o = json_at(s, off);
-
-	if (o != NULL && !valid_line(o)) {
-		json_decref(o);
-		o = NULL;
-	}
-	return o;
-}
-
-/* The erasure mark at off (json_at), or NULL when it is none. */
-static json_t *
-mark_at(const struct dis_store *s, uint64_t off)
-{
-	json_t *o = json_at(s, off);
-
-	if (o != NULL && !valid_erased(o)) {
-		json_decref(o);
-		o = NULL;
-	}
 	return o;
 }
 
@@ -854,7 +834,7 @@ lines_of(struct dis_store *s, char type, const char *id, const char *field,
 		    1 + DIS_HKEY) != 0)
 			break;
 		o = line_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
-		    DIS_HKEY));
+		    DIS_HKEY), valid_line);
 		if (o == NULL || !line_is(s, o, type, id, field)) {
 			json_decref(o);
 			*stale = 1;
@@ -951,8 +931,8 @@ marks_of(struct dis_store *s, const char *id, const char *field)
 		if (k.mv_size != DIS_KEY || memcmp(k.mv_data, key,
 		    1 + DIS_HKEY) != 0)
 			break;
-		o = mark_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
-		    DIS_HKEY));
+		o = line_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
+		    DIS_HKEY), valid_erased);
 		if (o != NULL && strcmp(str_of(o, "submitter"),
 		    s->submitter) == 0 && strcmp(str_of(o, "id"), id) == 0 &&
 		    (field == NULL || strcmp(str_of(o, "field"), field) == 0))
@@ -998,7 +978,7 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 	    (txn = txn_get(s)) == NULL)
 		return 0;
 	if (mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
-		o = line_at(s, num_get_be64(v.mv_data));
+		o = line_at(s, num_get_be64(v.mv_data), valid_line);
 	held = o != NULL && hexfield(o, "commitment", c) == 0 &&
 	    memcmp(c, commitment, 32) == 0 &&
 	    strcmp(str_of(o, "submitter"), s->submitter) == 0 &&
@@ -1010,7 +990,7 @@ dis_store_holds(void *store, const uint8_t commitment[32])
 	k.mv_data = key;
 	if (!held && key_of(s, key, 'D', hex, 64, NULL) == 0 &&
 	    mdb_get(txn, s->dbi, &k, &v) == 0 && v.mv_size == 8)
-		o = mark_at(s, num_get_be64(v.mv_data));
+		o = line_at(s, num_get_be64(v.mv_data), valid_erased);
 	if (o != NULL)
 		held = hexfield(o, "erased", c) == 0 &&
 		    memcmp(c, commitment, 32) == 0 &&
