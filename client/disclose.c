@@ -51,6 +51,9 @@
  *                                        field "replacement.F"
  *   'I' H(submitter, id) offset          every line of id
  *   'C' H(submitter, commitment)         -> offset of its first line
+ *   'R' H(submitter, commitment)         retracted (a record refused)
+ *   'E' H(submitter, id) offset          an erasure mark of id
+ *   'D' H(submitter, commitment)         -> offset of its erasure mark
  *   "\0meta"                             version, end, inode, device,
  *                                        SHA-256 of the 64 bytes before end
  *
@@ -108,8 +111,10 @@ line_commits(const json_t *line, uint8_t got[32])
 	return 0;
 }
 
+/* Whether o is an object whose submitter, id and field are strings, and
+ * whose key is 64 hex digits: what every kind of line has. */
 static int
-valid_line(const json_t *o)
+line_of(const json_t *o, const char *key)
 {
 	uint8_t b[32];
 
@@ -117,8 +122,17 @@ valid_line(const json_t *o)
 	    json_is_string(json_object_get(o, "submitter")) &&
 	    json_is_string(json_object_get(o, "id")) &&
 	    json_is_string(json_object_get(o, "field")) &&
+	    hexfield(o, key, b) == 0;
+}
+
+static int
+valid_line(const json_t *o)
+{
+	uint8_t b[32];
+
+	return line_of(o, "commitment") &&
 	    json_is_string(json_object_get(o, "value")) &&
-	    hexfield(o, "salt", b) == 0 && hexfield(o, "commitment", b) == 0;
+	    hexfield(o, "salt", b) == 0;
 }
 
 /* A retraction: {"version", "submitter", "id", "field", "retract":
@@ -128,13 +142,7 @@ valid_line(const json_t *o)
 static int
 valid_retract(const json_t *o)
 {
-	uint8_t b[32];
-
-	return json_is_object(o) &&
-	    json_is_string(json_object_get(o, "submitter")) &&
-	    json_is_string(json_object_get(o, "id")) &&
-	    json_is_string(json_object_get(o, "field")) &&
-	    hexfield(o, "retract", b) == 0;
+	return line_of(o, "retract");
 }
 
 /* An erasure mark: {"version", "submitter", "id", "field", "erased":
@@ -145,13 +153,7 @@ valid_retract(const json_t *o)
 static int
 valid_erased(const json_t *o)
 {
-	uint8_t b[32];
-
-	return json_is_object(o) &&
-	    json_is_string(json_object_get(o, "submitter")) &&
-	    json_is_string(json_object_get(o, "id")) &&
-	    json_is_string(json_object_get(o, "field")) &&
-	    hexfield(o, "erased", b) == 0;
+	return line_of(o, "erased");
 }
 
 static const char *
@@ -787,6 +789,7 @@ line_is(const struct dis_store *s, const json_t *o, char type,
 	case 'F':
 		return strcmp(lid, id) == 0 && strcmp(lf, field) == 0;
 	case 'I':
+	case 'E':
 		return strcmp(lid, id) == 0 && (field == NULL ||
 		    strcmp(lf, field) == 0);
 	case 'A':
@@ -798,7 +801,8 @@ line_is(const struct dis_store *s, const json_t *o, char type,
 }
 
 /*
- * The lines under key (type, id, field) in file order: each parsed and
+ * The lines under key (type, id, field) in file order (type 'E': the
+ * erasure marks of id, of field when not NULL): each parsed and
  * checked against what was looked for, kept when value is NULL or equal
  * (len bytes); at most max of them.  A new array (NULL when out of
  * memory).  A line that does not match its key (the file edited in
@@ -816,7 +820,8 @@ lines_of(struct dis_store *s, char type, const char *id, const char *field,
 	int rc;
 
 	if (out == NULL || key_of(s, key, type, id, strlen(id),
-	    type == 'I' ? NULL : field) != 0 || (txn = txn_get(s)) == NULL)
+	    type == 'I' || type == 'E' ? NULL : field) != 0 ||
+	    (txn = txn_get(s)) == NULL)
 		return out;
 	if (mdb_cursor_open(txn, s->dbi, &c) != 0) {
 		txn_put(s, txn);
@@ -834,13 +839,13 @@ lines_of(struct dis_store *s, char type, const char *id, const char *field,
 		    1 + DIS_HKEY) != 0)
 			break;
 		o = line_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
-		    DIS_HKEY), valid_line);
+		    DIS_HKEY), type == 'E' ? valid_erased : valid_line);
 		if (o == NULL || !line_is(s, o, type, id, field)) {
 			json_decref(o);
 			*stale = 1;
 			continue;
 		}
-		if (retracted(s, txn, o)) {
+		if (type != 'E' && retracted(s, txn, o)) {
 			json_decref(o);
 			continue;
 		}
@@ -908,40 +913,9 @@ find(struct dis_store *s, char type, const char *id, const char *field,
 static json_t *
 marks_of(struct dis_store *s, const char *id, const char *field)
 {
-	uint8_t key[DIS_KEY];
-	MDB_txn *txn;
-	MDB_cursor *c = NULL;
-	MDB_val k, v;
-	json_t *out = json_array();
-	int rc;
+	int stale = 0;
 
-	if (out == NULL || key_of(s, key, 'E', id, strlen(id), NULL) != 0 ||
-	    (txn = txn_get(s)) == NULL)
-		return out;
-	if (mdb_cursor_open(txn, s->dbi, &c) != 0) {
-		txn_put(s, txn);
-		return out;
-	}
-	k.mv_size = 1 + DIS_HKEY;
-	k.mv_data = key;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		json_t *o;
-
-		if (k.mv_size != DIS_KEY || memcmp(k.mv_data, key,
-		    1 + DIS_HKEY) != 0)
-			break;
-		o = line_at(s, num_get_be64((const uint8_t *)k.mv_data + 1 +
-		    DIS_HKEY), valid_erased);
-		if (o != NULL && strcmp(str_of(o, "submitter"),
-		    s->submitter) == 0 && strcmp(str_of(o, "id"), id) == 0 &&
-		    (field == NULL || strcmp(str_of(o, "field"), field) == 0))
-			json_array_append(out, o);
-		json_decref(o);
-	}
-	mdb_cursor_close(c);
-	txn_put(s, txn);
-	return out;
+	return lines_of(s, 'E', id, field, NULL, 0, SIZE_MAX, &stale);
 }
 
 int
