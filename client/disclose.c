@@ -1756,11 +1756,15 @@ disclose_pick(struct dis_pick *p, int erase, int json)
 		printf("removed: %zu line%s of records the log refused "
 		    "(retracted)\n", p->nretracted, p->nretracted == 1 ? "" :
 		    "s");
-	json_array_foreach(p->also, i, o)
+	json_array_foreach(p->also, i, o) {
+		char qid[PT_MAX_ID * 4 + 8], qf[256];
+
 		printf("kept: %s %s holds the same name: erase it too with "
-		    "--erase --id '%s' --field %s (or all of the name's with "
+		    "--erase --id %s --field %s (or all of the name's with "
 		    "--name)\n", str_of(o, "id"), str_of(o, "field"),
-		    str_of(o, "id"), str_of(o, "field"));
+		    cli_shell_word(str_of(o, "id"), qid, sizeof(qid)),
+		    cli_shell_word(str_of(o, "field"), qf, sizeof(qf)));
+	}
 	n = json_array_size(p->out) + p->nretracted;
 	printf("The name%s and salt%s of %zu line%s are gone from %s: the "
 	    "log's commitment%s can be linked to no one. Copies of the file "
@@ -1782,13 +1786,16 @@ say_amended(struct dis_store *s, const char *id, const char *field,
 	size_t i;
 
 	json_array_foreach(a, i, o) {
+		char qid[PT_MAX_ID * 4 + 8];
+
 		if (json_equal(json_object_get(o, "value"),
 		    json_object_get(hit, "value")))
 			continue;
 		fprintf(stderr, "pubtrail: note: the correction %s gave %s of "
-		    "%s another name: `pubtrail disclose --id '%s' --field %s` "
+		    "%s another name: `pubtrail disclose --id %s --field %s` "
 		    "shows the name as corrected\n", str_of(o, "id"), field,
-		    id, str_of(o, "id"), str_of(o, "field"));
+		    id, cli_shell_word(str_of(o, "id"), qid, sizeof(qid)),
+		    str_of(o, "field"));
 	}
 	json_decref(a);
 }

@@ -1323,7 +1323,7 @@ def test_refused_person_lines_retracted():
         # correction that renamed the person is pointed to
         p = run("disclose", "--key", o.key, "--id", "X2", cwd=o.dir, check=0)
         assert ("the correction %s gave payee of X2 another name: `pubtrail "
-                "disclose --id '%s' --field replacement.payee`" % (cid, cid)
+                "disclose --id %s --field replacement.payee`" % (cid, cid)
                 ).encode() in p.stderr, p.stderr
         # a void's reason naming the person, as logged or as renamed:
         # refused before anything is sent
