@@ -142,6 +142,10 @@ def test_witness_key_readable_warned():
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
         try:
+            # its verifier key on stdout: the key is loaded (and warned
+            # about); a port probe alone can meet another test's server
+            # on a port reused under load, before this one says anything
+            p.stdout.readline()
             end = time.time() + 20
             while time.time() < end:
                 try:
