@@ -25,6 +25,7 @@ static const char correct_usage[] =
     "         (--void ID | --amend ID --with FILE) --reason TEXT\n"
     "         [--id CORRECTION-ID] [--receipts DIR | --no-receipts]\n"
     "         [--disclosures FILE] [--format json|jsonl|csv] [--map ...]\n"
+    "         [--type TYPE]\n"
     "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
     "         [--thousands-sep SEP] [--negative STYLE]\n"
     "         [--date-format FORMAT]\n"

@@ -87,6 +87,9 @@ sub_args_opt(struct sub_args *a, int code, const char *arg,
 		if (datefmt_parse(arg, &a->io.csv.date, &why) != 0)
 			return cli_usage_error(usage, "%s", why.text);
 		return 0;
+	case SUB_OPT_TYPE:
+		a->io.csv.type = arg;
+		return 0;
 	case SUB_OPT_GIVEUP:
 		if (num_parse_u64_str(arg, 1, 86400, &v) != 0)
 			return cli_usage_error(usage, "--give-up: 1..86400 "
@@ -580,8 +583,8 @@ static void
 redo_options(int argc, char **argv, const struct option *lo, char *out,
     size_t cap)
 {
-	static const char *const own[] = { "type", "keep-going", "batch",
-	    "dry-run", "json", "quiet", "help" };
+	static const char *const own[] = { "keep-going", "batch", "dry-run",
+	    "json", "quiet", "help" };
 	size_t n = 0;
 
 	out[0] = '\0';
@@ -629,7 +632,6 @@ submit_parse(int argc, char **argv, struct submit_args *s)
 {
 	static const struct option longopts[] = {
 		SUB_LONGOPTS,
-		{ "type", 1, NULL, 't' },
 		{ "keep-going", 0, NULL, OPT_KEEPGOING },
 		{ "batch", 1, NULL, OPT_BATCH },
 		{ "dry-run", 0, NULL, 'n' },
@@ -650,9 +652,6 @@ submit_parse(int argc, char **argv, struct submit_args *s)
 		case 'h':
 			fputs(submit_usage, stdout);
 			return CLI_OK;
-		case 't':
-			a->io.csv.type = optarg;
-			break;
 		case OPT_KEEPGOING:
 			s->keep = 1;
 			break;

@@ -52,6 +52,7 @@ struct sub_args {
 #define SUB_OPT_MAP		0x202
 #define SUB_OPT_DATEFMT		0x203
 #define SUB_OPT_DELIM		0x204
+#define SUB_OPT_TYPE		0x205
 
 /* getopt_long table entries for sub_args; a command's own codes are
  * 0x210 and up. */
@@ -67,7 +68,8 @@ struct sub_args {
 	{ "map", 1, NULL, SUB_OPT_MAP },				\
 	{ "date-format", 1, NULL, SUB_OPT_DATEFMT },			\
 	{ "delimiter", 1, NULL, SUB_OPT_DELIM },			\
-	{ "give-up", 1, NULL, SUB_OPT_GIVEUP }
+	{ "give-up", 1, NULL, SUB_OPT_GIVEUP },				\
+	{ "type", 1, NULL, SUB_OPT_TYPE }
 
 /* Defaults into a. */
 void sub_args_init(struct sub_args *a);

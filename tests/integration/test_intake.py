@@ -579,6 +579,22 @@ def test_a_refused_id_says_what_differs():
         run(*argv[1:-1], "Nachbuchung", cwd=o.dir, check=0)
         assert o.records()[-1]["replacement"]["amount_minor"] == 99900
         assert o.size() == 3
+        # a CSV read with --type and a decimal comma: the command carries
+        # them, and correct takes them
+        head = "id;date;amount;currency;payer.scheme;payer.id;payer.name;" \
+            "payee.scheme;payee.id;payee.name;description\n"
+        row = "T-1;2026-03-02;%s;EUR;AT-GKZ;30101;Magistrat;AT-FB;FN1a;" \
+            "X GmbH;a\n"
+        o.submit("--type", "payment", "--decimal-comma",
+                 o.write("t1.csv", head + row % "10,00"), check=0)
+        p = o.submit("--type", "payment", "--decimal-comma",
+                     o.write("t2.csv", head + row % "11,00"), check=5)
+        cmd = [ln for ln in p.stderr.decode().splitlines()
+               if ln.startswith("  pubtrail correct ")]
+        argv = shlex.split(cmd[0])
+        assert "--type" in argv and "--decimal-comma" in argv, argv
+        run(*argv[1:-1], "Betrag", cwd=o.dir, check=0)
+        assert o.records()[-1]["replacement"]["amount_minor"] == 1100
         other = os.path.join(o.dir, "laptop")
         os.makedirs(other, mode=0o700)
         person = o.write("c.jsonl", json.dumps(r2) + "\n")
@@ -592,7 +608,7 @@ def test_a_refused_id_says_what_differs():
                 "log's record was made with" % (idx["P-1"], other) in \
                 err and "nothing to correct" in err, err
             assert "pubtrail correct" not in err, err
-        assert o.size() == 3
+        assert o.size() == 5
     finally:
         o.close()
 
