@@ -232,6 +232,8 @@ cli_shell_word(const char *s, char *out, size_t cap)
 		}
 		if (*s == '\'')
 			memcpy(out + n, "'\\''", 4);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			out[n] = '?';	/* never a control to the terminal */
 		else
 			out[n] = *s;
 		n += need;

@@ -65,7 +65,8 @@ int cli_out_check(FILE *f);
 /* s as one shell word (in single quotes unless it is only letters,
  * digits and -_./:=@%+,) into out (cap bytes; cut short with "..." when
  * it does not fit): a command a message tells the user to run, pasted
- * as it is.  Returns out. */
+ * as it is.  A control character is shown as '?', never sent to the
+ * terminal (such a word is to be typed by hand).  Returns out. */
 const char *cli_shell_word(const char *s, char *out, size_t cap);
 
 /* Print a usage error and the usage text to stderr; returns CLI_EUSAGE. */

@@ -448,7 +448,7 @@ dry_lookup(struct itk *t, struct logc *lc, const char *vkey, int json,
 		}
 		if (found && !same) {
 			struct in_pos pos = { it->file, it->line, 0 };
-			char msg[1024];
+			char msg[2048];
 
 			(*conflicts)++;
 			if (sub_conflict_text(e.sub.record, e.sub.record_len,
@@ -615,11 +615,12 @@ redo_options(int argc, char **argv, const struct option *lo, char *out,
 			skip |= strcmp(o->name, own[j]) == 0;
 		if (skip)
 			continue;
-		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, " --%s",
-		    o->name);
-		if (val != NULL)
-			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
-			    " %s", cli_shell_word(val, w, sizeof(w)));
+		if (n < cap)
+			n += (size_t)snprintf(out + n, cap - n, " --%s",
+			    o->name);
+		if (val != NULL && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, " %s",
+			    cli_shell_word(val, w, sizeof(w)));
 	}
 	if (n >= cap)
 		memcpy(out + cap - 5, " ...", 5);

@@ -988,7 +988,7 @@ run_checks(struct run *x)
 		struct wire_entry e;
 		uint8_t *buf = NULL;
 		size_t len;
-		char *why, text[1024];
+		char *why, text[2048];
 
 		if (r->state != ST_CHECK)
 			continue;

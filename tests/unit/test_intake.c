@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "../../client/amount.h"
+#include "../../client/cli.h"
 #include "../../client/csvin.h"
 #include "../../client/datefmt.h"
 #include "../../client/export.h"
@@ -1707,6 +1708,34 @@ START_TEST(text_that_reads_otherwise)
 }
 END_TEST
 
+/* The commands a 409 prints are pasted into a shell as they are: each
+ * word quoted only when it needs it, a quote escaped, no control
+ * character sent to the terminal, a word too long cut with "...". */
+START_TEST(shell_words)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "PAY-2026/0001", "PAY-2026/0001" },
+		{ "https://log.example:8443/x", "https://log.example:8443/x" },
+		{ "Payment ID=id,Betrag=amount", "'Payment ID=id,Betrag=amount'" },
+		{ "it's", "'it'\\''s'" },
+		{ "a\nb\x1b[2J", "'a?b?[2J'" },
+		{ "", "''" },
+		{ "Gesch\xc3\xa4" "ftsjahr", "'Gesch\xc3\xa4" "ftsjahr'" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(strcmp(cli_shell_word(cases[i].in, out,
+		    sizeof(out)), cases[i].want) == 0, "%zu: %s", i, out);
+	cli_shell_word("a b c d e f g h", out, 12);
+	ck_assert_str_eq(out, "'a b c '...");
+	cli_shell_word("abcdefghijklmnop", out, 12);
+	ck_assert_str_eq(out, "abcdefgh...");
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1714,6 +1743,7 @@ suite(void)
 	TCase *tc = tcase_create("intake");
 
 	tcase_add_test(tc, amounts_every_convention);
+	tcase_add_test(tc, shell_words);
 	tcase_add_test(tc, amount_options);
 	tcase_add_test(tc, amounts_negative_whole_padded);
 	tcase_add_test(tc, iso4217_table);
