@@ -1684,6 +1684,8 @@ START_TEST(text_that_reads_otherwise)
 		{ "BMW-\xce\x91\xce\x95", NULL },		/* BMW-ΑΕ */
 		{ "Alpha-\xce\x91.\xce\x95.", NULL },	/* Alpha-Α.Ε. */
 		{ "Acme-\xce\x99\xce\x9a\xce\x95", NULL },	/* Acme-ΙΚΕ */
+		{ "Alpha-" "\xce\x91\xce\x9c\xce\x9a\xce\x95", NULL },	/* Alpha-ΑΜΚΕ */
+		{ "Alpha-\xce\x9c.\xce\x99.\xce\x9a.\xce\x95.", NULL },	/* Alpha-Μ.Ι.Κ.Ε. */
 		{ "\xd0\x9e\xd0\x9e\xd0\x9e-Acme", NULL },	/* ООО-Acme */
 		{ "Acme-\xd0\xa2\xd0\x9e\xd0\x92", NULL },	/* Acme-ТОВ */
 		/* ... but no other word: Α.Ε.Corp, ΑΕΕΤ, ΑΕ-Τ-Systems */
