@@ -596,6 +596,7 @@ struct csvin_row {
 };
 
 struct parse {
+	int company_unmeant;	/* data_row: defaults() refused a party */
 	const struct csvin_opts *o;
 	csvin_row_fn fn;
 	csvin_err_fn efn;
@@ -1376,6 +1377,84 @@ convert(struct parse *p, size_t line, size_t i, const char *currency,
 	return 0;
 }
 
+/*
+ * Legal forms of companies (their abbreviations, points left out), as a
+ * name's last word ends it: "Stadtwerke Musterstadt GmbH".  A sole
+ * trader's forms (e.K., e.U.) are not here: a natural person.
+ */
+static const char *const company_forms[] = {
+	"GmbH", "mbH", "AG", "KG", "OHG", "KGaA", "UG", "SE", "eG", "eV",
+	"Ltd", "Limited", "LLC", "LLP", "Inc", "Corp", "plc", "PLC",
+	"SA", "SAS", "SARL", "SRL", "Srl", "SpA", "BV", "NV", "AB", "ApS",
+	"AS", "ASA", "Oy", "Oyj", "sro", "Kft", "Zrt",
+	"\xce\x91\xce\x95",			/* ΑΕ */
+	"\xce\x95\xce\xa0\xce\x95",		/* ΕΠΕ */
+	"\xce\x9f\xce\x95",			/* ΟΕ */
+	"\xce\x99\xce\x9a\xce\x95",		/* ΙΚΕ */
+	"\xd0\x9e\xd0\x9e\xd0\x9e",		/* ООО */
+	"\xd0\x90\xd0\x9e",			/* АО */
+	"\xd0\x95\xd0\x9e\xd0\x9e\xd0\x94",	/* ЕООД */
+	"\xd0\x9e\xd0\x9e\xd0\x94",		/* ООД */
+	"\xd0\x90\xd0\x94",			/* АД */
+	"\xd0\x95\xd0\x90\xd0\x94",		/* ЕАД */
+	NULL
+};
+
+/* The company form name's last word is (company_forms), or NULL. */
+static const char *
+company_form(const char *name)
+{
+	char w[32];
+	size_t e, b, n = 0;
+
+	if (name == NULL)
+		return NULL;
+	for (e = strlen(name); e > 0 && (name[e - 1] == ' ' ||
+	    name[e - 1] == ',' || name[e - 1] == '.'); e--)
+		;
+	for (b = e; b > 0 && name[b - 1] != ' ' && name[b - 1] != ','; b--)
+		;
+	if (b == 0)
+		return NULL;		/* one word: no form after a name */
+	for (size_t i = b; i < e && n + 1 < sizeof(w); i++)
+		if (name[i] != '.')
+			w[n++] = name[i];
+	w[n] = '\0';
+	for (size_t i = 0; company_forms[i] != NULL; i++)
+		if (strcmp(w, company_forms[i]) == 0)
+			return company_forms[i];
+	return NULL;
+}
+
+/* A party defaulted to a natural person (no scheme or id) whose name
+ * reads as a company's: refused at its name's column (failed marks it),
+ * since it would be logged as a hidden person's commitment. */
+static void
+company_unmeant(struct parse *p, const char *party, const char *name,
+    size_t line, unsigned char *failed)
+{
+	char path[32];
+	const char *form = company_form(name);
+	size_t col = 0;
+
+	if (form == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s.name", party);
+	for (size_t i = 0; i < p->ncells; i++)
+		if (p->cols[i].path != NULL && strcmp(p->cols[i].path,
+		    path) == 0) {
+			col = i < p->ncols ? i + 1 : 0;
+			failed[i] = 1;
+		}
+	problem(p, line, col, path, name, "reads as a company's name (%s), "
+	    "and the row has no %s.id: it would be logged as a natural "
+	    "person, the name hidden behind a commitment; give the company's "
+	    "register number (%s.scheme and %s.id, or a map constant), or "
+	    "%s.kind individual if it is a person", form, party, party, party,
+	    party);
+	p->company_unmeant = 1;
+}
+
 /* The BLDS mapped decision of the row, if any (for V_CHECK). */
 static const char *
 row_mapped(struct parse *p)
@@ -1392,7 +1471,8 @@ row_mapped(struct parse *p)
 }
 
 static void
-defaults(struct parse *p, json_t *o, const char *currency)
+defaults(struct parse *p, json_t *o, const char *currency, size_t line,
+    unsigned char *failed)
 {
 	static const char *const parties[] = { "payer", "payee", "applicant",
 	    "jurisdiction", NULL };
@@ -1414,14 +1494,20 @@ defaults(struct parse *p, json_t *o, const char *currency)
 	for (size_t i = 0; parties[i] != NULL; i++) {
 		/* an id without its scheme is an organization's whose
 		 * scheme is missing (said so), not a person's */
+		int org;
+
 		party = json_object_get(o, parties[i]);
-		if (party != NULL && json_object_get(party, "kind") == NULL)
-			json_object_set_new(party, "kind", json_string(
-			    json_object_get(party, "scheme") != NULL ||
-			    json_object_get(party, "id") != NULL ||
-			    strcmp(parties[i], "jurisdiction") == 0 ||
-			    strcmp(parties[i], "payer") == 0 ?
-			    "organization" : "individual"));
+		if (party == NULL || json_object_get(party, "kind") != NULL)
+			continue;
+		org = json_object_get(party, "scheme") != NULL ||
+		    json_object_get(party, "id") != NULL ||
+		    strcmp(parties[i], "jurisdiction") == 0 ||
+		    strcmp(parties[i], "payer") == 0;
+		json_object_set_new(party, "kind", json_string(org ?
+		    "organization" : "individual"));
+		if (!org)
+			company_unmeant(p, parties[i], json_string_value(
+			    json_object_get(party, "name")), line, failed);
 	}
 	if (json_object_get(o, "id") == NULL &&
 	    json_is_string(json_object_get(o, "permit_num")) &&
@@ -1647,7 +1733,9 @@ data_row(struct parse *p, size_t line)
 			return;
 		}
 	}
-	defaults(p, o, currency);
+	p->company_unmeant = 0;
+	defaults(p, o, currency, line, failed);
+	bad |= p->company_unmeant;
 	if (bad) {
 		row.failed = failed;
 		row.partial = o;

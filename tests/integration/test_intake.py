@@ -413,6 +413,12 @@ REFUSED = [
         "X-1", "2026-01-01", 1, "EUR", {"kind": "individual", "name": nm},
         "x")) + "\n" for nm in ("Anna Nowak", "Jan Nowak")), (),
      ':2): if they are two records'),
+    # a company's name with no register number: it would be logged as a
+    # natural person's commitment, hidden
+    ("o4.csv", "id,date,amount,currency,payee.name,description\n"
+     "X-1,2026-01-01,1.00,EUR,Stadtwerke Musterstadt GmbH,Strom\n", (),
+     'payee.name: reads as a company\'s name (GmbH), and the row has no '
+     'payee.id: it would be logged as a natural person'),
     ("p.csv", "StatusCurrentMapped,PermitNum\nIn Review,BP-1\n", (),
      'not a decision: the permit is still in process'),
     ("q.csv", "id,date,amount,currency\nX-1,2026-01-01,12.50,EUR\n",
