@@ -1,7 +1,10 @@
 /* fold.c: NFC, case folding, default ignorables removed.  See fold.h. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
 #include <utf8proc.h>
 
 #include "fold.h"
@@ -35,4 +38,59 @@ fold_contains(const char *s, size_t n, const char *needle)
 	hit = strstr(f, needle) != NULL;
 	free(f);
 	return hit;
+}
+
+/* ICU's transliterator: opened once; one caller at a time uses it (an
+ * open UTransliterator is not safe to share between threads). */
+static UTransliterator *latin;
+static pthread_once_t latin_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t latin_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+latin_open(void)
+{
+	static const char id[] = "Any-Latin; Latin-ASCII";
+	UChar uid[sizeof(id)];
+	UErrorCode err = U_ZERO_ERROR;
+
+	u_uastrcpy(uid, id);
+	latin = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+	if (U_FAILURE(err))
+		latin = NULL;
+}
+
+int
+fold_latin_ascii(const char *s, size_t n, char *out, size_t cap)
+{
+	enum { MAXU = 512 };
+	UChar u[MAXU];
+	UErrorCode err = U_ZERO_ERROR;
+	int32_t ulen = 0, limit;
+	int rc = 0;
+
+	if (cap == 0 || n > MAXU / 4)
+		return PT_ETOOBIG;
+	u_strFromUTF8(u, MAXU, &ulen, s, (int32_t)n, &err);
+	if (U_FAILURE(err))
+		return err == U_INVALID_CHAR_FOUND ? PT_EUTF8 : PT_ETOOBIG;
+	pthread_once(&latin_once, latin_open);
+	if (latin == NULL)
+		return PT_EINVAL;
+	limit = ulen;
+	pthread_mutex_lock(&latin_mu);
+	utrans_transUChars(latin, u, &ulen, MAXU, 0, &limit, &err);
+	pthread_mutex_unlock(&latin_mu);
+	if (U_FAILURE(err))
+		return PT_ETOOBIG;
+	for (int32_t i = 0; i < ulen; i++)
+		if (u[i] >= 0x80)
+			rc = PT_EINVAL;
+	if (rc != 0)
+		return rc;
+	if ((size_t)ulen + 1 > cap)
+		return PT_ETOOBIG;
+	for (int32_t i = 0; i < ulen; i++)
+		out[i] = (char)u[i];
+	out[ulen] = '\0';
+	return 0;
 }

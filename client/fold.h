@@ -24,4 +24,14 @@ int fold_text(const char *s, size_t n, char **out);
  * folded (fold_text); 0 otherwise, also for text that is not UTF-8. */
 int fold_contains(const char *s, size_t n, const char *needle);
 
+/*
+ * n bytes of s (UTF-8) in ASCII letters, as ICU's transliterators
+ * "Any-Latin; Latin-ASCII" write it ("ΔΑ-2026-001" -> "DA-2026-001",
+ * "Müller" -> "Muller"), NUL-terminated in out (cap bytes).  0, or
+ * PT_EUTF8 (not UTF-8), PT_ETOOBIG (over cap), PT_EINVAL (a character
+ * with no ASCII form is left, or ICU's data is missing).  A hint for
+ * people, never a rule: nothing logged is transliterated.  O(n).
+ */
+int fold_latin_ascii(const char *s, size_t n, char *out, size_t cap);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "amount.h"
 #include "crypto.h"
+#include "fold.h"
 #include "intake.h"
 #include "record.h"
 #include "tty.h"
@@ -253,8 +254,6 @@ has_column(const struct csvin_row *row, const char *path)
 	return csvin_row_locate(row, path, &col, &name, &cell) == 0;
 }
 
-/* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
- * the intake's form (every problem of a record, not only its first). */
 /* Whether a column of row says the kind of the party of path ("payee.id":
  * a payee.kind cell that is not empty). */
 static int
@@ -269,6 +268,52 @@ kind_given(const struct csvin_row *row, const char *path)
 	    cell[0] != '\0';
 }
 
+/*
+ * An id or a register number refused as not printable ASCII without
+ * spaces, said with what would be taken: "FN 123456a" as people write it
+ * (without its spaces: FN123456a?), "ΔΑ-2026-001" in Greek letters (in
+ * Latin letters: DA-2026-001?).  Only a hint: the office writes it so in
+ * its file, the same way each time (an id finds its record again).  1
+ * when said.
+ */
+static int
+id_hint(struct rctx *c, const char *path, const char *rest)
+{
+	json_t *v = jrec_path(c->rec->obj, path);
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	char msg[400], latin[4 * PT_MAX_ID + 1], plain[PT_MAX_ID + 1];
+	const char *p;
+	size_t n = 0;
+	int ascii = 1;
+
+	if (s == NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = 0;
+	if (!ascii && fold_latin_ascii(s, strlen(s), latin,
+	    sizeof(latin)) != 0)
+		return 0;
+	for (p = ascii ? s : latin; *p != '\0' && n < PT_MAX_ID; p++)
+		if (*p != ' ')
+			plain[n++] = *p;
+	plain[n] = '\0';
+	if (*p != '\0' || n == 0 || record_id_check(plain, n) != 0 ||
+	    strcmp(plain, s) == 0)
+		return 0;
+	if (ascii)
+		snprintf(msg, sizeof(msg), "%s (without its spaces: %s? "
+		    "write it so in the file)", rest, plain);
+	else
+		snprintf(msg, sizeof(msg), "%s (in Latin letters: %s? write "
+		    "it so in the file, the same way in every file: an id "
+		    "finds its record again)", rest, plain);
+	field_problem(c, c->rec, path, msg);
+	return 1;
+}
+
+/* record_each_fn: one problem of the record c->rec, "PATH: PROBLEM", in
+ * the intake's form (every problem of a record, not only its first). */
 static void
 record_problem(void *arg, int rc, const char *why)
 {
@@ -357,26 +402,9 @@ record_problem(void *arg, int rc, const char *why)
 		field_problem(c, c->rec, path, msg);
 		return;
 	}
-	if (strstr(rest, "printable ASCII without spaces") != NULL) {
-		/* "FN 123456a": a register number as people write it */
-		json_t *v = jrec_path(c->rec->obj, path);
-		const char *s = json_is_string(v) ? json_string_value(v) : "";
-		char msg[300], plain[PT_MAX_ID + 1];
-		size_t n = 0;
-
-		for (; *s != '\0' && n < PT_MAX_ID; s++)
-			if (*s != ' ')
-				plain[n++] = *s;
-		plain[n] = '\0';
-		if (*s == '\0' && n > 0 && json_is_string(v) &&
-		    strchr(json_string_value(v), ' ') != NULL &&
-		    record_id_check(plain, n) == 0) {
-			snprintf(msg, sizeof(msg), "%s (without its spaces: "
-			    "%s? write it so in the file)", rest, plain);
-			field_problem(c, c->rec, path, msg);
-			return;
-		}
-	}
+	if (strstr(rest, "printable ASCII without spaces") != NULL &&
+	    id_hint(c, path, rest))
+		return;
 	field_problem(c, c->rec, path, rest);
 }
 

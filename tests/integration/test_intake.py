@@ -482,6 +482,18 @@ REFUSED = [
      'field (a natural person has none: give the row payee.kind '
      "individual, its scheme cell empty; a map's scheme constant is left "
      'out of such a row)'),
+    # a register number as people write it, and a Greek document number:
+    # each refused, with the form that would be taken
+    ("hrb.csv", "id,payee.scheme,payee.id,payee.name\n"
+     "X-1,DE-CR,HRB 4711,Muster GmbH\n", (),
+     'payee.id: want 1..128 bytes of printable ASCII without spaces '
+     '(without its spaces: HRB4711? write it so in the file) ("HRB 4711")'),
+    ("gr.csv", "id,date\n\u0394\u0391-2026-001,2026-01-01\n", (),
+     'id: want 1..128 bytes of printable ASCII without spaces (in Latin '
+     'letters: DA-2026-001? write it so in the file, the same way in every '
+     'file: an id finds its record again)'),
+    ("ru.csv", "id,date\n\u0417\u0430\u043a\u0430\u0437 7,2026-01-01\n",
+     (), '(in Latin letters: Zakaz7?'),
 ]
 
 

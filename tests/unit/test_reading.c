@@ -74,6 +74,31 @@ START_TEST(fold_matches_people)
 }
 END_TEST
 
+/* The hint for an id in other letters: ICU's Any-Latin; Latin-ASCII. */
+START_TEST(latin_hint)
+{
+	char out[64];
+
+	/* Greek ΔΑ-2026-001, Cyrillic Заказ, German Müller */
+	ck_assert_int_eq(fold_latin_ascii("\xce\x94\xce\x91-2026-001", 13,
+	    out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "DA-2026-001");
+	ck_assert_int_eq(fold_latin_ascii("\xd0\x97\xd0\xb0\xd0\xba\xd0\xb0"
+	    "\xd0\xb7", 10, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "Zakaz");
+	ck_assert_int_eq(fold_latin_ascii("M\xc3\xbcller", 7, out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "Muller");
+	/* an emoji has no ASCII form; not UTF-8; no room */
+	ck_assert_int_eq(fold_latin_ascii("A\xf0\x9f\x98\x80", 5, out,
+	    sizeof(out)), PT_EINVAL);
+	ck_assert_int_eq(fold_latin_ascii("\xff", 1, out, sizeof(out)),
+	    PT_EUTF8);
+	ck_assert_int_eq(fold_latin_ascii("M\xc3\xbcller", 7, out, 6),
+	    PT_ETOOBIG);
+}
+END_TEST
+
 START_TEST(formula_cells)
 {
 	ck_assert(export_cell_is_formula("=1+1"));
@@ -116,6 +141,7 @@ main(void)
 
 	tcase_add_test(tc, tty_escapes);
 	tcase_add_test(tc, fold_matches_people);
+	tcase_add_test(tc, latin_hint);
 	tcase_add_test(tc, formula_cells);
 	tcase_add_test(tc, signer_labels);
 	suite_add_tcase(s, tc);
