@@ -1010,22 +1010,19 @@ dis_store_known(void *store, const char *id, const char *field,
 	return known;
 }
 
-/* Whether the folded text ft holds the name of line o (of two words or
- * more, as name_in_text in json.c looks). */
+/* Whether text holds the name of line o (whole, or a word of it, as
+ * name_in_text in json.c looks: fold_name_in). */
 static int
-names_in(const json_t *o, const char *ft)
+names_in(const json_t *o, const char *text)
 {
-	const json_t *v = json_object_get(o, "value");
-	char *f = NULL;
+	const char *v = json_string_value(json_object_get(o, "value"));
+	char word[160];
 	int hit;
 
-	if (json_string_length(v) < 5 || strchr(json_string_value(v), ' ') ==
-	    NULL || fold_text(json_string_value(v), json_string_length(v),
-	    &f) != 0)
+	if (v == NULL)
 		return 0;
-	hit = strstr(ft, f) != NULL;
-	cr_wipe(f, strlen(f));
-	free(f);
+	hit = fold_name_in(v, text, word, sizeof(word));
+	cr_wipe(word, sizeof(word));
 	return hit;
 }
 
@@ -1033,25 +1030,22 @@ int
 dis_store_name_in(struct dis_store *s, const char *id, const char *text,
     char *field, size_t cap)
 {
-	char *ft = NULL;
 	int stale = 0, hit = 0;
 	json_t *a, *o;
 	size_t i;
 
-	if (fold_text(text, strlen(text), &ft) != 0)
-		return 0;
 	a = lines_of(s, 'I', id, NULL, NULL, 0, SIZE_MAX, &stale);
 	json_array_foreach(a, i, o) {
 		const char *f = str_of(o, "field");
 		json_t *b, *p;
 		size_t j;
 
-		hit = names_in(o, ft);
+		hit = names_in(o, text);
 		/* and the names corrections gave the person since */
 		b = hit || strncmp(f, "replacement.", 12) == 0 ? json_array() :
 		    lines_of(s, 'A', id, f, NULL, 0, SIZE_MAX, &stale);
 		json_array_foreach(b, j, p)
-			hit = hit || names_in(p, ft);
+			hit = hit || names_in(p, text);
 		json_decref(b);
 		if (hit) {
 			snprintf(field, cap, "%s", f);
@@ -1059,7 +1053,6 @@ dis_store_name_in(struct dis_store *s, const char *id, const char *text,
 		}
 	}
 	json_decref(a);
-	free(ft);
 	return hit;
 }
 

@@ -60,9 +60,9 @@ int dis_store_renamed(struct dis_store *s, const char *id, const char *field,
 int dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32]);
 
-/* 1 with the field in field (cap bytes) when text holds the name (of two
- * words or more; any case and Unicode form) of a person of record id, as
- * logged or as a correction of it renamed them; else 0. */
+/* 1 with the field in field (cap bytes) when text holds the name (whole,
+ * or a word of it: fold_name_in) of a person of record id, as logged or as
+ * a correction of it renamed them; else 0. */
 int dis_store_name_in(struct dis_store *s, const char *id, const char *text,
     char *field, size_t cap);
 

@@ -1,5 +1,6 @@
 /* fold.c: NFC, case folding, default ignorables removed.  See fold.h. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include <unicode/utrans.h>
 #include <utf8proc.h>
 
+#include "crypto.h"
 #include "fold.h"
 
 int
@@ -37,6 +39,88 @@ fold_contains(const char *s, size_t n, const char *needle)
 		return 0;
 	hit = strstr(f, needle) != NULL;
 	free(f);
+	return hit;
+}
+
+/* Bytes that make up a word: ASCII letters and digits, and any byte of
+ * a character beyond ASCII (folded letters, mostly). */
+static int
+word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+/* Whether the folded text ft holds the folded word w as a word. */
+static int
+has_word(const char *ft, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = ft; (p = strstr(p, w)) != NULL; p++)
+		if ((p == ft || !word_byte((unsigned char)p[-1])) &&
+		    !word_byte((unsigned char)p[n]))
+			return 1;
+	return 0;
+}
+
+/* Parts of names that name nobody: particles and titles, folded. */
+static const char *const name_particles[] = {
+	"von", "van", "vom", "der", "den", "dem", "des", "del", "della",
+	"dos", "das", "die", "und", "zum", "zur", "ter", "ten", "bin", "ben",
+	"ibn", "les", "las", "los", "herr", "frau", "prof", "dipl", "mrs",
+	"miss", "mme", "sig", "sra", "sr", "familie", "fam",
+};
+
+static void
+wipe_free(char *p)
+{
+	if (p != NULL)
+		cr_wipe(p, strlen(p));
+	free(p);
+}
+
+int
+fold_name_in(const char *name, const char *text, char *word, size_t cap)
+{
+	char *fn = NULL, *ft = NULL;
+	const char *a, *b;
+	int hit = 0;
+
+	if (cap == 0 || fold_text(text, strlen(text), &ft) != 0)
+		return 0;
+	if (fold_text(name, strlen(name), &fn) == 0 && fn[0] != '\0' &&
+	    has_word(ft, fn)) {
+		snprintf(word, cap, "%s", name);
+		hit = 1;
+	}
+	/* each word of the name as it is written, folded on its own */
+	for (a = name; !hit && *a != '\0'; a = b) {
+		char *fw = NULL;
+		size_t cps = 0, i;
+
+		while (*a != '\0' && !word_byte((unsigned char)*a))
+			a++;
+		for (b = a; word_byte((unsigned char)*b); b++)
+			if (((unsigned char)*b & 0xc0) != 0x80)
+				cps++;
+		if (cps < 3 || fold_text(a, (size_t)(b - a), &fw) != 0) {
+			wipe_free(fw);
+			continue;
+		}
+		for (i = 0; i < sizeof(name_particles) /
+		    sizeof(name_particles[0]); i++)
+			if (strcmp(fw, name_particles[i]) == 0)
+				break;
+		if (i == sizeof(name_particles) / sizeof(name_particles[0]) &&
+		    has_word(ft, fw)) {
+			snprintf(word, cap, "%.*s", (int)(b - a), a);
+			hit = 1;
+		}
+		wipe_free(fw);
+	}
+	wipe_free(fn);
+	wipe_free(ft);
 	return hit;
 }
 

@@ -25,6 +25,19 @@ int fold_text(const char *s, size_t n, char **out);
 int fold_contains(const char *s, size_t n, const char *needle);
 
 /*
+ * Whether text names the person called name, ignoring case and Unicode
+ * form: the whole name as words of their own ("Mietzuschuss für Jürgen
+ * Müller"), or one of its words of three letters or more, not a particle
+ * or a title (von, de, Frau ...), standing as a word of its own
+ * ("Zuschuss Müller", "Müller-Lüdenscheidt", not "Annahme" for Anna).
+ * 1, with the word of the name as written there in word (cap bytes; the
+ * whole name when it matched whole); 0 otherwise, also for text or a name
+ * that is not UTF-8.  What is folded is wiped before it is freed.
+ */
+int fold_name_in(const char *name, const char *text, char *word,
+    size_t cap);
+
+/*
  * n bytes of s (UTF-8) in ASCII letters, as ICU's transliterators
  * "Any-Latin; Latin-ASCII" write it ("ΔΑ-2026-001" -> "DA-2026-001",
  * "Müller" -> "Muller"), NUL-terminated in out (cap bytes).  0, or

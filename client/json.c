@@ -821,13 +821,13 @@ soft_filter(void *arg, int rc, const char *why)
 
 /*
  * A natural person's name, committed to and never logged, written out in
- * the record's free text ("Mietzuschuss für Jürgen Müller"): the usual
- * way a benefits office's export publishes the person it pays.  The
- * names of obj's (and its replacement's) individual parties of two words
- * or more are looked for in its description and reason, ignoring case.
- * 1 when one is there and it was said through e->each (the record is
- * refused after its other problems are found), -1 with the reason in
- * e->why without each, else 0.
+ * the record's free text ("Mietzuschuss für Jürgen Müller", "Zuschuss
+ * Müller"): the usual way a benefits office's export publishes the person
+ * it pays.  The names of obj's (and its replacement's) individual parties
+ * are looked for in its description and reason, whole or by a word of
+ * their own (fold_name_in).  1 when one is there and it was said through
+ * e->each (the record is refused after its other problems are found), -1
+ * with the reason in e->why without each, else 0.
  */
 static int
 name_in_text(struct enc *e, const json_t *obj)
@@ -844,32 +844,26 @@ name_in_text(struct enc *e, const json_t *obj)
 		    "name"));
 		const char *kind = json_string_value(json_object_get(p,
 		    "kind"));
-		char *fn;
 
 		if (name == NULL || kind == NULL ||
-		    strcmp(kind, "individual") != 0 ||
-		    strchr(name, ' ') == NULL || strlen(name) < 5 ||
-		    fold_text(name, strlen(name), &fn) != 0)
+		    strcmp(kind, "individual") != 0)
 			continue;
 		for (size_t b = 0; b < 2; b++)
 		for (size_t t = 0; t < 2; t++) {
 			const char *v = json_string_value(json_object_get(
 			    objs[b], texts[t]));
-			char *fv;
-			int hit;
+			char word[160];
 
-			if (v == NULL || fold_text(v, strlen(v), &fv) != 0)
+			if (v == NULL || !fold_name_in(name, v, word,
+			    sizeof(word)))
 				continue;
-			hit = strstr(fv, fn) != NULL;
-			free(fv);
-			if (!hit)
-				continue;
-			free(fn);
 			pt_why_set(e->why, PT_ESCHEMA, "%s%s: holds the name "
-			    "of the natural person in %s%s, which the log never "
-			    "shows (only a salted commitment): take the name "
-			    "out of the text", b ? "replacement." : "",
-			    texts[t], a ? "replacement." : "", parties[i]);
+			    "of the natural person in %s%s (\"%s\"), which the "
+			    "log never shows (only a salted commitment): take "
+			    "the name out of the text", b ? "replacement." : "",
+			    texts[t], a ? "replacement." : "", parties[i],
+			    word);
+			cr_wipe(word, sizeof(word));
 			if (e->each == NULL || e->nsoft == ENC_SOFT_MAX)
 				return -1;
 			/* said, and the rest of the record checked */
@@ -878,7 +872,6 @@ name_in_text(struct enc *e, const json_t *obj)
 			    "%s%s", b ? "replacement." : "", texts[t]);
 			return 1;
 		}
-		free(fn);
 	}
 	return 0;
 }

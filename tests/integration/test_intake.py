@@ -1362,7 +1362,8 @@ def test_refused_person_lines_retracted():
         # a void's reason naming the person, as logged or as renamed:
         # refused before anything is sent
         n = o.size()
-        for why in ("doppelt: FERRARA Giuseppe", "Ferrari Giuseppe verzogen"):
+        for why in ("doppelt: FERRARA Giuseppe", "Ferrari Giuseppe verzogen",
+                    "doppelt (Ferrara)", "Giuseppe verzogen"):
             p = run("correct", *o.L, "--key", o.key, "--void", "X2",
                     "--reason", why, cwd=o.dir, check=1)
             assert b"--reason: holds the name of the natural person in " \
