@@ -361,15 +361,18 @@ check_amend(const struct correct_args *c, const struct target *tg,
 static int
 check_reason(const struct correct_args *c, struct sub_office *of)
 {
-	char field[JREC_FIELD_MAX];
+	char field[JREC_FIELD_MAX], word[160];
+	int rc;
 
 	if (of->dis == NULL || !dis_store_name_in(of->dis, c->target,
-	    c->reason, field, sizeof(field)))
+	    c->reason, field, sizeof(field), word, sizeof(word)))
 		return 0;
-	return cli_fail(PT_ESCHEMA, NULL, "--reason: holds the name of the "
-	    "natural person in %s of %s, which the log never shows (only a "
-	    "salted commitment): take the name out of the reason", field,
-	    c->target);
+	rc = cli_fail(PT_ESCHEMA, NULL, "--reason: holds the name of the "
+	    "natural person in %s of %s (\"%s\"), which the log never shows "
+	    "(only a salted commitment): take the name out of the reason",
+	    field, c->target, word);
+	cr_wipe(word, sizeof(word));
+	return rc;
 }
 
 /* The correction with id cid, checked and encoded into t's one item, and

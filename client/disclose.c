@@ -1011,24 +1011,18 @@ dis_store_known(void *store, const char *id, const char *field,
 }
 
 /* Whether text holds the name of line o (whole, or a word of it, as
- * name_in_text in json.c looks: fold_name_in). */
+ * name_in_text in json.c looks: fold_name_in), the word in word. */
 static int
-names_in(const json_t *o, const char *text)
+names_in(const json_t *o, const char *text, char *word, size_t cap)
 {
 	const char *v = json_string_value(json_object_get(o, "value"));
-	char word[160];
-	int hit;
 
-	if (v == NULL)
-		return 0;
-	hit = fold_name_in(v, text, word, sizeof(word));
-	cr_wipe(word, sizeof(word));
-	return hit;
+	return v != NULL && fold_name_in(v, text, word, cap);
 }
 
 int
 dis_store_name_in(struct dis_store *s, const char *id, const char *text,
-    char *field, size_t cap)
+    char *field, size_t cap, char *word, size_t wcap)
 {
 	int stale = 0, hit = 0;
 	json_t *a, *o;
@@ -1040,12 +1034,12 @@ dis_store_name_in(struct dis_store *s, const char *id, const char *text,
 		json_t *b, *p;
 		size_t j;
 
-		hit = names_in(o, text);
+		hit = names_in(o, text, word, wcap);
 		/* and the names corrections gave the person since */
 		b = hit || strncmp(f, "replacement.", 12) == 0 ? json_array() :
 		    lines_of(s, 'A', id, f, NULL, 0, SIZE_MAX, &stale);
 		json_array_foreach(b, j, p)
-			hit = hit || names_in(p, text);
+			hit = hit || names_in(p, text, word, wcap);
 		json_decref(b);
 		if (hit) {
 			snprintf(field, cap, "%s", f);

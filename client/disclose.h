@@ -60,11 +60,12 @@ int dis_store_renamed(struct dis_store *s, const char *id, const char *field,
 int dis_store_known(void *store, const char *id, const char *field,
     const char *value, size_t len, uint8_t salt[32]);
 
-/* 1 with the field in field (cap bytes) when text holds the name (whole,
- * or a word of it: fold_name_in) of a person of record id, as logged or as
- * a correction of it renamed them; else 0. */
+/* 1 with the field in field (cap bytes) and the name or its word as
+ * written in word (wcap bytes) when text holds the name (whole, or a word
+ * of it: fold_name_in) of a person of record id, as logged or as a
+ * correction of it renamed them; else 0. */
 int dis_store_name_in(struct dis_store *s, const char *id, const char *text,
-    char *field, size_t cap);
+    char *field, size_t cap, char *word, size_t wcap);
 
 /* jrec_discs.alike callback: 1, the salt and the name as the line has
  * it (malloc'd) when a line of (id, field) has value but for case and

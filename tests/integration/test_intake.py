@@ -1367,7 +1367,8 @@ def test_refused_person_lines_retracted():
             p = run("correct", *o.L, "--key", o.key, "--void", "X2",
                     "--reason", why, cwd=o.dir, check=1)
             assert b"--reason: holds the name of the natural person in " \
-                b"payee of X2" in p.stderr, p.stderr
+                b"payee of X2 (" in p.stderr, p.stderr
+        assert b'payee of X2 ("Giuseppe")' in p.stderr, p.stderr
         assert o.size() == n
         # a logged person's line deleted by hand: a new salt, refused,
         # retracted; the line put back is used again
