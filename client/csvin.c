@@ -610,6 +610,7 @@ struct parse {
 	char crmark;		/* stands in for a CR alone inside a row of
 				 * an LF file (0: none there) */
 	size_t chunk_end;	/* offset of the end of the line being read */
+	size_t chunk_line;	/* and its number */
 	size_t row_off;		/* offset where the current row begins */
 	struct col *cols;
 	size_t ncols;		/* the header's columns */
@@ -618,6 +619,10 @@ struct parse {
 	size_t ncells, capcells;
 	int have_header;
 	int sep_line;		/* a first line "sep=X": skipped */
+	size_t line0;		/* lines skipped before buf (--header-line) */
+	const uint8_t *buf;	/* what read_rows reads, for title_above */
+	size_t len;
+	char delim;
 };
 
 static void
@@ -865,11 +870,81 @@ template_gap(const struct parse *p, const struct col *c)
 	return full > 0 ? gap : SIZE_MAX;
 }
 
+/* Whether a header cell name is a column this run reads: an accepted
+ * name, one the map names, or one its constants take. */
+static int
+known_column(const struct parse *p, const char *name)
+{
+	return name[0] != '\0' && (find_colname(name) != NULL ||
+	    map_find(p->o->map, name) != NULL || map_refers(p->o->map, name));
+}
+
+/*
+ * A header row (line) of which no column is known, with a row of known
+ * columns a few lines below it: a title or a report's heading above the
+ * header, as spreadsheet reports have them ("Auszahlungsliste Dezember
+ * 2026").  Said once, naming the line that looks like the header and
+ * the option that reads from it, instead of each column as unknown.  -1
+ * when said, else 0.  The lines below are split at the delimiter only (a
+ * hint: quotes are not read).
+ */
+static int
+title_above(struct parse *p, size_t line)
+{
+	size_t off = p->chunk_end, at = p->chunk_line + 1;
+
+	for (size_t i = 0; i < p->ncells; i++)
+		if (known_column(p, p->cells[i]))
+			return 0;
+	for (int k = 0; k < 30 && off < p->len; k++, at++) {
+		const char *l = (const char *)p->buf + off;
+		const char *e = memchr(l, p->nl, p->len - off);
+		size_t ll = e != NULL ? (size_t)(e - l) : p->len - off;
+		size_t known = 0, cells = 0;
+
+		for (size_t a = 0; a <= ll; ) {
+			const char *d = memchr(l + a, p->delim, ll - a);
+			size_t b = d != NULL ? (size_t)(d - l) : ll;
+			char *t = trimdup(l + a, b - a);
+
+			if (t == NULL)
+				return 0;
+			/* a quoted name, and CR of a CR LF line */
+			if (t[0] == '"' && strlen(t) > 1 &&
+			    t[strlen(t) - 1] == '"') {
+				memmove(t, t + 1, strlen(t));
+				t[strlen(t) - 1] = '\0';
+			}
+			if (t[0] != '\0' && t[strlen(t) - 1] == '\r')
+				t[strlen(t) - 1] = '\0';
+			cells += t[0] != '\0';
+			known += known_column(p, t);
+			free(t);
+			a = b + 1;
+		}
+		if (known >= 2 || (known == 1 && cells == 1)) {
+			problem(p, line, 0, "csv", NULL, "line %zu is not the "
+			    "header (none of its columns is known: a title "
+			    "above the header?); line %zu looks like it "
+			    "(\"%.*s%s\"): --header-line %zu reads the file "
+			    "from there", line, at,
+			    ll > 80 ? 80 : (int)(ll > 0 && l[ll - 1] == '\r' ?
+			    ll - 1 : ll), l, ll > 80 ? "..." : "", at);
+			return -1;
+		}
+		off += ll + 1;
+	}
+	return 0;
+}
+
 static int
 header(struct parse *p, size_t line)
 {
 	size_t mapped = SIZE_MAX, status = SIZE_MAX;
 	int bad = 0, listed = 0;
+
+	if (title_above(p, line) != 0)
+		return -1;
 
 	if (p->ncells > CSVIN_MAX_COLUMNS) {
 		problem(p, line, 0, "csv", NULL, "more than %d columns",
@@ -1984,8 +2059,12 @@ static int
 read_rows(struct parse *p, struct csv_parser *cp, const uint8_t *buf,
     size_t len, char delim)
 {
-	size_t off = 0, line = 1;
+	size_t off = 0, line = 1 + p->line0;
 
+	p->buf = buf;
+	p->len = len;
+	p->delim = delim;
+	p->lf = p->line0;
 	for (;;) {
 		if (csv_init(cp, CSV_STRICT | CSV_APPEND_NULL |
 		    CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
@@ -1998,6 +2077,7 @@ read_rows(struct parse *p, struct csv_parser *cp, const uint8_t *buf,
 			    len - off, first;
 
 			p->chunk_end = off + n;
+			p->chunk_line = line;
 			if (csv_parse(cp, buf + off, n, field_cb, row_cb, p) ==
 			    n || p->rc != 0) {
 				off += n;
@@ -2118,9 +2198,44 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 		hdr = 5 + (len > 5 && buf[5] == '\r' && len > 6 &&
 		    buf[6] == '\n') + (len > 5);
 	}
+	/* --header-line N: the lines above the header (a report's title)
+	 * are not read at all; the lines keep their numbers */
+	if (o->header_line > 1) {
+		char nl = memchr(buf, '\n', len) == NULL &&
+		    memchr(buf, '\r', len) != NULL ? '\r' : '\n';
+		size_t off = 0, n = 1;
+
+		while (n < o->header_line) {
+			const uint8_t *e = memchr(buf + off, nl, len - off);
+
+			if (e == NULL)
+				break;
+			off = (size_t)(e - buf) + 1;
+			n++;
+		}
+		if (n < o->header_line || off >= len) {
+			problem(&p, 1, 0, "csv", NULL, "--header-line %u: the "
+			    "file has %zu line%s", o->header_line, n -
+			    (off >= len), n - (off >= len) == 1 ? "" : "s");
+			return 0;
+		}
+		buf += off;
+		len -= off;
+		/* a byte order mark before the header (a title put above
+		 * an export by hand) */
+		if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb &&
+		    buf[2] == 0xbf) {
+			buf += 3;
+			len -= 3;
+		}
+		hdr = 0;
+		p.sep_line = 0;
+		p.line0 = o->header_line - 1;
+	}
 	if (delim == 0 && (delim = detect_delimiter(buf + hdr, len - hdr, seen,
 	    sizeof(seen))) == 0) {
-		problem(&p, 1, 0, "csv", NULL, "the header holds both %s: say "
+		problem(&p, 1 + p.line0, 0, "csv", NULL, "the header holds "
+		    "both %s: say "
 		    "which one separates the columns (--delimiter)", seen);
 		return 0;
 	}
@@ -2140,8 +2255,8 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 				}
 			if (bad - cell > 20)
 				cell = bad - 20;
-			problem(&p, 1 + p.sep_line, col, "csv", NULL, "the "
-			    "header is not UTF-8 text (byte 0x%02X after "
+			problem(&p, 1 + p.sep_line + p.line0, col, "csv", NULL,
+			    "the header is not UTF-8 text (byte 0x%02X after "
 			    "\"%.*s\"): a Windows "
 			    "or Latin-1 export? save the file as \"CSV UTF-8\"",
 			    (unsigned char)h[bad], (int)(bad - cell), h + cell);
@@ -2157,7 +2272,7 @@ csvin_parse(const uint8_t *buf, size_t len, const struct csvin_opts *o,
 	if (rc == 0)
 		rc = p.rc;
 	if (rc == 0 && !p.have_header)
-		problem(&p, 1, 0, "csv", NULL, "no header row");
+		problem(&p, 1 + p.line0, 0, "csv", NULL, "no header row");
 	free_cells(&p);
 	free(p.cells);
 	for (size_t i = 0; i < p.nall; i++) {

@@ -87,6 +87,9 @@ struct csvin_opts {
 	struct amt_opts amt;	/* how to read money columns */
 	struct datefmt date;	/* how to read date columns (zero: ISO) */
 	const struct csvin_map *map; /* may be NULL */
+	unsigned header_line;	/* 0 or 1: the header is the first line
+				 * (after "sep=X"); N: lines 1..N-1 are
+				 * skipped unread (a report's title) */
 };
 
 /* One problem: line and column (1-based; col 0 when the problem is the

@@ -83,6 +83,12 @@ sub_args_opt(struct sub_args *a, int code, const char *arg,
 			return cli_usage_error(usage, "--delimiter: want , ; "
 			    "or tab");
 		return 0;
+	case SUB_OPT_HEADERLINE:
+		if (num_parse_u64_str(arg, 1, 1000, &v) != 0)
+			return cli_usage_error(usage, "--header-line: the "
+			    "header's line, 1..1000");
+		a->io.csv.header_line = (unsigned)v;
+		return 0;
 	case SUB_OPT_DATEFMT:
 		if (datefmt_parse(arg, &a->io.csv.date, &why) != 0)
 			return cli_usage_error(usage, "%s", why.text);
@@ -480,12 +486,11 @@ dry_print(const struct itk *t, int json, int dates)
 
 /* ------------------------------------------------------------ the command */
 
-/* ------------------------------------------------------------ the command */
-
 static const char submit_usage[] =
     "usage: pubtrail submit --log URL --log-key VKEY --key FILE\n"
     "         [--receipts DIR | --no-receipts] [--disclosures FILE]\n"
     "         [--format json|jsonl|csv] [--delimiter , | ; | tab]\n"
+    "         [--header-line N]\n"
     "         [--map FILE | --map 'NAME=FIELD,...'] [--type TYPE]\n"
     "         [--currency CODE] [--decimal-comma | --decimal-point]\n"
     "         [--thousands-sep , | . | ' | space]\n"
@@ -510,6 +515,8 @@ static const char submit_usage[] =
     "office's own names mapped with --map (a file of NAME = FIELD lines,\n"
     "FIELD := VALUE constants, where {NAME} takes a column's cell:\n"
     "id := {Jahr}-{Belegnummer}; or inline NAME=FIELD,...).\n"
+    "A report's title lines above the header: --header-line N names the\n"
+    "header's line (the lines above it are not read).\n"
     "Amounts in major units (amount, fee, EstProjectCost) are read with the\n"
     "currency's ISO 4217 decimals; a comma is refused unless you say what\n"
     "it is: --decimal-comma (1234,56), or --decimal-point with\n"

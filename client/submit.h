@@ -53,6 +53,7 @@ struct sub_args {
 #define SUB_OPT_DATEFMT		0x203
 #define SUB_OPT_DELIM		0x204
 #define SUB_OPT_TYPE		0x205
+#define SUB_OPT_HEADERLINE	0x206
 
 /* getopt_long table entries for sub_args; a command's own codes are
  * 0x210 and up. */
@@ -68,6 +69,7 @@ struct sub_args {
 	{ "map", 1, NULL, SUB_OPT_MAP },				\
 	{ "date-format", 1, NULL, SUB_OPT_DATEFMT },			\
 	{ "delimiter", 1, NULL, SUB_OPT_DELIM },			\
+	{ "header-line", 1, NULL, SUB_OPT_HEADERLINE },			\
 	{ "give-up", 1, NULL, SUB_OPT_GIVEUP },				\
 	{ "type", 1, NULL, SUB_OPT_TYPE }
 

@@ -229,6 +229,32 @@ def test_spreadsheet_exports_reach_the_log_byte_for_byte():
             b"nothing new)" in p.stderr, p.stderr
         assert all(json.loads(ln)["already_logged"] is True
                    for ln in p.stdout.decode().splitlines())
+        # the same export as a report: a title and an empty line above
+        # the header.  Said once, naming the header's line, nothing sent;
+        # read from there, the same four records (already logged: the
+        # same bytes), and a row's problem keeps its line number
+        rep = o.write("bericht.csv", "\ufeffBuchungsliste M\u00e4rz 2026;"
+                      ";;\r\n;;;\r\n" + GERMAN[1:])
+        opts = ("--map", mp, "--decimal-comma", "--thousands-sep", ".")
+        p = o.submit(*opts, rep, check=1)
+        err = p.stderr.decode()
+        assert err.startswith(
+            rep + ":1: csv: line 1 is not the header (none of its columns "
+            "is known: a title above the header?); line 3 looks like it "
+            '("Buchungs-Nr.;Buchungsdatum;Betrag;'), err
+        assert ": --header-line 3 reads the file from there" in err, err
+        assert "unknown column" not in err, err
+        p = o.submit(*opts, "--header-line", "3", rep, check=0)
+        assert b"4 records logged (all were in the log before this run: " \
+            b"nothing new)" in p.stderr, p.stderr
+        bad = o.write("bericht2.csv", open(rep, encoding="utf-8").read()
+                      .replace("1.234,56", "1.234,5,6"))
+        p = o.submit(*opts, "--header-line", "3", bad, check=1)
+        assert bad + ":4:3: Betrag: " in p.stderr.decode(), p.stderr
+        p = o.submit(*opts, "--header-line", "40", rep, check=1)
+        assert b"csv: --header-line 40: the file has 9 lines" in p.stderr, \
+            p.stderr
+        assert o.size() == 4
         # a dry run shows each amount as it was read
         p = run("submit", "--dry-run", "--map", mp, "--decimal-comma",
                 "--thousands-sep", ".", de, cwd=o.dir, check=0)

@@ -522,6 +522,54 @@ START_TEST(csv_excel_sep_line_and_sap_rules)
 }
 END_TEST
 
+/* A report's title above the header: said once with the header's line;
+ * --header-line reads from there, lines keep their numbers, the lines
+ * above are not read (an open quote in the title is no problem). */
+START_TEST(csv_title_above_header)
+{
+	const char rep[] =
+	    "Payments \"December\n"
+	    "\n"
+	    "id,date,amount,currency\n"
+	    "X-1,2026-12-01,1.50,EUR\n"
+	    "X-2,2026-12-01,1.5.0,EUR\n";
+	struct csvin_opts o;
+	struct got g;
+
+	memset(&o, 0, sizeof(o));
+	o.type = "payment";
+	ck_assert_int_eq(parse("Payments December\n\nid,date,amount,"
+	    "currency\nX-1,2026-12-01,1.50,EUR\n", &o, &g), 0);
+	ck_assert_msg(g.nproblems == 1 && strstr(g.problems, "1:0: csv: line "
+	    "1 is not the header (none of its columns is known: a title above "
+	    "the header?); line 3 looks like it (\"id,date,amount,currency\"): "
+	    "--header-line 3 reads the file from there") != NULL, "%s",
+	    g.problems);
+	ck_assert_uint_eq(json_array_size(g.rows), 0);
+	got_free(&g);
+	o.header_line = 3;
+	ck_assert_int_eq(parse(rep, &o, &g), 0);
+	ck_assert_msg(g.nproblems == 1 && strstr(g.problems, "5:3: amount: ")
+	    != NULL, "%s", g.problems);
+	ck_assert_uint_eq(json_array_size(g.rows), 2);
+	ck_assert_int_eq(json_integer_value(json_array_get(g.lines, 0)), 4);
+	ck_assert_int_eq(row_int(&g, 0, "amount_minor"), 150);
+	got_free(&g);
+	/* a file shorter than that; a header of unknown names with no row
+	 * of known ones below: each column said, as before */
+	o.header_line = 9;
+	ck_assert_int_eq(parse(rep, &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "1:0: csv: --header-line 9: "
+	    "the file has 5 lines"));
+	got_free(&g);
+	o.header_line = 0;
+	ck_assert_int_eq(parse("Betrag,Datum\n1,2\n", &o, &g), 0);
+	ck_assert_ptr_nonnull(strstr(g.problems, "1:1: Betrag: unknown "
+	    "column"));
+	got_free(&g);
+}
+END_TEST
+
 START_TEST(csv_delimiter_refusals)
 {
 	struct csvin_opts o;
@@ -1762,6 +1810,7 @@ suite(void)
 	tcase_add_test(tc, csv_german_export);
 	tcase_add_test(tc, csv_tab_separated);
 	tcase_add_test(tc, csv_excel_sep_line_and_sap_rules);
+	tcase_add_test(tc, csv_title_above_header);
 	tcase_add_test(tc, csv_delimiter_refusals);
 	tcase_add_test(tc, csv_columns_refused);
 	tcase_add_test(tc, csv_blds_status_mapped);
