@@ -923,13 +923,20 @@ title_above(struct parse *p, size_t line)
 			a = b + 1;
 		}
 		if (known >= 2 || (known == 1 && cells == 1)) {
+			size_t show = ll > 0 && l[ll - 1] == '\r' ? ll - 1 : ll;
+
+			/* at most 80 bytes, cut between characters */
+			if (show > 80)
+				for (show = 80; show > 0 &&
+				    ((unsigned char)l[show] & 0xc0) == 0x80;
+				    show--)
+					;
 			problem(p, line, 0, "csv", NULL, "line %zu is not the "
 			    "header (none of its columns is known: a title "
 			    "above the header?); line %zu looks like it "
 			    "(\"%.*s%s\"): --header-line %zu reads the file "
-			    "from there", line, at,
-			    ll > 80 ? 80 : (int)(ll > 0 && l[ll - 1] == '\r' ?
-			    ll - 1 : ll), l, ll > 80 ? "..." : "", at);
+			    "from there", line, at, (int)show, l, show < ll &&
+			    l[show] != '\r' ? "..." : "", at);
 			return -1;
 		}
 		off += ll + 1;
