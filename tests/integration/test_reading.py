@@ -771,16 +771,25 @@ def test_bounded_memory():
         # (it kept every new entry: audit + 32 MiB here) and every export
         # streams (OCDS held the whole package): each stays within a few
         # MiB of the audit's own peak.
+        # Each peak moves by several MiB from run to run with the bundles
+        # in flight (on the VM of 2026-12-05, ten runs: audit 37-46 MiB,
+        # monitor audit + 10.4-14.6 MiB, the OCDS export audit - 10.4 to
+        # + 8.8 MiB).  monitor holds up to 4 MiB of entries until a
+        # consistency proof places them, and under ASan each kept
+        # entry-sized allocation costs about twice its size (redzones,
+        # size classes): audit + 20.0-23.4 MiB there.  The old monitor,
+        # which kept every entry, needed audit + 32 MiB without ASan.
+        slack = (40 if ASAN else 20) * 1024
         rc, base = run_rss([ptlib.PUBTRAIL, "audit", *env.L])
         assert rc == 0, rc
         rc, kib = run_rss([ptlib.PUBTRAIL, "monitor", *env.L, "--from-start",
                            "--once"])
         assert rc == 0, rc
-        assert kib - base < 12 * 1024, ("monitor", kib, "audit", base)
+        assert kib - base < slack, ("monitor", kib, "audit", base)
         for fmt in ("csv", "jsonl", "ocds", "blds"):
             rc, kib = run_rss([ptlib.PUBTRAIL, "export", *env.L, "--format",
                                fmt, "--quiet"])
-            assert rc == 0 and kib - base < 12 * 1024, (fmt, rc, kib, base)
+            assert rc == 0 and kib - base < slack, (fmt, rc, kib, base)
 
         # a relay that pads hash tiles (at most 8 KiB) to 48 MiB and slows
         # the checkpoint: each answer is cut at its cap while it is read,
