@@ -363,16 +363,19 @@ static int
 check_reason(const struct correct_args *c, struct sub_office *of)
 {
 	char field[JREC_FIELD_MAX], word[160];
+	struct pt_why why = { "" };
 	int rc;
 
 	if (of->dis == NULL || !dis_store_name_in(of->dis, c->target,
 	    c->reason, field, sizeof(field), word, sizeof(word)))
 		return 0;
-	rc = cli_fail(PT_ESCHEMA, NULL, "--reason: holds the name of the "
-	    "natural person in %s of %s (\"%s\"), which the log never shows "
-	    "(only a salted commitment): take the name out of the reason",
-	    field, c->target, word);
+	pt_why_set(&why, PT_ESCHEMA, "holds the name of the natural person "
+	    "in %s of %s (\"%s\"), which the log never shows (only a salted "
+	    "commitment): take the name out of the reason", field, c->target,
+	    word);
+	rc = cli_fail(PT_ESCHEMA, &why, "--reason");
 	cr_wipe(word, sizeof(word));
+	cr_wipe(why.text, sizeof(why.text));
 	return rc;
 }
 
