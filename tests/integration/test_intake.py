@@ -1395,8 +1395,8 @@ def test_refused_person_lines_retracted():
             assert b"--reason: holds the name of the natural person in " \
                 b"payee of X2 (" in p.stderr, p.stderr
         assert b'payee of X2 ("Giuseppe")' in p.stderr, p.stderr
-        assert p.stderr.rstrip().endswith(b"take the name out of the reason"), \
-            p.stderr
+        assert p.stderr.rstrip().endswith(
+            b"take the name out of the reason"), p.stderr
         assert o.size() == n
         # a logged person's line deleted by hand: a new salt, refused,
         # retracted; the line put back is used again
