@@ -950,14 +950,13 @@ header(struct parse *p, size_t line)
 	size_t mapped = SIZE_MAX, status = SIZE_MAX;
 	int bad = 0, listed = 0;
 
-	if (title_above(p, line) != 0)
-		return -1;
-
 	if (p->ncells > CSVIN_MAX_COLUMNS) {
 		problem(p, line, 0, "csv", NULL, "more than %d columns",
 		    CSVIN_MAX_COLUMNS);
 		return -1;
 	}
+	if (title_above(p, line) != 0)
+		return -1;
 	{
 		size_t nconst = 0;
 
