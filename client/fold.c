@@ -64,6 +64,27 @@ has_word(const char *ft, const char *w)
 	return 0;
 }
 
+/* Folded as fold_text does, and without accents (UTF8PROC_STRIPMARK): a
+ * name written in capitals often drops them ("ΠΑΠΑΔΟΠΟΥΛΟΥ" for
+ * "Παπαδοπούλου", "GARCIA" for "García").  0, or PT_EUTF8 / PT_ENOMEM. */
+static int
+fold_loose(const char *s, size_t n, char **out)
+{
+	utf8proc_uint8_t *r = NULL;
+	utf8proc_ssize_t k;
+
+	*out = NULL;
+	k = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r,
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+	    UTF8PROC_IGNORE | UTF8PROC_STRIPMARK);
+	if (k < 0) {
+		free(r);
+		return k == UTF8PROC_ERROR_NOMEM ? PT_ENOMEM : PT_EUTF8;
+	}
+	*out = (char *)r;
+	return 0;
+}
+
 /* Parts of names that name nobody: particles and titles, folded. */
 static const char *const name_particles[] = {
 	"von", "van", "vom", "der", "den", "dem", "des", "del", "della",
@@ -87,9 +108,9 @@ fold_name_in(const char *name, const char *text, char *word, size_t cap)
 	const char *a, *b;
 	int hit = 0;
 
-	if (cap == 0 || fold_text(text, strlen(text), &ft) != 0)
+	if (cap == 0 || fold_loose(text, strlen(text), &ft) != 0)
 		return 0;
-	if (fold_text(name, strlen(name), &fn) == 0 && fn[0] != '\0' &&
+	if (fold_loose(name, strlen(name), &fn) == 0 && fn[0] != '\0' &&
 	    has_word(ft, fn)) {
 		snprintf(word, cap, "%s", name);
 		hit = 1;
@@ -104,7 +125,7 @@ fold_name_in(const char *name, const char *text, char *word, size_t cap)
 		for (b = a; word_byte((unsigned char)*b); b++)
 			if (((unsigned char)*b & 0xc0) != 0x80)
 				cps++;
-		if (cps < 3 || fold_text(a, (size_t)(b - a), &fw) != 0) {
+		if (cps < 3 || fold_loose(a, (size_t)(b - a), &fw) != 0) {
 			wipe_free(fw);
 			continue;
 		}

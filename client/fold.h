@@ -25,8 +25,8 @@ int fold_text(const char *s, size_t n, char **out);
 int fold_contains(const char *s, size_t n, const char *needle);
 
 /*
- * Whether text names the person called name, ignoring case and Unicode
- * form: the whole name as words of their own ("Mietzuschuss für Jürgen
+ * Whether text names the person called name, ignoring case, accents and
+ * Unicode form: the whole name as words of their own ("Mietzuschuss für Jürgen
  * Müller"), or one of its words of three letters or more, not a particle
  * or a title (von, de, Frau ...), standing as a word of its own
  * ("Zuschuss Müller", "Müller-Lüdenscheidt", not "Annahme" for Anna).

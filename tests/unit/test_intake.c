@@ -1527,6 +1527,13 @@ START_TEST(persons_name_in_free_text)
 		{ "Hans von Berg", "Zuschuss (Berg)", 1 },
 		{ "Frau Li Na", "Zuschuss an Frau Li", 0 },
 		{ "O'Brien, Sean", "Refund Sean", 1 },
+		/* capitals without their accents, as exports write them */
+		{ "\xce\x9c\xce\xb1\xcf\x81\xce\xaf\xce\xb1 \xce\xa0\xce\xb1"
+		    "\xcf\x80\xce\xb1\xce\xb4\xce\xbf\xcf\x80\xce\xbf\xcf\x8d"
+		    "\xce\xbb\xce\xbf\xcf\x85", "EPIDOMA \xce\xa0\xce\x91\xce\xa0"
+		    "\xce\x91\xce\x94\xce\x9f\xce\xa0\xce\x9f\xce\xa5\xce\x9b"
+		    "\xce\x9f\xce\xa5", 1 },
+		{ "Luc\xc3\xad" "a Garc\xc3\xad" "a", "AYUDA GARCIA", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
