@@ -101,17 +101,60 @@ wipe_free(char *p)
 	free(p);
 }
 
+/*
+ * Whether the folded text ft holds n bytes of name s as a word: folded
+ * without accents ("Müller" as "muller"), or with German umlauts written
+ * out as systems without them write them ("mueller", as SEPA transfers
+ * and old exports do).
+ */
+static int
+has_name(const char *ft, const char *s, size_t n)
+{
+	static const char *const ae[][2] = {
+		{ "\xc3\xa4", "ae" }, { "\xc3\xb6", "oe" }, { "\xc3\xbc", "ue" },
+	};
+	char *f = NULL, *w;
+	int hit = 0;
+
+	if (fold_loose(s, n, &f) == 0 && f[0] != '\0')
+		hit = has_word(ft, f);
+	wipe_free(f);
+	f = NULL;
+	if (hit || fold_text(s, n, &f) != 0 || strstr(f, "\xc3") == NULL ||
+	    (w = malloc(strlen(f) + 1)) == NULL) {
+		wipe_free(f);
+		return hit;
+	}
+	/* each umlaut is two bytes, and so is its spelling out */
+	for (size_t i = 0, o = 0; ; ) {
+		size_t k;
+
+		for (k = 0; k < 3; k++)
+			if (strncmp(f + i, ae[k][0], 2) == 0)
+				break;
+		if (k < 3) {
+			memcpy(w + o, ae[k][1], 2);
+			i += 2;
+			o += 2;
+		} else if ((w[o++] = f[i++]) == '\0')
+			break;
+	}
+	hit = strcmp(w, f) != 0 && has_word(ft, w);
+	wipe_free(w);
+	wipe_free(f);
+	return hit;
+}
+
 int
 fold_name_in(const char *name, const char *text, char *word, size_t cap)
 {
-	char *fn = NULL, *ft = NULL;
+	char *ft = NULL;
 	const char *a, *b;
 	int hit = 0;
 
 	if (cap == 0 || fold_loose(text, strlen(text), &ft) != 0)
 		return 0;
-	if (fold_loose(name, strlen(name), &fn) == 0 && fn[0] != '\0' &&
-	    has_word(ft, fn)) {
+	if (has_name(ft, name, strlen(name))) {
 		snprintf(word, cap, "%s", name);
 		hit = 1;
 	}
@@ -134,13 +177,12 @@ fold_name_in(const char *name, const char *text, char *word, size_t cap)
 			if (strcmp(fw, name_particles[i]) == 0)
 				break;
 		if (i == sizeof(name_particles) / sizeof(name_particles[0]) &&
-		    has_word(ft, fw)) {
+		    has_name(ft, a, (size_t)(b - a))) {
 			snprintf(word, cap, "%.*s", (int)(b - a), a);
 			hit = 1;
 		}
 		wipe_free(fw);
 	}
-	wipe_free(fn);
 	wipe_free(ft);
 	return hit;
 }

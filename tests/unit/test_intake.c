@@ -1534,6 +1534,10 @@ START_TEST(persons_name_in_free_text)
 		    "\xce\x91\xce\x94\xce\x9f\xce\xa0\xce\x9f\xce\xa5\xce\x9b"
 		    "\xce\x9f\xce\xa5", 1 },
 		{ "Luc\xc3\xad" "a Garc\xc3\xad" "a", "AYUDA GARCIA", 1 },
+		/* umlauts written out, as SEPA transfers do */
+		{ "J\xc3\xbcrgen M\xc3\xbcller", "Mietzuschuss MUELLER", 1 },
+		{ "Hans M\xc3\xb6ller", "Zuschuss Moeller", 1 },
+		{ "J\xc3\xbcrgen M\xc3\xbcller", "Muellerstrasse 3", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
